@@ -1,0 +1,63 @@
+// CPU side of the engine: the layer shapes, the persistent thread pool and the CPU implementations of
+// linear and conv2d. Every implementation computes a contiguous range of output rows [row0, row1) of the
+// split dimension (N for linear, F for conv2d) and writes straight into the shared output tensor, so the
+// GPU can fill the other rows at the same time. Nothing here knows about OpenCL.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace coexec {
+
+// Y[M,N] = X[M,K] * W[N,K]^T + b[N]; row-major, K contiguous in X and W.
+struct LinearShape {
+  int M = 1, N = 1, K = 1;
+};
+
+// NCHW input [batch,C,H,W], weights [F,C,R,S], bias [F], output [batch,F,P,Q]; groups = 1.
+struct ConvShape {
+  int batch = 1, C = 1, H = 1, W = 1, F = 1, R = 1, S = 1;
+  int strideH = 1, strideW = 1, padH = 0, padW = 0;
+  int P() const { return (H + 2 * padH - R) / strideH + 1; }
+  int Q() const { return (W + 2 * padW - S) / strideW + 1; }
+};
+
+// A persistent pool: threads are created once, pinned to the given cores (empty = not pinned), and woken
+// for each ParallelFor. The calling thread takes part as worker 0, so a pool of 1 runs inline.
+class ThreadPool {
+ public:
+  ThreadPool(int threads, const std::vector<int>& cores);
+  ~ThreadPool();
+  ThreadPool(const ThreadPool&) = delete;
+  ThreadPool& operator=(const ThreadPool&) = delete;
+  int Threads() const;
+  // Splits [0, count) into one contiguous chunk per thread and runs body(begin, end, thread) on each;
+  // returns when all are done.
+  void ParallelFor(int count, const std::function<void(int begin, int end, int thread)>& body);
+ private:
+  struct Impl;
+  Impl* impl_;
+};
+
+// Names accepted in plans. linear: "simd", "openblas"; conv2d: "simd-im2col", "simd-direct",
+// "openblas-im2col". "simd" resolves at run time to the widest ISA the CPU has.
+std::vector<std::string> CpuImplNames(bool conv);
+// The resolved name recorded in results, e.g. "simd-avx512", "simd-avx2", "simd-neon", "simd-scalar".
+std::string ResolvedSimdName();
+// Empty when the implementation can run here, else the reason (e.g. "libopenblas.so.0 not found").
+std::string CpuImplUnavailableReason(const std::string& impl);
+
+// Computes output rows [row0, row1) of Y. Scratch memory, if any, is owned by the implementation and kept
+// between calls (no allocation on the timed path after the first call with a shape).
+void LinearCpu(const std::string& impl, const LinearShape& s, const float* X, const float* W, const float* b,
+               float* Y, int row0, int row1, ThreadPool& pool);
+void Conv2dCpu(const std::string& impl, const ConvShape& s, const float* X, const float* W, const float* b,
+               float* Y, int row0, int row1, ThreadPool& pool);
+
+// Double-precision references over the whole output, computed once per layer for the check.
+void LinearReference(const LinearShape& s, const float* X, const float* W, const float* b, double* Y);
+void Conv2dReference(const ConvShape& s, const float* X, const float* W, const float* b, double* Y);
+
+}  // namespace coexec
