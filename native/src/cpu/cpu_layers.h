@@ -36,6 +36,9 @@ class ThreadPool {
   // Splits [0, count) into one contiguous chunk per thread and runs body(begin, end, thread) on each;
   // returns when all are done.
   void ParallelFor(int count, const std::function<void(int begin, int end, int thread)>& body);
+  // Added: tells idle workers to block now instead of spinning a little longer, before the cores are handed
+  // to another runtime's threads (OpenBLAS, or an OpenCL CPU device such as PoCL).
+  void Park();
  private:
   struct Impl;
   Impl* impl_;
@@ -44,13 +47,22 @@ class ThreadPool {
 // Names accepted in plans. linear: "simd", "openblas"; conv2d: "simd-im2col", "simd-direct",
 // "openblas-im2col". "simd" resolves at run time to the widest ISA the CPU has.
 std::vector<std::string> CpuImplNames(bool conv);
+// Added: CpuImplNames plus every simd name pinned to one kernel set with an ISA suffix ("simd-avx2",
+// "simd-im2col-scalar", "simd-direct-neon", ...), for tests and benchmarks; unusable ones are included
+// (CpuImplUnavailableReason says why).
+std::vector<std::string> CpuImplVariants(bool conv);
 // The resolved name recorded in results, e.g. "simd-avx512", "simd-avx2", "simd-neon", "simd-scalar".
 std::string ResolvedSimdName();
+// Added: the name to record as resolved.cpuImpl for a plan's name: "simd" -> "simd-avx512", "simd-im2col" ->
+// "simd-im2col-avx512", "simd-direct" -> "simd-direct-avx512"; names already pinned or "openblas*" unchanged.
+std::string ResolvedCpuImplName(const std::string& impl);
 // Empty when the implementation can run here, else the reason (e.g. "libopenblas.so.0 not found").
 std::string CpuImplUnavailableReason(const std::string& impl);
 
 // Computes output rows [row0, row1) of Y. Scratch memory, if any, is owned by the implementation and kept
-// between calls (no allocation on the timed path after the first call with a shape).
+// between calls (no allocation on the timed path after the first call with a shape). An unknown or unavailable
+// implementation, a name of the other layer kind, or a bad shape/row range throws std::invalid_argument with
+// a one-line message. Not reentrant: one layer call at a time (the scratch is shared).
 void LinearCpu(const std::string& impl, const LinearShape& s, const float* X, const float* W, const float* b,
                float* Y, int row0, int row1, ThreadPool& pool);
 void Conv2dCpu(const std::string& impl, const ConvShape& s, const float* X, const float* W, const float* b,

@@ -1,0 +1,207 @@
+// coexec-cpu-bench: our simd CPU kernels against OpenBLAS on the same thread counts, for a few linear and
+// conv2d shapes typical of the paper's layers. Prints one row per (shape, threads, implementation) with the
+// minimum and median latency over the timed repetitions, GFLOP/s at the minimum, and the ratio to OpenBLAS
+// (goal: >= 0.8). The implementations of one layer are timed interleaved, one call each per round. The
+// ratio uses minima: on a shared, noisy machine the minimum is what the kernel can do,
+// while the median mostly measures the neighbours.
+// It also times an empty ThreadPool::ParallelFor (the fixed cost every CPU slice pays), back to back and
+// after idle gaps that let the workers go from spinning to blocked.
+// Usage: coexec-cpu-bench [--threads 1,2] [--min-ms 300] [--only linear|conv|pool] [--cores 0,1] [--cpu-time]
+// --cpu-time times with the calling thread's CPU clock instead of the wall clock: on a loaded machine it
+// leaves out the time the thread was descheduled, which makes single-thread kernel comparisons usable. It
+// only means something with --threads 1 (other threads' work is not counted).
+#include <algorithm>
+#include <chrono>
+#include <ctime>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <functional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "cpu/cpu_layers.h"
+
+using namespace coexec;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+struct Options {
+  std::vector<int> threads = {1, 2};
+  std::vector<int> cores;  // empty = unpinned
+  double minMs = 300;
+  std::string only;
+  bool cpuTime = false;
+};
+
+bool useCpuTime = false;  // set from Options before any timing
+
+// Milliseconds on the chosen clock.
+double NowMs() {
+  if (useCpuTime) {
+    timespec ts;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return ts.tv_sec * 1e3 + ts.tv_nsec * 1e-6;
+  }
+  return std::chrono::duration<double, std::milli>(Clock::now().time_since_epoch()).count();
+}
+
+std::vector<int> ParseList(const char* s) {
+  std::vector<int> v;
+  for (const char* p = s; *p;) {
+    v.push_back(std::atoi(p));
+    p = std::strchr(p, ',');
+    if (!p) break;
+    ++p;
+  }
+  return v;
+}
+
+Options Parse(int argc, char** argv) {
+  Options o;
+  for (int i = 1; i < argc; ++i) {
+    const std::string a = argv[i];
+    const char* next = i + 1 < argc ? argv[i + 1] : nullptr;
+    if (a == "--threads" && next) o.threads = ParseList(argv[++i]);
+    else if (a == "--cores" && next) o.cores = ParseList(argv[++i]);
+    else if (a == "--min-ms" && next) o.minMs = std::atof(argv[++i]);
+    else if (a == "--only" && next) o.only = argv[++i];
+    else if (a == "--cpu-time") o.cpuTime = true;
+    else throw std::invalid_argument("unknown or incomplete option '" + a + "' (see the usage line in cpu-bench.cpp)");
+  }
+  return o;
+}
+
+std::vector<float> Filled(size_t n) {
+  std::vector<float> v(n);
+  for (size_t i = 0; i < n; ++i) v[i] = static_cast<float>((i * 7919) % 2001) / 1000.0f - 1.0f;
+  return v;
+}
+
+struct Timing {
+  double minMs, medianMs;
+};
+
+// Times the implementations of one layer interleaved, one call of each per round, so that load from the
+// neighbours on a shared machine hits them alike instead of whichever happened to run during a burst.
+// 3 warm-up rounds (scratch allocation, page faults, OpenBLAS thread start), then rounds until every
+// implementation has 10 samples and minMs of its own time.
+std::vector<Timing> MeasureInterleaved(const std::vector<std::function<void()>>& runs, double minMs) {
+  for (int i = 0; i < 3; ++i)
+    for (const auto& run : runs) run();
+  std::vector<std::vector<double>> samples(runs.size());
+  double spentMs = 0;  // of the slowest implementation so far
+  while (samples[0].size() < 10 || spentMs < minMs) {
+    double roundMax = 0;
+    for (size_t i = 0; i < runs.size(); ++i) {
+      const double t0 = NowMs();
+      runs[i]();
+      samples[i].push_back(NowMs() - t0);
+      roundMax = std::max(roundMax, samples[i].back());
+    }
+    spentMs += roundMax;
+  }
+  std::vector<Timing> out;
+  for (auto& v : samples) {
+    std::sort(v.begin(), v.end());
+    out.push_back({v.front(), v[v.size() / 2]});
+  }
+  return out;
+}
+
+void Row(const std::string& layer, int threads, const std::string& impl, Timing t, double flops, double blasMinMs) {
+  std::printf("%-30s t=%d  %-19s min %8.3f ms  median %8.3f ms  %6.1f GFLOP/s", layer.c_str(), threads,
+              impl.c_str(), t.minMs, t.medianMs, flops / (t.minMs * 1e6));
+  if (blasMinMs > 0) std::printf("  ratio %.2f", blasMinMs / t.minMs);
+  std::printf("\n");
+  std::fflush(stdout);
+}
+
+// Empty ParallelFor latency on the wall clock, in microseconds, after a busy-wait gap of gapUs.
+void PoolLatency(ThreadPool& pool) {
+  volatile int sink = 0;
+  const std::function<void(int, int, int)> body = [&sink](int b, int e, int) { sink = sink + e - b; };
+  for (int gapUs : {0, 50, 1000}) {
+    std::vector<double> us;
+    for (int i = 0; i < 2000; ++i) {
+      const auto idle = Clock::now();
+      while (Clock::now() - idle < std::chrono::microseconds(gapUs)) {
+      }
+      const auto t0 = Clock::now();
+      pool.ParallelFor(pool.Threads() * 8, body);
+      us.push_back(std::chrono::duration<double, std::micro>(Clock::now() - t0).count());
+    }
+    std::sort(us.begin(), us.end());
+    std::printf("pool t=%d  empty ParallelFor after %4d us idle: min %6.2f us  median %6.2f us  p90 %7.2f us\n",
+                pool.Threads(), gapUs, us.front(), us[us.size() / 2], us[us.size() * 9 / 10]);
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Options o;
+  try {
+    o = Parse(argc, argv);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "error: %s\n", e.what());
+    return 2;
+  }
+  useCpuTime = o.cpuTime;
+  if (o.cpuTime && (o.threads.size() != 1 || o.threads[0] != 1)) {
+    std::fprintf(stderr, "error: --cpu-time needs --threads 1\n");
+    return 2;
+  }
+  const bool blas = CpuImplUnavailableReason("openblas").empty();
+  std::printf("simd resolves to %s; OpenBLAS: %s; clock: %s\n", ResolvedSimdName().c_str(),
+              blas ? "loaded" : CpuImplUnavailableReason("openblas").c_str(), o.cpuTime ? "thread CPU time" : "wall");
+
+  const LinearShape linears[] = {{1, 1024, 1024}, {1, 4096, 4096}, {16, 1024, 1024}, {16, 4096, 1024},
+                                 {64, 1024, 1024}, {64, 2048, 2048}};
+  //                      batch  C    H    W    F  R  S sh sw ph pw
+  const ConvShape convs[] = {{1, 64, 56, 56, 64, 3, 3, 1, 1, 1, 1},  // ResNet conv2_x 3x3
+                             {1, 64, 56, 56, 256, 1, 1, 1, 1, 0, 0},  // ResNet 1x1 expand
+                             {1, 3, 224, 224, 64, 7, 7, 2, 2, 3, 3},  // ResNet stem 7x7 stride 2
+                             {1, 256, 14, 14, 256, 3, 3, 1, 1, 1, 1}};  // ResNet conv4_x 3x3
+  for (int t : o.threads) {
+    ThreadPool pool(t, o.cores);
+    if (o.only == "pool" || (o.only.empty() && !o.cpuTime)) PoolLatency(pool);
+    if (o.only.empty() || o.only == "linear")
+      for (const LinearShape& s : linears) {
+        const auto X = Filled(static_cast<size_t>(s.M) * s.K), W = Filled(static_cast<size_t>(s.N) * s.K),
+                   b = Filled(s.N);
+        std::vector<float> Y(static_cast<size_t>(s.M) * s.N);
+        const double flops = 2.0 * s.M * s.N * s.K;
+        char name[80];
+        std::snprintf(name, sizeof name, "linear M=%d N=%d K=%d", s.M, s.N, s.K);
+        std::vector<std::string> impls = {"simd"};
+        if (blas) impls.insert(impls.begin(), "openblas");
+        std::vector<std::function<void()>> runs;
+        for (const auto& impl : impls)
+          runs.push_back([&, impl] { LinearCpu(impl, s, X.data(), W.data(), b.data(), Y.data(), 0, s.N, pool); });
+        const std::vector<Timing> t = MeasureInterleaved(runs, o.minMs);
+        for (size_t i = 0; i < impls.size(); ++i)
+          Row(name, pool.Threads(), ResolvedCpuImplName(impls[i]), t[i], flops, blas && i > 0 ? t[0].minMs : 0);
+      }
+    if (o.only.empty() || o.only == "conv")
+      for (const ConvShape& s : convs) {
+        const auto X = Filled(static_cast<size_t>(s.batch) * s.C * s.H * s.W),
+                   W = Filled(static_cast<size_t>(s.F) * s.C * s.R * s.S), b = Filled(s.F);
+        std::vector<float> Y(static_cast<size_t>(s.batch) * s.F * s.P() * s.Q());
+        const double flops = 2.0 * s.batch * s.F * s.P() * s.Q() * s.C * s.R * s.S;
+        char name[80];
+        std::snprintf(name, sizeof name, "conv %dx%dx%d F=%d %dx%d/s%d", s.C, s.H, s.W, s.F, s.R, s.S, s.strideH);
+        std::vector<std::string> impls = {"simd-im2col", "simd-direct"};
+        if (blas) impls.insert(impls.begin(), "openblas-im2col");
+        std::vector<std::function<void()>> runs;
+        for (const auto& impl : impls)
+          runs.push_back([&, impl] { Conv2dCpu(impl, s, X.data(), W.data(), b.data(), Y.data(), 0, s.F, pool); });
+        const std::vector<Timing> t = MeasureInterleaved(runs, o.minMs);
+        for (size_t i = 0; i < impls.size(); ++i)
+          Row(name, pool.Threads(), ResolvedCpuImplName(impls[i]), t[i], flops, blas && i > 0 ? t[0].minMs : 0);
+      }
+  }
+  return 0;
+}

@@ -1,0 +1,101 @@
+// Linear layer Y[M,N] = X[M,K] * W[N,K]^T + b[N] (row-major, K contiguous), GPU side of the split:
+// every kernel computes only output columns n in [rowOffset, N) ("rows" of the split dimension N) for all
+// M, and never touches columns below rowOffset, which the CPU writes at the same time.
+// Common arguments: (M, N, K, rowOffset, X, W, b, Y [, doneCounter]). Needs common.cl prepended.
+
+#ifndef WGS
+#define WGS 64  // work-group size of gemv_row and gemv_vec4 (a power of two)
+#endif
+#ifndef RPW
+#define RPW 4   // gemv_vec4: output rows per work-group; WGS / RPW work-items share a row (a power of two)
+#endif
+#ifndef TS
+#define TS 16   // gemm_tiled: tile edge; work-group TS x TS, local memory 2 * TS * (TS + 1) floats
+#endif
+
+// gemv_row: one work-group per output row n; its WGS work-items stride over K and reduce in local memory.
+// Preconditions: local size (WGS); global size ((N - rowOffset) * WGS) exactly; WGS a power of two.
+// Meant for M = 1 (loops over M otherwise, reusing the local buffer).
+__kernel __attribute__((reqd_work_group_size(WGS, 1, 1)))
+void gemv_row(const int M, const int N, const int K, const int rowOffset,
+              __global const float* X, __global const float* W, __global const float* b,
+              __global float* Y COEXEC_SIGNAL_PARAM) {
+  __local float partial[WGS];
+  const int lid = get_local_id(0);
+  const int n = rowOffset + get_group_id(0);
+  __global const float* w = W + (size_t)n * K;
+  for (int m = 0; m < M; ++m) {
+    __global const float* x = X + (size_t)m * K;
+    float acc = 0.0f;
+    for (int k = lid; k < K; k += WGS) acc = fma(x[k], w[k], acc);
+    partial[lid] = acc;
+    barrier(CLK_LOCAL_MEM_FENCE);
+    for (int s = WGS / 2; s > 0; s >>= 1) {
+      if (lid < s) partial[lid] += partial[lid + s];
+      barrier(CLK_LOCAL_MEM_FENCE);
+    }
+    if (lid == 0) Y[(size_t)m * N + n] = partial[0] + b[n];
+    barrier(CLK_LOCAL_MEM_FENCE);  // partial[] is rewritten for the next m
+  }
+  COEXEC_SIGNAL_DONE();
+}
+
+// gemv_vec4: RPW rows per work-group, WGS / RPW work-items per row reading X and W as float4 (vload4: no
+// alignment beyond float is assumed), the K % 4 tail in scalar.
+// Preconditions: local size (WGS); global size (ceil((N - rowOffset) / RPW) * WGS); WGS >= RPW, both
+// powers of two. Rows past N are computed as idle work-items (no early return).
+#define VEC4_TPR (WGS / RPW)
+__kernel __attribute__((reqd_work_group_size(WGS, 1, 1)))
+void gemv_vec4(const int M, const int N, const int K, const int rowOffset,
+               __global const float* X, __global const float* W, __global const float* b,
+               __global float* Y COEXEC_SIGNAL_PARAM) {
+  __local float partial[WGS];
+  const int lid = get_local_id(0);
+  const int t = lid % VEC4_TPR;
+  const int n = rowOffset + (int)get_group_id(0) * RPW + lid / VEC4_TPR;
+  const bool valid = n < N;
+  const int K4 = K / 4;
+  for (int m = 0; m < M; ++m) {
+    float acc = 0.0f;
+    if (valid) {
+      __global const float* x = X + (size_t)m * K;
+      __global const float* w = W + (size_t)n * K;
+      for (int k4 = t; k4 < K4; k4 += VEC4_TPR) acc += dot(vload4(k4, x), vload4(k4, w));
+      for (int k = K4 * 4 + t; k < K; k += VEC4_TPR) acc = fma(x[k], w[k], acc);
+    }
+    partial[lid] = acc;
+    barrier(CLK_LOCAL_MEM_FENCE);
+    for (int s = VEC4_TPR / 2; s > 0; s >>= 1) {
+      if (t < s) partial[lid] += partial[lid + s];
+      barrier(CLK_LOCAL_MEM_FENCE);
+    }
+    if (t == 0 && valid) Y[(size_t)m * N + n] = partial[lid] + b[n];
+    barrier(CLK_LOCAL_MEM_FENCE);
+  }
+  COEXEC_SIGNAL_DONE();
+}
+
+// gemm_tiled: TS x TS output tile per work-group (dimension 0 along n, 1 along m), K walked in TS steps
+// through local memory; out-of-range tile elements load as 0. Works for any M (M = 1 wastes TS - 1 rows).
+// Preconditions: local size (TS, TS); global size (ceil((N - rowOffset) / TS) * TS, ceil(M / TS) * TS).
+__kernel __attribute__((reqd_work_group_size(TS, TS, 1)))
+void gemm_tiled(const int M, const int N, const int K, const int rowOffset,
+                __global const float* X, __global const float* W, __global const float* b,
+                __global float* Y COEXEC_SIGNAL_PARAM) {
+  __local float Xs[TS][TS + 1];  // Xs[m][k]; +1 column: no bank conflicts on the column-wise writes
+  __local float Ws[TS][TS + 1];  // Ws[k][n]: stored transposed so the inner loop reads along n (work-items)
+  const int tx = get_local_id(0), ty = get_local_id(1);
+  const int nBase = rowOffset + (int)get_group_id(0) * TS, mBase = (int)get_group_id(1) * TS;
+  const int n = nBase + tx, m = mBase + ty;
+  float acc = 0.0f;
+  for (int k0 = 0; k0 < K; k0 += TS) {
+    const int k = k0 + tx;
+    Xs[ty][tx] = (mBase + ty < M && k < K) ? X[(size_t)(mBase + ty) * K + k] : 0.0f;
+    Ws[tx][ty] = (nBase + ty < N && k < K) ? W[(size_t)(nBase + ty) * K + k] : 0.0f;
+    barrier(CLK_LOCAL_MEM_FENCE);
+    for (int kk = 0; kk < TS; ++kk) acc = fma(Xs[ty][kk], Ws[kk][tx], acc);
+    barrier(CLK_LOCAL_MEM_FENCE);
+  }
+  if (m < M && n < N) Y[(size_t)m * N + n] = acc + b[n];
+  COEXEC_SIGNAL_DONE();
+}

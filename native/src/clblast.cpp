@@ -1,0 +1,75 @@
+// dlopen of libclblast and the two entry points the linear yardstick uses (Sgemv for M = 1, else Sgemm). The enum values are those of
+// CLBlast's C API (clblast_c.h): row-major 101, no transpose 111, transpose 112.
+#include "clblast.h"
+
+#include <dlfcn.h>
+
+#include <mutex>
+
+namespace coexec {
+
+namespace {
+
+using SgemmFn = int (*)(int layout, int transA, int transB, size_t m, size_t n, size_t k, float alpha, cl_mem a,
+                        size_t aOffset, size_t lda, cl_mem b, size_t bOffset, size_t ldb, float beta, cl_mem c,
+                        size_t cOffset, size_t ldc, cl_command_queue* queue, cl_event* event);
+using SgemvFn = int (*)(int layout, int transA, size_t m, size_t n, float alpha, cl_mem a, size_t aOffset, size_t lda,
+                        cl_mem x, size_t xOffset, size_t xInc, float beta, cl_mem y, size_t yOffset, size_t yInc,
+                        cl_command_queue* queue, cl_event* event);
+constexpr int kRowMajor = 101, kNoTrans = 111, kTrans = 112;
+
+SgemmFn gSgemm = nullptr;
+SgemvFn gSgemv = nullptr;
+std::string gWhy, gPath;
+std::once_flag gOnce;
+
+void Load() {
+  std::string tried;
+  for (const char* name : {"libclblast.so.1", "libclblast.so"}) {
+    void* lib = dlopen(name, RTLD_NOW | RTLD_LOCAL);
+    if (!lib) {
+      tried += (tried.empty() ? "" : "; ") + std::string(dlerror());
+      continue;
+    }
+    gSgemm = reinterpret_cast<SgemmFn>(dlsym(lib, "CLBlastSgemm"));
+    gSgemv = reinterpret_cast<SgemvFn>(dlsym(lib, "CLBlastSgemv"));
+    if (gSgemm && gSgemv) {
+      gPath = name;
+      return;
+    }
+    tried += std::string(tried.empty() ? "" : "; ") + name + ": no CLBlastSgemm/CLBlastSgemv";
+  }
+  gWhy = "CLBlast not found (" + tried + ")";
+}
+
+}  // namespace
+
+std::string ClblastUnavailableReason() {
+  std::call_once(gOnce, Load);
+  return gSgemm ? "" : gWhy;
+}
+
+std::string ClblastLibraryPath() {
+  std::call_once(gOnce, Load);
+  return gPath;
+}
+
+void ClblastLinearRows(const LinearShape& s, int rowOffset, cl_mem X, cl_mem W, cl_mem Y, cl_command_queue q,
+                       cl_event* event) {
+  std::call_once(gOnce, Load);
+  if (!gSgemm) throw std::runtime_error(gWhy);
+  const size_t rows = static_cast<size_t>(s.N - rowOffset);
+  // M = 1 is a matrix-vector product: Y[rowOffset:N] = W[rowOffset:N, K] * X + Y, the routine a framework
+  // would call (CLBlast's GEMM pads M to its tile and is far slower there).
+  // M > 1: C = X[M,K] * (W[rowOffset:N, K])^T + C, C being Y[:, rowOffset:N] with leading dimension N.
+  int status = s.M == 1 ? gSgemv(kRowMajor, kNoTrans, rows, s.K, 1.0f, W, size_t(rowOffset) * s.K, s.K, X, 0, 1, 1.0f, Y,
+                                 rowOffset, 1, &q, event)
+                        : gSgemm(kRowMajor, kNoTrans, kTrans, s.M, rows, s.K, 1.0f, X, 0, s.K, W, size_t(rowOffset) * s.K, s.K,
+                      1.0f, Y, rowOffset, s.N, &q, event);
+  if (status != 0) {
+    throw std::runtime_error(std::string(s.M == 1 ? "CLBlastSgemv" : "CLBlastSgemm") + " failed with status " + std::to_string(status) +
+                             (status < 0 && status > -100 ? std::string(" (") + ClErrorName(status) + ")" : ""));
+  }
+}
+
+}  // namespace coexec

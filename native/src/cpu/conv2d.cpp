@@ -1,0 +1,300 @@
+// Conv2dCpu: output channels [row0, row1) of an NCHW convolution for every image of the batch.
+//  - im2col: the input is unrolled once into a [C*R*S][P*Q] matrix (panel-major for our GEMM; skipped for
+//    1x1/stride 1/no padding where the input already is that matrix in the needed layout), then each output
+//    channel is a GEMM row: our broadcast GEMM on (image, channel chunk, column panel) units, or one
+//    OpenBLAS sgemm per image.
+//  - direct: the input is copied once into a zero-padded, column-phase-split buffer so the kernel needs no
+//    bounds checks and reads output columns contiguously even with stride 2; units are (image, channel
+//    tile, output row) in the order that re-reads the smaller operand.
+// Both copies live in scratch buffers that only grow, so repeated calls with one shape do not allocate.
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "cpu/cpu_layers.h"
+#include "cpu/impl_select.h"
+#include "cpu/openblas.h"
+
+namespace coexec {
+
+namespace {
+
+using cpu::DirectConvArgs;
+using cpu::KernelTable;
+
+void CheckArgs(const ConvShape& s, int row0, int row1) {
+  const bool ok = s.batch >= 1 && s.C >= 1 && s.H >= 1 && s.W >= 1 && s.F >= 1 && s.R >= 1 && s.S >= 1 &&
+                  s.strideH >= 1 && s.strideW >= 1 && s.padH >= 0 && s.padW >= 0 && s.P() >= 1 && s.Q() >= 1;
+  if (!ok) throw std::invalid_argument("conv2d shape is invalid (sizes and strides >= 1, padding >= 0, output >= 1x1)");
+  if (row0 < 0 || row1 > s.F || row0 > row1)
+    throw std::invalid_argument("conv2d CPU rows [" + std::to_string(row0) + ", " + std::to_string(row1) +
+                                ") are not inside [0, F=" + std::to_string(s.F) + "]");
+}
+
+size_t Elems(long long a, long long b, long long c = 1, long long d = 1) { return static_cast<size_t>(a * b * c * d); }
+
+// Grows `v` to at least n floats; never shrinks, so the timed path allocates only on a new, larger shape.
+float* Scratch(std::vector<float>& v, size_t n) {
+  if (v.size() < n) v.resize(n);
+  return v.data();
+}
+
+bool Is1x1Plain(const ConvShape& s) {
+  return s.R == 1 && s.S == 1 && s.strideH == 1 && s.strideW == 1 && s.padH == 0 && s.padW == 0;
+}
+
+// ---- im2col ---------------------------------------------------------------------------------------------
+
+// The unrolled input of one image is the [C*R*S][P*Q] matrix whose row (c, r, t) holds
+// X[c][p*sh - ph + r][q*sw - pw + t] for all (p, q), zero where that falls in the padding. Our GEMM reads it
+// in column panels of `panel` floats, so it is stored panel-major: panel j/panel, row k, column j%panel at
+// ((j / panel) * CRS + k) * panel + j % panel. Each panel is then one contiguous block and the GEMM's
+// loads walk memory linearly (plain row-major with a P*Q stride made every k a new page: TLB misses).
+// OpenBLAS packs for itself, so for it panel = P*Q, which is plain row-major.
+struct Im2colJob {
+  const ConvShape* s;
+  const float* X;
+  float* col;     // [batch][panels][C*R*S][panel]
+  int panel;      // floats per panel row
+  size_t image;   // floats per image in col
+};
+
+// Output columns q in [lo, hi) read inside the input for tap t; the others read padding.
+void InsideColumns(const ConvShape& s, int t, int Q, int* lo, int* hi) {
+  const int first = s.padW - t;  // smallest w index offset: q * sw >= padW - t
+  *lo = first <= 0 ? 0 : (first + s.strideW - 1) / s.strideW;
+  const int last = s.W - 1 + s.padW - t;  // q * sw <= W - 1 + padW - t
+  *hi = last < 0 ? 0 : last / s.strideW + 1;
+  if (*hi > Q) *hi = Q;
+  if (*lo > *hi) *lo = *hi;
+}
+
+void Im2col(const Im2colJob& job, ThreadPool& pool) {
+  const ConvShape& s = *job.s;
+  pool.ParallelFor(s.batch * s.C, [&job](int u0, int u1, int) {
+    const ConvShape& s = *job.s;
+    const int P = s.P(), Q = s.Q(), CRS = s.C * s.R * s.S, panel = job.panel, sw = s.strideW;
+    const size_t panelStride = Elems(CRS, panel);
+    for (int u = u0; u < u1; ++u) {
+      const int img = u / s.C, c = u % s.C;
+      const float* plane = job.X + Elems(img * s.C + c, s.H, s.W);
+      for (int r = 0; r < s.R; ++r)
+        for (int t = 0; t < s.S; ++t) {
+          int lo, hi;
+          InsideColumns(s, t, Q, &lo, &hi);
+          const int k = (c * s.R + r) * s.S + t;
+          float* row = job.col + job.image * img + Elems(k, panel);  // row k of panel 0
+          int off = 0;                                               // column within the current panel
+          for (int p = 0; p < P; ++p) {
+            const int h = p * s.strideH - s.padH + r;
+            const bool rowInside = h >= 0 && h < s.H;
+            // src[q * sw] is input column q * sw - padW + t of row h.
+            const float* src = plane + (rowInside ? h : 0) * s.W + t - s.padW;
+            // The Q values of this output row, in segments that do not cross a panel boundary.
+            for (int q = 0; q < Q;) {
+              const int n = Q - q < panel - off ? Q - q : panel - off;
+              float* dst = row + off - q;  // dst[q] is this row's column q
+              const int a = rowInside ? (lo > q ? lo : q) : q + n, b = rowInside ? (hi < q + n ? hi : q + n) : q + n;
+              for (int i = q; i < a && i < q + n; ++i) dst[i] = 0.0f;
+              if (sw == 1)
+                for (int i = a; i < b; ++i) dst[i] = src[i];
+              else
+                for (int i = a; i < b; ++i) dst[i] = src[i * sw];
+              for (int i = b > a ? b : a; i < q + n; ++i) dst[i] = 0.0f;
+              q += n;
+              off += n;
+              if (off == panel) {
+                off = 0;
+                row += panelStride;
+              }
+            }
+          }
+        }
+    }
+  });
+}
+
+// The unrolled input of every image: X itself for 1x1/stride 1/no padding when `panel` is P*Q (it already
+// is that matrix), else the scratch filled by Im2col.
+const float* Unroll(const ConvShape& s, const float* X, int panel, ThreadPool& pool) {
+  const int PQ = s.P() * s.Q();
+  if (Is1x1Plain(s) && panel >= PQ) return X;
+  static std::vector<float> colScratch;
+  const int panels = (PQ + panel - 1) / panel;
+  const size_t image = Elems(panels, s.C * s.R * s.S, panel);
+  const Im2colJob job{&s, X, Scratch(colScratch, image * s.batch), panel, image};
+  Im2col(job, pool);
+  return job.col;
+}
+
+struct GemmJob {
+  const KernelTable* kernels;
+  const ConvShape* s;
+  const float *col, *W, *b;
+  float* Y;
+  int row0, row1;
+  int panels, chunks, chunkRows;  // column panels per image, channel chunks, channels per chunk
+  int ldb;                        // floats per row of one panel: nnCols, or P*Q when col is X itself
+  size_t panelFloats, imageFloats;
+};
+
+void RunSimdIm2col(const GemmJob& job, ThreadPool& pool) {
+  const int units = job.s->batch * job.chunks * job.panels;
+  pool.ParallelFor(units, [&job](int u0, int u1, int) {
+    const ConvShape& s = *job.s;
+    const int PQ = s.P() * s.Q(), CRS = s.C * s.R * s.S, cols = job.kernels->nnCols;
+    for (int u = u0; u < u1; ++u) {
+      const int panel = u % job.panels, chunk = (u / job.panels) % job.chunks, img = u / (job.panels * job.chunks);
+      const int f0 = job.row0 + chunk * job.chunkRows;
+      const int f1 = f0 + job.chunkRows < job.row1 ? f0 + job.chunkRows : job.row1;
+      const int j0 = panel * cols;
+      const int n = j0 + cols < PQ ? cols : PQ - j0;
+      if (f0 >= f1) continue;
+      const float* B = job.col + job.imageFloats * img + job.panelFloats * panel;
+      job.kernels->gemmNN(f1 - f0, n, CRS, job.W + Elems(f0, CRS), CRS, B, job.ldb,
+                          job.Y + Elems(img * s.F + f0, PQ) + j0, PQ, job.b ? job.b + f0 : nullptr);
+    }
+  });
+}
+
+void SimdIm2col(const KernelTable* kernels, const ConvShape& s, const float* X, const float* W, const float* b,
+                float* Y, int row0, int row1, ThreadPool& pool) {
+  const int PQ = s.P() * s.Q(), cols = kernels->nnCols;
+  // A 1x1 layer reads X in place when a plain row-major matrix is no worse: with P*Q <= the panel width.
+  const int panel = Is1x1Plain(s) && PQ <= cols ? PQ : cols;
+  const float* col = Unroll(s, X, panel, pool);
+  GemmJob job{kernels, &s, col, W, b, Y, row0, row1, 0, 1, 0, panel, 0, 0};
+  job.panels = (PQ + cols - 1) / cols;
+  job.panelFloats = Elems(s.C * s.R * s.S, panel);
+  job.imageFloats = job.panelFloats * job.panels;
+  // Split the channels too when there are too few column panels to keep every thread busy (late layers
+  // have small P*Q), in whole register tiles.
+  const int tiles = (row1 - row0 + kernels->nnRows - 1) / kernels->nnRows;
+  const int wanted = (2 * pool.Threads() + s.batch * job.panels - 1) / (s.batch * job.panels);
+  job.chunks = wanted < 1 ? 1 : (wanted > tiles ? tiles : wanted);
+  job.chunkRows = (tiles + job.chunks - 1) / job.chunks * kernels->nnRows;
+  RunSimdIm2col(job, pool);
+}
+
+void OpenBlasIm2col(const ConvShape& s, const float* X, const float* W, const float* b, float* Y, int row0,
+                    int row1, ThreadPool& pool) {
+  cpu::OpenBlas& blas = cpu::GetOpenBlas();
+  const int PQ = s.P() * s.Q(), CRS = s.C * s.R * s.S, rows = row1 - row0;
+  const float* col = Unroll(s, X, PQ, pool);
+  pool.Park();  // OpenBLAS brings its own threads: free the cores for them
+  blas.UseThreads(pool.Threads());
+  for (int img = 0; img < s.batch; ++img) {
+    float* Yimg = Y + Elems(img * s.F + row0, PQ);
+    // beta = 1 over a bias-initialised output adds the bias without a second pass.
+    for (int f = 0; f < rows; ++f)
+      for (int j = 0; j < PQ; ++j) Yimg[Elems(f, PQ) + j] = b ? b[row0 + f] : 0.0f;
+    blas.sgemm(cpu::kCblasRowMajor, cpu::kCblasNoTrans, cpu::kCblasNoTrans, rows, PQ, CRS, 1.0f,
+               W + Elems(row0, CRS), CRS, col + Elems(img, CRS, PQ), PQ, 1.0f, Yimg, PQ);
+  }
+}
+
+// ---- direct ---------------------------------------------------------------------------------------------
+
+struct PadJob {
+  const ConvShape* s;
+  const float* X;
+  float* xp;
+  int Hp, Wq;
+};
+
+// Fills the padded, phase-split copy: element (c, h, w) of the padded input at
+// xp[((img*C + c) * Hp + h) * sw + w % sw) * Wq + w / sw]; zeros in the padding and the over-read room.
+void PadInput(const PadJob& job, ThreadPool& pool) {
+  const ConvShape& s = *job.s;
+  pool.ParallelFor(s.batch * s.C, [&job](int u0, int u1, int) {
+    const ConvShape& s = *job.s;
+    const int sw = s.strideW;
+    for (int u = u0; u < u1; ++u) {
+      const float* plane = job.X + Elems(u, s.H, s.W);
+      float* out = job.xp + Elems(u, job.Hp, sw, job.Wq);
+      for (int hp = 0; hp < job.Hp; ++hp) {
+        const int h = hp - s.padH;
+        for (int ph = 0; ph < sw; ++ph, out += job.Wq) {
+          if (h < 0 || h >= s.H) {
+            for (int i = 0; i < job.Wq; ++i) out[i] = 0.0f;
+            continue;
+          }
+          const float* src = plane + h * s.W;
+          for (int i = 0; i < job.Wq; ++i) {
+            const int w = ph + sw * i - s.padW;
+            out[i] = (w >= 0 && w < s.W) ? src[w] : 0.0f;
+          }
+        }
+      }
+    }
+  });
+}
+
+struct DirectJob {
+  const KernelTable* kernels;
+  const ConvShape* s;
+  DirectConvArgs args;  // image 0; per image only xp and y move
+  int row0, row1, tiles;
+  size_t xpImage, yImage;  // floats per image in xp and Y
+  bool rowFastest;         // unit order: (image, tile, row) if true, else (image, row, tile)
+};
+
+void SimdDirect(const KernelTable* kernels, const ConvShape& s, const float* X, const float* W, const float* b,
+                float* Y, int row0, int row1, ThreadPool& pool) {
+  static std::vector<float> padScratch;
+  const int P = s.P(), Q = s.Q(), sw = s.strideW;
+  const int Hp = s.H + 2 * s.padH;
+  // Room for the kernel's reads: whole register tiles of columns, shifted by up to (S-1)/sw per tap.
+  const int Wq = (Q + kernels->directCols - 1) / kernels->directCols * kernels->directCols + (s.S - 1) / sw;
+  const PadJob pad{&s, X, Scratch(padScratch, Elems(s.batch * s.C, Hp, sw, Wq)), Hp, Wq};
+  PadInput(pad, pool);
+
+  DirectJob job{kernels, &s, DirectConvArgs{}, row0, row1, 0, Elems(s.C, Hp, sw, Wq), Elems(s.F, P, Q), true};
+  job.args = DirectConvArgs{pad.xp, s.C, Hp, Wq, s.R, s.S, s.strideH, sw, P, Q, W, b, Y};
+  job.tiles = (row1 - row0 + kernels->directRows - 1) / kernels->directRows;
+  // Unit order decides which operand is re-read from further away: with the output row fastest, a channel
+  // tile's weights stay in L1 while the whole input streams past once per tile; with the channel tile
+  // fastest, one output row's input window stays in cache while all weights stream past once per row.
+  // Re-stream the smaller of the two.
+  const size_t weightFloats = Elems(row1 - row0, s.C, s.R, s.S), inputFloats = job.xpImage;
+  job.rowFastest = weightFloats > inputFloats;
+  pool.ParallelFor(s.batch * job.tiles * P, [&job](int u0, int u1, int) {
+    const int P = job.args.P, fb = job.kernels->directRows;
+    for (int u = u0; u < u1;) {
+      // Decode the unit, then merge the following units that extend the same call (consecutive rows of one
+      // tile, or consecutive tiles of one row).
+      int img, tile, p0, p1, tile1;
+      if (job.rowFastest) {
+        p0 = u % P, tile = (u / P) % job.tiles, img = u / (P * job.tiles);
+        p1 = p0 + (u1 - u) < P ? p0 + (u1 - u) : P;
+        tile1 = tile + 1;
+      } else {
+        tile = u % job.tiles, p0 = (u / job.tiles) % P, img = u / (P * job.tiles);
+        p1 = p0 + 1;
+        tile1 = tile + (u1 - u) < job.tiles ? tile + (u1 - u) : job.tiles;
+      }
+      DirectConvArgs a = job.args;
+      a.xp += job.xpImage * img;
+      a.y += job.yImage * img;
+      const int f0 = job.row0 + tile * fb, f1 = job.row0 + tile1 * fb;
+      job.kernels->directConv(a, f0, f1 < job.row1 ? f1 : job.row1, p0, p1);
+      u += (p1 - p0) * (tile1 - tile);
+    }
+  });
+}
+
+}  // namespace
+
+void Conv2dCpu(const std::string& impl, const ConvShape& s, const float* X, const float* W, const float* b,
+               float* Y, int row0, int row1, ThreadPool& pool) {
+  CheckArgs(s, row0, row1);
+  const cpu::ImplChoice choice = cpu::SelectImpl(impl, true);
+  if (!choice.error.empty())
+    throw std::invalid_argument(choice.error.rfind("unknown ", 0) == 0 ? choice.error : impl + ": " + choice.error);
+  if (row0 == row1) return;
+  if (choice.backend == cpu::Backend::kOpenBlas) return OpenBlasIm2col(s, X, W, b, Y, row0, row1, pool);
+  if (choice.algo == cpu::ConvAlgo::kDirect) return SimdDirect(choice.kernels, s, X, W, b, Y, row0, row1, pool);
+  SimdIm2col(choice.kernels, s, X, W, b, Y, row0, row1, pool);
+}
+
+}  // namespace coexec

@@ -1,0 +1,184 @@
+// ThreadPool: persistent workers for the CPU slice of a layer. Layer latencies are tens of microseconds, so
+// a ParallelFor must not create threads, allocate, or sleep in the common case: workers spin on a
+// generation counter for a short while after each job and only then block on a condition variable.
+#include <pthread.h>
+#include <sched.h>
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdio>
+#include <mutex>
+#include <thread>
+
+#include "cpu/cpu_layers.h"
+
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+static inline void CpuRelax() { _mm_pause(); }
+#elif defined(__aarch64__)
+static inline void CpuRelax() { asm volatile("yield" ::: "memory"); }
+#else
+static inline void CpuRelax() {}
+#endif
+
+namespace coexec {
+
+namespace {
+
+// An idle worker first spins (lowest wake latency), then keeps polling but yields the core between polls,
+// then blocks. The pure spin bridges the gap between the phases of one layer (im2col, then GEMM). The
+// yielding phase matters when threads outnumber free cores (PoCL's device threads share them, or the
+// machine is loaded): a worker spinning on the caller's own core would otherwise hold that core for its
+// whole spin while the caller waits to post the next job (measured: 200 us per job instead of 1 us). For
+// the same reason a worker that finds itself on the caller's core (unpinned pools) yields at once.
+constexpr auto kPureSpin = std::chrono::microseconds(10);
+constexpr auto kSpinBeforeBlock = std::chrono::microseconds(150);
+// Spins between clock reads while waiting.
+constexpr int kSpinsPerClockRead = 64;
+
+// Pins the calling thread to one core; returns false (and leaves it unpinned) if the core is not usable.
+bool PinToCore(int core) {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  CPU_SET(core, &set);
+  return pthread_setaffinity_np(pthread_self(), sizeof(set), &set) == 0;
+}
+
+}  // namespace
+
+struct ThreadPool::Impl {
+  int threads = 1;
+  std::vector<std::thread> workers;  // threads 1..threads-1; the caller of ParallelFor is thread 0
+
+  // The current job. Written by the caller before it bumps `generation` (release); read by workers after
+  // they observe the new generation (acquire).
+  const std::function<void(int, int, int)>* body = nullptr;
+  int count = 0;
+
+  std::atomic<unsigned> generation{0};  // bumped once per job by the caller
+  std::atomic<int> pending{0};          // workers that have not finished the current job
+  std::atomic<int> sleepers{0};         // workers blocked (or about to block) on `wake`
+  std::atomic<unsigned> parkRequests{0};  // bumped by Park(); a spinning worker that sees it change blocks
+  std::atomic<int> callerCpu{-1};         // core the last ParallelFor ran on (a hint, relaxed)
+  std::atomic<bool> stop{false};
+  std::mutex mutex;
+  std::condition_variable wake;
+
+  bool callerPinned = false;
+  cpu_set_t callerMask;  // the caller's affinity before the pool pinned it, restored by the destructor
+
+  void RunChunk(int thread) const {
+    // Even split: the first (count % threads) chunks get one more element.
+    const int base = count / threads, extra = count % threads;
+    const int begin = thread * base + (thread < extra ? thread : extra);
+    const int end = begin + base + (thread < extra ? 1 : 0);
+    if (begin < end) (*body)(begin, end, thread);
+  }
+
+  // Waits for a generation other than `seen`; returns false when the pool is stopping.
+  // `parked` is the Park() count read before this worker reported its last job done, so a Park() issued
+  // after ParallelFor returned is always noticed.
+  bool WaitForJob(unsigned seen, unsigned parked) {
+    const auto start = std::chrono::steady_clock::now();
+    bool yielding = sched_getcpu() == callerCpu.load(std::memory_order_relaxed);
+    for (bool spinning = true; spinning;) {
+      for (int i = 0; i < kSpinsPerClockRead; ++i) {
+        if (generation.load(std::memory_order_acquire) != seen) return true;
+        if (stop.load(std::memory_order_relaxed)) return false;
+        if (parkRequests.load(std::memory_order_relaxed) != parked) {
+          spinning = false;
+          break;
+        }
+        if (yielding) std::this_thread::yield();
+        else CpuRelax();
+      }
+      const auto waited = std::chrono::steady_clock::now() - start;
+      yielding = waited > kPureSpin || sched_getcpu() == callerCpu.load(std::memory_order_relaxed);
+      if (waited > kSpinBeforeBlock) spinning = false;
+    }
+    // Announce the sleep before re-checking under the lock; the caller reads `sleepers` after bumping the
+    // generation (both seq_cst), so one of the two always sees the other and no wake-up is lost.
+    sleepers.fetch_add(1, std::memory_order_seq_cst);
+    {
+      std::unique_lock<std::mutex> lock(mutex);
+      wake.wait(lock, [&] {
+        return generation.load(std::memory_order_seq_cst) != seen || stop.load(std::memory_order_relaxed);
+      });
+    }
+    sleepers.fetch_sub(1, std::memory_order_relaxed);
+    return !stop.load(std::memory_order_relaxed) || generation.load(std::memory_order_acquire) != seen;
+  }
+
+  void WorkerLoop(int thread) {
+    unsigned seen = 0, parked = parkRequests.load(std::memory_order_relaxed);
+    for (;;) {
+      if (!WaitForJob(seen, parked)) return;
+      seen = generation.load(std::memory_order_acquire);
+      if (stop.load(std::memory_order_relaxed)) return;
+      RunChunk(thread);
+      parked = parkRequests.load(std::memory_order_relaxed);
+      pending.fetch_sub(1, std::memory_order_acq_rel);
+    }
+  }
+};
+
+ThreadPool::ThreadPool(int threads, const std::vector<int>& cores) : impl_(new Impl) {
+  impl_->threads = threads < 1 ? 1 : threads;
+  if (!cores.empty()) {
+    // The caller is worker 0, so it is pinned too (to cores[0]); its old mask comes back in the destructor.
+    if (pthread_getaffinity_np(pthread_self(), sizeof(impl_->callerMask), &impl_->callerMask) == 0)
+      impl_->callerPinned = PinToCore(cores[0]);
+  }
+  for (int t = 1; t < impl_->threads; ++t) {
+    const int core = cores.empty() ? -1 : cores[static_cast<size_t>(t) % cores.size()];
+    impl_->workers.emplace_back([this, t, core] {
+      if (core >= 0 && !PinToCore(core)) std::fprintf(stderr, "warning: cannot pin CPU worker %d to core %d\n", t, core);
+      impl_->WorkerLoop(t);
+    });
+  }
+}
+
+ThreadPool::~ThreadPool() {
+  impl_->stop.store(true, std::memory_order_seq_cst);
+  {
+    std::lock_guard<std::mutex> lock(impl_->mutex);
+  }
+  impl_->wake.notify_all();
+  for (auto& w : impl_->workers) w.join();
+  if (impl_->callerPinned) pthread_setaffinity_np(pthread_self(), sizeof(impl_->callerMask), &impl_->callerMask);
+  delete impl_;
+}
+
+void ThreadPool::Park() { impl_->parkRequests.fetch_add(1, std::memory_order_relaxed); }
+
+int ThreadPool::Threads() const { return impl_->threads; }
+
+void ThreadPool::ParallelFor(int count, const std::function<void(int begin, int end, int thread)>& body) {
+  if (count <= 0) return;
+  Impl& p = *impl_;
+  if (p.threads == 1) {
+    body(0, count, 0);
+    return;
+  }
+  p.body = &body;
+  p.count = count;
+  p.callerCpu.store(sched_getcpu(), std::memory_order_relaxed);
+  p.pending.store(p.threads - 1, std::memory_order_relaxed);
+  p.generation.fetch_add(1, std::memory_order_seq_cst);
+  if (p.sleepers.load(std::memory_order_seq_cst) > 0) {
+    // Taking the lock orders this notify after any sleeper's predicate check.
+    { std::lock_guard<std::mutex> lock(p.mutex); }
+    p.wake.notify_all();
+  }
+  p.RunChunk(0);
+  // The chunks are equal, so the others finish about when we do: spin, but yield once it takes long
+  // (more threads than free cores: a worker may be waiting for this very core).
+  for (int spins = 0; p.pending.load(std::memory_order_acquire) != 0; ++spins) {
+    if (spins < 64) CpuRelax();
+    else std::this_thread::yield();
+  }
+  p.body = nullptr;
+}
+
+}  // namespace coexec

@@ -1,0 +1,69 @@
+// The OpenCL device a run uses: selection from the plan's device selector, its capabilities, one context
+// and one in-order profiling queue, and the single place where programs are built (BuildProgram).
+#pragma once
+
+#include <map>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "json.h"
+#include "ocl.h"
+#include "plan.h"
+
+namespace coexec {
+
+struct DeviceCaps {
+  std::string platformName, platformVersion, name, vendor, version, driver, openclCVersion;
+  cl_device_type type = 0;
+  cl_device_svm_capabilities svm = 0;
+  bool openclC30 = false, openclC20 = false;  // the device compiles -cl-std=CL3.0 / CL2.0
+  std::vector<std::string> openclCVersions, openclCFeatures;
+  cl_uint computeUnits = 0;
+  size_t maxWorkGroupSize = 0;
+  cl_ulong localMemBytes = 0, globalMemBytes = 0;
+  cl_device_atomic_capabilities atomicMemoryCaps = 0, atomicFenceCaps = 0;
+
+  bool HasFeature(const std::string& macro) const;
+  // "CL3.0" when the device has OpenCL C 3.0, else "CL2.0" when it has 2.x, else "CL1.2".
+  std::string ClStd() const;
+  std::string TypeName() const;   // "gpu" | "cpu" | "accelerator" | "other"
+  Json SvmJson() const;           // ["coarse","fine-buffer","fine-system","atomics"] subset
+  Json AtomicJson(cl_device_atomic_capabilities caps) const;
+  Json ToJson() const;            // the "device" object of results
+};
+
+DeviceCaps QueryCaps(const DeviceEntry& entry);
+
+class GpuDevice {
+ public:
+  explicit GpuDevice(const DeviceEntry& entry);
+  const DeviceCaps& caps() const { return caps_; }
+  cl_context context() const { return context_.get(); }
+  cl_command_queue queue() const { return queue_.get(); }
+  cl_device_id id() const { return entry_.device; }
+
+  struct Built {
+    cl_program program;   // owned by the device's cache
+    std::string options;  // the exact build options, recorded in results as resolved.buildOptions
+  };
+  // Builds common.cl + `file` with -cl-std, the knobs as -DNAME=value and the feature macros (signal: the
+  // svm-fine completion counter), or returns the cached program. Throws with the build log on failure.
+  Built BuildProgram(const std::string& file, const std::vector<std::pair<std::string, int>>& knobs, bool signal);
+
+ private:
+  DeviceEntry entry_;
+  DeviceCaps caps_;
+  Context context_;
+  Queue queue_;
+  std::map<std::string, Program> cache_;
+};
+
+// The first device matching the selector ("gpu-or-cpu" prefers a GPU); null with *why when none.
+std::unique_ptr<GpuDevice> SelectDevice(const DeviceSelector& sel, std::string* why);
+
+// Source text of an embedded kernel file; throws when unknown.
+const char* KernelSource(const std::string& file);
+
+}  // namespace coexec

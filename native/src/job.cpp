@@ -1,0 +1,379 @@
+// One job, step by step: resolve the split and the implementations, draw the tensors from the seed,
+// compute the double reference once, prepare the mechanism (weights uploaded once), warm up, take samples
+// per the stopping rule, then run once more into a NaN-poisoned output and check it. JSON is built only
+// after the timed loop; samples go into vectors reserved up front.
+#include "job.h"
+
+#include <algorithm>
+#include <array>
+#include <chrono>
+#include <cmath>
+#include <cstdlib>
+#include <ctime>
+#include <random>
+#include <sys/stat.h>
+
+#include "clblast.h"
+#include "cpu/cpu_layers.h"
+#include "npy.h"
+#include "sync.h"
+#include "variants.h"
+
+namespace coexec {
+
+GpuDevice* DeviceProvider::Get(std::string* why) {
+  if (!tried_) {
+    tried_ = true;
+    try {
+      device_ = SelectDevice(sel_, &why_);
+    } catch (const std::exception& e) {
+      why_ = e.what();
+    }
+  }
+  if (!device_) *why = why_;
+  return device_.get();
+}
+
+// Float32 rounding grows like sqrt(K) for random-sign sums; 1e-5 * sqrt(K) relative to the largest
+// output leaves room for any summation order (blocked, tree, FMA or not) while a missing or duplicated
+// term, a wrong bias or an unwritten row still fails.
+double CheckTolerance(int reductionLength, double maxAbsRef) {
+  return 1e-5 * std::sqrt(static_cast<double>(reductionLength)) * maxAbsRef + 1e-6;
+}
+
+namespace {
+
+struct SkipJob : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+std::string IsoNow() {
+  auto now = std::chrono::system_clock::now();
+  std::time_t t = std::chrono::system_clock::to_time_t(now);
+  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000;
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[96];
+  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+                tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<int>(ms));
+  return buf;
+}
+
+// Uniform in [-1, 1) from the top 24 bits of mt19937_64 (identical on every platform and library).
+void Fill(std::mt19937_64& rng, std::vector<float>& v) {
+  for (auto& x : v) x = static_cast<float>(rng() >> 40) * (2.0f / 16777216.0f) - 1.0f;
+}
+
+Json IntArray(const std::vector<int64_t>& v) {
+  Json a = Json::Array();
+  for (auto x : v) a.Push(Json(static_cast<long long>(x)));
+  return a;
+}
+
+int64_t Median(std::vector<int64_t> v) {
+  if (v.empty()) return 0;
+  std::sort(v.begin(), v.end());
+  size_t n = v.size();
+  return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+// The samples of one job, reserved before the timed loop.
+struct Samples {
+  std::vector<int64_t> total, cpu, gpu;
+  std::vector<std::array<cl_ulong, 4>> timestamps;
+  bool withTimestamps = false;
+  explicit Samples(int maxSamples) {
+    total.reserve(maxSamples);
+    cpu.reserve(maxSamples);
+    gpu.reserve(maxSamples);
+    timestamps.reserve(maxSamples);
+  }
+};
+
+// Waits for the sample's main kernel (outside the timed window) and reads its four profiling timestamps.
+std::array<cl_ulong, 4> Profile(Sample& s) {
+  std::array<cl_ulong, 4> ts{0, 0, 0, 0};
+  if (!s.mainEvent) return ts;
+  cl_event ev = s.mainEvent.get();
+  COEXEC_CL(Cl().clWaitForEvents(1, &ev), "wait for the layer kernel");
+  const cl_profiling_info what[4] = {CL_PROFILING_COMMAND_QUEUED, CL_PROFILING_COMMAND_SUBMIT,
+                                     CL_PROFILING_COMMAND_START, CL_PROFILING_COMMAND_END};
+  for (int i = 0; i < 4; ++i) {
+    COEXEC_CL(Cl().clGetEventProfilingInfo(ev, what[i], sizeof(cl_ulong), &ts[i], nullptr), "profiling info");
+  }
+  s.mainEvent.Reset();
+  return ts;
+}
+
+// Warm-up, then samples until minSamples AND minTimeMs are met, or maxSamples OR maxTimeMs is reached
+// (at least one sample). execute(sample) runs one timed execution.
+template <typename Execute>
+void TimingLoop(const Job& job, Samples& out, Execute execute) {
+  for (int i = 0; i < job.warmup; ++i) {
+    Sample s;
+    execute(s);
+    Profile(s);
+  }
+  const int64_t start = NowNs();
+  for (;;) {
+    const int n = static_cast<int>(out.total.size());
+    const double elapsedMs = (NowNs() - start) / 1e6;
+    if (n >= job.maxSamples) break;
+    if (n > 0 && elapsedMs >= job.maxTimeMs) break;
+    if (n >= job.minSamples && elapsedMs >= job.minTimeMs) break;
+    Sample s;
+    execute(s);
+    out.total.push_back(s.totalNs);
+    out.cpu.push_back(s.cpuNs);
+    out.gpu.push_back(s.gpuNs);
+    out.timestamps.push_back(Profile(s));
+  }
+}
+
+void PutSamples(Json& r, const Samples& s) {
+  r.Set("samplesNs", IntArray(s.total));
+  r.Set("cpuSideNs", IntArray(s.cpu));
+  r.Set("gpuSideNs", IntArray(s.gpu));
+  if (s.withTimestamps) {
+    Json ts = Json::Array();
+    for (const auto& t : s.timestamps) {
+      Json row = Json::Array();
+      for (auto v : t) row.Push(Json(static_cast<unsigned long long>(v)));
+      ts.Push(std::move(row));
+    }
+    r.Set("gpuTimestampsNs", std::move(ts));
+  }
+  r.Set("medianNs", Json(static_cast<long long>(Median(s.total))));
+}
+
+std::string ResolvedCpuImpl(const std::string& impl) {
+  // "simd" and "simd-im2col" name the family; results record the ISA actually used.
+  if (impl.rfind("simd", 0) == 0) return ResolvedSimdName() + impl.substr(4);
+  return impl;
+}
+
+GpuDevice* NeedDevice(DeviceProvider& devices) {
+  std::string why;
+  GpuDevice* gpu = devices.Get(&why);
+  if (!gpu) throw std::runtime_error("no OpenCL device: " + why);
+  return gpu;
+}
+
+void RunLayer(const Plan& plan, const Job& job, DeviceProvider& devices, const JobOptions& opts, Json& r) {
+  const Layer& L = job.layer;
+  const Strategy& S = job.strategy;
+  LayerRun run;
+  run.layer = &L;
+  run.cpuRows = S.CpuRows(L.Out());
+  run.gpuRows = L.Out() - run.cpuRows;
+
+  Json resolved = Json::Object();
+  resolved.Set("cpuRows", run.cpuRows).Set("gpuRows", run.gpuRows);
+  Json cores = Json::Array();
+  for (int c : plan.cpuAffinity) cores.Push(c);
+  resolved.Set("cpuCores", std::move(cores));
+  resolved.Set("cpuImpl", run.cpuRows > 0 ? Json(ResolvedCpuImpl(S.cpuImpl)) : Json("none"));
+  resolved.Set("sync", run.gpuRows > 0 ? Json(S.sync) : Json("none"));
+  resolved.Set("waitSpins", WaitSpins());
+  r.Set("resolved", resolved);  // early copy: a failing job still says what it resolved to
+
+  if (run.cpuRows > 0) {
+    if (std::string why = CpuImplUnavailableReason(S.cpuImpl); !why.empty()) throw SkipJob(S.cpuImpl + ": " + why);
+  }
+
+  // Step 1: device side (when the GPU has rows): variant geometry, mechanism, program, kernels.
+  std::unique_ptr<Mechanism> mech;
+  if (run.gpuRows > 0) {
+    run.gpu = NeedDevice(devices);
+    r.Set("device", run.gpu->caps().ToJson());
+    try {
+      run.variant = PlanVariant(L, S, run.cpuRows, run.gpu->caps());
+    } catch (const VariantRefused& e) {
+      throw SkipJob(e.what());
+    }
+    mech = MakeMechanism(S.sync, run.gpu->caps());
+    if (run.variant.clblast) {
+      if (std::string why = ClblastUnavailableReason(); !why.empty()) throw SkipJob("clblast: " + why);
+      if (S.sync != "finish" && S.sync != "event-poll")
+        throw std::runtime_error("clblast works on cl_mem buffers: use sync finish or event-poll, not " + S.sync);
+      resolved.Set("buildOptions", "clblast:" + ClblastLibraryPath());
+      r.Set("resolved", resolved);
+    }
+  }
+  if (run.gpuRows > 0 && !run.variant.clblast) {
+    auto built = run.gpu->BuildProgram(run.variant.file, run.variant.knobs, S.sync == "svm-fine");
+    resolved.Set("buildOptions", built.options);
+    const auto& main = run.variant.launches.back();
+    Json global = Json::Array(), local = Json::Array();
+    for (cl_uint d = 0; d < main.dims; ++d) {
+      global.Push(Json(static_cast<unsigned long long>(main.global[d])));
+      local.Push(Json(static_cast<unsigned long long>(main.local[d])));
+    }
+    resolved.Set("gpuGlobal", std::move(global)).Set("gpuLocal", std::move(local));
+    r.Set("resolved", resolved);
+    for (const auto& launch : run.variant.launches) {
+      cl_int err = CL_SUCCESS;
+      run.kernels.emplace_back(Cl().clCreateKernel(built.program, launch.kernel.c_str(), &err));
+      ClCheck(err, "clCreateKernel", "kernel " + launch.kernel);
+    }
+    if (run.variant.colCount) {
+      cl_int err = CL_SUCCESS;
+      run.col = Buffer(Cl().clCreateBuffer(run.gpu->context(), CL_MEM_READ_WRITE, run.variant.colCount * sizeof(float),
+                                           nullptr, &err));
+      ClCheck(err, "clCreateBuffer", "im2col scratch");
+    }
+  }
+  if (!mech) {
+    mech = MakeCpuOnly();
+    // The device is recorded even when unused, so every line of a run names the same device.
+    std::string why;
+    if (GpuDevice* gpu = devices.Get(&why)) r.Set("device", gpu->caps().ToJson());
+  }
+
+  // Step 2: tensors from the seed and the double reference, once per job.
+  std::vector<float> X(L.XCount()), W(L.WCount()), b(L.BCount());
+  std::mt19937_64 rng(job.seed);
+  Fill(rng, X);
+  Fill(rng, W);
+  Fill(rng, b);
+  run.X = &X;
+  run.W = &W;
+  run.b = &b;
+  std::vector<double> ref(L.YCount());
+  if (L.conv) Conv2dReference(L.conv2d, X.data(), W.data(), b.data(), ref.data());
+  else LinearReference(L.linear, X.data(), W.data(), b.data(), ref.data());
+
+  // Step 3: CPU side: a persistent pool for the job, pinned to the plan's cores.
+  std::unique_ptr<ThreadPool> pool;
+  if (run.cpuRows > 0) {
+    pool = std::make_unique<ThreadPool>(S.cpuThreads, plan.cpuAffinity);
+    const std::string impl = S.cpuImpl;
+    const int rows = run.cpuRows;
+    ThreadPool* p = pool.get();
+    run.cpuSlice = [&L, impl, rows, p](const float* x, const float* w, const float* bias, float* y) {
+      if (L.conv) Conv2dCpu(impl, L.conv2d, x, w, bias, y, 0, rows, *p);
+      else LinearCpu(impl, L.linear, x, w, bias, y, 0, rows, *p);
+    };
+  }
+
+  // Step 4: prepare (weights resident), warm up, timed samples.
+  mech->Prepare(run);
+  if (run.variant.clblast) {  // CLBlast compiles its kernels on first use: keep that out of every sample
+    Sample s;
+    mech->Execute(run, s);
+    Profile(s);
+  }
+  Samples samples(job.maxSamples);
+  samples.withTimestamps = run.gpuRows > 0;
+  TimingLoop(job, samples, [&](Sample& s) { mech->Execute(run, s); });
+
+  // Step 5: one more execution into a NaN-filled output, checked against the reference.
+  mech->PoisonOutput(run);
+  {
+    Sample s;
+    mech->Execute(run, s);
+    Profile(s);
+  }
+  const float* y = mech->Output();
+  std::vector<float> corrupted;
+  if (std::getenv("COEXEC_TEST_CORRUPT")) {
+    // Test hook (native/tests/run.sh): proves the check can fail by adding 1 to the last output element.
+    corrupted.assign(y, y + L.YCount());
+    corrupted.back() += 1.0f;
+    y = corrupted.data();
+  }
+  double maxRef = 0, maxAbs = 0;
+  size_t nonFinite = 0, worst = 0;
+  for (size_t i = 0; i < ref.size(); ++i) maxRef = std::max(maxRef, std::fabs(ref[i]));
+  for (size_t i = 0; i < ref.size(); ++i) {
+    if (!std::isfinite(y[i])) { ++nonFinite; worst = i; continue; }
+    double e = std::fabs(static_cast<double>(y[i]) - ref[i]);
+    if (e > maxAbs) { maxAbs = e; if (nonFinite == 0) worst = i; }
+  }
+  const double tol = CheckTolerance(L.ReductionLength(), maxRef);
+  const bool passed = nonFinite == 0 && maxAbs <= tol;
+  Json check = Json::Object();
+  check.Set("maxAbsErr", maxAbs).Set("maxRelErr", maxRef > 0 ? maxAbs / maxRef : maxAbs).Set("tolerance", tol);
+  if (nonFinite) check.Set("nonFinite", Json(static_cast<unsigned long long>(nonFinite)));
+  check.Set("passed", passed);
+
+  if (!opts.saveTensorsDir.empty()) {
+    ::mkdir(opts.saveTensorsDir.c_str(), 0755);
+    const std::string d = opts.saveTensorsDir + "/";
+    const auto& c = L.conv2d;
+    if (L.conv) {
+      WriteNpy(d + "X.npy", X.data(), {size_t(c.batch), size_t(c.C), size_t(c.H), size_t(c.W)});
+      WriteNpy(d + "W.npy", W.data(), {size_t(c.F), size_t(c.C), size_t(c.R), size_t(c.S)});
+      WriteNpy(d + "Y.npy", y, {size_t(c.batch), size_t(c.F), size_t(c.P()), size_t(c.Q())});
+    } else {
+      WriteNpy(d + "X.npy", X.data(), {size_t(L.linear.M), size_t(L.linear.K)});
+      WriteNpy(d + "W.npy", W.data(), {size_t(L.linear.N), size_t(L.linear.K)});
+      WriteNpy(d + "Y.npy", y, {size_t(L.linear.M), size_t(L.linear.N)});
+    }
+    WriteNpy(d + "b.npy", b.data(), {L.BCount()});
+  }
+
+  if (!passed) {
+    char why[200];
+    std::snprintf(why, sizeof why, "wrong result: max abs error %.3g > tolerance %.3g, %zu non-finite, worst at flat index %zu",
+                  maxAbs, tol, nonFinite, worst);
+    r.Set("status", "invalid").Set("reason", why);
+  }
+  PutSamples(r, samples);
+  r.Set("check", std::move(check));
+}
+
+void RunRoundTripJob(const Job& job, DeviceProvider& devices, Json& r) {
+  GpuDevice* gpu = NeedDevice(devices);
+  r.Set("device", gpu->caps().ToJson());
+  RoundTrip trip(*gpu, job.strategy.sync);
+  r.Set("resolved", Json::Object()
+                        .Set("sync", job.strategy.sync)
+                        .Set("buildOptions", trip.buildOptions())
+                        .Set("gpuGlobal", Json::Array().Push(1))
+                        .Set("gpuLocal", Json::Array().Push(1))
+                        .Set("waitSpins", WaitSpins()));
+  Samples samples(job.maxSamples);
+  samples.withTimestamps = true;
+  int value = 0;
+  TimingLoop(job, samples, [&](Sample& s) { trip.Execute(++value, s); });
+  const int got = trip.LastValue();
+  const bool passed = got == value;
+  if (!passed) r.Set("status", "invalid").Set("reason", "round trip read " + std::to_string(got) + ", expected " + std::to_string(value));
+  PutSamples(r, samples);
+  r.Set("check", Json::Object()
+                     .Set("maxAbsErr", std::fabs(double(got) - value))
+                     .Set("maxRelErr", std::fabs(double(got) - value) / std::max(1, value))
+                     .Set("tolerance", 0.0)
+                     .Set("passed", passed));
+}
+
+}  // namespace
+
+Json RunJob(const Plan& plan, const Job& job, DeviceProvider& devices, const JobOptions& opts) {
+  const int64_t wall0 = NowNs();
+  Json r = Json::Object();
+  r.Set("schemaVersion", 1).Set("jobId", job.id).Set("planId", plan.planId).Set("status", "ok");
+  if (job.kind == "layer") r.Set("layer", job.layer.json);
+  r.Set("strategy", job.strategy.json);
+  r.Set("startedAt", IsoNow());
+  try {
+    if (job.kind == "roundtrip") RunRoundTripJob(job, devices, r);
+    else RunLayer(plan, job, devices, opts, r);
+  } catch (const SkipJob& e) {
+    r.Set("status", "skipped").Set("reason", e.what());
+  } catch (const std::exception& e) {
+    r.Set("status", "error").Set("reason", e.what());
+  }
+  // Field order of the contract: status and reason first, times last.
+  Json out = Json::Object();
+  for (const char* key : {"schemaVersion", "jobId", "planId", "status", "reason", "layer", "strategy", "resolved",
+                          "device", "samplesNs", "cpuSideNs", "gpuSideNs", "gpuTimestampsNs", "medianNs", "check",
+                          "startedAt"}) {
+    if (const Json* v = r.Find(key)) out.Set(key, *v);
+  }
+  out.Set("wallNs", Json(static_cast<long long>(NowNs() - wall0)));
+  return out;
+}
+
+}  // namespace coexec

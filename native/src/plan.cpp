@@ -1,0 +1,258 @@
+// Validation of plan.json: every field is checked for presence, type and range, unknown fields are refused,
+// and the first problem becomes a PlanError naming where it is ("jobs[3] (id \"...\"): strategy.sync: ...").
+#include "plan.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <limits>
+
+namespace coexec {
+
+size_t Layer::XCount() const {
+  return conv ? size_t(conv2d.batch) * conv2d.C * conv2d.H * conv2d.W : size_t(linear.M) * linear.K;
+}
+size_t Layer::WCount() const {
+  return conv ? size_t(conv2d.F) * conv2d.C * conv2d.R * conv2d.S : size_t(linear.N) * linear.K;
+}
+size_t Layer::YCount() const {
+  return conv ? size_t(conv2d.batch) * conv2d.F * conv2d.P() * conv2d.Q() : size_t(linear.M) * linear.N;
+}
+size_t Layer::YRowStride() const { return conv ? size_t(conv2d.P()) * conv2d.Q() : 1; }
+size_t Layer::YOuter() const { return conv ? size_t(conv2d.batch) : size_t(linear.M); }
+
+std::string Layer::Id() const {
+  if (!conv) {
+    return "linear/M:" + std::to_string(linear.M) + "/N:" + std::to_string(linear.N) + "/K:" +
+           std::to_string(linear.K);
+  }
+  const auto& c = conv2d;
+  return "conv2d/B:" + std::to_string(c.batch) + "/C:" + std::to_string(c.C) + "/H:" + std::to_string(c.H) +
+         "/W:" + std::to_string(c.W) + "/F:" + std::to_string(c.F) + "/R:" + std::to_string(c.R) +
+         "/S:" + std::to_string(c.S) + "/st:" + std::to_string(c.strideH) + "x" + std::to_string(c.strideW) +
+         "/pad:" + std::to_string(c.padH) + "x" + std::to_string(c.padW);
+}
+
+int Strategy::CpuRows(int out) const {
+  if (splitRatio == 1.0) return out;
+  if (splitRatio == 0.0) return 0;
+  double rows = std::round(splitRatio * out / granularity) * granularity;
+  return static_cast<int>(std::clamp(rows, 0.0, static_cast<double>(out)));
+}
+
+const std::vector<std::string>& SyncNames() {
+  static const std::vector<std::string> names{"finish", "event-poll", "svm-coarse", "svm-fine"};
+  return names;
+}
+const std::vector<std::string>& GpuVariantNames(bool conv) {
+  static const std::vector<std::string> linear{"gemv_row", "gemv_vec4", "gemm_tiled", "clblast"};
+  static const std::vector<std::string> conv2d{"conv_direct", "conv_im2col_gemm", "conv_1x1_gemm"};
+  return conv ? conv2d : linear;
+}
+bool IsTiledVariant(const std::string& v) {
+  return v == "gemm_tiled" || v == "conv_im2col_gemm" || v == "conv_1x1_gemm";
+}
+
+namespace {
+
+std::string Join(const std::vector<std::string>& v) {
+  std::string s;
+  for (const auto& x : v) s += (s.empty() ? "" : "|") + x;
+  return s;
+}
+
+// Reads the fields of one JSON object; remembers which keys were read so Finish() can refuse the rest.
+class Fields {
+ public:
+  Fields(const Json& obj, std::string where) : obj_(obj), where_(std::move(where)) {
+    if (!obj.IsObject()) Fail("", "must be an object");
+  }
+  [[noreturn]] void Fail(const std::string& field, const std::string& what) const {
+    throw PlanError(where_ + (field.empty() ? "" : (where_.empty() ? "" : ": ") + field) + ": " + what);
+  }
+  const Json* Get(const std::string& key, bool required) {
+    seen_.push_back(key);
+    const Json* v = obj_.Find(key);
+    if (!v && required) Fail(key, "missing");
+    return v;
+  }
+  int Int(const std::string& key, bool required, int def, int64_t lo, int64_t hi) {
+    const Json* v = Get(key, required);
+    if (!v) return def;
+    if (!v->IsInteger()) Fail(key, "must be an integer, got " + v->Dump());
+    int64_t x = v->AsInt();
+    if (x < lo || x > hi) Fail(key, std::to_string(x) + " out of range [" + std::to_string(lo) + ", " + std::to_string(hi) + "]");
+    return static_cast<int>(x);
+  }
+  double Num(const std::string& key, bool required, double def, double lo, double hi) {
+    const Json* v = Get(key, required);
+    if (!v) return def;
+    if (!v->IsNumber()) Fail(key, "must be a number, got " + v->Dump());
+    double x = v->AsDouble();
+    if (!(x >= lo && x <= hi)) Fail(key, v->Dump() + " out of range [" + Fmt(lo) + ", " + Fmt(hi) + "]");
+    return x;
+  }
+  std::string Str(const std::string& key, bool required, const std::string& def,
+                  const std::vector<std::string>& allowed = {}) {
+    const Json* v = Get(key, required);
+    if (!v) return def;
+    if (!v->IsString()) Fail(key, "must be a string, got " + v->Dump());
+    if (!allowed.empty() && std::find(allowed.begin(), allowed.end(), v->AsString()) == allowed.end())
+      Fail(key, "unknown value \"" + v->AsString() + "\" (expected " + Join(allowed) + ")");
+    return v->AsString();
+  }
+  void Finish() const {
+    for (const auto& kv : obj_.Members()) {
+      if (std::find(seen_.begin(), seen_.end(), kv.first) == seen_.end()) Fail(kv.first, "unknown field");
+    }
+  }
+  const std::string& where() const { return where_; }
+
+ private:
+  static std::string Fmt(double x) {
+    char b[32];
+    std::snprintf(b, sizeof b, "%g", x);
+    return b;
+  }
+  const Json& obj_;
+  std::string where_;
+  std::vector<std::string> seen_;
+};
+
+constexpr int64_t kMaxDim = 1 << 24;
+constexpr double kMaxElements = 2147483647.0;  // kernels index with 32-bit ints inside a tensor
+
+Strategy ParseStrategy(const Json& j, const std::string& where, bool roundtrip, const Layer* layer) {
+  Fields f(j, where);
+  Strategy s;
+  s.json = j;
+  s.sync = f.Str("sync", true, "", SyncNames());
+  bool conv = layer && layer->conv;
+  bool req = !roundtrip;
+  s.splitRatio = f.Num("splitRatio", req, 0, 0, 1);
+  s.granularity = f.Int("granularity", false, 1, 1, kMaxDim);
+  s.cpuThreads = f.Int("cpuThreads", req, 1, 0, 256);
+  // "none" (and 0 threads) are accepted for the side that gets no rows: the harness's normalized form.
+  auto withNone = [](std::vector<std::string> v) { v.push_back("none"); return v; };
+  s.cpuImpl = f.Str("cpuImpl", req, "", roundtrip ? std::vector<std::string>{} : withNone(CpuImplNames(conv)));
+  s.gpuVariant = f.Str("gpuVariant", req, "", roundtrip ? std::vector<std::string>{} : withNone(GpuVariantNames(conv)));
+  s.gpuWorkGroup = f.Int("gpuWorkGroup", req, 64, 1, 1024);
+  if (!roundtrip) {
+    const int cpuRows = s.CpuRows(layer->Out());
+    if (cpuRows > 0 && (s.cpuImpl == "none" || s.cpuThreads == 0))
+      f.Fail(s.cpuImpl == "none" ? "cpuImpl" : "cpuThreads",
+             "the CPU gets " + std::to_string(cpuRows) + " rows but has no implementation or threads");
+    if (cpuRows < layer->Out() && s.gpuVariant == "none")
+      f.Fail("gpuVariant", "none, but the GPU gets " + std::to_string(layer->Out() - cpuRows) + " rows");
+    int wg = s.gpuWorkGroup;
+    if (wg & (wg - 1)) f.Fail("gpuWorkGroup", std::to_string(wg) + " is not a power of two");
+    if (IsTiledVariant(s.gpuVariant) && wg > 32)
+      f.Fail("gpuWorkGroup", std::to_string(wg) + " too large for " + s.gpuVariant + " (tile edge, at most 32)");
+    if (s.gpuVariant == "gemv_vec4" && wg < 4) f.Fail("gpuWorkGroup", "gemv_vec4 needs at least 4 (its rows per work-group)");
+  }
+  f.Finish();
+  return s;
+}
+
+}  // namespace
+
+Layer ParseLayer(const Json& j, const std::string& where) {
+  Fields f(j, where);
+  Layer l;
+  l.json = j;
+  std::string type = f.Str("type", true, "", {"linear", "conv2d"});
+  l.conv = type == "conv2d";
+  if (!l.conv) {
+    l.linear.M = f.Int("M", true, 1, 1, kMaxDim);
+    l.linear.N = f.Int("N", true, 1, 1, kMaxDim);
+    l.linear.K = f.Int("K", true, 1, 1, kMaxDim);
+  } else {
+    auto& c = l.conv2d;
+    c.batch = f.Int("batch", true, 1, 1, kMaxDim);
+    c.C = f.Int("C", true, 1, 1, kMaxDim);
+    c.H = f.Int("H", true, 1, 1, kMaxDim);
+    c.W = f.Int("W", true, 1, 1, kMaxDim);
+    c.F = f.Int("F", true, 1, 1, kMaxDim);
+    c.R = f.Int("R", true, 1, 1, kMaxDim);
+    c.S = f.Int("S", true, 1, 1, kMaxDim);
+    c.strideH = f.Int("strideH", true, 1, 1, kMaxDim);
+    c.strideW = f.Int("strideW", true, 1, 1, kMaxDim);
+    c.padH = f.Int("padH", true, 0, 0, kMaxDim);
+    c.padW = f.Int("padW", true, 0, 0, kMaxDim);
+    if (c.H + 2 * c.padH < c.R) f.Fail("R", "filter taller than the padded input");
+    if (c.W + 2 * c.padW < c.S) f.Fail("S", "filter wider than the padded input");
+  }
+  f.Finish();
+  double im2col = l.conv ? double(l.conv2d.batch) * l.ReductionLength() * l.conv2d.P() * l.conv2d.Q() : 0;
+  if (double(l.XCount()) > kMaxElements || double(l.WCount()) > kMaxElements ||
+      double(l.YCount()) > kMaxElements || im2col > kMaxElements)
+    f.Fail("", "tensor too large (more than 2^31 - 1 elements)");
+  return l;
+}
+
+Plan ParsePlan(const Json& doc) {
+  Plan plan;
+  Fields top(doc, "plan");
+  int version = top.Int("schemaVersion", true, 1, 0, 1000);
+  if (version != 1) top.Fail("schemaVersion", std::to_string(version) + " not supported (this engine reads 1)");
+  plan.planId = top.Str("planId", true, "");
+  if (const Json* d = top.Get("device", false)) {
+    Fields f(*d, "plan: device");
+    plan.device.platformContains = f.Str("platformContains", false, "");
+    plan.device.deviceContains = f.Str("deviceContains", false, "");
+    plan.device.deviceType = f.Str("deviceType", false, "gpu-or-cpu", {"gpu", "cpu", "gpu-or-cpu"});
+    f.Finish();
+  }
+  if (const Json* a = top.Get("cpuAffinity", false)) {
+    if (!a->IsArray()) top.Fail("cpuAffinity", "must be an array of core numbers");
+    for (const auto& c : a->Items()) {
+      if (!c.IsInteger() || c.AsInt() < 0 || c.AsInt() > 4095) top.Fail("cpuAffinity", "bad core number " + c.Dump());
+      plan.cpuAffinity.push_back(static_cast<int>(c.AsInt()));
+    }
+  }
+  const Json* jobs = top.Get("jobs", true);
+  if (!jobs->IsArray()) top.Fail("jobs", "must be an array");
+  top.Finish();
+
+  for (size_t i = 0; i < jobs->Items().size(); ++i) {
+    const Json& jj = jobs->Items()[i];
+    std::string where = "plan: jobs[" + std::to_string(i) + "]";
+    if (jj.IsObject()) {
+      if (const Json* id = jj.Find("id"); id && id->IsString()) where += " (id \"" + id->AsString() + "\")";
+    }
+    Fields f(jj, where);
+    Job job;
+    job.id = f.Str("id", true, "");
+    job.kind = f.Str("kind", true, "", {"layer", "roundtrip"});
+    bool roundtrip = job.kind == "roundtrip";
+    if (!roundtrip) job.layer = ParseLayer(*f.Get("layer", true), where + ": layer");
+    else if (f.Get("layer", false)) f.Fail("layer", "not allowed for a roundtrip job");
+    job.strategy = ParseStrategy(*f.Get("strategy", true), where + ": strategy", roundtrip,
+                                 roundtrip ? nullptr : &job.layer);
+    job.warmup = f.Int("warmup", false, 3, 0, 100000);
+    job.minSamples = f.Int("minSamples", false, 10, 1, 10000000);
+    job.minTimeMs = f.Num("minTimeMs", false, 50, 0, 1e9);
+    job.maxSamples = f.Int("maxSamples", false, std::max(200, job.minSamples), 1, 10000000);
+    job.maxTimeMs = f.Num("maxTimeMs", false, 2000, 0, 1e9);
+    const Json* seed = f.Get("seed", false);
+    if (seed) {
+      if (!seed->IsInteger() || seed->AsInt() < 0) f.Fail("seed", "must be a non-negative integer");
+      job.seed = static_cast<uint64_t>(seed->AsInt());
+    }
+    if (job.maxSamples < job.minSamples) f.Fail("maxSamples", "smaller than minSamples");
+    f.Finish();
+    plan.jobs.push_back(std::move(job));
+  }
+  return plan;
+}
+
+std::string StrategyId(const Layer& layer, const Strategy& s) {
+  char ratio[32];
+  double r100 = s.splitRatio * 100;
+  if (std::fabs(r100 - std::round(r100)) < 1e-9) std::snprintf(ratio, sizeof ratio, "%.2f", s.splitRatio);
+  else std::snprintf(ratio, sizeof ratio, "%g", s.splitRatio);
+  return layer.Id() + "/r:" + ratio + "/t:" + std::to_string(s.cpuThreads) + "/cpu:" + s.cpuImpl + "/gpu:" +
+         s.gpuVariant + "-wg" + std::to_string(s.gpuWorkGroup) + "/sync:" + s.sync;
+}
+
+}  // namespace coexec

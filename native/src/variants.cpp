@@ -1,0 +1,90 @@
+// Launch geometry of every GPU variant; see the contract comments in native/kernels/*.cl.
+#include "variants.h"
+
+namespace coexec {
+
+namespace {
+size_t RoundUp(size_t x, size_t m) { return (x + m - 1) / m * m; }
+}  // namespace
+
+VariantPlan PlanVariant(const Layer& layer, const Strategy& s, int cpuRows, const DeviceCaps& caps) {
+  const std::string& v = s.gpuVariant;
+  const int wg = s.gpuWorkGroup;
+  const int gpuRows = layer.Out() - cpuRows;
+  const size_t groupItems = IsTiledVariant(v) ? size_t(wg) * wg : size_t(wg);
+  if (caps.maxWorkGroupSize && groupItems > caps.maxWorkGroupSize)
+    throw VariantRefused(v + " with gpuWorkGroup " + std::to_string(wg) + " needs " + std::to_string(groupItems) +
+                         " work-items per group; device allows " + std::to_string(caps.maxWorkGroupSize));
+  VariantPlan p;
+  LaunchSpec main;
+  main.kernel = v;
+  main.main = true;
+  main.tensors = {TensorArg::X, TensorArg::W, TensorArg::B, TensorArg::Y};
+  if (!layer.conv) {
+    const auto& l = layer.linear;
+    p.file = "linear.cl";
+    main.scalars = {l.M, l.N, l.K, cpuRows};
+    if (v == "gemv_row") {
+      p.knobs = {{"WGS", wg}};
+      main.global[0] = size_t(gpuRows) * wg;
+      main.local[0] = wg;
+    } else if (v == "gemv_vec4") {
+      p.knobs = {{"WGS", wg}, {"RPW", kVec4RowsPerGroup}};
+      main.global[0] = RoundUp(gpuRows, kVec4RowsPerGroup) / kVec4RowsPerGroup * wg;
+      main.local[0] = wg;
+    } else if (v == "clblast") {
+      p.clblast = true;  // the library picks its own kernels and geometry
+      return p;
+    } else if (v == "gemm_tiled") {
+      p.knobs = {{"TS", wg}};
+      main.dims = 2;
+      main.global[0] = RoundUp(gpuRows, wg);
+      main.global[1] = RoundUp(l.M, wg);
+      main.local[0] = main.local[1] = wg;
+    } else {
+      throw VariantRefused("unknown linear variant " + v);
+    }
+  } else {
+    const auto& c = layer.conv2d;
+    const int P = c.P(), Q = c.Q(), K = c.C * c.R * c.S;
+    p.file = "conv.cl";
+    if (v == "conv_direct") {
+      p.knobs = {{"WGS", wg}};
+      main.scalars = {c.batch, c.C, c.H, c.W, c.F, c.R, c.S, c.strideH, c.strideW, c.padH, c.padW, P, Q, cpuRows};
+      main.global[0] = RoundUp(size_t(c.batch) * gpuRows * P * Q, wg);
+      main.local[0] = wg;
+    } else if (v == "conv_im2col_gemm" || v == "conv_1x1_gemm") {
+      if (v == "conv_1x1_gemm" &&
+          (c.R != 1 || c.S != 1 || c.strideH != 1 || c.strideW != 1 || c.padH != 0 || c.padW != 0))
+        throw VariantRefused("conv_1x1_gemm needs R = S = 1, stride 1x1 and pad 0x0; layer has R=" +
+                             std::to_string(c.R) + " S=" + std::to_string(c.S) + " stride " +
+                             std::to_string(c.strideH) + "x" + std::to_string(c.strideW) + " pad " +
+                             std::to_string(c.padH) + "x" + std::to_string(c.padW));
+      p.knobs = {{"TS", wg}};
+      main.dims = 3;
+      main.scalars = {c.F, K, P * Q, cpuRows};
+      main.global[0] = RoundUp(size_t(P) * Q, wg);
+      main.global[1] = RoundUp(gpuRows, wg);
+      main.global[2] = c.batch;
+      main.local[0] = main.local[1] = wg;
+      if (v == "conv_im2col_gemm") {
+        p.knobs.push_back({"WGS", kIm2colGroup});
+        p.colCount = size_t(c.batch) * K * P * Q;
+        LaunchSpec col;
+        col.kernel = "im2col";
+        col.scalars = {c.batch, c.C, c.H, c.W, c.R, c.S, c.strideH, c.strideW, c.padH, c.padW, P, Q};
+        col.tensors = {TensorArg::X, TensorArg::Col};
+        col.global[0] = RoundUp(p.colCount, kIm2colGroup);
+        col.local[0] = kIm2colGroup;
+        p.launches.push_back(col);
+        main.tensors[0] = TensorArg::Col;
+      }
+    } else {
+      throw VariantRefused("unknown conv2d variant " + v);
+    }
+  }
+  p.launches.push_back(main);
+  return p;
+}
+
+}  // namespace coexec

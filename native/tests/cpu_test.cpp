@@ -1,0 +1,242 @@
+// coexec-cpu-test: checks every CPU implementation (each ISA-pinned simd variant this machine can run, and
+// OpenBLAS where present) against the double-precision references over awkward shapes, row ranges and
+// thread counts, plus the thread pool's work split. No framework: one line per failed case, one per skipped
+// implementation, and the summary line "SUITE cpu: N passed, N failed" last. Exit status 1 on any failure.
+#include <cmath>
+#include <cstdint>
+#include <cstdio>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "cpu/cpu_layers.h"
+
+using namespace coexec;
+
+namespace {
+
+int passed = 0, failed = 0;
+
+void Fail(const std::string& what) {
+  ++failed;
+  std::printf("FAIL %s\n", what.c_str());
+}
+
+void Check(bool ok, const std::string& what) {
+  if (ok) ++passed;
+  else Fail(what);
+}
+
+// Deterministic inputs in [-1, 1) (xorshift), so a failure reproduces exactly.
+std::vector<float> Random(size_t n, uint32_t seed) {
+  std::vector<float> v(n);
+  uint32_t x = seed * 2654435761u + 1;
+  for (auto& e : v) {
+    x ^= x << 13;
+    x ^= x >> 17;
+    x ^= x << 5;
+    e = static_cast<float>(x >> 8) / 8388608.0f - 1.0f;
+  }
+  return v;
+}
+
+std::vector<float> Abs(std::vector<float> v) {
+  for (auto& e : v) e = std::fabs(e);
+  return v;
+}
+
+const float kSentinel = -12345.0f;  // pre-filled output: rows outside the CPU range must keep it
+
+// Compares Y with the reference on rows [row0, row1) of the split dimension and checks all other rows were
+// left alone. Tolerance: float rounding over a reduction grows with the sum of |terms| (refAbs, the
+// reference over |X|, |W|, |b|); 1e-5 of it is far above rounding and far below any indexing error.
+std::string Compare(const std::vector<float>& Y, const std::vector<double>& ref, const std::vector<double>& refAbs,
+                    int outer, int split, int inner, int row0, int row1) {
+  for (int o = 0; o < outer; ++o)
+    for (int r = 0; r < split; ++r)
+      for (int i = 0; i < inner; ++i) {
+        const size_t at = (static_cast<size_t>(o) * split + r) * inner + i;
+        const bool mine = r >= row0 && r < row1;
+        if (!mine) {
+          if (Y[at] != kSentinel) return "wrote row " + std::to_string(r) + " outside its range";
+          continue;
+        }
+        const double err = std::fabs(Y[at] - ref[at]);
+        if (!(err <= 1e-5 * refAbs[at] + 1e-6)) {
+          char buf[160];
+          std::snprintf(buf, sizeof buf, "row %d index %zu: got %.6g, want %.6g (err %.3g)", r, at,
+                        static_cast<double>(Y[at]), ref[at], err);
+          return buf;
+        }
+      }
+  return "";
+}
+
+// Row ranges that cover: everything, nothing, a prefix, a suffix, and one starting and ending mid-tile.
+std::vector<std::pair<int, int>> Ranges(int n) {
+  std::vector<std::pair<int, int>> r = {{0, n}, {n / 2, n / 2}};
+  if (n >= 3) r.push_back({0, n / 3 + 1});
+  if (n >= 2) r.push_back({n / 2, n});
+  if (n >= 9) r.push_back({3, n - 2});
+  return r;
+}
+
+// Names this machine can run; the others are reported once as skipped.
+std::vector<std::string> Runnable(bool conv) {
+  std::vector<std::string> ok;
+  for (const auto& name : CpuImplVariants(conv)) {
+    const std::string why = CpuImplUnavailableReason(name);
+    if (why.empty()) ok.push_back(name);
+    else std::printf("SKIP %s: %s\n", name.c_str(), why.c_str());
+  }
+  return ok;
+}
+
+void TestLinear(std::vector<ThreadPool*>& pools) {
+  const LinearShape shapes[] = {{1, 1, 1},    {1, 7, 13},   {1, 37, 129}, {1, 100, 1000}, {1, 257, 1031},
+                                {2, 5, 3},    {3, 17, 33},  {5, 31, 47},  {16, 67, 255},  {7, 130, 513},
+                                {4, 40, 1100}, {13, 23, 17}};
+  const auto impls = Runnable(false);
+  uint32_t seed = 1;
+  for (const LinearShape& s : shapes) {
+    const auto X = Random(static_cast<size_t>(s.M) * s.K, seed++), W = Random(static_cast<size_t>(s.N) * s.K, seed++),
+               b = Random(s.N, seed++);
+    std::vector<double> ref(static_cast<size_t>(s.M) * s.N), refAbs(ref.size());
+    LinearReference(s, X.data(), W.data(), b.data(), ref.data());
+    LinearReference(s, Abs(X).data(), Abs(W).data(), Abs(b).data(), refAbs.data());
+    for (const auto& impl : impls)
+      for (ThreadPool* pool : pools)
+        for (const auto& range : Ranges(s.N)) {
+          char name[200];
+          std::snprintf(name, sizeof name, "linear %s M=%d N=%d K=%d rows [%d,%d) threads=%d", impl.c_str(), s.M,
+                        s.N, s.K, range.first, range.second, pool->Threads());
+          std::vector<float> Y(ref.size(), kSentinel);
+          try {
+            LinearCpu(impl, s, X.data(), W.data(), b.data(), Y.data(), range.first, range.second, *pool);
+          } catch (const std::exception& e) {
+            Fail(std::string(name) + ": threw " + e.what());
+            continue;
+          }
+          const std::string err = Compare(Y, ref, refAbs, s.M, s.N, 1, range.first, range.second);
+          Check(err.empty(), std::string(name) + ": " + err);
+        }
+  }
+  // A null bias means no bias.
+  const LinearShape s{3, 9, 20};
+  const auto X = Random(60, 91), W = Random(180, 92);
+  std::vector<double> ref(27), refAbs(27);
+  LinearReference(s, X.data(), W.data(), nullptr, ref.data());
+  LinearReference(s, Abs(X).data(), Abs(W).data(), nullptr, refAbs.data());
+  for (const auto& impl : impls) {
+    std::vector<float> Y(27, kSentinel);
+    LinearCpu(impl, s, X.data(), W.data(), nullptr, Y.data(), 0, 9, *pools.back());
+    const std::string err = Compare(Y, ref, refAbs, 3, 9, 1, 0, 9);
+    Check(err.empty(), "linear " + impl + " without bias: " + err);
+  }
+}
+
+void TestConv(std::vector<ThreadPool*>& pools) {
+  //                      batch  C   H   W   F  R  S sh sw ph pw
+  const ConvShape shapes[] = {{1, 1, 5, 5, 1, 1, 1, 1, 1, 0, 0},    {1, 3, 7, 9, 5, 3, 3, 1, 1, 1, 1},
+                              {2, 4, 11, 13, 7, 3, 2, 1, 1, 1, 0},  {1, 5, 17, 19, 9, 5, 3, 2, 2, 2, 1},
+                              {1, 8, 16, 16, 16, 1, 1, 1, 1, 0, 0}, {2, 3, 23, 29, 6, 7, 7, 2, 2, 3, 3},
+                              {1, 16, 9, 70, 13, 3, 3, 1, 1, 1, 1}, {1, 2, 8, 8, 4, 3, 3, 2, 1, 0, 1},
+                              {1, 6, 5, 5, 11, 5, 5, 1, 1, 0, 0},   {1, 64, 6, 6, 10, 3, 3, 1, 1, 1, 1},
+                              {1, 7, 10, 12, 19, 1, 1, 2, 2, 0, 0}, {3, 2, 4, 37, 3, 1, 3, 1, 3, 0, 2},
+                              {2, 9, 5, 7, 6, 1, 1, 1, 1, 0, 0}};
+  const auto impls = Runnable(true);
+  uint32_t seed = 1000;
+  for (const ConvShape& s : shapes) {
+    const int P = s.P(), Q = s.Q();
+    const auto X = Random(static_cast<size_t>(s.batch) * s.C * s.H * s.W, seed++),
+               W = Random(static_cast<size_t>(s.F) * s.C * s.R * s.S, seed++), b = Random(s.F, seed++);
+    std::vector<double> ref(static_cast<size_t>(s.batch) * s.F * P * Q), refAbs(ref.size());
+    Conv2dReference(s, X.data(), W.data(), b.data(), ref.data());
+    Conv2dReference(s, Abs(X).data(), Abs(W).data(), Abs(b).data(), refAbs.data());
+    for (const auto& impl : impls)
+      for (ThreadPool* pool : pools)
+        for (const auto& range : Ranges(s.F)) {
+          char name[240];
+          std::snprintf(name, sizeof name,
+                        "conv2d %s batch=%d C=%d H=%d W=%d F=%d R=%d S=%d stride=%d,%d pad=%d,%d rows [%d,%d) threads=%d",
+                        impl.c_str(), s.batch, s.C, s.H, s.W, s.F, s.R, s.S, s.strideH, s.strideW, s.padH, s.padW,
+                        range.first, range.second, pool->Threads());
+          std::vector<float> Y(ref.size(), kSentinel);
+          try {
+            Conv2dCpu(impl, s, X.data(), W.data(), b.data(), Y.data(), range.first, range.second, *pool);
+          } catch (const std::exception& e) {
+            Fail(std::string(name) + ": threw " + e.what());
+            continue;
+          }
+          const std::string err = Compare(Y, ref, refAbs, s.batch, s.F, P * Q, range.first, range.second);
+          Check(err.empty(), std::string(name) + ": " + err);
+        }
+  }
+}
+
+// Every index of [0, count) is visited exactly once, by the chunk of the thread that was given it, over many
+// back-to-back calls (which is where a lost wake-up or a stale job would show).
+void TestPool(std::vector<ThreadPool*>& pools) {
+  for (ThreadPool* pool : pools) {
+    const int counts[] = {0, 1, 2, 3, 5, 64, 1001};
+    bool ok = true;
+    for (int round = 0; round < 300 && ok; ++round)
+      for (int count : counts) {
+        std::vector<int> hits(static_cast<size_t>(count), 0);
+        std::vector<int> owner(static_cast<size_t>(count), -1);
+        pool->ParallelFor(count, [&](int begin, int end, int thread) {
+          for (int i = begin; i < end; ++i) {
+            ++hits[static_cast<size_t>(i)];
+            owner[static_cast<size_t>(i)] = thread;
+          }
+        });
+        for (int i = 0; i < count; ++i)
+          if (hits[static_cast<size_t>(i)] != 1 || owner[static_cast<size_t>(i)] < 0 ||
+              owner[static_cast<size_t>(i)] >= pool->Threads() ||
+              (i > 0 && owner[static_cast<size_t>(i)] < owner[static_cast<size_t>(i) - 1]))
+            ok = false;
+        if (round % 50 == 0) pool->Park();  // parked workers must still wake for the next job
+      }
+    Check(ok, "thread pool of " + std::to_string(pool->Threads()) + ": each index once, contiguous chunks in order");
+  }
+}
+
+void TestErrors(ThreadPool& pool) {
+  const LinearShape s{1, 4, 4};
+  std::vector<float> X(4, 1.0f), W(16, 1.0f), Y(4);
+  auto throws = [&](const std::string& impl, int row0, int row1) {
+    try {
+      LinearCpu(impl, s, X.data(), W.data(), nullptr, Y.data(), row0, row1, pool);
+    } catch (const std::invalid_argument&) {
+      return true;
+    }
+    return false;
+  };
+  Check(throws("no-such-impl", 0, 4), "unknown implementation throws");
+  Check(throws("simd-direct", 0, 4), "a conv2d name for linear throws");
+  Check(throws("simd", 0, 5) && throws("simd", 3, 2) && throws("simd", -1, 2), "rows outside [0, N] throw");
+  Check(!CpuImplUnavailableReason("no-such-impl").empty(), "unknown implementation has a reason");
+  Check(CpuImplUnavailableReason("simd").empty() && CpuImplUnavailableReason("simd-direct").empty(),
+        "simd implementations are always available");
+  const std::string resolved = ResolvedSimdName();
+  Check(resolved.rfind("simd-", 0) == 0 && CpuImplUnavailableReason(resolved).empty(),
+        "resolved simd name " + resolved + " is itself runnable");
+  Check(ResolvedCpuImplName("simd") == resolved && ResolvedCpuImplName("openblas") == "openblas" &&
+            ResolvedCpuImplName("simd-direct") == "simd-direct" + resolved.substr(4) &&
+            CpuImplUnavailableReason(ResolvedCpuImplName("simd-im2col")).empty(),
+        "ResolvedCpuImplName pins simd names to " + resolved);
+}
+
+}  // namespace
+
+int main() {
+  std::printf("resolved simd: %s\n", ResolvedSimdName().c_str());
+  ThreadPool one(1, {}), two(2, {}), three(3, {});
+  std::vector<ThreadPool*> pools = {&one, &two, &three};
+  TestPool(pools);
+  TestErrors(one);
+  TestLinear(pools);
+  TestConv(pools);
+  std::printf("SUITE cpu: %d passed, %d failed\n", passed, failed);
+  return failed == 0 ? 0 : 1;
+}

@@ -1,0 +1,195 @@
+#!/usr/bin/env bash
+# The native test suite: builds the engine (native/build) and checks it on the local OpenCL device (PoCL
+# here): every CPU implementation, GPU variant, split and sync mechanism against the double reference over
+# awkward shapes; bad plans and flags; info with and without OpenCL; .npy output; a sanitizer build
+# (native/build-asan) on a small subset; the CPU engineer's test binaries (native and aarch64 under qemu),
+# which print their own SUITE lines. Ends with exactly one line "SUITE native: N passed, N failed".
+# Environment: COEXEC_TEST_SKIP_ASAN=1 / COEXEC_TEST_SKIP_AARCH64=1 skip those (slow) parts.
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+root=$(pwd)
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+passed=0
+failed=0
+pass() { passed=$((passed + 1)); echo "PASS $1"; }
+fail() { failed=$((failed + 1)); echo "FAIL $1"; }
+summary() { echo "SUITE native: $passed passed, $failed failed"; }
+
+# check NAME COMMAND...: one case, passes when the command exits 0.
+check() {
+  local name="$1"; shift
+  if "$@" >"$tmp/case.log" 2>&1; then pass "$name"; else fail "$name"; sed 's/^/    /' "$tmp/case.log" | tail -n 15; fi
+}
+
+# --- build --------------------------------------------------------------------------------------------
+if ! scripts/build-engine.sh native/build >"$tmp/build.log" 2>&1; then
+  tail -n 40 "$tmp/build.log"
+  fail "build native/build"
+  summary
+  exit 1
+fi
+pass "build native/build"
+E="$root/native/build/coexec-engine"
+T="$root/native/build/coexec-test-tool"
+
+# --- CPU test binary (prints its own SUITE cpu line) ----------------------------------------------------
+# own_suite NAME COMMAND...: runs a test that prints its own SUITE line; a crash without one is a failure here.
+own_suite() {
+  local name="$1"; shift
+  "$@" 2>&1 | tee "$tmp/own.log"
+  grep -q '^SUITE ' "$tmp/own.log" || fail "$name printed no SUITE line"
+}
+if [ -x native/build/coexec-cpu-test ]; then
+  own_suite "coexec-cpu-test" native/build/coexec-cpu-test
+fi
+
+# --- info ---------------------------------------------------------------------------------------------
+info_ok() {
+  "$E" info >"$tmp/info.json" && "$T" info "$tmp/info.json"
+}
+check "info: JSON with CPU, devices and four sync mechanisms proven by round trips" info_ok
+
+no_opencl() {
+  COEXEC_OPENCL_LIB=/nonexistent/libOpenCL.so "$E" info >"$tmp/info0.json" || return 1
+  grep -q '"opencl":{"available":false,"reason":"no usable OpenCL library (/nonexistent/libOpenCL.so: ' "$tmp/info0.json" || return 1
+  # CPU-only work still runs; GPU work is an error record naming the reason, not a crash
+  COEXEC_OPENCL_LIB=/nonexistent/libOpenCL.so "$E" bench --layer linear --N 7 --K 9 --ratio 1 --min-samples 2 --min-time-ms 0 >"$tmp/cpu.json" || return 1
+  grep -q '"status":"ok"' "$tmp/cpu.json" || return 1
+  COEXEC_OPENCL_LIB=/nonexistent/libOpenCL.so "$E" bench --layer linear --N 7 --K 9 --ratio 0.5 --min-samples 2 >"$tmp/gpu.json" || return 1
+  grep -q '"status":"error","reason":"no OpenCL device: no usable OpenCL library' "$tmp/gpu.json"
+}
+check "no OpenCL: info says why, CPU-only job runs, GPU job is an error record" no_opencl
+
+no_match() {  # a selector matching no device: GPU jobs are error records that say what was found
+  "$E" bench --layer linear --N 7 --K 9 --ratio 0.5 --device-type gpu --device no-such-device --min-samples 1 >"$tmp/nm.json" || return 1
+  grep -q '"status":"error","reason":"no OpenCL device: no OpenCL device matches deviceType \\"gpu\\"' "$tmp/nm.json"
+}
+check "device selector matching nothing -> error record naming the selector" no_match
+
+# --- correctness sweep --------------------------------------------------------------------------------
+"$T" sweep "$tmp/sweep.json" >/dev/null
+"$E" run "$tmp/sweep.json" --out "$tmp/sweep.jsonl" 2>"$tmp/sweep.err"
+rc=$?
+[ $rc -eq 0 ] && pass "sweep: run exits 0" || { fail "sweep: run exits 0 (got $rc)"; tail -n 5 "$tmp/sweep.err"; }
+"$T" check "$tmp/sweep.json" "$tmp/sweep.jsonl" >"$tmp/sweep.check"
+grep '^FAIL' "$tmp/sweep.check"
+read -r p f < <(sed -n 's/^COUNTS //p' "$tmp/sweep.check")
+passed=$((passed + ${p:-0})); failed=$((failed + ${f:-1}))
+echo "sweep: ${p:-0} jobs passed, ${f:-1} failed (CPU impls, GPU variants x work-groups x splits 0/0.37/1, 4 syncs, round trips)"
+
+appended() {  # a second run appends, never truncates
+  "$E" run "$tmp/small.json" --out "$tmp/append.jsonl" 2>/dev/null && "$E" run "$tmp/small.json" --out "$tmp/append.jsonl" 2>/dev/null || return 1
+  [ "$(wc -l <"$tmp/append.jsonl")" -eq 2 ]
+}
+cat >"$tmp/small.json" <<'JSON'
+{"schemaVersion": 1, "planId": "p", "jobs": [{"id": "j", "kind": "layer",
+ "layer": {"type": "linear", "M": 1, "N": 5, "K": 3}, "strategy": {"splitRatio": 0.4, "cpuThreads": 1,
+ "cpuImpl": "simd", "gpuVariant": "gemv_row", "gpuWorkGroup": 4, "sync": "finish"}, "minSamples": 1, "minTimeMs": 0}]}
+JSON
+check "run appends one line per job" appended
+
+check_fails() {  # the check must be able to fail: a corrupted output element makes the job invalid
+  COEXEC_TEST_CORRUPT=1 "$E" bench --layer linear --N 9 --K 5 --ratio 0.5 --min-samples 1 --min-time-ms 0 >"$tmp/bad.json" || return 1
+  grep -q '"status":"invalid","reason":"wrong result: max abs error' "$tmp/bad.json"
+}
+check "a wrong output element -> status invalid with the error size" check_fails
+
+npy_ok() {
+  "$E" bench --layer linear --M 2 --N 5 --K 7 --ratio 0.4 --gpu gemm_tiled --wg 4 --sync svm-fine --min-samples 1 \
+    --min-time-ms 0 --save-tensors "$tmp/npy" >/dev/null || return 1
+  "$T" npy "$tmp/npy"
+}
+check "bench --save-tensors writes .npy v1.0 files that reproduce Y" npy_ok
+
+# --- bad plans and bad flags: status 2, a message naming job and field, no output file -----------------
+# The plan is assembled from pieces each case may replace: SV, EXTRA (top-level fields), RT (job 0),
+# LAYER, STRAT (job 1's layer and strategy fields), JOBX (job 1's extra fields); RAW replaces everything.
+bad_plan() {  # NAME EXPECTED_MESSAGE_PART
+  local name="$1" want="$2" out="$tmp/bad-$RANDOM.jsonl"
+  local rt=${RT:-'{"id": "ok-job", "kind": "roundtrip", "strategy": {"sync": "finish"}}'}
+  local layer=${LAYER:-'{"type": "linear", "M": 1, "N": 8, "K": 8}'}
+  local strat=${STRAT:-'"splitRatio": 0.5, "cpuThreads": 1, "cpuImpl": "simd", "gpuVariant": "gemv_row", "gpuWorkGroup": 8, "sync": "finish"'}
+  if [ -n "${RAW:-}" ]; then printf '%s' "$RAW" >"$tmp/bad.json"; else
+    printf '{"schemaVersion": %s, "planId": "bad"%s, "jobs": [%s, {"id": "job-b", "kind": "layer", "layer": %s, "strategy": {%s}%s}]}' \
+      "${SV:-1}" "${EXTRA:-}" "$rt" "$layer" "$strat" "${JOBX:-}" >"$tmp/bad.json"
+  fi
+  "$E" run "$tmp/bad.json" --out "$out" 2>"$tmp/bad.err"
+  local rc=$?
+  if [ $rc -eq 2 ] && [ ! -e "$out" ] && grep -qF -- "$want" "$tmp/bad.err" && [ "$(wc -l <"$tmp/bad.err")" -eq 1 ]; then
+    pass "bad plan: $name"
+  else
+    fail "bad plan: $name (exit $rc, output file $( [ -e "$out" ] && echo created || echo absent)): $(cat "$tmp/bad.err")"
+  fi
+}
+S0='"splitRatio": 0.5, "cpuThreads": 1, "cpuImpl": "simd", "gpuWorkGroup": 8, "sync": "finish"'
+STRAT="$S0, \"gpuVariant\": \"gemv_row\", \"tileSize\": 4" bad_plan "unknown strategy field" 'jobs[1] (id "job-b"): strategy: tileSize: unknown field'
+LAYER='{"type": "linear", "M": 1, "N": "8", "K": 8}' bad_plan "wrong type" 'jobs[1] (id "job-b"): layer: N: must be an integer'
+STRAT="$S0, \"gpuVariant\": \"gemv_fast\"" bad_plan "unknown variant" 'strategy: gpuVariant: unknown value "gemv_fast"'
+STRAT="$S0, \"gpuVariant\": \"conv_direct\"" bad_plan "conv variant on a linear layer" 'unknown value "conv_direct"'
+RT='{"id": "ok-job", "kind": "roundtrip", "strategy": {"sync": "spin"}}' bad_plan "unknown mechanism" 'jobs[0] (id "ok-job"): strategy: sync: unknown value "spin"'
+STRAT='"splitRatio": 0.5, "cpuThreads": 1, "gpuVariant": "gemv_row", "gpuWorkGroup": 8, "sync": "finish"' bad_plan "missing field" 'jobs[1] (id "job-b"): strategy: cpuImpl: missing'
+STRAT='"splitRatio": 1.5, "cpuThreads": 1, "cpuImpl": "simd", "gpuVariant": "gemv_row", "gpuWorkGroup": 8, "sync": "finish"' bad_plan "ratio out of range" 'splitRatio: 1.5 out of range'
+STRAT='"splitRatio": 0.5, "cpuThreads": 1, "cpuImpl": "simd", "gpuVariant": "gemv_row", "gpuWorkGroup": 12, "sync": "finish"' bad_plan "work-group not a power of two" 'gpuWorkGroup: 12 is not a power of two'
+EXTRA=', "jobz": []' bad_plan "unknown top-level field" 'plan: jobz: unknown field'
+SV=2 bad_plan "schemaVersion" 'schemaVersion: 2 not supported'
+JOBX=', "minSamples": 9, "maxSamples": 3' bad_plan "maxSamples < minSamples" 'maxSamples: smaller than minSamples'
+RAW='{"schemaVersion": 1,' bad_plan "invalid JSON" 'JSON 1:'
+LAYER='{"type": "conv2d", "batch": 1, "C": 1, "H": 2, "W": 5, "F": 2, "R": 5, "S": 1, "strideH": 1, "strideW": 1, "padH": 1, "padW": 0}' \
+  STRAT='"splitRatio": 0.5, "cpuThreads": 1, "cpuImpl": "simd-direct", "gpuVariant": "conv_direct", "gpuWorkGroup": 8, "sync": "finish"' \
+  bad_plan "conv filter larger than input" 'filter taller than the padded input'
+STRAT='"splitRatio": 0.5, "cpuThreads": 0, "cpuImpl": "none", "gpuVariant": "gemv_row", "gpuWorkGroup": 8, "sync": "finish"' \
+  bad_plan "cpuImpl none with CPU rows" 'cpuImpl: the CPU gets 4 rows but has no implementation or threads'
+
+bad_flags() {  # NAME EXPECTED_MESSAGE_PART ARGS...
+  local name="$1" want="$2"; shift 2
+  "$E" "$@" >"$tmp/flags.out" 2>"$tmp/flags.err"
+  local rc=$?
+  if [ $rc -eq 2 ] && grep -qF -- "$want" "$tmp/flags.err" && [ ! -s "$tmp/flags.out" ] && ! grep -q "internal" "$tmp/flags.err"; then
+    pass "bad flags: $name"
+  else
+    fail "bad flags: $name (exit $rc): $(cat "$tmp/flags.err")"
+  fi
+}
+bad_flags "unknown flag" "bench: unknown flag --bogus" bench --layer linear --N 4 --K 4 --bogus 1
+bad_flags "not a number" 'bench: --N expects a number, got "abc"' bench --layer linear --N abc --K 4
+bad_flags "missing value" "bench: --K needs a value" bench --layer linear --N 4 --K
+bad_flags "unknown sync" 'strategy: sync: unknown value "fence"' bench --layer linear --N 4 --K 4 --sync fence
+bad_flags "missing --out" "run: missing --out RESULTS.jsonl" run "$tmp/small.json"
+bad_flags "missing plan file" "run: cannot read plan $tmp/none.json" run "$tmp/none.json" --out "$tmp/none.jsonl"
+bad_flags "unknown command" 'unknown command "walk"' walk
+[ ! -e "$tmp/none.jsonl" ] && pass "missing plan: no output file" || fail "missing plan: output file created"
+
+# --- sanitizers: ASan + UBSan build on a small subset --------------------------------------------------
+if [ "${COEXEC_TEST_SKIP_ASAN:-0}" != 1 ]; then
+  if cmake -S native -B native/build-asan -DCMAKE_BUILD_TYPE=Debug -DCOEXEC_SANITIZE=ON >"$tmp/asan.log" 2>&1 &&
+     cmake --build native/build-asan -j 2 --target coexec-engine >>"$tmp/asan.log" 2>&1; then
+    pass "build native/build-asan (ASan + UBSan)"
+    "$T" sweep "$tmp/asan.json" --small >/dev/null
+    # PoCL and its LLVM are not instrumented and keep allocations until exit: leak reports would be theirs.
+    if ASAN_OPTIONS=detect_leaks=0:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1 \
+        native/build-asan/coexec-engine run "$tmp/asan.json" --out "$tmp/asan.jsonl" 2>"$tmp/asan.err" &&
+       ! grep -qE "ERROR: AddressSanitizer|runtime error:" "$tmp/asan.err"; then
+      "$T" check "$tmp/asan.json" "$tmp/asan.jsonl" >"$tmp/asan.check"
+      grep '^FAIL' "$tmp/asan.check"
+      read -r p f < <(sed -n 's/^COUNTS //p' "$tmp/asan.check")
+      [ "${f:-1}" -eq 0 ] && pass "sanitized subset: ${p} jobs clean and correct" || fail "sanitized subset: ${f:-1} jobs wrong"
+    else
+      fail "sanitized subset: sanitizer report or failure"
+      grep -E -A 12 "ERROR: AddressSanitizer|runtime error:" "$tmp/asan.err" | head -n 30
+    fi
+    ASAN_OPTIONS=detect_leaks=0 native/build-asan/coexec-engine run "$tmp/bad.json" --out "$tmp/asan-bad.jsonl" 2>"$tmp/asan-bad.err"
+    [ $? -eq 2 ] && ! grep -q Sanitizer "$tmp/asan-bad.err" && pass "sanitized: bad plan exits 2 cleanly" || fail "sanitized: bad plan"
+  else
+    tail -n 30 "$tmp/asan.log"
+    fail "build native/build-asan (ASan + UBSan)"
+  fi
+fi
+
+# --- aarch64 CPU kernels under qemu (the CPU engineer's script prints its own SUITE line) ---------------
+if [ "${COEXEC_TEST_SKIP_AARCH64:-0}" != 1 ] && [ -f native/tests/cpu_aarch64.sh ]; then
+  own_suite "cpu_aarch64.sh" bash native/tests/cpu_aarch64.sh
+fi
+
+summary
+[ "$failed" -eq 0 ]

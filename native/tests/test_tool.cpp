@@ -1,0 +1,306 @@
+// Helper of native/tests/run.sh (C++ so the suite needs nothing beyond the engine's own toolchain):
+//   coexec-test-tool sweep OUT.json [--small]     writes the correctness sweep plan and OUT.json.expect
+//   coexec-test-tool check PLAN.json RESULTS.jsonl prints FAIL lines, then "COUNTS <passed> <failed>"
+//   coexec-test-tool info INFO.json               checks the info document (exit 1 with the reason)
+//   coexec-test-tool npy DIR                      recomputes Y.npy from X.npy, W.npy, b.npy (linear)
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <map>
+#include <set>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "json.h"
+
+using coexec::Json;
+
+namespace {
+
+std::string Slurp(const std::string& path) {
+  std::ifstream f(path, std::ios::binary);
+  if (!f) throw std::runtime_error("cannot read " + path);
+  std::stringstream s;
+  s << f.rdbuf();
+  return s.str();
+}
+
+void Spit(const std::string& path, const std::string& text) {
+  std::ofstream f(path, std::ios::binary);
+  f << text;
+  if (!f) throw std::runtime_error("cannot write " + path);
+}
+
+Json Linear(int M, int N, int K) { return Json::Object().Set("type", "linear").Set("M", M).Set("N", N).Set("K", K); }
+Json Conv(int b, int C, int H, int W, int F, int R, int S, int sh, int sw, int ph, int pw) {
+  return Json::Object().Set("type", "conv2d").Set("batch", b).Set("C", C).Set("H", H).Set("W", W).Set("F", F)
+      .Set("R", R).Set("S", S).Set("strideH", sh).Set("strideW", sw).Set("padH", ph).Set("padW", pw);
+}
+
+int I(const Json& l, const char* k) { return static_cast<int>(l.Find(k)->AsInt()); }
+
+std::string LayerId(const Json& l) {
+  if (l.Find("type")->AsString() == "linear")
+    return "linear/M:" + std::to_string(I(l, "M")) + "/N:" + std::to_string(I(l, "N")) + "/K:" + std::to_string(I(l, "K"));
+  char b[256];
+  std::snprintf(b, sizeof b, "conv2d/B:%d/C:%d/H:%d/W:%d/F:%d/R:%d/S:%d/st:%dx%d/pad:%dx%d", I(l, "batch"), I(l, "C"),
+                I(l, "H"), I(l, "W"), I(l, "F"), I(l, "R"), I(l, "S"), I(l, "strideH"), I(l, "strideW"), I(l, "padH"),
+                I(l, "padW"));
+  return b;
+}
+
+Json LayerJob(const Json& layer, double ratio, const std::string& cpu, const std::string& gpu, int wg,
+              const std::string& sync) {
+  char r[16];
+  std::snprintf(r, sizeof r, "%.2f", ratio);
+  std::string id = LayerId(layer) + "/r:" + r + "/t:2/cpu:" + cpu + "/gpu:" + gpu + "-wg" + std::to_string(wg) + "/sync:" + sync;
+  Json s = Json::Object().Set("splitRatio", ratio).Set("granularity", 1).Set("cpuThreads", 2).Set("cpuImpl", cpu)
+               .Set("gpuVariant", gpu).Set("gpuWorkGroup", wg).Set("sync", sync);
+  return Json::Object().Set("id", id).Set("kind", "layer").Set("layer", layer).Set("strategy", s).Set("warmup", 1)
+      .Set("minSamples", 2).Set("minTimeMs", 0).Set("maxSamples", 3).Set("maxTimeMs", 1000).Set("seed", 11);
+}
+
+// What a job must end as: "skipped" where a variant must refuse the shape, "error" for CLBlast on SVM.
+std::string Expected(const Json& layer, const std::string& gpu, double ratio, const std::string& sync) {
+  if (ratio >= 1) return "ok";
+  if (gpu == "clblast" && sync.rfind("svm", 0) == 0) return "error";
+  if (gpu == "conv_1x1_gemm") {
+    bool oneByOne = I(layer, "R") == 1 && I(layer, "S") == 1 && I(layer, "strideH") == 1 && I(layer, "strideW") == 1 &&
+                    I(layer, "padH") == 0 && I(layer, "padW") == 0;
+    if (!oneByOne) return "skipped";
+  }
+  return "ok";
+}
+
+struct Variant {
+  std::string name;
+  std::vector<int> wgs;
+};
+
+int Sweep(const std::string& out, bool small) {
+  // Awkward on purpose: primes, N not a multiple of any tile, M > 1, R != S, stride 2, padding, batch 2, 1x1.
+  std::vector<Json> linear = {Linear(1, 37, 53), Linear(3, 29, 67), Linear(5, 17, 128)};
+  std::vector<Json> conv = {Conv(1, 3, 11, 9, 13, 3, 2, 2, 1, 1, 2), Conv(2, 4, 7, 7, 7, 3, 3, 1, 2, 1, 1),
+                            Conv(2, 5, 6, 5, 11, 1, 1, 1, 1, 0, 0)};
+  if (small) {
+    linear.resize(2);
+    conv.erase(conv.begin());
+  }
+  const std::vector<Variant> linearGpu = {{"gemv_row", {8, 32}}, {"gemv_vec4", {8, 64}}, {"gemm_tiled", {4, 16}}, {"clblast", {64}}};
+  const std::vector<Variant> convGpu = {{"conv_direct", {8, 64}}, {"conv_im2col_gemm", {4, 16}}, {"conv_1x1_gemm", {4, 8}}};
+  const std::vector<std::string> linearCpu = {"simd", "openblas"}, convCpu = {"simd-im2col", "simd-direct", "openblas-im2col"};
+  const std::vector<std::string> syncs = {"finish", "event-poll", "svm-coarse", "svm-fine"};
+
+  Json jobs = Json::Array(), expect = Json::Object();
+  std::set<std::string> seen;
+  auto add = [&](Json j, const std::string& status) {
+    std::string id = j.Find("id")->AsString();
+    if (!seen.insert(id).second) return;
+    expect.Set(id, status);
+    jobs.Push(std::move(j));
+  };
+  for (int kind = 0; kind < 2; ++kind) {
+    const auto& shapes = kind ? conv : linear;
+    const auto& cpus = kind ? convCpu : linearCpu;
+    const auto& gpus = kind ? convGpu : linearGpu;
+    for (const Json& layer : shapes) {
+      for (const auto& cpu : cpus) {  // every CPU implementation alone (split 1) and sharing (0.37)
+        add(LayerJob(layer, 1.0, cpu, gpus[0].name, gpus[0].wgs[0], "finish"), "ok");
+        if (!small) add(LayerJob(layer, 0.37, cpu, gpus[0].name, gpus[0].wgs[0], "finish"), "ok");
+      }
+      for (const auto& g : gpus) {  // every GPU variant and work-group alone (0) and co-executed (0.37)
+        for (size_t w = 0; w < (small ? 1 : g.wgs.size()); ++w) {
+          for (double ratio : {0.0, 0.37}) {
+            add(LayerJob(layer, ratio, cpus[0], g.name, g.wgs[w], "finish"), Expected(layer, g.name, ratio, "finish"));
+          }
+        }
+      }
+      for (const auto& sync : syncs) {  // every mechanism, co-executed and GPU only, checked
+        add(LayerJob(layer, 0.37, cpus[0], gpus[1].name, gpus[1].wgs[0], sync), Expected(layer, gpus[1].name, 0.37, sync));
+        if (!small)
+          add(LayerJob(layer, 0.0, cpus[0], gpus[2].name, gpus[2].wgs[0], sync), Expected(layer, gpus[2].name, 0.0, sync));
+      }
+      if (kind == 0 && !small) {
+        for (const char* sync : {"event-poll", "svm-fine"})
+          add(LayerJob(layer, 0.37, cpus[0], "clblast", 64, sync), Expected(layer, "clblast", 0.37, sync));
+      }
+    }
+  }
+  for (const auto& sync : syncs) {
+    add(Json::Object().Set("id", "roundtrip/sync:" + sync).Set("kind", "roundtrip")
+            .Set("strategy", Json::Object().Set("sync", sync)).Set("warmup", 1).Set("minSamples", 3)
+            .Set("minTimeMs", 0).Set("maxSamples", 5),
+        "ok");
+  }
+  Json plan = Json::Object().Set("schemaVersion", 1).Set("planId", "native-tests")
+                  .Set("device", Json::Object().Set("deviceType", "gpu-or-cpu")).Set("cpuAffinity", Json::Array())
+                  .Set("jobs", jobs);
+  Spit(out, plan.Dump());
+  Spit(out + ".expect", expect.Dump());
+  std::printf("%zu\n", jobs.Items().size());
+  return 0;
+}
+
+int Check(const std::string& planPath, const std::string& resultsPath) {
+  Json plan = coexec::ParseJson(Slurp(planPath));
+  Json expect = coexec::ParseJson(Slurp(planPath + ".expect"));
+  std::map<std::string, Json> byId;
+  size_t lines = 0;
+  std::istringstream in(Slurp(resultsPath));
+  for (std::string line; std::getline(in, line);) {
+    if (line.empty()) continue;
+    ++lines;
+    Json r = coexec::ParseJson(line);
+    byId[r.Find("jobId")->AsString()] = r;
+  }
+  int passed = 0, failed = 0;
+  for (const Json& j : plan.Find("jobs")->Items()) {
+    const std::string id = j.Find("id")->AsString();
+    const std::string want = expect.Find(id)->AsString();
+    std::vector<std::string> problems;
+    auto it = byId.find(id);
+    if (it == byId.end()) {
+      problems.push_back("no result line");
+    } else {
+      const Json& r = it->second;
+      const std::string status = r.Find("status")->AsString();
+      const Json* reason = r.Find("reason");
+      if (status != want) problems.push_back("status " + status + " (want " + want + ") " + (reason ? reason->AsString() : ""));
+      if (status == "ok") {
+        const auto& s = r.Find("samplesNs")->Items();
+        const int64_t n = static_cast<int64_t>(s.size());
+        if (n < j.Find("minSamples")->AsInt() || n > j.Find("maxSamples")->AsInt())
+          problems.push_back(std::to_string(n) + " samples outside [minSamples, maxSamples]");
+        if (static_cast<int64_t>(r.Find("cpuSideNs")->Items().size()) != n ||
+            static_cast<int64_t>(r.Find("gpuSideNs")->Items().size()) != n)
+          problems.push_back("side vectors differ in length from samplesNs");
+        for (const Json& v : s) {
+          if (v.AsInt() <= 0) problems.push_back("non-positive sample");
+        }
+        if (!r.Find("check")->Find("passed")->AsBool()) problems.push_back("check failed " + r.Find("check")->Dump());
+        const Json* res = r.Find("resolved");
+        const Json* gpuRows = res->Find("gpuRows");
+        const Json* ts = r.Find("gpuTimestampsNs");
+        if (!gpuRows || gpuRows->AsInt() > 0) {
+          bool good = ts && static_cast<int64_t>(ts->Items().size()) == n;
+          for (size_t k = 0; good && k < ts->Items().size(); ++k) {
+            const auto& t = ts->Items()[k].Items();
+            good = t.size() == 4 && t[0].AsInt() <= t[1].AsInt() && t[1].AsInt() <= t[2].AsInt() &&
+                   t[2].AsInt() <= t[3].AsInt();
+          }
+          if (!good) problems.push_back("bad gpuTimestampsNs");
+          const Json* opts = res->Find("buildOptions");
+          if (!opts || (opts->AsString().rfind("-cl-std=CL", 0) != 0 && opts->AsString().rfind("clblast:", 0) != 0))
+            problems.push_back("resolved.buildOptions missing");
+        } else if (ts) {
+          problems.push_back("gpuTimestampsNs present without GPU rows");
+        }
+      } else if (!reason || reason->AsString().empty()) {
+        problems.push_back("no reason");
+      }
+    }
+    if (problems.empty()) {
+      ++passed;
+    } else {
+      ++failed;
+      std::string all;
+      for (const auto& p : problems) all += (all.empty() ? "" : "; ") + p;
+      std::printf("FAIL %s: %s\n", id.c_str(), all.c_str());
+    }
+  }
+  if (lines != plan.Find("jobs")->Items().size() || byId.size() != lines) {
+    ++failed;
+    std::printf("FAIL result lines: %zu for %zu jobs\n", lines, plan.Find("jobs")->Items().size());
+  }
+  std::printf("COUNTS %d %d\n", passed, failed);
+  return 0;
+}
+
+int Info(const std::string& path) {
+  Json info = coexec::ParseJson(Slurp(path));
+  if (info.Find("cpu")->Find("cores")->AsInt() < 1) throw std::runtime_error("no cores");
+  const Json* cl = info.Find("opencl");
+  if (!cl->Find("available")->AsBool()) throw std::runtime_error("OpenCL unavailable: " + cl->Find("reason")->AsString());
+  int devices = 0;
+  for (const Json& p : cl->Find("platforms")->Items()) {
+    const bool pocl = p.Find("name")->AsString().find("Portable Computing Language") != std::string::npos;
+    for (const Json& d : p.Find("devices")->Items()) {
+      ++devices;
+      for (const char* key : {"version", "driver", "openclCVersions", "computeUnits", "maxWorkGroupSize", "localMemBytes", "svm",
+                              "atomicMemoryCaps"}) {
+        if (!d.Find(key)) throw std::runtime_error(std::string("device lacks ") + key);
+      }
+      std::vector<std::string> names;
+      for (const Json& m : d.Find("syncMechanisms")->Items()) {
+        names.push_back(m.Find("name")->AsString());
+        const bool ok = m.Find("ok")->AsBool();
+        if (!ok && !m.Find("reason")) throw std::runtime_error("mechanism without ok or reason");
+        // PoCL's CPU device offers all four mechanisms: each must have passed its round trip there.
+        if (pocl && !ok) throw std::runtime_error("PoCL: " + m.Find("name")->AsString() + " failed: " + m.Find("reason")->AsString());
+        if (ok && !(m.Find("roundTripUs")->AsDouble() > 0)) throw std::runtime_error("no roundTripUs");
+      }
+      if (names != std::vector<std::string>{"finish", "event-poll", "svm-coarse", "svm-fine"})
+        throw std::runtime_error("syncMechanisms names/order wrong");
+    }
+  }
+  if (devices == 0) throw std::runtime_error("no device");
+  return 0;
+}
+
+std::vector<float> LoadNpy(const std::string& path, std::vector<size_t>* shape) {
+  std::string raw = Slurp(path);
+  if (raw.compare(0, 8, std::string("\x93NUMPY\x01\x00", 8)) != 0) throw std::runtime_error(path + ": bad magic");
+  const size_t hlen = static_cast<unsigned char>(raw[8]) | (static_cast<unsigned char>(raw[9]) << 8);
+  const std::string header = raw.substr(10, hlen);
+  if ((10 + hlen) % 64 != 0 || header.back() != '\n' || header.find("'descr': '<f4'") == std::string::npos ||
+      header.find("'fortran_order': False") == std::string::npos)
+    throw std::runtime_error(path + ": bad header " + header);
+  size_t open = header.find("'shape': (") + 10, close = header.find(')', open);
+  std::stringstream dims(header.substr(open, close - open));
+  size_t count = 1;
+  for (std::string d; std::getline(dims, d, ',');) {
+    if (d.find_first_not_of(' ') == std::string::npos) continue;
+    shape->push_back(std::stoul(d));
+    count *= shape->back();
+  }
+  if (raw.size() != 10 + hlen + count * 4) throw std::runtime_error(path + ": data size does not match the shape");
+  std::vector<float> v(count);
+  std::memcpy(v.data(), raw.data() + 10 + hlen, count * 4);
+  return v;
+}
+
+int Npy(const std::string& dir) {
+  std::vector<size_t> xs, ws, bs, ys;
+  auto X = LoadNpy(dir + "/X.npy", &xs), W = LoadNpy(dir + "/W.npy", &ws), b = LoadNpy(dir + "/b.npy", &bs),
+       Y = LoadNpy(dir + "/Y.npy", &ys);
+  if (xs.size() != 2 || ws.size() != 2 || bs.size() != 1 || ys.size() != 2) throw std::runtime_error("not a linear layer");
+  const size_t M = xs[0], K = xs[1], N = ws[0];
+  if (ws[1] != K || bs[0] != N || ys[0] != M || ys[1] != N) throw std::runtime_error("shapes disagree");
+  for (size_t m = 0; m < M; ++m) {
+    for (size_t n = 0; n < N; ++n) {
+      double ref = b[n];
+      for (size_t k = 0; k < K; ++k) ref += double(X[m * K + k]) * W[n * K + k];
+      if (std::fabs(ref - Y[m * N + n]) > 1e-4) throw std::runtime_error("Y differs at " + std::to_string(m) + "," + std::to_string(n));
+    }
+  }
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    std::string cmd = argc > 1 ? argv[1] : "";
+    if (cmd == "sweep" && argc >= 3) return Sweep(argv[2], argc > 3 && std::string(argv[3]) == "--small");
+    if (cmd == "check" && argc == 4) return Check(argv[2], argv[3]);
+    if (cmd == "info" && argc == 3) return Info(argv[2]);
+    if (cmd == "npy" && argc == 3) return Npy(argv[2]);
+    std::fprintf(stderr, "usage: coexec-test-tool sweep OUT [--small] | check PLAN RESULTS | info FILE | npy DIR\n");
+    return 2;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "coexec-test-tool: %s\n", e.what());
+    return 1;
+  }
+}

@@ -1,0 +1,209 @@
+/**
+ * The analysis of one run: jobs.json (+ experiment definitions) -> derived/*.json (contract section 7).
+ * deriveFromJobs is the whole computation without file I/O; deriveRun reads a run folder, calls it and
+ * writes the files. confirmListForRun gives the lead the confirmation pass's strategies before it runs.
+ */
+import type { Predictor } from '../predict/compose.js';
+import { crossValidate, trainPredictor, type CvResult } from '../predict/evaluate.js';
+import { trainingJobs } from '../predict/dataset.js';
+import type { ModelFile } from '../predict/model.js';
+import { MODEL_KINDS, type ModelKind } from '../predict/side-model.js';
+import { buildConfirmList, chooseRoles, type ConfirmJob } from '../select/confirm.js';
+import { predictorGuided } from '../select/predicted.js';
+import { gridSpaces, predictedRunner } from '../select/space.js';
+import { timeSelection } from '../select/timing.js';
+import { evaluateClaims } from './claims.js';
+import { inPhase } from './layers.js';
+import { confirmLatencies, layerRow, splitCurve, type SkippedLayer } from './layer-rows.js';
+import { mean } from './metrics.js';
+import { readDevice, readExperiments, readJobs, readPlatformClass, readWallNs, writeDerived } from './run-files.js';
+import { bestPerSide, kindSummary } from './summary.js';
+import { syncOverheadRows, syncSummary } from './sync-overhead.js';
+import type {
+  AccuracyRow, ClaimRow, DeviceInfo, ExperimentDefinition, JobsFile, LayerRow, PredictionRow, SplitCurveRow, SyncOverheadRow,
+} from './types.js';
+
+/** Inputs of the analysis beyond jobs.json; every field optional. */
+export interface DeriveOptions {
+  /** Experiment definitions; deriveRun reads experimentsDir (default "experiments") when absent. */
+  experiments?: ExperimentDefinition[];
+  experimentsDir?: string;
+  /** Compute units of the OpenCL device; deriveRun reads env-before.json when absent. */
+  device?: DeviceInfo;
+  /** Platform class for claims; deriveRun reads run.json when absent. */
+  platformClass?: string;
+  /** Folds of the held-out evaluation (whole shapes), seed of folds and forests. */
+  folds?: number;
+  seed?: number;
+  /** Families compared (all three by default). */
+  families?: readonly ModelKind[];
+  /** The family whose predictions select; 'auto' = the lowest held-out composed MAPE. */
+  selectionFamily?: ModelKind | 'auto';
+  /**
+   * Composed rows of predictions.json: 'selection' (default) keeps only the selection family's (a grid has
+   * thousands of jobs per model), 'all' keeps every family's. Side rows and accuracy always cover every family.
+   */
+  predictionRows?: 'selection' | 'all';
+  /** tinybench time budget per layer for the selection timing (ms); 0 skips timing. */
+  selectionBudgetMs?: number;
+}
+
+/** Everything the analysis derives, as written to derived/. */
+export interface Derived {
+  layers: LayerRow[];
+  splitCurves: SplitCurveRow[];
+  predictions: PredictionRow[];
+  predictorAccuracy: AccuracyRow[];
+  syncOverhead: SyncOverheadRow[];
+  summary: Record<string, unknown>;
+  claims: ClaimRow[];
+  /** Side models of the selection family trained on every shape (for new layers), with the composition. */
+  models: { cpu: ModelFile; gpu: ModelFile; composition: Predictor['composition'] } | null;
+}
+
+/** Workloads the run's experiments hold out by name (`heldOut`, e.g. predictor-accuracy), for a fixed split. */
+function heldOutWorkloads(jobs: JobsFile['rows'], experiments: readonly ExperimentDefinition[]): string[] {
+  const inRun = new Set(jobs.map((j) => j.experiment));
+  return experiments.filter((e) => inRun.has(e.id)).flatMap((e) => e.heldOut ?? []);
+}
+
+function pickFamily(cv: CvResult, requested: ModelKind | 'auto' | undefined): ModelKind | undefined {
+  const available = [...cv.heldOut.keys()];
+  if (requested && requested !== 'auto') return available.includes(requested) ? requested : undefined;
+  const composed = cv.accuracy.filter((a) => a.side === 'composed' && available.includes(a.model as ModelKind));
+  composed.sort((a, b) => a.mape - b.mape || a.model.localeCompare(b.model));
+  return (composed[0]?.model as ModelKind | undefined) ?? available[0];
+}
+
+/** The whole analysis of one run's jobs, without file I/O. */
+export async function deriveFromJobs(jobsFile: JobsFile, experiments: readonly ExperimentDefinition[], opts: DeriveOptions = {}): Promise<Derived> {
+  const jobs = jobsFile.rows;
+  const device = opts.device ?? { computeUnits: 1 };
+  const platform = jobsFile.platform;
+  // 1. Predictors of every family evaluated on whole held-out shapes; keep each layer's held-out predictor.
+  const cv = crossValidate(jobs, {
+    device, folds: opts.folds ?? 5, seed: opts.seed ?? 1, families: opts.families ?? MODEL_KINDS,
+    fixedTestGroups: heldOutWorkloads(jobs, experiments),
+  });
+  const family = pickFamily(cv, opts.selectionFamily);
+  const predictorFor = (id: string): Predictor | undefined => (family ? cv.heldOut.get(family)?.get(id) : undefined);
+  // 2. Grid spaces of the co-execution experiments and the choices per layer.
+  const layerTypeOf = new Map(experiments.map((e) => [e.id, e.layerType]));
+  const spaces = [...gridSpaces(jobs).values()]
+    .filter((s) => layerTypeOf.get(s.experiment) !== 'any')
+    .sort((a, b) => a.layerId.localeCompare(b.layerId));
+  const confirm = confirmLatencies(jobs);
+  const layers: LayerRow[] = [];
+  const splitCurves: SplitCurveRow[] = [];
+  const skipped: SkippedLayer[] = [];
+  const selectionMs: number[] = [];
+  const gridWallMs: number[] = [];
+  for (const space of spaces) {
+    const predictor = predictorFor(space.layerId);
+    const choices = chooseRoles(space, predictor);
+    // 3. Latencies from the confirmation pass (grid when it has none), speedups, q, efficiency.
+    const row = layerRow(space, choices, confirm.get(space.layerId));
+    splitCurves.push(...splitCurve(space, choices));
+    if (!('speedupOracle' in row)) { skipped.push(row); continue; }
+    // 4. Selection time on this layer: predictions of the whole space plus the ranking.
+    if (predictor && (opts.selectionBudgetMs ?? 50) > 0) {
+      const t = await timeSelection(() => predictorGuided.select(space.candidates, predictedRunner(predictor)), opts.selectionBudgetMs ?? 50);
+      selectionMs.push(t.meanMs);
+      gridWallMs.push(space.gridWallNs / 1e6);
+      layers.push({ ...row, selectionMs: t.meanMs, gridWallMs: space.gridWallNs / 1e6 } as LayerRow);
+    } else {
+      layers.push(row);
+    }
+  }
+  // 5. Sync overhead of the experiments that run the sync phase.
+  const syncExperiments = new Set(jobs.filter((j) => inPhase(j, 'sync')).map((j) => j.experiment));
+  const sync = syncOverheadRows(jobs, syncExperiments);
+  // 6. The selection family trained on every shape, kept for layers this run did not see.
+  const training = trainingJobs(jobs);
+  let models: Derived['models'] = null;
+  if (family && training.length > 0) {
+    try {
+      const p = trainPredictor(family, training, jobs.filter((j) => j.kind === 'roundtrip'), device, opts.seed ?? 1);
+      models = { cpu: p.cpu, gpu: p.gpu, composition: p.composition };
+    } catch {
+      models = null; // one side has no single-side jobs at all: nothing to save
+    }
+  }
+  // 7. Summary and claims.
+  const gridWallTotal = gridWallMs.reduce((s, v) => s + v, 0);
+  const summary: Record<string, unknown> = {
+    schemaVersion: 1, platform, device: device.name ?? `${device.computeUnits} compute units`,
+    linear: kindSummary(layers.filter((r) => r.layer.type === 'linear')),
+    conv: kindSummary(layers.filter((r) => r.layer.type === 'conv2d')),
+    ...(selectionMs.length > 0 ? { selectionMsPerLayer: mean(selectionMs) } : {}),
+    ...(gridWallTotal > 0 ? { selectionOverGridWall: selectionMs.reduce((s, v) => s + v, 0) / gridWallTotal } : {}),
+    selectionFamily: family ?? null,
+    predictor: bestPerSide(cv.accuracy),
+    ...(models ? { composition: compositionSummary(models.composition) } : {}),
+    sync: syncSummary(sync.rows),
+    heldOutFolds: cv.folds.length,
+    ...(cv.failures.length > 0 ? { predictorFailures: cv.failures } : {}),
+    skippedLayers: skipped,
+    ...(sync.noRoundTrip.length > 0 ? { syncMechanismsWithoutRoundTrip: sync.noRoundTrip } : {}),
+  };
+  for (const k of ['linear', 'conv']) if (summary[k] === undefined) delete summary[k];
+  // A run folder holds one experiment's jobs: only the claims of experiments with jobs here are checked.
+  const inRun = new Set(jobs.map((j) => j.experiment));
+  const claims = evaluateClaims(summary, experiments.filter((e) => inRun.has(e.id)), opts.platformClass ?? 'unknown');
+  return {
+    layers, splitCurves,
+    predictions: opts.predictionRows === 'all' ? cv.predictions : cv.predictions.filter((p) => p.side !== 'composed' || p.model === family),
+    predictorAccuracy: cv.accuracy, syncOverhead: sync.rows,
+    summary, claims, models,
+  };
+}
+
+function compositionSummary(c: Predictor['composition']): Record<string, unknown> {
+  const us = (t: Record<string, number>): Record<string, number> => Object.fromEntries(Object.entries(t).map(([k, v]) => [k, v / 1e3]));
+  return { cpuContention: c.cpuContention, dispatchUs: us(c.dispatchNs), syncUs: us(c.syncNs), offsetUs: us(c.offsetNs) };
+}
+
+/** Attaches engine wall times from raw/*.jsonl to jobs that lack them. */
+function withWallNs(jobsFile: JobsFile, wall: Map<string, number>): JobsFile {
+  return { ...jobsFile, rows: jobsFile.rows.map((j) => (j.wallNs === undefined && wall.has(j.jobId) ? { ...j, wallNs: wall.get(j.jobId)! } : j)) };
+}
+
+/** Reads runDir/jobs.json, derives everything, writes runDir/derived/*.json and returns it. */
+export async function deriveRun(runDir: string, opts: DeriveOptions = {}): Promise<Derived> {
+  const jobsFile = withWallNs(readJobs(runDir), readWallNs(runDir));
+  const experiments = opts.experiments ?? readExperiments(opts.experimentsDir ?? 'experiments');
+  const d = await deriveFromJobs(jobsFile, experiments, {
+    ...opts, device: opts.device ?? readDevice(runDir), platformClass: opts.platformClass ?? readPlatformClass(runDir),
+  });
+  const envelope = <T>(rows: T[]): { schemaVersion: 1; platform: string; rows: T[] } => ({ schemaVersion: 1, platform: jobsFile.platform, rows });
+  writeDerived(runDir, {
+    layers: envelope(d.layers),
+    'split-curves': envelope(d.splitCurves),
+    predictions: envelope(d.predictions),
+    'predictor-accuracy': envelope(d.predictorAccuracy),
+    'sync-overhead': envelope(d.syncOverhead),
+    summary: d.summary,
+    claims: envelope(d.claims),
+    ...(d.models ? {
+      'models/cpu': d.models.cpu, 'models/gpu': d.models.gpu,
+      'models/composition': { schemaVersion: 1, family: d.models.cpu.family, ...d.models.composition },
+    } : {}),
+  });
+  return d;
+}
+
+/**
+ * The confirmation pass's strategies for a run whose profile and grid phases are done: per layer the
+ * oracle, the selected strategy (held-out predictor of the chosen family), best CPU-only, best GPU-only
+ * and GPU-only with finish, each once with its roles.
+ */
+export function confirmListForRun(
+  jobsFile: JobsFile, opts: Pick<DeriveOptions, 'device' | 'folds' | 'seed' | 'families' | 'selectionFamily' | 'experiments'> = {},
+): ConfirmJob[] {
+  const cv = crossValidate(jobsFile.rows, {
+    device: opts.device ?? { computeUnits: 1 }, folds: opts.folds ?? 5, seed: opts.seed ?? 1, families: opts.families ?? MODEL_KINDS,
+    fixedTestGroups: heldOutWorkloads(jobsFile.rows, opts.experiments ?? []),
+  });
+  const family = pickFamily(cv, opts.selectionFamily);
+  return buildConfirmList(jobsFile.rows, (id) => (family ? cv.heldOut.get(family)?.get(id) : undefined));
+}

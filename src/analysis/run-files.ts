@@ -1,0 +1,96 @@
+/**
+ * Reading a run folder for the analysis (jobs.json, experiment definitions, the device's compute units
+ * from env-before.json, the platform class from run.json, engine wall time from raw/*.jsonl) and writing
+ * derived/*.json. The only file I/O of the analysis.
+ */
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { DeviceInfo, ExperimentDefinition, JobsFile } from './types.js';
+
+function readJson(path: string): unknown {
+  try {
+    return JSON.parse(readFileSync(path, 'utf8'));
+  } catch (e) {
+    throw new Error(`cannot read ${path}: ${(e as Error).message}`);
+  }
+}
+
+/** runDir/jobs.json; throws one line when it is missing or not a version 1 jobs file. */
+export function readJobs(runDir: string): JobsFile {
+  const data = readJson(join(runDir, 'jobs.json')) as JobsFile;
+  if (data?.schemaVersion !== 1 || !Array.isArray(data.rows)) throw new Error(`${join(runDir, 'jobs.json')} is not a version 1 jobs file`);
+  return data;
+}
+
+/** Every experiments/*.json in `dir` (sorted by file name). */
+export function readExperiments(dir: string): ExperimentDefinition[] {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir).filter((f) => f.endsWith('.json')).sort().map((f) => readJson(join(dir, f)) as ExperimentDefinition);
+}
+
+/** Objects anywhere in `v` that carry a numeric computeUnits (or maxComputeUnits). */
+function devicesIn(v: unknown, out: Record<string, unknown>[] = []): Record<string, unknown>[] {
+  if (Array.isArray(v)) v.forEach((x) => devicesIn(x, out));
+  else if (v && typeof v === 'object') {
+    const o = v as Record<string, unknown>;
+    if (typeof o.computeUnits === 'number' || typeof o.maxComputeUnits === 'number') out.push(o);
+    Object.values(o).forEach((x) => devicesIn(x, out));
+  }
+  return out;
+}
+
+/**
+ * The OpenCL device's compute units from env-before.json (the engine's info): the device marked
+ * `selected`, else the first GPU, else the first device; 1 compute unit when nothing says (waves = groups).
+ */
+export function readDevice(runDir: string): DeviceInfo {
+  const path = join(runDir, 'env-before.json');
+  if (!existsSync(path)) return { computeUnits: 1 };
+  const devices = devicesIn(readJson(path));
+  const pick = devices.find((d) => d.selected === true) ?? devices.find((d) => d.type === 'gpu') ?? devices[0];
+  if (!pick) return { computeUnits: 1 };
+  const cu = (pick.computeUnits ?? pick.maxComputeUnits) as number;
+  return { computeUnits: cu, ...(typeof pick.name === 'string' ? { name: pick.name } : {}) };
+}
+
+/** The platform class from run.json (`platform.class` or `platformClass`), if any. */
+export function readPlatformClass(runDir: string): string | undefined {
+  const path = join(runDir, 'run.json');
+  if (!existsSync(path)) return undefined;
+  const run = readJson(path) as { platform?: { class?: string }; platformClass?: string };
+  return run.platform?.class ?? run.platformClass;
+}
+
+/**
+ * Engine wall time per job id from raw/*.jsonl (jobs.json does not carry it). Lines of files whose
+ * name contains "grid" win over others, so a job id repeated in the confirmation pass keeps its grid cost.
+ */
+export function readWallNs(runDir: string): Map<string, number> {
+  const dir = join(runDir, 'raw');
+  const out = new Map<string, number>();
+  if (!existsSync(dir)) return out;
+  const files = readdirSync(dir).filter((f) => f.endsWith('.jsonl')).sort((a, b) => Number(b.includes('grid')) - Number(a.includes('grid')) || a.localeCompare(b));
+  for (const f of files) {
+    for (const line of readFileSync(join(dir, f), 'utf8').split('\n')) {
+      if (!line.trim()) continue;
+      try {
+        const r = JSON.parse(line) as { jobId?: string; wallNs?: number };
+        if (r.jobId && typeof r.wallNs === 'number' && !out.has(r.jobId)) out.set(r.jobId, r.wallNs);
+      } catch {
+        // A truncated last line (engine killed mid-write) carries no usable wall time.
+      }
+    }
+  }
+  return out;
+}
+
+/** Writes derived/<name>.json files (pretty, trailing newline). */
+export function writeDerived(runDir: string, files: Record<string, unknown>): void {
+  const dir = join(runDir, 'derived');
+  mkdirSync(dir, { recursive: true });
+  for (const [name, value] of Object.entries(files)) {
+    const path = join(dir, `${name}.json`);
+    mkdirSync(join(path, '..'), { recursive: true });
+    writeFileSync(path, JSON.stringify(value, null, 1) + '\n');
+  }
+}

@@ -1,0 +1,232 @@
+/**
+ * The minimal shapes the analysis reads and writes, typed exactly after docs/contract.md: layers and
+ * strategies (sections 1-2), per-job statistics (section 8, jobs.json), experiment definitions (section 11)
+ * and the derived rows (section 7). Other stages may hold fuller types; these are only what analysis needs.
+ */
+
+/** linear: Y[M,N] = X[M,K] * W[N,K]^T + b[N]; the output dimension split between CPU and GPU is N. */
+export interface LinearLayer {
+  type: 'linear';
+  M: number;
+  N: number;
+  K: number;
+}
+
+/** conv2d NCHW, weights [F,C,R,S], groups = 1; the split output dimension is F. */
+export interface Conv2dLayer {
+  type: 'conv2d';
+  batch: number;
+  C: number;
+  H: number;
+  W: number;
+  F: number;
+  R: number;
+  S: number;
+  strideH: number;
+  strideW: number;
+  padH: number;
+  padW: number;
+}
+
+export type Layer = LinearLayer | Conv2dLayer;
+
+export type SyncMechanism = 'finish' | 'event-poll' | 'svm-coarse' | 'svm-fine';
+
+/** One point of the search space (contract section 2). */
+export interface Strategy {
+  /** Requested CPU share of the output dimension, 0..1 (0 = GPU only, 1 = CPU only). */
+  splitRatio: number;
+  granularity: number;
+  cpuThreads: number;
+  cpuImpl: string;
+  gpuVariant: string;
+  gpuWorkGroup: number;
+  sync: SyncMechanism | string;
+}
+
+/** What the engine resolved for a job (contract section 4); every field optional for analysis. */
+export interface Resolved {
+  cpuRows?: number;
+  gpuRows?: number;
+  cpuImpl?: string;
+  gpuGlobal?: number[];
+  gpuLocal?: number[];
+  buildOptions?: string;
+  cpuCores?: number[];
+}
+
+/** Statistics over samplesNs (contract section 8). */
+export interface SampleStats {
+  n: number;
+  medianNs: number;
+  q1Ns: number;
+  q3Ns: number;
+  iqrNs: number;
+  meanNs: number;
+  ci95LowNs: number;
+  ci95HighNs: number;
+  sdNs: number;
+  cvPct: number;
+  outliers: number;
+}
+
+export type Phase = 'profile' | 'grid' | 'confirm' | 'sync';
+
+/** One row of jobs.json (contract section 8). */
+export interface JobStats {
+  jobId: string;
+  experiment: string;
+  /** The first phase that asked for the job. */
+  phase: Phase | 'unknown';
+  /** Every phase that asked for it (a job common to profile and grid is measured once); optional for older files. */
+  phases?: string[];
+  /** What the job is for in its plan, e.g. "cpu-slice", "gpu-slice", "coexec", "roundtrip". */
+  role?: string;
+  /** Workload ids the job serves; a profile slice serves the workload whose layer it was cut from. */
+  workloads?: string[];
+  kind: 'layer' | 'roundtrip';
+  layer?: Layer;
+  strategy: Strategy;
+  resolved?: Resolved;
+  status: 'ok' | 'invalid' | 'error' | 'skipped';
+  verdict: 'VALID' | 'INVALID';
+  reasons?: string[];
+  stats?: SampleStats;
+  cpuSideMedianNs?: number;
+  gpuSideMedianNs?: number;
+  gpuKernelMedianNs?: number;
+  gpuDispatchMedianNs?: number;
+  /** Engine time spent on the job (results.jsonl wallNs); the harness may copy it here. */
+  wallNs?: number;
+}
+
+/** jobs.json (contract section 8). */
+export interface JobsFile {
+  schemaVersion: number;
+  runId: string;
+  platform: string;
+  rows: JobStats[];
+}
+
+/** A platform class bound of a claim (contract section 11); either bound optional. */
+export interface ClaimBound {
+  min?: number;
+  max?: number;
+}
+
+export interface ClaimDefinition {
+  id: string;
+  text: string;
+  /** A dotted path into derived/summary.json, e.g. "linear.geomeanSpeedupSelected". */
+  metric: string;
+  paperValue?: number;
+  unit?: string;
+  expected: Record<string, ClaimBound>;
+}
+
+/** experiments/<id>.json (contract section 11), the fields analysis reads. */
+export interface ExperimentDefinition {
+  schemaVersion: number;
+  id: string;
+  title?: string;
+  layerType: 'linear' | 'conv2d' | 'any';
+  workloads?: string[];
+  space?: string;
+  phases?: Phase[];
+  derive?: string[];
+  figures?: string[];
+  claims?: ClaimDefinition[];
+  /** Workload ids held out from training as a fixed split (predictor-accuracy). */
+  heldOut?: string[];
+}
+
+/** What the GPU device offers, for features; compute units from the engine's `info`. */
+export interface DeviceInfo {
+  computeUnits: number;
+  name?: string;
+}
+
+// ---- derived rows (contract section 7) ----
+
+/** Where a layer row's latencies come from: the confirmation pass, or the grid when no confirm job is VALID. */
+export type LatencySource = 'confirm' | 'grid';
+
+/** A layers.json row; only layers where every role and speedup is known are written (others are listed in summary.skippedLayers). */
+export interface LayerRow {
+  experiment: string;
+  layerId: string;
+  layer: Layer;
+  bestSingle: { strategyId: string; side: 'cpu' | 'gpu'; latencyMs: number };
+  gpuFinish: { strategyId: string; latencyMs: number };
+  oracle: { strategyId: string; splitRatio: number; latencyMs: number };
+  selected: { strategyId: string; splitRatio: number; latencyMs: number };
+  speedupOracle: number;
+  speedupSelected: number;
+  speedupOracleVsGpuFinish: number;
+  speedupSelectedVsGpuFinish: number;
+  decisionQuality: number;
+  idealSpeedup: number;
+  efficiency: number;
+  /** Extension: 'confirm' when every latency above came from the confirmation pass, else 'grid'. */
+  latencySource: LatencySource;
+}
+
+export interface SplitCurveRow {
+  layerId: string;
+  splitRatio: number;
+  latencyMs: number;
+  strategyId: string;
+  isOracle: boolean;
+  /** True on the row whose ratio is the selected strategy's ratio. */
+  isSelected: boolean;
+}
+
+export type Side = 'cpu' | 'gpu' | 'composed';
+
+export interface PredictionRow {
+  side: Side;
+  model: string;
+  layerId: string;
+  strategyId: string;
+  predictedMs: number;
+  measuredMs: number;
+}
+
+export interface AccuracyRow {
+  side: Side;
+  model: string;
+  mape: number;
+  rmspe: number;
+  within10: number;
+  /** Extension: number of held-out predictions behind the numbers. */
+  n: number;
+}
+
+export interface SyncOverheadRow {
+  mechanism: string;
+  layerId: string;
+  outputSize: number;
+  roundTripUs: number;
+  coexecMs: number;
+  slowerSideMs: number;
+  overheadUs: number;
+  /** Extension: 'single-side-jobs' when the slower side was measured alone, 'in-run' when taken from the co-executed job's side times. */
+  slowerSideSource: 'single-side-jobs' | 'in-run';
+}
+
+export interface ClaimRow {
+  id: string;
+  text: string;
+  experiment: string;
+  metric: string;
+  paperValue: number | null;
+  measured: number | null;
+  /** The accepted range of the platform class ({} when the claim names no range for it). */
+  tolerance: ClaimBound;
+  /** Extension: the platform class the tolerance belongs to. */
+  platformClass: string;
+  unit: string;
+  pass: boolean;
+  /** Where the measured value comes from, e.g. "derived/summary.json#linear.geomeanSpeedupSelected", and why it fails. */
+  data: string[];
+}

@@ -1,0 +1,73 @@
+/** The text of `coexec --help` and of each command's --help. */
+
+export const MAIN_HELP = `coexec: fine-grained CPU-GPU co-execution benchmark and paper artifact
+
+Usage: coexec <command> [options]
+
+Commands:
+  platforms                 list the platform configs (configs/platforms) and which were measured here
+  info [--platform P]       the engine's view of the device (OpenCL, SVM, sync mechanisms) and the device pick
+  run --experiment E --profile P [--platform local] [--phase PH] [--resume RUN_DIR]
+                            measure an experiment into results/<platform>/<run-id>/
+  export --experiment E --profile P --platform P --out DIR
+                            plan a run and write an offline bundle for a machine without Node
+  import --bundle DIR --run RUN_DIR
+                            check a bundle that ran and bring its results into its run folder
+  reproduce [--platform P] [--profile quick]
+                            build, run every experiment, derive, render, validate (one command)
+  figures [RUN_DIR]         regenerate tables and figures from results/ alone (never starts the engine)
+  validate [RUN_DIR]        schemas, hashes and claims: PASS/FAIL per claim, non-zero exit on failure
+
+Options:
+  -h, --help                help for coexec or for a command (coexec run --help)
+
+Exit status: 0 ok, 1 failure, 2 usage error.
+Example: coexec run --experiment linear-coexec --profile quick`;
+
+export const COMMAND_HELP: Record<string, string> = {
+  platforms: `Usage: coexec platforms
+
+Lists every platform config with its kind (local, ssh, adb, bundle), class (unified-memory-gpu, pocl-cpu,
+discrete-gpu) and whether this project measured it (tested). Configs live in configs/platforms/.`,
+  info: `Usage: coexec info [--platform local] [--json]
+
+Runs the engine's \`info\` on the platform and prints its OpenCL devices, SVM capabilities and the sync
+mechanisms that passed a real round trip, then the device a run would use and why.
+  --platform P   platform config name (default: local)
+  --json         print the engine's info document as is`,
+  run: `Usage: coexec run --experiment E --profile P [--platform local] [--phase PH]
+       coexec run --resume RUN_DIR [--phase confirm --strategies IDS]
+
+Expands the experiment with the profile into a plan (seeded, shuffled order), runs it on the platform and
+writes results/<platform>/<run-id>/: plan.json, run.json, raw/*.jsonl, env-before/after.json, jobs.json,
+manifest.json. Every finished job is on disk at once: after a crash or Ctrl-C, --resume measures only
+what is missing.
+  --experiment E     experiments/<E>.json (sync-overhead, predictor-accuracy, linear-coexec, conv-coexec)
+  --profile P        configs/profiles/<P>.json (quick, full)
+  --platform P       configs/platforms/<P>.json (default: local)
+  --phase PH         sync, profile, grid or confirm; repeat or comma-separate (default: the experiment's
+                     phases except confirm)
+  --strategies IDS   for --phase confirm: strategy ids, comma-separated, or @FILE with one per line
+  --resume RUN_DIR   continue a run folder (experiment, profile and platform come from its run.json);
+                     with --phase confirm, add a confirmation pass to it
+  --results DIR      where results/ is (default: ./results)
+Example: coexec run --experiment linear-coexec --profile quick --phase grid`,
+  export: `Usage: coexec export --experiment E --profile P --platform P --out DIR [--phase PH]
+
+Plans a run like \`run\` (folder results/<platform>/<run-id>/ without results yet) and writes an offline
+bundle to DIR: engine sources, a build script, the plans and run.sh. Copy DIR to the machine, run
+./run.sh there, copy it back and \`coexec import\` it.`,
+  import: `Usage: coexec import --bundle DIR --run RUN_DIR
+
+Checks the bundle's hashes, copies its result lines into RUN_DIR/raw/ (appending only new ones), then
+computes jobs.json and the manifest.`,
+  reproduce: `Usage: coexec reproduce [--platform local] [--profile quick]
+
+Builds the engine, probes the platform, runs every experiment, derives, renders and validates.`,
+  figures: `Usage: coexec figures [RUN_DIR]
+
+Regenerates every table and figure from results/ alone.`,
+  validate: `Usage: coexec validate [RUN_DIR]
+
+Checks schemas, the manifest's hashes, the VALID share and each claim; exits 1 on any failure.`,
+};

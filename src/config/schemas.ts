@@ -1,0 +1,214 @@
+/**
+ * The one source of every config file's shape: each TypeBox value below is both the JSON Schema 2020-12
+ * document (written to configs/schemas/ by write-schemas.ts) and, through Static<>, the TypeScript type,
+ * so the two cannot drift. Field meanings follow docs/contract.md sections 1, 2, 10 and 11.
+ */
+import { Type, type Static, type TSchema } from '@sinclair/typebox';
+
+const strict = { additionalProperties: false } as const;
+const Int = (min: number, extra: object = {}) => Type.Integer({ minimum: min, ...extra });
+const Id = Type.String({ pattern: '^[a-z0-9][a-z0-9._/-]*$', description: 'lower-case id: letters, digits, . _ / -' });
+
+/** Sync mechanism names (contract section 2). */
+export const SyncName = Type.Union(
+  [Type.Literal('finish'), Type.Literal('event-poll'), Type.Literal('svm-coarse'), Type.Literal('svm-fine')],
+  { description: 'sync mechanism' },
+);
+export type SyncName = Static<typeof SyncName>;
+export const SYNC_NAMES: SyncName[] = ['finish', 'event-poll', 'svm-coarse', 'svm-fine'];
+
+export const PlatformClass = Type.Union([
+  Type.Literal('unified-memory-gpu'), Type.Literal('pocl-cpu'), Type.Literal('discrete-gpu'),
+]);
+export type PlatformClass = Static<typeof PlatformClass>;
+
+export const LinearLayer = Type.Object({
+  type: Type.Literal('linear'), M: Int(1), N: Int(1), K: Int(1),
+}, strict);
+export const Conv2dLayer = Type.Object({
+  type: Type.Literal('conv2d'), batch: Int(1), C: Int(1), H: Int(1), W: Int(1), F: Int(1), R: Int(1), S: Int(1),
+  strideH: Int(1), strideW: Int(1), padH: Int(0), padW: Int(0),
+}, strict);
+export const Layer = Type.Union([LinearLayer, Conv2dLayer]);
+export type LinearLayer = Static<typeof LinearLayer>;
+export type Conv2dLayer = Static<typeof Conv2dLayer>;
+export type Layer = Static<typeof Layer>;
+
+// ---- platforms (contract section 10)
+export const PlatformConfig = Type.Object({
+  $schema: Type.Optional(Type.String()),
+  schemaVersion: Type.Literal(1),
+  name: Id,
+  kind: Type.Union([Type.Literal('local'), Type.Literal('ssh'), Type.Literal('adb'), Type.Literal('bundle')]),
+  class: PlatformClass,
+  description: Type.String({ minLength: 1 }),
+  tested: Type.Boolean(),
+  opencl: Type.Object({
+    platformContains: Type.String(),
+    deviceContains: Type.String(),
+    deviceType: Type.Union([Type.Literal('gpu'), Type.Literal('cpu'), Type.Literal('gpu-or-cpu')]),
+    /** local only: let the harness pick the device from the engine's info (fine-grained SVM GPU > GPU > CPU). */
+    autoPick: Type.Optional(Type.Boolean()),
+  }, strict),
+  cpu: Type.Object({
+    cores: Type.Array(Int(0), { uniqueItems: true, description: 'cores the engine CPU threads are pinned to ([] = no pinning)' }),
+    clusters: Type.Optional(Type.Array(Type.Object({
+      name: Type.String({ minLength: 1 }), cores: Type.Array(Int(0), { minItems: 1, uniqueItems: true }),
+      maxFreqMHz: Type.Optional(Int(1)), core: Type.Optional(Type.String()),
+    }, strict))),
+  }, strict),
+  env: Type.Optional(Type.Record(Type.String({ pattern: '^[A-Za-z_][A-Za-z0-9_]*$' }), Type.String(), strict)),
+  ssh: Type.Optional(Type.Object({
+    host: Type.String({ minLength: 1 }), user: Type.String({ minLength: 1 }), port: Int(1, { maximum: 65535 }),
+    identityFile: Type.Optional(Type.String()), remoteDir: Type.String({ minLength: 1 }),
+    knownHostsFile: Type.Optional(Type.String()), connectTimeoutS: Type.Optional(Type.Number({ exclusiveMinimum: 0 })),
+  }, strict)),
+  adb: Type.Optional(Type.Object({
+    serial: Type.String(), remoteDir: Type.String({ minLength: 1 }),
+    abi: Type.Union([Type.Literal('arm64-v8a'), Type.Literal('armeabi-v7a'), Type.Literal('x86_64')]),
+    enginePath: Type.Optional(Type.String({ description: 'local engine binary cross-built for the phone' })),
+  }, strict)),
+  /** OpenCL vendor libraries a bundle's run.sh registers in its private ./icd folder (OCL_ICD_VENDORS points there). */
+  icd: Type.Optional(Type.Array(Type.String({ pattern: '^[A-Za-z0-9_.+/-]+$' }), { minItems: 1 })),
+  bundle: Type.Optional(Type.Object({ notes: Type.Optional(Type.String()) }, strict)),
+  expected: Type.Optional(Type.Object({
+    svm: Type.Array(Type.String()), notes: Type.Optional(Type.String()),
+  }, strict)),
+}, strict);
+export type PlatformConfig = Static<typeof PlatformConfig>;
+
+// ---- workloads: one file per model
+export const WorkloadFile = Type.Object({
+  $schema: Type.Optional(Type.String()),
+  schemaVersion: Type.Literal(1),
+  model: Id,
+  title: Type.String({ minLength: 1 }),
+  source: Type.String({ minLength: 1, description: 'the publication the shapes come from' }),
+  workloads: Type.Array(Type.Object({
+    id: Id,
+    layerName: Type.String({ minLength: 1, description: 'the layer in the model' }),
+    notes: Type.Optional(Type.String()),
+    layer: Layer,
+  }, strict), { minItems: 1 }),
+}, strict);
+export type WorkloadFile = Static<typeof WorkloadFile>;
+export type Workload = WorkloadFile['workloads'][number] & { model: string; file: string };
+
+// ---- spaces (contract section 11)
+export const GpuVariant = Type.Object({
+  id: Type.String({ pattern: '^[a-z0-9_]+$' }),
+  workGroups: Type.Array(Int(1), { minItems: 1, uniqueItems: true }),
+  granularity: Int(1, { description: 'CPU rows are a multiple of this (the variant tile)' }),
+  requires: Type.Optional(Type.Object({
+    maxM: Type.Optional(Int(1)), minM: Type.Optional(Int(1)),
+    kernel1x1: Type.Optional(Type.Boolean({ description: 'only 1x1 convolutions (R = S = 1)' })),
+    maxStride: Type.Optional(Int(1)),
+  }, strict)),
+}, strict);
+export type GpuVariant = Static<typeof GpuVariant>;
+
+const Ratio = Type.Number({ minimum: 0, maximum: 1 });
+export const SpaceConfig = Type.Object({
+  $schema: Type.Optional(Type.String()),
+  schemaVersion: Type.Literal(1),
+  name: Id,
+  layerType: Type.Union([Type.Literal('linear'), Type.Literal('conv2d')]),
+  splitRatios: Type.Array(Ratio, { minItems: 1, uniqueItems: true }),
+  cpuThreads: Type.Array(Int(1), { minItems: 1, uniqueItems: true }),
+  cpuImpls: Type.Array(Type.String({ minLength: 1 }), { minItems: 1, uniqueItems: true }),
+  gpuVariants: Type.Array(GpuVariant, { minItems: 1 }),
+  syncs: Type.Array(SyncName, { minItems: 1, uniqueItems: true }),
+}, strict);
+export type SpaceConfig = Static<typeof SpaceConfig>;
+
+// ---- profiles
+export const Measurement = Type.Object({
+  warmup: Int(0),
+  minSamples: Int(1), minTimeMs: Type.Number({ minimum: 0 }),
+  maxSamples: Int(1), maxTimeMs: Type.Number({ exclusiveMinimum: 0 }),
+}, strict);
+export type Measurement = Static<typeof Measurement>;
+
+export const SpaceNarrowing = Type.Object({
+  splitRatios: Type.Optional(Type.Array(Ratio, { minItems: 1, uniqueItems: true })),
+  cpuThreads: Type.Optional(Type.Array(Int(1), { minItems: 1, uniqueItems: true })),
+  cpuImpls: Type.Optional(Type.Array(Type.String(), { minItems: 1, uniqueItems: true })),
+  gpuVariants: Type.Optional(Type.Array(Type.String(), { minItems: 1, uniqueItems: true })),
+  workGroups: Type.Optional(Type.Array(Int(1), { minItems: 1, uniqueItems: true })),
+  syncs: Type.Optional(Type.Array(SyncName, { minItems: 1, uniqueItems: true })),
+}, strict);
+export type SpaceNarrowing = Static<typeof SpaceNarrowing>;
+
+export const ProfileConfig = Type.Object({
+  $schema: Type.Optional(Type.String()),
+  schemaVersion: Type.Literal(1),
+  name: Id,
+  description: Type.String({ minLength: 1 }),
+  measurement: Measurement,
+  seeds: Type.Object({ order: Int(0, { maximum: 4294967295 }), data: Int(0, { maximum: 4294967295 }) }, strict),
+  validity: Type.Object({
+    maxCvPct: Type.Number({ exclusiveMinimum: 0 }),
+    minSamples: Int(1),
+    maxFreqDriftPct: Type.Number({ minimum: 0 }),
+    maxTempRiseC: Type.Number({ minimum: 0 }),
+  }, strict),
+  experiments: Type.Record(Type.String(), Type.Object({
+    workloads: Type.Optional(Type.Array(Type.String(), { minItems: 1, uniqueItems: true })),
+    space: Type.Optional(SpaceNarrowing),
+    /** profile phase: at most this many single-side slice jobs per layer and side. */
+    profileJobsPerLayer: Type.Optional(Int(1)),
+    /** profile phase: fractions of the output dimension given to the single-side slices. */
+    profileRowFractions: Type.Optional(Type.Array(Type.Number({ exclusiveMinimum: 0, maximum: 1 }), { minItems: 1, uniqueItems: true })),
+    measurement: Type.Optional(Type.Partial(Measurement)),
+  }, strict)),
+}, strict);
+export type ProfileConfig = Static<typeof ProfileConfig>;
+
+// ---- experiments (contract section 11)
+const Bound = Type.Object({ min: Type.Optional(Type.Number()), max: Type.Optional(Type.Number()),
+  placeholder: Type.Optional(Type.Boolean({ description: 'true: a loose bound not yet set from measurements' })) }, strict);
+export const Phase = Type.Union([Type.Literal('sync'), Type.Literal('profile'), Type.Literal('grid'), Type.Literal('confirm')]);
+export type Phase = Static<typeof Phase>;
+export const PHASES: Phase[] = ['sync', 'profile', 'grid', 'confirm'];
+
+export const ExperimentConfig = Type.Object({
+  $schema: Type.Optional(Type.String()),
+  schemaVersion: Type.Literal(1),
+  id: Id,
+  title: Type.String({ minLength: 1 }),
+  layerType: Type.Union([Type.Literal('linear'), Type.Literal('conv2d'), Type.Literal('any')]),
+  workloads: Type.Array(Type.String(), { minItems: 1, uniqueItems: true }),
+  /** Workloads whose whole shape is held out of predictor training (predictor-accuracy). */
+  heldOut: Type.Optional(Type.Array(Type.String(), { uniqueItems: true })),
+  space: Type.String({ minLength: 1 }),
+  /** Per layer type, when layerType is "any": the space for the other type. */
+  spaces: Type.Optional(Type.Object({ linear: Type.Optional(Type.String()), conv2d: Type.Optional(Type.String()) }, strict)),
+  phases: Type.Array(Phase, { minItems: 1, uniqueItems: true }),
+  derive: Type.Array(Type.String(), { uniqueItems: true }),
+  figures: Type.Array(Type.String(), { uniqueItems: true }),
+  claims: Type.Array(Type.Object({
+    id: Id, text: Type.String({ minLength: 1 }), metric: Type.String({ minLength: 1 }),
+    paperValue: Type.Optional(Type.Number()), unit: Type.String(),
+    expected: Type.Object({
+      'unified-memory-gpu': Type.Optional(Bound), 'pocl-cpu': Type.Optional(Bound), 'discrete-gpu': Type.Optional(Bound),
+    }, strict),
+  }, strict)),
+}, strict);
+export type ExperimentConfig = Static<typeof ExperimentConfig>;
+
+/** Every schema written to configs/schemas/<name>.schema.json. */
+export const SCHEMAS: Record<string, TSchema> = {
+  platform: PlatformConfig, workload: WorkloadFile, space: SpaceConfig, profile: ProfileConfig, experiment: ExperimentConfig,
+};
+
+/** The schema as a JSON Schema 2020-12 document (TypeBox's symbols dropped). */
+export function schemaDocument(name: string): object {
+  const schema = SCHEMAS[name];
+  if (!schema) throw new Error(`no schema ${name}`);
+  return {
+    $schema: 'https://json-schema.org/draft/2020-12/schema',
+    $id: `https://coexec.invalid/schemas/${name}.schema.json`,
+    title: `coexec ${name} config`,
+    ...JSON.parse(JSON.stringify(schema)),
+  };
+}

@@ -1,0 +1,322 @@
+/**
+ * Plan expansion: experiment + profile + platform (+ the engine's info) -> the jobs of one measurement
+ * phase, as a plan for the engine plus what the harness needs to know about each job.
+ *
+ * Steps: resolve the profile; build the phase's candidate jobs per layer; drop what the device or a
+ * variant's restrictions rule out (recorded as skipped, with the reason); normalize GPU-only and CPU-only
+ * strategies and drop duplicates; order the jobs by a seeded shuffle (the order seed is separate from the
+ * input data seed).
+ */
+import type { Configs } from '../config/load.js';
+import type { ExperimentConfig, GpuVariant, Layer, Phase, PlatformConfig, ProfileConfig, SpaceConfig, SyncName } from '../config/schemas.js';
+import { msg, UserError } from '../messages.js';
+import {
+  type Strategy, IDLE_SIDE, cpuRows, layerId, normalizeStrategy, outputSize, parseStrategyId, roundtripId, strategyId, withOutputSize,
+} from './ids.js';
+import { fnv1a, mulberry32, shuffled } from './prng.js';
+import { type ResolvedProfile, resolveProfile, workloadsOf } from './resolve.js';
+import { type DeviceSummary, listDevices, pickLocalDevice, selectDevice, supportedSyncs, unavailableCpuImpls } from '../engine/device-info.js';
+
+/** One job as the engine reads it (contract section 3); no other field may appear. */
+export interface EngineJob {
+  id: string;
+  kind: 'layer' | 'roundtrip';
+  layer?: Layer;
+  strategy: Strategy | { sync: SyncName };
+  warmup: number;
+  minSamples: number;
+  minTimeMs: number;
+  maxSamples: number;
+  maxTimeMs: number;
+  seed: number;
+}
+
+/** plan.json as sent to the engine (contract section 3). */
+export interface EnginePlan {
+  schemaVersion: 1;
+  planId: string;
+  device: { platformContains: string; deviceContains: string; deviceType: 'gpu' | 'cpu' | 'gpu-or-cpu' };
+  cpuAffinity: number[];
+  jobs: EngineJob[];
+}
+
+/** What the harness keeps about a job beyond the engine's view. */
+export interface JobMeta {
+  phase: Phase;
+  /** "coexec" (both sides or one side of the whole layer), "cpu-slice"/"gpu-slice" (profiling), "roundtrip". */
+  role: 'coexec' | 'cpu-slice' | 'gpu-slice' | 'roundtrip';
+  /** Workload ids whose layer this job measures (several when two workloads share a shape). */
+  workloads: string[];
+  /** The workload's full layer id, for slices of it. */
+  parentLayerId?: string;
+}
+
+/** A phase's plan: what the engine runs and what the harness records with it. */
+export interface Plan {
+  schemaVersion: 1;
+  experiment: string;
+  phase: Phase;
+  platform: string;
+  engine: EnginePlan;
+  meta: Record<string, JobMeta>;
+  skipped: { id: string; reason: string }[];
+  /** Candidates dropped because normalization made them equal to another job. */
+  duplicates: number;
+  profile: { requested: ProfileConfig; resolved: ResolvedProfile };
+  /** How the device was chosen (local auto-pick), in words. */
+  deviceNote?: string;
+  /** The platform class that applies to the chosen device (auto-pick may differ from the config's class). */
+  platformClass: PlatformConfig['class'];
+}
+
+/** Class for an auto-picked device: PoCL's CPU device, a GPU sharing memory (fine-grained SVM), or a discrete one. */
+export function classOfPick(device: DeviceSummary): PlatformConfig['class'] {
+  if (device.type !== 'gpu') return 'pocl-cpu';
+  return device.svm.includes('fine-buffer') || device.svm.includes('fine-system') ? 'unified-memory-gpu' : 'discrete-gpu';
+}
+
+/** Inputs beyond the three configs. */
+export interface PlanOptions {
+  configs: Configs;
+  /** The engine's info document; without it nothing is skipped for lack of a mechanism. */
+  engineInfo?: unknown;
+  /** Phase "confirm": the strategy ids to re-measure. */
+  strategyIds?: string[];
+  /** Clock for the plan id (tests pass a fixed date). */
+  now?: Date;
+}
+
+interface Candidate { layer?: Layer; strategy: Strategy | { sync: SyncName }; kind: 'layer' | 'roundtrip'; meta: JobMeta; id: string }
+
+/** `20261126T0600Z` from a date. */
+export function stamp(d: Date): string {
+  return d.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z').replace(/(\d{4})\d{2}Z$/, '$1Z');
+}
+
+/** Why a GPU variant cannot run a layer, or undefined when it can. */
+export function variantRestriction(v: GpuVariant, layer: Layer): string | undefined {
+  const r = v.requires;
+  if (!r) return undefined;
+  if (layer.type === 'linear') {
+    if (r.maxM !== undefined && layer.M > r.maxM) return `gpu variant ${v.id} requires M <= ${r.maxM} (layer has M=${layer.M})`;
+    if (r.minM !== undefined && layer.M < r.minM) return `gpu variant ${v.id} requires M >= ${r.minM} (layer has M=${layer.M})`;
+  } else {
+    if (r.kernel1x1 && (layer.R !== 1 || layer.S !== 1)) return `gpu variant ${v.id} requires a 1x1 kernel (layer has ${layer.R}x${layer.S})`;
+    if (r.maxStride !== undefined && Math.max(layer.strideH, layer.strideW) > r.maxStride) {
+      return `gpu variant ${v.id} requires stride <= ${r.maxStride} (layer has ${layer.strideH}x${layer.strideW})`;
+    }
+  }
+  return undefined;
+}
+
+function spaceFor(resolved: ResolvedProfile, layer: Layer): SpaceConfig | undefined {
+  return resolved.spaces[layer.type];
+}
+
+/** Every strategy of a space on one layer (before normalization). */
+function gridStrategies(space: SpaceConfig, layer: Layer, skip: (id: string, reason: string) => void): Strategy[] {
+  const out: Strategy[] = [];
+  for (const v of space.gpuVariants) {
+    const why = variantRestriction(v, layer);
+    if (why) { skip(`${layerId(layer)}/gpu:${v.id}`, why); continue; }
+    for (const splitRatio of space.splitRatios)
+      for (const cpuThreads of space.cpuThreads)
+        for (const cpuImpl of space.cpuImpls)
+          for (const gpuWorkGroup of v.workGroups)
+            for (const sync of space.syncs) {
+              out.push({ splitRatio, granularity: v.granularity, cpuThreads, cpuImpl, gpuVariant: v.id, gpuWorkGroup, sync });
+            }
+  }
+  // A CPU-only strategy needs no GPU variant: keep it even when every variant is ruled out.
+  if (space.splitRatios.includes(1) && out.length === 0) {
+    for (const cpuThreads of space.cpuThreads)
+      for (const cpuImpl of space.cpuImpls) {
+        out.push({ splitRatio: 1, granularity: 1, cpuThreads, cpuImpl, gpuVariant: IDLE_SIDE[layer.type].gpuVariant, gpuWorkGroup: IDLE_SIDE[layer.type].gpuWorkGroup, sync: 'finish' });
+      }
+  }
+  return out;
+}
+
+/** Indices of `take` levels out of `levels`, spread evenly and rotated by the combination index. */
+export function spreadLevels(levels: number, take: number, rotation: number): number[] {
+  if (take >= levels) return [...Array(levels).keys()];
+  const out = new Set<number>();
+  for (let j = 0; j < take; j++) out.add((Math.floor((j * levels) / take) + rotation) % levels);
+  return [...out].sort((a, b) => a - b);
+}
+
+/**
+ * Profiling slices of one layer: the CPU computing `rows` outputs alone (threads x impl) and the GPU
+ * computing `rows` alone (variant x work-group), where each slice is the layer with its output dimension
+ * set to `rows`. Within `perSide` jobs per side, every combination appears and row levels are spread over
+ * combinations so that all levels are covered.
+ */
+function profileSlices(
+  space: SpaceConfig, layer: Layer, resolved: ResolvedProfile, gpuSync: SyncName, random: () => number,
+  skip: (id: string, reason: string) => void,
+): { layer: Layer; strategy: Strategy; role: 'cpu-slice' | 'gpu-slice' }[] {
+  const out = outputSize(layer);
+  const perSide = resolved.profileJobsPerLayer;
+  const rowsFor = (gran: number) => [...new Set(resolved.profileRowFractions.map((f) => {
+    const rows = Math.ceil((f * out) / gran) * gran;
+    return Math.min(Math.max(rows, gran), out);
+  }))].sort((a, b) => a - b);
+  const result: { layer: Layer; strategy: Strategy; role: 'cpu-slice' | 'gpu-slice' }[] = [];
+
+  const cpuCombos = space.cpuThreads.flatMap((t) => space.cpuImpls.map((impl) => ({ t, impl })));
+  const cpuLevels = rowsFor(1);
+  const cpuPicked = cpuCombos.length > perSide ? shuffled(cpuCombos, random).slice(0, perSide) : cpuCombos;
+  const cpuTake = Math.max(1, Math.floor(perSide / cpuPicked.length));
+  cpuPicked.forEach((c, ci) => {
+    for (const li of spreadLevels(cpuLevels.length, cpuTake, ci)) {
+      const slice = withOutputSize(layer, cpuLevels[li]!);
+      result.push({ layer: slice, role: 'cpu-slice', strategy: { splitRatio: 1, granularity: 1, cpuThreads: c.t, cpuImpl: c.impl, gpuVariant: 'none', gpuWorkGroup: 0, sync: 'finish' } });
+    }
+  });
+
+  const gpuCombos = space.gpuVariants.flatMap((v) => {
+    const why = variantRestriction(v, layer);
+    if (why) { skip(`${layerId(layer)}/gpu:${v.id}`, why); return []; }
+    return v.workGroups.map((wg) => ({ v, wg }));
+  });
+  if (gpuCombos.length === 0) return result;
+  const gpuPicked = gpuCombos.length > perSide ? shuffled(gpuCombos, random).slice(0, perSide) : gpuCombos;
+  const gpuTake = Math.max(1, Math.floor(perSide / gpuPicked.length));
+  gpuPicked.forEach((c, ci) => {
+    const levels = rowsFor(c.v.granularity);
+    for (const li of spreadLevels(levels.length, gpuTake, ci)) {
+      const slice = withOutputSize(layer, levels[li]!);
+      result.push({ layer: slice, role: 'gpu-slice', strategy: { splitRatio: 0, granularity: c.v.granularity, cpuThreads: 1, cpuImpl: 'none', gpuVariant: c.v.id, gpuWorkGroup: c.wg, sync: gpuSync } });
+    }
+  });
+  return result;
+}
+
+/** The device a plan targets and the mechanisms it supports. */
+function deviceFor(platform: PlatformConfig, info: unknown): { sel: EnginePlan['device']; device?: DeviceSummary; note?: string; cls: PlatformConfig['class'] } {
+  const devices = listDevices(info);
+  if (platform.opencl.autoPick && devices.length > 0) {
+    const pick = pickLocalDevice(devices);
+    if (pick) return { sel: pick.selector, device: pick.device, note: `picked "${pick.device.name}" (${pick.device.platform}): ${pick.why}`, cls: classOfPick(pick.device) };
+  }
+  const sel = { platformContains: platform.opencl.platformContains, deviceContains: platform.opencl.deviceContains, deviceType: platform.opencl.deviceType };
+  return { sel, device: selectDevice(devices, sel), cls: platform.class };
+}
+
+/** The most CPU threads worth measuring: the platform's pinned cores, else the engine's online cores. */
+export function threadLimit(platform: PlatformConfig, info: unknown): { n: number; what: string } | undefined {
+  if (platform.cpu.cores.length > 0) return { n: platform.cpu.cores.length, what: "cores in the platform's cpu.cores" };
+  const cpu = (info as { cpu?: { onlineCores?: unknown } } | undefined)?.cpu;
+  const online = typeof cpu?.onlineCores === 'number' ? cpu.onlineCores : undefined;
+  return online && online > 0 ? { n: online, what: 'online cores (engine info)' } : undefined;
+}
+
+/**
+ * Expands one phase of an experiment into a plan. Throws UserError for a phase the experiment does not have
+ * or a confirm phase without strategy ids.
+ */
+export function planPhase(
+  experiment: ExperimentConfig, profile: ProfileConfig, platform: PlatformConfig, phase: Phase, opts: PlanOptions,
+): Plan {
+  // 1. resolve the profile and the device
+  if (!experiment.phases.includes(phase)) throw new UserError(msg.phaseNotInExperiment(phase, experiment.id, experiment.phases));
+  const resolved = resolveProfile(profile, experiment, opts.configs);
+  const { sel, device, note, cls } = deviceFor(platform, opts.engineInfo);
+  const syncs = supportedSyncs(device);
+  const missingImpls = unavailableCpuImpls(opts.engineInfo);
+  const maxThreads = threadLimit(platform, opts.engineInfo);
+  const random = mulberry32((resolved.seeds.order ^ fnv1a(`${experiment.id}/${phase}`)) >>> 0);
+  const skipped: { id: string; reason: string }[] = [];
+  const skippedIds = new Set<string>();
+  const skip = (id: string, reason: string) => { if (!skippedIds.has(id)) { skippedIds.add(id); skipped.push({ id, reason }); } };
+
+  // 2. candidates of the phase
+  const candidates: Candidate[] = [];
+  const addLayerJob = (layer: Layer, s: Strategy, meta: JobMeta) => {
+    const strategy = normalizeStrategy(layer, s);
+    candidates.push({ layer, strategy, kind: 'layer', meta, id: strategyId(layer, strategy) });
+  };
+  const workloads = workloadsOf(resolved.workloads, opts.configs);
+  if (phase === 'sync') {
+    for (const sync of resolved.spaces.linear?.syncs ?? resolved.spaces.conv2d?.syncs ?? []) {
+      candidates.push({ kind: 'roundtrip', strategy: { sync }, id: roundtripId(sync), meta: { phase, role: 'roundtrip', workloads: [] } });
+    }
+  }
+  if (phase === 'sync' || phase === 'grid') {
+    for (const w of workloads) {
+      const space = spaceFor(resolved, w.layer);
+      if (!space) { skip(w.id, `experiment has no ${w.layer.type} space`); continue; }
+      for (const s of gridStrategies(space, w.layer, skip)) addLayerJob(w.layer, s, { phase, role: 'coexec', workloads: [w.id] });
+    }
+  } else if (phase === 'profile') {
+    for (const w of workloads) {
+      const space = spaceFor(resolved, w.layer);
+      if (!space) { skip(w.id, `experiment has no ${w.layer.type} space`); continue; }
+      const gpuSync: SyncName = space.syncs.includes('finish') || !syncs ? 'finish' : space.syncs.find((s) => syncs.has(s)) ?? 'finish';
+      for (const slice of profileSlices(space, w.layer, resolved, gpuSync, random, skip)) {
+        addLayerJob(slice.layer, slice.strategy, { phase, role: slice.role, workloads: [w.id], parentLayerId: layerId(w.layer) });
+      }
+    }
+  } else {
+    if (!opts.strategyIds || opts.strategyIds.length === 0) throw new UserError(msg.confirmNeedsStrategies());
+    for (const id of opts.strategyIds) {
+      let parsed: ReturnType<typeof parseStrategyId>;
+      try { parsed = parseStrategyId(id); } catch (err) { throw new UserError(msg.badStrategyId(id, (err as Error).message)); }
+      const space = spaceFor(resolved, parsed.layer);
+      const variant = (space ?? opts.configs.spaces.get(experiment.space))?.gpuVariants.find((v) => v.id === parsed.strategy.gpuVariant);
+      if (parsed.strategy.gpuVariant !== 'none' && !variant) {
+        throw new UserError(msg.badStrategyId(id, `gpu variant "${parsed.strategy.gpuVariant}" is not in the experiment's space`));
+      }
+      const lid = layerId(parsed.layer);
+      const ws = workloads.filter((w) => layerId(w.layer) === lid).map((w) => w.id);
+      addLayerJob(parsed.layer, { ...parsed.strategy, granularity: variant?.granularity ?? 1 }, { phase, role: 'coexec', workloads: ws });
+    }
+  }
+
+  // 3. drop what the device cannot run; normalize and de-duplicate
+  const byId = new Map<string, Candidate>();
+  let duplicates = 0;
+  for (const c of candidates) {
+    const sync = c.strategy.sync;
+    const usesGpu = c.kind === 'roundtrip' || (c.strategy as Strategy).splitRatio !== 1;
+    if (usesGpu && syncs && !syncs.has(sync)) {
+      skip(c.id, `sync ${sync} is not supported by device "${device?.name ?? '?'}" (engine info)`);
+      continue;
+    }
+    const impl = c.kind === 'layer' ? (c.strategy as Strategy) : undefined;
+    if (impl && impl.splitRatio !== 0 && missingImpls.has(impl.cpuImpl)) {
+      skip(c.id, `cpu implementation ${impl.cpuImpl} cannot run here: ${missingImpls.get(impl.cpuImpl)}`);
+      continue;
+    }
+    if (impl && impl.splitRatio !== 0 && maxThreads !== undefined && impl.cpuThreads > maxThreads.n) {
+      skip(c.id, `${impl.cpuThreads} CPU threads > ${maxThreads.n} ${maxThreads.what}`);
+      continue;
+    }
+    const seen = byId.get(c.id);
+    if (seen) {
+      duplicates++;
+      for (const w of c.meta.workloads) if (!seen.meta.workloads.includes(w)) seen.meta.workloads.push(w);
+      continue;
+    }
+    byId.set(c.id, { ...c, meta: { ...c.meta, workloads: [...c.meta.workloads] } });
+  }
+
+  // 4. seeded order and the engine's view
+  const m = resolved.measurement;
+  const ordered = shuffled([...byId.values()], random);
+  const jobs: EngineJob[] = ordered.map((c) => ({
+    id: c.id, kind: c.kind, ...(c.layer ? { layer: c.layer } : {}), strategy: c.strategy,
+    warmup: m.warmup, minSamples: m.minSamples, minTimeMs: m.minTimeMs, maxSamples: m.maxSamples, maxTimeMs: m.maxTimeMs,
+    seed: resolved.seeds.data,
+  }));
+  const meta: Record<string, JobMeta> = {};
+  for (const c of ordered) meta[c.id] = c.meta;
+  const planId = `${profile.name}-${experiment.id}-${phase}-${stamp(opts.now ?? new Date())}`;
+  return {
+    schemaVersion: 1, experiment: experiment.id, phase, platform: platform.name,
+    engine: { schemaVersion: 1, planId, device: sel, cpuAffinity: [...platform.cpu.cores], jobs },
+    meta, skipped, duplicates, profile: { requested: profile, resolved }, ...(note ? { deviceNote: note } : {}), platformClass: cls,
+  };
+}
+
+export { cpuRows };

@@ -1,0 +1,144 @@
+/**
+ * Layer and strategy ids (contract sections 1 and 2), the CPU row rule, and the normalization that maps
+ * every GPU-only or CPU-only strategy onto one canonical form so duplicates are measured once.
+ */
+import type { Layer, SyncName } from '../config/schemas.js';
+import { SYNC_NAMES } from '../config/schemas.js';
+
+/** A strategy as the engine reads it (contract section 2). */
+export interface Strategy {
+  splitRatio: number;
+  granularity: number;
+  cpuThreads: number;
+  cpuImpl: string;
+  gpuVariant: string;
+  gpuWorkGroup: number;
+  sync: SyncName;
+}
+
+/** Output dimension that is split: N for linear, F for conv2d. */
+export function outputSize(layer: Layer): number {
+  return layer.type === 'linear' ? layer.N : layer.F;
+}
+
+/** The same layer with its output dimension replaced (a single-side slice). */
+export function withOutputSize(layer: Layer, rows: number): Layer {
+  return layer.type === 'linear' ? { ...layer, N: rows } : { ...layer, F: rows };
+}
+
+/** `linear/M:1/N:4096/K:4096` or `conv2d/B:1/C:64/H:56/W:56/F:64/R:3/S:3/st:1x1/pad:1x1`. */
+export function layerId(layer: Layer): string {
+  if (layer.type === 'linear') return `linear/M:${layer.M}/N:${layer.N}/K:${layer.K}`;
+  const l = layer;
+  return `conv2d/B:${l.batch}/C:${l.C}/H:${l.H}/W:${l.W}/F:${l.F}/R:${l.R}/S:${l.S}/st:${l.strideH}x${l.strideW}/pad:${l.padH}x${l.padW}`;
+}
+
+/** Rows the CPU computes: the contract's rounding rule, exact at 0 and 1. */
+export function cpuRows(splitRatio: number, granularity: number, out: number): number {
+  if (splitRatio === 0) return 0;
+  if (splitRatio === 1) return out;
+  const rows = Math.round((splitRatio * out) / granularity) * granularity;
+  return Math.min(Math.max(rows, 0), out);
+}
+
+/** Ratio as written in ids: two decimals ("0.30"), more only when two would lose information. */
+export function formatRatio(r: number): string {
+  const two = r.toFixed(2);
+  return Number(two) === r ? two : String(r);
+}
+
+/** Placeholder CPU and GPU settings the engine accepts for the side that gets no rows (it ignores them). */
+export const IDLE_SIDE = {
+  linear: { cpuImpl: 'simd', gpuVariant: 'gemv_row', gpuWorkGroup: 64 },
+  conv2d: { cpuImpl: 'simd-im2col', gpuVariant: 'conv_direct', gpuWorkGroup: 64 },
+} as const;
+
+/**
+ * `<layerId>/r:0.30/t:2/cpu:simd/gpu:gemv_row-wg128/sync:finish`. The side that gets no rows is written
+ * normalized: `t:0/cpu:none` when the CPU has none, `gpu:none` when the GPU has none.
+ */
+export function strategyId(layer: Layer, s: Strategy): string {
+  const out = outputSize(layer);
+  const rows = cpuRows(s.splitRatio, s.granularity, out);
+  const cpu = rows === 0 ? 't:0/cpu:none' : `t:${s.cpuThreads}/cpu:${s.cpuImpl}`;
+  const gpu = rows === out || s.gpuVariant === 'none' ? 'none' : `${s.gpuVariant}-wg${s.gpuWorkGroup}`;
+  return `${layerId(layer)}/r:${formatRatio(s.splitRatio)}/${cpu}/gpu:${gpu}/sync:${s.sync}`;
+}
+
+/** Id of a bare synchronization round trip for one mechanism. */
+export function roundtripId(sync: SyncName): string {
+  return `roundtrip/sync:${sync}`;
+}
+
+/**
+ * The canonical form of a strategy on a layer, so that equal work gets one id and one measurement. When
+ * the CPU gets no rows (ratio 0, or rounding gives 0) it becomes GPU-only: ratio 0, and the idle CPU
+ * settings. When the GPU gets none it becomes CPU-only: ratio 1, granularity 1, the idle GPU settings and
+ * sync "finish" (no GPU work, nothing to synchronize). The idle settings are valid engine values because
+ * the engine checks every field; its results ignore them.
+ */
+export function normalizeStrategy(layer: Layer, s: Strategy): Strategy {
+  const out = outputSize(layer);
+  const rows = cpuRows(s.splitRatio, s.granularity, out);
+  const idle = IDLE_SIDE[layer.type];
+  if (rows === 0) return { ...s, splitRatio: 0, cpuThreads: 1, cpuImpl: idle.cpuImpl };
+  if (rows === out) return { ...s, splitRatio: 1, granularity: 1, gpuVariant: idle.gpuVariant, gpuWorkGroup: idle.gpuWorkGroup, sync: 'finish' };
+  return { ...s };
+}
+
+/** Reads a layer id back into a layer; throws Error with the reason when it is malformed. */
+export function parseLayerId(text: string): Layer {
+  const parts = text.split('/');
+  const kv = (part: string | undefined, key: string): string => {
+    if (!part || !part.startsWith(`${key}:`)) throw new Error(`expected "${key}:" at "${part ?? ''}"`);
+    return part.slice(key.length + 1);
+  };
+  const int = (v: string): number => {
+    if (!/^\d+$/.test(v)) throw new Error(`expected an integer, found "${v}"`);
+    return Number(v);
+  };
+  const pair = (v: string): [number, number] => {
+    const m = /^(\d+)x(\d+)$/.exec(v);
+    if (!m) throw new Error(`expected AxB, found "${v}"`);
+    return [Number(m[1]), Number(m[2])];
+  };
+  if (parts[0] === 'linear' && parts.length === 4) {
+    return { type: 'linear', M: int(kv(parts[1], 'M')), N: int(kv(parts[2], 'N')), K: int(kv(parts[3], 'K')) };
+  }
+  if (parts[0] === 'conv2d' && parts.length === 10) {
+    const [strideH, strideW] = pair(kv(parts[8], 'st'));
+    const [padH, padW] = pair(kv(parts[9], 'pad'));
+    return {
+      type: 'conv2d', batch: int(kv(parts[1], 'B')), C: int(kv(parts[2], 'C')), H: int(kv(parts[3], 'H')),
+      W: int(kv(parts[4], 'W')), F: int(kv(parts[5], 'F')), R: int(kv(parts[6], 'R')), S: int(kv(parts[7], 'S')),
+      strideH, strideW, padH, padW,
+    };
+  }
+  throw new Error('expected "linear/M:../N:../K:.." or "conv2d/B:../C:../H:../W:../F:../R:../S:../st:AxB/pad:AxB"');
+}
+
+/** Reads a strategy id back into its layer and strategy (granularity is not in the id: the caller fills it). */
+export function parseStrategyId(id: string): { layer: Layer; strategy: Omit<Strategy, 'granularity'> } {
+  const parts = id.split('/');
+  if (parts.length < 6) throw new Error('expected <layerId>/r:../t:../cpu:../gpu:../sync:..');
+  const tail = parts.slice(-5);
+  const layer = parseLayerId(parts.slice(0, -5).join('/'));
+  const [r, t, cpu, gpu, sync] = tail.map((p, i) => {
+    const key = ['r', 't', 'cpu', 'gpu', 'sync'][i]!;
+    if (!p.startsWith(`${key}:`)) throw new Error(`expected "${key}:" at "${p}"`);
+    return p.slice(key.length + 1);
+  }) as [string, string, string, string, string];
+  const splitRatio = Number(r);
+  if (!(splitRatio >= 0 && splitRatio <= 1)) throw new Error(`expected a ratio in [0, 1], found "${r}"`);
+  if (!/^\d+$/.test(t)) throw new Error(`expected a thread count, found "${t}"`);
+  if (!SYNC_NAMES.includes(sync as SyncName)) throw new Error(`expected one of ${SYNC_NAMES.join(', ')}, found "${sync}"`);
+  let gpuVariant = 'none';
+  let gpuWorkGroup = 0;
+  if (gpu !== 'none') {
+    const m = /^([a-z0-9_]+)-wg(\d+)$/.exec(gpu);
+    if (!m) throw new Error(`expected gpu:<variant>-wg<size> or gpu:none, found "gpu:${gpu}"`);
+    gpuVariant = m[1]!;
+    gpuWorkGroup = Number(m[2]);
+  }
+  return { layer, strategy: { splitRatio, cpuThreads: Number(t), cpuImpl: cpu, gpuVariant, gpuWorkGroup, sync: sync as SyncName } };
+}

@@ -1,0 +1,83 @@
+/**
+ * Resolves a profile for one experiment: the measurement rule, seeds and validity thresholds merged with the
+ * experiment's overrides, the workloads (narrowed or all of the experiment's), and each layer type's search
+ * space narrowed to the values the profile asks for. The result goes into plan and run records next to
+ * the profile as requested.
+ */
+import type { Configs } from '../config/load.js';
+import type { ExperimentConfig, Measurement, ProfileConfig, SpaceConfig, SpaceNarrowing, Workload } from '../config/schemas.js';
+
+/** Everything a phase needs from the profile, with no optional left. */
+export interface ResolvedProfile {
+  name: string;
+  experiment: string;
+  measurement: Measurement;
+  seeds: { order: number; data: number };
+  validity: ProfileConfig['validity'];
+  workloads: string[];
+  spaces: { linear?: SpaceConfig; conv2d?: SpaceConfig };
+  profileJobsPerLayer: number;
+  profileRowFractions: number[];
+}
+
+export const DEFAULT_PROFILE_JOBS_PER_LAYER = 16;
+export const DEFAULT_ROW_FRACTIONS = [0.125, 0.25, 0.5, 0.75, 1];
+
+/** A space with every list intersected with the narrowing (a list that would become empty is kept whole). */
+export function narrowSpace(space: SpaceConfig, n: SpaceNarrowing | undefined): SpaceConfig {
+  if (!n) return space;
+  const keep = <T>(all: T[], wanted: T[] | undefined): T[] => {
+    if (!wanted) return all;
+    const kept = all.filter((v) => wanted.includes(v));
+    return kept.length ? kept : all;
+  };
+  let variants = space.gpuVariants.filter((v) => !n.gpuVariants || n.gpuVariants.includes(v.id));
+  if (variants.length === 0) variants = space.gpuVariants;
+  variants = variants.map((v) => ({ ...v, workGroups: keep(v.workGroups, n.workGroups) }));
+  return {
+    ...space,
+    splitRatios: keep(space.splitRatios, n.splitRatios),
+    cpuThreads: keep(space.cpuThreads, n.cpuThreads),
+    cpuImpls: keep(space.cpuImpls, n.cpuImpls),
+    gpuVariants: variants,
+    syncs: keep(space.syncs, n.syncs),
+  };
+}
+
+/** The space an experiment uses for a layer type, if any. */
+export function spaceNameFor(exp: ExperimentConfig, type: 'linear' | 'conv2d', configs: Configs): string | undefined {
+  const named = exp.spaces?.[type];
+  if (named) return named;
+  return configs.spaces.get(exp.space)?.layerType === type ? exp.space : undefined;
+}
+
+/** The profile resolved for one experiment. */
+export function resolveProfile(profile: ProfileConfig, exp: ExperimentConfig, configs: Configs): ResolvedProfile {
+  const over = profile.experiments[exp.id] ?? {};
+  const spaces: ResolvedProfile['spaces'] = {};
+  for (const type of ['linear', 'conv2d'] as const) {
+    const name = spaceNameFor(exp, type, configs);
+    const space = name ? configs.spaces.get(name) : undefined;
+    if (space) spaces[type] = narrowSpace(space, over.space);
+  }
+  return {
+    name: profile.name,
+    experiment: exp.id,
+    measurement: { ...profile.measurement, ...over.measurement },
+    seeds: { ...profile.seeds },
+    validity: { ...profile.validity },
+    workloads: over.workloads ?? exp.workloads,
+    spaces,
+    profileJobsPerLayer: over.profileJobsPerLayer ?? DEFAULT_PROFILE_JOBS_PER_LAYER,
+    profileRowFractions: over.profileRowFractions ?? DEFAULT_ROW_FRACTIONS,
+  };
+}
+
+/** Workload objects for ids (the loader already checked that they exist). */
+export function workloadsOf(ids: string[], configs: Configs): Workload[] {
+  return ids.map((id) => {
+    const w = configs.workloads.get(id);
+    if (!w) throw new Error(`workload ${id} missing after config validation`);
+    return w;
+  });
+}

@@ -1,0 +1,86 @@
+/**
+ * The physically motivated baseline: time = sum of non-negative coefficients times physical terms (a fixed
+ * cost, flops per thread or executed flops with padding, bytes, waves over compute units, ...), fitted per group (implementation
+ * or variant) by ridge-regularized non-negative least squares on RELATIVE error, so small slices count as
+ * much as large ones. Non-negativity keeps every term a cost; a pooled fit over all groups serves groups
+ * unseen in training.
+ */
+import { featureNames, type SideFeatures, type SideName } from './features.js';
+import { MODEL_SCHEMA_VERSION, trainingDataSha256, type LinearCoefficients, type ModelFile, type TrainingRow } from './model.js';
+
+/** The baseline's terms per side: "1" is the fixed cost (launch, thread wake-up). */
+export const BASELINE_TERMS: Record<SideName, string[]> = {
+  cpu: ['1', 'flopsPerThread', 'bytes', 'rowsPerThread'],
+  gpu: ['1', 'workFlops', 'bytes', 'waves', 'workGroups'],
+};
+
+export interface BaselineParams {
+  /** Ridge penalty on the column-normalized coefficients. */
+  lambda: number;
+  /** Coordinate-descent sweeps. */
+  sweeps: number;
+}
+
+export const DEFAULT_BASELINE: BaselineParams = { lambda: 1e-6, sweeps: 3000 };
+
+function termValue(term: string, f: SideFeatures): number {
+  return term === '1' ? 1 : f.values[term] ?? 0;
+}
+
+/**
+ * Solves min sum_i ((a . x_i - y_i) / y_i)^2 + lambda |D a|^2 subject to a >= 0 by cyclic coordinate
+ * descent on the Gram matrix (columns scaled to unit norm, D the scaling), exact per coordinate.
+ */
+export function fitNonNegative(x: readonly number[][], y: readonly number[], p: BaselineParams): number[] {
+  const m = x[0]?.length ?? 0;
+  const a = x.map((row, i) => row.map((v) => v / y[i]!));
+  const norms = Array.from({ length: m }, (_, j) => Math.sqrt(a.reduce((s, r) => s + r[j]! * r[j]!, 0)) || 1);
+  const g = Array.from({ length: m }, (_, j) =>
+    Array.from({ length: m }, (_, k) => a.reduce((s, r) => s + (r[j]! / norms[j]!) * (r[k]! / norms[k]!), 0)));
+  const h = Array.from({ length: m }, (_, j) => a.reduce((s, r) => s + r[j]! / norms[j]!, 0));
+  const z = new Array<number>(m).fill(0);
+  for (let sweep = 0; sweep < p.sweeps; sweep++) {
+    let change = 0;
+    for (let j = 0; j < m; j++) {
+      let r = h[j]!;
+      for (let k = 0; k < m; k++) if (k !== j) r -= g[j]![k]! * z[k]!;
+      const next = Math.max(0, r / (g[j]![j]! + p.lambda));
+      change = Math.max(change, Math.abs(next - z[j]!));
+      z[j] = next;
+    }
+    if (change < 1e-15) break;
+  }
+  return z.map((v, j) => v / norms[j]!);
+}
+
+function fitRows(rows: readonly TrainingRow[], terms: readonly string[], p: BaselineParams): LinearCoefficients {
+  const x = rows.map((r) => terms.map((t) => termValue(t, r.features)));
+  return { coef: fitNonNegative(x, rows.map((r) => r.timeNs), p) };
+}
+
+/** Fits the baseline of one side. */
+export function fitBaseline(side: SideName, rows: readonly TrainingRow[], p: BaselineParams = DEFAULT_BASELINE): ModelFile {
+  const terms = BASELINE_TERMS[side];
+  const groups = [...new Set(rows.map((r) => r.features.group))].sort();
+  const perGroup: Record<string, LinearCoefficients> = {};
+  for (const g of groups) {
+    const mine = rows.filter((r) => r.features.group === g);
+    // Too few rows to pin every term down: the group is served by the pooled fit rather than a guess.
+    if (mine.length >= 2 * terms.length) perGroup[g] = fitRows(mine, terms, p);
+  }
+  const names = [...featureNames(side)];
+  return {
+    schemaVersion: MODEL_SCHEMA_VERSION, family: 'baseline', side, featureNames: names, groups,
+    params: { lambda: p.lambda, sweeps: p.sweeps },
+    trainingDataSha256: trainingDataSha256(rows, names), nTrain: rows.length,
+    terms: [...terms], perGroup, pooled: fitRows(rows, terms, p),
+  };
+}
+
+/** Baseline prediction in ns (never below 1 ns, so relative errors stay defined). */
+export function predictBaseline(model: ModelFile, f: SideFeatures): number {
+  const c = model.perGroup?.[f.group] ?? model.pooled!;
+  let t = 0;
+  model.terms!.forEach((term, j) => { t += c.coef[j]! * termValue(term, f); });
+  return Math.max(1, t);
+}

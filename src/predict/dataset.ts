@@ -1,0 +1,110 @@
+/**
+ * Turns jobs.json rows into training data. Training data are SINGLE-SIDE jobs (CPU-only: the CPU slice
+ * time; GPU-only: the kernel time, with the dispatch time start - queued kept apart) from the profile and
+ * grid phases, and the bare synchronization cost per mechanism from the sync phase's round trips.
+ * Co-executed grid jobs are not side training data (their sides contend); they fit the composition's
+ * correction. Confirm-phase jobs are never used, so predictions made before and after the confirmation pass agree.
+ */
+import { inPhase, layerId, sidesOf, strategyId } from '../analysis/layers.js';
+import { median } from '../analysis/metrics.js';
+import type { DeviceInfo, JobStats, Layer } from '../analysis/types.js';
+import { cpuFeatures, gpuFeatures } from './features.js';
+import type { TrainingRow } from './model.js';
+
+/** A VALID layer job with a layer (the only kind whose timings analysis uses). */
+export type LayerJob = JobStats & { layer: Layer };
+
+/** Whether a job's timings may be used: engine status ok, harness verdict VALID, a layer and statistics. */
+export function isValidLayerJob(j: JobStats): j is LayerJob {
+  return j.kind === 'layer' && j.layer !== undefined && j.status === 'ok' && j.verdict === 'VALID' && j.stats !== undefined;
+}
+
+/** Rows of the CPU slice computed by a job (resolved when the engine said, else from the contract's rule). */
+export function jobCpuRows(j: LayerJob): number {
+  return j.resolved?.cpuRows ?? sidesOf(j.layer, j.strategy).rowsCpu;
+}
+
+/** Rows of the GPU slice computed by a job. */
+export function jobGpuRows(j: LayerJob): number {
+  return j.resolved?.gpuRows ?? sidesOf(j.layer, j.strategy).rowsGpu;
+}
+
+/** Jobs usable as training data: VALID layer jobs of the profile and grid phases. */
+export function trainingJobs(jobs: readonly JobStats[]): LayerJob[] {
+  return jobs.filter(isValidLayerJob).filter((j) => inPhase(j, 'profile') || inPhase(j, 'grid'));
+}
+
+/** CPU training rows: CPU-only jobs, target the CPU side's median time. */
+export function cpuRowsOf(jobs: readonly LayerJob[]): TrainingRow[] {
+  const out: TrainingRow[] = [];
+  for (const j of jobs) {
+    const rowsGpu = jobGpuRows(j);
+    const rowsCpu = jobCpuRows(j);
+    if (rowsCpu === 0 || rowsGpu > 0) continue;
+    const timeNs = j.cpuSideMedianNs || j.stats!.medianNs;
+    if (!(timeNs > 0)) continue;
+    out.push({
+      features: cpuFeatures(j.layer, rowsCpu, j.strategy.cpuThreads, j.strategy.cpuImpl),
+      timeNs, layerId: layerId(j.layer), strategyId: strategyId(j.layer, j.strategy),
+    });
+  }
+  return out;
+}
+
+/** GPU kernel time of a GPU-only job: median(end - start), or the host-observed side time without timestamps. */
+export function gpuKernelNs(j: JobStats): number | undefined {
+  return j.gpuKernelMedianNs || j.gpuSideMedianNs || undefined;
+}
+
+/** GPU training rows: GPU-only jobs, target the kernel time. */
+export function gpuRowsOf(jobs: readonly LayerJob[], device: DeviceInfo): TrainingRow[] {
+  const out: TrainingRow[] = [];
+  for (const j of jobs) {
+    const rowsCpu = jobCpuRows(j);
+    const rowsGpu = jobGpuRows(j);
+    if (rowsGpu === 0 || rowsCpu > 0) continue;
+    const timeNs = gpuKernelNs(j);
+    if (timeNs === undefined || !(timeNs > 0)) continue;
+    out.push({
+      features: gpuFeatures(j.layer, rowsGpu, j.strategy.gpuVariant, j.strategy.gpuWorkGroup, device),
+      timeNs, layerId: layerId(j.layer), strategyId: strategyId(j.layer, j.strategy),
+    });
+  }
+  return out;
+}
+
+/** Median dispatch time (start - queued) per sync mechanism over GPU-only jobs, with '*' for all. */
+export function dispatchByMechanism(jobs: readonly LayerJob[]): Record<string, number> {
+  const by = new Map<string, number[]>();
+  for (const j of jobs) {
+    if (jobCpuRows(j) > 0 || jobGpuRows(j) === 0 || j.gpuDispatchMedianNs === undefined) continue;
+    for (const key of [j.strategy.sync, '*']) by.set(key, [...(by.get(key) ?? []), j.gpuDispatchMedianNs]);
+  }
+  return Object.fromEntries([...by].map(([k, v]) => [k, median(v)]));
+}
+
+/**
+ * Bare synchronization cost per mechanism from VALID round-trip jobs: the round trip minus its own
+ * dispatch and kernel time when the engine reported them (so dispatch is not counted twice), else the
+ * whole round trip.
+ */
+export function syncByMechanism(jobs: readonly JobStats[]): Record<string, number> {
+  const by = new Map<string, number[]>();
+  for (const j of jobs) {
+    if (j.kind !== 'roundtrip' || j.verdict !== 'VALID' || j.status !== 'ok' || !j.stats) continue;
+    const own = (j.gpuDispatchMedianNs ?? 0) + (j.gpuKernelMedianNs ?? 0);
+    const cost = Math.max(0, j.stats.medianNs - own);
+    by.set(j.strategy.sync, [...(by.get(j.strategy.sync) ?? []), cost]);
+  }
+  return Object.fromEntries([...by].map(([k, v]) => [k, median(v)]));
+}
+
+/** Median round-trip latency per mechanism (whole round trip, for sync-overhead.json). */
+export function roundTripByMechanism(jobs: readonly JobStats[]): Record<string, number> {
+  const by = new Map<string, number[]>();
+  for (const j of jobs) {
+    if (j.kind !== 'roundtrip' || j.verdict !== 'VALID' || j.status !== 'ok' || !j.stats) continue;
+    by.set(j.strategy.sync, [...(by.get(j.strategy.sync) ?? []), j.stats.medianNs]);
+  }
+  return Object.fromEntries([...by].map(([k, v]) => [k, median(v)]));
+}

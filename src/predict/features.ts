@@ -1,0 +1,134 @@
+/**
+ * Features of one side of a strategy, computed from the layer, the slice's rows, the side's settings and the
+ * device's compute units only (never from measurements), so the same function serves training rows and the
+ * candidates ranked at selection time. CPU: flops, bytes, threads, rows per thread, reduction length. GPU:
+ * flops and executed flops (tile padding included), bytes, work-groups, waves over compute units, bytes per
+ * work-item, the variant's vector width; the launch geometry follows the kernels' stated preconditions.
+ */
+import { elemsPerRow, sliceBytes, sliceFlops } from '../analysis/layers.js';
+import type { DeviceInfo, Layer } from '../analysis/types.js';
+
+export type SideName = 'cpu' | 'gpu';
+
+/** A side's feature values by name, plus the category (implementation or variant) it belongs to. */
+export interface SideFeatures {
+  group: string;
+  values: Record<string, number>;
+}
+
+export const CPU_FEATURES = [
+  'flops', 'bytes', 'rows', 'threads', 'rowsPerThread', 'flopsPerThread', 'reduction', 'elemsPerRow',
+] as const;
+
+export const GPU_FEATURES = [
+  'flops', 'workFlops', 'bytes', 'rows', 'workGroups', 'waves', 'workGroupSize', 'bytesPerWorkItem', 'vectorWidth',
+  'reduction', 'elemsPerRow',
+] as const;
+
+/** Length of the dot product behind one output element: K (linear) or C*R*S (conv2d). */
+function reduction(layer: Layer): number {
+  return layer.type === 'linear' ? layer.K : layer.C * layer.R * layer.S;
+}
+
+/** Launch geometry of a GPU slice: how many work-groups of how many work-items, each reading vectors of what width. */
+export interface GpuGeometry {
+  workGroups: number;
+  /** Output elements the launch computes, padding included (a tile past the edge still runs). */
+  outputsComputed: number;
+  workGroupSize: number;
+  vectorWidth: number;
+}
+
+/**
+ * Launch geometry of the engine's variants (native/kernels/*.cl, their preconditions): `knob` is the
+ * strategy's gpuWorkGroup, the 1-D work-group size WGS or the tile edge TS of the tiled variants.
+ * gemv_row: one work-group per output row; gemv_vec4: 4 rows (RPW) per group, float4 loads; gemm_tiled and
+ * the conv GEMMs: TS x TS output tiles; conv_direct: one work-item per output element. An unknown variant
+ * is treated as one work-item per output element, with the vector width its name declares (`_v4`, `_vec8`).
+ */
+export function gpuGeometry(layer: Layer, rows: number, variant: string, knob: number): GpuGeometry {
+  const k = Math.max(1, knob);
+  const elems = rows * elemsPerRow(layer);
+  const tiles = (a: number, b: number): number => Math.ceil(a / k) * Math.ceil(b / k);
+  const m = layer.type === 'linear' ? layer.M : 1;
+  switch (variant) {
+    case 'gemv_row':
+      return { workGroups: rows, outputsComputed: elems, workGroupSize: k, vectorWidth: 1 };
+    case 'gemv_vec4':
+      return { workGroups: Math.ceil(rows / 4), outputsComputed: Math.ceil(rows / 4) * 4 * m, workGroupSize: k, vectorWidth: 4 };
+    case 'gemm_tiled': {
+      const groups = tiles(rows, m);
+      return { workGroups: groups, outputsComputed: groups * k * k, workGroupSize: k * k, vectorWidth: 1 };
+    }
+    case 'conv_im2col_gemm':
+    case 'conv_1x1_gemm': {
+      const pq = layer.type === 'conv2d' ? elemsPerRow(layer) / layer.batch : 1;
+      const groups = tiles(pq, rows) * (layer.type === 'conv2d' ? layer.batch : 1);
+      return { workGroups: groups, outputsComputed: groups * k * k, workGroupSize: k * k, vectorWidth: 1 };
+    }
+    default: {
+      const vm = /(?:^|_)v(?:ec)?(\d+)(?:_|$)/.exec(variant);
+      const vw = vm ? Number(vm[1]) : 1;
+      const groups = Math.ceil(Math.ceil(elems / vw) / k);
+      return { workGroups: groups, outputsComputed: groups * k * vw, workGroupSize: k, vectorWidth: vw };
+    }
+  }
+}
+
+/** CPU features of a slice of `rows` output rows computed by `threads` threads with implementation `impl`. */
+export function cpuFeatures(layer: Layer, rows: number, threads: number, impl: string): SideFeatures {
+  const t = Math.max(1, threads);
+  const flops = sliceFlops(layer, rows);
+  return {
+    group: `${layer.type}:${impl}`,
+    values: {
+      flops,
+      bytes: sliceBytes(layer, rows),
+      rows,
+      threads: t,
+      rowsPerThread: Math.ceil(rows / t),
+      flopsPerThread: flops / t,
+      reduction: reduction(layer),
+      elemsPerRow: elemsPerRow(layer),
+    },
+  };
+}
+
+/** GPU features of a slice of `rows` output rows computed by `variant` with work-group size `wg`. */
+export function gpuFeatures(layer: Layer, rows: number, variant: string, wg: number, device: DeviceInfo): SideFeatures {
+  const geo = gpuGeometry(layer, rows, variant, wg);
+  const bytes = sliceBytes(layer, rows);
+  const cus = Math.max(1, device.computeUnits);
+  return {
+    group: `${layer.type}:${variant}`,
+    values: {
+      flops: sliceFlops(layer, rows),
+      // Executed multiply-adds x2, padding included: what a tiled kernel really pays for a thin slice.
+      workFlops: 2 * geo.outputsComputed * reduction(layer),
+      bytes,
+      rows,
+      workGroups: geo.workGroups,
+      waves: Math.ceil(geo.workGroups / cus),
+      workGroupSize: geo.workGroupSize,
+      bytesPerWorkItem: bytes / Math.max(1, geo.workGroups * geo.workGroupSize),
+      vectorWidth: geo.vectorWidth,
+      reduction: reduction(layer),
+      elemsPerRow: elemsPerRow(layer),
+    },
+  };
+}
+
+/** Feature names of a side. */
+export function featureNames(side: SideName): readonly string[] {
+  return side === 'cpu' ? CPU_FEATURES : GPU_FEATURES;
+}
+
+/**
+ * The numeric vector trees read: the side's features in order, then one indicator per known group (the
+ * implementation or variant as a one-hot), so one ensemble serves every group and can share what they have in common.
+ */
+export function toVector(f: SideFeatures, names: readonly string[], groups: readonly string[]): number[] {
+  const v = names.map((n) => f.values[n] ?? 0);
+  for (const g of groups) v.push(f.group === g ? 1 : 0);
+  return v;
+}

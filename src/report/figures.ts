@@ -1,0 +1,40 @@
+/**
+ * The `figures` command: `coexec figures [RUN_DIR...] [--figures-root DIR] [--no-png]`. Regenerates tables,
+ * figures and the HTML report from results alone; never starts the engine. Without RUN_DIR it takes every
+ * run folder under ROOT/results and also writes ROOT/figures/<platform>/<run-id>/ and ROOT/figures/summary/.
+ */
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { renderFigures, ReportError } from './render-run.js';
+import { findRunDirs } from './run-dirs.js';
+
+/** Parses args, renders, prints one line; returns the exit status (0 ok, 1 failure, 2 usage). */
+export async function figuresCommand(args: string[], root: string = process.cwd(), print: (line: string) => void = console.log): Promise<number> {
+  const dirs: string[] = [];
+  let figuresRoot: string | undefined;
+  let noPng = false;
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    if (a === '--figures-root') figuresRoot = args[++i];
+    else if (a === '--no-png') noPng = true;
+    else if (a.startsWith('-')) { print(`figures: unknown option ${a} (known: --figures-root DIR, --no-png)`); return 2; }
+    else dirs.push(a);
+  }
+  if (dirs.length === 0) {
+    dirs.push(...findRunDirs(join(root, 'results')));
+    if (dirs.length === 0) { print(`figures: no run folders under ${join(root, 'results')}; name one, e.g. figures results/local/<run-id>`); return 2; }
+    figuresRoot ??= join(root, 'figures');
+  }
+  try {
+    const { files, elapsedMs } = await renderFigures(dirs.map((d) => resolve(root, d)), { figuresRoot, noPng });
+    print(`figures: wrote ${files.length} files for ${dirs.length} run(s) in ${(elapsedMs / 1000).toFixed(1)} s`);
+    return 0;
+  } catch (err) {
+    if (err instanceof ReportError) { print(`figures: ${err.message}`); return 1; }
+    throw err;
+  }
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  process.exitCode = await figuresCommand(process.argv.slice(2));
+}

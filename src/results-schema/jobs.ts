@@ -1,0 +1,41 @@
+/**
+ * Schema of jobs.json (docs/contract.md section 8): the harness's statistics and VALID/INVALID
+ * verdict per job, the input of the analysis.
+ */
+import { Type, type Static } from '@sinclair/typebox';
+import { Layer, Strategy } from './raw.js';
+
+const open = { additionalProperties: true } as const;
+const Ns = Type.Number({ minimum: 0 });
+
+export const JobStats = Type.Object({
+  jobId: Type.String({ minLength: 1 }),
+  experiment: Type.String(),
+  /** "profile" | "grid" | "confirm" | "sync"; the harness writes "unknown" for a line no plan job matches. */
+  phase: Type.String(),
+  kind: Type.Union([Type.Literal('layer'), Type.Literal('roundtrip')]),
+  layer: Type.Optional(Layer),
+  strategy: Type.Optional(Strategy),
+  resolved: Type.Optional(Type.Object({}, open)),
+  status: Type.Union([Type.Literal('ok'), Type.Literal('invalid'), Type.Literal('error'), Type.Literal('skipped')]),
+  verdict: Type.Union([Type.Literal('VALID'), Type.Literal('INVALID')]),
+  reasons: Type.Array(Type.String()),
+  stats: Type.Optional(Type.Object({
+    n: Type.Integer({ minimum: 0 }), medianNs: Ns, q1Ns: Ns, q3Ns: Ns, iqrNs: Ns, meanNs: Ns,
+    ci95LowNs: Type.Number(), ci95HighNs: Type.Number(), sdNs: Ns, cvPct: Type.Number({ minimum: 0 }),
+    outliers: Type.Integer({ minimum: 0 }),
+  }, open)),
+  cpuSideMedianNs: Type.Optional(Ns),
+  gpuSideMedianNs: Type.Optional(Ns),
+  gpuKernelMedianNs: Type.Optional(Ns),
+  gpuDispatchMedianNs: Type.Optional(Ns),
+}, open);
+export type JobStats = Static<typeof JobStats>;
+
+export const JobsFile = Type.Object({
+  schemaVersion: Type.Literal(1),
+  runId: Type.String(),
+  platform: Type.String(),
+  rows: Type.Array(JobStats),
+}, open);
+export type JobsFile = Static<typeof JobsFile>;

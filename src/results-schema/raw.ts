@@ -1,0 +1,81 @@
+/**
+ * Schema of one engine result line (raw/*.jsonl, docs/contract.md section 4), with the layer and
+ * strategy shapes of sections 1 and 2. Additional fields are allowed: the contract grows by adding
+ * fields, never by renaming, so an older validator must accept a newer engine's extra keys.
+ */
+import { Type, type Static } from '@sinclair/typebox';
+
+const open = { additionalProperties: true } as const;
+
+/** Linear layer: Y[M,N] = X[M,K] W[N,K]^T + b. */
+export const LinearLayer = Type.Object({
+  type: Type.Literal('linear'),
+  M: Type.Integer({ minimum: 1 }), N: Type.Integer({ minimum: 1 }), K: Type.Integer({ minimum: 1 }),
+}, open);
+
+/** conv2d NCHW, groups = 1. */
+export const Conv2dLayer = Type.Object({
+  type: Type.Literal('conv2d'),
+  batch: Type.Integer({ minimum: 1 }), C: Type.Integer({ minimum: 1 }), H: Type.Integer({ minimum: 1 }),
+  W: Type.Integer({ minimum: 1 }), F: Type.Integer({ minimum: 1 }), R: Type.Integer({ minimum: 1 }),
+  S: Type.Integer({ minimum: 1 }), strideH: Type.Integer({ minimum: 1 }), strideW: Type.Integer({ minimum: 1 }),
+  padH: Type.Integer({ minimum: 0 }), padW: Type.Integer({ minimum: 0 }),
+}, open);
+
+export const Layer = Type.Union([LinearLayer, Conv2dLayer]);
+export type Layer = Static<typeof Layer>;
+
+export const SyncMechanism = Type.Union([
+  Type.Literal('finish'), Type.Literal('event-poll'), Type.Literal('svm-coarse'), Type.Literal('svm-fine'),
+]);
+export type SyncMechanism = Static<typeof SyncMechanism>;
+
+/** A strategy as requested; roundtrip jobs carry only `sync`. */
+export const Strategy = Type.Object({
+  splitRatio: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })),
+  granularity: Type.Optional(Type.Integer({ minimum: 1 })),
+  cpuThreads: Type.Optional(Type.Integer({ minimum: 0 })),
+  cpuImpl: Type.Optional(Type.String()),
+  gpuVariant: Type.Optional(Type.String()),
+  gpuWorkGroup: Type.Optional(Type.Integer({ minimum: 0 })),
+  sync: SyncMechanism,
+}, open);
+export type Strategy = Static<typeof Strategy>;
+
+const NsArray = Type.Array(Type.Integer({ minimum: 0 }));
+
+/** One line of raw/*.jsonl. */
+export const ResultLine = Type.Object({
+  schemaVersion: Type.Literal(1),
+  jobId: Type.String({ minLength: 1 }),
+  planId: Type.String(),
+  status: Type.Union([Type.Literal('ok'), Type.Literal('invalid'), Type.Literal('error'), Type.Literal('skipped')]),
+  reason: Type.Optional(Type.String()),
+  layer: Type.Optional(Layer),
+  strategy: Type.Optional(Strategy),
+  resolved: Type.Optional(Type.Object({
+    cpuRows: Type.Optional(Type.Integer({ minimum: 0 })),
+    gpuRows: Type.Optional(Type.Integer({ minimum: 0 })),
+    cpuImpl: Type.Optional(Type.String()),
+    gpuGlobal: Type.Optional(Type.Array(Type.Integer())),
+    gpuLocal: Type.Optional(Type.Array(Type.Integer())),
+    buildOptions: Type.Optional(Type.String()),
+    cpuCores: Type.Optional(Type.Array(Type.Integer())),
+  }, open)),
+  device: Type.Optional(Type.Object({
+    platform: Type.String(), name: Type.String(),
+    version: Type.Optional(Type.String()), driver: Type.Optional(Type.String()),
+    type: Type.Optional(Type.String()), svm: Type.Optional(Type.Array(Type.String())),
+  }, open)),
+  samplesNs: Type.Optional(NsArray),
+  cpuSideNs: Type.Optional(NsArray),
+  gpuSideNs: Type.Optional(NsArray),
+  gpuTimestampsNs: Type.Optional(Type.Array(Type.Array(Type.Integer(), { minItems: 4, maxItems: 4 }))),
+  medianNs: Type.Optional(Type.Integer({ minimum: 0 })),
+  check: Type.Optional(Type.Object({
+    maxAbsErr: Type.Number(), maxRelErr: Type.Number(), tolerance: Type.Number(), passed: Type.Boolean(),
+  }, open)),
+  startedAt: Type.Optional(Type.String()),
+  wallNs: Type.Optional(Type.Integer({ minimum: 0 })),
+}, open);
+export type ResultLine = Static<typeof ResultLine>;

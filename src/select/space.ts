@@ -1,0 +1,64 @@
+/**
+ * One layer's search space as the grid phase measured it, and the runners the strategies read: measured
+ * latencies (VALID grid jobs only) or composed predictions. The space is every distinct strategy id the grid
+ * phase has for the layer, VALID or not: the predictor does not know which will fail, the grid does.
+ */
+import { inPhase, layerId, sidesOf, strategyId } from '../analysis/layers.js';
+import type { JobStats, Layer } from '../analysis/types.js';
+import { predictStrategy, type Predictor } from '../predict/compose.js';
+import { isValidLayerJob } from '../predict/dataset.js';
+import type { Candidate, Runner } from './types.js';
+
+export interface LayerSpace {
+  layerId: string;
+  layer: Layer;
+  experiment: string;
+  /** Sorted by strategy id so every selection sees the same order. */
+  candidates: Candidate[];
+  /** Median latency (ns) of VALID grid jobs by strategy id (the fastest when a strategy was measured twice). */
+  measuredNs: Map<string, number>;
+  /** Sum of the grid jobs' engine wall time (ns): what the exhaustive search cost. */
+  gridWallNs: number;
+}
+
+/** Search spaces of every layer with grid-phase jobs, keyed by layer id. */
+export function gridSpaces(jobs: readonly JobStats[]): Map<string, LayerSpace> {
+  const spaces = new Map<string, LayerSpace>();
+  for (const j of jobs) {
+    if (!inPhase(j, 'grid') || j.kind !== 'layer' || !j.layer) continue;
+    const id = layerId(j.layer);
+    let s = spaces.get(id);
+    if (!s) {
+      s = { layerId: id, layer: j.layer, experiment: j.experiment, candidates: [], measuredNs: new Map(), gridWallNs: 0 };
+      spaces.set(id, s);
+    }
+    const sid = strategyId(j.layer, j.strategy);
+    if (!s.candidates.some((c) => c.strategyId === sid)) s.candidates.push({ strategyId: sid, layer: j.layer, strategy: j.strategy });
+    s.gridWallNs += j.wallNs ?? 0;
+    if (isValidLayerJob(j)) {
+      const prev = s.measuredNs.get(sid);
+      s.measuredNs.set(sid, prev === undefined ? j.stats!.medianNs : Math.min(prev, j.stats!.medianNs));
+    }
+  }
+  for (const s of spaces.values()) s.candidates.sort((a, b) => (a.strategyId < b.strategyId ? -1 : a.strategyId > b.strategyId ? 1 : 0));
+  return spaces;
+}
+
+/** A runner over the grid's measurements. */
+export function measuredRunner(space: LayerSpace): Runner {
+  return { measuredNs: (c) => space.measuredNs.get(c.strategyId) };
+}
+
+/** A runner over a predictor's composed predictions; create one per selection (it caches side predictions). */
+export function predictedRunner(p: Predictor): Runner {
+  const cache = new Map<string, number>();
+  return { predictedNs: (c) => predictStrategy(p, c.layer, c.strategy, cache).composedNs };
+}
+
+/** Candidates that run on one side only. */
+export function singleSide(space: readonly Candidate[], side: 'cpu' | 'gpu'): Candidate[] {
+  return space.filter((c) => {
+    const s = sidesOf(c.layer, c.strategy);
+    return side === 'cpu' ? !s.gpu : !s.cpu;
+  });
+}

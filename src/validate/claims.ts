@@ -1,0 +1,72 @@
+/**
+ * Checks each claim of a run against its accepted range (docs/contract.md section 11): the measured
+ * value is read again from derived/summary.json through the claim's metric path, and passes when it
+ * lies in [min, max] of the platform class's entry (either bound optional). This is the fallback for run
+ * folders whose experiment definitions are not at hand: the range is the tolerance recorded in
+ * claims.json. With the definitions, run-validate uses the analysis' evaluateClaims instead.
+ */
+import type { ClaimRow, Summary } from '../results-schema/index.js';
+
+/** Accepted range; a missing bound is open. */
+export interface Range { min?: number; max?: number }
+
+/** One claim's verdict with everything a reader needs to judge it. */
+export interface ClaimVerdict {
+  id: string;
+  pass: boolean;
+  measured: number | null;
+  paperValue: number | null;
+  unit: string;
+  range: Range;
+  rangeSource: string;
+  dataUsed: string;
+  problem?: string;
+}
+
+/** Follows a dotted path like `linear.geomeanSpeedupSelected` into an object. */
+export function readMetric(doc: unknown, metric: string): number | null {
+  let cur: unknown = doc;
+  for (const key of metric.split('.')) {
+    if (cur === null || typeof cur !== 'object') return null;
+    cur = (cur as Record<string, unknown>)[key];
+  }
+  return typeof cur === 'number' && Number.isFinite(cur) ? cur : null;
+}
+
+/** True when `value` lies in the closed range; an empty range accepts everything but null. */
+export function inRange(value: number | null, range: Range): boolean {
+  if (value === null) return false;
+  if (range.min !== undefined && value < range.min) return false;
+  if (range.max !== undefined && value > range.max) return false;
+  return true;
+}
+
+/** Formats a range as `[min, max]` with '-' for an open bound. */
+export function formatRange(range: Range): string {
+  return `[${range.min ?? '-'}, ${range.max ?? '-'}]`;
+}
+
+/** Evaluates every claim row against its recorded tolerance. */
+export function checkClaims(claims: ClaimRow[], summary: Summary | undefined, platformClass: string | undefined): ClaimVerdict[] {
+  return claims.map((c) => {
+    const fromSummary = summary ? readMetric(summary, c.metric) : null;
+    const measured = fromSummary ?? c.measured;
+    const dataUsed = fromSummary !== null ? `derived/summary.json#${c.metric}` : `derived/claims.json#${c.id}.measured`;
+    const cls = platformClass ?? c.platformClass;
+    const range: Range = { min: c.tolerance.min, max: c.tolerance.max };
+    const rangeSource = `claims.json tolerance${cls ? ` (${cls})` : ''}`;
+    const verdict: ClaimVerdict = {
+      id: c.id, pass: inRange(measured, range), measured, paperValue: c.paperValue, unit: c.unit,
+      range, rangeSource, dataUsed,
+    };
+    if (range.min === undefined && range.max === undefined) {
+      verdict.pass = false;
+      verdict.problem = 'no accepted range recorded for this claim';
+    } else if (measured === null) verdict.problem = `metric ${c.metric} not found in derived/summary.json`;
+    else if (fromSummary !== null && c.measured !== null && Math.abs(c.measured - fromSummary) > 1e-9 * Math.max(1, Math.abs(fromSummary))) {
+      verdict.pass = false;
+      verdict.problem = `claims.json says ${c.measured} but summary.json says ${fromSummary}`;
+    }
+    return verdict;
+  });
+}

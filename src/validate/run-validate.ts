@@ -1,0 +1,154 @@
+/**
+ * `validate [RUN_DIR]`: checks a run folder from its files alone, one line per check:
+ *   1. manifest.json against its schema, then every hash it lists and that it lists every file
+ *      (src/manifest's verifyManifest; one changed byte -> FAIL naming the file);
+ *   2. every results file (raw/*.jsonl, jobs.json, derived/*.json) against its schema;
+ *   3. the share of VALID layer jobs in jobs.json against a threshold;
+ *   4. each claim against its range for the platform class.
+ * It never runs the engine and never writes.
+ */
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { join, relative } from 'node:path';
+import {
+  schemaForPath, schemaError, isValid, Manifest, JobsFile, Summary, ClaimsFile,
+} from '../results-schema/index.js';
+import { listFiles } from '../manifest/hash.js';
+import { verifyManifest } from '../manifest/manifest.js';
+import { evaluateClaims } from '../analysis/claims.js';
+import type { ExperimentDefinition } from '../analysis/types.js';
+import { checkClaims, formatRange, type ClaimVerdict } from './claims.js';
+
+/** Options of runValidate. */
+export interface ValidateOptions {
+  /** Minimum share of layer jobs with verdict VALID, 0..1 (default 0.9). */
+  minValidShare?: number;
+  /** Platform class whose claim ranges apply; default: run.json's platform.class, else claims.json's. */
+  platformClass?: string;
+  /**
+   * Folder of experiment definitions (default ./experiments). When every experiment named in claims.json is
+   * there and the platform class is known, ranges come from it (analysis' evaluateClaims); else from the
+   * tolerances recorded in claims.json.
+   */
+  experimentsDir?: string;
+}
+
+/** Result: overall verdict and the printed lines, each starting with PASS or FAIL. */
+export interface ValidateResult { ok: boolean; lines: string[] }
+
+async function readJson(path: string): Promise<unknown> {
+  return JSON.parse(await readFile(path, 'utf8'));
+}
+
+async function tryReadJson(path: string): Promise<unknown | undefined> {
+  try { return await readJson(path); } catch { return undefined; }
+}
+
+/** Experiment definitions named by the claims; undefined when any of them is missing. */
+async function loadExperiments(dir: string, ids: string[]): Promise<ExperimentDefinition[] | undefined> {
+  const defs: ExperimentDefinition[] = [];
+  for (const id of new Set(ids)) {
+    const def = await tryReadJson(join(dir, `${id}.json`)) as ExperimentDefinition | undefined;
+    if (!def || def.id !== id) return undefined;
+    defs.push(def);
+  }
+  return defs;
+}
+
+/** Folders that `figures` regenerates into a run folder after its manifest was written. */
+const GENERATED = /^(tables|figures|report)\//;
+
+const fmt = (v: number | null, unit: string) => (v === null ? 'n/a' : `${Number(v.toPrecision(4))}${unit === 'x' ? 'x' : ` ${unit}`}`);
+
+/** Validates the run folder `runDir`; see the file comment for the checks. */
+export async function runValidate(runDir: string, opts: ValidateOptions = {}): Promise<ValidateResult> {
+  const lines: string[] = [];
+  const say = (pass: boolean, what: string) => lines.push(`${pass ? 'PASS' : 'FAIL'}  ${what}`);
+
+  // 1. Manifest and hashes.
+  const manifest = await tryReadJson(join(runDir, 'manifest.json'));
+  if (manifest === undefined) say(false, 'manifest  manifest.json missing or not JSON');
+  else {
+    const err = schemaError(Manifest, manifest);
+    say(!err, `schema    manifest.json${err ? `: ${err}` : ''}`);
+  }
+  const files = isValid(Manifest, manifest) ? manifest.files : undefined;
+  if (files) {
+    // Regenerated tables, figures and report are not results: they may appear after the manifest.
+    const problems = verifyManifest(runDir).problems.filter((p) => !(GENERATED.test(p) && p.includes('not listed')));
+    for (const p of problems) say(false, `hash      ${p}`);
+    if (problems.length === 0) say(true, `hash      ${Object.keys(files).length} files match manifest.json`);
+  }
+
+  // 2. Schemas of every results file.
+  for (const rel of listFiles(runDir)) {
+    const fs = schemaForPath(rel);
+    if (!fs || rel === 'manifest.json') continue;
+    const text = await readFile(join(runDir, rel), 'utf8');
+    let problem = '';
+    let count = 0;
+    const docs = fs.lines ? text.split('\n').filter((l) => l.trim() !== '') : [text];
+    for (const [i, doc] of docs.entries()) {
+      let value: unknown;
+      try { value = JSON.parse(doc); } catch { problem = fs.lines ? `line ${i + 1}: not JSON` : 'not JSON'; break; }
+      const err = schemaError(fs.schema, value);
+      if (err) { problem = fs.lines ? `line ${i + 1}: ${err}` : err; break; }
+      count++;
+    }
+    say(!problem, `schema    ${rel}${fs.lines ? ` (${count} lines)` : ''}${problem ? `: ${problem}` : ''}`);
+  }
+
+  // 3. Share of VALID layer jobs.
+  const minShare = opts.minValidShare ?? 0.9;
+  const jobs = await tryReadJson(join(runDir, 'jobs.json'));
+  if (!isValid(JobsFile, jobs)) say(false, 'valid     jobs.json missing or invalid: no VALID share');
+  else {
+    const layerJobs = jobs.rows.filter((r) => r.kind === 'layer' && r.status !== 'skipped');
+    const valid = layerJobs.filter((r) => r.verdict === 'VALID').length;
+    const share = layerJobs.length ? valid / layerJobs.length : 0;
+    say(layerJobs.length > 0 && share >= minShare,
+      `valid     ${(share * 100).toFixed(1)}% of ${layerJobs.length} layer jobs VALID (need >= ${(minShare * 100).toFixed(0)}%; skipped jobs not counted)`);
+  }
+
+  // 4. Claims.
+  const claims = await tryReadJson(join(runDir, 'derived/claims.json'));
+  const summaryDoc = await tryReadJson(join(runDir, 'derived/summary.json'));
+  const summary = isValid(Summary, summaryDoc) ? summaryDoc : undefined;
+  if (!isValid(ClaimsFile, claims)) say(false, 'claims    derived/claims.json missing or invalid');
+  else {
+    const run = await tryReadJson(join(runDir, 'run.json')) as
+      { experiment?: string; platformConfig?: { class?: string }; platform?: { class?: string } } | undefined;
+    const cls = opts.platformClass ?? run?.platformConfig?.class ?? run?.platform?.class ?? claims.rows[0]?.platformClass;
+    const experimentsDir = opts.experimentsDir ?? 'experiments';
+    // The run's own experiment counts even when claims.json is empty: its claims must not go missing.
+    const ids = claims.rows.map((c) => c.experiment);
+    if (run?.experiment && existsSync(join(experimentsDir, `${run.experiment}.json`))) ids.push(run.experiment);
+    const defs = await loadExperiments(experimentsDir, ids);
+    let verdicts: ClaimVerdict[];
+    if (defs && cls && summary) {
+      // The experiment definitions are the source of truth for ranges; claims.json must agree on the values.
+      const placeholder = (exp: string, id: string) => (defs.find((d) => d.id === exp)?.claims?.find((c) => c.id === id)
+        ?.expected[cls] as { placeholder?: boolean } | undefined)?.placeholder === true;
+      verdicts = evaluateClaims(summary, defs, cls).map((c) => ({
+        id: c.id, pass: c.pass, measured: c.measured, paperValue: c.paperValue, unit: c.unit, range: c.tolerance,
+        rangeSource: `${relative(process.cwd(), join(experimentsDir, `${c.experiment}.json`))} (${cls}${placeholder(c.experiment, c.id) ? ', placeholder range' : ''})`, dataUsed: c.data.join('; '),
+      }));
+      for (const v of verdicts) {
+        const recorded = claims.rows.find((r) => r.id === v.id);
+        if (recorded && recorded.measured !== v.measured) {
+          v.pass = false;
+          v.problem = `claims.json says ${recorded.measured} but summary.json says ${v.measured}`;
+        }
+      }
+    } else {
+      verdicts = checkClaims(claims.rows, summary, cls);
+    }
+    if (verdicts.length === 0) say(true, 'claims    none: this run\'s experiments define no claims');
+    for (const v of verdicts) {
+      say(v.pass, `claim     ${v.id}: measured ${fmt(v.measured, v.unit)}, paper ${fmt(v.paperValue, v.unit)}, ` +
+        `range ${formatRange(v.range)} from ${v.rangeSource}, data ${v.dataUsed}${v.problem ? `; ${v.problem}` : ''}`);
+    }
+  }
+
+  return { ok: lines.every((l) => l.startsWith('PASS')), lines };
+}

@@ -1,0 +1,140 @@
+/**
+ * Figures from the synthetic fixture: each renders to SVG with marks and titled axes, PNGs are real
+ * images, `figures` regenerates everything in time and never starts the engine or any process.
+ */
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile, writeFile, chmod, readdir } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { loadRun, runFigures, renderFigures } from '../src/report/render-run.js';
+import { renderSvg, summaryFigure, OKABE_ITO } from '../src/report/figure-specs.js';
+import { RUN_SMALL, copyRunSmall } from './fixtures/make-run-small.js';
+
+/** Axis titles each figure must show (units included). */
+const EXPECTED: Record<string, { marks: RegExp; titles: string[] }> = {
+  'split-latency-linear-coexec': { marks: /mark-line role-mark/, titles: ['split ratio r (CPU share of output)', 'latency (ms)'] },
+  'split-latency-conv-coexec': { marks: /mark-symbol role-mark/, titles: ['split ratio r (CPU share of output)', 'latency (ms)'] },
+  'speedup-per-layer-linear-coexec': { marks: /mark-rect role-mark/, titles: ['layer shape', 'speedup (x, latency ratio)'] },
+  'speedup-per-layer-conv-coexec': { marks: /mark-rule role-mark/, titles: ['layer shape', 'speedup (x, latency ratio)'] },
+  'predicted-vs-measured': { marks: /mark-area role-mark/, titles: ['measured (ms)', 'predicted (ms)'] },
+  'sync-overhead': { marks: /mark-line role-mark/, titles: ['output size (N or F, rows)', 'time (us)'] },
+  'decision-quality': { marks: /mark-symbol role-mark/, titles: ['decision quality q = T(oracle) / T(selected)', 'layer shape'] },
+  'summary-platforms': { marks: /mark-rect role-mark/, titles: ['platform', 'speedup over best single (x)'] },
+};
+
+/** Number of drawn items in the SVG groups of one mark class (paths, rects, texts, ...). */
+function countItems(svg: string, markClass: string): number {
+  let n = 0;
+  const re = new RegExp(`<g class="mark-${markClass} role-mark[^"]*"[^>]*>(.*?)</g>`, 'gs');
+  for (const m of svg.matchAll(re)) n += (m[1]!.match(/<(path|rect|line|text|circle)\b/g) ?? []).length;
+  return n;
+}
+
+test('every figure of the fixture renders to SVG with marks and titled axes', async () => {
+  const figures = runFigures(await loadRun(RUN_SMALL));
+  assert.equal(figures.map((f) => f.name).sort(), Object.keys(EXPECTED).sort());
+  for (const f of figures) {
+    const svg = await renderSvg(f.spec);
+    const want = EXPECTED[f.name]!;
+    assert.match(svg, /^<svg/, f.name);
+    assert.match(svg, want.marks, f.name);
+    for (const title of want.titles) assert.ok(svg.includes(`>${title.replace(/&/g, '&amp;')}</text>`), `${f.name}: axis title "${title}"`);
+    assert.ok(svg.includes('role-axis-title'), f.name);
+    assert.ok(svg.includes(f.title.replace(/&/g, '&amp;')), `${f.name}: figure title`);
+  }
+});
+
+test('data reaches the marks: one bar per layer and series, one symbol per split ratio', async () => {
+  const run = await loadRun(RUN_SMALL);
+  const figs = Object.fromEntries(runFigures(run).map((f) => [f.name, f]));
+  const bars = await renderSvg(figs['speedup-per-layer-linear-coexec']!.spec);
+  assert.is(countItems(bars, 'rect'), 3 * 4);
+  const curve = await renderSvg(figs['split-latency-conv-coexec']!.spec);
+  // 2 layers x 11 ratios on the line's points, plus one oracle and one selected marker per layer.
+  assert.is(countItems(curve, 'symbol'), 2 * 11 + 2 * 2);
+  const q = await renderSvg(figs['decision-quality']!.spec);
+  assert.is(countItems(q, 'symbol'), run.layers!.rows.length);
+});
+
+test('figures use only Okabe-Ito colours for data', async () => {
+  const run = await loadRun(RUN_SMALL);
+  const allowed = new Set([...OKABE_ITO, '#000000', '#bbbbbb', '#ffffff'].map((c) => c.toLowerCase()));
+  for (const f of runFigures(run)) {
+    const svg = await renderSvg(f.spec);
+    const fills = [...svg.matchAll(/<g class="mark-(?:rect|symbol|line|area) role-mark[^"]*"[^>]*>(.*?)<\/g>/gs)]
+      .flatMap((m) => [...m[1]!.matchAll(/(?:fill|stroke)="(#[0-9a-fA-F]{6})"/g)].map((c) => c[1]!.toLowerCase()));
+    for (const c of fills) assert.ok(allowed.has(c), `${f.name}: colour ${c} is not Okabe-Ito`);
+  }
+});
+
+test('summary across platforms: one bar group per platform', async () => {
+  const run = await loadRun(RUN_SMALL);
+  const other = { ...run.summary!, platform: 'other-platform' };
+  const rerun = { ...run.summary!, linear: { ...run.summary!.linear!, geomeanSpeedupOracle: 1.23 } };
+  const spec = summaryFigure([run.summary!, other, rerun]).spec as { datasets: { rows: { platform: string; geomean: number }[] } };
+  assert.is(spec.datasets.rows.length, 2 * 4, 'a later run of a platform replaces the earlier one');
+  assert.ok(spec.datasets.rows.some((r) => r.platform === 'synthetic-small' && r.geomean === 1.23));
+  const svg = await renderSvg(spec);
+  // Bars (geomean) and ticks (max) are both rect marks: 2 platforms x 4 groups each.
+  assert.is(countItems(svg, 'rect'), 2 * 4 * 2);
+  assert.ok(svg.includes('>other-platform</text>'));
+});
+
+test('renderFigures writes tables, SVG, PNG and the report in under 15 s', async () => {
+  const dir = await copyRunSmall();
+  const root = await mkdtemp(join(tmpdir(), 'coexec-figroot-'));
+  const t0 = Date.now();
+  const { files } = await renderFigures(dir, { figuresRoot: root });
+  assert.ok(Date.now() - t0 < 15000);
+  for (const rel of ['tables/claims.md', 'tables/layers-linear-coexec.csv', 'figures/sync-overhead.svg',
+    'figures/sync-overhead.png', 'report/index.html', 'report/vendor/vega-embed.min.js']) {
+    assert.ok(files.includes(join(dir, rel)), rel);
+  }
+  const png = await readFile(join(dir, 'figures/decision-quality.png'));
+  assert.equal([...png.subarray(0, 4)], [0x89, 0x50, 0x4e, 0x47]);
+  assert.ok(png.readUInt32BE(16) > 400, 'PNG width');
+  assert.ok(existsSync(join(root, 'synthetic-small', 'synthetic-small-fixture', 'speedup-per-layer-conv-coexec.svg')));
+  assert.ok(existsSync(join(root, 'summary', 'summary-platforms.svg')));
+});
+
+test('renderFigures rejects a folder without derived data with one clear message', async () => {
+  const empty = await mkdtemp(join(tmpdir(), 'coexec-empty-'));
+  try {
+    await renderFigures(empty);
+    assert.unreachable();
+  } catch (err) {
+    assert.match((err as Error).message, /no derived\/summary.json or derived\/layers.json/);
+  }
+});
+
+test('`figures` never starts the engine or any other process', async () => {
+  const dir = await copyRunSmall();
+  const trap = await mkdtemp(join(tmpdir(), 'coexec-trap-'));
+  const marker = join(trap, 'engine-was-started');
+  // A fake engine first on PATH, and a preload that turns every child_process entry point into a tripwire.
+  await writeFile(join(trap, 'coexec-engine'), `#!/bin/sh\ntouch '${marker}'\n`);
+  await chmod(join(trap, 'coexec-engine'), 0o755);
+  await writeFile(join(trap, 'spy.mjs'), `
+import cp from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { syncBuiltinESMExports } from 'node:module';
+for (const k of ['spawn', 'spawnSync', 'exec', 'execSync', 'execFile', 'execFileSync', 'fork']) {
+  cp[k] = () => { writeFileSync(${JSON.stringify(marker)}, k); throw new Error('figures started a process: ' + k); };
+}
+syncBuiltinESMExports();
+`);
+  const cli = fileURLToPath(new URL('../src/report/figures.js', import.meta.url));
+  const res = spawnSync(process.execPath, ['--import', join(trap, 'spy.mjs'), cli, dir, '--no-png'], {
+    env: { PATH: trap, HOME: trap }, encoding: 'utf8', timeout: 60000,
+  });
+  assert.is(res.status, 0, res.stdout + res.stderr);
+  assert.match(res.stdout, /figures: wrote \d+ files/);
+  assert.not.ok(existsSync(marker), 'a process was started');
+  assert.ok((await readdir(join(dir, 'figures'))).some((f) => f.endsWith('.svg')));
+});
+
+test.run();

@@ -1,0 +1,68 @@
+// Model files: a saved model reloads to identical predictions, the schema rejects broken files, the hash follows the data.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import type { LinearLayer } from '../src/analysis/types.js';
+import { cpuFeatures, gpuFeatures } from '../src/predict/features.js';
+import { loadModel, saveModel, type TrainingRow } from '../src/predict/model.js';
+import { MODEL_KINDS, fitSide, kindOf, predictSide } from '../src/predict/side-model.js';
+
+const device = { computeUnits: 8 };
+function rows(scale: number): TrainingRow[] {
+  const out: TrainingRow[] = [];
+  for (const n of [32, 96, 200, 512, 777, 1024]) {
+    for (const wg of [64, 128]) {
+      const layer: LinearLayer = { type: 'linear', M: 1, N: n, K: 1000 };
+      const f = gpuFeatures(layer, n, 'gemv_row', wg, device);
+      out.push({ features: f, timeNs: scale * (5000 + 3 * f.values.waves! * 1000 / wg + f.values.bytes! / 7), layerId: String(n), strategyId: String(wg) });
+    }
+  }
+  return out;
+}
+
+for (const family of MODEL_KINDS) {
+  test(`${family}: a saved model reloads to identical predictions`, () => {
+    const m = fitSide(family, 'gpu', rows(1), 3);
+    const back = loadModel(saveModel(m));
+    for (const n of [1, 50, 300, 900, 5000]) {
+      const f = gpuFeatures({ type: 'linear', M: 1, N: n, K: 1000 }, n, 'gemv_row', 128, device);
+      assert.is(predictSide(back, f), predictSide(m, f));
+    }
+    assert.is(back.trainingDataSha256, m.trainingDataSha256);
+    assert.is(kindOf(back), family);
+  });
+}
+
+test('the training-data hash changes when the data does', () => {
+  assert.is.not(fitSide('baseline', 'gpu', rows(1)).trainingDataSha256, fitSide('baseline', 'gpu', rows(1.01)).trainingDataSha256);
+});
+
+test('loading rejects another schema version and a file missing its trees', () => {
+  const m = fitSide('gbt', 'gpu', rows(1));
+  assert.throws(() => loadModel(JSON.stringify({ ...m, schemaVersion: 2 })), /schemaVersion 2/);
+  const { trees: _trees, ...noTrees } = m;
+  assert.throws(() => loadModel(JSON.stringify(noTrees)), /invalid/);
+  assert.throws(() => loadModel(JSON.stringify({ ...m, family: 'svm' })), /invalid/);
+});
+
+test('CPU features: rows per thread and flops per thread follow the threads', () => {
+  const f = cpuFeatures({ type: 'linear', M: 2, N: 100, K: 50 }, 30, 4, 'simd');
+  assert.is(f.values.flops, 2 * 2 * 30 * 50);
+  assert.is(f.values.rowsPerThread, 8);
+  assert.is(f.values.flopsPerThread, 1500);
+  assert.is(f.group, 'linear:simd');
+});
+
+test('GPU features: work-groups and waves follow each variant\'s launch geometry', () => {
+  const lin: LinearLayer = { type: 'linear', M: 20, N: 100, K: 64 };
+  const row = gpuFeatures({ ...lin, M: 1 }, 100, 'gemv_row', 64, device);
+  assert.is(row.values.workGroups, 100);
+  assert.is(row.values.waves, 13);
+  const tiled = gpuFeatures(lin, 100, 'gemm_tiled', 16, device);
+  assert.is(tiled.values.workGroups, 7 * 2);
+  assert.is(tiled.values.workGroupSize, 256);
+  const conv = gpuFeatures({ type: 'conv2d', batch: 1, C: 8, H: 10, W: 10, F: 32, R: 3, S: 3, strideH: 1, strideW: 1, padH: 1, padW: 1 }, 32, 'conv_direct', 64, device);
+  assert.is(conv.values.workGroups, Math.ceil((32 * 100) / 64));
+  assert.is(gpuFeatures(lin, 100, 'gemv_vec4', 64, device).values.vectorWidth, 4);
+});
+
+test.run();

@@ -1,0 +1,74 @@
+/**
+ * The HTML report in headless Chromium (Debian's /usr/bin/chromium driven by playwright-core), opened
+ * from file:// with no network: fails on console errors, failed requests or an empty chart. A broken
+ * spec must be caught too, so the check itself is shown to fail.
+ */
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { existsSync } from 'node:fs';
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { chromium, type Browser } from 'playwright-core';
+import { renderFigures } from '../src/report/render-run.js';
+import { copyRunSmall } from './fixtures/make-run-small.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
+  '--disable-component-update', '--disable-sync', '--no-first-run'];
+
+let browser: Browser | undefined;
+
+/** Opens a report page and returns every problem found (empty = good). */
+async function reportProblems(htmlPath: string): Promise<{ problems: string[]; charts: number }> {
+  const page = await browser!.newPage();
+  const problems: string[] = [];
+  page.on('console', (m) => { if (m.type() === 'error') problems.push(`console: ${m.text()}`); });
+  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+  page.on('requestfailed', (r) => problems.push(`request failed: ${r.url()}`));
+  await page.route(/^https?:/, (route) => { problems.push(`network request: ${route.request().url()}`); return route.abort(); });
+  await page.goto(pathToFileURL(htmlPath).href, { waitUntil: 'load' });
+  await page.evaluate(() => (window as unknown as { chartsReady: Promise<unknown> }).chartsReady.then(() => true));
+  const charts = await page.$$eval('.chart', (els) => els.map((el) => {
+    const svg = el.querySelector('svg');
+    const box = svg?.getBoundingClientRect();
+    const items = el.querySelectorAll('.role-mark path, .role-mark rect, .role-mark line').length;
+    return { name: el.getAttribute('data-name'), width: box?.width ?? 0, height: box?.height ?? 0, items };
+  }));
+  for (const c of charts) {
+    if (c.width < 50 || c.height < 50 || c.items === 0) problems.push(`empty chart ${c.name}: ${c.width}x${c.height}, ${c.items} mark items`);
+  }
+  await page.close();
+  return { problems, charts: charts.length };
+}
+
+test.before(async () => {
+  browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS, headless: true });
+});
+test.after(async () => { await browser?.close(); });
+
+test('report of the fixture: all charts drawn, no console errors, no network', async () => {
+  const dir = await copyRunSmall();
+  await renderFigures(dir, { noPng: true });
+  for (const v of ['vega.min.js', 'vega-lite.min.js', 'vega-embed.min.js']) assert.ok(existsSync(join(dir, 'report/vendor', v)), v);
+  const html = await readFile(join(dir, 'report/index.html'), 'utf8');
+  assert.not.match(html, /https?:\/\/(?!vega\.github\.io\/schema)/, 'no remote URL except the $schema ids');
+  assert.ok(html.includes('SYNTHETIC DATA'));
+  assert.ok(html.includes('<b>PASS</b> linear-oracle-speedup'));
+  const { problems, charts } = await reportProblems(join(dir, 'report/index.html'));
+  assert.equal(problems, []);
+  assert.is(charts, 8);
+});
+
+test('the check catches a chart that fails to render', async () => {
+  const dir = await copyRunSmall();
+  await renderFigures(dir, { noPng: true });
+  const path = join(dir, 'report/index.html');
+  const html = await readFile(path, 'utf8');
+  await writeFile(path, html.replace('"mark":{"type":"bar"}', '"mark":{"type":"no-such-mark"}'));
+  const { problems } = await reportProblems(path);
+  assert.ok(problems.some((p) => p.startsWith('console:')), problems.join('\n'));
+  assert.ok(problems.some((p) => p.startsWith('empty chart speedup-per-layer')), problems.join('\n'));
+});
+
+test.run();

@@ -1,0 +1,183 @@
+/** validate: a good run passes; one flipped byte, a missed claim, too few VALID jobs or bad schemas fail. */
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { cp, readFile, writeFile, mkdtemp, mkdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runValidate } from '../src/validate/run-validate.js';
+import { validateCommand } from '../src/validate/validate.js';
+import { readMetric, inRange } from '../src/validate/claims.js';
+import { RUN_SMALL, copyRunSmall, writeManifest, buildRunSmall } from './fixtures/make-run-small.js';
+
+const noExperiments = { experimentsDir: '/nonexistent-experiments' };
+
+async function editJson(path: string, edit: (doc: any) => void): Promise<void> {
+  const doc = JSON.parse(await readFile(path, 'utf8'));
+  edit(doc);
+  await writeFile(path, JSON.stringify(doc, null, 2) + '\n');
+}
+
+test('the committed fixture is what the generator produces (byte for byte)', async () => {
+  for (const [rel, value] of Object.entries(buildRunSmall())) {
+    const expected = typeof value === 'string' ? value : JSON.stringify(value, null, 2) + '\n';
+    assert.is(await readFile(join(RUN_SMALL, rel), 'utf8'), expected, rel);
+  }
+});
+
+test('good run: every check PASS, claims printed with measured, paper and range', async () => {
+  const { ok, lines } = await runValidate(RUN_SMALL, noExperiments);
+  assert.ok(ok, lines.join('\n'));
+  assert.ok(lines.every((l) => l.startsWith('PASS')));
+  const claims = lines.filter((l) => l.includes('claim '));
+  assert.is(claims.length, 4);
+  assert.match(claims[0]!, /measured [0-9.]+x, paper 2\.01x, range \[1, -\]/);
+  assert.match(claims[0]!, /data derived\/summary\.json#linear\.maxSpeedupOracle/);
+  assert.ok(lines.some((l) => /^PASS {2}hash {6}11 files match/.test(l)));
+  assert.ok(lines.some((l) => l.includes('schema    raw/grid.jsonl (6 lines)')));
+});
+
+test('one flipped byte in any results file fails and names the file', async () => {
+  for (const rel of ['derived/layers.json', 'raw/grid.jsonl', 'jobs.json']) {
+    const dir = await copyRunSmall();
+    const path = join(dir, rel);
+    const bytes = await readFile(path);
+    const at = bytes.indexOf('1'.charCodeAt(0), 100);
+    bytes[at] = '2'.charCodeAt(0);   // still valid JSON, only the hash can notice
+    await writeFile(path, bytes);
+    const { ok, lines } = await runValidate(dir, noExperiments);
+    assert.not.ok(ok, rel);
+    const fails = lines.filter((l) => l.startsWith('FAIL'));
+    assert.is(fails.length, 1, rel);
+    assert.match(fails[0]!, `FAIL  hash      ${rel}: SHA-256 differs from manifest.json`);
+  }
+});
+
+test('a missing file listed in the manifest fails', async () => {
+  const dir = await copyRunSmall();
+  await rm(join(dir, 'derived/predictions.json'));
+  const { ok, lines } = await runValidate(dir, noExperiments);
+  assert.not.ok(ok);
+  assert.ok(lines.some((l) => l.startsWith('FAIL  hash      derived/predictions.json: missing')), lines.join('\n'));
+});
+
+test('regenerated tables/figures/report do not break the hash check, other unlisted files do', async () => {
+  const dir = await copyRunSmall();
+  await mkdir(join(dir, 'tables'), { recursive: true });
+  await writeFile(join(dir, 'tables/claims.md'), '# regenerated');
+  assert.ok((await runValidate(dir, noExperiments)).ok);
+  await writeFile(join(dir, 'raw/extra.jsonl'), '');
+  const { lines } = await runValidate(dir, noExperiments);
+  assert.ok(lines.some((l) => l.startsWith('FAIL  hash      raw/extra.jsonl: not listed in manifest.json')), lines.join('\n'));
+});
+
+test('claims that miss their range fail even with correct hashes', async () => {
+  const dir = await copyRunSmall();
+  await editJson(join(dir, 'derived/summary.json'), (s) => { s.linear.maxSpeedupOracle = 0.8; });
+  await editJson(join(dir, 'derived/claims.json'), (c) => { c.rows[0].measured = 0.8; c.rows[0].pass = false; });
+  await writeManifest(dir);
+  const { ok, lines } = await runValidate(dir, noExperiments);
+  assert.not.ok(ok);
+  const fails = lines.filter((l) => l.startsWith('FAIL'));
+  assert.is(fails.length, 1, fails.join('\n'));
+  assert.match(fails[0]!, /claim {5}linear-oracle-speedup: measured 0\.8x, paper 2\.01x, range \[1, -\]/);
+});
+
+test('claims.json disagreeing with summary.json fails the claim', async () => {
+  const dir = await copyRunSmall();
+  await editJson(join(dir, 'derived/claims.json'), (c) => { c.rows[1].measured = 3.5; });
+  await writeManifest(dir);
+  const { lines } = await runValidate(dir, noExperiments);
+  assert.ok(lines.some((l) => l.startsWith('FAIL') && l.includes('linear-selected-speedup') && l.includes('claims.json says 3.5')));
+});
+
+test('with experiment definitions, ranges come from experiments/<id>.json for the platform class', async () => {
+  const dir = await copyRunSmall();
+  const exp = await mkdtemp(join(tmpdir(), 'coexec-exp-'));
+  const claim = (id: string, metric: string, expected: object) => ({ id, text: id, metric, paperValue: 2, unit: 'x', expected });
+  await writeFile(join(exp, 'linear-coexec.json'), JSON.stringify({ schemaVersion: 1, id: 'linear-coexec', layerType: 'linear',
+    claims: [claim('linear-oracle-speedup', 'linear.maxSpeedupOracle', { 'pocl-cpu': { min: 1 }, 'discrete-gpu': { min: 1 } })] }));
+  await writeFile(join(exp, 'conv-coexec.json'), JSON.stringify({ schemaVersion: 1, id: 'conv-coexec', layerType: 'conv2d',
+    claims: [claim('conv-oracle-speedup', 'conv.maxSpeedupOracle', { 'pocl-cpu': { min: 5 }, 'discrete-gpu': { max: 9 } })] }));
+  const strict = await runValidate(dir, { experimentsDir: exp });
+  const fails = strict.lines.filter((l) => l.startsWith('FAIL'));
+  assert.is(fails.length, 1, strict.lines.join('\n'));
+  assert.match(fails[0]!, /conv-oracle-speedup: measured [0-9.]+x, paper 2x, range \[5, -\] from .*conv-coexec\.json \(pocl-cpu\)/);
+  const other = await runValidate(dir, { experimentsDir: exp, platformClass: 'discrete-gpu' });
+  assert.ok(other.ok, other.lines.join('\n'));
+  const unknown = await runValidate(dir, { experimentsDir: exp, platformClass: 'no-such-class' });
+  assert.not.ok(unknown.ok);
+});
+
+test('too small a VALID share fails', async () => {
+  const dir = await copyRunSmall();
+  await editJson(join(dir, 'jobs.json'), (j) => { for (const r of j.rows.slice(0, 20)) r.verdict = 'INVALID'; });
+  await writeManifest(dir);
+  const { ok, lines } = await runValidate(dir, noExperiments);
+  assert.not.ok(ok);
+  assert.ok(lines.some((l) => /^FAIL {2}valid {5}6\d\.\d% of 55 layer jobs VALID \(need >= 90%/.test(l)), lines.join('\n'));
+  assert.ok((await runValidate(dir, { ...noExperiments, minValidShare: 0.5 })).ok);
+});
+
+test('schema errors name the file and the line', async () => {
+  const dir = await copyRunSmall();
+  await writeFile(join(dir, 'raw/grid.jsonl'), (await readFile(join(dir, 'raw/grid.jsonl'), 'utf8')) + '{"schemaVersion":1,"jobId":"x"}\n');
+  await editJson(join(dir, 'derived/layers.json'), (d) => { d.rows[0].speedupOracle = 'fast'; });
+  await mkdir(join(dir, 'derived'), { recursive: true });
+  await writeManifest(dir);
+  const { lines } = await runValidate(dir, noExperiments);
+  assert.ok(lines.some((l) => l.startsWith('FAIL  schema    raw/grid.jsonl') && l.includes('line 7')), lines.join('\n'));
+  assert.ok(lines.some((l) => l.startsWith('FAIL  schema    derived/layers.json') && l.includes('speedupOracle')));
+});
+
+test('validateCommand: exit 0 on good, 1 on failure, 2 on usage errors', async () => {
+  const out: string[] = [];
+  assert.is(await validateCommand([RUN_SMALL, '--experiments', '/nonexistent'], process.cwd(), (l) => out.push(l)), 0);
+  assert.match(out.at(-1)!, /all \d+ checks PASS/);
+  const dir = await copyRunSmall();
+  await writeFile(join(dir, 'jobs.json'), ' ' + (await readFile(join(dir, 'jobs.json'), 'utf8')));
+  assert.is(await validateCommand([dir, '--experiments', '/nonexistent'], '/', () => {}), 1);
+  assert.is(await validateCommand([], '/nonexistent-root', () => {}), 2);
+  assert.is(await validateCommand(['/nonexistent/run'], '/', () => {}), 2);
+  assert.is(await validateCommand([RUN_SMALL, '--bogus'], '/', () => {}), 2);
+});
+
+test('validateCommand without RUN_DIR checks every run folder under ROOT/results', async () => {
+  const dir = await copyRunSmall();
+  const root = await mkdtemp(join(tmpdir(), 'coexec-root-'));
+  await mkdir(join(root, 'results', 'synthetic-small'), { recursive: true });
+  await cp(dir, join(root, 'results', 'synthetic-small', 'run-a'), { recursive: true });
+  await cp(dir, join(root, 'results', 'synthetic-small', 'run-b'), { recursive: true });
+  await writeFile(join(root, 'results', 'synthetic-small', 'run-b', 'jobs.json'), '{}');
+  const out: string[] = [];
+  assert.is(await validateCommand([], root, (l) => out.push(l)), 1);
+  assert.ok(out.some((l) => /run-a: all \d+ checks PASS/.test(l)), out.join('\n'));
+  assert.ok(out.some((l) => /run-b: \d+ of \d+ checks FAIL/.test(l)));
+});
+
+test('an empty claims.json passes only when the run\'s experiment defines no claims', async () => {
+  const dir = await copyRunSmall();
+  await editJson(join(dir, 'derived/claims.json'), (c) => { c.rows = []; });
+  await editJson(join(dir, 'run.json'), (r) => { r.experiment = 'linear-coexec'; });
+  await writeManifest(dir);
+  const none = await runValidate(dir, noExperiments);
+  assert.ok(none.ok, none.lines.join('\n'));
+  assert.ok(none.lines.includes("PASS  claims    none: this run's experiments define no claims"));
+  const exp = await mkdtemp(join(tmpdir(), 'coexec-exp-'));
+  await writeFile(join(exp, 'linear-coexec.json'), JSON.stringify({ schemaVersion: 1, id: 'linear-coexec', layerType: 'linear',
+    claims: [{ id: 'linear-oracle-speedup', text: 't', metric: 'linear.maxSpeedupOracle', paperValue: 2.01, unit: 'x', expected: { 'pocl-cpu': { min: 9 } } }] }));
+  const judged = await runValidate(dir, { experimentsDir: exp });
+  assert.not.ok(judged.ok);
+  assert.ok(judged.lines.some((l) => l.startsWith('FAIL  claim     linear-oracle-speedup')), judged.lines.join('\n'));
+});
+
+test('helpers: metric paths and ranges', () => {
+  assert.is(readMetric({ a: { b: 1.5 } }, 'a.b'), 1.5);
+  assert.is(readMetric({ a: { b: 'x' } }, 'a.b'), null);
+  assert.is(readMetric({}, 'a.b'), null);
+  assert.ok(inRange(1, { min: 1, max: 1 }));
+  assert.not.ok(inRange(0.99, { min: 1 }));
+  assert.not.ok(inRange(2.1, { max: 2 }));
+  assert.not.ok(inRange(null, {}));
+});
+
+test.run();
