@@ -7,6 +7,7 @@
 // It also times an empty ThreadPool::ParallelFor (the fixed cost every CPU slice pays), back to back and
 // after idle gaps that let the workers go from spinning to blocked.
 // Usage: coexec-cpu-bench [--threads 1,2] [--min-ms 300] [--only linear|conv|pool] [--cores 0,1] [--cpu-time]
+//                          [--isa avx512|avx2|neon|scalar]   (pin our kernels to one ISA; default: the widest)
 // --cpu-time times with the calling thread's CPU clock instead of the wall clock: on a loaded machine it
 // leaves out the time the thread was descheduled, which makes single-thread kernel comparisons usable. It
 // only means something with --threads 1 (other threads' work is not counted).
@@ -34,6 +35,7 @@ struct Options {
   double minMs = 300;
   std::string only;
   bool cpuTime = false;
+  std::string isaSuffix;  // "" or "-<isa>", appended to our simd implementation names
 };
 
 bool useCpuTime = false;  // set from Options before any timing
@@ -69,6 +71,7 @@ Options Parse(int argc, char** argv) {
     else if (a == "--min-ms" && next) o.minMs = std::atof(argv[++i]);
     else if (a == "--only" && next) o.only = argv[++i];
     else if (a == "--cpu-time") o.cpuTime = true;
+    else if (a == "--isa" && next) o.isaSuffix = std::string("-") + argv[++i];
     else throw std::invalid_argument("unknown or incomplete option '" + a + "' (see the usage line in cpu-bench.cpp)");
   }
   return o;
@@ -154,6 +157,10 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "error: --cpu-time needs --threads 1\n");
     return 2;
   }
+  if (const std::string why = CpuImplUnavailableReason("simd" + o.isaSuffix); !why.empty()) {
+    std::fprintf(stderr, "error: %s\n", why.c_str());
+    return 2;
+  }
   const bool blas = CpuImplUnavailableReason("openblas").empty();
   std::printf("simd resolves to %s; OpenBLAS: %s; clock: %s\n", ResolvedSimdName().c_str(),
               blas ? "loaded" : CpuImplUnavailableReason("openblas").c_str(), o.cpuTime ? "thread CPU time" : "wall");
@@ -176,7 +183,7 @@ int main(int argc, char** argv) {
         const double flops = 2.0 * s.M * s.N * s.K;
         char name[80];
         std::snprintf(name, sizeof name, "linear M=%d N=%d K=%d", s.M, s.N, s.K);
-        std::vector<std::string> impls = {"simd"};
+        std::vector<std::string> impls = {"simd" + o.isaSuffix};
         if (blas) impls.insert(impls.begin(), "openblas");
         std::vector<std::function<void()>> runs;
         for (const auto& impl : impls)
@@ -193,7 +200,7 @@ int main(int argc, char** argv) {
         const double flops = 2.0 * s.batch * s.F * s.P() * s.Q() * s.C * s.R * s.S;
         char name[80];
         std::snprintf(name, sizeof name, "conv %dx%dx%d F=%d %dx%d/s%d", s.C, s.H, s.W, s.F, s.R, s.S, s.strideH);
-        std::vector<std::string> impls = {"simd-im2col", "simd-direct"};
+        std::vector<std::string> impls = {"simd-im2col" + o.isaSuffix, "simd-direct" + o.isaSuffix};
         if (blas) impls.insert(impls.begin(), "openblas-im2col");
         std::vector<std::function<void()>> runs;
         for (const auto& impl : impls)

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Sync-mechanism benchmark (not a test): bare round trips per mechanism, then the layer-level overhead
-of each mechanism, and the GPU variants side by side. Prints Markdown tables; --json FILE also writes
+of each mechanism, the GPU variants side by side (CLBlast included), and the waiting policy. Prints Markdown tables; --json FILE also writes
 the rows. Run through native/bench/sync-bench.sh.
 
 Layer-level overhead of a mechanism = median co-executed latency - the slower side alone, where
@@ -94,6 +94,15 @@ def main():
         k = median([t[3] - t[2] for t in r["gpuTimestampsNs"]])
         print(f"| {v}-wg{wg} | {us(median(r['samplesNs']))} | {us(k)} |")
         rows.append({"kind": "variant", "variant": f"{v}-wg{wg}", "medianUs": us(median(r["samplesNs"])), "kernelUs": us(k)})
+    print("\n## Waiting: pause spins before yielding (COEXEC_WAIT_SPINS), round trip median us\n\n"
+          "| spins | event-poll | svm-fine |\n|---|---|---|")
+    for spins in (0, 256, 100000):
+        env_spins = dict(env, COEXEC_WAIT_SPINS=str(spins))
+        rt = run_plan(a.engine, [dict(meas, id=f"rt/{s}", kind="roundtrip", strategy={"sync": s})
+                                 for s in ("event-poll", "svm-fine")], env_spins)
+        cells = [us(median(rt[f"rt/{s}"]["samplesNs"])) for s in ("event-poll", "svm-fine")]
+        print(f"| {spins} | {cells[0]} | {cells[1]} |")
+        rows.append({"kind": "wait", "spins": spins, "eventPollUs": cells[0], "svmFineUs": cells[1]})
     if a.json:
         json.dump({"schemaVersion": 1, "rows": rows}, open(a.json, "w"), indent=1)
 

@@ -146,12 +146,6 @@ void PutSamples(Json& r, const Samples& s) {
   r.Set("medianNs", Json(static_cast<long long>(Median(s.total))));
 }
 
-std::string ResolvedCpuImpl(const std::string& impl) {
-  // "simd" and "simd-im2col" name the family; results record the ISA actually used.
-  if (impl.rfind("simd", 0) == 0) return ResolvedSimdName() + impl.substr(4);
-  return impl;
-}
-
 GpuDevice* NeedDevice(DeviceProvider& devices) {
   std::string why;
   GpuDevice* gpu = devices.Get(&why);
@@ -172,7 +166,7 @@ void RunLayer(const Plan& plan, const Job& job, DeviceProvider& devices, const J
   Json cores = Json::Array();
   for (int c : plan.cpuAffinity) cores.Push(c);
   resolved.Set("cpuCores", std::move(cores));
-  resolved.Set("cpuImpl", run.cpuRows > 0 ? Json(ResolvedCpuImpl(S.cpuImpl)) : Json("none"));
+  resolved.Set("cpuImpl", run.cpuRows > 0 ? Json(ResolvedCpuImplName(S.cpuImpl)) : Json("none"));
   resolved.Set("sync", run.gpuRows > 0 ? Json(S.sync) : Json("none"));
   resolved.Set("waitSpins", WaitSpins());
   r.Set("resolved", resolved);  // early copy: a failing job still says what it resolved to
@@ -250,9 +244,15 @@ void RunLayer(const Plan& plan, const Job& job, DeviceProvider& devices, const J
     const std::string impl = S.cpuImpl;
     const int rows = run.cpuRows;
     ThreadPool* p = pool.get();
-    run.cpuSlice = [&L, impl, rows, p](const float* x, const float* w, const float* bias, float* y) {
+    // When the OpenCL device runs on these same cores (PoCL), idle pool workers must not keep spinning
+    // while the device's threads finish the GPU rows: park them right after the CPU slice.
+    const bool park = run.gpu && (run.gpu->caps().type & CL_DEVICE_TYPE_CPU);
+    resolved.Set("parkCpuPool", park);
+    r.Set("resolved", resolved);
+    run.cpuSlice = [&L, impl, rows, p, park](const float* x, const float* w, const float* bias, float* y) {
       if (L.conv) Conv2dCpu(impl, L.conv2d, x, w, bias, y, 0, rows, *p);
       else LinearCpu(impl, L.linear, x, w, bias, y, 0, rows, *p);
+      if (park) p->Park();
     };
   }
 

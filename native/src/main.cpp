@@ -141,7 +141,9 @@ int Bench(const std::vector<std::string>& args) {
 
   Json layer = Json::Object();
   layer.Set("type", layerType);
-  if (conv) {
+  if (kind != "layer") {
+    // a round trip has no layer
+  } else if (conv) {
     for (const char* d : {"batch", "C", "H", "W", "F", "R", "S"}) layer.Set(d, num(d, std::string(d) == "batch" ? "1" : ""));
     layer.Set("strideH", num("stride-h", str("stride", "1"))).Set("strideW", num("stride-w", str("stride", "1")));
     layer.Set("padH", num("pad-h", str("pad", "0"))).Set("padW", num("pad-w", str("pad", "0")));
@@ -178,7 +180,10 @@ int Bench(const std::vector<std::string>& args) {
     throw UsageError(std::string("bench: ") + e.what());
   }
   // A bench without --id gets the strategy id of the contract.
-  if (kind == "layer" && !f.count("id")) plan.jobs[0].id = StrategyId(plan.jobs[0].layer, plan.jobs[0].strategy);
+  if (!f.count("id")) {
+    plan.jobs[0].id = kind == "layer" ? StrategyId(plan.jobs[0].layer, plan.jobs[0].strategy)
+                                      : "roundtrip/sync:" + plan.jobs[0].strategy.sync;
+  }
   JobOptions opts;
   opts.saveTensorsDir = str("save-tensors", "");
   return RunPlan(plan, stdout, opts, false);

@@ -134,7 +134,7 @@ Strategy ParseStrategy(const Json& j, const std::string& where, bool roundtrip, 
   s.cpuThreads = f.Int("cpuThreads", req, 1, 0, 256);
   // "none" (and 0 threads) are accepted for the side that gets no rows: the harness's normalized form.
   auto withNone = [](std::vector<std::string> v) { v.push_back("none"); return v; };
-  s.cpuImpl = f.Str("cpuImpl", req, "", roundtrip ? std::vector<std::string>{} : withNone(CpuImplNames(conv)));
+  s.cpuImpl = f.Str("cpuImpl", req, "", roundtrip ? std::vector<std::string>{} : withNone(CpuImplVariants(conv)));
   s.gpuVariant = f.Str("gpuVariant", req, "", roundtrip ? std::vector<std::string>{} : withNone(GpuVariantNames(conv)));
   s.gpuWorkGroup = f.Int("gpuWorkGroup", req, 64, 1, 1024);
   if (!roundtrip) {

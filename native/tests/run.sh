@@ -95,6 +95,13 @@ check_fails() {  # the check must be able to fail: a corrupted output element ma
 }
 check "a wrong output element -> status invalid with the error size" check_fails
 
+bench_roundtrip() {
+  "$E" bench --kind roundtrip --sync svm-fine --min-samples 3 --min-time-ms 0 >"$tmp/rt.json" &&
+    grep -q '"jobId":"roundtrip/sync:svm-fine","planId":"bench","status":"ok"' "$tmp/rt.json" &&
+    grep -q '"check":{"maxAbsErr":0,"maxRelErr":0,"tolerance":0,"passed":true}' "$tmp/rt.json"
+}
+check "bench --kind roundtrip: one checked round-trip line" bench_roundtrip
+
 npy_ok() {
   "$E" bench --layer linear --M 2 --N 5 --K 7 --ratio 0.4 --gpu gemm_tiled --wg 4 --sync svm-fine --min-samples 1 \
     --min-time-ms 0 --save-tensors "$tmp/npy" >/dev/null || return 1
@@ -178,6 +185,9 @@ if [ "${COEXEC_TEST_SKIP_ASAN:-0}" != 1 ]; then
       fail "sanitized subset: sanitizer report or failure"
       grep -E -A 12 "ERROR: AddressSanitizer|runtime error:" "$tmp/asan.err" | head -n 30
     fi
+    ASAN_OPTIONS=detect_leaks=0 native/build-asan/coexec-engine info >"$tmp/asan-info.json" 2>"$tmp/asan-info.err" &&
+      "$T" info "$tmp/asan-info.json" && ! grep -qE "Sanitizer|runtime error:" "$tmp/asan-info.err" &&
+      pass "sanitized: info with its four round trips" || fail "sanitized: info"
     ASAN_OPTIONS=detect_leaks=0 native/build-asan/coexec-engine run "$tmp/bad.json" --out "$tmp/asan-bad.jsonl" 2>"$tmp/asan-bad.err"
     [ $? -eq 2 ] && ! grep -q Sanitizer "$tmp/asan-bad.err" && pass "sanitized: bad plan exits 2 cleanly" || fail "sanitized: bad plan"
   else

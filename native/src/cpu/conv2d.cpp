@@ -167,10 +167,10 @@ void SimdIm2col(const KernelTable* kernels, const ConvShape& s, const float* X, 
   job.panels = (PQ + cols - 1) / cols;
   job.panelFloats = Elems(s.C * s.R * s.S, panel);
   job.imageFloats = job.panelFloats * job.panels;
-  // Split the channels too when there are too few column panels to keep every thread busy (late layers
-  // have small P*Q), in whole register tiles.
+  // Split the channels too when there are too few column panels for an even share per thread (late layers
+  // have small P*Q, and the last panel is partial): aim at 8 units per thread, in whole register tiles.
   const int tiles = (row1 - row0 + kernels->nnRows - 1) / kernels->nnRows;
-  const int wanted = (2 * pool.Threads() + s.batch * job.panels - 1) / (s.batch * job.panels);
+  const int wanted = (8 * pool.Threads() + s.batch * job.panels - 1) / (s.batch * job.panels);
   job.chunks = wanted < 1 ? 1 : (wanted > tiles ? tiles : wanted);
   job.chunkRows = (tiles + job.chunks - 1) / job.chunks * kernels->nnRows;
   RunSimdIm2col(job, pool);

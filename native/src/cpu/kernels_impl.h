@@ -1,6 +1,6 @@
 // The CPU kernels, written once over a small vector type and compiled once per ISA. Include this only from a
-// kernels_<isa>.cpp, inside that file's own namespace and while its `#pragma GCC target` is active, after it
-// has defined:
+// kernels_<isa>.cpp, inside that file's own namespace and while its `#pragma GCC target` (if any) is active,
+// after it has defined kIsaName (the table's name) and:
 //   struct V      - T (register type), W (floats per register), Zero, Load, LoadPart(p, n), Store,
 //                   StorePart(p, v, n), Splat, Fma(a, b, acc) = a * b + acc, Add, Sum (horizontal add);
 //                   LoadPart/StorePart touch only floats [0, n), 0 < n < W;

@@ -68,6 +68,7 @@ struct ThreadPool::Impl {
   bool callerPinned = false;
   cpu_set_t callerMask;  // the caller's affinity before the pool pinned it, restored by the destructor
 
+  // The body must not throw: on a worker thread an exception would end the process.
   void RunChunk(int thread) const {
     // Even split: the first (count % threads) chunks get one more element.
     const int base = count / threads, extra = count % threads;
@@ -129,6 +130,7 @@ ThreadPool::ThreadPool(int threads, const std::vector<int>& cores) : impl_(new I
     // The caller is worker 0, so it is pinned too (to cores[0]); its old mask comes back in the destructor.
     if (pthread_getaffinity_np(pthread_self(), sizeof(impl_->callerMask), &impl_->callerMask) == 0)
       impl_->callerPinned = PinToCore(cores[0]);
+    if (!impl_->callerPinned) std::fprintf(stderr, "warning: cannot pin CPU worker 0 to core %d\n", cores[0]);
   }
   for (int t = 1; t < impl_->threads; ++t) {
     const int core = cores.empty() ? -1 : cores[static_cast<size_t>(t) % cores.size()];
