@@ -1,7 +1,7 @@
 // Statistics and verdicts against values computed by hand (shown in the comments).
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { describe, mean, median, quantileSorted, sd, t975 } from '../src/stats/descriptive.js';
+import { describe, mean, median, medianCi95HalfPct, quantileSorted, sd, t975 } from '../src/stats/descriptive.js';
 import { verdictOf } from '../src/stats/verdict.js';
 
 const close = (a: number, b: number, eps = 1e-4) => assert.ok(Math.abs(a - b) < eps, `${a} != ${b}`);
@@ -70,6 +70,28 @@ test('verdicts: valid, too few samples, CV too high, wrong result, engine error,
   assert.match(hot.reasons[0]!, /temperature rose 11\.0 C > 10 C/);
   assert.equal(verdictOf('ok', describe([100, 100, 100, 100, 100]), rule, { governorChanged: true }).reasons,
     ['a CPU frequency governor changed during the run: keep the governor fixed and rerun']);
+});
+
+
+test('medianCi95HalfPct: ranks 40 and 61 of 1..100 (textbook n=100 interval)', () => {
+  const s = Array.from({ length: 100 }, (_, i) => i + 1);
+  // median 50.5; interval [40, 61] -> half-width 10.5 -> 20.79%
+  assert.ok(Math.abs(medianCi95HalfPct(s) - (100 * 21) / (2 * 50.5)) < 1e-9);
+});
+
+test('robust CV ignores a few spikes that inflate the classic CV', () => {
+  const samples = [...Array.from({ length: 40 }, (_, i) => 100 + (i % 5)), 1000, 1200];
+  const st = describe(samples)!;
+  assert.ok(st.cvPct > 50, `classic CV ${st.cvPct}`);
+  assert.ok(st.robustCvPct < 3, `robust CV ${st.robustCvPct}`);
+  assert.ok(st.medianCi95HalfPct < 2, `median CI ${st.medianCi95HalfPct}`);
+});
+
+test('verdict with dispersion median-ci names the measure', () => {
+  const st = describe([100, 200, 300, 400, 500, 600, 700, 800, 900, 1000])!;
+  const v = verdictOf('ok', st, { maxCvPct: 5, minSamples: 5, maxFreqDriftPct: 10, maxTempRiseC: 10, dispersion: 'median-ci' });
+  assert.is(v.verdict, 'INVALID');
+  assert.match(v.reasons[0]!, /95% CI half-width of the median/);
 });
 
 test.run();

@@ -148,6 +148,11 @@ export const ProfileConfig = Type.Object({
   seeds: Type.Object({ order: Int(0, { maximum: 4294967295 }), data: Int(0, { maximum: 4294967295 }) }, strict),
   validity: Type.Object({
     maxCvPct: Type.Number({ exclusiveMinimum: 0 }),
+    /**
+     * What maxCvPct bounds, in %: "cv" (sd/mean, the default), "robust-cv" (IQR / (1.349 median)) or
+     * "median-ci" (half-width of the 95% CI of the median, relative to the median).
+     */
+    dispersion: Type.Optional(Type.Union([Type.Literal('cv'), Type.Literal('robust-cv'), Type.Literal('median-ci')])),
     minSamples: Int(1),
     maxFreqDriftPct: Type.Number({ minimum: 0 }),
     maxTempRiseC: Type.Number({ minimum: 0 }),

@@ -22,7 +22,7 @@ export const JobStats = Type.Object({
   reasons: Type.Array(Type.String()),
   stats: Type.Optional(Type.Object({
     n: Type.Integer({ minimum: 0 }), medianNs: Ns, q1Ns: Ns, q3Ns: Ns, iqrNs: Ns, meanNs: Ns,
-    ci95LowNs: Type.Number(), ci95HighNs: Type.Number(), sdNs: Ns, cvPct: Type.Number({ minimum: 0 }),
+    ci95LowNs: Type.Number(), ci95HighNs: Type.Number(), sdNs: Ns, cvPct: Type.Number({ minimum: 0 }), robustCvPct: Type.Optional(Type.Number({ minimum: 0 })), medianCi95HalfPct: Type.Optional(Type.Number({ minimum: 0 })),
     outliers: Type.Integer({ minimum: 0 }),
   }, open)),
   cpuSideMedianNs: Type.Optional(Ns),

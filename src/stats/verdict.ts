@@ -5,10 +5,25 @@
 import type { SampleStats } from './descriptive.js';
 
 /** Thresholds from the profile's `validity`. */
-export interface ValidityRule { maxCvPct: number; minSamples: number; maxFreqDriftPct: number; maxTempRiseC: number }
+export interface ValidityRule {
+  maxCvPct: number; minSamples: number; maxFreqDriftPct: number; maxTempRiseC: number;
+  /**
+   * Which dispersion maxCvPct bounds: "cv" (sd / mean) or "robust-cv" (IQR / (1.349 median), see
+   * SampleStats.robustCvPct) or "median-ci" (half-width of the median's 95% CI in % of the median, see
+   * SampleStats.medianCi95HalfPct). Default "cv". Profiles for shared machines use "robust-cv" because the
+   * latency we report is the median, which preemption spikes do not move while they inflate sd / mean.
+   */
+  dispersion?: 'cv' | 'robust-cv' | 'median-ci';
+}
 
 /** Drift seen between the environment before and after the run (see src/env/). */
 export interface DriftFacts { freqDriftPct?: number; tempRiseC?: number; governorChanged?: boolean }
+
+/** The dispersion the rule bounds, in %. */
+function dispersionPct(stats: SampleStats, rule: ValidityRule): number {
+  if (rule.dispersion === 'median-ci') return stats.medianCi95HalfPct;
+  return rule.dispersion === 'robust-cv' ? stats.robustCvPct : stats.cvPct;
+}
 
 /** Verdict and reasons; a job is VALID when there is no reason. */
 export function verdictOf(
@@ -21,8 +36,9 @@ export function verdictOf(
   if (status === 'ok' || status === 'invalid') {
     if (!stats || stats.n < rule.minSamples) {
       reasons.push(`${stats?.n ?? 0} samples < ${rule.minSamples}: raise maxTimeMs or maxSamples so minSamples can be reached`);
-    } else if (stats.cvPct > rule.maxCvPct) {
-      reasons.push(`CV ${stats.cvPct.toFixed(1)}% > ${rule.maxCvPct}% with ${stats.n} samples: raise minSamples, close other programs or pin the clock`);
+    } else if (dispersionPct(stats, rule) > rule.maxCvPct) {
+      const label = { cv: 'CV', 'robust-cv': 'robust CV', 'median-ci': "95% CI half-width of the median" }[rule.dispersion ?? 'cv'];
+      reasons.push(`${label} ${dispersionPct(stats, rule).toFixed(1)}% > ${rule.maxCvPct}% with ${stats.n} samples: raise minSamples, close other programs or pin the clock`);
     }
   }
   if (drift.freqDriftPct !== undefined && drift.freqDriftPct > rule.maxFreqDriftPct) {
