@@ -58,4 +58,14 @@ test('tinybench times a selection', async () => {
   assert.ok(t.samples >= 5);
 });
 
+
+test('a strategy the device refused (engine error) is no candidate, so no predictor can select it', () => {
+  // Regression: on the GPU host an svm-fine strategy (refused: no fine-grained SVM) was predicted fastest.
+  const refused = GRID.map((j) => (j.jobId === `grid/${strategyId(LAYER, HALF_FINE)}` ? { ...j, status: 'error' as const, verdict: 'INVALID' as const } : j));
+  const s = gridSpaces(refused).get('linear/M:1/N:100/K:100')!;
+  assert.not.ok(s.candidates.some((c) => c.strategyId === strategyId(LAYER, HALF_FINE)));
+  const favourRefused = { predictedNs: (c: Candidate) => (c.strategyId === strategyId(LAYER, HALF_FINE) ? 1 : 1e6) };
+  assert.is.not(predictorGuided.select(s.candidates, favourRefused), strategyId(LAYER, HALF_FINE));
+});
+
 test.run();

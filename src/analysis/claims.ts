@@ -24,6 +24,14 @@ export function evaluateClaims(summary: unknown, experiments: readonly Experimen
       const measured = typeof raw === 'number' && Number.isFinite(raw) ? raw : null;
       const bound = claim.expected[platformClass];
       const data = [`derived/summary.json#${claim.metric}`];
+      if (bound?.notApplicable) {
+        rows.push({
+          id: claim.id, text: claim.text, experiment: exp.id, metric: claim.metric, paperValue: claim.paperValue ?? null,
+          measured, tolerance: {}, platformClass, unit: claim.unit ?? '', pass: true, applicable: false,
+          data: [...data, `not applicable on ${platformClass}: ${bound.notApplicable}`],
+        });
+        continue;
+      }
       if (measured === null) data.push('metric missing from summary (the run lacks the data it needs)');
       if (!bound) data.push(`no expected range for platform class ${platformClass}`);
       const inRange = measured !== null && bound !== undefined &&

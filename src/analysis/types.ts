@@ -112,6 +112,8 @@ export interface JobsFile {
 export interface ClaimBound {
   min?: number;
   max?: number;
+  /** Why the platform class cannot show this claim (e.g. no fine-grained SVM): reported N/A, not judged. */
+  notApplicable?: string;
 }
 
 export interface ClaimDefinition {
@@ -227,6 +229,8 @@ export interface ClaimRow {
   platformClass: string;
   unit: string;
   pass: boolean;
+  /** false when the platform class cannot show the claim (expected.<class>.notApplicable); pass is then true. */
+  applicable?: boolean;
   /** Where the measured value comes from, e.g. "derived/summary.json#linear.geomeanSpeedupSelected", and why it fails. */
   data: string[];
 }

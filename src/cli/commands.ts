@@ -132,14 +132,20 @@ export async function exportCommand(root: string, flags: Flags, io: Io): Promise
   const bundle = await optionalImport('../platforms/bundle.js');
   const exportBundle = bundle?.exportBundle as ((o: unknown) => Promise<{ outDir: string }>) | undefined;
   if (!exportBundle) throw new UserError(msg.driverUnavailable('bundle', 'src/platforms/bundle.ts (exportBundle)'));
+  const resumeDir = flags.resume as string | undefined;
+  const phases = parsePhases(flags.phase as string[] | undefined);
   const { runDir, record } = createRun({
     configs, repoRoot: root, resultsRoot: resolve((flags.results as string | undefined) ?? join(root, 'results')), experiment, profile,
-    platform: platform.name, phases: parsePhases(flags.phase as string[] | undefined), strategyIds: parseStrategies(flags.strategies as string | undefined),
-    driverName: 'bundle',
+    platform: platform.name, phases, strategyIds: parseStrategies(flags.strategies as string | undefined),
+    driverName: 'bundle', resumeDir,
   }, undefined);
+  // Extending a run (the confirmation pass after the grid came back) exports only the parts of the asked
+  // phases: the earlier parts are already measured and imported.
+  const parts = resumeDir && phases ? record.parts.filter((p) => p.phases.some((ph) => phases.includes(ph))) : record.parts;
+  const extraDebs = ([] as string[]).concat((flags['extra-deb'] as string[] | string | undefined) ?? []);
   const result = await exportBundle({
-    outDir: out, repoRoot: root, platform,
-    plans: record.parts.map((p) => ({ name: p.name, planPath: join(runDir, p.planFile) })),
+    outDir: out, repoRoot: root, platform, extraDebs,
+    plans: parts.map((p) => ({ name: p.name, planPath: join(runDir, p.planFile) })),
   });
   io.out(`run folder: ${runDir}`);
   io.out(`bundle: ${result.outDir} (run ./run.sh there, then: coexec import --bundle ${result.outDir} --run ${runDir})`);
@@ -166,6 +172,8 @@ export async function importCommand(root: string, flags: Flags, io: Io): Promise
 export const DELEGATED: Record<string, { module: string; exportName: string }> = {
   reproduce: { module: '../reproduce/reproduce.js', exportName: 'reproduceCommand' },
   figures: { module: '../report/figures.js', exportName: 'figuresCommand' },
+  derive: { module: '../analysis/derive-command.js', exportName: 'deriveCommand' },
+  yardsticks: { module: '../report/yardsticks.js', exportName: 'yardsticksCommand' },
   validate: { module: '../validate/validate.js', exportName: 'validateCommand' },
 };
 

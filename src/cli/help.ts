@@ -15,6 +15,8 @@ Commands:
                             check a bundle that ran and bring its results into its run folder
   reproduce [--platform P] [--profile quick]
                             build, run every experiment, derive, render, validate (one command)
+  yardsticks F [T] --out D  tabulate OpenBLAS/CLBlast/PyTorch yardsticks as ratios to our kernels
+  derive RUN_DIR...         derive speedups, q and predictor accuracy of measured (e.g. imported) runs
   figures [RUN_DIR]         regenerate tables and figures from results/ alone (never starts the engine)
   validate [RUN_DIR]        schemas, hashes and claims: PASS/FAIL per claim, non-zero exit on failure
 
@@ -53,10 +55,13 @@ what is missing.
   --results DIR      where results/ is (default: ./results)
 Example: coexec run --experiment linear-coexec --profile quick --phase grid`,
   export: `Usage: coexec export --experiment E --profile P --platform P --out DIR [--phase PH]
+                     [--resume RUN_DIR --phase confirm --strategies ID,ID|@FILE] [--extra-deb FILE.deb]
 
 Plans a run like \`run\` (folder results/<platform>/<run-id>/ without results yet) and writes an offline
 bundle to DIR: engine sources, a build script, the plans and run.sh. Copy DIR to the machine, run
-./run.sh there, copy it back and \`coexec import\` it.`,
+./run.sh there, copy it back and \`coexec import\` it.
+With --resume, extends an imported run by the asked phases (the confirmation pass) and exports only those.
+--extra-deb puts a .deb (e.g. Debian's libclblast1 for the CLBlast yardstick) into the bundle's extra/.`,
   import: `Usage: coexec import --bundle DIR --run RUN_DIR
 
 Checks the bundle's hashes, copies its result lines into RUN_DIR/raw/ (appending only new ones), then

@@ -171,7 +171,8 @@ export type ProfileConfig = Static<typeof ProfileConfig>;
 
 // ---- experiments (contract section 11)
 const Bound = Type.Object({ min: Type.Optional(Type.Number()), max: Type.Optional(Type.Number()),
-  placeholder: Type.Optional(Type.Boolean({ description: 'true: a loose bound not yet set from measurements' })) }, strict);
+  placeholder: Type.Optional(Type.Boolean({ description: 'true: a loose bound not yet set from measurements' })),
+  notApplicable: Type.Optional(Type.String({ minLength: 1, description: 'why this class cannot show the claim (reported N/A, not FAIL)' })) }, strict);
 export const Phase = Type.Union([Type.Literal('sync'), Type.Literal('profile'), Type.Literal('grid'), Type.Literal('confirm')]);
 export type Phase = Static<typeof Phase>;
 export const PHASES: Phase[] = ['sync', 'profile', 'grid', 'confirm'];

@@ -222,7 +222,12 @@ export function planPhase(
   if (!experiment.phases.includes(phase)) throw new UserError(msg.phaseNotInExperiment(phase, experiment.id, experiment.phases));
   const resolved = resolveProfile(profile, experiment, opts.configs);
   const { sel, device, note, cls } = deviceFor(platform, opts.engineInfo);
-  const syncs = supportedSyncs(device);
+  // Without engine info (an offline bundle is planned before its device is seen) the platform config's
+  // expected SVM capabilities decide, so a discrete GPU is not sent svm-fine jobs it can only refuse.
+  const engineSyncs = supportedSyncs(device);
+  const expectedSvm = platform.expected?.svm;
+  const syncs = engineSyncs ?? (expectedSvm ? supportedSyncs({ name: platform.name, svm: expectedSvm } as DeviceSummary) : undefined);
+  const syncSource = engineSyncs ? 'engine info' : 'expected.svm of the platform config';
   const missingImpls = unavailableCpuImpls(opts.engineInfo);
   const maxThreads = threadLimit(platform, opts.engineInfo);
   const random = mulberry32((resolved.seeds.order ^ fnv1a(`${experiment.id}/${phase}`)) >>> 0);
@@ -280,7 +285,7 @@ export function planPhase(
     const sync = c.strategy.sync;
     const usesGpu = c.kind === 'roundtrip' || (c.strategy as Strategy).splitRatio !== 1;
     if (usesGpu && syncs && !syncs.has(sync)) {
-      skip(c.id, `sync ${sync} is not supported by device "${device?.name ?? '?'}" (engine info)`);
+      skip(c.id, `sync ${sync} is not supported by device "${device?.name ?? platform.name}" (${syncSource})`);
       continue;
     }
     const impl = c.kind === 'layer' ? (c.strategy as Strategy) : undefined;

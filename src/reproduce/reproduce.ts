@@ -12,7 +12,7 @@
  *
  * Each step is one call into its stage's module; this file only sequences them and prints.
  */
-import { join, relative, resolve } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { deriveRun } from '../analysis/derive.js';
 import { confirmListForRun } from '../analysis/derive.js';
@@ -113,7 +113,8 @@ export async function reproduceCommand(args: string[], root: string = process.cw
 
   // 6. tables, figures, report
   print('[5/6] rendering tables, figures and the report');
-  await renderFigures(outcomes.map((o) => o.runDir), { figuresRoot: join(root, 'figures'), noPng: flags['no-png'] });
+  // Figures go next to the results folder (./figures for ./results), so a run elsewhere leaves the repo's alone.
+  await renderFigures(outcomes.map((o) => o.runDir), { figuresRoot: join(dirname(resultsRoot), 'figures'), noPng: flags['no-png'] });
 
   // 7. validate and summarize
   print('[6/6] validating runs and claims');

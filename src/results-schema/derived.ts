@@ -107,6 +107,7 @@ export const ClaimRow = Type.Object({
   platformClass: Type.Optional(Type.String()),
   unit: Type.String(),
   pass: Type.Boolean(),
+  applicable: Type.Optional(Type.Boolean()),
   data: Type.Union([Type.String(), Type.Array(Type.String())]),
 }, open);
 export type ClaimRow = Static<typeof ClaimRow>;

@@ -33,8 +33,12 @@ export function gridSpaces(jobs: readonly JobStats[]): Map<string, LayerSpace> {
       spaces.set(id, s);
     }
     const sid = strategyId(j.layer, j.strategy);
-    if (!s.candidates.some((c) => c.strategyId === sid)) s.candidates.push({ strategyId: sid, layer: j.layer, strategy: j.strategy });
     s.gridWallNs += j.wallNs ?? 0;
+    // Only strategies the engine ran with a correct result are candidates: one the device refused (an
+    // unsupported sync mechanism, a failed build) or one whose output was wrong must never be selected,
+    // however fast a predictor thinks it would be.
+    if (j.status !== 'ok') continue;
+    if (!s.candidates.some((c) => c.strategyId === sid)) s.candidates.push({ strategyId: sid, layer: j.layer, strategy: j.strategy });
     if (isValidLayerJob(j)) {
       const prev = s.measuredNs.get(sid);
       s.measuredNs.set(sid, prev === undefined ? j.stats!.medianNs : Math.min(prev, j.stats!.medianNs));

@@ -12,6 +12,8 @@ export interface Range { min?: number; max?: number }
 
 /** One claim's verdict with everything a reader needs to judge it. */
 export interface ClaimVerdict {
+  /** The platform class cannot show the claim: printed N/A and never a failure. */
+  notApplicable?: boolean;
   id: string;
   pass: boolean;
   measured: number | null;

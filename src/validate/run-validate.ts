@@ -63,7 +63,7 @@ const fmt = (v: number | null, unit: string) => (v === null ? 'n/a' : `${Number(
 /** Validates the run folder `runDir`; see the file comment for the checks. */
 export async function runValidate(runDir: string, opts: ValidateOptions = {}): Promise<ValidateResult> {
   const lines: string[] = [];
-  const say = (pass: boolean, what: string) => lines.push(`${pass ? 'PASS' : 'FAIL'}  ${what}`);
+  const say = (pass: boolean, what: string, notApplicable = false) => lines.push(`${notApplicable ? 'N/A ' : pass ? 'PASS' : 'FAIL'}  ${what}`);
 
   // 1. Manifest and hashes.
   const manifest = await tryReadJson(join(runDir, 'manifest.json'));
@@ -130,7 +130,7 @@ export async function runValidate(runDir: string, opts: ValidateOptions = {}): P
       const placeholder = (exp: string, id: string) => (defs.find((d) => d.id === exp)?.claims?.find((c) => c.id === id)
         ?.expected[cls] as { placeholder?: boolean } | undefined)?.placeholder === true;
       verdicts = evaluateClaims(summary, defs, cls).map((c) => ({
-        id: c.id, pass: c.pass, measured: c.measured, paperValue: c.paperValue, unit: c.unit, range: c.tolerance,
+        id: c.id, pass: c.pass, notApplicable: c.applicable === false, measured: c.measured, paperValue: c.paperValue, unit: c.unit, range: c.tolerance,
         rangeSource: `${relative(process.cwd(), join(experimentsDir, `${c.experiment}.json`))} (${cls}${placeholder(c.experiment, c.id) ? ', placeholder range' : ''})`, dataUsed: c.data.join('; '),
       }));
       for (const v of verdicts) {
@@ -146,9 +146,9 @@ export async function runValidate(runDir: string, opts: ValidateOptions = {}): P
     if (verdicts.length === 0) say(true, 'claims    none: this run\'s experiments define no claims');
     for (const v of verdicts) {
       say(v.pass, `claim     ${v.id}: measured ${fmt(v.measured, v.unit)}, paper ${fmt(v.paperValue, v.unit)}, ` +
-        `range ${formatRange(v.range)} from ${v.rangeSource}, data ${v.dataUsed}${v.problem ? `; ${v.problem}` : ''}`);
+        `range ${formatRange(v.range)} from ${v.rangeSource}, data ${v.dataUsed}${v.problem ? `; ${v.problem}` : ''}`, v.notApplicable === true);
     }
   }
 
-  return { ok: lines.every((l) => l.startsWith('PASS')), lines };
+  return { ok: lines.every((l) => l.startsWith('PASS') || l.startsWith('N/A')), lines };
 }

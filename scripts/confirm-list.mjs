@@ -1,0 +1,17 @@
+#!/usr/bin/env node
+// Prints the confirmation pass's strategy ids of a run whose profile and grid phases are measured (one id
+// per line): per layer the oracle, the predictor's selection, the best CPU-only and GPU-only strategies and
+// GPU-only with finish. Used between the two rounds of an offline-bundle run (no Node on the device):
+//   node scripts/confirm-list.mjs RUN_DIR > confirm.txt
+//   coexec export --resume RUN_DIR --phase confirm --strategies @confirm.txt ...
+import { confirmListForRun } from '../dist/src/analysis/derive.js';
+import { readJobs } from '../dist/src/analysis/run-files.js';
+
+const runDir = process.argv[2];
+if (!runDir) {
+  console.error('usage: node scripts/confirm-list.mjs RUN_DIR');
+  process.exit(2);
+}
+const list = confirmListForRun(readJobs(runDir));
+for (const c of list) console.log(`# ${c.layerId}: ${c.roles.join(', ')}\n${c.strategyId}`);
+console.error(`${list.length} strategies to confirm for ${new Set(list.map((c) => c.layerId)).size} layers`);

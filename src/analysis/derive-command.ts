@@ -1,0 +1,25 @@
+/**
+ * `coexec derive RUN_DIR...`: derives speedups, decision quality, predictor accuracy and sync overhead of
+ * measured run folders (e.g. after `coexec import` of an offline bundle) and re-hashes each folder's
+ * manifest so the derived files are covered. Needs no engine and no device.
+ */
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { refreshManifest } from '../manifest/manifest.js';
+import { deriveRun } from './derive.js';
+
+/** Parses args and derives; returns the exit status (0 ok, 2 usage). */
+export async function deriveCommand(args: string[], root: string = process.cwd(), print: (line: string) => void = console.log): Promise<number> {
+  const dirs = args.filter((a) => !a.startsWith('-'));
+  if (dirs.length === 0 || args.some((a) => a.startsWith('-'))) {
+    print('usage: coexec derive RUN_DIR... (run folders holding jobs.json, e.g. results/gpu-host/<run-id>)');
+    return 2;
+  }
+  for (const dir of dirs.map((d) => resolve(root, d))) {
+    if (!existsSync(join(dir, 'jobs.json'))) { print(`derive: ${dir}: no jobs.json (is it a run folder?)`); return 2; }
+    const d = await deriveRun(dir, { experimentsDir: join(root, 'experiments') });
+    refreshManifest(dir);
+    print(`derive: ${dir}: ${d.layers.length} layers, ${d.predictorAccuracy.length} accuracy rows, ${d.claims.length} claims`);
+  }
+  return 0;
+}
