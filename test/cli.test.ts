@@ -79,12 +79,13 @@ test('info and run through the local driver with a stand-in engine', async () =>
     const results = join(dir, 'results');
     const run = await cli('run', '--experiment', 'linear-coexec', '--profile', 'quick', '--phase', 'grid', '--results', results);
     assert.is(run.code, 0, run.err);
-    assert.match(run.out, /jobs: 18\/18 finished \(18 now\), 18 VALID, 0 INVALID/);
+    // every planned job finished now and VALID (the count follows the shipped quick profile)
+    assert.match(run.out, /jobs: (\d+)\/\1 finished \(\1 now\), \1 VALID, 0 INVALID/);
     const [runId] = readdirSync(join(results, 'local'));
     assert.ok(existsSync(join(results, 'local', runId!, 'manifest.json')));
     const resumed = await cli('run', '--resume', join(results, 'local', runId!));
     assert.is(resumed.code, 0, resumed.err);
-    assert.match(resumed.out, /jobs: 18\/18 finished \(0 now\)/);
+    assert.match(resumed.out, /jobs: (\d+)\/\1 finished \(0 now\)/);
     const notRun = await cli('run', '--resume', dir);
     assert.equal([notRun.code, notRun.err], [1, `error: cannot resume ${dir}: no run.json there (is it a run folder?)`]);
     const bundle = await cli('run', '--experiment', 'linear-coexec', '--profile', 'quick', '--platform', 'gpu-host');

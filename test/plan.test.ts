@@ -2,6 +2,7 @@
 // profiling slices, confirm, and the seeded order (a permutation, stable per seed, different across seeds).
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { loadConfigs } from '../src/config/load.js';
 import type { ExperimentConfig, ProfileConfig } from '../src/config/schemas.js';
@@ -16,7 +17,9 @@ import { UserError } from '../src/messages.js';
 
 const configs = loadConfigs(resolve(process.cwd()));
 const local = configs.platforms.get('local')!;
-const quick = configs.profiles.get('quick')!;
+// A frozen copy of the first quick profile: the hand-computed plan sizes below follow it, not the shipped one.
+const quick = JSON.parse(readFileSync(resolve('test/fixtures/profiles/tiny.json'), 'utf8')) as ProfileConfig;
+configs.profiles.set(quick.name, quick);
 const NOW = new Date('2026-11-26T06:00:00Z');
 const linear = { type: 'linear' as const, M: 1, N: 4096, K: 4096 };
 const conv = { type: 'conv2d' as const, batch: 1, C: 64, H: 56, W: 56, F: 64, R: 3, S: 3, strideH: 1, strideW: 1, padH: 1, padW: 1 };
@@ -79,7 +82,7 @@ test('grid phase: every strategy once, ids unique, duplicates counted, plan fiel
   assert.is(plan.engine.jobs.length, 18);
   assert.is(plan.duplicates, 2);
   assert.is(new Set(plan.engine.jobs.map((j) => j.id)).size, 18);
-  assert.is(plan.engine.planId, 'quick-linear-coexec-grid-20261126T0600Z');
+  assert.is(plan.engine.planId, 'tiny-linear-coexec-grid-20261126T0600Z');
   const job = plan.engine.jobs[0]!;
   assert.equal(Object.keys(job).sort(), ['id', 'kind', 'layer', 'maxSamples', 'maxTimeMs', 'minSamples', 'minTimeMs', 'seed', 'strategy', 'warmup']);
   assert.equal([job.warmup, job.minSamples, job.minTimeMs, job.maxSamples, job.maxTimeMs, job.seed], [2, 5, 20, 50, 250, 2]);

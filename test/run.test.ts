@@ -19,6 +19,8 @@ import { UserError } from '../src/messages.js';
 
 const ROOT = resolve(process.cwd());
 const configs = loadConfigs(ROOT);
+// A frozen copy of the first quick profile, so the exact numbers below do not follow the shipped profiles.
+configs.profiles.set('tiny', JSON.parse(readFileSync(join(ROOT, 'test/fixtures/profiles/tiny.json'), 'utf8')));
 const NOW = () => new Date('2026-11-26T06:00:00Z');
 
 function tmp(): string {
@@ -26,7 +28,7 @@ function tmp(): string {
 }
 
 const base = (resultsRoot: string, driver: EngineDriver) => ({
-  configs, repoRoot: ROOT, resultsRoot, experiment: 'linear-coexec', profile: 'quick', platform: 'local',
+  configs, repoRoot: ROOT, resultsRoot, experiment: 'linear-coexec', profile: 'tiny', platform: 'local',
   driver, phases: ['grid' as const], progress: false as const, now: NOW, envRoot: join(resultsRoot, 'no-sys'),
 });
 
@@ -34,7 +36,7 @@ test('a fake run writes the run folder with exact statistics', async () => {
   const dir = tmp();
   try {
     const r = await runExperiment(base(dir, new FakeDriver()));
-    assert.is(r.runDir, join(dir, 'local', 'linear-coexec-quick-20261126T0600Z'));
+    assert.is(r.runDir, join(dir, 'local', 'linear-coexec-tiny-20261126T0600Z'));
     assert.equal([r.total, r.finished, r.measuredNow, r.complete], [18, 18, 18, true]);
     for (const f of ['plan.json', 'run.json', 'raw/main.jsonl', 'env-before.json', 'env-after.json', 'jobs.json', 'manifest.json']) {
       assert.ok(existsSync(join(r.runDir, f)), f);
@@ -55,7 +57,7 @@ test('a fake run writes the run folder with exact statistics', async () => {
     assert.is(row.wallNs, 7 * 354912);
     assert.equal(row.workloads, ['bert-base/attn-q-m1']);
     const run = JSON.parse(readFileSync(join(r.runDir, 'run.json'), 'utf8'));
-    assert.is(run.profile.requested.name, 'quick');
+    assert.is(run.profile.requested.name, 'tiny');
     assert.equal(run.profile.resolved.measurement, { warmup: 2, minSamples: 5, minTimeMs: 20, maxSamples: 50, maxTimeMs: 250 });
     assert.equal(run.seeds, { order: 1, data: 2 });
     assert.is(run.platformClass, 'pocl-cpu');
