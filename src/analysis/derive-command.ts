@@ -8,6 +8,16 @@ import { join, resolve } from 'node:path';
 import { refreshManifest } from '../manifest/manifest.js';
 import { deriveRun } from './derive.js';
 
+/**
+ * Derives one measured run folder and re-hashes its manifest, so the derived files are covered by it
+ * (the one place both `derive` and `reproduce` go through).
+ */
+export async function deriveAndRehash(runDir: string, root: string): ReturnType<typeof deriveRun> {
+  const derived = await deriveRun(runDir, { experimentsDir: join(root, 'experiments') });
+  refreshManifest(runDir);
+  return derived;
+}
+
 /** Parses args and derives; returns the exit status (0 ok, 2 usage). */
 export async function deriveCommand(args: string[], root: string = process.cwd(), print: (line: string) => void = console.log): Promise<number> {
   const dirs = args.filter((a) => !a.startsWith('-'));
@@ -17,8 +27,7 @@ export async function deriveCommand(args: string[], root: string = process.cwd()
   }
   for (const dir of dirs.map((d) => resolve(root, d))) {
     if (!existsSync(join(dir, 'jobs.json'))) { print(`derive: ${dir}: no jobs.json (is it a run folder?)`); return 2; }
-    const d = await deriveRun(dir, { experimentsDir: join(root, 'experiments') });
-    refreshManifest(dir);
+    const d = await deriveAndRehash(dir, root);
     print(`derive: ${dir}: ${d.layers.length} layers, ${d.predictorAccuracy.length} accuracy rows, ${d.claims.length} claims`);
   }
   return 0;

@@ -2,15 +2,20 @@
  * Layer and strategy arithmetic the analysis needs, written after docs/contract.md sections 1-2: the split
  * output dimension, CPU/GPU row counts, flops and bytes of a slice, and the layer and strategy ids that key
  * every table. Ids are recomputed from (layer, strategy) rather than trusted from job ids, so the grid and
- * confirmation passes match even if the harness decorates job ids.
+ * confirmation passes match even if the harness decorates job ids. The id and row rules themselves are the
+ * planner's (src/plan/ids.ts): one implementation, so analysis keys always equal plan keys.
  */
+import * as planIds from '../plan/ids.js';
 import type { Layer, Strategy } from './types.js';
+
+type PlanLayer = Parameters<typeof planIds.layerId>[0];
+type PlanStrategy = Parameters<typeof planIds.strategyId>[1];
 
 const FLOAT_BYTES = 4;
 
 /** The output dimension split between CPU and GPU: N (linear) or F (conv2d). */
 export function outDim(layer: Layer): number {
-  return layer.type === 'linear' ? layer.N : layer.F;
+  return planIds.outputSize(layer as PlanLayer);
 }
 
 /** Conv output height and width (contract section 1). */
@@ -23,11 +28,7 @@ export function convOut(layer: Layer & { type: 'conv2d' }): { P: number; Q: numb
 
 /** CPU rows of a strategy (contract section 2): rounded to the granularity, exact at ratios 0 and 1. */
 export function cpuRows(layer: Layer, strategy: Pick<Strategy, 'splitRatio' | 'granularity'>): number {
-  const out = outDim(layer);
-  if (strategy.splitRatio >= 1) return out;
-  if (strategy.splitRatio <= 0) return 0;
-  const g = Math.max(1, strategy.granularity || 1);
-  return Math.min(out, Math.max(0, Math.round((strategy.splitRatio * out) / g) * g));
+  return planIds.cpuRows(strategy.splitRatio, Math.max(1, strategy.granularity || 1), outDim(layer));
 }
 
 /** Which devices a strategy uses once its rows are resolved. */
@@ -39,34 +40,21 @@ export function sidesOf(layer: Layer, strategy: Strategy): { cpu: boolean; gpu: 
 
 /** Layer id (contract section 1), e.g. linear/M:1/N:4096/K:4096. */
 export function layerId(layer: Layer): string {
-  if (layer.type === 'linear') return `linear/M:${layer.M}/N:${layer.N}/K:${layer.K}`;
-  return (
-    `conv2d/B:${layer.batch}/C:${layer.C}/H:${layer.H}/W:${layer.W}/F:${layer.F}/R:${layer.R}/S:${layer.S}` +
-    `/st:${layer.strideH}x${layer.strideW}/pad:${layer.padH}x${layer.padW}`
-  );
+  return planIds.layerId(layer as PlanLayer);
 }
 
-/** A split ratio as ids write it: two decimals, more only where two would lose information (as the planner does). */
-export function formatRatio(r: number): string {
-  const two = r.toFixed(2);
-  return Number(two) === r ? two : String(r);
-}
 
 /**
  * Strategy id (contract section 2) with the harness's normalization: GPU-only gets t:0 and cpu:none,
  * CPU-only gets gpu:none, so the same execution always has one id.
  */
 export function strategyId(layer: Layer, strategy: Strategy): string {
-  const { cpu, gpu } = sidesOf(layer, strategy);
-  const t = cpu ? strategy.cpuThreads : 0;
-  const cpuName = cpu ? strategy.cpuImpl : 'none';
-  const gpuName = gpu ? `${strategy.gpuVariant}-wg${strategy.gpuWorkGroup}` : 'none';
-  return `${layerId(layer)}/r:${formatRatio(strategy.splitRatio)}/t:${t}/cpu:${cpuName}/gpu:${gpuName}/sync:${strategy.sync}`;
+  return planIds.strategyId(layer as PlanLayer, { ...strategy, granularity: Math.max(1, strategy.granularity || 1) } as PlanStrategy);
 }
 
 /** The same layer with its output dimension replaced: the shape a CPU or GPU slice of `rows` rows computes. */
 export function withOutDim(layer: Layer, rows: number): Layer {
-  return layer.type === 'linear' ? { ...layer, N: rows } : { ...layer, F: rows };
+  return planIds.withOutputSize(layer as PlanLayer, rows) as Layer;
 }
 
 /** Whether a job was asked for by `phase` (its first phase or any other it also serves). */

@@ -14,13 +14,12 @@
  */
 import { dirname, join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { deriveRun } from '../analysis/derive.js';
+import { deriveAndRehash } from '../analysis/derive-command.js';
 import { confirmListForRun } from '../analysis/derive.js';
 import { readJobs } from '../analysis/run-files.js';
 import { driverFor } from '../cli/drivers.js';
 import { loadConfigs } from '../config/load.js';
 import { engineBinaryPath } from '../engine/local.js';
-import { refreshManifest } from '../manifest/manifest.js';
 import { msg, UserError } from '../messages.js';
 import { renderFigures } from '../report/render-run.js';
 import { runExperiment, type RunResult } from '../run/execute.js';
@@ -106,10 +105,7 @@ export async function reproduceCommand(args: string[], root: string = process.cw
 
   // 5. derive (then re-hash the run folder so the manifest covers the derived files)
   print('[4/6] deriving speedups, decision quality and predictor accuracy');
-  for (const o of outcomes) {
-    await deriveRun(o.runDir, { experimentsDir: join(root, 'experiments') });
-    refreshManifest(o.runDir);
-  }
+  for (const o of outcomes) await deriveAndRehash(o.runDir, root);
 
   // 6. tables, figures, report
   print('[5/6] rendering tables, figures and the report');
