@@ -4,14 +4,15 @@
 // GPU-only with finish. Used between the two rounds of an offline-bundle run (no Node on the device):
 //   node scripts/confirm-list.mjs RUN_DIR > confirm.txt
 //   coexec export --resume RUN_DIR --phase confirm --strategies @confirm.txt ...
-import { confirmListForRun } from '../dist/src/analysis/derive.js';
-import { readJobs } from '../dist/src/analysis/run-files.js';
+import { fileURLToPath } from 'node:url';
+import { confirmListForRunDir } from '../dist/src/analysis/derive.js';
 
 const runDir = process.argv[2];
 if (!runDir) {
   console.error('usage: node scripts/confirm-list.mjs RUN_DIR');
   process.exit(2);
 }
-const list = confirmListForRun(readJobs(runDir));
+const experimentsDir = fileURLToPath(new URL('../experiments', import.meta.url));
+const list = confirmListForRunDir(runDir, experimentsDir);
 for (const c of list) console.log(`# ${c.layerId}: ${c.roles.join(', ')}\n${c.strategyId}`);
 console.error(`${list.length} strategies to confirm for ${new Set(list.map((c) => c.layerId)).size} layers`);

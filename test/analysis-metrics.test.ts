@@ -86,8 +86,11 @@ test('sync overhead without slice jobs: latency minus the slower of CPU side and
   const { rows } = syncOverheadRows([co!, rt], new Set(['linear-coexec']));
   assert.equal(rows.map((r) => [r.mechanism, r.slowerSideSource, r.slowerSideMs, r.roundTripUs]), [['svm-fine', 'in-run', 3.5, 50]]);
   assert.ok(Math.abs(rows[0]!.overheadUs - 500) < 1e-9);
-  // Without a VALID round trip for the mechanism the row is left out and the mechanism reported.
-  assert.equal(syncOverheadRows([co!], new Set(['linear-coexec'])).noRoundTrip, ['svm-fine']);
+  // Without a VALID round trip for the mechanism the row stays (its overhead is measured) and the mechanism is reported.
+  const noRt = syncOverheadRows([co!], new Set(['linear-coexec']));
+  assert.equal(noRt.noRoundTrip, ['svm-fine']);
+  assert.equal(noRt.rows.map((r) => [r.mechanism, r.roundTripUs]), [['svm-fine', null]]);
+  assert.ok(Math.abs(noRt.rows[0]!.overheadUs - 500) < 1e-9);
 });
 
 test.run();

@@ -207,3 +207,11 @@ export function confirmListForRun(
   const family = pickFamily(cv, opts.selectionFamily);
   return buildConfirmList(jobsFile.rows, (id) => (family ? cv.heldOut.get(family)?.get(id) : undefined));
 }
+
+/**
+ * The confirmation list of a run folder, with the same inputs deriveRun uses (the run's device and the
+ * experiment definitions), so the strategy confirmed as "selected" is the one derive later reports.
+ */
+export function confirmListForRunDir(runDir: string, experimentsDir = 'experiments'): ConfirmJob[] {
+  return confirmListForRun(readJobs(runDir), { device: readDevice(runDir), experiments: readExperiments(experimentsDir) });
+}

@@ -1,11 +1,14 @@
 /**
  * layers.json and split-curves.json. The choices (oracle, selected, best CPU-only, best GPU-only, GPU-only
- * with finish) are made on the grid; their latencies come from the confirmation pass when it has a VALID
- * job for the strategy, else from the grid (and the row says so). Speedups use VALID jobs only.
+ * with finish) are made on the grid and re-measured together in the confirmation pass. The pass then has
+ * the last word: the oracle is the fastest strategy it measured, the best single sides the fastest CPU-only
+ * and GPU-only ones (a lucky grid minimum that the pass measures slower than the selected strategy would
+ * otherwise give q > 1). Latencies come from the pass when it has a VALID job for the strategy, else from
+ * the grid (and the row says so). Speedups use VALID jobs only.
  */
 import { isValidLayerJob } from '../predict/dataset.js';
 import type { LayerChoices } from '../select/confirm.js';
-import type { LayerSpace } from '../select/space.js';
+import { singleSide, type LayerSpace } from '../select/space.js';
 import { inPhase, layerId, strategyId } from './layers.js';
 import { decisionQuality, efficiency, idealSpeedup, speedup } from './metrics.js';
 import type { JobStats, LatencySource, LayerRow, SplitCurveRow } from './types.js';
@@ -29,6 +32,34 @@ export interface SkippedLayer {
   reason: string;
 }
 
+type Roles = LayerChoices['roles'];
+
+/** The fastest of `candidates` that the confirmation pass measured, or `fallback` when it measured none. */
+function fastestConfirmed(candidates: LayerSpace['candidates'], confirm: Map<string, number>, fallback: string | null): string | null {
+  let best: { id: string; ns: number } | undefined;
+  for (const c of candidates) {
+    const ns = confirm.get(c.strategyId);
+    if (ns !== undefined && (!best || ns < best.ns)) best = { id: c.strategyId, ns };
+  }
+  return best?.id ?? fallback;
+}
+
+/**
+ * The roles as the confirmation pass decides them: oracle, best CPU-only, best GPU-only and GPU-only with
+ * finish become the fastest confirmed strategy of their kind; `selected` is the predictor's and never moves.
+ */
+export function confirmedRoles(space: LayerSpace, roles: Roles, confirm: Map<string, number> | undefined): Roles {
+  if (!confirm || confirm.size === 0) return roles;
+  const gpuOnly = singleSide(space.candidates, 'gpu');
+  return {
+    ...roles,
+    oracle: fastestConfirmed(space.candidates, confirm, roles.oracle),
+    bestCpu: fastestConfirmed(singleSide(space.candidates, 'cpu'), confirm, roles.bestCpu),
+    bestGpu: fastestConfirmed(gpuOnly, confirm, roles.bestGpu),
+    gpuFinish: fastestConfirmed(gpuOnly.filter((c) => c.strategy.sync === 'finish'), confirm, roles.gpuFinish),
+  };
+}
+
 /** One layers.json row, or the reason there is none. */
 export function layerRow(space: LayerSpace, choices: LayerChoices, confirm: Map<string, number> | undefined): LayerRow | SkippedLayer {
   let source: LatencySource = 'confirm';
@@ -38,7 +69,7 @@ export function layerRow(space: LayerSpace, choices: LayerChoices, confirm: Map<
     source = 'grid';
     return space.measuredNs.get(id)! / 1e6;
   };
-  const r = choices.roles;
+  const r = confirmedRoles(space, choices.roles, confirm);
   const missing = (Object.keys(r) as (keyof typeof r)[]).filter((k) => r[k] === null);
   if (missing.length > 0) return { layerId: space.layerId, reason: `no ${missing.join(', ')} strategy (no VALID grid job or no predictor)` };
   const ratio = (id: string): number => space.candidates.find((c) => c.strategyId === id)!.strategy.splitRatio;

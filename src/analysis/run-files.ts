@@ -28,29 +28,47 @@ export function readExperiments(dir: string): ExperimentDefinition[] {
   return readdirSync(dir).filter((f) => f.endsWith('.json')).sort().map((f) => readJson(join(dir, f)) as ExperimentDefinition);
 }
 
-/** Objects anywhere in `v` that carry a numeric computeUnits (or maxComputeUnits). */
-function devicesIn(v: unknown, out: Record<string, unknown>[] = []): Record<string, unknown>[] {
-  if (Array.isArray(v)) v.forEach((x) => devicesIn(x, out));
-  else if (v && typeof v === 'object') {
-    const o = v as Record<string, unknown>;
-    if (typeof o.computeUnits === 'number' || typeof o.maxComputeUnits === 'number') out.push(o);
-    Object.values(o).forEach((x) => devicesIn(x, out));
-  }
-  return out;
+/** One OpenCL device of the engine's `info`, with the platform it belongs to. */
+interface InfoDevice { platform: string; device: Record<string, unknown> }
+
+/** Every OpenCL device of an engine `info` document (env-before.json holds it under engineInfo). */
+function infoDevices(info: unknown): InfoDevice[] {
+  const doc = info as { engineInfo?: unknown; opencl?: { platforms?: { name?: string; devices?: Record<string, unknown>[] }[] } };
+  const engineInfo = (doc?.engineInfo ?? doc) as typeof doc;
+  return (engineInfo?.opencl?.platforms ?? []).flatMap((p) => (p.devices ?? []).map((device) => ({ platform: p.name ?? '', device })));
+}
+
+/** The platform config's OpenCL selector from run.json, when the run recorded one. */
+function openclSelector(runDir: string): { platformContains?: string; deviceContains?: string; deviceType?: string } | undefined {
+  const path = join(runDir, 'run.json');
+  if (!existsSync(path)) return undefined;
+  return (readJson(path) as { platformConfig?: { opencl?: Record<string, string> } }).platformConfig?.opencl;
+}
+
+/** Whether a device matches the selector the engine was given (empty fields match anything). */
+function matchesSelector(d: InfoDevice, sel: NonNullable<ReturnType<typeof openclSelector>>): boolean {
+  const type = String(d.device.type ?? '');
+  const typeOk = !sel.deviceType || sel.deviceType === 'gpu-or-cpu' || sel.deviceType === type;
+  return typeOk && d.platform.includes(sel.platformContains ?? '') && String(d.device.name ?? '').includes(sel.deviceContains ?? '');
 }
 
 /**
- * The OpenCL device's compute units from env-before.json (the engine's info): the device marked
- * `selected`, else the first GPU, else the first device; 1 compute unit when nothing says (waves = groups).
+ * The OpenCL device's compute units from the engine's info: env-before.json for runs measured by the
+ * harness, raw/info.json for runs imported from an offline bundle. The device is the one marked `selected`,
+ * else the one the run's platform selector names (a bundle host has NVIDIA and PoCL side by side), else the
+ * first GPU, else the first device; 1 compute unit when nothing says (waves = groups).
  */
 export function readDevice(runDir: string): DeviceInfo {
-  const path = join(runDir, 'env-before.json');
-  if (!existsSync(path)) return { computeUnits: 1 };
-  const devices = devicesIn(readJson(path));
-  const pick = devices.find((d) => d.selected === true) ?? devices.find((d) => d.type === 'gpu') ?? devices[0];
-  if (!pick) return { computeUnits: 1 };
-  const cu = (pick.computeUnits ?? pick.maxComputeUnits) as number;
-  return { computeUnits: cu, ...(typeof pick.name === 'string' ? { name: pick.name } : {}) };
+  const path = [join(runDir, 'env-before.json'), join(runDir, 'raw', 'info.json')].find((p) => existsSync(p));
+  if (!path) return { computeUnits: 1 };
+  const devices = infoDevices(readJson(path));
+  const sel = openclSelector(runDir);
+  const pick = devices.find((d) => d.device.selected === true)
+    ?? (sel ? devices.find((d) => matchesSelector(d, sel)) : undefined)
+    ?? devices.find((d) => d.device.type === 'gpu') ?? devices[0];
+  const cu = pick?.device.computeUnits ?? pick?.device.maxComputeUnits;
+  if (typeof cu !== 'number') return { computeUnits: 1 };
+  return { computeUnits: cu, ...(typeof pick!.device.name === 'string' ? { name: pick!.device.name } : {}) };
 }
 
 /** The platform class from run.json (`platform.class` or `platformClass`), if any. */

@@ -17,7 +17,10 @@ function aloneKey(side: 'cpu' | 'gpu', j: LayerJob, rows: number): string {
   return side === 'cpu' ? `cpu|${shape}|${s.cpuThreads}|${s.cpuImpl}` : `gpu|${shape}|${s.gpuVariant}|${s.gpuWorkGroup}|${s.sync}`;
 }
 
-/** Rows for co-executed jobs of `experiments`; mechanisms without a VALID round trip are left out and returned. */
+/**
+ * Rows for co-executed jobs of `experiments`. A mechanism without a VALID round trip keeps its rows (the
+ * overhead is measured from layer jobs alone) with roundTripUs null, and is returned in noRoundTrip.
+ */
 export function syncOverheadRows(jobs: readonly JobStats[], experiments: ReadonlySet<string>): { rows: SyncOverheadRow[]; noRoundTrip: string[] } {
   const valid = jobs.filter(isValidLayerJob).filter((j) => !(j.phase === 'confirm' && (j.phases ?? ['confirm']).every((p) => p === 'confirm')));
   const alone = new Map<string, number[]>();
@@ -36,7 +39,7 @@ export function syncOverheadRows(jobs: readonly JobStats[], experiments: Readonl
     const g = jobGpuRows(j);
     if (c === 0 || g === 0) continue;
     const rt = roundTrip[j.strategy.sync];
-    if (rt === undefined) { noRoundTrip.add(j.strategy.sync); continue; }
+    if (rt === undefined) noRoundTrip.add(j.strategy.sync);
     const cpuAlone = alone.get(aloneKey('cpu', j, c));
     const gpuAlone = alone.get(aloneKey('gpu', j, g));
     const measuredAlone = cpuAlone && gpuAlone;
@@ -48,7 +51,7 @@ export function syncOverheadRows(jobs: readonly JobStats[], experiments: Readonl
     const coexecNs = j.stats!.medianNs;
     rows.push({
       mechanism: j.strategy.sync, layerId: layerId(j.layer), outputSize: outDim(j.layer),
-      roundTripUs: rt / 1e3, coexecMs: coexecNs / 1e6, slowerSideMs: slowerNs / 1e6, overheadUs: (coexecNs - slowerNs) / 1e3,
+      roundTripUs: rt === undefined ? null : rt / 1e3, coexecMs: coexecNs / 1e6, slowerSideMs: slowerNs / 1e6, overheadUs: (coexecNs - slowerNs) / 1e3,
       slowerSideSource: measuredAlone ? 'single-side-jobs' : 'in-run',
     });
   }
@@ -61,7 +64,8 @@ export function syncSummary(rows: readonly SyncOverheadRow[]): Record<string, un
   const mechanisms = [...new Set(rows.map((r) => r.mechanism))].sort();
   const perMechanism = Object.fromEntries(mechanisms.map((m) => {
     const mine = rows.filter((r) => r.mechanism === m);
-    return [m, { medianOverheadUs: median(mine.map((r) => r.overheadUs)), roundTripUs: mine[0]!.roundTripUs, n: mine.length }];
+    const roundTripUs = mine.find((r) => r.roundTripUs !== null)?.roundTripUs ?? null;
+    return [m, { medianOverheadUs: median(mine.map((r) => r.overheadUs)), roundTripUs, n: mine.length }];
   }));
   const out: Record<string, unknown> = { perMechanism };
   const fine = rows.filter((r) => r.mechanism === 'svm-fine');

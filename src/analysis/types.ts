@@ -208,7 +208,8 @@ export interface SyncOverheadRow {
   mechanism: string;
   layerId: string;
   outputSize: number;
-  roundTripUs: number;
+  /** Bare round trip of the mechanism; null when no round-trip job of it was VALID (the overhead still stands). */
+  roundTripUs: number | null;
   coexecMs: number;
   slowerSideMs: number;
   overheadUs: number;

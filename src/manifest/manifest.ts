@@ -48,10 +48,25 @@ export interface ManifestInput {
   engineBinary?: string; configs: Record<string, string>; seeds: { order: number; data: number };
 }
 
-/** Writes runDir/manifest.json, hashing every other file of the folder. */
-export function writeManifest(runDir: string, input: ManifestInput): Manifest {
+/**
+ * Whether a run-folder file is one that `coexec figures` regenerates from derived data (tables, figures,
+ * report). Those are outputs, not results: the manifest does not cover them, so rendering again (with a
+ * newer vega, say) never makes a run fail its hash check.
+ */
+export function isRegenerated(relPath: string): boolean {
+  return /^(tables|figures|report)\//.test(relPath);
+}
+
+/** SHA-256 of every file of a run folder that the manifest covers (all but itself and regenerated outputs). */
+function hashResults(runDir: string): Record<string, string> {
   const files: Record<string, string> = {};
-  for (const f of listFiles(runDir)) if (f !== 'manifest.json') files[f] = sha256File(join(runDir, f))!;
+  for (const f of listFiles(runDir)) if (f !== 'manifest.json' && !isRegenerated(f)) files[f] = sha256File(join(runDir, f))!;
+  return files;
+}
+
+/** Writes runDir/manifest.json, hashing every other file of the folder but regenerated outputs. */
+export function writeManifest(runDir: string, input: ManifestInput): Manifest {
+  const files = hashResults(runDir);
   const manifest: Manifest = {
     schemaVersion: 1, runId: input.runId, platform: input.platform, createdAt: input.createdAt, finishedAt: input.finishedAt,
     git: gitState(input.repoRoot), lockfileSha256: sha256File(join(input.repoRoot, 'package-lock.json')) ?? '',
@@ -75,26 +90,25 @@ export function verifyManifest(runDir: string): { ok: boolean; problems: string[
   if (!manifest || typeof manifest.files !== 'object') return { ok: false, problems: ['manifest.json: no "files" object'] };
   const problems: string[] = [];
   for (const [file, expected] of Object.entries(manifest.files).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+    if (isRegenerated(file)) continue; // listed by manifests written before regenerated outputs were excluded
     const actual = sha256File(join(runDir, file));
     if (actual === undefined) problems.push(`${file}: missing (listed in manifest.json)`);
     else if (actual !== expected) problems.push(`${file}: SHA-256 differs from manifest.json (expected ${expected.slice(0, 12)}..., found ${actual.slice(0, 12)}...)`);
   }
   for (const f of listFiles(runDir)) {
-    if (f !== 'manifest.json' && !(f in manifest.files)) problems.push(`${f}: not listed in manifest.json`);
+    if (f !== 'manifest.json' && !isRegenerated(f) && !(f in manifest.files)) problems.push(`${f}: not listed in manifest.json`);
   }
   return { ok: problems.length === 0, problems };
 }
 
 /**
- * Rehashes every file of a run folder into its existing manifest (provenance fields kept), for stages that
- * add files after the run (derived/*.json, tables, figures). Returns the updated manifest.
+ * Rehashes every result file of a run folder into its existing manifest (provenance fields kept), for
+ * stages that add files after the run (derived/*.json). Returns the updated manifest.
  */
 export function refreshManifest(runDir: string): Manifest {
   const path = join(runDir, 'manifest.json');
   const manifest = JSON.parse(readFileSync(path, 'utf8')) as Manifest;
-  const files: Record<string, string> = {};
-  for (const f of listFiles(runDir)) if (f !== 'manifest.json') files[f] = sha256File(join(runDir, f))!;
-  const updated = { ...manifest, files };
+  const updated = { ...manifest, files: hashResults(runDir) };
   writeFileSync(path, `${JSON.stringify(updated, null, 2)}\n`);
   return updated;
 }

@@ -113,8 +113,9 @@ export function predictionsFigure(platform: string, preds: PredictionRow[]): Fig
 
 /** (d) Sync overhead per mechanism across output sizes. */
 export function syncFigure(platform: string, sync: SyncRow[]): FigureSpec {
+  // A mechanism without a VALID round trip shows its layer-level overhead only.
   const rows = sync.flatMap((s) => [
-    { mechanism: s.mechanism, outputSize: s.outputSize, measure: 'bare round trip (us)', us: s.roundTripUs },
+    ...(s.roundTripUs === null ? [] : [{ mechanism: s.mechanism, outputSize: s.outputSize, measure: 'bare round trip (us)', us: s.roundTripUs }]),
     { mechanism: s.mechanism, outputSize: s.outputSize, measure: 'overhead in a co-executed layer (us)', us: s.overheadUs },
   ]);
   const title = `Synchronization cost per mechanism: ${platform}`;

@@ -15,8 +15,7 @@
 import { dirname, join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { deriveAndRehash } from '../analysis/derive-command.js';
-import { confirmListForRun } from '../analysis/derive.js';
-import { readJobs } from '../analysis/run-files.js';
+import { confirmListForRunDir } from '../analysis/derive.js';
 import { driverFor } from '../cli/drivers.js';
 import { loadConfigs } from '../config/load.js';
 import { engineBinaryPath } from '../engine/local.js';
@@ -91,7 +90,7 @@ export async function reproduceCommand(args: string[], root: string = process.cw
     if (!result.complete) throw new UserError(msg.engineFailed(driver.name, result.exitCode, result.stderrTail));
     if (result.deviceNote && i === 0) print(`      device: ${result.deviceNote}`);
     if (configs.experiments.get(experiment)!.phases.includes('confirm')) {
-      const confirm = confirmListForRun(readJobs(result.runDir));
+      const confirm = confirmListForRunDir(result.runDir, join(root, 'experiments'));
       if (confirm.length > 0) {
         print(`[3/6] confirming ${confirm.length} strategies of ${experiment} (oracle, selected, best single sides, GPU-only finish)`);
         result = await runExperiment({ ...common, experiment, resumeDir: result.runDir, phases: ['confirm'], strategyIds: confirm.map((c) => c.strategyId) });

@@ -71,7 +71,7 @@ export type AccuracyFile = Static<typeof AccuracyFile>;
 
 export const SyncRow = Type.Object({
   mechanism: Type.String(), layerId: Type.String(), outputSize: Type.Integer({ minimum: 1 }),
-  roundTripUs: Type.Number({ minimum: 0 }), coexecMs: Ms, slowerSideMs: Ms, overheadUs: Type.Number(),
+  roundTripUs: Type.Union([Type.Number({ minimum: 0 }), Type.Null()]), coexecMs: Ms, slowerSideMs: Ms, overheadUs: Type.Number(),
 }, open);
 export type SyncRow = Static<typeof SyncRow>;
 export const SyncFile = rowsFile(SyncRow);
