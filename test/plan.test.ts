@@ -91,6 +91,21 @@ test('grid phase: every strategy once, ids unique, duplicates counted, plan fiel
   assert.equal(plan.profile.resolved.workloads, ['bert-base/attn-q-m1', 'whisper-tiny/dec-fc1-m1']);
 });
 
+test('median CI target: 0.8 * maxCvPct for a median-ci profile, none for cv, an explicit one wins', () => {
+  const jobsOf = (profile: ProfileConfig) => planPhase(exp('sync-overhead'), profile, local, 'sync', { configs, engineInfo: FAKE_INFO, now: NOW }).engine.jobs;
+  const medianCi: ProfileConfig = { ...quick, validity: { ...quick.validity, dispersion: 'median-ci', maxCvPct: 10 } };
+  const withCi = jobsOf(medianCi);
+  assert.ok(withCi.some((j) => j.kind === 'layer') && withCi.some((j) => j.kind === 'roundtrip'));
+  assert.ok(withCi.every((j) => j.targetMedianCiPct === 8), 'every job, layer and round trip, aims at 0.8 * 10 %');
+  assert.ok(jobsOf(quick).every((j) => !('targetMedianCiPct' in j)), 'dispersion cv (the default): no target');
+  const robust: ProfileConfig = { ...quick, validity: { ...quick.validity, dispersion: 'robust-cv' } };
+  assert.ok(jobsOf(robust).every((j) => !('targetMedianCiPct' in j)), 'dispersion robust-cv: no target');
+  const explicit: ProfileConfig = { ...medianCi, measurement: { ...quick.measurement, targetMedianCiPct: 3 } };
+  assert.ok(jobsOf(explicit).every((j) => j.targetMedianCiPct === 3));
+  const perExperiment: ProfileConfig = { ...quick, experiments: { ...quick.experiments, 'sync-overhead': { ...quick.experiments['sync-overhead'], measurement: { targetMedianCiPct: 2.5 } } } };
+  assert.ok(jobsOf(perExperiment).every((j) => j.targetMedianCiPct === 2.5), 'an experiment override applies with any dispersion');
+});
+
 test('order: a permutation of the same jobs, stable for a seed, different across seeds', () => {
   const a = planPhase(exp('linear-coexec'), quick, local, 'grid', { configs, now: NOW }).engine.jobs.map((j) => j.id);
   const b = planPhase(exp('linear-coexec'), quick, local, 'grid', { configs, now: NOW }).engine.jobs.map((j) => j.id);

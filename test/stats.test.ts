@@ -79,6 +79,23 @@ test('medianCi95HalfPct: ranks 40 and 61 of 1..100 (textbook n=100 interval)', (
   assert.ok(Math.abs(medianCi95HalfPct(s) - (100 * 21) / (2 * 50.5)) < 1e-9);
 });
 
+test('medianCi95HalfPct: the values native/tests/test_tool.cpp (median-ci) pins for the engine', () => {
+  // The engine's CI stopping rule (native/src/stats.cpp) must agree with the verdict; both tests pin the
+  // same sets to the same numbers, so a change on one side fails the other side's test.
+  const generated = (n: number) => Array.from({ length: n }, (_, i) => 1000 + ((i * 7919) % 613));
+  const cases: [number[], number][] = [
+    [[1000], 0],
+    [[1000, 1100], 4.7619047619047619],
+    [[1200, 950, 1010, 5000, 990, 1005, 1001], 201.49253731343285],
+    [[20, 10, 10, 30, 10, 40, 10, 25, 10, 90], 266.66666666666669],
+    [[0, 0, 5], 0],
+    [Array.from({ length: 100 }, (_, i) => i + 1), 20.792079207920793],
+    [generated(37), 9.1931730023273861],
+    [generated(1000), 1.4531548757170172],
+  ];
+  for (const [samples, want] of cases) assert.is(describe(samples)!.medianCi95HalfPct, want, `${samples.length} samples`);
+});
+
 test('robust CV ignores a few spikes that inflate the classic CV', () => {
   const samples = [...Array.from({ length: 40 }, (_, i) => 100 + (i % 5)), 1000, 1200];
   const st = describe(samples)!;

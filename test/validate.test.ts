@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { runValidate } from '../src/validate/run-validate.js';
 import { validateCommand } from '../src/validate/validate.js';
 import { readMetric, inRange } from '../src/validate/claims.js';
+import { ResultLine, schemaError } from '../src/results-schema/index.js';
 import { RUN_SMALL, copyRunSmall, writeManifest, buildRunSmall } from './fixtures/make-run-small.js';
 
 const noExperiments = { experimentsDir: '/nonexistent-experiments' };
@@ -127,6 +128,13 @@ test('schema errors name the file and the line', async () => {
   const { lines } = await runValidate(dir, noExperiments);
   assert.ok(lines.some((l) => l.startsWith('FAIL  schema    raw/grid.jsonl') && l.includes('line 7')), lines.join('\n'));
   assert.ok(lines.some((l) => l.startsWith('FAIL  schema    derived/layers.json') && l.includes('speedupOracle')));
+});
+
+test('raw lines: the engine\'s "stop" is one of its four reasons, and optional', () => {
+  const line = { schemaVersion: 1, jobId: 'j', planId: 'p', status: 'ok' };
+  for (const stop of ['min-met', 'ci-target', 'max-samples', 'max-time']) assert.is(schemaError(ResultLine, { ...line, stop }), '');
+  assert.is(schemaError(ResultLine, line), '', 'lines of older engines have no stop');
+  assert.ok(schemaError(ResultLine, { ...line, stop: 'tired' }).startsWith('/stop'));
 });
 
 test('validateCommand: exit 0 on good, 1 on failure, 2 on usage errors', async () => {

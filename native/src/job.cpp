@@ -16,6 +16,7 @@
 #include "clblast.h"
 #include "cpu/cpu_layers.h"
 #include "npy.h"
+#include "stats.h"
 #include "sync.h"
 #include "variants.h"
 
@@ -82,6 +83,7 @@ struct Samples {
   std::vector<int64_t> total, cpu, gpu;
   std::vector<std::array<cl_ulong, 4>> timestamps;
   bool withTimestamps = false;
+  const char* stop = nullptr;  // why the timing loop ended: the result line's "stop"
   explicit Samples(int maxSamples) {
     total.reserve(maxSamples);
     cpu.reserve(maxSamples);
@@ -105,8 +107,45 @@ std::array<cl_ulong, 4> Profile(Sample& s) {
   return ts;
 }
 
-// Warm-up, then samples until minSamples AND minTimeMs are met, or maxSamples OR maxTimeMs is reached
-// (at least one sample). execute(sample) runs one timed execution.
+// The stopping rule of the timing loop, asked before each sample: stop once minSamples AND minTimeMs are met
+// (and, with a targetMedianCiPct, the median's CI is that narrow), or when maxSamples OR maxTimeMs is
+// reached (after at least one sample). The answer names why: "min-met", "ci-target", "max-samples" or
+// "max-time".
+class StopRule {
+ public:
+  explicit StopRule(const Job& job) : job_(job) {}
+
+  // nullptr: take another sample.
+  const char* Reason(const std::vector<int64_t>& total, double elapsedMs) {
+    const size_t n = total.size();
+    const bool minMet = n >= static_cast<size_t>(job_.minSamples) && elapsedMs >= job_.minTimeMs;
+    const bool atSampleMax = n >= static_cast<size_t>(job_.maxSamples);
+    const bool atTimeMax = n > 0 && elapsedMs >= job_.maxTimeMs;
+    if (minMet && !job_.targetMedianCiPct) return "min-met";
+    // At a maximum the CI is checked once more, so "ci-target" is reported whenever it holds at the end.
+    if (minMet && (n >= nextCiCheck_ || atSampleMax || atTimeMax)) {
+      if (CiWithinTarget(total)) return "ci-target";
+      // Checks every ~n/8 samples (at least 1): O(n) each, so O(1) amortized per sample, negligible next
+      // to even a microsecond-long sample, while the CI narrows only like 1/sqrt(n) anyway.
+      nextCiCheck_ = n + std::max<size_t>(1, n / 8);
+    }
+    if (atSampleMax) return "max-samples";
+    if (atTimeMax) return "max-time";
+    return nullptr;
+  }
+
+ private:
+  bool CiWithinTarget(const std::vector<int64_t>& total) {
+    scratch_.assign(total.begin(), total.end());  // MedianCi95HalfPct reorders; the samples keep their order
+    return MedianCi95HalfPct(scratch_) <= *job_.targetMedianCiPct;
+  }
+
+  const Job& job_;
+  size_t nextCiCheck_ = 0;
+  std::vector<int64_t> scratch_;
+};
+
+// Warm-up, then samples until the StopRule says why to stop. execute(sample) runs one timed execution.
 template <typename Execute>
 void TimingLoop(const Job& job, Samples& out, Execute execute) {
   for (int i = 0; i < job.warmup; ++i) {
@@ -114,13 +153,11 @@ void TimingLoop(const Job& job, Samples& out, Execute execute) {
     execute(s);
     Profile(s);
   }
+  StopRule rule(job);
   const int64_t start = NowNs();
   for (;;) {
-    const int n = static_cast<int>(out.total.size());
-    const double elapsedMs = (NowNs() - start) / 1e6;
-    if (n >= job.maxSamples) break;
-    if (n > 0 && elapsedMs >= job.maxTimeMs) break;
-    if (n >= job.minSamples && elapsedMs >= job.minTimeMs) break;
+    out.stop = rule.Reason(out.total, (NowNs() - start) / 1e6);
+    if (out.stop) break;
     Sample s;
     execute(s);
     out.total.push_back(s.totalNs);
@@ -144,6 +181,7 @@ void PutSamples(Json& r, const Samples& s) {
     r.Set("gpuTimestampsNs", std::move(ts));
   }
   r.Set("medianNs", Json(static_cast<long long>(Median(s.total))));
+  if (s.stop) r.Set("stop", s.stop);
 }
 
 GpuDevice* NeedDevice(DeviceProvider& devices) {
@@ -368,7 +406,7 @@ Json RunJob(const Plan& plan, const Job& job, DeviceProvider& devices, const Job
   // Field order of the contract: status and reason first, times last.
   Json out = Json::Object();
   for (const char* key : {"schemaVersion", "jobId", "planId", "status", "reason", "layer", "strategy", "resolved",
-                          "device", "samplesNs", "cpuSideNs", "gpuSideNs", "gpuTimestampsNs", "medianNs", "check",
+                          "device", "samplesNs", "cpuSideNs", "gpuSideNs", "gpuTimestampsNs", "medianNs", "stop", "check",
                           "startedAt"}) {
     if (const Json* v = r.Find(key)) out.Set(key, *v);
   }

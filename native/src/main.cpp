@@ -28,6 +28,8 @@ constexpr const char* kUsage =
     "  coexec-engine bench --kind roundtrip --sync svm-fine\n"
     "strategy flags: --ratio R --granularity G --threads T --cpu IMPL --gpu VARIANT --wg N --sync MECH\n"
     "measurement:    --warmup N --min-samples N --min-time-ms MS --max-samples N --max-time-ms MS --seed S\n"
+    "                --target-median-ci-pct P (after the minimum, sample on until the median's 95% CI\n"
+    "                half-width is <= P % of the median, or a maximum is reached)\n"
     "device:         --platform SUBSTR --device SUBSTR --device-type gpu|cpu|gpu-or-cpu --cores 0,1\n"
     "conv extras:    --stride-h --stride-w --pad-h --pad-w (or --stride / --pad for both)\n"
     "environment:    COEXEC_OPENCL_LIB (OpenCL library path), COEXEC_WAIT_SPINS (pause spins before yielding)\n";
@@ -109,8 +111,8 @@ int Bench(const std::vector<std::string>& args) {
   const std::vector<std::string> known = {
       "layer", "M", "N", "K", "batch", "C", "H", "W", "F", "R", "S", "stride", "stride-h", "stride-w", "pad",
       "pad-h", "pad-w", "ratio", "granularity", "threads", "cpu", "gpu", "wg", "sync", "kind", "warmup",
-      "min-samples", "min-time-ms", "max-samples", "max-time-ms", "seed", "platform", "device", "device-type",
-      "cores", "save-tensors", "id"};
+      "min-samples", "min-time-ms", "max-samples", "max-time-ms", "target-median-ci-pct", "seed", "platform",
+      "device", "device-type", "cores", "save-tensors", "id"};
   for (size_t i = 0; i < args.size(); ++i) {
     const std::string& a = args[i];
     if (a.rfind("--", 0) != 0) throw UsageError("bench: unexpected argument " + a);
@@ -163,6 +165,7 @@ int Bench(const std::vector<std::string>& args) {
   job.Set("warmup", num("warmup", "3")).Set("minSamples", num("min-samples", "10"))
       .Set("minTimeMs", num("min-time-ms", "50")).Set("maxSamples", num("max-samples", "200"))
       .Set("maxTimeMs", num("max-time-ms", "2000")).Set("seed", num("seed", "7"));
+  if (f.count("target-median-ci-pct")) job.Set("targetMedianCiPct", num("target-median-ci-pct", ""));
   Json cores = Json::Array();
   if (std::string list = str("cores", ""); !list.empty()) {
     std::stringstream ss(list);

@@ -92,6 +92,13 @@ class Fields {
     if (!(x >= lo && x <= hi)) Fail(key, v->Dump() + " out of range [" + Fmt(lo) + ", " + Fmt(hi) + "]");
     return x;
   }
+  // An optional number that must be > 0: a bound "at most x" that 0 would make impossible to meet.
+  std::optional<double> PositiveNum(const std::string& key, const std::string& meaning) {
+    if (!obj_.Find(key)) return std::nullopt;
+    const double x = Num(key, false, 0, -std::numeric_limits<double>::max(), std::numeric_limits<double>::max());
+    if (!(x > 0)) Fail(key, Fmt(x) + " must be > 0 (" + meaning + ")");
+    return x;
+  }
   std::string Str(const std::string& key, bool required, const std::string& def,
                   const std::vector<std::string>& allowed = {}) {
     const Json* v = Get(key, required);
@@ -234,6 +241,8 @@ Plan ParsePlan(const Json& doc) {
     job.minTimeMs = f.Num("minTimeMs", false, 50, 0, 1e9);
     job.maxSamples = f.Int("maxSamples", false, std::max(200, job.minSamples), 1, 10000000);
     job.maxTimeMs = f.Num("maxTimeMs", false, 2000, 0, 1e9);
+    job.targetMedianCiPct =
+        f.PositiveNum("targetMedianCiPct", "the 95% CI half-width of the median to reach, in % of the median");
     const Json* seed = f.Get("seed", false);
     if (seed) {
       if (!seed->IsInteger() || seed->AsInt() < 0) f.Fail("seed", "must be a non-negative integer");

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -55,6 +56,9 @@ struct Job {
   int warmup = 3;
   int minSamples = 10, maxSamples = 200;
   double minTimeMs = 50, maxTimeMs = 2000;
+  // When set: once the minimum is met, keep sampling until the 95% CI half-width of the median (in % of the
+  // median, see stats.h) is at most this, or a maximum is reached.
+  std::optional<double> targetMedianCiPct;
   uint64_t seed = 1;
 };
 

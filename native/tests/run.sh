@@ -102,6 +102,25 @@ bench_roundtrip() {
 }
 check "bench --kind roundtrip: one checked round-trip line" bench_roundtrip
 
+# --- stopping rule: targetMedianCiPct and the "stop" field ---------------------------------------------
+# stop_case WANT_STOP WANT_SAMPLES BENCH_FLAGS...: the bench line says why it stopped and, unless
+# WANT_SAMPLES is "-", has that many samples. The layer runs in tens of microseconds with nanosecond
+# readings, so its middle order statistics never coincide and a 1e-9 % target cannot be met.
+stop_case() {
+  local want_stop="$1" want_n="$2"; shift 2
+  "$E" bench --layer linear --N 256 --K 256 --ratio 0.5 --threads 1 --min-time-ms 0 "$@" >"$tmp/stop.json" || return 1
+  grep -q "\"stop\":\"$want_stop\"" "$tmp/stop.json" || { grep -o '"stop":"[^"]*"' "$tmp/stop.json"; return 1; }
+  [ "$want_n" = - ] && return 0
+  local n
+  n=$(sed 's/.*"samplesNs":\[\([^]]*\)\].*/\1/' "$tmp/stop.json" | tr ',' '\n' | wc -l)
+  [ "$n" -eq "$want_n" ] || { echo "$n samples, want $want_n"; return 1; }
+}
+check "stop: no target -> min-met at minSamples" stop_case min-met 12 --min-samples 12
+check "stop: loose CI target -> ci-target at minSamples" stop_case ci-target 12 --min-samples 12 --target-median-ci-pct 1000
+check "stop: unreachable CI target -> max-samples" stop_case max-samples 40 --min-samples 5 --max-samples 40 --target-median-ci-pct 1e-9
+check "stop: unreachable CI target -> max-time" stop_case max-time - --min-samples 5 --max-samples 100000 --max-time-ms 40 --target-median-ci-pct 1e-9
+check "median CI: the engine's equals the harness's on fixed sample sets" "$T" median-ci
+
 npy_ok() {
   "$E" bench --layer linear --M 2 --N 5 --K 7 --ratio 0.4 --gpu gemm_tiled --wg 4 --sync svm-fine --min-samples 1 \
     --min-time-ms 0 --save-tensors "$tmp/npy" >/dev/null || return 1
@@ -141,6 +160,8 @@ STRAT='"splitRatio": 0.5, "cpuThreads": 1, "cpuImpl": "simd", "gpuVariant": "gem
 EXTRA=', "jobz": []' bad_plan "unknown top-level field" 'plan: jobz: unknown field'
 SV=2 bad_plan "schemaVersion" 'schemaVersion: 2 not supported'
 JOBX=', "minSamples": 9, "maxSamples": 3' bad_plan "maxSamples < minSamples" 'maxSamples: smaller than minSamples'
+JOBX=', "targetMedianCiPct": 0' bad_plan "targetMedianCiPct not > 0" 'jobs[1] (id "job-b"): targetMedianCiPct: 0 must be > 0'
+JOBX=', "targetMedianCiPct": "5"' bad_plan "targetMedianCiPct not a number" 'jobs[1] (id "job-b"): targetMedianCiPct: must be a number'
 RAW='{"schemaVersion": 1,' bad_plan "invalid JSON" 'JSON 1:'
 LAYER='{"type": "conv2d", "batch": 1, "C": 1, "H": 2, "W": 5, "F": 2, "R": 5, "S": 1, "strideH": 1, "strideW": 1, "padH": 1, "padW": 0}' \
   STRAT='"splitRatio": 0.5, "cpuThreads": 1, "cpuImpl": "simd-direct", "gpuVariant": "conv_direct", "gpuWorkGroup": 8, "sync": "finish"' \
@@ -161,6 +182,7 @@ bad_flags() {  # NAME EXPECTED_MESSAGE_PART ARGS...
 bad_flags "unknown flag" "bench: unknown flag --bogus" bench --layer linear --N 4 --K 4 --bogus 1
 bad_flags "not a number" 'bench: --N expects a number, got "abc"' bench --layer linear --N abc --K 4
 bad_flags "missing value" "bench: --K needs a value" bench --layer linear --N 4 --K
+bad_flags "target not a number" 'bench: --target-median-ci-pct expects a number, got "tight"' bench --layer linear --N 4 --K 4 --target-median-ci-pct tight
 bad_flags "unknown sync" 'strategy: sync: unknown value "fence"' bench --layer linear --N 4 --K 4 --sync fence
 bad_flags "missing --out" "run: missing --out RESULTS.jsonl" run "$tmp/small.json"
 bad_flags "missing plan file" "run: cannot read plan $tmp/none.json" run "$tmp/none.json" --out "$tmp/none.jsonl"

@@ -3,6 +3,8 @@
 //   coexec-test-tool check PLAN.json RESULTS.jsonl prints FAIL lines, then "COUNTS <passed> <failed>"
 //   coexec-test-tool info INFO.json               checks the info document (exit 1 with the reason)
 //   coexec-test-tool npy DIR                      recomputes Y.npy from X.npy, W.npy, b.npy (linear)
+//   coexec-test-tool median-ci                    the engine's median CI against the harness's numbers
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
@@ -14,6 +16,7 @@
 #include <vector>
 
 #include "json.h"
+#include "stats.h"
 
 using coexec::Json;
 
@@ -128,10 +131,12 @@ int Sweep(const std::string& out, bool small) {
       }
     }
   }
+  // Round trips also carry an unreachable CI target, so the stopping rule's CI checks run (in the sanitized
+  // subset too) until maxSamples.
   for (const auto& sync : syncs) {
     add(Json::Object().Set("id", "roundtrip/sync:" + sync).Set("kind", "roundtrip")
             .Set("strategy", Json::Object().Set("sync", sync)).Set("warmup", 1).Set("minSamples", 3)
-            .Set("minTimeMs", 0).Set("maxSamples", 5),
+            .Set("minTimeMs", 0).Set("maxSamples", 5).Set("targetMedianCiPct", 1e-9),
         "ok");
   }
   Json plan = Json::Object().Set("schemaVersion", 1).Set("planId", "native-tests")
@@ -180,6 +185,7 @@ int Check(const std::string& planPath, const std::string& resultsPath) {
           if (v.AsInt() <= 0) problems.push_back("non-positive sample");
         }
         if (!r.Find("check")->Find("passed")->AsBool()) problems.push_back("check failed " + r.Find("check")->Dump());
+        if (!r.Find("stop")) problems.push_back("no stop reason");
         const Json* res = r.Find("resolved");
         const Json* gpuRows = res->Find("gpuRows");
         const Json* ts = r.Find("gpuTimestampsNs");
@@ -288,6 +294,39 @@ int Npy(const std::string& dir) {
   return 0;
 }
 
+// Sample sets with the value src/stats/descriptive.ts medianCi95HalfPct gives for them (printed by node
+// with toPrecision(17)); test/stats.test.ts pins the same sets to the same values, so the engine's
+// stopping rule and the harness's verdict cannot drift apart unnoticed.
+int MedianCi() {
+  auto generated = [](int n) {  // 1000 + (i * 7919) % 613: an irregular, repeatable spread
+    std::vector<int64_t> v;
+    for (int i = 0; i < n; ++i) v.push_back(1000 + (int64_t(i) * 7919) % 613);
+    return v;
+  };
+  std::vector<int64_t> hundred;
+  for (int i = 1; i <= 100; ++i) hundred.push_back(i);
+  const std::vector<std::pair<std::vector<int64_t>, double>> cases = {
+      {{1000}, 0},
+      {{1000, 1100}, 4.7619047619047619},
+      {{1200, 950, 1010, 5000, 990, 1005, 1001}, 201.49253731343285},
+      {{20, 10, 10, 30, 10, 40, 10, 25, 10, 90}, 266.66666666666669},
+      {{0, 0, 5}, 0},
+      {hundred, 20.792079207920793},
+      {generated(37), 9.1931730023273861},
+      {generated(1000), 1.4531548757170172},
+  };
+  int failed = 0;
+  for (const auto& [samples, want] : cases) {
+    std::vector<int64_t> copy = samples;
+    const double got = coexec::MedianCi95HalfPct(copy);
+    if (std::fabs(got - want) > 1e-12 * std::max(1.0, std::fabs(want))) {
+      ++failed;
+      std::printf("median CI of %zu samples: engine %.17g, harness %.17g\n", samples.size(), got, want);
+    }
+  }
+  return failed == 0 ? 0 : 1;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -297,7 +336,8 @@ int main(int argc, char** argv) {
     if (cmd == "check" && argc == 4) return Check(argv[2], argv[3]);
     if (cmd == "info" && argc == 3) return Info(argv[2]);
     if (cmd == "npy" && argc == 3) return Npy(argv[2]);
-    std::fprintf(stderr, "usage: coexec-test-tool sweep OUT [--small] | check PLAN RESULTS | info FILE | npy DIR\n");
+    if (cmd == "median-ci" && argc == 2) return MedianCi();
+    std::fprintf(stderr, "usage: coexec-test-tool sweep OUT [--small] | check PLAN RESULTS | info FILE | npy DIR | median-ci\n");
     return 2;
   } catch (const std::exception& e) {
     std::fprintf(stderr, "coexec-test-tool: %s\n", e.what());

@@ -126,6 +126,10 @@ export const Measurement = Type.Object({
   warmup: Int(0),
   minSamples: Int(1), minTimeMs: Type.Number({ minimum: 0 }),
   maxSamples: Int(1), maxTimeMs: Type.Number({ exclusiveMinimum: 0 }),
+  targetMedianCiPct: Type.Optional(Type.Number({
+    exclusiveMinimum: 0,
+    description: 'After the minimum, the engine samples on until the 95% CI half-width of the median is at most this many % of the median (or a maximum is reached). Default with validity.dispersion "median-ci": 0.8 * validity.maxCvPct; otherwise none.',
+  })),
 }, strict);
 export type Measurement = Static<typeof Measurement>;
 

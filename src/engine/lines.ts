@@ -21,6 +21,7 @@ export interface ResultLine {
   gpuSideNs?: number[];
   gpuTimestampsNs?: [number, number, number, number][];
   medianNs?: number;
+  stop?: 'min-met' | 'ci-target' | 'max-samples' | 'max-time';
   check?: { maxAbsErr: number; maxRelErr: number; tolerance: number; passed: boolean };
   startedAt?: string;
   wallNs?: number;

@@ -28,6 +28,8 @@ export interface EngineJob {
   minTimeMs: number;
   maxSamples: number;
   maxTimeMs: number;
+  /** When present: sample on past the minimum until the median's 95% CI half-width is this % of the median. */
+  targetMedianCiPct?: number;
   seed: number;
 }
 
@@ -312,6 +314,7 @@ export function planPhase(
   const jobs: EngineJob[] = ordered.map((c) => ({
     id: c.id, kind: c.kind, ...(c.layer ? { layer: c.layer } : {}), strategy: c.strategy,
     warmup: m.warmup, minSamples: m.minSamples, minTimeMs: m.minTimeMs, maxSamples: m.maxSamples, maxTimeMs: m.maxTimeMs,
+    ...(m.targetMedianCiPct !== undefined ? { targetMedianCiPct: m.targetMedianCiPct } : {}),
     seed: resolved.seeds.data,
   }));
   const meta: Record<string, JobMeta> = {};

@@ -21,6 +21,11 @@ export interface ResolvedProfile {
 }
 
 export const DEFAULT_PROFILE_JOBS_PER_LAYER = 16;
+/**
+ * The engine's default median-CI target as a share of validity.maxCvPct: the engine stops on the same
+ * samples the verdict later judges, and the margin keeps a job that just met its target clear of the bound.
+ */
+export const MEDIAN_CI_TARGET_SHARE = 0.8;
 export const DEFAULT_ROW_FRACTIONS = [0.125, 0.25, 0.5, 0.75, 1];
 
 /** A space with every list intersected with the narrowing (a list that would become empty is kept whole). */
@@ -51,6 +56,17 @@ export function spaceNameFor(exp: ExperimentConfig, type: 'linear' | 'conv2d', c
   return configs.spaces.get(exp.space)?.layerType === type ? exp.space : undefined;
 }
 
+/**
+ * The measurement with its CI stopping target: an explicit targetMedianCiPct stays; otherwise, when the
+ * verdict bounds the median's CI (dispersion "median-ci"), the engine samples until that CI is within
+ * MEDIAN_CI_TARGET_SHARE of the bound, so noisy jobs take more samples instead of ending INVALID. Other
+ * dispersions get no target: the engine's CI says nothing about them.
+ */
+export function withMedianCiTarget(measurement: Measurement, validity: ProfileConfig['validity']): Measurement {
+  if (measurement.targetMedianCiPct !== undefined || validity.dispersion !== 'median-ci') return measurement;
+  return { ...measurement, targetMedianCiPct: MEDIAN_CI_TARGET_SHARE * validity.maxCvPct };
+}
+
 /** The profile resolved for one experiment. */
 export function resolveProfile(profile: ProfileConfig, exp: ExperimentConfig, configs: Configs): ResolvedProfile {
   const over = profile.experiments[exp.id] ?? {};
@@ -63,7 +79,7 @@ export function resolveProfile(profile: ProfileConfig, exp: ExperimentConfig, co
   return {
     name: profile.name,
     experiment: exp.id,
-    measurement: { ...profile.measurement, ...over.measurement },
+    measurement: withMedianCiTarget({ ...profile.measurement, ...over.measurement }, profile.validity),
     seeds: { ...profile.seeds },
     validity: { ...profile.validity },
     workloads: over.workloads ?? exp.workloads,

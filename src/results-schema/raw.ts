@@ -44,6 +44,15 @@ export type Strategy = Static<typeof Strategy>;
 
 const NsArray = Type.Array(Type.Integer({ minimum: 0 }));
 
+/**
+ * Why the engine's sampling ended: the minimum met with no CI target ("min-met"), the CI target met
+ * ("ci-target"), or a maximum reached first ("max-samples", "max-time"; with a target: it was not met).
+ */
+export const StopReason = Type.Union([
+  Type.Literal('min-met'), Type.Literal('ci-target'), Type.Literal('max-samples'), Type.Literal('max-time'),
+]);
+export type StopReason = Static<typeof StopReason>;
+
 /** One line of raw/*.jsonl. */
 export const ResultLine = Type.Object({
   schemaVersion: Type.Literal(1),
@@ -72,6 +81,8 @@ export const ResultLine = Type.Object({
   gpuSideNs: Type.Optional(NsArray),
   gpuTimestampsNs: Type.Optional(Type.Array(Type.Array(Type.Integer(), { minItems: 4, maxItems: 4 }))),
   medianNs: Type.Optional(Type.Integer({ minimum: 0 })),
+  /** Why sampling ended (engines before the CI target wrote no `stop`). */
+  stop: Type.Optional(StopReason),
   check: Type.Optional(Type.Object({
     maxAbsErr: Type.Number(), maxRelErr: Type.Number(), tolerance: Type.Number(), passed: Type.Boolean(),
   }, open)),
