@@ -1,8 +1,12 @@
 // Model files: a saved model reloads to identical predictions, the schema rejects broken files, the hash follows the data.
+import { readFileSync } from 'node:fs';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import type { LinearLayer } from '../src/analysis/types.js';
-import { cpuFeatures, gpuFeatures } from '../src/predict/features.js';
+import type { JobsFile, LinearLayer } from '../src/analysis/types.js';
+import { loadComposition, predictStrategy, type Predictor } from '../src/predict/compose.js';
+import { trainingJobs } from '../src/predict/dataset.js';
+import { trainPredictor } from '../src/predict/evaluate.js';
+import { cpuFeatures, gpuFeatures, transferBytes } from '../src/predict/features.js';
 import { loadModel, saveModel, type TrainingRow } from '../src/predict/model.js';
 import { MODEL_KINDS, fitSide, kindOf, predictSide } from '../src/predict/side-model.js';
 
@@ -31,6 +35,44 @@ for (const family of MODEL_KINDS) {
     assert.is(kindOf(back), family);
   });
 }
+
+/**
+ * The synthetic fixture as if its GPU sat behind a slow link: the finish mechanism's host-observed side
+ * also copies the input in (1 ns/byte) and the GPU rows out (2 ns/byte), so the host cost has per-byte
+ * terms (slow, so the copies stand out of the fixture's +-2% noise on side and kernel times).
+ */
+function discreteGpuFixture(): JobsFile {
+  const f = JSON.parse(readFileSync('test/fixtures/recorded/jobs.json', 'utf8')) as JobsFile;
+  const rows = f.rows.map((j) => {
+    if (j.kind !== 'layer' || j.strategy.sync !== 'finish' || !j.gpuSideMedianNs || !j.resolved?.gpuRows) return j;
+    const b = transferBytes(j.layer!, j.resolved.gpuRows);
+    const copies = Math.round(1 * b.inputBytes + 2 * b.outputBytes);
+    return { ...j, gpuSideMedianNs: j.gpuSideMedianNs + copies, stats: { ...j.stats!, medianNs: j.stats!.medianNs + copies } };
+  });
+  return { ...f, rows };
+}
+
+test('a saved predictor (side models and composition) reloads to identical strategy predictions', () => {
+  const f = discreteGpuFixture();
+  const p = trainPredictor('baseline', trainingJobs(f.rows), f.rows.filter((j) => j.kind === 'roundtrip'), device);
+  const perByte = p.composition.dispatchPerByteNs.finish!;
+  assert.ok(Math.abs(perByte.input - 1) < 0.3 && Math.abs(perByte.output - 2) < 0.6, JSON.stringify(perByte));
+  assert.ok(Object.keys(p.composition.offsetNs).some((k) => k.startsWith('gpu-only:')));
+  // What derive writes to models/composition.json: the composition with schemaVersion and family.
+  const saved = JSON.stringify({ schemaVersion: 1, family: p.family, ...p.composition });
+  const back: Predictor = { ...p, cpu: loadModel(saveModel(p.cpu)), gpu: loadModel(saveModel(p.gpu)), composition: loadComposition(saved) };
+  assert.equal(back.composition, p.composition);
+  const jobs = trainingJobs(f.rows);
+  assert.ok(jobs.length > 100);
+  for (const j of jobs) assert.equal(predictStrategy(back, j.layer, j.strategy), predictStrategy(p, j.layer, j.strategy));
+});
+
+test('a composition saved before the per-byte host cost loads as a constant one; a broken one is rejected', () => {
+  const old = { dispatchNs: { finish: 9000 }, syncNs: { finish: 14000 }, cpuContention: 1.1, offsetNs: { finish: 500 } };
+  assert.equal(loadComposition(JSON.stringify(old)).dispatchPerByteNs, {});
+  assert.throws(() => loadComposition(JSON.stringify({ ...old, cpuContention: 'x' })), /composition file is invalid/);
+  assert.throws(() => loadComposition(JSON.stringify({ ...old, dispatchPerByteNs: { finish: { input: -1, output: 0 } } })), /invalid/);
+});
 
 test('the training-data hash changes when the data does', () => {
   assert.is.not(fitSide('baseline', 'gpu', rows(1)).trainingDataSha256, fitSide('baseline', 'gpu', rows(1.01)).trainingDataSha256);

@@ -7,6 +7,7 @@
  */
 import { featureNames, type SideFeatures, type SideName } from './features.js';
 import { MODEL_SCHEMA_VERSION, trainingDataSha256, type LinearCoefficients, type ModelFile, type TrainingRow } from './model.js';
+import { nnls } from './nnls.js';
 
 /** The baseline's terms per side: "1" is the fixed cost (launch, thread wake-up). */
 export const BASELINE_TERMS: Record<SideName, string[]> = {
@@ -27,30 +28,9 @@ function termValue(term: string, f: SideFeatures): number {
   return term === '1' ? 1 : f.values[term] ?? 0;
 }
 
-/**
- * Solves min sum_i ((a . x_i - y_i) / y_i)^2 + lambda |D a|^2 subject to a >= 0 by cyclic coordinate
- * descent on the Gram matrix (columns scaled to unit norm, D the scaling), exact per coordinate.
- */
+/** The baseline's fit: non-negative least squares on relative error (see nnls.ts). */
 export function fitNonNegative(x: readonly number[][], y: readonly number[], p: BaselineParams): number[] {
-  const m = x[0]?.length ?? 0;
-  const a = x.map((row, i) => row.map((v) => v / y[i]!));
-  const norms = Array.from({ length: m }, (_, j) => Math.sqrt(a.reduce((s, r) => s + r[j]! * r[j]!, 0)) || 1);
-  const g = Array.from({ length: m }, (_, j) =>
-    Array.from({ length: m }, (_, k) => a.reduce((s, r) => s + (r[j]! / norms[j]!) * (r[k]! / norms[k]!), 0)));
-  const h = Array.from({ length: m }, (_, j) => a.reduce((s, r) => s + r[j]! / norms[j]!, 0));
-  const z = new Array<number>(m).fill(0);
-  for (let sweep = 0; sweep < p.sweeps; sweep++) {
-    let change = 0;
-    for (let j = 0; j < m; j++) {
-      let r = h[j]!;
-      for (let k = 0; k < m; k++) if (k !== j) r -= g[j]![k]! * z[k]!;
-      const next = Math.max(0, r / (g[j]![j]! + p.lambda));
-      change = Math.max(change, Math.abs(next - z[j]!));
-      z[j] = next;
-    }
-    if (change < 1e-15) break;
-  }
-  return z.map((v, j) => v / norms[j]!);
+  return nnls(x, y, { ...p, scale: y });
 }
 
 function fitRows(rows: readonly TrainingRow[], terms: readonly string[], p: BaselineParams): LinearCoefficients {

@@ -1,23 +1,31 @@
 /**
  * The composed prediction of a whole strategy:
  *   CPU only:  cpu + offset(cpu-only)
- *   GPU only:  dispatch(m) + kernel + sync(m) + offset(m)
- *   both:      max(alpha * cpu, dispatch(m) + kernel) + sync(m) + offset(m)
- * sync(m) is the bare round-trip cost of mechanism m. alpha (CPU slowdown while the GPU runs on the same
- * memory) and offset(m) (what a mechanism costs beyond the bare round trip: copies, maps) are fitted on
- * co-executed and GPU-only grid jobs of TRAINING shapes, and each is kept only if it lowers the training error.
+ *   GPU only:  host(m, bytes) + kernel + sync(m) + offset(gpu-only:m)
+ *   both:      max(alpha * cpu, host(m, bytes) + kernel) + sync(m) + offset(m)
+ * host(m, bytes) is the GPU side's host-observed cost beyond the kernel (host-cost.ts: copies over PCIe on a
+ * discrete GPU, fixed otherwise), stored as the fixed `dispatchNs` plus `dispatchPerByteNs`. sync(m) is the
+ * bare round-trip cost of mechanism m. alpha (CPU slowdown while the GPU runs on the same memory) and the
+ * offsets are fitted on co-executed and GPU-only grid jobs of TRAINING shapes, and each is kept only if it
+ * lowers the training error. GPU-only strategies have their own offset: their host-observed side already
+ * ends with the wait, so adding sync(m) counts the round trip twice, and their offset takes it back out.
  */
+import { Ajv } from 'ajv';
 import { inPhase, layerId, sidesOf } from '../analysis/layers.js';
 import { median, predictionErrors } from '../analysis/metrics.js';
 import type { DeviceInfo, Layer, Strategy } from '../analysis/types.js';
-import { dispatchByMechanism, syncByMechanism, type LayerJob } from './dataset.js';
-import { cpuFeatures, gpuFeatures } from './features.js';
+import { hostCostSamples, syncByMechanism, type LayerJob } from './dataset.js';
+import { cpuFeatures, gpuFeatures, transferBytes, type TransferBytes } from './features.js';
+import { hostCostByMechanism, hostCostNs, type HostCost } from './host-cost.js';
 import type { ModelFile } from './model.js';
 import { predictSide } from './side-model.js';
 
 /** The composition's fitted constants (times in ns). */
 export interface Composition {
+  /** Fixed part of the GPU side's host cost beyond the kernel, per mechanism ('*' for any). */
   dispatchNs: Record<string, number>;
+  /** Its per-byte parts, ns per byte of input copied in and of GPU output copied back (same keys as dispatchNs). */
+  dispatchPerByteNs: Record<string, { input: number; output: number }>;
   syncNs: Record<string, number>;
   /** Multiplicative CPU slowdown when both sides run; 1 when fitting it did not help. */
   cpuContention: number;
@@ -35,13 +43,24 @@ export interface Predictor {
 
 export interface StrategyPrediction {
   cpuNs: number;
-  /** dispatch + kernel. */
+  /** host cost + kernel: the GPU side as the host observes it. */
   gpuNs: number;
   composedNs: number;
 }
 
 /** Offset key of CPU-only strategies (no mechanism is involved; what remains is the layer call's own cost). */
 const CPU_ONLY = 'cpu-only';
+
+/** Offset key of GPU-only strategies of mechanism m (kept apart from co-executed ones: see the header). */
+export function gpuOnlyOffsetKey(mechanism: string): string {
+  return `gpu-only:${mechanism}`;
+}
+
+/** Offset key of a strategy by which sides it uses. */
+function offsetKey(sync: string, cpu: boolean, gpu: boolean): string {
+  if (!gpu) return CPU_ONLY;
+  return cpu ? sync : gpuOnlyOffsetKey(sync);
+}
 
 function lookup(table: Record<string, number>, key: string): number {
   return table[key] ?? table['*'] ?? 0;
@@ -63,27 +82,44 @@ export function predictStrategy(p: Predictor, layer: Layer, s: Strategy, cache?:
     ? cached(`c/${rowsCpu}/${s.cpuThreads}/${s.cpuImpl}`, () => predictSide(p.cpu, cpuFeatures(layer, rowsCpu, s.cpuThreads, s.cpuImpl)))
     : 0;
   const gpuNs = gpu
-    ? lookup(p.composition.dispatchNs, s.sync) + cached(`g/${rowsGpu}/${s.gpuVariant}/${s.gpuWorkGroup}`,
+    ? gpuHostNs(p.composition, s.sync, transferBytes(layer, rowsGpu)) + cached(`g/${rowsGpu}/${s.gpuVariant}/${s.gpuWorkGroup}`,
       () => predictSide(p.gpu, gpuFeatures(layer, rowsGpu, s.gpuVariant, s.gpuWorkGroup, p.device)))
     : 0;
   return { cpuNs, gpuNs, composedNs: compose(p.composition, s.sync, cpuNs, gpuNs, cpu, gpu) };
 }
 
+/** The GPU side's host cost beyond the kernel under mechanism `sync` for a slice moving `bytes`. */
+export function gpuHostNs(c: Composition, sync: string, bytes: TransferBytes): number {
+  const key = sync in c.dispatchNs ? sync : '*';
+  const perByte = c.dispatchPerByteNs[key];
+  return (c.dispatchNs[key] ?? 0) + (perByte ? perByte.input * bytes.inputBytes + perByte.output * bytes.outputBytes : 0);
+}
+
 function compose(c: Composition, sync: string, cpuNs: number, gpuNs: number, cpu: boolean, gpu: boolean): number {
-  if (!gpu) return cpuNs + (c.offsetNs[CPU_ONLY] ?? 0);
+  const offset = c.offsetNs[offsetKey(sync, cpu, gpu)] ?? 0;
+  if (!gpu) return cpuNs + offset;
   const overlap = cpu ? Math.max(c.cpuContention * cpuNs, gpuNs) : gpuNs;
-  return overlap + lookup(c.syncNs, sync) + (c.offsetNs[sync] ?? 0);
+  return overlap + lookup(c.syncNs, sync) + offset;
+}
+
+/** The host cost table in the composition's serializable form. */
+function hostCostTables(costs: Record<string, HostCost>): Pick<Composition, 'dispatchNs' | 'dispatchPerByteNs'> {
+  const entries = Object.entries(costs);
+  return {
+    dispatchNs: Object.fromEntries(entries.map(([k, c]) => [k, c.fixedNs])),
+    dispatchPerByteNs: Object.fromEntries(entries.map(([k, c]) => [k, { input: c.perInputByteNs, output: c.perOutputByteNs }])),
+  };
 }
 
 /**
- * Fits dispatch, sync, contention and offsets. `grid` are VALID grid jobs of training shapes, whose side
+ * Fits the host cost, sync, contention and offsets. `grid` are VALID grid jobs of training shapes, whose side
  * predictions come from `sides` (models that did not see their shapes either).
  */
 export function fitComposition(
   training: readonly LayerJob[], roundTrips: Parameters<typeof syncByMechanism>[0], sides: Omit<Predictor, 'composition'>,
 ): Composition {
   const base: Composition = {
-    dispatchNs: dispatchByMechanism(training), syncNs: syncByMechanism(roundTrips), cpuContention: 1, offsetNs: {},
+    ...hostCostTables(hostCostByMechanism(hostCostSamples(training))), syncNs: syncByMechanism(roundTrips), cpuContention: 1, offsetNs: {},
   };
   const grid = training.filter((j) => inPhase(j, 'grid'));
   if (grid.length === 0) return base;
@@ -104,12 +140,54 @@ export function fitComposition(
     const e = errorWith(c, both);
     if (e < bestErr - 1e-9) { best = c; bestErr = e; }
   }
-  // Offsets: the median residual per mechanism (and for CPU-only); robust to the few strategies the side models get badly wrong.
+  // Offsets: the median residual per key (mechanism co-executed, mechanism GPU-only, CPU-only); robust to
+  // the few strategies the side models get badly wrong.
   const residuals = new Map<string, number[]>();
   grid.forEach((j, i) => {
-    const key = preds[i]!.gpuNs > 0 ? j.strategy.sync : CPU_ONLY;
+    const key = offsetKey(j.strategy.sync, preds[i]!.cpuNs > 0, preds[i]!.gpuNs > 0);
     residuals.set(key, [...(residuals.get(key) ?? []), j.stats!.medianNs - composeAt(best, i)]);
   });
   const withOffsets = { ...best, offsetNs: Object.fromEntries([...residuals].map(([k, v]) => [k, median(v)])) };
   return errorWith(withOffsets) < errorWith(best) - 1e-9 ? withOffsets : best;
+}
+
+const numberTable = { type: 'object', additionalProperties: { type: 'number' } } as const;
+
+/** JSON Schema of a saved composition (derive's models/composition.json adds schemaVersion and family). */
+export const COMPOSITION_SCHEMA = {
+  $id: 'coexec/composition.schema.json',
+  type: 'object',
+  required: ['dispatchNs', 'syncNs', 'cpuContention', 'offsetNs'],
+  properties: {
+    dispatchNs: numberTable,
+    dispatchPerByteNs: {
+      type: 'object',
+      additionalProperties: {
+        type: 'object', required: ['input', 'output'], additionalProperties: false,
+        properties: { input: { type: 'number', minimum: 0 }, output: { type: 'number', minimum: 0 } },
+      },
+    },
+    syncNs: numberTable,
+    cpuContention: { type: 'number', minimum: 0 },
+    offsetNs: numberTable,
+  },
+} as const;
+
+const validateComposition = new Ajv({ allErrors: true }).compile(COMPOSITION_SCHEMA);
+
+/**
+ * Reads a saved composition; throws one line naming the first problem. A file written before the host cost
+ * had per-byte terms loads with none (its dispatch was a constant), so it predicts what it did then.
+ */
+export function loadComposition(text: string): Composition {
+  const data: unknown = JSON.parse(text);
+  if (!validateComposition(data)) {
+    const e = validateComposition.errors?.[0];
+    throw new Error(`composition file is invalid: ${e?.instancePath || '/'} ${e?.message ?? ''}`.trim());
+  }
+  const c = data as Partial<Composition> & Omit<Composition, 'dispatchPerByteNs'>;
+  return {
+    dispatchNs: c.dispatchNs, dispatchPerByteNs: c.dispatchPerByteNs ?? {}, syncNs: c.syncNs,
+    cpuContention: c.cpuContention, offsetNs: c.offsetNs,
+  };
 }

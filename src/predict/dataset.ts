@@ -1,6 +1,6 @@
 /**
  * Turns jobs.json rows into training data. Training data are SINGLE-SIDE jobs (CPU-only: the CPU slice
- * time; GPU-only: the kernel time, with the dispatch time start - queued kept apart) from the profile and
+ * time; GPU-only: the kernel time, with the host-observed cost beyond the kernel kept apart) from the profile and
  * grid phases, and the bare synchronization cost per mechanism from the sync phase's round trips.
  * Co-executed grid jobs are not side training data (their sides contend); they fit the composition's
  * correction. Confirm-phase jobs are never used, so predictions made before and after the confirmation pass agree.
@@ -8,7 +8,7 @@
 import { inPhase, layerId, sidesOf, strategyId } from '../analysis/layers.js';
 import { median } from '../analysis/metrics.js';
 import type { DeviceInfo, JobStats, Layer } from '../analysis/types.js';
-import { cpuFeatures, gpuFeatures } from './features.js';
+import { cpuFeatures, gpuFeatures, transferBytes, type TransferBytes } from './features.js';
 import type { TrainingRow } from './model.js';
 
 /** A VALID layer job with a layer (the only kind whose timings analysis uses). */
@@ -73,14 +73,32 @@ export function gpuRowsOf(jobs: readonly LayerJob[], device: DeviceInfo): Traini
   return out;
 }
 
-/** Median dispatch time (start - queued) per sync mechanism over GPU-only jobs, with '*' for all. */
-export function dispatchByMechanism(jobs: readonly LayerJob[]): Record<string, number> {
-  const by = new Map<string, number[]>();
+/** One GPU-only job's host cost beyond the kernel, with the bytes its mechanism may have copied. */
+export interface HostCostSample extends TransferBytes {
+  mechanism: string;
+  costNs: number;
+  /** The host-observed GPU side the cost is part of (what a relative error is taken of). */
+  sideNs: number;
+  /** What is held out together when checking the fit: the job's first workload (its slices share the input), else its layer. */
+  group: string;
+}
+
+/**
+ * Host cost samples of GPU-only jobs: the host-observed GPU side (first enqueue to slice complete: input
+ * copy, queueing, kernel, output copy, wait) minus the kernel's profiling time (end - start). Jobs without
+ * profiling timestamps are left out: their GPU side model already learned the whole host-observed time.
+ */
+export function hostCostSamples(jobs: readonly LayerJob[]): HostCostSample[] {
+  const out: HostCostSample[] = [];
   for (const j of jobs) {
-    if (jobCpuRows(j) > 0 || jobGpuRows(j) === 0 || j.gpuDispatchMedianNs === undefined) continue;
-    for (const key of [j.strategy.sync, '*']) by.set(key, [...(by.get(key) ?? []), j.gpuDispatchMedianNs]);
+    const rowsGpu = jobGpuRows(j);
+    if (jobCpuRows(j) > 0 || rowsGpu === 0 || !(j.gpuKernelMedianNs! > 0) || !(j.gpuSideMedianNs! > 0)) continue;
+    out.push({
+      mechanism: j.strategy.sync, costNs: j.gpuSideMedianNs! - j.gpuKernelMedianNs!, sideNs: j.gpuSideMedianNs!,
+      group: j.workloads?.[0] ?? layerId(j.layer), ...transferBytes(j.layer, rowsGpu),
+    });
   }
-  return Object.fromEntries([...by].map(([k, v]) => [k, median(v)]));
+  return out;
 }
 
 /**

@@ -69,7 +69,13 @@ export function trainPredictor(family: ModelKind, training: readonly LayerJob[],
   return { ...sides, composition: fitComposition(training, roundTrips, sides) };
 }
 
+/**
+ * The measured GPU side of a GPU-only job: the host-observed time from the first enqueue to the slice being
+ * complete (input copy, kernel, output copy, wait), which is what the composition puts under its max. Runs
+ * whose engine did not report it fall back to kernel plus queued-to-start.
+ */
 function measuredGpuSideNs(j: LayerJob): number | undefined {
+  if (j.gpuSideMedianNs && j.gpuSideMedianNs > 0) return j.gpuSideMedianNs;
   const kernel = gpuKernelNs(j);
   return kernel === undefined ? undefined : kernel + (j.gpuKernelMedianNs ? j.gpuDispatchMedianNs ?? 0 : 0);
 }

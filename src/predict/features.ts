@@ -10,6 +10,8 @@ import type { DeviceInfo, Layer } from '../analysis/types.js';
 
 export type SideName = 'cpu' | 'gpu';
 
+const FLOAT_BYTES = 4;
+
 /** A side's feature values by name, plus the category (implementation or variant) it belongs to. */
 export interface SideFeatures {
   group: string;
@@ -116,6 +118,21 @@ export function gpuFeatures(layer: Layer, rows: number, variant: string, wg: num
       elemsPerRow: elemsPerRow(layer),
     },
   };
+}
+
+/** Bytes the host moves for a GPU slice when the mechanism copies: the whole input in, the slice's output rows back. */
+export interface TransferBytes {
+  inputBytes: number;
+  outputBytes: number;
+}
+
+/**
+ * Transfer sizes of a GPU slice of `rows` output rows (fp32): X is copied whole (every output row reads all
+ * of it), only the GPU rows of Y come back. Weights are uploaded once before timing and so do not count.
+ */
+export function transferBytes(layer: Layer, rows: number): TransferBytes {
+  const input = layer.type === 'linear' ? layer.M * layer.K : layer.batch * layer.C * layer.H * layer.W;
+  return { inputBytes: FLOAT_BYTES * input, outputBytes: FLOAT_BYTES * rows * elemsPerRow(layer) };
 }
 
 /** Feature names of a side. */

@@ -1,0 +1,92 @@
+// The composition's pieces: the NNLS behind it, the GPU side's host cost per mechanism (growing with the
+// bytes copied on a discrete GPU, constant without copies) and the GPU-only offset that takes back the round
+// trip a GPU-only strategy's host-observed side already holds.
+import { readFileSync } from 'node:fs';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import type { JobsFile } from '../src/analysis/types.js';
+import { gpuOnlyOffsetKey } from '../src/predict/compose.js';
+import { hostCostSamples, trainingJobs, type HostCostSample } from '../src/predict/dataset.js';
+import { trainPredictor } from '../src/predict/evaluate.js';
+import { fitHostCost, hostCostNs } from '../src/predict/host-cost.js';
+import { nnls } from '../src/predict/nnls.js';
+
+const fixture = JSON.parse(readFileSync('test/fixtures/recorded/jobs.json', 'utf8')) as JobsFile;
+/** The synthetic fixture's true bare sync cost per mechanism (SYNC_NS in test/fixtures/recorded/generate.ts). */
+const FIXTURE_SYNC_NS: Record<string, number> = { finish: 14000, 'svm-fine': 4000 };
+const near = (a: number, b: number, tol: number): boolean => Math.abs(a - b) <= tol;
+
+test('NNLS recovers known non-negative coefficients, with plain and with relative residuals', () => {
+  const x = Array.from({ length: 30 }, (_, i) => [1, i * 1000, (i * i) % 11]);
+  const y = x.map((r) => 40000 + 0.25 * r[1]! + 700 * r[2]!);
+  for (const scale of [undefined, y]) {
+    const c = nnls(x, y, { lambda: 0, sweeps: 20000, ...(scale ? { scale } : {}) });
+    assert.ok(near(c[0]!, 40000, 1e-3) && near(c[1]!, 0.25, 1e-9) && near(c[2]!, 700, 1e-6), String(c));
+  }
+});
+
+test('NNLS survives an all-zero column and unusable rows: that coefficient is 0, the others exact, nothing is NaN', () => {
+  const x = Array.from({ length: 12 }, (_, i) => [1, 0, i + 1]);
+  const y = x.map((r) => 10 + 3 * r[2]!);
+  const c = nnls([...x, [1, 0, Number.NaN]], [...y, 5], { lambda: 0, sweeps: 20000 });
+  assert.is(c[1], 0);
+  assert.ok(near(c[0]!, 10, 1e-6) && near(c[2]!, 3, 1e-9), String(c));
+  // A zero target under relative residuals would divide by zero: the row is dropped instead.
+  const rel = nnls([...x, [1, 0, 5]], [...y, 0], { lambda: 0, sweeps: 20000, scale: [...y, 0] });
+  assert.ok(rel.every(Number.isFinite), String(rel));
+  assert.equal(nnls([], [], { lambda: 0, sweeps: 10 }), []);
+  assert.equal(nnls([[0, 0], [0, 0]], [1, 2], { lambda: 0, sweeps: 10 }), [0, 0]);
+});
+
+/** Host cost samples of `shapes` layer shapes with 3 slices each, cost = f(input, output) plus +-1% alternating noise. */
+function samples(cost: (input: number, output: number) => number, shapes = 5): HostCostSample[] {
+  const out: HostCostSample[] = [];
+  for (let s = 0; s < shapes; s++) {
+    for (let k = 1; k <= 3; k++) {
+      const inputBytes = 4096 * (1 + 7 * s);
+      const outputBytes = 2048 * k * (1 + s);
+      const costNs = cost(inputBytes, outputBytes) * (1 + ((s + k) % 2 === 0 ? 0.01 : -0.01));
+      out.push({ mechanism: 'finish', group: `shape-${s}`, inputBytes, outputBytes, costNs, sideNs: costNs + 20000 });
+    }
+  }
+  return out;
+}
+
+test('host cost over PCIe: the per-byte costs of input and output copies are recovered', () => {
+  const c = fitHostCost(samples((i, o) => 30000 + 0.1 * i + 0.2 * o));
+  assert.ok(near(c.perInputByteNs, 0.1, 0.01) && near(c.perOutputByteNs, 0.2, 0.02) && near(c.fixedNs, 30000, 1500), JSON.stringify(c));
+});
+
+test('host cost without copies (svm-fine) comes out about constant; too few samples give the median constant', () => {
+  const flat = samples(() => 25000);
+  const c = fitHostCost(flat);
+  for (const s of flat) assert.ok(near(hostCostNs(c, s), 25000, 25000 * 0.02), JSON.stringify(c));
+  const few = fitHostCost(samples((i) => 1000 + i, 1).slice(0, 3));
+  assert.is(few.perInputByteNs + few.perOutputByteNs, 0);
+  assert.ok(few.fixedNs > 0);
+});
+
+const device = { computeUnits: 4 };
+const roundTrips = fixture.rows.filter((j) => j.kind === 'roundtrip');
+
+test('on the synthetic fixture the GPU-only offset comes out at about minus the sync cost (no double count)', () => {
+  const p = trainPredictor('baseline', trainingJobs(fixture.rows), roundTrips, device);
+  for (const [m, sync] of Object.entries(FIXTURE_SYNC_NS)) {
+    const offset = p.composition.offsetNs[gpuOnlyOffsetKey(m)]!;
+    assert.ok(near(offset, -sync, 2000), `${m}: offset ${offset}, sync ${sync}`);
+    assert.ok(near(p.composition.syncNs[m]!, sync, 0.05 * sync));
+  }
+});
+
+test('host cost samples are the host-observed GPU side minus the kernel, of GPU-only jobs with timestamps only', () => {
+  const jobs = trainingJobs(fixture.rows);
+  const gpuOnly = jobs.filter((j) => j.resolved?.cpuRows === 0);
+  const all = hostCostSamples([...jobs, { ...gpuOnly[0]!, gpuKernelMedianNs: undefined }]);
+  assert.is(all.length, gpuOnly.length);
+  all.forEach((s, i) => {
+    assert.is(s.costNs, gpuOnly[i]!.gpuSideMedianNs! - gpuOnly[i]!.gpuKernelMedianNs!);
+    assert.ok(s.sideNs > 0 && s.inputBytes > 0 && s.outputBytes > 0);
+  });
+});
+
+test.run();
