@@ -9,7 +9,7 @@ import type { ExperimentConfig, ProfileConfig } from '../src/config/schemas.js';
 import {
   cpuRows, layerId, normalizeStrategy, parseStrategyId, strategyId, type Strategy,
 } from '../src/plan/ids.js';
-import { classOfPick, planPhase, spreadLevels, stamp } from '../src/plan/expand.js';
+import { classOfPick, planPhase, replicateBaseId, spreadLevels, stamp } from '../src/plan/expand.js';
 import { mulberry32, shuffled } from '../src/plan/prng.js';
 import { pickLocalDevice, listDevices, supportedSyncs } from '../src/engine/device-info.js';
 import { FAKE_INFO } from '../src/engine/fake.js';
@@ -201,6 +201,18 @@ test('confirm phase: the given strategies, parsed back and normalized; bad ids a
   assert.throws(() => planPhase(exp('linear-coexec'), quick, local, 'confirm', { configs, now: NOW }), (e: Error) => e instanceof UserError && /--strategies/.test(e.message));
   assert.throws(() => planPhase(exp('linear-coexec'), quick, local, 'confirm', { configs, strategyIds: ['nonsense'], now: NOW }), (e: Error) => e instanceof UserError && /cannot be read/.test(e.message));
   assert.throws(() => planPhase(exp('linear-coexec'), quick, local, 'sync', { configs, now: NOW }), (e: Error) => e instanceof UserError && /has no phase "sync"/.test(e.message));
+});
+
+test('confirm replicates: each strategy n times under ~rK ids, scattered by the shuffle; other phases never replicate', () => {
+  const ids = ['linear/M:1/N:768/K:768/r:0.50/t:1/cpu:simd/gpu:gemv_row-wg64/sync:svm-fine', 'linear/M:1/N:768/K:768/r:0.00/t:0/cpu:none/gpu:gemv_row-wg64/sync:finish'];
+  const tripled = { ...quick, measurement: { ...quick.measurement, confirmReplicates: 3 } };
+  const plan = planPhase(exp('linear-coexec'), tripled, local, 'confirm', { configs, strategyIds: ids, now: NOW });
+  const got = plan.engine.jobs.map((j) => j.id);
+  assert.equal([...got].sort(), ids.flatMap((id) => [id, `${id}~r2`, `${id}~r3`]).sort());
+  assert.equal(got.map(replicateBaseId).filter((id) => id === ids[0]).length, 3);
+  assert.ok(got.every((id) => plan.meta[id] !== undefined));
+  const grid = planPhase(exp('linear-coexec'), tripled, local, 'grid', { configs, now: NOW });
+  assert.ok(grid.engine.jobs.every((j) => !j.id.includes('~r')));
 });
 
 test('sync phase: one round trip per mechanism plus the co-executed layers', () => {

@@ -130,6 +130,10 @@ export const Measurement = Type.Object({
     exclusiveMinimum: 0,
     description: 'After the minimum, the engine samples on until the 95% CI half-width of the median is at most this many % of the median (or a maximum is reached). Default with validity.dispersion "median-ci": 0.8 * validity.maxCvPct; otherwise none.',
   })),
+  confirmReplicates: Type.Optional(Int(1, {
+    maximum: 10,
+    description: 'Times each strategy of the confirmation pass is measured, at seeded places spread over the pass; jobs.json pools the replicates into one row. Default 1.',
+  })),
 }, strict);
 export type Measurement = Static<typeof Measurement>;
 

@@ -213,6 +213,24 @@ export function threadLimit(platform: PlatformConfig, info: unknown): { n: numbe
   return online && online > 0 ? { n: online, what: 'online cores (engine info)' } : undefined;
 }
 
+/** Job id of the k-th replicate (k >= 2) of a job; the first keeps the plain id. */
+export function replicateId(id: string, k: number): string {
+  return k <= 1 ? id : `${id}~r${k}`;
+}
+
+/** The job id a replicate id stands for (the id itself when it is not a replicate). */
+export function replicateBaseId(id: string): string {
+  return id.replace(/~r\d+$/, '');
+}
+
+/**
+ * Each candidate `n` times under replicate ids. The shuffle that follows scatters the copies over the pass,
+ * so a slow spell of the machine hits one replicate of a strategy rather than all of its samples.
+ */
+function withReplicates(candidates: Candidate[], n: number): Candidate[] {
+  return candidates.flatMap((c) => Array.from({ length: n }, (_, i) => ({ ...c, id: replicateId(c.id, i + 1) })));
+}
+
 /**
  * Expands one phase of an experiment into a plan. Throws UserError for a phase the experiment does not have
  * or a confirm phase without strategy ids.
@@ -308,9 +326,10 @@ export function planPhase(
     byId.set(c.id, { ...c, meta: { ...c.meta, workloads: [...c.meta.workloads] } });
   }
 
-  // 4. seeded order and the engine's view
+  // 4. replicates of the confirmation pass, seeded order and the engine's view
   const m = resolved.measurement;
-  const ordered = shuffled([...byId.values()], random);
+  const replicas = phase === 'confirm' ? withReplicates([...byId.values()], m.confirmReplicates ?? 1) : [...byId.values()];
+  const ordered = shuffled(replicas, random);
   const jobs: EngineJob[] = ordered.map((c) => ({
     id: c.id, kind: c.kind, ...(c.layer ? { layer: c.layer } : {}), strategy: c.strategy,
     warmup: m.warmup, minSamples: m.minSamples, minTimeMs: m.minTimeMs, maxSamples: m.maxSamples, maxTimeMs: m.maxTimeMs,

@@ -29,6 +29,10 @@ export const JobStats = Type.Object({
   gpuSideMedianNs: Type.Optional(Ns),
   gpuKernelMedianNs: Type.Optional(Ns),
   gpuDispatchMedianNs: Type.Optional(Ns),
+  /** Confirmation-pass replicates pooled into this row (absent: measured once). */
+  replicates: Type.Optional(Type.Integer({ minimum: 2 })),
+  /** Spread of the replicates' own medians: (slowest / fastest - 1) in %. */
+  replicateSpreadPct: Type.Optional(Type.Number({ minimum: 0 })),
 }, open);
 export type JobStats = Static<typeof JobStats>;
 

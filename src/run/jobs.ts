@@ -3,7 +3,7 @@
  * from the raw engine lines alone (plus the plan's per-job metadata and the environment drift).
  */
 import type { ResultLine } from '../engine/lines.js';
-import type { JobMeta } from '../plan/expand.js';
+import { replicateBaseId, type JobMeta } from '../plan/expand.js';
 import { describe, median, type SampleStats } from '../stats/descriptive.js';
 import { type DriftFacts, type ValidityRule, verdictOf } from '../stats/verdict.js';
 
@@ -15,6 +15,7 @@ export interface JobStats {
   stats?: SampleStats;
   cpuSideMedianNs?: number; gpuSideMedianNs?: number; gpuKernelMedianNs?: number; gpuDispatchMedianNs?: number;
   wallNs?: number;
+  replicates?: number; replicateSpreadPct?: number;
 }
 
 /** The whole document. */
@@ -47,9 +48,55 @@ export function jobStats(line: ResultLine, meta: RunJobMeta | undefined, experim
   return row;
 }
 
+/** The first line whose status is not ok (the pooled line carries its status and reason), if any. */
+function firstFailure(lines: readonly ResultLine[]): ResultLine | undefined {
+  return lines.find((l) => l.status !== 'ok');
+}
+
+/**
+ * One line standing for the replicates of a job (`id`, `id~r2`, ...): samples and side times pooled, wall
+ * times summed, the status of the first replicate that failed. The replicates ran at scattered places of the
+ * pass, so the pooled median is less at the mercy of one slow spell of the machine than any single one.
+ */
+export function poolReplicates(baseId: string, lines: readonly ResultLine[]): ResultLine {
+  if (lines.length === 1) return { ...lines[0]!, jobId: baseId };
+  const cat = <K extends 'samplesNs' | 'cpuSideNs' | 'gpuSideNs' | 'gpuTimestampsNs'>(k: K): ResultLine[K] | undefined => {
+    const all = lines.flatMap((l) => (l[k] ?? []) as unknown[]);
+    return all.length > 0 ? (all as ResultLine[K]) : undefined;
+  };
+  const failed = firstFailure(lines);
+  const pooled: ResultLine = { ...lines[0]!, jobId: baseId, status: failed?.status ?? 'ok' };
+  if (failed?.reason !== undefined) pooled.reason = failed.reason;
+  for (const k of ['samplesNs', 'cpuSideNs', 'gpuSideNs', 'gpuTimestampsNs'] as const) {
+    const v = cat(k);
+    if (v) (pooled as unknown as Record<string, unknown>)[k] = v; else delete pooled[k];
+  }
+  const walls = lines.map((l) => l.wallNs).filter((w): w is number => w !== undefined);
+  if (walls.length > 0) pooled.wallNs = walls.reduce((s, w) => s + w, 0);
+  return pooled;
+}
+
+/** (slowest / fastest - 1) in % over the replicates' own medians; undefined with fewer than two. */
+function replicateSpreadPct(lines: readonly ResultLine[]): number | undefined {
+  const medians = lines.filter((l) => l.samplesNs && l.samplesNs.length > 0).map((l) => median(l.samplesNs!));
+  if (medians.length < 2) return undefined;
+  return (Math.max(...medians) / Math.min(...medians) - 1) * 100;
+}
+
+/** Lines grouped by the job they replicate, in the order each job first appears. */
+function groupReplicates(lines: readonly ResultLine[]): Map<string, ResultLine[]> {
+  const groups = new Map<string, ResultLine[]>();
+  for (const l of lines) {
+    const base = replicateBaseId(l.jobId);
+    groups.set(base, [...(groups.get(base) ?? []), l]);
+  }
+  return groups;
+}
+
 /**
  * Rows for every line of every part, in the plan's order of parts and lines. A job id seen twice in a
  * part (should not happen: resume skips finished jobs) keeps its first line; `duplicates` counts the rest.
+ * Replicates of a confirmation-pass job are pooled into one row under the plain id (see poolReplicates).
  */
 export function buildJobs(
   runId: string, platform: string, experiment: string, parts: { phase: string; lines: ResultLine[] }[],
@@ -59,11 +106,23 @@ export function buildJobs(
   let duplicates = 0;
   for (const part of parts) {
     const seen = new Set<string>();
+    const unique: ResultLine[] = [];
     for (const line of part.lines) {
       if (seen.has(line.jobId)) { duplicates++; continue; }
       seen.add(line.jobId);
-      const m = part.phase === 'confirm' ? { ...(meta[line.jobId] ?? { role: 'coexec', workloads: [], kind: 'layer' as const }), phase: 'confirm' as const, phases: ['confirm'] } : meta[line.jobId];
-      rows.push(jobStats(line, m as RunJobMeta | undefined, experiment, rule, drift));
+      unique.push(line);
+    }
+    if (part.phase !== 'confirm') {
+      for (const line of unique) rows.push(jobStats(line, meta[line.jobId], experiment, rule, drift));
+      continue;
+    }
+    for (const [baseId, replicas] of groupReplicates(unique)) {
+      const m = { ...(meta[baseId] ?? { role: 'coexec', workloads: [], kind: 'layer' as const }), phase: 'confirm' as const, phases: ['confirm'] };
+      const row = jobStats(poolReplicates(baseId, replicas), m as RunJobMeta, experiment, rule, drift);
+      const spread = replicateSpreadPct(replicas);
+      if (replicas.length > 1) row.replicates = replicas.length;
+      if (spread !== undefined) row.replicateSpreadPct = spread;
+      rows.push(row);
     }
   }
   return { doc: { schemaVersion: 1, runId, platform, rows }, duplicates };
