@@ -94,6 +94,19 @@ test('CPU features: rows per thread and flops per thread follow the threads', ()
   assert.is(f.group, 'linear:simd');
 });
 
+test('CPU features: the conv input copy is the whole layer\'s whatever the rows, and weights follow the rows', () => {
+  const conv = { type: 'conv2d', batch: 1, C: 8, H: 10, W: 10, F: 16, R: 3, S: 3, strideH: 1, strideW: 1, padH: 1, padW: 1 } as const;
+  const im2col = cpuFeatures(conv, 4, 2, 'simd-im2col');
+  assert.is(im2col.values.copyBytes, 4 * 8 * 9 * 100);
+  assert.is(cpuFeatures(conv, 16, 2, 'simd-im2col').values.copyBytes, im2col.values.copyBytes);
+  assert.is(im2col.values.copyBytesPerThread, im2col.values.copyBytes! / 2);
+  assert.is(im2col.values.weightBytes, 4 * 4 * 72);
+  assert.is(cpuFeatures(conv, 4, 1, 'simd-direct').values.copyBytes, 4 * 8 * 12 * 12);
+  const plain = { ...conv, R: 1, S: 1, padH: 0, padW: 0 };
+  assert.is(cpuFeatures(plain, 4, 1, 'openblas-im2col').values.copyBytes, 0);
+  assert.is(cpuFeatures({ type: 'linear', M: 2, N: 100, K: 50 }, 30, 4, 'simd').values.copyBytes, 0);
+});
+
 test('GPU features: work-groups and waves follow each variant\'s launch geometry', () => {
   const lin: LinearLayer = { type: 'linear', M: 20, N: 100, K: 64 };
   const row = gpuFeatures({ ...lin, M: 1 }, 100, 'gemv_row', 64, device);

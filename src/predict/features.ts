@@ -5,7 +5,7 @@
  * flops and executed flops (tile padding included), bytes, work-groups, waves over compute units, bytes per
  * work-item, the variant's vector width; the launch geometry follows the kernels' stated preconditions.
  */
-import { elemsPerRow, sliceBytes, sliceFlops } from '../analysis/layers.js';
+import { convOut, elemsPerRow, sliceBytes, sliceFlops } from '../analysis/layers.js';
 import type { DeviceInfo, Layer } from '../analysis/types.js';
 
 export type SideName = 'cpu' | 'gpu';
@@ -20,6 +20,7 @@ export interface SideFeatures {
 
 export const CPU_FEATURES = [
   'flops', 'bytes', 'rows', 'threads', 'rowsPerThread', 'flopsPerThread', 'reduction', 'elemsPerRow',
+  'copyBytes', 'copyBytesPerThread', 'weightBytes',
 ] as const;
 
 export const GPU_FEATURES = [
@@ -77,6 +78,24 @@ export function gpuGeometry(layer: Layer, rows: number, variant: string, knob: n
   }
 }
 
+/**
+ * Bytes a CPU conv implementation writes into its scratch copy of the input before any output row is computed
+ * (native/src/cpu/conv2d.cpp): im2col unrolls the input into a [C*R*S][P*Q] matrix per image (OpenBLAS skips
+ * it for a plain 1x1 layer, which already is that matrix; our GEMM re-packs it into column panels), direct
+ * copies it into a zero-padded buffer. The cost is the whole layer's, whatever the slice's rows: for a thin
+ * slice it is most of the time. Linear layers copy nothing.
+ */
+export function cpuCopyBytes(layer: Layer, impl: string): number {
+  if (layer.type !== 'conv2d') return 0;
+  const plain1x1 = layer.R === 1 && layer.S === 1 && layer.strideH === 1 && layer.strideW === 1 && layer.padH === 0 && layer.padW === 0;
+  if (impl.includes('direct')) {
+    return FLOAT_BYTES * layer.batch * layer.C * (layer.H + 2 * layer.padH) * (layer.W + 2 * layer.padW);
+  }
+  if (plain1x1 && impl.startsWith('openblas')) return 0;
+  const { P, Q } = convOut(layer);
+  return FLOAT_BYTES * layer.batch * layer.C * layer.R * layer.S * P * Q;
+}
+
 /** CPU features of a slice of `rows` output rows computed by `threads` threads with implementation `impl`. */
 export function cpuFeatures(layer: Layer, rows: number, threads: number, impl: string): SideFeatures {
   const t = Math.max(1, threads);
@@ -92,6 +111,10 @@ export function cpuFeatures(layer: Layer, rows: number, threads: number, impl: s
       flopsPerThread: flops / t,
       reduction: reduction(layer),
       elemsPerRow: elemsPerRow(layer),
+      copyBytes: cpuCopyBytes(layer, impl),
+      copyBytesPerThread: cpuCopyBytes(layer, impl) / t,
+      // The slice's weight rows: read once, reused only across the output row (M or P*Q): bandwidth-bound when that is short.
+      weightBytes: FLOAT_BYTES * rows * reduction(layer),
     },
   };
 }
