@@ -48,7 +48,7 @@ test('the baseline per implementation predicts a CPU time that is linear in its 
 
 test('a group with too few rows to fit every term is served by the pooled fit', () => {
   const rows: TrainingRow[] = [];
-  for (let n = 64; n <= 64 * 12; n += 64) {
+  for (let n = 64; n <= 64 * 16; n += 64) { // 16 simd rows: enough for every term; 3 openblas rows: not
     for (const impl of n <= 192 ? ['simd', 'openblas'] : ['simd']) {
       const f = cpuFeatures({ type: 'linear', M: 1, N: n, K: 256 }, n, 1, impl);
       rows.push({ features: f, timeNs: 1000 + f.values.flops! / 3, layerId: 'x', strategyId: 'y' });

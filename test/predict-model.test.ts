@@ -6,7 +6,7 @@ import type { JobsFile, LinearLayer } from '../src/analysis/types.js';
 import { loadComposition, predictStrategy, type Predictor } from '../src/predict/compose.js';
 import { trainingJobs } from '../src/predict/dataset.js';
 import { trainPredictor } from '../src/predict/evaluate.js';
-import { cpuFeatures, gpuFeatures, transferBytes } from '../src/predict/features.js';
+import { cpuFeatures, cpuIsaOf, cpuPaddedWork, gpuFeatures, transferBytes } from '../src/predict/features.js';
 import { loadModel, saveModel, type TrainingRow } from '../src/predict/model.js';
 import { MODEL_KINDS, fitSide, kindOf, predictSide } from '../src/predict/side-model.js';
 
@@ -118,6 +118,29 @@ test('GPU features: work-groups and waves follow each variant\'s launch geometry
   const conv = gpuFeatures({ type: 'conv2d', batch: 1, C: 8, H: 10, W: 10, F: 32, R: 3, S: 3, strideH: 1, strideW: 1, padH: 1, padW: 1 }, 32, 'conv_direct', 64, device);
   assert.is(conv.values.workGroups, Math.ceil((32 * 100) / 64));
   assert.is(gpuFeatures(lin, 100, 'gemv_vec4', 64, device).values.vectorWidth, 4);
+});
+
+
+test('cpuPaddedWork: im2col panels, linear tiles and the thread split, by hand', () => {
+  // 7x7 1x1 conv, C=320, 10 output channels, 2 threads, AVX-512 (64-column panels, 6-row tiles):
+  // P*Q = 49 -> one 64-column panel; tiles = 2, wanted = ceil(16 / 1) = 16 -> chunks = 2 of 6 rows;
+  // units: chunk 0 (6 rows), chunk 1 (4 rows), one per thread.
+  const conv = { type: 'conv2d' as const, batch: 1, C: 320, H: 7, W: 7, F: 10, R: 1, S: 1, strideH: 1, strideW: 1, padH: 0, padW: 0 };
+  const w = cpuPaddedWork(conv, 10, 2, 'simd-im2col', 'avx512');
+  assert.is(w.flops, 2 * 320 * 64 * 10);
+  assert.is(w.flopsPerThread, 2 * 320 * 64 * 6);
+  // AVX2 (16-column panels): 49 -> 64 columns as well, in 4 panels.
+  assert.is(cpuPaddedWork(conv, 10, 2, 'simd-im2col-avx2').flops, 2 * 320 * 64 * 10);
+  // Linear M=2, K=50 -> 64 (whole registers), 10 rows in 4-row tiles (4, 4, 2) over 2 threads: 8 and 2 rows.
+  const lin = { type: 'linear' as const, M: 2, N: 100, K: 50 };
+  const l = cpuPaddedWork(lin, 10, 2, 'simd', 'avx512');
+  assert.is(l.flops, 2 * 2 * 64 * 10);
+  assert.is(l.flopsPerThread, 2 * 2 * 64 * 8);
+  // OpenBLAS: the true flops, split evenly; the resolved ISA is read from the engine's name.
+  assert.is(cpuPaddedWork(lin, 10, 2, 'openblas').flopsPerThread, 2 * 2 * 50 * 10 / 2);
+  assert.is(cpuIsaOf('simd-im2col-avx512'), 'avx512');
+  assert.is(cpuIsaOf('simd'), undefined);
+  assert.is(cpuFeatures(conv, 10, 2, 'simd-im2col').values.paddedFlopsPerThread, w.flopsPerThread);
 });
 
 test.run();

@@ -11,7 +11,7 @@ import { nnls } from './nnls.js';
 
 /** The baseline's terms per side: "1" is the fixed cost (launch, thread wake-up). */
 export const BASELINE_TERMS: Record<SideName, string[]> = {
-  cpu: ['1', 'flopsPerThread', 'bytes', 'rowsPerThread', 'copyBytesPerThread', 'weightBytes'],
+  cpu: ['1', 'flopsPerThread', 'paddedFlopsPerThread', 'bytes', 'rowsPerThread', 'copyBytesPerThread', 'weightBytes'],
   gpu: ['1', 'workFlops', 'bytes', 'waves', 'workGroups'],
 };
 

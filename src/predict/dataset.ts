@@ -8,7 +8,7 @@
 import { inPhase, layerId, sidesOf, strategyId } from '../analysis/layers.js';
 import { median } from '../analysis/metrics.js';
 import type { DeviceInfo, JobStats, Layer } from '../analysis/types.js';
-import { cpuFeatures, gpuFeatures, transferBytes, type TransferBytes } from './features.js';
+import { cpuFeatures, cpuIsaOf, gpuFeatures, transferBytes, type TransferBytes } from './features.js';
 import type { TrainingRow } from './model.js';
 
 /** A VALID layer job with a layer (the only kind whose timings analysis uses). */
@@ -44,7 +44,7 @@ export function cpuRowsOf(jobs: readonly LayerJob[]): TrainingRow[] {
     const timeNs = j.cpuSideMedianNs || j.stats!.medianNs;
     if (!(timeNs > 0)) continue;
     out.push({
-      features: cpuFeatures(j.layer, rowsCpu, j.strategy.cpuThreads, j.strategy.cpuImpl),
+      features: cpuFeatures(j.layer, rowsCpu, j.strategy.cpuThreads, j.strategy.cpuImpl, cpuIsaOf(j.resolved?.cpuImpl)),
       timeNs, layerId: layerId(j.layer), strategyId: strategyId(j.layer, j.strategy),
     });
   }

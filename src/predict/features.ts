@@ -20,7 +20,7 @@ export interface SideFeatures {
 
 export const CPU_FEATURES = [
   'flops', 'bytes', 'rows', 'threads', 'rowsPerThread', 'flopsPerThread', 'reduction', 'elemsPerRow',
-  'copyBytes', 'copyBytesPerThread', 'weightBytes',
+  'copyBytes', 'copyBytesPerThread', 'weightBytes', 'paddedFlops', 'paddedFlopsPerThread',
 ] as const;
 
 export const GPU_FEATURES = [
@@ -96,10 +96,117 @@ export function cpuCopyBytes(layer: Layer, impl: string): number {
   return FLOAT_BYTES * layer.batch * layer.C * layer.R * layer.S * P * Q;
 }
 
-/** CPU features of a slice of `rows` output rows computed by `threads` threads with implementation `impl`. */
-export function cpuFeatures(layer: Layer, rows: number, threads: number, impl: string): SideFeatures {
+/** Register tiling of one ISA's kernel set (native/src/cpu/kernels_<isa>.cpp, the KernelTable fields). */
+export interface CpuTiling {
+  /** Floats per vector register. */
+  width: number;
+  /** gemmNT (linear): output columns per split tile (ntRows). */
+  ntRows: number;
+  /** gemmNN (conv im2col): output columns per panel (nnCols = registers x width) and rows per tile (nnRows). */
+  nnCols: number;
+  nnRows: number;
+  /** direct conv: output channels per tile and output columns per register tile. */
+  directRows: number;
+  directCols: number;
+}
+
+export const CPU_TILING: Record<string, CpuTiling> = {
+  avx512: { width: 16, ntRows: 4, nnCols: 64, nnRows: 6, directRows: 6, directCols: 32 },
+  avx2: { width: 8, ntRows: 3, nnCols: 16, nnRows: 6, directRows: 6, directCols: 16 },
+  neon: { width: 4, ntRows: 4, nnCols: 16, nnRows: 6, directRows: 4, directCols: 16 },
+  scalar: { width: 1, ntRows: 4, nnCols: 8, nnRows: 4, directRows: 2, directCols: 8 },
+};
+
+/** The ISA assumed when neither the implementation name nor the engine's resolved name carries one: the widest. */
+export const DEFAULT_CPU_ISA = 'avx512';
+
+/** The ISA an implementation name pins ("simd-im2col-avx2" -> avx2), or undefined ("simd", "openblas"). */
+export function cpuIsaOf(impl: string | undefined): string | undefined {
+  if (!impl) return undefined;
+  const m = /-(avx512|avx2|neon|scalar)$/.exec(impl);
+  return m ? m[1] : undefined;
+}
+
+/** Flops a CPU slice really executes, padding included: in total and on the busiest thread. */
+export interface PaddedWork {
+  flops: number;
+  flopsPerThread: number;
+}
+
+/**
+ * Work of `units` units split as ThreadPool::ParallelFor splits them (contiguous runs, the first count % t
+ * threads one unit more): the total and the busiest thread's sum of `work(u)`.
+ */
+function splitWork(units: number, threads: number, work: (u: number) => number): PaddedWork {
+  const base = Math.floor(units / threads), extra = units % threads;
+  let total = 0, busiest = 0;
+  for (let th = 0, u = 0; th < threads; ++th) {
+    const end = u + base + (th < extra ? 1 : 0);
+    let mine = 0;
+    for (; u < end; ++u) mine += work(u);
+    total += mine;
+    busiest = Math.max(busiest, mine);
+  }
+  return { flops: total, flopsPerThread: busiest };
+}
+
+/**
+ * Flops the engine's simd kernels execute for a slice of `rows` output rows on `threads` threads with ISA
+ * `isa`, following native/src/cpu: every register tile computes all its lanes, so the columns of the
+ * last, partial tile are paid in full, while row tails run a smaller instantiation (exact rows).
+ *  - linear (gemmNT/GEMV): rows split into tiles of ntRows columns, contiguous runs per thread; K is read in
+ *    whole registers (rounded up to the vector width).
+ *  - conv im2col (gemmNN): units (image, channel chunk, column panel); each panel computes nnCols columns
+ *    (P*Q rounded up per image); channels are chunked in whole row tiles as SimdIm2col chooses.
+ *  - conv direct: units (image, channel tile, output row); each output row computes Q rounded up to directCols.
+ * OpenBLAS (unknown tiling) executes the true flops, split evenly.
+ */
+export function cpuPaddedWork(layer: Layer, rows: number, threads: number, impl: string, isa?: string): PaddedWork {
+  const t = Math.max(1, threads);
+  if (rows <= 0) return { flops: 0, flopsPerThread: 0 };
+  const tl = CPU_TILING[cpuIsaOf(impl) ?? isa ?? DEFAULT_CPU_ISA] ?? CPU_TILING[DEFAULT_CPU_ISA]!;
+  if (impl.startsWith('openblas')) {
+    const flops = sliceFlops(layer, rows);
+    return { flops, flopsPerThread: flops / t };
+  }
+  if (layer.type === 'linear') {
+    const k = Math.ceil(layer.K / tl.width) * tl.width;
+    const tiles = Math.ceil(rows / tl.ntRows);
+    // A thread's run of tiles ends at the slice's end, so only the last tile may be partial.
+    return splitWork(tiles, t, (u) => 2 * layer.M * k * Math.min(tl.ntRows, rows - u * tl.ntRows));
+  }
+  const { P, Q } = convOut(layer);
+  const crs = layer.C * layer.R * layer.S;
+  if (impl.includes('direct')) {
+    const tiles = Math.ceil(rows / tl.directRows);
+    const q = Math.ceil(Q / tl.directCols) * tl.directCols;
+    // Unit u: output row u % P of channel tile (u / P) % tiles (the unit order does not change the split's sums).
+    return splitWork(layer.batch * tiles * P, t, (u) => {
+      const tile = Math.floor(u / P) % tiles;
+      return 2 * crs * q * Math.min(tl.directRows, rows - tile * tl.directRows);
+    });
+  }
+  const pq = P * Q;
+  const panels = Math.ceil(pq / tl.nnCols);
+  const tiles = Math.ceil(rows / tl.nnRows);
+  const wanted = Math.ceil((8 * t) / (layer.batch * panels));
+  const chunks = Math.max(1, Math.min(wanted, tiles));
+  const chunkRows = Math.ceil(tiles / chunks) * tl.nnRows;
+  return splitWork(layer.batch * chunks * panels, t, (u) => {
+    const chunk = Math.floor(u / panels) % chunks;
+    const r = Math.max(0, Math.min(chunkRows, rows - chunk * chunkRows));
+    return 2 * crs * tl.nnCols * r;
+  });
+}
+
+/**
+ * CPU features of a slice of `rows` output rows computed by `threads` threads with implementation `impl`;
+ * `isa` is the kernel set the engine resolved (e.g. from resolved.cpuImpl "simd-im2col-avx512") when known.
+ */
+export function cpuFeatures(layer: Layer, rows: number, threads: number, impl: string, isa?: string): SideFeatures {
   const t = Math.max(1, threads);
   const flops = sliceFlops(layer, rows);
+  const padded = cpuPaddedWork(layer, rows, t, impl, isa);
   return {
     group: `${layer.type}:${impl}`,
     values: {
@@ -115,6 +222,9 @@ export function cpuFeatures(layer: Layer, rows: number, threads: number, impl: s
       copyBytesPerThread: cpuCopyBytes(layer, impl) / t,
       // The slice's weight rows: read once, reused only across the output row (M or P*Q): bandwidth-bound when that is short.
       weightBytes: FLOAT_BYTES * rows * reduction(layer),
+      // Executed flops with the kernels' tile padding, in total and on the busiest thread (see cpuPaddedWork).
+      paddedFlops: padded.flops,
+      paddedFlopsPerThread: padded.flopsPerThread,
     },
   };
 }
