@@ -207,6 +207,7 @@ export function cpuFeatures(layer: Layer, rows: number, threads: number, impl: s
   const t = Math.max(1, threads);
   const flops = sliceFlops(layer, rows);
   const padded = cpuPaddedWork(layer, rows, t, impl, isa);
+  const copyBytes = cpuCopyBytes(layer, impl);
   return {
     group: `${layer.type}:${impl}`,
     values: {
@@ -218,8 +219,8 @@ export function cpuFeatures(layer: Layer, rows: number, threads: number, impl: s
       flopsPerThread: flops / t,
       reduction: reduction(layer),
       elemsPerRow: elemsPerRow(layer),
-      copyBytes: cpuCopyBytes(layer, impl),
-      copyBytesPerThread: cpuCopyBytes(layer, impl) / t,
+      copyBytes,
+      copyBytesPerThread: copyBytes / t,
       // The slice's weight rows: read once, reused only across the output row (M or P*Q): bandwidth-bound when that is short.
       weightBytes: FLOAT_BYTES * rows * reduction(layer),
       // Executed flops with the kernels' tile padding, in total and on the busiest thread (see cpuPaddedWork).

@@ -48,11 +48,6 @@ export function jobStats(line: ResultLine, meta: RunJobMeta | undefined, experim
   return row;
 }
 
-/** The first line whose status is not ok (the pooled line carries its status and reason), if any. */
-function firstFailure(lines: readonly ResultLine[]): ResultLine | undefined {
-  return lines.find((l) => l.status !== 'ok');
-}
-
 /**
  * One line standing for the replicates of a job (`id`, `id~r2`, ...): samples and side times pooled, wall
  * times summed, the status of the first replicate that failed. The replicates ran at scattered places of the
@@ -60,17 +55,16 @@ function firstFailure(lines: readonly ResultLine[]): ResultLine | undefined {
  */
 export function poolReplicates(baseId: string, lines: readonly ResultLine[]): ResultLine {
   if (lines.length === 1) return { ...lines[0]!, jobId: baseId };
-  const cat = <K extends 'samplesNs' | 'cpuSideNs' | 'gpuSideNs' | 'gpuTimestampsNs'>(k: K): ResultLine[K] | undefined => {
-    const all = lines.flatMap((l) => (l[k] ?? []) as unknown[]);
-    return all.length > 0 ? (all as ResultLine[K]) : undefined;
-  };
-  const failed = firstFailure(lines);
+  const failed = lines.find((l) => l.status !== 'ok');
   const pooled: ResultLine = { ...lines[0]!, jobId: baseId, status: failed?.status ?? 'ok' };
   if (failed?.reason !== undefined) pooled.reason = failed.reason;
-  for (const k of ['samplesNs', 'cpuSideNs', 'gpuSideNs', 'gpuTimestampsNs'] as const) {
-    const v = cat(k);
-    if (v) (pooled as unknown as Record<string, unknown>)[k] = v; else delete pooled[k];
+  const samples = (k: 'samplesNs' | 'cpuSideNs' | 'gpuSideNs'): number[] => lines.flatMap((l) => l[k] ?? []);
+  const timestamps = lines.flatMap((l) => l.gpuTimestampsNs ?? []);
+  for (const k of ['samplesNs', 'cpuSideNs', 'gpuSideNs'] as const) {
+    const all = samples(k);
+    if (all.length > 0) pooled[k] = all; else delete pooled[k];
   }
+  if (timestamps.length > 0) pooled.gpuTimestampsNs = timestamps; else delete pooled.gpuTimestampsNs;
   const walls = lines.map((l) => l.wallNs).filter((w): w is number => w !== undefined);
   if (walls.length > 0) pooled.wallNs = walls.reduce((s, w) => s + w, 0);
   return pooled;
