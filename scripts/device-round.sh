@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Measures one offline-bundle experiment AND its confirmation pass in a single call on a machine without
+# Node (the GPU host), by carrying a Node binary along: the confirmation list needs the predictors, which
+# are TypeScript, and between two separate calls the lent machine would be handed back and rebuilt.
+# This is how results/pocl-split/linear-coexec-host-pocl-20261201T2325Z was measured.
+#
+# Prepare on the harness machine (x86-64 Linux, Node 20, `npm ci && npm run build` done):
+#   D=bundles/dev; mkdir -p $D
+#   xz -T2 -6 -c "$(readlink -f "$(which node)")" > $D/node.xz          # ~24 MB; glibc >= 2.28 there
+#   tar cJf $D/nm.tar.xz --exclude=node_modules/typescript --exclude=node_modules/playwright-core \
+#       --exclude=node_modules/@types node_modules                       # ~5 MB
+#   coexec export --experiment E --profile P --platform PL --out $D/b1 --results $D/results
+# Send the repository with $D and dist/ (the device tool's `carry`; results/ must not travel if the tree
+# would exceed the tool's size limit), then run there:
+#   bash scripts/device-round.sh $D $D/results/PL/RUN_ID E P PL BUDGET_S
+# and bring back $OUT/rundir.tgz (the run folder with both rounds imported). Back home, untar it into
+# results/PL/ and re-finalize and derive it there (jobs.json and a manifest with this repository's commit):
+#   node -e "...finalizeRun(RUN_DIR, ...)"; coexec derive RUN_DIR; coexec validate RUN_DIR
+set -uo pipefail
+dev="$(cd "$1" && pwd)"; run="$2"; exp="$3"; prof="$4"; plat="$5"; budget="$6"
+out="${OUT:-$dev/out}"; mkdir -p "$out"
+t0=$(date +%s); left() { echo $(( budget - ($(date +%s) - t0) )); }
+log() { echo "[device-round $(( $(date +%s) - t0 ))s] $*" | tee -a "$out/go.log"; }
+export NCCL_NVLS_ENABLE=0 TORCH_SYMM_MEM_DISABLE_MULTICAST=1 NVSHMEM_DISABLE_NVLS=1
+if [ -f "$dev/node.xz" ] && [ ! -x "$dev/node" ]; then xz -dc "$dev/node.xz" > "$dev/node" && chmod +x "$dev/node"; fi
+[ -x "$dev/node" ] && export PATH="$dev:$PATH"
+if [ -f "$dev/nm.tar.xz" ] && [ ! -d node_modules ]; then tar xJf "$dev/nm.tar.xz"; fi
+log "node $(node --version 2>&1); nproc $(nproc); $(nvidia-smi --query-gpu=name,driver_version --format=csv,noheader 2>/dev/null)"
+
+# Round 1: the experiment's measured phases. 45 s are kept back for the list and the confirmation pass.
+(cd "$dev/b1" && timeout "$(( $(left) - 45 ))" ./run.sh --jobs "$(nproc)") > "$out/round1.log" 2>&1
+log "round 1 rc=$? lines=$(cat "$dev"/b1/results/*.jsonl 2>/dev/null | wc -l)"
+node bin/coexec.js import --bundle "$dev/b1" --run "$run" >> "$out/go.log" 2>&1 || log "import of round 1 failed"
+
+# Round 2: the confirmation pass, planned from round 1 by the same code `coexec reproduce` uses.
+node scripts/confirm-list.mjs "$run" > "$dev/confirm.txt" 2>> "$out/go.log" || log "confirm-list failed"
+n=$(grep -vc '^#' "$dev/confirm.txt" || true); log "confirm list: $n strategies"
+if [ "$n" -gt 0 ] && [ "$(left)" -gt 25 ]; then
+  node bin/coexec.js export --experiment "$exp" --profile "$prof" --platform "$plat" --resume "$run" --phase confirm \
+    --strategies "@$dev/confirm.txt" --out "$dev/b2" >> "$out/go.log" 2>&1 || log "export of round 2 failed"
+  # Same engine sources as round 1: reuse its build instead of compiling again.
+  [ -d "$dev/b1/build" ] && cp -a "$dev/b1/build" "$dev/b2/build"
+  (cd "$dev/b2" && timeout "$(( $(left) - 8 ))" ./run.sh --jobs "$(nproc)") > "$out/round2.log" 2>&1
+  log "round 2 rc=$? lines=$(cat "$dev"/b2/results/*.jsonl 2>/dev/null | wc -l)"
+  node bin/coexec.js import --bundle "$dev/b2" --run "$run" >> "$out/go.log" 2>&1 || log "import of round 2 failed"
+fi
+tar czf "$out/rundir.tgz" -C "$(dirname "$run")" "$(basename "$run")"
+log "done"
