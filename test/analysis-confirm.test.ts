@@ -1,12 +1,16 @@
 // The confirmation pass has the last word on a layer's row: a hand-built space whose grid minimum was lucky
 // (the pass measures it slower than the selected strategy) must report the faster confirmed strategy as the
-// oracle, so q never exceeds 1, and the best single sides must be the fastest confirmed ones.
+// oracle, so q never exceeds 1, and the best single sides must be the fastest confirmed ones. A row takes
+// every latency from one source (the pass when it covers every role, else the grid), a role with no VALID
+// latency skips the layer, and the grid's runners-up are confirmed as oracle candidates.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { layerRow } from '../src/analysis/layer-rows.js';
+import { layerRow, type SkippedLayer } from '../src/analysis/layer-rows.js';
+import { strategyId } from '../src/analysis/layers.js';
 import type { LayerRow, LinearLayer, Strategy } from '../src/analysis/types.js';
-import type { LayerChoices } from '../src/select/confirm.js';
+import { buildConfirmList, chooseRoles, type LayerChoices } from '../src/select/confirm.js';
 import type { LayerSpace } from '../src/select/space.js';
+import { CPU1, CPU2, GPU_FINE, GPU_FINISH, HALF_FINE, HALF_FINISH, LAYER, handJobs } from './fixtures/recorded/hand-built.js';
 
 const layer: LinearLayer = { type: 'linear', M: 1, N: 1024, K: 1024 };
 const strategy = (splitRatio: number, sync: string, cpuThreads = 2): Strategy => ({
@@ -20,6 +24,7 @@ const grid: Record<string, [Strategy, number]> = {
   gpuS: [strategy(0, 'svm-fine'), 1.5],
   half: [strategy(0.5, 'svm-fine'), 0.9], // the lucky grid minimum
   third: [strategy(0.3, 'svm-fine'), 1.0], // what the predictor picks
+  quarter: [strategy(0.25, 'svm-fine'), 0.95], // the grid's runner-up (2nd); third is the 3rd
 };
 const space: LayerSpace = {
   layerId: 'L', layer, experiment: 'linear-coexec',
@@ -30,6 +35,7 @@ const space: LayerSpace = {
 const choices: LayerChoices = {
   layerId: 'L', layer, experiment: 'linear-coexec',
   roles: { oracle: 'half', selected: 'third', bestCpu: 'cpu2', bestGpu: 'gpuS', gpuFinish: 'gpuF' },
+  runnersUp: ['quarter', 'third'],
 };
 const ms = (o: Record<string, number>): Map<string, number> => new Map(Object.entries(o).map(([k, v]) => [k, v * 1e6]));
 
@@ -58,6 +64,104 @@ test('without a confirmation pass the grid choices and latencies stand, flagged 
   assert.is(row.oracle.strategyId, 'half');
   assert.is(row.latencySource, 'grid');
   assert.ok(Math.abs(row.decisionQuality - 0.9) < 1e-12);
+});
+
+const close = (a: number, b: number): void => assert.ok(Math.abs(a - b) < 1e-12, `${a} != ${b}`);
+const asRow = (r: LayerRow | SkippedLayer): LayerRow => {
+  if (!('speedupOracle' in r)) throw new Error(`skipped: ${r.reason}`);
+  return r;
+};
+
+test('the hand-built choices are what chooseRoles makes of the space (runners-up: quarter 0.95, third 1.0)', () => {
+  const c = chooseRoles(space, undefined);
+  assert.equal(c.roles, { ...choices.roles, selected: null });
+  assert.equal(c.runnersUp, ['quarter', 'third']);
+});
+
+test('(a) mixed availability: the whole row comes from the grid, with the grid choices, so q <= 1', () => {
+  // The real-run bug: the grid oracle re-measured slower (1.2 ms) while the selected strategy has no confirm
+  // job. The old row divided the confirmed 1.2 ms oracle by the grid's 1.0 ms selected: q = 1.2.
+  const row = asRow(layerRow(space, choices, ms({ half: 1.2, cpu2: 1.9, gpuS: 1.4, gpuF: 1.7 })));
+  assert.is(row.latencySource, 'grid');
+  assert.equal(row.oracle, { strategyId: 'half', splitRatio: 0.5, latencyMs: 0.9 });
+  assert.equal(row.selected, { strategyId: 'third', splitRatio: 0.3, latencyMs: 1.0 });
+  assert.equal(row.bestSingle, { strategyId: 'gpuS', side: 'gpu', latencyMs: 1.5 });
+  assert.equal(row.gpuFinish, { strategyId: 'gpuF', latencyMs: 1.6 });
+  close(row.decisionQuality, 0.9);
+  close(row.speedupOracle, 1.5 / 0.9);
+  close(row.speedupSelected, 1.5);
+  close(row.speedupOracleVsGpuFinish, 1.6 / 0.9);
+  close(row.speedupSelectedVsGpuFinish, 1.6);
+  close(row.idealSpeedup, 1 + 1.5 / 1.8);
+  close(row.efficiency, (1.5 / 0.9) / (1 + 1.5 / 1.8));
+  // Selected confirmed but no CPU-only strategy confirmed: grid again, not the confirmed 0.95 ms selected.
+  const noCpu = asRow(layerRow(space, choices, ms({ half: 1.1, third: 0.95, gpuS: 1.4, gpuF: 1.7 })));
+  assert.is(noCpu.latencySource, 'grid');
+  assert.equal([noCpu.oracle.latencyMs, noCpu.selected.latencyMs, noCpu.bestSingle.latencyMs], [0.9, 1.0, 1.5]);
+});
+
+test('(b) every role confirmed: the whole row comes from the pass; an unconfirmed runner-up is not required', () => {
+  // quarter (a runner-up) has no confirm job: the row is still the pass's.
+  const row = asRow(layerRow(space, choices, ms({ half: 1.1, third: 1.05, cpu2: 1.9, cpu1: 2.1, gpuS: 1.4, gpuF: 1.7 })));
+  assert.is(row.latencySource, 'confirm');
+  assert.equal(row.oracle, { strategyId: 'third', splitRatio: 0.3, latencyMs: 1.05 });
+  assert.equal(row.selected, { strategyId: 'third', splitRatio: 0.3, latencyMs: 1.05 });
+  assert.equal(row.bestSingle, { strategyId: 'gpuS', side: 'gpu', latencyMs: 1.4 });
+  assert.equal(row.gpuFinish, { strategyId: 'gpuF', latencyMs: 1.7 });
+  assert.is(row.decisionQuality, 1);
+  close(row.speedupOracle, 1.4 / 1.05);
+  close(row.speedupSelectedVsGpuFinish, 1.7 / 1.05);
+  close(row.idealSpeedup, 1 + 1.4 / 1.9);
+});
+
+test('(c) a selected strategy with no VALID measurement in the pass or the grid skips the layer, naming it', () => {
+  const noSelected: LayerSpace = { ...space, measuredNs: new Map([...space.measuredNs].filter(([id]) => id !== 'third')) };
+  const reason = 'selected strategy third has no VALID measurement in the confirmation pass or the grid';
+  assert.equal(layerRow(noSelected, choices, undefined), { layerId: 'L', reason });
+  assert.equal(layerRow(noSelected, choices, ms({ half: 1.1, cpu2: 1.9, gpuS: 1.4, gpuF: 1.7 })), { layerId: 'L', reason });
+  // Confirmed but not in the grid, while the pass lacks another role: neither source has the whole row.
+  assert.equal(layerRow(noSelected, choices, ms({ half: 1.1, third: 0.95, cpu2: 1.9, gpuS: 1.4 })), {
+    layerId: 'L',
+    reason: 'selected strategy third has no VALID grid measurement, and the confirmation pass has no VALID latency for gpuFinish strategy gpuF',
+  });
+  // Confirmed for every role: the grid's gap does not matter.
+  const row = asRow(layerRow(noSelected, choices, ms({ half: 1.1, third: 0.95, cpu2: 1.9, gpuS: 1.4, gpuF: 1.7 })));
+  assert.is(row.latencySource, 'confirm');
+  assert.is(row.selected.latencyMs, 0.95);
+});
+
+test('(d) a runner-up the pass measures faster than the grid oracle and the selected strategy becomes the oracle', () => {
+  const row = asRow(layerRow(space, choices, ms({ half: 1.1, quarter: 0.85, third: 0.95, cpu2: 1.9, gpuS: 1.4, gpuF: 1.7 })));
+  assert.is(row.latencySource, 'confirm');
+  assert.equal(row.oracle, { strategyId: 'quarter', splitRatio: 0.25, latencyMs: 0.85 });
+  close(row.decisionQuality, 0.85 / 0.95);
+  close(row.speedupOracle, 1.4 / 0.85);
+  close(row.speedupOracleVsGpuFinish, 1.7 / 0.85);
+  close(row.efficiency, (1.4 / 0.85) / (1 + 1.4 / 1.9));
+});
+
+test('(e) the confirm list holds the two runners-up once each, merged with a row role they also play', () => {
+  // Grid ranking: HALF_FINE 4.0 (oracle), HALF_FINISH 4.1, CPU2 4.2 (also best CPU-only), GPU_FINE 5, ...
+  const grid = handJobs('grid', [[HALF_FINE, 4], [HALF_FINISH, 4.1], [CPU2, 4.2], [CPU1, 9], [GPU_FINE, 5], [GPU_FINISH, 6]]);
+  const list = buildConfirmList(grid, () => undefined);
+  const id = (s: Strategy): string => strategyId(LAYER, s);
+  assert.equal(list.map((c) => [c.strategyId, c.roles]), [
+    [id(HALF_FINE), ['oracle']],
+    [id(CPU2), ['bestCpu', 'runnerUp']],
+    [id(GPU_FINE), ['bestGpu']],
+    [id(GPU_FINISH), ['gpuFinish']],
+    [id(HALF_FINISH), ['runnerUp']],
+  ]);
+  // A tie with the grid minimum: the first in space order (ids sorted: ".../sync:finish" before
+  // ".../sync:svm-fine") is the oracle, the other the first runner-up, never both.
+  const tied = handJobs('grid', [[HALF_FINE, 4], [HALF_FINISH, 4], [CPU2, 8], [GPU_FINE, 5], [GPU_FINISH, 6]]);
+  const tiedList = buildConfirmList(tied, () => undefined);
+  assert.equal(tiedList.filter((c) => c.roles.includes('runnerUp')).map((c) => [c.strategyId, c.roles]), [
+    [id(GPU_FINE), ['bestGpu', 'runnerUp']],
+    [id(HALF_FINE), ['runnerUp']],
+  ]);
+  assert.equal(tiedList.filter((c) => c.roles.includes('oracle')).map((c) => c.strategyId), [id(HALF_FINISH)]);
+  assert.is(new Set(tiedList.map((c) => c.strategyId)).size, tiedList.length);
 });
 
 test.run();

@@ -48,11 +48,13 @@ test('layer row from the confirmation pass equals the hand computation', () => {
   close(r.efficiency, 5.0 / 4.2 / (1 + 5 / 8.4));
 });
 
-test('a strategy missing from the confirmation pass falls back to its grid latency and flags the row', () => {
+test('a strategy missing from the confirmation pass puts the whole row on the grid and flags it', () => {
   const confirm = handJobs('confirm', [[HALF_FINE, 4.2], [CPU2, 8.4], [GPU_FINE, 5.0], [HALF_FINISH, 4.6], [GPU_FINISH, 2, false]]);
   const r = handRow(confirm);
   assert.is(r.latencySource, 'grid');
   assert.is(r.gpuFinish.latencyMs, 6);
+  // Every other latency is the grid's too, not the confirmed one (4.2, 4.6, 5.0).
+  assert.equal([r.oracle.latencyMs, r.selected.latencyMs, r.bestSingle.latencyMs], [4, 4.5, 5]);
 });
 
 test('split curve: best VALID latency per ratio, one oracle row', () => {

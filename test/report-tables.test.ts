@@ -2,7 +2,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { loadRun, runTables } from '../src/report/render-run.js';
-import { layerLabel, toCsv, toMarkdown, layersTable, strategyLabel, type Table } from '../src/report/tables.js';
+import { layerLabel, toCsv, toMarkdown, layersTable, strategyLabel, summaryTable, type Table } from '../src/report/tables.js';
 import { RUN_SMALL } from './fixtures/make-run-small.js';
 
 test('every table of the fixture: one row per derived row, Markdown and CSV agree', async () => {
@@ -35,6 +35,13 @@ test('per-layer row carries the derived numbers', async () => {
   assert.is(col('q'), r.decisionQuality.toFixed(3));
   assert.is(col('oracle strategy'), strategyLabel(r.oracle.strategyId, r.layerId));
   assert.not.match(col('oracle strategy')!, /^linear\//);
+});
+
+test('the summary table names each skipped layer with its reason (absent from every other table)', () => {
+  const reason = 'selected strategy S has no VALID measurement in the confirmation pass or the grid';
+  const t = summaryTable({ schemaVersion: 1, platform: 'p', device: 'd', skippedLayers: [{ layerId: 'linear/M:1/N:8/K:8', reason }] });
+  assert.equal(t.rows, [['skipped layer', 'linear/M:1/N:8/K:8', reason]]);
+  assert.equal(summaryTable({ schemaVersion: 1, platform: 'p', device: 'd' }).rows, []);
 });
 
 test('layer labels', () => {

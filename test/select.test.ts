@@ -9,7 +9,7 @@ import { predictorGuided } from '../src/select/predicted.js';
 import { gridSpaces, measuredRunner } from '../src/select/space.js';
 import { timeSelection } from '../src/select/timing.js';
 import type { Candidate } from '../src/select/types.js';
-import { GPU_FINE, GPU_FINISH, GRID, HALF_FINE, CPU2, LAYER } from './fixtures/recorded/hand-built.js';
+import { GPU_FINE, GPU_FINISH, GRID, HALF_FINE, HALF_FINISH, CPU2, LAYER } from './fixtures/recorded/hand-built.js';
 
 const layer: LinearLayer = { type: 'linear', M: 1, N: 64, K: 64 };
 const cand = (splitRatio: number): Candidate => {
@@ -40,16 +40,19 @@ test('grid search over a recorded layer never picks an INVALID job', () => {
 test('the confirm list names each strategy once per layer with all its roles', () => {
   const list = buildConfirmList(GRID, () => undefined);
   const roles = Object.fromEntries(list.map((c) => [c.strategyId, c.roles]));
+  // Runners-up: HALF_FINISH (4.5 ms) and GPU_FINE (5 ms, also the best GPU-only) after the 4 ms oracle.
   assert.equal(roles, {
     [strategyId(LAYER, HALF_FINE)]: ['oracle'],
     [strategyId(LAYER, CPU2)]: ['bestCpu'],
-    [strategyId(LAYER, GPU_FINE)]: ['bestGpu'],
+    [strategyId(LAYER, GPU_FINE)]: ['bestGpu', 'runnerUp'],
     [strategyId(LAYER, GPU_FINISH)]: ['gpuFinish'],
+    [strategyId(LAYER, HALF_FINISH)]: ['runnerUp'],
   });
-  // When GPU-only with finish is also the best GPU-only strategy, it appears once with both roles.
+  // When GPU-only with finish is also the best GPU-only strategy, it appears once with both roles; at 6 ms it
+  // is also the 2nd runner-up (tied with r:0.70, but "r:0.00/..." comes first in space order).
   const noFine = GRID.filter((j) => j.jobId !== `grid/${strategyId(LAYER, GPU_FINE)}`);
   const merged = buildConfirmList(noFine, () => undefined).find((c) => c.strategyId === strategyId(LAYER, GPU_FINISH))!;
-  assert.equal(merged.roles, ['bestGpu', 'gpuFinish']);
+  assert.equal(merged.roles, ['bestGpu', 'gpuFinish', 'runnerUp']);
 });
 
 test('tinybench times a selection', async () => {

@@ -29,6 +29,8 @@ export async function deriveCommand(args: string[], root: string = process.cwd()
     if (!existsSync(join(dir, 'jobs.json'))) { print(`derive: ${dir}: no jobs.json (is it a run folder?)`); return 2; }
     const d = await deriveAndRehash(dir, root);
     print(`derive: ${dir}: ${d.layers.length} layers, ${d.predictorAccuracy.length} accuracy rows, ${d.claims.length} claims`);
+    // A skipped layer is missing from every table and aggregate: say which and why, not only in summary.json.
+    for (const s of d.skippedLayers) print(`derive: ${dir}: skipped layer ${s.layerId}: ${s.reason}`);
   }
   return 0;
 }

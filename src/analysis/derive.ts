@@ -51,6 +51,8 @@ export interface DeriveOptions {
 /** Everything the analysis derives, as written to derived/. */
 export interface Derived {
   layers: LayerRow[];
+  /** Layers with no row and why (also in summary.skippedLayers). */
+  skippedLayers: SkippedLayer[];
   splitCurves: SplitCurveRow[];
   predictions: PredictionRow[];
   predictorAccuracy: AccuracyRow[];
@@ -101,7 +103,7 @@ export async function deriveFromJobs(jobsFile: JobsFile, experiments: readonly E
   for (const space of spaces) {
     const predictor = predictorFor(space.layerId);
     const choices = chooseRoles(space, predictor);
-    // 3. Latencies from the confirmation pass (grid when it has none), speedups, q, efficiency.
+    // 3. Latencies from the confirmation pass (all from the grid when it lacks one), speedups, q, efficiency.
     const row = layerRow(space, choices, confirm.get(space.layerId));
     splitCurves.push(...splitCurve(space, choices));
     if (!('speedupOracle' in row)) { skipped.push(row); continue; }
@@ -151,7 +153,7 @@ export async function deriveFromJobs(jobsFile: JobsFile, experiments: readonly E
   const inRun = new Set(jobs.map((j) => j.experiment));
   const claims = evaluateClaims(summary, experiments.filter((e) => inRun.has(e.id)), opts.platformClass ?? 'unknown');
   return {
-    layers, splitCurves,
+    layers, skippedLayers: skipped, splitCurves,
     predictions: opts.predictionRows === 'all' ? cv.predictions : cv.predictions.filter((p) => p.side !== 'composed' || p.model === family),
     predictorAccuracy: cv.accuracy, syncOverhead: sync.rows,
     summary, claims, models,
@@ -196,8 +198,8 @@ export async function deriveRun(runDir: string, opts: DeriveOptions = {}): Promi
 
 /**
  * The confirmation pass's strategies for a run whose profile and grid phases are done: per layer the
- * oracle, the selected strategy (held-out predictor of the chosen family), best CPU-only, best GPU-only
- * and GPU-only with finish, each once with its roles.
+ * oracle, the selected strategy (held-out predictor of the chosen family), best CPU-only, best GPU-only,
+ * GPU-only with finish and the grid's two runners-up, each once with its roles.
  */
 export function confirmListForRun(
   jobsFile: JobsFile, opts: Pick<DeriveOptions, 'device' | 'folds' | 'seed' | 'families' | 'selectionFamily' | 'experiments'> = {},

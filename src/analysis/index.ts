@@ -5,6 +5,6 @@
  */
 export { deriveRun, deriveFromJobs, confirmListForRun, type DeriveOptions, type Derived } from './derive.js';
 export { evaluateClaims, metricAt } from './claims.js';
-export { buildConfirmList, type ConfirmJob, type ConfirmRole } from '../select/confirm.js';
+export { buildConfirmList, ROW_ROLES, type ConfirmJob, type ConfirmRole, type RowRole } from '../select/confirm.js';
 export { layerId, strategyId } from './layers.js';
 export type * from './types.js';

@@ -1,13 +1,15 @@
 /**
  * layers.json and split-curves.json. The choices (oracle, selected, best CPU-only, best GPU-only, GPU-only
- * with finish) are made on the grid and re-measured together in the confirmation pass. The pass then has
- * the last word: the oracle is the fastest strategy it measured, the best single sides the fastest CPU-only
- * and GPU-only ones (a lucky grid minimum that the pass measures slower than the selected strategy would
- * otherwise give q > 1). Latencies come from the pass when it has a VALID job for the strategy, else from
- * the grid (and the row says so). Speedups use VALID jobs only.
+ * with finish, and the grid's runners-up) are made on the grid and re-measured together in the confirmation
+ * pass. The pass then has the last word: the oracle is the fastest strategy it measured, the best single
+ * sides the fastest CPU-only and GPU-only ones (a lucky grid minimum that the pass measures slower than the
+ * selected strategy would otherwise give q > 1). A row takes every latency from one source: the pass when it
+ * has a VALID latency for every role, else the grid with the grid's own choices (the row says so). Mixing
+ * them (a re-measured oracle over a grid-only selected latency) gave q = 1.63 on a real run. Speedups use
+ * VALID jobs only.
  */
 import { isValidLayerJob } from '../predict/dataset.js';
-import type { LayerChoices } from '../select/confirm.js';
+import { ROW_ROLES, type LayerChoices, type RowRole } from '../select/confirm.js';
 import { singleSide, type LayerSpace } from '../select/space.js';
 import { inPhase, layerId, strategyId } from './layers.js';
 import { decisionQuality, efficiency, idealSpeedup, speedup } from './metrics.js';
@@ -33,6 +35,8 @@ export interface SkippedLayer {
 }
 
 type Roles = LayerChoices['roles'];
+/** Roles once every one has a strategy (layerRow skips the layer otherwise). */
+type FilledRoles = Record<RowRole, string>;
 
 /** The fastest of `candidates` that the confirmation pass measured, or `fallback` when it measured none. */
 function fastestConfirmed(candidates: LayerSpace['candidates'], confirm: Map<string, number>, fallback: string | null): string | null {
@@ -46,7 +50,8 @@ function fastestConfirmed(candidates: LayerSpace['candidates'], confirm: Map<str
 
 /**
  * The roles as the confirmation pass decides them: oracle, best CPU-only, best GPU-only and GPU-only with
- * finish become the fastest confirmed strategy of their kind; `selected` is the predictor's and never moves.
+ * finish become the fastest confirmed strategy of their kind (so a re-measured grid runner-up can become the
+ * oracle); `selected` is the predictor's and never moves. A kind the pass measured none of keeps its grid role.
  */
 export function confirmedRoles(space: LayerSpace, roles: Roles, confirm: Map<string, number> | undefined): Roles {
   if (!confirm || confirm.size === 0) return roles;
@@ -60,27 +65,61 @@ export function confirmedRoles(space: LayerSpace, roles: Roles, confirm: Map<str
   };
 }
 
+/** Each row role's strategy id and latency (ns), all from one source. */
+interface SourcedRoles {
+  source: LatencySource;
+  ids: FilledRoles;
+  ns: Record<RowRole, number>;
+}
+
+/** The roles with a latency in `latencyNs`, or the roles (with their ids) that have none. */
+function sourced(source: LatencySource, roles: FilledRoles, latencyNs: (id: string) => number | undefined): SourcedRoles | { gaps: [RowRole, string][] } {
+  const ns = {} as Record<RowRole, number>;
+  const gaps: [RowRole, string][] = [];
+  for (const role of ROW_ROLES) {
+    const v = latencyNs(roles[role]);
+    if (v === undefined || !Number.isFinite(v)) gaps.push([role, roles[role]]);
+    else ns[role] = v;
+  }
+  return gaps.length > 0 ? { gaps } : { source, ids: roles, ns };
+}
+
+/**
+ * The row's latencies: from the confirmation pass when it has a VALID latency for every role as the pass
+ * decides them, else from the grid for every role with the grid's choices (its oracle is the grid minimum, so
+ * q <= 1 there too), else the reason neither source has them all.
+ */
+function rowLatencies(space: LayerSpace, roles: FilledRoles, confirm: Map<string, number> | undefined): SourcedRoles | string {
+  // confirmedRoles falls back to the (filled) grid role for a kind the pass measured none of.
+  const confirmed = confirmedRoles(space, roles, confirm) as FilledRoles;
+  const fromConfirm = confirm && confirm.size > 0 ? sourced('confirm', confirmed, (id) => confirm.get(id)) : undefined;
+  if (fromConfirm && 'source' in fromConfirm) return fromConfirm;
+  const fromGrid = sourced('grid', roles, (id) => space.measuredNs.get(id));
+  if ('source' in fromGrid) return fromGrid;
+  // A role with a confirmed latency but no grid one still cannot be used: the rest of the row would be grid.
+  const confirmGaps = fromConfirm ? fromConfirm.gaps.map(([role, id]) => `${role} strategy ${id}`).join(', ') : '';
+  return fromGrid.gaps.map(([role, id]) => (confirm?.has(id)
+    ? `${role} strategy ${id} has no VALID grid measurement, and the confirmation pass has no VALID latency for ${confirmGaps}`
+    : `${role} strategy ${id} has no VALID measurement in the confirmation pass or the grid`)).join('; ');
+}
+
 /** One layers.json row, or the reason there is none. */
 export function layerRow(space: LayerSpace, choices: LayerChoices, confirm: Map<string, number> | undefined): LayerRow | SkippedLayer {
-  let source: LatencySource = 'confirm';
-  const latencyMs = (id: string): number => {
-    const c = confirm?.get(id);
-    if (c !== undefined) return c / 1e6;
-    source = 'grid';
-    return space.measuredNs.get(id)! / 1e6;
-  };
-  const r = confirmedRoles(space, choices.roles, confirm);
-  const missing = (Object.keys(r) as (keyof typeof r)[]).filter((k) => r[k] === null);
+  const missing = ROW_ROLES.filter((k) => choices.roles[k] === null);
   if (missing.length > 0) return { layerId: space.layerId, reason: `no ${missing.join(', ')} strategy (no VALID grid job or no predictor)` };
+  const lat = rowLatencies(space, choices.roles as FilledRoles, confirm);
+  if (typeof lat === 'string') return { layerId: space.layerId, reason: lat };
+  const r = lat.ids;
+  const ms = (role: RowRole): number => lat.ns[role] / 1e6;
   const ratio = (id: string): number => space.candidates.find((c) => c.strategyId === id)!.strategy.splitRatio;
-  const oracle = { strategyId: r.oracle!, splitRatio: ratio(r.oracle!), latencyMs: latencyMs(r.oracle!) };
-  const selected = { strategyId: r.selected!, splitRatio: ratio(r.selected!), latencyMs: latencyMs(r.selected!) };
-  const cpuMs = latencyMs(r.bestCpu!);
-  const gpuMs = latencyMs(r.bestGpu!);
+  const oracle = { strategyId: r.oracle, splitRatio: ratio(r.oracle), latencyMs: ms('oracle') };
+  const selected = { strategyId: r.selected, splitRatio: ratio(r.selected), latencyMs: ms('selected') };
+  const cpuMs = ms('bestCpu');
+  const gpuMs = ms('bestGpu');
   const bestSingle = cpuMs <= gpuMs
-    ? { strategyId: r.bestCpu!, side: 'cpu' as const, latencyMs: cpuMs }
-    : { strategyId: r.bestGpu!, side: 'gpu' as const, latencyMs: gpuMs };
-  const gpuFinish = { strategyId: r.gpuFinish!, latencyMs: latencyMs(r.gpuFinish!) };
+    ? { strategyId: r.bestCpu, side: 'cpu' as const, latencyMs: cpuMs }
+    : { strategyId: r.bestGpu, side: 'gpu' as const, latencyMs: gpuMs };
+  const gpuFinish = { strategyId: r.gpuFinish, latencyMs: ms('gpuFinish') };
   const speedupOracle = speedup(bestSingle.latencyMs, oracle.latencyMs);
   const ideal = idealSpeedup(cpuMs, gpuMs);
   return {
@@ -93,7 +132,7 @@ export function layerRow(space: LayerSpace, choices: LayerChoices, confirm: Map<
     decisionQuality: decisionQuality(oracle.latencyMs, selected.latencyMs),
     idealSpeedup: ideal,
     efficiency: efficiency(speedupOracle, ideal),
-    latencySource: source,
+    latencySource: lat.source,
   };
 }
 

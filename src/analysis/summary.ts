@@ -21,7 +21,7 @@ export interface KindSummary {
   worstQ: number;
   meanEfficiency: number;
   meanIdealSpeedup: number;
-  /** Rows whose latencies (some or all) came from the grid because the confirmation pass had none. */
+  /** Rows whose latencies (all of them: a row never mixes sources) came from the grid because the confirmation pass lacked one. */
   layersFromGrid: number;
 }
 

@@ -150,7 +150,10 @@ export interface DeviceInfo {
 
 // ---- derived rows (contract section 7) ----
 
-/** Where a layer row's latencies come from: the confirmation pass, or the grid when no confirm job is VALID. */
+/**
+ * Where a layer row's latencies come from, all of them: the confirmation pass when it has a VALID job for
+ * every role, else the grid (with the grid's choices of every role).
+ */
 export type LatencySource = 'confirm' | 'grid';
 
 /** A layers.json row; only layers where every role and speedup is known are written (others are listed in summary.skippedLayers). */
@@ -169,7 +172,7 @@ export interface LayerRow {
   decisionQuality: number;
   idealSpeedup: number;
   efficiency: number;
-  /** Extension: 'confirm' when every latency above came from the confirmation pass, else 'grid'. */
+  /** Extension: 'confirm' when every latency above came from the confirmation pass, 'grid' when every one came from the grid (never mixed). */
   latencySource: LatencySource;
 }
 

@@ -78,6 +78,8 @@ export function summaryTable(s: Summary): Table {
   if (s.selectionMsPerLayer !== undefined) rows.push(['selection', 'ms per layer', num(s.selectionMsPerLayer, 3)]);
   if (s.selectionOverGridWall !== undefined) rows.push(['selection', 'wall time vs grid search', num(s.selectionOverGridWall, 4)]);
   for (const [side, p] of Object.entries(s.predictor ?? {})) rows.push(['predictor', `${side} MAPE % (${p.model})`, num(p.mape, 1)]);
+  // A skipped layer is absent from the per-layer table and every aggregate above: name it and say why.
+  for (const k of s.skippedLayers ?? []) rows.push(['skipped layer', k.layerId, k.reason]);
   const device = typeof s.device === 'string' ? s.device : JSON.stringify(s.device);
   return { title: `Summary: ${s.platform} (${device})`, headers: ['group', 'metric', 'value'], rows };
 }

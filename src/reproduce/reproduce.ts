@@ -5,7 +5,7 @@
  *   2. build the engine and probe the platform (which OpenCL device, which sync mechanisms work);
  *   3. per experiment: measure its phases (sync round trips, profiling slices, the exhaustive grid);
  *   4. per co-execution experiment: train the predictors on the profile, pick the strategies to confirm
- *      (oracle, selected, best single sides, GPU-only finish) and re-measure them together;
+ *      (oracle, selected, best single sides, GPU-only finish, the grid's runners-up) and re-measure them together;
  *   5. derive speedups, decision quality and predictor accuracy from the measurements;
  *   6. render tables, figures and the HTML report from the run folders alone;
  *   7. validate every run (schemas, hashes, VALID share, claims) and print PASS/FAIL per claim.
@@ -92,7 +92,7 @@ export async function reproduceCommand(args: string[], root: string = process.cw
     if (configs.experiments.get(experiment)!.phases.includes('confirm')) {
       const confirm = confirmListForRunDir(result.runDir, join(root, 'experiments'));
       if (confirm.length > 0) {
-        print(`[3/6] confirming ${confirm.length} strategies of ${experiment} (oracle, selected, best single sides, GPU-only finish)`);
+        print(`[3/6] confirming ${confirm.length} strategies of ${experiment} (oracle, selected, best single sides, GPU-only finish, grid runners-up)`);
         result = await runExperiment({ ...common, experiment, resumeDir: result.runDir, phases: ['confirm'], strategyIds: confirm.map((c) => c.strategyId) });
         if (!result.complete) throw new UserError(msg.engineFailed(driver.name, result.exitCode, result.stderrTail));
       } else {

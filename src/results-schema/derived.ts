@@ -92,6 +92,8 @@ export const Summary = Type.Object({
   selectionMsPerLayer: Type.Optional(Type.Number({ minimum: 0 })),
   selectionOverGridWall: Type.Optional(Type.Number({ minimum: 0 })),
   predictor: Type.Optional(Type.Record(Type.String(), Type.Object({ model: Type.String(), mape: Type.Number() }, open))),
+  /** Layers with no layers.json row: a role without a strategy or without a VALID latency, in words. */
+  skippedLayers: Type.Optional(Type.Array(Type.Object({ layerId: Type.String(), reason: Type.String() }, open))),
 }, open);
 export type Summary = Static<typeof Summary>;
 

@@ -1,7 +1,8 @@
 /**
  * The confirmation list: per layer the strategies the confirmation pass re-measures together (the oracle
  * is the minimum of many noisy grid measurements and flatters itself, so every speedup and q is computed
- * from this pass): oracle, selected, best CPU-only, best GPU-only, GPU-only with `finish`.
+ * from this pass): oracle, selected, best CPU-only, best GPU-only, GPU-only with `finish`, and the grid's two
+ * runners-up (a lucky grid minimum must not decide the oracle alone: re-measured, a runner-up may be faster).
  */
 import type { JobStats, Layer, Strategy } from '../analysis/types.js';
 import type { Predictor } from '../predict/compose.js';
@@ -9,14 +10,27 @@ import { gridSearch } from './grid.js';
 import { predictorGuided } from './predicted.js';
 import { gridSpaces, measuredRunner, predictedRunner, singleSide, type LayerSpace } from './space.js';
 
-export type ConfirmRole = 'oracle' | 'selected' | 'bestCpu' | 'bestGpu' | 'gpuFinish';
+/** The roles a layers.json row needs: each must have a latency, or the layer is skipped. */
+export type RowRole = 'oracle' | 'selected' | 'bestCpu' | 'bestGpu' | 'gpuFinish';
+/** Every role a row needs, in the order rows and confirm lists name them. */
+export const ROW_ROLES: readonly RowRole[] = ['oracle', 'selected', 'bestCpu', 'bestGpu', 'gpuFinish'];
+/**
+ * Why a strategy is in the confirmation pass. `runnerUp` (2nd or 3rd fastest VALID grid strategy) is only a
+ * candidate for the oracle, never required for a row.
+ */
+export type ConfirmRole = RowRole | 'runnerUp';
+
+/** How many grid runners-up (after the grid's fastest) the confirmation pass re-measures per layer. */
+export const RUNNERS_UP = 2;
 
 /** Strategy ids chosen per role for one layer (null when the grid has no VALID candidate for the role). */
 export interface LayerChoices {
   layerId: string;
   layer: Layer;
   experiment: string;
-  roles: Record<ConfirmRole, string | null>;
+  roles: Record<RowRole, string | null>;
+  /** The 2nd and 3rd fastest VALID grid strategies of the whole space (fewer when the grid has fewer). */
+  runnersUp: string[];
 }
 
 /** One job of the confirmation pass: a layer, a strategy, and every role it plays. */
@@ -27,6 +41,18 @@ export interface ConfirmJob {
   strategyId: string;
   strategy: Strategy;
   roles: ConfirmRole[];
+}
+
+/**
+ * The `count` VALID grid strategies that follow the grid's fastest, fastest first. Ties keep the space's
+ * order, as gridSearch's argmin does, so the first of the ranking is always the grid oracle.
+ */
+export function gridRunnersUp(space: LayerSpace, count = RUNNERS_UP): string[] {
+  const ranked = space.candidates
+    .map((c, i) => ({ id: c.strategyId, ns: space.measuredNs.get(c.strategyId), i }))
+    .filter((x): x is { id: string; ns: number; i: number } => x.ns !== undefined && Number.isFinite(x.ns))
+    .sort((a, b) => a.ns - b.ns || a.i - b.i);
+  return ranked.slice(1, 1 + count).map((x) => x.id);
 }
 
 /** Chooses every role for one layer's space; `predictor` undefined leaves `selected` null. */
@@ -42,12 +68,14 @@ export function chooseRoles(space: LayerSpace, predictor: Predictor | undefined)
       bestGpu: gridSearch.select(gpuOnly, measured),
       gpuFinish: gridSearch.select(gpuOnly.filter((c) => c.strategy.sync === 'finish'), measured),
     },
+    runnersUp: gridRunnersUp(space),
   };
 }
 
 /**
  * Builds the confirmation list from grid-phase jobs and a predictor per layer (the held-out one: see
- * predict/evaluate.ts). Each strategy appears once per layer with all its roles, in layer-id order.
+ * predict/evaluate.ts). Each strategy appears once per layer with all its roles (row roles first, then
+ * `runnerUp`), in layer-id order.
  */
 export function buildConfirmList(jobs: readonly JobStats[], predictorFor: (layerId: string) => Predictor | undefined): ConfirmJob[] {
   const out: ConfirmJob[] = [];
@@ -55,14 +83,17 @@ export function buildConfirmList(jobs: readonly JobStats[], predictorFor: (layer
   for (const space of spaces) {
     const choices = chooseRoles(space, predictorFor(space.layerId));
     const byId = new Map<string, ConfirmJob>();
-    for (const role of Object.keys(choices.roles) as ConfirmRole[]) {
-      const id = choices.roles[role];
-      if (id === null) continue;
+    const add = (id: string, role: ConfirmRole): void => {
       const existing = byId.get(id);
-      if (existing) { existing.roles.push(role); continue; }
+      if (existing) { existing.roles.push(role); return; }
       const c = space.candidates.find((x) => x.strategyId === id)!;
       byId.set(id, { experiment: space.experiment, layerId: space.layerId, layer: space.layer, strategyId: id, strategy: c.strategy, roles: [role] });
+    };
+    for (const role of ROW_ROLES) {
+      const id = choices.roles[role];
+      if (id !== null) add(id, role);
     }
+    for (const id of choices.runnersUp) add(id, 'runnerUp');
     out.push(...byId.values());
   }
   return out;
