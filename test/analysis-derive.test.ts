@@ -9,7 +9,9 @@ import { Ajv } from 'ajv';
 import { evaluateClaims } from '../src/analysis/claims.js';
 import { confirmListForRun, deriveFromJobs, deriveRun } from '../src/analysis/derive.js';
 import { CONV_SPEC, generate } from './fixtures/recorded/generate.js';
-import type { ExperimentDefinition } from '../src/analysis/types.js';
+import type { ExperimentDefinition, JobStats } from '../src/analysis/types.js';
+import { compositionTrainingSha256, loadComposition } from '../src/predict/compose.js';
+import { trainingJobs } from '../src/predict/dataset.js';
 import { loadModel } from '../src/predict/model.js';
 import * as schemas from '../src/results-schema/derived.js';
 import { JobsFile } from '../src/results-schema/jobs.js';
@@ -99,7 +101,19 @@ test('sync overhead: one row per mechanism of the sync experiment, slower side m
 test('saved models reload', () => {
   const m = loadModel(readFileSync(join(dir, 'derived/models/cpu.json'), 'utf8'));
   assert.is(m.side, 'cpu');
-  assert.ok(existsSync(join(dir, 'derived/models/composition.json')));
+  const comp = JSON.parse(readFileSync(join(dir, 'derived/models/composition.json'), 'utf8'));
+  assert.match(comp.trainingDataSha256, /^[0-9a-f]{64}$/);
+  assert.equal(loadComposition(JSON.stringify(comp)), d.models!.composition);
+});
+
+test('the composition hash follows its training data and ignores job order', () => {
+  const rows = (JSON.parse(readFileSync(join(dir, 'jobs.json'), 'utf8')) as { rows: JobStats[] }).rows;
+  const training = trainingJobs(rows);
+  const trips = rows.filter((j) => j.kind === 'roundtrip');
+  const h = compositionTrainingSha256(training, trips);
+  assert.is(compositionTrainingSha256([...training].reverse(), trips), h);
+  const changed = training.map((j, i) => (i === 0 ? { ...j, stats: { ...j.stats!, medianNs: j.stats!.medianNs + 1 } } : j));
+  assert.is.not(compositionTrainingSha256(changed, trips), h);
 });
 
 test('claims: pass inside the class range, fail outside it, fail on a missing metric or class', () => {

@@ -3,7 +3,7 @@
  * deriveFromJobs is the whole computation without file I/O; deriveRun reads a run folder, calls it and
  * writes the files. confirmListForRun gives the lead the confirmation pass's strategies before it runs.
  */
-import type { Predictor } from '../predict/compose.js';
+import { compositionTrainingSha256, type Predictor } from '../predict/compose.js';
 import { crossValidate, trainPredictor, type CvResult } from '../predict/evaluate.js';
 import { trainingJobs } from '../predict/dataset.js';
 import type { ModelFile } from '../predict/model.js';
@@ -60,7 +60,7 @@ export interface Derived {
   summary: Record<string, unknown>;
   claims: ClaimRow[];
   /** Side models of the selection family trained on every shape (for new layers), with the composition. */
-  models: { cpu: ModelFile; gpu: ModelFile; composition: Predictor['composition'] } | null;
+  models: { cpu: ModelFile; gpu: ModelFile; composition: Predictor['composition']; compositionTrainingSha256: string } | null;
 }
 
 /** Workloads the run's experiments hold out by name (`heldOut`, e.g. predictor-accuracy), for a fixed split. */
@@ -124,9 +124,10 @@ export async function deriveFromJobs(jobsFile: JobsFile, experiments: readonly E
   const training = trainingJobs(jobs);
   let models: Derived['models'] = null;
   if (family && training.length > 0) {
+    const roundTrips = jobs.filter((j) => j.kind === 'roundtrip');
     try {
-      const p = trainPredictor(family, training, jobs.filter((j) => j.kind === 'roundtrip'), device, opts.seed ?? 1);
-      models = { cpu: p.cpu, gpu: p.gpu, composition: p.composition };
+      const p = trainPredictor(family, training, roundTrips, device, opts.seed ?? 1);
+      models = { cpu: p.cpu, gpu: p.gpu, composition: p.composition, compositionTrainingSha256: compositionTrainingSha256(training, roundTrips) };
     } catch {
       models = null; // one side has no single-side jobs at all: nothing to save
     }
@@ -190,7 +191,9 @@ export async function deriveRun(runDir: string, opts: DeriveOptions = {}): Promi
     claims: envelope(d.claims),
     ...(d.models ? {
       'models/cpu': d.models.cpu, 'models/gpu': d.models.gpu,
-      'models/composition': { schemaVersion: 1, family: d.models.cpu.family, ...d.models.composition },
+      'models/composition': {
+        schemaVersion: 1, family: d.models.cpu.family, trainingDataSha256: d.models.compositionTrainingSha256, ...d.models.composition,
+      },
     } : {}),
   });
   return d;

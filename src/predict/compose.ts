@@ -10,10 +10,11 @@
  * lowers the training error. GPU-only strategies have their own offset: their host-observed side already
  * ends with the wait, so adding sync(m) counts the round trip twice, and their offset takes it back out.
  */
+import { createHash } from 'node:crypto';
 import { Ajv } from 'ajv';
 import { inPhase, layerId, sidesOf } from '../analysis/layers.js';
 import { median, predictionErrors } from '../analysis/metrics.js';
-import type { DeviceInfo, Layer, Strategy } from '../analysis/types.js';
+import type { DeviceInfo, JobStats, Layer, Strategy } from '../analysis/types.js';
 import { hostCostSamples, syncByMechanism, type LayerJob } from './dataset.js';
 import { cpuFeatures, gpuFeatures, transferBytes, type TransferBytes } from './features.js';
 import { hostCostByMechanism, hostCostNs, type HostCost } from './host-cost.js';
@@ -149,6 +150,18 @@ export function fitComposition(
   });
   const withOffsets = { ...best, offsetNs: Object.fromEntries([...residuals].map(([k, v]) => [k, median(v)])) };
   return errorWith(withOffsets) < errorWith(best) - 1e-9 ? withOffsets : best;
+}
+
+/**
+ * SHA-256 of the data a composition is fitted on: every training job and round trip as (job id, median,
+ * CPU side, GPU side, kernel and dispatch medians), in job-id order. Saved next to the composition, as the
+ * side models save theirs, so a model file says which measurements made it.
+ */
+export function compositionTrainingSha256(training: readonly LayerJob[], roundTrips: readonly JobStats[]): string {
+  const row = (j: JobStats): unknown[] => [j.jobId, j.stats?.medianNs ?? null, j.cpuSideMedianNs ?? null, j.gpuSideMedianNs ?? null,
+    j.gpuKernelMedianNs ?? null, j.gpuDispatchMedianNs ?? null];
+  const canonical = [...training, ...roundTrips].map(row).sort((a, b) => (String(a[0]) < String(b[0]) ? -1 : 1));
+  return createHash('sha256').update(JSON.stringify(canonical)).digest('hex');
 }
 
 const numberTable = { type: 'object', additionalProperties: { type: 'number' } } as const;
