@@ -31,6 +31,9 @@ test('per-layer row carries the derived numbers', async () => {
   const row = t.rows[0]!;
   const col = (h: string) => row[t.headers.indexOf(h)];
   assert.is(col('layer'), 'M1 N1024 K1024');
+  assert.is(col('latencies from'), { grid: 'grid', confirm: 'confirmation pass', none: '' }[r.latencySource ?? 'none']);
+  const gridRow = layersTable('linear-coexec', [{ ...r, latencySource: 'grid' }]).rows[0]!;
+  assert.is(gridRow[t.headers.indexOf('latencies from')], 'grid');
   assert.is(col('speedup oracle'), r.speedupOracle.toFixed(2));
   assert.is(col('q'), r.decisionQuality.toFixed(3));
   assert.is(col('oracle strategy'), strategyLabel(r.oracle.strategyId, r.layerId));

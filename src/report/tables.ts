@@ -28,15 +28,19 @@ export function strategyLabel(strategyId: string, layerId: string): string {
   return strategyId.startsWith(`${layerId}/`) ? strategyId.slice(layerId.length + 1) : strategyId;
 }
 
-/** Per-layer table of one experiment. */
+/**
+ * Per-layer table of one experiment. A row's latencies all come from one source (analysis/layer-rows.ts):
+ * the confirmation pass, or the grid when the pass lacks a VALID latency for one of the row's roles; the
+ * `latencies from` column says which.
+ */
 export function layersTable(experiment: string, rows: LayerRow[]): Table {
   return {
-    title: `${experiment}: per-layer results (latencies in ms, confirmation pass)`,
-    headers: ['layer', 'best single', 'best single ms', 'GPU finish ms', 'oracle r', 'oracle ms', 'oracle strategy',
+    title: `${experiment}: per-layer results (latencies in ms)`,
+    headers: ['layer', 'latencies from', 'best single', 'best single ms', 'GPU finish ms', 'oracle r', 'oracle ms', 'oracle strategy',
       'selected r', 'selected ms', 'selected strategy', 'speedup oracle', 'speedup selected',
       'oracle vs GPU finish', 'selected vs GPU finish', 'q', 'ideal speedup', 'efficiency'],
     rows: rows.filter((r) => r.experiment === experiment).map((r) => [
-      layerLabel(r.layer), r.bestSingle.side.toUpperCase(), num(r.bestSingle.latencyMs, 3), num(r.gpuFinish.latencyMs, 3),
+      layerLabel(r.layer), r.latencySource === 'grid' ? 'grid' : r.latencySource === 'confirm' ? 'confirmation pass' : '', r.bestSingle.side.toUpperCase(), num(r.bestSingle.latencyMs, 3), num(r.gpuFinish.latencyMs, 3),
       num(r.oracle.splitRatio), num(r.oracle.latencyMs, 3), strategyLabel(r.oracle.strategyId, r.layerId),
       num(r.selected.splitRatio), num(r.selected.latencyMs, 3), strategyLabel(r.selected.strategyId, r.layerId),
       num(r.speedupOracle), num(r.speedupSelected), num(r.speedupOracleVsGpuFinish), num(r.speedupSelectedVsGpuFinish),

@@ -34,6 +34,8 @@ export const LayerRow = Type.Object({
   decisionQuality: Positive,
   idealSpeedup: Positive,
   efficiency: Positive,
+  /** Where every latency of the row comes from (one source per row); absent in files written before it existed. */
+  latencySource: Type.Optional(Type.Union([Type.Literal('confirm'), Type.Literal('grid')])),
 }, open);
 export type LayerRow = Static<typeof LayerRow>;
 export const LayersFile = rowsFile(LayerRow);
