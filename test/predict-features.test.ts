@@ -1,0 +1,69 @@
+// CPU features of small layers computed by hand from the engine's tiling (native/src/cpu) and the thread
+// pool's split (the first count % t threads take one unit more), so a change to either shows up here.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { cpuCopyBytes, cpuFeatures, cpuIsaOf, cpuPaddedWork } from '../src/predict/features.js';
+import type { Layer } from '../src/analysis/types.js';
+
+const linear: Layer = { type: 'linear', M: 1, N: 10, K: 20 };
+// 5x5 input, 3x3 kernel, stride 1, padding 1: P = Q = 5, C*R*S = 18.
+const conv3x3: Layer = { type: 'conv2d', batch: 1, C: 2, H: 5, W: 5, F: 8, R: 3, S: 3, strideH: 1, strideW: 1, padH: 1, padW: 1 };
+const conv1x1: Layer = { ...conv3x3, R: 1, S: 1, padH: 0, padW: 0 } as Layer;
+
+test('an implementation name pins its ISA; plain names leave it open', () => {
+  assert.is(cpuIsaOf('simd-im2col-avx2'), 'avx2');
+  assert.is(cpuIsaOf('simd-avx512'), 'avx512');
+  assert.is(cpuIsaOf('simd'), undefined);
+  assert.is(cpuIsaOf('openblas-im2col'), undefined);
+});
+
+test('linear padded work: K rounded up to whole registers, column tiles split in contiguous runs', () => {
+  // AVX-512: K 20 -> 32 floats; 10 rows in tiles of 4 -> 4, 4, 2 rows; 2 threads take 2 and 1 tiles.
+  // A tile of r rows costs 2 * M * 32 * r = 64 r: total 64 * 10, busiest 64 * 8.
+  assert.equal(cpuPaddedWork(linear, 10, 2, 'simd', 'avx512'), { flops: 640, flopsPerThread: 512 });
+  // AVX2: K 20 -> 24; tiles of 3 -> 3, 3, 3, 1 rows; 2 tiles per thread; 48 r per tile: total 480, busiest 48 * 6.
+  assert.equal(cpuPaddedWork(linear, 10, 2, 'simd-avx2'), { flops: 480, flopsPerThread: 288 });
+  // The ISA in the name wins over the resolved one passed alongside.
+  assert.equal(cpuPaddedWork(linear, 10, 2, 'simd-avx2', 'avx512'), { flops: 480, flopsPerThread: 288 });
+});
+
+test('conv direct padded work: Q paid in whole column tiles, units (image, channel tile, output row)', () => {
+  // AVX-512: channel tiles of 6 -> 6 and 2 rows; Q 5 -> 32 columns; unit = 2 * 18 * 32 * rows = 1152 rows.
+  // 2 tiles x 5 output rows = 10 units, 5 per thread: thread 0 has tile 0 (6 rows), thread 1 tile 1 (2 rows).
+  assert.equal(cpuPaddedWork(conv3x3, 8, 2, 'simd-direct', 'avx512'), { flops: 46080, flopsPerThread: 34560 });
+});
+
+test('conv im2col padded work: P*Q paid in whole panels, channels chunked for 8 units per thread', () => {
+  // AVX-512: one panel of 64 columns (P*Q = 25); 2 row tiles of 6; wanted chunks ceil(16 / 1) = 16 -> 2
+  // chunks of 6 rows, holding 6 and 2 rows; unit = 2 * 18 * 64 * rows = 2304 rows, one unit per thread.
+  assert.equal(cpuPaddedWork(conv3x3, 8, 2, 'simd-im2col', 'avx512'), { flops: 18432, flopsPerThread: 13824 });
+});
+
+test('OpenBLAS executes the true flops, split evenly', () => {
+  // 2 * P*Q * rows * C*R*S = 2 * 25 * 8 * 18.
+  assert.equal(cpuPaddedWork(conv3x3, 8, 2, 'openblas-im2col'), { flops: 7200, flopsPerThread: 3600 });
+});
+
+test('copy bytes: im2col unrolls, direct pads, OpenBLAS reads a plain 1x1 layer in place, linear copies nothing', () => {
+  assert.is(cpuCopyBytes(conv3x3, 'simd-im2col'), 4 * 18 * 25);
+  assert.is(cpuCopyBytes(conv3x3, 'openblas-im2col'), 4 * 18 * 25);
+  assert.is(cpuCopyBytes(conv3x3, 'simd-direct'), 4 * 2 * 7 * 7);
+  assert.is(cpuCopyBytes(conv1x1, 'openblas-im2col'), 0);
+  // Our GEMM still re-packs a plain 1x1 input into column panels.
+  assert.is(cpuCopyBytes(conv1x1, 'simd-im2col'), 4 * 2 * 25);
+  assert.is(cpuCopyBytes(linear, 'simd'), 0);
+});
+
+test('cpuFeatures carries the hand-computed values and the per-thread shares', () => {
+  const f = cpuFeatures(conv3x3, 8, 2, 'simd-direct', 'avx512');
+  assert.is(f.group, 'conv2d:simd-direct');
+  assert.is(f.values.flops, 7200);
+  assert.is(f.values.flopsPerThread, 3600);
+  assert.is(f.values.rowsPerThread, 4);
+  assert.is(f.values.reduction, 18);
+  assert.is(f.values.copyBytesPerThread, 196);
+  assert.is(f.values.weightBytes, 4 * 8 * 18);
+  assert.is(f.values.paddedFlopsPerThread, 34560);
+});
+
+test.run();
