@@ -40,6 +40,12 @@ export interface Predictor {
   gpu: ModelFile;
   composition: Composition;
   device: DeviceInfo;
+  /**
+   * The CPU kernel set (e.g. "avx512", "avx2") the engine resolved for the training jobs, so that ranking
+   * prices a CPU slice with the same register tiling it was trained on; undefined when no training job said
+   * (features then assume the widest, DEFAULT_CPU_ISA).
+   */
+  cpuIsa?: string;
 }
 
 export interface StrategyPrediction {
@@ -80,7 +86,7 @@ export function predictStrategy(p: Predictor, layer: Layer, s: Strategy, cache?:
     return v;
   };
   const cpuNs = cpu
-    ? cached(`c/${rowsCpu}/${s.cpuThreads}/${s.cpuImpl}`, () => predictSide(p.cpu, cpuFeatures(layer, rowsCpu, s.cpuThreads, s.cpuImpl)))
+    ? cached(`c/${rowsCpu}/${s.cpuThreads}/${s.cpuImpl}`, () => predictSide(p.cpu, cpuFeatures(layer, rowsCpu, s.cpuThreads, s.cpuImpl, p.cpuIsa)))
     : 0;
   const gpuNs = gpu
     ? gpuHostNs(p.composition, s.sync, transferBytes(layer, rowsGpu)) + cached(`g/${rowsGpu}/${s.gpuVariant}/${s.gpuWorkGroup}`,

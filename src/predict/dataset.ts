@@ -51,6 +51,19 @@ export function cpuRowsOf(jobs: readonly LayerJob[]): TrainingRow[] {
   return out;
 }
 
+/**
+ * The CPU kernel set the engine resolved for most of the training jobs (from resolved.cpuImpl, e.g.
+ * "simd-im2col-avx512" -> "avx512"): one machine resolves one ISA, and ranking must price slices with it.
+ */
+export function trainingCpuIsa(jobs: readonly LayerJob[]): string | undefined {
+  const counts = new Map<string, number>();
+  for (const j of jobs) {
+    const isa = cpuIsaOf(j.resolved?.cpuImpl);
+    if (isa) counts.set(isa, (counts.get(isa) ?? 0) + 1);
+  }
+  return [...counts].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))[0]?.[0];
+}
+
 /** GPU kernel time of a GPU-only job: median(end - start), or the host-observed side time without timestamps. */
 export function gpuKernelNs(j: JobStats): number | undefined {
   return j.gpuKernelMedianNs || j.gpuSideMedianNs || undefined;
