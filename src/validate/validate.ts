@@ -33,7 +33,7 @@ export async function validateCommand(args: string[], root: string = process.cwd
     dirs.push(...findRunDirs(join(root, 'results')));
     if (dirs.length === 0) { print(`validate: no run folders under ${join(root, 'results')}; name one, e.g. validate results/local/<run-id>`); return 2; }
   }
-  let failed = 0;
+  const failedDirs: string[] = [];
   for (const dir of dirs) {
     if (!(await stat(dir).then((s) => s.isDirectory(), () => false))) { print(`validate: ${dir} is not a folder`); return 2; }
     const { ok, lines } = await runValidate(dir, { minValidShare, platformClass, experimentsDir });
@@ -41,9 +41,15 @@ export async function validateCommand(args: string[], root: string = process.cwd
     for (const l of lines) print(l);
     const bad = lines.filter((l) => l.startsWith('FAIL')).length;
     print(ok ? `validate: ${dir}: all ${lines.length} checks PASS` : `validate: ${dir}: ${bad} of ${lines.length} checks FAIL`);
-    if (!ok) failed++;
+    if (!ok) failedDirs.push(dir);
   }
-  return failed === 0 ? 0 : 1;
+  // With several folders the per-folder verdicts scroll away: one last line says how the whole set fared.
+  if (dirs.length > 1) {
+    print(failedDirs.length === 0
+      ? `validate: all ${dirs.length} run folders PASS`
+      : `validate: ${failedDirs.length} of ${dirs.length} run folders FAIL: ${failedDirs.join(', ')}`);
+  }
+  return failedDirs.length === 0 ? 0 : 1;
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
