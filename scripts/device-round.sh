@@ -1,4 +1,8 @@
 #!/usr/bin/env bash
+# Superseded by `coexec export --with-node`: the bundle itself carries Node and the harness, and its run.sh
+# plans and measures the confirmation pass right after round 1 (see scripts/bundle-template/README.md);
+# import checks the device's plan. This script is kept because it measured the run named below.
+#
 # Measures one offline-bundle experiment AND its confirmation pass in a single call on a machine without
 # Node (the GPU host), by carrying a Node binary along: the confirmation list needs the predictors, which
 # are TypeScript, and between two separate calls the lent machine would be handed back and rebuilt.

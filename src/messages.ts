@@ -67,6 +67,17 @@ export const msg = {
     'no OpenCL device found by the engine: install an ICD (e.g. pocl-opencl-icd) or run `coexec info` to see what was detected',
   bundleOnly: (platform: string) =>
     `platform "${platform}" is measured through an offline bundle: run \`coexec export --platform ${platform} ...\`, then \`coexec import\``,
+  withNodeNoConfirm: (experiment: string, phases: string[]) =>
+    `export --with-node plans the confirmation pass on the device, but experiment "${experiment}" has no confirm phase (it has ${phases.join(', ')}): export without --with-node`,
+  withNodeRoundOneOnly: () =>
+    'export --with-node carries round 1 (the phases before confirm) and plans the confirmation pass on the device: leave out --resume and --phase confirm',
+  withNodeNeedsBuild: (distSrc: string) =>
+    `export --with-node carries the compiled harness, but ${distSrc} is missing or stale: run \`npm run build\` first`,
+  remoteConfirmMismatch: (planFile: string, difference: string, runDir: string) =>
+    `import: the confirmation pass planned on the device (${planFile}) is not the one planned here from the imported round-1 results: ${difference}; ` +
+    `round 1 is imported: plan the pass here (scripts/confirm-list.mjs, then coexec export --resume ${runDir} --phase confirm --strategies @FILE)`,
+  confirmAlreadyPlanned: (runDir: string, homePlanId: string, remotePlanId: string) =>
+    `import: ${runDir} already has a confirmation pass (${homePlanId}): the one planned on the device (${remotePlanId}) is left out`,
   interrupted: (finished: number, total: number, runDir: string) =>
     `interrupted after ${finished} of ${total} jobs: continue with --resume ${runDir}`,
   driverUnavailable: (kind: string, modulePath: string) =>

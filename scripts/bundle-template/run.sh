@@ -4,6 +4,9 @@
 # unchanged), sets the platform's environment from platform.env (and a private OpenCL ICD folder when the
 # platform asks for one), writes `coexec-engine info` to results/info.json, then runs every plan in plans/
 # into results/<name>.jsonl. Resumable: jobs that already have a result line are left out of the rerun.
+# A bundle exported with --with-node also carries Node and the harness (harness/): once every plan has a
+# result for each job, run.sh imports them into a copy of the run folder (results/run/), plans the
+# confirmation pass there and runs it into results/confirm.jsonl (planned once; a rerun resumes it).
 #
 # Usage: ./run.sh [--jobs N] [--pack] [--help]
 #   --jobs N   build with N parallel jobs (default: all cores)
@@ -20,7 +23,7 @@ while [ $# -gt 0 ]; do
   case "$1" in
     --jobs) jobs="${2:?--jobs needs a number}"; shift 2 ;;
     --pack) pack=1; shift ;;
-    -h|--help) sed -n '2,12p' "$here/$(basename "$0")" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,15p' "$here/$(basename "$0")" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "run.sh: unknown option $1 (try --help)" >&2; exit 2 ;;
   esac
 done
@@ -80,10 +83,9 @@ if "$engine" info > work/info.json; then mv work/info.json results/info.json; el
 # 6. Every plan, leaving out jobs that already have a result line (the plan has one job per line with its
 # id first, so awk can filter it; a result line cut short by a crash does not count).
 status=0
-for plan in plans/*.json; do
-  name="$(basename "$plan" .json)"
-  out="results/$name.jsonl"
-  todo="work/$name.todo.json"
+# run_plan NAME PLAN: runs the jobs of PLAN without a line in results/NAME.jsonl; returns the engine's status.
+run_plan() {
+  local name="$1" plan="$2" out="results/$1.jsonl" todo="work/$1.todo.json" kept skipped rc=0
   # A line cut short by a crash would glue onto the next appended line: set it aside first.
   if [ -s "$out" ] && [ "$(tail -c 1 "$out" | od -An -c | tr -d ' ')" != '\n' ]; then
     { tail -n 1 "$out"; echo; } >> "work/$name.partial"
@@ -110,16 +112,48 @@ for plan in plans/*.json; do
     END { print kept + 0, skipped + 0 > counts }
   ' "$plan" > "$todo"
   read -r kept skipped < "work/$name.counts"
-  if [ "$kept" -eq 0 ]; then say "$name: all $skipped jobs done"; continue; fi
+  if [ "$kept" -eq 0 ]; then say "$name: all $skipped jobs done"; return 0; fi
   say "$name: running $kept jobs ($skipped already done)"
-  rc=0
   "$engine" run "$todo" --out "$out" || rc=$?
-  if [ "$rc" -ne 0 ]; then say "$name: engine exited with $rc"; [ "$status" -ne 0 ] || status=$rc; fi
+  if [ "$rc" -ne 0 ]; then say "$name: engine exited with $rc"; fi
+  return "$rc"
+}
+for plan in plans/*.json; do
+  rc=0
+  run_plan "$(basename "$plan" .json)" "$plan" || rc=$?
+  if [ "$rc" -ne 0 ] && [ "$status" -eq 0 ]; then status=$rc; fi
   [ "$rc" -ne 2 ] || break  # a bad plan: the others were exported together and would fail alike
 done
+write_sums() { (cd results && sha256sum -- *.jsonl info.json run/run.json run/plan-confirm.json 2>/dev/null > SHA256SUMS || true); }
+write_sums
 
-# 7. Hashes of what was measured, so that import notices a result edited on the way back.
-(cd results && sha256sum -- *.jsonl info.json 2>/dev/null > SHA256SUMS || true)
+# 6b. The confirmation pass, when the bundle carries Node and the harness (export --with-node): planned by
+# the harness from round 1 as `coexec reproduce` would, and only once every job of round 1 has a result.
+# A Node that cannot start here (another CPU architecture, an older glibc) leaves round 1 as it is: import
+# it and plan the pass at home as without --with-node.
+if [ -f harness/node.gz ] && [ -d harness/run ]; then
+  node_version="$(sed -n 's/.*"version": *"\(v[^"]*\)".*/\1/p' bundle.json | head -n 1)"
+  node_arch="$(sed -n 's/.*"arch": *"\([^"]*\)".*/\1/p' bundle.json | head -n 1)"
+  node_bin="$here/work/node"
+  if [ "$status" -ne 0 ]; then
+    say "confirm: round 1 did not finish (status $status): the confirmation pass is planned after a complete round 1 (run ./run.sh again)"
+  elif ! { gzip -dc harness/node.gz > work/node.tmp && chmod +x work/node.tmp && mv work/node.tmp "$node_bin"; }; then
+    say "confirm: cannot unpack harness/node.gz: round 1 is complete; import it and plan the confirmation pass at home"
+  elif node_says="$("$node_bin" --version 2>&1)"; node_rc=$?; [ "$node_rc" -ne 0 ]; then
+    say "confirm: the carried Node $node_version ($node_arch) cannot start here (exit $node_rc$(printf '%s' "${node_says:+: $node_says}" | tr '\n' ' ' | cut -c 1-160)): round 1 is complete; import it and plan the confirmation pass at home"
+  else
+    confirm_plan="$("$node_bin" harness/dist/src/cli/bundle-round2.js "$here")" || confirm_plan=""
+    if [ -n "$confirm_plan" ]; then
+      rc=0
+      run_plan confirm "$confirm_plan" || rc=$?
+      [ "$rc" -eq 0 ] || status=$rc
+      write_sums
+    fi
+  fi
+fi
+
+# 7. Hashes of what was measured (written after each round above), so that import notices a result or the
+# run folder copy edited on the way back.
 
 if [ "$pack" -eq 1 ]; then
   archive="$(dirname "$here")/$(basename "$here")-results.tar.gz"

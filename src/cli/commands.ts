@@ -11,6 +11,8 @@ import { listDevices, pickLocalDevice, selectDevice, supportedSyncs } from '../e
 import { engineBinaryPath } from '../engine/local.js';
 import { msg, UserError } from '../messages.js';
 import { createRun, finalizeRun, runExperiment } from '../run/execute.js';
+import type { ImportSummary } from '../platforms/bundle.js';
+import type { acceptRemoteConfirm as AcceptRemoteConfirm } from '../run/bundle-confirm.js';
 import { driverFor, optionalImport } from './drivers.js';
 
 /** Where output goes (tests capture it). */
@@ -134,6 +136,8 @@ export async function exportCommand(root: string, flags: Flags, io: Io): Promise
   if (!exportBundle) throw new UserError(msg.driverUnavailable('bundle', 'src/platforms/bundle.ts (exportBundle)'));
   const resumeDir = flags.resume as string | undefined;
   const phases = parsePhases(flags.phase as string[] | undefined);
+  const withNode = flags['with-node'] === true;
+  if (withNode) checkWithNode(root, configs, experiment, resumeDir, phases);
   const { runDir, record } = createRun({
     configs, repoRoot: root, resultsRoot: resolve((flags.results as string | undefined) ?? join(root, 'results')), experiment, profile,
     platform: platform.name, phases, strategyIds: parseStrategies(flags.strategies as string | undefined),
@@ -146,10 +150,24 @@ export async function exportCommand(root: string, flags: Flags, io: Io): Promise
   const result = await exportBundle({
     outDir: out, repoRoot: root, platform, extraDebs,
     plans: parts.map((p) => ({ name: p.name, planPath: join(runDir, p.planFile) })),
+    ...(withNode ? { harness: { repoRoot: root, runDir } } : {}),
   });
   io.out(`run folder: ${runDir}`);
   io.out(`bundle: ${result.outDir} (run ./run.sh there, then: coexec import --bundle ${result.outDir} --run ${runDir})`);
+  if (withNode) io.out(`carries Node ${process.version} (${process.platform}-${process.arch}): run.sh also plans and measures the confirmation pass`);
   return 0;
+}
+
+/** --with-node: only for round 1 of an experiment with a confirm phase, and only from a built harness. */
+function checkWithNode(root: string, configs: Configs, experiment: string, resumeDir: string | undefined, phases: Phase[] | undefined): void {
+  const exp = configs.experiments.get(experiment);
+  if (!exp) throw new UserError(msg.unknownExperiment(experiment, [...configs.experiments.keys()]));
+  if (!exp.phases.includes('confirm')) throw new UserError(msg.withNodeNoConfirm(exp.id, exp.phases));
+  if (resumeDir || phases?.includes('confirm')) throw new UserError(msg.withNodeRoundOneOnly(), 2);
+  // Before planning, so that a missing build does not leave an empty run folder behind.
+  if (!existsSync(join(root, 'dist', 'src', 'cli', 'bundle-round2.js'))) {
+    throw new UserError(msg.withNodeNeedsBuild(join(root, 'dist', 'src')));
+  }
 }
 
 /** `coexec import`: bring a bundle's results into its run folder and finish it. */
@@ -159,13 +177,27 @@ export async function importCommand(root: string, flags: Flags, io: Io): Promise
   const runDir = need(flags, 'import', 'run');
   if (!existsSync(join(runDir, 'run.json'))) throw new UserError(msg.resumeMissing(runDir));
   const bundle = await optionalImport('../platforms/bundle.js');
-  const importBundle = bundle?.importBundle as ((b: string, r: string) => Promise<{ plans: { name: string; newLines: number; done: number; missing: number }[] }>) | undefined;
-  if (!importBundle) throw new UserError(msg.driverUnavailable('bundle', 'src/platforms/bundle.ts (importBundle)'));
-  const summary = await importBundle(bundleDir, runDir);
-  for (const p of summary.plans) io.out(`${p.name}: ${p.newLines} new lines, ${p.done} jobs done, ${p.missing} missing`);
-  const fin = finalizeRun(runDir, { repoRoot: root, configs });
-  io.out(`run folder: ${runDir}: ${fin.finished}/${fin.total} jobs`);
-  return 0;
+  const importBundle = bundle?.importBundle as ((b: string, r: string) => Promise<ImportSummary>) | undefined;
+  const withBundleDir = bundle?.withBundleDir as (<T>(b: string, use: (dir: string) => Promise<T>) => Promise<T>) | undefined;
+  if (!importBundle || !withBundleDir) throw new UserError(msg.driverUnavailable('bundle', 'src/platforms/bundle.ts (importBundle)'));
+  const acceptRemoteConfirm = (await optionalImport('../run/bundle-confirm.js'))?.acceptRemoteConfirm as typeof AcceptRemoteConfirm | undefined;
+  return withBundleDir(bundleDir, async (dir) => {
+    const summary = await importBundle(dir, runDir);
+    for (const p of summary.plans) io.out(`${p.name}: ${p.newLines} new lines, ${p.done} jobs done, ${p.missing} missing`);
+    let fin = finalizeRun(runDir, { repoRoot: root, configs });
+    // A bundle exported --with-node may bring a confirmation pass planned on the device: checked against
+    // the pass planned here from the round 1 just imported (jobs.json above), then imported.
+    const confirm = await acceptRemoteConfirm?.(dir, runDir, { repoRoot: root, configs });
+    if (confirm) {
+      const r = confirm.results;
+      io.out(`confirm: ${confirm.already ? 'planned on the device (imported before)' : 'planned on the device, same as planned here'}; ${r.newLines} new lines, ${r.done} jobs done, ${r.missing} missing`);
+      for (const w of confirm.warnings) io.err(`warning: ${w}`);
+      fin = finalizeRun(runDir, { repoRoot: root, configs });
+    }
+    for (const w of summary.warnings) io.err(`warning: ${w}`);
+    io.out(`run folder: ${runDir}: ${fin.finished}/${fin.total} jobs`);
+    return 0;
+  });
 }
 
 /** Commands whose module another part of the project provides. */

@@ -54,18 +54,23 @@ what is missing.
                      with --phase confirm, add a confirmation pass to it
   --results DIR      where results/ is (default: ./results)
 Example: coexec run --experiment linear-coexec --profile quick --phase grid`,
-  export: `Usage: coexec export --experiment E --profile P --platform P --out DIR [--phase PH]
+  export: `Usage: coexec export --experiment E --profile P --platform P --out DIR [--phase PH] [--with-node]
                      [--resume RUN_DIR --phase confirm --strategies ID,ID|@FILE] [--extra-deb FILE.deb]
 
 Plans a run like \`run\` (folder results/<platform>/<run-id>/ without results yet) and writes an offline
 bundle to DIR: engine sources, a build script, the plans and run.sh. Copy DIR to the machine, run
 ./run.sh there, copy it back and \`coexec import\` it.
 With --resume, extends an imported run by the asked phases (the confirmation pass) and exports only those.
---extra-deb puts a .deb (e.g. Debian's libclblast1 for the CLBlast yardstick) into the bundle's extra/.`,
+--extra-deb puts a .deb (e.g. Debian's libclblast1 for the CLBlast yardstick) into the bundle's extra/.
+--with-node (experiments with a confirm phase, not with --resume): the bundle also carries this Node binary
+(gzip, about 36 MB), the compiled harness (run \`npm run build\` first) and the run folder, so that run.sh
+plans and measures the confirmation pass right after round 1, in the same trip. The device must run this
+Node (same CPU architecture, glibc >= 2.28); import re-plans the pass at home and refuses a different one.`,
   import: `Usage: coexec import --bundle DIR --run RUN_DIR
 
 Checks the bundle's hashes, copies its result lines into RUN_DIR/raw/ (appending only new ones), then
-computes jobs.json and the manifest.`,
+computes jobs.json and the manifest. A confirmation pass planned on the device (export --with-node) is
+imported only if it is the pass planned here from the imported round 1.`,
   reproduce: `Usage: coexec reproduce [--platform local] [--profile quick]
 
 Builds the engine, probes the platform, runs every experiment, derives, renders and validates.`,

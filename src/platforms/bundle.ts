@@ -4,6 +4,9 @@
  * bundle.json and SHA256SUMS; import refuses a bundle whose files changed, checks every result line
  * against its plan's job ids, and copies the results into a run folder's raw/.
  *
+ * With `harness` (export --with-node) the bundle also carries Node, the compiled harness and the run folder
+ * (bundle-harness.ts), so run.sh plans the confirmation pass on the device; run/bundle-confirm.ts checks it.
+ *
  * Plans are rewritten with one job per line, id first, so run.sh can leave out finished jobs with awk
  * (resume without Python or a JSON tool); the content is the same plan.
  */
@@ -17,6 +20,7 @@ import { PlatformError } from './errors.js';
 import { execCommand, tail } from './exec.js';
 import { completeLines, ResultsAppender } from './jsonl.js';
 import { engineSourceHash, listEngineSources, sha256File, sha256Hex } from './sources.js';
+import { writeHarness, type HarnessManifest, type HarnessPayload } from './bundle-harness.js';
 
 /** Files that describe the bundle itself and so cannot be listed in bundle.json's `files`. */
 const SELF_FILES = new Set(['bundle.json', 'SHA256SUMS']);
@@ -36,6 +40,8 @@ export interface ExportBundleOptions {
   extraDebs?: string[];
   /** Also write <outDir>.tar.gz next to the folder. */
   tarGz?: boolean;
+  /** Carry Node, the harness and the run folder so run.sh plans the confirmation pass (export --with-node). */
+  harness?: HarnessPayload;
 }
 
 /** bundle.json. */
@@ -47,6 +53,8 @@ export interface BundleManifest {
   /** Hash of the engine source set (see engineSourceHash); run.sh reuses a build that matches it. */
   sourceSha256: string;
   plans: { name: string; path: string; planId: string; jobs: number; sha256: string; exportedFromSha256: string }[];
+  /** Present when the bundle carries Node and the harness (export --with-node). */
+  harness?: HarnessManifest;
   /** SHA-256 of every exported file, '/'-separated relative paths, sorted; bundle.json and SHA256SUMS excepted. */
   files: Record<string, string>;
 }
@@ -97,12 +105,14 @@ export async function exportBundle(options: ExportBundleOptions): Promise<{ outD
     await mkdir(path.join(outDir, 'extra'), { recursive: true });
     await copyFile(deb, path.join(outDir, 'extra', path.basename(deb)));
   }
-  // 5. Hashes: bundle.json for import, SHA256SUMS for `sha256sum -c` (it covers bundle.json too).
+  // 5. Optional Node, harness and run folder copy: the binary is hashed like every other file.
+  const harness = options.harness ? await writeHarness(outDir, options.harness) : undefined;
+  // 6. Hashes: bundle.json for import, SHA256SUMS for `sha256sum -c` (it covers bundle.json too).
   const files: Record<string, string> = {};
   for (const rel of await listFiles(outDir)) files[rel] = await sha256File(path.join(outDir, rel));
   const manifest: BundleManifest = {
     schemaVersion: 1, kind: 'coexec-bundle', createdAt: new Date().toISOString(), platform: options.platform.name,
-    sourceSha256: await engineSourceHash(nativeDir, sources), plans: planEntries, files,
+    sourceSha256: await engineSourceHash(nativeDir, sources), plans: planEntries, ...(harness ? { harness } : {}), files,
   };
   const manifestText = JSON.stringify(manifest, null, 2) + '\n';
   await writeFile(path.join(outDir, 'bundle.json'), manifestText);
@@ -139,25 +149,42 @@ export interface ImportSummary {
  * the engine info as raw/info.json and the bundle manifest as raw/bundle.json.
  */
 export async function importBundle(bundlePath: string, runDir: string): Promise<ImportSummary> {
-  if (bundlePath.endsWith('.tar.gz') || bundlePath.endsWith('.tgz')) {
-    const tmp = await mkdtemp(path.join(os.tmpdir(), 'coexec-import-'));
-    try {
-      const unpacked = await execCommand('tar', ['-xzf', bundlePath, '-C', tmp]);
-      if (unpacked.code !== 0) throw new PlatformError(`import: cannot unpack ${bundlePath}: ${tail(unpacked.stderr, 2)}`);
-      // run.sh --pack archives the folder's content; export's .tar.gz holds the folder itself.
-      const top = existsSync(path.join(tmp, 'bundle.json')) ? tmp : path.join(tmp, (await readdir(tmp))[0] ?? '');
-      return await importBundle(top, runDir);
-    } finally {
-      await rm(tmp, { recursive: true, force: true });
-    }
+  return withBundleDir(bundlePath, (dir) => importBundleDir(dir, runDir));
+}
+
+/**
+ * Calls `use` with the bundle as a folder: a .tar.gz (export's, or run.sh --pack's) is unpacked into a
+ * temporary folder that is removed afterwards.
+ */
+export async function withBundleDir<T>(bundlePath: string, use: (dir: string) => Promise<T>): Promise<T> {
+  if (!bundlePath.endsWith('.tar.gz') && !bundlePath.endsWith('.tgz')) return use(path.resolve(bundlePath));
+  const tmp = await mkdtemp(path.join(os.tmpdir(), 'coexec-import-'));
+  try {
+    const unpacked = await execCommand('tar', ['-xzf', bundlePath, '-C', tmp]);
+    if (unpacked.code !== 0) throw new PlatformError(`import: cannot unpack ${bundlePath}: ${tail(unpacked.stderr, 2)}`);
+    // run.sh --pack archives the folder's content; export's .tar.gz holds the folder itself.
+    const top = existsSync(path.join(tmp, 'bundle.json')) ? tmp : path.join(tmp, (await readdir(tmp))[0] ?? '');
+    return await use(top);
+  } finally {
+    await rm(tmp, { recursive: true, force: true });
   }
-  const dir = path.resolve(bundlePath);
+}
+
+/** bundle.json of a bundle folder, checked to be one. */
+export async function readBundleManifest(dir: string): Promise<BundleManifest> {
   const manifestPath = path.join(dir, 'bundle.json');
   if (!existsSync(manifestPath)) throw new PlatformError(`import: ${manifestPath} not found: not a coexec bundle.`);
   const manifest = JSON.parse(await readFile(manifestPath, 'utf8')) as BundleManifest;
   if (manifest.kind !== 'coexec-bundle' || manifest.schemaVersion !== 1) {
     throw new PlatformError(`import: ${manifestPath} is not a coexec bundle manifest of schemaVersion 1.`);
   }
+  return manifest;
+}
+
+/** importBundle on a bundle folder. */
+async function importBundleDir(dir: string, runDir: string): Promise<ImportSummary> {
+  const manifestPath = path.join(dir, 'bundle.json');
+  const manifest = await readBundleManifest(dir);
   // 1. Every exported file as exported.
   for (const rel of Object.keys(manifest.files).sort()) {
     const file = path.join(dir, rel);
@@ -180,40 +207,7 @@ export async function importBundle(bundlePath: string, runDir: string): Promise<
   await mkdir(path.join(runDir, 'raw'), { recursive: true });
   const summary: ImportSummary = { platform: manifest.platform, plans: [], warnings };
   for (const plan of manifest.plans) {
-    const planDoc = JSON.parse(await readFile(path.join(dir, plan.path), 'utf8')) as { jobs: { id: string }[] };
-    const ids = new Set(planDoc.jobs.map((job) => job.id));
-    const rel = `results/${plan.name}.jsonl`;
-    const text = existsSync(path.join(dir, rel)) ? await readFile(path.join(dir, rel), 'utf8') : '';
-    if (text === '') warnings.push(`${rel}: no results (plan ${plan.name} did not run)`);
-    const lines = completeLines(text);
-    if (text !== '' && !text.endsWith('\n')) warnings.push(`${rel}: last line cut short (a crash while writing): left out`);
-    const byStatus: Record<string, number> = {};
-    const done = new Set<string>();
-    lines.forEach((line, index) => {
-      const where = `${rel} line ${index + 1}`;
-      let result: { jobId?: unknown; planId?: unknown; status?: unknown; schemaVersion?: unknown };
-      try {
-        result = JSON.parse(line);
-      } catch {
-        throw new PlatformError(`import: ${where} is not valid JSON.`);
-      }
-      if (typeof result.jobId !== 'string' || !ids.has(result.jobId)) {
-        throw new PlatformError(`import: ${where}: job id ${JSON.stringify(result.jobId)} is not a job of ${plan.path}.`);
-      }
-      if (result.planId !== plan.planId) {
-        throw new PlatformError(`import: ${where}: planId ${JSON.stringify(result.planId)} differs from ${plan.path}'s "${plan.planId}".`);
-      }
-      if (done.has(result.jobId)) warnings.push(`${where}: job ${result.jobId} has more than one result`);
-      done.add(result.jobId);
-      const status = typeof result.status === 'string' ? result.status : 'unknown';
-      byStatus[status] = (byStatus[status] ?? 0) + 1;
-    });
-    const rawPath = path.join(runDir, 'raw', `${plan.name}.jsonl`);
-    const newLines = await new ResultsAppender(rawPath).append(lines);
-    summary.plans.push({
-      name: plan.name, planId: plan.planId, jobs: ids.size, lines: lines.length, newLines,
-      done: done.size, missing: ids.size - done.size, byStatus, rawPath,
-    });
+    summary.plans.push(await importPlanResults(dir, plan, path.join(runDir, 'raw', `${plan.name}.jsonl`), warnings));
   }
   const infoPath = path.join(dir, 'results', 'info.json');
   if (existsSync(infoPath)) {
@@ -231,8 +225,51 @@ export async function importBundle(bundlePath: string, runDir: string): Promise<
   return summary;
 }
 
+/**
+ * Checks results/<name>.jsonl of a bundle folder against its plan (bundle-relative `path`): every complete
+ * line parses, is a job of the plan and carries its planId; then appends the lines not yet in rawPath.
+ */
+export async function importPlanResults(
+  dir: string, plan: { name: string; path: string; planId: string }, rawPath: string, warnings: string[],
+): Promise<ImportSummary['plans'][number]> {
+  const planDoc = JSON.parse(await readFile(path.join(dir, plan.path), 'utf8')) as { jobs: { id: string }[] };
+  const ids = new Set(planDoc.jobs.map((job) => job.id));
+  const rel = `results/${plan.name}.jsonl`;
+  const text = existsSync(path.join(dir, rel)) ? await readFile(path.join(dir, rel), 'utf8') : '';
+  if (text === '') warnings.push(`${rel}: no results (plan ${plan.name} did not run)`);
+  const lines = completeLines(text);
+  if (text !== '' && !text.endsWith('\n')) warnings.push(`${rel}: last line cut short (a crash while writing): left out`);
+  const byStatus: Record<string, number> = {};
+  const done = new Set<string>();
+  lines.forEach((line, index) => {
+    const where = `${rel} line ${index + 1}`;
+    let result: { jobId?: unknown; planId?: unknown; status?: unknown; schemaVersion?: unknown };
+    try {
+      result = JSON.parse(line);
+    } catch {
+      throw new PlatformError(`import: ${where} is not valid JSON.`);
+    }
+    if (typeof result.jobId !== 'string' || !ids.has(result.jobId)) {
+      throw new PlatformError(`import: ${where}: job id ${JSON.stringify(result.jobId)} is not a job of ${plan.path}.`);
+    }
+    if (result.planId !== plan.planId) {
+      throw new PlatformError(`import: ${where}: planId ${JSON.stringify(result.planId)} differs from ${plan.path}'s "${plan.planId}".`);
+    }
+    if (done.has(result.jobId)) warnings.push(`${where}: job ${result.jobId} has more than one result`);
+    done.add(result.jobId);
+    const status = typeof result.status === 'string' ? result.status : 'unknown';
+    byStatus[status] = (byStatus[status] ?? 0) + 1;
+  });
+  await mkdir(path.dirname(rawPath), { recursive: true });
+  const newLines = await new ResultsAppender(rawPath).append(lines);
+  return {
+    name: plan.name, planId: plan.planId, jobs: ids.size, lines: lines.length, newLines,
+    done: done.size, missing: ids.size - done.size, byStatus, rawPath,
+  };
+}
+
 /** The plan text with `"jobs":[` last in the header line and one job per line, id first. */
-function linePerJob(raw: string, planPath: string): { text: string; planId: string; jobs: number } {
+export function linePerJob(raw: string, planPath: string): { text: string; planId: string; jobs: number } {
   let plan: { planId?: unknown; jobs?: unknown; [key: string]: unknown };
   try {
     plan = JSON.parse(raw);
