@@ -90,4 +90,8 @@ export const msg = {
     `"${command}" is not yet available in this build (${modulePath} is missing)`,
   // manifest
   manifestMissing: (dir: string) => `${dir}: no manifest.json`,
+  // raw files (stored plain or gzip-compressed by `coexec compact`)
+  rawAmbiguous: (plain: string, gz: string) =>
+    `${plain} and ${gz} both exist: keep the one with the current lines and remove the other (\`zcmp\` compares them)`,
+  rawNotGzip: (file: string, detail: string) => `${file}: not a readable gzip file (${detail}): restore it from git or a backup`,
 };

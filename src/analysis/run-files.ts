@@ -1,10 +1,11 @@
 /**
  * Reading a run folder for the analysis (jobs.json, experiment definitions, the device's compute units
- * from env-before.json, the platform class from run.json, engine wall time from raw/*.jsonl) and writing
+ * from env-before.json, the platform class from run.json, engine wall time from raw/*.jsonl[.gz]) and writing
  * derived/*.json. The only file I/O of the analysis.
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { listRawFiles, readRawBytes } from '../engine/raw-files.js';
 import type { DeviceInfo, ExperimentDefinition, JobsFile } from './types.js';
 
 function readJson(path: string): unknown {
@@ -80,16 +81,16 @@ export function readPlatformClass(runDir: string): string | undefined {
 }
 
 /**
- * Engine wall time per job id from raw/*.jsonl (jobs.json does not carry it). Lines of files whose
- * name contains "grid" win over others, so a job id repeated in the confirmation pass keeps its grid cost.
+ * Engine wall time per job id from raw/*.jsonl (jobs.json does not carry it), stored plain or compacted
+ * to .jsonl.gz. Lines of files whose name contains "grid" win over others, so a job id repeated in the
+ * confirmation pass keeps its grid cost.
  */
 export function readWallNs(runDir: string): Map<string, number> {
-  const dir = join(runDir, 'raw');
   const out = new Map<string, number>();
-  if (!existsSync(dir)) return out;
-  const files = readdirSync(dir).filter((f) => f.endsWith('.jsonl')).sort((a, b) => Number(b.includes('grid')) - Number(a.includes('grid')) || a.localeCompare(b));
+  // Ordered by logical name, so compacting a run cannot change which file's wall time wins.
+  const files = listRawFiles(runDir).sort((a, b) => Number(b.name.includes('grid')) - Number(a.name.includes('grid')) || a.name.localeCompare(b.name));
   for (const f of files) {
-    for (const line of readFileSync(join(dir, f), 'utf8').split('\n')) {
+    for (const line of readRawBytes(f.physical).toString('utf8').split('\n')) {
       if (!line.trim()) continue;
       try {
         const r = JSON.parse(line) as { jobId?: string; wallNs?: number };

@@ -207,9 +207,10 @@ export const DELEGATED: Record<string, { module: string; exportName: string }> =
   derive: { module: '../analysis/derive-command.js', exportName: 'deriveCommand' },
   yardsticks: { module: '../report/yardsticks.js', exportName: 'yardsticksCommand' },
   validate: { module: '../validate/validate.js', exportName: 'validateCommand' },
+  compact: { module: '../run/compact.js', exportName: 'compactCommand' },
 };
 
-/** reproduce / figures / validate: call the module's `(args: string[], root: string) => Promise<number>`. */
+/** reproduce / figures / derive / yardsticks / validate / compact: call the module's `(args: string[], root: string) => Promise<number>`. */
 export async function delegatedCommand(name: string, args: string[], root: string): Promise<number> {
   const target = DELEGATED[name]!;
   const mod = await optionalImport(target.module);

@@ -19,6 +19,7 @@ Commands:
   derive RUN_DIR...         derive speedups, q and predictor accuracy of measured (e.g. imported) runs
   figures [RUN_DIR]         regenerate tables and figures from results/ alone (never starts the engine)
   validate [RUN_DIR]        schemas, hashes and claims: PASS/FAIL per claim, non-zero exit on failure
+  compact [RUN_DIR...]      store finished runs' raw/*.jsonl gzip-compressed (read and appended as before)
 
 Options:
   -h, --help                help for coexec or for a command (coexec run --help)
@@ -80,4 +81,12 @@ Regenerates every table and figure from results/ alone.`,
   validate: `Usage: coexec validate [RUN_DIR]
 
 Checks schemas, the manifest's hashes, the VALID share and each claim; exits 1 on any failure.`,
+  compact: `Usage: coexec compact [RUN_DIR...] [--results DIR]
+
+Replaces each raw/X.jsonl of a finished run (every job of run.json's parts has a line) by raw/X.jsonl.gz
+(gzip level 9, no name or time in the header: the same lines give the same bytes) and rehashes its
+manifest.json. Every command reads the .gz as it read the .jsonl; resume and import unpack it before
+appending. An incomplete run, or one whose manifest.json does not match its files, is left alone with a
+note. Prints per run the raw size before and after. Without RUN_DIR: every run folder under results/.
+  --results DIR   where results/ is (default: ./results)`,
 };

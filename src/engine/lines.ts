@@ -4,6 +4,7 @@
  * off before more lines are appended).
  */
 import { closeSync, existsSync, openSync, readFileSync, readSync, statSync, truncateSync } from 'node:fs';
+import { readRawText } from './raw-files.js';
 
 /** One engine result line, as far as the harness reads it (contract section 4). */
 export interface ResultLine {
@@ -27,10 +28,13 @@ export interface ResultLine {
   wallNs?: number;
 }
 
-/** Complete, parseable lines of a results file (missing file: none). Unparseable complete lines are returned as bad. */
+/**
+ * Complete, parseable lines of a results file (missing file: none). Unparseable complete lines are returned
+ * as bad. A run folder's raw file compacted to `path.gz` (raw-files.ts) is read when `path` is absent.
+ */
 export function readResultLines(path: string): { lines: ResultLine[]; bad: number } {
-  if (!existsSync(path)) return { lines: [], bad: 0 };
-  const text = readFileSync(path, 'utf8');
+  const text = readRawText(path);
+  if (text === undefined) return { lines: [], bad: 0 };
   const end = text.lastIndexOf('\n');
   const lines: ResultLine[] = [];
   let bad = 0;

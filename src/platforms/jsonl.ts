@@ -4,7 +4,8 @@
  * that already holds lines, so every append goes through one filter of lines already present.
  */
 
-import { appendFile, readFile } from 'node:fs/promises';
+import { appendFile } from 'node:fs/promises';
+import { readRawText, restoreRawFile } from '../engine/raw-files.js';
 
 /** Complete lines of a JSONL text; an unterminated last line (a write cut short) is left out. */
 export function completeLines(text: string): string[] {
@@ -17,6 +18,8 @@ export function completeLines(text: string): string[] {
 export class ResultsAppender {
   private readonly seen = new Set<string>();
   private loaded = false;
+  /** The file ends in a line cut short (a killed writer's): the next append starts on a new line. */
+  private cutShort = false;
   /** Appends run one after another: streamed lines and the final copy must not interleave. */
   private queue: Promise<unknown> = Promise.resolve();
 
@@ -31,13 +34,10 @@ export class ResultsAppender {
 
   private async appendNow(lines: readonly string[]): Promise<number> {
     if (!this.loaded) {
-      const existing = await readFile(this.resultsPath, 'utf8').catch((error: NodeJS.ErrnoException) => {
-        if (error.code === 'ENOENT') return '';
-        throw error;
-      });
+      // The file as written, or its compacted raw/X.jsonl.gz (kept packed until a line is new).
+      const existing = readRawText(this.resultsPath) ?? '';
       for (const line of completeLines(existing)) this.seen.add(line.trim());
-      // A file cut short mid-line gets a newline first, so the next line stays parseable.
-      if (existing !== '' && !existing.endsWith('\n')) await appendFile(this.resultsPath, '\n');
+      this.cutShort = existing !== '' && !existing.endsWith('\n');
       this.loaded = true;
     }
     const fresh: string[] = [];
@@ -47,7 +47,15 @@ export class ResultsAppender {
       this.seen.add(key);
       fresh.push(key);
     }
-    if (fresh.length > 0) await appendFile(this.resultsPath, fresh.map((line) => `${line}\n`).join(''));
+    if (fresh.length > 0) {
+      // Appending needs the plain file: a compacted one is unpacked first, so importing or resuming a
+      // compacted run works as before, and importing nothing new leaves the .gz as it is.
+      restoreRawFile(this.resultsPath);
+      // A file cut short mid-line gets a newline first, so the next line stays parseable.
+      const lead = this.cutShort ? '\n' : '';
+      this.cutShort = false;
+      await appendFile(this.resultsPath, lead + fresh.map((line) => `${line}\n`).join(''));
+    }
     for (const line of fresh) this.onLine?.(line);
     return fresh.length;
   }

@@ -38,7 +38,8 @@ export interface FileSchema { schema: TSchema; lines: boolean }
 
 /** The schema for a path relative to the run folder, or undefined for files without one. */
 export function schemaForPath(relPath: string): FileSchema | undefined {
-  if (/^raw\/.+\.jsonl$/.test(relPath)) return { schema: ResultLine, lines: true };
+  // raw/X.jsonl.gz: the same lines, compacted by `coexec compact` (the reader gunzips).
+  if (/^raw\/.+\.jsonl(\.gz)?$/.test(relPath)) return { schema: ResultLine, lines: true };
   const byName: Record<string, TSchema> = {
     'jobs.json': JobsFile,
     'manifest.json': Manifest,

@@ -13,6 +13,7 @@ import type { Configs } from '../config/load.js';
 import type { Phase, PlatformConfig } from '../config/schemas.js';
 import type { EngineDriver } from '../engine/driver.js';
 import { dropPartialLine, readResultLines } from '../engine/lines.js';
+import { restoreRawFile } from '../engine/raw-files.js';
 import { captureEnv, driftOf, type EnvSnapshot } from '../env/capture.js';
 import { writeManifest } from '../manifest/manifest.js';
 import { msg, UserError } from '../messages.js';
@@ -195,8 +196,8 @@ export function createRun(opts: CreateOptions, info: unknown): { runDir: string;
   return { runDir, record };
 }
 
-/** Job ids with a complete line in a part's raw file. */
-function doneIds(runDir: string, part: RunPart): Set<string> {
+/** Job ids with a complete line in a part's raw file (raw/X.jsonl, or raw/X.jsonl.gz once compacted). */
+export function doneIds(runDir: string, part: RunPart): Set<string> {
   return new Set(readResultLines(join(runDir, part.rawFile)).lines.map((l) => l.jobId));
 }
 
@@ -257,6 +258,9 @@ export async function runExperiment(opts: RunOptions): Promise<RunResult> {
       const plan = readJson<EnginePlan>(join(runDir, part.planFile));
       const remaining = plan.jobs.filter((j) => !done.has(j.id));
       if (remaining.length === 0) continue;
+      // The engine appends to the plain file: a part compacted to raw/X.jsonl.gz is unpacked first (and,
+      // like any raw file, cut back to its last complete line).
+      if (restoreRawFile(rawPath)) dropPartialLine(rawPath);
       if (!existsSync(rawPath)) writeFileSync(rawPath, '');
       const planPath = join(scratch, `${part.name}.json`);
       writeJson(planPath, { ...plan, jobs: remaining });

@@ -2,7 +2,7 @@
  * `validate [RUN_DIR]`: checks a run folder from its files alone, one line per check:
  *   1. manifest.json against its schema, then every hash it lists and that it lists every file
  *      (src/manifest's verifyManifest; one changed byte -> FAIL naming the file);
- *   2. every results file (raw/*.jsonl, jobs.json, derived/*.json) against its schema;
+ *   2. every results file (raw/*.jsonl or their compacted .jsonl.gz, jobs.json, derived/*.json) against its schema;
  *   3. the share of VALID layer jobs in jobs.json against a threshold;
  *   4. each claim against its range for the platform class.
  * It never runs the engine and never writes.
@@ -13,6 +13,7 @@ import { join, relative } from 'node:path';
 import {
   schemaForPath, schemaError, isValid, Manifest, JobsFile, Summary, ClaimsFile,
 } from '../results-schema/index.js';
+import { GZ_SUFFIX, readRawBytes } from '../engine/raw-files.js';
 import { listFiles } from '../manifest/hash.js';
 import { isRegenerated, verifyManifest } from '../manifest/manifest.js';
 import { evaluateClaims } from '../analysis/claims.js';
@@ -78,11 +79,22 @@ export async function runValidate(runDir: string, opts: ValidateOptions = {}): P
     if (problems.length === 0) say(true, `hash      ${covered} files match manifest.json`);
   }
 
-  // 2. Schemas of every results file.
-  for (const rel of listFiles(runDir)) {
+  // 2. Schemas of every results file (a compacted raw/X.jsonl.gz is read gunzipped).
+  const all = listFiles(runDir);
+  for (const rel of all) {
     const fs = schemaForPath(rel);
     if (!fs || rel === 'manifest.json') continue;
-    const text = await readFile(join(runDir, rel), 'utf8');
+    if (rel.endsWith(GZ_SUFFIX) && all.includes(rel.slice(0, -GZ_SUFFIX.length))) {
+      say(false, `schema    ${rel}: ${rel.slice(0, -GZ_SUFFIX.length)} exists too: which holds the current lines is ambiguous`);
+      continue;
+    }
+    let text: string;
+    try {
+      text = rel.endsWith(GZ_SUFFIX) ? readRawBytes(join(runDir, rel)).toString('utf8') : await readFile(join(runDir, rel), 'utf8');
+    } catch (err) {
+      say(false, `schema    ${rel}: ${(err as Error).message}`);
+      continue;
+    }
     let problem = '';
     let count = 0;
     const docs = fs.lines ? text.split('\n').filter((l) => l.trim() !== '') : [text];
