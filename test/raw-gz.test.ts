@@ -16,6 +16,7 @@ import type { EngineDriver } from '../src/engine/driver.js';
 import { FakeDriver } from '../src/engine/fake.js';
 import { readResultLines } from '../src/engine/lines.js';
 import { LocalDriver } from '../src/engine/local.js';
+import { killAfterLines } from './fixtures/kill-after-lines.js';
 import { compressRawFile, gzipRaw, listRawFiles, rawPath, readRawText, restoreRawFile } from '../src/engine/raw-files.js';
 import { sha256File } from '../src/manifest/hash.js';
 import { verifyManifest } from '../src/manifest/manifest.js';
@@ -327,12 +328,7 @@ test('real engine: killed mid-way, raw file gzipped, resume restores it and meas
   const withTiny = { ...configs, profiles: new Map([...configs.profiles, ['tiny', tiny]]) };
   const platform = configs.platforms.get('local')!;
   const controller = new AbortController();
-  const killer = new LocalDriver(platform, ROOT, engine, 'SIGKILL');
-  let seen = 0;
-  const watching: EngineDriver = {
-    name: 'local', prepare: () => killer.prepare(), info: () => killer.info(),
-    run: (req) => killer.run({ ...req, onLine: (l) => { req.onLine?.(l); if (++seen === 1) controller.abort(); } }),
-  };
+  const watching = killAfterLines(platform, ROOT, engine, 1, controller);
   const opts = { ...base(dir, watching), configs: withTiny, profile: 'tiny', signal: controller.signal, envRoot: undefined };
   const first = await runExperiment(opts);
   assert.is(first.complete, false);

@@ -9,6 +9,7 @@ import { loadConfigs } from '../src/config/load.js';
 import type { ProfileConfig } from '../src/config/schemas.js';
 import { FakeDriver } from '../src/engine/fake.js';
 import { LocalDriver } from '../src/engine/local.js';
+import { killAfterLines } from './fixtures/kill-after-lines.js';
 import type { EngineDriver, RunRequest } from '../src/engine/driver.js';
 import { readResultLines } from '../src/engine/lines.js';
 import { runExperiment } from '../src/run/execute.js';
@@ -180,12 +181,7 @@ test('real engine: SIGKILL mid-way, then resume: every job exactly once', async 
   const withTiny = { ...configs, profiles: new Map([...configs.profiles, ['tiny', tiny]]) };
   const platform = configs.platforms.get('local')!;
   const controller = new AbortController();
-  const killer = new LocalDriver(platform, ROOT, engine, 'SIGKILL');
-  let seen = 0;
-  const watching: EngineDriver = {
-    name: 'local', prepare: () => killer.prepare(), info: () => killer.info(),
-    run: (req) => killer.run({ ...req, onLine: (l) => { req.onLine?.(l); if (++seen === 2) controller.abort(); } }),
-  };
+  const watching = killAfterLines(platform, ROOT, engine, 2, controller);
   try {
     const opts = { ...base(dir, watching), configs: withTiny, profile: 'tiny', signal: controller.signal, envRoot: undefined };
     const first = await runExperiment(opts);
