@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { pathToFileURL } from 'node:url';
 import { main } from '../src/cli/main.js';
 import { DELEGATED, delegatedCommand } from '../src/cli/commands.js';
+import { yardsticksCommand } from '../src/report/yardsticks.js';
 
 const ROOT = resolve(process.cwd());
 
@@ -43,6 +44,20 @@ test('help: exit 0 with --help, 2 without a command; per-command help', async ()
   const r = await cli('run', '--help');
   assert.is(r.code, 0);
   assert.match(r.out, /--resume RUN_DIR/);
+  // Every command the main help lists has its own help.
+  const listed = [...h.out.matchAll(/^  ([a-z]+) /gm)].map((m) => m[1]!).filter((c) => c !== 'h');
+  assert.ok(listed.includes('derive') && listed.includes('yardsticks'), listed.join(' '));
+  for (const c of listed) {
+    const each = await cli(c, '--help');
+    assert.equal([c, each.code], [c, 0]);
+    assert.match(each.out, new RegExp(`^Usage: coexec ${c}`));
+  }
+});
+
+test('yardsticks with a missing input file: exit 2, one line, no stack', async () => {
+  const lines: string[] = [];
+  assert.is(await yardsticksCommand(['/nonexistent/engine.jsonl', '--out', join(tmpdir(), 'coexec-ys-test')], ROOT, (l) => lines.push(l)), 2);
+  assert.equal(lines, ['yardsticks: /nonexistent/engine.jsonl: no such file (the JSONL that native/bench/yardsticks.sh or torch_yardstick.py wrote)']);
 });
 
 test('usage errors exit 2 with one line and no stack', async () => {

@@ -75,6 +75,18 @@ imported only if it is the pass planned here from the imported round 1.`,
   reproduce: `Usage: coexec reproduce [--platform local] [--profile quick]
 
 Builds the engine, probes the platform, runs every experiment, derives, renders and validates.`,
+  derive: `Usage: coexec derive RUN_DIR...
+
+Derives speedups, decision quality, predictor accuracy and sync overhead of measured run folders (after
+\`coexec import\` of an offline bundle, or again after the analysis changed) into RUN_DIR/derived/*.json, and
+re-hashes each folder's manifest. Needs no engine and no device.
+Example: coexec derive results/pocl-split/linear-coexec-host-pocl-20261201T2325Z`,
+  yardsticks: `Usage: coexec yardsticks ENGINE.jsonl [TORCH.jsonl] --out DIR
+
+Tabulates yardstick measurements (OpenBLAS and CLBlast through \`coexec-engine bench\`, written by
+native/bench/yardsticks.sh; PyTorch CPU/CUDA from native/bench/torch_yardstick.py) as ratios to our kernels
+into DIR/yardsticks.md and DIR/yardsticks.csv. A ratio > 1 means the yardstick is slower than ours.
+Example: coexec yardsticks results/yardsticks/gpu-host/engine.jsonl results/yardsticks/gpu-host/torch.jsonl --out /tmp/ys`,
   figures: `Usage: coexec figures [RUN_DIR]
 
 Regenerates every table and figure from results/ alone.`,

@@ -5,7 +5,7 @@
  * side, into DIR/yardsticks.md and DIR/yardsticks.csv. A ratio > 1 means the yardstick is slower than ours.
  * Only results whose check passed (status ok) enter a ratio.
  */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 /** One measured implementation of one layer shape. */
@@ -52,6 +52,11 @@ export async function yardsticksCommand(args: string[], _root: string = process.
   const files = args.filter((a, i) => !a.startsWith('--') && i !== outAt + 1);
   if (!out || files.length === 0 || files.length > 2) {
     print('usage: coexec yardsticks ENGINE.jsonl [TORCH.jsonl] --out DIR');
+    return 2;
+  }
+  const unreadable = files.find((f) => !existsSync(f) || !statSync(f).isFile());
+  if (unreadable) {
+    print(`yardsticks: ${unreadable}: no such file (the JSONL that native/bench/yardsticks.sh or torch_yardstick.py wrote)`);
     return 2;
   }
   const rows = parseYardsticks(readFileSync(files[0]!, 'utf8'), files[1] ? readFileSync(files[1], 'utf8') : '');
