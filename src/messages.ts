@@ -66,7 +66,7 @@ export const msg = {
   noOpenclDevice: () =>
     'no OpenCL device found by the engine: install an ICD (e.g. pocl-opencl-icd) or run `coexec info` to see what was detected',
   bundleOnly: (platform: string) =>
-    `platform "${platform}" is measured through an offline bundle: run \`coexec export --platform ${platform} ...\`, then \`coexec import\``,
+    `platform "${platform}" is measured through an offline bundle: run \`coexec export --platform ${platform} ...\`, then \`coexec import\` (ARTIFACT.md section E; \`--with-node\` also runs the confirmation pass there)`,
   withNodeNoConfirm: (experiment: string, phases: string[]) =>
     `export --with-node plans the confirmation pass on the device, but experiment "${experiment}" has no confirm phase (it has ${phases.join(', ')}): export without --with-node`,
   withNodeRoundOneOnly: () =>
