@@ -8,7 +8,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { compareRuns } from '../dist/src/analysis/repeatability.js';
-import { readJobs } from '../dist/src/analysis/run-files.js';
+import { readExperiments, readJobs } from '../dist/src/analysis/run-files.js';
 
 const args = process.argv.slice(2);
 const flag = (name) => { const i = args.indexOf(name); return i < 0 ? undefined : args.splice(i, 2)[1]; };
@@ -23,7 +23,7 @@ const a = readJobs(runA);
 const b = readJobs(runB);
 const experiment = JSON.parse(readFileSync(join(runB, 'run.json'), 'utf8')).experiment;
 const experimentsDir = fileURLToPath(new URL('../experiments', import.meta.url));
-const heldOut = new Set(JSON.parse(readFileSync(join(experimentsDir, `${experiment}.json`), 'utf8')).heldOut ?? []);
+const heldOut = new Set(readExperiments(experimentsDir).find((e) => e.id === experiment)?.heldOut ?? []);
 if (heldOutOnly && heldOut.size === 0) { console.error(`repeatability: experiment ${experiment} lists no held-out workloads`); process.exit(2); }
 const only = heldOutOnly ? (j) => (j.workloads ?? []).some((w) => heldOut.has(w)) : undefined;
 const rows = compareRuns(a.rows, b.rows, only);

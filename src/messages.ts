@@ -15,6 +15,11 @@ export class UserError extends Error {
   }
 }
 
+/** Whether a thrown value is a user's mistake (a UserError, or any error marked `userError`, e.g. PlatformError): one line, no stack. */
+export function isUserError(err: unknown): err is Error {
+  return err instanceof UserError || (err as { userError?: boolean } | undefined)?.userError === true;
+}
+
 /** Shortens a value for "found ..." in a message: JSON, cut at 60 characters. */
 export function shown(value: unknown): string {
   if (value === undefined) return 'nothing';

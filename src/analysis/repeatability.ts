@@ -44,7 +44,8 @@ export function compareRuns(a: readonly JobStats[], b: readonly JobStats[], only
     const predicted = medianA.get(j.jobId);
     if (predicted === undefined || !usable(j)) continue;
     const g = repeatGroup(j);
-    byGroup.set(g, [...(byGroup.get(g) ?? []), { predicted, measured: j.stats!.medianNs }]);
+    const pairs = byGroup.get(g) ?? byGroup.set(g, []).get(g)!;
+    pairs.push({ predicted, measured: j.stats!.medianNs });
   }
   const order: RepeatGroup[] = ['cpu-slice', 'gpu-slice', 'coexec', 'roundtrip'];
   const rows = order.filter((g) => byGroup.has(g)).map((g) => row(g, byGroup.get(g)!));

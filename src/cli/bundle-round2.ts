@@ -7,6 +7,7 @@
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadConfigs } from '../config/load.js';
+import { isUserError } from '../messages.js';
 import { planRemoteConfirm } from '../run/bundle-confirm.js';
 
 /** Runs the step; returns the exit status. */
@@ -23,8 +24,7 @@ export async function round2Main(argv: string[], io = { out: (l: string) => cons
     return 0;
   } catch (err) {
     // Bad input (a UserError or PlatformError) is one line; anything else is a harness bug and keeps its stack.
-    const userError = (err as Error)?.name === 'UserError' || (err as { userError?: boolean })?.userError === true;
-    io.err(`run.sh: confirm: ${userError ? (err as Error).message : (err as Error)?.stack ?? String(err)}`);
+    io.err(`run.sh: confirm: ${isUserError(err) ? err.message : (err as Error)?.stack ?? String(err)}`);
     return 1;
   }
 }

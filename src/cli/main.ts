@@ -10,7 +10,7 @@ import { MAIN_HELP, COMMAND_HELP } from './help.js';
 import {
   type Flags, type Io, DELEGATED, delegatedCommand, exportCommand, importCommand, infoCommand, platformsCommand, runCommand,
 } from './commands.js';
-import { msg, UserError } from '../messages.js';
+import { isUserError, msg, UserError } from '../messages.js';
 
 type Options = NonNullable<Parameters<typeof parseArgs>[0]>['options'];
 
@@ -61,8 +61,8 @@ export async function main(argv: string[], io: Io = { out: (l) => console.log(l)
     }
     return await run(root, flags, io);
   } catch (err) {
-    if (err instanceof UserError || (err as { userError?: boolean })?.userError === true) {
-      io.err(`error: ${(err as Error).message}`);
+    if (isUserError(err)) {
+      io.err(`error: ${err.message}`);
       return err instanceof UserError ? err.exitCode : 1;
     }
     io.err((err as Error)?.stack ?? String(err));
