@@ -217,6 +217,12 @@ Plan ParsePlan(const Json& doc) {
       plan.cpuAffinity.push_back(static_cast<int>(c.AsInt()));
     }
   }
+  if (const Json* d = top.Get("driverCore", false)) {
+    if (!d->IsNull()) {
+      if (!d->IsInteger() || d->AsInt() < 0 || d->AsInt() > 4095) top.Fail("driverCore", "bad core number " + d->Dump());
+      plan.driverCore = static_cast<int>(d->AsInt());
+    }
+  }
   const Json* jobs = top.Get("jobs", true);
   if (!jobs->IsArray()) top.Fail("jobs", "must be an array");
   top.Finish();

@@ -71,6 +71,10 @@ struct Plan {
   std::string planId;
   DeviceSelector device;
   std::vector<int> cpuAffinity;
+  // The core of the GPU-driver thread (executor.h), which issues every OpenCL call of a timed execution; the
+  // platform reserves it for that thread and the driver's own threads. Absent: the driver thread is not
+  // pinned (the OS places it, possibly on a CPU-slice core).
+  std::optional<int> driverCore;
   std::vector<Job> jobs;
 };
 

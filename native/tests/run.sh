@@ -78,6 +78,30 @@ read -r p f < <(sed -n 's/^COUNTS //p' "$tmp/sweep.check")
 passed=$((passed + ${p:-0})); failed=$((failed + ${f:-1}))
 echo "sweep: ${p:-0} jobs passed, ${f:-1} failed (CPU impls, GPU variants x work-groups x splits 0/0.37/1, 4 syncs, round trips)"
 
+# The same mechanisms through the other host-memory path: PoCL is host-unified, so the sweep above ran
+# finish / event-poll zero-copy; here they copy through pinned buffers (the discrete-GPU path), with the
+# GPU-driver thread pinned to core 1 and the CPU slice on core 0.
+grep -q '"hostMemory":"zero-copy"' "$tmp/sweep.jsonl" && pass "sweep: finish / event-poll zero-copy on PoCL" ||
+  fail "sweep: finish / event-poll zero-copy on PoCL"
+"$T" sweep "$tmp/pinned.json" --small >/dev/null
+sed -i 's/"cpuAffinity":\[\]/"cpuAffinity":[0],"driverCore":1/' "$tmp/pinned.json"
+COEXEC_HOST_MEMORY=pinned-copy "$E" run "$tmp/pinned.json" --out "$tmp/pinned.jsonl" 2>"$tmp/pinned.err" ||
+  fail "pinned-copy sweep: run exits 0"
+"$T" check "$tmp/pinned.json" "$tmp/pinned.jsonl" >"$tmp/pinned.check"
+grep '^FAIL' "$tmp/pinned.check"
+read -r p f < <(sed -n 's/^COUNTS //p' "$tmp/pinned.check")
+[ "${f:-1}" -eq 0 ] && grep -q '"hostMemory":"pinned-copy"' "$tmp/pinned.jsonl" && ! grep -q '"hostMemory":"zero-copy"' "$tmp/pinned.jsonl" &&
+  grep -q '"driverCore":1' "$tmp/pinned.jsonl" && pass "pinned-copy sweep, driver thread on core 1: ${p:-0} jobs correct" ||
+  fail "pinned-copy sweep: ${f:-1} jobs wrong"
+
+cores_list() {  # issue 12 item 10: --cores takes a list (each core parsed on its own)
+  "$E" bench --layer linear --N 33 --K 17 --ratio 0.5 --threads 2 --cores 0,1 --driver-core 1 --min-samples 2 \
+    --min-time-ms 0 >"$tmp/cores.json" || return 1
+  grep -q '"cpuCores":\[0,1\]' "$tmp/cores.json" && grep -q '"driverCore":1' "$tmp/cores.json" &&
+    grep -q '"status":"ok"' "$tmp/cores.json"
+}
+check "bench --cores 0,1 --driver-core 1: both cores pinned, driver core recorded" cores_list
+
 appended() {  # a second run appends, never truncates
   "$E" run "$tmp/small.json" --out "$tmp/append.jsonl" 2>/dev/null && "$E" run "$tmp/small.json" --out "$tmp/append.jsonl" 2>/dev/null || return 1
   [ "$(wc -l <"$tmp/append.jsonl")" -eq 2 ]
@@ -163,6 +187,7 @@ JOBX=', "minSamples": 9, "maxSamples": 3' bad_plan "maxSamples < minSamples" 'ma
 JOBX=', "targetMedianCiPct": 0' bad_plan "targetMedianCiPct not > 0" 'jobs[1] (id "job-b"): targetMedianCiPct: 0 must be > 0'
 JOBX=', "targetMedianCiPct": "5"' bad_plan "targetMedianCiPct not a number" 'jobs[1] (id "job-b"): targetMedianCiPct: must be a number'
 RAW='{"schemaVersion": 1,' bad_plan "invalid JSON" 'JSON 1:'
+EXTRA=', "driverCore": -1' bad_plan "driverCore not a core" 'plan: driverCore: bad core number -1'
 LAYER='{"type": "conv2d", "batch": 1, "C": 1, "H": 2, "W": 5, "F": 2, "R": 5, "S": 1, "strideH": 1, "strideW": 1, "padH": 1, "padW": 0}' \
   STRAT='"splitRatio": 0.5, "cpuThreads": 1, "cpuImpl": "simd-direct", "gpuVariant": "conv_direct", "gpuWorkGroup": 8, "sync": "finish"' \
   bad_plan "conv filter larger than input" 'filter taller than the padded input'
@@ -187,6 +212,8 @@ bad_flags "unknown sync" 'strategy: sync: unknown value "fence"' bench --layer l
 bad_flags "missing --out" "run: missing --out RESULTS.jsonl" run "$tmp/small.json"
 bad_flags "missing plan file" "run: cannot read plan $tmp/none.json" run "$tmp/none.json" --out "$tmp/none.jsonl"
 bad_flags "unknown command" 'unknown command "walk"' walk
+bad_flags "a core that is not a number" 'bench: --cores expects a number, got "x"' bench --layer linear --N 4 --K 4 --cores 0,x
+bad_flags "driver core not a number" 'bench: --driver-core expects a number, got "one"' bench --layer linear --N 4 --K 4 --driver-core one
 [ ! -e "$tmp/none.jsonl" ] && pass "missing plan: no output file" || fail "missing plan: output file created"
 
 # --- sanitizers: ASan + UBSan build on a small subset --------------------------------------------------
