@@ -2,9 +2,10 @@
 # The native test suite: builds the engine (native/build) and checks it on the local OpenCL device (PoCL
 # here): every CPU implementation, GPU variant, split and sync mechanism against the double reference over
 # awkward shapes; bad plans and flags; info with and without OpenCL; .npy output; a sanitizer build
-# (native/build-asan) on a small subset; the CPU engineer's test binaries (native and aarch64 under qemu),
+# (native/build-asan) and a ThreadSanitizer build (native/build-tsan) on a small subset; the CPU engineer's test binaries (native and aarch64 under qemu),
 # which print their own SUITE lines. Ends with exactly one line "SUITE native: N passed, N failed".
-# Environment: COEXEC_TEST_SKIP_ASAN=1 / COEXEC_TEST_SKIP_AARCH64=1 skip those (slow) parts.
+# Environment: COEXEC_TEST_SKIP_ASAN=1 / COEXEC_TEST_SKIP_TSAN=1 / COEXEC_TEST_SKIP_AARCH64=1 skip those (slow)
+# parts.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 root=$(pwd)
@@ -242,6 +243,45 @@ if [ "${COEXEC_TEST_SKIP_ASAN:-0}" != 1 ]; then
   else
     tail -n 30 "$tmp/asan.log"
     fail "build native/build-asan (ASan + UBSan)"
+  fi
+fi
+
+# --- ThreadSanitizer: the driver thread, the CPU pool and their handshake ---------------------------------
+# A small subset through both host-memory paths with the driver thread pinned to core 1 and the CPU slice on
+# core 0, and info's round trips. PoCL is not instrumented: its own threads' accesses are invisible to TSan
+# (no false reports from them so far, so no suppressions file); our side of every hand-off is checked.
+if [ "${COEXEC_TEST_SKIP_TSAN:-0}" != 1 ]; then
+  if cmake -S native -B native/build-tsan -DCMAKE_BUILD_TYPE=Debug -DCOEXEC_SANITIZE_THREAD=ON >"$tmp/tsan.log" 2>&1 &&
+     cmake --build native/build-tsan -j 2 --target coexec-engine >>"$tmp/tsan.log" 2>&1; then
+    pass "build native/build-tsan (ThreadSanitizer)"
+    # The toolchain must be able to fail: a deliberate race in a 10-line program is reported.
+    printf '%s\n' '#include <thread>' 'int shared = 0;' 'int main() { std::thread t([] { shared = 1; }); shared = 2; t.join(); return 0; }' >"$tmp/race.cpp"
+    if c++ -std=c++17 -g -fsanitize=thread "$tmp/race.cpp" -o "$tmp/race" -pthread 2>>"$tmp/tsan.log" &&
+       ! TSAN_OPTIONS=exitcode=66 "$tmp/race" 2>"$tmp/race.err" && grep -q "WARNING: ThreadSanitizer: data race" "$tmp/race.err"; then
+      pass "TSan reports a deliberate data race"
+    else
+      fail "TSan reports a deliberate data race"
+    fi
+    "$T" sweep "$tmp/tsan.json" --small >/dev/null
+    sed -i 's/"cpuAffinity":\[\]/"cpuAffinity":[0],"driverCore":1/' "$tmp/tsan.json"
+    for hm in zero-copy pinned-copy; do
+      if COEXEC_HOST_MEMORY=$hm TSAN_OPTIONS=halt_on_error=0 native/build-tsan/coexec-engine run "$tmp/tsan.json" \
+           --out "$tmp/tsan-$hm.jsonl" 2>"$tmp/tsan-$hm.err" && ! grep -q "ThreadSanitizer" "$tmp/tsan-$hm.err"; then
+        "$T" check "$tmp/tsan.json" "$tmp/tsan-$hm.jsonl" >"$tmp/tsan.check"
+        grep '^FAIL' "$tmp/tsan.check"
+        read -r p f < <(sed -n 's/^COUNTS //p' "$tmp/tsan.check")
+        [ "${f:-1}" -eq 0 ] && pass "TSan subset ($hm, driver thread on core 1): ${p} jobs race-free and correct" ||
+          fail "TSan subset ($hm): ${f:-1} jobs wrong"
+      else
+        fail "TSan subset ($hm): a ThreadSanitizer report or failure"
+        grep -A 20 "WARNING: ThreadSanitizer" "$tmp/tsan-$hm.err" | head -n 40
+      fi
+    done
+    native/build-tsan/coexec-engine info >"$tmp/tsan-info.json" 2>"$tmp/tsan-info.err" && "$T" info "$tmp/tsan-info.json" &&
+      ! grep -q ThreadSanitizer "$tmp/tsan-info.err" && pass "TSan: info with its four round trips" || fail "TSan: info"
+  else
+    tail -n 30 "$tmp/tsan.log"
+    fail "build native/build-tsan (ThreadSanitizer)"
   fi
 fi
 
