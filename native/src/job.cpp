@@ -304,7 +304,7 @@ void RunLayer(const Plan& plan, const Job& job, DeviceProvider& devices, const J
   // When the OpenCL device runs on these same cores (PoCL), idle pool workers are parked after the slice.
   const bool park = run.gpu && (run.gpu->caps().type & CL_DEVICE_TYPE_CPU) && run.cpuRows > 0;
   if (run.cpuRows > 0) {
-    resolved.Set("parkCpuPool", park);
+    resolved.Set("parkCpuPool", park).Set("poolChunking", ThreadPool::Chunking());
     r.Set("resolved", resolved);
   }
   ExecutorConfig config;
