@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 
 #include "clblast.h"
+#include "copy_side.h"
 #include "cpu/cpu_layers.h"
 #include "executor.h"
 #include "npy.h"
@@ -435,6 +436,30 @@ void RunRoundTripJob(const Plan& plan, const Job& job, DeviceProvider& devices, 
                      .Set("passed", passed));
 }
 
+// A host <-> device copy alone, through the executor's driver thread like a layer's GPU side. Timed: the
+// enqueue and clFinish of one copy. The check: the destination holds the source's pattern.
+void RunCopyJob(const Plan& plan, const Job& job, DeviceProvider& devices, Json& r) {
+  GpuDevice* gpu = NeedDevice(devices);
+  r.Set("device", gpu->caps().ToJson());
+  r.Set("resolved", Json::Object()
+                        .Set("copyBytes", job.copy.bytes)
+                        .Set("direction", job.copy.direction)
+                        .Set("hostMemory", job.copy.hostMemory)
+                        .Set("driverCore", plan.driverCore ? Json(*plan.driverCore) : Json()));
+  CopySide copy(*gpu, job.copy);
+  ExecutorConfig config;
+  config.withGpu = true;
+  config.driverCore = plan.driverCore;
+  Executor executor(config);
+  Samples samples(job.maxSamples);
+  TimingLoop(job, samples, [&](Sample& s, Event* profile) { executor.Execute(&copy, nullptr, s, profile); });
+  const bool passed = copy.Verify();
+  if (!passed) r.Set("status", "invalid").Set("reason", "the copied data differs from the source");
+  PutSamples(r, samples);
+  r.Set("check", Json::Object().Set("maxAbsErr", passed ? 0.0 : 1.0).Set("maxRelErr", passed ? 0.0 : 1.0)
+                     .Set("tolerance", 0.0).Set("passed", passed));
+}
+
 }  // namespace
 
 Json RunJob(const Plan& plan, const Job& job, DeviceProvider& devices, const JobOptions& opts) {
@@ -442,10 +467,11 @@ Json RunJob(const Plan& plan, const Job& job, DeviceProvider& devices, const Job
   Json r = Json::Object();
   r.Set("schemaVersion", 1).Set("jobId", job.id).Set("planId", plan.planId).Set("status", "ok");
   if (job.kind == "layer") r.Set("layer", job.layer.json);
-  r.Set("strategy", job.strategy.json);
+  if (job.kind != "copy") r.Set("strategy", job.strategy.json);
   r.Set("startedAt", IsoNow());
   try {
     if (job.kind == "roundtrip") RunRoundTripJob(plan, job, devices, r);
+    else if (job.kind == "copy") RunCopyJob(plan, job, devices, r);
     else RunLayer(plan, job, devices, opts, r);
   } catch (const SkipJob& e) {
     r.Set("status", "skipped").Set("reason", e.what());

@@ -26,6 +26,7 @@ constexpr const char* kUsage =
     "  coexec-engine bench --layer linear --M 1 --N 4096 --K 4096 [strategy flags] [--save-tensors DIR]\n"
     "  coexec-engine bench --layer conv2d --batch 1 --C 64 --H 56 --W 56 --F 64 --R 3 --S 3 --stride 1 --pad 1 ...\n"
     "  coexec-engine bench --kind roundtrip --sync svm-fine\n"
+    "  coexec-engine bench --kind copy --bytes 8388608 --direction host-to-device|device-to-host --host-memory pinned|pageable\n"
     "strategy flags: --ratio R --granularity G --threads T --cpu IMPL --gpu VARIANT --wg N --sync MECH\n"
     "measurement:    --warmup N --min-samples N --min-time-ms MS --max-samples N --max-time-ms MS --seed S\n"
     "                --target-median-ci-pct P (after the minimum, sample on until the median's 95% CI\n"
@@ -114,7 +115,7 @@ int Bench(const std::vector<std::string>& args) {
       "layer", "M", "N", "K", "batch", "C", "H", "W", "F", "R", "S", "stride", "stride-h", "stride-w", "pad",
       "pad-h", "pad-w", "ratio", "granularity", "threads", "cpu", "gpu", "wg", "sync", "kind", "warmup",
       "min-samples", "min-time-ms", "max-samples", "max-time-ms", "target-median-ci-pct", "seed", "platform",
-      "device", "device-type", "cores", "driver-core", "save-tensors", "id"};
+      "device", "device-type", "cores", "driver-core", "save-tensors", "id", "bytes", "direction", "host-memory"};
   for (size_t i = 0; i < args.size(); ++i) {
     const std::string& a = args[i];
     if (a.rfind("--", 0) != 0) throw UsageError("bench: unexpected argument " + a);
@@ -168,7 +169,12 @@ int Bench(const std::vector<std::string>& args) {
   Json job = Json::Object();
   job.Set("id", str("id", "bench")).Set("kind", kind);
   if (kind == "layer") job.Set("layer", layer);
-  job.Set("strategy", kind == "layer" ? strategy : Json::Object().Set("sync", str("sync", "finish")));
+  if (kind == "copy") {
+    job.Set("copy", Json::Object().Set("bytes", num("bytes", "")).Set("direction", str("direction", "host-to-device"))
+                        .Set("hostMemory", str("host-memory", "pinned")));
+  } else {
+    job.Set("strategy", kind == "layer" ? strategy : Json::Object().Set("sync", str("sync", "finish")));
+  }
   job.Set("warmup", num("warmup", "3")).Set("minSamples", num("min-samples", "10"))
       .Set("minTimeMs", num("min-time-ms", "50")).Set("maxSamples", num("max-samples", "200"))
       .Set("maxTimeMs", num("max-time-ms", "2000")).Set("seed", num("seed", "7"));
@@ -193,8 +199,11 @@ int Bench(const std::vector<std::string>& args) {
   }
   // A bench without --id gets the strategy id of the contract.
   if (!f.count("id")) {
-    plan.jobs[0].id = kind == "layer" ? StrategyId(plan.jobs[0].layer, plan.jobs[0].strategy)
-                                      : "roundtrip/sync:" + plan.jobs[0].strategy.sync;
+    const Job& j = plan.jobs[0];
+    plan.jobs[0].id = kind == "layer"  ? StrategyId(j.layer, j.strategy)
+                      : kind == "copy" ? "copy/" + j.copy.direction + "/" + j.copy.hostMemory + "/bytes:" +
+                                             std::to_string(j.copy.bytes)
+                                       : "roundtrip/sync:" + j.strategy.sync;
   }
   JobOptions opts;
   opts.saveTensorsDir = str("save-tensors", "");

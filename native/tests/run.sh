@@ -103,6 +103,15 @@ cores_list() {  # issue 12 item 10: --cores takes a list (each core parsed on it
 }
 check "bench --cores 0,1 --driver-core 1: both cores pinned, driver core recorded" cores_list
 
+copy_job() {  # plan kind "copy" (benchmarks): both directions and host memories, the data checked
+  for d in host-to-device device-to-host; do for h in pinned pageable; do
+    "$E" bench --kind copy --bytes 1000004 --direction $d --host-memory $h --min-samples 3 --min-time-ms 0 >"$tmp/copy.json" || return 1
+    grep -q "\"jobId\":\"copy/$d/$h/bytes:1000004\",\"planId\":\"bench\",\"status\":\"ok\"" "$tmp/copy.json" &&
+      grep -q '"passed":true' "$tmp/copy.json" || return 1
+  done; done
+}
+check "bench --kind copy: host <-> device copies from pinned and pageable memory arrive intact" copy_job
+
 appended() {  # a second run appends, never truncates
   "$E" run "$tmp/small.json" --out "$tmp/append.jsonl" 2>/dev/null && "$E" run "$tmp/small.json" --out "$tmp/append.jsonl" 2>/dev/null || return 1
   [ "$(wc -l <"$tmp/append.jsonl")" -eq 2 ]
@@ -188,6 +197,7 @@ JOBX=', "minSamples": 9, "maxSamples": 3' bad_plan "maxSamples < minSamples" 'ma
 JOBX=', "targetMedianCiPct": 0' bad_plan "targetMedianCiPct not > 0" 'jobs[1] (id "job-b"): targetMedianCiPct: 0 must be > 0'
 JOBX=', "targetMedianCiPct": "5"' bad_plan "targetMedianCiPct not a number" 'jobs[1] (id "job-b"): targetMedianCiPct: must be a number'
 RAW='{"schemaVersion": 1,' bad_plan "invalid JSON" 'JSON 1:'
+RT='{"id": "ok-job", "kind": "copy", "copy": {"bytes": 0, "direction": "host-to-device"}}' bad_plan "copy of 0 bytes" 'jobs[0] (id "ok-job"): copy: bytes: 0 out of range'
 EXTRA=', "driverCore": -1' bad_plan "driverCore not a core" 'plan: driverCore: bad core number -1'
 LAYER='{"type": "conv2d", "batch": 1, "C": 1, "H": 2, "W": 5, "F": 2, "R": 5, "S": 1, "strideH": 1, "strideW": 1, "padH": 1, "padW": 0}' \
   STRAT='"splitRatio": 0.5, "cpuThreads": 1, "cpuImpl": "simd-direct", "gpuVariant": "conv_direct", "gpuWorkGroup": 8, "sync": "finish"' \
