@@ -11,6 +11,8 @@
 #include <cstdlib>
 #include <ctime>
 #include <random>
+#include <pthread.h>
+#include <sched.h>
 #include <sys/stat.h>
 
 #include "clblast.h"
@@ -27,11 +29,20 @@ namespace coexec {
 GpuDevice* DeviceProvider::Get(std::string* why) {
   if (!tried_) {
     tried_ = true;
+    cpu_set_t before;
+    bool pinned = false;
+    if (driverCore_ && pthread_getaffinity_np(pthread_self(), sizeof before, &before) == 0) {
+      cpu_set_t core;
+      CPU_ZERO(&core);
+      CPU_SET(*driverCore_, &core);
+      pinned = pthread_setaffinity_np(pthread_self(), sizeof core, &core) == 0;
+    }
     try {
       device_ = SelectDevice(sel_, &why_);
     } catch (const std::exception& e) {
       why_ = e.what();
     }
+    if (pinned) pthread_setaffinity_np(pthread_self(), sizeof before, &before);
   }
   if (!device_) *why = why_;
   return device_.get();

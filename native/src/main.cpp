@@ -48,7 +48,7 @@ int Info() {
 
 // Runs every job of a validated plan, appending one flushed line per job to `out`.
 int RunPlan(const Plan& plan, std::FILE* out, const JobOptions& opts, bool progress) {
-  DeviceProvider devices(plan.device);
+  DeviceProvider devices(plan.device, plan.driverCore);
   for (size_t i = 0; i < plan.jobs.size(); ++i) {
     Json r = RunJob(plan, plan.jobs[i], devices, opts);
     std::string line = r.Dump() + "\n";
