@@ -57,7 +57,8 @@ Json DeviceCaps::ToJson() const {
       .Set("version", version)
       .Set("driver", driver)
       .Set("type", TypeName())
-      .Set("svm", SvmJson());
+      .Set("svm", SvmJson())
+      .Set("hostUnifiedMemory", hostUnifiedMemory);
 }
 
 DeviceCaps QueryCaps(const DeviceEntry& e) {
@@ -75,6 +76,7 @@ DeviceCaps QueryCaps(const DeviceEntry& e) {
   c.maxWorkGroupSize = q.Size(CL_DEVICE_MAX_WORK_GROUP_SIZE);
   c.localMemBytes = q.Ulong(CL_DEVICE_LOCAL_MEM_SIZE);
   c.globalMemBytes = q.Ulong(CL_DEVICE_GLOBAL_MEM_SIZE);
+  c.hostUnifiedMemory = q.Uint(CL_DEVICE_HOST_UNIFIED_MEMORY) != 0;  // a cl_bool
   bool api20 = c.version.rfind("OpenCL 1.", 0) != 0;  // SVM and atomics queries exist from 2.0 on
   if (api20) {
     c.svm = q.Ulong(CL_DEVICE_SVM_CAPABILITIES);

@@ -24,6 +24,9 @@ struct DeviceCaps {
   size_t maxWorkGroupSize = 0;
   cl_ulong localMemBytes = 0, globalMemBytes = 0;
   cl_device_atomic_capabilities atomicMemoryCaps = 0, atomicFenceCaps = 0;
+  // CL_DEVICE_HOST_UNIFIED_MEMORY (deprecated in 2.0 but still answered): the device works in host memory,
+  // so buffers are mapped, never copied (host_memory.h).
+  bool hostUnifiedMemory = false;
 
   bool HasFeature(const std::string& macro) const;
   // "CL3.0" when the device has OpenCL C 3.0, else "CL2.0" when it has 2.x, else "CL1.2".

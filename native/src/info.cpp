@@ -2,6 +2,8 @@
 // containers); what cannot be read is left out rather than guessed.
 #include "info.h"
 
+#include "executor.h"
+
 #include <unistd.h>
 
 #include <algorithm>
@@ -88,11 +90,13 @@ Json ProbeSync(GpuDevice& gpu) {
     m.Set("name", sync);
     try {
       RoundTrip trip(gpu, sync);
+      Executor executor(ExecutorConfig{0, {}, true, std::nullopt, false});  // an unpinned driver thread
       std::vector<int64_t> ns;
       constexpr int kTrips = 5;
       for (int v = 1; v <= kTrips; ++v) {
         Sample s;
-        trip.Execute(100 + v, s);
+        trip.SetValue(100 + v);
+        executor.Execute(&trip, nullptr, s);
         ns.push_back(s.totalNs);
       }
       const int got = trip.LastValue();

@@ -11,10 +11,14 @@
 #include <cstdlib>
 #include <ctime>
 #include <random>
+#include <pthread.h>
+#include <sched.h>
 #include <sys/stat.h>
 
 #include "clblast.h"
+#include "copy_side.h"
 #include "cpu/cpu_layers.h"
+#include "executor.h"
 #include "npy.h"
 #include "stats.h"
 #include "sync.h"
@@ -25,11 +29,20 @@ namespace coexec {
 GpuDevice* DeviceProvider::Get(std::string* why) {
   if (!tried_) {
     tried_ = true;
+    cpu_set_t before;
+    bool pinned = false;
+    if (driverCore_ && pthread_getaffinity_np(pthread_self(), sizeof before, &before) == 0) {
+      cpu_set_t core;
+      CPU_ZERO(&core);
+      CPU_SET(*driverCore_, &core);
+      pinned = pthread_setaffinity_np(pthread_self(), sizeof core, &core) == 0;
+    }
     try {
       device_ = SelectDevice(sel_, &why_);
     } catch (const std::exception& e) {
       why_ = e.what();
     }
+    if (pinned) pthread_setaffinity_np(pthread_self(), sizeof before, &before);
   }
   if (!device_) *why = why_;
   return device_.get();
@@ -81,29 +94,30 @@ int64_t Median(std::vector<int64_t> v) {
 // The samples of one job, reserved before the timed loop.
 struct Samples {
   std::vector<int64_t> total, cpu, gpu;
+  std::vector<int64_t> cpuStart, driverStart, enqueue, waitAfterCpu;  // the breakdown (breakdownMedianNs)
   std::vector<std::array<cl_ulong, 4>> timestamps;
-  bool withTimestamps = false;
+  bool withTimestamps = false;  // GPU rows: profile separate untimed executions after the timed ones
+  bool withCpu = false;
   const char* stop = nullptr;  // why the timing loop ended: the result line's "stop"
   explicit Samples(int maxSamples) {
-    total.reserve(maxSamples);
-    cpu.reserve(maxSamples);
-    gpu.reserve(maxSamples);
-    timestamps.reserve(maxSamples);
+    for (auto* v : {&total, &cpu, &gpu, &cpuStart, &driverStart, &enqueue, &waitAfterCpu}) v->reserve(maxSamples);
+    timestamps.reserve(kProfiledExecutions);
   }
+  static constexpr int kProfiledExecutions = 30;
 };
 
-// Waits for the sample's main kernel (outside the timed window) and reads its four profiling timestamps.
-std::array<cl_ulong, 4> Profile(Sample& s) {
+// Waits for a profiled execution's main kernel (untimed) and reads its four profiling timestamps.
+std::array<cl_ulong, 4> Profile(Event& event) {
   std::array<cl_ulong, 4> ts{0, 0, 0, 0};
-  if (!s.mainEvent) return ts;
-  cl_event ev = s.mainEvent.get();
+  if (!event) return ts;
+  cl_event ev = event.get();
   COEXEC_CL(Cl().clWaitForEvents(1, &ev), "wait for the layer kernel");
   const cl_profiling_info what[4] = {CL_PROFILING_COMMAND_QUEUED, CL_PROFILING_COMMAND_SUBMIT,
                                      CL_PROFILING_COMMAND_START, CL_PROFILING_COMMAND_END};
   for (int i = 0; i < 4; ++i) {
     COEXEC_CL(Cl().clGetEventProfilingInfo(ev, what[i], sizeof(cl_ulong), &ts[i], nullptr), "profiling info");
   }
-  s.mainEvent.Reset();
+  event.Reset();
   return ts;
 }
 
@@ -145,13 +159,14 @@ class StopRule {
   std::vector<int64_t> scratch_;
 };
 
-// Warm-up, then samples until the StopRule says why to stop. execute(sample) runs one timed execution.
+// Warm-up, then samples until the StopRule says why to stop, then (with GPU rows) min(n, 30) separate
+// untimed executions that carry a profiling event on the main kernel: no OpenCL event is created on a timed
+// execution, and the GPU timestamps come from these. execute(sample, profile) runs one execution.
 template <typename Execute>
 void TimingLoop(const Job& job, Samples& out, Execute execute) {
   for (int i = 0; i < job.warmup; ++i) {
     Sample s;
-    execute(s);
-    Profile(s);
+    execute(s, nullptr);
   }
   StopRule rule(job);
   const int64_t start = NowNs();
@@ -159,11 +174,22 @@ void TimingLoop(const Job& job, Samples& out, Execute execute) {
     out.stop = rule.Reason(out.total, (NowNs() - start) / 1e6);
     if (out.stop) break;
     Sample s;
-    execute(s);
+    execute(s, nullptr);
     out.total.push_back(s.totalNs);
     out.cpu.push_back(s.cpuNs);
     out.gpu.push_back(s.gpuNs);
-    out.timestamps.push_back(Profile(s));
+    out.cpuStart.push_back(s.cpuStartNs);
+    out.driverStart.push_back(s.driverStartNs);
+    out.enqueue.push_back(s.enqueueNs);
+    out.waitAfterCpu.push_back(s.waitAfterCpuNs);
+  }
+  if (!out.withTimestamps) return;
+  const size_t profiled = std::min<size_t>(out.total.size(), Samples::kProfiledExecutions);
+  for (size_t i = 0; i < profiled; ++i) {
+    Sample s;
+    Event event;
+    execute(s, &event);
+    out.timestamps.push_back(Profile(event));
   }
 }
 
@@ -179,6 +205,16 @@ void PutSamples(Json& r, const Samples& s) {
       ts.Push(std::move(row));
     }
     r.Set("gpuTimestampsNs", std::move(ts));
+    // Where the time of an execution with GPU rows goes (docs/contract.md section 12), medians over samples.
+    Json b = Json::Object();
+    if (s.withCpu) b.Set("cpuStartDelay", Json(static_cast<long long>(Median(s.cpuStart))));
+    b.Set("driverStartDelay", Json(static_cast<long long>(Median(s.driverStart))));
+    b.Set("enqueue", Json(static_cast<long long>(Median(s.enqueue))));
+    if (s.withCpu) {
+      b.Set("cpuSlice", Json(static_cast<long long>(Median(s.cpu))));
+      b.Set("waitAfterCpu", Json(static_cast<long long>(Median(s.waitAfterCpu))));
+    }
+    r.Set("breakdownMedianNs", std::move(b));
   }
   r.Set("medianNs", Json(static_cast<long long>(Median(s.total))));
   if (s.stop) r.Set("stop", s.stop);
@@ -207,6 +243,7 @@ void RunLayer(const Plan& plan, const Job& job, DeviceProvider& devices, const J
   resolved.Set("cpuImpl", run.cpuRows > 0 ? Json(ResolvedCpuImplName(S.cpuImpl)) : Json("none"));
   resolved.Set("sync", run.gpuRows > 0 ? Json(S.sync) : Json("none"));
   resolved.Set("waitSpins", WaitSpins());
+  resolved.Set("driverCore", plan.driverCore ? Json(*plan.driverCore) : Json());
   r.Set("resolved", resolved);  // early copy: a failing job still says what it resolved to
 
   if (run.cpuRows > 0) {
@@ -275,43 +312,59 @@ void RunLayer(const Plan& plan, const Job& job, DeviceProvider& devices, const J
   if (L.conv) Conv2dReference(L.conv2d, X.data(), W.data(), b.data(), ref.data());
   else LinearReference(L.linear, X.data(), W.data(), b.data(), ref.data());
 
-  // Step 3: CPU side: a persistent pool for the job, pinned to the plan's cores.
-  std::unique_ptr<ThreadPool> pool;
+  // Step 3: the executor: the GPU-driver thread (with GPU rows) and the CPU pool pinned to the plan's cores.
+  // When the OpenCL device runs on these same cores (PoCL), idle pool workers are parked after the slice.
+  const bool park = run.gpu && (run.gpu->caps().type & CL_DEVICE_TYPE_CPU) && run.cpuRows > 0;
   if (run.cpuRows > 0) {
-    pool = std::make_unique<ThreadPool>(S.cpuThreads, plan.cpuAffinity);
+    resolved.Set("parkCpuPool", park).Set("poolChunking", ThreadPool::Chunking());
+    r.Set("resolved", resolved);
+  }
+  ExecutorConfig config;
+  config.cpuThreads = run.cpuRows > 0 ? S.cpuThreads : 0;
+  config.cpuCores = plan.cpuAffinity;
+  config.withGpu = run.gpuRows > 0;
+  config.driverCore = plan.driverCore;
+  config.parkPoolAfterSlice = park;
+  Executor executor(config);
+  if (run.cpuRows > 0) {
     const std::string impl = S.cpuImpl;
     const int rows = run.cpuRows;
-    ThreadPool* p = pool.get();
-    // When the OpenCL device runs on these same cores (PoCL), idle pool workers must not keep spinning
-    // while the device's threads finish the GPU rows: park them right after the CPU slice.
-    const bool park = run.gpu && (run.gpu->caps().type & CL_DEVICE_TYPE_CPU);
-    resolved.Set("parkCpuPool", park);
-    r.Set("resolved", resolved);
-    run.cpuSlice = [&L, impl, rows, p, park](const float* x, const float* w, const float* bias, float* y) {
+    ThreadPool* p = executor.Pool();
+    run.cpuSlice = [&L, impl, rows, p](const float* x, const float* w, const float* bias, float* y) {
       if (L.conv) Conv2dCpu(impl, L.conv2d, x, w, bias, y, 0, rows, *p);
       else LinearCpu(impl, L.linear, x, w, bias, y, 0, rows, *p);
-      if (park) p->Park();
     };
   }
 
-  // Step 4: prepare (weights resident), warm up, timed samples.
-  mech->Prepare(run);
+  // Step 4: prepare (weights resident) on the driver thread, warm up, timed samples, profiled executions.
+  executor.OnDriver([&] { mech->Prepare(run); });
+  resolved.Set("hostMemory", mech->HostMemoryPath());
+  r.Set("resolved", resolved);
+  const std::function<void()> cpuWork = [&] {
+    const CpuTensors t = mech->CpuSide();
+    run.cpuSlice(t.X, t.W, t.b, t.Y);
+  };
+  auto execute = [&](Sample& s, Event* profile) {
+    executor.Execute(run.gpuRows > 0 ? mech.get() : nullptr, run.cpuRows > 0 ? &cpuWork : nullptr, s, profile);
+  };
   if (run.variant.clblast) {  // CLBlast compiles its kernels on first use: keep that out of every sample
     Sample s;
-    mech->Execute(run, s);
-    Profile(s);
+    execute(s, nullptr);
   }
   Samples samples(job.maxSamples);
   samples.withTimestamps = run.gpuRows > 0;
-  TimingLoop(job, samples, [&](Sample& s) { mech->Execute(run, s); });
+  samples.withCpu = run.cpuRows > 0;
+  TimingLoop(job, samples, execute);
 
   // Step 5: one more execution into a NaN-filled output, checked against the reference.
-  mech->PoisonOutput(run);
+  executor.OnDriver([&] { mech->PoisonOutput(); });
   {
     Sample s;
-    mech->Execute(run, s);
-    Profile(s);
+    execute(s, nullptr);
   }
+  executor.OnDriver([&] {
+    if (run.gpu) COEXEC_CL(Cl().clFinish(run.gpu->queue()), "after the checked execution");
+  });
   const float* y = mech->Output();
   std::vector<float> corrupted;
   if (std::getenv("COEXEC_TEST_CORRUPT")) {
@@ -361,7 +414,7 @@ void RunLayer(const Plan& plan, const Job& job, DeviceProvider& devices, const J
   r.Set("check", std::move(check));
 }
 
-void RunRoundTripJob(const Job& job, DeviceProvider& devices, Json& r) {
+void RunRoundTripJob(const Plan& plan, const Job& job, DeviceProvider& devices, Json& r) {
   GpuDevice* gpu = NeedDevice(devices);
   r.Set("device", gpu->caps().ToJson());
   RoundTrip trip(*gpu, job.strategy.sync);
@@ -370,11 +423,19 @@ void RunRoundTripJob(const Job& job, DeviceProvider& devices, Json& r) {
                         .Set("buildOptions", trip.buildOptions())
                         .Set("gpuGlobal", Json::Array().Push(1))
                         .Set("gpuLocal", Json::Array().Push(1))
+                        .Set("driverCore", plan.driverCore ? Json(*plan.driverCore) : Json())
                         .Set("waitSpins", WaitSpins()));
+  ExecutorConfig config;
+  config.withGpu = true;
+  config.driverCore = plan.driverCore;
+  Executor executor(config);
   Samples samples(job.maxSamples);
   samples.withTimestamps = true;
   int value = 0;
-  TimingLoop(job, samples, [&](Sample& s) { trip.Execute(++value, s); });
+  TimingLoop(job, samples, [&](Sample& s, Event* profile) {
+    trip.SetValue(++value);
+    executor.Execute(&trip, nullptr, s, profile);
+  });
   const int got = trip.LastValue();
   const bool passed = got == value;
   if (!passed) r.Set("status", "invalid").Set("reason", "round trip read " + std::to_string(got) + ", expected " + std::to_string(value));
@@ -386,6 +447,30 @@ void RunRoundTripJob(const Job& job, DeviceProvider& devices, Json& r) {
                      .Set("passed", passed));
 }
 
+// A host <-> device copy alone, through the executor's driver thread like a layer's GPU side. Timed: the
+// enqueue and clFinish of one copy. The check: the destination holds the source's pattern.
+void RunCopyJob(const Plan& plan, const Job& job, DeviceProvider& devices, Json& r) {
+  GpuDevice* gpu = NeedDevice(devices);
+  r.Set("device", gpu->caps().ToJson());
+  r.Set("resolved", Json::Object()
+                        .Set("copyBytes", job.copy.bytes)
+                        .Set("direction", job.copy.direction)
+                        .Set("hostMemory", job.copy.hostMemory)
+                        .Set("driverCore", plan.driverCore ? Json(*plan.driverCore) : Json()));
+  CopySide copy(*gpu, job.copy);
+  ExecutorConfig config;
+  config.withGpu = true;
+  config.driverCore = plan.driverCore;
+  Executor executor(config);
+  Samples samples(job.maxSamples);
+  TimingLoop(job, samples, [&](Sample& s, Event* profile) { executor.Execute(&copy, nullptr, s, profile); });
+  const bool passed = copy.Verify();
+  if (!passed) r.Set("status", "invalid").Set("reason", "the copied data differs from the source");
+  PutSamples(r, samples);
+  r.Set("check", Json::Object().Set("maxAbsErr", passed ? 0.0 : 1.0).Set("maxRelErr", passed ? 0.0 : 1.0)
+                     .Set("tolerance", 0.0).Set("passed", passed));
+}
+
 }  // namespace
 
 Json RunJob(const Plan& plan, const Job& job, DeviceProvider& devices, const JobOptions& opts) {
@@ -393,10 +478,11 @@ Json RunJob(const Plan& plan, const Job& job, DeviceProvider& devices, const Job
   Json r = Json::Object();
   r.Set("schemaVersion", 1).Set("jobId", job.id).Set("planId", plan.planId).Set("status", "ok");
   if (job.kind == "layer") r.Set("layer", job.layer.json);
-  r.Set("strategy", job.strategy.json);
+  if (job.kind != "copy") r.Set("strategy", job.strategy.json);
   r.Set("startedAt", IsoNow());
   try {
-    if (job.kind == "roundtrip") RunRoundTripJob(job, devices, r);
+    if (job.kind == "roundtrip") RunRoundTripJob(plan, job, devices, r);
+    else if (job.kind == "copy") RunCopyJob(plan, job, devices, r);
     else RunLayer(plan, job, devices, opts, r);
   } catch (const SkipJob& e) {
     r.Set("status", "skipped").Set("reason", e.what());
@@ -406,7 +492,7 @@ Json RunJob(const Plan& plan, const Job& job, DeviceProvider& devices, const Job
   // Field order of the contract: status and reason first, times last.
   Json out = Json::Object();
   for (const char* key : {"schemaVersion", "jobId", "planId", "status", "reason", "layer", "strategy", "resolved",
-                          "device", "samplesNs", "cpuSideNs", "gpuSideNs", "gpuTimestampsNs", "medianNs", "stop", "check",
+                          "device", "samplesNs", "cpuSideNs", "gpuSideNs", "gpuTimestampsNs", "breakdownMedianNs", "medianNs", "stop", "check",
                           "startedAt"}) {
     if (const Json* v = r.Find(key)) out.Set(key, *v);
   }

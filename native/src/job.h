@@ -3,6 +3,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "gpu.h"
@@ -12,12 +13,16 @@
 namespace coexec {
 
 // Opens the plan's OpenCL device on first use and remembers the outcome (device or reason) for the run.
+// With a driver core, the context and queue are created while the calling thread runs on that core, so
+// helper threads the OpenCL driver starts then inherit it instead of landing on CPU-slice cores.
 class DeviceProvider {
  public:
-  explicit DeviceProvider(DeviceSelector sel) : sel_(std::move(sel)) {}
+  explicit DeviceProvider(DeviceSelector sel, std::optional<int> driverCore = std::nullopt)
+      : sel_(std::move(sel)), driverCore_(driverCore) {}
   GpuDevice* Get(std::string* why);
  private:
   DeviceSelector sel_;
+  std::optional<int> driverCore_;
   bool tried_ = false;
   std::unique_ptr<GpuDevice> device_;
   std::string why_;

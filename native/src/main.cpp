@@ -26,13 +26,16 @@ constexpr const char* kUsage =
     "  coexec-engine bench --layer linear --M 1 --N 4096 --K 4096 [strategy flags] [--save-tensors DIR]\n"
     "  coexec-engine bench --layer conv2d --batch 1 --C 64 --H 56 --W 56 --F 64 --R 3 --S 3 --stride 1 --pad 1 ...\n"
     "  coexec-engine bench --kind roundtrip --sync svm-fine\n"
+    "  coexec-engine bench --kind copy --bytes 8388608 --direction host-to-device|device-to-host --host-memory pinned|pageable\n"
     "strategy flags: --ratio R --granularity G --threads T --cpu IMPL --gpu VARIANT --wg N --sync MECH\n"
     "measurement:    --warmup N --min-samples N --min-time-ms MS --max-samples N --max-time-ms MS --seed S\n"
     "                --target-median-ci-pct P (after the minimum, sample on until the median's 95% CI\n"
     "                half-width is <= P % of the median, or a maximum is reached)\n"
-    "device:         --platform SUBSTR --device SUBSTR --device-type gpu|cpu|gpu-or-cpu --cores 0,1\n"
+    "device:         --platform SUBSTR --device SUBSTR --device-type gpu|cpu|gpu-or-cpu --cores 1,2\n"
+    "                --driver-core 0 (the GPU-driver thread's core; default: not pinned)\n"
     "conv extras:    --stride-h --stride-w --pad-h --pad-w (or --stride / --pad for both)\n"
-    "environment:    COEXEC_OPENCL_LIB (OpenCL library path), COEXEC_WAIT_SPINS (pause spins before yielding)\n";
+    "environment:    COEXEC_OPENCL_LIB (OpenCL library path), COEXEC_WAIT_SPINS (pause spins before yielding),\n"
+    "                COEXEC_HOST_MEMORY=pinned-copy|zero-copy (override the buffer mechanisms' host memory)\n";
 
 struct UsageError : std::runtime_error {
   using std::runtime_error::runtime_error;
@@ -45,7 +48,7 @@ int Info() {
 
 // Runs every job of a validated plan, appending one flushed line per job to `out`.
 int RunPlan(const Plan& plan, std::FILE* out, const JobOptions& opts, bool progress) {
-  DeviceProvider devices(plan.device);
+  DeviceProvider devices(plan.device, plan.driverCore);
   for (size_t i = 0; i < plan.jobs.size(); ++i) {
     Json r = RunJob(plan, plan.jobs[i], devices, opts);
     std::string line = r.Dump() + "\n";
@@ -112,7 +115,7 @@ int Bench(const std::vector<std::string>& args) {
       "layer", "M", "N", "K", "batch", "C", "H", "W", "F", "R", "S", "stride", "stride-h", "stride-w", "pad",
       "pad-h", "pad-w", "ratio", "granularity", "threads", "cpu", "gpu", "wg", "sync", "kind", "warmup",
       "min-samples", "min-time-ms", "max-samples", "max-time-ms", "target-median-ci-pct", "seed", "platform",
-      "device", "device-type", "cores", "save-tensors", "id"};
+      "device", "device-type", "cores", "driver-core", "save-tensors", "id", "bytes", "direction", "host-memory"};
   for (size_t i = 0; i < args.size(); ++i) {
     const std::string& a = args[i];
     if (a.rfind("--", 0) != 0) throw UsageError("bench: unexpected argument " + a);
@@ -121,16 +124,21 @@ int Bench(const std::vector<std::string>& args) {
     if (i + 1 >= args.size()) throw UsageError("bench: " + a + " needs a value");
     f[name] = args[++i];
   }
+  // The number in `text`, given for flag --name (named in the message when it is not one).
+  auto parse = [](const std::string& name, const std::string& text) -> Json {
+    char* end = nullptr;
+    errno = 0;
+    double v = std::strtod(text.c_str(), &end);
+    if (text.empty() || end == text.c_str() || *end || errno)
+      throw UsageError("bench: --" + name + " expects a number, got \"" + text + "\"");
+    if (v == static_cast<double>(static_cast<long long>(v))) return Json(static_cast<long long>(v));
+    return Json(v);
+  };
   auto num = [&](const std::string& name, const std::string& def) -> Json {
     auto it = f.find(name);
     std::string s = it == f.end() ? def : it->second;
     if (s.empty()) throw UsageError("bench: --" + name + " is required");
-    char* end = nullptr;
-    errno = 0;
-    double v = std::strtod(s.c_str(), &end);
-    if (end == s.c_str() || *end || errno) throw UsageError("bench: --" + name + " expects a number, got \"" + s + "\"");
-    if (v == static_cast<double>(static_cast<long long>(v))) return Json(static_cast<long long>(v));
-    return Json(v);
+    return parse(name, s);
   };
   auto str = [&](const std::string& name, const std::string& def) {
     auto it = f.find(name);
@@ -161,7 +169,12 @@ int Bench(const std::vector<std::string>& args) {
   Json job = Json::Object();
   job.Set("id", str("id", "bench")).Set("kind", kind);
   if (kind == "layer") job.Set("layer", layer);
-  job.Set("strategy", kind == "layer" ? strategy : Json::Object().Set("sync", str("sync", "finish")));
+  if (kind == "copy") {
+    job.Set("copy", Json::Object().Set("bytes", num("bytes", "")).Set("direction", str("direction", "host-to-device"))
+                        .Set("hostMemory", str("host-memory", "pinned")));
+  } else {
+    job.Set("strategy", kind == "layer" ? strategy : Json::Object().Set("sync", str("sync", "finish")));
+  }
   job.Set("warmup", num("warmup", "3")).Set("minSamples", num("min-samples", "10"))
       .Set("minTimeMs", num("min-time-ms", "50")).Set("maxSamples", num("max-samples", "200"))
       .Set("maxTimeMs", num("max-time-ms", "2000")).Set("seed", num("seed", "7"));
@@ -169,13 +182,15 @@ int Bench(const std::vector<std::string>& args) {
   Json cores = Json::Array();
   if (std::string list = str("cores", ""); !list.empty()) {
     std::stringstream ss(list);
-    for (std::string c; std::getline(ss, c, ',');) cores.Push(num("cores", c));
+    // Each listed core on its own (num() would look the flag up again and see the whole list).
+    for (std::string c; std::getline(ss, c, ',');) cores.Push(parse("cores", c));
   }
   Json doc = Json::Object();
   doc.Set("schemaVersion", 1).Set("planId", "bench")
       .Set("device", Json::Object().Set("platformContains", str("platform", "")).Set("deviceContains", str("device", ""))
                          .Set("deviceType", str("device-type", "gpu-or-cpu")))
       .Set("cpuAffinity", cores).Set("jobs", Json::Array().Push(job));
+  if (f.count("driver-core")) doc.Set("driverCore", num("driver-core", ""));
   Plan plan;
   try {
     plan = ParsePlan(doc);
@@ -184,8 +199,11 @@ int Bench(const std::vector<std::string>& args) {
   }
   // A bench without --id gets the strategy id of the contract.
   if (!f.count("id")) {
-    plan.jobs[0].id = kind == "layer" ? StrategyId(plan.jobs[0].layer, plan.jobs[0].strategy)
-                                      : "roundtrip/sync:" + plan.jobs[0].strategy.sync;
+    const Job& j = plan.jobs[0];
+    plan.jobs[0].id = kind == "layer"  ? StrategyId(j.layer, j.strategy)
+                      : kind == "copy" ? "copy/" + j.copy.direction + "/" + j.copy.hostMemory + "/bytes:" +
+                                             std::to_string(j.copy.bytes)
+                                       : "roundtrip/sync:" + j.strategy.sync;
   }
   JobOptions opts;
   opts.saveTensorsDir = str("save-tensors", "");

@@ -15,8 +15,9 @@ namespace coexec {
   X(clBuildProgram) X(clGetProgramBuildInfo) X(clReleaseProgram) X(clCreateKernel) X(clReleaseKernel)    \
   X(clSetKernelArg) X(clGetKernelWorkGroupInfo) X(clCreateBuffer) X(clReleaseMemObject)                  \
   X(clEnqueueWriteBuffer) X(clEnqueueCopyBuffer) X(clEnqueueReadBufferRect) X(clEnqueueReadBuffer) X(clEnqueueNDRangeKernel)    \
+  X(clEnqueueMapBuffer) X(clEnqueueUnmapMemObject) X(clEnqueueCopyBufferRect)                          \
   X(clFlush) X(clFinish) X(clWaitForEvents) X(clGetEventInfo) X(clGetEventProfilingInfo)                 \
-  X(clReleaseEvent)
+  X(clReleaseEvent) X(clRetainEvent)
 
 // OpenCL 2.0 entry points: absent from 1.2-only libraries, so they may stay null.
 #define COEXEC_CL20_FUNCTIONS(X) \

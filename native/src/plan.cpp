@@ -217,6 +217,12 @@ Plan ParsePlan(const Json& doc) {
       plan.cpuAffinity.push_back(static_cast<int>(c.AsInt()));
     }
   }
+  if (const Json* d = top.Get("driverCore", false)) {
+    if (!d->IsNull()) {
+      if (!d->IsInteger() || d->AsInt() < 0 || d->AsInt() > 4095) top.Fail("driverCore", "bad core number " + d->Dump());
+      plan.driverCore = static_cast<int>(d->AsInt());
+    }
+  }
   const Json* jobs = top.Get("jobs", true);
   if (!jobs->IsArray()) top.Fail("jobs", "must be an array");
   top.Finish();
@@ -230,12 +236,23 @@ Plan ParsePlan(const Json& doc) {
     Fields f(jj, where);
     Job job;
     job.id = f.Str("id", true, "");
-    job.kind = f.Str("kind", true, "", {"layer", "roundtrip"});
+    job.kind = f.Str("kind", true, "", {"layer", "roundtrip", "copy"});
     bool roundtrip = job.kind == "roundtrip";
-    if (!roundtrip) job.layer = ParseLayer(*f.Get("layer", true), where + ": layer");
-    else if (f.Get("layer", false)) f.Fail("layer", "not allowed for a roundtrip job");
-    job.strategy = ParseStrategy(*f.Get("strategy", true), where + ": strategy", roundtrip,
-                                 roundtrip ? nullptr : &job.layer);
+    if (job.kind == "copy") {
+      // A host <-> device copy alone (benchmarks): no layer, no strategy.
+      if (f.Get("layer", false)) f.Fail("layer", "not allowed for a copy job");
+      if (f.Get("strategy", false)) f.Fail("strategy", "not allowed for a copy job");
+      Fields c(*f.Get("copy", true), where + ": copy");
+      job.copy.bytes = c.Int("bytes", true, 0, 1, 1 << 30);
+      job.copy.direction = c.Str("direction", true, "", {"host-to-device", "device-to-host"});
+      job.copy.hostMemory = c.Str("hostMemory", false, "pinned", {"pinned", "pageable"});
+      c.Finish();
+    } else {
+      if (!roundtrip) job.layer = ParseLayer(*f.Get("layer", true), where + ": layer");
+      else if (f.Get("layer", false)) f.Fail("layer", "not allowed for a roundtrip job");
+      job.strategy = ParseStrategy(*f.Get("strategy", true), where + ": strategy", roundtrip,
+                                   roundtrip ? nullptr : &job.layer);
+    }
     job.warmup = f.Int("warmup", false, 3, 0, 100000);
     job.minSamples = f.Int("minSamples", false, 10, 1, 10000000);
     job.minTimeMs = f.Num("minTimeMs", false, 50, 0, 1e9);

@@ -48,9 +48,18 @@ struct Strategy {
   int CpuRows(int out) const;
 };
 
+// kind "copy": one host <-> device copy of `bytes`, from/to pinned (ALLOC_HOST_PTR, mapped once) or
+// pageable host memory (copy_side.h).
+struct CopySpec {
+  int bytes = 0;
+  std::string direction;   // "host-to-device" | "device-to-host"
+  std::string hostMemory;  // "pinned" | "pageable"
+};
+
 struct Job {
   std::string id;
-  std::string kind;  // "layer" | "roundtrip"
+  std::string kind;  // "layer" | "roundtrip" | "copy"
+  CopySpec copy;     // kind == "copy" only
   Layer layer;       // kind == "layer" only
   Strategy strategy;
   int warmup = 3;
@@ -71,6 +80,10 @@ struct Plan {
   std::string planId;
   DeviceSelector device;
   std::vector<int> cpuAffinity;
+  // The core of the GPU-driver thread (executor.h), which issues every OpenCL call of a timed execution; the
+  // platform reserves it for that thread and the driver's own threads. Absent: the driver thread is not
+  // pinned (the OS places it, possibly on a CPU-slice core).
+  std::optional<int> driverCore;
   std::vector<Job> jobs;
 };
 

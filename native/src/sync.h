@@ -1,7 +1,11 @@
-// The four synchronization mechanisms between the CPU slice and the GPU slice of one layer execution
-// (BRIEF.md section 3), each its own class behind one interface, plus the CPU-only path and the bare
-// round trip. What each Execute() times is written above its class in sync.cpp.
+// The synchronization mechanisms between the CPU slice and the GPU slice of one layer execution
+// (BRIEF.md section 3). A mechanism only says what to enqueue, copy or map and how to wait; who runs when
+// (the GPU-driver thread, the CPU pool, the start/finish handshake) is the executor's (executor.h). One
+// file per mechanism: sync_buffers.cpp (finish, event-poll), sync_svm_coarse.cpp, sync_svm_fine.cpp;
+// the CPU-only path and the shared helpers are in sync.cpp, the bare round trip in roundtrip.cpp.
 #pragma once
+
+#include <sched.h>
 
 #include <cstdint>
 #include <functional>
@@ -21,39 +25,73 @@ int64_t NowNs();  // steady clock
 struct LayerRun {
   const Layer* layer = nullptr;
   int cpuRows = 0, gpuRows = 0;
-  const std::vector<float>* X = nullptr;  // host tensors drawn from the job's seed
+  const std::vector<float>* X = nullptr;  // host tensors drawn from the job's seed (the producer's data)
   const std::vector<float>* W = nullptr;
   const std::vector<float>* b = nullptr;
   GpuDevice* gpu = nullptr;               // null when gpuRows == 0
   VariantPlan variant;
   std::vector<Kernel> kernels;            // one per variant.launches entry
   Buffer col;                             // im2col scratch (device only)
-  // clblast only: the buffers it works on, and Y's bias rows [M][N] copied into Y before each GEMM.
+  // clblast only: the buffers it works on, and Y's bias rows [M][N] copied into Y's GPU rows before each GEMM.
   cl_mem memX = nullptr, memW = nullptr, memY = nullptr;
   Buffer biasRows;
-  // Computes Y rows [0, cpuRows) from the given tensors (the CPU implementation on the job's pool).
+  // Computes Y rows [0, cpuRows) from the given tensors (the CPU implementation on the executor's pool).
   std::function<void(const float* X, const float* W, const float* b, float* Y)> cpuSlice;
 };
 
+// Times of one execution, all from the same steady clock; t0 is the start of the timed window.
 struct Sample {
-  int64_t totalNs = 0;  // the whole layer execution (the timed window)
-  int64_t cpuNs = 0;    // the CPU slice alone (0 without CPU rows)
-  int64_t gpuNs = 0;    // first GPU enqueue -> host sees the GPU slice complete (0 without GPU rows)
-  Event mainEvent;      // the layer kernel's event, for its profiling timestamps
+  int64_t totalNs = 0;           // t0 -> both slices in the output (the timed window)
+  int64_t cpuNs = 0;             // the CPU slice alone (0 without CPU rows)
+  int64_t gpuNs = 0;             // t0 -> the host knows the GPU rows are in the output (0 without GPU rows)
+  int64_t cpuStartNs = 0;        // t0 -> the CPU slice starts
+  int64_t driverStartNs = 0;     // t0 -> the driver thread starts its first OpenCL call
+  int64_t enqueueNs = 0;         // the driver thread's enqueue calls up to and including the flush
+  int64_t waitAfterCpuNs = 0;    // end of the CPU slice -> end of the timed window (0 without CPU rows)
 };
 
-class Mechanism {
+// Where the CPU slice reads and writes.
+struct CpuTensors {
+  const float* X = nullptr;
+  const float* W = nullptr;
+  const float* b = nullptr;
+  float* Y = nullptr;
+};
+
+// The GPU side of one execution as the executor's driver thread runs it: Enqueue, then DriverWait; then the
+// CPU-slice thread asks HostSeesGpuDone until it is true. A layer mechanism and the bare round trip both
+// have this shape.
+class GpuSide {
  public:
-  virtual ~Mechanism() = default;
-  // Allocates the device side, uploads W and b once (resident, as a framework holds weights), binds
-  // the kernel arguments. Untimed.
+  virtual ~GpuSide() = default;
+  // Driver thread, timed: publish the input, enqueue the kernels and any read-back or map, flush. `profile`
+  // is null on every timed execution (no OpenCL event on the timed path); the untimed profiling executions
+  // pass one to receive the main kernel's event.
+  virtual void Enqueue(Event* profile) = 0;
+  // Driver thread, timed, right after Enqueue: the blocking or polling wait, where the mechanism has one.
+  virtual void DriverWait() {}
+  // CPU-slice thread, timed, after the driver thread is done: true once the GPU rows are visible without any
+  // OpenCL call (svm-fine's counter). Mechanisms whose wait is an OpenCL call leave it true.
+  virtual bool WaitsOnHost() const { return false; }
+  virtual bool HostSeesGpuDone() { return true; }
+};
+
+class Mechanism : public GpuSide {
+ public:
+  // Driver thread, untimed: allocates the device side, uploads W and b once (resident, as a framework holds
+  // weights), places X where the mechanism exchanges it (the producer's write), binds the kernel arguments.
+  // Keeps `run` for the job.
   virtual void Prepare(LayerRun& run) = 0;
-  // One whole layer execution: input write/publish, both slices, the synchronization and any read-back.
-  virtual void Execute(LayerRun& run, Sample& s) = 0;
-  // The combined output Y after Execute.
+  // Where the CPU slice reads and writes (fixed after Prepare).
+  virtual CpuTensors CpuSide() const = 0;
+  // The combined output Y after an execution.
   virtual const float* Output() const = 0;
-  // Fills Y on both sides with NaN so that the checked execution proves it wrote every element.
-  virtual void PoisonOutput(LayerRun& run) = 0;
+  // Driver thread, untimed: fills Y on both sides with NaN so that the checked execution proves it wrote
+  // every element.
+  virtual void PoisonOutput() = 0;
+  // resolved.hostMemory: how the exchanged tensors move ("pinned-copy", "zero-copy", "svm-coarse-map",
+  // "svm-fine-shared", "host" for the CPU-only path).
+  virtual std::string HostMemoryPath() const = 0;
 };
 
 // Throws std::runtime_error with the reason when the device lacks what the mechanism needs.
@@ -64,15 +102,19 @@ std::unique_ptr<Mechanism> MakeCpuOnly();
 // Empty when `sync` can work on this device by its capabilities, else why not.
 std::string MechanismUnsupportedReason(const std::string& sync, const DeviceCaps& caps);
 
-// The minimal kernel launched and waited for with one mechanism.
-class RoundTrip {
+// The minimal kernel launched and waited for with one mechanism (roundtrip.cpp).
+class RoundTrip : public GpuSide {
  public:
   RoundTrip(GpuDevice& gpu, const std::string& sync);
-  ~RoundTrip();
+  ~RoundTrip() override;
   RoundTrip(const RoundTrip&) = delete;
   RoundTrip& operator=(const RoundTrip&) = delete;
-  void Execute(int value, Sample& s);  // timed inside: enqueue -> the host knows the value is written
-  int LastValue();                     // untimed: the value the kernel wrote last
+  void SetValue(int value);  // untimed: the value the next execution writes
+  void Enqueue(Event* profile) override;
+  void DriverWait() override;
+  bool WaitsOnHost() const override;
+  bool HostSeesGpuDone() override;
+  int LastValue();           // untimed: the value the kernel wrote last
   const std::string& buildOptions() const { return options_; }
  private:
   struct Impl;
@@ -82,5 +124,40 @@ class RoundTrip {
 
 // Pause iterations before a waiting host thread starts yielding (COEXEC_WAIT_SPINS, default 256).
 int WaitSpins();
+
+inline void CpuRelax() {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#elif defined(__aarch64__) || defined(__arm__)
+  asm volatile("yield" ::: "memory");
+#endif
+}
+
+// Spins with a pause instruction, then yields the core: when the "GPU" is the CPU itself (PoCL), a
+// spinning waiter would steal a core from the device's workers.
+template <typename Done>
+void WaitUntil(Done done) {
+  const int spins = WaitSpins();
+  for (int i = 0; !done(); ++i) {
+    if (i < spins) CpuRelax();
+    else sched_yield();
+  }
+}
+
+// Helpers shared by the mechanism files (sync.cpp).
+namespace sync_detail {
+std::string Where(const LayerRun& run, const std::string& what);
+// Sets every launch's arguments: scalars, then tensors through bindTensor (TensorArg::Col is bound here),
+// then the completion counter of the main launch when there is one.
+void BindArgs(LayerRun& run, const std::function<void(cl_kernel, cl_uint, TensorArg)>& bindTensor, void* counter);
+// Enqueues the variant's launches (or CLBlast); the main launch's event goes to *profile when non-null.
+void EnqueueLaunches(LayerRun& run, Event* profile);
+inline size_t Bytes(size_t floats) { return floats * sizeof(float); }
+// The contiguous float range [first, end) of Y that holds every GPU row (exactly the GPU rows when Y has
+// one outer block; with M > 1 it also spans the CPU rows between the blocks' GPU rows).
+void GpuRowsSpan(const LayerRun& run, size_t* first, size_t* end);
+// Copies the GPU rows [cpuRows, OUT) of every outer block (m or batch image) from src to dst.
+void CopyGpuRows(const LayerRun& run, const float* src, float* dst);
+}  // namespace sync_detail
 
 }  // namespace coexec

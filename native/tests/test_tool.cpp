@@ -189,14 +189,31 @@ int Check(const std::string& planPath, const std::string& resultsPath) {
         const Json* res = r.Find("resolved");
         const Json* gpuRows = res->Find("gpuRows");
         const Json* ts = r.Find("gpuTimestampsNs");
+        const Json* hostMemory = res->Find("hostMemory");
+        const std::string sync = j.Find("kind")->AsString() == "layer" ? j.Find("strategy")->Find("sync")->AsString() : "";
+        if (j.Find("kind")->AsString() == "layer") {
+          const std::string hm = hostMemory ? hostMemory->AsString() : "(none)";
+          const bool gpu = !gpuRows || gpuRows->AsInt() > 0;
+          const bool fits = !gpu ? hm == "host"
+                            : sync == "svm-coarse" ? hm == "svm-coarse-map"
+                            : sync == "svm-fine"   ? hm == "svm-fine-shared"
+                                                   : hm == "pinned-copy" || hm == "zero-copy";
+          if (!fits) problems.push_back("resolved.hostMemory " + hm + " does not fit sync " + sync);
+        }
         if (!gpuRows || gpuRows->AsInt() > 0) {
-          bool good = ts && static_cast<int64_t>(ts->Items().size()) == n;
+          // Timestamps come from min(n, 30) separate untimed profiled executions (no event on the timed path).
+          const int64_t profiled = std::min<int64_t>(n, 30);
+          bool good = ts && static_cast<int64_t>(ts->Items().size()) == profiled;
           for (size_t k = 0; good && k < ts->Items().size(); ++k) {
             const auto& t = ts->Items()[k].Items();
             good = t.size() == 4 && t[0].AsInt() <= t[1].AsInt() && t[1].AsInt() <= t[2].AsInt() &&
                    t[2].AsInt() <= t[3].AsInt();
           }
           if (!good) problems.push_back("bad gpuTimestampsNs");
+          const Json* bd = r.Find("breakdownMedianNs");
+          const bool withCpu = res->Find("cpuRows") && res->Find("cpuRows")->AsInt() > 0;
+          if (!bd || !bd->Find("enqueue") || !bd->Find("driverStartDelay") || (withCpu && !bd->Find("waitAfterCpu")))
+            problems.push_back("breakdownMedianNs missing or incomplete");
           const Json* opts = res->Find("buildOptions");
           if (!opts || (opts->AsString().rfind("-cl-std=CL", 0) != 0 && opts->AsString().rfind("clblast:", 0) != 0))
             problems.push_back("resolved.buildOptions missing");

@@ -53,6 +53,7 @@ export function syncOverheadRows(jobs: readonly JobStats[], experiments: Readonl
       mechanism: j.strategy.sync, layerId: layerId(j.layer), outputSize: outDim(j.layer),
       roundTripUs: rt === undefined ? null : rt / 1e3, coexecMs: coexecNs / 1e6, slowerSideMs: slowerNs / 1e6, overheadUs: (coexecNs - slowerNs) / 1e3,
       slowerSideSource: measuredAlone ? 'single-side-jobs' : 'in-run',
+      ...(j.breakdownMedianNs ? { breakdownUs: Object.fromEntries(Object.entries(j.breakdownMedianNs).map(([k, v]) => [k, (v ?? 0) / 1e3])) } : {}),
     });
   }
   rows.sort((a, b) => a.mechanism.localeCompare(b.mechanism) || a.layerId.localeCompare(b.layerId));

@@ -96,6 +96,8 @@ export interface JobStats {
   gpuSideMedianNs?: number;
   gpuKernelMedianNs?: number;
   gpuDispatchMedianNs?: number;
+  /** The engine's execution breakdown in ns (results.jsonl breakdownMedianNs; engines from issue 12 on). */
+  breakdownMedianNs?: Partial<Record<'cpuStartDelay' | 'driverStartDelay' | 'enqueue' | 'cpuSlice' | 'waitAfterCpu', number>>;
   /** Engine time spent on the job (results.jsonl wallNs); the harness may copy it here. */
   wallNs?: number;
 }
@@ -218,6 +220,11 @@ export interface SyncOverheadRow {
   overheadUs: number;
   /** Extension: 'single-side-jobs' when the slower side was measured alone, 'in-run' when taken from the co-executed job's side times. */
   slowerSideSource: 'single-side-jobs' | 'in-run';
+  /**
+   * The co-executed job's breakdown in us (engines from issue 12 on): t0 -> CPU slice start, t0 -> the driver
+   * thread's first OpenCL call, its enqueue calls, the CPU slice, and the wait after the slice.
+   */
+  breakdownUs?: Partial<Record<'cpuStartDelay' | 'driverStartDelay' | 'enqueue' | 'cpuSlice' | 'waitAfterCpu', number>>;
 }
 
 export interface ClaimRow {

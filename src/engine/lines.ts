@@ -6,6 +6,15 @@
 import { closeSync, existsSync, openSync, readFileSync, readSync, statSync, truncateSync } from 'node:fs';
 import { readRawText } from './raw-files.js';
 
+/**
+ * Engine breakdown of an execution with GPU rows, in ns: t0 -> CPU slice start, t0 -> the driver thread's first
+ * OpenCL call, the driver thread's enqueue calls, the CPU slice, end of the slice -> end of the window (CPU
+ * fields only with CPU rows).
+ */
+export interface ExecutionBreakdownNs {
+  cpuStartDelay?: number; driverStartDelay?: number; enqueue?: number; cpuSlice?: number; waitAfterCpu?: number;
+}
+
 /** One engine result line, as far as the harness reads it (contract section 4). */
 export interface ResultLine {
   schemaVersion: number;
@@ -21,6 +30,8 @@ export interface ResultLine {
   cpuSideNs?: number[];
   gpuSideNs?: number[];
   gpuTimestampsNs?: [number, number, number, number][];
+  /** Where the time of an execution with GPU rows goes, medians over the samples (contract section 12). */
+  breakdownMedianNs?: ExecutionBreakdownNs;
   medianNs?: number;
   stop?: 'min-met' | 'ci-target' | 'max-samples' | 'max-time';
   check?: { maxAbsErr: number; maxRelErr: number; tolerance: number; passed: boolean };

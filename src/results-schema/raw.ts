@@ -80,6 +80,11 @@ export const ResultLine = Type.Object({
   cpuSideNs: Type.Optional(NsArray),
   gpuSideNs: Type.Optional(NsArray),
   gpuTimestampsNs: Type.Optional(Type.Array(Type.Array(Type.Integer(), { minItems: 4, maxItems: 4 }))),
+  /** Engines from issue 12 on: medians of the execution breakdown (contract section 12). */
+  breakdownMedianNs: Type.Optional(Type.Object({
+    cpuStartDelay: Type.Optional(Type.Integer()), driverStartDelay: Type.Optional(Type.Integer()),
+    enqueue: Type.Optional(Type.Integer()), cpuSlice: Type.Optional(Type.Integer()), waitAfterCpu: Type.Optional(Type.Integer()),
+  }, open)),
   medianNs: Type.Optional(Type.Integer({ minimum: 0 })),
   /** Why sampling ended (engines before the CI target wrote no `stop`). */
   stop: Type.Optional(StopReason),

@@ -2,7 +2,7 @@
  * jobs.json (contract section 8): the statistics and VALID/INVALID verdict of every job of a run, computed
  * from the raw engine lines alone (plus the plan's per-job metadata and the environment drift).
  */
-import type { ResultLine } from '../engine/lines.js';
+import type { ExecutionBreakdownNs, ResultLine } from '../engine/lines.js';
 import { replicateBaseId, type JobMeta } from '../plan/expand.js';
 import { describe, median, type SampleStats } from '../stats/descriptive.js';
 import { type DriftFacts, type ValidityRule, verdictOf } from '../stats/verdict.js';
@@ -14,6 +14,8 @@ export interface JobStats {
   status: ResultLine['status']; verdict: 'VALID' | 'INVALID'; reasons: string[];
   stats?: SampleStats;
   cpuSideMedianNs?: number; gpuSideMedianNs?: number; gpuKernelMedianNs?: number; gpuDispatchMedianNs?: number;
+  /** The engine's breakdown (first replicate's when pooled); absent from engines before issue 12. */
+  breakdownMedianNs?: ExecutionBreakdownNs;
   wallNs?: number;
   replicates?: number; replicateSpreadPct?: number;
 }
@@ -44,6 +46,7 @@ export function jobStats(line: ResultLine, meta: RunJobMeta | undefined, experim
   if (gpu !== undefined) row.gpuSideMedianNs = gpu;
   if (kernel !== undefined) row.gpuKernelMedianNs = kernel;
   if (dispatch !== undefined) row.gpuDispatchMedianNs = dispatch;
+  if (line.breakdownMedianNs !== undefined) row.breakdownMedianNs = line.breakdownMedianNs;
   if (line.wallNs !== undefined) row.wallNs = line.wallNs;
   return row;
 }

@@ -33,6 +33,8 @@ class ThreadPool {
   ThreadPool(const ThreadPool&) = delete;
   ThreadPool& operator=(const ThreadPool&) = delete;
   int Threads() const;
+  // Added: "static" (one even chunk per thread) or "dynamic" (chunks claimed from a counter): thread_pool.cpp.
+  static const char* Chunking();
   // Splits [0, count) into one contiguous chunk per thread and runs body(begin, end, thread) on each;
   // returns when all are done.
   void ParallelFor(int count, const std::function<void(int begin, int end, int thread)>& body);

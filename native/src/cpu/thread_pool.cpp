@@ -8,6 +8,8 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdio>
+#include <cstdlib>
+#include <string>
 #include <mutex>
 #include <thread>
 
@@ -36,6 +38,22 @@ constexpr auto kPureSpin = std::chrono::microseconds(10);
 constexpr auto kSpinBeforeBlock = std::chrono::microseconds(150);
 // Spins between clock reads while waiting.
 constexpr int kSpinsPerClockRead = 64;
+
+// How ParallelFor hands out [0, count): one even contiguous chunk per thread (static), or chunks of
+// ceil(count / (threads * kChunksPerThread)) claimed from a shared counter (dynamic, the default).
+// Measured on the 2-core PoCL machine (results/benchmarks/pool-chunking-local.txt: 2 threads, medians of 4
+// alternating job medians, two runs): CPU-only within +-3% of static except linear M=16 1024x1024, 8-10%
+// slower (gemmNT packs X once per call, and dynamic makes 4x the calls); inside co-execution, where PoCL's
+// threads take the same cores and a worker starts late, dynamic's CPU slice took 0.13x and 0.22x of
+// static's (conv, svm-fine) and 0.48x and 1.04x (linear, finish). COEXEC_POOL_CHUNKING=static|dynamic overrides it (a measurement hook, recorded as
+// resolved.poolChunking).
+enum class Chunking { Static, Dynamic };
+constexpr int kChunksPerThread = 4;
+const Chunking kChunking = [] {
+  const char* env = std::getenv("COEXEC_POOL_CHUNKING");
+  if (env && std::string(env) == "static") return Chunking::Static;
+  return Chunking::Dynamic;
+}();
 
 // Pins the calling thread to one core; returns false (and leaves it unpinned) if the core is not usable.
 bool PinToCore(int core) {
@@ -68,13 +86,28 @@ struct ThreadPool::Impl {
   bool callerPinned = false;
   cpu_set_t callerMask;  // the caller's affinity before the pool pinned it, restored by the destructor
 
+  // Dynamic chunking: the next unclaimed element and the chunk size of the current job.
+  std::atomic<int> next{0};
+  int chunk = 1;
+
   // The body must not throw: on a worker thread an exception would end the process.
-  void RunChunk(int thread) const {
-    // Even split: the first (count % threads) chunks get one more element.
-    const int base = count / threads, extra = count % threads;
-    const int begin = thread * base + (thread < extra ? thread : extra);
-    const int end = begin + base + (thread < extra ? 1 : 0);
-    if (begin < end) (*body)(begin, end, thread);
+  void RunChunk(int thread) {
+    if (kChunking == Chunking::Static) {
+      // Even split: the first (count % threads) chunks get one more element.
+      const int base = count / threads, extra = count % threads;
+      const int begin = thread * base + (thread < extra ? thread : extra);
+      const int end = begin + base + (thread < extra ? 1 : 0);
+      if (begin < end) (*body)(begin, end, thread);
+      return;
+    }
+    // Dynamic: claim contiguous chunks until none is left, so a worker that starts late (descheduled, or
+    // its core busy with a driver thread) takes fewer chunks instead of stalling the slice.
+    for (;;) {
+      const int begin = next.fetch_add(chunk, std::memory_order_relaxed);
+      if (begin >= count) return;
+      const int end = begin + chunk < count ? begin + chunk : count;
+      (*body)(begin, end, thread);
+    }
   }
 
   // Waits for a generation other than `seen`; returns false when the pool is stopping.
@@ -156,6 +189,8 @@ void ThreadPool::Park() { impl_->parkRequests.fetch_add(1, std::memory_order_rel
 
 int ThreadPool::Threads() const { return impl_->threads; }
 
+const char* ThreadPool::Chunking() { return kChunking == Chunking::Static ? "static" : "dynamic"; }
+
 void ThreadPool::ParallelFor(int count, const std::function<void(int begin, int end, int thread)>& body) {
   if (count <= 0) return;
   Impl& p = *impl_;
@@ -165,6 +200,8 @@ void ThreadPool::ParallelFor(int count, const std::function<void(int begin, int 
   }
   p.body = &body;
   p.count = count;
+  p.next.store(0, std::memory_order_relaxed);  // published by the generation bump below
+  p.chunk = (count + p.threads * kChunksPerThread - 1) / (p.threads * kChunksPerThread);
   p.callerCpu.store(sched_getcpu(), std::memory_order_relaxed);
   p.pending.store(p.threads - 1, std::memory_order_relaxed);
   p.generation.fetch_add(1, std::memory_order_seq_cst);

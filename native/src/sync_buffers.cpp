@@ -1,0 +1,164 @@
+// finish and event-poll: ordinary cl_mem buffers, with the host memory of host_memory.h.
+//
+// Device buffers W and b are written once per job (resident weights). Per execution (driver thread, timed):
+//   pinned-copy: write X from its pinned buffer to the device buffer; the kernels; one rectangular read of
+//     the GPU rows of Y into the pinned Y; flush. The CPU slice reads the pinned X and writes its rows of the
+//     pinned Y, so each tensor crosses the bus once and only the GPU's rows of Y come back.
+//   zero-copy: unmap the GPU rows of Y mapped by the previous execution; the kernels (on X and Y themselves);
+//     map the GPU rows of Y for reading; flush. The CPU slice reads X and writes its rows of Y through their
+//     job-long mappings. Nothing is copied; relying on one memory for a mapped and a kernel-written region
+//     of the same buffer is what unified-memory frameworks do, and the per-execution map is where a
+//     non-coherent device would make the GPU rows visible.
+// The wait (driver thread, timed): finish: clFinish; event-poll: spin (pause, then yield) on the status of
+// the last command's event (the read-back or the map): the one OpenCL event on a timed path, because it is
+// this mechanism's wait object.
+#include <cstring>
+#include <limits>
+
+#include "host_memory.h"
+#include "sync.h"
+
+namespace coexec {
+
+using namespace sync_detail;
+
+namespace {
+
+class BufferMechanism : public Mechanism {
+ public:
+  explicit BufferMechanism(bool pollEvent) : pollEvent_(pollEvent) {}
+
+  void Prepare(LayerRun& run) override {
+    run_ = &run;
+    const Layer& l = *run.layer;
+    cl_context ctx = run.gpu->context();
+    cl_command_queue q = run.gpu->queue();
+    path_ = ChooseHostMemory(run.gpu->caps());
+    cl_int err = CL_SUCCESS;
+    auto device = [&](size_t floats, cl_mem_flags flags, const char* what) {
+      Buffer buf(Cl().clCreateBuffer(ctx, flags, Bytes(floats), nullptr, &err));
+      ClCheck(err, "clCreateBuffer", Where(run, std::string("buffer ") + what));
+      return buf;
+    };
+    w_ = device(l.WCount(), CL_MEM_READ_ONLY, "W");
+    b_ = device(l.BCount(), CL_MEM_READ_ONLY, "b");
+    COEXEC_CL(Cl().clEnqueueWriteBuffer(q, w_.get(), CL_TRUE, 0, Bytes(l.WCount()), run.W->data(), 0, nullptr, nullptr),
+              Where(run, "upload W"));
+    COEXEC_CL(Cl().clEnqueueWriteBuffer(q, b_.get(), CL_TRUE, 0, Bytes(l.BCount()), run.b->data(), 0, nullptr, nullptr),
+              Where(run, "upload b"));
+    xHost_ = MappedHostBuffer(ctx, q, Bytes(l.XCount()), Where(run, "host X"));
+    yHost_ = MappedHostBuffer(ctx, q, Bytes(l.YCount()), Where(run, "host Y"));
+    std::memcpy(xHost_.host(), run.X->data(), Bytes(l.XCount()));  // the producer's write
+    std::fill(yHost_.host(), yHost_.host() + l.YCount(), 0.0f);
+    if (path_ == HostMemory::PinnedCopy) {
+      xDev_ = device(l.XCount(), CL_MEM_READ_ONLY, "X");
+      yDev_ = device(l.YCount(), CL_MEM_READ_WRITE, "Y");
+    }
+    run.memX = X();
+    run.memW = w_.get();
+    run.memY = Y();
+    if (run.variant.clblast) {
+      std::vector<float> rows(l.YCount());
+      for (size_t i = 0; i < rows.size(); ++i) rows[i] = (*run.b)[i % l.BCount()];
+      run.biasRows = Buffer(Cl().clCreateBuffer(ctx, CL_MEM_READ_ONLY | CL_MEM_COPY_HOST_PTR, Bytes(rows.size()),
+                                                rows.data(), &err));
+      ClCheck(err, "clCreateBuffer", "clblast bias rows");
+    }
+    BindArgs(run, [&](cl_kernel k, cl_uint a, TensorArg t) {
+      cl_mem m = t == TensorArg::X ? X() : t == TensorArg::W ? w_.get() : t == TensorArg::B ? b_.get() : Y();
+      COEXEC_CL(Cl().clSetKernelArg(k, a, sizeof(cl_mem), &m), Where(run, "buffer argument"));
+    }, nullptr);
+    GpuRowsSpan(run, &spanFirst_, &spanEnd_);
+    COEXEC_CL(Cl().clFinish(q), Where(run, "prepare"));
+  }
+
+  void Enqueue(Event* profile) override {
+    LayerRun& run = *run_;
+    const Layer& l = *run.layer;
+    cl_command_queue q = run.gpu->queue();
+    cl_event* last = pollEvent_ ? lastEvent_.out() : nullptr;
+    if (path_ == HostMemory::PinnedCopy) {
+      COEXEC_CL(Cl().clEnqueueWriteBuffer(q, xDev_.get(), CL_FALSE, 0, Bytes(l.XCount()), xHost_.host(), 0, nullptr,
+                                          nullptr), Where(run, "write X"));
+      EnqueueLaunches(run, profile);
+      const size_t row = Bytes(l.YRowStride()), pitch = row * l.Out();
+      const size_t origin[3] = {run.cpuRows * row, 0, 0};
+      const size_t region[3] = {run.gpuRows * row, l.YOuter(), 1};
+      COEXEC_CL(Cl().clEnqueueReadBufferRect(q, yDev_.get(), CL_FALSE, origin, origin, region, pitch, 0, pitch, 0,
+                                             yHost_.host(), 0, nullptr, last), Where(run, "read back Y"));
+    } else {
+      UnmapGpuRows();
+      EnqueueLaunches(run, profile);
+      cl_int err = CL_SUCCESS;
+      gpuRowsMapped_ = Cl().clEnqueueMapBuffer(q, yHost_.mem(), CL_FALSE, CL_MAP_READ, Bytes(spanFirst_),
+                                               Bytes(spanEnd_ - spanFirst_), 0, nullptr, last, &err);
+      ClCheck(err, "clEnqueueMapBuffer", Where(run, "map the GPU rows of Y"));
+    }
+    COEXEC_CL(Cl().clFlush(q), Where(run, "flush"));
+  }
+
+  void DriverWait() override {
+    LayerRun& run = *run_;
+    if (!pollEvent_) {
+      COEXEC_CL(Cl().clFinish(run.gpu->queue()), Where(run, "clFinish"));
+      return;
+    }
+    cl_event ev = lastEvent_.get();
+    cl_int status = CL_QUEUED;
+    WaitUntil([&] {
+      COEXEC_CL(Cl().clGetEventInfo(ev, CL_EVENT_COMMAND_EXECUTION_STATUS, sizeof status, &status, nullptr),
+                Where(run, "poll event"));
+      if (status < 0) throw std::runtime_error("GPU command failed with " + std::string(ClErrorName(status)));
+      return status == CL_COMPLETE;
+    });
+  }
+
+  CpuTensors CpuSide() const override { return {xHost_.host(), run_->W->data(), run_->b->data(), yHost_.host()}; }
+  const float* Output() const override { return yHost_.host(); }
+
+  void PoisonOutput() override {
+    LayerRun& run = *run_;
+    cl_command_queue q = run.gpu->queue();
+    COEXEC_CL(Cl().clFinish(q), "poison Y");
+    float* y = yHost_.host();
+    std::fill(y, y + run.layer->YCount(), std::numeric_limits<float>::quiet_NaN());
+    if (path_ == HostMemory::PinnedCopy) {
+      COEXEC_CL(Cl().clEnqueueWriteBuffer(q, yDev_.get(), CL_TRUE, 0, yHost_.bytes(), y, 0, nullptr, nullptr),
+                Where(run, "poison Y"));
+    }
+  }
+
+  std::string HostMemoryPath() const override { return HostMemoryName(path_); }
+
+  ~BufferMechanism() override {
+    // No check: nothing useful to do about a failing unmap while tearing down (yHost_ then waits for it).
+    if (gpuRowsMapped_) Cl().clEnqueueUnmapMemObject(run_->gpu->queue(), yHost_.mem(), gpuRowsMapped_, 0, nullptr, nullptr);
+  }
+
+ private:
+  cl_mem X() const { return path_ == HostMemory::PinnedCopy ? xDev_.get() : xHost_.mem(); }
+  cl_mem Y() const { return path_ == HostMemory::PinnedCopy ? yDev_.get() : yHost_.mem(); }
+
+  void UnmapGpuRows() {
+    if (!gpuRowsMapped_) return;
+    COEXEC_CL(Cl().clEnqueueUnmapMemObject(run_->gpu->queue(), yHost_.mem(), gpuRowsMapped_, 0, nullptr, nullptr),
+              Where(*run_, "unmap the GPU rows of Y"));
+    gpuRowsMapped_ = nullptr;
+  }
+
+  const bool pollEvent_;
+  LayerRun* run_ = nullptr;
+  HostMemory path_ = HostMemory::PinnedCopy;
+  Buffer w_, b_, xDev_, yDev_;
+  MappedHostBuffer xHost_, yHost_;
+  size_t spanFirst_ = 0, spanEnd_ = 0;
+  void* gpuRowsMapped_ = nullptr;  // zero-copy: the GPU rows' mapping of the last execution
+  Event lastEvent_;                // event-poll: the last command of the execution
+};
+
+}  // namespace
+
+std::unique_ptr<Mechanism> MakeFinishMechanism() { return std::make_unique<BufferMechanism>(false); }
+std::unique_ptr<Mechanism> MakeEventPollMechanism() { return std::make_unique<BufferMechanism>(true); }
+
+}  // namespace coexec
