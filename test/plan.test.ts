@@ -226,4 +226,17 @@ test('sync phase: one round trip per mechanism plus the co-executed layers', () 
   assert.is(e.layerType, 'any');
 });
 
+
+test('driver core: a platform that reserves one writes it into plan.json; one that does not leaves it out', () => {
+  const withCore = { ...local, cpu: { cores: [1], driverCore: 0 } };
+  const plan = planPhase(exp('linear-coexec'), quick, withCore, 'grid', { configs, engineInfo: FAKE_INFO, now: NOW });
+  assert.is(plan.engine.driverCore, 0);
+  assert.equal(plan.engine.cpuAffinity, [1]);
+  const plain = planPhase(exp('linear-coexec'), quick, local, 'grid', { configs, engineInfo: FAKE_INFO, now: NOW });
+  assert.not.ok('driverCore' in plain.engine);
+  assert.is(configs.platforms.get('gpu-host')!.cpu.driverCore, 0);
+  assert.not.ok(configs.platforms.get('gpu-host')!.cpu.cores.includes(0));
+  assert.equal(configs.platforms.get('gpu-host-allcores')!.cpu.cores.length, 16);
+});
+
 test.run();

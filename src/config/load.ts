@@ -74,6 +74,11 @@ export function collectConfigProblems(root: string): { problems: string[]; confi
     if (doc.name !== stem(file)) { problems.push(msg.configNameMismatch(file, 'name', doc.name, stem(file))); continue; }
     const needs = doc.kind === 'ssh' ? 'ssh' : doc.kind === 'adb' ? 'adb' : undefined;
     if (needs && !doc[needs]) { problems.push(msg.configInvalid(file, `/${needs}`, `an object (required for kind "${doc.kind}")`, undefined)); continue; }
+    // The driver core is reserved: a CPU-slice worker on it would stall behind the driver (issue 12).
+    if (doc.cpu.driverCore !== undefined && doc.cpu.cores.includes(doc.cpu.driverCore)) {
+      problems.push(msg.configInvalid(file, '/cpu/driverCore', 'a core not listed in /cpu/cores (it is reserved for the GPU-driver thread)', doc.cpu.driverCore));
+      continue;
+    }
     configs.platforms.set(doc.name, doc);
   }
   const workloadFile = new Map<string, string>();

@@ -52,6 +52,9 @@ export const PlatformConfig = Type.Object({
   }, strict),
   cpu: Type.Object({
     cores: Type.Array(Int(0), { uniqueItems: true, description: 'cores the engine CPU threads are pinned to ([] = no pinning)' }),
+    driverCore: Type.Optional(Int(0, {
+      description: 'core reserved for the GPU-driver thread (every OpenCL call) and the driver\'s own threads; not one of cores; absent = unpinned',
+    })),
     clusters: Type.Optional(Type.Array(Type.Object({
       name: Type.String({ minLength: 1 }), cores: Type.Array(Int(0), { minItems: 1, uniqueItems: true }),
       maxFreqMHz: Type.Optional(Int(1)), core: Type.Optional(Type.String()),

@@ -39,6 +39,8 @@ export interface EnginePlan {
   planId: string;
   device: { platformContains: string; deviceContains: string; deviceType: 'gpu' | 'cpu' | 'gpu-or-cpu' };
   cpuAffinity: number[];
+  /** Core of the GPU-driver thread (contract section 3); absent = unpinned. */
+  driverCore?: number;
   jobs: EngineJob[];
 }
 
@@ -341,7 +343,8 @@ export function planPhase(
   const planId = `${profile.name}-${experiment.id}-${phase}-${stamp(opts.now ?? new Date())}`;
   return {
     schemaVersion: 1, experiment: experiment.id, phase, platform: platform.name,
-    engine: { schemaVersion: 1, planId, device: sel, cpuAffinity: [...platform.cpu.cores], jobs },
+    engine: { schemaVersion: 1, planId, device: sel, cpuAffinity: [...platform.cpu.cores],
+      ...(platform.cpu.driverCore !== undefined ? { driverCore: platform.cpu.driverCore } : {}), jobs },
     meta, skipped, duplicates, profile: { requested: profile, resolved }, ...(note ? { deviceNote: note } : {}), platformClass: cls,
   };
 }

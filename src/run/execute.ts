@@ -107,7 +107,8 @@ export function mergePlans(plans: Plan[], planId: string, orderSeed: number, sal
   }
   const first = plans[0]!.engine;
   const ordered = shuffled([...jobs.values()], mulberry32((orderSeed ^ fnv1a(salt)) >>> 0));
-  return { engine: { schemaVersion: 1, planId, device: first.device, cpuAffinity: first.cpuAffinity, jobs: ordered }, meta };
+  return { engine: { schemaVersion: 1, planId, device: first.device, cpuAffinity: first.cpuAffinity,
+    ...(first.driverCore !== undefined ? { driverCore: first.driverCore } : {}), jobs: ordered }, meta };
 }
 
 function newRunDir(resultsRoot: string, platform: string, base: string): { dir: string; runId: string } {
