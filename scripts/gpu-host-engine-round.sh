@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# The engine benchmarks of issues 12 and 13 on the GPU host, in one device call (no Node there): builds
+# the engine, records the machine, then runs the named parts in order, each under its own time limit, and
+# packs every output into one archive. This is the script that measured results/benchmarks/gpu-host-*.
+#
+# usage: scripts/gpu-host-engine-round.sh OUT_DIR PART...
+#   parts: datapath   native/bench/sync-bench.sh datapath (driver core 0, CPU threads on cores 1-15, NVIDIA)
+#          datapath-allcores  the same with the CPU slice on all 16 cores and no driver core (counter-example)
+#          kernels-nvidia     native/bench/kernel-bench.sh: best NVIDIA variant vs the CPU side on cores 1-15
+#          kernels-pocl       the same with PoCL pinned to cores 0-7 vs 8 engine threads on cores 8-15
+#          cpu                native/bench/cpu-bench-host.sh: CPU kernels vs OpenBLAS and PyTorch CPU
+#          torch              native/bench/torch_reference.py: PyTorch CPU (16 threads), CUDA resident and
+#                             CUDA with pinned copies on the same reference layers
+# Environment: PART_LIMIT_S (default 170) caps each part.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+out="$1"; shift
+mkdir -p "$out"
+out="$(cd "$out" && pwd)"
+root="$(pwd)"
+t0=$(date +%s)
+log() { echo "[gpu-host-round $(( $(date +%s) - t0 ))s] $*" | tee -a "$out/round.log"; }
+export NCCL_NVLS_ENABLE=0 TORCH_SYMM_MEM_DISABLE_MULTICAST=1 NVSHMEM_DISABLE_NVLS=1 PYTHONUNBUFFERED=1
+
+# NVIDIA's OpenCL is installed but not registered: a private vendors folder names it beside PoCL's entry.
+icd="$(mktemp -d)"
+echo libnvidia-opencl.so.1 > "$icd/nvidia.icd"
+cp /etc/OpenCL/vendors/*.icd "$icd/" 2>/dev/null || true
+export OCL_ICD_VENDORS="$icd"
+
+{
+  echo "date: $(date -u +%FT%TZ)"
+  echo "commit: $(git rev-parse HEAD 2>/dev/null || echo unknown)"
+  nvidia-smi --query-gpu=name,driver_version,memory.total,clocks.max.sm --format=csv,noheader 2>&1
+  echo "nproc: $(nproc)"
+  grep -m1 'model name' /proc/cpuinfo
+  ls "$icd"
+} > "$out/machine.txt"
+log "machine: $(head -3 "$out/machine.txt" | tail -1)"
+
+if ! scripts/build-engine.sh native/build > "$out/build.log" 2>&1; then
+  log "engine build failed"; tail -20 "$out/build.log"; exit 1
+fi
+native/build/coexec-engine info > "$out/info.json" 2> "$out/info.err" || log "info exited $?"
+log "engine built"
+
+limit="${PART_LIMIT_S:-170}"
+part() { # name command...: one part under the time limit, its output in OUT/name.log
+  local name="$1"; shift
+  log "part $name: start"
+  timeout "$limit" "$@" > "$out/$name.log" 2>&1
+  log "part $name: exit $?"
+}
+
+for p in "$@"; do
+  case "$p" in
+    datapath) part datapath native/bench/sync-bench.sh datapath --out "$out/datapath" --cores 1-15 --driver-core 0 \
+        --device-type gpu --label "GPU host, NVIDIA OpenCL, driver core 0, CPU threads on cores 1-15" ;;
+    datapath-allcores) part datapath-allcores native/bench/sync-bench.sh datapath --out "$out/datapath-allcores" \
+        --cores 0-15 --device-type gpu --label "GPU host, NVIDIA OpenCL, no driver core, CPU threads on cores 0-15" ;;
+    kernels-nvidia) part kernels-nvidia native/bench/kernel-bench.sh "$out/kernels-nvidia" --device-type gpu \
+        --platform NVIDIA --cpu-cores 1-15 --threads 15 --machine "GPU host: NVIDIA OpenCL vs 15 engine threads on cores 1-15" ;;
+    kernels-pocl) part kernels-pocl native/bench/kernel-bench.sh "$out/kernels-pocl" --device-type cpu \
+        --platform Portable --gpu-taskset 0-7 --cpu-cores 8-15 --threads 8 \
+        --machine "GPU host: PoCL on cores 0-7 vs 8 engine threads on cores 8-15 (pocl-split)" ;;
+    cpu) part cpu native/bench/cpu-bench-host.sh "$out/cpu" 3 ;;
+    torch) part torch python3 native/bench/torch_reference.py "$out/torch-reference.json" 16 7 ;;
+    *) log "unknown part $p" ;;
+  esac
+done
+tar czf "$out/round.tgz" -C "$out" --exclude=round.tgz . 2>/dev/null
+log "done: $(du -h "$out/round.tgz" | cut -f1)"
+cd "$root"
