@@ -11,7 +11,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadRun, runFigures, renderFigures } from '../src/report/render-run.js';
-import { renderSvg, summaryFigure, speedupFigure, syncFigure, OKABE_ITO } from '../src/report/figure-specs.js';
+import { summaryFigure, speedupFigure, syncFigure, OKABE_ITO } from '../src/report/figure-specs.js';
+import { renderSvg } from '../src/report/render-figure.js';
 import { spreadRows, toRow, fromRow } from '../src/report/rule-labels.js';
 import { RUN_SMALL, copyRunSmall } from './fixtures/make-run-small.js';
 

@@ -1,12 +1,9 @@
 /**
- * Figures of a run: the vega-lite templates in figures/*.vl.json filled with data from derived/*.json,
- * and rendering of a filled spec to SVG (vega, no browser) and PNG (@resvg/resvg-js with DejaVu fonts).
- * Building specs is pure; rendering returns strings/bytes; writing files is render-run.ts's job.
+ * Figures of a run: the vega-lite templates in figures/*.vl.json filled with data from derived/*.json.
+ * Building specs is pure and needs no renderer; render-figure.ts draws a filled spec to SVG and PNG, and
+ * writing files is render-run.ts's job.
  */
 import { readFileSync, existsSync } from 'node:fs';
-import * as vega from 'vega';
-import { compile, type TopLevelSpec } from 'vega-lite';
-import { Resvg } from '@resvg/resvg-js';
 import type { LayerRow, SplitCurveRow, PredictionRow, SyncRow, Summary } from '../results-schema/index.js';
 import { layerLabel } from './tables.js';
 import { fromRow, niceCeil, niceCeilLog, niceFloorLog, spreadRows, toRow, type PanelScale } from './rule-labels.js';
@@ -21,8 +18,8 @@ export const PAPER = {
   decisionQuality: 0.94,
 } as const;
 
-const FONT = 'DejaVu Sans';
-const FONT_DIRS = ['/usr/share/fonts/truetype/dejavu'];
+/** The one font of every figure (render-figure.ts loads its files for the PNGs). */
+export const FONT = 'DejaVu Sans';
 
 /** Look shared by every figure: print-readable sizes, one font, Okabe-Ito categories. */
 export const FIGURE_CONFIG = {
@@ -227,34 +224,4 @@ export function summaryFigure(summaries: Summary[]): FigureSpec {
   const top = niceCeil(Math.max(1, ...rows.map((r) => r.max as number)) * 1.15);
   (spec.layer as { encoding: { y: { scale?: unknown } } }[])[0]!.encoding.y.scale = { domain: [0, top], nice: false };
   return { name: 'summary-platforms', title, spec };
-}
-
-/** Renders a filled vega-lite spec to an SVG string, in-process, without a browser or canvas. */
-export async function renderSvg(spec: Record<string, unknown>): Promise<string> {
-  const vg = compile(spec as unknown as TopLevelSpec).spec;
-  const view = new vega.View(vega.parse(vg), { renderer: 'none' });
-  try {
-    return await view.toSVG();
-  } finally {
-    view.finalize();
-  }
-}
-
-let fontFiles: string[] | undefined;
-function findFonts(): string[] {
-  if (!fontFiles) {
-    fontFiles = FONT_DIRS.flatMap((d) => ['DejaVuSans.ttf', 'DejaVuSans-Bold.ttf'].map((f) => `${d}/${f}`)).filter((f) => existsSync(f));
-  }
-  return fontFiles;
-}
-
-/** Rasterizes an SVG to PNG at `scale` (2 = print-friendly), with the DejaVu fonts when present. */
-export function svgToPng(svg: string, scale = 2): Buffer {
-  const files = findFonts();
-  const resvg = new Resvg(svg, {
-    background: '#ffffff',
-    fitTo: { mode: 'zoom', value: scale },
-    font: { fontFiles: files, loadSystemFonts: files.length === 0, defaultFontFamily: FONT, sansSerifFamily: FONT },
-  });
-  return resvg.render().asPng();
 }
