@@ -11,6 +11,7 @@ import { dirname, join } from 'node:path';
 import { renderFigures, loadRun, runFigures } from '../src/report/render-run.js';
 import { figureKey, STAMP_FILE } from '../src/report/render-cache.js';
 import { renderJobs } from '../src/report/render-pool.js';
+import { figuresCommand } from '../src/report/figures.js';
 import { copyRunSmall } from './fixtures/make-run-small.js';
 
 /** Two copies of the fixture with different run ids, and a figures root. */
@@ -86,6 +87,19 @@ test('asking for PNGs after an SVG-only call draws again; SVG-only after a full 
   await renderFigures(dir, { noPng: true });
   assert.ok((await renderFigures(dir)).rendered > 0);
   assert.is((await renderFigures(dir, { noPng: true })).rendered, 0);
+});
+
+test('--force draws and writes everything; bad options are refused in one line', async () => {
+  const dir = await copyRunSmall();
+  const first = await renderFigures(dir, { noPng: true });
+  const forced = await renderFigures(dir, { noPng: true, force: true });
+  assert.is(forced.rendered, first.rendered);
+  assert.is(forced.files.length, first.files.length);
+  const lines: string[] = [];
+  assert.is(await figuresCommand([dir, '--threads', 'two'], process.cwd(), (l) => lines.push(l)), 2);
+  assert.is(await figuresCommand([dir, '--no-png', '--threads', '1'], process.cwd(), (l) => lines.push(l)), 0);
+  assert.match(lines[0]!, /^figures: --threads needs a whole number >= 1, got two$/);
+  assert.match(lines[1]!, /^figures: wrote 0 files \(\d+ unchanged\) for 1 run\(s\); drew no figure \(all up to date\)/);
 });
 
 test('the key changes with the spec (template or data) and with the renderer', async () => {

@@ -74,11 +74,11 @@ export async function validRender(dir: string, stamp: Stamp, name: string, key: 
   return out;
 }
 
-/** Writes `data` to `path` unless the file already holds exactly that; true when written. */
-export async function writeIfChanged(path: string, data: string | Buffer): Promise<boolean> {
+/** Writes `data` to `path` unless the file already holds exactly that (or `always`); true when written. */
+export async function writeIfChanged(path: string, data: string | Buffer, always = false): Promise<boolean> {
   const bytes = typeof data === 'string' ? Buffer.from(data) : data;
   try {
-    if ((await readFile(path)).equals(bytes)) return false;
+    if (!always && (await readFile(path)).equals(bytes)) return false;
   } catch { /* absent: write it */ }
   await mkdir(dirname(path), { recursive: true });
   await writeFile(path, bytes);

@@ -37,6 +37,8 @@ export interface RenderOptions {
   noPng?: boolean;
   /** At most this many render threads (default: os.availableParallelism()). */
   maxThreads?: number;
+  /** Draw and write everything, up to date or not. */
+  force?: boolean;
 }
 
 /**
@@ -132,7 +134,7 @@ const imageFiles = (f: FigureSpec, png: boolean) => [`${f.name}.svg`, ...(png ? 
  * drawing another folder already holds (the run folder and its copy under figuresRoot share specs), draws
  * the rest once per distinct key on the worker pool, then writes files and stamps.
  */
-async function updateImages(dirs: FigureDir[], png: boolean, maxThreads: number | undefined, files: string[]): Promise<{ rendered: number; threads: number; unchanged: number }> {
+async function updateImages(dirs: FigureDir[], png: boolean, opts: RenderOptions, files: string[]): Promise<{ rendered: number; threads: number; unchanged: number }> {
   const renderer = rendererIdentity(findFonts(), PNG_SCALE);
   const have = new Map<string, Map<string, Buffer>>(); // key -> drawn files (by extension) already on disk
   const todo: { d: FigureDir; f: FigureSpec; key: string }[] = [];
@@ -142,7 +144,7 @@ async function updateImages(dirs: FigureDir[], png: boolean, maxThreads: number 
     await Promise.all(d.figures.map(async (f) => {
       const key = figureKey(f.spec, renderer);
       const names = imageFiles(f, png);
-      const valid = await validRender(d.dir, d.stamp, f.name, key, names);
+      const valid = opts.force ? undefined : await validRender(d.dir, d.stamp, f.name, key, names);
       if (valid) {
         have.set(key, new Map([...valid].map(([n, b]) => [n.slice(f.name.length), b])));
         unchanged += valid.size;
@@ -155,7 +157,7 @@ async function updateImages(dirs: FigureDir[], png: boolean, maxThreads: number 
   const keys = [...jobs.keys()];
   let drawn: Rendered[];
   try {
-    drawn = await renderJobs([...jobs.values()], maxThreads);
+    drawn = await renderJobs([...jobs.values()], opts.maxThreads);
   } catch (err) {
     throw new ReportError(`cannot draw ${(err as Error).message}`);
   }
@@ -174,7 +176,7 @@ async function updateImages(dirs: FigureDir[], png: boolean, maxThreads: number 
     t.d.changed = true;
   }
   await Promise.all(dirs.filter((d) => d.changed).map((d) => writeStamp(d.dir, d.stamp)));
-  return { rendered: jobs.size, threads: threadsFor(jobs.size, maxThreads), unchanged };
+  return { rendered: jobs.size, threads: threadsFor(jobs.size, opts.maxThreads), unchanged };
 }
 
 /** Regenerates tables, figures and the report of each run folder; see the file comment. */
@@ -186,7 +188,7 @@ export async function renderFigures(runDirs: string | string[], opts: RenderOpti
   if (dirs.length === 0) throw new ReportError('figures: name at least one run folder');
   const runs = await Promise.all(dirs.map((d) => loadRun(resolve(d))));
   const text = async (path: string, data: string | Buffer) => {
-    if (await writeIfChanged(path, data)) files.push(path);
+    if (await writeIfChanged(path, data, opts.force)) files.push(path);
     else unchanged++;
   };
   const vendor = await Promise.all(VENDOR_SCRIPTS.map(async (v) => ({ to: v.to, data: await readFile(join(packageRoot(v.pkg), v.file)) })));
@@ -221,6 +223,6 @@ export async function renderFigures(runDirs: string | string[], opts: RenderOpti
     await text(join(dir, `${f.name}.vl.json`), JSON.stringify(f.spec, null, 1) + '\n');
     figureDir(dir, [f]);
   }
-  const images = await updateImages(figureDirs, !opts.noPng, opts.maxThreads, files);
+  const images = await updateImages(figureDirs, !opts.noPng, opts, files);
   return { files, unchanged: unchanged + images.unchanged, rendered: images.rendered, threads: images.threads, elapsedMs: performance.now() - t0 };
 }
