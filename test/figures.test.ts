@@ -14,6 +14,8 @@ import { loadRun, runFigures, renderFigures } from '../src/report/render-run.js'
 import { summaryFigure, speedupFigure, syncFigure, OKABE_ITO } from '../src/report/figure-specs.js';
 import { renderSvg } from '../src/report/render-figure.js';
 import { spreadRows, toRow, fromRow } from '../src/report/rule-labels.js';
+import { runSections } from '../src/report/sections.js';
+import { reportHtml } from '../src/report/html.js';
 import { RUN_SMALL, copyRunSmall } from './fixtures/make-run-small.js';
 
 /** Axis titles each figure must show (units included). */
@@ -124,6 +126,19 @@ test('sync overhead: one point per mechanism and size (median over layers), in i
   assert.is(point.layers, same.length * 2);
   const all = [...same, ...same.map((x) => x + 10)].sort((a, b) => a - b);
   assert.ok(Math.abs(point.us - (all[all.length / 2 - 1]! + all[all.length / 2]!) / 2) < 1e-9, 'median of the layers');
+});
+
+test('report sections hook: a builder adds a section when its run has the data, none otherwise', async () => {
+  const run = await loadRun(RUN_SMALL);
+  const builders = [
+    (r: typeof run) => (r.synthetic ? { id: 'noise', title: 'Machine noise', html: '<p>cv 1%</p>' } : undefined),
+    () => undefined,
+  ];
+  const sections = runSections(run, builders);
+  assert.equal(sections.map((x) => x.id), ['noise']);
+  assert.equal(runSections({ ...run, synthetic: false }, builders), []);
+  const html = reportHtml({ platform: 'p', runId: 'r', synthetic: false, figures: [], tables: [], claims: [], sections });
+  assert.ok(html.indexOf('<h2 id="noise">Machine noise</h2>\n<p>cv 1%</p>') > html.indexOf('<h2>Claims</h2>'));
 });
 
 test('figures use only Okabe-Ito colours for data', async () => {

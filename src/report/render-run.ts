@@ -24,6 +24,7 @@ import { findFonts, PNG_SCALE } from './fonts.js';
 import { renderJobs, threadsFor, type RenderJob, type Rendered } from './render-pool.js';
 import { figureKey, readStamp, rendererIdentity, sha256, validRender, writeIfChanged, writeStamp, type Stamp } from './render-cache.js';
 import { packageRoot } from './packages.js';
+import { runSections } from './sections.js';
 import {
   layersTable, accuracyTable, syncTable, summaryTable, claimsTable, toMarkdown, toCsv, type Table,
 } from './tables.js';
@@ -205,7 +206,7 @@ export async function renderFigures(runDirs: string | string[], opts: RenderOpti
       ...vendor.map((v): [string, Buffer] => [join(d.runDir, 'report', 'vendor', v.to), v.data]),
       [join(d.runDir, 'report', 'index.html'), reportHtml({
         platform: d.platform, runId: d.runId, synthetic: d.synthetic, figures, tables: tables.map((t) => t.table),
-        claims: d.claims?.rows ?? [],
+        claims: d.claims?.rows ?? [], sections: runSections(d),
       })],
     ];
     const figureRoots = [join(d.runDir, 'figures'), ...(opts.figuresRoot ? [join(opts.figuresRoot, d.platform, d.runId)] : [])];
