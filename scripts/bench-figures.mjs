@@ -4,8 +4,11 @@
 // changed. Works on a scratch copy of results/ (derived data, run.json, manifest.json; never raw/), so the
 // checkout's own outputs are untouched. With --before DIR (a built checkout of an older harness) both
 // harnesses are timed in interleaved rounds, back to back, so machine load hits both alike.
-//   node scripts/bench-figures.mjs [--rounds N] [--before DIR] [--out FILE.json]
-// Wall time of the whole command (node start included) is what is reported: medians and every sample.
+//   node scripts/bench-figures.mjs [--rounds N] [--before DIR [--before-label TEXT]] [--out FILE.json]
+// A before checkout: mkdir B && git archive COMMIT | tar -x -C B && ln -s "$PWD/node_modules" B/ &&
+// (cd B && npx tsc -p tsconfig.json). Wall time of the whole command (node start included) is reported:
+// medians, after/before ratios of the medians, every sample, and the load average around the rounds
+// (other programs on the machine slow both harnesses; the ratio is the comparable number).
 import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
@@ -16,10 +19,11 @@ const args = process.argv.slice(2);
 const flag = (name) => { const i = args.indexOf(name); return i < 0 ? undefined : args.splice(i, 2)[1]; };
 const rounds = Number(flag('--rounds') ?? 5);
 const before = flag('--before');
+const beforeLabel = flag('--before-label');
 const repo = resolve(fileURLToPath(new URL('..', import.meta.url)));
 const out = flag('--out');
 if (!Number.isInteger(rounds) || rounds < 1 || args.length) {
-  console.error('usage: node scripts/bench-figures.mjs [--rounds N] [--before DIR] [--out FILE.json]');
+  console.error('usage: node scripts/bench-figures.mjs [--rounds N] [--before DIR [--before-label TEXT]] [--out FILE.json]');
   process.exit(2);
 }
 for (const h of [repo, ...(before ? [resolve(before)] : [])]) {
@@ -94,6 +98,9 @@ cleanOutputs();
 rmSync(scratch, { recursive: true, force: true });
 
 const median = (xs) => { const v = [...xs].sort((a, b) => a - b); const m = v.length >> 1; return v.length % 2 ? v[m] : (v[m - 1] + v[m]) / 2; };
+const medianS = Object.fromEntries(Object.entries(samples).map(([k, v]) => [k, Number(median(v.map((s) => s.wallS)).toFixed(3))]));
+const scenarios = ['cold', 'nothing changed', 'one run changed'];
+const maxLoad = Math.max(...load.map((l) => l[0]));
 const result = {
   what: '`coexec figures` over every shipped run folder (wall time of the whole command, node start included)',
   measuredAt: new Date().toISOString(),
@@ -103,13 +110,17 @@ const result = {
   machine: {
     cpus: cpus().length, cpuModel: cpus()[0]?.model, availableParallelism: availableParallelism(), node: process.version,
     loadavg1mDuringRounds: load.map((l) => Number(l[0].toFixed(2))),
+    loaded: maxLoad > cpus().length
+      ? `yes: the 1-minute load average reached ${maxLoad.toFixed(1)} on ${cpus().length} cores (other programs ran); absolute times are pessimistic, compare the ratios`
+      : 'no: the load average stayed at or below the core count',
   },
-  harnesses: Object.fromEntries(harnesses.map(([label, h]) => [label, h === repo ? 'this checkout' : h])),
-  medianS: Object.fromEntries(Object.entries(samples).map(([k, v]) => [k, Number(median(v.map((s) => s.wallS)).toFixed(3))])),
+  harnesses: Object.fromEntries(harnesses.map(([label, h]) => [label, h === repo ? 'this checkout' : (beforeLabel ?? h)])),
+  medianS,
+  ...(before ? { afterOverBeforeMedian: Object.fromEntries(scenarios.map((s) => [s, Number((medianS[`after: ${s}`] / medianS[`before: ${s}`]).toFixed(3))])) } : {}),
   samples,
 };
 if (out) {
   mkdirSync(dirname(resolve(out)), { recursive: true });
   writeFileSync(resolve(out), JSON.stringify(result, null, 2) + '\n');
   console.log(`bench-figures: wrote ${out}`);
-} else console.log(JSON.stringify(result.medianS, null, 2));
+} else console.log(JSON.stringify({ medianS, afterOverBeforeMedian: result.afterOverBeforeMedian, loaded: result.machine.loaded }, null, 2));

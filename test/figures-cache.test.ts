@@ -87,6 +87,10 @@ test('asking for PNGs after an SVG-only call draws again; SVG-only after a full 
   await renderFigures(dir, { noPng: true });
   assert.ok((await renderFigures(dir)).rendered > 0);
   assert.is((await renderFigures(dir, { noPng: true })).rendered, 0);
+  // An SVG redrawn during --no-png keeps its PNG's record: the PNG, still current, is not drawn again.
+  await rm(join(dir, 'figures/sync-overhead.svg'));
+  assert.is((await renderFigures(dir, { noPng: true })).rendered, 1);
+  assert.is((await renderFigures(dir)).rendered, 0);
 });
 
 test('--force draws and writes everything; bad options are refused in one line', async () => {

@@ -173,7 +173,10 @@ async function updateImages(dirs: FigureDir[], png: boolean, opts: RenderOptions
       files.push(join(t.d.dir, name));
       hashes[name] = sha256(data);
     }
-    t.d.stamp.figures[t.f.name] = { key: t.key, files: hashes };
+    // Same drawing as before (only a file was damaged): keep the hashes of files not rewritten now (a PNG
+    // during --no-png), which the next call still checks against the disk.
+    const before = t.d.stamp.figures[t.f.name];
+    t.d.stamp.figures[t.f.name] = { key: t.key, files: { ...(before?.key === t.key ? before.files : {}), ...hashes } };
     t.d.changed = true;
   }
   await Promise.all(dirs.filter((d) => d.changed).map((d) => writeStamp(d.dir, d.stamp)));
