@@ -12,7 +12,8 @@ parentPort?.on('message', async (req: RenderRequest) => {
   let reply: RenderReply;
   try {
     const svg = await renderSvg(req.spec);
-    reply = { id: req.id, svg, ...(req.png ? { png: svgToPng(svg) } : {}) };
+    // A copy owns its whole ArrayBuffer, so it can be transferred (a Buffer may be a slice of a pool).
+    reply = { id: req.id, svg, ...(req.png ? { png: new Uint8Array(svgToPng(svg)) } : {}) };
   } catch (err) {
     reply = { id: req.id, error: err instanceof Error ? err.message : String(err) };
   }
