@@ -11,15 +11,19 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadRun, runFigures, renderFigures } from '../src/report/render-run.js';
-import { renderSvg, summaryFigure, OKABE_ITO } from '../src/report/figure-specs.js';
+import { summaryFigure, speedupFigure, syncFigure, OKABE_ITO } from '../src/report/figure-specs.js';
+import { renderSvg } from '../src/report/render-figure.js';
+import { spreadRows, toRow, fromRow } from '../src/report/rule-labels.js';
+import { runSections } from '../src/report/sections.js';
+import { reportHtml } from '../src/report/html.js';
 import { RUN_SMALL, copyRunSmall } from './fixtures/make-run-small.js';
 
 /** Axis titles each figure must show (units included). */
 const EXPECTED: Record<string, { marks: RegExp; titles: string[] }> = {
-  'split-latency-linear-coexec': { marks: /mark-line role-mark/, titles: ['split ratio r (CPU share of output)', 'latency (ms)'] },
-  'split-latency-conv-coexec': { marks: /mark-symbol role-mark/, titles: ['split ratio r (CPU share of output)', 'latency (ms)'] },
-  'speedup-per-layer-linear-coexec': { marks: /mark-rect role-mark/, titles: ['layer shape', 'speedup (x, latency ratio)'] },
-  'speedup-per-layer-conv-coexec': { marks: /mark-rule role-mark/, titles: ['layer shape', 'speedup (x, latency ratio)'] },
+  'split-latency-linear-coexec': { marks: /mark-line role-mark/, titles: ['split ratio r (CPU share of output)', 'latency (ms, log)'] },
+  'split-latency-conv-coexec': { marks: /mark-symbol role-mark/, titles: ['split ratio r (CPU share of output)', 'latency (ms, log)'] },
+  'speedup-per-layer-linear-coexec': { marks: /mark-rect role-mark/, titles: ['layer shape', 'speedup (x, linear)', 'speedup (x, log)'] },
+  'speedup-per-layer-conv-coexec': { marks: /mark-rule role-mark/, titles: ['layer shape', 'speedup (x, linear)', 'speedup (x, log)'] },
   'predicted-vs-measured': { marks: /mark-area role-mark/, titles: ['measured (ms)', 'predicted (ms)'] },
   'sync-overhead': { marks: /mark-line role-mark/, titles: ['output size (N or F, rows)', 'time (us)'] },
   'decision-quality': { marks: /mark-symbol role-mark/, titles: ['decision quality q = T(oracle) / T(selected)', 'layer shape'] },
@@ -52,12 +56,89 @@ test('data reaches the marks: one bar per layer and series, one symbol per split
   const run = await loadRun(RUN_SMALL);
   const figs = Object.fromEntries(runFigures(run).map((f) => [f.name, f]));
   const bars = await renderSvg(figs['speedup-per-layer-linear-coexec']!.spec);
-  assert.is(countItems(bars, 'rect'), 3 * 4);
+  // 3 layers x (oracle, selected) x two panels (vs best single, vs GPU-only finish).
+  assert.is(countItems(bars, 'rect'), 3 * 2 * 2);
   const curve = await renderSvg(figs['split-latency-conv-coexec']!.spec);
   // 2 layers x 11 ratios on the line's points, plus one oracle and one selected marker per layer.
   assert.is(countItems(curve, 'symbol'), 2 * 11 + 2 * 2);
   const q = await renderSvg(figs['decision-quality']!.spec);
   assert.is(countItems(q, 'symbol'), run.layers!.rows.length);
+});
+
+/** Rows (y) of the texts in one panel's text mark group, e.g. `concat_1_layer_3_marks`, with their text. */
+function panelTexts(svg: string, group: string): { y: number; text: string }[] {
+  const m = svg.match(new RegExp(`<g class="mark-text role-mark ${group}"[^>]*>(.*?)</g>`, 's'));
+  return [...(m?.[1] ?? '').matchAll(/translate\([^,]+,([^)]+)\)"[^>]*>([^<]*)</g)].map((t) => ({ y: Number(t[1]), text: t[2]! }));
+}
+
+/** Heights in px of the bars (rect paths `M x,y h w v H ...`) in one panel's rect mark group. */
+function panelBarHeights(svg: string, group: string): number[] {
+  const m = svg.match(new RegExp(`<g class="mark-rect role-mark ${group}"[^>]*>(.*?)</g>`, 's'));
+  return [...(m?.[1] ?? '').matchAll(/d="M[^h]+h[^v]+v(-?[0-9.]+)/g)].map((d) => Math.abs(Number(d[1])));
+}
+
+test('spreadRows keeps labels a gap apart, in order, centred on crowded rules; far labels stay put', () => {
+  assert.equal(spreadRows([10, 100], 13), [10, 100]);
+  const crowded = spreadRows([50, 52, 51], 13);
+  const sorted = [...crowded].sort((a, b) => a - b);
+  assert.equal([crowded[0], crowded[2], crowded[1]], sorted, 'order of the rules kept');
+  for (let i = 1; i < sorted.length; i++) assert.ok(sorted[i]! - sorted[i - 1]! >= 13 - 1e-9);
+  assert.ok(Math.abs(sorted.reduce((a, b) => a + b, 0) / 3 - 51) < 1e-9, 'group centred on the mean');
+  // A crowded pair pushed into a third label merges with it.
+  const chain = spreadRows([0, 2, 20], 13).sort((a, b) => a - b);
+  assert.ok(chain[1]! - chain[0]! >= 13 - 1e-9 && chain[2]! - chain[1]! >= 13 - 1e-9, chain.join(','));
+  const log = { type: 'log' as const, domain: [0.5, 200] as [number, number], height: 190 };
+  assert.ok(Math.abs(fromRow(log, toRow(log, 1.87)) - 1.87) < 1e-9);
+});
+
+test('speedup per layer: 1-100x GPU-only speedups and ~1x headline both readable, no rule labels overlap', async () => {
+  const run = await loadRun(RUN_SMALL);
+  // The shape of the issue's local conv run: ~1x against the best single device, 60-100x against GPU-only finish.
+  const conv = run.layers!.rows.filter((l) => l.experiment === 'conv-coexec')
+    .map((l, i) => ({ ...l, speedupOracle: 1, speedupSelected: 0.86, speedupOracleVsGpuFinish: 62 + 35 * i, speedupSelectedVsGpuFinish: 60 + 35 * i }));
+  const linear = run.layers!.rows.filter((l) => l.experiment === 'linear-coexec');
+  for (const [rows, experiment] of [[conv, 'conv-coexec'], [linear, 'linear-coexec']] as const) {
+    const svg = await renderSvg(speedupFigure('p', experiment, rows).spec);
+    for (const [panel, height] of [['concat_0', 150], ['concat_1', 190]] as const) {
+      const labels = panelTexts(svg, `${panel}_layer_3_marks`);
+      assert.is(labels.length, 3, `${experiment} ${panel}: three rule labels`);
+      const ys = labels.map((l) => l.y).sort((a, b) => a - b);
+      for (let i = 1; i < ys.length; i++) assert.ok(ys[i]! - ys[i - 1]! >= 12, `${experiment} ${panel}: labels ${labels.map((l) => `${l.text}@${l.y.toFixed(1)}`).join(', ')} overlap`);
+      assert.equal(labels.sort((a, b) => a.y - b.y).map((l) => l.text.replace(/ [0-9.]+x$/, '')), ['paper grid search', 'paper selected', '1x'], 'labels in the order of their rules');
+      const bars = panelBarHeights(svg, `${panel}_layer_0_marks`);
+      assert.is(bars.length, rows.length * 2);
+      if (panel === 'concat_0') for (const h of bars) assert.ok(h >= 0.3 * height, `${experiment}: headline bar ${h.toFixed(1)} px of ${height} is too short to read`);
+    }
+  }
+});
+
+test('sync overhead: one point per mechanism and size (median over layers), in increasing size', async () => {
+  const run = await loadRun(RUN_SMALL);
+  const rows = run.sync!.rows;
+  const twice = [...rows].reverse().concat(rows.map((r) => ({ ...r, overheadUs: r.overheadUs + 10 })));
+  const data = (syncFigure('p', twice).spec as { datasets: { rows: { mechanism: string; outputSize: number; measure: string; us: number; layers: number }[] } }).datasets.rows;
+  const keys = data.map((d) => `${d.mechanism}|${d.outputSize}|${d.measure}`);
+  assert.is(new Set(keys).size, keys.length, 'one point per mechanism, size and measure');
+  assert.equal(data.map((d) => d.outputSize), [...data.map((d) => d.outputSize)].sort((a, b) => a - b));
+  const one = rows[0]!;
+  const same = rows.filter((r) => r.mechanism === one.mechanism && r.outputSize === one.outputSize).map((r) => r.overheadUs);
+  const point = data.find((d) => d.mechanism === one.mechanism && d.outputSize === one.outputSize && d.measure.startsWith('overhead'))!;
+  assert.is(point.layers, same.length * 2);
+  const all = [...same, ...same.map((x) => x + 10)].sort((a, b) => a - b);
+  assert.ok(Math.abs(point.us - (all[all.length / 2 - 1]! + all[all.length / 2]!) / 2) < 1e-9, 'median of the layers');
+});
+
+test('report sections hook: a builder adds a section when its run has the data, none otherwise', async () => {
+  const run = await loadRun(RUN_SMALL);
+  const builders = [
+    (r: typeof run) => (r.synthetic ? { id: 'noise', title: 'Machine noise', html: '<p>cv 1%</p>' } : undefined),
+    () => undefined,
+  ];
+  const sections = runSections(run, builders);
+  assert.equal(sections.map((x) => x.id), ['noise']);
+  assert.equal(runSections({ ...run, synthetic: false }, builders), []);
+  const html = reportHtml({ platform: 'p', runId: 'r', synthetic: false, figures: [], tables: [], claims: [], sections });
+  assert.ok(html.indexOf('<h2 id="noise">Machine noise</h2>\n<p>cv 1%</p>') > html.indexOf('<h2>Claims</h2>'));
 });
 
 test('figures use only Okabe-Ito colours for data', async () => {
@@ -79,8 +160,9 @@ test('summary across platforms: one bar group per platform', async () => {
   assert.is(spec.datasets.rows.length, 2 * 4, 'a later run of a platform replaces the earlier one');
   assert.ok(spec.datasets.rows.some((r) => r.platform === 'synthetic-small' && r.geomean === 1.23));
   const svg = await renderSvg(spec);
-  // Bars (geomean) and ticks (max) are both rect marks: 2 platforms x 4 groups each.
-  assert.is(countItems(svg, 'rect'), 2 * 4 * 2);
+  // Bars (geomean) and diamonds (max): 2 platforms x 4 groups each.
+  assert.is(countItems(svg, 'rect'), 2 * 4);
+  assert.is(countItems(svg, 'symbol'), 2 * 4);
   assert.ok(svg.includes('>other-platform</text>'));
 });
 

@@ -65,7 +65,7 @@ test('the check catches a chart that fails to render', async () => {
   await renderFigures(dir, { noPng: true });
   const path = join(dir, 'report/index.html');
   const html = await readFile(path, 'utf8');
-  await writeFile(path, html.replace('"mark":{"type":"bar"}', '"mark":{"type":"no-such-mark"}'));
+  await writeFile(path, html.replace('"mark":{"type":"bar"', '"mark":{"type":"no-such-mark"'));
   const { problems } = await reportProblems(path);
   assert.ok(problems.some((p) => p.startsWith('console:')), problems.join('\n'));
   assert.ok(problems.some((p) => p.startsWith('empty chart speedup-per-layer')), problems.join('\n'));

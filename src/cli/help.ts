@@ -87,9 +87,16 @@ Tabulates yardstick measurements (OpenBLAS and CLBlast through \`coexec-engine b
 native/bench/yardsticks.sh; PyTorch CPU/CUDA from native/bench/torch_yardstick.py) as ratios to our kernels
 into DIR/yardsticks.md and DIR/yardsticks.csv. A ratio > 1 means the yardstick is slower than ours.
 Example: coexec yardsticks results/yardsticks/gpu-host/engine.jsonl results/yardsticks/gpu-host/torch.jsonl --out /tmp/ys`,
-  figures: `Usage: coexec figures [RUN_DIR]
+  figures: `Usage: coexec figures [RUN_DIR...] [--figures-root DIR] [--no-png] [--threads N] [--force]
 
-Regenerates every table and figure from results/ alone.`,
+Regenerates every table, figure and report/index.html from the runs' derived/*.json alone (never starts
+the engine). Without RUN_DIR: every run folder under results/, plus figures/<platform>/<run-id>/ and
+figures/summary/. A figure already drawn from the same data, template and renderer is kept (a stamp,
+.render-stamp.json, beside the outputs records what was drawn); a missing or damaged output is drawn again.
+  --figures-root DIR   also write per-platform copies and the summary there
+  --no-png             SVG only
+  --threads N          draw on at most N threads (default: every core)
+  --force              draw and write everything, up to date or not`,
   validate: `Usage: coexec validate [RUN_DIR]
 
 Checks schemas, the manifest's hashes, the VALID share and each claim; exits 1 on any failure.`,

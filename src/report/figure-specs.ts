@@ -1,14 +1,12 @@
 /**
- * Figures of a run: the vega-lite templates in figures/*.vl.json filled with data from derived/*.json,
- * and rendering of a filled spec to SVG (vega, no browser) and PNG (@resvg/resvg-js with DejaVu fonts).
- * Building specs is pure; rendering returns strings/bytes; writing files is render-run.ts's job.
+ * Figures of a run: the vega-lite templates in figures/*.vl.json filled with data from derived/*.json.
+ * Building specs is pure and needs no renderer; render-figure.ts draws a filled spec to SVG and PNG, and
+ * writing files is render-run.ts's job.
  */
 import { readFileSync, existsSync } from 'node:fs';
-import * as vega from 'vega';
-import { compile, type TopLevelSpec } from 'vega-lite';
-import { Resvg } from '@resvg/resvg-js';
 import type { LayerRow, SplitCurveRow, PredictionRow, SyncRow, Summary } from '../results-schema/index.js';
 import { layerLabel } from './tables.js';
+import { fromRow, niceCeil, niceCeilLog, niceFloorLog, spreadRows, toRow, type PanelScale } from './rule-labels.js';
 
 /** Okabe-Ito colours (colour-blind safe), yellow last because it is faint on white paper. */
 export const OKABE_ITO = ['#0072B2', '#D55E00', '#009E73', '#CC79A7', '#E69F00', '#56B4E9', '#000000', '#F0E442'];
@@ -20,14 +18,14 @@ export const PAPER = {
   decisionQuality: 0.94,
 } as const;
 
-const FONT = 'DejaVu Sans';
-const FONT_DIRS = ['/usr/share/fonts/truetype/dejavu'];
+/** The one font of every figure (render-figure.ts loads its files for the PNGs). */
+export const FONT = 'DejaVu Sans';
 
 /** Look shared by every figure: print-readable sizes, one font, Okabe-Ito categories. */
 export const FIGURE_CONFIG = {
   font: FONT, background: '#ffffff', padding: 8,
   range: { category: OKABE_ITO },
-  axis: { labelFontSize: 11, titleFontSize: 12, titleFontWeight: 'normal', gridColor: '#e4e4e4', labelLimit: 220 },
+  axis: { labelFontSize: 11, titleFontSize: 12, titleFontWeight: 'normal', gridColor: '#e4e4e4', labelLimit: 320 },
   header: { labelFontSize: 12, titleFontSize: 12 },
   legend: { labelFontSize: 11, titleFontSize: 12, titleFontWeight: 'normal', labelLimit: 260, titleLimit: 260 },
   title: { fontSize: 14, anchor: 'start', subtitleFontSize: 11, subtitleColor: '#333333' },
@@ -74,23 +72,70 @@ export function splitLatencyFigure(platform: string, experiment: string, layers:
     spec: fillTemplate(loadTemplate('split-latency'), { rows }, title, 'best strategy per ratio from the grid; r = 0 is GPU only, r = 1 CPU only') };
 }
 
-/** (b) Speedup per layer of `experiment`, four series, the paper's maxima as dashed rules. */
+/** Text line height of the rule labels (fontSize 11 in the template) plus a little air. */
+const RULE_LABEL_GAP = 13;
+
+/** The two panels of the speedup figure: which baseline, which LayerRow fields, how the y axis is drawn. */
+const SPEEDUP_PANELS = [
+  { baseline: 'best single', oracle: 'speedupOracle', selected: 'speedupSelected', type: 'linear', height: 150 },
+  { baseline: 'GPU-only finish', oracle: 'speedupOracleVsGpuFinish', selected: 'speedupSelectedVsGpuFinish', type: 'log', height: 190 },
+] as const;
+
+/** A panel's y domain covering its bars and rules: from 0 on the linear axis, 1-2-5 bounds on the log one. */
+function panelDomain(type: 'linear' | 'log', values: number[]): [number, number] {
+  const hi = Math.max(...values);
+  if (type === 'linear') return [0, niceCeil(hi * 1.08)];
+  return [niceFloorLog(Math.min(...values) / 1.15), niceCeilLog(hi * 1.15)];
+}
+
+/** 1, 2, 5 times powers of ten within `domain`. */
+function logTicks([lo, hi]: [number, number]): number[] {
+  const out: number[] = [];
+  for (let e = Math.floor(Math.log10(lo)); e <= Math.ceil(Math.log10(hi)); e++) {
+    for (const m of [1, 2, 5]) {
+      const v = Number((m * 10 ** e).toPrecision(6));
+      if (v >= lo * (1 - 1e-9) && v <= hi * (1 + 1e-9)) out.push(v);
+    }
+  }
+  return out;
+}
+
+/**
+ * (b) Speedup per layer of `experiment` in two panels, because the two baselines differ by up to 100x on
+ * a machine whose GPU is slow (PoCL): against the best single device (headline, linear axis from 0) and
+ * against GPU-only with clFinish (log axis, bars from 1x). Both panels show the 1x rule and the paper's
+ * maxima; the domains are set here so that the rule labels can be spread apart (rule-labels.ts).
+ */
 export function speedupFigure(platform: string, experiment: string, layers: LayerRow[]): FigureSpec {
   const mine = layers.filter((l) => l.experiment === experiment);
-  const series: [string, keyof LayerRow][] = [
-    ['oracle vs best single', 'speedupOracle'], ['selected vs best single', 'speedupSelected'],
-    ['oracle vs GPU-only finish', 'speedupOracleVsGpuFinish'], ['selected vs GPU-only finish', 'speedupSelectedVsGpuFinish'],
-  ];
-  const rows = mine.flatMap((l) => series.map(([s, key], order) => ({ layer: layerLabel(l.layer), series: s, order, speedup: l[key] })));
   const p = PAPER[kindOf(mine)];
-  const paper = [
-    { value: p.oracle, label: `paper grid search ${p.oracle}x` },
-    { value: p.selected, label: `paper selected ${p.selected}x` },
-    { value: 1, label: '1x' },
+  const wanted = [
+    { kind: 'paper', value: p.oracle, label: `paper grid search ${p.oracle}x` },
+    { kind: 'paper', value: p.selected, label: `paper selected ${p.selected}x` },
+    { kind: 'one', value: 1, label: '1x' },
   ];
+  const rows: Record<string, unknown>[] = [];
+  const rules: Record<string, unknown>[] = [];
+  const template = loadTemplate('speedup-per-layer');
+  SPEEDUP_PANELS.forEach((panel, i) => {
+    const bars = mine.flatMap((l) => [
+      { layer: layerLabel(l.layer), baseline: panel.baseline, strategy: 'oracle', speedup: l[panel.oracle] },
+      { layer: layerLabel(l.layer), baseline: panel.baseline, strategy: 'selected', speedup: l[panel.selected] },
+    ]);
+    rows.push(...bars);
+    const scale: PanelScale = { type: panel.type, height: panel.height,
+      domain: panelDomain(panel.type, [...bars.map((b) => b.speedup), ...wanted.map((w) => w.value)]) };
+    const labelRows = spreadRows(wanted.map((w) => toRow(scale, w.value)), RULE_LABEL_GAP);
+    wanted.forEach((w, k) => rules.push({ ...w, panel: panel.baseline, labelAt: fromRow(scale, labelRows[k]!) }));
+    const view = (template.vconcat as { height: number; layer: { encoding: { y: { scale: { domain: number[] }; axis?: unknown } } }[] }[])[i]!;
+    view.height = panel.height;
+    view.layer[0]!.encoding.y.scale.domain = scale.domain;
+    // vega's log axis draws an unlabelled tick and grid line at every integer multiple; 1-2-5 reads cleaner.
+    if (panel.type === 'log') view.layer[0]!.encoding.y.axis = { values: logTicks(scale.domain) };
+  });
   const title = `Speedup per layer: ${experiment} on ${platform}`;
   return { name: `speedup-per-layer-${experiment}`, title,
-    spec: fillTemplate(loadTemplate('speedup-per-layer'), { rows, paper }, title, 'dashed: the paper\'s maxima on a Pixel 5, comparable with the bars vs GPU-only finish') };
+    spec: fillTemplate(template, { rows, rules }, title, 'solid: 1x (no gain); dashed: the paper\'s maxima on a Pixel 5') };
 }
 
 /** (c) Predicted against measured per side, with the +-10 % band around the diagonal. */
@@ -111,16 +156,36 @@ export function predictionsFigure(platform: string, preds: PredictionRow[]): Fig
     spec: fillTemplate(loadTemplate('predicted-vs-measured'), { rows }, title, 'grey band: within +-10 % of the measured time') };
 }
 
-/** (d) Sync overhead per mechanism across output sizes. */
+/** Median of a non-empty list. */
+function median(xs: number[]): number {
+  const v = [...xs].sort((a, b) => a - b);
+  const mid = v.length >> 1;
+  return v.length % 2 ? v[mid]! : (v[mid - 1]! + v[mid]!) / 2;
+}
+
+/**
+ * (d) Sync overhead per mechanism across output sizes: one point per mechanism, size and measure, the
+ * median over the layers of that size, in increasing size (a line through unsorted or repeated sizes
+ * zigzags and reads as noise).
+ */
 export function syncFigure(platform: string, sync: SyncRow[]): FigureSpec {
-  // A mechanism without a VALID round trip shows its layer-level overhead only.
-  const rows = sync.flatMap((s) => [
-    ...(s.roundTripUs === null ? [] : [{ mechanism: s.mechanism, outputSize: s.outputSize, measure: 'bare round trip (us)', us: s.roundTripUs }]),
-    { mechanism: s.mechanism, outputSize: s.outputSize, measure: 'overhead in a co-executed layer (us)', us: s.overheadUs },
-  ]);
+  const groups = new Map<string, { mechanism: string; outputSize: number; measure: string; values: number[] }>();
+  const add = (mechanism: string, outputSize: number, measure: string, us: number) => {
+    const key = `${mechanism}|${outputSize}|${measure}`;
+    const g = groups.get(key) ?? { mechanism, outputSize, measure, values: [] };
+    g.values.push(us);
+    groups.set(key, g);
+  };
+  for (const s of sync) {
+    // A mechanism without a VALID round trip shows its layer-level overhead only.
+    if (s.roundTripUs !== null) add(s.mechanism, s.outputSize, 'bare round trip (us)', s.roundTripUs);
+    add(s.mechanism, s.outputSize, 'overhead in a co-executed layer (us)', s.overheadUs);
+  }
+  const rows = [...groups.values()].sort((a, b) => a.outputSize - b.outputSize)
+    .map((g) => ({ mechanism: g.mechanism, outputSize: g.outputSize, measure: g.measure, us: median(g.values), layers: g.values.length }));
   const title = `Synchronization cost per mechanism: ${platform}`;
   return { name: 'sync-overhead', title,
-    spec: fillTemplate(loadTemplate('sync-overhead'), { rows }, title, 'overhead = co-execution time - slower side; median over layers') };
+    spec: fillTemplate(loadTemplate('sync-overhead'), { rows }, title, 'overhead = co-execution time - slower side; median over the layers of one size') };
 }
 
 /** (e) Decision quality per layer, all experiments, the paper's ~0.94 as a rule. */
@@ -154,36 +219,9 @@ export function summaryFigure(summaries: Summary[]): FigureSpec {
   }
   const rows = [...byKey.values()];
   const title = `Speedup over the best single device across platforms`;
-  return { name: 'summary-platforms', title,
-    spec: fillTemplate(loadTemplate('summary-platforms'), { rows }, title, 'bars: geometric mean over layers; black ticks: maximum; dashed: 1x') };
-}
-
-/** Renders a filled vega-lite spec to an SVG string, in-process, without a browser or canvas. */
-export async function renderSvg(spec: Record<string, unknown>): Promise<string> {
-  const vg = compile(spec as unknown as TopLevelSpec).spec;
-  const view = new vega.View(vega.parse(vg), { renderer: 'none' });
-  try {
-    return await view.toSVG();
-  } finally {
-    view.finalize();
-  }
-}
-
-let fontFiles: string[] | undefined;
-function findFonts(): string[] {
-  if (!fontFiles) {
-    fontFiles = FONT_DIRS.flatMap((d) => ['DejaVuSans.ttf', 'DejaVuSans-Bold.ttf'].map((f) => `${d}/${f}`)).filter((f) => existsSync(f));
-  }
-  return fontFiles;
-}
-
-/** Rasterizes an SVG to PNG at `scale` (2 = print-friendly), with the DejaVu fonts when present. */
-export function svgToPng(svg: string, scale = 2): Buffer {
-  const files = findFonts();
-  const resvg = new Resvg(svg, {
-    background: '#ffffff',
-    fitTo: { mode: 'zoom', value: scale },
-    font: { fontFiles: files, loadSystemFonts: files.length === 0, defaultFontFamily: FONT, sansSerifFamily: FONT },
-  });
-  return resvg.render().asPng();
+  const spec = fillTemplate(loadTemplate('summary-platforms'), { rows }, title, 'bars: geometric mean over layers; black diamonds: maximum; dashed: 1x');
+  // Head room above the highest maximum and above 1x, so neither a diamond nor the rule sits on the frame.
+  const top = niceCeil(Math.max(1, ...rows.map((r) => r.max as number)) * 1.15);
+  (spec.layer as { encoding: { y: { scale?: unknown } } }[])[0]!.encoding.y.scale = { domain: [0, top], nice: false };
+  return { name: 'summary-platforms', title, spec };
 }

@@ -6,6 +6,7 @@
 import type { ClaimRow } from '../results-schema/index.js';
 import type { FigureSpec } from './figure-specs.js';
 import type { Table } from './tables.js';
+import type { ReportSection } from './sections.js';
 
 /** Scripts copied from node_modules into report/vendor/, in load order. */
 export const VENDOR_SCRIPTS = [
@@ -51,6 +52,8 @@ export interface ReportInput {
   figures: FigureSpec[];
   tables: Table[];
   claims: ClaimRow[];
+  /** Extra sections after the claims (sections.ts); none by default. */
+  sections?: ReportSection[];
 }
 
 /** The whole page as one string. */
@@ -84,6 +87,7 @@ check the folder with <code>coexec validate</code>.</p>
 ${input.synthetic ? '<p class="synthetic"><b>SYNTHETIC DATA</b>: this run folder is test data from a toy model, not a measurement.</p>' : ''}
 <h2>Claims</h2>
 ${claimsHtml(input.claims)}
+${(input.sections ?? []).map((x) => `<h2 id="${escapeHtml(x.id)}">${escapeHtml(x.title)}</h2>\n${x.html}`).join('\n')}
 <h2>Figures</h2>
 <div id="errors"></div>
 ${figs}

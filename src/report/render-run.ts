@@ -7,18 +7,24 @@
  *   4. report -> RUN/report/index.html plus report/vendor/ (local vega, vega-lite, vega-embed);
  *   5. with `figuresRoot`: copies of each run's figures in figuresRoot/<platform>/<run-id>/ and the
  *      summary across all runs in figuresRoot/summary/ (the latest run per platform and layer kind).
+ * Outputs that are already up to date are left alone (render-cache.ts says how that is decided), and
+ * the figures to draw are drawn on every core (render-pool.ts), so a second call costs little.
  */
-import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
-import { dirname, join, resolve } from 'node:path';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
 import type { TSchema, Static } from '@sinclair/typebox';
 import {
   schemaError, LayersFile, SplitCurvesFile, PredictionsFile, AccuracyFile, SyncFile, Summary, ClaimsFile,
 } from '../results-schema/index.js';
 import {
   splitLatencyFigure, speedupFigure, predictionsFigure, syncFigure, decisionQualityFigure, summaryFigure,
-  renderSvg, svgToPng, type FigureSpec,
+  type FigureSpec,
 } from './figure-specs.js';
+import { findFonts, PNG_SCALE } from './fonts.js';
+import { renderJobs, threadsFor, type RenderJob, type Rendered } from './render-pool.js';
+import { figureKey, readStamp, rendererIdentity, sha256, validRender, writeIfChanged, writeStamp, type Stamp } from './render-cache.js';
+import { packageRoot } from './packages.js';
+import { runSections } from './sections.js';
 import {
   layersTable, accuracyTable, syncTable, summaryTable, claimsTable, toMarkdown, toCsv, type Table,
 } from './tables.js';
@@ -30,10 +36,17 @@ export interface RenderOptions {
   figuresRoot?: string;
   /** Skip PNG rasterization (SVG only), for speed. */
   noPng?: boolean;
+  /** At most this many render threads (default: os.availableParallelism()). */
+  maxThreads?: number;
+  /** Draw and write everything, up to date or not. */
+  force?: boolean;
 }
 
-/** What was written, for the CLI and tests. */
-export interface RenderResult { files: string[]; elapsedMs: number }
+/**
+ * What was done, for the CLI and tests: `files` written (new or changed), `unchanged` outputs left as
+ * they were, `rendered` figures drawn (once per distinct spec), on `threads` threads.
+ */
+export interface RenderResult { files: string[]; unchanged: number; rendered: number; threads: number; elapsedMs: number }
 
 /** The derived data of one run; files that are absent stay undefined and their outputs are skipped. */
 export interface RunData {
@@ -111,64 +124,109 @@ export function runFigures(d: RunData): FigureSpec[] {
   return out;
 }
 
-async function put(path: string, data: string | Buffer, files: string[]): Promise<void> {
-  await mkdir(dirname(path), { recursive: true });
-  await writeFile(path, data);
-  files.push(path);
-}
+/** One folder's figures to bring up to date: which specs, and the folder's stamp. */
+interface FigureDir { dir: string; figures: FigureSpec[]; stamp: Stamp; changed: boolean }
 
-async function writeFigure(dir: string, f: FigureSpec, opts: RenderOptions, files: string[]): Promise<void> {
-  const svg = await renderSvg(f.spec);
-  await put(join(dir, `${f.name}.vl.json`), JSON.stringify(f.spec, null, 1) + '\n', files);
-  await put(join(dir, `${f.name}.svg`), svg, files);
-  if (!opts.noPng) await put(join(dir, `${f.name}.png`), svgToPng(svg), files);
-}
+/** Output file names of a figure, SVG first. */
+const imageFiles = (f: FigureSpec, png: boolean) => [`${f.name}.svg`, ...(png ? [`${f.name}.png`] : [])];
 
-/** Installed folder of a package (its exports map hides build/*.min.js from require.resolve). */
-function packageRoot(require: NodeRequire, pkg: string): string {
-  const entry = require.resolve(pkg);
-  const marker = `/node_modules/${pkg}/`;
-  const at = entry.lastIndexOf(marker);
-  if (at < 0) throw new Error(`cannot locate package ${pkg} from ${entry}`);
-  return entry.slice(0, at + marker.length);
+/**
+ * Brings the SVG/PNG files of every folder up to date: keeps each figure whose stamp matches, reuses a
+ * drawing another folder already holds (the run folder and its copy under figuresRoot share specs), draws
+ * the rest once per distinct key on the worker pool, then writes files and stamps.
+ */
+async function updateImages(dirs: FigureDir[], png: boolean, opts: RenderOptions, files: string[]): Promise<{ rendered: number; threads: number; unchanged: number }> {
+  const renderer = rendererIdentity(findFonts(), PNG_SCALE);
+  const have = new Map<string, Map<string, Buffer>>(); // key -> drawn files (by extension) already on disk
+  const todo: { d: FigureDir; f: FigureSpec; key: string }[] = [];
+  let unchanged = 0;
+  await Promise.all(dirs.map(async (d) => {
+    d.stamp = await readStamp(d.dir);
+    await Promise.all(d.figures.map(async (f) => {
+      const key = figureKey(f.spec, renderer);
+      const names = imageFiles(f, png);
+      const valid = opts.force ? undefined : await validRender(d.dir, d.stamp, f.name, key, names);
+      if (valid) {
+        have.set(key, new Map([...valid].map(([n, b]) => [n.slice(f.name.length), b])));
+        unchanged += valid.size;
+      }
+      else todo.push({ d, f, key });
+    }));
+  }));
+  const jobs = new Map<string, RenderJob>();
+  for (const t of todo) if (!have.has(t.key) && !jobs.has(t.key)) jobs.set(t.key, { spec: t.f.spec, png, name: join(t.d.dir, t.f.name) });
+  const keys = [...jobs.keys()];
+  let drawn: Rendered[];
+  try {
+    drawn = await renderJobs([...jobs.values()], opts.maxThreads);
+  } catch (err) {
+    throw new ReportError(`cannot draw ${(err as Error).message}`);
+  }
+  keys.forEach((k, i) => have.set(k, new Map<string, Buffer>([['.svg', Buffer.from(drawn[i]!.svg)], ...(drawn[i]!.png ? [['.png', drawn[i]!.png!] as [string, Buffer]] : [])])));
+  for (const t of todo) {
+    const bytes = have.get(t.key)!;
+    const hashes: Record<string, string> = {};
+    for (const name of imageFiles(t.f, png)) {
+      const data = bytes.get(name.slice(t.f.name.length))!;
+      await mkdir(t.d.dir, { recursive: true });
+      await writeFile(join(t.d.dir, name), data);
+      files.push(join(t.d.dir, name));
+      hashes[name] = sha256(data);
+    }
+    // Same drawing as before (only a file was damaged): keep the hashes of files not rewritten now (a PNG
+    // during --no-png), which the next call still checks against the disk.
+    const before = t.d.stamp.figures[t.f.name];
+    t.d.stamp.figures[t.f.name] = { key: t.key, files: { ...(before?.key === t.key ? before.files : {}), ...hashes } };
+    t.d.changed = true;
+  }
+  await Promise.all(dirs.filter((d) => d.changed).map((d) => writeStamp(d.dir, d.stamp)));
+  return { rendered: jobs.size, threads: threadsFor(jobs.size, opts.maxThreads), unchanged };
 }
 
 /** Regenerates tables, figures and the report of each run folder; see the file comment. */
 export async function renderFigures(runDirs: string | string[], opts: RenderOptions = {}): Promise<RenderResult> {
   const t0 = performance.now();
   const files: string[] = [];
+  let unchanged = 0;
   const dirs = Array.isArray(runDirs) ? runDirs : [runDirs];
   if (dirs.length === 0) throw new ReportError('figures: name at least one run folder');
   const runs = await Promise.all(dirs.map((d) => loadRun(resolve(d))));
-  const require = createRequire(import.meta.url);
+  const text = async (path: string, data: string | Buffer) => {
+    if (await writeIfChanged(path, data, opts.force)) files.push(path);
+    else unchanged++;
+  };
+  const vendor = await Promise.all(VENDOR_SCRIPTS.map(async (v) => ({ to: v.to, data: await readFile(join(packageRoot(v.pkg), v.file)) })));
 
-  for (const d of runs) {
+  const figureDirs: FigureDir[] = [];
+  const figureDir = (dir: string, figures: FigureSpec[]) => figureDirs.push({ dir, figures, stamp: { schemaVersion: 1, figures: {} }, changed: false });
+  await Promise.all(runs.map(async (d) => {
     const tables = runTables(d);
-    for (const { name, table } of tables) {
-      await put(join(d.runDir, 'tables', `${name}.md`), toMarkdown(table), files);
-      await put(join(d.runDir, 'tables', `${name}.csv`), toCsv(table), files);
-    }
-    await put(join(d.runDir, 'tables', 'all.md'), tables.map((t) => toMarkdown(t.table)).join('\n'), files);
-
     const figures = runFigures(d);
-    for (const f of figures) {
-      await writeFigure(join(d.runDir, 'figures'), f, opts, files);
-      if (opts.figuresRoot) await writeFigure(join(opts.figuresRoot, d.platform, d.runId), f, opts, files);
+    const outputs: [string, string | Buffer][] = [
+      ...tables.flatMap(({ name, table }): [string, string][] => [
+        [join(d.runDir, 'tables', `${name}.md`), toMarkdown(table)], [join(d.runDir, 'tables', `${name}.csv`), toCsv(table)]]),
+      [join(d.runDir, 'tables', 'all.md'), tables.map((t) => toMarkdown(t.table)).join('\n')],
+      ...vendor.map((v): [string, Buffer] => [join(d.runDir, 'report', 'vendor', v.to), v.data]),
+      [join(d.runDir, 'report', 'index.html'), reportHtml({
+        platform: d.platform, runId: d.runId, synthetic: d.synthetic, figures, tables: tables.map((t) => t.table),
+        claims: d.claims?.rows ?? [], sections: runSections(d),
+      })],
+    ];
+    const figureRoots = [join(d.runDir, 'figures'), ...(opts.figuresRoot ? [join(opts.figuresRoot, d.platform, d.runId)] : [])];
+    for (const root of figureRoots) {
+      for (const f of figures) outputs.push([join(root, `${f.name}.vl.json`), JSON.stringify(f.spec, null, 1) + '\n']);
+      figureDir(root, figures);
     }
-
-    for (const v of VENDOR_SCRIPTS) {
-      const to = join(d.runDir, 'report', 'vendor', v.to);
-      await mkdir(dirname(to), { recursive: true });
-      await copyFile(join(packageRoot(require, v.pkg), v.file), to);
-      files.push(to);
-    }
-    await put(join(d.runDir, 'report', 'index.html'), reportHtml({
-      platform: d.platform, runId: d.runId, synthetic: d.synthetic, figures, tables: tables.map((t) => t.table),
-      claims: d.claims?.rows ?? [],
-    }), files);
-  }
+    for (const [path, data] of outputs) await text(path, data);
+  }));
 
   const summaries = runs.flatMap((d) => (d.summary ? [d.summary] : []));
-  if (opts.figuresRoot && summaries.length) await writeFigure(join(opts.figuresRoot, 'summary'), summaryFigure(summaries), opts, files);
-  return { files, elapsedMs: performance.now() - t0 };
+  if (opts.figuresRoot && summaries.length) {
+    const f = summaryFigure(summaries);
+    const dir = join(opts.figuresRoot, 'summary');
+    await text(join(dir, `${f.name}.vl.json`), JSON.stringify(f.spec, null, 1) + '\n');
+    figureDir(dir, [f]);
+  }
+  const images = await updateImages(figureDirs, !opts.noPng, opts, files);
+  return { files, unchanged: unchanged + images.unchanged, rendered: images.rendered, threads: images.threads, elapsedMs: performance.now() - t0 };
 }
