@@ -166,12 +166,11 @@ test('summary across platforms: one bar group per platform', async () => {
   assert.ok(svg.includes('>other-platform</text>'));
 });
 
-test('renderFigures writes tables, SVG, PNG and the report in under 15 s', async () => {
+// Speed is measured by scripts/bench-figures.mjs into results/benchmarks/figures-speed.json, not timed here.
+test('renderFigures writes tables, SVG, PNG and the report', async () => {
   const dir = await copyRunSmall();
   const root = await mkdtemp(join(tmpdir(), 'coexec-figroot-'));
-  const t0 = Date.now();
   const { files } = await renderFigures(dir, { figuresRoot: root });
-  assert.ok(Date.now() - t0 < 15000);
   for (const rel of ['tables/claims.md', 'tables/layers-linear-coexec.csv', 'figures/sync-overhead.svg',
     'figures/sync-overhead.png', 'report/index.html', 'report/vendor/vega-embed.min.js']) {
     assert.ok(files.includes(join(dir, rel)), rel);
