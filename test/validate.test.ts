@@ -160,7 +160,8 @@ test('validateCommand without RUN_DIR checks every run folder under ROOT/results
   assert.is(await validateCommand([], root, (l) => out.push(l)), 1);
   assert.ok(out.some((l) => /run-a: all \d+ checks PASS/.test(l)), out.join('\n'));
   assert.ok(out.some((l) => /run-b: \d+ of \d+ checks FAIL/.test(l)));
-  assert.is(out.at(-1), `validate: 1 of 2 run folders FAIL: ${join(root, 'results', 'synthetic-small', 'run-b')}`);
+  assert.is(out.at(-1), 'validate: 1 of 2 run folders FAIL (integrity FAIL, validity FAIL, claims PASS): run folder broken (files do not match ' +
+    `manifest.json or their schema): the measurement and claims cannot be judged; folders: ${join(root, 'results', 'synthetic-small', 'run-b')}`);
   const passing: string[] = [];
   assert.is(await validateCommand([dir, dir], root, (l) => passing.push(l)), 0);
   assert.is(passing.at(-1), 'validate: all 2 run folders PASS');
