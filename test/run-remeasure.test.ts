@@ -64,7 +64,7 @@ test('rounds re-measure only jobs INVALID on their dispersion, with more time, a
     const out: string[] = [];
     const fake = new FakeDriver({ shapeOf, invalid: new Set([HALF_SVM]) });
     const r = await runExperiment(options(dir, profile({ maxRounds: 2, maxExtraS: 10, timeFactor: 2 }), fake, out));
-    assert.equal([r.complete, r.total, r.measuredNow], [true, 18, 18 + 2 + 1]);
+    assert.equal([r.complete, r.total, r.measuredNow, r.remeasuredNow], [true, 18, 18, 2 + 1]);
     // Three engine runs: the grid, round 1 (both noisy jobs, 2 x 250 ms), round 2 (the one still noisy, 4 x 250 ms).
     assert.equal([fake.runs.length, fake.runs[0]!.length], [3, 18]);
     assert.equal([[...fake.runs[1]!].sort(), fake.runs[2]], [[HALF_FINISH, GPU_ONLY].sort(), [HALF_FINISH]]);
@@ -101,7 +101,7 @@ test('rounds re-measure only jobs INVALID on their dispersion, with more time, a
     // Resuming a finished run measures nothing more.
     const again = new FakeDriver({ shapeOf, invalid: new Set([HALF_SVM]) });
     const resumed = await runExperiment({ ...options(dir, profile({ maxRounds: 2, maxExtraS: 10, timeFactor: 2 }), again), resumeDir: r.runDir });
-    assert.equal([resumed.measuredNow, again.runs.length], [0, 0]);
+    assert.equal([resumed.measuredNow, resumed.remeasuredNow, again.runs.length], [0, 0, 0]);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

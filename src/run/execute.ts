@@ -83,8 +83,10 @@ export interface RunResult {
   runDir: string;
   runId: string;
   total: number;
-  /** Jobs finished by this invocation (lines written now). */
+  /** Jobs finished by this invocation (lines written now into the parts' own raw files). */
   measuredNow: number;
+  /** Lines written now by re-measurement rounds. */
+  remeasuredNow: number;
   /** Jobs with a line, over all invocations. */
   finished: number;
   complete: boolean;
@@ -267,11 +269,12 @@ export async function runExperiment(opts: RunOptions): Promise<RunResult> {
   const alreadyDone = record.parts.reduce((s, p) => s + doneIds(runDir, p).size, 0);
   const progress = opts.progress === false ? undefined : new Progress(total, alreadyDone, opts.progress);
   let measuredNow = 0;
+  let remeasuredNow = 0;
   let exitCode = 0;
   let stderrTail = '';
   const scratch = mkdtempSync(join(tmpdir(), 'coexec-plan-'));
   /** Runs the jobs of planFile that rawFile has no line for; false when the run must stop (abort, crash). */
-  const runRemaining = async (name: string, planFile: string, rawFile: string, bar: Progress | undefined): Promise<boolean> => {
+  const runRemaining = async (name: string, planFile: string, rawFile: string, bar: Progress | undefined, isRound = false): Promise<boolean> => {
     const rawPath = join(runDir, rawFile);
     dropPartialLine(rawPath);
     const done = new Set(readResultLines(rawPath).lines.map((l) => l.jobId));
@@ -287,7 +290,7 @@ export async function runExperiment(opts: RunOptions): Promise<RunResult> {
     const outcome = await opts.driver.run({
       planPath, resultsPath: rawPath, signal: opts.signal,
       onLine: (line) => {
-        measuredNow++;
+        if (isRound) remeasuredNow++; else measuredNow++;
         try { bar?.jobDone((JSON.parse(line) as { jobId: string }).jobId); } catch { bar?.jobDone('?'); }
       },
     });
@@ -341,7 +344,7 @@ export async function runExperiment(opts: RunOptions): Promise<RunResult> {
     const done = readResultLines(join(runDir, round.rawFile)).lines.length;
     if (done >= jobs) return true;
     const bar = opts.progress === false ? undefined : new Progress(jobs, done, opts.progress);
-    const ok = await runRemaining(`${part.name}-remeasure-${round.round}`, round.planFile, round.rawFile, bar);
+    const ok = await runRemaining(`${part.name}-remeasure-${round.round}`, round.planFile, round.rawFile, bar, true);
     bar?.finish();
     if (!ok) return false;
     const ids = readJson<EnginePlan>(join(runDir, round.planFile)).jobs.map((j) => j.id);
@@ -353,7 +356,7 @@ export async function runExperiment(opts: RunOptions): Promise<RunResult> {
   // 4-6. environment after, statistics, provenance
   const fin = finalizeRun(runDir, { repoRoot: opts.repoRoot, configs: opts.configs, engineBinary: opts.engineBinary, envAfter: captureEnv(info, opts.envRoot, now()), now });
   return {
-    runDir, runId: record.runId, total, measuredNow, finished: fin.finished, complete: fin.finished >= total && exitCode === 0,
+    runDir, runId: record.runId, total, measuredNow, remeasuredNow, finished: fin.finished, complete: fin.finished >= total && exitCode === 0,
     exitCode, stderrTail, jobs: fin.jobs, drift: fin.drift, ...(record.deviceNote ? { deviceNote: record.deviceNote } : {}),
   };
 }

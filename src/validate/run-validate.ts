@@ -135,8 +135,11 @@ export async function runValidate(runDir: string, opts: ValidateOptions = {}): P
     const layerJobs = jobs.rows.filter((r) => r.kind === 'layer' && r.status !== 'skipped');
     const valid = layerJobs.filter((r) => r.verdict === 'VALID').length;
     const share = layerJobs.length ? valid / layerJobs.length : 0;
+    // Re-measured jobs (src/run/remeasure.ts) say how much of the share a second look recovered.
+    const again = layerJobs.filter((r) => (r.attempts ?? 1) > 1);
+    const remeasured = again.length > 0 ? `; ${again.length} re-measured, ${again.filter((r) => r.verdict === 'VALID').length} of them VALID now` : '';
     say(layerJobs.length > 0 && share >= minShare,
-      `valid     ${(share * 100).toFixed(1)}% of ${layerJobs.length} layer jobs VALID (need >= ${(minShare * 100).toFixed(0)}%; skipped jobs not counted)`);
+      `valid     ${(share * 100).toFixed(1)}% of ${layerJobs.length} layer jobs VALID (need >= ${(minShare * 100).toFixed(0)}%; skipped jobs not counted${remeasured})`);
   }
 
   // 4. Claims.
