@@ -129,6 +129,26 @@ test('the extra time bounds a round: jobs whose worst case does not fit stay INV
   }
 });
 
+test('the confirmation pass: replicates and rounds pool into one row under the plain id', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'coexec-remeasure-'));
+  try {
+    const p = profile({ maxRounds: 1, maxExtraS: 10, timeFactor: 2 });
+    p.measurement.confirmReplicates = 2;
+    const grid = await runExperiment(options(dir, p, new FakeDriver()));
+    // HALF_SVM is noisy in both replicates of the pass until given more time.
+    const fake = new FakeDriver({ shapeOf: (job) => (job.id.startsWith(HALF_SVM) ? (job.maxTimeMs > 250 ? { samples: 40 } : { spreadPct: 50 }) : {}) });
+    const c = await runExperiment({ ...options(dir, p, fake), phases: ['confirm'], strategyIds: [HALF_SVM, GPU_ONLY], resumeDir: grid.runDir });
+    assert.equal(fake.runs.map((r) => r.length), [4, 1], 'two strategies x two replicates, then the noisy one once');
+    assert.equal(fake.runs[1], [HALF_SVM], 'the round measures the plain id');
+    const record = readJson<RunRecord>(join(grid.runDir, 'run.json'));
+    assert.equal(record.parts.map((x) => [x.name, x.rounds?.map((r) => r.rawFile)]), [['main', undefined], ['confirm', ['raw/confirm.remeasure-1.jsonl']]]);
+    const row = c.jobs.rows.find((x) => x.phase === 'confirm' && x.jobId === HALF_SVM)!;
+    assert.equal([row.verdict, row.replicates, row.attempts, row.stats!.n], ['VALID', 2, 2, 5 + 5 + 40]);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 /** A fake engine that is stopped (signal aborted) after `lines` result lines over all its runs. */
 function fakeKilledAfter(lines: number, controller: AbortController): FakeDriver {
   const fake = new FakeDriver({ shapeOf: () => ({ spreadPct: 50 }) });
