@@ -317,15 +317,19 @@ export async function runExperiment(opts: RunOptions): Promise<RunResult> {
   /** 3b for one part: finish a round a kill interrupted, then plan and run rounds until a bound stops them. */
   async function remeasurePart(part: RunPart): Promise<boolean> {
     const validity = record.profile.resolved.validity;
+    // Say why the rounds stopped only when this invocation measured (a resumed run stays quiet about old ones).
+    let measuredHere = false;
     for (const round of part.rounds ?? []) {
+      const before = remeasuredNow;
       if (!await runRound(part, round, round.jobs)) return false;
+      measuredHere ||= remeasuredNow > before;
     }
     for (;;) {
       const next = planNextRound(runDir, part, {
         rule: record.profile.resolved.measurement.remeasure, validity, orderSeed: record.seeds.order, experiment: record.experiment, meta: record.jobs,
       });
       if ('stop' in next) {
-        if (part.rounds?.length) note(`re-measure ${part.name}: stopped after round ${part.rounds.length}: ${next.stop}`);
+        if (measuredHere) note(`re-measure ${part.name}: stopped after round ${part.rounds!.length}: ${next.stop}`);
         return true;
       }
       writeJson(join(runDir, next.round.planFile), next.plan);
@@ -336,6 +340,7 @@ export async function runExperiment(opts: RunOptions): Promise<RunResult> {
         `their dispersion alone (limit ${validity.maxCvPct}%), up to ${(next.round.maxTimeMs / 1000).toFixed(1)} s each, ` +
         `at most ${formatDuration(next.round.budgetS)} of the ${formatDuration(limit.maxExtraS)} extra time`);
       if (!await runRound(part, next.round, next.round.jobs)) return false;
+      measuredHere = true;
     }
   }
 
