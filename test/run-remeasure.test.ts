@@ -93,7 +93,7 @@ test('rounds re-measure only jobs INVALID on their dispersion, with more time, a
     assert.ok(rows.filter((x) => ![GPU_ONLY, HALF_FINISH].includes(x.jobId)).every((x) => x.attempts === undefined));
 
     const text = out.join('');
-    assert.match(text, /re-measure main, round 1\/2: 2 of 2 jobs INVALID on their dispersion alone \(limit 10%\), up to 0\.5 s each/);
+    assert.match(text, /re-measure main, round 1\/2: 2 of 2 jobs INVALID only for want of time \(dispersion > 10% or < 5 samples\), up to 0\.5 s each/);
     assert.match(text, /re-measure main, round 1: 1 of 2 re-measured jobs VALID now/);
     assert.match(text, /re-measure main, round 2: 0 of 1 re-measured jobs VALID now/);
     assert.match(text, /re-measure main: stopped after round 2: all 2 re-measurement rounds done/);
@@ -111,12 +111,13 @@ test('the extra time bounds a round: jobs whose worst case does not fit stay INV
   const dir = mkdtempSync(join(tmpdir(), 'coexec-remeasure-'));
   try {
     const out: string[] = [];
-    // 0.6 s: round 1's worst case is 500 ms plus warm-up and check per job, so one of the two fits.
+    // 0.05 s: round 1's expected worst case is 100 samples (maxSamples 50 x 2; before maxTimeMs 500 ms) of
+    // about 0.35 ms plus warm-up and check, about 36 ms a job, so one of the two fits.
     const fake = new FakeDriver({ shapeOf: (job) => (job.id === GPU_ONLY || job.id === HALF_FINISH ? { spreadPct: 50 } : {}) });
-    const r = await runExperiment(options(dir, profile({ maxRounds: 3, maxExtraS: 0.6, timeFactor: 2 }), fake, out));
+    const r = await runExperiment(options(dir, profile({ maxRounds: 3, maxExtraS: 0.05, timeFactor: 2 }), fake, out));
     assert.is(fake.runs.length, 2);
     assert.is(fake.runs[1]!.length, 1);
-    assert.match(out.join(''), /re-measure main: stopped after round 1: the extra time of 0\.6 s is spent \(2 jobs still INVALID on their dispersion\)/);
+    assert.match(out.join(''), /re-measure main: stopped after round 1: the extra time of 0\.05 s is spent \(2 jobs still INVALID for want of time\)/);
     const noisy = r.jobs.rows.filter((x) => x.verdict === 'INVALID');
     assert.equal(noisy.map((x) => x.jobId).sort(), [GPU_ONLY, HALF_FINISH].sort());
     // None: no rounds at all.
@@ -124,6 +125,19 @@ test('the extra time bounds a round: jobs whose worst case does not fit stay INV
     const r2 = await runExperiment({ ...options(dir, { ...profile({ maxRounds: 0, maxExtraS: 10, timeFactor: 2 }), name: 'tiny-none' }, none) });
     assert.is(none.runs.length, 1);
     assert.is(readJson<RunRecord>(join(r2.runDir, 'run.json')).parts[0]!.rounds, undefined);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a job the time limit left short of the minimum samples is measured again too', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'coexec-remeasure-'));
+  try {
+    const fake = new FakeDriver({ shapeOf: (job) => (job.id === GPU_ONLY ? { samples: job.maxTimeMs > 250 ? 10 : 3 } : {}) });
+    const r = await runExperiment(options(dir, profile({ maxRounds: 1, maxExtraS: 10, timeFactor: 2 }), fake));
+    assert.equal(fake.runs[1], [GPU_ONLY]);
+    const row = r.jobs.rows.find((x) => x.jobId === GPU_ONLY)!;
+    assert.equal([row.verdict, row.attempts, row.stats!.n], ['VALID', 2, 13]);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

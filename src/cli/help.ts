@@ -77,7 +77,7 @@ imported only if it is the pass planned here from the imported round 1.`,
   reproduce: `Usage: coexec reproduce [--platform local] [--profile quick]
 
 Builds the engine, probes the platform, estimates this machine's timing noise, runs every experiment
-(re-measuring jobs INVALID only on their dispersion, within the profile's bounds), derives, renders and
+(re-measuring, within the profile's bounds, jobs INVALID only for want of time), derives, renders and
 validates; measurement validity and claims are reported apart, and the last line says which failed.
 ${EXIT_STATUS_HELP}`,
   derive: `Usage: coexec derive RUN_DIR...

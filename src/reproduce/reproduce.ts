@@ -5,7 +5,7 @@
  *   2. build the engine and probe the platform (which OpenCL device, which sync mechanisms work), and time a
  *      short fixed workload to estimate this machine's noise (one line, with the way out when it is too noisy);
  *   3. per experiment: measure its phases (sync round trips, profiling slices, the exhaustive grid), then
- *      measure again the jobs INVALID only on their dispersion (bounded rounds, src/run/remeasure.ts);
+ *      measure again, in bounded rounds, the jobs INVALID only for want of time (src/run/remeasure.ts);
  *   4. per co-execution experiment: train the predictors on the profile, pick the strategies to confirm
  *      (oracle, selected, best single sides, GPU-only finish, the grid's runners-up) and re-measure them together;
  *   5. derive speedups, decision quality and predictor accuracy from the measurements;
@@ -48,7 +48,7 @@ usage: coexec reproduce [--platform NAME] [--profile quick|full] [--experiment I
 
 Before measuring it times a short fixed CPU workload and a GPU round trip to estimate this machine's noise
 (env-before.json and derived/summary.json \`noise\`) and says in one line when the profile's CI limit is out
-of reach. Jobs INVALID only on their dispersion are measured again (profile measurement.remeasure).
+of reach. Jobs INVALID only for want of time (dispersion, too few samples) are measured again (profile measurement.remeasure).
 ${EXIT_STATUS_HELP}
 
 example: coexec reproduce --profile quick

@@ -336,8 +336,8 @@ export async function runExperiment(opts: RunOptions): Promise<RunResult> {
       part.rounds = [...(part.rounds ?? []), next.round];
       writeJson(join(runDir, 'run.json'), record);
       const limit = record.profile.resolved.measurement.remeasure!;
-      note(`re-measure ${part.name}, round ${next.round.round}/${limit.maxRounds}: ${next.round.jobs} of ${next.candidates} jobs INVALID on ` +
-        `their dispersion alone (limit ${validity.maxCvPct}%), up to ${(next.round.maxTimeMs / 1000).toFixed(1)} s each, ` +
+      note(`re-measure ${part.name}, round ${next.round.round}/${limit.maxRounds}: ${next.round.jobs} of ${next.candidates} jobs INVALID only for want ` +
+        `of time (dispersion > ${validity.maxCvPct}% or < ${validity.minSamples} samples), up to ${(next.round.maxTimeMs / 1000).toFixed(1)} s each, ` +
         `at most ${formatDuration(next.round.budgetS)} of the ${formatDuration(limit.maxExtraS)} extra time`);
       if (!await runRound(part, next.round, next.round.jobs)) return false;
       measuredHere = true;

@@ -1,13 +1,15 @@
 /**
  * Re-measure before judging: after a plan part of a run is measured, the jobs that are INVALID only
- * because their dispersion is above the profile's limit (src/stats/verdict.ts failsOnlyOnDispersion) are
- * measured again, in rounds, each round a plan of its own with more time per job, in a seeded shuffled
- * order. A noisy spell of a shared machine then costs a job a second look instead of its verdict.
+ * because their dispersion is above the profile's limit, or because the time limit left them short of the
+ * minimum samples (src/stats/verdict.ts fixableWithMoreTime), are measured again, in rounds, each round a
+ * plan of its own with more time per job, in a seeded shuffled order. A noisy spell of a shared machine
+ * then costs a job a second look instead of its verdict.
  *
  * Bounds (profile `measurement.remeasure`): at most `maxRounds` rounds per part; round k gives a job
  * `maxTimeMs` and `maxSamples` times `timeFactor`^k; all rounds of a part together may spend `maxExtraS` of
  * engine time (the rounds' wallNs, read back from their raw files, so a resumed run counts what it spent).
- * A round takes only the jobs whose worst case still fits. Nothing is overwritten: round k's lines go to
+ * A round takes only the jobs whose expected worst case still fits: sampling stops at maxTimeMs or at
+ * maxSamples samples of the job's median so far, whichever comes first, plus warm-up and check. Nothing is overwritten: round k's lines go to
  * `raw/<part>.remeasure-<k>.jsonl` and its plan to `plan-<part>-remeasure-<k>.json`; jobs.json pools every
  * attempt (src/run/jobs.ts buildJobs). A job still INVALID after the last round stays INVALID.
  */
@@ -17,7 +19,7 @@ import type { Measurement } from '../config/schemas.js';
 import { readResultLines } from '../engine/lines.js';
 import type { EngineJob, EnginePlan } from '../plan/expand.js';
 import { fnv1a, mulberry32, shuffled } from '../plan/prng.js';
-import { failsOnlyOnDispersion, type ValidityRule } from '../stats/verdict.js';
+import { fixableWithMoreTime, type ValidityRule } from '../stats/verdict.js';
 import { buildJobs, type PartLines, type RunJobMeta } from './jobs.js';
 
 /** The profile's re-measurement bounds. */
@@ -77,8 +79,8 @@ export function planNextRound(
   const lines = partLines(runDir, part);
   // Drift is left out on purpose: it marks every job of the run alike and no second look can clear it.
   const rows = buildJobs('', '', opts.experiment, [lines], opts.meta, validity, {}).doc.rows;
-  const noisy = rows.filter((r) => failsOnlyOnDispersion(r.status, r.stats, validity));
-  if (noisy.length === 0) return { stop: 'no job is INVALID on its dispersion alone' };
+  const noisy = rows.filter((r) => fixableWithMoreTime(r.status, r.stats, validity));
+  if (noisy.length === 0) return { stop: 'no job is INVALID only for want of time (dispersion, too few samples)' };
   const plan = JSON.parse(readFileSync(join(runDir, part.planFile), 'utf8')) as EnginePlan;
   const jobsById = new Map(plan.jobs.map((j) => [j.id, j]));
   const factor = rule.timeFactor ** k;
@@ -89,15 +91,16 @@ export function planNextRound(
   for (const row of shuffled(noisy, random)) {
     const job = jobsById.get(row.jobId);
     if (!job) continue;
-    // Worst case: sampling stops at maxTimeMs; warm-up runs and the result check take about a sample each.
+    // Sampling stops at maxTimeMs or after maxSamples samples (at the median so far), whichever comes first;
+    // warm-up runs and the result check take about a sample each.
     const sampleMs = (row.stats?.medianNs ?? 0) / 1e6;
-    const costMs = job.maxTimeMs * factor + (job.warmup + 1) * sampleMs;
+    const costMs = Math.min(job.maxTimeMs * factor, job.maxSamples * factor * sampleMs) + (job.warmup + 1) * sampleMs;
     if (costMs > leftMs) continue;
     leftMs -= costMs;
     budgetMs += costMs;
     taken.push({ ...job, maxTimeMs: job.maxTimeMs * factor, maxSamples: Math.round(job.maxSamples * factor) });
   }
-  if (taken.length === 0) return { stop: `the extra time of ${rule.maxExtraS} s is spent (${noisy.length} jobs still INVALID on their dispersion)` };
+  if (taken.length === 0) return { stop: `the extra time of ${rule.maxExtraS} s is spent (${noisy.length} jobs still INVALID for want of time)` };
   const files = roundFiles(part.name, k);
   const planId = `${plan.planId}-remeasure-${k}`;
   return {

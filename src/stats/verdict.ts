@@ -52,10 +52,11 @@ export function verdictOf(
 }
 
 /**
- * True when a job's only measurement problem is its dispersion: the engine reported it ok, it has the
- * minimum samples, and the dispersion the rule bounds is above maxCvPct. Such a job can be measured again
- * with more time (src/run/remeasure.ts); wrong results, errors and drift cannot be measured away.
+ * True when a job's only measurement problems are ones more time can fix: the engine reported it ok (a
+ * correct result) and it has too few samples (the time limit came first) or a dispersion above maxCvPct.
+ * Such a job can be measured again with more time (src/run/remeasure.ts); wrong results, errors and drift
+ * cannot be measured away.
  */
-export function failsOnlyOnDispersion(status: string, stats: SampleStats | undefined, rule: ValidityRule): boolean {
-  return status === 'ok' && stats !== undefined && stats.n >= rule.minSamples && dispersionPct(stats, rule) > rule.maxCvPct;
+export function fixableWithMoreTime(status: string, stats: SampleStats | undefined, rule: ValidityRule): boolean {
+  return status === 'ok' && stats !== undefined && stats.n > 0 && (stats.n < rule.minSamples || dispersionPct(stats, rule) > rule.maxCvPct);
 }
