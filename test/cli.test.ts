@@ -9,6 +9,7 @@ import { pathToFileURL } from 'node:url';
 import { main } from '../src/cli/main.js';
 import { DELEGATED, delegatedCommand } from '../src/cli/commands.js';
 import { yardsticksCommand } from '../src/report/yardsticks.js';
+import { reproduceCommand } from '../src/reproduce/reproduce.js';
 
 const ROOT = resolve(process.cwd());
 
@@ -106,6 +107,32 @@ test('info and run through the local driver with a stand-in engine', async () =>
     const bundle = await cli('run', '--experiment', 'linear-coexec', '--profile', 'quick', '--platform', 'gpu-host');
     assert.is(bundle.code, 1);
     assert.match(bundle.err, /^error: platform "gpu-host" is measured through an offline bundle/);
+  } finally {
+    if (saved === undefined) delete process.env.COEXEC_ENGINE; else process.env.COEXEC_ENGINE = saved;
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('reproduce with a stand-in engine: a noise line first, validity and claims apart, a last line and exit status that agree', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'coexec-cli-'));
+  const saved = process.env.COEXEC_ENGINE;
+  process.env.COEXEC_ENGINE = standInEngine(dir);
+  try {
+    const printed: string[] = [];
+    const code = await reproduceCommand(['--experiment', 'sync-overhead', '--results', join(dir, 'results'), '--no-png'], ROOT, (l) => printed.push(l));
+    const r = { code, out: printed.join('\n') };
+    const lines = r.out.split('\n');
+    assert.match(lines[1]!, /^ {6}noise: CPU workload median CI \+-[0-9.]+% per 40-sample job, run-to-run [0-9.]+%; GPU round trip .* \(profile quick allows 10\.0%\)$/);
+    const validity = lines.indexOf('measurement validity (is the measurement good enough to judge?):');
+    const claims = lines.indexOf('claims (does the result hold here?):');
+    assert.ok(validity > 0 && claims > validity, r.out);
+    assert.match(lines[validity + 1]!, /^ {2}PASS {2}sync-overhead: 100\.0% of \d+ layer jobs VALID/);
+    assert.match(lines[claims + 1]!, /^ {2}(PASS|FAIL) {2}sync-overhead: svm-fine-overhead-ratio: measured .*, paper .*, range \[.*\] \(pocl-cpu/);
+    const claimPassed = lines[claims + 1]!.startsWith('  PASS');
+    assert.is(r.code, claimPassed ? 0 : 4, r.out);
+    assert.match(lines.at(-1)!, claimPassed
+      ? /^reproduce: every check PASSED \(integrity PASS, validity PASS, claims PASS; exit 0\) in [0-9.]+ min; report: /
+      : /^reproduce: a claim FAILED on a valid measurement: the claim does not hold here \(integrity PASS, validity PASS, claims FAIL; exit 4\)/);
   } finally {
     if (saved === undefined) delete process.env.COEXEC_ENGINE; else process.env.COEXEC_ENGINE = saved;
     rmSync(dir, { recursive: true, force: true });

@@ -329,7 +329,8 @@ test('real engine: killed mid-way, raw file gzipped, resume restores it and meas
   const platform = configs.platforms.get('local')!;
   const controller = new AbortController();
   const watching = killAfterLines(platform, ROOT, engine, 1, controller);
-  const opts = { ...base(dir, watching), configs: withTiny, profile: 'tiny', signal: controller.signal, envRoot: undefined };
+  // noise: false: the calibration's lines would count towards the kill.
+  const opts = { ...base(dir, watching), configs: withTiny, profile: 'tiny', signal: controller.signal, envRoot: undefined, noise: false as const };
   const first = await runExperiment(opts);
   assert.is(first.complete, false);
   const raw = join(first.runDir, 'raw/main.jsonl');

@@ -149,6 +149,36 @@ test('validateCommand: exit 0 on good, 1 on failure, 2 on usage errors', async (
   assert.is(await validateCommand([RUN_SMALL, '--bogus'], '/', () => {}), 2);
 });
 
+test('validity and claims are judged apart: exit 3 validity only, 4 claims only, 5 both, 1 broken; the last line says which', async () => {
+  const noisy = async (dir: string) => editJson(join(dir, 'jobs.json'), (j) => { for (const r of j.rows.slice(0, 20)) r.verdict = 'INVALID'; });
+  const missed = async (dir: string) => {
+    await editJson(join(dir, 'derived/summary.json'), (x) => { x.linear.maxSpeedupOracle = 0.8; });
+    await editJson(join(dir, 'derived/claims.json'), (c) => { c.rows[0].measured = 0.8; c.rows[0].pass = false; });
+  };
+  const cases: [string, (dir: string) => Promise<void>, number, RegExp][] = [
+    ['validity', noisy, 3, /\(integrity PASS, validity FAIL, claims PASS\): measurement validity FAILED \(too few VALID jobs: the machine was too noisy\), every claim PASSED/],
+    ['claims', missed, 4, /\(integrity PASS, validity PASS, claims FAIL\): a claim FAILED on a valid measurement/],
+    ['both', async (d) => { await noisy(d); await missed(d); }, 5, /\(integrity PASS, validity FAIL, claims FAIL\): measurement validity FAILED and a claim FAILED/],
+  ];
+  for (const [name, edit, code, last] of cases) {
+    const dir = await copyRunSmall();
+    await edit(dir);
+    await writeManifest(dir);
+    const out: string[] = [];
+    assert.is(await validateCommand([dir, '--experiments', '/nonexistent'], '/', (l) => out.push(l)), code, name);
+    assert.match(out.at(-1)!, last, name);
+    // The three sections are printed apart, each with its verdict.
+    assert.ok(out.includes('integrity: manifest, hashes and schemas of the files: PASS'), out.join('\n'));
+    assert.ok(out.includes(`validity: the measurement (share of VALID jobs): ${name === 'claims' ? 'PASS' : 'FAIL'}`), out.join('\n'));
+    assert.ok(out.includes(`claims: measured values against their ranges: ${name === 'validity' ? 'PASS' : 'FAIL'}`), out.join('\n'));
+  }
+  const broken = await copyRunSmall();
+  await noisy(broken); // hash no longer matches: broken outranks the validity failure
+  assert.is(await validateCommand([broken, '--experiments', '/nonexistent'], '/', () => {}), 1);
+  const r = await runValidate(broken, noExperiments);
+  assert.equal(r.verdicts, { integrity: false, validity: false, claims: true });
+});
+
 test('validateCommand without RUN_DIR checks every run folder under ROOT/results', async () => {
   const dir = await copyRunSmall();
   const root = await mkdtemp(join(tmpdir(), 'coexec-root-'));
@@ -160,7 +190,8 @@ test('validateCommand without RUN_DIR checks every run folder under ROOT/results
   assert.is(await validateCommand([], root, (l) => out.push(l)), 1);
   assert.ok(out.some((l) => /run-a: all \d+ checks PASS/.test(l)), out.join('\n'));
   assert.ok(out.some((l) => /run-b: \d+ of \d+ checks FAIL/.test(l)));
-  assert.is(out.at(-1), `validate: 1 of 2 run folders FAIL: ${join(root, 'results', 'synthetic-small', 'run-b')}`);
+  assert.is(out.at(-1), 'validate: 1 of 2 run folders FAIL (integrity FAIL, validity FAIL, claims PASS): run folder broken (files do not match ' +
+    `manifest.json or their schema): the measurement and claims cannot be judged; folders: ${join(root, 'results', 'synthetic-small', 'run-b')}`);
   const passing: string[] = [];
   assert.is(await validateCommand([dir, dir], root, (l) => passing.push(l)), 0);
   assert.is(passing.at(-1), 'validate: all 2 run folders PASS');

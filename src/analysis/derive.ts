@@ -18,6 +18,7 @@ import { confirmLatencies, layerRow, splitCurve, type SkippedLayer } from './lay
 import { mean } from './metrics.js';
 import { readDevice, readExperiments, readJobs, readPlatformClass, readWallNs, writeDerived } from './run-files.js';
 import { bestPerSide, kindSummary } from './summary.js';
+import { measurementSummary } from './measurement.js';
 import { syncOverheadRows, syncSummary } from './sync-overhead.js';
 import type {
   AccuracyRow, ClaimRow, DeviceInfo, ExperimentDefinition, JobsFile, LayerRow, PredictionRow, SplitCurveRow, SyncOverheadRow,
@@ -180,6 +181,8 @@ export async function deriveRun(runDir: string, opts: DeriveOptions = {}): Promi
   const d = await deriveFromJobs(jobsFile, experiments, {
     ...opts, device: opts.device ?? readDevice(runDir), platformClass: opts.platformClass ?? readPlatformClass(runDir),
   });
+  const measurement = measurementSummary(runDir, jobsFile);
+  if (measurement) d.summary.measurement = measurement;
   const envelope = <T>(rows: T[]): { schemaVersion: 1; platform: string; rows: T[] } => ({ schemaVersion: 1, platform: jobsFile.platform, rows });
   writeDerived(runDir, {
     layers: envelope(d.layers),

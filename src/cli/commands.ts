@@ -113,7 +113,9 @@ export async function runCommand(root: string, flags: Flags, io: Io): Promise<nu
     const valid = result.jobs.rows.filter((r) => r.verdict === 'VALID').length;
     if (result.deviceNote) io.out(`device: ${result.deviceNote}`);
     io.out(`run folder: ${result.runDir}`);
-    io.out(`jobs: ${result.finished}/${result.total} finished (${result.measuredNow} now), ${valid} VALID, ${result.jobs.rows.length - valid} INVALID`);
+    const again = result.jobs.rows.filter((r) => (r.attempts ?? 1) > 1);
+    const remeasured = again.length > 0 ? `; ${again.length} re-measured (${result.remeasuredNow} lines now), ${again.filter((r) => r.verdict === 'VALID').length} of them VALID` : '';
+    io.out(`jobs: ${result.finished}/${result.total} finished (${result.measuredNow} now), ${valid} VALID, ${result.jobs.rows.length - valid} INVALID${remeasured}`);
     if (!result.complete) {
       if (controller.signal.aborted) throw new UserError(msg.interrupted(result.finished, result.total, result.runDir));
       throw new UserError(msg.engineFailed(driver.name, result.exitCode, result.stderrTail));

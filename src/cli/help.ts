@@ -1,4 +1,5 @@
 /** The text of `coexec --help` and of each command's --help. */
+import { EXIT_STATUS_HELP } from '../validate/outcome.js';
 
 export const MAIN_HELP = `coexec: fine-grained CPU-GPU co-execution benchmark and paper artifact
 
@@ -24,7 +25,8 @@ Commands:
 Options:
   -h, --help                help for coexec or for a command (coexec run --help)
 
-Exit status: 0 ok, 1 failure, 2 usage error.
+Exit status: 0 ok, 1 failure, 2 usage error; validate and reproduce add 3 (measurement validity failed
+only), 4 (a claim failed only) and 5 (both): see \`coexec validate --help\`.
 Example: coexec run --experiment linear-coexec --profile quick`;
 
 export const COMMAND_HELP: Record<string, string> = {
@@ -74,7 +76,10 @@ computes jobs.json and the manifest. A confirmation pass planned on the device (
 imported only if it is the pass planned here from the imported round 1.`,
   reproduce: `Usage: coexec reproduce [--platform local] [--profile quick]
 
-Builds the engine, probes the platform, runs every experiment, derives, renders and validates.`,
+Builds the engine, probes the platform, estimates this machine's timing noise, runs every experiment
+(re-measuring, within the profile's bounds, jobs INVALID only for want of time), derives, renders and
+validates; measurement validity and claims are reported apart, and the last line says which failed.
+${EXIT_STATUS_HELP}`,
   derive: `Usage: coexec derive RUN_DIR...
 
 Derives speedups, decision quality, predictor accuracy and sync overhead of measured run folders (after
@@ -97,9 +102,12 @@ figures/summary/. A figure already drawn from the same data, template and render
   --no-png             SVG only
   --threads N          draw on at most N threads (default: every core)
   --force              draw and write everything, up to date or not`,
-  validate: `Usage: coexec validate [RUN_DIR]
+  validate: `Usage: coexec validate [RUN_DIR...] [--min-valid SHARE] [--class NAME] [--experiments DIR]
 
-Checks schemas, the manifest's hashes, the VALID share and each claim; exits 1 on any failure.`,
+Checks each run folder in three sections and prints them apart: integrity (the manifest's hashes and every
+file's schema), validity (the share of VALID layer jobs, default >= 0.9) and claims (each claim against its
+range for the platform class). The last line says which section failed.
+${EXIT_STATUS_HELP}`,
   compact: `Usage: coexec compact [RUN_DIR...] [--results DIR]
 
 Replaces each raw/X.jsonl of a finished run (every job of run.json's parts has a line) by raw/X.jsonl.gz

@@ -137,6 +137,11 @@ export const Measurement = Type.Object({
     maximum: 10,
     description: 'Times each strategy of the confirmation pass is measured, at seeded places spread over the pass; jobs.json pools the replicates into one row. Default 1.',
   })),
+  remeasure: Type.Optional(Type.Object({
+    maxRounds: Int(0, { maximum: 10, description: 'Re-measurement rounds after a plan part: each measures again, in a seeded shuffled order, the jobs that are INVALID only for want of time: dispersion above validity.maxCvPct, or fewer than validity.minSamples samples, with a correct result. 0: none.' }),
+    maxExtraS: Type.Number({ minimum: 0, description: 'Engine time in seconds that the re-measurement rounds of one plan part may spend in all (sum of the rounds\' wallNs); a round takes only the jobs whose expected worst case (time or sample limit at the median so far) still fits.' }),
+    timeFactor: Type.Number({ minimum: 1, maximum: 10, description: 'Round k gives each job maxTimeMs and maxSamples times timeFactor^k.' }),
+  }, { ...strict, description: 'Re-measure before judging (docs/contract.md section 12). Absent: no re-measurement.' })),
 }, strict);
 export type Measurement = Static<typeof Measurement>;
 

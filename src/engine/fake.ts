@@ -31,12 +31,15 @@ export const FAKE_INFO = {
 
 /**
  * The fake line for a job. Sides: cpuNs = cpuRows * macs / threads ns, gpuNs = 20 us + gpuRows * macs / 2 ns;
- * latency = max(cpu, gpu) + the mechanism's sync cost (GPU work only). Sample i is latency * (1 + d_i / 100)
- * with d = (-1, 0, +1) repeating, and n = minSamples; wallNs = (warmup + n) * latency. Round trips take
- * 5 us + the sync cost.
+ * latency = max(cpu, gpu) + the mechanism's sync cost (GPU work only). Sample i is latency * (1 + d_i s / 100)
+ * with d = (-1, 0, +1) repeating and s = shape.spreadPct (default 1), and n = shape.samples (default
+ * minSamples); wallNs = (warmup + n) * latency. Round trips take 5 us + the sync cost.
  */
-export function fakeResult(plan: EnginePlan, job: EngineJob, startedAt: string, status: ResultLine['status'] = 'ok'): ResultLine {
-  const n = job.minSamples;
+export function fakeResult(
+  plan: EnginePlan, job: EngineJob, startedAt: string, status: ResultLine['status'] = 'ok', shape: { spreadPct?: number; samples?: number } = {},
+): ResultLine {
+  const n = shape.samples ?? job.minSamples;
+  const spread = shape.spreadPct ?? 1;
   let base: number;
   let cpuNs = 0;
   let gpuNs = 0;
@@ -54,7 +57,7 @@ export function fakeResult(plan: EnginePlan, job: EngineJob, startedAt: string, 
     base = Math.max(cpuNs, gpuNs) + (rows < out ? FAKE_SYNC_NS[sync] ?? 0 : 0);
     resolved = { cpuRows: rows, gpuRows: out - rows, cpuImpl: s.cpuImpl, cpuCores: plan.cpuAffinity };
   }
-  const samplesNs = Array.from({ length: n }, (_, i) => Math.round(base * (1 + ((i % 3) - 1) / 100)));
+  const samplesNs = Array.from({ length: n }, (_, i) => Math.round(base * (1 + (((i % 3) - 1) * spread) / 100)));
   const line: ResultLine = {
     schemaVersion: 1, jobId: job.id, planId: plan.planId, status,
     ...(status !== 'ok' ? { reason: status === 'invalid' ? 'maxRelErr 0.5 > tolerance 1e-4' : 'fake failure' } : {}),
@@ -82,6 +85,8 @@ export interface FakeOptions {
   errors?: Set<string>;
   /** Fixed start time written into lines. */
   startedAt?: string;
+  /** Per job: the samples' spread in % (default 1) and count (default minSamples), e.g. noisy until given more time. */
+  shapeOf?: (job: EngineJob) => { spreadPct?: number; samples?: number };
 }
 
 /** The fake driver; `runs` records the job ids of each run() call. */
@@ -107,7 +112,7 @@ export class FakeDriver implements EngineDriver {
         return { exitCode: 137, stderrTail: 'killed' };
       }
       const status = this.opts.invalid?.has(job.id) ? 'invalid' : this.opts.errors?.has(job.id) ? 'error' : 'ok';
-      const line = JSON.stringify(fakeResult(plan, job, this.opts.startedAt ?? '2026-11-26T06:00:00.000Z', status));
+      const line = JSON.stringify(fakeResult(plan, job, this.opts.startedAt ?? '2026-11-26T06:00:00.000Z', status, this.opts.shapeOf?.(job)));
       appendFileSync(request.resultsPath, `${line}\n`);
       ids.push(job.id);
       request.onLine?.(line);

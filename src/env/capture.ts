@@ -5,6 +5,7 @@
  */
 import { readFileSync, readdirSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
+import type { NoiseEstimate } from './noise.js';
 
 /** One capture (env-before.json / env-after.json). */
 export interface EnvSnapshot {
@@ -14,6 +15,8 @@ export interface EnvSnapshot {
   cpus: { cpu: number; governor?: string; curFreqKHz?: number }[];
   thermal: { zone: string; type?: string; tempC?: number }[];
   loadavg?: [number, number, number];
+  /** env-before.json only: the noise calibration before measuring (src/env/noise.ts). */
+  noise?: NoiseEstimate;
 }
 
 function read(path: string): string | undefined {

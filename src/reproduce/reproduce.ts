@@ -2,13 +2,16 @@
  * `coexec reproduce`: the artifact's one command. It reads as the pipeline it runs:
  *
  *   1. load and validate every config;
- *   2. build the engine and probe the platform (which OpenCL device, which sync mechanisms work);
- *   3. per experiment: measure its phases (sync round trips, profiling slices, the exhaustive grid);
+ *   2. build the engine and probe the platform (which OpenCL device, which sync mechanisms work), and time a
+ *      short fixed workload to estimate this machine's noise (one line, with the way out when it is too noisy);
+ *   3. per experiment: measure its phases (sync round trips, profiling slices, the exhaustive grid), then
+ *      measure again, in bounded rounds, the jobs INVALID only for want of time (src/run/remeasure.ts);
  *   4. per co-execution experiment: train the predictors on the profile, pick the strategies to confirm
  *      (oracle, selected, best single sides, GPU-only finish, the grid's runners-up) and re-measure them together;
  *   5. derive speedups, decision quality and predictor accuracy from the measurements;
  *   6. render tables, figures and the HTML report from the run folders alone;
- *   7. validate every run (schemas, hashes, VALID share, claims) and print PASS/FAIL per claim.
+ *   7. validate every run (integrity, measurement validity, claims: three sections, three verdicts) and
+ *      end with one line that says which section failed; the exit status says the same (validate/outcome.ts).
  *
  * Each step is one call into its stage's module; this file only sequences them and prints.
  */
@@ -23,6 +26,10 @@ import { msg, UserError } from '../messages.js';
 import { renderFigures } from '../report/render-run.js';
 import { runExperiment, type RunResult } from '../run/execute.js';
 import { runValidate } from '../validate/run-validate.js';
+import { sectionLines } from '../validate/validate.js';
+import { allOf, EXIT_STATUS_HELP, exitStatusOf, sectionsText, whatFailed, type SectionVerdicts } from '../validate/outcome.js';
+import { measureNoise, noiseLine } from '../env/noise.js';
+import { planPhase } from '../plan/expand.js';
 
 /** The experiments `reproduce` runs when none are named, in the order they run. */
 export const DEFAULT_EXPERIMENTS = ['sync-overhead', 'predictor-accuracy', 'linear-coexec', 'conv-coexec'] as const;
@@ -39,13 +46,18 @@ usage: coexec reproduce [--platform NAME] [--profile quick|full] [--experiment I
   --min-valid SHARE   VALID share of layer jobs that validate requires, 0..1 (default 0.9)
   --no-png            render SVG only (faster)
 
+Before measuring it times a short fixed CPU workload and a GPU round trip to estimate this machine's noise
+(env-before.json and derived/summary.json \`noise\`) and says in one line when the profile's CI limit is out
+of reach. Jobs INVALID only for want of time (dispersion, too few samples) are measured again (profile measurement.remeasure).
+${EXIT_STATUS_HELP}
+
 example: coexec reproduce --profile quick
 Offline-bundle platforms (gpu-host, pocl-split) are measured with \`coexec export\` and \`coexec import\`.`;
 
 /** One experiment's run folder after every step. */
 interface ExperimentOutcome { experiment: string; runDir: string; result: RunResult }
 
-/** Parses args and runs the pipeline; returns the exit status (0 all claims PASS, 1 a FAIL, 2 usage). */
+/** Parses args and runs the pipeline; returns the exit status (validate/outcome.ts EXIT: 0, 1, 2, 3, 4, 5). */
 export async function reproduceCommand(args: string[], root: string = process.cwd(), print: (line: string) => void = console.log): Promise<number> {
   let flags;
   try {
@@ -80,7 +92,17 @@ export async function reproduceCommand(args: string[], root: string = process.cw
   const driver = await driverFor(platform, root);
   await driver.prepare();
   const engineBinary = platform.kind === 'local' ? engineBinaryPath(root) : undefined;
-  const common = { configs, repoRoot: root, resultsRoot, profile: flags.profile!, platform: platform.name, driver, engineBinary };
+  // The noise estimate, once for every experiment: planned against the first experiment's device and the
+  // thread counts all experiments use (their phases' plans, not run: planning is pure).
+  const info = await driver.info();
+  const profile = configs.profiles.get(flags.profile!)!;
+  const plans = experiments.flatMap((e) => {
+    const def = configs.experiments.get(e)!;
+    return def.phases.filter((ph) => ph !== 'confirm').map((ph) => planPhase(def, profile, platform, ph, { configs, engineInfo: info }).engine);
+  });
+  const noise = await measureNoise(driver, { ...plans[0]!, jobs: plans.flatMap((p) => p.jobs) }, profile.validity);
+  print(`      ${noiseLine(noise, profile.name)}`);
+  const common = { configs, repoRoot: root, resultsRoot, profile: flags.profile!, platform: platform.name, driver, engineBinary, noise };
 
   // 3-4. measure each experiment, then its confirmation pass
   const outcomes: ExperimentOutcome[] = [];
@@ -112,15 +134,28 @@ export async function reproduceCommand(args: string[], root: string = process.cw
   await renderFigures(outcomes.map((o) => o.runDir), { figuresRoot: join(dirname(resultsRoot), 'figures'), noPng: flags['no-png'] });
 
   // 7. validate and summarize
-  print('[6/6] validating runs and claims');
-  let ok = true;
+  print('[6/6] validating runs: integrity, measurement validity and claims apart');
+  const verdicts: SectionVerdicts[] = [];
+  const validityLines: string[] = [];
+  const claimLines: string[] = [];
   for (const o of outcomes) {
     const v = await runValidate(o.runDir, { experimentsDir: join(root, 'experiments'), ...(minValidShare === undefined ? {} : { minValidShare }) });
-    ok &&= v.ok;
-    print(`\n${o.experiment}: ${relative(root, o.runDir)}  (${v.ok ? 'PASS' : 'FAIL'})`);
-    for (const line of v.lines) print(`  ${line}`);
+    verdicts.push(v.verdicts);
+    print(`\n${o.experiment}: ${relative(root, o.runDir)}  (${sectionsText(v.verdicts)})`);
+    for (const line of sectionLines(v)) print(`  ${line}`);
+    validityLines.push(...v.sections.validity.lines.map((l) => `${l.slice(0, 4)}  ${o.experiment}: ${l.slice(6).replace(/^valid\s+/, '')}`));
+    claimLines.push(...v.sections.claims.lines.map((l) => `${l.slice(0, 4)}  ${o.experiment}: ${l.slice(6).replace(/^claims?\s+/, '')}`));
   }
+  // The two sections an evaluator reads, side by side for all experiments, then the one-line verdict.
+  print('\nmeasurement validity (is the measurement good enough to judge?):');
+  for (const l of validityLines) print(`  ${l}`);
+  if (noise.tooNoisy) print(`  note: ${noiseLine(noise, profile.name)}`);
+  print('claims (does the result hold here?):');
+  // Short form: measured, paper and range; the full line (range source, data used) is printed above.
+  for (const l of claimLines) print(`  ${l.replace(/, data .*$/, '').replace(/ from \S+ \(([^)]*)\)$/, ' ($1)')}`);
+  const all = allOf(verdicts);
   const minutes = ((Date.now() - startedMs) / 60000).toFixed(1);
-  print(`\nreproduce: ${ok ? 'every check PASSED' : 'some checks FAILED'} in ${minutes} min; report: ${outcomes.map((o) => relative(root, join(o.runDir, 'report', 'index.html'))).join(', ')}`);
-  return ok ? 0 : 1;
+  const status = exitStatusOf(all);
+  print(`\nreproduce: ${whatFailed(all)} (${sectionsText(all)}; exit ${status}) in ${minutes} min; report: ${outcomes.map((o) => relative(root, join(o.runDir, 'report', 'index.html'))).join(', ')}`);
+  return status;
 }

@@ -33,6 +33,10 @@ export const JobStats = Type.Object({
   replicates: Type.Optional(Type.Integer({ minimum: 2 })),
   /** Spread of the replicates' own medians: (slowest / fastest - 1) in %. */
   replicateSpreadPct: Type.Optional(Type.Number({ minimum: 0 })),
+  /** Measurements pooled into this row: 1 + the re-measurement rounds that measured it (absent: 1). */
+  attempts: Type.Optional(Type.Integer({ minimum: 2 })),
+  /** Spread of the attempts' own medians: (slowest / fastest - 1) in %. */
+  attemptSpreadPct: Type.Optional(Type.Number({ minimum: 0 })),
 }, open);
 export type JobStats = Static<typeof JobStats>;
 

@@ -2,9 +2,12 @@
  * A measured run: experiment + profile + platform -> results/<platform>/<run-id>/ (contract section 6).
  *
  * Steps: 1. ask the engine for its info and expand the phases into one interleaved plan (confirm, which
- * re-measures chosen strategies, gets its own plan part); 2. capture the environment; 3. run every job not
- * already in raw/ (so --resume after a kill or Ctrl-C measures each job exactly once); 4. capture the
- * environment again and flag drift; 5. per-job statistics and verdicts into jobs.json; 6. manifest.json.
+ * re-measures chosen strategies, gets its own plan part); 2. capture the environment and estimate this
+ * machine's noise (src/env/noise.ts); 3. run every job not already in raw/ (so --resume after a kill or
+ * Ctrl-C measures each job exactly once); 3b. measure again, in bounded rounds, the jobs INVALID only on
+ * their dispersion (src/run/remeasure.ts; a killed round resumes where it stopped); 4. capture the
+ * environment again and flag drift; 5. per-job statistics and verdicts into jobs.json, every attempt
+ * pooled; 6. manifest.json.
  */
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -20,10 +23,12 @@ import { msg, UserError } from '../messages.js';
 import { type EngineJob, type EnginePlan, type Plan, planPhase, stamp } from '../plan/expand.js';
 import { fnv1a, mulberry32, shuffled } from '../plan/prng.js';
 import { buildJobs, type JobsDoc, type RunJobMeta } from './jobs.js';
-import { Progress, type ProgressOptions } from './progress.js';
+import { formatDuration, Progress, type ProgressOptions } from './progress.js';
+import { partLines, planNextRound, type RemeasureRound, validAmong } from './remeasure.js';
+import { measureNoise, noiseLine, type NoiseEstimate } from '../env/noise.js';
 
-/** One engine plan of a run folder and the raw file its lines go to. */
-export interface RunPart { name: string; phases: Phase[]; planFile: string; rawFile: string; planId: string; jobs: number }
+/** One engine plan of a run folder and the raw file its lines go to, with its re-measurement rounds. */
+export interface RunPart { name: string; phases: Phase[]; planFile: string; rawFile: string; planId: string; jobs: number; rounds?: RemeasureRound[] }
 
 /** run.json: what was asked and what it resolved to. */
 export interface RunRecord {
@@ -66,6 +71,11 @@ export interface RunOptions {
   /** Root of /sys and /proc for the environment capture (tests). */
   envRoot?: string;
   engineBinary?: string;
+  /**
+   * The noise estimate to record in env-before.json (reproduce measures it once for all experiments);
+   * absent: measured here. `false`: not measured (tests of other steps).
+   */
+  noise?: NoiseEstimate | false;
 }
 
 /** What happened. */
@@ -73,8 +83,10 @@ export interface RunResult {
   runDir: string;
   runId: string;
   total: number;
-  /** Jobs finished by this invocation (lines written now). */
+  /** Jobs finished by this invocation (lines written now into the parts' own raw files). */
   measuredNow: number;
+  /** Lines written now by re-measurement rounds. */
+  remeasuredNow: number;
   /** Jobs with a line, over all invocations. */
   finished: number;
   complete: boolean;
@@ -217,7 +229,7 @@ export function finalizeRun(
     writeJson(join(runDir, 'env-after.json'), opts.envAfter);
     if (existsSync(envBeforePath)) drift = driftOf(readJson<EnvSnapshot>(envBeforePath), opts.envAfter);
   }
-  const parts = record.parts.map((p) => ({ phase: p.name === 'confirm' ? 'confirm' : p.phases[0]!, lines: readResultLines(join(runDir, p.rawFile)).lines }));
+  const parts = record.parts.map((p) => partLines(runDir, p));
   const finished = record.parts.reduce((s, p) => s + doneIds(runDir, p).size, 0);
   const total = record.parts.reduce((s, p) => s + p.jobs, 0);
   const { doc } = buildJobs(record.runId, record.platform, record.experiment, parts, record.jobs, record.profile.resolved.validity, drift);
@@ -239,52 +251,118 @@ export async function runExperiment(opts: RunOptions): Promise<RunResult> {
   const { runDir, record } = createRun({ ...opts, driverName: opts.driver.name }, info);
   mkdirSync(join(runDir, 'raw'), { recursive: true });
 
-  // 2. environment before (kept from the first invocation of a resumed run)
+  // 2. environment before and the noise estimate (both kept from the first invocation of a resumed run)
   const envBeforePath = join(runDir, 'env-before.json');
-  if (!existsSync(envBeforePath)) writeJson(envBeforePath, captureEnv(info, opts.envRoot, now()));
+  const note = (text: string) => { if (opts.progress !== false) (opts.progress?.stream ?? process.stderr).write(`${text}\n`); };
+  if (!existsSync(envBeforePath)) {
+    const env: EnvSnapshot = captureEnv(info, opts.envRoot, now());
+    const firstPlan = readJson<EnginePlan>(join(runDir, record.parts[0]!.planFile));
+    const noise = opts.noise === false ? undefined : opts.noise ?? await measureNoise(opts.driver, firstPlan, record.profile.resolved.validity, now);
+    if (noise) {
+      env.noise = noise;
+      if (opts.noise === undefined) note(noiseLine(noise, record.profile.resolved.name));
+    }
+    writeJson(envBeforePath, env);
+  }
 
-  // 3. run what is not yet in raw/
+  // 3. run what is not yet in raw/, then 3b. the re-measurement rounds
   const total = record.parts.reduce((s, p) => s + p.jobs, 0);
   const alreadyDone = record.parts.reduce((s, p) => s + doneIds(runDir, p).size, 0);
   const progress = opts.progress === false ? undefined : new Progress(total, alreadyDone, opts.progress);
   let measuredNow = 0;
+  let remeasuredNow = 0;
   let exitCode = 0;
   let stderrTail = '';
   const scratch = mkdtempSync(join(tmpdir(), 'coexec-plan-'));
+  /** Runs the jobs of planFile that rawFile has no line for; false when the run must stop (abort, crash). */
+  const runRemaining = async (name: string, planFile: string, rawFile: string, bar: Progress | undefined, isRound = false): Promise<boolean> => {
+    const rawPath = join(runDir, rawFile);
+    dropPartialLine(rawPath);
+    const done = new Set(readResultLines(rawPath).lines.map((l) => l.jobId));
+    const plan = readJson<EnginePlan>(join(runDir, planFile));
+    const remaining = plan.jobs.filter((j) => !done.has(j.id));
+    if (remaining.length === 0) return true;
+    // The engine appends to the plain file: a part compacted to raw/X.jsonl.gz is unpacked first (and,
+    // like any raw file, cut back to its last complete line).
+    if (restoreRawFile(rawPath)) dropPartialLine(rawPath);
+    if (!existsSync(rawPath)) writeFileSync(rawPath, '');
+    const planPath = join(scratch, `${name}.json`);
+    writeJson(planPath, { ...plan, jobs: remaining });
+    const outcome = await opts.driver.run({
+      planPath, resultsPath: rawPath, signal: opts.signal,
+      onLine: (line) => {
+        if (isRound) remeasuredNow++; else measuredNow++;
+        try { bar?.jobDone((JSON.parse(line) as { jobId: string }).jobId); } catch { bar?.jobDone('?'); }
+      },
+    });
+    if (outcome.exitCode === 2) throw new UserError(msg.badPlanForEngine(opts.driver.name, outcome.stderrTail));
+    if (opts.signal?.aborted) { exitCode = 130; return false; }
+    if (outcome.exitCode !== 0) { exitCode = outcome.exitCode; stderrTail = outcome.stderrTail; return false; }
+    return true;
+  };
   try {
+    let going = true;
     for (const part of record.parts) {
-      const rawPath = join(runDir, part.rawFile);
-      dropPartialLine(rawPath);
-      const done = doneIds(runDir, part);
-      const plan = readJson<EnginePlan>(join(runDir, part.planFile));
-      const remaining = plan.jobs.filter((j) => !done.has(j.id));
-      if (remaining.length === 0) continue;
-      // The engine appends to the plain file: a part compacted to raw/X.jsonl.gz is unpacked first (and,
-      // like any raw file, cut back to its last complete line).
-      if (restoreRawFile(rawPath)) dropPartialLine(rawPath);
-      if (!existsSync(rawPath)) writeFileSync(rawPath, '');
-      const planPath = join(scratch, `${part.name}.json`);
-      writeJson(planPath, { ...plan, jobs: remaining });
-      const outcome = await opts.driver.run({
-        planPath, resultsPath: rawPath, signal: opts.signal,
-        onLine: (line) => {
-          measuredNow++;
-          try { progress?.jobDone((JSON.parse(line) as { jobId: string }).jobId); } catch { progress?.jobDone('?'); }
-        },
-      });
-      if (outcome.exitCode === 2) throw new UserError(msg.badPlanForEngine(opts.driver.name, outcome.stderrTail));
-      if (opts.signal?.aborted) { exitCode = 130; break; }
-      if (outcome.exitCode !== 0) { exitCode = outcome.exitCode; stderrTail = outcome.stderrTail; break; }
+      going = await runRemaining(part.name, part.planFile, part.rawFile, progress);
+      if (!going) break;
+    }
+    progress?.finish();
+    for (const part of going ? record.parts : []) {
+      going = await remeasurePart(part);
+      if (!going) break;
     }
   } finally {
     rmSync(scratch, { recursive: true, force: true });
-    progress?.finish();
+  }
+
+  /** 3b for one part: finish a round a kill interrupted, then plan and run rounds until a bound stops them. */
+  async function remeasurePart(part: RunPart): Promise<boolean> {
+    const validity = record.profile.resolved.validity;
+    // Say why the rounds stopped only when this invocation measured (a resumed run stays quiet about old ones).
+    let measuredHere = false;
+    for (const round of part.rounds ?? []) {
+      const before = remeasuredNow;
+      if (!await runRound(part, round, round.jobs)) return false;
+      measuredHere ||= remeasuredNow > before;
+    }
+    for (;;) {
+      const next = planNextRound(runDir, part, {
+        rule: record.profile.resolved.measurement.remeasure, validity, orderSeed: record.seeds.order, experiment: record.experiment, meta: record.jobs,
+      });
+      if ('stop' in next) {
+        if (measuredHere) note(`re-measure ${part.name}: stopped after round ${part.rounds!.length}: ${next.stop}`);
+        return true;
+      }
+      writeJson(join(runDir, next.round.planFile), next.plan);
+      part.rounds = [...(part.rounds ?? []), next.round];
+      writeJson(join(runDir, 'run.json'), record);
+      const limit = record.profile.resolved.measurement.remeasure!;
+      note(`re-measure ${part.name}, round ${next.round.round}/${limit.maxRounds}: ${next.round.jobs} of ${next.candidates} jobs INVALID only for want ` +
+        `of time (dispersion > ${validity.maxCvPct}% or < ${validity.minSamples} samples), up to ${(next.round.maxTimeMs / 1000).toFixed(1)} s each, ` +
+        `at most ${formatDuration(next.round.budgetS)} of the ${formatDuration(limit.maxExtraS)} extra time`);
+      if (!await runRound(part, next.round, next.round.jobs)) return false;
+      measuredHere = true;
+    }
+  }
+
+  /** Runs what a round has left and prints how many of its jobs are VALID now. */
+  async function runRound(part: RunPart, round: RemeasureRound, jobs: number): Promise<boolean> {
+    const done = readResultLines(join(runDir, round.rawFile)).lines.length;
+    if (done >= jobs) return true;
+    const bar = opts.progress === false ? undefined : new Progress(jobs, done, opts.progress);
+    const ok = await runRemaining(`${part.name}-remeasure-${round.round}`, round.planFile, round.rawFile, bar, true);
+    bar?.finish();
+    if (!ok) return false;
+    const ids = readJson<EnginePlan>(join(runDir, round.planFile)).jobs.map((j) => j.id);
+    const { valid, total: n } = validAmong(runDir, part, ids, record.profile.resolved.validity, record.experiment, record.jobs);
+    note(`re-measure ${part.name}, round ${round.round}: ${valid} of ${n} re-measured jobs VALID now (every attempt's samples pooled)`);
+    return true;
   }
 
   // 4-6. environment after, statistics, provenance
   const fin = finalizeRun(runDir, { repoRoot: opts.repoRoot, configs: opts.configs, engineBinary: opts.engineBinary, envAfter: captureEnv(info, opts.envRoot, now()), now });
   return {
-    runDir, runId: record.runId, total, measuredNow, finished: fin.finished, complete: fin.finished >= total && exitCode === 0,
+    runDir, runId: record.runId, total, measuredNow, remeasuredNow, finished: fin.finished, complete: fin.finished >= total && exitCode === 0,
     exitCode, stderrTail, jobs: fin.jobs, drift: fin.drift, ...(record.deviceNote ? { deviceNote: record.deviceNote } : {}),
   };
 }

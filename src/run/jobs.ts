@@ -18,7 +18,14 @@ export interface JobStats {
   breakdownMedianNs?: ExecutionBreakdownNs;
   wallNs?: number;
   replicates?: number; replicateSpreadPct?: number;
+  /** Measurements pooled into this row: 1 + the re-measurement rounds that measured the job (absent: 1). */
+  attempts?: number;
+  /** (slowest / fastest attempt median - 1) in %, over the attempts (absent with one attempt). */
+  attemptSpreadPct?: number;
 }
+
+/** A plan part's lines as buildJobs reads them: the part's own raw file and each re-measurement round's. */
+export interface PartLines { phase: string; lines: ResultLine[]; rounds?: ResultLine[][] }
 
 /** The whole document. */
 export interface JobsDoc { schemaVersion: 1; runId: string; platform: string; rows: JobStats[] }
@@ -80,6 +87,18 @@ function replicateSpreadPct(lines: readonly ResultLine[]): number | undefined {
   return (Math.max(...medians) / Math.min(...medians) - 1) * 100;
 }
 
+/** A file's lines with each job id once (its first line); `duplicates` counts the rest. */
+function firstLinePerJob(lines: readonly ResultLine[]): { unique: ResultLine[]; duplicates: number } {
+  const seen = new Set<string>();
+  const unique: ResultLine[] = [];
+  for (const line of lines) {
+    if (seen.has(line.jobId)) continue;
+    seen.add(line.jobId);
+    unique.push(line);
+  }
+  return { unique, duplicates: lines.length - unique.length };
+}
+
 /** Lines grouped by the job they replicate, in the order each job first appears. */
 function groupReplicates(lines: readonly ResultLine[]): Map<string, ResultLine[]> {
   const groups = new Map<string, ResultLine[]>();
@@ -92,34 +111,53 @@ function groupReplicates(lines: readonly ResultLine[]): Map<string, ResultLine[]
 
 /**
  * Rows for every line of every part, in the plan's order of parts and lines. A job id seen twice in a
- * part (should not happen: resume skips finished jobs) keeps its first line; `duplicates` counts the rest.
- * Replicates of a confirmation-pass job are pooled into one row under the plain id (see poolReplicates).
+ * part's file (should not happen: resume skips finished jobs) keeps its first line; `duplicates` counts the
+ * rest. Replicates of a confirmation-pass job are pooled into one row under the plain id, and so are the
+ * lines of the part's re-measurement rounds (`rounds`, one line per job and round): every attempt's
+ * samples count, none is picked over another (see poolReplicates; docs/contract.md section 12).
  */
 export function buildJobs(
-  runId: string, platform: string, experiment: string, parts: { phase: string; lines: ResultLine[] }[],
+  runId: string, platform: string, experiment: string, parts: PartLines[],
   meta: Record<string, RunJobMeta>, rule: ValidityRule, drift: DriftFacts,
 ): { doc: JobsDoc; duplicates: number } {
   const rows: JobStats[] = [];
   let duplicates = 0;
   for (const part of parts) {
-    const seen = new Set<string>();
-    const unique: ResultLine[] = [];
-    for (const line of part.lines) {
-      if (seen.has(line.jobId)) { duplicates++; continue; }
-      seen.add(line.jobId);
-      unique.push(line);
+    const { unique, duplicates: extra } = firstLinePerJob(part.lines);
+    duplicates += extra;
+    const retries = new Map<string, ResultLine[]>();
+    for (const round of part.rounds ?? []) {
+      const r = firstLinePerJob(round);
+      duplicates += r.duplicates;
+      for (const line of r.unique) {
+        const base = part.phase === 'confirm' ? replicateBaseId(line.jobId) : line.jobId;
+        retries.set(base, [...(retries.get(base) ?? []), line]);
+      }
     }
+    const withAttempts = (row: JobStats, first: readonly ResultLine[], again: readonly ResultLine[]) => {
+      if (again.length === 0) return row;
+      row.attempts = 1 + again.length;
+      const firstPooled = first.length === 1 ? first[0]! : poolReplicates(row.jobId, first);
+      const spread = replicateSpreadPct([firstPooled, ...again]);
+      if (spread !== undefined) row.attemptSpreadPct = spread;
+      return row;
+    };
     if (part.phase !== 'confirm') {
-      for (const line of unique) rows.push(jobStats(line, meta[line.jobId], experiment, rule, drift));
+      for (const line of unique) {
+        const again = retries.get(line.jobId) ?? [];
+        const pooled = again.length > 0 ? poolReplicates(line.jobId, [line, ...again]) : line;
+        rows.push(withAttempts(jobStats(pooled, meta[line.jobId], experiment, rule, drift), [line], again));
+      }
       continue;
     }
     for (const [baseId, replicas] of groupReplicates(unique)) {
       const m = { ...(meta[baseId] ?? { role: 'coexec', workloads: [], kind: 'layer' as const }), phase: 'confirm' as const, phases: ['confirm'] };
-      const row = jobStats(poolReplicates(baseId, replicas), m as RunJobMeta, experiment, rule, drift);
+      const again = retries.get(baseId) ?? [];
+      const row = jobStats(poolReplicates(baseId, [...replicas, ...again]), m as RunJobMeta, experiment, rule, drift);
       const spread = replicateSpreadPct(replicas);
       if (replicas.length > 1) row.replicates = replicas.length;
       if (spread !== undefined) row.replicateSpreadPct = spread;
-      rows.push(row);
+      rows.push(withAttempts(row, replicas, again));
     }
   }
   return { doc: { schemaVersion: 1, runId, platform, rows }, duplicates };

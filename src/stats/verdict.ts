@@ -20,7 +20,7 @@ export interface ValidityRule {
 export interface DriftFacts { freqDriftPct?: number; tempRiseC?: number; governorChanged?: boolean }
 
 /** The dispersion the rule bounds, in %. */
-function dispersionPct(stats: SampleStats, rule: ValidityRule): number {
+export function dispersionPct(stats: SampleStats, rule: ValidityRule): number {
   if (rule.dispersion === 'median-ci') return stats.medianCi95HalfPct;
   return rule.dispersion === 'robust-cv' ? stats.robustCvPct : stats.cvPct;
 }
@@ -49,4 +49,14 @@ export function verdictOf(
   }
   if (drift.governorChanged) reasons.push('a CPU frequency governor changed during the run: keep the governor fixed and rerun');
   return { verdict: reasons.length === 0 ? 'VALID' : 'INVALID', reasons };
+}
+
+/**
+ * True when a job's only measurement problems are ones more time can fix: the engine reported it ok (a
+ * correct result) and it has too few samples (the time limit came first) or a dispersion above maxCvPct.
+ * Such a job can be measured again with more time (src/run/remeasure.ts); wrong results, errors and drift
+ * cannot be measured away.
+ */
+export function fixableWithMoreTime(status: string, stats: SampleStats | undefined, rule: ValidityRule): boolean {
+  return status === 'ok' && stats !== undefined && stats.n > 0 && (stats.n < rule.minSamples || dispersionPct(stats, rule) > rule.maxCvPct);
 }

@@ -19,6 +19,7 @@ import { isRegenerated, verifyManifest } from '../manifest/manifest.js';
 import { evaluateClaims } from '../analysis/claims.js';
 import type { ExperimentDefinition } from '../analysis/types.js';
 import { checkClaims, formatRange, type ClaimVerdict } from './claims.js';
+import type { SectionVerdicts } from './outcome.js';
 
 /** Options of runValidate. */
 export interface ValidateOptions {
@@ -34,8 +35,18 @@ export interface ValidateOptions {
   experimentsDir?: string;
 }
 
-/** Result: overall verdict and the printed lines, each starting with PASS or FAIL. */
-export interface ValidateResult { ok: boolean; lines: string[] }
+/** One section's lines (each starting with PASS, FAIL or N/A) and whether it passed. */
+export interface SectionResult { ok: boolean; lines: string[] }
+
+/**
+ * Result: overall verdict, every printed line in order, and the same lines per section (see
+ * src/validate/outcome.ts): integrity (manifest, hashes, schemas), validity (VALID share), claims.
+ */
+export interface ValidateResult {
+  ok: boolean; lines: string[];
+  sections: { integrity: SectionResult; validity: SectionResult; claims: SectionResult };
+  verdicts: SectionVerdicts;
+}
 
 async function readJson(path: string): Promise<unknown> {
   return JSON.parse(await readFile(path, 'utf8'));
@@ -61,7 +72,14 @@ const fmt = (v: number | null, unit: string) => (v === null ? 'n/a' : `${Number(
 /** Validates the run folder `runDir`; see the file comment for the checks. */
 export async function runValidate(runDir: string, opts: ValidateOptions = {}): Promise<ValidateResult> {
   const lines: string[] = [];
-  const say = (pass: boolean, what: string, notApplicable = false) => lines.push(`${notApplicable ? 'N/A ' : pass ? 'PASS' : 'FAIL'}  ${what}`);
+  const sections: ValidateResult['sections'] = { integrity: { ok: true, lines: [] }, validity: { ok: true, lines: [] }, claims: { ok: true, lines: [] } };
+  let section: SectionResult = sections.integrity;
+  const say = (pass: boolean, what: string, notApplicable = false) => {
+    const line = `${notApplicable ? 'N/A ' : pass ? 'PASS' : 'FAIL'}  ${what}`;
+    lines.push(line);
+    section.lines.push(line);
+    if (!pass && !notApplicable) section.ok = false;
+  };
 
   // 1. Manifest and hashes.
   const manifest = await tryReadJson(join(runDir, 'manifest.json'));
@@ -109,6 +127,7 @@ export async function runValidate(runDir: string, opts: ValidateOptions = {}): P
   }
 
   // 3. Share of VALID layer jobs.
+  section = sections.validity;
   const minShare = opts.minValidShare ?? 0.9;
   const jobs = await tryReadJson(join(runDir, 'jobs.json'));
   if (!isValid(JobsFile, jobs)) say(false, 'valid     jobs.json missing or invalid: no VALID share');
@@ -116,11 +135,15 @@ export async function runValidate(runDir: string, opts: ValidateOptions = {}): P
     const layerJobs = jobs.rows.filter((r) => r.kind === 'layer' && r.status !== 'skipped');
     const valid = layerJobs.filter((r) => r.verdict === 'VALID').length;
     const share = layerJobs.length ? valid / layerJobs.length : 0;
+    // Re-measured jobs (src/run/remeasure.ts) say how much of the share a second look recovered.
+    const again = layerJobs.filter((r) => (r.attempts ?? 1) > 1);
+    const remeasured = again.length > 0 ? `; ${again.length} re-measured, ${again.filter((r) => r.verdict === 'VALID').length} of them VALID now` : '';
     say(layerJobs.length > 0 && share >= minShare,
-      `valid     ${(share * 100).toFixed(1)}% of ${layerJobs.length} layer jobs VALID (need >= ${(minShare * 100).toFixed(0)}%; skipped jobs not counted)`);
+      `valid     ${(share * 100).toFixed(1)}% of ${layerJobs.length} layer jobs VALID (need >= ${(minShare * 100).toFixed(0)}%; skipped jobs not counted${remeasured})`);
   }
 
   // 4. Claims.
+  section = sections.claims;
   const claims = await tryReadJson(join(runDir, 'derived/claims.json'));
   const summaryDoc = await tryReadJson(join(runDir, 'derived/summary.json'));
   const summary = isValid(Summary, summaryDoc) ? summaryDoc : undefined;
@@ -160,5 +183,6 @@ export async function runValidate(runDir: string, opts: ValidateOptions = {}): P
     }
   }
 
-  return { ok: lines.every((l) => l.startsWith('PASS') || l.startsWith('N/A')), lines };
+  const verdicts = { integrity: sections.integrity.ok, validity: sections.validity.ok, claims: sections.claims.ok };
+  return { ok: verdicts.integrity && verdicts.validity && verdicts.claims, lines, sections, verdicts };
 }
