@@ -165,13 +165,12 @@ int main(int argc, char** argv) {
   std::printf("simd resolves to %s; OpenBLAS: %s; clock: %s\n", ResolvedSimdName().c_str(),
               blas ? "loaded" : CpuImplUnavailableReason("openblas").c_str(), o.cpuTime ? "thread CPU time" : "wall");
 
-  const LinearShape linears[] = {{1, 1024, 1024}, {1, 4096, 4096}, {16, 1024, 1024}, {16, 4096, 1024},
-                                 {64, 1024, 1024}, {64, 2048, 2048}};
+  const LinearShape linears[] = {{1, 3072, 768}, {64, 3072, 768}, {256, 3072, 768}};
   //                      batch  C    H    W    F  R  S sh sw ph pw
-  const ConvShape convs[] = {{1, 64, 56, 56, 64, 3, 3, 1, 1, 1, 1},  // ResNet conv2_x 3x3
-                             {1, 64, 56, 56, 256, 1, 1, 1, 1, 0, 0},  // ResNet 1x1 expand
-                             {1, 3, 224, 224, 64, 7, 7, 2, 2, 3, 3},  // ResNet stem 7x7 stride 2
-                             {1, 256, 14, 14, 256, 3, 3, 1, 1, 1, 1}};  // ResNet conv4_x 3x3
+  const ConvShape convs[] = {{1, 64, 56, 56, 64, 3, 3, 1, 1, 1, 1},
+                             {1, 128, 28, 28, 128, 3, 3, 1, 1, 1, 1},
+                             {1, 3, 224, 224, 64, 7, 7, 2, 2, 3, 3},
+                             {1, 256, 56, 56, 64, 1, 1, 1, 1, 0, 0}};
   for (int t : o.threads) {
     ThreadPool pool(t, o.cores);
     if (o.only == "pool" || (o.only.empty() && !o.cpuTime)) PoolLatency(pool);

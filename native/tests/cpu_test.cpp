@@ -95,7 +95,9 @@ std::vector<std::string> Runnable(bool conv) {
 void TestLinear(std::vector<ThreadPool*>& pools) {
   const LinearShape shapes[] = {{1, 1, 1},    {1, 7, 13},   {1, 37, 129}, {1, 100, 1000}, {1, 257, 1031},
                                 {2, 5, 3},    {3, 17, 33},  {5, 31, 47},  {16, 67, 255},  {7, 130, 513},
-                                {4, 40, 1100}, {13, 23, 17}};
+                                {4, 40, 1100}, {13, 23, 17},
+                                // enough rows of X for the packed path on every ISA, with partial panels
+                                {32, 7, 9},   {37, 50, 129}, {64, 70, 200}, {100, 33, 77}, {130, 19, 300}};
   const auto impls = Runnable(false);
   uint32_t seed = 1;
   for (const LinearShape& s : shapes) {
