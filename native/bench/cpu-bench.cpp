@@ -199,7 +199,8 @@ int main(int argc, char** argv) {
         const double flops = 2.0 * s.batch * s.F * s.P() * s.Q() * s.C * s.R * s.S;
         char name[80];
         std::snprintf(name, sizeof name, "conv %dx%dx%d F=%d %dx%d/s%d", s.C, s.H, s.W, s.F, s.R, s.S, s.strideH);
-        std::vector<std::string> impls = {"simd-im2col" + o.isaSuffix, "simd-direct" + o.isaSuffix};
+        std::vector<std::string> impls = {"simd-im2col" + o.isaSuffix, "simd-direct" + o.isaSuffix,
+                                          "simd-flat" + o.isaSuffix};
         if (blas) impls.insert(impls.begin(), "openblas-im2col");
         std::vector<std::function<void()>> runs;
         for (const auto& impl : impls)
