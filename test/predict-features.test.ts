@@ -27,6 +27,24 @@ test('linear padded work: K rounded up to whole registers, column tiles split in
   assert.equal(cpuPaddedWork(linear, 10, 2, 'simd-avx2', 'avx512'), { flops: 480, flopsPerThread: 288 });
 });
 
+test('linear packed padded work: from M = nnCols / 2 up, M paid in whole panels, tiles of nnRows W rows', () => {
+  const tall: Layer = { type: 'linear', M: 40, N: 10, K: 20 };
+  // AVX-512: 2 * 40 >= 64 -> packed; M 40 -> 64; tiles of 6 -> 6 and 4 rows, one per thread; 2 * 64 * 20 = 2560 per row.
+  assert.equal(cpuPaddedWork(tall, 10, 2, 'simd', 'avx512'), { flops: 25600, flopsPerThread: 15360 });
+  // Scalar: panels of 8 -> M 40 exact; tiles of 4 -> 4, 4, 2 rows; thread 0 takes two tiles; 1600 per row.
+  assert.equal(cpuPaddedWork(tall, 10, 2, 'simd-scalar'), { flops: 16000, flopsPerThread: 12800 });
+});
+
+test('conv flat padded work: chunks of the flattened [P][W + 2 padW] plane in whole column tiles', () => {
+  // AVX-512: plane 5 x 7 = 35 floats -> 2 column tiles; 2 channel tiles; wanted chunks ceil(16 / 2) = 8 -> chunks
+  // of 1 tile (32): 2 chunks, the second computing 32 columns for 3. Weights 8 * 18 > input 2 * 7 * 7, so
+  // chunks run fastest: thread 0 has tile 0 (6 rows) twice, thread 1 tile 1 (2 rows); unit = 2 * 18 * 32 * rows.
+  assert.equal(cpuPaddedWork(conv3x3, 8, 2, 'simd-flat', 'avx512'), { flops: 18432, flopsPerThread: 13824 });
+  // A strided layer runs as simd-direct.
+  const strided = { ...conv3x3, strideH: 2, strideW: 2 } as Layer;
+  assert.equal(cpuPaddedWork(strided, 8, 2, 'simd-flat', 'avx512'), cpuPaddedWork(strided, 8, 2, 'simd-direct', 'avx512'));
+});
+
 test('conv direct padded work: Q paid in whole column tiles, units (image, channel tile, output row)', () => {
   // AVX-512: channel tiles of 6 -> 6 and 2 rows; Q 5 -> 32 columns; unit = 2 * 18 * 32 * rows = 1152 rows.
   // 2 tiles x 5 output rows = 10 units, 5 per thread: thread 0 has tile 0 (6 rows), thread 1 tile 1 (2 rows).
@@ -48,6 +66,7 @@ test('copy bytes: im2col unrolls, direct pads, OpenBLAS reads a plain 1x1 layer 
   assert.is(cpuCopyBytes(conv3x3, 'simd-im2col'), 4 * 18 * 25);
   assert.is(cpuCopyBytes(conv3x3, 'openblas-im2col'), 4 * 18 * 25);
   assert.is(cpuCopyBytes(conv3x3, 'simd-direct'), 4 * 2 * 7 * 7);
+  assert.is(cpuCopyBytes(conv3x3, 'simd-flat'), 4 * 2 * 7 * 7);
   assert.is(cpuCopyBytes(conv1x1, 'openblas-im2col'), 0);
   // Our GEMM still re-packs a plain 1x1 input into column panels.
   assert.is(cpuCopyBytes(conv1x1, 'simd-im2col'), 4 * 2 * 25);

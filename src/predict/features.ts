@@ -88,7 +88,7 @@ export function gpuGeometry(layer: Layer, rows: number, variant: string, knob: n
 export function cpuCopyBytes(layer: Layer, impl: string): number {
   if (layer.type !== 'conv2d') return 0;
   const plain1x1 = layer.R === 1 && layer.S === 1 && layer.strideH === 1 && layer.strideW === 1 && layer.padH === 0 && layer.padW === 0;
-  if (impl.includes('direct')) {
+  if (impl.includes('direct') || impl.includes('flat')) {
     return FLOAT_BYTES * layer.batch * layer.C * (layer.H + 2 * layer.padH) * (layer.W + 2 * layer.padW);
   }
   if (plain1x1 && impl.startsWith('openblas')) return 0;
@@ -154,11 +154,15 @@ function splitWork(units: number, threads: number, work: (u: number) => number):
  * Flops the engine's simd kernels execute for a slice of `rows` output rows on `threads` threads with ISA
  * `isa`, following native/src/cpu: every register tile computes all its lanes, so the columns of the
  * last, partial tile are paid in full, while row tails run a smaller instantiation (exact rows).
- *  - linear (gemmNT/GEMV): rows split into tiles of ntRows columns, contiguous runs per thread; K is read in
- *    whole registers (rounded up to the vector width).
+ *  - linear (gemmNT/GEMV), M below nnCols / 2: rows split into tiles of ntRows columns, contiguous runs per
+ *    thread; K is read in whole registers (rounded up to the vector width).
+ *  - linear (packed gemmNN), M from nnCols / 2 up: tiles of nnRows W rows, contiguous runs per thread; each
+ *    computes M rounded up to whole panels of nnCols.
  *  - conv im2col (gemmNN): units (image, channel chunk, column panel); each panel computes nnCols columns
  *    (P*Q rounded up per image); channels are chunked in whole row tiles as SimdIm2col chooses.
  *  - conv direct: units (image, channel tile, output row); each output row computes Q rounded up to directCols.
+ *  - conv flat (stride 1; strided layers run as direct): units (image, channel tile, chunk) over the flattened
+ *    [P][W + 2 padW] plane, chunks of whole directCols tiles as SimdDirectFlat chooses them.
  * OpenBLAS (unknown tiling) executes the true flops, split evenly.
  */
 export function cpuPaddedWork(layer: Layer, rows: number, threads: number, impl: string, isa?: string): PaddedWork {
@@ -170,6 +174,11 @@ export function cpuPaddedWork(layer: Layer, rows: number, threads: number, impl:
     return { flops, flopsPerThread: flops / t };
   }
   if (layer.type === 'linear') {
+    if (2 * layer.M >= tl.nnCols) {
+      const m = Math.ceil(layer.M / tl.nnCols) * tl.nnCols;
+      const tiles = Math.ceil(rows / tl.nnRows);
+      return splitWork(tiles, t, (u) => 2 * m * layer.K * Math.min(tl.nnRows, rows - u * tl.nnRows));
+    }
     const k = Math.ceil(layer.K / tl.width) * tl.width;
     const tiles = Math.ceil(rows / tl.ntRows);
     // A thread's run of tiles ends at the slice's end, so only the last tile may be partial.
@@ -177,7 +186,23 @@ export function cpuPaddedWork(layer: Layer, rows: number, threads: number, impl:
   }
   const { P, Q } = convOut(layer);
   const crs = layer.C * layer.R * layer.S;
-  if (impl.includes('direct')) {
+  if (impl.includes('flat') && layer.strideH === 1 && layer.strideW === 1) {
+    const tiles = Math.ceil(rows / tl.directRows);
+    const wp = layer.W + 2 * layer.padW, hp = layer.H + 2 * layer.padH;
+    const flat = P * wp, flatTiles = Math.ceil(flat / tl.directCols);
+    const wanted = Math.ceil((8 * t) / (layer.batch * tiles));
+    const chunk = Math.max(1, Math.min(16, Math.ceil(flatTiles / wanted))) * tl.directCols;
+    const chunks = Math.ceil(flat / chunk);
+    const chunkFastest = rows * crs > layer.C * hp * wp;
+    return splitWork(layer.batch * tiles * chunks, t, (u) => {
+      const rest = u % (tiles * chunks);
+      const tile = chunkFastest ? Math.floor(rest / chunks) : rest % tiles;
+      const ci = chunkFastest ? rest % chunks : Math.floor(rest / tiles);
+      const cols = Math.ceil(Math.min(chunk, flat - ci * chunk) / tl.directCols) * tl.directCols;
+      return 2 * crs * cols * Math.min(tl.directRows, rows - tile * tl.directRows);
+    });
+  }
+  if (impl.includes('direct') || impl.includes('flat')) {
     const tiles = Math.ceil(rows / tl.directRows);
     const q = Math.ceil(Q / tl.directCols) * tl.directCols;
     // Unit u: output row u % P of channel tile (u / P) % tiles (the unit order does not change the split's sums).
@@ -190,8 +215,9 @@ export function cpuPaddedWork(layer: Layer, rows: number, threads: number, impl:
   const panels = Math.ceil(pq / tl.nnCols);
   const tiles = Math.ceil(rows / tl.nnRows);
   const wanted = Math.ceil((8 * t) / (layer.batch * panels));
-  const chunks = Math.max(1, Math.min(wanted, tiles));
-  const chunkRows = Math.ceil(tiles / chunks) * tl.nnRows;
+  const tilesPerChunk = Math.ceil(tiles / Math.max(1, Math.min(wanted, tiles)));
+  const chunkRows = tilesPerChunk * tl.nnRows;
+  const chunks = Math.ceil(tiles / tilesPerChunk);
   return splitWork(layer.batch * chunks * panels, t, (u) => {
     const chunk = Math.floor(u / panels) % chunks;
     const r = Math.max(0, Math.min(chunkRows, rows - chunk * chunkRows));

@@ -173,8 +173,12 @@ void SimdIm2col(const KernelTable* kernels, const ConvShape& s, const float* X, 
   // have small P*Q, and the last panel is partial): aim at 8 units per thread, in whole register tiles.
   const int tiles = (row1 - row0 + kernels->nnRows - 1) / kernels->nnRows;
   const int wanted = (8 * pool.Threads() + s.batch * job.panels - 1) / (s.batch * job.panels);
-  job.chunks = wanted < 1 ? 1 : (wanted > tiles ? tiles : wanted);
-  job.chunkRows = (tiles + job.chunks - 1) / job.chunks * kernels->nnRows;
+  const int chunksWanted = wanted < 1 ? 1 : (wanted > tiles ? tiles : wanted);
+  const int tilesPerChunk = (tiles + chunksWanted - 1) / chunksWanted;
+  job.chunkRows = tilesPerChunk * kernels->nnRows;
+  // Recount after rounding up: 22 tiles in chunks of 3 make 8 chunks, not 10 (two empty chunks per panel
+  // would leave the last threads idle).
+  job.chunks = (tiles + tilesPerChunk - 1) / tilesPerChunk;
   RunSimdIm2col(job, pool);
 }
 
