@@ -145,7 +145,9 @@ void TestConv(std::vector<ThreadPool*>& pools) {
                               {1, 16, 9, 70, 13, 3, 3, 1, 1, 1, 1}, {1, 2, 8, 8, 4, 3, 3, 2, 1, 0, 1},
                               {1, 6, 5, 5, 11, 5, 5, 1, 1, 0, 0},   {1, 64, 6, 6, 10, 3, 3, 1, 1, 1, 1},
                               {1, 7, 10, 12, 19, 1, 1, 2, 2, 0, 0}, {3, 2, 4, 37, 3, 1, 3, 1, 3, 0, 2},
-                              {2, 9, 5, 7, 6, 1, 1, 1, 1, 0, 0}};
+                              {2, 9, 5, 7, 6, 1, 1, 1, 1, 0, 0},
+                              // stride 1 planes long enough for several simd-flat chunks with partial tails
+                              {2, 20, 30, 33, 14, 3, 5, 1, 1, 1, 2}, {1, 3, 40, 41, 7, 5, 1, 1, 1, 2, 0}};
   const auto impls = Runnable(true);
   uint32_t seed = 1000;
   for (const ConvShape& s : shapes) {
