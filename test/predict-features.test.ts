@@ -51,9 +51,10 @@ test('conv direct padded work: Q paid in whole column tiles, units (image, chann
   assert.equal(cpuPaddedWork(conv3x3, 8, 2, 'simd-direct', 'avx512'), { flops: 46080, flopsPerThread: 34560 });
 });
 
-test('conv im2col padded work: P*Q paid in whole panels, channels chunked for 8 units per thread', () => {
-  // AVX-512: one panel of 64 columns (P*Q = 25); 2 row tiles of 6; wanted chunks ceil(16 / 1) = 16 -> 2
-  // chunks of 6 rows, holding 6 and 2 rows; unit = 2 * 18 * 64 * rows = 2304 rows, one unit per thread.
+test('conv im2col padded work: P*Q paid in whole panels, channels chunked for the least busiest-thread work', () => {
+  // AVX-512: one panel of 64 columns (P*Q = 25); 2 row tiles of 6; chunks of 1 tile leave 1 tile on the
+  // busiest thread (2 tiles in one chunk: 2) -> 2 chunks holding 6 and 2 rows; unit = 2 * 18 * 64 * rows =
+  // 2304 rows, one unit per thread.
   assert.equal(cpuPaddedWork(conv3x3, 8, 2, 'simd-im2col', 'avx512'), { flops: 18432, flopsPerThread: 13824 });
 });
 

@@ -159,7 +159,8 @@ function splitWork(units: number, threads: number, work: (u: number) => number):
  *  - linear (packed gemmNN), M from nnCols / 2 up: tiles of nnRows W rows, contiguous runs per thread; each
  *    computes M rounded up to whole panels of nnCols.
  *  - conv im2col (gemmNN): units (image, channel chunk, column panel); each panel computes nnCols columns
- *    (P*Q rounded up per image); channels are chunked in whole row tiles as SimdIm2col chooses.
+ *    (P*Q rounded up per image); channels are chunked in whole row tiles as SimdIm2col chooses, chunks
+ *    fastest.
  *  - conv direct: units (image, channel tile, output row); each output row computes Q rounded up to directCols.
  *  - conv flat (stride 1; strided layers run as direct): units (image, channel tile, chunk) over the flattened
  *    [P][W + 2 padW] plane, chunks of whole directCols tiles as SimdDirectFlat chooses them.
@@ -214,12 +215,16 @@ export function cpuPaddedWork(layer: Layer, rows: number, threads: number, impl:
   const pq = P * Q;
   const panels = Math.ceil(pq / tl.nnCols);
   const tiles = Math.ceil(rows / tl.nnRows);
-  const wanted = Math.ceil((8 * t) / (layer.batch * panels));
-  const tilesPerChunk = Math.ceil(tiles / Math.max(1, Math.min(wanted, tiles)));
+  // The chunk SimdIm2col picks: fewest tiles on the busiest thread, ties to the larger chunk.
+  let tilesPerChunk = tiles, bestCost = -1;
+  for (let tpc = tiles; tpc >= 1; --tpc) {
+    const cost = Math.ceil((layer.batch * panels * Math.ceil(tiles / tpc)) / t) * tpc;
+    if (bestCost < 0 || cost < bestCost) [bestCost, tilesPerChunk] = [cost, tpc];
+  }
   const chunkRows = tilesPerChunk * tl.nnRows;
   const chunks = Math.ceil(tiles / tilesPerChunk);
   return splitWork(layer.batch * chunks * panels, t, (u) => {
-    const chunk = Math.floor(u / panels) % chunks;
+    const chunk = u % chunks;
     const r = Math.max(0, Math.min(chunkRows, rows - chunk * chunkRows));
     return 2 * crs * tl.nnCols * r;
   });

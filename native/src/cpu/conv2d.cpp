@@ -146,7 +146,9 @@ void RunSimdIm2col(const GemmJob& job, ThreadPool& pool) {
     const ConvShape& s = *job.s;
     const int PQ = s.P() * s.Q(), CRS = s.C * s.R * s.S, cols = job.kernels->nnCols;
     for (int u = u0; u < u1; ++u) {
-      const int panel = u % job.panels, chunk = (u / job.panels) % job.chunks, img = u / (job.panels * job.chunks);
+      // Chunks fastest: a thread's run of units shares one column panel (read from L3 once, then from L2)
+      // while the weights, the smaller operand, stay in L2 across panels.
+      const int chunk = u % job.chunks, panel = (u / job.chunks) % job.panels, img = u / (job.panels * job.chunks);
       const int f0 = job.row0 + chunk * job.chunkRows;
       const int f1 = f0 + job.chunkRows < job.row1 ? f0 + job.chunkRows : job.row1;
       const int j0 = panel * cols;
@@ -170,14 +172,18 @@ void SimdIm2col(const KernelTable* kernels, const ConvShape& s, const float* X, 
   job.panelFloats = Elems(s.C * s.R * s.S, panel);
   job.imageFloats = job.panelFloats * job.panels;
   // Split the channels too when there are too few column panels for an even share per thread (late layers
-  // have small P*Q, and the last panel is partial): aim at 8 units per thread, in whole register tiles.
-  const int tiles = (row1 - row0 + kernels->nnRows - 1) / kernels->nnRows;
-  const int wanted = (8 * pool.Threads() + s.batch * job.panels - 1) / (s.batch * job.panels);
-  const int chunksWanted = wanted < 1 ? 1 : (wanted > tiles ? tiles : wanted);
-  const int tilesPerChunk = (tiles + chunksWanted - 1) / chunksWanted;
+  // have small P*Q). ParallelFor hands the busiest thread ceil(units / threads) units, so pick the chunk
+  // (whole row tiles) that minimises that many units times the tiles in each; on ties the larger chunk,
+  // which re-reads each panel fewer times. One thread gets one chunk of all rows.
+  const int tiles = (row1 - row0 + kernels->nnRows - 1) / kernels->nnRows, threads = pool.Threads();
+  int tilesPerChunk = tiles;
+  long long bestCost = -1;
+  for (int tpc = tiles; tpc >= 1; --tpc) {
+    const long long units = static_cast<long long>(s.batch) * job.panels * ((tiles + tpc - 1) / tpc);
+    const long long cost = (units + threads - 1) / threads * tpc;
+    if (bestCost < 0 || cost < bestCost) bestCost = cost, tilesPerChunk = tpc;
+  }
   job.chunkRows = tilesPerChunk * kernels->nnRows;
-  // Recount after rounding up: 22 tiles in chunks of 3 make 8 chunks, not 10 (two empty chunks per panel
-  // would leave the last threads idle).
   job.chunks = (tiles + tilesPerChunk - 1) / tilesPerChunk;
   RunSimdIm2col(job, pool);
 }
