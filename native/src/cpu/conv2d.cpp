@@ -73,45 +73,43 @@ void InsideColumns(const ConvShape& s, int t, int Q, int* lo, int* hi) {
 
 void Im2col(const Im2colJob& job, ThreadPool& pool) {
   const ConvShape& s = *job.s;
-  pool.ParallelFor(s.batch * s.C, [&job](int u0, int u1, int) {
+  // One unit per matrix row (image, c, r, t): a 3-channel stem still has 147 rows to share out.
+  pool.ParallelFor(s.batch * s.C * s.R * s.S, [&job](int u0, int u1, int) {
     const ConvShape& s = *job.s;
     const int P = s.P(), Q = s.Q(), CRS = s.C * s.R * s.S, panel = job.panel, sw = s.strideW;
     const size_t panelStride = Elems(CRS, panel);
     for (int u = u0; u < u1; ++u) {
-      const int img = u / s.C, c = u % s.C;
+      const int img = u / CRS, c = u % CRS / (s.R * s.S), r = u % (s.R * s.S) / s.S, t = u % s.S;
       const float* plane = job.X + Elems(img * s.C + c, s.H, s.W);
-      for (int r = 0; r < s.R; ++r)
-        for (int t = 0; t < s.S; ++t) {
-          int lo, hi;
-          InsideColumns(s, t, Q, &lo, &hi);
-          const int k = (c * s.R + r) * s.S + t;
-          float* row = job.col + job.image * img + Elems(k, panel);  // row k of panel 0
-          int off = 0;                                               // column within the current panel
-          for (int p = 0; p < P; ++p) {
-            const int h = p * s.strideH - s.padH + r;
-            const bool rowInside = h >= 0 && h < s.H;
-            // src[q * sw] is input column q * sw - padW + t of row h.
-            const float* src = plane + (rowInside ? h : 0) * s.W + t - s.padW;
-            // The Q values of this output row, in segments that do not cross a panel boundary.
-            for (int q = 0; q < Q;) {
-              const int n = Q - q < panel - off ? Q - q : panel - off;
-              float* dst = row + off - q;  // dst[q] is this row's column q
-              const int a = rowInside ? (lo > q ? lo : q) : q + n, b = rowInside ? (hi < q + n ? hi : q + n) : q + n;
-              for (int i = q; i < a && i < q + n; ++i) dst[i] = 0.0f;
-              if (sw == 1)
-                for (int i = a; i < b; ++i) dst[i] = src[i];
-              else
-                for (int i = a; i < b; ++i) dst[i] = src[i * sw];
-              for (int i = b > a ? b : a; i < q + n; ++i) dst[i] = 0.0f;
-              q += n;
-              off += n;
-              if (off == panel) {
-                off = 0;
-                row += panelStride;
-              }
-            }
+      int lo, hi;
+      InsideColumns(s, t, Q, &lo, &hi);
+      const int k = (c * s.R + r) * s.S + t;
+      float* row = job.col + job.image * img + Elems(k, panel);  // row k of panel 0
+      int off = 0;                                               // column within the current panel
+      for (int p = 0; p < P; ++p) {
+        const int h = p * s.strideH - s.padH + r;
+        const bool rowInside = h >= 0 && h < s.H;
+        // src[q * sw] is input column q * sw - padW + t of row h.
+        const float* src = plane + (rowInside ? h : 0) * s.W + t - s.padW;
+        // The Q values of this output row, in segments that do not cross a panel boundary.
+        for (int q = 0; q < Q;) {
+          const int n = Q - q < panel - off ? Q - q : panel - off;
+          float* dst = row + off - q;  // dst[q] is this row's column q
+          const int a = rowInside ? (lo > q ? lo : q) : q + n, b = rowInside ? (hi < q + n ? hi : q + n) : q + n;
+          for (int i = q; i < a && i < q + n; ++i) dst[i] = 0.0f;
+          if (sw == 1)
+            for (int i = a; i < b; ++i) dst[i] = src[i];
+          else
+            for (int i = a; i < b; ++i) dst[i] = src[i * sw];
+          for (int i = b > a ? b : a; i < q + n; ++i) dst[i] = 0.0f;
+          q += n;
+          off += n;
+          if (off == panel) {
+            off = 0;
+            row += panelStride;
           }
         }
+      }
     }
   });
 }
@@ -218,24 +216,24 @@ struct PadJob {
 // xp[((img*C + c) * Hp + h) * sw + w % sw) * Wq + w / sw]; zeros in the padding and the over-read room.
 void PadInput(const PadJob& job, ThreadPool& pool) {
   const ConvShape& s = *job.s;
-  pool.ParallelFor(s.batch * s.C, [&job](int u0, int u1, int) {
+  // One unit per padded row (image, c, hp), so that few channels (a stem) still spread over every thread.
+  pool.ParallelFor(s.batch * s.C * job.Hp, [&job](int u0, int u1, int) {
     const ConvShape& s = *job.s;
     const int sw = s.strideW;
     for (int u = u0; u < u1; ++u) {
-      const float* plane = job.X + Elems(u, s.H, s.W);
-      float* out = job.xp + Elems(u, job.Hp, sw, job.Wq);
-      for (int hp = 0; hp < job.Hp; ++hp) {
-        const int h = hp - s.padH;
-        for (int ph = 0; ph < sw; ++ph, out += job.Wq) {
-          if (h < 0 || h >= s.H) {
-            for (int i = 0; i < job.Wq; ++i) out[i] = 0.0f;
-            continue;
-          }
-          const float* src = plane + h * s.W;
-          for (int i = 0; i < job.Wq; ++i) {
-            const int w = ph + sw * i - s.padW;
-            out[i] = (w >= 0 && w < s.W) ? src[w] : 0.0f;
-          }
+      const int hp = u % job.Hp;
+      const float* plane = job.X + Elems(u / job.Hp, s.H, s.W);
+      float* out = job.xp + Elems(u, sw, job.Wq);
+      const int h = hp - s.padH;
+      for (int ph = 0; ph < sw; ++ph, out += job.Wq) {
+        if (h < 0 || h >= s.H) {
+          for (int i = 0; i < job.Wq; ++i) out[i] = 0.0f;
+          continue;
+        }
+        const float* src = plane + h * s.W;
+        for (int i = 0; i < job.Wq; ++i) {
+          const int w = ph + sw * i - s.padW;
+          out[i] = (w >= 0 && w < s.W) ? src[w] : 0.0f;
         }
       }
     }
