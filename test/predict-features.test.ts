@@ -36,10 +36,13 @@ test('linear packed padded work: from M = nnCols / 2 up, M paid in whole panels,
 });
 
 test('conv flat padded work: chunks of the flattened [P][W + 2 padW] plane in whole column tiles', () => {
-  // AVX-512: plane 5 x 7 = 35 floats -> 2 column tiles; 2 channel tiles; wanted chunks ceil(16 / 2) = 8 -> chunks
-  // of 1 tile (32): 2 chunks, the second computing 32 columns for 3. Weights 8 * 18 > input 2 * 7 * 7, so
-  // chunks run fastest: thread 0 has tile 0 (6 rows) twice, thread 1 tile 1 (2 rows); unit = 2 * 18 * 32 * rows.
+  // AVX-512: plane 5 x 7 = 35 floats -> 1 column tile of 64; 2 channel tiles; one chunk; 2 units, one per
+  // thread: tile 0 (6 rows) and tile 1 (2 rows); unit = 2 * 18 * 64 * rows.
   assert.equal(cpuPaddedWork(conv3x3, 8, 2, 'simd-flat', 'avx512'), { flops: 18432, flopsPerThread: 13824 });
+  // AVX2: 35 -> 3 tiles of 16; wanted chunks ceil(16 / 2) = 8 -> chunks of 1 tile: 3 chunks (16, 16, 3 -> 16).
+  // Weights 8 * 18 > input 2 * 7 * 7: chunks fastest; 6 units, 3 per thread: thread 0 tile 0 (6 rows) x 3
+  // chunks, thread 1 tile 1 (2 rows) x 3; unit = 2 * 18 * 16 * rows = 576 rows.
+  assert.equal(cpuPaddedWork(conv3x3, 8, 2, 'simd-flat-avx2'), { flops: 13824, flopsPerThread: 10368 });
   // A strided layer runs as simd-direct.
   const strided = { ...conv3x3, strideH: 2, strideW: 2 } as Layer;
   assert.equal(cpuPaddedWork(strided, 8, 2, 'simd-flat', 'avx512'), cpuPaddedWork(strided, 8, 2, 'simd-direct', 'avx512'));

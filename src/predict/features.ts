@@ -108,13 +108,15 @@ export interface CpuTiling {
   /** direct conv: output channels per tile and output columns per register tile. */
   directRows: number;
   directCols: number;
+  /** flat conv (the direct kernel over a flattened plane): output columns per register tile. */
+  flatCols: number;
 }
 
 export const CPU_TILING: Record<string, CpuTiling> = {
-  avx512: { width: 16, ntRows: 4, nnCols: 64, nnRows: 6, directRows: 6, directCols: 32 },
-  avx2: { width: 8, ntRows: 3, nnCols: 16, nnRows: 6, directRows: 6, directCols: 16 },
-  neon: { width: 4, ntRows: 4, nnCols: 16, nnRows: 6, directRows: 4, directCols: 16 },
-  scalar: { width: 1, ntRows: 4, nnCols: 8, nnRows: 4, directRows: 2, directCols: 8 },
+  avx512: { width: 16, ntRows: 4, nnCols: 64, nnRows: 6, directRows: 6, directCols: 32, flatCols: 64 },
+  avx2: { width: 8, ntRows: 3, nnCols: 16, nnRows: 6, directRows: 6, directCols: 16, flatCols: 16 },
+  neon: { width: 4, ntRows: 4, nnCols: 16, nnRows: 6, directRows: 4, directCols: 16, flatCols: 24 },
+  scalar: { width: 1, ntRows: 4, nnCols: 8, nnRows: 4, directRows: 2, directCols: 8, flatCols: 8 },
 };
 
 /** The ISA assumed when neither the implementation name nor the engine's resolved name carries one: the widest. */
@@ -163,7 +165,7 @@ function splitWork(units: number, threads: number, work: (u: number) => number):
  *    fastest.
  *  - conv direct: units (image, channel tile, output row); each output row computes Q rounded up to directCols.
  *  - conv flat (stride 1; strided layers run as direct): units (image, channel tile, chunk) over the flattened
- *    [P][W + 2 padW] plane, chunks of whole directCols tiles as SimdDirectFlat chooses them.
+ *    [P][W + 2 padW] plane, chunks of whole flatCols tiles as SimdDirectFlat chooses them.
  * OpenBLAS (unknown tiling) executes the true flops, split evenly.
  */
 export function cpuPaddedWork(layer: Layer, rows: number, threads: number, impl: string, isa?: string): PaddedWork {
@@ -190,16 +192,16 @@ export function cpuPaddedWork(layer: Layer, rows: number, threads: number, impl:
   if (impl.includes('flat') && layer.strideH === 1 && layer.strideW === 1) {
     const tiles = Math.ceil(rows / tl.directRows);
     const wp = layer.W + 2 * layer.padW, hp = layer.H + 2 * layer.padH;
-    const flat = P * wp, flatTiles = Math.ceil(flat / tl.directCols);
+    const flat = P * wp, flatTiles = Math.ceil(flat / tl.flatCols), maxTiles = Math.max(1, Math.floor(512 / tl.flatCols));
     const wanted = Math.ceil((8 * t) / (layer.batch * tiles));
-    const chunk = Math.max(1, Math.min(16, Math.ceil(flatTiles / wanted))) * tl.directCols;
+    const chunk = Math.max(1, Math.min(maxTiles, Math.ceil(flatTiles / wanted))) * tl.flatCols;
     const chunks = Math.ceil(flat / chunk);
     const chunkFastest = rows * crs > layer.C * hp * wp;
     return splitWork(layer.batch * tiles * chunks, t, (u) => {
       const rest = u % (tiles * chunks);
       const tile = chunkFastest ? Math.floor(rest / chunks) : rest % tiles;
       const ci = chunkFastest ? rest % chunks : Math.floor(rest / tiles);
-      const cols = Math.ceil(Math.min(chunk, flat - ci * chunk) / tl.directCols) * tl.directCols;
+      const cols = Math.ceil(Math.min(chunk, flat - ci * chunk) / tl.flatCols) * tl.flatCols;
       return 2 * crs * cols * Math.min(tl.directRows, rows - tile * tl.directRows);
     });
   }

@@ -298,8 +298,9 @@ void SimdDirect(const KernelTable* kernels, const ConvShape& s, const float* X, 
 // output then reads the padded input at o + r * Wp + s: one contiguous run for the whole plane. The kernel
 // sees that plane as a single output row (P = 1, Q = the chunk's length), so its register tiles run on
 // across row ends and only the Wp - Q columns per row are wasted (3-14% for Q = 56..14), where row-by-row
-// tiles round every row of Q up to whole tiles (12.5% for Q = 56, 28 or 14 with 32-float tiles). Each unit
-// (image, channel tile, chunk of o) computes into a per-thread buffer and copies its valid columns out.
+// tiles round every row of Q up to whole tiles (12.5% for Q = 56, 28 or 14 with 32-float tiles); and since
+// the row is long, the kernel runs its wider tile (flatCols). Each unit (image, channel tile, chunk of o)
+// computes into a per-thread buffer and copies its valid columns out.
 struct FlatJob {
   const KernelTable* kernels;
   const ConvShape* s;
@@ -317,7 +318,7 @@ void RunFlatUnit(const FlatJob& job, int img, int tile, int ci, float* temp) {
   const int o0 = ci * job.chunk, o1 = o0 + job.chunk < P * job.Wp ? o0 + job.chunk : P * job.Wp;
   DirectConvArgs a{job.xp + Elems(img * s.C, job.Hp, job.Wp) + o0, s.C, job.Hp, job.Wp, s.R, s.S, 1, 1,
                    1, o1 - o0, job.W + Elems(f0, CRS), job.b ? job.b + f0 : nullptr, temp};
-  job.kernels->directConv(a, 0, f1 - f0, 0, 1);
+  job.kernels->directConvFlat(a, 0, f1 - f0, 0, 1);
   for (int f = f0; f < f1; ++f) {
     const float* src = temp + Elems(f - f0, o1 - o0);
     float* out = job.Y + Elems(img * s.F + f, P, Q);
@@ -340,7 +341,7 @@ void SimdDirectFlat(const KernelTable* kernels, const ConvShape& s, const float*
                     const float* b, float* Y, int row0, int row1, ThreadPool& pool) {
   static std::vector<float> padScratch, tempScratch;
   const int P = s.P(), Hp = s.H + 2 * s.padH, Wp = s.W + 2 * s.padW;
-  const int cols = kernels->directCols;
+  const int cols = kernels->flatCols;
   // The last tile of a plane reads up to a whole tile plus S - 1 floats past the plane's last output: the
   // next plane's data (feeding only discarded columns) or, after the last plane, this zeroed slack.
   const size_t slack = static_cast<size_t>(cols) + s.S;
@@ -351,12 +352,12 @@ void SimdDirectFlat(const KernelTable* kernels, const ConvShape& s, const float*
 
   FlatJob job{kernels, &s, xp, W, b, Y, nullptr, row0, row1, 0, 0, 0, Wp, Hp, true};
   job.tiles = (row1 - row0 + kernels->directRows - 1) / kernels->directRows;
-  // Chunks of whole register tiles, enough for about 8 units per thread, at most 16 tiles long (the
+  // Chunks of whole register tiles, enough for about 8 units per thread, at most 512 floats long (the
   // per-thread buffer of directRows x chunk floats stays in L1).
-  const int flat = P * Wp, flatTiles = (flat + cols - 1) / cols;
+  const int flat = P * Wp, flatTiles = (flat + cols - 1) / cols, maxTiles = 512 / cols > 1 ? 512 / cols : 1;
   const int wantedChunks = (8 * pool.Threads() + s.batch * job.tiles - 1) / (s.batch * job.tiles);
   int tilesPerChunk = (flatTiles + wantedChunks - 1) / wantedChunks;
-  if (tilesPerChunk > 16) tilesPerChunk = 16;
+  if (tilesPerChunk > maxTiles) tilesPerChunk = maxTiles;
   if (tilesPerChunk < 1) tilesPerChunk = 1;
   job.chunk = tilesPerChunk * cols;
   job.chunks = (flat + job.chunk - 1) / job.chunk;
