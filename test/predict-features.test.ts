@@ -27,9 +27,9 @@ test('linear padded work: K rounded up to whole registers, column tiles split in
   assert.equal(cpuPaddedWork(linear, 10, 2, 'simd-avx2', 'avx512'), { flops: 480, flopsPerThread: 288 });
 });
 
-test('linear packed padded work: from M = nnCols / 2 up, M paid in whole panels, tiles of nnRows W rows', () => {
+test('linear packed padded work: M above nnCols / 2, M paid in whole panels, tiles of nnRows W rows', () => {
   const tall: Layer = { type: 'linear', M: 40, N: 10, K: 20 };
-  // AVX-512: 2 * 40 >= 64 -> packed; M 40 -> 64; tiles of 6 -> 6 and 4 rows, one per thread; 2 * 64 * 20 = 2560 per row.
+  // AVX-512: 2 * 40 > 64 -> packed; M 40 -> 64; tiles of 6 -> 6 and 4 rows, one per thread; 2 * 64 * 20 = 2560 per row.
   assert.equal(cpuPaddedWork(tall, 10, 2, 'simd', 'avx512'), { flops: 25600, flopsPerThread: 15360 });
   // Scalar: panels of 8 -> M 40 exact; tiles of 4 -> 4, 4, 2 rows; thread 0 takes two tiles; 1600 per row.
   assert.equal(cpuPaddedWork(tall, 10, 2, 'simd-scalar'), { flops: 16000, flopsPerThread: 12800 });

@@ -156,9 +156,9 @@ function splitWork(units: number, threads: number, work: (u: number) => number):
  * Flops the engine's simd kernels execute for a slice of `rows` output rows on `threads` threads with ISA
  * `isa`, following native/src/cpu: every register tile computes all its lanes, so the columns of the
  * last, partial tile are paid in full, while row tails run a smaller instantiation (exact rows).
- *  - linear (gemmNT/GEMV), M below nnCols / 2: rows split into tiles of ntRows columns, contiguous runs per
+ *  - linear (gemmNT/GEMV), M up to nnCols / 2: rows split into tiles of ntRows columns, contiguous runs per
  *    thread; K is read in whole registers (rounded up to the vector width).
- *  - linear (packed gemmNN), M from nnCols / 2 up: tiles of nnRows W rows, contiguous runs per thread; each
+ *  - linear (packed gemmNN), M above nnCols / 2: tiles of nnRows W rows, contiguous runs per thread; each
  *    computes M rounded up to whole panels of nnCols.
  *  - conv im2col (gemmNN): units (image, channel chunk, column panel); each panel computes nnCols columns
  *    (P*Q rounded up per image); channels are chunked in whole row tiles as SimdIm2col chooses, chunks
@@ -177,7 +177,7 @@ export function cpuPaddedWork(layer: Layer, rows: number, threads: number, impl:
     return { flops, flopsPerThread: flops / t };
   }
   if (layer.type === 'linear') {
-    if (2 * layer.M >= tl.nnCols) {
+    if (2 * layer.M > tl.nnCols) {
       const m = Math.ceil(layer.M / tl.nnCols) * tl.nnCols;
       const tiles = Math.ceil(rows / tl.nnRows);
       return splitWork(tiles, t, (u) => 2 * m * layer.K * Math.min(tl.nnRows, rows - u * tl.nnRows));

@@ -128,8 +128,9 @@ void GemmNT(int m, int n, int k, const float* A, int lda, const float* B, int ld
 }
 
 // ---------------------------------------------------------------------------------------------------------
-// Broadcast GEMM (conv im2col): MR rows of A, NV registers of output columns; each k broadcasts one A value
-// per row against NV consecutive B values. TAIL masks the columns past `cols`.
+// Broadcast GEMM (conv im2col, packed linear): MR rows of A, NV registers of output columns; each k
+// broadcasts one A value per row against NV consecutive B values. B always has whole registers (GemmNN
+// pads a partial panel); TAIL masks the stores past `cols`.
 
 template <int MR, bool TAIL>
 void MicroNN(int k, const float* A, int lda, const float* B, int ldb, float* C, int ldc, const float* bias,
@@ -140,7 +141,7 @@ void MicroNN(int k, const float* A, int lda, const float* B, int ldb, float* C, 
   for (int kk = 0; kk < k; ++kk) {
     const float* brow = B + kk * ldb;
     V::T b[kNnNV];
-    for (int v = 0; v < kNnNV; ++v) b[v] = TAIL ? LoadUpTo(brow + v * V::W, cols - v * V::W) : V::Load(brow + v * V::W);
+    for (int v = 0; v < kNnNV; ++v) b[v] = V::Load(brow + v * V::W);
     for (int i = 0; i < MR; ++i) {
       const V::T a = V::Splat(A[i * lda + kk]);
       for (int v = 0; v < kNnNV; ++v) acc[i][v] = V::Fma(a, b[v], acc[i][v]);
@@ -170,13 +171,26 @@ void GemmNN(int m, int n, int k, const float* A, int lda, const float* B, int ld
             const float* bias) {
   if (m <= 0 || n <= 0) return;
   constexpr int kCols = kNnNV * V::W;
+  // A partial column panel is copied, zero-padded to whole registers, once per K block: the micro-kernel's
+  // loads then need no masks or branches (masked loads inside the k loop ran at half speed), and B may end
+  // at its last real column (a 1x1 layer's input read in place).
+  float padded[kNnKC * kCols];
   // Column panel outside, rows inside: the kNnKC x kCols block of B stays in L1 for every row tile.
   for (int k0 = 0; k0 < k || k0 == 0; k0 += kNnKC) {
     const int kc = MinI(kNnKC, k - k0);
     for (int j0 = 0; j0 < n; j0 += kCols) {
       const int cols = MinI(kCols, n - j0);
+      const float* panel = B + k0 * ldb + j0;
+      int ldp = ldb;
+      if (cols < kCols) {
+        for (int kk = 0; kk < kc; ++kk)
+          for (int v = 0; v < kNnNV; ++v)
+            V::Store(padded + kk * kCols + v * V::W, LoadUpTo(panel + kk * ldb + v * V::W, cols - v * V::W));
+        panel = padded;
+        ldp = kCols;
+      }
       for (int i0 = 0; i0 < m; i0 += kNnMR)
-        CallNN<kNnMR>(MinI(kNnMR, m - i0), cols < kCols, kc, A + i0 * lda + k0, lda, B + k0 * ldb + j0, ldb,
+        CallNN<kNnMR>(MinI(kNnMR, m - i0), cols < kCols, kc, A + i0 * lda + k0, lda, panel, ldp,
                       C + i0 * ldc + j0, ldc, bias ? bias + i0 : nullptr, k0 > 0, cols);
     }
     if (k <= 0) break;
