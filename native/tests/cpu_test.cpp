@@ -147,7 +147,9 @@ void TestConv(std::vector<ThreadPool*>& pools) {
                               {1, 7, 10, 12, 19, 1, 1, 2, 2, 0, 0}, {3, 2, 4, 37, 3, 1, 3, 1, 3, 0, 2},
                               {2, 9, 5, 7, 6, 1, 1, 1, 1, 0, 0},
                               // stride 1 planes long enough for several simd-flat chunks with partial tails
-                              {2, 20, 30, 33, 14, 3, 5, 1, 1, 1, 2}, {1, 3, 40, 41, 7, 5, 1, 1, 1, 2, 0}};
+                              {2, 20, 30, 33, 14, 3, 5, 1, 1, 1, 2}, {1, 3, 40, 41, 7, 5, 1, 1, 1, 2, 0},
+                              // stride 2 with Q = 50: simd-direct takes its wide tile on AVX-512 and NEON
+                              {1, 4, 20, 100, 5, 3, 3, 2, 2, 1, 1}};
   const auto impls = Runnable(true);
   uint32_t seed = 1000;
   for (const ConvShape& s : shapes) {

@@ -108,15 +108,15 @@ export interface CpuTiling {
   /** direct conv: output channels per tile and output columns per register tile. */
   directRows: number;
   directCols: number;
-  /** flat conv (the direct kernel over a flattened plane): output columns per register tile. */
-  flatCols: number;
+  /** direct conv's wide tile: output columns per register tile (flat conv, and rows it pads no further). */
+  wideCols: number;
 }
 
 export const CPU_TILING: Record<string, CpuTiling> = {
-  avx512: { width: 16, ntRows: 4, nnCols: 64, nnRows: 6, directRows: 6, directCols: 32, flatCols: 64 },
-  avx2: { width: 8, ntRows: 3, nnCols: 16, nnRows: 6, directRows: 6, directCols: 16, flatCols: 16 },
-  neon: { width: 4, ntRows: 4, nnCols: 16, nnRows: 6, directRows: 4, directCols: 16, flatCols: 24 },
-  scalar: { width: 1, ntRows: 4, nnCols: 8, nnRows: 4, directRows: 2, directCols: 8, flatCols: 8 },
+  avx512: { width: 16, ntRows: 4, nnCols: 64, nnRows: 6, directRows: 6, directCols: 32, wideCols: 64 },
+  avx2: { width: 8, ntRows: 3, nnCols: 16, nnRows: 6, directRows: 6, directCols: 16, wideCols: 16 },
+  neon: { width: 4, ntRows: 4, nnCols: 16, nnRows: 6, directRows: 4, directCols: 16, wideCols: 24 },
+  scalar: { width: 1, ntRows: 4, nnCols: 8, nnRows: 4, directRows: 2, directCols: 8, wideCols: 8 },
 };
 
 /** The ISA assumed when neither the implementation name nor the engine's resolved name carries one: the widest. */
@@ -163,9 +163,10 @@ function splitWork(units: number, threads: number, work: (u: number) => number):
  *  - conv im2col (gemmNN): units (image, channel chunk, column panel); each panel computes nnCols columns
  *    (P*Q rounded up per image); channels are chunked in whole row tiles as SimdIm2col chooses, chunks
  *    fastest.
- *  - conv direct: units (image, channel tile, output row); each output row computes Q rounded up to directCols.
+ *  - conv direct: units (image, channel tile, output row); each output row computes Q rounded up to directCols
+ *    (or to wideCols where that is no more).
  *  - conv flat (stride 1; strided layers run as direct): units (image, channel tile, chunk) over the flattened
- *    [P][W + 2 padW] plane, chunks of whole flatCols tiles as SimdDirectFlat chooses them.
+ *    [P][W + 2 padW] plane, chunks of whole wideCols tiles as SimdDirectFlat chooses them.
  * OpenBLAS (unknown tiling) executes the true flops, split evenly.
  */
 export function cpuPaddedWork(layer: Layer, rows: number, threads: number, impl: string, isa?: string): PaddedWork {
@@ -192,22 +193,23 @@ export function cpuPaddedWork(layer: Layer, rows: number, threads: number, impl:
   if (impl.includes('flat') && layer.strideH === 1 && layer.strideW === 1) {
     const tiles = Math.ceil(rows / tl.directRows);
     const wp = layer.W + 2 * layer.padW, hp = layer.H + 2 * layer.padH;
-    const flat = P * wp, flatTiles = Math.ceil(flat / tl.flatCols), maxTiles = Math.max(1, Math.floor(512 / tl.flatCols));
+    const flat = P * wp, flatTiles = Math.ceil(flat / tl.wideCols), maxTiles = Math.max(1, Math.floor(512 / tl.wideCols));
     const wanted = Math.ceil((8 * t) / (layer.batch * tiles));
-    const chunk = Math.max(1, Math.min(maxTiles, Math.ceil(flatTiles / wanted))) * tl.flatCols;
+    const chunk = Math.max(1, Math.min(maxTiles, Math.ceil(flatTiles / wanted))) * tl.wideCols;
     const chunks = Math.ceil(flat / chunk);
     const chunkFastest = rows * crs > layer.C * hp * wp;
     return splitWork(layer.batch * tiles * chunks, t, (u) => {
       const rest = u % (tiles * chunks);
       const tile = chunkFastest ? Math.floor(rest / chunks) : rest % tiles;
       const ci = chunkFastest ? rest % chunks : Math.floor(rest / tiles);
-      const cols = Math.ceil(Math.min(chunk, flat - ci * chunk) / tl.flatCols) * tl.flatCols;
+      const cols = Math.ceil(Math.min(chunk, flat - ci * chunk) / tl.wideCols) * tl.wideCols;
       return 2 * crs * cols * Math.min(tl.directRows, rows - tile * tl.directRows);
     });
   }
   if (impl.includes('direct') || impl.includes('flat')) {
     const tiles = Math.ceil(rows / tl.directRows);
-    const q = Math.ceil(Q / tl.directCols) * tl.directCols;
+    // The narrow or the wide tile, whichever pads Q less (the wide one on a tie), pays the same columns.
+    const q = Math.min(Math.ceil(Q / tl.directCols) * tl.directCols, Math.ceil(Q / tl.wideCols) * tl.wideCols);
     // Unit u: output row u % P of channel tile (u / P) % tiles (the unit order does not change the split's sums).
     return splitWork(layer.batch * tiles * P, t, (u) => {
       const tile = Math.floor(u / P) % tiles;

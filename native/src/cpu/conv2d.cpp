@@ -247,6 +247,7 @@ struct DirectJob {
   int row0, row1, tiles;
   size_t xpImage, yImage;  // floats per image in xp and Y
   bool rowFastest;         // unit order: (image, tile, row) if true, else (image, row, tile)
+  bool wide;               // directConvWide instead of directConv
 };
 
 void SimdDirect(const KernelTable* kernels, const ConvShape& s, const float* X, const float* W, const float* b,
@@ -254,12 +255,17 @@ void SimdDirect(const KernelTable* kernels, const ConvShape& s, const float* X, 
   static std::vector<float> padScratch;
   const int P = s.P(), Q = s.Q(), sw = s.strideW;
   const int Hp = s.H + 2 * s.padH;
+  // The wide tile (more accumulators per load) whenever it pads a row no further than the narrow one:
+  // Q = 112 or 56 fill 128 or 64 columns either way on AVX-512, while Q = 28 would pay 64 for 32.
+  const auto roundUp = [Q](int cols) { return (Q + cols - 1) / cols * cols; };
+  const bool wide = roundUp(kernels->wideCols) <= roundUp(kernels->directCols);
+  const int cols = wide ? kernels->wideCols : kernels->directCols;
   // Room for the kernel's reads: whole register tiles of columns, shifted by up to (S-1)/sw per tap.
-  const int Wq = (Q + kernels->directCols - 1) / kernels->directCols * kernels->directCols + (s.S - 1) / sw;
+  const int Wq = roundUp(cols) + (s.S - 1) / sw;
   const PadJob pad{&s, X, Scratch(padScratch, Elems(s.batch * s.C, Hp, sw, Wq)), Hp, Wq};
   PadInput(pad, pool);
 
-  DirectJob job{kernels, &s, DirectConvArgs{}, row0, row1, 0, Elems(s.C, Hp, sw, Wq), Elems(s.F, P, Q), true};
+  DirectJob job{kernels, &s, DirectConvArgs{}, row0, row1, 0, Elems(s.C, Hp, sw, Wq), Elems(s.F, P, Q), true, wide};
   job.args = DirectConvArgs{pad.xp, s.C, Hp, Wq, s.R, s.S, s.strideH, sw, P, Q, W, b, Y};
   job.tiles = (row1 - row0 + kernels->directRows - 1) / kernels->directRows;
   // Unit order decides which operand is re-read from further away: with the output row fastest, a channel
@@ -287,7 +293,7 @@ void SimdDirect(const KernelTable* kernels, const ConvShape& s, const float* X, 
       a.xp += job.xpImage * img;
       a.y += job.yImage * img;
       const int f0 = job.row0 + tile * fb, f1 = job.row0 + tile1 * fb;
-      job.kernels->directConv(a, f0, f1 < job.row1 ? f1 : job.row1, p0, p1);
+      (job.wide ? job.kernels->directConvWide : job.kernels->directConv)(a, f0, f1 < job.row1 ? f1 : job.row1, p0, p1);
       u += (p1 - p0) * (tile1 - tile);
     }
   });
@@ -299,7 +305,7 @@ void SimdDirect(const KernelTable* kernels, const ConvShape& s, const float* X, 
 // sees that plane as a single output row (P = 1, Q = the chunk's length), so its register tiles run on
 // across row ends and only the Wp - Q columns per row are wasted (3-14% for Q = 56..14), where row-by-row
 // tiles round every row of Q up to whole tiles (12.5% for Q = 56, 28 or 14 with 32-float tiles); and since
-// the row is long, the kernel runs its wider tile (flatCols). Each unit (image, channel tile, chunk of o)
+// the row is long, the kernel runs its wider tile (wideCols). Each unit (image, channel tile, chunk of o)
 // computes into a per-thread buffer and copies its valid columns out.
 struct FlatJob {
   const KernelTable* kernels;
@@ -318,7 +324,7 @@ void RunFlatUnit(const FlatJob& job, int img, int tile, int ci, float* temp) {
   const int o0 = ci * job.chunk, o1 = o0 + job.chunk < P * job.Wp ? o0 + job.chunk : P * job.Wp;
   DirectConvArgs a{job.xp + Elems(img * s.C, job.Hp, job.Wp) + o0, s.C, job.Hp, job.Wp, s.R, s.S, 1, 1,
                    1, o1 - o0, job.W + Elems(f0, CRS), job.b ? job.b + f0 : nullptr, temp};
-  job.kernels->directConvFlat(a, 0, f1 - f0, 0, 1);
+  job.kernels->directConvWide(a, 0, f1 - f0, 0, 1);
   for (int f = f0; f < f1; ++f) {
     const float* src = temp + Elems(f - f0, o1 - o0);
     float* out = job.Y + Elems(img * s.F + f, P, Q);
@@ -341,7 +347,7 @@ void SimdDirectFlat(const KernelTable* kernels, const ConvShape& s, const float*
                     const float* b, float* Y, int row0, int row1, ThreadPool& pool) {
   static std::vector<float> padScratch, tempScratch;
   const int P = s.P(), Hp = s.H + 2 * s.padH, Wp = s.W + 2 * s.padW;
-  const int cols = kernels->flatCols;
+  const int cols = kernels->wideCols;
   // The last tile of a plane reads up to a whole tile plus S - 1 floats past the plane's last output: the
   // next plane's data (feeding only discarded columns) or, after the last plane, this zeroed slack.
   const size_t slack = static_cast<size_t>(cols) + s.S;

@@ -39,7 +39,7 @@ struct V {
 constexpr const char* kIsaName = "avx2";
 constexpr int kNtMR = 3, kNtNR = 3, kGemvNR = 4, kNtKC = 512;
 constexpr int kNnMR = 6, kNnNV = 2, kNnKC = 256;
-constexpr int kDirFB = 6, kDirNV = 2, kDirCB = 16, kFlatNV = 2;
+constexpr int kDirFB = 6, kDirNV = 2, kDirCB = 16, kWideNV = 2;
 
 #include "kernels_impl.h"
 

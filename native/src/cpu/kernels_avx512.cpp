@@ -41,7 +41,7 @@ struct V {
 constexpr const char* kIsaName = "avx512";
 constexpr int kNtMR = 4, kNtNR = 4, kGemvNR = 4, kNtKC = 512;
 constexpr int kNnMR = 6, kNnNV = 4, kNnKC = 128;
-constexpr int kDirFB = 6, kDirNV = 2, kDirCB = 16, kFlatNV = 4;
+constexpr int kDirFB = 6, kDirNV = 2, kDirCB = 16, kWideNV = 4;
 
 #include "kernels_impl.h"
 

@@ -5,8 +5,8 @@
 //                   StorePart(p, v, n), Splat, Fma(a, b, acc) = a * b + acc, Add, Sum (horizontal add);
 //                   LoadPart/StorePart touch only floats [0, n), 0 < n < W;
 //   constexpr ints kNtMR, kNtNR (gemmNT register tile), kGemvNR (rows per GEMV step), kNnMR, kNnNV (gemmNN
-//   tile: rows x registers), kDirFB, kDirNV (direct-conv tile: channels x registers), kFlatNV (registers of
-//   the same tile over a flattened plane, where long rows make wide tiles free), kNtKC, kNnKC (K block),
+//   tile: rows x registers), kDirFB, kDirNV (direct-conv tile: channels x registers), kWideNV (registers of
+//   the wide variant of that tile, a multiple of kDirNV), kNtKC, kNnKC (K block),
 //   kDirCB (input channels per direct-conv block).
 // It deliberately includes no standard header and calls no library template: an inline library function
 // instantiated here would carry this ISA, and the linker could pick that copy for the whole program.
@@ -259,9 +259,9 @@ void DirectConvNV(const DirectConvArgs& a, int f0, int f1, int p0, int p1) {
 }
 
 void DirectConv(const DirectConvArgs& a, int f0, int f1, int p0, int p1) { DirectConvNV<kDirNV>(a, f0, f1, p0, p1); }
-void DirectConvFlat(const DirectConvArgs& a, int f0, int f1, int p0, int p1) {
-  DirectConvNV<kFlatNV>(a, f0, f1, p0, p1);
+void DirectConvWide(const DirectConvArgs& a, int f0, int f1, int p0, int p1) {
+  DirectConvNV<kWideNV>(a, f0, f1, p0, p1);
 }
 
-const KernelTable kTable = {kIsaName, &GemmNT, &GemmNN, &DirectConv, &DirectConvFlat, kNtNR, kNnNV * V::W,
-                            kNnMR, kDirFB, kDirNV * V::W, kFlatNV * V::W};
+const KernelTable kTable = {kIsaName, &GemmNT, &GemmNN, &DirectConv, &DirectConvWide, kNtNR, kNnNV * V::W,
+                            kNnMR, kDirFB, kDirNV * V::W, kWideNV * V::W};

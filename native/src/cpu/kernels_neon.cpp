@@ -36,7 +36,7 @@ struct V {
 constexpr const char* kIsaName = "neon";
 constexpr int kNtMR = 4, kNtNR = 4, kGemvNR = 4, kNtKC = 512;
 constexpr int kNnMR = 6, kNnNV = 4, kNnKC = 256;
-constexpr int kDirFB = 4, kDirNV = 4, kDirCB = 16, kFlatNV = 6;
+constexpr int kDirFB = 4, kDirNV = 4, kDirCB = 16, kWideNV = 6;
 
 #include "kernels_impl.h"
 
