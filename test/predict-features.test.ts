@@ -54,6 +54,14 @@ test('conv direct padded work: Q paid in whole column tiles, units (image, chann
   assert.equal(cpuPaddedWork(conv3x3, 8, 2, 'simd-direct', 'avx512'), { flops: 46080, flopsPerThread: 34560 });
 });
 
+test('conv direct padded work: the wide tile where it pads Q no further', () => {
+  // Q = 50: 64 columns in two 32-column tiles or one 64-column tile; either way 64. C*R*S = 2, 6 rows, 1 unit.
+  const row50: Layer = { type: 'conv2d', batch: 1, C: 2, H: 1, W: 50, F: 6, R: 1, S: 1, strideH: 1, strideW: 1, padH: 0, padW: 0 };
+  assert.equal(cpuPaddedWork(row50, 6, 1, 'simd-direct', 'avx512'), { flops: 1536, flopsPerThread: 1536 });
+  // NEON: 16-column tiles pay 64, 24-column tiles 72: the narrow tile's 64 counts.
+  assert.equal(cpuPaddedWork(row50, 6, 1, 'simd-direct-neon'), { flops: 1536, flopsPerThread: 1536 });
+});
+
 test('conv im2col padded work: P*Q paid in whole panels, channels chunked for the least busiest-thread work', () => {
   // AVX-512: one panel of 64 columns (P*Q = 25); 2 row tiles of 6; chunks of 1 tile leave 1 tile on the
   // busiest thread (2 tiles in one chunk: 2) -> 2 chunks holding 6 and 2 rows; unit = 2 * 18 * 64 * rows =
