@@ -5,8 +5,9 @@
 //    OpenBLAS sgemm per image.
 //  - direct: the input is copied once into a zero-padded, column-phase-split buffer so the kernel needs no
 //    bounds checks and reads output columns contiguously even with stride 2; units are (image, channel
-//    tile, output row) in the order that re-reads the smaller operand.
-//  - flat (stride 1): the same kernel over the flattened padded plane, so its tiles do not round each
+//    tile, output row) in the order that re-reads the smaller operand; the kernel's wide tile where it
+//    pads Q no further than the narrow one.
+//  - flat (stride 1): the wide kernel over the flattened padded plane, so its tiles do not round each
 //    output row up to whole registers (SimdDirectFlat).
 // Both copies live in scratch buffers that only grow, so repeated calls with one shape do not allocate.
 #include <stdexcept>
