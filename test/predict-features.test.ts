@@ -27,15 +27,45 @@ test('linear padded work: K rounded up to whole registers, column tiles split in
   assert.equal(cpuPaddedWork(linear, 10, 2, 'simd-avx2', 'avx512'), { flops: 480, flopsPerThread: 288 });
 });
 
+test('linear packed padded work: M above nnCols / 2, M paid in whole panels, tiles of nnRows W rows', () => {
+  const tall: Layer = { type: 'linear', M: 40, N: 10, K: 20 };
+  // AVX-512: 2 * 40 > 64 -> packed; M 40 -> 64; tiles of 6 -> 6 and 4 rows, one per thread; 2 * 64 * 20 = 2560 per row.
+  assert.equal(cpuPaddedWork(tall, 10, 2, 'simd', 'avx512'), { flops: 25600, flopsPerThread: 15360 });
+  // Scalar: panels of 8 -> M 40 exact; tiles of 4 -> 4, 4, 2 rows; thread 0 takes two tiles; 1600 per row.
+  assert.equal(cpuPaddedWork(tall, 10, 2, 'simd-scalar'), { flops: 16000, flopsPerThread: 12800 });
+});
+
+test('conv flat padded work: chunks of the flattened [P][W + 2 padW] plane in whole column tiles', () => {
+  // AVX-512: plane 5 x 7 = 35 floats -> 1 column tile of 64; 2 channel tiles; one chunk; 2 units, one per
+  // thread: tile 0 (6 rows) and tile 1 (2 rows); unit = 2 * 18 * 64 * rows.
+  assert.equal(cpuPaddedWork(conv3x3, 8, 2, 'simd-flat', 'avx512'), { flops: 18432, flopsPerThread: 13824 });
+  // AVX2: 35 -> 3 tiles of 16; wanted chunks ceil(16 / 2) = 8 -> chunks of 1 tile: 3 chunks (16, 16, 3 -> 16).
+  // Weights 8 * 18 > input 2 * 7 * 7: chunks fastest; 6 units, 3 per thread: thread 0 tile 0 (6 rows) x 3
+  // chunks, thread 1 tile 1 (2 rows) x 3; unit = 2 * 18 * 16 * rows = 576 rows.
+  assert.equal(cpuPaddedWork(conv3x3, 8, 2, 'simd-flat-avx2'), { flops: 13824, flopsPerThread: 10368 });
+  // A strided layer runs as simd-direct.
+  const strided = { ...conv3x3, strideH: 2, strideW: 2 } as Layer;
+  assert.equal(cpuPaddedWork(strided, 8, 2, 'simd-flat', 'avx512'), cpuPaddedWork(strided, 8, 2, 'simd-direct', 'avx512'));
+});
+
 test('conv direct padded work: Q paid in whole column tiles, units (image, channel tile, output row)', () => {
   // AVX-512: channel tiles of 6 -> 6 and 2 rows; Q 5 -> 32 columns; unit = 2 * 18 * 32 * rows = 1152 rows.
   // 2 tiles x 5 output rows = 10 units, 5 per thread: thread 0 has tile 0 (6 rows), thread 1 tile 1 (2 rows).
   assert.equal(cpuPaddedWork(conv3x3, 8, 2, 'simd-direct', 'avx512'), { flops: 46080, flopsPerThread: 34560 });
 });
 
-test('conv im2col padded work: P*Q paid in whole panels, channels chunked for 8 units per thread', () => {
-  // AVX-512: one panel of 64 columns (P*Q = 25); 2 row tiles of 6; wanted chunks ceil(16 / 1) = 16 -> 2
-  // chunks of 6 rows, holding 6 and 2 rows; unit = 2 * 18 * 64 * rows = 2304 rows, one unit per thread.
+test('conv direct padded work: the wide tile where it pads Q no further', () => {
+  // Q = 50: 64 columns in two 32-column tiles or one 64-column tile; either way 64. C*R*S = 2, 6 rows, 1 unit.
+  const row50: Layer = { type: 'conv2d', batch: 1, C: 2, H: 1, W: 50, F: 6, R: 1, S: 1, strideH: 1, strideW: 1, padH: 0, padW: 0 };
+  assert.equal(cpuPaddedWork(row50, 6, 1, 'simd-direct', 'avx512'), { flops: 1536, flopsPerThread: 1536 });
+  // NEON: 16-column tiles pay 64, 24-column tiles 72: the narrow tile's 64 counts.
+  assert.equal(cpuPaddedWork(row50, 6, 1, 'simd-direct-neon'), { flops: 1536, flopsPerThread: 1536 });
+});
+
+test('conv im2col padded work: P*Q paid in whole panels, channels chunked for the least busiest-thread work', () => {
+  // AVX-512: one panel of 64 columns (P*Q = 25); 2 row tiles of 6; chunks of 1 tile leave 1 tile on the
+  // busiest thread (2 tiles in one chunk: 2) -> 2 chunks holding 6 and 2 rows; unit = 2 * 18 * 64 * rows =
+  // 2304 rows, one unit per thread.
   assert.equal(cpuPaddedWork(conv3x3, 8, 2, 'simd-im2col', 'avx512'), { flops: 18432, flopsPerThread: 13824 });
 });
 
@@ -48,6 +78,7 @@ test('copy bytes: im2col unrolls, direct pads, OpenBLAS reads a plain 1x1 layer 
   assert.is(cpuCopyBytes(conv3x3, 'simd-im2col'), 4 * 18 * 25);
   assert.is(cpuCopyBytes(conv3x3, 'openblas-im2col'), 4 * 18 * 25);
   assert.is(cpuCopyBytes(conv3x3, 'simd-direct'), 4 * 2 * 7 * 7);
+  assert.is(cpuCopyBytes(conv3x3, 'simd-flat'), 4 * 2 * 7 * 7);
   assert.is(cpuCopyBytes(conv1x1, 'openblas-im2col'), 0);
   // Our GEMM still re-packs a plain 1x1 input into column panels.
   assert.is(cpuCopyBytes(conv1x1, 'simd-im2col'), 4 * 2 * 25);

@@ -1,13 +1,17 @@
-// coexec-cpu-bench: our simd CPU kernels against OpenBLAS on the same thread counts, for a few linear and
-// conv2d shapes typical of the paper's layers. Prints one row per (shape, threads, implementation) with the
-// minimum and median latency over the timed repetitions, GFLOP/s at the minimum, and the ratio to OpenBLAS
-// (goal: >= 0.8). The implementations of one layer are timed interleaved, one call each per round. The
-// ratio uses minima: on a shared, noisy machine the minimum is what the kernel can do,
-// while the median mostly measures the neighbours.
+// coexec-cpu-bench: our simd CPU kernels against OpenBLAS on the same thread counts, for the reference linear
+// and conv2d layers of issue 13. Prints one row per (shape, threads, implementation) with the minimum and
+// median latency, GFLOP/s at the minimum, and OpenBLAS's time over ours (min and median: > 1 means ours is
+// faster; the target is >= 1/1.2 on one thread). The implementations of one layer are timed interleaved,
+// one call each per round, so load from the neighbours on a shared machine hits them alike; on such a
+// machine the minimum is what the kernel can do, the median what it did.
 // It also times an empty ThreadPool::ParallelFor (the fixed cost every CPU slice pays), back to back and
 // after idle gaps that let the workers go from spinning to blocked.
 // Usage: coexec-cpu-bench [--threads 1,2] [--min-ms 300] [--only linear|conv|pool] [--cores 0,1] [--cpu-time]
 //                          [--isa avx512|avx2|neon|scalar]   (pin our kernels to one ISA; default: the widest)
+//                          [--repeat N]  (N interleaved measurements per layer, samples pooled; the JSON keeps
+//                                         each one's median too)
+//                          [--json PATH] (also write every row as one JSON document)
+// The layers are the reference shapes of issue 13 (cpu_torch.py times the same ones with PyTorch).
 // --cpu-time times with the calling thread's CPU clock instead of the wall clock: on a loaded machine it
 // leaves out the time the thread was descheduled, which makes single-thread kernel comparisons usable. It
 // only means something with --threads 1 (other threads' work is not counted).
@@ -36,6 +40,8 @@ struct Options {
   std::string only;
   bool cpuTime = false;
   std::string isaSuffix;  // "" or "-<isa>", appended to our simd implementation names
+  int repeat = 1;         // whole measurements per layer, back to back; samples are pooled
+  std::string json;       // path of the JSON document to write ("" = none)
 };
 
 bool useCpuTime = false;  // set from Options before any timing
@@ -72,6 +78,8 @@ Options Parse(int argc, char** argv) {
     else if (a == "--only" && next) o.only = argv[++i];
     else if (a == "--cpu-time") o.cpuTime = true;
     else if (a == "--isa" && next) o.isaSuffix = std::string("-") + argv[++i];
+    else if (a == "--repeat" && next) o.repeat = std::atoi(argv[++i]);
+    else if (a == "--json" && next) o.json = argv[++i];
     else throw std::invalid_argument("unknown or incomplete option '" + a + "' (see the usage line in cpu-bench.cpp)");
   }
   return o;
@@ -85,7 +93,13 @@ std::vector<float> Filled(size_t n) {
 
 struct Timing {
   double minMs, medianMs;
+  std::vector<double> repeatMedians;  // one per --repeat measurement
 };
+
+double Median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  return v.empty() ? 0 : v[v.size() / 2];
+}
 
 // Times the implementations of one layer interleaved, one call of each per round, so that load from the
 // neighbours on a shared machine hits them alike instead of whichever happened to run during a burst.
@@ -109,17 +123,59 @@ std::vector<Timing> MeasureInterleaved(const std::vector<std::function<void()>>&
   std::vector<Timing> out;
   for (auto& v : samples) {
     std::sort(v.begin(), v.end());
-    out.push_back({v.front(), v[v.size() / 2]});
+    out.push_back({v.front(), v[v.size() / 2], {v[v.size() / 2]}});
   }
   return out;
 }
 
-void Row(const std::string& layer, int threads, const std::string& impl, Timing t, double flops, double blasMinMs) {
-  std::printf("%-30s t=%d  %-19s min %8.3f ms  median %8.3f ms  %6.1f GFLOP/s", layer.c_str(), threads,
+// `repeat` measurements back to back, pooled: min over all, median of all samples' per-repeat medians.
+std::vector<Timing> MeasureRepeated(const std::vector<std::function<void()>>& runs, double minMs, int repeat) {
+  std::vector<Timing> all(runs.size(), Timing{1e30, 0, {}});
+  for (int r = 0; r < repeat; ++r) {
+    const std::vector<Timing> one = MeasureInterleaved(runs, minMs);
+    for (size_t i = 0; i < runs.size(); ++i) {
+      all[i].minMs = std::min(all[i].minMs, one[i].minMs);
+      all[i].repeatMedians.push_back(one[i].medianMs);
+    }
+  }
+  for (auto& t : all) t.medianMs = Median(t.repeatMedians);
+  return all;
+}
+
+// Rows of the JSON document, written at the end.
+std::vector<std::string> jsonRows;
+
+void JsonRow(const std::string& layer, int threads, const std::string& impl, const Timing& t, double flops,
+             const Timing* blas) {
+  std::string medians;
+  for (double m : t.repeatMedians) {
+    char b[32];
+    std::snprintf(b, sizeof b, "%s%.4f", medians.empty() ? "" : ",", m * 1e3);
+    medians += b;
+  }
+  char buf[768];
+  std::snprintf(buf, sizeof buf,
+                "{\"layer\":\"%s\",\"threads\":%d,\"impl\":\"%s\",\"minUs\":%.3f,\"medianUs\":%.3f,"
+                "\"repeatMediansUs\":[%s],\"gflopsAtMedian\":%.2f",
+                layer.c_str(), threads, impl.c_str(), t.minMs * 1e3, t.medianMs * 1e3, medians.c_str(),
+                flops / (t.medianMs * 1e6));
+  std::string row = buf;
+  if (blas) {
+    std::snprintf(buf, sizeof buf, ",\"blasOverOursMedian\":%.3f,\"blasOverOursMin\":%.3f",
+                  blas->medianMs / t.medianMs, blas->minMs / t.minMs);
+    row += buf;
+  }
+  jsonRows.push_back(row + "}");
+}
+
+void Row(const std::string& layer, int threads, const std::string& impl, const Timing& t, double flops,
+         const Timing* blas) {
+  std::printf("%-30s t=%-2d %-19s min %8.3f ms  median %8.3f ms  %6.1f GFLOP/s", layer.c_str(), threads,
               impl.c_str(), t.minMs, t.medianMs, flops / (t.minMs * 1e6));
-  if (blasMinMs > 0) std::printf("  ratio %.2f", blasMinMs / t.minMs);
+  if (blas) std::printf("  ratio min %.2f median %.2f", blas->minMs / t.minMs, blas->medianMs / t.medianMs);
   std::printf("\n");
   std::fflush(stdout);
+  JsonRow(layer, threads, impl, t, flops, blas);
 }
 
 // Empty ParallelFor latency on the wall clock, in microseconds, after a busy-wait gap of gapUs.
@@ -153,6 +209,10 @@ int main(int argc, char** argv) {
     return 2;
   }
   useCpuTime = o.cpuTime;
+  if (o.repeat < 1) {
+    std::fprintf(stderr, "error: --repeat needs a count >= 1\n");
+    return 2;
+  }
   if (o.cpuTime && (o.threads.size() != 1 || o.threads[0] != 1)) {
     std::fprintf(stderr, "error: --cpu-time needs --threads 1\n");
     return 2;
@@ -165,13 +225,12 @@ int main(int argc, char** argv) {
   std::printf("simd resolves to %s; OpenBLAS: %s; clock: %s\n", ResolvedSimdName().c_str(),
               blas ? "loaded" : CpuImplUnavailableReason("openblas").c_str(), o.cpuTime ? "thread CPU time" : "wall");
 
-  const LinearShape linears[] = {{1, 1024, 1024}, {1, 4096, 4096}, {16, 1024, 1024}, {16, 4096, 1024},
-                                 {64, 1024, 1024}, {64, 2048, 2048}};
+  const LinearShape linears[] = {{1, 3072, 768}, {64, 3072, 768}, {256, 3072, 768}};
   //                      batch  C    H    W    F  R  S sh sw ph pw
-  const ConvShape convs[] = {{1, 64, 56, 56, 64, 3, 3, 1, 1, 1, 1},  // ResNet conv2_x 3x3
-                             {1, 64, 56, 56, 256, 1, 1, 1, 1, 0, 0},  // ResNet 1x1 expand
-                             {1, 3, 224, 224, 64, 7, 7, 2, 2, 3, 3},  // ResNet stem 7x7 stride 2
-                             {1, 256, 14, 14, 256, 3, 3, 1, 1, 1, 1}};  // ResNet conv4_x 3x3
+  const ConvShape convs[] = {{1, 64, 56, 56, 64, 3, 3, 1, 1, 1, 1},
+                             {1, 128, 28, 28, 128, 3, 3, 1, 1, 1, 1},
+                             {1, 3, 224, 224, 64, 7, 7, 2, 2, 3, 3},
+                             {1, 256, 56, 56, 64, 1, 1, 1, 1, 0, 0}};
   for (int t : o.threads) {
     ThreadPool pool(t, o.cores);
     if (o.only == "pool" || (o.only.empty() && !o.cpuTime)) PoolLatency(pool);
@@ -188,9 +247,9 @@ int main(int argc, char** argv) {
         std::vector<std::function<void()>> runs;
         for (const auto& impl : impls)
           runs.push_back([&, impl] { LinearCpu(impl, s, X.data(), W.data(), b.data(), Y.data(), 0, s.N, pool); });
-        const std::vector<Timing> t = MeasureInterleaved(runs, o.minMs);
+        const std::vector<Timing> t = MeasureRepeated(runs, o.minMs, o.repeat);
         for (size_t i = 0; i < impls.size(); ++i)
-          Row(name, pool.Threads(), ResolvedCpuImplName(impls[i]), t[i], flops, blas && i > 0 ? t[0].minMs : 0);
+          Row(name, pool.Threads(), ResolvedCpuImplName(impls[i]), t[i], flops, blas && i > 0 ? &t[0] : nullptr);
       }
     if (o.only.empty() || o.only == "conv")
       for (const ConvShape& s : convs) {
@@ -199,16 +258,35 @@ int main(int argc, char** argv) {
         std::vector<float> Y(static_cast<size_t>(s.batch) * s.F * s.P() * s.Q());
         const double flops = 2.0 * s.batch * s.F * s.P() * s.Q() * s.C * s.R * s.S;
         char name[80];
-        std::snprintf(name, sizeof name, "conv %dx%dx%d F=%d %dx%d/s%d", s.C, s.H, s.W, s.F, s.R, s.S, s.strideH);
-        std::vector<std::string> impls = {"simd-im2col" + o.isaSuffix, "simd-direct" + o.isaSuffix};
+        std::snprintf(name, sizeof name, "conv %dx%dx%d F=%d %dx%d/s%d pad%d", s.C, s.H, s.W, s.F, s.R, s.S, s.strideH,
+                      s.padH);
+        std::vector<std::string> impls = {"simd-im2col" + o.isaSuffix, "simd-direct" + o.isaSuffix,
+                                          "simd-flat" + o.isaSuffix};
         if (blas) impls.insert(impls.begin(), "openblas-im2col");
         std::vector<std::function<void()>> runs;
         for (const auto& impl : impls)
           runs.push_back([&, impl] { Conv2dCpu(impl, s, X.data(), W.data(), b.data(), Y.data(), 0, s.F, pool); });
-        const std::vector<Timing> t = MeasureInterleaved(runs, o.minMs);
+        const std::vector<Timing> t = MeasureRepeated(runs, o.minMs, o.repeat);
         for (size_t i = 0; i < impls.size(); ++i)
-          Row(name, pool.Threads(), ResolvedCpuImplName(impls[i]), t[i], flops, blas && i > 0 ? t[0].minMs : 0);
+          Row(name, pool.Threads(), ResolvedCpuImplName(impls[i]), t[i], flops, blas && i > 0 ? &t[0] : nullptr);
       }
+  }
+  if (!o.json.empty()) {
+    FILE* f = std::fopen(o.json.c_str(), "w");
+    if (!f) {
+      std::fprintf(stderr, "error: cannot write %s\n", o.json.c_str());
+      return 1;
+    }
+    std::string cores;
+    for (int c : o.cores) cores += (cores.empty() ? "" : ",") + std::to_string(c);
+    std::fprintf(f, "{\"tool\":\"coexec-cpu-bench\",\"simd\":\"%s\",\"openblas\":%s,\"clock\":\"%s\",\"cores\":[%s],"
+                 "\"repeat\":%d,\"minMsPerMeasurement\":%.0f,\"rows\":[\n",
+                 ResolvedSimdName().c_str(), blas ? "true" : "false", o.cpuTime ? "thread-cpu" : "wall", cores.c_str(),
+                 o.repeat, o.minMs);
+    for (size_t i = 0; i < jsonRows.size(); ++i)
+      std::fprintf(f, "  %s%s\n", jsonRows[i].c_str(), i + 1 < jsonRows.size() ? "," : "");
+    std::fprintf(f, "]}\n");
+    std::fclose(f);
   }
   return 0;
 }

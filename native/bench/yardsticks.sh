@@ -41,6 +41,7 @@ for s in "${conv_shapes[@]}"; do
   L=(--layer conv2d --batch "$B" --C "$C" --H "$H" --W "$W" --F "$F" --R "$R" --S "$S" --stride "$st" --pad "$pad")
   emit "$g" cpu simd-im2col -- "${L[@]}" --ratio 1 --threads "$threads" --cpu simd-im2col
   emit "$g" cpu simd-direct -- "${L[@]}" --ratio 1 --threads "$threads" --cpu simd-direct
+  emit "$g" cpu simd-flat -- "${L[@]}" --ratio 1 --threads "$threads" --cpu simd-flat
   emit "$g" cpu openblas-im2col -- "${L[@]}" --ratio 1 --threads "$threads" --cpu openblas-im2col
   emit "$g" gpu conv_direct -- "${L[@]}" --ratio 0 --gpu conv_direct --wg 64 --sync finish
   emit "$g" gpu conv_im2col_gemm -- "${L[@]}" --ratio 0 --gpu conv_im2col_gemm --wg 16 --sync finish

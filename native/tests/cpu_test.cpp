@@ -95,7 +95,9 @@ std::vector<std::string> Runnable(bool conv) {
 void TestLinear(std::vector<ThreadPool*>& pools) {
   const LinearShape shapes[] = {{1, 1, 1},    {1, 7, 13},   {1, 37, 129}, {1, 100, 1000}, {1, 257, 1031},
                                 {2, 5, 3},    {3, 17, 33},  {5, 31, 47},  {16, 67, 255},  {7, 130, 513},
-                                {4, 40, 1100}, {13, 23, 17}};
+                                {4, 40, 1100}, {13, 23, 17},
+                                // enough rows of X for the packed path on every ISA, with partial panels
+                                {32, 7, 9},   {37, 50, 129}, {64, 70, 200}, {100, 33, 77}, {130, 19, 300}};
   const auto impls = Runnable(false);
   uint32_t seed = 1;
   for (const LinearShape& s : shapes) {
@@ -143,7 +145,11 @@ void TestConv(std::vector<ThreadPool*>& pools) {
                               {1, 16, 9, 70, 13, 3, 3, 1, 1, 1, 1}, {1, 2, 8, 8, 4, 3, 3, 2, 1, 0, 1},
                               {1, 6, 5, 5, 11, 5, 5, 1, 1, 0, 0},   {1, 64, 6, 6, 10, 3, 3, 1, 1, 1, 1},
                               {1, 7, 10, 12, 19, 1, 1, 2, 2, 0, 0}, {3, 2, 4, 37, 3, 1, 3, 1, 3, 0, 2},
-                              {2, 9, 5, 7, 6, 1, 1, 1, 1, 0, 0}};
+                              {2, 9, 5, 7, 6, 1, 1, 1, 1, 0, 0},
+                              // stride 1 planes long enough for several simd-flat chunks with partial tails
+                              {2, 20, 30, 33, 14, 3, 5, 1, 1, 1, 2}, {1, 3, 40, 41, 7, 5, 1, 1, 1, 2, 0},
+                              // stride 2 with Q = 50: simd-direct takes its wide tile on AVX-512 and NEON
+                              {1, 4, 20, 100, 5, 3, 3, 2, 2, 1, 1}};
   const auto impls = Runnable(true);
   uint32_t seed = 1000;
   for (const ConvShape& s : shapes) {

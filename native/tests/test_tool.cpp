@@ -93,7 +93,7 @@ int Sweep(const std::string& out, bool small) {
   }
   const std::vector<Variant> linearGpu = {{"gemv_row", {8, 32}}, {"gemv_vec4", {8, 64}}, {"gemm_tiled", {4, 16}}, {"clblast", {64}}};
   const std::vector<Variant> convGpu = {{"conv_direct", {8, 64}}, {"conv_im2col_gemm", {4, 16}}, {"conv_1x1_gemm", {4, 8}}};
-  const std::vector<std::string> linearCpu = {"simd", "openblas"}, convCpu = {"simd-im2col", "simd-direct", "openblas-im2col"};
+  const std::vector<std::string> linearCpu = {"simd", "openblas"}, convCpu = {"simd-im2col", "simd-direct", "simd-flat", "openblas-im2col"};
   const std::vector<std::string> syncs = {"finish", "event-poll", "svm-coarse", "svm-fine"};
 
   Json jobs = Json::Array(), expect = Json::Object();

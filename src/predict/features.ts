@@ -88,7 +88,7 @@ export function gpuGeometry(layer: Layer, rows: number, variant: string, knob: n
 export function cpuCopyBytes(layer: Layer, impl: string): number {
   if (layer.type !== 'conv2d') return 0;
   const plain1x1 = layer.R === 1 && layer.S === 1 && layer.strideH === 1 && layer.strideW === 1 && layer.padH === 0 && layer.padW === 0;
-  if (impl.includes('direct')) {
+  if (impl.includes('direct') || impl.includes('flat')) {
     return FLOAT_BYTES * layer.batch * layer.C * (layer.H + 2 * layer.padH) * (layer.W + 2 * layer.padW);
   }
   if (plain1x1 && impl.startsWith('openblas')) return 0;
@@ -108,13 +108,15 @@ export interface CpuTiling {
   /** direct conv: output channels per tile and output columns per register tile. */
   directRows: number;
   directCols: number;
+  /** direct conv's wide tile: output columns per register tile (flat conv, and rows it pads no further). */
+  wideCols: number;
 }
 
 export const CPU_TILING: Record<string, CpuTiling> = {
-  avx512: { width: 16, ntRows: 4, nnCols: 64, nnRows: 6, directRows: 6, directCols: 32 },
-  avx2: { width: 8, ntRows: 3, nnCols: 16, nnRows: 6, directRows: 6, directCols: 16 },
-  neon: { width: 4, ntRows: 4, nnCols: 16, nnRows: 6, directRows: 4, directCols: 16 },
-  scalar: { width: 1, ntRows: 4, nnCols: 8, nnRows: 4, directRows: 2, directCols: 8 },
+  avx512: { width: 16, ntRows: 4, nnCols: 64, nnRows: 6, directRows: 6, directCols: 32, wideCols: 64 },
+  avx2: { width: 8, ntRows: 3, nnCols: 16, nnRows: 6, directRows: 6, directCols: 16, wideCols: 16 },
+  neon: { width: 4, ntRows: 4, nnCols: 16, nnRows: 6, directRows: 4, directCols: 16, wideCols: 24 },
+  scalar: { width: 1, ntRows: 4, nnCols: 8, nnRows: 4, directRows: 2, directCols: 8, wideCols: 8 },
 };
 
 /** The ISA assumed when neither the implementation name nor the engine's resolved name carries one: the widest. */
@@ -154,11 +156,17 @@ function splitWork(units: number, threads: number, work: (u: number) => number):
  * Flops the engine's simd kernels execute for a slice of `rows` output rows on `threads` threads with ISA
  * `isa`, following native/src/cpu: every register tile computes all its lanes, so the columns of the
  * last, partial tile are paid in full, while row tails run a smaller instantiation (exact rows).
- *  - linear (gemmNT/GEMV): rows split into tiles of ntRows columns, contiguous runs per thread; K is read in
- *    whole registers (rounded up to the vector width).
+ *  - linear (gemmNT/GEMV), M up to nnCols / 2: rows split into tiles of ntRows columns, contiguous runs per
+ *    thread; K is read in whole registers (rounded up to the vector width).
+ *  - linear (packed gemmNN), M above nnCols / 2: tiles of nnRows W rows, contiguous runs per thread; each
+ *    computes M rounded up to whole panels of nnCols.
  *  - conv im2col (gemmNN): units (image, channel chunk, column panel); each panel computes nnCols columns
- *    (P*Q rounded up per image); channels are chunked in whole row tiles as SimdIm2col chooses.
- *  - conv direct: units (image, channel tile, output row); each output row computes Q rounded up to directCols.
+ *    (P*Q rounded up per image); channels are chunked in whole row tiles as SimdIm2col chooses, chunks
+ *    fastest.
+ *  - conv direct: units (image, channel tile, output row); each output row computes Q rounded up to directCols
+ *    (or to wideCols where that is no more).
+ *  - conv flat (stride 1; strided layers run as direct): units (image, channel tile, chunk) over the flattened
+ *    [P][W + 2 padW] plane, chunks of whole wideCols tiles as SimdDirectFlat chooses them.
  * OpenBLAS (unknown tiling) executes the true flops, split evenly.
  */
 export function cpuPaddedWork(layer: Layer, rows: number, threads: number, impl: string, isa?: string): PaddedWork {
@@ -170,6 +178,11 @@ export function cpuPaddedWork(layer: Layer, rows: number, threads: number, impl:
     return { flops, flopsPerThread: flops / t };
   }
   if (layer.type === 'linear') {
+    if (2 * layer.M > tl.nnCols) {
+      const m = Math.ceil(layer.M / tl.nnCols) * tl.nnCols;
+      const tiles = Math.ceil(rows / tl.nnRows);
+      return splitWork(tiles, t, (u) => 2 * m * layer.K * Math.min(tl.nnRows, rows - u * tl.nnRows));
+    }
     const k = Math.ceil(layer.K / tl.width) * tl.width;
     const tiles = Math.ceil(rows / tl.ntRows);
     // A thread's run of tiles ends at the slice's end, so only the last tile may be partial.
@@ -177,9 +190,26 @@ export function cpuPaddedWork(layer: Layer, rows: number, threads: number, impl:
   }
   const { P, Q } = convOut(layer);
   const crs = layer.C * layer.R * layer.S;
-  if (impl.includes('direct')) {
+  if (impl.includes('flat') && layer.strideH === 1 && layer.strideW === 1) {
     const tiles = Math.ceil(rows / tl.directRows);
-    const q = Math.ceil(Q / tl.directCols) * tl.directCols;
+    const wp = layer.W + 2 * layer.padW, hp = layer.H + 2 * layer.padH;
+    const flat = P * wp, flatTiles = Math.ceil(flat / tl.wideCols), maxTiles = Math.max(1, Math.floor(512 / tl.wideCols));
+    const wanted = Math.ceil((8 * t) / (layer.batch * tiles));
+    const chunk = Math.max(1, Math.min(maxTiles, Math.ceil(flatTiles / wanted))) * tl.wideCols;
+    const chunks = Math.ceil(flat / chunk);
+    const chunkFastest = rows * crs > layer.C * hp * wp;
+    return splitWork(layer.batch * tiles * chunks, t, (u) => {
+      const rest = u % (tiles * chunks);
+      const tile = chunkFastest ? Math.floor(rest / chunks) : rest % tiles;
+      const ci = chunkFastest ? rest % chunks : Math.floor(rest / tiles);
+      const cols = Math.ceil(Math.min(chunk, flat - ci * chunk) / tl.wideCols) * tl.wideCols;
+      return 2 * crs * cols * Math.min(tl.directRows, rows - tile * tl.directRows);
+    });
+  }
+  if (impl.includes('direct') || impl.includes('flat')) {
+    const tiles = Math.ceil(rows / tl.directRows);
+    // The narrow or the wide tile, whichever pads Q less (the wide one on a tie), pays the same columns.
+    const q = Math.min(Math.ceil(Q / tl.directCols) * tl.directCols, Math.ceil(Q / tl.wideCols) * tl.wideCols);
     // Unit u: output row u % P of channel tile (u / P) % tiles (the unit order does not change the split's sums).
     return splitWork(layer.batch * tiles * P, t, (u) => {
       const tile = Math.floor(u / P) % tiles;
@@ -189,11 +219,16 @@ export function cpuPaddedWork(layer: Layer, rows: number, threads: number, impl:
   const pq = P * Q;
   const panels = Math.ceil(pq / tl.nnCols);
   const tiles = Math.ceil(rows / tl.nnRows);
-  const wanted = Math.ceil((8 * t) / (layer.batch * panels));
-  const chunks = Math.max(1, Math.min(wanted, tiles));
-  const chunkRows = Math.ceil(tiles / chunks) * tl.nnRows;
+  // The chunk SimdIm2col picks: fewest tiles on the busiest thread, ties to the larger chunk.
+  let tilesPerChunk = tiles, bestCost = -1;
+  for (let tpc = tiles; tpc >= 1; --tpc) {
+    const cost = Math.ceil((layer.batch * panels * Math.ceil(tiles / tpc)) / t) * tpc;
+    if (bestCost < 0 || cost < bestCost) [bestCost, tilesPerChunk] = [cost, tpc];
+  }
+  const chunkRows = tilesPerChunk * tl.nnRows;
+  const chunks = Math.ceil(tiles / tilesPerChunk);
   return splitWork(layer.batch * chunks * panels, t, (u) => {
-    const chunk = Math.floor(u / panels) % chunks;
+    const chunk = u % chunks;
     const r = Math.max(0, Math.min(chunkRows, rows - chunk * chunkRows));
     return 2 * crs * tl.nnCols * r;
   });

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 /** One measured implementation of one layer shape. */
 export interface YardstickRow { group: string; side: 'cpu' | 'gpu'; impl: string; medianUs: number | null; status: string }
 
-const OURS = new Set(['simd', 'simd-im2col', 'simd-direct', 'gemv_row', 'gemv_vec4', 'gemm_tiled', 'conv_direct', 'conv_im2col_gemm']);
+const OURS = new Set(['simd', 'simd-im2col', 'simd-direct', 'simd-flat', 'gemv_row', 'gemv_vec4', 'gemm_tiled', 'conv_direct', 'conv_im2col_gemm']);
 
 /** Parses the engine's yardstick lines and PyTorch's lines into rows. */
 export function parseYardsticks(engineText: string, torchText = ''): YardstickRow[] {

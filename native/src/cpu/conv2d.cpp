@@ -5,7 +5,10 @@
 //    OpenBLAS sgemm per image.
 //  - direct: the input is copied once into a zero-padded, column-phase-split buffer so the kernel needs no
 //    bounds checks and reads output columns contiguously even with stride 2; units are (image, channel
-//    tile, output row) in the order that re-reads the smaller operand.
+//    tile, output row) in the order that re-reads the smaller operand; the kernel's wide tile where it
+//    pads Q no further than the narrow one.
+//  - flat (stride 1): the wide kernel over the flattened padded plane, so its tiles do not round each
+//    output row up to whole registers (SimdDirectFlat).
 // Both copies live in scratch buffers that only grow, so repeated calls with one shape do not allocate.
 #include <stdexcept>
 #include <string>
@@ -71,45 +74,43 @@ void InsideColumns(const ConvShape& s, int t, int Q, int* lo, int* hi) {
 
 void Im2col(const Im2colJob& job, ThreadPool& pool) {
   const ConvShape& s = *job.s;
-  pool.ParallelFor(s.batch * s.C, [&job](int u0, int u1, int) {
+  // One unit per matrix row (image, c, r, t): a 3-channel stem still has 147 rows to share out.
+  pool.ParallelFor(s.batch * s.C * s.R * s.S, [&job](int u0, int u1, int) {
     const ConvShape& s = *job.s;
     const int P = s.P(), Q = s.Q(), CRS = s.C * s.R * s.S, panel = job.panel, sw = s.strideW;
     const size_t panelStride = Elems(CRS, panel);
     for (int u = u0; u < u1; ++u) {
-      const int img = u / s.C, c = u % s.C;
+      const int img = u / CRS, c = u % CRS / (s.R * s.S), r = u % (s.R * s.S) / s.S, t = u % s.S;
       const float* plane = job.X + Elems(img * s.C + c, s.H, s.W);
-      for (int r = 0; r < s.R; ++r)
-        for (int t = 0; t < s.S; ++t) {
-          int lo, hi;
-          InsideColumns(s, t, Q, &lo, &hi);
-          const int k = (c * s.R + r) * s.S + t;
-          float* row = job.col + job.image * img + Elems(k, panel);  // row k of panel 0
-          int off = 0;                                               // column within the current panel
-          for (int p = 0; p < P; ++p) {
-            const int h = p * s.strideH - s.padH + r;
-            const bool rowInside = h >= 0 && h < s.H;
-            // src[q * sw] is input column q * sw - padW + t of row h.
-            const float* src = plane + (rowInside ? h : 0) * s.W + t - s.padW;
-            // The Q values of this output row, in segments that do not cross a panel boundary.
-            for (int q = 0; q < Q;) {
-              const int n = Q - q < panel - off ? Q - q : panel - off;
-              float* dst = row + off - q;  // dst[q] is this row's column q
-              const int a = rowInside ? (lo > q ? lo : q) : q + n, b = rowInside ? (hi < q + n ? hi : q + n) : q + n;
-              for (int i = q; i < a && i < q + n; ++i) dst[i] = 0.0f;
-              if (sw == 1)
-                for (int i = a; i < b; ++i) dst[i] = src[i];
-              else
-                for (int i = a; i < b; ++i) dst[i] = src[i * sw];
-              for (int i = b > a ? b : a; i < q + n; ++i) dst[i] = 0.0f;
-              q += n;
-              off += n;
-              if (off == panel) {
-                off = 0;
-                row += panelStride;
-              }
-            }
+      int lo, hi;
+      InsideColumns(s, t, Q, &lo, &hi);
+      const int k = (c * s.R + r) * s.S + t;
+      float* row = job.col + job.image * img + Elems(k, panel);  // row k of panel 0
+      int off = 0;                                               // column within the current panel
+      for (int p = 0; p < P; ++p) {
+        const int h = p * s.strideH - s.padH + r;
+        const bool rowInside = h >= 0 && h < s.H;
+        // src[q * sw] is input column q * sw - padW + t of row h.
+        const float* src = plane + (rowInside ? h : 0) * s.W + t - s.padW;
+        // The Q values of this output row, in segments that do not cross a panel boundary.
+        for (int q = 0; q < Q;) {
+          const int n = Q - q < panel - off ? Q - q : panel - off;
+          float* dst = row + off - q;  // dst[q] is this row's column q
+          const int a = rowInside ? (lo > q ? lo : q) : q + n, b = rowInside ? (hi < q + n ? hi : q + n) : q + n;
+          for (int i = q; i < a && i < q + n; ++i) dst[i] = 0.0f;
+          if (sw == 1)
+            for (int i = a; i < b; ++i) dst[i] = src[i];
+          else
+            for (int i = a; i < b; ++i) dst[i] = src[i * sw];
+          for (int i = b > a ? b : a; i < q + n; ++i) dst[i] = 0.0f;
+          q += n;
+          off += n;
+          if (off == panel) {
+            off = 0;
+            row += panelStride;
           }
         }
+      }
     }
   });
 }
@@ -144,7 +145,9 @@ void RunSimdIm2col(const GemmJob& job, ThreadPool& pool) {
     const ConvShape& s = *job.s;
     const int PQ = s.P() * s.Q(), CRS = s.C * s.R * s.S, cols = job.kernels->nnCols;
     for (int u = u0; u < u1; ++u) {
-      const int panel = u % job.panels, chunk = (u / job.panels) % job.chunks, img = u / (job.panels * job.chunks);
+      // Chunks fastest: a thread's run of units shares one column panel (read from L3 once, then from L2)
+      // while the weights, the smaller operand, stay in L2 across panels.
+      const int chunk = u % job.chunks, panel = (u / job.chunks) % job.panels, img = u / (job.panels * job.chunks);
       const int f0 = job.row0 + chunk * job.chunkRows;
       const int f1 = f0 + job.chunkRows < job.row1 ? f0 + job.chunkRows : job.row1;
       const int j0 = panel * cols;
@@ -168,11 +171,19 @@ void SimdIm2col(const KernelTable* kernels, const ConvShape& s, const float* X, 
   job.panelFloats = Elems(s.C * s.R * s.S, panel);
   job.imageFloats = job.panelFloats * job.panels;
   // Split the channels too when there are too few column panels for an even share per thread (late layers
-  // have small P*Q, and the last panel is partial): aim at 8 units per thread, in whole register tiles.
-  const int tiles = (row1 - row0 + kernels->nnRows - 1) / kernels->nnRows;
-  const int wanted = (8 * pool.Threads() + s.batch * job.panels - 1) / (s.batch * job.panels);
-  job.chunks = wanted < 1 ? 1 : (wanted > tiles ? tiles : wanted);
-  job.chunkRows = (tiles + job.chunks - 1) / job.chunks * kernels->nnRows;
+  // have small P*Q). ParallelFor hands the busiest thread ceil(units / threads) units, so pick the chunk
+  // (whole row tiles) that minimises that many units times the tiles in each; on ties the larger chunk,
+  // which re-reads each panel fewer times. One thread gets one chunk of all rows.
+  const int tiles = (row1 - row0 + kernels->nnRows - 1) / kernels->nnRows, threads = pool.Threads();
+  int tilesPerChunk = tiles;
+  long long bestCost = -1;
+  for (int tpc = tiles; tpc >= 1; --tpc) {
+    const long long units = static_cast<long long>(s.batch) * job.panels * ((tiles + tpc - 1) / tpc);
+    const long long cost = (units + threads - 1) / threads * tpc;
+    if (bestCost < 0 || cost < bestCost) bestCost = cost, tilesPerChunk = tpc;
+  }
+  job.chunkRows = tilesPerChunk * kernels->nnRows;
+  job.chunks = (tiles + tilesPerChunk - 1) / tilesPerChunk;
   RunSimdIm2col(job, pool);
 }
 
@@ -206,24 +217,24 @@ struct PadJob {
 // xp[((img*C + c) * Hp + h) * sw + w % sw) * Wq + w / sw]; zeros in the padding and the over-read room.
 void PadInput(const PadJob& job, ThreadPool& pool) {
   const ConvShape& s = *job.s;
-  pool.ParallelFor(s.batch * s.C, [&job](int u0, int u1, int) {
+  // One unit per padded row (image, c, hp), so that few channels (a stem) still spread over every thread.
+  pool.ParallelFor(s.batch * s.C * job.Hp, [&job](int u0, int u1, int) {
     const ConvShape& s = *job.s;
     const int sw = s.strideW;
     for (int u = u0; u < u1; ++u) {
-      const float* plane = job.X + Elems(u, s.H, s.W);
-      float* out = job.xp + Elems(u, job.Hp, sw, job.Wq);
-      for (int hp = 0; hp < job.Hp; ++hp) {
-        const int h = hp - s.padH;
-        for (int ph = 0; ph < sw; ++ph, out += job.Wq) {
-          if (h < 0 || h >= s.H) {
-            for (int i = 0; i < job.Wq; ++i) out[i] = 0.0f;
-            continue;
-          }
-          const float* src = plane + h * s.W;
-          for (int i = 0; i < job.Wq; ++i) {
-            const int w = ph + sw * i - s.padW;
-            out[i] = (w >= 0 && w < s.W) ? src[w] : 0.0f;
-          }
+      const int hp = u % job.Hp;
+      const float* plane = job.X + Elems(u / job.Hp, s.H, s.W);
+      float* out = job.xp + Elems(u, sw, job.Wq);
+      const int h = hp - s.padH;
+      for (int ph = 0; ph < sw; ++ph, out += job.Wq) {
+        if (h < 0 || h >= s.H) {
+          for (int i = 0; i < job.Wq; ++i) out[i] = 0.0f;
+          continue;
+        }
+        const float* src = plane + h * s.W;
+        for (int i = 0; i < job.Wq; ++i) {
+          const int w = ph + sw * i - s.padW;
+          out[i] = (w >= 0 && w < s.W) ? src[w] : 0.0f;
         }
       }
     }
@@ -237,6 +248,7 @@ struct DirectJob {
   int row0, row1, tiles;
   size_t xpImage, yImage;  // floats per image in xp and Y
   bool rowFastest;         // unit order: (image, tile, row) if true, else (image, row, tile)
+  bool wide;               // directConvWide instead of directConv
 };
 
 void SimdDirect(const KernelTable* kernels, const ConvShape& s, const float* X, const float* W, const float* b,
@@ -244,12 +256,17 @@ void SimdDirect(const KernelTable* kernels, const ConvShape& s, const float* X, 
   static std::vector<float> padScratch;
   const int P = s.P(), Q = s.Q(), sw = s.strideW;
   const int Hp = s.H + 2 * s.padH;
+  // The wide tile (more accumulators per load) whenever it pads a row no further than the narrow one:
+  // Q = 112 or 56 fill 128 or 64 columns either way on AVX-512, while Q = 28 would pay 64 for 32.
+  const auto roundUp = [Q](int cols) { return (Q + cols - 1) / cols * cols; };
+  const bool wide = roundUp(kernels->wideCols) <= roundUp(kernels->directCols);
+  const int cols = wide ? kernels->wideCols : kernels->directCols;
   // Room for the kernel's reads: whole register tiles of columns, shifted by up to (S-1)/sw per tap.
-  const int Wq = (Q + kernels->directCols - 1) / kernels->directCols * kernels->directCols + (s.S - 1) / sw;
+  const int Wq = roundUp(cols) + (s.S - 1) / sw;
   const PadJob pad{&s, X, Scratch(padScratch, Elems(s.batch * s.C, Hp, sw, Wq)), Hp, Wq};
   PadInput(pad, pool);
 
-  DirectJob job{kernels, &s, DirectConvArgs{}, row0, row1, 0, Elems(s.C, Hp, sw, Wq), Elems(s.F, P, Q), true};
+  DirectJob job{kernels, &s, DirectConvArgs{}, row0, row1, 0, Elems(s.C, Hp, sw, Wq), Elems(s.F, P, Q), true, wide};
   job.args = DirectConvArgs{pad.xp, s.C, Hp, Wq, s.R, s.S, s.strideH, sw, P, Q, W, b, Y};
   job.tiles = (row1 - row0 + kernels->directRows - 1) / kernels->directRows;
   // Unit order decides which operand is re-read from further away: with the output row fastest, a channel
@@ -277,8 +294,90 @@ void SimdDirect(const KernelTable* kernels, const ConvShape& s, const float* X, 
       a.xp += job.xpImage * img;
       a.y += job.yImage * img;
       const int f0 = job.row0 + tile * fb, f1 = job.row0 + tile1 * fb;
-      job.kernels->directConv(a, f0, f1 < job.row1 ? f1 : job.row1, p0, p1);
+      (job.wide ? job.kernels->directConvWide : job.kernels->directConv)(a, f0, f1 < job.row1 ? f1 : job.row1, p0, p1);
       u += (p1 - p0) * (tile1 - tile);
+    }
+  });
+}
+
+// Stride 1 in both directions: the output is computed over the flattened padded width instead of row by
+// row. Output (p, q) sits at o = p * Wp + q of a [P][Wp] plane (Wp = W + 2 * padW), and tap (r, s) of every
+// output then reads the padded input at o + r * Wp + s: one contiguous run for the whole plane. The kernel
+// sees that plane as a single output row (P = 1, Q = the chunk's length), so its register tiles run on
+// across row ends and only the Wp - Q columns per row are wasted (3-14% for Q = 56..14), where row-by-row
+// tiles round every row of Q up to whole tiles (12.5% for Q = 56, 28 or 14 with 32-float tiles); and since
+// the row is long, the kernel runs its wider tile (wideCols). Each unit (image, channel tile, chunk of o)
+// computes into a per-thread buffer and copies its valid columns out.
+struct FlatJob {
+  const KernelTable* kernels;
+  const ConvShape* s;
+  const float *xp, *W, *b;
+  float* Y;
+  float* temp;  // per thread: directRows x chunk
+  int row0, row1, tiles, chunk, chunks, Wp, Hp;
+  bool chunkFastest;
+};
+
+void RunFlatUnit(const FlatJob& job, int img, int tile, int ci, float* temp) {
+  const ConvShape& s = *job.s;
+  const int P = s.P(), Q = s.Q(), CRS = s.C * s.R * s.S, fb = job.kernels->directRows;
+  const int f0 = job.row0 + tile * fb, f1 = f0 + fb < job.row1 ? f0 + fb : job.row1;
+  const int o0 = ci * job.chunk, o1 = o0 + job.chunk < P * job.Wp ? o0 + job.chunk : P * job.Wp;
+  DirectConvArgs a{job.xp + Elems(img * s.C, job.Hp, job.Wp) + o0, s.C, job.Hp, job.Wp, s.R, s.S, 1, 1,
+                   1, o1 - o0, job.W + Elems(f0, CRS), job.b ? job.b + f0 : nullptr, temp};
+  job.kernels->directConvWide(a, 0, f1 - f0, 0, 1);
+  for (int f = f0; f < f1; ++f) {
+    const float* src = temp + Elems(f - f0, o1 - o0);
+    float* out = job.Y + Elems(img * s.F + f, P, Q);
+    for (int o = o0; o < o1;) {
+      const int p = o / job.Wp, q = o - p * job.Wp;
+      if (q >= Q) {
+        o = (p + 1) * job.Wp;
+        continue;
+      }
+      const int run = Q - q < o1 - o ? Q - q : o1 - o;
+      float* dst = out + Elems(p, Q) + q;
+      const float* from = src + (o - o0);
+      for (int i = 0; i < run; ++i) dst[i] = from[i];
+      o += run;
+    }
+  }
+}
+
+void SimdDirectFlat(const KernelTable* kernels, const ConvShape& s, const float* X, const float* W,
+                    const float* b, float* Y, int row0, int row1, ThreadPool& pool) {
+  static std::vector<float> padScratch, tempScratch;
+  const int P = s.P(), Hp = s.H + 2 * s.padH, Wp = s.W + 2 * s.padW;
+  const int cols = kernels->wideCols;
+  // The last tile of a plane reads up to a whole tile plus S - 1 floats past the plane's last output: the
+  // next plane's data (feeding only discarded columns) or, after the last plane, this zeroed slack.
+  const size_t slack = static_cast<size_t>(cols) + s.S;
+  const size_t padFloats = Elems(s.batch * s.C, Hp, Wp);
+  float* xp = Scratch(padScratch, padFloats + slack);
+  PadInput(PadJob{&s, X, xp, Hp, Wp}, pool);
+  for (size_t i = 0; i < slack; ++i) xp[padFloats + i] = 0.0f;
+
+  FlatJob job{kernels, &s, xp, W, b, Y, nullptr, row0, row1, 0, 0, 0, Wp, Hp, true};
+  job.tiles = (row1 - row0 + kernels->directRows - 1) / kernels->directRows;
+  // Chunks of whole register tiles, enough for about 8 units per thread, at most 512 floats long (the
+  // per-thread buffer of directRows x chunk floats stays in L1).
+  const int flat = P * Wp, flatTiles = (flat + cols - 1) / cols, maxTiles = 512 / cols > 1 ? 512 / cols : 1;
+  const int wantedChunks = (8 * pool.Threads() + s.batch * job.tiles - 1) / (s.batch * job.tiles);
+  int tilesPerChunk = (flatTiles + wantedChunks - 1) / wantedChunks;
+  if (tilesPerChunk > maxTiles) tilesPerChunk = maxTiles;
+  if (tilesPerChunk < 1) tilesPerChunk = 1;
+  job.chunk = tilesPerChunk * cols;
+  job.chunks = (flat + job.chunk - 1) / job.chunk;
+  job.temp = Scratch(tempScratch, Elems(pool.Threads(), kernels->directRows, job.chunk));
+  // As in SimdDirect: re-stream the smaller operand (weights of the slice vs one image's padded input).
+  job.chunkFastest = Elems(row1 - row0, s.C, s.R, s.S) > Elems(s.C, Hp, Wp);
+  pool.ParallelFor(s.batch * job.tiles * job.chunks, [&job](int u0, int u1, int thread) {
+    float* temp = job.temp + Elems(thread, job.kernels->directRows, job.chunk);
+    for (int u = u0; u < u1; ++u) {
+      const int img = u / (job.tiles * job.chunks), rest = u % (job.tiles * job.chunks);
+      const int tile = job.chunkFastest ? rest / job.chunks : rest % job.tiles;
+      const int ci = job.chunkFastest ? rest % job.chunks : rest / job.tiles;
+      RunFlatUnit(job, img, tile, ci, temp);
     }
   });
 }
@@ -293,7 +392,10 @@ void Conv2dCpu(const std::string& impl, const ConvShape& s, const float* X, cons
     throw std::invalid_argument(choice.error.rfind("unknown ", 0) == 0 ? choice.error : impl + ": " + choice.error);
   if (row0 == row1) return;
   if (choice.backend == cpu::Backend::kOpenBlas) return OpenBlasIm2col(s, X, W, b, Y, row0, row1, pool);
-  if (choice.algo == cpu::ConvAlgo::kDirect) return SimdDirect(choice.kernels, s, X, W, b, Y, row0, row1, pool);
+  // simd-flat needs stride 1 (one contiguous run per tap); a strided layer runs as simd-direct.
+  if (choice.algo == cpu::ConvAlgo::kFlat && s.strideH == 1 && s.strideW == 1)
+    return SimdDirectFlat(choice.kernels, s, X, W, b, Y, row0, row1, pool);
+  if (choice.algo != cpu::ConvAlgo::kIm2col) return SimdDirect(choice.kernels, s, X, W, b, Y, row0, row1, pool);
   SimdIm2col(choice.kernels, s, X, W, b, Y, row0, row1, pool);
 }
 

@@ -30,11 +30,15 @@ struct KernelTable {
                  const float* bias);
   // Output channels [f0, f1) and output rows [p0, p1) of one image.
   void (*directConv)(const DirectConvArgs& a, int f0, int f1, int p0, int p1);
+  // The same with wider tiles (wideCols): for a flattened plane (one long row; SimdDirectFlat), and for rows
+  // whose Q the wide tile covers with no more padding (Q = 112 or 56 on AVX-512).
+  void (*directConvWide)(const DirectConvArgs& a, int f0, int f1, int p0, int p1);
   int ntRows;      // B rows (output columns of gemmNT) per register tile: split boundaries align to it
   int nnCols;      // output columns per gemmNN register tile
   int nnRows;      // A rows per gemmNN register tile
   int directRows;  // output channels per direct-conv register tile
   int directCols;  // output columns per direct-conv register tile (the buffer over-read bound)
+  int wideCols;    // output columns per directConvWide register tile (a multiple of directCols)
 };
 
 // Null when the table is not compiled for this architecture. The caller checks CPU support separately.

@@ -46,8 +46,9 @@ class ThreadPool {
   Impl* impl_;
 };
 
-// Names accepted in plans. linear: "simd", "openblas"; conv2d: "simd-im2col", "simd-direct",
-// "openblas-im2col". "simd" resolves at run time to the widest ISA the CPU has.
+// Names accepted in plans. linear: "simd", "openblas"; conv2d: "simd-im2col", "simd-direct", "simd-flat"
+// (direct over the flattened padded plane; stride-1 layers, others run as simd-direct), "openblas-im2col".
+// "simd" resolves at run time to the widest ISA the CPU has.
 std::vector<std::string> CpuImplNames(bool conv);
 // Added: CpuImplNames plus every simd name pinned to one kernel set with an ISA suffix ("simd-avx2",
 // "simd-im2col-scalar", "simd-direct-neon", ...), for tests and benchmarks; unusable ones are included

@@ -1,5 +1,5 @@
 // Implementation names: which exist, which ISA "simd" resolves to on this CPU, and why one cannot run.
-// Names: linear "simd" | "openblas"; conv2d "simd-im2col" | "simd-direct" | "openblas-im2col". Any simd
+// Names: linear "simd" | "openblas"; conv2d "simd-im2col" | "simd-direct" | "simd-flat" | "openblas-im2col". Any simd
 // name may carry an ISA suffix ("simd-avx2", "simd-direct-scalar") to pin the kernel set, which the tests
 // and the benchmark use to cover every path the machine has.
 #include "cpu/impl_select.h"
@@ -68,9 +68,12 @@ ImplChoice SelectImpl(const std::string& impl, bool conv) {
   } else if (conv && StartsWith(impl, "simd-direct")) {
     c.algo = ConvAlgo::kDirect;
     rest = impl.substr(11);
+  } else if (conv && StartsWith(impl, "simd-flat")) {
+    c.algo = ConvAlgo::kFlat;
+    rest = impl.substr(9);
   } else {
     c.error = "unknown " + std::string(conv ? "conv2d" : "linear") + " CPU implementation '" + impl +
-              "' (expected " + (conv ? "simd-im2col, simd-direct, openblas-im2col" : "simd, openblas") + ")";
+              "' (expected " + (conv ? "simd-im2col, simd-direct, simd-flat, openblas-im2col" : "simd, openblas") + ")";
     return c;
   }
   if (c.backend == Backend::kOpenBlas) {
@@ -90,7 +93,7 @@ ImplChoice SelectImpl(const std::string& impl, bool conv) {
 }  // namespace cpu
 
 std::vector<std::string> CpuImplNames(bool conv) {
-  if (conv) return {"simd-im2col", "simd-direct", "openblas-im2col"};
+  if (conv) return {"simd-im2col", "simd-direct", "simd-flat", "openblas-im2col"};
   return {"simd", "openblas"};
 }
 
@@ -100,6 +103,7 @@ std::vector<std::string> CpuImplVariants(bool conv) {
     if (conv) {
       names.push_back(std::string("simd-im2col-") + isa);
       names.push_back(std::string("simd-direct-") + isa);
+      names.push_back(std::string("simd-flat-") + isa);
     } else {
       names.push_back(std::string("simd-") + isa);
     }
@@ -110,18 +114,19 @@ std::vector<std::string> CpuImplVariants(bool conv) {
 std::string ResolvedSimdName() { return std::string("simd-") + cpu::BestKernels()->isa; }
 
 std::string ResolvedCpuImplName(const std::string& impl) {
-  if (impl == "simd" || impl == "simd-im2col" || impl == "simd-direct") return impl + "-" + cpu::BestKernels()->isa;
+  if (impl == "simd" || impl == "simd-im2col" || impl == "simd-direct" || impl == "simd-flat") return impl + "-" + cpu::BestKernels()->isa;
   return impl;
 }
 
 std::string CpuImplUnavailableReason(const std::string& impl) {
   // The layer kind follows from the name; an unknown name gets the full list.
   const bool conv = impl.rfind("simd-im2col", 0) == 0 || impl.rfind("simd-direct", 0) == 0 ||
+                    impl.rfind("simd-flat", 0) == 0 ||
                     impl.rfind("openblas-im2col", 0) == 0;
   const bool linear = impl == "openblas" || impl.rfind("simd", 0) == 0;
   if (!conv && !linear)
     return "unknown CPU implementation '" + impl +
-           "' (linear: simd, openblas; conv2d: simd-im2col, simd-direct, openblas-im2col)";
+           "' (linear: simd, openblas; conv2d: simd-im2col, simd-direct, simd-flat, openblas-im2col)";
   return cpu::SelectImpl(impl, conv).error;
 }
 

@@ -9,7 +9,7 @@ namespace coexec {
 namespace cpu {
 
 enum class Backend { kSimd, kOpenBlas };
-enum class ConvAlgo { kNone, kIm2col, kDirect };  // kNone for linear
+enum class ConvAlgo { kNone, kIm2col, kDirect, kFlat };  // kNone for linear
 
 struct ImplChoice {
   Backend backend = Backend::kSimd;

@@ -35,11 +35,11 @@ struct V {
 };
 
 // 16 registers: gemmNT 3x3 = 9 accumulators + 3 B rows + 1 A row; gemmNN 6 rows x 2 registers = 12
-// accumulators + 2 B + 1 broadcast; direct 6 channels x 2 registers (likewise 15 registers).
+// accumulators + 2 B + 1 broadcast; direct and flat 6 channels x 2 registers (likewise 15 registers).
 constexpr const char* kIsaName = "avx2";
 constexpr int kNtMR = 3, kNtNR = 3, kGemvNR = 4, kNtKC = 512;
 constexpr int kNnMR = 6, kNnNV = 2, kNnKC = 256;
-constexpr int kDirFB = 6, kDirNV = 2, kDirCB = 16;
+constexpr int kDirFB = 6, kDirNV = 2, kDirCB = 16, kWideNV = 2;
 
 #include "kernels_impl.h"
 

@@ -36,11 +36,12 @@ struct V {
 };
 
 // 32 registers: gemmNT 4x4 = 16 accumulators + 4 B rows + 1 A row; gemmNN 6 rows x 4 registers = 24
-// accumulators + 4 B + 1 broadcast; direct 6 channels x 2 registers.
+// accumulators + 4 B + 1 broadcast; direct 6 channels x 2 registers (rows of Q = 56/28/14 waste less in
+// 32-float tiles), flat 6 x 4 (24 accumulators + 4 inputs + 1 broadcast).
 constexpr const char* kIsaName = "avx512";
 constexpr int kNtMR = 4, kNtNR = 4, kGemvNR = 4, kNtKC = 512;
 constexpr int kNnMR = 6, kNnNV = 4, kNnKC = 128;
-constexpr int kDirFB = 6, kDirNV = 2, kDirCB = 16;
+constexpr int kDirFB = 6, kDirNV = 2, kDirCB = 16, kWideNV = 4;
 
 #include "kernels_impl.h"
 

@@ -5,7 +5,8 @@
 //                   StorePart(p, v, n), Splat, Fma(a, b, acc) = a * b + acc, Add, Sum (horizontal add);
 //                   LoadPart/StorePart touch only floats [0, n), 0 < n < W;
 //   constexpr ints kNtMR, kNtNR (gemmNT register tile), kGemvNR (rows per GEMV step), kNnMR, kNnNV (gemmNN
-//   tile: rows x registers), kDirFB, kDirNV (direct-conv tile: channels x registers), kNtKC, kNnKC (K block),
+//   tile: rows x registers), kDirFB, kDirNV (direct-conv tile: channels x registers), kWideNV (registers of
+//   the wide variant of that tile, a multiple of kDirNV), kNtKC, kNnKC (K block),
 //   kDirCB (input channels per direct-conv block).
 // It deliberately includes no standard header and calls no library template: an inline library function
 // instantiated here would carry this ISA, and the linker could pick that copy for the whole program.
@@ -127,8 +128,9 @@ void GemmNT(int m, int n, int k, const float* A, int lda, const float* B, int ld
 }
 
 // ---------------------------------------------------------------------------------------------------------
-// Broadcast GEMM (conv im2col): MR rows of A, NV registers of output columns; each k broadcasts one A value
-// per row against NV consecutive B values. TAIL masks the columns past `cols`.
+// Broadcast GEMM (conv im2col, packed linear): MR rows of A, NV registers of output columns; each k
+// broadcasts one A value per row against NV consecutive B values. B always has whole registers (GemmNN
+// pads a partial panel); TAIL masks the stores past `cols`.
 
 template <int MR, bool TAIL>
 void MicroNN(int k, const float* A, int lda, const float* B, int ldb, float* C, int ldc, const float* bias,
@@ -139,7 +141,7 @@ void MicroNN(int k, const float* A, int lda, const float* B, int ldb, float* C, 
   for (int kk = 0; kk < k; ++kk) {
     const float* brow = B + kk * ldb;
     V::T b[kNnNV];
-    for (int v = 0; v < kNnNV; ++v) b[v] = TAIL ? LoadUpTo(brow + v * V::W, cols - v * V::W) : V::Load(brow + v * V::W);
+    for (int v = 0; v < kNnNV; ++v) b[v] = V::Load(brow + v * V::W);
     for (int i = 0; i < MR; ++i) {
       const V::T a = V::Splat(A[i * lda + kk]);
       for (int v = 0; v < kNnNV; ++v) acc[i][v] = V::Fma(a, b[v], acc[i][v]);
@@ -169,13 +171,26 @@ void GemmNN(int m, int n, int k, const float* A, int lda, const float* B, int ld
             const float* bias) {
   if (m <= 0 || n <= 0) return;
   constexpr int kCols = kNnNV * V::W;
+  // A partial column panel is copied, zero-padded to whole registers, once per K block: the micro-kernel's
+  // loads then need no masks or branches (masked loads inside the k loop ran at half speed), and B may end
+  // at its last real column (a 1x1 layer's input read in place).
+  float padded[kNnKC * kCols];
   // Column panel outside, rows inside: the kNnKC x kCols block of B stays in L1 for every row tile.
   for (int k0 = 0; k0 < k || k0 == 0; k0 += kNnKC) {
     const int kc = MinI(kNnKC, k - k0);
     for (int j0 = 0; j0 < n; j0 += kCols) {
       const int cols = MinI(kCols, n - j0);
+      const float* panel = B + k0 * ldb + j0;
+      int ldp = ldb;
+      if (cols < kCols) {
+        for (int kk = 0; kk < kc; ++kk)
+          for (int v = 0; v < kNnNV; ++v)
+            V::Store(padded + kk * kCols + v * V::W, LoadUpTo(panel + kk * ldb + v * V::W, cols - v * V::W));
+        panel = padded;
+        ldp = kCols;
+      }
       for (int i0 = 0; i0 < m; i0 += kNnMR)
-        CallNN<kNnMR>(MinI(kNnMR, m - i0), cols < kCols, kc, A + i0 * lda + k0, lda, B + k0 * ldb + j0, ldb,
+        CallNN<kNnMR>(MinI(kNnMR, m - i0), cols < kCols, kc, A + i0 * lda + k0, lda, panel, ldp,
                       C + i0 * ldc + j0, ldc, bias ? bias + i0 : nullptr, k0 > 0, cols);
     }
     if (k <= 0) break;
@@ -186,12 +201,12 @@ void GemmNN(int m, int n, int k, const float* A, int lda, const float* B, int ld
 // Direct convolution, vectorized over output columns: FB output channels x NV registers of one output row.
 // Reads may run past Q (the padded buffer has room); stores stop at Q.
 
-template <int FB, bool TAIL>
+template <int FB, int NV, bool TAIL>
 void MicroDirect(const DirectConvArgs& a, int f, int p, int q0) {
-  V::T acc[FB][kDirNV];
+  V::T acc[FB][NV];
   for (int i = 0; i < FB; ++i) {
     const V::T b = V::Splat(a.bias ? a.bias[f + i] : 0.0f);
-    for (int v = 0; v < kDirNV; ++v) acc[i][v] = b;
+    for (int v = 0; v < NV; ++v) acc[i][v] = b;
   }
   const int crs = a.C * a.R * a.S, rs = a.R * a.S;
   const int phaseRow = a.sw * a.Wq, plane = a.Hp * phaseRow;
@@ -207,11 +222,11 @@ void MicroDirect(const DirectConvArgs& a, int f, int p, int q0) {
           const float* x = xrow + ph * a.Wq + t;
           const float* w = a.w + f * crs + c0 * rs + r * a.S + s;
           for (int c = 0; c < cb; ++c, x += plane, w += rs) {
-            V::T xv[kDirNV];
-            for (int v = 0; v < kDirNV; ++v) xv[v] = V::Load(x + v * V::W);
+            V::T xv[NV];
+            for (int v = 0; v < NV; ++v) xv[v] = V::Load(x + v * V::W);
             for (int i = 0; i < FB; ++i) {
               const V::T wv = V::Splat(w[i * crs]);
-              for (int v = 0; v < kDirNV; ++v) acc[i][v] = V::Fma(wv, xv[v], acc[i][v]);
+              for (int v = 0; v < NV; ++v) acc[i][v] = V::Fma(wv, xv[v], acc[i][v]);
             }
           }
         }
@@ -220,27 +235,33 @@ void MicroDirect(const DirectConvArgs& a, int f, int p, int q0) {
   }
   for (int i = 0; i < FB; ++i) {
     float* out = a.y + ((f + i) * a.P + p) * a.Q + q0;
-    for (int v = 0; v < kDirNV; ++v) {
+    for (int v = 0; v < NV; ++v) {
       if (TAIL) StoreUpTo(out + v * V::W, acc[i][v], a.Q - q0 - v * V::W);
       else V::Store(out + v * V::W, acc[i][v]);
     }
   }
 }
 
-template <int FB>
+template <int FB, int NV>
 void CallDirect(int fb, bool tail, const DirectConvArgs& a, int f, int p, int q0) {
-  if (fb == FB) return tail ? MicroDirect<FB, true>(a, f, p, q0) : MicroDirect<FB, false>(a, f, p, q0);
-  if constexpr (FB > 1) return CallDirect<FB - 1>(fb, tail, a, f, p, q0);
+  if (fb == FB) return tail ? MicroDirect<FB, NV, true>(a, f, p, q0) : MicroDirect<FB, NV, false>(a, f, p, q0);
+  if constexpr (FB > 1) return CallDirect<FB - 1, NV>(fb, tail, a, f, p, q0);
 }
 
-void DirectConv(const DirectConvArgs& a, int f0, int f1, int p0, int p1) {
-  constexpr int kCols = kDirNV * V::W;
+template <int NV>
+void DirectConvNV(const DirectConvArgs& a, int f0, int f1, int p0, int p1) {
+  constexpr int kCols = NV * V::W;
   for (int f = f0; f < f1; f += kDirFB) {
     const int fb = MinI(kDirFB, f1 - f);
     for (int p = p0; p < p1; ++p)
-      for (int q0 = 0; q0 < a.Q; q0 += kCols) CallDirect<kDirFB>(fb, q0 + kCols > a.Q, a, f, p, q0);
+      for (int q0 = 0; q0 < a.Q; q0 += kCols) CallDirect<kDirFB, NV>(fb, q0 + kCols > a.Q, a, f, p, q0);
   }
 }
 
-const KernelTable kTable = {kIsaName, &GemmNT, &GemmNN, &DirectConv, kNtNR, kNnNV * V::W, kNnMR,
-                            kDirFB, kDirNV * V::W};
+void DirectConv(const DirectConvArgs& a, int f0, int f1, int p0, int p1) { DirectConvNV<kDirNV>(a, f0, f1, p0, p1); }
+void DirectConvWide(const DirectConvArgs& a, int f0, int f1, int p0, int p1) {
+  DirectConvNV<kWideNV>(a, f0, f1, p0, p1);
+}
+
+const KernelTable kTable = {kIsaName, &GemmNT, &GemmNN, &DirectConv, &DirectConvWide, kNtNR, kNnNV * V::W,
+                            kNnMR, kDirFB, kDirNV * V::W, kWideNV * V::W};

@@ -31,11 +31,12 @@ struct V {
 };
 
 // 32 registers: gemmNT 4x4 = 16 accumulators + 4 B rows + 1 A row; gemmNN 6 rows x 4 registers = 24
-// accumulators + 4 B + 1 broadcast; direct 4 channels x 4 registers.
+// accumulators + 4 B + 1 broadcast; direct 4 channels x 4 registers, flat 4 x 6 (24 accumulators + 6
+// inputs + 1 broadcast; not yet timed on a phone).
 constexpr const char* kIsaName = "neon";
 constexpr int kNtMR = 4, kNtNR = 4, kGemvNR = 4, kNtKC = 512;
 constexpr int kNnMR = 6, kNnNV = 4, kNnKC = 256;
-constexpr int kDirFB = 4, kDirNV = 4, kDirCB = 16;
+constexpr int kDirFB = 4, kDirNV = 4, kDirCB = 16, kWideNV = 6;
 
 #include "kernels_impl.h"
 

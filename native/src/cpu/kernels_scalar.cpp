@@ -24,7 +24,7 @@ struct V {
 constexpr const char* kIsaName = "scalar";
 constexpr int kNtMR = 2, kNtNR = 4, kGemvNR = 4, kNtKC = 512;
 constexpr int kNnMR = 4, kNnNV = 8, kNnKC = 256;
-constexpr int kDirFB = 2, kDirNV = 8, kDirCB = 16;
+constexpr int kDirFB = 2, kDirNV = 8, kDirCB = 16, kWideNV = 8;
 
 #include "kernels_impl.h"
 
