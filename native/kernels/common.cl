@@ -28,3 +28,9 @@
 #define COEXEC_SIGNAL_PARAM
 #define COEXEC_SIGNAL_DONE() do { } while (0)
 #endif
+
+// Vector-width helpers for the register-tiled kernels: with VW defined (4, 8 or 16), floatV is floatVW.
+#define COEXEC_CAT_(a, b) a##b
+#define COEXEC_CAT(a, b) COEXEC_CAT_(a, b)
+#define floatV COEXEC_CAT(float, VW)
+#define vstoreV COEXEC_CAT(vstore, VW)

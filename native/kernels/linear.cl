@@ -12,6 +12,12 @@
 #ifndef TS
 #define TS 16   // gemm_tiled: tile edge; work-group TS x TS, local memory 2 * TS * (TS + 1) floats
 #endif
+#ifndef VW
+#define VW 8    // linear_reg: output features per work-item, one floatVW accumulator per row (4, 8 or 16)
+#endif
+#ifndef RM
+#define RM 4    // linear_reg: rows m per work-item; the register tile is RM x VW
+#endif
 
 // gemv_row: one work-group per output row n; its WGS work-items stride over K and reduce in local memory.
 // Preconditions: local size (WGS); global size ((N - rowOffset) * WGS) exactly; WGS a power of two.
@@ -97,5 +103,56 @@ void gemm_tiled(const int M, const int N, const int K, const int rowOffset,
     barrier(CLK_LOCAL_MEM_FENCE);
   }
   if (m < M && n < N) Y[(size_t)m * N + n] = acc + b[n];
+  COEXEC_SIGNAL_DONE();
+}
+
+// linear_reg: register-tiled GEMM. One work-item computes an RM x VW tile of Y (rows m0..m0+RM-1,
+// features n0..n0+VW-1) in RM floatVW accumulators: per k, one vector load of VW weights and RM FMAs,
+// each broadcasting one X value. This is the shape a CPU device (PoCL) vectorizes natively and what
+// mobile GPU guides ask for.
+// Weights come packed by the host once per job (resident, untimed): Wp[k][j] = W[rowOffset + j][k] for
+// j < N - rowOffset and 0 up to NP = ceil((N - rowOffset) / VW) * VW, so one k's VW weights are one aligned
+// vector and neighbouring column blocks are neighbouring vectors (coalesced on GPUs).
+// Tiles are numbered row block fastest: consecutive work-items reuse one column block of Wp from cache.
+// Rows past M read row M - 1 and are not stored; features past N have zero weights and are not stored.
+// Preconditions: local size (WGS); global size ceil(M / RM) * NP / VW rounded up to WGS (the extra
+// work-items recompute tile 0 and store nothing: no early return); Wp aligned to VW floats.
+__kernel __attribute__((reqd_work_group_size(WGS, 1, 1)))
+void linear_reg(const int M, const int N, const int K, const int rowOffset,
+                __global const float* X, __global const float* Wp, __global const float* b,
+                __global float* Y COEXEC_SIGNAL_PARAM) {
+  const int rows = N - rowOffset;
+  const int colBlocks = (rows + VW - 1) / VW, rowBlocks = (M + RM - 1) / RM;
+  int t = get_global_id(0);
+  const bool active = t < rowBlocks * colBlocks;
+  if (!active) t = 0;
+  const int m0 = (t % rowBlocks) * RM, j0 = (t / rowBlocks) * VW;
+  __global const float* x[RM];
+  floatV acc[RM];
+#pragma unroll
+  for (int i = 0; i < RM; ++i) {
+    x[i] = X + (size_t)min(m0 + i, M - 1) * K;
+    acc[i] = (floatV)(0.0f);
+  }
+  __global const floatV* w = (__global const floatV*)Wp + t / rowBlocks;
+  for (int k = 0; k < K; ++k) {
+    const floatV wk = w[(size_t)k * colBlocks];
+#pragma unroll
+    for (int i = 0; i < RM; ++i) acc[i] = fma((floatV)(x[i][k]), wk, acc[i]);
+  }
+  if (active) {
+    const int n0 = rowOffset + j0, valid = min(VW, rows - j0);
+    float bias[VW];
+    for (int v = 0; v < VW; ++v) bias[v] = v < valid ? b[n0 + v] : 0.0f;
+#pragma unroll
+    for (int i = 0; i < RM; ++i) {
+      if (m0 + i < M) {
+        float out[VW];
+        vstoreV(acc[i], 0, out);
+        __global float* y = Y + (size_t)(m0 + i) * N + n0;
+        for (int v = 0; v < valid; ++v) y[v] = out[v] + bias[v];
+      }
+    }
+  }
   COEXEC_SIGNAL_DONE();
 }

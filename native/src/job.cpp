@@ -271,6 +271,13 @@ void RunLayer(const Plan& plan, const Job& job, DeviceProvider& devices, const J
   run.X = &X;
   run.W = &W;
   run.b = &b;
+  if (run.variant.packVectorWidth) {  // resident weights repacked once for the register-tiled kernels
+    std::vector<float> packed = PackWeights(L, run.cpuRows, run.variant.packVectorWidth, W.data());
+    cl_int err = CL_SUCCESS;
+    run.packedW = Buffer(Cl().clCreateBuffer(run.gpu->context(), CL_MEM_READ_ONLY | CL_MEM_COPY_HOST_PTR,
+                                             packed.size() * sizeof(float), packed.data(), &err));
+    ClCheck(err, "clCreateBuffer", "packed weights");
+  }
   std::vector<double> ref(L.YCount());
   if (L.conv) Conv2dReference(L.conv2d, X.data(), W.data(), b.data(), ref.data());
   else LinearReference(L.linear, X.data(), W.data(), b.data(), ref.data());

@@ -53,6 +53,33 @@ bool IsTiledVariant(const std::string& v) {
   return v == "gemm_tiled" || v == "conv_im2col_gemm" || v == "conv_1x1_gemm";
 }
 
+const std::vector<int>& RegTileVectorWidths() {
+  static const std::vector<int> v{4, 8, 16};
+  return v;
+}
+const std::vector<int>& RegTileSizes() {
+  static const std::vector<int> v{1, 2, 4, 8};
+  return v;
+}
+const std::vector<std::string>& RegTileKernels(bool conv) {
+  static const std::vector<std::string> linear{"linear_reg"}, conv2d{"conv_reg", "conv_reg_1x1"};
+  return conv ? conv2d : linear;
+}
+std::string RegTileVariantId(const std::string& kernel, int vectorWidth, int tile) {
+  return kernel + "_v" + std::to_string(vectorWidth) + (kernel == "linear_reg" ? "_m" : "_q") + std::to_string(tile);
+}
+
+std::optional<RegTileVariant> ParseRegTileVariant(const std::string& variant, bool conv) {
+  for (const auto& kernel : RegTileKernels(conv)) {
+    for (int vw : RegTileVectorWidths()) {
+      for (int tile : RegTileSizes()) {
+        if (variant == RegTileVariantId(kernel, vw, tile)) return RegTileVariant{kernel, vw, tile};
+      }
+    }
+  }
+  return std::nullopt;
+}
+
 namespace {
 
 std::string Join(const std::vector<std::string>& v) {
@@ -142,7 +169,18 @@ Strategy ParseStrategy(const Json& j, const std::string& where, bool roundtrip, 
   // "none" (and 0 threads) are accepted for the side that gets no rows: the harness's normalized form.
   auto withNone = [](std::vector<std::string> v) { v.push_back("none"); return v; };
   s.cpuImpl = f.Str("cpuImpl", req, "", roundtrip ? std::vector<std::string>{} : withNone(CpuImplVariants(conv)));
-  s.gpuVariant = f.Str("gpuVariant", req, "", roundtrip ? std::vector<std::string>{} : withNone(GpuVariantNames(conv)));
+  s.gpuVariant = f.Str("gpuVariant", req, "", {});
+  if (!roundtrip) {
+    const auto& names = GpuVariantNames(conv);
+    if (s.gpuVariant != "none" && std::find(names.begin(), names.end(), s.gpuVariant) == names.end() &&
+        !ParseRegTileVariant(s.gpuVariant, conv)) {
+      std::string expected;
+      for (const auto& n : withNone(names)) expected += n + "|";
+      for (const auto& k : RegTileKernels(conv)) expected += k + (k == "linear_reg" ? "_v{4,8,16}_m{1,2,4,8}|" : "_v{4,8,16}_q{1,2,4,8}|");
+      expected.pop_back();
+      f.Fail("gpuVariant", "unknown value \"" + s.gpuVariant + "\" (expected " + expected + ")");
+    }
+  }
   s.gpuWorkGroup = f.Int("gpuWorkGroup", req, 64, 1, 1024);
   if (!roundtrip) {
     const int cpuRows = s.CpuRows(layer->Out());

@@ -78,6 +78,9 @@ void BindArgs(LayerRun& run, const std::function<void(cl_kernel, cl_uint, Tensor
       if (t == TensorArg::Col) {
         cl_mem m = run.col.get();
         COEXEC_CL(Cl().clSetKernelArg(k, a++, sizeof(cl_mem), &m), Where(run, "im2col scratch"));
+      } else if (t == TensorArg::PackedW) {
+        cl_mem m = run.packedW.get();
+        COEXEC_CL(Cl().clSetKernelArg(k, a++, sizeof(cl_mem), &m), Where(run, "packed weights"));
       } else {
         bindTensor(k, a++, t);
       }

@@ -5,7 +5,19 @@ namespace coexec {
 
 namespace {
 size_t RoundUp(size_t x, size_t m) { return (x + m - 1) / m * m; }
+size_t CeilDiv(size_t x, size_t m) { return (x + m - 1) / m; }
 }  // namespace
+
+std::vector<float> PackWeights(const Layer& layer, int cpuRows, int vectorWidth, const float* W) {
+  const size_t rows = size_t(layer.Out() - cpuRows), K = size_t(layer.ReductionLength());
+  const size_t padded = RoundUp(rows, vectorWidth);
+  std::vector<float> packed(K * padded, 0.0f);
+  for (size_t j = 0; j < rows; ++j) {
+    const float* w = W + (cpuRows + j) * K;
+    for (size_t k = 0; k < K; ++k) packed[k * padded + j] = w[k];
+  }
+  return packed;
+}
 
 VariantPlan PlanVariant(const Layer& layer, const Strategy& s, int cpuRows, const DeviceCaps& caps) {
   const std::string& v = s.gpuVariant;
@@ -20,6 +32,42 @@ VariantPlan PlanVariant(const Layer& layer, const Strategy& s, int cpuRows, cons
   main.kernel = v;
   main.main = true;
   main.tensors = {TensorArg::X, TensorArg::W, TensorArg::B, TensorArg::Y};
+  const auto reg = ParseRegTileVariant(v, layer.conv);
+  if (reg) {
+    main.kernel = reg->kernel;
+    p.packVectorWidth = reg->vectorWidth;
+    main.tensors[1] = TensorArg::PackedW;
+    main.local[0] = wg;
+    const size_t blocks = CeilDiv(gpuRows, reg->vectorWidth);
+    size_t tiles = 0;
+    if (!layer.conv) {
+      const auto& l = layer.linear;
+      p.file = "linear.cl";
+      p.knobs = {{"WGS", wg}, {"VW", reg->vectorWidth}, {"RM", reg->tile}};
+      main.scalars = {l.M, l.N, l.K, cpuRows};
+      tiles = CeilDiv(l.M, reg->tile) * blocks;
+    } else {
+      const auto& c = layer.conv2d;
+      p.file = "conv.cl";
+      p.knobs = {{"WGS", wg}, {"VW", reg->vectorWidth}, {"RQ", reg->tile}};
+      if (reg->kernel == "conv_reg_1x1") {
+        if (c.R != 1 || c.S != 1 || c.strideH != 1 || c.strideW != 1 || c.padH != 0 || c.padW != 0)
+          throw VariantRefused(v + " needs R = S = 1, stride 1x1 and pad 0x0; layer has R=" + std::to_string(c.R) +
+                               " S=" + std::to_string(c.S) + " stride " + std::to_string(c.strideH) + "x" +
+                               std::to_string(c.strideW) + " pad " + std::to_string(c.padH) + "x" +
+                               std::to_string(c.padW));
+        main.scalars = {c.batch, c.C, c.H, c.W, c.F, cpuRows};
+        tiles = size_t(c.batch) * blocks * CeilDiv(size_t(c.H) * c.W, reg->tile);
+      } else {
+        main.scalars = {c.batch, c.C, c.H, c.W, c.F, c.R, c.S, c.strideH, c.strideW, c.padH, c.padW,
+                        c.P(), c.Q(), cpuRows};
+        tiles = size_t(c.batch) * blocks * c.P() * CeilDiv(c.Q(), reg->tile);
+      }
+    }
+    main.global[0] = RoundUp(tiles, wg);
+    p.launches.push_back(main);
+    return p;
+  }
   if (!layer.conv) {
     const auto& l = layer.linear;
     p.file = "linear.cl";
