@@ -11,8 +11,11 @@
 #ifndef VW
 #define VW 8    // conv_reg / conv_reg_1x1: output channels per work-item, one floatVW each (4, 8 or 16)
 #endif
+#ifndef VN
+#define VN 1    // conv_reg / conv_reg_1x1: vectors per work-item along F (1 or 2)
+#endif
 #ifndef RQ
-#define RQ 4    // conv_reg / conv_reg_1x1: output positions per work-item; the register tile is RQ x VW
+#define RQ 4    // conv_reg / conv_reg_1x1: output positions per work-item; the register tile is RQ x (VN * VW)
 #endif
 
 // conv_direct: one work-item per output element (b, f, p, q), f >= rowOffset; taps outside the padded
@@ -117,15 +120,22 @@ void conv_1x1_gemm(const int F, const int K, const int PQ, const int rowOffset,
 
 // Shared by conv_reg and conv_reg_1x1. Weights come packed by the host once per job (resident,
 // untimed): Wp[k][j] = Wt[rowOffset + j][k] with k = (c * R + r) * S + s, for j < F - rowOffset and 0 up
-// to FP = ceil((F - rowOffset) / VW) * VW, so one tap's VW channel weights are one aligned vector.
-// Stores the RQ x VW tile acc (channels f0.., positions given by offsets pos[i], validity posOk[i]) plus
-// bias into Y[bb][f][...] for the channels below F.
-inline void conv_reg_store(const floatV* acc, const int* pos, const bool* posOk, const int f0, const int F,
+// to FP = ceil((F - rowOffset) / (VN * VW)) * VN * VW, so one tap's weights of a tile are VN aligned
+// vectors. A tile is RQ output positions x VN * VW channels, acc[i][u] holding channels u * VW.. of
+// position i.
+#define CONV_REG_TW (VN * VW)
+
+// Stores the tile (channels f0.., positions at offsets pos[i] where posOk[i]) plus bias into Y[bb][f][.]
+// for the channels below F.
+inline void conv_reg_store(floatV (*acc)[VN], const int* pos, const bool* posOk, const int f0, const int F,
                            const int bb, const int PQ, __global const float* b, __global float* Y) {
-  const int valid = min(VW, F - f0);
-  float out[RQ][VW];
+  const int valid = min(CONV_REG_TW, F - f0);
+  float out[RQ][CONV_REG_TW];
 #pragma unroll
-  for (int i = 0; i < RQ; ++i) vstoreV(acc[i], 0, out[i]);
+  for (int i = 0; i < RQ; ++i) {
+#pragma unroll
+    for (int u = 0; u < VN; ++u) vstoreV(acc[i][u], u, out[i]);
+  }
   for (int v = 0; v < valid; ++v) {
     const float bias = b[f0 + v];
     __global float* y = Y + ((size_t)bb * F + f0 + v) * PQ;
@@ -138,37 +148,47 @@ inline void conv_reg_store(const floatV* acc, const int* pos, const bool* posOk,
 
 // One filter row r of conv_reg: acc[i] += x(p, q0 + i) * w over the taps s, for the input row xrow.
 // checked: some tap falls left or right of the input (padding): test every column.
-inline void conv_reg_row(floatV* acc, __global const float* xrow, __global const floatV* w, const int fBlocks,
-                         const int S, const int W, const int iw0, const int strideW, const bool checked) {
+inline void conv_reg_row(floatV (*acc)[VN], __global const float* xrow, __global const floatV* w,
+                         const int tapVectors, const int S, const int W, const int iw0, const int strideW,
+                         const bool checked) {
   for (int s = 0; s < S; ++s) {
-    const floatV ws = w[(size_t)s * fBlocks];
+    floatV ws[VN];
+#pragma unroll
+    for (int u = 0; u < VN; ++u) ws[u] = w[(size_t)s * tapVectors + u];
 #pragma unroll
     for (int i = 0; i < RQ; ++i) {
       const int iw = iw0 + i * strideW + s;
-      float xv;
-      if (checked) xv = (iw >= 0 && iw < W) ? xrow[clamp(iw, 0, W - 1)] : 0.0f;
-      else xv = xrow[iw];
-      acc[i] = fma((floatV)(xv), ws, acc[i]);
+      float xs;
+      if (checked) {  // load unconditionally from a clamped column, then select: no branch per tap
+        const float xl = xrow[clamp(iw, 0, W - 1)];
+        xs = (iw >= 0 && iw < W) ? xl : 0.0f;
+      } else {
+        xs = xrow[iw];
+      }
+      const floatV xv = (floatV)(xs);
+#pragma unroll
+      for (int u = 0; u < VN; ++u) acc[i][u] = fma(xv, ws[u], acc[i][u]);
     }
   }
 }
 
 // conv_reg: register-tiled direct convolution (implicit GEMM over the packed weights, no im2col buffer).
-// One work-item computes VW output channels x RQ consecutive output columns q of one output row p, in RQ
-// floatVW accumulators: per tap one vector load of VW weights and RQ FMAs, each broadcasting one input
-// value. Any stride, padding and R != S: rows above/below the input are skipped, columns left/right of it
-// read as 0 (a tile wholly inside takes the unchecked path).
+// One work-item computes VN * VW output channels x RQ consecutive output columns q of one output row p, in
+// RQ x VN floatVW accumulators: per tap VN vector loads of weights and RQ x VN FMAs, each broadcasting one
+// input value. Any stride, padding and R != S: rows above/below the input are skipped, columns left/right
+// of it read as 0 (a tile wholly inside takes the unchecked path).
 // Tiles are numbered q block fastest, then p, then channel block, then batch image: consecutive work-items
 // share one channel block of weights (cache reuse on a CPU device; one broadcast address on GPUs) and
 // read neighbouring input columns.
-// Preconditions: local size (WGS); global size batch * ceil((F - rowOffset) / VW) * P * ceil(Q / RQ)
+// Preconditions: local size (WGS); global size batch * ceil((F - rowOffset) / (VN * VW)) * P * ceil(Q / RQ)
 // rounded up to WGS (the extra work-items recompute tile 0 and store nothing); Wp aligned to VW floats.
 __kernel __attribute__((reqd_work_group_size(WGS, 1, 1)))
 void conv_reg(const int batch, const int C, const int H, const int W, const int F, const int R, const int S,
               const int strideH, const int strideW, const int padH, const int padW, const int P, const int Q,
               const int rowOffset, __global const float* X, __global const float* Wp, __global const float* b,
               __global float* Y COEXEC_SIGNAL_PARAM) {
-  const int fBlocks = (F - rowOffset + VW - 1) / VW, qBlocks = (Q + RQ - 1) / RQ;
+  const int fBlocks = (F - rowOffset + CONV_REG_TW - 1) / CONV_REG_TW, qBlocks = (Q + RQ - 1) / RQ;
+  const int tapVectors = fBlocks * VN;  // floatV per tap in Wp
   int t = get_global_id(0);
   const bool active = t < batch * fBlocks * P * qBlocks;
   if (!active) t = 0;
@@ -177,20 +197,23 @@ void conv_reg(const int batch, const int C, const int H, const int W, const int 
   const int p = t % P;
   t /= P;
   const int fb = t % fBlocks, bb = t / fBlocks;
-  floatV acc[RQ];
+  floatV acc[RQ][VN];
 #pragma unroll
-  for (int i = 0; i < RQ; ++i) acc[i] = (floatV)(0.0f);
+  for (int i = 0; i < RQ; ++i) {
+#pragma unroll
+    for (int u = 0; u < VN; ++u) acc[i][u] = (floatV)(0.0f);
+  }
   const int iw0 = q0 * strideW - padW;
   const bool checked = iw0 < 0 || iw0 + (RQ - 1) * strideW + S - 1 >= W;
-  __global const floatV* wv = (__global const floatV*)Wp + fb;
+  __global const floatV* wv = (__global const floatV*)Wp + fb * VN;
   for (int c = 0; c < C; ++c) {
     __global const float* xc = X + ((size_t)bb * C + c) * H * W;
     for (int r = 0; r < R; ++r) {
       const int ih = p * strideH - padH + r;
       if (ih < 0 || ih >= H) continue;
-      __global const floatV* w = wv + (size_t)((c * R + r) * S) * fBlocks;
-      if (checked) conv_reg_row(acc, xc + ih * W, w, fBlocks, S, W, iw0, strideW, true);
-      else conv_reg_row(acc, xc + ih * W, w, fBlocks, S, W, iw0, strideW, false);
+      __global const floatV* w = wv + (size_t)((c * R + r) * S) * tapVectors;
+      if (checked) conv_reg_row(acc, xc + ih * W, w, tapVectors, S, W, iw0, strideW, true);
+      else conv_reg_row(acc, xc + ih * W, w, tapVectors, S, W, iw0, strideW, false);
     }
   }
   if (active) {
@@ -201,22 +224,24 @@ void conv_reg(const int batch, const int C, const int H, const int W, const int 
       pos[i] = p * Q + q0 + i;
       posOk[i] = q0 + i < Q;
     }
-    conv_reg_store(acc, pos, posOk, rowOffset + fb * VW, F, bb, P * Q, b, Y);
+    conv_reg_store(acc, pos, posOk, rowOffset + fb * CONV_REG_TW, F, bb, P * Q, b, Y);
   }
   COEXEC_SIGNAL_DONE();
 }
 
 // conv_reg_1x1: a 1x1, stride-1, unpadded conv is Y[b][f][pq] = sum_c Wp[c][f] X[b][c][pq]: the tile is
-// VW channels x RQ consecutive positions pq (across output rows), no bounds tests inside the loop.
+// VN * VW channels x RQ consecutive positions pq (across output rows), no bounds tests inside the loop.
 // Tiles are numbered pq block fastest, then channel block, then batch image.
 // Preconditions: R = S = 1, strides 1, pads 0 (the host refuses anything else); local size (WGS); global
-// size batch * ceil((F - rowOffset) / VW) * ceil(H * W / RQ) rounded up to WGS; Wp aligned to VW floats.
+// size batch * ceil((F - rowOffset) / (VN * VW)) * ceil(H * W / RQ) rounded up to WGS; Wp aligned to VW
+// floats.
 __kernel __attribute__((reqd_work_group_size(WGS, 1, 1)))
 void conv_reg_1x1(const int batch, const int C, const int H, const int W, const int F, const int rowOffset,
                   __global const float* X, __global const float* Wp, __global const float* b,
                   __global float* Y COEXEC_SIGNAL_PARAM) {
   const int PQ = H * W;
-  const int fBlocks = (F - rowOffset + VW - 1) / VW, pBlocks = (PQ + RQ - 1) / RQ;
+  const int fBlocks = (F - rowOffset + CONV_REG_TW - 1) / CONV_REG_TW, pBlocks = (PQ + RQ - 1) / RQ;
+  const int tapVectors = fBlocks * VN;
   int t = get_global_id(0);
   const bool active = t < batch * fBlocks * pBlocks;
   if (!active) t = 0;
@@ -225,21 +250,28 @@ void conv_reg_1x1(const int batch, const int C, const int H, const int W, const 
   const int fb = t % fBlocks, bb = t / fBlocks;
   int pos[RQ];
   bool posOk[RQ];
-  floatV acc[RQ];
+  floatV acc[RQ][VN];
 #pragma unroll
   for (int i = 0; i < RQ; ++i) {
     posOk[i] = pq0 + i < PQ;
     pos[i] = min(pq0 + i, PQ - 1);  // past the end: read the last position, store nothing
-    acc[i] = (floatV)(0.0f);
+#pragma unroll
+    for (int u = 0; u < VN; ++u) acc[i][u] = (floatV)(0.0f);
   }
   __global const float* x = X + (size_t)bb * C * PQ;
-  __global const floatV* w = (__global const floatV*)Wp + fb;
+  __global const floatV* w = (__global const floatV*)Wp + fb * VN;
   for (int c = 0; c < C; ++c) {
-    const floatV wc = w[(size_t)c * fBlocks];
+    floatV wc[VN];
+#pragma unroll
+    for (int u = 0; u < VN; ++u) wc[u] = w[(size_t)c * tapVectors + u];
     __global const float* xc = x + (size_t)c * PQ;
 #pragma unroll
-    for (int i = 0; i < RQ; ++i) acc[i] = fma((floatV)(xc[pos[i]]), wc, acc[i]);
+    for (int i = 0; i < RQ; ++i) {
+      const floatV xv = (floatV)(xc[pos[i]]);
+#pragma unroll
+      for (int u = 0; u < VN; ++u) acc[i][u] = fma(xv, wc[u], acc[i][u]);
+    }
   }
-  if (active) conv_reg_store(acc, pos, posOk, rowOffset + fb * VW, F, bb, PQ, b, Y);
+  if (active) conv_reg_store(acc, pos, posOk, rowOffset + fb * CONV_REG_TW, F, bb, PQ, b, Y);
   COEXEC_SIGNAL_DONE();
 }

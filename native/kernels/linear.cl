@@ -15,8 +15,11 @@
 #ifndef VW
 #define VW 8    // linear_reg: output features per work-item, one floatVW accumulator per row (4, 8 or 16)
 #endif
+#ifndef VN
+#define VN 1    // linear_reg: vectors per work-item along N (1 or 2)
+#endif
 #ifndef RM
-#define RM 4    // linear_reg: rows m per work-item; the register tile is RM x VW
+#define RM 4    // linear_reg: rows m per work-item; the register tile is RM x (VN * VW)
 #endif
 
 // gemv_row: one work-group per output row n; its WGS work-items stride over K and reduce in local memory.
@@ -106,49 +109,59 @@ void gemm_tiled(const int M, const int N, const int K, const int rowOffset,
   COEXEC_SIGNAL_DONE();
 }
 
-// linear_reg: register-tiled GEMM. One work-item computes an RM x VW tile of Y (rows m0..m0+RM-1,
-// features n0..n0+VW-1) in RM floatVW accumulators: per k, one vector load of VW weights and RM FMAs,
-// each broadcasting one X value. This is the shape a CPU device (PoCL) vectorizes natively and what
+// linear_reg: register-tiled GEMM. One work-item computes an RM x (VN * VW) tile of Y (rows m0..m0+RM-1,
+// features n0..n0+VN*VW-1) in RM x VN floatVW accumulators: per k, VN vector loads of weights and RM x VN
+// FMAs, each broadcasting one X value. This is the shape a CPU device (PoCL) vectorizes natively and what
 // mobile GPU guides ask for.
 // Weights come packed by the host once per job (resident, untimed): Wp[k][j] = W[rowOffset + j][k] for
-// j < N - rowOffset and 0 up to NP = ceil((N - rowOffset) / VW) * VW, so one k's VW weights are one aligned
-// vector and neighbouring column blocks are neighbouring vectors (coalesced on GPUs).
+// j < N - rowOffset and 0 up to NP = ceil((N - rowOffset) / (VN * VW)) * VN * VW, so one k's weights of a
+// tile are VN aligned vectors and neighbouring tiles' are neighbouring vectors (coalesced on GPUs).
 // Tiles are numbered row block fastest: consecutive work-items reuse one column block of Wp from cache.
 // Rows past M read row M - 1 and are not stored; features past N have zero weights and are not stored.
-// Preconditions: local size (WGS); global size ceil(M / RM) * NP / VW rounded up to WGS (the extra
+// Preconditions: local size (WGS); global size ceil(M / RM) * NP / (VN * VW) rounded up to WGS (the extra
 // work-items recompute tile 0 and store nothing: no early return); Wp aligned to VW floats.
+#define LINEAR_REG_TW (VN * VW)
 __kernel __attribute__((reqd_work_group_size(WGS, 1, 1)))
 void linear_reg(const int M, const int N, const int K, const int rowOffset,
                 __global const float* X, __global const float* Wp, __global const float* b,
                 __global float* Y COEXEC_SIGNAL_PARAM) {
   const int rows = N - rowOffset;
-  const int colBlocks = (rows + VW - 1) / VW, rowBlocks = (M + RM - 1) / RM;
+  const int colBlocks = (rows + LINEAR_REG_TW - 1) / LINEAR_REG_TW, rowBlocks = (M + RM - 1) / RM;
+  const int rowVectors = colBlocks * VN;  // floatV per k in Wp
   int t = get_global_id(0);
   const bool active = t < rowBlocks * colBlocks;
   if (!active) t = 0;
-  const int m0 = (t % rowBlocks) * RM, j0 = (t / rowBlocks) * VW;
+  const int m0 = (t % rowBlocks) * RM, jb = t / rowBlocks;
   __global const float* x[RM];
-  floatV acc[RM];
+  floatV acc[RM][VN];
 #pragma unroll
   for (int i = 0; i < RM; ++i) {
     x[i] = X + (size_t)min(m0 + i, M - 1) * K;
-    acc[i] = (floatV)(0.0f);
-  }
-  __global const floatV* w = (__global const floatV*)Wp + t / rowBlocks;
-  for (int k = 0; k < K; ++k) {
-    const floatV wk = w[(size_t)k * colBlocks];
 #pragma unroll
-    for (int i = 0; i < RM; ++i) acc[i] = fma((floatV)(x[i][k]), wk, acc[i]);
+    for (int u = 0; u < VN; ++u) acc[i][u] = (floatV)(0.0f);
+  }
+  __global const floatV* w = (__global const floatV*)Wp + jb * VN;
+  for (int k = 0; k < K; ++k) {
+    floatV wk[VN];
+#pragma unroll
+    for (int u = 0; u < VN; ++u) wk[u] = w[(size_t)k * rowVectors + u];
+#pragma unroll
+    for (int i = 0; i < RM; ++i) {
+      const floatV xv = (floatV)(x[i][k]);
+#pragma unroll
+      for (int u = 0; u < VN; ++u) acc[i][u] = fma(xv, wk[u], acc[i][u]);
+    }
   }
   if (active) {
-    const int n0 = rowOffset + j0, valid = min(VW, rows - j0);
-    float bias[VW];
-    for (int v = 0; v < VW; ++v) bias[v] = v < valid ? b[n0 + v] : 0.0f;
+    const int n0 = rowOffset + jb * LINEAR_REG_TW, valid = min(LINEAR_REG_TW, rows - jb * LINEAR_REG_TW);
+    float bias[LINEAR_REG_TW];
+    for (int v = 0; v < LINEAR_REG_TW; ++v) bias[v] = v < valid ? b[n0 + v] : 0.0f;
 #pragma unroll
     for (int i = 0; i < RM; ++i) {
       if (m0 + i < M) {
-        float out[VW];
-        vstoreV(acc[i], 0, out);
+        float out[LINEAR_REG_TW];
+#pragma unroll
+        for (int u = 0; u < VN; ++u) vstoreV(acc[i][u], u, out);
         __global float* y = Y + (size_t)(m0 + i) * N + n0;
         for (int v = 0; v < valid; ++v) y[v] = out[v] + bias[v];
       }

@@ -271,8 +271,8 @@ void RunLayer(const Plan& plan, const Job& job, DeviceProvider& devices, const J
   run.X = &X;
   run.W = &W;
   run.b = &b;
-  if (run.variant.packVectorWidth) {  // resident weights repacked once for the register-tiled kernels
-    std::vector<float> packed = PackWeights(L, run.cpuRows, run.variant.packVectorWidth, W.data());
+  if (run.variant.packTileWidth) {  // resident weights repacked once for the register-tiled kernels
+    std::vector<float> packed = PackWeights(L, run.cpuRows, run.variant.packTileWidth, W.data());
     cl_int err = CL_SUCCESS;
     run.packedW = Buffer(Cl().clCreateBuffer(run.gpu->context(), CL_MEM_READ_ONLY | CL_MEM_COPY_HOST_PTR,
                                              packed.size() * sizeof(float), packed.data(), &err));

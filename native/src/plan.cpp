@@ -57,6 +57,10 @@ const std::vector<int>& RegTileVectorWidths() {
   static const std::vector<int> v{4, 8, 16};
   return v;
 }
+const std::vector<int>& RegTileVectorCounts() {
+  static const std::vector<int> v{1, 2};
+  return v;
+}
 const std::vector<int>& RegTileSizes() {
   static const std::vector<int> v{1, 2, 4, 8};
   return v;
@@ -65,15 +69,18 @@ const std::vector<std::string>& RegTileKernels(bool conv) {
   static const std::vector<std::string> linear{"linear_reg"}, conv2d{"conv_reg", "conv_reg_1x1"};
   return conv ? conv2d : linear;
 }
-std::string RegTileVariantId(const std::string& kernel, int vectorWidth, int tile) {
-  return kernel + "_v" + std::to_string(vectorWidth) + (kernel == "linear_reg" ? "_m" : "_q") + std::to_string(tile);
+std::string RegTileVariantId(const std::string& kernel, int vectorWidth, int vectors, int tile) {
+  return kernel + "_v" + std::to_string(vectorWidth) + (vectors > 1 ? "x" + std::to_string(vectors) : "") +
+         (kernel == "linear_reg" ? "_m" : "_q") + std::to_string(tile);
 }
 
 std::optional<RegTileVariant> ParseRegTileVariant(const std::string& variant, bool conv) {
   for (const auto& kernel : RegTileKernels(conv)) {
     for (int vw : RegTileVectorWidths()) {
-      for (int tile : RegTileSizes()) {
-        if (variant == RegTileVariantId(kernel, vw, tile)) return RegTileVariant{kernel, vw, tile};
+      for (int vn : RegTileVectorCounts()) {
+        for (int tile : RegTileSizes()) {
+          if (variant == RegTileVariantId(kernel, vw, vn, tile)) return RegTileVariant{kernel, vw, vn, tile};
+        }
       }
     }
   }
@@ -176,7 +183,7 @@ Strategy ParseStrategy(const Json& j, const std::string& where, bool roundtrip, 
         !ParseRegTileVariant(s.gpuVariant, conv)) {
       std::string expected;
       for (const auto& n : withNone(names)) expected += n + "|";
-      for (const auto& k : RegTileKernels(conv)) expected += k + (k == "linear_reg" ? "_v{4,8,16}_m{1,2,4,8}|" : "_v{4,8,16}_q{1,2,4,8}|");
+      for (const auto& k : RegTileKernels(conv)) expected += k + (k == "linear_reg" ? "_v{4,8,16}[x2]_m{1,2,4,8}|" : "_v{4,8,16}[x2]_q{1,2,4,8}|");
       expected.pop_back();
       f.Fail("gpuVariant", "unknown value \"" + s.gpuVariant + "\" (expected " + expected + ")");
     }

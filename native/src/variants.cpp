@@ -8,9 +8,9 @@ size_t RoundUp(size_t x, size_t m) { return (x + m - 1) / m * m; }
 size_t CeilDiv(size_t x, size_t m) { return (x + m - 1) / m; }
 }  // namespace
 
-std::vector<float> PackWeights(const Layer& layer, int cpuRows, int vectorWidth, const float* W) {
+std::vector<float> PackWeights(const Layer& layer, int cpuRows, int tileWidth, const float* W) {
   const size_t rows = size_t(layer.Out() - cpuRows), K = size_t(layer.ReductionLength());
-  const size_t padded = RoundUp(rows, vectorWidth);
+  const size_t padded = RoundUp(rows, tileWidth);
   std::vector<float> packed(K * padded, 0.0f);
   for (size_t j = 0; j < rows; ++j) {
     const float* w = W + (cpuRows + j) * K;
@@ -35,21 +35,21 @@ VariantPlan PlanVariant(const Layer& layer, const Strategy& s, int cpuRows, cons
   const auto reg = ParseRegTileVariant(v, layer.conv);
   if (reg) {
     main.kernel = reg->kernel;
-    p.packVectorWidth = reg->vectorWidth;
+    p.packTileWidth = reg->TileWidth();
     main.tensors[1] = TensorArg::PackedW;
     main.local[0] = wg;
-    const size_t blocks = CeilDiv(gpuRows, reg->vectorWidth);
+    const size_t blocks = CeilDiv(gpuRows, reg->TileWidth());
     size_t tiles = 0;
     if (!layer.conv) {
       const auto& l = layer.linear;
       p.file = "linear.cl";
-      p.knobs = {{"WGS", wg}, {"VW", reg->vectorWidth}, {"RM", reg->tile}};
+      p.knobs = {{"WGS", wg}, {"VW", reg->vectorWidth}, {"VN", reg->vectors}, {"RM", reg->tile}};
       main.scalars = {l.M, l.N, l.K, cpuRows};
       tiles = CeilDiv(l.M, reg->tile) * blocks;
     } else {
       const auto& c = layer.conv2d;
       p.file = "conv.cl";
-      p.knobs = {{"WGS", wg}, {"VW", reg->vectorWidth}, {"RQ", reg->tile}};
+      p.knobs = {{"WGS", wg}, {"VW", reg->vectorWidth}, {"VN", reg->vectors}, {"RQ", reg->tile}};
       if (reg->kernel == "conv_reg_1x1") {
         if (c.R != 1 || c.S != 1 || c.strideH != 1 || c.strideW != 1 || c.padH != 0 || c.padW != 0)
           throw VariantRefused(v + " needs R = S = 1, stride 1x1 and pad 0x0; layer has R=" + std::to_string(c.R) +

@@ -33,14 +33,14 @@ struct VariantPlan {
   std::vector<LaunchSpec> launches;
   size_t colCount = 0;                              // im2col scratch floats (0: none)
   bool clblast = false;                             // CLBlastSgemm instead of our kernels (no launches)
-  int packVectorWidth = 0;                          // > 0: binds PackedW, packed with this VW (PackWeights)
+  int packTileWidth = 0;                            // > 0: binds PackedW, rows padded to this (PackWeights)
 };
 
 // The GPU's weight rows [cpuRows, OUT) transposed into Wp[k][j] (k over the reduction length C*R*S or K,
-// j over the GPU's rows, zero-padded to a multiple of vectorWidth): the layout of the register-tiled
-// kernels (native/kernels, above linear_reg and conv_reg). Done once per job, untimed, as a framework
-// would repack resident weights.
-std::vector<float> PackWeights(const Layer& layer, int cpuRows, int vectorWidth, const float* W);
+// j over the GPU's rows, zero-padded to a multiple of tileWidth, the kernel's VN * VW): the layout of the
+// register-tiled kernels (native/kernels, above linear_reg and conv_reg). Done once per job, untimed, as a
+// framework would repack resident weights.
+std::vector<float> PackWeights(const Layer& layer, int cpuRows, int tileWidth, const float* W);
 
 // A strategy this variant cannot run (job status "skipped" with the reason).
 struct VariantRefused : std::runtime_error {
