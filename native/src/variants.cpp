@@ -19,6 +19,56 @@ std::vector<float> PackWeights(const Layer& layer, int cpuRows, int tileWidth, c
   return packed;
 }
 
+namespace {
+
+// What gpuWorkGroup means for a variant: the knob it sets, its range (powers of two) and its meaning.
+Json WorkGroupRule(const char* knob, int min, int max, const char* meaning) {
+  return Json::Object().Set("knob", knob).Set("min", min).Set("max", max).Set("powerOfTwo", true).Set("meaning", meaning);
+}
+
+Json OneByOneOnly() {
+  return Json::Object().Set("R", 1).Set("S", 1).Set("strideH", 1).Set("strideW", 1).Set("padH", 0).Set("padW", 0);
+}
+
+}  // namespace
+
+Json GpuVariantCatalog(bool conv) {
+  const char* file = conv ? "conv.cl" : "linear.cl";
+  const Json wgs = WorkGroupRule("WGS", 1, 1024, "work-items per work-group (1-D); at most the device's maxWorkGroupSize");
+  const Json ts = WorkGroupRule("TS", 1, 32, "tile edge: TS x TS outputs and work-items per work-group");
+  Json list = Json::Array();
+  for (const auto& v : GpuVariantNames(conv)) {
+    Json e = Json::Object().Set("id", v);
+    if (v == "clblast") {
+      e.Set("kernel", "CLBlastSgemm").Set("library", "libclblast (dlopen)").Set("knobs", Json::Object())
+          .Set("workGroup", nullptr).Set("syncs", Json::Array().Push("finish").Push("event-poll"));
+      list.Push(std::move(e));
+      continue;
+    }
+    Json knobs = Json::Object();
+    if (v == "gemv_vec4") knobs.Set("RPW", kVec4RowsPerGroup);
+    if (v == "conv_im2col_gemm") knobs.Set("im2colWGS", kIm2colGroup);
+    e.Set("kernel", v).Set("file", file).Set("knobs", std::move(knobs)).Set("workGroup", IsTiledVariant(v) ? ts : wgs);
+    if (v == "gemv_vec4") e.Set("workGroup", WorkGroupRule("WGS", kVec4RowsPerGroup, 1024, "work-items per work-group; RPW rows share it"));
+    if (v == "conv_1x1_gemm") e.Set("requires", OneByOneOnly());
+    list.Push(std::move(e));
+  }
+  for (const auto& kernel : RegTileKernels(conv)) {
+    for (int vw : RegTileVectorWidths()) {
+      for (int vn : RegTileVectorCounts()) {
+        for (int tile : RegTileSizes()) {
+          Json knobs = Json::Object().Set("VW", vw).Set("VN", vn).Set(conv ? "RQ" : "RM", tile);
+          Json e = Json::Object().Set("id", RegTileVariantId(kernel, vw, vn, tile)).Set("kernel", kernel).Set("file", file)
+                       .Set("knobs", std::move(knobs)).Set("workGroup", wgs).Set("packedWeights", true);
+          if (kernel == "conv_reg_1x1") e.Set("requires", OneByOneOnly());
+          list.Push(std::move(e));
+        }
+      }
+    }
+  }
+  return list;
+}
+
 VariantPlan PlanVariant(const Layer& layer, const Strategy& s, int cpuRows, const DeviceCaps& caps) {
   const std::string& v = s.gpuVariant;
   const int wg = s.gpuWorkGroup;

@@ -49,6 +49,10 @@ struct VariantRefused : std::runtime_error {
 
 VariantPlan PlanVariant(const Layer& layer, const Strategy& s, int cpuRows, const DeviceCaps& caps);
 
+// Every GPU variant id the engine accepts for a layer kind, each with its kernel, kernel file, fixed knobs,
+// what gpuWorkGroup means for it, shape requirements and sync restrictions (`coexec-engine info`, "layers").
+Json GpuVariantCatalog(bool conv);
+
 // Fixed helper knobs (not strategy parameters).
 constexpr int kVec4RowsPerGroup = 4;   // gemv_vec4 RPW
 constexpr int kIm2colGroup = 64;       // im2col WGS

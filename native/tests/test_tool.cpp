@@ -2,6 +2,7 @@
 //   coexec-test-tool sweep OUT.json [--small]     writes the correctness sweep plan and OUT.json.expect
 //   coexec-test-tool check PLAN.json RESULTS.jsonl prints FAIL lines, then "COUNTS <passed> <failed>"
 //   coexec-test-tool info INFO.json               checks the info document (exit 1 with the reason)
+//   coexec-test-tool variants INFO.json           checks its layers catalog and prints kind, side and id per line
 //   coexec-test-tool npy DIR                      recomputes Y.npy from X.npy, W.npy, b.npy (linear)
 //   coexec-test-tool median-ci                    the engine's median CI against the harness's numbers
 #include <algorithm>
@@ -280,6 +281,38 @@ int Info(const std::string& path) {
   return 0;
 }
 
+// Checks the "layers" catalog of an info document and prints "<linear|conv2d> <gpu|cpu> <id>" per entry,
+// so run.sh can prove that the engine accepts every listed name.
+int Variants(const std::string& path) {
+  Json info = coexec::ParseJson(Slurp(path));
+  const Json* layers = info.Find("layers");
+  if (!layers) throw std::runtime_error("info has no layers");
+  for (const char* kind : {"linear", "conv2d"}) {
+    const Json* l = layers->Find(kind);
+    if (!l) throw std::runtime_error(std::string("layers lacks ") + kind);
+    std::set<std::string> ids;
+    for (const Json& v : l->Find("gpuVariants")->Items()) {
+      const std::string id = v.Find("id")->AsString();
+      if (!ids.insert(id).second) throw std::runtime_error("duplicate variant " + id);
+      if (!v.Find("kernel") || !v.Find("knobs") || !v.Find("workGroup")) throw std::runtime_error(id + ": kernel, knobs or workGroup missing");
+      std::printf("%s gpu %s\n", kind, id.c_str());
+    }
+    for (const Json& c : l->Find("cpuImpls")->Items()) std::printf("%s cpu %s\n", kind, c.Find("id")->AsString().c_str());
+    // The register-tiled family is listed with its knobs, e.g. linear_reg_v16_m8 and conv_reg_v8x2_q4.
+    const std::string want = std::string(kind) == "linear" ? "linear_reg_v16_m8" : "conv_reg_v8x2_q4";
+    bool found = false;
+    for (const Json& v : l->Find("gpuVariants")->Items()) {
+      if (v.Find("id")->AsString() != want) continue;
+      const Json* k = v.Find("knobs");
+      const bool conv = std::string(kind) == "conv2d";
+      found = k->Find("VW")->AsInt() == (conv ? 8 : 16) && k->Find("VN")->AsInt() == (conv ? 2 : 1) &&
+              k->Find(conv ? "RQ" : "RM")->AsInt() == (conv ? 4 : 8) && v.Find("packedWeights")->AsBool();
+    }
+    if (!found) throw std::runtime_error(want + " missing or with wrong knobs");
+  }
+  return 0;
+}
+
 std::vector<float> LoadNpy(const std::string& path, std::vector<size_t>* shape) {
   std::string raw = Slurp(path);
   if (raw.compare(0, 8, std::string("\x93NUMPY\x01\x00", 8)) != 0) throw std::runtime_error(path + ": bad magic");
@@ -360,9 +393,10 @@ int main(int argc, char** argv) {
     if (cmd == "sweep" && argc >= 3) return Sweep(argv[2], argc > 3 && std::string(argv[3]) == "--small");
     if (cmd == "check" && argc == 4) return Check(argv[2], argv[3]);
     if (cmd == "info" && argc == 3) return Info(argv[2]);
+    if (cmd == "variants" && argc == 3) return Variants(argv[2]);
     if (cmd == "npy" && argc == 3) return Npy(argv[2]);
     if (cmd == "median-ci" && argc == 2) return MedianCi();
-    std::fprintf(stderr, "usage: coexec-test-tool sweep OUT [--small] | check PLAN RESULTS | info FILE | npy DIR | median-ci\n");
+    std::fprintf(stderr, "usage: coexec-test-tool sweep OUT [--small] | check PLAN RESULTS | info FILE | variants INFO | npy DIR | median-ci\n");
     return 2;
   } catch (const std::exception& e) {
     std::fprintf(stderr, "coexec-test-tool: %s\n", e.what());
