@@ -17,6 +17,9 @@
 #ifndef RQ
 #define RQ 4    // conv_reg / conv_reg_1x1: output positions per work-item; the register tile is RQ x (VN * VW)
 #endif
+#ifndef WP_BLOCKED
+#define WP_BLOCKED 0  // conv_reg / conv_reg_1x1: packed weight layout, 1 = tile-blocked (CPU devices), 0 = tap-major
+#endif
 
 // conv_direct: one work-item per output element (b, f, p, q), f >= rowOffset; taps outside the padded
 // input are skipped. Preconditions: local size (WGS); global size batch * (F - rowOffset) * P * Q
@@ -118,12 +121,25 @@ void conv_1x1_gemm(const int F, const int K, const int PQ, const int rowOffset,
   COEXEC_SIGNAL_DONE();
 }
 
-// Shared by conv_reg and conv_reg_1x1. Weights come packed by the host once per job (resident,
-// untimed): Wp[k][j] = Wt[rowOffset + j][k] with k = (c * R + r) * S + s, for j < F - rowOffset and 0 up
-// to FP = ceil((F - rowOffset) / (VN * VW)) * VN * VW, so one tap's weights of a tile are VN aligned
-// vectors. A tile is RQ output positions x VN * VW channels, acc[i][u] holding channels u * VW.. of
-// position i.
+// Shared by conv_reg and conv_reg_1x1. Weights come packed by the host once per job (resident, untimed):
+// the GPU's channels transposed, Wt[rowOffset + j][k] with k = (c * R + r) * S + s, zero-padded to
+// FP = ceil((F - rowOffset) / (VN * VW)) * VN * VW channels j, laid out as Wp[k][j] (WP_BLOCKED 0: a tile's
+// taps are FP floats apart, neighbouring tiles read neighbouring vectors) or Wp[j / TW][k][j % TW]
+// (WP_BLOCKED 1, TW = VN * VW: one contiguous stream per work-item, for CPU devices). A tile is RQ output
+// positions x VN * VW channels, acc[i][u] holding channels u * VW.. of position i.
 #define CONV_REG_TW (VN * VW)
+
+// The packed weights of channel block fb: the first tap's VN vectors, and floatV from one tap to the next.
+inline __global const floatV* conv_reg_weights(__global const float* Wp, const int fb, const int fBlocks,
+                                               const int taps, int* tapStride) {
+#if WP_BLOCKED
+  *tapStride = VN;
+  return (__global const floatV*)Wp + (size_t)fb * taps * VN;
+#else
+  *tapStride = fBlocks * VN;
+  return (__global const floatV*)Wp + fb * VN;
+#endif
+}
 
 // Stores the tile (channels f0.., positions at offsets pos[i] where posOk[i]) plus bias into Y[bb][f][.]
 // for the channels below F.
@@ -188,7 +204,6 @@ void conv_reg(const int batch, const int C, const int H, const int W, const int 
               const int rowOffset, __global const float* X, __global const float* Wp, __global const float* b,
               __global float* Y COEXEC_SIGNAL_PARAM) {
   const int fBlocks = (F - rowOffset + CONV_REG_TW - 1) / CONV_REG_TW, qBlocks = (Q + RQ - 1) / RQ;
-  const int tapVectors = fBlocks * VN;  // floatV per tap in Wp
   int t = get_global_id(0);
   const bool active = t < batch * fBlocks * P * qBlocks;
   if (!active) t = 0;
@@ -205,7 +220,8 @@ void conv_reg(const int batch, const int C, const int H, const int W, const int 
   }
   const int iw0 = q0 * strideW - padW;
   const bool checked = iw0 < 0 || iw0 + (RQ - 1) * strideW + S - 1 >= W;
-  __global const floatV* wv = (__global const floatV*)Wp + fb * VN;
+  int tapVectors;
+  __global const floatV* wv = conv_reg_weights(Wp, fb, fBlocks, C * R * S, &tapVectors);
   for (int c = 0; c < C; ++c) {
     __global const float* xc = X + ((size_t)bb * C + c) * H * W;
     for (int r = 0; r < R; ++r) {
@@ -241,7 +257,6 @@ void conv_reg_1x1(const int batch, const int C, const int H, const int W, const 
                   __global float* Y COEXEC_SIGNAL_PARAM) {
   const int PQ = H * W;
   const int fBlocks = (F - rowOffset + CONV_REG_TW - 1) / CONV_REG_TW, pBlocks = (PQ + RQ - 1) / RQ;
-  const int tapVectors = fBlocks * VN;
   int t = get_global_id(0);
   const bool active = t < batch * fBlocks * pBlocks;
   if (!active) t = 0;
@@ -259,7 +274,8 @@ void conv_reg_1x1(const int batch, const int C, const int H, const int W, const 
     for (int u = 0; u < VN; ++u) acc[i][u] = (floatV)(0.0f);
   }
   __global const float* x = X + (size_t)bb * C * PQ;
-  __global const floatV* w = (__global const floatV*)Wp + fb * VN;
+  int tapVectors;
+  __global const floatV* w = conv_reg_weights(Wp, fb, fBlocks, C, &tapVectors);
   for (int c = 0; c < C; ++c) {
     floatV wc[VN];
 #pragma unroll

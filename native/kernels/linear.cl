@@ -21,6 +21,9 @@
 #ifndef RM
 #define RM 4    // linear_reg: rows m per work-item; the register tile is RM x (VN * VW)
 #endif
+#ifndef WP_BLOCKED
+#define WP_BLOCKED 0  // linear_reg: packed weight layout, 1 = tile-blocked (CPU devices), 0 = k-major (GPUs)
+#endif
 
 // gemv_row: one work-group per output row n; its WGS work-items stride over K and reduce in local memory.
 // Preconditions: local size (WGS); global size ((N - rowOffset) * WGS) exactly; WGS a power of two.
@@ -113,9 +116,11 @@ void gemm_tiled(const int M, const int N, const int K, const int rowOffset,
 // features n0..n0+VN*VW-1) in RM x VN floatVW accumulators: per k, VN vector loads of weights and RM x VN
 // FMAs, each broadcasting one X value. This is the shape a CPU device (PoCL) vectorizes natively and what
 // mobile GPU guides ask for.
-// Weights come packed by the host once per job (resident, untimed): Wp[k][j] = W[rowOffset + j][k] for
-// j < N - rowOffset and 0 up to NP = ceil((N - rowOffset) / (VN * VW)) * VN * VW, so one k's weights of a
-// tile are VN aligned vectors and neighbouring tiles' are neighbouring vectors (coalesced on GPUs).
+// Weights come packed by the host once per job (resident, untimed), the GPU's rows transposed and zero-padded
+// to NP = ceil((N - rowOffset) / (VN * VW)) * VN * VW columns j (j = n - rowOffset), in one of two layouts:
+//   WP_BLOCKED 0: Wp[k][j]: neighbouring tiles read neighbouring vectors (coalesced on GPUs);
+//   WP_BLOCKED 1: Wp[j / TW][k][j % TW] (TW = VN * VW): each work-item reads one contiguous stream (on a
+//                 CPU device the k-major layout strides a page per k, defeating the prefetcher and the TLB).
 // Tiles are numbered row block fastest: consecutive work-items reuse one column block of Wp from cache.
 // Rows past M read row M - 1 and are not stored; features past N have zero weights and are not stored.
 // Preconditions: local size (WGS); global size ceil(M / RM) * NP / (VN * VW) rounded up to WGS (the extra
@@ -140,11 +145,17 @@ void linear_reg(const int M, const int N, const int K, const int rowOffset,
 #pragma unroll
     for (int u = 0; u < VN; ++u) acc[i][u] = (floatV)(0.0f);
   }
+#if WP_BLOCKED
+  __global const floatV* w = (__global const floatV*)Wp + (size_t)jb * K * VN;
+  const int kStride = VN;  // floatV from one k to the next
+#else
   __global const floatV* w = (__global const floatV*)Wp + jb * VN;
+  const int kStride = rowVectors;
+#endif
   for (int k = 0; k < K; ++k) {
     floatV wk[VN];
 #pragma unroll
-    for (int u = 0; u < VN; ++u) wk[u] = w[(size_t)k * rowVectors + u];
+    for (int u = 0; u < VN; ++u) wk[u] = w[(size_t)k * kStride + u];
 #pragma unroll
     for (int i = 0; i < RM; ++i) {
       const floatV xv = (floatV)(x[i][k]);

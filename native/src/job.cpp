@@ -272,7 +272,7 @@ void RunLayer(const Plan& plan, const Job& job, DeviceProvider& devices, const J
   run.W = &W;
   run.b = &b;
   if (run.variant.packTileWidth) {  // resident weights repacked once for the register-tiled kernels
-    std::vector<float> packed = PackWeights(L, run.cpuRows, run.variant.packTileWidth, W.data());
+    std::vector<float> packed = PackWeights(L, run.cpuRows, run.variant.packTileWidth, run.variant.packBlocked, W.data());
     cl_int err = CL_SUCCESS;
     run.packedW = Buffer(Cl().clCreateBuffer(run.gpu->context(), CL_MEM_READ_ONLY | CL_MEM_COPY_HOST_PTR,
                                              packed.size() * sizeof(float), packed.data(), &err));

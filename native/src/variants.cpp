@@ -1,6 +1,8 @@
 // Launch geometry of every GPU variant; see the contract comments in native/kernels/*.cl.
 #include "variants.h"
 
+#include <cstdlib>
+
 namespace coexec {
 
 namespace {
@@ -8,13 +10,15 @@ size_t RoundUp(size_t x, size_t m) { return (x + m - 1) / m * m; }
 size_t CeilDiv(size_t x, size_t m) { return (x + m - 1) / m; }
 }  // namespace
 
-std::vector<float> PackWeights(const Layer& layer, int cpuRows, int tileWidth, const float* W) {
+std::vector<float> PackWeights(const Layer& layer, int cpuRows, int tileWidth, bool blocked, const float* W) {
   const size_t rows = size_t(layer.Out() - cpuRows), K = size_t(layer.ReductionLength());
-  const size_t padded = RoundUp(rows, tileWidth);
+  const size_t padded = RoundUp(rows, tileWidth), tw = size_t(tileWidth);
   std::vector<float> packed(K * padded, 0.0f);
   for (size_t j = 0; j < rows; ++j) {
     const float* w = W + (cpuRows + j) * K;
-    for (size_t k = 0; k < K; ++k) packed[k * padded + j] = w[k];
+    float* dst = blocked ? packed.data() + (j / tw) * K * tw + j % tw : packed.data() + j;
+    const size_t stride = blocked ? tw : padded;
+    for (size_t k = 0; k < K; ++k) dst[k * stride] = w[k];
   }
   return packed;
 }
@@ -86,6 +90,10 @@ VariantPlan PlanVariant(const Layer& layer, const Strategy& s, int cpuRows, cons
   if (reg) {
     main.kernel = reg->kernel;
     p.packTileWidth = reg->TileWidth();
+    // A CPU device (PoCL) streams each work-item's weights best from one contiguous block; GPUs coalesce
+    // neighbouring work-items' reads in the k-major layout.
+    // Test hook (native/tests/run.sh): COEXEC_TEST_PACK_KMAJOR=1 takes the GPU layout on a CPU device too.
+    p.packBlocked = (caps.type & CL_DEVICE_TYPE_CPU) != 0 && !std::getenv("COEXEC_TEST_PACK_KMAJOR");
     main.tensors[1] = TensorArg::PackedW;
     main.local[0] = wg;
     const size_t blocks = CeilDiv(gpuRows, reg->TileWidth());
@@ -93,13 +101,13 @@ VariantPlan PlanVariant(const Layer& layer, const Strategy& s, int cpuRows, cons
     if (!layer.conv) {
       const auto& l = layer.linear;
       p.file = "linear.cl";
-      p.knobs = {{"WGS", wg}, {"VW", reg->vectorWidth}, {"VN", reg->vectors}, {"RM", reg->tile}};
+      p.knobs = {{"WGS", wg}, {"VW", reg->vectorWidth}, {"VN", reg->vectors}, {"RM", reg->tile}, {"WP_BLOCKED", p.packBlocked}};
       main.scalars = {l.M, l.N, l.K, cpuRows};
       tiles = CeilDiv(l.M, reg->tile) * blocks;
     } else {
       const auto& c = layer.conv2d;
       p.file = "conv.cl";
-      p.knobs = {{"WGS", wg}, {"VW", reg->vectorWidth}, {"VN", reg->vectors}, {"RQ", reg->tile}};
+      p.knobs = {{"WGS", wg}, {"VW", reg->vectorWidth}, {"VN", reg->vectors}, {"RQ", reg->tile}, {"WP_BLOCKED", p.packBlocked}};
       if (reg->kernel == "conv_reg_1x1") {
         if (c.R != 1 || c.S != 1 || c.strideH != 1 || c.strideW != 1 || c.padH != 0 || c.padW != 0)
           throw VariantRefused(v + " needs R = S = 1, stride 1x1 and pad 0x0; layer has R=" + std::to_string(c.R) +

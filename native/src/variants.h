@@ -34,13 +34,14 @@ struct VariantPlan {
   size_t colCount = 0;                              // im2col scratch floats (0: none)
   bool clblast = false;                             // CLBlastSgemm instead of our kernels (no launches)
   int packTileWidth = 0;                            // > 0: binds PackedW, rows padded to this (PackWeights)
+  bool packBlocked = false;                         // PackedW layout: tile-blocked (CPU devices) or k-major
 };
 
-// The GPU's weight rows [cpuRows, OUT) transposed into Wp[k][j] (k over the reduction length C*R*S or K,
-// j over the GPU's rows, zero-padded to a multiple of tileWidth, the kernel's VN * VW): the layout of the
-// register-tiled kernels (native/kernels, above linear_reg and conv_reg). Done once per job, untimed, as a
-// framework would repack resident weights.
-std::vector<float> PackWeights(const Layer& layer, int cpuRows, int tileWidth, const float* W);
+// The GPU's weight rows [cpuRows, OUT) transposed (k over the reduction length C*R*S or K, j over the GPU's
+// rows, zero-padded to a multiple of tileWidth, the kernel's VN * VW) into Wp[k][j], or with blocked into
+// Wp[j / tileWidth][k][j % tileWidth]: the layouts of the register-tiled kernels (native/kernels, WP_BLOCKED
+// above linear_reg and conv_reg). Done once per job, untimed, as a framework repacks resident weights.
+std::vector<float> PackWeights(const Layer& layer, int cpuRows, int tileWidth, bool blocked, const float* W);
 
 // A strategy this variant cannot run (job status "skipped" with the reason).
 struct VariantRefused : std::runtime_error {

@@ -95,6 +95,18 @@ read -r p f < <(sed -n 's/^COUNTS //p' "$tmp/sweep.check")
 passed=$((passed + ${p:-0})); failed=$((failed + ${f:-1}))
 echo "sweep: ${p:-0} jobs passed, ${f:-1} failed (CPU impls, GPU variants x work-groups x splits 0/0.37/1, 4 syncs, round trips)"
 
+# The register-tiled kernels' GPU weight layout (k-major; a CPU device gets the tile-blocked one) on the
+# same sweep subset: every register-tiled job of the small sweep, forced through the hook.
+kmajor_sweep() {
+  "$T" sweep "$tmp/km.json" --small >/dev/null || return 1
+  grep -q '_reg_' "$tmp/km.json" || return 1
+  COEXEC_TEST_PACK_KMAJOR=1 "$E" run "$tmp/km.json" --out "$tmp/km.jsonl" 2>/dev/null || return 1
+  grep -q 'WP_BLOCKED=0' "$tmp/km.jsonl" && ! grep -q 'WP_BLOCKED=1' "$tmp/km.jsonl" || return 1
+  "$T" check "$tmp/km.json" "$tmp/km.jsonl" >"$tmp/km.check"
+  ! grep '^FAIL' "$tmp/km.check"
+}
+check "register-tiled variants with the GPU (k-major) weight layout: small sweep correct" kmajor_sweep
+
 appended() {  # a second run appends, never truncates
   "$E" run "$tmp/small.json" --out "$tmp/append.jsonl" 2>/dev/null && "$E" run "$tmp/small.json" --out "$tmp/append.jsonl" 2>/dev/null || return 1
   [ "$(wc -l <"$tmp/append.jsonl")" -eq 2 ]
