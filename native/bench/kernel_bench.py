@@ -23,6 +23,7 @@ import datetime
 import json
 import os
 import platform
+import re
 import statistics
 import subprocess
 import sys
@@ -40,6 +41,9 @@ REFERENCE_SHAPES = [
     ("conv-256x56x56-f64-1x1", {"type": "conv2d", "batch": 1, "C": 256, "H": 56, "W": 56, "F": 64, "R": 1, "S": 1,
                                 "strideH": 1, "strideW": 1, "padH": 0, "padW": 0}),
 ]
+
+
+ISA_PINNED = re.compile(r"-(avx512|avx2|neon|scalar)$")
 
 
 def parse_cores(text):
@@ -199,8 +203,9 @@ def bench_shape(eng, args, name, layer, catalog, device_type, max_wg, gpu_sync):
 
     # 2. finalists and every available CPU implementation, interleaved rounds in one process.
     cands = [("gpu", v, wg, sync) for _, v, wg, sync in finalists]
+    # The plain names: each resolves to the best ISA here; the ISA-pinned ones (simd-avx2, ...) are slower copies.
     cpu_impls = [c["id"] for c in catalog[kind]["cpuImpls"] if c["available"] is True and
-                 (not args.cpu_impls or c["id"] in args.cpu_impls.split(","))]
+                 (c["id"] in args.cpu_impls.split(",") if args.cpu_impls else not ISA_PINNED.search(c["id"]))]
     cands += [("cpu", impl, args.threads, None) for impl in cpu_impls]
     final_jobs = []
     ids = []

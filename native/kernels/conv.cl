@@ -130,7 +130,7 @@ void conv_1x1_gemm(const int F, const int K, const int PQ, const int rowOffset,
 #define CONV_REG_TW (VN * VW)
 
 // The packed weights of channel block fb: the first tap's VN vectors, and floatV from one tap to the next.
-inline __global const floatV* conv_reg_weights(__global const float* Wp, const int fb, const int fBlocks,
+COEXEC_INLINE __global const floatV* conv_reg_weights(__global const float* Wp, const int fb, const int fBlocks,
                                                const int taps, int* tapStride) {
 #if WP_BLOCKED
   *tapStride = VN;
@@ -143,7 +143,7 @@ inline __global const floatV* conv_reg_weights(__global const float* Wp, const i
 
 // Stores the tile (channels f0.., positions at offsets pos[i] where posOk[i]) plus bias into Y[bb][f][.]
 // for the channels below F.
-inline void conv_reg_store(floatV (*acc)[VN], const int* pos, const bool* posOk, const int f0, const int F,
+COEXEC_INLINE void conv_reg_store(floatV (*acc)[VN], const int* pos, const bool* posOk, const int f0, const int F,
                            const int bb, const int PQ, __global const float* b, __global float* Y) {
   const int valid = min(CONV_REG_TW, F - f0);
   float out[RQ][CONV_REG_TW];
@@ -162,26 +162,40 @@ inline void conv_reg_store(floatV (*acc)[VN], const int* pos, const bool* posOk,
   }
 }
 
-// One filter row r of conv_reg: acc[i] += x(p, q0 + i) * w over the taps s, for the input row xrow.
-// checked: some tap falls left or right of the input (padding): test every column.
-inline void conv_reg_row(floatV (*acc)[VN], __global const float* xrow, __global const floatV* w,
-                         const int tapVectors, const int S, const int W, const int iw0, const int strideW,
-                         const bool checked) {
-  for (int s = 0; s < S; ++s) {
+// conv_reg is built for one layer: the host passes its filter shape and strides as KR, KS, KSH, KSW, so
+// the tap loops unroll fully and the input columns of a filter row fit a register array (CONV_REG_SEG).
+// The kernel's arguments carry the same values.
+#ifdef KR
+#define CONV_REG_R KR
+#define CONV_REG_S KS
+#define CONV_REG_STRIDE_H KSH
+#define CONV_REG_STRIDE_W KSW
+#define CONV_REG_SEG ((RQ - 1) * KSW + KS)  // input columns one filter row of a tile reads
+
+// One filter row r of conv_reg: acc[i] += x(p, q0 + i) * w over the taps s. The input columns the tile
+// reads, iw0 .. iw0 + CONV_REG_SEG - 1, are loaded once (zero outside the input when checked: padding) and
+// every tap of every position takes its column from there (with stride 1, neighbouring positions share them).
+COEXEC_INLINE void conv_reg_row(floatV (*acc)[VN], __global const float* xrow, __global const floatV* w,
+                                const int tapStride, const int W, const int iw0, const bool checked) {
+  float seg[CONV_REG_SEG];
+#pragma unroll
+  for (int e = 0; e < CONV_REG_SEG; ++e) {
+    const int iw = iw0 + e;
+    if (checked) {  // load from a clamped column, then select: no branch per column
+      const float v = xrow[clamp(iw, 0, W - 1)];
+      seg[e] = (iw >= 0 && iw < W) ? v : 0.0f;
+    } else {
+      seg[e] = xrow[iw];
+    }
+  }
+#pragma unroll
+  for (int s = 0; s < CONV_REG_S; ++s) {
     floatV ws[VN];
 #pragma unroll
-    for (int u = 0; u < VN; ++u) ws[u] = w[(size_t)s * tapVectors + u];
+    for (int u = 0; u < VN; ++u) ws[u] = w[(size_t)s * tapStride + u];
 #pragma unroll
     for (int i = 0; i < RQ; ++i) {
-      const int iw = iw0 + i * strideW + s;
-      float xs;
-      if (checked) {  // load unconditionally from a clamped column, then select: no branch per tap
-        const float xl = xrow[clamp(iw, 0, W - 1)];
-        xs = (iw >= 0 && iw < W) ? xl : 0.0f;
-      } else {
-        xs = xrow[iw];
-      }
-      const floatV xv = (floatV)(xs);
+      const floatV xv = (floatV)(seg[i * CONV_REG_STRIDE_W + s]);
 #pragma unroll
       for (int u = 0; u < VN; ++u) acc[i][u] = fma(xv, ws[u], acc[i][u]);
     }
@@ -196,13 +210,15 @@ inline void conv_reg_row(floatV (*acc)[VN], __global const float* xrow, __global
 // Tiles are numbered q block fastest, then p, then channel block, then batch image: consecutive work-items
 // share one channel block of weights (cache reuse on a CPU device; one broadcast address on GPUs) and
 // read neighbouring input columns.
-// Preconditions: local size (WGS); global size batch * ceil((F - rowOffset) / (VN * VW)) * P * ceil(Q / RQ)
-// rounded up to WGS (the extra work-items recompute tile 0 and store nothing); Wp aligned to VW floats.
+// Preconditions: built with KR, KS, KSH, KSW equal to R, S, strideH, strideW; local size (WGS); global size
+// batch * ceil((F - rowOffset) / (VN * VW)) * P * ceil(Q / RQ) rounded up to WGS (the extra work-items
+// recompute tile 0 and store nothing); Wp aligned to VW floats.
 __kernel __attribute__((reqd_work_group_size(WGS, 1, 1)))
-void conv_reg(const int batch, const int C, const int H, const int W, const int F, const int R, const int S,
-              const int strideH, const int strideW, const int padH, const int padW, const int P, const int Q,
+void conv_reg(const int batch, const int C, const int H, const int W, const int F, const int rArg, const int sArg,
+              const int strideHArg, const int strideWArg, const int padH, const int padW, const int P, const int Q,
               const int rowOffset, __global const float* X, __global const float* Wp, __global const float* b,
               __global float* Y COEXEC_SIGNAL_PARAM) {
+  const int R = CONV_REG_R, S = CONV_REG_S, strideH = CONV_REG_STRIDE_H, strideW = CONV_REG_STRIDE_W;
   const int fBlocks = (F - rowOffset + CONV_REG_TW - 1) / CONV_REG_TW, qBlocks = (Q + RQ - 1) / RQ;
   int t = get_global_id(0);
   const bool active = t < batch * fBlocks * P * qBlocks;
@@ -228,8 +244,8 @@ void conv_reg(const int batch, const int C, const int H, const int W, const int 
       const int ih = p * strideH - padH + r;
       if (ih < 0 || ih >= H) continue;
       __global const floatV* w = wv + (size_t)((c * R + r) * S) * tapVectors;
-      if (checked) conv_reg_row(acc, xc + ih * W, w, tapVectors, S, W, iw0, strideW, true);
-      else conv_reg_row(acc, xc + ih * W, w, tapVectors, S, W, iw0, strideW, false);
+      if (checked) conv_reg_row(acc, xc + ih * W, w, tapVectors, W, iw0, true);
+      else conv_reg_row(acc, xc + ih * W, w, tapVectors, W, iw0, false);
     }
   }
   if (active) {
@@ -244,6 +260,7 @@ void conv_reg(const int batch, const int C, const int H, const int W, const int 
   }
   COEXEC_SIGNAL_DONE();
 }
+#endif  // KR
 
 // conv_reg_1x1: a 1x1, stride-1, unpadded conv is Y[b][f][pq] = sum_c Wp[c][f] X[b][c][pq]: the tile is
 // VN * VW channels x RQ consecutive positions pq (across output rows), no bounds tests inside the loop.

@@ -119,6 +119,8 @@ VariantPlan PlanVariant(const Layer& layer, const Strategy& s, int cpuRows, cons
       } else {
         main.scalars = {c.batch, c.C, c.H, c.W, c.F, c.R, c.S, c.strideH, c.strideW, c.padH, c.padW,
                         c.P(), c.Q(), cpuRows};
+        // The program is built for this layer: filter shape and strides as constants unroll the tap loops.
+        p.knobs.insert(p.knobs.end(), {{"KR", c.R}, {"KS", c.S}, {"KSH", c.strideH}, {"KSW", c.strideW}});
         tiles = size_t(c.batch) * blocks * c.P() * CeilDiv(c.Q(), reg->tile);
       }
     }
