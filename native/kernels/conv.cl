@@ -75,6 +75,20 @@ void im2col(const int batch, const int C, const int H, const int W, const int R,
   col[gid] = (ih >= 0 && ih < H && iw >= 0 && iw < W) ? X[(((size_t)bb * C + c) * H + ih) * W + iw] : 0.0f;
 }
 
+// conv_bias_rows (helper of the clblast variant, not a variant): Y[bb][f][pq] += b[f] for f >= rowOffset,
+// after CLBlastSconvgemm wrote the convolution without bias. Preconditions: local size (WGS); global size
+// batch * (F - rowOffset) * PQ rounded up to WGS.
+__kernel __attribute__((reqd_work_group_size(WGS, 1, 1)))
+void conv_bias_rows(const int batch, const int F, const int PQ, const int rowOffset, __global const float* b,
+                    __global float* Y) {
+  const int rows = F - rowOffset;
+  const long gid = get_global_id(0);
+  if (gid >= (long)batch * rows * PQ) return;  // no barrier in this kernel, so an early return is safe
+  const int f = rowOffset + (int)(gid / PQ % rows);
+  const long bb = gid / ((long)rows * PQ);
+  Y[(bb * F + f) * PQ + gid % PQ] += b[f];
+}
+
 // Y[b][f][pq] = sum_k Wt[f][k] * B[b][k][pq] + b[f] for f >= rowOffset, one TS x TS tile of (pq, f) per
 // work-group (dimension 0 along pq so that B and Y accesses are contiguous, 1 along f, 2 the batch).
 inline void conv_gemm_tile(const int F, const int K, const int PQ, const int rowOffset,

@@ -225,16 +225,16 @@ void RunLayer(const Plan& plan, const Job& job, DeviceProvider& devices, const J
     }
     mech = MakeMechanism(S.sync, run.gpu->caps());
     if (run.variant.clblast) {
-      if (std::string why = ClblastUnavailableReason(); !why.empty()) throw SkipJob("clblast: " + why);
+      if (std::string why = ClblastUnavailableReason(L.conv); !why.empty()) throw SkipJob("clblast: " + why);
       if (S.sync != "finish" && S.sync != "event-poll")
         throw std::runtime_error("clblast works on cl_mem buffers: use sync finish or event-poll, not " + S.sync);
       resolved.Set("buildOptions", "clblast:" + ClblastLibraryPath());
       r.Set("resolved", resolved);
     }
   }
-  if (run.gpuRows > 0 && !run.variant.clblast) {
+  if (run.gpuRows > 0 && !run.variant.launches.empty()) {  // clblast for conv2d launches our bias kernel too
     auto built = run.gpu->BuildProgram(run.variant.file, run.variant.knobs, S.sync == "svm-fine");
-    resolved.Set("buildOptions", built.options);
+    resolved.Set("buildOptions", run.variant.clblast ? "clblast:" + ClblastLibraryPath() + " " + built.options : built.options);
     const auto& main = run.variant.launches.back();
     Json global = Json::Array(), local = Json::Array();
     for (cl_uint d = 0; d < main.dims; ++d) {

@@ -46,7 +46,7 @@ const std::vector<std::string>& SyncNames() {
 }
 const std::vector<std::string>& GpuVariantNames(bool conv) {
   static const std::vector<std::string> linear{"gemv_row", "gemv_vec4", "gemm_tiled", "clblast"};
-  static const std::vector<std::string> conv2d{"conv_direct", "conv_im2col_gemm", "conv_1x1_gemm"};
+  static const std::vector<std::string> conv2d{"conv_direct", "conv_im2col_gemm", "conv_1x1_gemm", "clblast"};
   return conv ? conv2d : linear;
 }
 bool IsTiledVariant(const std::string& v) {
@@ -62,7 +62,7 @@ const std::vector<int>& RegTileVectorCounts() {
   return v;
 }
 const std::vector<int>& RegTileSizes() {
-  static const std::vector<int> v{1, 2, 4, 8};
+  static const std::vector<int> v{1, 2, 4, 8, 16};
   return v;
 }
 const std::vector<std::string>& RegTileKernels(bool conv) {
@@ -183,7 +183,7 @@ Strategy ParseStrategy(const Json& j, const std::string& where, bool roundtrip, 
         !ParseRegTileVariant(s.gpuVariant, conv)) {
       std::string expected;
       for (const auto& n : withNone(names)) expected += n + "|";
-      for (const auto& k : RegTileKernels(conv)) expected += k + (k == "linear_reg" ? "_v{4,8,16}[x2]_m{1,2,4,8}|" : "_v{4,8,16}[x2]_q{1,2,4,8}|");
+      for (const auto& k : RegTileKernels(conv)) expected += k + (k == "linear_reg" ? "_v{4,8,16}[x2]_m{1,2,4,8,16}|" : "_v{4,8,16}[x2]_q{1,2,4,8,16}|");
       expected.pop_back();
       f.Fail("gpuVariant", "unknown value \"" + s.gpuVariant + "\" (expected " + expected + ")");
     }

@@ -93,7 +93,10 @@ void BindArgs(LayerRun& run, const std::function<void(cl_kernel, cl_uint, Tensor
 
 void EnqueueLaunches(LayerRun& run, Event* mainEvent) {
   cl_command_queue q = run.gpu->queue();
-  if (run.variant.clblast) {
+  if (run.variant.clblast && run.layer->conv) {
+    // CLBlastSconvgemm writes Y without bias; the variant's launches (conv_bias_rows) follow it in order.
+    ClblastConvRows(run.layer->conv2d, run.cpuRows, run.memX, run.memW, run.memY, q, mainEvent->out());
+  } else if (run.variant.clblast) {
     // CLBlastSgemm accumulates into Y (beta = 1), so Y first gets the bias rows: part of this variant's cost.
     COEXEC_CL(Cl().clEnqueueCopyBuffer(q, run.biasRows.get(), run.memY, 0, 0, run.layer->YCount() * sizeof(float), 0,
                                        nullptr, nullptr), "clblast: bias rows into Y");
@@ -155,7 +158,7 @@ class BufferMechanism : public Mechanism {
     run.memX = x_.get();
     run.memW = w_.get();
     run.memY = yDev_.get();
-    if (run.variant.clblast) {
+    if (run.variant.clblast && !l.conv) {
       std::vector<float> rows(l.YCount());
       for (size_t i = 0; i < rows.size(); ++i) rows[i] = (*run.b)[i % l.BCount()];
       cl_int err = CL_SUCCESS;

@@ -44,7 +44,7 @@ Json GpuVariantCatalog(bool conv) {
   for (const auto& v : GpuVariantNames(conv)) {
     Json e = Json::Object().Set("id", v);
     if (v == "clblast") {
-      e.Set("kernel", "CLBlastSgemm").Set("library", "libclblast (dlopen)").Set("knobs", Json::Object())
+      e.Set("kernel", conv ? "CLBlastSconvgemm" : "CLBlastSgemm").Set("library", "libclblast (dlopen)").Set("knobs", Json::Object())
           .Set("workGroup", nullptr).Set("syncs", Json::Array().Push("finish").Push("event-poll"));
       list.Push(std::move(e));
       continue;
@@ -187,6 +187,19 @@ VariantPlan PlanVariant(const Layer& layer, const Strategy& s, int cpuRows, cons
         p.launches.push_back(col);
         main.tensors[0] = TensorArg::Col;
       }
+    } else if (v == "clblast") {
+      // CLBlastSconvgemm writes the GPU's channels without bias; conv_bias_rows then adds it (enqueued after
+      // the library's kernels, part of the variant's time).
+      p.clblast = true;
+      LaunchSpec bias;
+      bias.kernel = "conv_bias_rows";
+      bias.scalars = {c.batch, c.F, P * Q, cpuRows};
+      bias.tensors = {TensorArg::B, TensorArg::Y};
+      bias.global[0] = RoundUp(size_t(c.batch) * gpuRows * P * Q, kIm2colGroup);
+      bias.local[0] = kIm2colGroup;
+      p.knobs = {{"WGS", kIm2colGroup}};
+      p.launches.push_back(bias);
+      return p;
     } else {
       throw VariantRefused("unknown conv2d variant " + v);
     }

@@ -101,7 +101,8 @@ int Sweep(const std::string& out, bool small) {
                                           {"linear_reg_v4_m2", {1, 8}}, {"linear_reg_v16_m8", {1}}, {"linear_reg_v8_m1", {4}}, {"linear_reg_v4x2_m4", {2}}, {"linear_reg_v16x2_m2", {1}}};
   const std::vector<Variant> convGpu = {{"conv_direct", {8, 64}}, {"conv_im2col_gemm", {4, 16}}, {"conv_1x1_gemm", {4, 8}},
                                         {"conv_reg_v4_q2", {1, 16}}, {"conv_reg_v16_q8", {1}}, {"conv_reg_v8_q1", {4}}, {"conv_reg_v4x2_q4", {2}}, {"conv_reg_v16x2_q2", {1}},
-                                        {"conv_reg_1x1_v8_q4", {1, 8}}, {"conv_reg_1x1_v16_q1", {2}}, {"conv_reg_1x1_v8x2_q8", {1}}};
+                                        {"conv_reg_1x1_v8_q4", {1, 8}}, {"conv_reg_1x1_v16_q1", {2}}, {"conv_reg_1x1_v8x2_q8", {1}},
+                                        {"conv_reg_v4_q16", {1}}, {"clblast", {64}}};
   // The register-tiled variant every mechanism is checked with (svm-fine: per-work-group counter).
   const std::string linearReg = "linear_reg_v8_m4", convReg = "conv_reg_v8_q4", convReg1x1 = "conv_reg_1x1_v4_q8";
   const std::vector<std::string> linearCpu = {"simd", "openblas"}, convCpu = {"simd-im2col", "simd-direct", "openblas-im2col"};
@@ -141,7 +142,7 @@ int Sweep(const std::string& out, bool small) {
         add(LayerJob(layer, 0.37, cpus[0], reg, 2, sync), Expected(layer, reg, 0.37, sync));
         if (!small) add(LayerJob(layer, 0.0, cpus[0], reg, 1, sync), Expected(layer, reg, 0.0, sync));
       }
-      if (kind == 0 && !small) {
+      if (!small) {
         for (const char* sync : {"event-poll", "svm-fine"})
           add(LayerJob(layer, 0.37, cpus[0], "clblast", 64, sync), Expected(layer, "clblast", 0.37, sync));
       }

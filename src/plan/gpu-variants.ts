@@ -28,7 +28,7 @@ export function regTileVariantId(k: RegTileKnobs): string {
 
 /** The knobs of a register-tiled variant id, or undefined for any other id. */
 export function parseRegTileVariant(id: string): RegTileKnobs | undefined {
-  const m = /^(linear_reg|conv_reg_1x1|conv_reg)_v(4|8|16)(?:x(2))?_(m|q)(1|2|4|8)$/.exec(id);
+  const m = /^(linear_reg|conv_reg_1x1|conv_reg)_v(4|8|16)(?:x(2))?_(m|q)(1|2|4|8|16)$/.exec(id);
   if (!m) return undefined;
   const kernel = m[1] as RegTileKnobs['kernel'];
   if ((kernel === 'linear_reg') !== (m[4] === 'm')) return undefined;
