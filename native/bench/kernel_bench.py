@@ -9,8 +9,8 @@ Search, per shape:
      work-group size of the device class (CPU device: 1, 4, 16; GPU: 64, 128, 256, tile edges 8, 16), one job
      each, ranked by the median kernel time (profiling end - start);
   2. final: the `--finalists` fastest GPU configs and every available CPU implementation, measured in
-     `--rounds` interleaved rounds within one engine process; a candidate's latency is the median of its
-     rounds' medians. The GPU side is timed as a whole layer with the `--gpu-sync` mechanism (default:
+     `--rounds` interleaved rounds (per round one engine process for the GPU candidates, then one for the CPU
+     candidates); a candidate's latency is the median of its rounds' medians. The GPU side is timed as a whole layer with the `--gpu-sync` mechanism (default:
      svm-fine where the device has fine-grained SVM, else finish) and by its kernel time.
 ratio = CPU latency / GPU latency (>= 1: the GPU side is faster), given for the kernel time and the layer.
 
@@ -169,6 +169,7 @@ def summarize(rounds):
     kms = [kernel_ms(r) for r in ok if kernel_ms(r) is not None]
     if kms:
         out["kernelMs"] = statistics.median(kms)
+        out["kernelMinMs"] = min((t[3] - t[2]) / 1e6 for r in ok for t in r["gpuTimestampsNs"])
     res = ok[0].get("resolved", {})
     if "buildOptions" in res:
         out["buildOptions"] = res["buildOptions"]
@@ -207,19 +208,24 @@ def bench_shape(eng, args, name, layer, catalog, device_type, max_wg, gpu_sync):
     cpu_impls = [c["id"] for c in catalog[kind]["cpuImpls"] if c["available"] is True and
                  (c["id"] in args.cpu_impls.split(",") if args.cpu_impls else not ISA_PINNED.search(c["id"]))]
     cands += [("cpu", impl, args.threads, None) for impl in cpu_impls]
-    final_jobs = []
     ids = []
     for side, a, b, sync in cands:
         if side == "gpu":
             ids.append(f"{lid}/gpu:{a['id']}-wg{b}/sync:{sync}")
         else:
             ids.append(f"{lid}/cpu:{a}/t:{b}")
-    for rnd in range(args.rounds):
-        for (side, a, b, sync), jid in zip(cands, ids):
-            strat = gpu_strategy(a["id"], b, sync) if side == "gpu" else cpu_strategy(a, b)
-            final_jobs.append(job(f"{jid}~r{rnd}", layer, strat, args.samples))
+    # Each round runs the GPU candidates in one engine process and the CPU candidates in another: PoCL's worker
+    # threads may keep spinning after a kernel, which would slow CPU jobs sharing their process and cores.
     print(f"[ final  ] {name}: {len(cands)} candidates x {args.rounds} rounds", file=sys.stderr, flush=True)
-    res = eng.run(f"{name}-final", final_jobs)
+    res = {}
+    for rnd in range(args.rounds):
+        for want in ("gpu", "cpu"):
+            jobs_r = [job(f"{jid}~r{rnd}", layer, gpu_strategy(a["id"], b, sync) if side == "gpu" else cpu_strategy(a, b),
+                          args.samples)
+                      for (side, a, b, sync), jid in zip(cands, ids) if side == want]
+            if jobs_r:
+                for k, v in eng.run(f"{name}-final-r{rnd}-{want}", jobs_r).items():
+                    res.setdefault(k, []).extend(v)
     gpu_rows, cpu_rows = [], []
     for (side, a, b, sync), jid in zip(cands, ids):
         s = summarize(res.get(jid, [{"status": "error", "reason": "no result line"}]))
@@ -240,9 +246,14 @@ def bench_shape(eng, args, name, layer, catalog, device_type, max_wg, gpu_sync):
     if best_cpu and best_gpu_kernel:
         out["ratioKernel"] = round(best_cpu["latencyMs"] / best_gpu_kernel.get("kernelMs", best_gpu_kernel["latencyMs"]), 3)
         out["ratioLayer"] = round(best_cpu["latencyMs"] / best_gpu_layer["latencyMs"], 3)
+        # Fastest single samples: on a machine shared with other work, the closest to each side's unloaded speed.
+        cpu_min = min(c["minSampleMs"] for c in ok_cpu)
+        out["ratioKernelMin"] = round(cpu_min / min(g.get("kernelMinMs", g["minSampleMs"]) for g in ok_gpu), 3)
+        out["ratioLayerMin"] = round(cpu_min / min(g["minSampleMs"] for g in ok_gpu), 3)
     print(f"[   OK   ] {name}: GPU {best_gpu_kernel and best_gpu_kernel['variant']} "
           f"{best_gpu_kernel and best_gpu_kernel.get('kernelMs')} ms kernel, CPU {best_cpu and best_cpu['cpuImpl']} "
-          f"{best_cpu and best_cpu['latencyMs']} ms: ratio {out.get('ratioKernel')} (kernel), {out.get('ratioLayer')} (layer)",
+          f"{best_cpu and best_cpu['latencyMs']} ms: ratio {out.get('ratioKernel')} (kernel), {out.get('ratioLayer')} (layer), "
+          f"fastest samples {out.get('ratioKernelMin')} (kernel), {out.get('ratioLayerMin')} (layer)",
           file=sys.stderr, flush=True)
     return out
 
@@ -327,7 +338,8 @@ def main():
                      "cpuThreads": args.threads, "gpuSync": gpu_sync, "screenSamples": args.screen_samples,
                      "finalists": args.finalists, "rounds": args.rounds, "samples": args.samples,
                      "latency": "median over rounds of each round's median (ms); kernelMs: median of profiling end - start",
-                     "ratio": "CPU latency / GPU latency (ratioKernel: GPU kernel time; ratioLayer: whole GPU-only layer)"},
+                     "ratio": "CPU latency / GPU latency (ratioKernel: GPU kernel time; ratioLayer: whole GPU-only layer); "
+                              "*Min: the same from each side's fastest single sample over all its final candidates"},
         "shapes": shapes,
     }
     path = os.path.join(args.out, "kernel-bench.json")

@@ -121,11 +121,30 @@ void gemm_tiled(const int M, const int N, const int K, const int rowOffset,
 //   WP_BLOCKED 0: Wp[k][j]: neighbouring tiles read neighbouring vectors (coalesced on GPUs);
 //   WP_BLOCKED 1: Wp[j / TW][k][j % TW] (TW = VN * VW): each work-item reads one contiguous stream (on a
 //                 CPU device the k-major layout strides a page per k, defeating the prefetcher and the TLB).
-// Tiles are numbered row block fastest: consecutive work-items reuse one column block of Wp from cache.
+// Tile order follows the layout: WP_BLOCKED 1 (CPU devices) numbers row blocks fastest, so consecutive
+// work-items reuse one column block of Wp from cache; WP_BLOCKED 0 (GPUs) numbers column blocks fastest, so
+// neighbouring work-items read neighbouring weight vectors (coalesced) and the same X row (broadcast).
 // Rows past M read row M - 1 and are not stored; features past N have zero weights and are not stored.
 // Preconditions: local size (WGS); global size ceil(M / RM) * NP / (VN * VW) rounded up to WGS (the extra
 // work-items recompute tile 0 and store nothing: no early return); Wp aligned to VW floats.
 #define LINEAR_REG_TW (VN * VW)
+// Independent accumulator sets over k: an FMA waits for the previous one on its accumulator (4 cycles on
+// x86), so a tile of fewer than 8 vectors (RM * VN < 8, e.g. M = 1) interleaves 8 / (RM * VN) partial sums.
+#define LINEAR_REG_KU (RM * VN >= 8 ? 1 : 8 / (RM * VN))
+
+// One k of linear_reg: acc[i][u] += X[m0 + i][k] * Wp's VN vectors of k.
+COEXEC_INLINE void linear_reg_step(floatV (*acc)[VN], __global const floatV* w, const int kStride,
+                                   __global const float** x, const int k) {
+  floatV wk[VN];
+#pragma unroll
+  for (int u = 0; u < VN; ++u) wk[u] = w[(size_t)k * kStride + u];
+#pragma unroll
+  for (int i = 0; i < RM; ++i) {
+    const floatV xv = (floatV)(x[i][k]);
+#pragma unroll
+    for (int u = 0; u < VN; ++u) acc[i][u] = fma(xv, wk[u], acc[i][u]);
+  }
+}
 __kernel __attribute__((reqd_work_group_size(WGS, 1, 1)))
 void linear_reg(const int M, const int N, const int K, const int rowOffset,
                 __global const float* X, __global const float* Wp, __global const float* b,
@@ -136,14 +155,21 @@ void linear_reg(const int M, const int N, const int K, const int rowOffset,
   int t = get_global_id(0);
   const bool active = t < rowBlocks * colBlocks;
   if (!active) t = 0;
+#if WP_BLOCKED
   const int m0 = (t % rowBlocks) * RM, jb = t / rowBlocks;
+#else
+  const int m0 = (t / colBlocks) * RM, jb = t % colBlocks;
+#endif
   __global const float* x[RM];
-  floatV acc[RM][VN];
+  floatV acc[LINEAR_REG_KU][RM][VN];
 #pragma unroll
   for (int i = 0; i < RM; ++i) {
     x[i] = X + (size_t)min(m0 + i, M - 1) * K;
 #pragma unroll
-    for (int u = 0; u < VN; ++u) acc[i][u] = (floatV)(0.0f);
+    for (int h = 0; h < LINEAR_REG_KU; ++h) {
+#pragma unroll
+      for (int u = 0; u < VN; ++u) acc[h][i][u] = (floatV)(0.0f);
+    }
   }
 #if WP_BLOCKED
   __global const floatV* w = (__global const floatV*)Wp + (size_t)jb * K * VN;
@@ -152,15 +178,19 @@ void linear_reg(const int M, const int N, const int K, const int rowOffset,
   __global const floatV* w = (__global const floatV*)Wp + jb * VN;
   const int kStride = rowVectors;
 #endif
-  for (int k = 0; k < K; ++k) {
-    floatV wk[VN];
+  // k advances LINEAR_REG_KU at a time, k + h into accumulator set h; the K tail goes to set 0.
+  int k = 0;
+  for (; k + LINEAR_REG_KU <= K; k += LINEAR_REG_KU) {
 #pragma unroll
-    for (int u = 0; u < VN; ++u) wk[u] = w[(size_t)k * kStride + u];
+    for (int h = 0; h < LINEAR_REG_KU; ++h) linear_reg_step(acc[h], w, kStride, x, k + h);
+  }
+  for (; k < K; ++k) linear_reg_step(acc[0], w, kStride, x, k);
+#pragma unroll
+  for (int h = 1; h < LINEAR_REG_KU; ++h) {
 #pragma unroll
     for (int i = 0; i < RM; ++i) {
-      const floatV xv = (floatV)(x[i][k]);
 #pragma unroll
-      for (int u = 0; u < VN; ++u) acc[i][u] = fma(xv, wk[u], acc[i][u]);
+      for (int u = 0; u < VN; ++u) acc[0][i][u] += acc[h][i][u];
     }
   }
   if (active) {
@@ -172,7 +202,7 @@ void linear_reg(const int M, const int N, const int K, const int rowOffset,
       if (m0 + i < M) {
         float out[LINEAR_REG_TW];
 #pragma unroll
-        for (int u = 0; u < VN; ++u) vstoreV(acc[i][u], u, out);
+        for (int u = 0; u < VN; ++u) vstoreV(acc[0][i][u], u, out);
         __global float* y = Y + (size_t)(m0 + i) * N + n0;
         for (int v = 0; v < valid; ++v) y[v] = out[v] + bias[v];
       }
