@@ -276,6 +276,25 @@ void conv_reg(const int batch, const int C, const int H, const int W, const int 
 }
 #endif  // KR
 
+// The channel loop of conv_reg_1x1: acc[i] += X[c][position i] * Wp's vectors of c, positions at x + i
+// (whole tile) or at x + pos[i] (partial).
+COEXEC_INLINE void conv_reg_1x1_taps(floatV (*acc)[VN], __global const float* x, __global const floatV* w,
+                                     const int tapStride, const int C, const int PQ, const int* pos,
+                                     const bool partial) {
+  for (int c = 0; c < C; ++c) {
+    floatV wc[VN];
+#pragma unroll
+    for (int u = 0; u < VN; ++u) wc[u] = w[(size_t)c * tapStride + u];
+    __global const float* xc = x + (size_t)c * PQ;
+#pragma unroll
+    for (int i = 0; i < RQ; ++i) {
+      const floatV xv = (floatV)(xc[partial ? pos[i] : i]);
+#pragma unroll
+      for (int u = 0; u < VN; ++u) acc[i][u] = fma(xv, wc[u], acc[i][u]);
+    }
+  }
+}
+
 // conv_reg_1x1: a 1x1, stride-1, unpadded conv is Y[b][f][pq] = sum_c Wp[c][f] X[b][c][pq]: the tile is
 // VN * VW channels x RQ consecutive positions pq (across output rows), no bounds tests inside the loop.
 // Tiles are numbered pq block fastest, then channel block, then batch image.
@@ -304,21 +323,12 @@ void conv_reg_1x1(const int batch, const int C, const int H, const int W, const 
 #pragma unroll
     for (int u = 0; u < VN; ++u) acc[i][u] = (floatV)(0.0f);
   }
-  __global const float* x = X + (size_t)bb * C * PQ;
   int tapVectors;
   __global const floatV* w = conv_reg_weights(Wp, fb, fBlocks, C, &tapVectors);
-  for (int c = 0; c < C; ++c) {
-    floatV wc[VN];
-#pragma unroll
-    for (int u = 0; u < VN; ++u) wc[u] = w[(size_t)c * tapVectors + u];
-    __global const float* xc = x + (size_t)c * PQ;
-#pragma unroll
-    for (int i = 0; i < RQ; ++i) {
-      const floatV xv = (floatV)(xc[pos[i]]);
-#pragma unroll
-      for (int u = 0; u < VN; ++u) acc[i][u] = fma(xv, wc[u], acc[i][u]);
-    }
-  }
+  // A whole tile reads RQ consecutive positions at constant offsets from one pointer; only the last, partial
+  // tile needs the clamped per-position indices (which would occupy RQ registers in the loop).
+  if (pq0 + RQ <= PQ) conv_reg_1x1_taps(acc, X + (size_t)bb * C * PQ + pq0, w, tapVectors, C, PQ, pos, false);
+  else conv_reg_1x1_taps(acc, X + (size_t)bb * C * PQ, w, tapVectors, C, PQ, pos, true);
   if (active) conv_reg_store(acc, pos, posOk, rowOffset + fb * CONV_REG_TW, F, bb, PQ, b, Y);
   COEXEC_SIGNAL_DONE();
 }
