@@ -318,6 +318,7 @@ def main():
     if unknown:
         sys.exit(f"kernel-bench: unknown shapes {sorted(unknown)} (known: {', '.join(n for n, _ in REFERENCE_SHAPES)})")
     load_before = os.getloadavg()
+    commit = git_commit()  # at the start: the tree the engine was built from
     shapes = []
     for name, layer in REFERENCE_SHAPES:
         if wanted and name not in wanted:
@@ -327,7 +328,7 @@ def main():
         "schemaVersion": 1,
         "benchmark": "kernel-bench (native/bench/kernel_bench.py): best GPU variant (r=0) vs the engine's CPU side (r=1)",
         "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "engineCommit": git_commit(),
+        "engineCommit": commit,
         "machine": {"description": args.machine, "hostname": platform.node(), "cpuModel": info["cpu"].get("model"),
                     "cores": info["cpu"].get("cores"), "cpuSimd": info["cpu"].get("simd"),
                     "loadAvgBefore": [round(x, 2) for x in load_before],
