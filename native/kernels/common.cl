@@ -28,3 +28,13 @@
 #define COEXEC_SIGNAL_PARAM
 #define COEXEC_SIGNAL_DONE() do { } while (0)
 #endif
+
+// Helpers of the register-tiled kernels must be inlined: their accumulators live in registers only when the
+// caller's arrays are promoted, and PoCL leaves plain `inline` functions out of line (accumulators in memory).
+#define COEXEC_INLINE inline __attribute__((always_inline))
+
+// Vector-width helpers for the register-tiled kernels: with VW defined (4, 8 or 16), floatV is floatVW.
+#define COEXEC_CAT_(a, b) a##b
+#define COEXEC_CAT(a, b) COEXEC_CAT_(a, b)
+#define floatV COEXEC_CAT(float, VW)
+#define vstoreV COEXEC_CAT(vstore, VW)

@@ -8,6 +8,18 @@
 #ifndef TS
 #define TS 16   // conv_im2col_gemm / conv_1x1_gemm: tile edge; work-group TS x TS
 #endif
+#ifndef VW
+#define VW 8    // conv_reg / conv_reg_1x1: output channels per work-item, one floatVW each (4, 8 or 16)
+#endif
+#ifndef VN
+#define VN 1    // conv_reg / conv_reg_1x1: vectors per work-item along F (1 or 2)
+#endif
+#ifndef RQ
+#define RQ 4    // conv_reg / conv_reg_1x1: output positions per work-item; the register tile is RQ x (VN * VW)
+#endif
+#ifndef WP_BLOCKED
+#define WP_BLOCKED 0  // conv_reg / conv_reg_1x1: packed weight layout, 1 = tile-blocked (CPU devices), 0 = tap-major
+#endif
 
 // conv_direct: one work-item per output element (b, f, p, q), f >= rowOffset; taps outside the padded
 // input are skipped. Preconditions: local size (WGS); global size batch * (F - rowOffset) * P * Q
@@ -63,6 +75,20 @@ void im2col(const int batch, const int C, const int H, const int W, const int R,
   col[gid] = (ih >= 0 && ih < H && iw >= 0 && iw < W) ? X[(((size_t)bb * C + c) * H + ih) * W + iw] : 0.0f;
 }
 
+// conv_bias_rows (helper of the clblast variant, not a variant): Y[bb][f][pq] += b[f] for f >= rowOffset,
+// after CLBlastSconvgemm wrote the convolution without bias. Preconditions: local size (WGS); global size
+// batch * (F - rowOffset) * PQ rounded up to WGS.
+__kernel __attribute__((reqd_work_group_size(WGS, 1, 1)))
+void conv_bias_rows(const int batch, const int F, const int PQ, const int rowOffset, __global const float* b,
+                    __global float* Y) {
+  const int rows = F - rowOffset;
+  const long gid = get_global_id(0);
+  if (gid >= (long)batch * rows * PQ) return;  // no barrier in this kernel, so an early return is safe
+  const int f = rowOffset + (int)(gid / PQ % rows);
+  const long bb = gid / ((long)rows * PQ);
+  Y[(bb * F + f) * PQ + gid % PQ] += b[f];
+}
+
 // Y[b][f][pq] = sum_k Wt[f][k] * B[b][k][pq] + b[f] for f >= rowOffset, one TS x TS tile of (pq, f) per
 // work-group (dimension 0 along pq so that B and Y accesses are contiguous, 1 along f, 2 the batch).
 inline void conv_gemm_tile(const int F, const int K, const int PQ, const int rowOffset,
@@ -106,5 +132,203 @@ void conv_1x1_gemm(const int F, const int K, const int PQ, const int rowOffset,
   __local float As[TS][TS + 1];
   __local float Bs[TS][TS + 1];
   conv_gemm_tile(F, K, PQ, rowOffset, X, Wt, b, Y, As, Bs);
+  COEXEC_SIGNAL_DONE();
+}
+
+// Shared by conv_reg and conv_reg_1x1. Weights come packed by the host once per job (resident, untimed):
+// the GPU's channels transposed, Wt[rowOffset + j][k] with k = (c * R + r) * S + s, zero-padded to
+// FP = ceil((F - rowOffset) / (VN * VW)) * VN * VW channels j, laid out as Wp[k][j] (WP_BLOCKED 0: a tile's
+// taps are FP floats apart, neighbouring tiles read neighbouring vectors) or Wp[j / TW][k][j % TW]
+// (WP_BLOCKED 1, TW = VN * VW: one contiguous stream per work-item, for CPU devices). A tile is RQ output
+// positions x VN * VW channels, acc[i][u] holding channels u * VW.. of position i.
+#define CONV_REG_TW (VN * VW)
+
+// The packed weights of channel block fb: the first tap's VN vectors, and floatV from one tap to the next.
+COEXEC_INLINE __global const floatV* conv_reg_weights(__global const float* Wp, const int fb, const int fBlocks,
+                                               const int taps, int* tapStride) {
+#if WP_BLOCKED
+  *tapStride = VN;
+  return (__global const floatV*)Wp + (size_t)fb * taps * VN;
+#else
+  *tapStride = fBlocks * VN;
+  return (__global const floatV*)Wp + fb * VN;
+#endif
+}
+
+// Stores the tile (channels f0.., positions at offsets pos[i] where posOk[i]) plus bias into Y[bb][f][.]
+// for the channels below F.
+COEXEC_INLINE void conv_reg_store(floatV (*acc)[VN], const int* pos, const bool* posOk, const int f0, const int F,
+                           const int bb, const int PQ, __global const float* b, __global float* Y) {
+  const int valid = min(CONV_REG_TW, F - f0);
+  float out[RQ][CONV_REG_TW];
+#pragma unroll
+  for (int i = 0; i < RQ; ++i) {
+#pragma unroll
+    for (int u = 0; u < VN; ++u) vstoreV(acc[i][u], u, out[i]);
+  }
+  for (int v = 0; v < valid; ++v) {
+    const float bias = b[f0 + v];
+    __global float* y = Y + ((size_t)bb * F + f0 + v) * PQ;
+#pragma unroll
+    for (int i = 0; i < RQ; ++i) {
+      if (posOk[i]) y[pos[i]] = out[i][v] + bias;
+    }
+  }
+}
+
+// conv_reg is built for one layer: the host passes its filter shape and strides as KR, KS, KSH, KSW, so
+// the tap loops unroll fully and the input columns of a filter row fit a register array (CONV_REG_SEG).
+// The kernel's arguments carry the same values.
+#ifdef KR
+#define CONV_REG_R KR
+#define CONV_REG_S KS
+#define CONV_REG_STRIDE_H KSH
+#define CONV_REG_STRIDE_W KSW
+#define CONV_REG_SEG ((RQ - 1) * KSW + KS)  // input columns one filter row of a tile reads
+
+// One filter row r of conv_reg: acc[i] += x(p, q0 + i) * w over the taps s. The input columns the tile
+// reads, iw0 .. iw0 + CONV_REG_SEG - 1, are loaded once (zero outside the input when checked: padding) and
+// every tap of every position takes its column from there (with stride 1, neighbouring positions share them).
+COEXEC_INLINE void conv_reg_row(floatV (*acc)[VN], __global const float* xrow, __global const floatV* w,
+                                const int tapStride, const int W, const int iw0, const bool checked) {
+  float seg[CONV_REG_SEG];
+#pragma unroll
+  for (int e = 0; e < CONV_REG_SEG; ++e) {
+    const int iw = iw0 + e;
+    if (checked) {  // load from a clamped column, then select: no branch per column
+      const float v = xrow[clamp(iw, 0, W - 1)];
+      seg[e] = (iw >= 0 && iw < W) ? v : 0.0f;
+    } else {
+      seg[e] = xrow[iw];
+    }
+  }
+#pragma unroll
+  for (int s = 0; s < CONV_REG_S; ++s) {
+    floatV ws[VN];
+#pragma unroll
+    for (int u = 0; u < VN; ++u) ws[u] = w[(size_t)s * tapStride + u];
+#pragma unroll
+    for (int i = 0; i < RQ; ++i) {
+      const floatV xv = (floatV)(seg[i * CONV_REG_STRIDE_W + s]);
+#pragma unroll
+      for (int u = 0; u < VN; ++u) acc[i][u] = fma(xv, ws[u], acc[i][u]);
+    }
+  }
+}
+
+// conv_reg: register-tiled direct convolution (implicit GEMM over the packed weights, no im2col buffer).
+// One work-item computes VN * VW output channels x RQ consecutive output columns q of one output row p, in
+// RQ x VN floatVW accumulators: per tap VN vector loads of weights and RQ x VN FMAs, each broadcasting one
+// input value. Any stride, padding and R != S: rows above/below the input are skipped, columns left/right
+// of it read as 0 (a tile wholly inside takes the unchecked path).
+// Tiles are numbered q block fastest, then p, then channel block, then batch image: consecutive work-items
+// share one channel block of weights (cache reuse on a CPU device; one broadcast address on GPUs) and
+// read neighbouring input columns.
+// Preconditions: built with KR, KS, KSH, KSW equal to R, S, strideH, strideW; local size (WGS); global size
+// batch * ceil((F - rowOffset) / (VN * VW)) * P * ceil(Q / RQ) rounded up to WGS (the extra work-items
+// recompute tile 0 and store nothing); Wp aligned to VW floats.
+__kernel __attribute__((reqd_work_group_size(WGS, 1, 1)))
+void conv_reg(const int batch, const int C, const int H, const int W, const int F, const int rArg, const int sArg,
+              const int strideHArg, const int strideWArg, const int padH, const int padW, const int P, const int Q,
+              const int rowOffset, __global const float* X, __global const float* Wp, __global const float* b,
+              __global float* Y COEXEC_SIGNAL_PARAM) {
+  const int R = CONV_REG_R, S = CONV_REG_S, strideH = CONV_REG_STRIDE_H, strideW = CONV_REG_STRIDE_W;
+  const int fBlocks = (F - rowOffset + CONV_REG_TW - 1) / CONV_REG_TW, qBlocks = (Q + RQ - 1) / RQ;
+  int t = get_global_id(0);
+  const bool active = t < batch * fBlocks * P * qBlocks;
+  if (!active) t = 0;
+  const int q0 = (t % qBlocks) * RQ;
+  t /= qBlocks;
+  const int p = t % P;
+  t /= P;
+  const int fb = t % fBlocks, bb = t / fBlocks;
+  floatV acc[RQ][VN];
+#pragma unroll
+  for (int i = 0; i < RQ; ++i) {
+#pragma unroll
+    for (int u = 0; u < VN; ++u) acc[i][u] = (floatV)(0.0f);
+  }
+  const int iw0 = q0 * strideW - padW;
+  const bool checked = iw0 < 0 || iw0 + (RQ - 1) * strideW + S - 1 >= W;
+  int tapVectors;
+  __global const floatV* wv = conv_reg_weights(Wp, fb, fBlocks, C * R * S, &tapVectors);
+  for (int c = 0; c < C; ++c) {
+    __global const float* xc = X + ((size_t)bb * C + c) * H * W;
+    for (int r = 0; r < R; ++r) {
+      const int ih = p * strideH - padH + r;
+      if (ih < 0 || ih >= H) continue;
+      __global const floatV* w = wv + (size_t)((c * R + r) * S) * tapVectors;
+      if (checked) conv_reg_row(acc, xc + ih * W, w, tapVectors, W, iw0, true);
+      else conv_reg_row(acc, xc + ih * W, w, tapVectors, W, iw0, false);
+    }
+  }
+  if (active) {
+    int pos[RQ];
+    bool posOk[RQ];
+#pragma unroll
+    for (int i = 0; i < RQ; ++i) {
+      pos[i] = p * Q + q0 + i;
+      posOk[i] = q0 + i < Q;
+    }
+    conv_reg_store(acc, pos, posOk, rowOffset + fb * CONV_REG_TW, F, bb, P * Q, b, Y);
+  }
+  COEXEC_SIGNAL_DONE();
+}
+#endif  // KR
+
+// The channel loop of conv_reg_1x1: acc[i] += X[c][position i] * Wp's vectors of c, positions at x + i
+// (whole tile) or at x + pos[i] (partial).
+COEXEC_INLINE void conv_reg_1x1_taps(floatV (*acc)[VN], __global const float* x, __global const floatV* w,
+                                     const int tapStride, const int C, const int PQ, const int* pos,
+                                     const bool partial) {
+  for (int c = 0; c < C; ++c) {
+    floatV wc[VN];
+#pragma unroll
+    for (int u = 0; u < VN; ++u) wc[u] = w[(size_t)c * tapStride + u];
+    __global const float* xc = x + (size_t)c * PQ;
+#pragma unroll
+    for (int i = 0; i < RQ; ++i) {
+      const floatV xv = (floatV)(xc[partial ? pos[i] : i]);
+#pragma unroll
+      for (int u = 0; u < VN; ++u) acc[i][u] = fma(xv, wc[u], acc[i][u]);
+    }
+  }
+}
+
+// conv_reg_1x1: a 1x1, stride-1, unpadded conv is Y[b][f][pq] = sum_c Wp[c][f] X[b][c][pq]: the tile is
+// VN * VW channels x RQ consecutive positions pq (across output rows), no bounds tests inside the loop.
+// Tiles are numbered pq block fastest, then channel block, then batch image.
+// Preconditions: R = S = 1, strides 1, pads 0 (the host refuses anything else); local size (WGS); global
+// size batch * ceil((F - rowOffset) / (VN * VW)) * ceil(H * W / RQ) rounded up to WGS; Wp aligned to VW
+// floats.
+__kernel __attribute__((reqd_work_group_size(WGS, 1, 1)))
+void conv_reg_1x1(const int batch, const int C, const int H, const int W, const int F, const int rowOffset,
+                  __global const float* X, __global const float* Wp, __global const float* b,
+                  __global float* Y COEXEC_SIGNAL_PARAM) {
+  const int PQ = H * W;
+  const int fBlocks = (F - rowOffset + CONV_REG_TW - 1) / CONV_REG_TW, pBlocks = (PQ + RQ - 1) / RQ;
+  int t = get_global_id(0);
+  const bool active = t < batch * fBlocks * pBlocks;
+  if (!active) t = 0;
+  const int pq0 = (t % pBlocks) * RQ;
+  t /= pBlocks;
+  const int fb = t % fBlocks, bb = t / fBlocks;
+  int pos[RQ];
+  bool posOk[RQ];
+  floatV acc[RQ][VN];
+#pragma unroll
+  for (int i = 0; i < RQ; ++i) {
+    posOk[i] = pq0 + i < PQ;
+    pos[i] = min(pq0 + i, PQ - 1);  // past the end: read the last position, store nothing
+#pragma unroll
+    for (int u = 0; u < VN; ++u) acc[i][u] = (floatV)(0.0f);
+  }
+  int tapVectors;
+  __global const floatV* w = conv_reg_weights(Wp, fb, fBlocks, C, &tapVectors);
+  // A whole tile reads RQ consecutive positions at constant offsets from one pointer; only the last, partial
+  // tile needs the clamped per-position indices (which would occupy RQ registers in the loop).
+  if (pq0 + RQ <= PQ) conv_reg_1x1_taps(acc, X + (size_t)bb * C * PQ + pq0, w, tapVectors, C, PQ, pos, false);
+  else conv_reg_1x1_taps(acc, X + (size_t)bb * C * PQ, w, tapVectors, C, PQ, pos, true);
+  if (active) conv_reg_store(acc, pos, posOk, rowOffset + fb * CONV_REG_TW, F, bb, PQ, b, Y);
   COEXEC_SIGNAL_DONE();
 }

@@ -12,6 +12,18 @@
 #ifndef TS
 #define TS 16   // gemm_tiled: tile edge; work-group TS x TS, local memory 2 * TS * (TS + 1) floats
 #endif
+#ifndef VW
+#define VW 8    // linear_reg: output features per work-item, one floatVW accumulator per row (4, 8 or 16)
+#endif
+#ifndef VN
+#define VN 1    // linear_reg: vectors per work-item along N (1 or 2)
+#endif
+#ifndef RM
+#define RM 4    // linear_reg: rows m per work-item; the register tile is RM x (VN * VW)
+#endif
+#ifndef WP_BLOCKED
+#define WP_BLOCKED 0  // linear_reg: packed weight layout, 1 = tile-blocked (CPU devices), 0 = k-major (GPUs)
+#endif
 
 // gemv_row: one work-group per output row n; its WGS work-items stride over K and reduce in local memory.
 // Preconditions: local size (WGS); global size ((N - rowOffset) * WGS) exactly; WGS a power of two.
@@ -97,5 +109,104 @@ void gemm_tiled(const int M, const int N, const int K, const int rowOffset,
     barrier(CLK_LOCAL_MEM_FENCE);
   }
   if (m < M && n < N) Y[(size_t)m * N + n] = acc + b[n];
+  COEXEC_SIGNAL_DONE();
+}
+
+// linear_reg: register-tiled GEMM. One work-item computes an RM x (VN * VW) tile of Y (rows m0..m0+RM-1,
+// features n0..n0+VN*VW-1) in RM x VN floatVW accumulators: per k, VN vector loads of weights and RM x VN
+// FMAs, each broadcasting one X value. This is the shape a CPU device (PoCL) vectorizes natively and what
+// mobile GPU guides ask for.
+// Weights come packed by the host once per job (resident, untimed), the GPU's rows transposed and zero-padded
+// to NP = ceil((N - rowOffset) / (VN * VW)) * VN * VW columns j (j = n - rowOffset), in one of two layouts:
+//   WP_BLOCKED 0: Wp[k][j]: neighbouring tiles read neighbouring vectors (coalesced on GPUs);
+//   WP_BLOCKED 1: Wp[j / TW][k][j % TW] (TW = VN * VW): each work-item reads one contiguous stream (on a
+//                 CPU device the k-major layout strides a page per k, defeating the prefetcher and the TLB).
+// Tile order follows the layout: WP_BLOCKED 1 (CPU devices) numbers row blocks fastest, so consecutive
+// work-items reuse one column block of Wp from cache; WP_BLOCKED 0 (GPUs) numbers column blocks fastest, so
+// neighbouring work-items read neighbouring weight vectors (coalesced) and the same X row (broadcast).
+// Rows past M read row M - 1 and are not stored; features past N have zero weights and are not stored.
+// Preconditions: local size (WGS); global size ceil(M / RM) * NP / (VN * VW) rounded up to WGS (the extra
+// work-items recompute tile 0 and store nothing: no early return); Wp aligned to VW floats.
+#define LINEAR_REG_TW (VN * VW)
+// Independent accumulator sets over k: an FMA waits for the previous one on its accumulator (4 cycles on
+// x86), so a tile of fewer than 8 vectors (RM * VN < 8, e.g. M = 1) interleaves 8 / (RM * VN) partial sums.
+#define LINEAR_REG_KU (RM * VN >= 8 ? 1 : 8 / (RM * VN))
+
+// One k of linear_reg: acc[i][u] += X[m0 + i][k] * Wp's VN vectors of k.
+COEXEC_INLINE void linear_reg_step(floatV (*acc)[VN], __global const floatV* w, const int kStride,
+                                   __global const float** x, const int k) {
+  floatV wk[VN];
+#pragma unroll
+  for (int u = 0; u < VN; ++u) wk[u] = w[(size_t)k * kStride + u];
+#pragma unroll
+  for (int i = 0; i < RM; ++i) {
+    const floatV xv = (floatV)(x[i][k]);
+#pragma unroll
+    for (int u = 0; u < VN; ++u) acc[i][u] = fma(xv, wk[u], acc[i][u]);
+  }
+}
+__kernel __attribute__((reqd_work_group_size(WGS, 1, 1)))
+void linear_reg(const int M, const int N, const int K, const int rowOffset,
+                __global const float* X, __global const float* Wp, __global const float* b,
+                __global float* Y COEXEC_SIGNAL_PARAM) {
+  const int rows = N - rowOffset;
+  const int colBlocks = (rows + LINEAR_REG_TW - 1) / LINEAR_REG_TW, rowBlocks = (M + RM - 1) / RM;
+  const int rowVectors = colBlocks * VN;  // floatV per k in Wp
+  int t = get_global_id(0);
+  const bool active = t < rowBlocks * colBlocks;
+  if (!active) t = 0;
+#if WP_BLOCKED
+  const int m0 = (t % rowBlocks) * RM, jb = t / rowBlocks;
+#else
+  const int m0 = (t / colBlocks) * RM, jb = t % colBlocks;
+#endif
+  __global const float* x[RM];
+  floatV acc[LINEAR_REG_KU][RM][VN];
+#pragma unroll
+  for (int i = 0; i < RM; ++i) {
+    x[i] = X + (size_t)min(m0 + i, M - 1) * K;
+#pragma unroll
+    for (int h = 0; h < LINEAR_REG_KU; ++h) {
+#pragma unroll
+      for (int u = 0; u < VN; ++u) acc[h][i][u] = (floatV)(0.0f);
+    }
+  }
+#if WP_BLOCKED
+  __global const floatV* w = (__global const floatV*)Wp + (size_t)jb * K * VN;
+  const int kStride = VN;  // floatV from one k to the next
+#else
+  __global const floatV* w = (__global const floatV*)Wp + jb * VN;
+  const int kStride = rowVectors;
+#endif
+  // k advances LINEAR_REG_KU at a time, k + h into accumulator set h; the K tail goes to set 0.
+  int k = 0;
+  for (; k + LINEAR_REG_KU <= K; k += LINEAR_REG_KU) {
+#pragma unroll
+    for (int h = 0; h < LINEAR_REG_KU; ++h) linear_reg_step(acc[h], w, kStride, x, k + h);
+  }
+  for (; k < K; ++k) linear_reg_step(acc[0], w, kStride, x, k);
+#pragma unroll
+  for (int h = 1; h < LINEAR_REG_KU; ++h) {
+#pragma unroll
+    for (int i = 0; i < RM; ++i) {
+#pragma unroll
+      for (int u = 0; u < VN; ++u) acc[0][i][u] += acc[h][i][u];
+    }
+  }
+  if (active) {
+    const int n0 = rowOffset + jb * LINEAR_REG_TW, valid = min(LINEAR_REG_TW, rows - jb * LINEAR_REG_TW);
+    float bias[LINEAR_REG_TW];
+    for (int v = 0; v < LINEAR_REG_TW; ++v) bias[v] = v < valid ? b[n0 + v] : 0.0f;
+#pragma unroll
+    for (int i = 0; i < RM; ++i) {
+      if (m0 + i < M) {
+        float out[LINEAR_REG_TW];
+#pragma unroll
+        for (int u = 0; u < VN; ++u) vstoreV(acc[0][i][u], u, out);
+        __global float* y = Y + (size_t)(m0 + i) * N + n0;
+        for (int v = 0; v < valid; ++v) y[v] = out[v] + bias[v];
+      }
+    }
+  }
   COEXEC_SIGNAL_DONE();
 }

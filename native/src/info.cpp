@@ -14,6 +14,7 @@
 #include "cpu/cpu_layers.h"
 #include "gpu.h"
 #include "sync.h"
+#include "variants.h"
 
 namespace coexec {
 
@@ -170,11 +171,28 @@ Json OpenClInfo() {
 
 }  // namespace
 
+// Per layer kind: every CPU implementation (whether it runs here, its knob) and every GPU variant with its
+// knobs, so a tool can enumerate the strategies this engine accepts.
+Json LayerCatalog() {
+  Json layers = Json::Object();
+  for (bool conv : {false, true}) {
+    Json cpu = Json::Array();
+    for (const auto& name : CpuImplVariants(conv)) {
+      std::string why = CpuImplUnavailableReason(name);
+      cpu.Push(Json::Object().Set("id", name).Set("available", why.empty() ? Json(true) : Json(why))
+                   .Set("knobs", Json::Object().Set("cpuThreads", Json::Object().Set("min", 1).Set("max", 256))));
+    }
+    layers.Set(conv ? "conv2d" : "linear", Json::Object().Set("cpuImpls", std::move(cpu)).Set("gpuVariants", GpuVariantCatalog(conv)));
+  }
+  return layers;
+}
+
 Json CollectInfo() {
   Json info = Json::Object();
   info.Set("schemaVersion", 1);
   info.Set("cpu", CpuInfo());
   info.Set("opencl", OpenClInfo());
+  info.Set("layers", LayerCatalog());
   return info;
 }
 

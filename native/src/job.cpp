@@ -262,16 +262,16 @@ void RunLayer(const Plan& plan, const Job& job, DeviceProvider& devices, const J
     }
     mech = MakeMechanism(S.sync, run.gpu->caps());
     if (run.variant.clblast) {
-      if (std::string why = ClblastUnavailableReason(); !why.empty()) throw SkipJob("clblast: " + why);
+      if (std::string why = ClblastUnavailableReason(L.conv); !why.empty()) throw SkipJob("clblast: " + why);
       if (S.sync != "finish" && S.sync != "event-poll")
         throw std::runtime_error("clblast works on cl_mem buffers: use sync finish or event-poll, not " + S.sync);
       resolved.Set("buildOptions", "clblast:" + ClblastLibraryPath());
       r.Set("resolved", resolved);
     }
   }
-  if (run.gpuRows > 0 && !run.variant.clblast) {
+  if (run.gpuRows > 0 && !run.variant.launches.empty()) {  // clblast for conv2d launches our bias kernel too
     auto built = run.gpu->BuildProgram(run.variant.file, run.variant.knobs, S.sync == "svm-fine");
-    resolved.Set("buildOptions", built.options);
+    resolved.Set("buildOptions", run.variant.clblast ? "clblast:" + ClblastLibraryPath() + " " + built.options : built.options);
     const auto& main = run.variant.launches.back();
     Json global = Json::Array(), local = Json::Array();
     for (cl_uint d = 0; d < main.dims; ++d) {
@@ -308,6 +308,13 @@ void RunLayer(const Plan& plan, const Job& job, DeviceProvider& devices, const J
   run.X = &X;
   run.W = &W;
   run.b = &b;
+  if (run.variant.packTileWidth) {  // resident weights repacked once for the register-tiled kernels
+    std::vector<float> packed = PackWeights(L, run.cpuRows, run.variant.packTileWidth, run.variant.packBlocked, W.data());
+    cl_int err = CL_SUCCESS;
+    run.packedW = Buffer(Cl().clCreateBuffer(run.gpu->context(), CL_MEM_READ_ONLY | CL_MEM_COPY_HOST_PTR,
+                                             packed.size() * sizeof(float), packed.data(), &err));
+    ClCheck(err, "clCreateBuffer", "packed weights");
+  }
   std::vector<double> ref(L.YCount());
   if (L.conv) Conv2dReference(L.conv2d, X.data(), W.data(), b.data(), ref.data());
   else LinearReference(L.linear, X.data(), W.data(), b.data(), ref.data());

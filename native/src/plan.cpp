@@ -46,11 +46,45 @@ const std::vector<std::string>& SyncNames() {
 }
 const std::vector<std::string>& GpuVariantNames(bool conv) {
   static const std::vector<std::string> linear{"gemv_row", "gemv_vec4", "gemm_tiled", "clblast"};
-  static const std::vector<std::string> conv2d{"conv_direct", "conv_im2col_gemm", "conv_1x1_gemm"};
+  static const std::vector<std::string> conv2d{"conv_direct", "conv_im2col_gemm", "conv_1x1_gemm", "clblast"};
   return conv ? conv2d : linear;
 }
 bool IsTiledVariant(const std::string& v) {
   return v == "gemm_tiled" || v == "conv_im2col_gemm" || v == "conv_1x1_gemm";
+}
+
+const std::vector<int>& RegTileVectorWidths() {
+  static const std::vector<int> v{4, 8, 16};
+  return v;
+}
+const std::vector<int>& RegTileVectorCounts() {
+  static const std::vector<int> v{1, 2};
+  return v;
+}
+const std::vector<int>& RegTileSizes() {
+  static const std::vector<int> v{1, 2, 4, 8, 16};
+  return v;
+}
+const std::vector<std::string>& RegTileKernels(bool conv) {
+  static const std::vector<std::string> linear{"linear_reg"}, conv2d{"conv_reg", "conv_reg_1x1"};
+  return conv ? conv2d : linear;
+}
+std::string RegTileVariantId(const std::string& kernel, int vectorWidth, int vectors, int tile) {
+  return kernel + "_v" + std::to_string(vectorWidth) + (vectors > 1 ? "x" + std::to_string(vectors) : "") +
+         (kernel == "linear_reg" ? "_m" : "_q") + std::to_string(tile);
+}
+
+std::optional<RegTileVariant> ParseRegTileVariant(const std::string& variant, bool conv) {
+  for (const auto& kernel : RegTileKernels(conv)) {
+    for (int vw : RegTileVectorWidths()) {
+      for (int vn : RegTileVectorCounts()) {
+        for (int tile : RegTileSizes()) {
+          if (variant == RegTileVariantId(kernel, vw, vn, tile)) return RegTileVariant{kernel, vw, vn, tile};
+        }
+      }
+    }
+  }
+  return std::nullopt;
 }
 
 namespace {
@@ -142,7 +176,18 @@ Strategy ParseStrategy(const Json& j, const std::string& where, bool roundtrip, 
   // "none" (and 0 threads) are accepted for the side that gets no rows: the harness's normalized form.
   auto withNone = [](std::vector<std::string> v) { v.push_back("none"); return v; };
   s.cpuImpl = f.Str("cpuImpl", req, "", roundtrip ? std::vector<std::string>{} : withNone(CpuImplVariants(conv)));
-  s.gpuVariant = f.Str("gpuVariant", req, "", roundtrip ? std::vector<std::string>{} : withNone(GpuVariantNames(conv)));
+  s.gpuVariant = f.Str("gpuVariant", req, "", {});
+  if (!roundtrip) {
+    const auto& names = GpuVariantNames(conv);
+    if (s.gpuVariant != "none" && std::find(names.begin(), names.end(), s.gpuVariant) == names.end() &&
+        !ParseRegTileVariant(s.gpuVariant, conv)) {
+      std::string expected;
+      for (const auto& n : withNone(names)) expected += n + "|";
+      for (const auto& k : RegTileKernels(conv)) expected += k + (k == "linear_reg" ? "_v{4,8,16}[x2]_m{1,2,4,8,16}|" : "_v{4,8,16}[x2]_q{1,2,4,8,16}|");
+      expected.pop_back();
+      f.Fail("gpuVariant", "unknown value \"" + s.gpuVariant + "\" (expected " + expected + ")");
+    }
+  }
   s.gpuWorkGroup = f.Int("gpuWorkGroup", req, 64, 1, 1024);
   if (!roundtrip) {
     const int cpuRows = s.CpuRows(layer->Out());

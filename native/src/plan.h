@@ -92,6 +92,25 @@ const std::vector<std::string>& SyncNames();
 const std::vector<std::string>& GpuVariantNames(bool conv);
 bool IsTiledVariant(const std::string& variant);  // gpuWorkGroup is the tile edge TS (work-group TS x TS)
 
+// Register-tiled variants carry their knobs in the id: "<kernel>_v<VW>[x<VN>]_<m|q><tile>", e.g.
+// linear_reg_v16_m8 (kernel linear_reg, one float16 = 16 features per work-item, RM = 8 rows) or
+// conv_reg_v8x2_q4 (two float8 = 16 channels, RQ = 4 output positions). docs/contract.md section 2.
+struct RegTileVariant {
+  std::string kernel;  // linear_reg | conv_reg | conv_reg_1x1
+  int vectorWidth = 0; // VW: 4, 8 or 16
+  int vectors = 1;     // VN: vectors per work-item along the split dimension, 1 or 2 ("x2" in the id)
+  int tile = 0;        // RM (linear) or RQ (conv): 1, 2, 4, 8 or 16
+  int TileWidth() const { return vectorWidth * vectors; }
+};
+// The parsed id when `variant` is a register-tiled variant for this layer kind, else nullopt.
+std::optional<RegTileVariant> ParseRegTileVariant(const std::string& variant, bool conv);
+const std::vector<int>& RegTileVectorWidths();
+const std::vector<int>& RegTileVectorCounts();
+const std::vector<int>& RegTileSizes();
+// The kernels of the register-tiled family for a layer kind, and the letter of their tile knob.
+const std::vector<std::string>& RegTileKernels(bool conv);
+std::string RegTileVariantId(const std::string& kernel, int vectorWidth, int vectors, int tile);
+
 Plan ParsePlan(const Json& doc);  // throws PlanError
 Layer ParseLayer(const Json& j, const std::string& where);
 

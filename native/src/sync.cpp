@@ -50,6 +50,9 @@ void BindArgs(LayerRun& run, const std::function<void(cl_kernel, cl_uint, Tensor
       if (t == TensorArg::Col) {
         cl_mem m = run.col.get();
         COEXEC_CL(Cl().clSetKernelArg(k, a++, sizeof(cl_mem), &m), Where(run, "im2col scratch"));
+      } else if (t == TensorArg::PackedW) {
+        cl_mem m = run.packedW.get();
+        COEXEC_CL(Cl().clSetKernelArg(k, a++, sizeof(cl_mem), &m), Where(run, "packed weights"));
       } else {
         bindTensor(k, a++, t);
       }
@@ -62,7 +65,10 @@ void BindArgs(LayerRun& run, const std::function<void(cl_kernel, cl_uint, Tensor
 
 void EnqueueLaunches(LayerRun& run, Event* profile) {
   cl_command_queue q = run.gpu->queue();
-  if (run.variant.clblast) {
+  if (run.variant.clblast && run.layer->conv) {
+    // CLBlastSconvgemm writes Y without bias; the variant's launches (conv_bias_rows) follow it in order.
+    ClblastConvRows(run.layer->conv2d, run.cpuRows, run.memX, run.memW, run.memY, q, profile ? profile->out() : nullptr);
+  } else if (run.variant.clblast) {
     // CLBlastSgemm accumulates into Y (beta = 1), so Y's GPU rows first get the bias: part of this variant's
     // cost. Only the GPU rows: the CPU may be writing its rows of the same buffer (zero-copy).
     const Layer& l = *run.layer;

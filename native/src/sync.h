@@ -32,6 +32,7 @@ struct LayerRun {
   VariantPlan variant;
   std::vector<Kernel> kernels;            // one per variant.launches entry
   Buffer col;                             // im2col scratch (device only)
+  Buffer packedW;                         // register-tiled variants: PackWeights(W), device only
   // clblast only: the buffers it works on, and Y's bias rows [M][N] copied into Y's GPU rows before each GEMM.
   cl_mem memX = nullptr, memW = nullptr, memY = nullptr;
   Buffer biasRows;

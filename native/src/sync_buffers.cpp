@@ -57,7 +57,7 @@ class BufferMechanism : public Mechanism {
     run.memX = X();
     run.memW = w_.get();
     run.memY = Y();
-    if (run.variant.clblast) {
+    if (run.variant.clblast && !l.conv) {  // conv: a bias kernel follows convgemm
       std::vector<float> rows(l.YCount());
       for (size_t i = 0; i < rows.size(); ++i) rows[i] = (*run.b)[i % l.BCount()];
       run.biasRows = Buffer(Cl().clCreateBuffer(ctx, CL_MEM_READ_ONLY | CL_MEM_COPY_HOST_PTR, Bytes(rows.size()),

@@ -1,11 +1,77 @@
 // Launch geometry of every GPU variant; see the contract comments in native/kernels/*.cl.
 #include "variants.h"
 
+#include <cstdlib>
+
 namespace coexec {
 
 namespace {
 size_t RoundUp(size_t x, size_t m) { return (x + m - 1) / m * m; }
+size_t CeilDiv(size_t x, size_t m) { return (x + m - 1) / m; }
 }  // namespace
+
+std::vector<float> PackWeights(const Layer& layer, int cpuRows, int tileWidth, bool blocked, const float* W) {
+  const size_t rows = size_t(layer.Out() - cpuRows), K = size_t(layer.ReductionLength());
+  const size_t padded = RoundUp(rows, tileWidth), tw = size_t(tileWidth);
+  std::vector<float> packed(K * padded, 0.0f);
+  for (size_t j = 0; j < rows; ++j) {
+    const float* w = W + (cpuRows + j) * K;
+    float* dst = blocked ? packed.data() + (j / tw) * K * tw + j % tw : packed.data() + j;
+    const size_t stride = blocked ? tw : padded;
+    for (size_t k = 0; k < K; ++k) dst[k * stride] = w[k];
+  }
+  return packed;
+}
+
+namespace {
+
+// What gpuWorkGroup means for a variant: the knob it sets, its range (powers of two) and its meaning.
+Json WorkGroupRule(const char* knob, int min, int max, const char* meaning) {
+  return Json::Object().Set("knob", knob).Set("min", min).Set("max", max).Set("powerOfTwo", true).Set("meaning", meaning);
+}
+
+Json OneByOneOnly() {
+  return Json::Object().Set("R", 1).Set("S", 1).Set("strideH", 1).Set("strideW", 1).Set("padH", 0).Set("padW", 0);
+}
+
+}  // namespace
+
+Json GpuVariantCatalog(bool conv) {
+  const char* file = conv ? "conv.cl" : "linear.cl";
+  const Json wgs = WorkGroupRule("WGS", 1, 1024, "work-items per work-group (1-D); at most the device's maxWorkGroupSize");
+  const Json ts = WorkGroupRule("TS", 1, 32, "tile edge: TS x TS outputs and work-items per work-group");
+  Json list = Json::Array();
+  for (const auto& v : GpuVariantNames(conv)) {
+    Json e = Json::Object().Set("id", v);
+    if (v == "clblast") {
+      e.Set("kernel", conv ? "CLBlastSconvgemm" : "CLBlastSgemm").Set("library", "libclblast (dlopen)").Set("knobs", Json::Object())
+          .Set("workGroup", nullptr).Set("syncs", Json::Array().Push("finish").Push("event-poll"));
+      list.Push(std::move(e));
+      continue;
+    }
+    Json knobs = Json::Object();
+    if (v == "gemv_vec4") knobs.Set("RPW", kVec4RowsPerGroup);
+    if (v == "conv_im2col_gemm") knobs.Set("im2colWGS", kIm2colGroup);
+    e.Set("kernel", v).Set("file", file).Set("knobs", std::move(knobs)).Set("workGroup", IsTiledVariant(v) ? ts : wgs);
+    if (v == "gemv_vec4") e.Set("workGroup", WorkGroupRule("WGS", kVec4RowsPerGroup, 1024, "work-items per work-group; RPW rows share it"));
+    if (v == "conv_1x1_gemm") e.Set("requires", OneByOneOnly());
+    list.Push(std::move(e));
+  }
+  for (const auto& kernel : RegTileKernels(conv)) {
+    for (int vw : RegTileVectorWidths()) {
+      for (int vn : RegTileVectorCounts()) {
+        for (int tile : RegTileSizes()) {
+          Json knobs = Json::Object().Set("VW", vw).Set("VN", vn).Set(conv ? "RQ" : "RM", tile);
+          Json e = Json::Object().Set("id", RegTileVariantId(kernel, vw, vn, tile)).Set("kernel", kernel).Set("file", file)
+                       .Set("knobs", std::move(knobs)).Set("workGroup", wgs).Set("packedWeights", true);
+          if (kernel == "conv_reg_1x1") e.Set("requires", OneByOneOnly());
+          list.Push(std::move(e));
+        }
+      }
+    }
+  }
+  return list;
+}
 
 VariantPlan PlanVariant(const Layer& layer, const Strategy& s, int cpuRows, const DeviceCaps& caps) {
   const std::string& v = s.gpuVariant;
@@ -20,6 +86,48 @@ VariantPlan PlanVariant(const Layer& layer, const Strategy& s, int cpuRows, cons
   main.kernel = v;
   main.main = true;
   main.tensors = {TensorArg::X, TensorArg::W, TensorArg::B, TensorArg::Y};
+  const auto reg = ParseRegTileVariant(v, layer.conv);
+  if (reg) {
+    main.kernel = reg->kernel;
+    p.packTileWidth = reg->TileWidth();
+    // A CPU device (PoCL) streams each work-item's weights best from one contiguous block; GPUs coalesce
+    // neighbouring work-items' reads in the k-major layout.
+    // Test hook (native/tests/run.sh): COEXEC_TEST_PACK_KMAJOR=1 takes the GPU layout on a CPU device too.
+    p.packBlocked = (caps.type & CL_DEVICE_TYPE_CPU) != 0 && !std::getenv("COEXEC_TEST_PACK_KMAJOR");
+    main.tensors[1] = TensorArg::PackedW;
+    main.local[0] = wg;
+    const size_t blocks = CeilDiv(gpuRows, reg->TileWidth());
+    size_t tiles = 0;
+    if (!layer.conv) {
+      const auto& l = layer.linear;
+      p.file = "linear.cl";
+      p.knobs = {{"WGS", wg}, {"VW", reg->vectorWidth}, {"VN", reg->vectors}, {"RM", reg->tile}, {"WP_BLOCKED", p.packBlocked}};
+      main.scalars = {l.M, l.N, l.K, cpuRows};
+      tiles = CeilDiv(l.M, reg->tile) * blocks;
+    } else {
+      const auto& c = layer.conv2d;
+      p.file = "conv.cl";
+      p.knobs = {{"WGS", wg}, {"VW", reg->vectorWidth}, {"VN", reg->vectors}, {"RQ", reg->tile}, {"WP_BLOCKED", p.packBlocked}};
+      if (reg->kernel == "conv_reg_1x1") {
+        if (c.R != 1 || c.S != 1 || c.strideH != 1 || c.strideW != 1 || c.padH != 0 || c.padW != 0)
+          throw VariantRefused(v + " needs R = S = 1, stride 1x1 and pad 0x0; layer has R=" + std::to_string(c.R) +
+                               " S=" + std::to_string(c.S) + " stride " + std::to_string(c.strideH) + "x" +
+                               std::to_string(c.strideW) + " pad " + std::to_string(c.padH) + "x" +
+                               std::to_string(c.padW));
+        main.scalars = {c.batch, c.C, c.H, c.W, c.F, cpuRows};
+        tiles = size_t(c.batch) * blocks * CeilDiv(size_t(c.H) * c.W, reg->tile);
+      } else {
+        main.scalars = {c.batch, c.C, c.H, c.W, c.F, c.R, c.S, c.strideH, c.strideW, c.padH, c.padW,
+                        c.P(), c.Q(), cpuRows};
+        // The program is built for this layer: filter shape and strides as constants unroll the tap loops.
+        p.knobs.insert(p.knobs.end(), {{"KR", c.R}, {"KS", c.S}, {"KSH", c.strideH}, {"KSW", c.strideW}});
+        tiles = size_t(c.batch) * blocks * c.P() * CeilDiv(c.Q(), reg->tile);
+      }
+    }
+    main.global[0] = RoundUp(tiles, wg);
+    p.launches.push_back(main);
+    return p;
+  }
   if (!layer.conv) {
     const auto& l = layer.linear;
     p.file = "linear.cl";
@@ -79,6 +187,19 @@ VariantPlan PlanVariant(const Layer& layer, const Strategy& s, int cpuRows, cons
         p.launches.push_back(col);
         main.tensors[0] = TensorArg::Col;
       }
+    } else if (v == "clblast") {
+      // CLBlastSconvgemm writes the GPU's channels without bias; conv_bias_rows then adds it (enqueued after
+      // the library's kernels, part of the variant's time).
+      p.clblast = true;
+      LaunchSpec bias;
+      bias.kernel = "conv_bias_rows";
+      bias.scalars = {c.batch, c.F, P * Q, cpuRows};
+      bias.tensors = {TensorArg::B, TensorArg::Y};
+      bias.global[0] = RoundUp(size_t(c.batch) * gpuRows * P * Q, kIm2colGroup);
+      bias.local[0] = kIm2colGroup;
+      p.knobs = {{"WGS", kIm2colGroup}};
+      p.launches.push_back(bias);
+      return p;
     } else {
       throw VariantRefused("unknown conv2d variant " + v);
     }

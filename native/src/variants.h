@@ -13,7 +13,8 @@
 
 namespace coexec {
 
-enum class TensorArg { X, W, B, Y, Col };
+// PackedW: the weights packed for the register-tiled kernels (PackWeights), device only, like Col.
+enum class TensorArg { X, W, B, Y, Col, PackedW };
 
 struct LaunchSpec {
   std::string kernel;
@@ -32,7 +33,15 @@ struct VariantPlan {
   std::vector<LaunchSpec> launches;
   size_t colCount = 0;                              // im2col scratch floats (0: none)
   bool clblast = false;                             // CLBlastSgemm instead of our kernels (no launches)
+  int packTileWidth = 0;                            // > 0: binds PackedW, rows padded to this (PackWeights)
+  bool packBlocked = false;                         // PackedW layout: tile-blocked (CPU devices) or k-major
 };
+
+// The GPU's weight rows [cpuRows, OUT) transposed (k over the reduction length C*R*S or K, j over the GPU's
+// rows, zero-padded to a multiple of tileWidth, the kernel's VN * VW) into Wp[k][j], or with blocked into
+// Wp[j / tileWidth][k][j % tileWidth]: the layouts of the register-tiled kernels (native/kernels, WP_BLOCKED
+// above linear_reg and conv_reg). Done once per job, untimed, as a framework repacks resident weights.
+std::vector<float> PackWeights(const Layer& layer, int cpuRows, int tileWidth, bool blocked, const float* W);
 
 // A strategy this variant cannot run (job status "skipped" with the reason).
 struct VariantRefused : std::runtime_error {
@@ -40,6 +49,10 @@ struct VariantRefused : std::runtime_error {
 };
 
 VariantPlan PlanVariant(const Layer& layer, const Strategy& s, int cpuRows, const DeviceCaps& caps);
+
+// Every GPU variant id the engine accepts for a layer kind, each with its kernel, kernel file, fixed knobs,
+// what gpuWorkGroup means for it, shape requirements and sync restrictions (`coexec-engine info`, "layers").
+Json GpuVariantCatalog(bool conv);
 
 // Fixed helper knobs (not strategy parameters).
 constexpr int kVec4RowsPerGroup = 4;   // gemv_vec4 RPW

@@ -51,6 +51,23 @@ info_ok() {
 }
 check "info: JSON with CPU, devices and four sync mechanisms proven by round trips" info_ok
 
+# Every GPU variant and CPU implementation that info lists is a name the plan parser accepts (a CPU-only
+# job validates the gpuVariant without building it), and nothing the parser accepts is missing from it.
+info_catalog() {
+  "$T" variants "$tmp/info.json" >"$tmp/catalog.txt" || return 1
+  [ "$(grep -c ' gpu linear_reg_' "$tmp/catalog.txt")" -eq 30 ] && [ "$(grep -c ' gpu conv_reg' "$tmp/catalog.txt")" -eq 60 ] || return 1
+  local kind side id flags
+  while read -r kind side id; do
+    if [ "$kind" = linear ]; then flags=(--layer linear --N 3 --K 2); else flags=(--layer conv2d --C 1 --H 2 --W 2 --F 2 --R 1 --S 1); fi
+    if [ "$side" = gpu ]; then flags+=(--gpu "$id"); else flags+=(--cpu "$id"); fi
+    "$E" bench "${flags[@]}" --ratio 1 --min-samples 1 --min-time-ms 0 --warmup 0 >/dev/null 2>"$tmp/catalog.err" ||
+      { echo "$kind $side $id: $(cat "$tmp/catalog.err")"; return 1; }
+  done <"$tmp/catalog.txt"
+  # a name outside the catalog is refused
+  ! "$E" bench --layer linear --N 3 --K 2 --gpu linear_reg_v32_m8 --ratio 1 --min-samples 1 >/dev/null 2>&1
+}
+check "info: layers lists every GPU variant (with knobs) and CPU implementation the engine accepts" info_catalog
+
 no_opencl() {
   COEXEC_OPENCL_LIB=/nonexistent/libOpenCL.so "$E" info >"$tmp/info0.json" || return 1
   grep -q '"opencl":{"available":false,"reason":"no usable OpenCL library (/nonexistent/libOpenCL.so: ' "$tmp/info0.json" || return 1
@@ -111,6 +128,18 @@ copy_job() {  # plan kind "copy" (benchmarks): both directions and host memories
   done; done
 }
 check "bench --kind copy: host <-> device copies from pinned and pageable memory arrive intact" copy_job
+
+# The register-tiled kernels' GPU weight layout (k-major; a CPU device gets the tile-blocked one) on the
+# same sweep subset: every register-tiled job of the small sweep, forced through the hook.
+kmajor_sweep() {
+  "$T" sweep "$tmp/km.json" --small >/dev/null || return 1
+  grep -q '_reg_' "$tmp/km.json" || return 1
+  COEXEC_TEST_PACK_KMAJOR=1 "$E" run "$tmp/km.json" --out "$tmp/km.jsonl" 2>/dev/null || return 1
+  grep -q 'WP_BLOCKED=0' "$tmp/km.jsonl" && ! grep -q 'WP_BLOCKED=1' "$tmp/km.jsonl" || return 1
+  "$T" check "$tmp/km.json" "$tmp/km.jsonl" >"$tmp/km.check"
+  ! grep '^FAIL' "$tmp/km.check"
+}
+check "register-tiled variants with the GPU (k-major) weight layout: small sweep correct" kmajor_sweep
 
 appended() {  # a second run appends, never truncates
   "$E" run "$tmp/small.json" --out "$tmp/append.jsonl" 2>/dev/null && "$E" run "$tmp/small.json" --out "$tmp/append.jsonl" 2>/dev/null || return 1

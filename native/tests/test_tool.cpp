@@ -2,6 +2,7 @@
 //   coexec-test-tool sweep OUT.json [--small]     writes the correctness sweep plan and OUT.json.expect
 //   coexec-test-tool check PLAN.json RESULTS.jsonl prints FAIL lines, then "COUNTS <passed> <failed>"
 //   coexec-test-tool info INFO.json               checks the info document (exit 1 with the reason)
+//   coexec-test-tool variants INFO.json           checks its layers catalog and prints kind, side and id per line
 //   coexec-test-tool npy DIR                      recomputes Y.npy from X.npy, W.npy, b.npy (linear)
 //   coexec-test-tool median-ci                    the engine's median CI against the harness's numbers
 #include <algorithm>
@@ -69,7 +70,7 @@ Json LayerJob(const Json& layer, double ratio, const std::string& cpu, const std
 std::string Expected(const Json& layer, const std::string& gpu, double ratio, const std::string& sync) {
   if (ratio >= 1) return "ok";
   if (gpu == "clblast" && sync.rfind("svm", 0) == 0) return "error";
-  if (gpu == "conv_1x1_gemm") {
+  if (gpu == "conv_1x1_gemm" || gpu.rfind("conv_reg_1x1", 0) == 0) {
     bool oneByOne = I(layer, "R") == 1 && I(layer, "S") == 1 && I(layer, "strideH") == 1 && I(layer, "strideW") == 1 &&
                     I(layer, "padH") == 0 && I(layer, "padW") == 0;
     if (!oneByOne) return "skipped";
@@ -87,12 +88,23 @@ int Sweep(const std::string& out, bool small) {
   std::vector<Json> linear = {Linear(1, 37, 53), Linear(3, 29, 67), Linear(5, 17, 128)};
   std::vector<Json> conv = {Conv(1, 3, 11, 9, 13, 3, 2, 2, 1, 1, 2), Conv(2, 4, 7, 7, 7, 3, 3, 1, 2, 1, 1),
                             Conv(2, 5, 6, 5, 11, 1, 1, 1, 1, 0, 0)};
+  // Tile boundaries of the register-tiled variants: at ratio 0.33 / 0.25 the GPU gets exactly 32 / 24
+  // rows (a multiple of VW 4 and 8, and of 16 or not), at 0.37 a ragged count; M = 9 and Q = 10 leave
+  // row / column tails; R != S with padding on one side only; a 1x1 whose H * W is not a tile multiple.
+  std::vector<Json> linearEdges = {Linear(9, 48, 33)};
+  std::vector<Json> convEdges = {Conv(1, 6, 9, 10, 32, 2, 3, 1, 1, 0, 1), Conv(1, 7, 5, 7, 32, 1, 1, 1, 1, 0, 0)};
   if (small) {
     linear.resize(2);
     conv.erase(conv.begin());
   }
-  const std::vector<Variant> linearGpu = {{"gemv_row", {8, 32}}, {"gemv_vec4", {8, 64}}, {"gemm_tiled", {4, 16}}, {"clblast", {64}}};
-  const std::vector<Variant> convGpu = {{"conv_direct", {8, 64}}, {"conv_im2col_gemm", {4, 16}}, {"conv_1x1_gemm", {4, 8}}};
+  const std::vector<Variant> linearGpu = {{"gemv_row", {8, 32}}, {"gemv_vec4", {8, 64}}, {"gemm_tiled", {4, 16}}, {"clblast", {64}},
+                                          {"linear_reg_v4_m2", {1, 8}}, {"linear_reg_v16_m8", {1}}, {"linear_reg_v8_m1", {4}}, {"linear_reg_v4x2_m4", {2}}, {"linear_reg_v16x2_m2", {1}}};
+  const std::vector<Variant> convGpu = {{"conv_direct", {8, 64}}, {"conv_im2col_gemm", {4, 16}}, {"conv_1x1_gemm", {4, 8}},
+                                        {"conv_reg_v4_q2", {1, 16}}, {"conv_reg_v16_q8", {1}}, {"conv_reg_v8_q1", {4}}, {"conv_reg_v4x2_q4", {2}}, {"conv_reg_v16x2_q2", {1}},
+                                        {"conv_reg_1x1_v8_q4", {1, 8}}, {"conv_reg_1x1_v16_q1", {2}}, {"conv_reg_1x1_v8x2_q8", {1}},
+                                        {"conv_reg_v4_q16", {1}}, {"clblast", {64}}};
+  // The register-tiled variant every mechanism is checked with (svm-fine: per-work-group counter).
+  const std::string linearReg = "linear_reg_v8_m4", convReg = "conv_reg_v8_q4", convReg1x1 = "conv_reg_1x1_v4_q8";
   const std::vector<std::string> linearCpu = {"simd", "openblas"}, convCpu = {"simd-im2col", "simd-direct", "simd-flat", "openblas-im2col"};
   const std::vector<std::string> syncs = {"finish", "event-poll", "svm-coarse", "svm-fine"};
 
@@ -125,9 +137,24 @@ int Sweep(const std::string& out, bool small) {
         if (!small)
           add(LayerJob(layer, 0.0, cpus[0], gpus[2].name, gpus[2].wgs[0], sync), Expected(layer, gpus[2].name, 0.0, sync));
       }
-      if (kind == 0 && !small) {
+      for (const auto& sync : syncs) {  // the register-tiled kernels with every mechanism
+        const std::string& reg = kind ? (I(layer, "R") == 1 && I(layer, "padH") == 0 ? convReg1x1 : convReg) : linearReg;
+        add(LayerJob(layer, 0.37, cpus[0], reg, 2, sync), Expected(layer, reg, 0.37, sync));
+        if (!small) add(LayerJob(layer, 0.0, cpus[0], reg, 1, sync), Expected(layer, reg, 0.0, sync));
+      }
+      if (!small) {
         for (const char* sync : {"event-poll", "svm-fine"})
           add(LayerJob(layer, 0.37, cpus[0], "clblast", 64, sync), Expected(layer, "clblast", 0.37, sync));
+      }
+    }
+  }
+  for (int kind = 0; kind < 2 && !small; ++kind) {  // every register-tiled variant at the tile boundaries
+    for (const Json& layer : kind ? convEdges : linearEdges) {
+      for (const auto& g : kind ? convGpu : linearGpu) {
+        if (g.name.find("_reg") == std::string::npos) continue;
+        for (double ratio : {0.0, 0.25, 0.33, 0.37})
+          add(LayerJob(layer, ratio, kind ? convCpu[0] : linearCpu[0], g.name, g.wgs[0], ratio == 0.25 ? "svm-fine" : "finish"),
+              Expected(layer, g.name, ratio, "finish"));
       }
     }
   }
@@ -272,6 +299,38 @@ int Info(const std::string& path) {
   return 0;
 }
 
+// Checks the "layers" catalog of an info document and prints "<linear|conv2d> <gpu|cpu> <id>" per entry,
+// so run.sh can prove that the engine accepts every listed name.
+int Variants(const std::string& path) {
+  Json info = coexec::ParseJson(Slurp(path));
+  const Json* layers = info.Find("layers");
+  if (!layers) throw std::runtime_error("info has no layers");
+  for (const char* kind : {"linear", "conv2d"}) {
+    const Json* l = layers->Find(kind);
+    if (!l) throw std::runtime_error(std::string("layers lacks ") + kind);
+    std::set<std::string> ids;
+    for (const Json& v : l->Find("gpuVariants")->Items()) {
+      const std::string id = v.Find("id")->AsString();
+      if (!ids.insert(id).second) throw std::runtime_error("duplicate variant " + id);
+      if (!v.Find("kernel") || !v.Find("knobs") || !v.Find("workGroup")) throw std::runtime_error(id + ": kernel, knobs or workGroup missing");
+      std::printf("%s gpu %s\n", kind, id.c_str());
+    }
+    for (const Json& c : l->Find("cpuImpls")->Items()) std::printf("%s cpu %s\n", kind, c.Find("id")->AsString().c_str());
+    // The register-tiled family is listed with its knobs, e.g. linear_reg_v16_m8 and conv_reg_v8x2_q4.
+    const std::string want = std::string(kind) == "linear" ? "linear_reg_v16_m8" : "conv_reg_v8x2_q4";
+    bool found = false;
+    for (const Json& v : l->Find("gpuVariants")->Items()) {
+      if (v.Find("id")->AsString() != want) continue;
+      const Json* k = v.Find("knobs");
+      const bool conv = std::string(kind) == "conv2d";
+      found = k->Find("VW")->AsInt() == (conv ? 8 : 16) && k->Find("VN")->AsInt() == (conv ? 2 : 1) &&
+              k->Find(conv ? "RQ" : "RM")->AsInt() == (conv ? 4 : 8) && v.Find("packedWeights")->AsBool();
+    }
+    if (!found) throw std::runtime_error(want + " missing or with wrong knobs");
+  }
+  return 0;
+}
+
 std::vector<float> LoadNpy(const std::string& path, std::vector<size_t>* shape) {
   std::string raw = Slurp(path);
   if (raw.compare(0, 8, std::string("\x93NUMPY\x01\x00", 8)) != 0) throw std::runtime_error(path + ": bad magic");
@@ -352,9 +411,10 @@ int main(int argc, char** argv) {
     if (cmd == "sweep" && argc >= 3) return Sweep(argv[2], argc > 3 && std::string(argv[3]) == "--small");
     if (cmd == "check" && argc == 4) return Check(argv[2], argv[3]);
     if (cmd == "info" && argc == 3) return Info(argv[2]);
+    if (cmd == "variants" && argc == 3) return Variants(argv[2]);
     if (cmd == "npy" && argc == 3) return Npy(argv[2]);
     if (cmd == "median-ci" && argc == 2) return MedianCi();
-    std::fprintf(stderr, "usage: coexec-test-tool sweep OUT [--small] | check PLAN RESULTS | info FILE | npy DIR | median-ci\n");
+    std::fprintf(stderr, "usage: coexec-test-tool sweep OUT [--small] | check PLAN RESULTS | info FILE | variants INFO | npy DIR | median-ci\n");
     return 2;
   } catch (const std::exception& e) {
     std::fprintf(stderr, "coexec-test-tool: %s\n", e.what());

@@ -15,6 +15,7 @@ import {
 } from './schemas.js';
 import { formatErrors } from './errors.js';
 import { msg, UserError } from '../messages.js';
+import { expandVariantFamilies, familyProblem } from '../plan/gpu-variants.js';
 
 const Ajv2020 = Ajv2020Module as unknown as typeof Ajv2020Module.default;
 const ajv = new Ajv2020({ allErrors: false, verbose: true, strict: false });
@@ -101,10 +102,20 @@ export function collectConfigProblems(root: string): { problems: string[]; confi
   }
   for (const { file, doc } of loadFolder<SpaceConfig>(root, 'configs/spaces', SpaceConfig, problems, hashes)) {
     if (doc.name !== stem(file)) { problems.push(msg.configNameMismatch(file, 'name', doc.name, stem(file))); continue; }
+    const family = doc.gpuVariants.findIndex((v) => familyProblem(v, doc.layerType));
+    if (family >= 0) {
+      problems.push(msg.configInvalid(file, `/gpuVariants/${family}/id`, familyProblem(doc.gpuVariants[family]!, doc.layerType)!, doc.gpuVariants[family]!.id));
+      continue;
+    }
+    const space = expandVariantFamilies(doc);
     const seen = new Set<string>();
-    const dup = doc.gpuVariants.findIndex((v) => seen.has(v.id) || !seen.add(v.id));
-    if (dup >= 0) { problems.push(msg.duplicateId(file, `/gpuVariants/${dup}/id`, doc.gpuVariants[dup]!.id, file)); continue; }
-    configs.spaces.set(doc.name, doc);
+    const dup = space.gpuVariants.findIndex((v) => seen.has(v.id) || !seen.add(v.id));
+    if (dup >= 0) {
+      // Without families the expanded list is the file's own, so the index points at the entry.
+      problems.push(msg.duplicateId(file, space === doc ? `/gpuVariants/${dup}/id` : '/gpuVariants', space.gpuVariants[dup]!.id, file));
+      continue;
+    }
+    configs.spaces.set(doc.name, space);
   }
   const experiments = loadFolder<ExperimentConfig>(root, 'experiments', ExperimentConfig, problems, hashes);
   for (const { file, doc } of experiments) {

@@ -13,6 +13,7 @@ import { msg, UserError } from '../messages.js';
 import {
   type Strategy, IDLE_SIDE, cpuRows, layerId, normalizeStrategy, outputSize, parseStrategyId, roundtripId, strategyId, withOutputSize,
 } from './ids.js';
+import { regTileWaste } from './gpu-variants.js';
 import { fnv1a, mulberry32, shuffled } from './prng.js';
 import { type ResolvedProfile, resolveProfile, workloadsOf } from './resolve.js';
 import { type DeviceSummary, listDevices, pickLocalDevice, selectDevice, supportedSyncs, unavailableCpuImpls } from '../engine/device-info.js';
@@ -97,6 +98,18 @@ export function stamp(d: Date): string {
   return d.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z').replace(/(\d{4})\d{2}Z$/, '$1Z');
 }
 
+/**
+ * True when a register-tiled variant only adds padding on this layer (regTileWaste): such a knob
+ * combination is left out of the grid silently, since the same family's smaller tile covers it.
+ */
+export function variantWasteful(v: GpuVariant, layer: Layer): boolean {
+  return regTileWaste(v.id, layer.type === 'linear' ? layer : {
+    type: 'conv2d',
+    Q: Math.floor((layer.W + 2 * layer.padW - layer.S) / layer.strideW) + 1,
+    PQ: layer.H * layer.W,  // conv_reg_1x1 runs only on stride-1 unpadded 1x1 layers, where P*Q = H*W
+  }) !== undefined;
+}
+
 /** Why a GPU variant cannot run a layer, or undefined when it can. */
 export function variantRestriction(v: GpuVariant, layer: Layer): string | undefined {
   const r = v.requires;
@@ -108,6 +121,9 @@ export function variantRestriction(v: GpuVariant, layer: Layer): string | undefi
     if (r.kernel1x1 && (layer.R !== 1 || layer.S !== 1)) return `gpu variant ${v.id} requires a 1x1 kernel (layer has ${layer.R}x${layer.S})`;
     if (r.maxStride !== undefined && Math.max(layer.strideH, layer.strideW) > r.maxStride) {
       return `gpu variant ${v.id} requires stride <= ${r.maxStride} (layer has ${layer.strideH}x${layer.strideW})`;
+    }
+    if (r.maxPad !== undefined && Math.max(layer.padH, layer.padW) > r.maxPad) {
+      return `gpu variant ${v.id} requires padding <= ${r.maxPad} (layer has ${layer.padH}x${layer.padW})`;
     }
   }
   return undefined;
@@ -121,6 +137,7 @@ function spaceFor(resolved: ResolvedProfile, layer: Layer): SpaceConfig | undefi
 function gridStrategies(space: SpaceConfig, layer: Layer, skip: (id: string, reason: string) => void): Strategy[] {
   const out: Strategy[] = [];
   for (const v of space.gpuVariants) {
+    if (variantWasteful(v, layer)) continue;
     const why = variantRestriction(v, layer);
     if (why) { skip(`${layerId(layer)}/gpu:${v.id}`, why); continue; }
     for (const splitRatio of space.splitRatios)
@@ -179,6 +196,7 @@ function profileSlices(
   });
 
   const gpuCombos = space.gpuVariants.flatMap((v) => {
+    if (variantWasteful(v, layer)) return [];
     const why = variantRestriction(v, layer);
     if (why) { skip(`${layerId(layer)}/gpu:${v.id}`, why); return []; }
     return v.workGroups.map((wg) => ({ v, wg }));

@@ -7,6 +7,7 @@
  */
 import { convOut, elemsPerRow, sliceBytes, sliceFlops } from '../analysis/layers.js';
 import type { DeviceInfo, Layer } from '../analysis/types.js';
+import { parseRegTileVariant, type RegTileKnobs } from '../plan/gpu-variants.js';
 
 export type SideName = 'cpu' | 'gpu';
 
@@ -46,7 +47,8 @@ export interface GpuGeometry {
  * Launch geometry of the engine's variants (native/kernels/*.cl, their preconditions): `knob` is the
  * strategy's gpuWorkGroup, the 1-D work-group size WGS or the tile edge TS of the tiled variants.
  * gemv_row: one work-group per output row; gemv_vec4: 4 rows (RPW) per group, float4 loads; gemm_tiled and
- * the conv GEMMs: TS x TS output tiles; conv_direct: one work-item per output element. An unknown variant
+ * the conv GEMMs: TS x TS output tiles; conv_direct: one work-item per output element; the register-tiled
+ * variants: regTileGeometry. An unknown variant
  * is treated as one work-item per output element, with the vector width its name declares (`_v4`, `_vec8`).
  */
 export function gpuGeometry(layer: Layer, rows: number, variant: string, knob: number): GpuGeometry {
@@ -70,12 +72,32 @@ export function gpuGeometry(layer: Layer, rows: number, variant: string, knob: n
       return { workGroups: groups, outputsComputed: groups * k * k, workGroupSize: k * k, vectorWidth: 1 };
     }
     default: {
+      const reg = parseRegTileVariant(variant);
+      if (reg) return regTileGeometry(layer, rows, reg, k);
       const vm = /(?:^|_)v(?:ec)?(\d+)(?:_|$)/.exec(variant);
       const vw = vm ? Number(vm[1]) : 1;
       const groups = Math.ceil(Math.ceil(elems / vw) / k);
       return { workGroups: groups, outputsComputed: groups * k * vw, workGroupSize: k, vectorWidth: vw };
     }
   }
+}
+
+/**
+ * Register-tiled variants (linear_reg, conv_reg, conv_reg_1x1; src/plan/gpu-variants.ts): one work-item per
+ * tile of `tile` rows m or output positions x VN * VW features, work-groups of `wg` work-items over the
+ * flattened tiles (native/kernels, their preconditions); padded tiles are computed in full.
+ */
+function regTileGeometry(layer: Layer, rows: number, reg: RegTileKnobs, wg: number): GpuGeometry {
+  const width = reg.vectorWidth * reg.vectors;
+  const blocks = Math.ceil(rows / width);
+  let tiles: number;
+  if (layer.type === 'linear') tiles = blocks * Math.ceil(layer.M / reg.tile);
+  else if (reg.kernel === 'conv_reg_1x1') tiles = layer.batch * blocks * Math.ceil((layer.H * layer.W) / reg.tile);
+  else {
+    const { P, Q } = convOut(layer);
+    tiles = layer.batch * blocks * P * Math.ceil(Q / reg.tile);
+  }
+  return { workGroups: Math.ceil(tiles / wg), outputsComputed: tiles * reg.tile * width, workGroupSize: wg, vectorWidth: reg.vectorWidth };
 }
 
 /**

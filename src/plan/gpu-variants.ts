@@ -1,0 +1,82 @@
+/**
+ * The register-tiled GPU variants (native/kernels: linear_reg, conv_reg, conv_reg_1x1) carry their knobs in
+ * the variant id, "<kernel>_v<VW>[x<VN>]_<m|q><tile>" (docs/contract.md section 2), exactly as the engine
+ * parses them (native/src/plan.cpp, ParseRegTileVariant). A space declares a family once, with knob lists;
+ * expandVariantFamilies turns it into one ordinary variant per combination when the space is loaded, so
+ * the plan expander, ids, narrowing and predictors only ever see concrete ids.
+ */
+import type { GpuVariant, SpaceConfig } from '../config/schemas.js';
+
+/** The register-tiled kernels per layer type; the tile knob is rows m (linear) or output positions q (conv). */
+export const REG_TILE_KERNELS = { linear: ['linear_reg'], conv2d: ['conv_reg', 'conv_reg_1x1'] } as const;
+
+/** Knobs of one register-tiled variant. */
+export interface RegTileKnobs {
+  kernel: 'linear_reg' | 'conv_reg' | 'conv_reg_1x1';
+  /** VW: floats per vector (4, 8, 16). */
+  vectorWidth: number;
+  /** VN: vectors per work-item along the split dimension (1 or 2). */
+  vectors: number;
+  /** RM (linear: rows per work-item) or RQ (conv: output positions per work-item). */
+  tile: number;
+}
+
+/** The id of one knob combination, e.g. linear_reg_v16_m8 or conv_reg_v8x2_q4. */
+export function regTileVariantId(k: RegTileKnobs): string {
+  return `${k.kernel}_v${k.vectorWidth}${k.vectors > 1 ? `x${k.vectors}` : ''}_${k.kernel === 'linear_reg' ? 'm' : 'q'}${k.tile}`;
+}
+
+/** The knobs of a register-tiled variant id, or undefined for any other id. */
+export function parseRegTileVariant(id: string): RegTileKnobs | undefined {
+  const m = /^(linear_reg|conv_reg_1x1|conv_reg)_v(4|8|16)(?:x(2))?_(m|q)(1|2|4|8|16)$/.exec(id);
+  if (!m) return undefined;
+  const kernel = m[1] as RegTileKnobs['kernel'];
+  if ((kernel === 'linear_reg') !== (m[4] === 'm')) return undefined;
+  return { kernel, vectorWidth: Number(m[2]), vectors: m[3] ? Number(m[3]) : 1, tile: Number(m[5]) };
+}
+
+/** Why a family entry cannot be expanded for this space's layer type, or undefined when it can. */
+export function familyProblem(v: GpuVariant, layerType: 'linear' | 'conv2d'): string | undefined {
+  if (!v.knobs) return undefined;
+  const kernels: readonly string[] = REG_TILE_KERNELS[layerType];
+  return kernels.includes(v.id) ? undefined : `a register-tiled kernel of ${layerType} (${kernels.join(', ')})`;
+}
+
+/**
+ * The space with every family (an entry with knobs) replaced by its concrete variants, in knob order.
+ * Each keeps the family's work-groups and requirements; its granularity is at least its tile width VN * VW,
+ * so a split leaves the GPU whole vector tiles wherever the layer allows.
+ */
+export function expandVariantFamilies(space: SpaceConfig): SpaceConfig {
+  if (!space.gpuVariants.some((v) => v.knobs)) return space;
+  const gpuVariants: GpuVariant[] = space.gpuVariants.flatMap((v) => {
+    if (!v.knobs) return [v];
+    const { knobs, ...rest } = v;
+    const out: GpuVariant[] = [];
+    for (const vectorWidth of knobs.vectorWidths)
+      for (const vectors of knobs.vectors ?? [1])
+        for (const tile of knobs.tiles) {
+          const id = regTileVariantId({ kernel: v.id as RegTileKnobs['kernel'], vectorWidth, vectors, tile });
+          out.push({ ...rest, id, granularity: Math.max(v.granularity, vectorWidth * vectors) });
+        }
+    return out;
+  });
+  return { ...space, gpuVariants };
+}
+
+/**
+ * Why a register-tiled variant is not worth running on a layer, or undefined: a tile taller than the layer's
+ * rows M (linear) or wider than its output row Q (conv_reg) only computes padding, which the same variant
+ * with the smaller power-of-two tile does without. (Shape preconditions, such as conv_reg_1x1's, are the
+ * space's `requires`.)
+ */
+export function regTileWaste(id: string, layer: { type: 'linear'; M: number } | { type: 'conv2d'; Q: number; PQ: number }): string | undefined {
+  const k = parseRegTileVariant(id);
+  if (!k || k.tile === 1) return undefined;
+  const extent = layer.type === 'linear' ? layer.M : k.kernel === 'conv_reg_1x1' ? layer.PQ : layer.Q;
+  if (k.tile / 2 >= extent) {
+    const what = layer.type === 'linear' ? `M=${extent}` : k.kernel === 'conv_reg_1x1' ? `P*Q=${extent}` : `Q=${extent}`;
+    return `gpu variant ${id}: a tile of ${k.tile} over ${what} computes only padding beyond a tile of ${k.tile / 2}`;
+  }
+  return undefined;
+}

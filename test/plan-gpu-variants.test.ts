@@ -1,0 +1,61 @@
+// Register-tiled variant ids (the engine parses the same grammar, native/src/plan.cpp), the expansion of a
+// space's families into concrete variants, the pruning of padding-only tiles, and their GPU geometry.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { expandVariantFamilies, parseRegTileVariant, regTileVariantId, regTileWaste } from '../src/plan/gpu-variants.js';
+import { gpuGeometry } from '../src/predict/features.js';
+import type { SpaceConfig } from '../src/config/schemas.js';
+import type { Layer } from '../src/analysis/types.js';
+
+test('ids round-trip through the parser; other ids and wrong tile letters are not register-tiled', () => {
+  assert.equal(parseRegTileVariant('linear_reg_v16_m8'), { kernel: 'linear_reg', vectorWidth: 16, vectors: 1, tile: 8 });
+  assert.equal(parseRegTileVariant('conv_reg_v8x2_q4'), { kernel: 'conv_reg', vectorWidth: 8, vectors: 2, tile: 4 });
+  assert.equal(parseRegTileVariant('conv_reg_1x1_v4_q2'), { kernel: 'conv_reg_1x1', vectorWidth: 4, vectors: 1, tile: 2 });
+  for (const id of ['linear_reg_v16_m8', 'conv_reg_v8x2_q4', 'conv_reg_1x1_v4_q2']) assert.is(regTileVariantId(parseRegTileVariant(id)!), id);
+  for (const id of ['gemv_row', 'linear_reg_v16_q8', 'conv_reg_v16_m8', 'linear_reg_v32_m8', 'linear_reg_v16x3_m8', 'linear_reg_v16_m32']) {
+    assert.is(parseRegTileVariant(id), undefined, id);
+  }
+});
+
+const space: SpaceConfig = {
+  schemaVersion: 1, name: 's', layerType: 'linear', splitRatios: [0, 1], cpuThreads: [1], cpuImpls: ['simd'], syncs: ['finish'],
+  gpuVariants: [
+    { id: 'gemv_row', workGroups: [64], granularity: 1 },
+    { id: 'linear_reg', workGroups: [1, 64], granularity: 1, knobs: { vectorWidths: [4, 16], vectors: [1, 2], tiles: [1, 8] } },
+  ],
+};
+
+test('a family expands to every knob combination, in knob order, with granularity its tile width', () => {
+  const out = expandVariantFamilies(space);
+  assert.equal(out.gpuVariants.map((v) => `${v.id}/g${v.granularity}`), [
+    'gemv_row/g1',
+    'linear_reg_v4_m1/g4', 'linear_reg_v4_m8/g4', 'linear_reg_v4x2_m1/g8', 'linear_reg_v4x2_m8/g8',
+    'linear_reg_v16_m1/g16', 'linear_reg_v16_m8/g16', 'linear_reg_v16x2_m1/g32', 'linear_reg_v16x2_m8/g32',
+  ]);
+  assert.ok(out.gpuVariants.every((v) => v.knobs === undefined && v.workGroups.join() === (v.id === 'gemv_row' ? '64' : '1,64')));
+  assert.is(expandVariantFamilies(out), out, 'a space without families is returned as is');
+});
+
+test('padding-only tiles are pruned: a tile at least twice the rows (linear) or the output row (conv)', () => {
+  assert.ok(regTileWaste('linear_reg_v16_m8', { type: 'linear', M: 1 }));
+  assert.ok(regTileWaste('linear_reg_v16_m8', { type: 'linear', M: 4 }));
+  assert.is(regTileWaste('linear_reg_v16_m8', { type: 'linear', M: 5 }), undefined);
+  assert.is(regTileWaste('linear_reg_v16_m1', { type: 'linear', M: 1 }), undefined);
+  assert.is(regTileWaste('gemm_tiled', { type: 'linear', M: 1 }), undefined);
+  assert.ok(regTileWaste('conv_reg_v16_q8', { type: 'conv2d', Q: 3, PQ: 100 }));
+  assert.is(regTileWaste('conv_reg_1x1_v16_q8', { type: 'conv2d', Q: 3, PQ: 9 }), undefined);
+});
+
+test('geometry: one work-item per padded register tile, work-groups of the knob', () => {
+  const linear: Layer = { type: 'linear', M: 9, N: 100, K: 7 };
+  // 50 rows in tiles of 2 x 8 = 16 features -> 4 column blocks; M 9 in tiles of 4 -> 3 row blocks; 12 tiles.
+  assert.equal(gpuGeometry(linear, 50, 'linear_reg_v8x2_m4', 4), { workGroups: 3, outputsComputed: 12 * 4 * 16, workGroupSize: 4, vectorWidth: 8 });
+  // 5x7 input, 3x3, stride 1, pad 1: P 5, Q 7; 20 channels in blocks of 16 -> 2; Q in tiles of 4 -> 2; 2 images.
+  const conv: Layer = { type: 'conv2d', batch: 2, C: 3, H: 5, W: 7, F: 32, R: 3, S: 3, strideH: 1, strideW: 1, padH: 1, padW: 1 };
+  assert.equal(gpuGeometry(conv, 20, 'conv_reg_v16_q4', 1), { workGroups: 2 * 2 * 5 * 2, outputsComputed: 40 * 4 * 16, workGroupSize: 1, vectorWidth: 16 });
+  // 1x1: positions H * W = 35 in tiles of 8 -> 5.
+  const conv1: Layer = { ...conv, R: 1, S: 1, padH: 0, padW: 0 } as Layer;
+  assert.equal(gpuGeometry(conv1, 20, 'conv_reg_1x1_v4_q8', 64), { workGroups: 1, outputsComputed: 2 * 5 * 5 * 8 * 4, workGroupSize: 64, vectorWidth: 4 });
+});
+
+test.run();
