@@ -102,8 +102,8 @@ function regTileGeometry(layer: Layer, rows: number, reg: RegTileKnobs, wg: numb
 
 /**
  * Bytes a CPU conv implementation writes into its scratch copy of the input before any output row is computed
- * (native/src/cpu/conv2d.cpp): im2col unrolls the input into a [C*R*S][P*Q] matrix per image (OpenBLAS skips
- * it for a plain 1x1 layer, which already is that matrix; our GEMM re-packs it into column panels), direct
+ * (native/src/cpu/conv2d.cpp): im2col unrolls the input into a [C*R*S][P*Q] matrix per image (skipped for a
+ * plain 1x1 layer, which already is that matrix), direct
  * copies it into a zero-padded buffer. The cost is the whole layer's, whatever the slice's rows: for a thin
  * slice it is most of the time. Linear layers copy nothing.
  */
@@ -113,7 +113,7 @@ export function cpuCopyBytes(layer: Layer, impl: string): number {
   if (impl.includes('direct') || impl.includes('flat')) {
     return FLOAT_BYTES * layer.batch * layer.C * (layer.H + 2 * layer.padH) * (layer.W + 2 * layer.padW);
   }
-  if (plain1x1 && impl.startsWith('openblas')) return 0;
+  if (plain1x1 && (impl.startsWith('openblas') || impl.includes('im2col'))) return 0;
   const { P, Q } = convOut(layer);
   return FLOAT_BYTES * layer.batch * layer.C * layer.R * layer.S * P * Q;
 }
