@@ -30,7 +30,7 @@ export OCL_ICD_VENDORS="$icd"
 
 {
   echo "date: $(date -u +%FT%TZ)"
-  echo "commit: $(git rev-parse HEAD 2>/dev/null || echo unknown)"
+  echo "commit: ${ROUND_COMMIT:-unknown (set ROUND_COMMIT: the device copy's git HEAD is not the tree that runs)}"
   nvidia-smi --query-gpu=name,driver_version,memory.total,clocks.max.sm --format=csv,noheader 2>&1
   echo "nproc: $(nproc)"
   grep -m1 'model name' /proc/cpuinfo
