@@ -62,7 +62,7 @@ export interface NoiseEstimate {
   typicalSamples?: number;
   /** The rule's statistic expected at typicalSamples samples (%); tooNoisy compares it with limitPct. */
   predictedPct?: number;
-  /** Samples a job needs for the statistic to be expected within the limit; absent when no count reaches it (a CV does not shrink with samples). */
+  /** Samples a job needs for the statistic to be expected within the limit (at least validity.minSamples); absent when no count reaches it (a CV does not shrink with samples). */
   samplesNeeded?: number;
   /** The longest per-sample time at which a job still gets samplesNeeded samples within maxTimeMs (ms); absent when maxSamples is below samplesNeeded. */
   longestJobMs?: number;
@@ -167,7 +167,9 @@ export function judgeNoise(cpu: NoiseSeries | undefined, gpuRoundTrip: NoiseSeri
   if (cpu && limits) {
     const ratios = pooledRatios(cpu);
     const n = typicalSamples(limits, median(cpu.repetitions.map((r) => r.medianNs)));
-    const needed = samplesNeeded(ratios, rule.maxCvPct, dispersion);
+    // The rule also asks for validity.minSamples, whatever the dispersion.
+    const dispersionNeeds = samplesNeeded(ratios, rule.maxCvPct, dispersion);
+    const needed = dispersionNeeds === undefined ? undefined : Math.max(dispersionNeeds, rule.minSamples);
     prediction = {
       typicalSamples: n, predictedPct: expectedDispersionPct(ratios, n, dispersion),
       ...(needed !== undefined ? { samplesNeeded: needed } : {}),
