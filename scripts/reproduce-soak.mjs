@@ -79,7 +79,7 @@ function startBusy(maxS) {
     : spawn(process.execPath, loopArgs, { stdio: ['ignore', 'pipe', 'inherit'] });
   let text = '';
   child.stdout.on('data', (d) => { text += d; });
-  const ended = new Promise((res) => child.on('close', () => res()));
+  const ended = new Promise((res) => child.on('close', () => { live.delete(child); res(); }));
   live.add(child);
   return {
     pinned: pinned ? busyCore : null,
@@ -97,15 +97,39 @@ const live = new Set();
 /** Children started in their own process group (killed as a group). */
 const groups = new WeakSet();
 const scratchDirs = new Set();
-const cleanup = () => {
+const stopChildren = () => {
   for (const c of live) { try { c.pid && process.kill(groups.has(c) ? -c.pid : c.pid, 'SIGTERM'); } catch { /* gone */ } }
-  if (!keep) for (const d of scratchDirs) rmSync(d, { recursive: true, force: true });
 };
-process.on('exit', cleanup);
-for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(sig, () => { console.error(`reproduce-soak: ${sig}, stopping`); cleanup(); process.exit(130); });
+const removeScratch = () => {
+  if (keep) return;
+  for (const d of scratchDirs) { try { rmSync(d, { recursive: true, force: true, maxRetries: 3 }); } catch (err) { console.error(`reproduce-soak: could not remove ${d}: ${err.message}`); } }
+};
+process.on('exit', () => { stopChildren(); removeScratch(); });
+// On a signal: stop the children, give them a moment to exit (a compiler still writing into the clone
+// would defeat the removal), record the interruption, then remove the clones.
+let stopping = false;
+for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
+  process.on(sig, async () => {
+    if (stopping) return;
+    stopping = true;
+    console.error(`reproduce-soak: ${sig}, stopping`);
+    stopChildren();
+    const deadline = Date.now() + 5000;
+    while (live.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    for (const c of live) { try { process.kill(groups.has(c) ? -c.pid : c.pid, 'SIGKILL'); } catch { /* gone */ } }
+    const current = record.runs.at(-1);
+    if (current && current.exitCode === undefined && !current.problem) current.problem = `interrupted by ${sig}`;
+    save();
+    removeScratch();
+    process.exit(130);
+  });
+}
 
 // --- one step: a command with its output to a log (and, for reproduce, to the screen) -------------------
+// Once a signal is being handled, a step neither starts nor returns: the handler records and exits.
+const NEVER = new Promise(() => {});
 function step(cmd, argv, cwd, logPath, { echo = false, limitS } = {}) {
+  if (stopping) return NEVER;
   return new Promise((res) => {
     const t0 = process.hrtime.bigint();
     // Own process group, so a stop or the time limit ends the whole tree (npm -> node -> engine).
@@ -132,6 +156,7 @@ function step(cmd, argv, cwd, logPath, { echo = false, limitS } = {}) {
       live.delete(child);
       if (echo && partial) console.log(`    | ${partial}`);
       writeFileSync(logPath, log);
+      if (stopping) return;
       res({ exitCode: code ?? (signal ? `signal ${signal}` : null), timedOut, wallS: Number(process.hrtime.bigint() - t0) / 1e9, log });
     });
   });
@@ -190,6 +215,7 @@ for (let i = 1; i <= runs; i++) {
   const clone = join(scratch, 'coexec');
   const run = { run: i, startedAt: new Date().toISOString(), loadAvgBefore: loadavg().map(round2) };
   record.runs.push(run);
+  save();
   console.log(`[run ${i}/${runs}] clone ${commit.slice(0, 12)} into ${clone}`);
   const cloned = spawnSync('git', ['clone', '--quiet', '--no-checkout', repo, clone], { encoding: 'utf8' });
   const checkedOut = cloned.status === 0 && spawnSync('git', ['-C', clone, 'checkout', '--quiet', '--detach', commit], { encoding: 'utf8' }).status === 0;
