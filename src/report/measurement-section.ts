@@ -61,7 +61,8 @@ export function measurementSection(run: RunData): ReportSection | undefined {
   else {
     const stat = STATISTIC[n.dispersion ?? 'cv'];
     rows.push([`CPU workload (${n.cpu?.what ?? 'not measured'}), ${stat}`, n.cpu ? cpuText(n) : 'not measured']);
-    if (n.gpuRoundTrip) rows.push([`GPU round trip (${n.gpuRoundTrip.what ?? ''}), 95% CI half-width of the median`, `${pct(n.gpuRoundTrip.medianCi95HalfPct)} per calibration job; run-to-run ${pct(n.gpuRoundTrip.runToRunCvPct)}`]);
+    const rt = n.gpuRoundTrip?.what ?? '';
+    if (n.gpuRoundTrip) rows.push([`${rt.startsWith('GPU round trip') ? rt : `GPU round trip (${rt})`}, 95% CI half-width of the median`, `${pct(n.gpuRoundTrip.medianCi95HalfPct)} per calibration job; run-to-run ${pct(n.gpuRoundTrip.runToRunCvPct)}`]);
     rows.push(['Profile limit', `${stat} <= ${pct(n.limitPct)} per job`]);
     rows.push(['Start-of-run noise warning', n.tooNoisy ? 'fired: the machine was judged too noisy for the profile' : 'not fired']);
   }
