@@ -122,7 +122,7 @@ test('reproduce with a stand-in engine: a noise line first, validity and claims 
     const code = await reproduceCommand(['--experiment', 'sync-overhead', '--results', join(dir, 'results'), '--no-png'], ROOT, (l) => printed.push(l));
     const r = { code, out: printed.join('\n') };
     const lines = r.out.split('\n');
-    assert.match(lines[1]!, /^ {6}noise: CPU workload median CI \+-[0-9.]+% per 40-sample job, run-to-run [0-9.]+%; GPU round trip .* \(profile quick allows 10\.0%\)$/);
+    assert.match(lines[1]!, /^ {6}noise: CPU workload median CI \+-[0-9.]+% per 40-sample job, median CI \+-[0-9.]+% expected at the \d+ samples a job of its length gets; a job needs \d+ samples.*, run-to-run [0-9.]+%; GPU round trip .* \(profile quick allows 10\.0%\)$/);
     const validity = lines.indexOf('measurement validity (is the measurement good enough to judge?):');
     const claims = lines.indexOf('claims (does the result hold here?):');
     assert.ok(validity > 0 && claims > validity, r.out);

@@ -12,6 +12,7 @@ import { pathToFileURL } from 'node:url';
 import { chromium, type Browser } from 'playwright-core';
 import { renderFigures } from '../src/report/render-run.js';
 import { copyRunSmall } from './fixtures/make-run-small.js';
+import { addMeasurement } from './fixtures/measurement.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
@@ -55,9 +56,34 @@ test('report of the fixture: all charts drawn, no console errors, no network', a
   assert.not.match(html, /https?:\/\/(?!vega\.github\.io\/schema)/, 'no remote URL except the $schema ids');
   assert.ok(html.includes('SYNTHETIC DATA'));
   assert.ok(html.includes('<b>PASS</b> linear-oracle-speedup'));
+  assert.not.ok(html.includes('<h2 id="measurement">'), 'no measurement data, no section');
   const { problems, charts } = await reportProblems(join(dir, 'report/index.html'));
   assert.equal(problems, []);
   assert.is(charts, 8);
+});
+
+test('report with measurement data: the Measurement section follows the claims, laid out, charts unharmed', async () => {
+  const dir = await copyRunSmall();
+  addMeasurement(dir, { remeasured: 2 });
+  await renderFigures(dir, { noPng: true });
+  const path = join(dir, 'report/index.html');
+  const { problems, charts } = await reportProblems(path);
+  assert.equal(problems, []);
+  assert.is(charts, 8);
+  const page = await browser!.newPage();
+  await page.goto(pathToFileURL(path).href, { waitUntil: 'load' });
+  const layout = await page.evaluate(() => {
+    const heads = [...document.querySelectorAll('h2')].map((h) => h.textContent);
+    const table = document.querySelector('table.measurement') as HTMLElement | null;
+    const box = table?.getBoundingClientRect();
+    return { heads, rows: table?.querySelectorAll('tr').length ?? 0, width: box?.width ?? 0, height: box?.height ?? 0,
+      verdicts: document.querySelector('p.verdicts')?.textContent ?? '' };
+  });
+  await page.close();
+  assert.ok(layout.heads.indexOf('Measurement') === layout.heads.indexOf('Claims') + 1, layout.heads.join(' | '));
+  assert.is(layout.rows, 6);
+  assert.ok(layout.width > 300 && layout.height > 60, `table ${layout.width}x${layout.height}`);
+  assert.match(layout.verdicts, /^Validity PASS: [0-9.]+% of layer jobs VALID, validate needs >= 90%; claims PASS: 4 of 4 claims hold\./);
 });
 
 test('the check catches a chart that fails to render', async () => {

@@ -15,7 +15,9 @@ export function noiseDigest(noise: NoiseEstimate): Record<string, unknown> {
   };
   return {
     measuredAt: noise.measuredAt, samplesPerRepetition: noise.samplesPerRepetition, dispersion: noise.dispersion, limitPct: noise.limitPct,
-    ...(noise.observedPct !== undefined ? { observedPct: noise.observedPct } : {}), tooNoisy: noise.tooNoisy,
+    ...(noise.observedPct !== undefined ? { observedPct: noise.observedPct } : {}),
+    ...Object.fromEntries((['typicalSamples', 'predictedPct', 'samplesNeeded', 'longestJobMs'] as const).flatMap((k) => (noise[k] !== undefined ? [[k, noise[k]]] : []))),
+    tooNoisy: noise.tooNoisy,
     ...(noise.cpu ? { cpu: series(noise.cpu) } : {}), ...(noise.gpuRoundTrip ? { gpuRoundTrip: series(noise.gpuRoundTrip) } : {}),
     ...(noise.problem ? { problem: noise.problem } : {}),
   };

@@ -76,6 +76,7 @@ body { font-family: "DejaVu Sans", sans-serif; margin: 2em; color: #111; max-wid
 figure { margin: 1.5em 0; } figcaption { font-size: 0.9em; color: #333; }
 .scroll { overflow-x: auto; } table { border-collapse: collapse; font-size: 0.85em; margin-bottom: 1.5em; }
 th, td { border: 1px solid #bbb; padding: 2px 6px; text-align: right; } th { background: #f0f0f0; }
+.measurement th, .measurement td { text-align: left; } .measurement th { font-weight: normal; }
 #errors { color: #b34700; }
 </style>
 ${scripts}

@@ -7,6 +7,7 @@
  * adds a FigureSpec in render-run.ts's runFigures instead, and is cached like every figure.
  */
 import type { RunData } from './render-run.js';
+import { measurementSection } from './measurement-section.js';
 
 /** One section: a heading and its HTML body (escape every value with html.ts's escapeHtml). */
 export interface ReportSection { id: string; title: string; html: string }
@@ -14,8 +15,8 @@ export interface ReportSection { id: string; title: string; html: string }
 /** Builds a section from a run, or undefined when the run has nothing for it. */
 export type SectionBuilder = (run: RunData) => ReportSection | undefined;
 
-/** Section builders, in page order (after the claims). None yet. */
-export const REPORT_SECTIONS: readonly SectionBuilder[] = [];
+/** Section builders, in page order (after the claims). */
+export const REPORT_SECTIONS: readonly SectionBuilder[] = [measurementSection];
 
 /** The sections a run's page shows. */
 export function runSections(run: RunData, builders: readonly SectionBuilder[] = REPORT_SECTIONS): ReportSection[] {

@@ -100,7 +100,7 @@ export async function reproduceCommand(args: string[], root: string = process.cw
     const def = configs.experiments.get(e)!;
     return def.phases.filter((ph) => ph !== 'confirm').map((ph) => planPhase(def, profile, platform, ph, { configs, engineInfo: info }).engine);
   });
-  const noise = await measureNoise(driver, { ...plans[0]!, jobs: plans.flatMap((p) => p.jobs) }, profile.validity);
+  const noise = await measureNoise(driver, { ...plans[0]!, jobs: plans.flatMap((p) => p.jobs) }, profile.validity, profile.measurement);
   print(`      ${noiseLine(noise, profile.name)}`);
   const common = { configs, repoRoot: root, resultsRoot, profile: flags.profile!, platform: platform.name, driver, engineBinary, noise };
 

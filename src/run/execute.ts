@@ -257,7 +257,7 @@ export async function runExperiment(opts: RunOptions): Promise<RunResult> {
   if (!existsSync(envBeforePath)) {
     const env: EnvSnapshot = captureEnv(info, opts.envRoot, now());
     const firstPlan = readJson<EnginePlan>(join(runDir, record.parts[0]!.planFile));
-    const noise = opts.noise === false ? undefined : opts.noise ?? await measureNoise(opts.driver, firstPlan, record.profile.resolved.validity, now);
+    const noise = opts.noise === false ? undefined : opts.noise ?? await measureNoise(opts.driver, firstPlan, record.profile.resolved.validity, record.profile.resolved.measurement, now);
     if (noise) {
       env.noise = noise;
       if (opts.noise === undefined) note(noiseLine(noise, record.profile.resolved.name));

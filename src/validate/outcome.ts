@@ -14,6 +14,9 @@
 /** Which sections passed. */
 export interface SectionVerdicts { integrity: boolean; validity: boolean; claims: boolean }
 
+/** The VALID share of layer jobs validity needs unless --min-valid says otherwise. */
+export const DEFAULT_MIN_VALID_SHARE = 0.9;
+
 /** Exit statuses of validate and reproduce. */
 export const EXIT = { ok: 0, broken: 1, usage: 2, validity: 3, claims: 4, validityAndClaims: 5 } as const;
 

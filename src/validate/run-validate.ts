@@ -19,7 +19,7 @@ import { isRegenerated, verifyManifest } from '../manifest/manifest.js';
 import { evaluateClaims } from '../analysis/claims.js';
 import type { ExperimentDefinition } from '../analysis/types.js';
 import { checkClaims, formatRange, type ClaimVerdict } from './claims.js';
-import type { SectionVerdicts } from './outcome.js';
+import { DEFAULT_MIN_VALID_SHARE, type SectionVerdicts } from './outcome.js';
 
 /** Options of runValidate. */
 export interface ValidateOptions {
@@ -128,7 +128,7 @@ export async function runValidate(runDir: string, opts: ValidateOptions = {}): P
 
   // 3. Share of VALID layer jobs.
   section = sections.validity;
-  const minShare = opts.minValidShare ?? 0.9;
+  const minShare = opts.minValidShare ?? DEFAULT_MIN_VALID_SHARE;
   const jobs = await tryReadJson(join(runDir, 'jobs.json'));
   if (!isValid(JobsFile, jobs)) say(false, 'valid     jobs.json missing or invalid: no VALID share');
   else {
