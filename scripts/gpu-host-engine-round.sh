@@ -11,7 +11,8 @@
 #          cpu                native/bench/cpu-bench-host.sh: CPU kernels vs OpenBLAS and PyTorch CPU
 #          torch              native/bench/torch_reference.py: PyTorch CPU (16 threads), CUDA resident and
 #                             CUDA with pinned copies on the same reference layers
-# Environment: PART_LIMIT_S (default 170) caps each part.
+# Environment: PART_LIMIT_S (default 170) caps each part; KB_NVIDIA_ARGS / KB_POCL_ARGS add kernel_bench.py
+# options (e.g. --shapes, --variants, --finalists 3 --rounds 3) to the two kernel parts.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 out="$1"; shift
@@ -30,7 +31,7 @@ export OCL_ICD_VENDORS="$icd"
 
 {
   echo "date: $(date -u +%FT%TZ)"
-  echo "commit: ${ROUND_COMMIT:-unknown (set ROUND_COMMIT: the device copy's git HEAD is not the tree that runs)}"
+  echo "commit: ${ROUND_COMMIT:-unknown (set ROUND_COMMIT: the device copy has no reliable git HEAD)}"
   nvidia-smi --query-gpu=name,driver_version,memory.total,clocks.max.sm --format=csv,noheader 2>&1
   echo "nproc: $(nproc)"
   grep -m1 'model name' /proc/cpuinfo
@@ -59,10 +60,11 @@ for p in "$@"; do
     datapath-allcores) part datapath-allcores native/bench/sync-bench.sh datapath --out "$out/datapath-allcores" \
         --cores 0-15 --device-type gpu --label "GPU host, NVIDIA OpenCL, no driver core, CPU threads on cores 0-15" ;;
     kernels-nvidia) part kernels-nvidia native/bench/kernel-bench.sh "$out/kernels-nvidia" --device-type gpu \
-        --platform NVIDIA --cpu-cores 1-15 --threads 15 --machine "GPU host: NVIDIA OpenCL vs 15 engine threads on cores 1-15" ;;
+        --platform NVIDIA --cpu-cores 1-15 --threads 15 --machine "GPU host: NVIDIA OpenCL vs 15 engine threads on cores 1-15" \
+        ${KB_NVIDIA_ARGS:-} ;;
     kernels-pocl) part kernels-pocl native/bench/kernel-bench.sh "$out/kernels-pocl" --device-type cpu \
         --platform Portable --gpu-taskset 0-7 --cpu-cores 8-15 --threads 8 \
-        --machine "GPU host: PoCL on cores 0-7 vs 8 engine threads on cores 8-15 (pocl-split)" ;;
+        --machine "GPU host: PoCL on cores 0-7 vs 8 engine threads on cores 8-15 (pocl-split)" ${KB_POCL_ARGS:-} ;;
     cpu) part cpu native/bench/cpu-bench-host.sh "$out/cpu" 3 ;;
     torch) part torch python3 native/bench/torch_reference.py "$out/torch-reference.json" 16 7 ;;
     *) log "unknown part $p" ;;
