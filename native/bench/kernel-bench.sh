@@ -13,7 +13,7 @@
 #     native/bench/kernel-bench.sh OUT --device-type gpu --platform NVIDIA --cpu-cores 1-15 --threads 15
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-[ $# -ge 1 ] || { sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
+[ $# -ge 1 ] || { sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
 out="$1"; shift
 scripts/build-engine.sh native/build >/dev/null
 exec python3 native/bench/kernel_bench.py --engine native/build/coexec-engine --out "$out" "$@"

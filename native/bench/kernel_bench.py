@@ -306,6 +306,10 @@ def main():
     ap.add_argument("--machine", default="", help="free-text description of the machine, stored in the output")
     args = ap.parse_args()
 
+    wanted = set(filter(None, args.shapes.split(",")))
+    unknown = wanted - {n for n, _ in REFERENCE_SHAPES}
+    if unknown:
+        sys.exit(f"kernel-bench: unknown shapes {sorted(unknown)} (known: {', '.join(n for n, _ in REFERENCE_SHAPES)})")
     os.makedirs(args.out, exist_ok=True)
     eng = Engine(args)
     info = eng.info()
@@ -315,10 +319,6 @@ def main():
     catalog = info["layers"]
     gpu_sync = args.gpu_sync or ("svm-fine" if "fine-buffer" in dev["svm"] and any(
         m["name"] == "svm-fine" and m["ok"] for m in dev.get("syncMechanisms", [])) else "finish")
-    wanted = set(filter(None, args.shapes.split(",")))
-    unknown = wanted - {n for n, _ in REFERENCE_SHAPES}
-    if unknown:
-        sys.exit(f"kernel-bench: unknown shapes {sorted(unknown)} (known: {', '.join(n for n, _ in REFERENCE_SHAPES)})")
     load_before = os.getloadavg()
     commit = git_commit()  # at the start: the tree the engine was built from
     shapes = []

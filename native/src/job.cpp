@@ -278,7 +278,8 @@ void RunLayer(const Plan& plan, const Job& job, DeviceProvider& devices, const J
       global.Push(Json(static_cast<unsigned long long>(main.global[d])));
       local.Push(Json(static_cast<unsigned long long>(main.local[d])));
     }
-    resolved.Set("gpuGlobal", std::move(global)).Set("gpuLocal", std::move(local));
+    // The geometry of our layer kernel (clblast's helper kernel is not one; the library picks its own).
+    if (!run.variant.clblast) resolved.Set("gpuGlobal", std::move(global)).Set("gpuLocal", std::move(local));
     r.Set("resolved", resolved);
     for (const auto& launch : run.variant.launches) {
       cl_int err = CL_SUCCESS;
