@@ -11,7 +11,7 @@
 #          cpu                native/bench/cpu-bench-host.sh: CPU kernels vs OpenBLAS and PyTorch CPU
 #          torch              native/bench/torch_reference.py: PyTorch CPU (16 threads), CUDA resident and
 #                             CUDA with pinned copies on the same reference layers
-# Environment: PART_LIMIT_S (default 170) caps each part; KB_NVIDIA_ARGS / KB_POCL_ARGS add kernel_bench.py
+# Environment: PART_LIMIT_S (default 170) caps each part, PART_LIMIT_S_<part> one part (dashes as _); KB_NVIDIA_ARGS / KB_POCL_ARGS add kernel_bench.py
 # options (e.g. --shapes, --variants, --finalists 3 --rounds 3) to the two kernel parts.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -45,10 +45,11 @@ fi
 native/build/coexec-engine info > "$out/info.json" 2> "$out/info.err" || log "info exited $?"
 log "engine built"
 
-limit="${PART_LIMIT_S:-170}"
-part() { # name command...: one part under the time limit, its output in OUT/name.log
+part() { # name command...: one part under its time limit (PART_LIMIT_S_<name>, else PART_LIMIT_S, else 170 s)
   local name="$1"; shift
-  log "part $name: start"
+  local own="PART_LIMIT_S_${name//-/_}"
+  local limit="${!own:-${PART_LIMIT_S:-170}}"
+  log "part $name: start (limit ${limit} s)"
   timeout "$limit" "$@" > "$out/$name.log" 2>&1
   log "part $name: exit $?"
 }
@@ -65,7 +66,7 @@ for p in "$@"; do
     kernels-pocl) part kernels-pocl native/bench/kernel-bench.sh "$out/kernels-pocl" --device-type cpu \
         --platform Portable --gpu-taskset 0-7 --cpu-cores 8-15 --threads 8 \
         --machine "GPU host: PoCL on cores 0-7 vs 8 engine threads on cores 8-15 (pocl-split)" ${KB_POCL_ARGS:-} ;;
-    cpu) part cpu native/bench/cpu-bench-host.sh "$out/cpu" 3 ;;
+    cpu) part cpu native/bench/cpu-bench-host.sh "$out/cpu" "${CPU_REPEAT:-3}" ;;
     torch) part torch python3 native/bench/torch_reference.py "$out/torch-reference.json" 16 7 ;;
     *) log "unknown part $p" ;;
   esac
