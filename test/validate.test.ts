@@ -109,6 +109,32 @@ test('with experiment definitions, ranges come from experiments/<id>.json for th
   assert.not.ok(unknown.ok);
 });
 
+test('a claim whose 95% interval straddles its bound is UNDECIDED: validity fails (exit 3), never PASS or FAIL by chance', async () => {
+  const exp = await mkdtemp(join(tmpdir(), 'coexec-exp-'));
+  const claim = (id: string, metric: string, expected: object) => ({ id, text: id, metric, paperValue: 2, unit: 'x', interval: `${metric}Ci95`, expected });
+  await writeFile(join(exp, 'linear-coexec.json'), JSON.stringify({ schemaVersion: 1, id: 'linear-coexec', layerType: 'linear',
+    claims: [claim('linear-oracle-speedup', 'linear.maxSpeedupOracle', { 'pocl-cpu': { min: 1 } })] }));
+  await writeFile(join(exp, 'conv-coexec.json'), JSON.stringify({ schemaVersion: 1, id: 'conv-coexec', layerType: 'conv2d', claims: [] }));
+  const withInterval = async (low: number, high: number) => {
+    const dir = await copyRunSmall();
+    await editJson(join(dir, 'derived/summary.json'), (x) => { x.linear.maxSpeedupOracleCi95 = [low, high]; });
+    await writeManifest(dir);
+    const out: string[] = [];
+    const code = await validateCommand([dir, '--experiments', exp], '/', (l) => out.push(l));
+    return { code, out: out.join('\n') };
+  };
+  const noisy = await withInterval(0.5, 3);
+  assert.is(noisy.code, 3, noisy.out);
+  assert.match(noisy.out, /FAIL {2}claim-ci {2}linear-oracle-speedup: 95% interval \[0\.5, 3\] crosses the range's bound/);
+  assert.match(noisy.out, /UNDECIDED {2}claim {5}linear-oracle-speedup: measured .*\(95% interval \[0\.5, 3\]\)/);
+  assert.match(noisy.out, /claims: measured values against their ranges: PASS/);
+  const clean = await withInterval(1.1, 3);
+  assert.is(clean.code, 0, clean.out);
+  assert.match(clean.out, /PASS {2}claim {5}linear-oracle-speedup/);
+  const clearlyBelow = await withInterval(0.2, 0.9);
+  assert.is(clearlyBelow.code, 4, clearlyBelow.out);
+});
+
 test('too small a VALID share fails', async () => {
   const dir = await copyRunSmall();
   await editJson(join(dir, 'jobs.json'), (j) => { for (const r of j.rows.slice(0, 20)) r.verdict = 'INVALID'; });
@@ -156,7 +182,7 @@ test('validity and claims are judged apart: exit 3 validity only, 4 claims only,
     await editJson(join(dir, 'derived/claims.json'), (c) => { c.rows[0].measured = 0.8; c.rows[0].pass = false; });
   };
   const cases: [string, (dir: string) => Promise<void>, number, RegExp][] = [
-    ['validity', noisy, 3, /\(integrity PASS, validity FAIL, claims PASS\): measurement validity FAILED \(too few VALID jobs: the machine was too noisy\), every claim PASSED/],
+    ['validity', noisy, 3, /\(integrity PASS, validity FAIL, claims PASS\): measurement validity FAILED \(too few VALID jobs, or a claim too noisy to decide: the machine was too noisy\), every decided claim PASSED/],
     ['claims', missed, 4, /\(integrity PASS, validity PASS, claims FAIL\): a claim FAILED on a valid measurement/],
     ['both', async (d) => { await noisy(d); await missed(d); }, 5, /\(integrity PASS, validity FAIL, claims FAIL\): measurement validity FAILED and a claim FAILED/],
   ];

@@ -1,7 +1,9 @@
 /**
  * Claims: each experiment's claims checked against summary.json. A claim PASSES when its metric (a dotted
  * path into the summary) is a finite number inside [min, max] of the run's platform class; a missing
- * metric or a class without a range FAILS, and `data` says why.
+ * metric or a class without a range FAILS, and `data` says why. A claim with an interval (its metric's 95%
+ * interval in the summary) is decided by the whole interval: inside the range PASS, wholly outside FAIL,
+ * across a bound undecided (`undecided` says why; validate counts it under measurement validity).
  */
 import type { ClaimRow, ExperimentDefinition } from './types.js';
 
@@ -14,6 +16,19 @@ export function metricAt(summary: unknown, path: string): unknown {
   }
   return v;
 }
+
+/** A [low, high] pair of finite numbers at a dotted path (low <= high), or undefined. */
+export function intervalAt(summary: unknown, path: string): [number, number] | undefined {
+  const v = metricAt(summary, path);
+  if (!Array.isArray(v) || v.length !== 2) return undefined;
+  const [low, rawHigh] = v as unknown[];
+  // A null upper end is unbounded (JSON has no Infinity): e.g. a ratio whose denominator may not be positive.
+  const high = rawHigh === null ? Infinity : rawHigh;
+  if (typeof low !== 'number' || !Number.isFinite(low) || typeof high !== 'number' || Number.isNaN(high) || !(low <= high)) return undefined;
+  return [low, high];
+}
+
+const round3 = (v: number) => (Number.isFinite(v) ? Number(v.toPrecision(3)) : v);
 
 /** Evaluates every claim of `experiments` for `platformClass`. */
 export function evaluateClaims(summary: unknown, experiments: readonly ExperimentDefinition[], platformClass: string): ClaimRow[] {
@@ -34,13 +49,31 @@ export function evaluateClaims(summary: unknown, experiments: readonly Experimen
       }
       if (measured === null) data.push('metric missing from summary (the run lacks the data it needs)');
       if (!bound) data.push(`no expected range for platform class ${platformClass}`);
-      const inRange = measured !== null && bound !== undefined &&
-        (bound.min === undefined || measured >= bound.min) && (bound.max === undefined || measured <= bound.max);
+      const inside = (v: number) => bound !== undefined && (bound.min === undefined || v >= bound.min) && (bound.max === undefined || v <= bound.max);
+      const interval = claim.interval !== undefined ? intervalAt(summary, claim.interval) : undefined;
+      if (claim.interval !== undefined && measured !== null && !interval) data.push(`no interval at derived/summary.json#${claim.interval}: judged on the value alone`);
+      let pass = measured !== null && inside(measured);
+      let undecided: string | undefined;
+      if (interval && bound && measured === null) {
+        // An interval without a value: the statistic had no finite estimate (e.g. a denominator not above zero).
+        data.pop();
+        data.push(`95% interval derived/summary.json#${claim.interval}`);
+        undecided = `no finite estimate, 95% interval [${round3(interval[0])}, ${round3(interval[1])}]: the measurement cannot decide the claim (measure more)`;
+      } else if (interval && bound) {
+        data.push(`95% interval derived/summary.json#${claim.interval}`);
+        const [low, high] = interval;
+        const below = bound.min !== undefined && high < bound.min;
+        const above = bound.max !== undefined && low > bound.max;
+        pass = inside(low) && inside(high);
+        if (!pass && !below && !above) {
+          undecided = `95% interval [${round3(low)}, ${round3(high)}] crosses the range's bound: too wide to decide the claim (measure more)`;
+        }
+      }
       rows.push({
         id: claim.id, text: claim.text, experiment: exp.id, metric: claim.metric,
         paperValue: claim.paperValue ?? null, measured,
         tolerance: bound ? { ...(bound.min !== undefined ? { min: bound.min } : {}), ...(bound.max !== undefined ? { max: bound.max } : {}) } : {},
-        platformClass, unit: claim.unit ?? '', pass: inRange, data,
+        platformClass, unit: claim.unit ?? '', pass, ...(interval ? { interval } : {}), ...(undecided ? { undecided } : {}), data,
       });
     }
   }

@@ -9,6 +9,7 @@
 import { isValidLayerJob, jobCpuRows, jobGpuRows, roundTripByMechanism, type LayerJob } from '../predict/dataset.js';
 import { layerId, outDim, withOutDim } from './layers.js';
 import { median } from './metrics.js';
+import { createRng } from '../predict/rng.js';
 import type { JobStats, SyncOverheadRow } from './types.js';
 
 function aloneKey(side: 'cpu' | 'gpu', j: LayerJob, rows: number): string {
@@ -49,15 +50,78 @@ export function syncOverheadRows(jobs: readonly JobStats[], experiments: Readonl
         ? j.gpuKernelMedianNs + (j.gpuDispatchMedianNs ?? 0)
         : j.gpuSideMedianNs ?? 0);
     const coexecNs = j.stats!.medianNs;
+    const paired = j.pairedOverheadNs;
     rows.push({
       mechanism: j.strategy.sync, layerId: layerId(j.layer), outputSize: outDim(j.layer),
       roundTripUs: rt === undefined ? null : rt / 1e3, coexecMs: coexecNs / 1e6, slowerSideMs: slowerNs / 1e6, overheadUs: (coexecNs - slowerNs) / 1e3,
       slowerSideSource: measuredAlone ? 'single-side-jobs' : 'in-run',
+      ...(paired ? { pairedOverheadUs: paired.medianNs / 1e3, pairedOverheadCi95Us: [paired.ci95LowNs / 1e3, paired.ci95HighNs / 1e3] as [number, number] } : {}),
       ...(j.breakdownMedianNs ? { breakdownUs: Object.fromEntries(Object.entries(j.breakdownMedianNs).map(([k, v]) => [k, (v ?? 0) / 1e3])) } : {}),
     });
   }
   rows.sort((a, b) => a.mechanism.localeCompare(b.mechanism) || a.layerId.localeCompare(b.layerId));
   return { rows, noRoundTrip: [...noRoundTrip].sort() };
+}
+
+/**
+ * Draws of the ratio's sampling distribution. On the five quick runs of 2026-12-03 the upper end moved by at
+ * most 4% across seeds 1-5 (e.g. 0.453-0.464): it can tip the decision only for an interval ending that close
+ * to the bound, and the seed is fixed, so a run's verdict is reproducible from its files.
+ */
+const RATIO_DRAWS = 4000;
+
+/**
+ * svm-fine's fixed cost over finish's, paired by layer: over the layers both measured, the weighted sum of
+ * svm-fine's per-iteration overhead medians over the same weighted sum for finish (a ratio of sums, so that
+ * one layer whose finish overhead happens to sit near zero cannot blow the ratio up as a median of per-layer
+ * ratios would). A layer's weight is the inverse of its pair's variance (from the two 95% CIs): a ~50 us
+ * overhead is measured to a few us on a 0.1 ms layer but drowns in the noise of a 6 ms one, which would
+ * otherwise decide the ratio. Its 95% interval: each layer job's median drawn from a split normal matching its
+ * own 95% CI (independent jobs, weights fixed), the ratio recomputed per draw, the 2.5% and 97.5% quantiles
+ * kept; a draw whose finish sum is not positive makes the ratio unbounded (an upper end of null when more
+ * than 2.5% of draws do). Seeded: the same rows give the same interval everywhere.
+ */
+export function pairedOverheadRatio(fine: readonly SyncOverheadRow[], finish: readonly SyncOverheadRow[], seed = 1):
+  { ratio: number | null; ci95: [number, number | null]; layers: number; fineUs: number; finishUs: number; weights: Record<string, number>; excluded: string[] } | undefined {
+  const byLayer = (rs: readonly SyncOverheadRow[]) => new Map(rs.filter((r) => r.pairedOverheadCi95Us).map((r) => [r.layerId, r]));
+  const f = byLayer(fine);
+  const g = byLayer(finish);
+  const both = [...f.keys()].filter((id) => g.has(id)).sort();
+  // An overhead whose whole interval is below zero cannot be: the slower side's reference (the kernel time
+  // of the untimed profiled executions) ran slower than the timed path there, so the pair says nothing.
+  const impossible = (r: SyncOverheadRow) => r.pairedOverheadCi95Us![1] < 0;
+  const excluded = both.filter((id) => impossible(f.get(id)!) || impossible(g.get(id)!));
+  const common = both.filter((id) => !excluded.includes(id));
+  if (common.length === 0) return both.length === 0 ? undefined : { ratio: null, ci95: [-Infinity, null], layers: 0, fineUs: 0, finishUs: 0, weights: {}, excluded };
+  const fineRows = common.map((id) => f.get(id)!);
+  const finishRows = common.map((id) => g.get(id)!);
+  const sigma = (r: SyncOverheadRow) => (r.pairedOverheadCi95Us![1] - r.pairedOverheadCi95Us![0]) / (2 * 1.96);
+  const raw = common.map((_, i) => 1 / Math.max(1e-6, sigma(fineRows[i]!) ** 2 + sigma(finishRows[i]!) ** 2));
+  const total = raw.reduce((s, w) => s + w, 0);
+  const weights = raw.map((w) => w / total);
+  const weighted = (values: readonly number[]) => values.reduce((s, v, i) => s + weights[i]! * v, 0);
+  const fineUs = weighted(fineRows.map((r) => r.pairedOverheadUs!));
+  const finishUs = weighted(finishRows.map((r) => r.pairedOverheadUs!));
+  const rng = createRng(seed);
+  const normal = () => Math.sqrt(-2 * Math.log(1 - rng.next())) * Math.cos(2 * Math.PI * rng.next());
+  const draw = (r: SyncOverheadRow) => {
+    const [low, high] = r.pairedOverheadCi95Us!;
+    const z = normal();
+    return r.pairedOverheadUs! + z * (z < 0 ? r.pairedOverheadUs! - low : high - r.pairedOverheadUs!) / 1.96;
+  };
+  const ratios: number[] = [];
+  for (let i = 0; i < RATIO_DRAWS; i++) {
+    const num = weighted(fineRows.map(draw));
+    const den = weighted(finishRows.map(draw));
+    ratios.push(den > 0 ? num / den : Infinity);
+  }
+  ratios.sort((a, b) => a - b);
+  const q = (p: number) => ratios[Math.min(RATIO_DRAWS - 1, Math.floor(p * RATIO_DRAWS))]!;
+  const high = q(0.975);
+  return {
+    ratio: finishUs > 0 ? fineUs / finishUs : null, ci95: [q(0.025), Number.isFinite(high) ? high : null],
+    layers: common.length, fineUs, finishUs, weights: Object.fromEntries(common.map((id, i) => [id, weights[i]!])), excluded,
+  };
 }
 
 /** Per mechanism: median overhead (us) and round trip (us); and svm-fine's overhead over finish's on the layers both have. */
@@ -72,7 +136,19 @@ export function syncSummary(rows: readonly SyncOverheadRow[]): Record<string, un
   const fine = rows.filter((r) => r.mechanism === 'svm-fine');
   const finish = rows.filter((r) => r.mechanism === 'finish');
   const common = [...new Set(fine.map((r) => r.layerId))].filter((id) => finish.some((r) => r.layerId === id));
-  if (common.length > 0) {
+  const paired = pairedOverheadRatio(fine, finish);
+  if (paired) {
+    // Runs with per-iteration overheads: the paired ratio of sums and its interval (the claim reads both).
+    // No point value (finish's weighted overhead not positive, or no usable layer): the claim reads the
+    // interval alone, which then has no finite upper end, and stays undecided.
+    if (paired.ratio !== null) out.svmFineOverFinishOverhead = paired.ratio;
+    out.svmFineOverFinishOverheadCi95 = Number.isFinite(paired.ci95[0]) ? paired.ci95 : [0, null];
+    out.svmFineOverFinishPaired = {
+      layers: paired.layers, svmFineWeightedOverheadUs: paired.fineUs, finishWeightedOverheadUs: paired.finishUs, layerWeights: paired.weights,
+      ...(paired.excluded.length > 0 ? { excludedLayers: paired.excluded } : {}),
+    };
+  } else if (common.length > 0) {
+    // Older runs without them: the ratio of median overheads, with no interval (judged on the value alone).
     const med = (rs: readonly SyncOverheadRow[]): number => median(rs.filter((r) => common.includes(r.layerId)).map((r) => r.overheadUs));
     const f = med(finish);
     // A ratio of overheads is meaningful only when finish's overhead is a cost; the absolute values stay in perMechanism.

@@ -100,6 +100,8 @@ export interface JobStats {
   breakdownMedianNs?: Partial<Record<'cpuStartDelay' | 'driverStartDelay' | 'enqueue' | 'cpuSlice' | 'waitAfterCpu', number>>;
   /** Engine time spent on the job (results.jsonl wallNs); the harness may copy it here. */
   wallNs?: number;
+  /** Co-executed jobs: median and 95% CI of the per-iteration overhead (src/run/jobs.ts pairedOverhead). */
+  pairedOverheadNs?: { n: number; medianNs: number; ci95LowNs: number; ci95HighNs: number };
 }
 
 /** jobs.json (contract section 8). */
@@ -126,6 +128,12 @@ export interface ClaimDefinition {
   paperValue?: number;
   unit?: string;
   expected: Record<string, ClaimBound>;
+  /**
+   * A dotted path to the metric's 95% interval [low, high] in summary.json. With it the claim is decided only
+   * when the whole interval lies inside the range (PASS) or outside it (FAIL); an interval that straddles a
+   * bound leaves it undecided, a measurement problem reported under validity, never a verdict by chance.
+   */
+  interval?: string;
 }
 
 /** experiments/<id>.json (contract section 11), the fields analysis reads. */
@@ -224,6 +232,12 @@ export interface SyncOverheadRow {
    * The co-executed job's breakdown in us (engines from issue 12 on): t0 -> CPU slice start, t0 -> the driver
    * thread's first OpenCL call, its enqueue calls, the CPU slice, and the wait after the slice.
    */
+  /**
+   * Extension: the overhead measured iteration by iteration (each sample minus the slower side of the same
+   * iteration; median and its 95% CI, us). The claim svm-fine-overhead-ratio reads these; absent in older runs.
+   */
+  pairedOverheadUs?: number;
+  pairedOverheadCi95Us?: [number, number];
   breakdownUs?: Partial<Record<'cpuStartDelay' | 'driverStartDelay' | 'enqueue' | 'cpuSlice' | 'waitAfterCpu', number>>;
 }
 
@@ -240,6 +254,10 @@ export interface ClaimRow {
   platformClass: string;
   unit: string;
   pass: boolean;
+  /** The metric's 95% interval when the claim defines one (ClaimDefinition.interval). */
+  interval?: [number, number];
+  /** Why the claim is not decided (its interval straddles a bound); pass is then false and validity fails. */
+  undecided?: string;
   /** false when the platform class cannot show the claim (expected.<class>.notApplicable); pass is then true. */
   applicable?: boolean;
   /** Where the measured value comes from, e.g. "derived/summary.json#linear.geomeanSpeedupSelected", and why it fails. */

@@ -217,6 +217,7 @@ export const ExperimentConfig = Type.Object({
   claims: Type.Array(Type.Object({
     id: Id, text: Type.String({ minLength: 1 }), metric: Type.String({ minLength: 1 }),
     paperValue: Type.Optional(Type.Number()), unit: Type.String(),
+    interval: Type.Optional(Type.String({ minLength: 1, description: 'dotted path to the metric\'s 95% interval [low, high] in summary.json: decided only when the whole interval is inside or outside the range' })),
     expected: Type.Object({
       'unified-memory-gpu': Type.Optional(Bound), 'pocl-cpu': Type.Optional(Bound), 'discrete-gpu': Type.Optional(Bound),
     }, strict),

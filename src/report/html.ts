@@ -37,8 +37,12 @@ function claimsHtml(claims: ClaimRow[]): string {
     const unit = c.unit === 'x' ? 'x' : ` ${c.unit}`;
     const show = (v: number | null) => (v === null ? 'n/a' : String(Number(v.toPrecision(4))));
     const range = `[${c.tolerance.min ?? '-'}, ${c.tolerance.max ?? '-'}]`;
-    return `<li class="${c.pass ? 'pass' : 'fail'}"><b>${c.pass ? 'PASS' : 'FAIL'}</b> ${escapeHtml(c.id)}: ${escapeHtml(c.text)}; ` +
-      `measured ${show(c.measured)}${unit}, paper ${show(c.paperValue)}${unit}, accepted ${escapeHtml(range)}` +
+    // An undecided claim (its 95% interval straddles the range's bound) is neither PASS nor FAIL.
+    const { undecided, interval } = c as { undecided?: string; interval?: [number, number] };
+    const tag = undecided ? 'UNDECIDED' : c.pass ? 'PASS' : 'FAIL';
+    const ci = interval ? ` (95% interval [${show(interval[0])}, ${Number.isFinite(interval[1]) ? show(interval[1]) : '-'}])` : '';
+    return `<li class="${undecided ? 'undecided' : c.pass ? 'pass' : 'fail'}"><b>${tag}</b> ${escapeHtml(c.id)}: ${escapeHtml(c.text)}; ` +
+      `measured ${show(c.measured)}${unit}${ci}, paper ${show(c.paperValue)}${unit}, accepted ${escapeHtml(range)}` +
       `${c.platformClass ? ` (${escapeHtml(c.platformClass)})` : ''}</li>`;
   }).join('\n');
   return `<ul class="claims">\n${items}\n</ul>`;
@@ -72,7 +76,7 @@ export function reportHtml(input: ReportInput): string {
 <style>
 body { font-family: "DejaVu Sans", sans-serif; margin: 2em; color: #111; max-width: 1300px; }
 .synthetic { border: 2px solid #D55E00; padding: 0.5em 1em; }
-.claims li { margin: 0.3em 0; } .pass b { color: #006e4f; } .fail b { color: #b34700; }
+.claims li { margin: 0.3em 0; } .pass b { color: #006e4f; } .fail b { color: #b34700; } .undecided b { color: #6b6b6b; }
 figure { margin: 1.5em 0; } figcaption { font-size: 0.9em; color: #333; }
 .scroll { overflow-x: auto; } table { border-collapse: collapse; font-size: 0.85em; margin-bottom: 1.5em; }
 th, td { border: 1px solid #bbb; padding: 2px 6px; text-align: right; } th { background: #f0f0f0; }

@@ -35,9 +35,12 @@ const verdict = (ok: boolean) => `<b>${ok ? 'PASS' : 'FAIL'}</b>`;
 function claimsVerdict(rows: readonly ClaimRow[] | undefined): { ok: boolean; text: string } {
   if (!rows) return { ok: false, text: 'no derived/claims.json' };
   const applicable = rows.filter((c) => c.applicable !== false);
+  // Undecided claims (interval too wide) count under validity, as in validate; they neither hold nor fail.
+  const undecided = applicable.filter((c) => (c as { undecided?: string }).undecided).length;
+  const decided = applicable.length - undecided;
   const passed = applicable.filter((c) => c.pass).length;
   if (applicable.length === 0) return { ok: true, text: 'this run defines no applicable claim' };
-  return { ok: passed === applicable.length, text: `${passed} of ${applicable.length} claims hold` };
+  return { ok: passed === decided, text: `${passed} of ${decided} claims hold${undecided > 0 ? `; ${undecided} undecided (95% interval too wide)` : ''}` };
 }
 
 /** The CPU workload's row: its statistic per calibration job and, from newer runs, at the samples a job gets. */

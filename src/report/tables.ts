@@ -95,7 +95,7 @@ export function claimsTable(rows: ClaimRow[]): Table {
     title: 'Claims: paper vs this run',
     headers: ['claim', 'experiment', 'metric', 'paper', 'measured', 'range', 'class', 'verdict'],
     rows: rows.map((c) => [c.id, c.experiment, c.metric, `${num(c.paperValue)}${c.unit === 'x' ? 'x' : ''}`,
-      `${num(c.measured)}${c.unit === 'x' ? 'x' : ''}`, range(c.tolerance), c.platformClass ?? '', c.pass ? 'PASS' : 'FAIL']),
+      `${num(c.measured)}${c.unit === 'x' ? 'x' : ''}`, range(c.tolerance), c.platformClass ?? '', (c as { undecided?: string }).undecided ? 'UNDECIDED' : c.pass ? 'PASS' : 'FAIL']),
   };
 }
 

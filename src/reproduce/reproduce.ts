@@ -143,8 +143,10 @@ export async function reproduceCommand(args: string[], root: string = process.cw
     verdicts.push(v.verdicts);
     print(`\n${o.experiment}: ${relative(root, o.runDir)}  (${sectionsText(v.verdicts)})`);
     for (const line of sectionLines(v)) print(`  ${line}`);
-    validityLines.push(...v.sections.validity.lines.map((l) => `${l.slice(0, 4)}  ${o.experiment}: ${l.slice(6).replace(/^valid\s+/, '')}`));
-    claimLines.push(...v.sections.claims.lines.map((l) => `${l.slice(0, 4)}  ${o.experiment}: ${l.slice(6).replace(/^claims?\s+/, '')}`));
+    // A line is "<VERDICT>  <check> ..."; the verdict is PASS, FAIL, N/A or UNDECIDED.
+    const split = (l: string) => /^(\S+(?: \S+)?)\s{2}(.*)$/.exec(l.replace(/^N\/A /, 'N/A'))?.slice(1) ?? [l.slice(0, 4), l.slice(6)];
+    validityLines.push(...v.sections.validity.lines.map((l) => { const [tag, rest] = split(l); return `${tag!.padEnd(4)}  ${o.experiment}: ${rest!.replace(/^valid\s+/, '')}`; }));
+    claimLines.push(...v.sections.claims.lines.map((l) => { const [tag, rest] = split(l); return `${tag!.padEnd(4)}  ${o.experiment}: ${rest!.replace(/^claims?\s+/, '')}`; }));
   }
   // The two sections an evaluator reads, side by side for all experiments, then the one-line verdict.
   print('\nmeasurement validity (is the measurement good enough to judge?):');

@@ -37,6 +37,10 @@ export const JobStats = Type.Object({
   attempts: Type.Optional(Type.Integer({ minimum: 2 })),
   /** Spread of the attempts' own medians: (slowest / fastest - 1) in %. */
   attemptSpreadPct: Type.Optional(Type.Number({ minimum: 0 })),
+  /** Co-executed jobs: median and 95% CI of the per-iteration overhead (latency - slower side of the same iteration). */
+  pairedOverheadNs: Type.Optional(Type.Object({
+    n: Type.Integer({ minimum: 1 }), medianNs: Type.Number(), ci95LowNs: Type.Number(), ci95HighNs: Type.Number(),
+  }, open)),
 }, open);
 export type JobStats = Static<typeof JobStats>;
 

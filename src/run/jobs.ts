@@ -4,7 +4,7 @@
  */
 import type { ExecutionBreakdownNs, ResultLine } from '../engine/lines.js';
 import { replicateBaseId, type JobMeta } from '../plan/expand.js';
-import { describe, median, type SampleStats } from '../stats/descriptive.js';
+import { describe, median, quantileSorted, sortedCopy, type SampleStats } from '../stats/descriptive.js';
 import { type DriftFacts, type ValidityRule, verdictOf } from '../stats/verdict.js';
 
 /** One row of jobs.json. */
@@ -22,6 +22,44 @@ export interface JobStats {
   attempts?: number;
   /** (slowest / fastest attempt median - 1) in %, over the attempts (absent with one attempt). */
   attemptSpreadPct?: number;
+  /** Co-executed jobs: the per-iteration overhead (see pairedOverheadNs); absent for single-side jobs. */
+  pairedOverheadNs?: PairedOverheadNs;
+}
+
+/**
+ * The overhead of co-execution per timed iteration: each sample's latency minus the slower of its own CPU
+ * slice in that same iteration and the GPU side's kernel time (queued -> end, median of the profiled
+ * executions: the engine profiles untimed executions only, so the GPU time cannot pair by iteration). The
+ * CPU side pairs, so a slow spell of the shared machine on the CPU cancels. The CI is the distribution-free
+ * 95% interval of the median (order statistics, as SampleStats.medianCi95HalfPct) widened in quadrature by
+ * how far the median overhead moves when the kernel time sits at either end of its own median's 95% interval.
+ */
+export interface PairedOverheadNs { n: number; medianNs: number; ci95LowNs: number; ci95HighNs: number }
+
+/** Ranks of the distribution-free 95% CI of the median of n sorted values (1-based). */
+function medianCiRanks(n: number): [number, number] {
+  return [Math.max(1, Math.floor(n / 2 - 0.98 * Math.sqrt(n))), Math.min(n, Math.ceil(n / 2 + 0.98 * Math.sqrt(n) + 1))];
+}
+
+/** pairedOverheadNs of a line; undefined unless it has both sides (a co-executed job). */
+export function pairedOverhead(line: Pick<ResultLine, 'samplesNs' | 'cpuSideNs' | 'gpuTimestampsNs'>): PairedOverheadNs | undefined {
+  const total = line.samplesNs ?? [];
+  const cpu = line.cpuSideNs ?? [];
+  const kernels = sortedCopy((line.gpuTimestampsNs ?? []).map((t) => t[3] - t[0]));
+  const n = total.length;
+  if (n === 0 || cpu.length !== n || kernels.length === 0) return undefined;
+  if (cpu.some((c) => !(c > 0)) || !(kernels[0]! > 0)) return undefined;
+  const [kLowRank, kHighRank] = medianCiRanks(kernels.length);
+  const overheadAt = (kernel: number) => sortedCopy(total.map((t, i) => t - Math.max(cpu[i]!, kernel)));
+  const overhead = overheadAt(quantileSorted(kernels, 0.5));
+  const [lowRank, highRank] = medianCiRanks(n);
+  const med = quantileSorted(overhead, 0.5);
+  // The kernel time's CI moved through the same statistic: it matters only in iterations where the GPU side is slower.
+  const atSlowKernel = quantileSorted(overheadAt(kernels[kHighRank - 1]!), 0.5);
+  const atFastKernel = quantileSorted(overheadAt(kernels[kLowRank - 1]!), 0.5);
+  const down = Math.hypot(med - overhead[lowRank - 1]!, med - atSlowKernel);
+  const up = Math.hypot(overhead[highRank - 1]! - med, atFastKernel - med);
+  return { n, medianNs: med, ci95LowNs: med - down, ci95HighNs: med + up };
 }
 
 /** A plan part's lines as buildJobs reads them: the part's own raw file and each re-measurement round's. */
@@ -55,6 +93,8 @@ export function jobStats(line: ResultLine, meta: RunJobMeta | undefined, experim
   if (dispatch !== undefined) row.gpuDispatchMedianNs = dispatch;
   if (line.breakdownMedianNs !== undefined) row.breakdownMedianNs = line.breakdownMedianNs;
   if (line.wallNs !== undefined) row.wallNs = line.wallNs;
+  const paired = pairedOverhead(line);
+  if (paired) row.pairedOverheadNs = paired;
   return row;
 }
 

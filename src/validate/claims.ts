@@ -23,6 +23,9 @@ export interface ClaimVerdict {
   rangeSource: string;
   dataUsed: string;
   problem?: string;
+  /** The claim's 95% interval straddles a bound: not decided for measurement reasons (counted under validity). */
+  undecided?: string;
+  interval?: [number, number];
 }
 
 /** Follows a dotted path like `linear.geomeanSpeedupSelected` into an object. */

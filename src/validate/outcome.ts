@@ -22,8 +22,8 @@ export const EXIT = { ok: 0, broken: 1, usage: 2, validity: 3, claims: 4, validi
 
 /** The exit statuses in words, for --help, README and ARTIFACT.md. */
 export const EXIT_STATUS_HELP = `Exit status: 0 every check PASSED; 1 a run folder is broken (manifest, hashes, schemas) or an error
-stopped the run; 2 usage error; 3 measurement validity FAILED (too few VALID jobs: the machine was too
-noisy) while every claim PASSED; 4 a claim FAILED while validity PASSED; 5 both validity and a claim FAILED.`;
+stopped the run; 2 usage error; 3 measurement validity FAILED (too few VALID jobs, or a claim's 95% interval
+too wide to decide it: the machine was too noisy) while every other claim PASSED; 4 a claim FAILED while validity PASSED; 5 both validity and a claim FAILED.`;
 
 /** Every section of every folder must pass for the set to pass. */
 export function allOf(verdicts: readonly SectionVerdicts[]): SectionVerdicts {
@@ -53,7 +53,7 @@ export function sectionsText(v: SectionVerdicts): string {
 export function whatFailed(v: SectionVerdicts): string {
   if (!v.integrity) return 'run folder broken (files do not match manifest.json or their schema): the measurement and claims cannot be judged';
   if (!v.validity && !v.claims) return 'measurement validity FAILED and a claim FAILED: rerun on a quieter machine before judging the claims';
-  if (!v.validity) return 'measurement validity FAILED (too few VALID jobs: the machine was too noisy), every claim PASSED: close other programs and rerun, or give noisy jobs more time (profile measurement.remeasure)';
+  if (!v.validity) return 'measurement validity FAILED (too few VALID jobs, or a claim too noisy to decide: the machine was too noisy), every decided claim PASSED: close other programs and rerun, or give noisy jobs more time (profile measurement.remeasure)';
   if (!v.claims) return 'a claim FAILED on a valid measurement: the claim does not hold here';
   return 'every check PASSED';
 }

@@ -67,6 +67,7 @@ async function loadExperiments(dir: string, ids: string[]): Promise<ExperimentDe
   return defs;
 }
 
+const num = (v: number) => (Number.isFinite(v) ? Number(v.toPrecision(3)) : undefined);
 const fmt = (v: number | null, unit: string) => (v === null ? 'n/a' : `${Number(v.toPrecision(4))}${unit === 'x' ? 'x' : ` ${unit}`}`);
 
 /** Validates the run folder `runDir`; see the file comment for the checks. */
@@ -74,8 +75,8 @@ export async function runValidate(runDir: string, opts: ValidateOptions = {}): P
   const lines: string[] = [];
   const sections: ValidateResult['sections'] = { integrity: { ok: true, lines: [] }, validity: { ok: true, lines: [] }, claims: { ok: true, lines: [] } };
   let section: SectionResult = sections.integrity;
-  const say = (pass: boolean, what: string, notApplicable = false) => {
-    const line = `${notApplicable ? 'N/A ' : pass ? 'PASS' : 'FAIL'}  ${what}`;
+  const say = (pass: boolean, what: string, notApplicable = false, tag?: string) => {
+    const line = `${tag ?? (notApplicable ? 'N/A ' : pass ? 'PASS' : 'FAIL')}  ${what}`;
     lines.push(line);
     section.lines.push(line);
     if (!pass && !notApplicable) section.ok = false;
@@ -164,6 +165,7 @@ export async function runValidate(runDir: string, opts: ValidateOptions = {}): P
         ?.expected[cls] as { placeholder?: boolean } | undefined)?.placeholder === true;
       verdicts = evaluateClaims(summary, defs, cls).map((c) => ({
         id: c.id, pass: c.pass, notApplicable: c.applicable === false, measured: c.measured, paperValue: c.paperValue, unit: c.unit, range: c.tolerance,
+        ...(c.undecided ? { undecided: c.undecided } : {}), ...(c.interval ? { interval: c.interval } : {}),
         rangeSource: `${relative(process.cwd(), join(experimentsDir, `${c.experiment}.json`))} (${cls}${placeholder(c.experiment, c.id) ? ', placeholder range' : ''})`, dataUsed: c.data.join('; '),
       }));
       for (const v of verdicts) {
@@ -177,10 +179,17 @@ export async function runValidate(runDir: string, opts: ValidateOptions = {}): P
       verdicts = checkClaims(claims.rows, summary, cls);
     }
     if (verdicts.length === 0) say(true, 'claims    none: this run\'s experiments define no claims');
+    const undecided: ClaimVerdict[] = [];
     for (const v of verdicts) {
-      say(v.pass, `claim     ${v.id}: measured ${fmt(v.measured, v.unit)}, paper ${fmt(v.paperValue, v.unit)}, ` +
-        `range ${formatRange(v.range)} from ${v.rangeSource}, data ${v.dataUsed}${v.problem ? `; ${v.problem}` : ''}`, v.notApplicable === true);
+      // An undecided claim is neither PASS nor FAIL: its measurement could not tell, so validity fails instead.
+      if (v.undecided && !v.problem) undecided.push(v);
+      const interval = v.interval ? ` (95% interval ${formatRange({ min: num(v.interval[0]), max: num(v.interval[1]) })})` : '';
+      say(v.pass || undecided.includes(v), `claim     ${v.id}: measured ${fmt(v.measured, v.unit)}${interval}, paper ${fmt(v.paperValue, v.unit)}, ` +
+        `range ${formatRange(v.range)} from ${v.rangeSource}, data ${v.dataUsed}${v.problem ? `; ${v.problem}` : ''}`, v.notApplicable === true,
+      undecided.includes(v) ? 'UNDECIDED' : undefined);
     }
+    section = sections.validity;
+    for (const v of undecided) say(false, `claim-ci  ${v.id}: ${v.undecided}`);
   }
 
   const verdicts = { integrity: sections.integrity.ok, validity: sections.validity.ok, claims: sections.claims.ok };
