@@ -24,7 +24,7 @@ import { join } from 'node:path';
 import type { EngineDriver } from '../engine/driver.js';
 import { readResultLines } from '../engine/lines.js';
 import type { EngineJob, EnginePlan } from '../plan/expand.js';
-import { describe, mean, median, quantileSorted, sd, sortedCopy } from '../stats/descriptive.js';
+import { describe, mean, median, medianCiRanks, quantileSorted, sd, sortedCopy } from '../stats/descriptive.js';
 import { dispersionPct, type ValidityRule } from '../stats/verdict.js';
 
 /** Repetitions per series: enough for a run-to-run spread, few enough to take about a second. */
@@ -134,8 +134,7 @@ export function expectedDispersionPct(ratios: readonly number[], n: number, disp
     const st = describe(ratios)!;
     return dispersion === 'robust-cv' ? st.robustCvPct : st.cvPct;
   }
-  const low = Math.max(1, Math.floor(n / 2 - 0.98 * Math.sqrt(n)));
-  const high = Math.min(n, Math.ceil(n / 2 + 0.98 * Math.sqrt(n) + 1));
+  const [low, high] = medianCiRanks(n);
   const at = (rank: number) => quantileSorted(ratios, rank / (n + 1));
   const med = quantileSorted(ratios, 0.5);
   return med > 0 ? (100 * (at(high) - at(low))) / (2 * med) : 0;

@@ -4,7 +4,7 @@
  */
 import type { ExecutionBreakdownNs, ResultLine } from '../engine/lines.js';
 import { replicateBaseId, type JobMeta } from '../plan/expand.js';
-import { describe, median, quantileSorted, sortedCopy, type SampleStats } from '../stats/descriptive.js';
+import { describe, median, medianCiRanks, quantileSorted, sortedCopy, type SampleStats } from '../stats/descriptive.js';
 import { type DriftFacts, type ValidityRule, verdictOf } from '../stats/verdict.js';
 
 /** One row of jobs.json. */
@@ -35,11 +35,6 @@ export interface JobStats {
  * how far the median overhead moves when the kernel time sits at either end of its own median's 95% interval.
  */
 export interface PairedOverheadNs { n: number; medianNs: number; ci95LowNs: number; ci95HighNs: number }
-
-/** Ranks of the distribution-free 95% CI of the median of n sorted values (1-based). */
-function medianCiRanks(n: number): [number, number] {
-  return [Math.max(1, Math.floor(n / 2 - 0.98 * Math.sqrt(n))), Math.min(n, Math.ceil(n / 2 + 0.98 * Math.sqrt(n) + 1))];
-}
 
 /** pairedOverheadNs of a line; undefined unless it has both sides (a co-executed job). */
 export function pairedOverhead(line: Pick<ResultLine, 'samplesNs' | 'cpuSideNs' | 'gpuTimestampsNs'>): PairedOverheadNs | undefined {

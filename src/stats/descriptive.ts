@@ -76,13 +76,17 @@ export interface SampleStats {
   medianCi95HalfPct: number;
 }
 
+/** 1-based ranks of the order statistics bounding the distribution-free 95% CI of the median of n values. */
+export function medianCiRanks(n: number): [low: number, high: number] {
+  return [Math.max(1, Math.floor(n / 2 - 0.98 * Math.sqrt(n))), Math.min(n, Math.ceil(n / 2 + 0.98 * Math.sqrt(n) + 1))];
+}
+
 /** See SampleStats.medianCi95HalfPct; `s` sorted ascending, non-empty. */
 export function medianCi95HalfPct(s: readonly number[]): number {
   const n = s.length;
   const med = quantileSorted(s, 0.5);
   if (med <= 0) return 0;
-  const lowRank = Math.max(1, Math.floor(n / 2 - 0.98 * Math.sqrt(n)));
-  const highRank = Math.min(n, Math.ceil(n / 2 + 0.98 * Math.sqrt(n) + 1));
+  const [lowRank, highRank] = medianCiRanks(n);
   return (100 * (s[highRank - 1]! - s[lowRank - 1]!)) / (2 * med);
 }
 
