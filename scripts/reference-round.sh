@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Measures several reference runs (round 1 and its confirmation pass each) in ONE call on the GPU host,
+# which has no Node: it carries one Node binary and the harness's packages for all of them, so the working
+# tree stays under the device tool's size limit. Each run is measured by scripts/device-round.sh.
+#
+# Prepare on the harness machine (x86-64 Linux, Node 20, `npm ci && npm run build` done):
+#   D=bundles/ref; mkdir -p $D
+#   xz -T2 -6 -c "$(readlink -f "$(which node)")" > $D/node.xz
+#   tar cJf $D/nm.tar.xz --exclude=node_modules/typescript --exclude=node_modules/playwright-core \
+#       --exclude=node_modules/@types node_modules
+#   for each SPEC platform:experiment:profile: coexec export --experiment E --profile P --platform PL \
+#       --out $D/PL-E/b1 --results $D/results
+# Then, on the GPU host, with dist/ and $D carried (committed results/ may have to stay home):
+#   ROUND_COMMIT=<sha> bash scripts/reference-round.sh $D PL:E:P:BUDGET_S ...
+# It writes $OUT/reference.tgz: every run folder under $D/results with both rounds imported, the logs and
+# machine.txt. Back home: untar, move the run folders to results/PL/, `coexec derive` and `coexec validate`.
+set -uo pipefail
+dev="$(cd "$1" && pwd)"; shift
+out="${OUT:-$dev/out}"; mkdir -p "$out/logs"
+{
+  echo "commit: ${ROUND_COMMIT:-unknown}"; date -u +%Y-%m-%dT%H:%M:%SZ; nproc
+  nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader 2>&1
+  lscpu | grep -E 'Model name|^CPU\(s\)' ; command -v pocl 2>/dev/null
+} > "$out/logs/machine.txt"
+[ -f "$dev/node.xz" ] && [ ! -x "$dev/node" ] && xz -dc "$dev/node.xz" > "$dev/node" && chmod +x "$dev/node"
+[ -f "$dev/nm.tar.xz" ] && [ ! -d node_modules ] && tar xJf "$dev/nm.tar.xz"
+first=""   # the first bundle's engine build; the others have the same native sources and reuse it
+for spec in "$@"; do
+  IFS=: read -r plat exp prof budget <<< "$spec"
+  d="$dev/$plat-$exp"
+  run="$(ls -d "$dev/results/$plat/$exp-"* 2>/dev/null | head -1)"
+  [ -d "$d/b1" ] && [ -n "$run" ] || { echo "$spec: no bundle $d/b1 or run folder" | tee -a "$out/logs/round.log"; continue; }
+  ln -sf "$dev/node" "$d/node"
+  [ -n "$first" ] && [ ! -d "$d/b1/build" ] && cp -a "$first" "$d/b1/build"
+  t=$(date +%s)
+  OUT="$out/logs/$plat-$exp" bash scripts/device-round.sh "$d" "$run" "$exp" "$prof" "$plat" "$budget"
+  echo "$spec: $(( $(date +%s) - t )) s" | tee -a "$out/logs/round.log"
+  [ -z "$first" ] && [ -d "$d/b1/build" ] && first="$d/b1/build"
+done
+tar czf "$out/reference.tgz" -C "$dev" results -C "$out" logs && rm -rf "$out/logs"
+ls -la "$out"
