@@ -21,6 +21,7 @@
 # results/PL/ and re-finalize and derive it there (jobs.json and a manifest with this repository's commit):
 #   node -e "...finalizeRun(RUN_DIR, ...)"; coexec derive RUN_DIR; coexec validate RUN_DIR
 set -uo pipefail
+source "$(dirname "$0")/lib/bounded.sh"
 dev="$(cd "$1" && pwd)"; run="$2"; exp="$3"; prof="$4"; plat="$5"; budget="$6"
 out="${OUT:-$dev/out}"; mkdir -p "$out"
 t0=$(date +%s); left() { echo $(( budget - ($(date +%s) - t0) )); }
@@ -32,19 +33,22 @@ if [ -f "$dev/nm.tar.xz" ] && [ ! -d node_modules ]; then tar xJf "$dev/nm.tar.x
 log "node $(node --version 2>&1); nproc $(nproc); $(nvidia-smi --query-gpu=name,driver_version --format=csv,noheader 2>/dev/null)"
 
 # Round 1: the experiment's measured phases. 45 s are kept back for the list and the confirmation pass.
-(cd "$dev/b1" && timeout "$(( $(left) - 45 ))" ./run.sh --jobs "$(nproc)") > "$out/round1.log" 2>&1
-log "round 1 rc=$? lines=$(cat "$dev"/b1/results/*.jsonl 2>/dev/null | wc -l)"
+(cd "$dev/b1" && bounded "$(( $(left) - 45 ))" ./run.sh --jobs "$(nproc)") > "$out/round1.log" 2>&1
+rc1=$?
+log "round 1 rc=$rc1 lines=$(cat "$dev"/b1/results/*.jsonl 2>/dev/null | wc -l)"
 node bin/coexec.js import --bundle "$dev/b1" --run "$run" >> "$out/go.log" 2>&1 || log "import of round 1 failed"
 
 # Round 2: the confirmation pass, planned from round 1 by the same code `coexec reproduce` uses.
 node scripts/confirm-list.mjs "$run" > "$dev/confirm.txt" 2>> "$out/go.log" || log "confirm-list failed"
 n=$(grep -vc '^#' "$dev/confirm.txt" || true); log "confirm list: $n strategies"
+# A pass planned from an incomplete grid would confirm the wrong strategies: none until round 1 is whole.
+[ "$rc1" -eq 0 ] || { n=0; log "round 1 incomplete (rc=$rc1): no confirmation pass"; }
 if [ "$n" -gt 0 ] && [ "$(left)" -gt 25 ]; then
   node bin/coexec.js export --experiment "$exp" --profile "$prof" --platform "$plat" --resume "$run" --phase confirm \
     --strategies "@$dev/confirm.txt" --out "$dev/b2" >> "$out/go.log" 2>&1 || log "export of round 2 failed"
   # Same engine sources as round 1: reuse its build instead of compiling again.
   [ -d "$dev/b1/build" ] && cp -a "$dev/b1/build" "$dev/b2/build"
-  (cd "$dev/b2" && timeout "$(( $(left) - 8 ))" ./run.sh --jobs "$(nproc)") > "$out/round2.log" 2>&1
+  (cd "$dev/b2" && bounded "$(( $(left) - 8 ))" ./run.sh --jobs "$(nproc)") > "$out/round2.log" 2>&1
   log "round 2 rc=$? lines=$(cat "$dev"/b2/results/*.jsonl 2>/dev/null | wc -l)"
   node bin/coexec.js import --bundle "$dev/b2" --run "$run" >> "$out/go.log" 2>&1 || log "import of round 2 failed"
 fi

@@ -14,6 +14,7 @@
 # Environment: PART_LIMIT_S (default 170) caps each part, PART_LIMIT_S_<part> one part (dashes as _); KB_NVIDIA_ARGS / KB_POCL_ARGS add kernel_bench.py
 # options (e.g. --shapes, --variants, --finalists 3 --rounds 3) to the two kernel parts.
 set -uo pipefail
+source "$(dirname "$0")/lib/bounded.sh"
 cd "$(dirname "$0")/.."
 out="$1"; shift
 mkdir -p "$out"
@@ -50,7 +51,7 @@ part() { # name command...: one part under its time limit (PART_LIMIT_S_<name>, 
   local own="PART_LIMIT_S_${name//-/_}"
   local limit="${!own:-${PART_LIMIT_S:-170}}"
   log "part $name: start (limit ${limit} s)"
-  timeout "$limit" "$@" > "$out/$name.log" 2>&1
+  bounded "$limit" "$@" > "$out/$name.log" 2>&1
   log "part $name: exit $?"
 }
 

@@ -32,6 +32,11 @@ for spec in "$@"; do
   [ -d "$d/b1" ] && [ -n "$run" ] || { echo "$spec: no bundle $d/b1 or run folder" | tee -a "$out/logs/round.log"; continue; }
   ln -sf "$dev/node" "$d/node"
   [ -n "$first" ] && [ ! -d "$d/b1/build" ] && cp -a "$first" "$d/b1/build"
+  # Every measurement starts on idle cores: nothing of the previous one may still be running.
+  if pgrep -f coexec-engine >/dev/null; then
+    echo "$spec: engine processes left running before it: $(pgrep -af coexec-engine | head -3 | tr '\n' ';'); killed" | tee -a "$out/logs/round.log"
+    pkill -KILL -f coexec-engine; sleep 1
+  fi
   t=$(date +%s)
   OUT="$out/logs/$plat-$exp" bash scripts/device-round.sh "$d" "$run" "$exp" "$prof" "$plat" "$budget"
   echo "$spec: $(( $(date +%s) - t )) s" | tee -a "$out/logs/round.log"

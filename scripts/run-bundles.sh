@@ -5,6 +5,7 @@
 # experiment into ROUND_DIR/<platform>-<experiment>, run this on the GPU host, `coexec import` each bundle,
 # then (round 2) node scripts/confirm-list.mjs + `coexec export --resume ... --phase confirm`.
 set -uo pipefail
+source "$(dirname "$0")/lib/bounded.sh"
 round="$1"; platform="$2"; ys="${3:-}"
 export NCCL_NVLS_ENABLE=0 TORCH_SYMM_MEM_DISABLE_MULTICAST=1 NVSHMEM_DISABLE_NVLS=1
 cd "$round"
@@ -14,16 +15,16 @@ deadline=$(( $(date +%s) + ${BUDGET_S:-470} ))
 for b in "$platform"-*/; do
   b="${b%/}"; start=$(date +%s)
   left=$(( deadline - start )); [ "$left" -gt 20 ] || { echo "$b: no time left"; continue; }
-  (cd "$b" && timeout "$left" ./run.sh --jobs 16) > "$logs/$b.log" 2>&1
+  (cd "$b" && bounded "$left" ./run.sh --jobs 16) > "$logs/$b.log" 2>&1
   echo "$b: rc=$? $(( $(date +%s) - start )) s; $(cat "$b"/results/*.jsonl 2>/dev/null | wc -l) lines"
 done
 if [ -n "$ys" ]; then
   b="$platform-linear-coexec"
   root="$PWD/$b/extra/root/usr/lib/x86_64-linux-gnu"
   ( cd "$b" && source ./platform.env && export OCL_ICD_VENDORS="$PWD/icd" LD_LIBRARY_PATH="$root" &&
-    timeout 120 bash native/bench/yardsticks.sh build/coexec-engine "$logs/yardsticks-$platform.jsonl" 16 --device-type gpu --platform NVIDIA ) > "$logs/yardsticks.log" 2>&1
+    bounded 120 bash native/bench/yardsticks.sh build/coexec-engine "$logs/yardsticks-$platform.jsonl" 16 --device-type gpu --platform NVIDIA ) > "$logs/yardsticks.log" 2>&1
   echo "yardsticks: $(wc -l < "$logs/yardsticks-$platform.jsonl" 2>/dev/null) lines"
-  timeout 60 python3 "$b/native/bench/torch_yardstick.py" 16 > "$logs/torch-$platform.jsonl" 2>> "$logs/yardsticks.log"
+  bounded 60 python3 "$b/native/bench/torch_yardstick.py" 16 > "$logs/torch-$platform.jsonl" 2>> "$logs/yardsticks.log"
   echo "torch: $(wc -l < "$logs/torch-$platform.jsonl") lines"
 fi
 tar czf "$OUT/$platform-$round-results.tgz" "$platform"-*/results "logs-$platform"
