@@ -24,9 +24,16 @@ out="${OUT:-$dev/out}"; mkdir -p "$out/logs"
 } > "$out/logs/machine.txt"
 [ -f "$dev/node.xz" ] && [ ! -x "$dev/node" ] && xz -dc "$dev/node.xz" > "$dev/node" && chmod +x "$dev/node"
 [ -f "$dev/nm.tar.xz" ] && [ ! -d node_modules ] && tar xJf "$dev/nm.tar.xz"
+# REF_TOTAL_S bounds the whole call (the device tool's limit): a run gets at most what is left minus 20 s
+# for packing, and the archive is rewritten after every run, so a call stopped from outside still returns.
+deadline=$(( $(date +%s) + ${REF_TOTAL_S:-570} ))
+pack() { tar czf "$out/reference.tgz.tmp" -C "$dev" results -C "$out" logs && mv "$out/reference.tgz.tmp" "$out/reference.tgz"; }
 first=""   # the first bundle's engine build; the others have the same native sources and reuse it
 for spec in "$@"; do
   IFS=: read -r plat exp prof budget <<< "$spec"
+  left=$(( deadline - $(date +%s) - 20 ))
+  [ "$left" -ge 45 ] || { echo "$spec: skipped, ${left} s left" | tee -a "$out/logs/round.log"; continue; }
+  [ "$budget" -le "$left" ] || budget=$left
   d="$dev/$plat-$exp"
   run="$(ls -d "$dev/results/$plat/$exp-"* 2>/dev/null | head -1)"
   [ -d "$d/b1" ] && [ -n "$run" ] || { echo "$spec: no bundle $d/b1 or run folder" | tee -a "$out/logs/round.log"; continue; }
@@ -41,6 +48,7 @@ for spec in "$@"; do
   OUT="$out/logs/$plat-$exp" bash scripts/device-round.sh "$d" "$run" "$exp" "$prof" "$plat" "$budget"
   echo "$spec: $(( $(date +%s) - t )) s" | tee -a "$out/logs/round.log"
   [ -z "$first" ] && [ -d "$d/b1/build" ] && first="$d/b1/build"
+  pack
 done
-tar czf "$out/reference.tgz" -C "$dev" results -C "$out" logs && rm -rf "$out/logs"
+pack && rm -rf "$out/logs"
 ls -la "$out"
