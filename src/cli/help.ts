@@ -17,6 +17,7 @@ Commands:
   reproduce [--platform P] [--profile quick]
                             build, run every experiment, derive, render, validate (one command)
   yardsticks F [T] --out D  tabulate OpenBLAS/CLBlast/PyTorch yardsticks as ratios to our kernels
+  breakdown FILE.json       draw where the time of a co-executed execution goes (engine benchmark or run)
   vs-pytorch RUN_DIR... --torch F
                             our selected strategy per layer beside PyTorch CPU and CUDA (same host)
   derive RUN_DIR...         derive speedups, q and predictor accuracy of measured (e.g. imported) runs
@@ -94,6 +95,15 @@ Tabulates yardstick measurements (OpenBLAS and CLBlast through \`coexec-engine b
 native/bench/yardsticks.sh; PyTorch CPU/CUDA from native/bench/torch_yardstick.py) as ratios to our kernels
 into DIR/yardsticks.md and DIR/yardsticks.csv. A ratio > 1 means the yardstick is slower than ours.
 Example: coexec yardsticks results/yardsticks/gpu-host/engine.jsonl results/yardsticks/gpu-host/torch.jsonl --out /tmp/ys`,
+  breakdown: `Usage: coexec breakdown FILE.json [--out DIR] [--no-png]
+
+Where the time of one co-executed execution goes (issue 12): per layer and sync mechanism, the CPU worker's
+start delay after t0, its slice and its wait after the slice, and the GPU-driver thread's start delay and
+OpenCL calls, from the engine's breakdownMedianNs. FILE is an engine data-path benchmark (datapath.json from
+native/bench/sync-bench.sh datapath) or a run's derived/sync-overhead.json; run reports draw the same figure
+through \`coexec figures\`. Writes DIR (default: figures/ beside FILE) /sync-breakdown.svg, .png, .vl.json
+and .md (medians per mechanism).
+Example: coexec breakdown results/benchmarks/gpu-host-20261203-round1/datapath.json`,
   'vs-pytorch': `Usage: coexec vs-pytorch RUN_DIR... --torch FILE [--out FILE.json] [--no-png]
 
 The user's alternative beside ours: per layer of the co-execution runs (derived/layers.json, the

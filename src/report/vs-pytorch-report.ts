@@ -4,9 +4,15 @@
  * option, and the geometric mean. Pure builders; the command (vs-pytorch-command.ts) and the run report
  * (render-run.ts) write them.
  */
+import { existsSync, readFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import type { VsPytorchRow, VsPytorchSummary } from '../analysis/vs-pytorch.js';
+import { escapeHtml } from './html.js';
+import type { RunData } from './render-run.js';
+import type { ReportSection } from './sections.js';
 import { fillTemplate, loadTemplate, type FigureSpec } from './figure-specs.js';
 import { niceCeilLog, niceFloorLog } from './rule-labels.js';
+import { labelFromLayerId } from './layer-id-label.js';
 import { num, type Table } from './tables.js';
 
 /** vs-pytorch.json as written by `coexec vs-pytorch`. */
@@ -20,14 +26,6 @@ export interface VsPytorchFile {
   };
   summary: VsPytorchSummary;
   rows: VsPytorchRow[];
-}
-
-/** `linear/M:1/N:3072/K:768` -> `M1 N3072 K768`; conv ids -> `C64 56x56 F64 3x3 s1 p1` (tables.ts's layerLabel style). */
-export function labelFromLayerId(id: string): string {
-  const f = Object.fromEntries(id.split('/').slice(1).map((p) => p.split(':') as [string, string]));
-  if (id.startsWith('linear/')) return `M${f.M} N${f.N} K${f.K}`;
-  const one = (v: string | undefined) => (v && /^(\d+)x\1$/.test(v) ? v.split('x')[0]! : v ?? '?');
-  return `C${f.C} ${f.H}x${f.W} F${f.F} ${f.R}x${f.S} s${one(f.st)} p${one(f.pad)}${f.B && f.B !== '1' ? ` B${f.B}` : ''}`;
 }
 
 const BEST_NAME = { cpu: 'PyTorch CPU', 'cuda-copies': 'PyTorch CUDA + pinned copies' } as const;
@@ -86,4 +84,29 @@ export function vsPytorchFigure(file: VsPytorchFile): FigureSpec {
   const x = ((spec.layer as { encoding: { x: { scale?: { domain: number[] } } } }[])[0]!.encoding.x);
   x.scale!.domain = domain;
   return { name: 'vs-pytorch', title: `Ours vs PyTorch: ${file.platform}`, spec };
+}
+
+/**
+ * vs-pytorch.json of a run's platform (results/yardsticks/<platform>/ beside results/<platform>/<run>/) when
+ * it names the run among its sources; undefined otherwise or when the file is unreadable (the report then
+ * simply has no comparison: `coexec vs-pytorch` is the place that reports bad input).
+ */
+export function loadVsPytorchFor(runDir: string, platform: string): VsPytorchFile | undefined {
+  const path = join(runDir, '..', '..', 'yardsticks', platform, 'vs-pytorch.json');
+  if (!existsSync(path)) return undefined;
+  try {
+    const file = JSON.parse(readFileSync(path, 'utf8')) as VsPytorchFile;
+    const runId = basename(runDir);
+    if (file.schemaVersion !== 1 || !Array.isArray(file.rows) || !file.provenance?.runs?.some((r) => r.runId === runId || basename(r.dir) === runId)) return undefined;
+    return file;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The report section under the table and figure: the summary lines and provenance. */
+export function vsPytorchSection(run: RunData): ReportSection | undefined {
+  if (!run.vsPytorch) return undefined;
+  return { id: 'vs-pytorch', title: 'The user\'s alternative: PyTorch on the same host',
+    html: vsPytorchSummaryLines(run.vsPytorch).map((l) => `<p>${escapeHtml(l)}</p>`).join('\n') };
 }
