@@ -59,7 +59,7 @@ test('report of the fixture: all charts drawn, no console errors, no network', a
   assert.not.ok(html.includes('<h2 id="measurement">'), 'no measurement data, no section');
   const { problems, charts } = await reportProblems(join(dir, 'report/index.html'));
   assert.equal(problems, []);
-  assert.is(charts, 8);
+  assert.is(charts, 9);
 });
 
 test('report with measurement data: the Measurement section follows the claims, laid out, charts unharmed', async () => {
@@ -69,7 +69,7 @@ test('report with measurement data: the Measurement section follows the claims, 
   const path = join(dir, 'report/index.html');
   const { problems, charts } = await reportProblems(path);
   assert.equal(problems, []);
-  assert.is(charts, 8);
+  assert.is(charts, 9);
   const page = await browser!.newPage();
   await page.goto(pathToFileURL(path).href, { waitUntil: 'load' });
   const layout = await page.evaluate(() => {
