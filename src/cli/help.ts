@@ -93,7 +93,10 @@ Example: coexec derive results/pocl-split/linear-coexec-host-pocl-20261201T2325Z
 
 Tabulates yardstick measurements (OpenBLAS and CLBlast through \`coexec-engine bench\`, written by
 native/bench/yardsticks.sh; PyTorch CPU/CUDA from native/bench/torch_yardstick.py) as ratios to our kernels
-into DIR/yardsticks.md and DIR/yardsticks.csv. A ratio > 1 means the yardstick is slower than ours.
+into DIR/yardsticks.md and DIR/yardsticks.csv. A ratio > 1 means the yardstick is slower than ours. Also the
+per-side comparison for ARTIFACT.md, DIR/per-side.md (+ per-side-cpu.csv, per-side-gpu.csv): our best CPU
+implementation vs OpenBLAS and PyTorch CPU; our best GPU variant's layer latency vs CLBlast and PyTorch CUDA
+with pinned copies, and its kernel time vs PyTorch CUDA with resident tensors (time ours / library).
 Example: coexec yardsticks results/yardsticks/gpu-host/engine.jsonl results/yardsticks/gpu-host/torch.jsonl --out /tmp/ys`,
   breakdown: `Usage: coexec breakdown FILE.json [--out DIR] [--no-png]
 
