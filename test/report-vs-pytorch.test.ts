@@ -102,6 +102,7 @@ test('command on the shipped gpu-host runs and the round-1 torch file: JSON, Mar
   const m1 = file.rows.find((r) => r.layer === 'linear/M:1/N:3072/K:768')!;
   assert.is(m1.oursSelectedUs, layers.rows.find((r) => r.layerId === m1.layer)!.selected.latencyMs * 1e3);
   assert.is(m1.torchCpuUs, 32.049);
+  assert.equal(m1.workloads, ['bert-base/ffn-up-m1', 'gpt2/mlp-fc-m1'], 'workloads from the run\'s profile');
   assert.is(m1.torchCudaCopiesUs, 47.678);
   assert.is(m1.speedupVsTorchBest, 32.049 / m1.oursSelectedUs!);
   // 5 linear + 5 conv layers of ours, 7 of PyTorch, one shared: 16 rows, none dropped.

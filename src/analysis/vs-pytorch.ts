@@ -17,7 +17,11 @@ export interface TorchRow { layer: string; layerId?: string; workloads?: string[
 export interface TorchFile { machine?: Record<string, unknown>; date?: string; rounds?: number; rows: TorchRow[] }
 
 /** The co-execution run whose selected strategies enter the comparison. */
-export interface OursRun { runId: string; runDir: string; experiment: string; createdAt?: string; card?: string; layers: readonly LayerRow[] }
+export interface OursRun {
+  runId: string; runDir: string; experiment: string; createdAt?: string; card?: string; layers: readonly LayerRow[];
+  /** The run's workload ids per layer id (from its profile), where known. */
+  workloads?: Readonly<Record<string, readonly string[]>>;
+}
 
 /** One layer of vs-pytorch.json; times in microseconds, null where that side has no value. */
 export interface VsPytorchRow {
@@ -124,7 +128,7 @@ export function vsPytorchRows(runs: readonly OursRun[], torch: TorchFile): { row
       torchCpuUs: t?.cpuUs ?? null, torchCudaUs: t?.cudaResidentUs ?? null, torchCudaCopiesUs: t?.cudaCopiesUs ?? null,
       torchBest: best?.[0] ?? null, torchBestUs: best?.[1] ?? null,
       speedupVsTorchBest: best && oursUs ? best[1] / oursUs : null,
-      torchNames: t?.names ?? [], workloads: t?.workloads ?? [],
+      torchNames: t?.names ?? [], workloads: [...new Set([...(o?.run.workloads?.[id] ?? []), ...(t?.workloads ?? [])])],
       ...(!o ? { missing: 'ours' as const } : !best ? { missing: 'torch' as const } : {}),
     };
   });

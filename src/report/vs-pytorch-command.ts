@@ -6,9 +6,10 @@
  * svg,png} (the figures/ folder is not committed; the command redraws it). Never starts the engine.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { schemaError, LayersFile, type LayerRow } from '../results-schema/index.js';
+import { layerId } from '../plan/ids.js';
 import { checkTorchFile, vsPytorchRows, VsPytorchError, type OursRun } from '../analysis/vs-pytorch.js';
 import { toCsv, toMarkdown } from './tables.js';
 import { vsPytorchFigure, vsPytorchSummaryLines, vsPytorchTable, type VsPytorchFile } from './vs-pytorch-report.js';
@@ -34,8 +35,22 @@ function cardOf(runDir: string, run: { platformConfig?: { opencl?: { platformCon
   return undefined;
 }
 
+/** Workload id -> layer id, from ROOT/configs/workloads/*.json (empty when the folder is absent). */
+function workloadLayerIds(root: string): Map<string, string> {
+  const out = new Map<string, string>();
+  const dir = join(root, 'configs', 'workloads');
+  if (!existsSync(dir)) return out;
+  for (const f of readdirSync(dir).filter((n) => n.endsWith('.json'))) {
+    try {
+      const file = JSON.parse(readFileSync(join(dir, f), 'utf8')) as { workloads?: { id: string; layer: Parameters<typeof layerId>[0] }[] };
+      for (const w of file.workloads ?? []) out.set(w.id, layerId(w.layer));
+    } catch { /* a broken config is `coexec validate`'s to report; here it only costs the workload names */ }
+  }
+  return out;
+}
+
 /** One run folder's co-execution layers, with its id, date and card. */
-function loadOurs(runDir: string, root: string): OursRun & { platform: string } {
+function loadOurs(runDir: string, root: string, workloadIds: Map<string, string>): OursRun & { platform: string } {
   const layersPath = join(runDir, 'derived', 'layers.json');
   const layers = readJson(layersPath, 'derive the run first: coexec derive RUN_DIR');
   const err = schemaError(LayersFile, layers);
@@ -43,17 +58,23 @@ function loadOurs(runDir: string, root: string): OursRun & { platform: string } 
   const file = layers as LayersFile;
   const rows: LayerRow[] = file.rows.filter((r) => r.experiment.endsWith('-coexec'));
   if (rows.length === 0) throw new VsPytorchError(`${runDir}: no layer of a co-execution experiment (linear-coexec, conv-coexec) in derived/layers.json`);
-  let run: { runId?: string; createdAt?: string; platformConfig?: never } = {};
+  let run: { runId?: string; createdAt?: string; platformConfig?: never; profile?: { resolved?: { workloads?: string[] } } } = {};
   try { run = JSON.parse(readFileSync(join(runDir, 'run.json'), 'utf8')); } catch { /* optional */ }
+  const workloads: Record<string, string[]> = {};
+  for (const w of run.profile?.resolved?.workloads ?? []) {
+    const id = workloadIds.get(w);
+    if (id) (workloads[id] ??= []).push(w);
+  }
   return {
     runId: run.runId ?? runDir.split('/').filter(Boolean).pop()!, runDir: relative(root, runDir) || '.', experiment: [...new Set(rows.map((r) => r.experiment))].join('+'),
-    createdAt: run.createdAt, card: cardOf(runDir, run), layers: rows, platform: file.platform,
+    createdAt: run.createdAt, card: cardOf(runDir, run), layers: rows, platform: file.platform, workloads,
   };
 }
 
 /** Builds vs-pytorch.json's content from run folders and a torch file; throws VsPytorchError on bad input. */
 export function buildVsPytorch(runDirs: string[], torchPath: string, root: string): VsPytorchFile {
-  const runs = runDirs.map((d) => loadOurs(resolve(root, d), root))
+  const workloadIds = workloadLayerIds(root);
+  const runs = runDirs.map((d) => loadOurs(resolve(root, d), root, workloadIds))
     .sort((a, b) => (a.createdAt ?? '').localeCompare(b.createdAt ?? '') || a.runId.localeCompare(b.runId));
   const platforms = [...new Set(runs.map((r) => r.platform))];
   if (platforms.length > 1) throw new VsPytorchError(`the runs are from several platforms (${platforms.join(', ')}); compare one platform at a time`);
