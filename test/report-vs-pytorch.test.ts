@@ -125,6 +125,8 @@ test('bad input: usage (2), missing torch file, malformed torch file, run withou
   const say = (l: string) => lines.push(l);
   assert.is(await vsPytorchCommand([LINEAR_RUN], ROOT, say), 2);
   assert.is(await vsPytorchCommand([LINEAR_RUN, '--torch'], ROOT, say), 2);
+  assert.is(await vsPytorchCommand([LINEAR_RUN, '--torch', ROUND1_TORCH, '--out', tmpdir()], ROOT, say), 2);
+  assert.match(lines.at(-1)!, /--out names the JSON file to write/);
   assert.is(await vsPytorchCommand([LINEAR_RUN, '--torch', 'nope.json'], ROOT, say), 1);
   assert.match(lines.at(-1)!, /^vs-pytorch: .*nope\.json: no such file/);
   const dir = mkdtempSync(join(tmpdir(), 'vsp-bad-'));

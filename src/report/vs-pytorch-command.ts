@@ -109,6 +109,7 @@ export async function vsPytorchCommand(args: string[], root: string = process.cw
     else dirs.push(a);
   }
   if (!torch || dirs.length === 0) { print(VS_PYTORCH_USAGE); return 2; }
+  if (out !== undefined && !out.endsWith('.json')) { print(`vs-pytorch: --out names the JSON file to write (ending in .json), got ${out}`); return 2; }
   let file: VsPytorchFile;
   try {
     file = buildVsPytorch(dirs, torch, root);
