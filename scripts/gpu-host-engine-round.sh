@@ -10,7 +10,12 @@
 #          kernels-pocl       the same with PoCL pinned to cores 0-7 vs 8 engine threads on cores 8-15
 #          cpu                native/bench/cpu-bench-host.sh: CPU kernels vs OpenBLAS and PyTorch CPU
 #          torch              native/bench/torch_reference.py: PyTorch CPU (16 threads), CUDA resident and
-#                             CUDA with pinned copies on the same reference layers
+#                             CUDA with pinned copies on the reference layers and every co-execution layer of
+#                             configs/profiles/host.json (the input of `coexec vs-pytorch`)
+#          yardsticks         issue 13's reference layers, same card, same session: PyTorch CPU (16 threads) and
+#                             CUDA (native/bench/torch_yardstick.py -> yardsticks/torch.jsonl), then our kernels,
+#                             OpenBLAS and CLBlast (native/bench/yardsticks.sh, 15 threads on cores 1-15, driver
+#                             core 0 -> yardsticks/engine.jsonl); PyTorch gets a third of the part's limit
 # Environment: PART_LIMIT_S (default 170) caps each part, PART_LIMIT_S_<part> one part (dashes as _); KB_NVIDIA_ARGS / KB_POCL_ARGS add kernel_bench.py
 # options (e.g. --shapes, --variants, --finalists 3 --rounds 3) to the two kernel parts.
 set -uo pipefail
@@ -69,6 +74,15 @@ for p in "$@"; do
         --machine "GPU host: PoCL on cores 0-7 vs 8 engine threads on cores 8-15 (pocl-split)" ${KB_POCL_ARGS:-} ;;
     cpu) part cpu native/bench/cpu-bench-host.sh "$out/cpu" "${CPU_REPEAT:-3}" ;;
     torch) part torch python3 native/bench/torch_reference.py "$out/torch-reference.json" 16 7 ;;
+    yardsticks)
+      # One limit for the part, split so that a slow engine sweep cannot starve PyTorch (which runs first).
+      ylimit="${PART_LIMIT_S_yardsticks:-${PART_LIMIT_S:-170}}"
+      mkdir -p "$out/yardsticks"; rm -f "$out/yardsticks/engine.jsonl"
+      PART_LIMIT_S_yardsticks_torch=$(( ylimit / 3 )) part yardsticks-torch \
+        sh -c 'python3 native/bench/torch_yardstick.py 16 --shapes reference > "$1"' sh "$out/yardsticks/torch.jsonl"
+      PART_LIMIT_S_yardsticks_engine=$(( ylimit - ylimit / 3 )) part yardsticks-engine native/bench/yardsticks.sh \
+        native/build/coexec-engine "$out/yardsticks/engine.jsonl" 15 --device-type gpu --platform NVIDIA \
+        --cores 1,2,3,4,5,6,7,8,9,10,11,12,13,14,15 --driver-core 0 ;;
     *) log "unknown part $p" ;;
   esac
 done

@@ -28,6 +28,7 @@ const EXPECTED: Record<string, { marks: RegExp; titles: string[] }> = {
   'sync-overhead': { marks: /mark-line role-mark/, titles: ['output size (N or F, rows)', 'time (us)'] },
   'decision-quality': { marks: /mark-symbol role-mark/, titles: ['decision quality q = T(oracle) / T(selected)', 'layer shape'] },
   'summary-platforms': { marks: /mark-rect role-mark/, titles: ['platform', 'speedup over best single (x)'] },
+  'bound-vs-selected': { marks: /mark-rect role-mark/, titles: ['speedup over the best single device (x)'] },
 };
 
 /** Number of drawn items in the SVG groups of one mark class (paths, rects, texts, ...). */

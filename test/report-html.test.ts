@@ -11,7 +11,10 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { chromium, type Browser } from 'playwright-core';
 import { renderFigures } from '../src/report/render-run.js';
-import { copyRunSmall } from './fixtures/make-run-small.js';
+import { copyRunSmall, RUN_SMALL } from './fixtures/make-run-small.js';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { vsPytorchCommand } from '../src/report/vs-pytorch-command.js';
 import { addMeasurement } from './fixtures/measurement.js';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -59,7 +62,7 @@ test('report of the fixture: all charts drawn, no console errors, no network', a
   assert.not.ok(html.includes('<h2 id="measurement">'), 'no measurement data, no section');
   const { problems, charts } = await reportProblems(join(dir, 'report/index.html'));
   assert.equal(problems, []);
-  assert.is(charts, 8);
+  assert.is(charts, 9);
 });
 
 test('report with measurement data: the Measurement section follows the claims, laid out, charts unharmed', async () => {
@@ -69,7 +72,7 @@ test('report with measurement data: the Measurement section follows the claims, 
   const path = join(dir, 'report/index.html');
   const { problems, charts } = await reportProblems(path);
   assert.equal(problems, []);
-  assert.is(charts, 8);
+  assert.is(charts, 9);
   const page = await browser!.newPage();
   await page.goto(pathToFileURL(path).href, { waitUntil: 'load' });
   const layout = await page.evaluate(() => {
@@ -84,6 +87,27 @@ test('report with measurement data: the Measurement section follows the claims, 
   assert.is(layout.rows, 6);
   assert.ok(layout.width > 300 && layout.height > 60, `table ${layout.width}x${layout.height}`);
   assert.match(layout.verdicts, /^Validity PASS: [0-9.]+% of layer jobs VALID, validate needs >= 90%; claims PASS: 4 of 4 claims hold\./);
+});
+
+test('report with a breakdown and a PyTorch comparison: both charts drawn in the browser, sections present', async () => {
+  const results = join(mkdtempSync(join(tmpdir(), 'coexec-html-')), 'results');
+  const dir = join(results, 'synthetic-small', 'run');
+  cpSync(RUN_SMALL, dir, { recursive: true });
+  const syncPath = join(dir, 'derived', 'sync-overhead.json');
+  const sync = JSON.parse(readFileSync(syncPath, 'utf8')) as { rows: Record<string, unknown>[] };
+  sync.rows = sync.rows.map((r) => ({ ...r, breakdownUs: { cpuStartDelay: 0.3, driverStartDelay: 0.5, enqueue: 20, cpuSlice: 300, waitAfterCpu: 10 } }));
+  writeFileSync(syncPath, JSON.stringify(sync));
+  const ys = join(results, 'yardsticks', 'synthetic-small');
+  mkdirSync(ys, { recursive: true });
+  writeFileSync(join(ys, 'torch.json'), JSON.stringify({ rows: [{ layer: 'x', layerId: 'linear/M:1/N:1024/K:1024', cpuUs: 100, cudaCopiesUs: 200 }] }));
+  assert.is(await vsPytorchCommand([dir, '--torch', join(ys, 'torch.json'), '--out', join(ys, 'vs-pytorch.json'), '--no-png'], process.cwd(), () => {}), 0);
+  await renderFigures(dir, { noPng: true });
+  const path = join(dir, 'report/index.html');
+  const { problems, charts } = await reportProblems(path);
+  assert.equal(problems, []);
+  assert.is(charts, 11);
+  const html = await readFile(path, 'utf8');
+  for (const id of ['where-the-time-goes', 'vs-pytorch']) assert.ok(html.includes(`<h2 id="${id}">`), id);
 });
 
 test('the check catches a chart that fails to render', async () => {

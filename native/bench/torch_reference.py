@@ -1,23 +1,33 @@
-"""PyTorch on the reference layers of issue 13 (the same shapes as kernel_bench.py), the yardstick for both
-sides of our engine on the GPU host:
+"""PyTorch on the reference layers, the user's alternative beside our engine on the GPU host. Layers: the
+shapes of issue 13 (the same as kernel_bench.py) plus every layer of the co-execution experiments
+(linear-coexec, conv-coexec) of each --profile (default configs/profiles/host.json), so that
+`coexec vs-pytorch` finds a PyTorch row for every layer a gpu-host run selects a strategy for. Per layer:
   cpu           torch CPU, THREADS threads, the layer on resident CPU tensors;
   cudaResident  torch CUDA with tensors already on the card: the layer's GPU time from CUDA events around
                 REPS back-to-back calls (launch overhead amortized), i.e. comparable with our kernel time
                 (OpenCL profiling end - start);
   cudaCopies    what a framework user pays per call on a discrete card: X copied in from pinned host memory,
                 the layer, Y copied back into pinned host memory, synchronized (wall clock per call).
-fp32 everywhere, TF32 off (our kernels are plain fp32). Writes OUT_JSON: {"machine", "rows": [...]}, times
-in microseconds, medians over ROUNDS rounds.
+fp32 everywhere, TF32 off (our kernels are plain fp32). Writes OUT_JSON: {"machine", "date", "rows": [...]},
+times in microseconds, medians over ROUNDS rounds; each row names its layer by the harness's layer id
+(`layerId`, docs/contract.md section 1) and the workloads that have that shape.
 
-usage: python3 native/bench/torch_reference.py OUT_JSON [THREADS=16] [ROUNDS=7]"""
+usage: python3 native/bench/torch_reference.py OUT_JSON [THREADS=16] [ROUNDS=7] [--profile FILE]... [--list]
+  --profile FILE  take the co-execution layers of this profile (repeatable; default configs/profiles/host.json)
+  --list          print the layers as JSON lines and exit (no torch needed)"""
+import datetime
 import json
+import os
 import statistics
 import sys
 import time
 
-import torch
+REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+DEFAULT_PROFILE = os.path.join(REPO, "configs", "profiles", "host.json")
+COEXEC_EXPERIMENTS = ("linear-coexec", "conv-coexec")
 
-SHAPES = [
+# Issue 13's reference shapes: (name, linear M K N | conv C H W F R S stride pad).
+ISSUE13 = [
     ("linear-1x768x3072", ("linear", 1, 768, 3072)),
     ("linear-64x768x3072", ("linear", 64, 768, 3072)),
     ("linear-256x768x3072", ("linear", 256, 768, 3072)),
@@ -28,14 +38,67 @@ SHAPES = [
 ]
 
 
-def build(shape, device):
-    """The layer module and a random input of the shape, on the device."""
+def as_layer(shape):
+    """An issue-13 tuple as a layer object of the harness's workload configs."""
     if shape[0] == "linear":
         _, m, k, n = shape
-        return torch.nn.Linear(k, n).to(device), torch.rand(m, k, device=device) * 2 - 1
+        return {"type": "linear", "M": m, "N": n, "K": k}
     _, c, h, w, f, r, s, stride, pad = shape
-    layer = torch.nn.Conv2d(c, f, (r, s), stride=stride, padding=pad).to(device)
-    return layer, torch.rand(1, c, h, w, device=device) * 2 - 1
+    return {"type": "conv2d", "batch": 1, "C": c, "H": h, "W": w, "F": f, "R": r, "S": s,
+            "strideH": stride, "strideW": stride, "padH": pad, "padW": pad}
+
+
+def layer_id(layer):
+    """The harness's layer id (src/plan/ids.ts layerId), the key vs-pytorch matches on."""
+    if layer["type"] == "linear":
+        return "linear/M:%d/N:%d/K:%d" % (layer["M"], layer["N"], layer["K"])
+    return "conv2d/B:%d/C:%d/H:%d/W:%d/F:%d/R:%d/S:%d/st:%dx%d/pad:%dx%d" % tuple(
+        layer[k] for k in ("batch", "C", "H", "W", "F", "R", "S", "strideH", "strideW", "padH", "padW"))
+
+
+def workload_layers():
+    """Every workload id of configs/workloads/*.json -> its layer object."""
+    out = {}
+    folder = os.path.join(REPO, "configs", "workloads")
+    for name in sorted(os.listdir(folder)):
+        if name.endswith(".json"):
+            with open(os.path.join(folder, name)) as f:
+                for w in json.load(f)["workloads"]:
+                    out[w["id"]] = w["layer"]
+    return out
+
+
+def reference_layers(profiles):
+    """Issue 13's shapes, then each profile's co-execution layers; one entry per layer id, in that order."""
+    entries = {}
+    for name, shape in ISSUE13:
+        layer = as_layer(shape)
+        entries.setdefault(layer_id(layer), {"layer": layer, "names": [], "workloads": []})["names"].append(name)
+    known = workload_layers()
+    for path in profiles:
+        try:
+            with open(path) as f:
+                experiments = json.load(f)["experiments"]
+        except (OSError, ValueError, KeyError) as e:
+            sys.exit("torch_reference: cannot read the profile %s (%s)" % (path, e))
+        for experiment in COEXEC_EXPERIMENTS:
+            for wid in experiments.get(experiment, {}).get("workloads", []):
+                if wid not in known:
+                    sys.exit("torch_reference: %s names workload %s, which no configs/workloads file defines" % (path, wid))
+                e = entries.setdefault(layer_id(known[wid]), {"layer": known[wid], "names": [], "workloads": []})
+                if wid not in e["workloads"]:
+                    e["workloads"].append(wid)
+    return [dict(layerId=k, **v) for k, v in entries.items()]
+
+
+def build(torch, layer, device):
+    """The layer module and a random input of the shape, on the device."""
+    if layer["type"] == "linear":
+        return (torch.nn.Linear(layer["K"], layer["N"]).to(device),
+                torch.rand(layer["M"], layer["K"], device=device) * 2 - 1)
+    module = torch.nn.Conv2d(layer["C"], layer["F"], (layer["R"], layer["S"]), stride=(layer["strideH"], layer["strideW"]),
+                             padding=(layer["padH"], layer["padW"])).to(device)
+    return module, torch.rand(layer["batch"], layer["C"], layer["H"], layer["W"], device=device) * 2 - 1
 
 
 def wall_us(fn, sync, reps):
@@ -49,7 +112,7 @@ def wall_us(fn, sync, reps):
     return statistics.median(samples)
 
 
-def cuda_resident_us(fn, reps):
+def cuda_resident_us(torch, fn, reps):
     """GPU microseconds per call from CUDA events around reps back-to-back calls."""
     start, end = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
     start.record()
@@ -60,10 +123,64 @@ def cuda_resident_us(fn, reps):
     return start.elapsed_time(end) * 1e3 / reps
 
 
-def main():
-    out = sys.argv[1]
-    threads = int(sys.argv[2]) if len(sys.argv) > 2 else 16
-    rounds = int(sys.argv[3]) if len(sys.argv) > 3 else 7
+def measure(torch, entry, threads, rounds, cuda):
+    """One row: the layer's CPU, CUDA-resident and CUDA-with-copies medians."""
+    row = {"layerId": entry["layerId"], "layer": "/".join(entry["names"]) or entry["layerId"],
+           "workloads": entry["workloads"], "threads": threads}
+    layer, x = build(torch, entry["layer"], "cpu")
+    for _ in range(5):
+        layer(x)
+    row["cpuUs"] = statistics.median(wall_us(lambda: layer(x), lambda: None, 30) for _ in range(rounds))
+    if cuda:
+        glayer, gx = build(torch, entry["layer"], "cuda")
+        for _ in range(20):
+            glayer(gx)
+        torch.cuda.synchronize()
+        row["cudaResidentUs"] = statistics.median(cuda_resident_us(torch, lambda: glayer(gx), 200) for _ in range(rounds))
+        hx = x.clone().pin_memory()
+        hy = torch.empty(glayer(gx).shape).pin_memory()
+
+        def with_copies():
+            dx = hx.to("cuda", non_blocking=True)
+            hy.copy_(glayer(dx), non_blocking=True)
+
+        for _ in range(20):
+            with_copies()
+        torch.cuda.synchronize()
+        row["cudaCopiesUs"] = statistics.median(wall_us(with_copies, torch.cuda.synchronize, 100) for _ in range(rounds))
+    return row
+
+
+def main(argv):
+    profiles, positional, list_only = [], [], False
+    i = 0
+    while i < len(argv):
+        if argv[i] == "--profile":
+            if i + 1 >= len(argv):
+                sys.exit("torch_reference: --profile needs a file")
+            profiles.append(argv[i + 1])
+            i += 2
+        elif argv[i] == "--list":
+            list_only = True
+            i += 1
+        elif argv[i].startswith("--"):
+            sys.exit("torch_reference: unknown option %s (known: --profile FILE, --list)" % argv[i])
+        else:
+            positional.append(argv[i])
+            i += 1
+    entries = reference_layers(profiles or [DEFAULT_PROFILE])
+    if list_only:
+        for e in entries:
+            print(json.dumps(e))
+        return
+    if not positional:
+        sys.exit(__doc__.split("usage: ")[1])
+    out = positional[0]
+    threads = int(positional[1]) if len(positional) > 1 else 16
+    rounds = int(positional[2]) if len(positional) > 2 else 7
+
+    import torch  # only for measuring: --list and the layer ids work without it
+
     torch.set_num_threads(threads)
     torch.backends.cuda.matmul.allow_tf32 = False
     torch.backends.cudnn.allow_tf32 = False
@@ -71,38 +188,17 @@ def main():
     cuda = torch.cuda.is_available()
     rows = []
     with torch.no_grad():
-        for name, shape in SHAPES:
-            row = {"layer": name, "threads": threads}
-            layer, x = build(shape, "cpu")
-            for _ in range(5):
-                layer(x)
-            row["cpuUs"] = statistics.median(wall_us(lambda: layer(x), lambda: None, 30) for _ in range(rounds))
-            if cuda:
-                glayer, gx = build(shape, "cuda")
-                for _ in range(20):
-                    glayer(gx)
-                torch.cuda.synchronize()
-                row["cudaResidentUs"] = statistics.median(cuda_resident_us(lambda: glayer(gx), 200) for _ in range(rounds))
-                hx = x.clone().pin_memory()
-                hy = torch.empty(glayer(gx).shape).pin_memory()
-
-                def with_copies():
-                    dx = hx.to("cuda", non_blocking=True)
-                    hy.copy_(glayer(dx), non_blocking=True)
-
-                for _ in range(20):
-                    with_copies()
-                torch.cuda.synchronize()
-                row["cudaCopiesUs"] = statistics.median(
-                    wall_us(with_copies, torch.cuda.synchronize, 100) for _ in range(rounds))
-            rows.append(row)
-            print(json.dumps(row), flush=True)
+        for entry in entries:
+            rows.append(measure(torch, entry, threads, rounds, cuda))
+            print(json.dumps(rows[-1]), flush=True)
     machine = {"torch": torch.__version__, "cpuThreads": threads,
                "gpu": torch.cuda.get_device_name(0) if cuda else None,
                "cudnn": torch.backends.cudnn.version() if cuda else None, "tf32": False}
     with open(out, "w") as f:
-        json.dump({"machine": machine, "rounds": rounds, "unit": "us", "rows": rows}, f, indent=1)
+        json.dump({"machine": machine, "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+                   "profiles": [os.path.relpath(os.path.abspath(p), REPO) for p in (profiles or [DEFAULT_PROFILE])],
+                   "rounds": rounds, "unit": "us", "rows": rows}, f, indent=1)
 
 
 if __name__ == "__main__":
-    main()
+    main(sys.argv[1:])

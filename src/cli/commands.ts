@@ -208,6 +208,8 @@ export const DELEGATED: Record<string, { module: string; exportName: string }> =
   figures: { module: '../report/figures.js', exportName: 'figuresCommand' },
   derive: { module: '../analysis/derive-command.js', exportName: 'deriveCommand' },
   yardsticks: { module: '../report/yardsticks.js', exportName: 'yardsticksCommand' },
+  breakdown: { module: '../report/breakdown-command.js', exportName: 'breakdownCommand' },
+  'vs-pytorch': { module: '../report/vs-pytorch-command.js', exportName: 'vsPytorchCommand' },
   validate: { module: '../validate/validate.js', exportName: 'validateCommand' },
   compact: { module: '../run/compact.js', exportName: 'compactCommand' },
 };

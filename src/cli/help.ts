@@ -17,6 +17,9 @@ Commands:
   reproduce [--platform P] [--profile quick]
                             build, run every experiment, derive, render, validate (one command)
   yardsticks F [T] --out D  tabulate OpenBLAS/CLBlast/PyTorch yardsticks as ratios to our kernels
+  breakdown FILE.json       draw where the time of a co-executed execution goes (engine benchmark or run)
+  vs-pytorch RUN_DIR... --torch F
+                            our selected strategy per layer beside PyTorch CPU and CUDA (same host)
   derive RUN_DIR...         derive speedups, q and predictor accuracy of measured (e.g. imported) runs
   figures [RUN_DIR]         regenerate tables and figures from results/ alone (never starts the engine)
   validate [RUN_DIR]        schemas, hashes and claims: PASS/FAIL per claim, non-zero exit on failure
@@ -90,8 +93,33 @@ Example: coexec derive results/pocl-split/linear-coexec-host-pocl-20261201T2325Z
 
 Tabulates yardstick measurements (OpenBLAS and CLBlast through \`coexec-engine bench\`, written by
 native/bench/yardsticks.sh; PyTorch CPU/CUDA from native/bench/torch_yardstick.py) as ratios to our kernels
-into DIR/yardsticks.md and DIR/yardsticks.csv. A ratio > 1 means the yardstick is slower than ours.
+into DIR/yardsticks.md and DIR/yardsticks.csv. A ratio > 1 means the yardstick is slower than ours. Also the
+per-side comparison for ARTIFACT.md, DIR/per-side.md (+ per-side-cpu.csv, per-side-gpu.csv): our best CPU
+implementation vs OpenBLAS and PyTorch CPU; our best GPU variant's layer latency vs CLBlast and PyTorch CUDA
+with pinned copies, and its kernel time vs PyTorch CUDA with resident tensors (time ours / library).
 Example: coexec yardsticks results/yardsticks/gpu-host/engine.jsonl results/yardsticks/gpu-host/torch.jsonl --out /tmp/ys`,
+  breakdown: `Usage: coexec breakdown FILE.json [--out DIR] [--no-png]
+
+Where the time of one co-executed execution goes (issue 12): per layer and sync mechanism, the CPU worker's
+start delay after t0, its slice and its wait after the slice, and the GPU-driver thread's start delay and
+OpenCL calls, from the engine's breakdownMedianNs. FILE is an engine data-path benchmark (datapath.json from
+native/bench/sync-bench.sh datapath) or a run's derived/sync-overhead.json; run reports draw the same figure
+through \`coexec figures\`. Writes DIR (default: figures/ beside FILE) /sync-breakdown.svg, .png, .vl.json
+and .md (medians per mechanism).
+Example: coexec breakdown results/benchmarks/gpu-host-20261203-round1/datapath.json`,
+  'vs-pytorch': `Usage: coexec vs-pytorch RUN_DIR... --torch FILE [--out FILE.json] [--no-png]
+
+The user's alternative beside ours: per layer of the co-execution runs (derived/layers.json, the
+predictor-selected strategy's measured latency) PyTorch CPU, PyTorch CUDA with resident tensors and PyTorch
+CUDA with the input and output copied through pinned memory, from FILE (native/bench/torch_reference.py on
+the same host). Speedup = the faster of PyTorch CPU and CUDA with copies / ours; geomean over the layers both
+sides have; a layer only one side has is listed with the other side empty. Writes OUT (default
+results/yardsticks/<platform>/vs-pytorch.json, with the runs, the torch file's hash, card and dates), .md
+and .csv beside it, and figures/vs-pytorch.svg/.png there. Runs given later replace earlier ones' layers
+(ordered by their createdAt).
+  --out FILE.json  where to write (default results/yardsticks/<platform>/vs-pytorch.json)
+  --no-png         draw the SVG only
+Example: coexec vs-pytorch results/gpu-host/linear-coexec-host-20261126T0709Z-2 results/gpu-host/conv-coexec-host-20261126T0709Z --torch results/benchmarks/gpu-host-20261203-round1/torch-reference.json`,
   figures: `Usage: coexec figures [RUN_DIR...] [--figures-root DIR] [--no-png] [--threads N] [--force]
 
 Regenerates every table, figure and report/index.html from the runs' derived/*.json alone (never starts

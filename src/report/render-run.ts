@@ -29,6 +29,9 @@ import {
   layersTable, accuracyTable, syncTable, summaryTable, claimsTable, toMarkdown, toCsv, type Table,
 } from './tables.js';
 import { reportHtml, VENDOR_SCRIPTS } from './html.js';
+import { breakdownFigure, breakdownInputs } from './breakdown-figure.js';
+import { boundFigure } from './bound-figure.js';
+import { loadVsPytorchFor, vsPytorchFigure, vsPytorchTable, type VsPytorchFile } from './vs-pytorch-report.js';
 
 /** Options of renderFigures. */
 export interface RenderOptions {
@@ -54,6 +57,8 @@ export interface RunData {
   runId: string;
   platform: string;
   synthetic: boolean;
+  /** run.json's createdAt (ISO time), when recorded: orders runs of one platform. */
+  createdAt?: string;
   layers?: Static<typeof LayersFile>;
   curves?: Static<typeof SplitCurvesFile>;
   predictions?: Static<typeof PredictionsFile>;
@@ -61,6 +66,8 @@ export interface RunData {
   sync?: Static<typeof SyncFile>;
   summary?: Static<typeof Summary>;
   claims?: Static<typeof ClaimsFile>;
+  /** results/yardsticks/<platform>/vs-pytorch.json when it names this run (coexec vs-pytorch). */
+  vsPytorch?: VsPytorchFile;
 }
 
 /** A user error: printed as one line, no stack. */
@@ -82,17 +89,18 @@ export async function loadRun(runDir: string): Promise<RunData> {
   const summary = await readDerived(runDir, 'summary.json', Summary);
   const layers = await readDerived(runDir, 'layers.json', LayersFile);
   if (!summary && !layers) throw new ReportError(`${runDir}: no derived/summary.json or derived/layers.json; is this a run folder?`);
-  let run: { runId?: string; synthetic?: boolean } = {};
+  let run: { runId?: string; synthetic?: boolean; createdAt?: string } = {};
   try { run = JSON.parse(await readFile(join(runDir, 'run.json'), 'utf8')); } catch { /* run.json is optional here */ }
   return {
     runDir, runId: run.runId ?? runDir.split('/').filter(Boolean).pop() ?? runDir,
-    platform: summary?.platform ?? layers?.platform ?? 'unknown', synthetic: run.synthetic === true,
+    platform: summary?.platform ?? layers?.platform ?? 'unknown', synthetic: run.synthetic === true, createdAt: run.createdAt,
     layers, summary,
     curves: await readDerived(runDir, 'split-curves.json', SplitCurvesFile),
     predictions: await readDerived(runDir, 'predictions.json', PredictionsFile),
     accuracy: await readDerived(runDir, 'predictor-accuracy.json', AccuracyFile),
     sync: await readDerived(runDir, 'sync-overhead.json', SyncFile),
     claims: await readDerived(runDir, 'claims.json', ClaimsFile),
+    vsPytorch: loadVsPytorchFor(runDir, summary?.platform ?? layers?.platform ?? 'unknown'),
   };
 }
 
@@ -106,6 +114,7 @@ export function runTables(d: RunData): { name: string; table: Table }[] {
   for (const e of experimentsOf(d)) out.push({ name: `layers-${e}`, table: layersTable(e, d.layers!.rows) });
   if (d.accuracy) out.push({ name: 'predictor-accuracy', table: accuracyTable(d.accuracy.rows) });
   if (d.sync) out.push({ name: 'sync-overhead', table: syncTable(d.sync.rows) });
+  if (d.vsPytorch) out.push({ name: 'vs-pytorch', table: vsPytorchTable(d.vsPytorch) });
   return out;
 }
 
@@ -119,7 +128,12 @@ export function runFigures(d: RunData): FigureSpec[] {
   }
   if (d.predictions && d.predictions.rows.length) out.push(predictionsFigure(d.platform, d.predictions.rows));
   if (d.sync && d.sync.rows.length) out.push(syncFigure(d.platform, d.sync.rows));
+  const breakdown = d.sync ? breakdownFigure(d.platform, breakdownInputs(d.sync.rows)) : undefined;
+  if (breakdown) out.push(breakdown);
+  if (d.vsPytorch) out.push(vsPytorchFigure(d.vsPytorch));
   if (layers.length) out.push(decisionQualityFigure(d.platform, layers));
+  const bound = boundFigure([{ platform: d.platform, rows: layers }]);
+  if (bound) out.push(bound);
   if (d.summary) out.push(summaryFigure([d.summary]));
   return out;
 }
@@ -222,10 +236,13 @@ export async function renderFigures(runDirs: string | string[], opts: RenderOpti
 
   const summaries = runs.flatMap((d) => (d.summary ? [d.summary] : []));
   if (opts.figuresRoot && summaries.length) {
-    const f = summaryFigure(summaries);
+    // Oldest first, so that a platform's later run replaces an earlier one's row of the same layer.
+    const byTime = [...runs].sort((a, b) => (a.createdAt ?? '').localeCompare(b.createdAt ?? ''));
+    const bound = boundFigure(byTime.map((d) => ({ platform: d.platform, rows: d.layers?.rows ?? [] })));
+    const figures = [summaryFigure(summaries), ...(bound ? [bound] : [])];
     const dir = join(opts.figuresRoot, 'summary');
-    await text(join(dir, `${f.name}.vl.json`), JSON.stringify(f.spec, null, 1) + '\n');
-    figureDir(dir, [f]);
+    for (const f of figures) await text(join(dir, `${f.name}.vl.json`), JSON.stringify(f.spec, null, 1) + '\n');
+    figureDir(dir, figures);
   }
   const images = await updateImages(figureDirs, !opts.noPng, opts, files);
   return { files, unchanged: unchanged + images.unchanged, rendered: images.rendered, threads: images.threads, elapsedMs: performance.now() - t0 };

@@ -8,6 +8,8 @@
  */
 import type { RunData } from './render-run.js';
 import { measurementSection } from './measurement-section.js';
+import { breakdownSection } from './breakdown-figure.js';
+import { vsPytorchSection } from './vs-pytorch-report.js';
 
 /** One section: a heading and its HTML body (escape every value with html.ts's escapeHtml). */
 export interface ReportSection { id: string; title: string; html: string }
@@ -16,7 +18,7 @@ export interface ReportSection { id: string; title: string; html: string }
 export type SectionBuilder = (run: RunData) => ReportSection | undefined;
 
 /** Section builders, in page order (after the claims). */
-export const REPORT_SECTIONS: readonly SectionBuilder[] = [measurementSection];
+export const REPORT_SECTIONS: readonly SectionBuilder[] = [measurementSection, breakdownSection, vsPytorchSection];
 
 /** The sections a run's page shows. */
 export function runSections(run: RunData, builders: readonly SectionBuilder[] = REPORT_SECTIONS): ReportSection[] {
