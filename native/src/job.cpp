@@ -22,6 +22,7 @@
 #include "npy.h"
 #include "stats.h"
 #include "sync.h"
+#include "thread_herd.h"
 #include "variants.h"
 
 namespace coexec {
@@ -99,6 +100,7 @@ struct Samples {
   bool withTimestamps = false;  // GPU rows: profile separate untimed executions after the timed ones
   bool withCpu = false;
   const char* stop = nullptr;  // why the timing loop ended: the result line's "stop"
+  HerdResult herd;             // driver threads moved off the CPU slice's cores before the timed loop
   explicit Samples(int maxSamples) {
     for (auto* v : {&total, &cpu, &gpu, &cpuStart, &driverStart, &enqueue, &waitAfterCpu}) v->reserve(maxSamples);
     timestamps.reserve(kProfiledExecutions);
@@ -168,6 +170,8 @@ void TimingLoop(const Job& job, Samples& out, Execute execute) {
     Sample s;
     execute(s, nullptr);
   }
+  // After the warm-up, when the driver has started whatever threads this job needs.
+  out.herd = HerdForeignThreads();
   StopRule rule(job);
   const int64_t start = NowNs();
   for (;;) {
@@ -218,6 +222,11 @@ void PutSamples(Json& r, const Samples& s) {
   }
   r.Set("medianNs", Json(static_cast<long long>(Median(s.total))));
   if (s.stop) r.Set("stop", s.stop);
+  if (s.herd.moved > 0) {
+    Json names = Json::Array();
+    for (const auto& n : s.herd.names) names.Push(Json(n));
+    r.Set("foreignThreads", Json::Object().Set("moved", s.herd.moved).Set("names", std::move(names)));
+  }
 }
 
 GpuDevice* NeedDevice(DeviceProvider& devices) {
@@ -500,7 +509,7 @@ Json RunJob(const Plan& plan, const Job& job, DeviceProvider& devices, const Job
   // Field order of the contract: status and reason first, times last.
   Json out = Json::Object();
   for (const char* key : {"schemaVersion", "jobId", "planId", "status", "reason", "layer", "strategy", "resolved",
-                          "device", "samplesNs", "cpuSideNs", "gpuSideNs", "gpuTimestampsNs", "breakdownMedianNs", "medianNs", "stop", "check",
+                          "device", "samplesNs", "cpuSideNs", "gpuSideNs", "gpuTimestampsNs", "breakdownMedianNs", "medianNs", "stop", "foreignThreads", "check",
                           "startedAt"}) {
     if (const Json* v = r.Find(key)) out.Set(key, *v);
   }

@@ -13,6 +13,7 @@
 
 #include "info.h"
 #include "job.h"
+#include "thread_herd.h"
 #include "json.h"
 #include "plan.h"
 
@@ -48,6 +49,7 @@ int Info() {
 
 // Runs every job of a validated plan, appending one flushed line per job to `out`.
 int RunPlan(const Plan& plan, std::FILE* out, const JobOptions& opts, bool progress) {
+  SetForeignThreadPolicy(plan.cpuAffinity, plan.driverCore);
   DeviceProvider devices(plan.device, plan.driverCore);
   for (size_t i = 0; i < plan.jobs.size(); ++i) {
     Json r = RunJob(plan, plan.jobs[i], devices, opts);

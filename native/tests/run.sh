@@ -120,6 +120,20 @@ cores_list() {  # issue 12 item 10: --cores takes a list (each core parsed on it
 }
 check "bench --cores 0,1 --driver-core 1: both cores pinned, driver core recorded" cores_list
 
+foreign_threads() {  # driver threads that inherited a wide mask are taken off the CPU slice's cores
+  [ "$(nproc)" -ge 2 ] || return 0
+  # No --driver-core: the device is opened by a thread that may run anywhere, so PoCL's threads start
+  # with a mask that includes core 1, the CPU slice's core; the engine must move them off it.
+  "$E" bench --layer linear --N 33 --K 17 --ratio 0.5 --threads 1 --cores 1 --min-samples 2 --min-time-ms 0 \
+    >"$tmp/herd.json" || return 1
+  grep -q '"status":"ok"' "$tmp/herd.json" && grep -q '"foreignThreads":{"moved":[1-9]' "$tmp/herd.json" || return 1
+  # With the driver core given, the device is opened there and nothing is left to move.
+  "$E" bench --layer linear --N 33 --K 17 --ratio 0.5 --threads 1 --cores 1 --driver-core 0 --min-samples 2 \
+    --min-time-ms 0 >"$tmp/herd2.json" || return 1
+  grep -q '"status":"ok"' "$tmp/herd2.json" && ! grep -q '"foreignThreads"' "$tmp/herd2.json"
+}
+check "driver threads off the CPU slice's cores (foreignThreads recorded)" foreign_threads
+
 copy_job() {  # plan kind "copy" (benchmarks): both directions and host memories, the data checked
   for d in host-to-device device-to-host; do for h in pinned pageable; do
     "$E" bench --kind copy --bytes 1000004 --direction $d --host-memory $h --min-samples 3 --min-time-ms 0 >"$tmp/copy.json" || return 1
