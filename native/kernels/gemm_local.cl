@@ -91,25 +91,32 @@ COEXEC_INLINE void gl_multiply(float (*acc)[NWI], __local const float* As, __loc
   }
 }
 
-// Stages KWG rows (k0.. of K) of the packed weights, columns j0 .. j0 + TW - 1 of rows ldw floats long, into
-// dst[kk][TW] as float4s; rows past K are zero. TW is MWG or NWG, a multiple of 4, as are ldw and j0.
-COEXEC_INLINE void gl_stage_packed(__local float* dst, const int TW, __global const float* Wp, const int ldw,
-                                   const int j0, const int k0, const int K, const int lid) {
+// Every step is staged in two halves so that global latency overlaps arithmetic: each work-item loads its
+// share of step k0 + KWG into registers (gl_load_*) before multiplying step k0 out of local memory, and
+// writes them to local memory (gl_store_*) after the barrier that ends step k0.
+
+// Packed weights: KWG rows (k0.. of K) of Wp (rows ldw floats long), columns j0 .. j0 + TW - 1, as float4s;
+// rows past K are zero. TW is MWG or NWG; TW, ldw and j0 are multiples of 4 (aligned float4 reads).
+#define GL_PACKED_SLOTS(TW) GL_CEIL(KWG * (TW) / 4, GL_WGS)
+COEXEC_INLINE void gl_load_packed(float4* reg, const int TW, __global const float* Wp, const int ldw, const int j0,
+                                  const int k0, const int K, const int lid) {
 #pragma unroll
-  for (int s = 0; s < GL_CEIL(KWG * TW / 4, GL_WGS); ++s) {
+  for (int s = 0; s < GL_PACKED_SLOTS(TW); ++s) {
+    const int e = lid + s * GL_WGS, kk = e / (TW / 4), j4 = (e % (TW / 4)) * 4;
+    reg[s] = (float4)(0.0f);
+    if ((e < KWG * TW / 4) && k0 + kk < K) reg[s] = *(__global const float4*)(Wp + (size_t)(k0 + kk) * ldw + j0 + j4);
+  }
+}
+COEXEC_INLINE void gl_store_packed(__local float* dst, const float4* reg, const int TW, const int lid) {
+#pragma unroll
+  for (int s = 0; s < GL_PACKED_SLOTS(TW); ++s) {
     const int e = lid + s * GL_WGS;
-    if ((KWG * TW / 4) % GL_WGS == 0 || e < KWG * TW / 4) {
-      const int kk = e / (TW / 4), j4 = (e % (TW / 4)) * 4;
-      float4 w = (float4)(0.0f);
-      if (k0 + kk < K) w = *(__global const float4*)(Wp + (size_t)(k0 + kk) * ldw + j0 + j4);
-      *(__local float4*)(dst + kk * TW + j4) = w;
-    }
+    if (e < KWG * TW / 4) *(__local float4*)(dst + (e / (TW / 4)) * TW + (e % (TW / 4)) * 4) = reg[s];
   }
 }
 
-// Stores the register tile plus bias: register (i, j) is tile row GL_ROW(i), column GL_COL(j).
-// Y index of tile (row, col): yBase + row * rowStride + col * colStride; bias b[biasBase + row * rowBias +
-// col * colBias]; stored where row < rowsValid and col < colsValid.
+// Stores the register tile plus bias: register (i, j) is tile row GL_ROW(i), column GL_COL(j), at
+// y[row * rowStride + col], bias[row] (biasPerRow) or bias[col]; only rows < rowsValid and cols < colsValid.
 COEXEC_INLINE void gl_store(float (*acc)[NWI], const int tm, const int tn, const int rowsValid, const int colsValid,
                             __global float* y, const size_t rowStride, __global const float* bias, const int biasPerRow) {
 #pragma unroll
@@ -125,11 +132,47 @@ COEXEC_INLINE void gl_store(float (*acc)[NWI], const int tm, const int tn, const
   }
 }
 
+// gemm_local's A operand, X^T: each work-item reads 4 consecutive k (k4..) of one row m of X (X is small
+// and cached) and writes them down a column of As, neighbouring work-items taking neighbouring rows, so the
+// transposing writes go along rows of As (no bank conflicts). Rows past M read row M - 1 (never stored),
+// k past K reads 0.
+#define GL_X_SLOTS GL_CEIL(KWG * MWG / 4, GL_WGS)
+COEXEC_INLINE void gl_load_x(float4* reg, __global const float* X, const int M, const int K, const int m0, const int k0,
+                             const int lid) {
+  const bool wholeK = k0 + KWG <= K;
+#pragma unroll
+  for (int s = 0; s < GL_X_SLOTS; ++s) {
+    const int e = lid + s * GL_WGS, m = e % MWG, k = k0 + (e / MWG) * 4;
+    __global const float* x = X + (size_t)min(m0 + m, M - 1) * K + k;
+    float4 v = (float4)(0.0f);
+    if (e < KWG * MWG / 4) {
+      if (wholeK) {
+        v = vload4(0, x);
+      } else {
+        v.s0 = k < K ? x[0] : 0.0f;
+        v.s1 = k + 1 < K ? x[1] : 0.0f;
+        v.s2 = k + 2 < K ? x[2] : 0.0f;
+        v.s3 = k + 3 < K ? x[3] : 0.0f;
+      }
+    }
+    reg[s] = v;
+  }
+}
+COEXEC_INLINE void gl_store_x(__local float* As, const float4* reg, const int lid) {
+#pragma unroll
+  for (int s = 0; s < GL_X_SLOTS; ++s) {
+    const int e = lid + s * GL_WGS, m = e % MWG, k4 = (e / MWG) * 4;
+    if (e < KWG * MWG / 4) {
+      As[(k4 + 0) * MWG + m] = reg[s].s0;
+      As[(k4 + 1) * MWG + m] = reg[s].s1;
+      As[(k4 + 2) * MWG + m] = reg[s].s2;
+      As[(k4 + 3) * MWG + m] = reg[s].s3;
+    }
+  }
+}
+
 // gemm_local: linear layer Y[M,N] = X[M,K] * W[N,K]^T + b[N], the GPU's columns n in [rowOffset, N) (the
 // split dimension: never touches columns below rowOffset). Tile rows are m, columns j = n - rowOffset.
-// A (X^T) is staged from X's rows: each work-item reads 4 consecutive k of one row (X is small and cached;
-// neighbouring work-items take neighbouring rows so the transposing writes into local memory go along a
-// row); rows past M read row M - 1 and are never stored.
 // Preconditions: local size (NDIMC, MDIMC); global size (ceil((N - rowOffset) / NWG) * NDIMC,
 // ceil(M / MWG) * MDIMC); Wp packed with tile width NWG.
 __kernel __attribute__((reqd_work_group_size(NDIMC, MDIMC, 1)))
@@ -147,31 +190,17 @@ void gemm_local(const int M, const int N, const int K, const int rowOffset,
 #pragma unroll
     for (int j = 0; j < NWI; ++j) acc[i][j] = 0.0f;
   }
+  float4 xReg[GL_X_SLOTS], wReg[GL_PACKED_SLOTS(NWG)];
+  gl_load_x(xReg, X, M, K, m0, 0, lid);
+  gl_load_packed(wReg, NWG, Wp, ldw, j0, 0, K, lid);
   for (int k0 = 0; k0 < K; k0 += KWG) {
-    const bool wholeK = k0 + KWG <= K;
-#pragma unroll
-    for (int s = 0; s < GL_CEIL(KWG * MWG / 4, GL_WGS); ++s) {
-      const int e = lid + s * GL_WGS;
-      if ((KWG * MWG / 4) % GL_WGS == 0 || e < KWG * MWG / 4) {
-        const int m = e % MWG, k4 = (e / MWG) * 4;
-        __global const float* x = X + (size_t)min(m0 + m, M - 1) * K + k0 + k4;
-        float4 v;
-        if (wholeK) {
-          v = vload4(0, x);
-        } else {
-          v.s0 = k0 + k4 < K ? x[0] : 0.0f;
-          v.s1 = k0 + k4 + 1 < K ? x[1] : 0.0f;
-          v.s2 = k0 + k4 + 2 < K ? x[2] : 0.0f;
-          v.s3 = k0 + k4 + 3 < K ? x[3] : 0.0f;
-        }
-        As[(k4 + 0) * MWG + m] = v.s0;
-        As[(k4 + 1) * MWG + m] = v.s1;
-        As[(k4 + 2) * MWG + m] = v.s2;
-        As[(k4 + 3) * MWG + m] = v.s3;
-      }
-    }
-    gl_stage_packed(Bs, NWG, Wp, ldw, j0, k0, K, lid);
+    gl_store_x(As, xReg, lid);
+    gl_store_packed(Bs, wReg, NWG, lid);
     barrier(CLK_LOCAL_MEM_FENCE);
+    if (k0 + KWG < K) {  // the next step's loads, in flight during the arithmetic
+      gl_load_x(xReg, X, M, K, m0, k0 + KWG, lid);
+      gl_load_packed(wReg, NWG, Wp, ldw, j0, k0 + KWG, K, lid);
+    }
     gl_multiply(acc, As, Bs, tm, tn);
     barrier(CLK_LOCAL_MEM_FENCE);
   }
@@ -208,6 +237,44 @@ void gl_im2col(const int batch, const int C, const int H, const int W, const int
 // Wp packed with tile width MWG.
 #define GL_BCOLS (NWG >= GL_WGS ? NWG / GL_WGS : 1)     // columns of B a work-item gathers
 #define GL_BROWSTEP (GL_WGS >= NWG ? GL_WGS / NWG : 1)  // rows between its gathers in one column
+#define GL_BROWS (KWG / GL_BROWSTEP)                     // rows of B a work-item gathers per column
+
+// Where a work-item gathers B from: per column it gathers, GL_PLAIN: whether the position is inside P * Q;
+// else the input row and column of tap (0, 0), the row far outside for positions past P * Q (gathers 0).
+typedef struct {
+  int ih[GL_BCOLS], iw[GL_BCOLS];
+  bool ok[GL_BCOLS];
+} GlGather;
+
+// Loads step k0's B values of this work-item (rows row0 + r * GL_BROWSTEP, columns col0 + c * GL_WGS).
+COEXEC_INLINE void gl_load_b(float (*reg)[GL_BCOLS], const GlGather* g, __global const float* xb, const int H, const int W,
+                             const int PQ, const int K, const int pq0, const int col0, const int row0, const int k0) {
+#pragma unroll
+  for (int r = 0; r < GL_BROWS; ++r) {
+    const int k = k0 + row0 + r * GL_BROWSTEP;
+#if GL_PLAIN
+#pragma unroll
+    for (int c = 0; c < GL_BCOLS; ++c)
+      reg[r][c] = k < K && g->ok[c] ? xb[(size_t)k * PQ + pq0 + col0 + c * GL_WGS] : 0.0f;
+#else
+    const int ch = k / (KR * KS), tap = k - ch * (KR * KS), fr = tap / KS, fs = tap - fr * KS;
+    __global const float* xc = xb + (size_t)ch * H * W;
+#pragma unroll
+    for (int c = 0; c < GL_BCOLS; ++c) {
+      const int ih = g->ih[c] + fr, iw = g->iw[c] + fs;
+      reg[r][c] = k < K && ih >= 0 && ih < H && iw >= 0 && iw < W ? xc[ih * W + iw] : 0.0f;
+    }
+#endif
+  }
+}
+COEXEC_INLINE void gl_store_b(__local float* Bs, float (*reg)[GL_BCOLS], const int col0, const int row0) {
+#pragma unroll
+  for (int r = 0; r < GL_BROWS; ++r) {
+#pragma unroll
+    for (int c = 0; c < GL_BCOLS; ++c) Bs[(row0 + r * GL_BROWSTEP) * NWG + col0 + c * GL_WGS] = reg[r][c];
+  }
+}
+
 __kernel __attribute__((reqd_work_group_size(NDIMC, MDIMC, 1)))
 void conv_local(const int batch, const int C, const int H, const int W, const int F, const int rArg, const int sArg,
                 const int strideHArg, const int strideWArg, const int padH, const int padW, const int P, const int Q,
@@ -220,20 +287,20 @@ void conv_local(const int batch, const int C, const int H, const int W, const in
   const int PQ = P * Q, K = C * rArg * sArg;
   const int pq0 = (int)get_group_id(0) * NWG, f0 = (int)get_group_id(1) * MWG, bb = (int)get_group_id(2);
   const int col0 = lid % NWG, row0 = lid / NWG;  // the first column and row this work-item gathers
-#if GL_PLAIN
-  __global const float* xb = X + (size_t)bb * K * PQ;
-  bool colOk[GL_BCOLS];
-#pragma unroll
-  for (int c = 0; c < GL_BCOLS; ++c) colOk[c] = pq0 + col0 + c * GL_WGS < PQ;
-#else
-  __global const float* xb = X + (size_t)bb * C * H * W;
-  int ihBase[GL_BCOLS], iwBase[GL_BCOLS];  // input row / column of tap (0, 0), or far outside for pq >= PQ
+  GlGather g;
 #pragma unroll
   for (int c = 0; c < GL_BCOLS; ++c) {
     const int pq = pq0 + col0 + c * GL_WGS;
-    ihBase[c] = pq < PQ ? pq / Q * KSH - padH : -(KR + H);  // ih < 0 for every r: gathers 0
-    iwBase[c] = pq % Q * KSW - padW;
+    g.ok[c] = pq < PQ;
+#if !GL_PLAIN
+    g.ih[c] = pq < PQ ? pq / Q * KSH - padH : -(KR + H);
+    g.iw[c] = pq % Q * KSW - padW;
+#endif
   }
+#if GL_PLAIN
+  __global const float* xb = X + (size_t)bb * K * PQ;
+#else
+  __global const float* xb = X + (size_t)bb * C * H * W;
 #endif
   float acc[MWI][NWI];
 #pragma unroll
@@ -241,28 +308,18 @@ void conv_local(const int batch, const int C, const int H, const int W, const in
 #pragma unroll
     for (int j = 0; j < NWI; ++j) acc[i][j] = 0.0f;
   }
+  float4 wReg[GL_PACKED_SLOTS(MWG)];
+  float bReg[GL_BROWS][GL_BCOLS];
+  gl_load_packed(wReg, MWG, Wp, ldw, f0, 0, K, lid);
+  gl_load_b(bReg, &g, xb, H, W, PQ, K, pq0, col0, row0, 0);
   for (int k0 = 0; k0 < K; k0 += KWG) {
-    gl_stage_packed(As, MWG, Wp, ldw, f0, k0, K, lid);
-#pragma unroll
-    for (int r = 0; r < KWG / GL_BROWSTEP; ++r) {
-      const int kk = row0 + r * GL_BROWSTEP, k = k0 + kk;
-#if GL_PLAIN
-#pragma unroll
-      for (int c = 0; c < GL_BCOLS; ++c) {
-        const int col = col0 + c * GL_WGS;
-        Bs[kk * NWG + col] = k < K && colOk[c] ? xb[(size_t)k * PQ + pq0 + col] : 0.0f;
-      }
-#else
-      const int ch = k / (KR * KS), tap = k - ch * (KR * KS), fr = tap / KS, fs = tap - fr * KS;
-      __global const float* xc = xb + (size_t)ch * H * W;
-#pragma unroll
-      for (int c = 0; c < GL_BCOLS; ++c) {
-        const int ih = ihBase[c] + fr, iw = iwBase[c] + fs;
-        Bs[kk * NWG + col0 + c * GL_WGS] = k < K && ih >= 0 && ih < H && iw >= 0 && iw < W ? xc[ih * W + iw] : 0.0f;
-      }
-#endif
-    }
+    gl_store_packed(As, wReg, MWG, lid);
+    gl_store_b(Bs, bReg, col0, row0);
     barrier(CLK_LOCAL_MEM_FENCE);
+    if (k0 + KWG < K) {  // the next step's loads, in flight during the arithmetic
+      gl_load_packed(wReg, MWG, Wp, ldw, f0, k0 + KWG, K, lid);
+      gl_load_b(bReg, &g, xb, H, W, PQ, K, pq0, col0, row0, k0 + KWG);
+    }
     gl_multiply(acc, As, Bs, tm, tn);
     barrier(CLK_LOCAL_MEM_FENCE);
   }
