@@ -65,8 +65,20 @@
 // One vector of VW floats from local memory (aligned: every offset used is a multiple of VW) into a private
 // array (which the unrolled loops keep in registers).
 #define GL_LDS1(dst, src) ((dst)[0] = (src)[0])
-#define GL_LDS2(dst, src) vstore2(*(__local const float2*)(src), 0, (dst))
-#define GL_LDS4(dst, src) vstore4(*(__local const float4*)(src), 0, (dst))
+#define GL_LDS2(dst, src)                                  \
+  do {                                                     \
+    const float2 t_ = *(__local const float2*)(src);       \
+    (dst)[0] = t_.s0;                                      \
+    (dst)[1] = t_.s1;                                      \
+  } while (0)
+#define GL_LDS4(dst, src)                                  \
+  do {                                                     \
+    const float4 t_ = *(__local const float4*)(src);       \
+    (dst)[0] = t_.s0;                                      \
+    (dst)[1] = t_.s1;                                      \
+    (dst)[2] = t_.s2;                                      \
+    (dst)[3] = t_.s3;                                      \
+  } while (0)
 #define GL_LDS(vw, dst, src) COEXEC_CAT(GL_LDS, vw)(dst, src)
 
 // Tile row of register row i, tile column of register column j (the strided layout above).
@@ -139,14 +151,16 @@ COEXEC_INLINE void gl_store(float (*acc)[NWI], const int tm, const int tn, const
 #define GL_X_SLOTS GL_CEIL(KWG * MWG / 4, GL_WGS)
 COEXEC_INLINE void gl_load_x(float4* reg, __global const float* X, const int M, const int K, const int m0, const int k0,
                              const int lid) {
-  const bool wholeK = k0 + KWG <= K;
+  const bool wholeK = k0 + KWG <= K, aligned = (K & 3) == 0;  // K % 4 == 0: every row's k4 is 16-byte aligned
 #pragma unroll
   for (int s = 0; s < GL_X_SLOTS; ++s) {
     const int e = lid + s * GL_WGS, m = e % MWG, k = k0 + (e / MWG) * 4;
     __global const float* x = X + (size_t)min(m0 + m, M - 1) * K + k;
     float4 v = (float4)(0.0f);
     if (e < KWG * MWG / 4) {
-      if (wholeK) {
+      if (wholeK && aligned) {
+        v = *(__global const float4*)x;  // one 16-byte load (vload4 assumes only float alignment)
+      } else if (wholeK) {
         v = vload4(0, x);
       } else {
         v.s0 = k < K ? x[0] : 0.0f;
