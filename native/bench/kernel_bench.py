@@ -292,6 +292,10 @@ def bench_shape(eng, args, name, layer, catalog, device_type, max_wg, gpu_sync):
     if "gpuVsTorch" in out:
         print(f"[ torch  ] {name}: best GPU {best_gpu_kernel['variant']} {out['gpuVsTorch']}x PyTorch CUDA resident "
               f"({out['torchCudaResidentMs']} ms)", file=sys.stderr, flush=True)
+    if args.no_cpu:
+        print(f"[   OK   ] {name}: GPU {best_gpu_kernel and best_gpu_kernel['variant']} "
+              f"{best_gpu_kernel and best_gpu_kernel.get('kernelMs', best_gpu_kernel['latencyMs'])} ms", file=sys.stderr, flush=True)
+        return out
     print(f"[   OK   ] {name}: GPU {best_gpu_kernel and best_gpu_kernel['variant']} "
           f"{best_gpu_kernel and best_gpu_kernel.get('kernelMs')} ms kernel, CPU {best_cpu and best_cpu['cpuImpl']} "
           f"{best_cpu and best_cpu['latencyMs']} ms: ratio {out.get('ratioKernel')} (kernel), {out.get('ratioLayer')} (layer), "
@@ -371,34 +375,45 @@ def main():
     load_before = os.getloadavg()
     commit = git_commit()  # at the start: the tree the engine was built from
     shapes = []
-    for name, layer in REFERENCE_SHAPES:
-        if wanted and name not in wanted:
-            continue
+    todo = [(n, l) for n, l in REFERENCE_SHAPES if not wanted or n in wanted]
+
+    def write_summary():
+        summary = {
+            "schemaVersion": 1,
+            "benchmark": "kernel-bench (native/bench/kernel_bench.py): best GPU variant (r=0) vs the engine's CPU side (r=1)",
+            "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "engineCommit": commit,
+            "complete": len(shapes) == len(todo),
+            "machine": {"description": args.machine, "hostname": platform.node(), "cpuModel": info["cpu"].get("model"),
+                        "cores": info["cpu"].get("cores"), "cpuSimd": info["cpu"].get("simd"),
+                        "loadAvgBefore": [round(x, 2) for x in load_before],
+                        "loadAvgAfter": [round(x, 2) for x in os.getloadavg()]},
+            "device": {"platform": plat["name"], "platformVersion": plat.get("version"), "name": dev["name"],
+                       "type": dev["type"], "driver": dev.get("driver"), "computeUnits": dev.get("computeUnits")},
+            "settings": {"gpuTaskset": args.gpu_taskset or None, "cpuCores": parse_cores(args.cpu_cores),
+                         "cpuThreads": args.threads, "gpuSync": gpu_sync, "screenFile": args.screen_file or None,
+                         "noCpu": args.no_cpu, "torchReference": args.torch_reference or None,
+                         "screenSamples": args.screen_samples, "finalists": args.finalists, "rounds": args.rounds,
+                         "samples": args.samples,
+                         "latency": "median over rounds of each round's median (ms); kernelMs: median of profiling end - start",
+                         "ratio": "CPU latency / GPU latency (ratioKernel: GPU kernel time; ratioLayer: whole GPU-only layer); "
+                                  "*Min: the same from each side's fastest single sample over all its final candidates"},
+            "shapes": shapes,
+        }
+        path = os.path.join(args.out, "kernel-bench.json")
+        with open(path + ".tmp", "w") as f:
+            json.dump(summary, f, indent=1)
+            f.write("\n")
+        os.replace(path + ".tmp", path)
+        return path
+
+    # Written after every shape (complete: false until the last), so a run cut short by a time limit keeps
+    # the shapes it finished.
+    for name, layer in todo:
         shapes.append(bench_shape(eng, args, name, layer, catalog, dev["type"], dev["maxWorkGroupSize"], gpu_sync))
-    summary = {
-        "schemaVersion": 1,
-        "benchmark": "kernel-bench (native/bench/kernel_bench.py): best GPU variant (r=0) vs the engine's CPU side (r=1)",
-        "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "engineCommit": commit,
-        "machine": {"description": args.machine, "hostname": platform.node(), "cpuModel": info["cpu"].get("model"),
-                    "cores": info["cpu"].get("cores"), "cpuSimd": info["cpu"].get("simd"),
-                    "loadAvgBefore": [round(x, 2) for x in load_before],
-                    "loadAvgAfter": [round(x, 2) for x in os.getloadavg()]},
-        "device": {"platform": plat["name"], "platformVersion": plat.get("version"), "name": dev["name"],
-                   "type": dev["type"], "driver": dev.get("driver"), "computeUnits": dev.get("computeUnits")},
-        "settings": {"gpuTaskset": args.gpu_taskset or None, "cpuCores": parse_cores(args.cpu_cores),
-                     "cpuThreads": args.threads, "gpuSync": gpu_sync, "screenFile": args.screen_file or None,
-                     "noCpu": args.no_cpu, "torchReference": args.torch_reference or None, "screenSamples": args.screen_samples,
-                     "finalists": args.finalists, "rounds": args.rounds, "samples": args.samples,
-                     "latency": "median over rounds of each round's median (ms); kernelMs: median of profiling end - start",
-                     "ratio": "CPU latency / GPU latency (ratioKernel: GPU kernel time; ratioLayer: whole GPU-only layer); "
-                              "*Min: the same from each side's fastest single sample over all its final candidates"},
-        "shapes": shapes,
-    }
-    path = os.path.join(args.out, "kernel-bench.json")
-    with open(path, "w") as f:
-        json.dump(summary, f, indent=1)
-        f.write("\n")
+        path = write_summary()
+    if not todo:
+        path = write_summary()
     print(f"kernel-bench: wrote {path}", file=sys.stderr)
 
 

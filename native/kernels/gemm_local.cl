@@ -10,7 +10,7 @@
 // A work-item's rows are strided, not contiguous: rows (v * MDIMC + tm) * VWM + e for v < MWI / VWM and
 // e < VWM (VWM = min(MWI, 4)), likewise its columns with NDIMC, tn and VWN. So one local read is a float4
 // (LDS.128 on NVIDIA) and neighbouring work-items read neighbouring vectors (no bank conflicts, one
-// broadcast where they share rows), and their stores to Y are neighbouring vectors (coalesced).
+// broadcast where they share rows), and their stores to Y fall in neighbouring 16-byte groups.
 // Local memory needs no padding: every write into it goes along a row of the k-major tiles (neighbouring
 // work-items write neighbouring words), every read is one of the row-wise vector reads above.
 //
