@@ -228,15 +228,16 @@ def bench_shape(eng, args, name, layer, catalog, device_type, max_wg, gpu_sync):
         if r.get("status") == "ok":
             # clblast's profiled event is only its last kernel, an im2col variant's only its GEMM: rank those by
             # the layer (which includes the sync overhead the others' kernel time leaves out).
-            library = partial_kernel_time(v)
-            ranked.append(((None if library else kernel_ms(r)) or r["medianNs"] / 1e6, v, wg, sync))
+            layer_ms = r["medianNs"] / 1e6
+            kms = None if partial_kernel_time(v) else kernel_ms(r)
+            ranked.append(((layer_ms if args.rank_by == "layer" else kms or layer_ms), v, wg, sync, kms, layer_ms))
     ranked.sort(key=lambda t: t[0])
     finalists = ranked[:args.finalists]
-    screened = [{"variant": v["id"], "workGroup": wg, ("layerMs" if partial_kernel_time(v) else "kernelMs"): round(ms, 4)}
-                for ms, v, wg, sync in ranked]
+    screened = [{"variant": v["id"], "workGroup": wg, "kernelMs": kms and round(kms, 4), "layerMs": round(layer_ms, 4)}
+                for _, v, wg, sync, kms, layer_ms in ranked]
 
     # 2. finalists and every available CPU implementation, interleaved rounds in one process.
-    cands = [("gpu", v, wg, sync) for _, v, wg, sync in finalists]
+    cands = [("gpu", v, wg, sync) for _, v, wg, sync, _, _ in finalists]
     # The plain names: each resolves to the best ISA here; the ISA-pinned ones (simd-avx2, ...) are slower copies.
     cpu_impls = [] if args.no_cpu else [c["id"] for c in catalog[kind]["cpuImpls"] if c["available"] is True and
                  (c["id"] in args.cpu_impls.split(",") if args.cpu_impls else not ISA_PINNED.search(c["id"]))]
@@ -346,6 +347,9 @@ def main():
     ap.add_argument("--screen-file", default="", help="JSON {\"shapes\": {name: [\"id[@wg]\", ...]}}: screen exactly these "
                     "GPU configs per shape instead of the catalog (e.g. native/bench/nvidia-screen.json)")
     ap.add_argument("--no-cpu", action="store_true", help="GPU side only (no CPU candidates, no ratio)")
+    ap.add_argument("--rank-by", default="kernel", choices=["kernel", "layer"],
+                    help="screen ranking: kernel time (variants without a whole-work kernel time by their layer) or "
+                         "layer latency for all (fair to variants with helper kernels)")
     ap.add_argument("--torch-reference", default="", help="torch_reference.py output: adds each shape's best GPU kernel "
                     "time / PyTorch CUDA resident time (gpuVsTorch)")
     ap.add_argument("--screen-samples", type=int, default=5)
@@ -392,7 +396,7 @@ def main():
                        "type": dev["type"], "driver": dev.get("driver"), "computeUnits": dev.get("computeUnits")},
             "settings": {"gpuTaskset": args.gpu_taskset or None, "cpuCores": parse_cores(args.cpu_cores),
                          "cpuThreads": args.threads, "gpuSync": gpu_sync, "screenFile": args.screen_file or None,
-                         "noCpu": args.no_cpu, "torchReference": args.torch_reference or None,
+                         "noCpu": args.no_cpu, "rankBy": args.rank_by, "torchReference": args.torch_reference or None,
                          "screenSamples": args.screen_samples, "finalists": args.finalists, "rounds": args.rounds,
                          "samples": args.samples,
                          "latency": "median over rounds of each round's median (ms); kernelMs: median of profiling end - start",
