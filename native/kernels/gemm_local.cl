@@ -228,10 +228,12 @@ __kernel __attribute__((reqd_work_group_size(WGS, 1, 1)))
 void gl_im2col(const int batch, const int C, const int H, const int W, const int R, const int S, const int strideH,
                const int strideW, const int padH, const int padW, const int P, const int Q,
                __global const float* X, __global float* col) {
+  // int indices: the engine refuses layers whose im2col buffer has 2^31 or more elements (ParseLayer), and
+  // 64-bit divisions cost a GPU many instructions.
   const int K = C * R * S, PQ = P * Q;
-  const long i = get_global_id(0);
-  if (i >= (long)batch * K * PQ) return;  // no barrier in this kernel: an early return is safe
-  const int pq = (int)(i % PQ), k = (int)(i / PQ % K), bb = (int)(i / ((long)PQ * K));
+  const int i = (int)get_global_id(0);
+  if (i >= batch * K * PQ) return;  // no barrier in this kernel: an early return is safe
+  const int pq = i % PQ, k = i / PQ % K, bb = i / (PQ * K);
   const int c = k / (R * S), r = k / S % R, s = k % S;
   const int ih = pq / Q * strideH - padH + r, iw = pq % Q * strideW - padW + s;
   col[i] = ih >= 0 && ih < H && iw >= 0 && iw < W ? X[(((size_t)bb * C + c) * H + ih) * W + iw] : 0.0f;
