@@ -2,7 +2,7 @@
 // space's families into concrete variants, the pruning of padding-only tiles, and their GPU geometry.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { expandVariantFamilies, parseRegTileVariant, regTileVariantId, regTileWaste } from '../src/plan/gpu-variants.js';
+import { expandVariantFamilies, familyProblem, parseLocalTileVariant, parseRegTileVariant, regTileVariantId, regTileWaste } from '../src/plan/gpu-variants.js';
 import { gpuGeometry } from '../src/predict/features.js';
 import type { SpaceConfig } from '../src/config/schemas.js';
 import type { Layer } from '../src/analysis/types.js';
@@ -59,3 +59,40 @@ test('geometry: one work-item per padded register tile, work-groups of the knob'
 });
 
 test.run();
+
+test('local-tiled ids: the engine\'s knob domain and constraints (native/src/plan.cpp ParseLocalTileVariant)', () => {
+  assert.equal(parseLocalTileVariant('gemm_local_64x64x16_4x4'), { kernel: 'gemm_local', mwg: 64, nwg: 64, kwg: 16, mwi: 4, nwi: 4 });
+  assert.equal(parseLocalTileVariant('conv_local_im2col_16x128x32_1x8')?.kernel, 'conv_local_im2col');
+  assert.equal(parseLocalTileVariant('conv_local_32x16x32_1x1')?.kernel, 'conv_local');
+  assert.ok(parseLocalTileVariant('gemm_local_16x16x16_4x4'), '16 work-items, the minimum');
+  for (const id of [
+    'gemm_local_48x64x16_4x4',   // tile not a listed size
+    'gemm_local_64x64x64_4x4',   // KWG out of range
+    'gemm_local_64x64x16_1x1',   // 4096 work-items
+    'gemm_local_16x16x16_8x4',   // 8 work-items
+    'gemm_local_16x16x8_1x1',    // 256 work-items gather only 8 x 16 values
+    'gemm_local_64x64x16_4x4x',  // trailing text
+    'linear_reg_v16_m8',
+  ]) {
+    assert.is(parseLocalTileVariant(id), undefined, id);
+  }
+});
+
+test('a local-tiled family expands to one variant per tile; a wrong kernel or tile is named', () => {
+  const s: SpaceConfig = { ...space, gpuVariants: [{ id: 'gemm_local', workGroups: [1], granularity: 16, localTiles: ['32x32x16_4x4', '64x64x8_8x8'] }] };
+  assert.equal(expandVariantFamilies(s).gpuVariants.map((v) => `${v.id}/g${v.granularity}/${v.localTiles === undefined}`),
+    ['gemm_local_32x32x16_4x4/g16/true', 'gemm_local_64x64x8_8x8/g16/true']);
+  assert.is(familyProblem(s.gpuVariants[0]!, 'linear'), undefined);
+  assert.match(familyProblem(s.gpuVariants[0]!, 'conv2d')!, /conv_local, conv_local_im2col/);
+  assert.match(familyProblem({ ...s.gpuVariants[0]!, localTiles: ['64x64x16_1x1'] }, 'linear')!, /tile 64x64x16_1x1 outside/);
+});
+
+test('geometry of local-tiled variants: one work-group per MWG x NWG output tile, its size from the id', () => {
+  // linear M 70 in rows of 32 -> 3; 50 features in columns of 64 -> 1.
+  assert.equal(gpuGeometry({ type: 'linear', M: 70, N: 100, K: 7 }, 50, 'gemm_local_32x64x16_4x4', 1),
+    { workGroups: 3, outputsComputed: 3 * 32 * 64, workGroupSize: 8 * 16, vectorWidth: 4 });
+  // conv: P 5 x Q 7 = 35 positions in columns of 16 -> 3; 20 channels in rows of 16 -> 2; 2 images.
+  const conv: Layer = { type: 'conv2d', batch: 2, C: 3, H: 5, W: 7, F: 32, R: 3, S: 3, strideH: 1, strideW: 1, padH: 1, padW: 1 };
+  assert.equal(gpuGeometry(conv, 20, 'conv_local_16x16x8_2x1', 64),
+    { workGroups: 2 * 2 * 3, outputsComputed: 12 * 16 * 16, workGroupSize: 8 * 16, vectorWidth: 1 });
+});

@@ -11,9 +11,12 @@
 #     native/bench/kernel-bench.sh OUT --device-type cpu --platform Portable --gpu-taskset 0-7 --cpu-cores 8-15 --threads 8
 #   GPU host, NVIDIA (GPU-only) vs the CPU side on cores 1-15:
 #     native/bench/kernel-bench.sh OUT --device-type gpu --platform NVIDIA --cpu-cores 1-15 --threads 15
+#   GPU host, NVIDIA only, the short screen against PyTorch CUDA (about 3 minutes):
+#     native/bench/kernel-bench.sh OUT --device-type gpu --platform NVIDIA --no-cpu --screen-file native/bench/nvidia-screen.json \
+#       --torch-reference results/benchmarks/gpu-host-20261203-round1/torch-reference.json --finalists 3 --rounds 3
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-[ $# -ge 1 ] || { sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
+[ $# -ge 1 ] || { sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
 out="$1"; shift
 scripts/build-engine.sh native/build >/dev/null
 exec python3 native/bench/kernel_bench.py --engine native/build/coexec-engine --out "$out" "$@"

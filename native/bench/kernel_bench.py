@@ -127,6 +127,29 @@ def admits(variant, layer):
     return True
 
 
+def partial_kernel_time(variant):
+    """True when the profiled kernel is not the variant's whole GPU work (clblast; helper kernels first)."""
+    return variant["id"] == "clblast" or bool(variant.get("helperKernels"))
+
+
+def screen_list(path, shape, listed):
+    """The (variant, work-group) pairs a screen file names for a shape: {"shapes": {name: ["id" or "id@wg", ...]}}.
+    An id the catalog does not list (any in-range local-tiled tile) gets a minimal entry; the engine checks it."""
+    with open(path) as f:
+        spec = json.load(f)
+    out = []
+    by_id = {v["id"]: v for v in listed}
+    for item in spec["shapes"].get(shape, []):
+        vid, _, wg = item.partition("@")
+        v = by_id.get(vid)
+        if v is None:
+            v = {"id": vid, "kernel": vid.rsplit("_", 2)[0], "knobs": {}, "workGroup": None}
+            if vid.startswith("conv_local_im2col_"):
+                v["helperKernels"] = ["gl_im2col"]
+        out.append((v, int(wg) if wg else (1 if v.get("workGroup") is None else 64)))
+    return out
+
+
 def work_groups(variant, device_type, max_wg):
     rule = variant.get("workGroup")
     if rule is None:
@@ -168,6 +191,8 @@ def summarize(rounds, library):
     out = {"status": "ok", "latencyMs": statistics.median(meds), "roundMediansMs": [round(m, 4) for m in meds],
            "minSampleMs": min(min(r["samplesNs"]) for r in ok) / 1e6}
     kms = [kernel_ms(r) for r in ok if kernel_ms(r) is not None and not library]
+    if library and any(kernel_ms(r) is not None for r in ok):  # for information: the profiled kernel alone
+        out["mainKernelMs"] = statistics.median(kernel_ms(r) for r in ok if kernel_ms(r) is not None)
     if kms:
         out["kernelMs"] = statistics.median(kms)
         out["kernelMinMs"] = min((t[3] - t[2]) / 1e6 for r in ok for t in r["gpuTimestampsNs"])
@@ -182,7 +207,10 @@ def bench_shape(eng, args, name, layer, catalog, device_type, max_wg, gpu_sync):
     lid = layer_id(layer)
     # 1. screen every admitted GPU config, one job each, by kernel time.
     screen = []
-    for v in catalog[kind]["gpuVariants"]:
+    if args.screen_file:
+        for v, wg in screen_list(args.screen_file, name, catalog[kind]["gpuVariants"]):
+            screen.append((v, wg, "finish" if v.get("syncs") else gpu_sync))
+    for v in catalog[kind]["gpuVariants"] if not args.screen_file else []:
         if args.variants and not any(v["id"].startswith(p) for p in args.variants.split(",")):
             continue
         if not admits(v, layer):
@@ -198,16 +226,20 @@ def bench_shape(eng, args, name, layer, catalog, device_type, max_wg, gpu_sync):
     for (v, wg, sync), j in zip(screen, jobs):
         r = res.get(j["id"], [{}])[0]
         if r.get("status") == "ok":
-            library = v["id"] == "clblast"  # its profiled event is only its last kernel: rank it by the layer
-            ranked.append(((None if library else kernel_ms(r)) or r["medianNs"] / 1e6, v, wg, sync))
+            # clblast's profiled event is only its last kernel, an im2col variant's only its GEMM: rank those by
+            # the layer (which includes the sync overhead the others' kernel time leaves out).
+            layer_ms = r["medianNs"] / 1e6
+            kms = None if partial_kernel_time(v) else kernel_ms(r)
+            ranked.append(((layer_ms if args.rank_by == "layer" else kms or layer_ms), v, wg, sync, kms, layer_ms))
     ranked.sort(key=lambda t: t[0])
     finalists = ranked[:args.finalists]
-    screened = [{"variant": v["id"], "workGroup": wg, "kernelMs": round(ms, 4)} for ms, v, wg, sync in ranked]
+    screened = [{"variant": v["id"], "workGroup": wg, "kernelMs": kms and round(kms, 4), "layerMs": round(layer_ms, 4)}
+                for _, v, wg, sync, kms, layer_ms in ranked]
 
     # 2. finalists and every available CPU implementation, interleaved rounds in one process.
-    cands = [("gpu", v, wg, sync) for _, v, wg, sync in finalists]
+    cands = [("gpu", v, wg, sync) for _, v, wg, sync, _, _ in finalists]
     # The plain names: each resolves to the best ISA here; the ISA-pinned ones (simd-avx2, ...) are slower copies.
-    cpu_impls = [c["id"] for c in catalog[kind]["cpuImpls"] if c["available"] is True and
+    cpu_impls = [] if args.no_cpu else [c["id"] for c in catalog[kind]["cpuImpls"] if c["available"] is True and
                  (c["id"] in args.cpu_impls.split(",") if args.cpu_impls else not ISA_PINNED.search(c["id"]))]
     cands += [("cpu", impl, args.threads, None) for impl in cpu_impls]
     ids = []
@@ -230,7 +262,7 @@ def bench_shape(eng, args, name, layer, catalog, device_type, max_wg, gpu_sync):
                     res.setdefault(k, []).extend(v)
     gpu_rows, cpu_rows = [], []
     for (side, a, b, sync), jid in zip(cands, ids):
-        s = summarize(res.get(jid, [{"status": "error", "reason": "no result line"}]), side == "gpu" and a["id"] == "clblast")
+        s = summarize(res.get(jid, [{"status": "error", "reason": "no result line"}]), side == "gpu" and partial_kernel_time(a))
         if side == "gpu":
             gpu_rows.append({"variant": a["id"], "kernel": a.get("kernel"), "knobs": a.get("knobs", {}), "workGroup": b,
                              "sync": sync, **s})
@@ -245,6 +277,12 @@ def bench_shape(eng, args, name, layer, catalog, device_type, max_wg, gpu_sync):
            "gpu": {"bestByKernel": best_gpu_kernel, "bestByLayer": best_gpu_layer, "finalists": gpu_rows,
                    "screened": screened},
            "cpu": {"best": best_cpu, "candidates": cpu_rows}}
+    torch_us = args.torch_rows.get(name, {}).get("cudaResidentUs")
+    if torch_us and best_gpu_kernel:
+        # The issue's NVIDIA target: kernel time within 2x of PyTorch CUDA with resident tensors.
+        ours = best_gpu_kernel.get("kernelMs", best_gpu_kernel["latencyMs"])
+        out["torchCudaResidentMs"] = round(torch_us / 1000, 4)
+        out["gpuVsTorch"] = round(ours / (torch_us / 1000), 3)
     if best_cpu and best_gpu_kernel:
         out["ratioKernel"] = round(best_cpu["latencyMs"] / best_gpu_kernel.get("kernelMs", best_gpu_kernel["latencyMs"]), 3)
         out["ratioLayer"] = round(best_cpu["latencyMs"] / best_gpu_layer["latencyMs"], 3)
@@ -252,6 +290,13 @@ def bench_shape(eng, args, name, layer, catalog, device_type, max_wg, gpu_sync):
         cpu_min = min(c["minSampleMs"] for c in ok_cpu)
         out["ratioKernelMin"] = round(cpu_min / min(g.get("kernelMinMs", g["minSampleMs"]) for g in ok_gpu), 3)
         out["ratioLayerMin"] = round(cpu_min / min(g["minSampleMs"] for g in ok_gpu), 3)
+    if "gpuVsTorch" in out:
+        print(f"[ torch  ] {name}: best GPU {best_gpu_kernel['variant']} {out['gpuVsTorch']}x PyTorch CUDA resident "
+              f"({out['torchCudaResidentMs']} ms)", file=sys.stderr, flush=True)
+    if args.no_cpu:
+        print(f"[   OK   ] {name}: GPU {best_gpu_kernel and best_gpu_kernel['variant']} "
+              f"{best_gpu_kernel and best_gpu_kernel.get('kernelMs', best_gpu_kernel['latencyMs'])} ms", file=sys.stderr, flush=True)
+        return out
     print(f"[   OK   ] {name}: GPU {best_gpu_kernel and best_gpu_kernel['variant']} "
           f"{best_gpu_kernel and best_gpu_kernel.get('kernelMs')} ms kernel, CPU {best_cpu and best_cpu['cpuImpl']} "
           f"{best_cpu and best_cpu['latencyMs']} ms: ratio {out.get('ratioKernel')} (kernel), {out.get('ratioLayer')} (layer), "
@@ -299,6 +344,14 @@ def main():
     ap.add_argument("--variants", default="", help="only GPU variants whose id starts with one of these (comma-separated)")
     ap.add_argument("--cpu-impls", default="", help="only these CPU implementations (comma-separated)")
     ap.add_argument("--gpu-sync", default="", help="mechanism for the GPU side (default: svm-fine with fine SVM, else finish)")
+    ap.add_argument("--screen-file", default="", help="JSON {\"shapes\": {name: [\"id[@wg]\", ...]}}: screen exactly these "
+                    "GPU configs per shape instead of the catalog (e.g. native/bench/nvidia-screen.json)")
+    ap.add_argument("--no-cpu", action="store_true", help="GPU side only (no CPU candidates, no ratio)")
+    ap.add_argument("--rank-by", default="kernel", choices=["kernel", "layer"],
+                    help="screen ranking: kernel time (variants without a whole-work kernel time by their layer) or "
+                         "layer latency for all (fair to variants with helper kernels)")
+    ap.add_argument("--torch-reference", default="", help="torch_reference.py output: adds each shape's best GPU kernel "
+                    "time / PyTorch CUDA resident time (gpuVsTorch)")
     ap.add_argument("--screen-samples", type=int, default=5)
     ap.add_argument("--finalists", type=int, default=4)
     ap.add_argument("--rounds", type=int, default=5)
@@ -311,6 +364,10 @@ def main():
     if unknown:
         sys.exit(f"kernel-bench: unknown shapes {sorted(unknown)} (known: {', '.join(n for n, _ in REFERENCE_SHAPES)})")
     os.makedirs(args.out, exist_ok=True)
+    args.torch_rows = {}
+    if args.torch_reference:
+        with open(args.torch_reference) as f:
+            args.torch_rows = {r["layer"]: r for r in json.load(f)["rows"]}
     eng = Engine(args)
     info = eng.info()
     if not info["opencl"].get("available"):
@@ -322,33 +379,45 @@ def main():
     load_before = os.getloadavg()
     commit = git_commit()  # at the start: the tree the engine was built from
     shapes = []
-    for name, layer in REFERENCE_SHAPES:
-        if wanted and name not in wanted:
-            continue
+    todo = [(n, l) for n, l in REFERENCE_SHAPES if not wanted or n in wanted]
+
+    def write_summary():
+        summary = {
+            "schemaVersion": 1,
+            "benchmark": "kernel-bench (native/bench/kernel_bench.py): best GPU variant (r=0) vs the engine's CPU side (r=1)",
+            "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "engineCommit": commit,
+            "complete": len(shapes) == len(todo),
+            "machine": {"description": args.machine, "hostname": platform.node(), "cpuModel": info["cpu"].get("model"),
+                        "cores": info["cpu"].get("cores"), "cpuSimd": info["cpu"].get("simd"),
+                        "loadAvgBefore": [round(x, 2) for x in load_before],
+                        "loadAvgAfter": [round(x, 2) for x in os.getloadavg()]},
+            "device": {"platform": plat["name"], "platformVersion": plat.get("version"), "name": dev["name"],
+                       "type": dev["type"], "driver": dev.get("driver"), "computeUnits": dev.get("computeUnits")},
+            "settings": {"gpuTaskset": args.gpu_taskset or None, "cpuCores": parse_cores(args.cpu_cores),
+                         "cpuThreads": args.threads, "gpuSync": gpu_sync, "screenFile": args.screen_file or None,
+                         "noCpu": args.no_cpu, "rankBy": args.rank_by, "torchReference": args.torch_reference or None,
+                         "screenSamples": args.screen_samples, "finalists": args.finalists, "rounds": args.rounds,
+                         "samples": args.samples,
+                         "latency": "median over rounds of each round's median (ms); kernelMs: median of profiling end - start",
+                         "ratio": "CPU latency / GPU latency (ratioKernel: GPU kernel time; ratioLayer: whole GPU-only layer); "
+                                  "*Min: the same from each side's fastest single sample over all its final candidates"},
+            "shapes": shapes,
+        }
+        path = os.path.join(args.out, "kernel-bench.json")
+        with open(path + ".tmp", "w") as f:
+            json.dump(summary, f, indent=1)
+            f.write("\n")
+        os.replace(path + ".tmp", path)
+        return path
+
+    # Written after every shape (complete: false until the last), so a run cut short by a time limit keeps
+    # the shapes it finished.
+    for name, layer in todo:
         shapes.append(bench_shape(eng, args, name, layer, catalog, dev["type"], dev["maxWorkGroupSize"], gpu_sync))
-    summary = {
-        "schemaVersion": 1,
-        "benchmark": "kernel-bench (native/bench/kernel_bench.py): best GPU variant (r=0) vs the engine's CPU side (r=1)",
-        "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "engineCommit": commit,
-        "machine": {"description": args.machine, "hostname": platform.node(), "cpuModel": info["cpu"].get("model"),
-                    "cores": info["cpu"].get("cores"), "cpuSimd": info["cpu"].get("simd"),
-                    "loadAvgBefore": [round(x, 2) for x in load_before],
-                    "loadAvgAfter": [round(x, 2) for x in os.getloadavg()]},
-        "device": {"platform": plat["name"], "platformVersion": plat.get("version"), "name": dev["name"],
-                   "type": dev["type"], "driver": dev.get("driver"), "computeUnits": dev.get("computeUnits")},
-        "settings": {"gpuTaskset": args.gpu_taskset or None, "cpuCores": parse_cores(args.cpu_cores),
-                     "cpuThreads": args.threads, "gpuSync": gpu_sync, "screenSamples": args.screen_samples,
-                     "finalists": args.finalists, "rounds": args.rounds, "samples": args.samples,
-                     "latency": "median over rounds of each round's median (ms); kernelMs: median of profiling end - start",
-                     "ratio": "CPU latency / GPU latency (ratioKernel: GPU kernel time; ratioLayer: whole GPU-only layer); "
-                              "*Min: the same from each side's fastest single sample over all its final candidates"},
-        "shapes": shapes,
-    }
-    path = os.path.join(args.out, "kernel-bench.json")
-    with open(path, "w") as f:
-        json.dump(summary, f, indent=1)
-        f.write("\n")
+        path = write_summary()
+    if not todo:
+        path = write_summary()
     print(f"kernel-bench: wrote {path}", file=sys.stderr)
 
 

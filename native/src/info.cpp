@@ -182,7 +182,8 @@ Json LayerCatalog() {
       cpu.Push(Json::Object().Set("id", name).Set("available", why.empty() ? Json(true) : Json(why))
                    .Set("knobs", Json::Object().Set("cpuThreads", Json::Object().Set("min", 1).Set("max", 256))));
     }
-    layers.Set(conv ? "conv2d" : "linear", Json::Object().Set("cpuImpls", std::move(cpu)).Set("gpuVariants", GpuVariantCatalog(conv)));
+    layers.Set(conv ? "conv2d" : "linear", Json::Object().Set("cpuImpls", std::move(cpu)).Set("gpuVariants", GpuVariantCatalog(conv))
+                                                     .Set("gpuVariantFamilies", GpuVariantFamilies(conv)));
   }
   return layers;
 }

@@ -87,6 +87,65 @@ std::optional<RegTileVariant> ParseRegTileVariant(const std::string& variant, bo
   return std::nullopt;
 }
 
+const std::vector<std::string>& LocalTileKernels(bool conv) {
+  static const std::vector<std::string> linear{"gemm_local"}, conv2d{"conv_local", "conv_local_im2col"};
+  return conv ? conv2d : linear;
+}
+std::string LocalTileVariantId(const LocalTileVariant& v) {
+  return v.kernel + "_" + std::to_string(v.mwg) + "x" + std::to_string(v.nwg) + "x" + std::to_string(v.kwg) + "_" +
+         std::to_string(v.mwi) + "x" + std::to_string(v.nwi);
+}
+
+std::optional<LocalTileVariant> ParseLocalTileVariant(const std::string& variant, bool conv, std::string* why) {
+  auto refuse = [why](const std::string& what) -> std::optional<LocalTileVariant> {
+    if (why) *why = what;
+    return std::nullopt;
+  };
+  // The longest kernel name first: conv_local is a prefix of conv_local_im2col.
+  std::vector<std::string> kernels = LocalTileKernels(conv);
+  std::sort(kernels.begin(), kernels.end(), [](const std::string& a, const std::string& b) { return a.size() > b.size(); });
+  for (const auto& kernel : kernels) {
+    if (variant.compare(0, kernel.size() + 1, kernel + "_") != 0) continue;
+    LocalTileVariant v;
+    v.kernel = kernel;
+    char tail = 0;
+    if (std::sscanf(variant.c_str() + kernel.size() + 1, "%4dx%4dx%4d_%4dx%4d%c", &v.mwg, &v.nwg, &v.kwg, &v.mwi, &v.nwi,
+                    &tail) != 5 || LocalTileVariantId(v) != variant)
+      return std::nullopt;  // not this grammar at all (the caller lists what it accepts)
+    auto in = [](int x, std::initializer_list<int> set) { return std::find(set.begin(), set.end(), x) != set.end(); };
+    if (!in(v.mwg, {16, 32, 64, 128}) || !in(v.nwg, {16, 32, 64, 128}))
+      return refuse("tile " + std::to_string(v.mwg) + "x" + std::to_string(v.nwg) + ": MWG and NWG must be 16, 32, 64 or 128");
+    if (!in(v.kwg, {8, 16, 32})) return refuse("KWG " + std::to_string(v.kwg) + " must be 8, 16 or 32");
+    if (!in(v.mwi, {1, 2, 4, 8}) || !in(v.nwi, {1, 2, 4, 8}))
+      return refuse("work-item tile " + std::to_string(v.mwi) + "x" + std::to_string(v.nwi) + ": MWI and NWI must be 1, 2, 4 or 8");
+    const int wgs = v.WorkGroupSize();
+    if (wgs < 16 || wgs > 1024)
+      return refuse(std::to_string(wgs) + " work-items per work-group (MWG/MWI x NWG/NWI); must be 16 to 1024");
+    if (v.kwg * v.nwg < wgs)
+      return refuse("KWG x NWG = " + std::to_string(v.kwg * v.nwg) + " is less than the " + std::to_string(wgs) +
+                    " work-items that gather it");
+    return v;
+  }
+  return std::nullopt;
+}
+
+const std::vector<LocalTileVariant>& LocalTileShortlist(bool conv) {
+  auto list = [](const std::vector<std::string>& kernels) {
+    // {MWG, NWG, KWG, MWI, NWI}: small tiles for layers with few output tiles (132 SMs on an H200), large
+    // ones for the rest; 64 to 256 work-items.
+    static const int tiles[][5] = {{16, 64, 16, 2, 4}, {32, 32, 16, 4, 4}, {32, 64, 16, 4, 4}, {64, 32, 16, 4, 4},
+                                   {64, 64, 16, 4, 4}, {64, 64, 8, 8, 8},   {64, 64, 32, 8, 4}, {64, 128, 16, 8, 8},
+                                   {128, 64, 16, 8, 8}, {128, 128, 16, 8, 8}, {32, 64, 32, 4, 8}};
+    std::vector<LocalTileVariant> out;
+    for (const auto& k : kernels) {
+      for (const auto& t : tiles) out.push_back(LocalTileVariant{k, t[0], t[1], t[2], t[3], t[4]});
+    }
+    return out;
+  };
+  static const std::vector<LocalTileVariant> linear = list(LocalTileKernels(false)), conv2d = list(LocalTileKernels(true));
+  return conv ? conv2d : linear;
+}
+
 namespace {
 
 std::string Join(const std::vector<std::string>& v) {
@@ -179,11 +238,14 @@ Strategy ParseStrategy(const Json& j, const std::string& where, bool roundtrip, 
   s.gpuVariant = f.Str("gpuVariant", req, "", {});
   if (!roundtrip) {
     const auto& names = GpuVariantNames(conv);
+    std::string localWhy;
     if (s.gpuVariant != "none" && std::find(names.begin(), names.end(), s.gpuVariant) == names.end() &&
-        !ParseRegTileVariant(s.gpuVariant, conv)) {
+        !ParseRegTileVariant(s.gpuVariant, conv) && !ParseLocalTileVariant(s.gpuVariant, conv, &localWhy)) {
+      if (!localWhy.empty()) f.Fail("gpuVariant", s.gpuVariant + ": " + localWhy);
       std::string expected;
       for (const auto& n : withNone(names)) expected += n + "|";
       for (const auto& k : RegTileKernels(conv)) expected += k + (k == "linear_reg" ? "_v{4,8,16}[x2]_m{1,2,4,8,16}|" : "_v{4,8,16}[x2]_q{1,2,4,8,16}|");
+      for (const auto& k : LocalTileKernels(conv)) expected += k + "_<MWG>x<NWG>x<KWG>_<MWI>x<NWI>|";
       expected.pop_back();
       f.Fail("gpuVariant", "unknown value \"" + s.gpuVariant + "\" (expected " + expected + ")");
     }

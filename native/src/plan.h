@@ -111,6 +111,27 @@ const std::vector<int>& RegTileSizes();
 const std::vector<std::string>& RegTileKernels(bool conv);
 std::string RegTileVariantId(const std::string& kernel, int vectorWidth, int vectors, int tile);
 
+// Local-memory tiled variants (native/kernels/gemm_local.cl) carry their tile in the id,
+// "<kernel>_<MWG>x<NWG>x<KWG>_<MWI>x<NWI>", e.g. gemm_local_64x64x16_4x4: a work-group computes MWG rows x NWG
+// columns of Y (columns: Y's contiguous dimension, features n or output positions pq; rows: m or channels f)
+// in steps of KWG staged in local memory, each work-item an MWI x NWI register tile. docs/contract.md section 2.
+struct LocalTileVariant {
+  std::string kernel;  // gemm_local | conv_local | conv_local_im2col
+  int mwg = 0, nwg = 0, kwg = 0, mwi = 0, nwi = 0;
+  int WorkGroupRows() const { return mwg / mwi; }     // MDIMC (local size, dimension 1)
+  int WorkGroupColumns() const { return nwg / nwi; }  // NDIMC (local size, dimension 0)
+  int WorkGroupSize() const { return WorkGroupRows() * WorkGroupColumns(); }
+};
+const std::vector<std::string>& LocalTileKernels(bool conv);
+std::string LocalTileVariantId(const LocalTileVariant& v);
+// The parsed id when `variant` is a local-tiled variant for this layer kind with knobs in range (tile sizes
+// in {16, 32, 64, 128}, KWG in {8, 16, 32}, MWI and NWI in {1, 2, 4, 8} and at most the tile, 16 to 1024
+// work-items, KWG * NWG at least the work-items), else nullopt; *why (when given) says what is out of range.
+std::optional<LocalTileVariant> ParseLocalTileVariant(const std::string& variant, bool conv, std::string* why = nullptr);
+// The tile configurations `coexec-engine info` lists for each local-tiled kernel (the parser accepts every
+// in-range id; this is the shortlist worth screening on a GPU).
+const std::vector<LocalTileVariant>& LocalTileShortlist(bool conv);
+
 Plan ParsePlan(const Json& doc);  // throws PlanError
 Layer ParseLayer(const Json& j, const std::string& where);
 

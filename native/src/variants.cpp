@@ -52,6 +52,8 @@ Json GpuVariantCatalog(bool conv) {
     Json knobs = Json::Object();
     if (v == "gemv_vec4") knobs.Set("RPW", kVec4RowsPerGroup);
     if (v == "conv_im2col_gemm") knobs.Set("im2colWGS", kIm2colGroup);
+    // The profiled (main) kernel is the GEMM only: im2col before it is in the layer's time, not the kernel's.
+    if (v == "conv_im2col_gemm") e.Set("helperKernels", Json::Array().Push("im2col"));
     e.Set("kernel", v).Set("file", file).Set("knobs", std::move(knobs)).Set("workGroup", IsTiledVariant(v) ? ts : wgs);
     if (v == "gemv_vec4") e.Set("workGroup", WorkGroupRule("WGS", kVec4RowsPerGroup, 1024, "work-items per work-group; RPW rows share it"));
     if (v == "conv_1x1_gemm") e.Set("requires", OneByOneOnly());
@@ -70,11 +72,104 @@ Json GpuVariantCatalog(bool conv) {
       }
     }
   }
+  for (const auto& t : LocalTileShortlist(conv)) {
+    Json knobs = Json::Object().Set("MWG", t.mwg).Set("NWG", t.nwg).Set("KWG", t.kwg).Set("MWI", t.mwi).Set("NWI", t.nwi);
+    Json e = Json::Object().Set("id", LocalTileVariantId(t)).Set("kernel", conv ? "conv_local" : "gemm_local")
+                 .Set("file", "gemm_local.cl").Set("knobs", std::move(knobs)).Set("workGroup", nullptr)
+                 .Set("localSize", Json::Array().Push(t.WorkGroupColumns()).Push(t.WorkGroupRows())).Set("packedWeights", true);
+    // Its profiled (main) kernel is the GEMM only: the im2col kernel before it is in the layer's time, not
+    // in the kernel time.
+    if (t.kernel == "conv_local_im2col") e.Set("helperKernels", Json::Array().Push("gl_im2col"));
+    list.Push(std::move(e));
+  }
   return list;
 }
 
+Json GpuVariantFamilies(bool conv) {
+  Json list = Json::Array();
+  for (const auto& k : LocalTileKernels(conv)) {
+    list.Push(Json::Object().Set("kernel", k).Set("file", "gemm_local.cl").Set("id", k + "_<MWG>x<NWG>x<KWG>_<MWI>x<NWI>")
+                  .Set("knobs", Json::Object().Set("MWG", Json::Array().Push(16).Push(32).Push(64).Push(128))
+                                    .Set("NWG", Json::Array().Push(16).Push(32).Push(64).Push(128))
+                                    .Set("KWG", Json::Array().Push(8).Push(16).Push(32))
+                                    .Set("MWI", Json::Array().Push(1).Push(2).Push(4).Push(8))
+                                    .Set("NWI", Json::Array().Push(1).Push(2).Push(4).Push(8)))
+                  .Set("constraints", "MWI <= MWG, NWI <= NWG, 16 <= (MWG/MWI)*(NWG/NWI) <= 1024 work-items, KWG*NWG >= work-items")
+                  .Set("listed", "gpuVariants lists a shortlist; every id within the knobs and constraints is accepted"));
+  }
+  return list;
+}
+
+namespace {
+
+// The local-tiled variants (gemm_local.cl): one 2-D (linear) or 3-D (conv, batch in dimension 2) launch of
+// NDIMC x MDIMC work-items per output tile, after gl_im2col for conv_local_im2col.
+VariantPlan PlanLocalTile(const Layer& layer, const LocalTileVariant& t, int cpuRows, const DeviceCaps& caps) {
+  const std::string id = LocalTileVariantId(t);
+  const size_t wgs = size_t(t.WorkGroupSize());
+  if (caps.maxWorkGroupSize && wgs > caps.maxWorkGroupSize)
+    throw VariantRefused(id + " needs " + std::to_string(wgs) + " work-items per group; device allows " +
+                         std::to_string(caps.maxWorkGroupSize));
+  const size_t localBytes = size_t(t.kwg) * (t.mwg + t.nwg) * sizeof(float);
+  if (caps.localMemBytes && localBytes > caps.localMemBytes)
+    throw VariantRefused(id + " needs " + std::to_string(localBytes) + " bytes of local memory; device has " +
+                         std::to_string(caps.localMemBytes));
+  const int gpuRows = layer.Out() - cpuRows;
+  VariantPlan p;
+  p.file = "gemm_local.cl";
+  p.knobs = {{"MWG", t.mwg}, {"NWG", t.nwg}, {"KWG", t.kwg}, {"MWI", t.mwi}, {"NWI", t.nwi}};
+  LaunchSpec main;
+  main.main = true;
+  main.tensors = {TensorArg::X, TensorArg::PackedW, TensorArg::B, TensorArg::Y};
+  main.local[0] = t.WorkGroupColumns();
+  main.local[1] = t.WorkGroupRows();
+  if (!layer.conv) {
+    const auto& l = layer.linear;
+    p.packTileWidth = t.nwg;  // the split dimension n is the tile's columns
+    main.kernel = "gemm_local";
+    main.dims = 2;
+    main.scalars = {l.M, l.N, l.K, cpuRows};
+    main.global[0] = CeilDiv(gpuRows, t.nwg) * main.local[0];
+    main.global[1] = CeilDiv(l.M, t.mwg) * main.local[1];
+    p.launches.push_back(main);
+    return p;
+  }
+  const auto& c = layer.conv2d;
+  p.packTileWidth = t.mwg;  // the split dimension f is the tile's rows
+  main.kernel = "conv_local";
+  main.dims = 3;
+  main.scalars = {c.batch, c.C, c.H, c.W, c.F, c.R, c.S, c.strideH, c.strideW, c.padH, c.padW, c.P(), c.Q(), cpuRows};
+  main.global[0] = CeilDiv(size_t(c.P()) * c.Q(), t.nwg) * main.local[0];
+  main.global[1] = CeilDiv(gpuRows, t.mwg) * main.local[1];
+  main.global[2] = c.batch;
+  const bool plain1x1 = c.R == 1 && c.S == 1 && c.strideH == 1 && c.strideW == 1 && c.padH == 0 && c.padW == 0;
+  if (t.kernel == "conv_local_im2col") {
+    p.knobs.push_back({"GL_PLAIN", 1});
+    p.knobs.push_back({"WGS", kIm2colGroup});
+    p.colCount = size_t(c.batch) * c.C * c.R * c.S * c.P() * c.Q();
+    LaunchSpec col;
+    col.kernel = "gl_im2col";
+    col.scalars = {c.batch, c.C, c.H, c.W, c.R, c.S, c.strideH, c.strideW, c.padH, c.padW, c.P(), c.Q()};
+    col.tensors = {TensorArg::X, TensorArg::Col};
+    col.global[0] = RoundUp(p.colCount, kIm2colGroup);
+    col.local[0] = kIm2colGroup;
+    p.launches.push_back(col);
+    main.tensors[0] = TensorArg::Col;
+  } else if (plain1x1) {
+    p.knobs.push_back({"GL_PLAIN", 1});  // the input already is the [C][H*W] matrix: no gather arithmetic
+  } else {
+    // The program is built for this layer: filter shape and strides as constants (the gather's divisions).
+    p.knobs.insert(p.knobs.end(), {{"KR", c.R}, {"KS", c.S}, {"KSH", c.strideH}, {"KSW", c.strideW}});
+  }
+  p.launches.push_back(main);
+  return p;
+}
+
+}  // namespace
+
 VariantPlan PlanVariant(const Layer& layer, const Strategy& s, int cpuRows, const DeviceCaps& caps) {
   const std::string& v = s.gpuVariant;
+  if (const auto local = ParseLocalTileVariant(v, layer.conv)) return PlanLocalTile(layer, *local, cpuRows, caps);
   const int wg = s.gpuWorkGroup;
   const int gpuRows = layer.Out() - cpuRows;
   const size_t groupItems = IsTiledVariant(v) ? size_t(wg) * wg : size_t(wg);

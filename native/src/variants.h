@@ -53,6 +53,9 @@ VariantPlan PlanVariant(const Layer& layer, const Strategy& s, int cpuRows, cons
 // Every GPU variant id the engine accepts for a layer kind, each with its kernel, kernel file, fixed knobs,
 // what gpuWorkGroup means for it, shape requirements and sync restrictions (`coexec-engine info`, "layers").
 Json GpuVariantCatalog(bool conv);
+// The variant families whose ids carry knobs beyond what GpuVariantCatalog lists (the local-tiled kernels):
+// per kernel, the id pattern, each knob's values and the constraints between them (`coexec-engine info`).
+Json GpuVariantFamilies(bool conv);
 
 // Fixed helper knobs (not strategy parameters).
 constexpr int kVec4RowsPerGroup = 4;   // gemv_vec4 RPW

@@ -64,7 +64,11 @@ info_catalog() {
       { echo "$kind $side $id: $(cat "$tmp/catalog.err")"; return 1; }
   done <"$tmp/catalog.txt"
   # a name outside the catalog is refused
-  ! "$E" bench --layer linear --N 3 --K 2 --gpu linear_reg_v32_m8 --ratio 1 --min-samples 1 >/dev/null 2>&1
+  ! "$E" bench --layer linear --N 3 --K 2 --gpu linear_reg_v32_m8 --ratio 1 --min-samples 1 >/dev/null 2>&1 || return 1
+  # a local-tiled id outside its knob domain is refused with the reason, in one line
+  ! "$E" bench --layer linear --N 3 --K 2 --gpu gemm_local_64x64x16_1x1 --ratio 1 --min-samples 1 >/dev/null 2>"$tmp/local.err" &&
+    grep -q 'gemm_local_64x64x16_1x1: 4096 work-items per work-group' "$tmp/local.err" && [ "$(wc -l <"$tmp/local.err")" -eq 1 ] || return 1
+  ! "$E" bench --layer conv2d --C 1 --H 2 --W 2 --F 2 --R 1 --S 1 --gpu conv_local_48x64x16_4x4 --ratio 1 --min-samples 1 >/dev/null 2>&1
 }
 check "info: layers lists every GPU variant (with knobs) and CPU implementation the engine accepts" info_catalog
 

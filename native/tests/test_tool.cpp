@@ -98,11 +98,13 @@ int Sweep(const std::string& out, bool small) {
     conv.erase(conv.begin());
   }
   const std::vector<Variant> linearGpu = {{"gemv_row", {8, 32}}, {"gemv_vec4", {8, 64}}, {"gemm_tiled", {4, 16}}, {"clblast", {64}},
-                                          {"linear_reg_v4_m2", {1, 8}}, {"linear_reg_v16_m8", {1}}, {"linear_reg_v8_m1", {4}}, {"linear_reg_v4x2_m4", {2}}, {"linear_reg_v16x2_m2", {1}}};
+                                          {"linear_reg_v4_m2", {1, 8}}, {"linear_reg_v16_m8", {1}}, {"linear_reg_v8_m1", {4}}, {"linear_reg_v4x2_m4", {2}}, {"linear_reg_v16x2_m2", {1}},
+                                          {"gemm_local_16x64x16_2x4", {1}}, {"gemm_local_64x64x8_8x8", {1}}, {"gemm_local_32x16x32_1x1", {1}}};
   const std::vector<Variant> convGpu = {{"conv_direct", {8, 64}}, {"conv_im2col_gemm", {4, 16}}, {"conv_1x1_gemm", {4, 8}},
                                         {"conv_reg_v4_q2", {1, 16}}, {"conv_reg_v16_q8", {1}}, {"conv_reg_v8_q1", {4}}, {"conv_reg_v4x2_q4", {2}}, {"conv_reg_v16x2_q2", {1}},
                                         {"conv_reg_1x1_v8_q4", {1, 8}}, {"conv_reg_1x1_v16_q1", {2}}, {"conv_reg_1x1_v8x2_q8", {1}},
-                                        {"conv_reg_v4_q16", {1}}, {"clblast", {64}}};
+                                        {"conv_reg_v4_q16", {1}}, {"clblast", {64}},
+                                        {"conv_local_16x64x16_2x4", {1}}, {"conv_local_64x32x8_8x2", {1}}, {"conv_local_im2col_32x32x16_4x4", {1}}};
   // The register-tiled variant every mechanism is checked with (svm-fine: per-work-group counter).
   const std::string linearReg = "linear_reg_v8_m4", convReg = "conv_reg_v8_q4", convReg1x1 = "conv_reg_1x1_v4_q8";
   const std::vector<std::string> linearCpu = {"simd", "openblas"}, convCpu = {"simd-im2col", "simd-direct", "simd-flat", "openblas-im2col"};
@@ -142,6 +144,10 @@ int Sweep(const std::string& out, bool small) {
         add(LayerJob(layer, 0.37, cpus[0], reg, 2, sync), Expected(layer, reg, 0.37, sync));
         if (!small) add(LayerJob(layer, 0.0, cpus[0], reg, 1, sync), Expected(layer, reg, 0.0, sync));
       }
+      for (const auto& sync : syncs) {  // the local-tiled kernels (gemm_local.cl) with every mechanism
+        const std::string local = kind ? "conv_local_32x32x16_4x4" : "gemm_local_32x32x16_4x4";
+        add(LayerJob(layer, 0.37, cpus[0], local, 1, sync), Expected(layer, local, 0.37, sync));
+      }
       if (!small) {
         for (const char* sync : {"event-poll", "svm-fine"})
           add(LayerJob(layer, 0.37, cpus[0], "clblast", 64, sync), Expected(layer, "clblast", 0.37, sync));
@@ -151,7 +157,7 @@ int Sweep(const std::string& out, bool small) {
   for (int kind = 0; kind < 2 && !small; ++kind) {  // every register-tiled variant at the tile boundaries
     for (const Json& layer : kind ? convEdges : linearEdges) {
       for (const auto& g : kind ? convGpu : linearGpu) {
-        if (g.name.find("_reg") == std::string::npos) continue;
+        if (g.name.find("_reg") == std::string::npos && g.name.find("_local") == std::string::npos) continue;
         for (double ratio : {0.0, 0.25, 0.33, 0.37})
           add(LayerJob(layer, ratio, kind ? convCpu[0] : linearCpu[0], g.name, g.wgs[0], ratio == 0.25 ? "svm-fine" : "finish"),
               Expected(layer, g.name, ratio, "finish"));
@@ -327,6 +333,10 @@ int Variants(const std::string& path) {
               k->Find(conv ? "RQ" : "RM")->AsInt() == (conv ? 4 : 8) && v.Find("packedWeights")->AsBool();
     }
     if (!found) throw std::runtime_error(want + " missing or with wrong knobs");
+    // The local-tiled families: a shortlist in gpuVariants, the knob domains in gpuVariantFamilies.
+    const Json* families = l->Find("gpuVariantFamilies");
+    if (!families || families->Items().empty() || !families->Items()[0].Find("knobs")->Find("KWG"))
+      throw std::runtime_error(std::string(kind) + ": gpuVariantFamilies missing or without knobs");
   }
   return 0;
 }

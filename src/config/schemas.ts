@@ -113,6 +113,10 @@ export const GpuVariant = Type.Object({
     vectors: Type.Optional(Type.Array(Type.Union([Type.Literal(1), Type.Literal(2)]), { minItems: 1, uniqueItems: true, description: 'VN: vectors per work-item along the split dimension (default [1])' })),
     tiles: Type.Array(Type.Union([Type.Literal(1), Type.Literal(2), Type.Literal(4), Type.Literal(8), Type.Literal(16)]), { minItems: 1, uniqueItems: true, description: 'RM (linear rows) or RQ (conv output positions) per work-item' }),
   }, { ...strict, description: 'A register-tiled family (id linear_reg, conv_reg or conv_reg_1x1): expands to one variant per knob combination, id <kernel>_v<VW>[x<VN>]_<m|q><tile> (docs/contract.md section 2)' })),
+  localTiles: Type.Optional(Type.Array(Type.String({ pattern: '^\\d+x\\d+x\\d+_\\d+x\\d+$' }), {
+    minItems: 1, uniqueItems: true,
+    description: 'A local-memory tiled family (id gemm_local, conv_local or conv_local_im2col): one variant per tile <MWG>x<NWG>x<KWG>_<MWI>x<NWI>, id <kernel>_<tile> (docs/contract.md section 2)',
+  })),
 }, strict);
 export type GpuVariant = Static<typeof GpuVariant>;
 

@@ -2,7 +2,8 @@
  * The register-tiled GPU variants (native/kernels: linear_reg, conv_reg, conv_reg_1x1) carry their knobs in
  * the variant id, "<kernel>_v<VW>[x<VN>]_<m|q><tile>" (docs/contract.md section 2), exactly as the engine
  * parses them (native/src/plan.cpp, ParseRegTileVariant). A space declares a family once, with knob lists;
- * expandVariantFamilies turns it into one ordinary variant per combination when the space is loaded, so
+ * expandVariantFamilies turns it into one ordinary variant per combination when the space is loaded (likewise
+ * the local-tiled families below, one variant per listed tile), so
  * the plan expander, ids, narrowing and predictors only ever see concrete ids.
  */
 import type { GpuVariant, SpaceConfig } from '../config/schemas.js';
@@ -35,8 +36,38 @@ export function parseRegTileVariant(id: string): RegTileKnobs | undefined {
   return { kernel, vectorWidth: Number(m[2]), vectors: m[3] ? Number(m[3]) : 1, tile: Number(m[5]) };
 }
 
+/**
+ * The local-memory tiled GPU variants (native/kernels/gemm_local.cl) carry their tile in the id,
+ * "<kernel>_<MWG>x<NWG>x<KWG>_<MWI>x<NWI>" (docs/contract.md section 2), with the engine's knob domain
+ * (native/src/plan.cpp, ParseLocalTileVariant): a work-group computes MWG rows x NWG columns of Y (columns:
+ * features n or output positions pq; rows: m or channels f) in steps of KWG, each work-item MWI x NWI.
+ */
+export const LOCAL_TILE_KERNELS = { linear: ['gemm_local'], conv2d: ['conv_local', 'conv_local_im2col'] } as const;
+
+export interface LocalTileKnobs {
+  kernel: 'gemm_local' | 'conv_local' | 'conv_local_im2col';
+  mwg: number; nwg: number; kwg: number; mwi: number; nwi: number;
+}
+
+/** The knobs of a local-tiled variant id within the engine's domain, or undefined for any other id. */
+export function parseLocalTileVariant(id: string): LocalTileKnobs | undefined {
+  const m = /^(gemm_local|conv_local_im2col|conv_local)_(16|32|64|128)x(16|32|64|128)x(8|16|32)_([1248])x([1248])$/.exec(id);
+  if (!m) return undefined;
+  const [mwg, nwg, kwg, mwi, nwi] = m.slice(2).map(Number) as [number, number, number, number, number];
+  const workItems = (mwg / mwi) * (nwg / nwi);
+  if (mwi > mwg || nwi > nwg || workItems < 16 || workItems > 1024 || kwg * nwg < workItems) return undefined;
+  return { kernel: m[1] as LocalTileKnobs['kernel'], mwg, nwg, kwg, mwi, nwi };
+}
+
 /** Why a family entry cannot be expanded for this space's layer type, or undefined when it can. */
 export function familyProblem(v: GpuVariant, layerType: 'linear' | 'conv2d'): string | undefined {
+  if (v.knobs && v.localTiles) return 'either knobs (register-tiled) or localTiles (local-tiled), not both';
+  if (v.localTiles) {
+    const kernels: readonly string[] = LOCAL_TILE_KERNELS[layerType];
+    if (!kernels.includes(v.id)) return `a local-tiled kernel of ${layerType} (${kernels.join(', ')})`;
+    const bad = v.localTiles.find((t) => !parseLocalTileVariant(`${v.id}_${t}`));
+    return bad ? `tile ${bad} outside the engine's domain (MWG, NWG in 16..128, KWG 8..32, MWI, NWI 1..8, 16..1024 work-items, KWG*NWG >= work-items)` : undefined;
+  }
   if (!v.knobs) return undefined;
   const kernels: readonly string[] = REG_TILE_KERNELS[layerType];
   return kernels.includes(v.id) ? undefined : `a register-tiled kernel of ${layerType} (${kernels.join(', ')})`;
@@ -48,8 +79,12 @@ export function familyProblem(v: GpuVariant, layerType: 'linear' | 'conv2d'): st
  * so a split leaves the GPU whole vector tiles wherever the layer allows.
  */
 export function expandVariantFamilies(space: SpaceConfig): SpaceConfig {
-  if (!space.gpuVariants.some((v) => v.knobs)) return space;
+  if (!space.gpuVariants.some((v) => v.knobs || v.localTiles)) return space;
   const gpuVariants: GpuVariant[] = space.gpuVariants.flatMap((v) => {
+    if (v.localTiles) {
+      const { localTiles, ...rest } = v;
+      return localTiles.map((t) => ({ ...rest, id: `${v.id}_${t}` }));
+    }
     if (!v.knobs) return [v];
     const { knobs, ...rest } = v;
     const out: GpuVariant[] = [];

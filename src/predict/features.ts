@@ -7,7 +7,7 @@
  */
 import { convOut, elemsPerRow, sliceBytes, sliceFlops } from '../analysis/layers.js';
 import type { DeviceInfo, Layer } from '../analysis/types.js';
-import { parseRegTileVariant, type RegTileKnobs } from '../plan/gpu-variants.js';
+import { parseLocalTileVariant, parseRegTileVariant, type LocalTileKnobs, type RegTileKnobs } from '../plan/gpu-variants.js';
 
 export type SideName = 'cpu' | 'gpu';
 
@@ -74,6 +74,8 @@ export function gpuGeometry(layer: Layer, rows: number, variant: string, knob: n
     default: {
       const reg = parseRegTileVariant(variant);
       if (reg) return regTileGeometry(layer, rows, reg, k);
+      const local = parseLocalTileVariant(variant);
+      if (local) return localTileGeometry(layer, rows, local);
       const vm = /(?:^|_)v(?:ec)?(\d+)(?:_|$)/.exec(variant);
       const vw = vm ? Number(vm[1]) : 1;
       const groups = Math.ceil(Math.ceil(elems / vw) / k);
@@ -98,6 +100,22 @@ function regTileGeometry(layer: Layer, rows: number, reg: RegTileKnobs, wg: numb
     tiles = layer.batch * blocks * P * Math.ceil(Q / reg.tile);
   }
   return { workGroups: Math.ceil(tiles / wg), outputsComputed: tiles * reg.tile * width, workGroupSize: wg, vectorWidth: reg.vectorWidth };
+}
+
+/**
+ * Local-tiled variants (gemm_local, conv_local, conv_local_im2col; native/kernels/gemm_local.cl): one
+ * work-group of (MWG / MWI) x (NWG / NWI) work-items per MWG x NWG output tile, columns along features n
+ * (linear) or output positions (conv: rows along the slice's channels, one batch image per grid layer); the work-group
+ * size is in the id, not the strategy's gpuWorkGroup. Local reads are vectors of up to 4 floats.
+ */
+function localTileGeometry(layer: Layer, rows: number, t: LocalTileKnobs): GpuGeometry {
+  let groups: number;
+  if (layer.type === 'linear') groups = Math.ceil(rows / t.nwg) * Math.ceil(layer.M / t.mwg);
+  else {
+    const { P, Q } = convOut(layer);
+    groups = layer.batch * Math.ceil(rows / t.mwg) * Math.ceil((P * Q) / t.nwg);
+  }
+  return { workGroups: groups, outputsComputed: groups * t.mwg * t.nwg, workGroupSize: (t.mwg / t.mwi) * (t.nwg / t.nwi), vectorWidth: Math.min(4, t.nwi) };
 }
 
 /**
