@@ -1,6 +1,9 @@
 // Conv2d, NCHW input X[batch,C,H,W], weights Wt[F,C,R,S], bias b[F], output Y[batch,F,P,Q], groups = 1.
-// GPU side of the split: every layer kernel computes only output channels f in [rowOffset, F).
-// Needs common.cl prepended.
+// GPU side of the split: every layer kernel computes only output channels f in [rowOffset, F) of the output
+// rows p in [pOffset, P) (as positions: pq in [pqOffset, P*Q), pqOffset = pOffset * Q), and never touches
+// the others, which the CPU writes at the same time: a split along F passes pOffset 0, a split along the
+// output height rowOffset 0 (native/src/split.h). Inputs are indexed in the whole X, so a kernel reads only
+// the input rows its output rows need. Needs common.cl prepended.
 
 #ifndef WGS
 #define WGS 64  // conv_direct and im2col: 1-D work-group size
@@ -21,22 +24,22 @@
 #define WP_BLOCKED 0  // conv_reg / conv_reg_1x1: packed weight layout, 1 = tile-blocked (CPU devices), 0 = tap-major
 #endif
 
-// conv_direct: one work-item per output element (b, f, p, q), f >= rowOffset; taps outside the padded
-// input are skipped. Preconditions: local size (WGS); global size batch * (F - rowOffset) * P * Q
-// rounded up to WGS (the extra work-items idle).
+// conv_direct: one work-item per output element (b, f, p, q), f >= rowOffset, p >= pOffset; taps outside
+// the padded input are skipped. Preconditions: local size (WGS); global size
+// batch * (F - rowOffset) * (P - pOffset) * Q rounded up to WGS (the extra work-items idle).
 __kernel __attribute__((reqd_work_group_size(WGS, 1, 1)))
 void conv_direct(const int batch, const int C, const int H, const int W, const int F, const int R,
                  const int S, const int strideH, const int strideW, const int padH, const int padW,
-                 const int P, const int Q, const int rowOffset,
+                 const int P, const int Q, const int rowOffset, const int pOffset,
                  __global const float* X, __global const float* Wt, __global const float* b,
                  __global float* Y COEXEC_SIGNAL_PARAM) {
-  const int rows = F - rowOffset;
+  const int rows = F - rowOffset, rowsP = P - pOffset;
   const long gid = get_global_id(0);
-  if (gid < (long)batch * rows * P * Q) {
+  if (gid < (long)batch * rows * rowsP * Q) {
     const int q = gid % Q;
     long t = gid / Q;
-    const int p = t % P;
-    t /= P;
+    const int p = pOffset + (int)(t % rowsP);
+    t /= rowsP;
     const int f = rowOffset + (int)(t % rows);
     const int bb = (int)(t / rows);
     float acc = b[f];
@@ -59,20 +62,21 @@ void conv_direct(const int batch, const int C, const int H, const int W, const i
 
 // im2col (helper of conv_im2col_gemm, not a variant): col[b][k][pq] with k = (c * R + r) * S + s and
 // pq = p * Q + q; padding taps are 0. The same layout as X itself for a 1x1, stride-1, unpadded conv.
-// Preconditions: local size (WGS); global size batch * C * R * S * P * Q rounded up to WGS.
+// Only the positions pq >= pqOffset are written (col keeps the whole layout; the GEMM reads only those).
+// Preconditions: local size (WGS); global size batch * C * R * S * (P * Q - pqOffset) rounded up to WGS.
 __kernel __attribute__((reqd_work_group_size(WGS, 1, 1)))
 void im2col(const int batch, const int C, const int H, const int W, const int R, const int S,
             const int strideH, const int strideW, const int padH, const int padW, const int P, const int Q,
-            __global const float* X, __global float* col) {
-  const int K = C * R * S, PQ = P * Q;
+            const int pqOffset, __global const float* X, __global float* col) {
+  const int K = C * R * S, PQ = P * Q, count = PQ - pqOffset;
   const long gid = get_global_id(0);
-  if (gid >= (long)batch * K * PQ) return;  // no barrier in this kernel, so an early return is safe
-  const int pq = gid % PQ;
-  const long t = gid / PQ;
+  if (gid >= (long)batch * K * count) return;  // no barrier in this kernel, so an early return is safe
+  const int pq = pqOffset + (int)(gid % count);
+  const long t = gid / count;
   const int k = t % K, bb = (int)(t / K);
   const int s = k % S, r = (k / S) % R, c = k / (R * S);
   const int ih = (pq / Q) * strideH - padH + r, iw = (pq % Q) * strideW - padW + s;
-  col[gid] = (ih >= 0 && ih < H && iw >= 0 && iw < W) ? X[(((size_t)bb * C + c) * H + ih) * W + iw] : 0.0f;
+  col[t * PQ + pq] = (ih >= 0 && ih < H && iw >= 0 && iw < W) ? X[(((size_t)bb * C + c) * H + ih) * W + iw] : 0.0f;
 }
 
 // conv_bias_rows (helper of the clblast variant, not a variant): Y[bb][f][pq] += b[f] for f >= rowOffset,
@@ -89,13 +93,14 @@ void conv_bias_rows(const int batch, const int F, const int PQ, const int rowOff
   Y[(bb * F + f) * PQ + gid % PQ] += b[f];
 }
 
-// Y[b][f][pq] = sum_k Wt[f][k] * B[b][k][pq] + b[f] for f >= rowOffset, one TS x TS tile of (pq, f) per
-// work-group (dimension 0 along pq so that B and Y accesses are contiguous, 1 along f, 2 the batch).
-inline void conv_gemm_tile(const int F, const int K, const int PQ, const int rowOffset,
+// Y[b][f][pq] = sum_k Wt[f][k] * B[b][k][pq] + b[f] for f >= rowOffset and pq >= pqOffset, one TS x TS tile
+// of (pq, f) per work-group (dimension 0 along pq so that B and Y accesses are contiguous, 1 along f, 2 the
+// batch).
+inline void conv_gemm_tile(const int F, const int K, const int PQ, const int rowOffset, const int pqOffset,
                            __global const float* B, __global const float* Wt, __global const float* b,
                            __global float* Y, __local float (*As)[TS + 1], __local float (*Bs)[TS + 1]) {
   const int tx = get_local_id(0), ty = get_local_id(1), bb = get_global_id(2);
-  const int pqBase = (int)get_group_id(0) * TS, fBase = rowOffset + (int)get_group_id(1) * TS;
+  const int pqBase = pqOffset + (int)get_group_id(0) * TS, fBase = rowOffset + (int)get_group_id(1) * TS;
   __global const float* Bb = B + (size_t)bb * K * PQ;
   float acc = 0.0f;
   for (int k0 = 0; k0 < K; k0 += TS) {
@@ -111,14 +116,14 @@ inline void conv_gemm_tile(const int F, const int K, const int PQ, const int row
 
 // conv_im2col_gemm: the GEMM half of the im2col variant (the host enqueues im2col first, in order).
 // col is [batch][C*R*S][P*Q]. Preconditions: local size (TS, TS, 1); global size
-// (ceil(P*Q / TS) * TS, ceil((F - rowOffset) / TS) * TS, batch).
+// (ceil((P*Q - pqOffset) / TS) * TS, ceil((F - rowOffset) / TS) * TS, batch).
 __kernel __attribute__((reqd_work_group_size(TS, TS, 1)))
-void conv_im2col_gemm(const int F, const int K, const int PQ, const int rowOffset,
+void conv_im2col_gemm(const int F, const int K, const int PQ, const int rowOffset, const int pqOffset,
                       __global const float* col, __global const float* Wt, __global const float* b,
                       __global float* Y COEXEC_SIGNAL_PARAM) {
   __local float As[TS][TS + 1];
   __local float Bs[TS][TS + 1];
-  conv_gemm_tile(F, K, PQ, rowOffset, col, Wt, b, Y, As, Bs);
+  conv_gemm_tile(F, K, PQ, rowOffset, pqOffset, col, Wt, b, Y, As, Bs);
   COEXEC_SIGNAL_DONE();
 }
 
@@ -126,12 +131,12 @@ void conv_im2col_gemm(const int F, const int K, const int PQ, const int rowOffse
 // Preconditions: R = S = 1, strides 1, pads 0 (the host refuses anything else); K = C, PQ = H * W;
 // sizes as conv_im2col_gemm.
 __kernel __attribute__((reqd_work_group_size(TS, TS, 1)))
-void conv_1x1_gemm(const int F, const int K, const int PQ, const int rowOffset,
+void conv_1x1_gemm(const int F, const int K, const int PQ, const int rowOffset, const int pqOffset,
                    __global const float* X, __global const float* Wt, __global const float* b,
                    __global float* Y COEXEC_SIGNAL_PARAM) {
   __local float As[TS][TS + 1];
   __local float Bs[TS][TS + 1];
-  conv_gemm_tile(F, K, PQ, rowOffset, X, Wt, b, Y, As, Bs);
+  conv_gemm_tile(F, K, PQ, rowOffset, pqOffset, X, Wt, b, Y, As, Bs);
   COEXEC_SIGNAL_DONE();
 }
 
@@ -225,22 +230,23 @@ COEXEC_INLINE void conv_reg_row(floatV (*acc)[VN], __global const float* xrow, _
 // share one channel block of weights (cache reuse on a CPU device; one broadcast address on GPUs) and
 // read neighbouring input columns.
 // Preconditions: built with KR, KS, KSH, KSW equal to R, S, strideH, strideW; local size (WGS); global size
-// batch * ceil((F - rowOffset) / (VN * VW)) * P * ceil(Q / RQ) rounded up to WGS (the extra work-items
+// batch * ceil((F - rowOffset) / (VN * VW)) * (P - pOffset) * ceil(Q / RQ) rounded up to WGS (the extra work-items
 // recompute tile 0 and store nothing); Wp aligned to VW floats.
 __kernel __attribute__((reqd_work_group_size(WGS, 1, 1)))
 void conv_reg(const int batch, const int C, const int H, const int W, const int F, const int rArg, const int sArg,
               const int strideHArg, const int strideWArg, const int padH, const int padW, const int P, const int Q,
-              const int rowOffset, __global const float* X, __global const float* Wp, __global const float* b,
-              __global float* Y COEXEC_SIGNAL_PARAM) {
+              const int rowOffset, const int pOffset, __global const float* X, __global const float* Wp,
+              __global const float* b, __global float* Y COEXEC_SIGNAL_PARAM) {
   const int R = CONV_REG_R, S = CONV_REG_S, strideH = CONV_REG_STRIDE_H, strideW = CONV_REG_STRIDE_W;
   const int fBlocks = (F - rowOffset + CONV_REG_TW - 1) / CONV_REG_TW, qBlocks = (Q + RQ - 1) / RQ;
+  const int rowsP = P - pOffset;
   int t = get_global_id(0);
-  const bool active = t < batch * fBlocks * P * qBlocks;
+  const bool active = t < batch * fBlocks * rowsP * qBlocks;
   if (!active) t = 0;
   const int q0 = (t % qBlocks) * RQ;
   t /= qBlocks;
-  const int p = t % P;
-  t /= P;
+  const int p = pOffset + t % rowsP;
+  t /= rowsP;
   const int fb = t % fBlocks, bb = t / fBlocks;
   floatV acc[RQ][VN];
 #pragma unroll
@@ -299,18 +305,18 @@ COEXEC_INLINE void conv_reg_1x1_taps(floatV (*acc)[VN], __global const float* x,
 // VN * VW channels x RQ consecutive positions pq (across output rows), no bounds tests inside the loop.
 // Tiles are numbered pq block fastest, then channel block, then batch image.
 // Preconditions: R = S = 1, strides 1, pads 0 (the host refuses anything else); local size (WGS); global
-// size batch * ceil((F - rowOffset) / (VN * VW)) * ceil(H * W / RQ) rounded up to WGS; Wp aligned to VW
-// floats.
+// size batch * ceil((F - rowOffset) / (VN * VW)) * ceil((H * W - pqOffset) / RQ) rounded up to WGS; Wp
+// aligned to VW floats.
 __kernel __attribute__((reqd_work_group_size(WGS, 1, 1)))
 void conv_reg_1x1(const int batch, const int C, const int H, const int W, const int F, const int rowOffset,
-                  __global const float* X, __global const float* Wp, __global const float* b,
+                  const int pqOffset, __global const float* X, __global const float* Wp, __global const float* b,
                   __global float* Y COEXEC_SIGNAL_PARAM) {
   const int PQ = H * W;
-  const int fBlocks = (F - rowOffset + CONV_REG_TW - 1) / CONV_REG_TW, pBlocks = (PQ + RQ - 1) / RQ;
+  const int fBlocks = (F - rowOffset + CONV_REG_TW - 1) / CONV_REG_TW, pBlocks = (PQ - pqOffset + RQ - 1) / RQ;
   int t = get_global_id(0);
   const bool active = t < batch * fBlocks * pBlocks;
   if (!active) t = 0;
-  const int pq0 = (t % pBlocks) * RQ;
+  const int pq0 = pqOffset + (t % pBlocks) * RQ;
   t /= pBlocks;
   const int fb = t % fBlocks, bb = t / fBlocks;
   int pos[RQ];

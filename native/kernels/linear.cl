@@ -1,7 +1,8 @@
 // Linear layer Y[M,N] = X[M,K] * W[N,K]^T + b[N] (row-major, K contiguous), GPU side of the split:
-// every kernel computes only output columns n in [rowOffset, N) ("rows" of the split dimension N) for all
-// M, and never touches columns below rowOffset, which the CPU writes at the same time.
-// Common arguments: (M, N, K, rowOffset, X, W, b, Y [, doneCounter]). Needs common.cl prepended.
+// every kernel computes only output columns n in [rowOffset, N) ("rows" of the split dimension N) of the
+// rows m in [mOffset, M), and never touches the others, which the CPU writes at the same time: a split
+// along N passes mOffset 0, a split along M rowOffset 0 (native/src/split.h).
+// Common arguments: (M, N, K, rowOffset, mOffset, X, W, b, Y [, doneCounter]). Needs common.cl prepended.
 
 #ifndef WGS
 #define WGS 64  // work-group size of gemv_row and gemv_vec4 (a power of two)
@@ -29,14 +30,14 @@
 // Preconditions: local size (WGS); global size ((N - rowOffset) * WGS) exactly; WGS a power of two.
 // Meant for M = 1 (loops over M otherwise, reusing the local buffer).
 __kernel __attribute__((reqd_work_group_size(WGS, 1, 1)))
-void gemv_row(const int M, const int N, const int K, const int rowOffset,
+void gemv_row(const int M, const int N, const int K, const int rowOffset, const int mOffset,
               __global const float* X, __global const float* W, __global const float* b,
               __global float* Y COEXEC_SIGNAL_PARAM) {
   __local float partial[WGS];
   const int lid = get_local_id(0);
   const int n = rowOffset + get_group_id(0);
   __global const float* w = W + (size_t)n * K;
-  for (int m = 0; m < M; ++m) {
+  for (int m = mOffset; m < M; ++m) {
     __global const float* x = X + (size_t)m * K;
     float acc = 0.0f;
     for (int k = lid; k < K; k += WGS) acc = fma(x[k], w[k], acc);
@@ -58,7 +59,7 @@ void gemv_row(const int M, const int N, const int K, const int rowOffset,
 // powers of two. Rows past N are computed as idle work-items (no early return).
 #define VEC4_TPR (WGS / RPW)
 __kernel __attribute__((reqd_work_group_size(WGS, 1, 1)))
-void gemv_vec4(const int M, const int N, const int K, const int rowOffset,
+void gemv_vec4(const int M, const int N, const int K, const int rowOffset, const int mOffset,
                __global const float* X, __global const float* W, __global const float* b,
                __global float* Y COEXEC_SIGNAL_PARAM) {
   __local float partial[WGS];
@@ -67,7 +68,7 @@ void gemv_vec4(const int M, const int N, const int K, const int rowOffset,
   const int n = rowOffset + (int)get_group_id(0) * RPW + lid / VEC4_TPR;
   const bool valid = n < N;
   const int K4 = K / 4;
-  for (int m = 0; m < M; ++m) {
+  for (int m = mOffset; m < M; ++m) {
     float acc = 0.0f;
     if (valid) {
       __global const float* x = X + (size_t)m * K;
@@ -89,15 +90,16 @@ void gemv_vec4(const int M, const int N, const int K, const int rowOffset,
 
 // gemm_tiled: TS x TS output tile per work-group (dimension 0 along n, 1 along m), K walked in TS steps
 // through local memory; out-of-range tile elements load as 0. Works for any M (M = 1 wastes TS - 1 rows).
-// Preconditions: local size (TS, TS); global size (ceil((N - rowOffset) / TS) * TS, ceil(M / TS) * TS).
+// Preconditions: local size (TS, TS); global size (ceil((N - rowOffset) / TS) * TS,
+// ceil((M - mOffset) / TS) * TS).
 __kernel __attribute__((reqd_work_group_size(TS, TS, 1)))
-void gemm_tiled(const int M, const int N, const int K, const int rowOffset,
+void gemm_tiled(const int M, const int N, const int K, const int rowOffset, const int mOffset,
                 __global const float* X, __global const float* W, __global const float* b,
                 __global float* Y COEXEC_SIGNAL_PARAM) {
   __local float Xs[TS][TS + 1];  // Xs[m][k]; +1 column: no bank conflicts on the column-wise writes
   __local float Ws[TS][TS + 1];  // Ws[k][n]: stored transposed so the inner loop reads along n (work-items)
   const int tx = get_local_id(0), ty = get_local_id(1);
-  const int nBase = rowOffset + (int)get_group_id(0) * TS, mBase = (int)get_group_id(1) * TS;
+  const int nBase = rowOffset + (int)get_group_id(0) * TS, mBase = mOffset + (int)get_group_id(1) * TS;
   const int n = nBase + tx, m = mBase + ty;
   float acc = 0.0f;
   for (int k0 = 0; k0 < K; k0 += TS) {
@@ -125,7 +127,7 @@ void gemm_tiled(const int M, const int N, const int K, const int rowOffset,
 // work-items reuse one column block of Wp from cache; WP_BLOCKED 0 (GPUs) numbers column blocks fastest, so
 // neighbouring work-items read neighbouring weight vectors (coalesced) and the same X row (broadcast).
 // Rows past M read row M - 1 and are not stored; features past N have zero weights and are not stored.
-// Preconditions: local size (WGS); global size ceil(M / RM) * NP / (VN * VW) rounded up to WGS (the extra
+// Preconditions: local size (WGS); global size ceil((M - mOffset) / RM) * NP / (VN * VW) rounded up to WGS (the extra
 // work-items recompute tile 0 and store nothing: no early return); Wp aligned to VW floats.
 #define LINEAR_REG_TW (VN * VW)
 // Independent accumulator sets over k: an FMA waits for the previous one on its accumulator (4 cycles on
@@ -146,19 +148,19 @@ COEXEC_INLINE void linear_reg_step(floatV (*acc)[VN], __global const floatV* w, 
   }
 }
 __kernel __attribute__((reqd_work_group_size(WGS, 1, 1)))
-void linear_reg(const int M, const int N, const int K, const int rowOffset,
+void linear_reg(const int M, const int N, const int K, const int rowOffset, const int mOffset,
                 __global const float* X, __global const float* Wp, __global const float* b,
                 __global float* Y COEXEC_SIGNAL_PARAM) {
   const int rows = N - rowOffset;
-  const int colBlocks = (rows + LINEAR_REG_TW - 1) / LINEAR_REG_TW, rowBlocks = (M + RM - 1) / RM;
+  const int colBlocks = (rows + LINEAR_REG_TW - 1) / LINEAR_REG_TW, rowBlocks = (M - mOffset + RM - 1) / RM;
   const int rowVectors = colBlocks * VN;  // floatV per k in Wp
   int t = get_global_id(0);
   const bool active = t < rowBlocks * colBlocks;
   if (!active) t = 0;
 #if WP_BLOCKED
-  const int m0 = (t % rowBlocks) * RM, jb = t / rowBlocks;
+  const int m0 = mOffset + (t % rowBlocks) * RM, jb = t / rowBlocks;
 #else
-  const int m0 = (t / colBlocks) * RM, jb = t % colBlocks;
+  const int m0 = mOffset + (t / colBlocks) * RM, jb = t % colBlocks;
 #endif
   __global const float* x[RM];
   floatV acc[LINEAR_REG_KU][RM][VN];

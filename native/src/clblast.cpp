@@ -63,20 +63,22 @@ std::string ClblastLibraryPath() {
   return gPath;
 }
 
-void ClblastLinearRows(const LinearShape& s, int rowOffset, cl_mem X, cl_mem W, cl_mem Y, cl_command_queue q,
-                       cl_event* event) {
+void ClblastLinearRows(const LinearShape& s, int rowOffset, int mOffset, cl_mem X, cl_mem W, cl_mem Y,
+                       cl_command_queue q, cl_event* event) {
   std::call_once(gOnce, Load);
   if (!gSgemm) throw std::runtime_error(gWhy);
-  const size_t rows = static_cast<size_t>(s.N - rowOffset);
-  // M = 1 is a matrix-vector product: Y[rowOffset:N] = W[rowOffset:N, K] * X + Y, the routine a framework
-  // would call (CLBlast's GEMM pads M to its tile and is far slower there).
-  // M > 1: C = X[M,K] * (W[rowOffset:N, K])^T + C, C being Y[:, rowOffset:N] with leading dimension N.
-  int status = s.M == 1 ? gSgemv(kRowMajor, kNoTrans, rows, s.K, 1.0f, W, size_t(rowOffset) * s.K, s.K, X, 0, 1, 1.0f, Y,
-                                 rowOffset, 1, &q, event)
-                        : gSgemm(kRowMajor, kNoTrans, kTrans, s.M, rows, s.K, 1.0f, X, 0, s.K, W, size_t(rowOffset) * s.K, s.K,
-                      1.0f, Y, rowOffset, s.N, &q, event);
+  const size_t rows = static_cast<size_t>(s.N - rowOffset), m = static_cast<size_t>(s.M - mOffset);
+  const size_t xOffset = size_t(mOffset) * s.K, yOffset = size_t(mOffset) * s.N + rowOffset;
+  // One row of X is a matrix-vector product: Y[rowOffset:N] = W[rowOffset:N, K] * X + Y, the routine a
+  // framework would call (CLBlast's GEMM pads M to its tile and is far slower there).
+  // More: C = X[mOffset:M, K] * (W[rowOffset:N, K])^T + C, C being Y[mOffset:M, rowOffset:N] with leading
+  // dimension N.
+  int status = m == 1 ? gSgemv(kRowMajor, kNoTrans, rows, s.K, 1.0f, W, size_t(rowOffset) * s.K, s.K, X, xOffset, 1, 1.0f,
+                               Y, yOffset, 1, &q, event)
+                      : gSgemm(kRowMajor, kNoTrans, kTrans, m, rows, s.K, 1.0f, X, xOffset, s.K, W, size_t(rowOffset) * s.K,
+                               s.K, 1.0f, Y, yOffset, s.N, &q, event);
   if (status != 0) {
-    throw std::runtime_error(std::string(s.M == 1 ? "CLBlastSgemv" : "CLBlastSgemm") + " failed with status " + std::to_string(status) +
+    throw std::runtime_error(std::string(m == 1 ? "CLBlastSgemv" : "CLBlastSgemm") + " failed with status " + std::to_string(status) +
                              (status < 0 && status > -100 ? std::string(" (") + ClErrorName(status) + ")" : ""));
   }
 }

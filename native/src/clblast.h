@@ -15,10 +15,10 @@ namespace coexec {
 std::string ClblastUnavailableReason(bool conv = false);
 std::string ClblastLibraryPath();
 
-// Y[m, n] for n in [rowOffset, N): Y = X * W^T + Y, on buffers (Y must hold the bias rows already).
-// Returns the event of the GEMM's last kernel. Throws with the CLBlast status code on failure.
-void ClblastLinearRows(const LinearShape& s, int rowOffset, cl_mem X, cl_mem W, cl_mem Y, cl_command_queue q,
-                       cl_event* event);
+// Y[m, n] for n in [rowOffset, N) and m in [mOffset, M): Y = X * W^T + Y, on buffers (Y must hold the bias
+// rows already). Returns the event of the GEMM's last kernel. Throws with the CLBlast status code on failure.
+void ClblastLinearRows(const LinearShape& s, int rowOffset, int mOffset, cl_mem X, cl_mem W, cl_mem Y,
+                       cl_command_queue q, cl_event* event);
 
 // Y[b, f, p, q] for f in [rowOffset, F) = the convolution without bias (the conv_bias_rows kernel adds it), per
 // image. Returns the event of the last image's last kernel. Throws with the CLBlast status code on failure.

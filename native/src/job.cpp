@@ -241,11 +241,18 @@ void RunLayer(const Plan& plan, const Job& job, DeviceProvider& devices, const J
   const Strategy& S = job.strategy;
   LayerRun run;
   run.layer = &L;
-  run.cpuRows = S.CpuRows(L.Out());
-  run.gpuRows = L.Out() - run.cpuRows;
+  run.split = MakeSplit(L, S);
+  run.cpuRows = run.split.cpuRows;
+  run.gpuRows = run.split.gpuRows;
 
   Json resolved = Json::Object();
+  resolved.Set("splitDim", S.splitDim.empty() ? SplitDimNames(L.conv).front() : S.splitDim);
   resolved.Set("cpuRows", run.cpuRows).Set("gpuRows", run.gpuRows);
+  if (run.gpuRows > 0) {
+    // What moves per execution at most (copies, maps, read-backs): the GPU's share of X and of Y.
+    resolved.Set("gpuInputFloats", Json(static_cast<unsigned long long>(run.split.gpuX.Floats())))
+        .Set("gpuOutputFloats", Json(static_cast<unsigned long long>(run.split.gpuY.Floats())));
+  }
   Json cores = Json::Array();
   for (int c : plan.cpuAffinity) cores.Push(c);
   resolved.Set("cpuCores", std::move(cores));
@@ -265,7 +272,7 @@ void RunLayer(const Plan& plan, const Job& job, DeviceProvider& devices, const J
     run.gpu = NeedDevice(devices);
     r.Set("device", run.gpu->caps().ToJson());
     try {
-      run.variant = PlanVariant(L, S, run.cpuRows, run.gpu->caps());
+      run.variant = PlanVariant(L, S, run.split, run.gpu->caps());
     } catch (const VariantRefused& e) {
       throw SkipJob(e.what());
     }
@@ -319,7 +326,8 @@ void RunLayer(const Plan& plan, const Job& job, DeviceProvider& devices, const J
   run.W = &W;
   run.b = &b;
   if (run.variant.packTileWidth) {  // resident weights repacked once for the register-tiled kernels
-    std::vector<float> packed = PackWeights(L, run.cpuRows, run.variant.packTileWidth, run.variant.packBlocked, W.data());
+    std::vector<float> packed =
+        PackWeights(L, run.split.channelOffset, run.variant.packTileWidth, run.variant.packBlocked, W.data());
     cl_int err = CL_SUCCESS;
     run.packedW = Buffer(Cl().clCreateBuffer(run.gpu->context(), CL_MEM_READ_ONLY | CL_MEM_COPY_HOST_PTR,
                                              packed.size() * sizeof(float), packed.data(), &err));
@@ -346,9 +354,14 @@ void RunLayer(const Plan& plan, const Job& job, DeviceProvider& devices, const J
   if (run.cpuRows > 0) {
     const std::string impl = S.cpuImpl;
     const int rows = run.cpuRows;
+    const bool outer = run.split.outer;
     ThreadPool* p = executor.Pool();
-    run.cpuSlice = [&L, impl, rows, p](const float* x, const float* w, const float* bias, float* y) {
-      if (L.conv) Conv2dCpu(impl, L.conv2d, x, w, bias, y, 0, rows, *p);
+    // A channel split: channels / features [0, rows). An outer split: every channel of output rows [0, rows)
+    // (conv2d), or the linear layer of the first `rows` rows of X and Y (contiguous prefixes).
+    run.cpuSlice = [&L, impl, rows, outer, p](const float* x, const float* w, const float* bias, float* y) {
+      if (L.conv && outer) Conv2dCpu(impl, L.conv2d, x, w, bias, y, 0, L.conv2d.F, *p, 0, rows);
+      else if (L.conv) Conv2dCpu(impl, L.conv2d, x, w, bias, y, 0, rows, *p);
+      else if (outer) LinearCpu(impl, LinearShape{rows, L.linear.N, L.linear.K}, x, w, bias, y, 0, L.linear.N, *p);
       else LinearCpu(impl, L.linear, x, w, bias, y, 0, rows, *p);
     };
   }

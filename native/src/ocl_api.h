@@ -15,7 +15,7 @@ namespace coexec {
   X(clBuildProgram) X(clGetProgramBuildInfo) X(clReleaseProgram) X(clCreateKernel) X(clReleaseKernel)    \
   X(clSetKernelArg) X(clGetKernelWorkGroupInfo) X(clCreateBuffer) X(clReleaseMemObject)                  \
   X(clEnqueueWriteBuffer) X(clEnqueueCopyBuffer) X(clEnqueueReadBufferRect) X(clEnqueueReadBuffer) X(clEnqueueNDRangeKernel)    \
-  X(clEnqueueMapBuffer) X(clEnqueueUnmapMemObject) X(clEnqueueCopyBufferRect)                          \
+  X(clEnqueueMapBuffer) X(clEnqueueUnmapMemObject) X(clEnqueueCopyBufferRect) X(clEnqueueWriteBufferRect)\
   X(clFlush) X(clFinish) X(clWaitForEvents) X(clGetEventInfo) X(clGetEventProfilingInfo)                 \
   X(clReleaseEvent) X(clRetainEvent)
 

@@ -40,6 +40,16 @@ int Strategy::CpuRows(int out) const {
   return static_cast<int>(std::clamp(rows, 0.0, static_cast<double>(out)));
 }
 
+int Strategy::SplitExtent(const Layer& layer) const {
+  if (!SplitsOuter()) return layer.Out();
+  return layer.conv ? layer.conv2d.P() : layer.linear.M;
+}
+
+const std::vector<std::string>& SplitDimNames(bool conv) {
+  static const std::vector<std::string> linear{"n", "m"}, conv2d{"channels", "height"};
+  return conv ? conv2d : linear;
+}
+
 const std::vector<std::string>& SyncNames() {
   static const std::vector<std::string> names{"finish", "event-poll", "svm-coarse", "svm-fine"};
   return names;
@@ -252,12 +262,19 @@ Strategy ParseStrategy(const Json& j, const std::string& where, bool roundtrip, 
   }
   s.gpuWorkGroup = f.Int("gpuWorkGroup", req, 64, 1, 1024);
   if (!roundtrip) {
-    const int cpuRows = s.CpuRows(layer->Out());
+    s.splitDim = f.Str("splitDim", false, "", SplitDimNames(conv));
+    if (s.SplitsOuter() && s.SplitExtent(*layer) < 2) {
+      const std::string what = conv ? "P (output height)" : "M";
+      f.Fail("splitDim", "\"" + s.splitDim + "\" splits along " + what + ", which is " +
+                             std::to_string(s.SplitExtent(*layer)) + " on this layer: nothing to split");
+    }
+    const int out = s.SplitExtent(*layer);
+    const int cpuRows = s.CpuRows(out);
     if (cpuRows > 0 && (s.cpuImpl == "none" || s.cpuThreads == 0))
       f.Fail(s.cpuImpl == "none" ? "cpuImpl" : "cpuThreads",
              "the CPU gets " + std::to_string(cpuRows) + " rows but has no implementation or threads");
-    if (cpuRows < layer->Out() && s.gpuVariant == "none")
-      f.Fail("gpuVariant", "none, but the GPU gets " + std::to_string(layer->Out() - cpuRows) + " rows");
+    if (cpuRows < out && s.gpuVariant == "none")
+      f.Fail("gpuVariant", "none, but the GPU gets " + std::to_string(out - cpuRows) + " rows");
     int wg = s.gpuWorkGroup;
     if (wg & (wg - 1)) f.Fail("gpuWorkGroup", std::to_string(wg) + " is not a power of two");
     if (IsTiledVariant(s.gpuVariant) && wg > 32)
@@ -384,7 +401,9 @@ std::string StrategyId(const Layer& layer, const Strategy& s) {
   double r100 = s.splitRatio * 100;
   if (std::fabs(r100 - std::round(r100)) < 1e-9) std::snprintf(ratio, sizeof ratio, "%.2f", s.splitRatio);
   else std::snprintf(ratio, sizeof ratio, "%g", s.splitRatio);
-  return layer.Id() + "/r:" + ratio + "/t:" + std::to_string(s.cpuThreads) + "/cpu:" + s.cpuImpl + "/gpu:" +
+  // The default dimension is left out, so ids of plans written before splitDim existed stay the same.
+  const bool named = !s.splitDim.empty() && s.splitDim != SplitDimNames(layer.conv).front();
+  return layer.Id() + "/r:" + ratio + (named ? "/split:" + s.splitDim : "") + "/t:" + std::to_string(s.cpuThreads) + "/cpu:" + s.cpuImpl + "/gpu:" +
          s.gpuVariant + "-wg" + std::to_string(s.gpuWorkGroup) + "/sync:" + s.sync;
 }
 

@@ -42,11 +42,21 @@ struct Strategy {
   std::string gpuVariant;
   int gpuWorkGroup = 64;
   std::string sync;
+  // The split dimension (split.h): "channels" | "height" (conv2d), "n" | "m" (linear); empty when the plan
+  // leaves it out, which means the default ("channels" / "n").
+  std::string splitDim;
   Json json;
 
   // docs/contract.md section 2: CPU rows are a multiple of granularity; exactly 0 / 1 give 0 / OUT.
   int CpuRows(int out) const;
+  // True for "height" and "m": the split runs along output rows (P or M), not channels (F or N).
+  bool SplitsOuter() const { return splitDim == "height" || splitDim == "m"; }
+  // The size of the split dimension on this layer: F, P, N or M.
+  int SplitExtent(const Layer& layer) const;
 };
+
+// The split dimensions a layer kind accepts, the default first.
+const std::vector<std::string>& SplitDimNames(bool conv);
 
 // kind "copy": one host <-> device copy of `bytes`, from/to pinned (ALLOC_HOST_PTR, mapped once) or
 // pageable host memory (copy_side.h).

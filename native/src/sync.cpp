@@ -71,13 +71,13 @@ void EnqueueLaunches(LayerRun& run, Event* profile) {
   } else if (run.variant.clblast) {
     // CLBlastSgemm accumulates into Y (beta = 1), so Y's GPU rows first get the bias: part of this variant's
     // cost. Only the GPU rows: the CPU may be writing its rows of the same buffer (zero-copy).
-    const Layer& l = *run.layer;
-    const size_t row = Bytes(l.YRowStride()), pitch = row * l.Out();
-    const size_t origin[3] = {run.cpuRows * row, 0, 0};
-    const size_t region[3] = {run.gpuRows * row, l.YOuter(), 1};
-    COEXEC_CL(Cl().clEnqueueCopyBufferRect(q, run.biasRows.get(), run.memY, origin, origin, region, pitch, 0, pitch, 0,
-                                           0, nullptr, nullptr), "clblast: bias rows into Y");
-    ClblastLinearRows(run.layer->linear, run.cpuRows, run.memX, run.memW, run.memY, q, profile ? profile->out() : nullptr);
+    const TensorRuns& y = run.split.gpuY;
+    const size_t origin[3] = {Bytes(y.first), 0, 0};
+    const size_t region[3] = {Bytes(y.length), y.blocks, 1};
+    COEXEC_CL(Cl().clEnqueueCopyBufferRect(q, run.biasRows.get(), run.memY, origin, origin, region, Bytes(y.pitch), 0,
+                                           Bytes(y.pitch), 0, 0, nullptr, nullptr), "clblast: bias rows into Y");
+    ClblastLinearRows(run.layer->linear, run.split.channelOffset, run.split.outerOffset, run.memX, run.memW, run.memY,
+                      q, profile ? profile->out() : nullptr);
     return;
   }
   for (size_t i = 0; i < run.variant.launches.size(); ++i) {
@@ -88,19 +88,51 @@ void EnqueueLaunches(LayerRun& run, Event* profile) {
   }
 }
 
-void GpuRowsSpan(const LayerRun& run, size_t* first, size_t* end) {
-  const Layer& l = *run.layer;
-  const size_t row = l.YRowStride(), block = size_t(l.Out()) * row;
-  *first = size_t(run.cpuRows) * row;
-  *end = (l.YOuter() - 1) * block + block;
+void CopyRuns(const TensorRuns& runs, const float* src, float* dst) {
+  if (runs.Empty()) return;
+  for (size_t i = 0, at = runs.first; i < runs.blocks; ++i, at += runs.pitch) {
+    std::memcpy(dst + at, src + at, Bytes(runs.length));
+  }
 }
 
-void CopyGpuRows(const LayerRun& run, const float* src, float* dst) {
-  const Layer& l = *run.layer;
-  const size_t row = l.YRowStride(), block = size_t(l.Out()) * row;
-  for (size_t o = 0; o < l.YOuter(); ++o) {
-    std::memcpy(dst + o * block + run.cpuRows * row, src + o * block + run.cpuRows * row, Bytes(run.gpuRows * row));
+namespace {
+// clEnqueue{Write,Read}BufferRect over the runs: rows of `length` floats, `pitch` apart, at the same offsets
+// on both sides.
+void RunsRect(const TensorRuns& runs, size_t origin[3], size_t region[3]) {
+  origin[0] = Bytes(runs.first);
+  origin[1] = origin[2] = 0;
+  region[0] = Bytes(runs.length);
+  region[1] = runs.blocks;
+  region[2] = 1;
+}
+}  // namespace
+
+void EnqueueWriteRuns(cl_command_queue q, cl_mem device, const TensorRuns& runs, const float* host, cl_event* event,
+                      const std::string& what) {
+  if (runs.Empty()) return;
+  if (runs.blocks == 1) {
+    COEXEC_CL(Cl().clEnqueueWriteBuffer(q, device, CL_FALSE, Bytes(runs.first), Bytes(runs.length), host + runs.first,
+                                        0, nullptr, event), what);
+    return;
   }
+  size_t origin[3], region[3];
+  RunsRect(runs, origin, region);
+  COEXEC_CL(Cl().clEnqueueWriteBufferRect(q, device, CL_FALSE, origin, origin, region, Bytes(runs.pitch), 0,
+                                          Bytes(runs.pitch), 0, host, 0, nullptr, event), what);
+}
+
+void EnqueueReadRuns(cl_command_queue q, cl_mem device, const TensorRuns& runs, float* host, cl_event* event,
+                     const std::string& what) {
+  if (runs.Empty()) return;
+  if (runs.blocks == 1) {
+    COEXEC_CL(Cl().clEnqueueReadBuffer(q, device, CL_FALSE, Bytes(runs.first), Bytes(runs.length), host + runs.first,
+                                       0, nullptr, event), what);
+    return;
+  }
+  size_t origin[3], region[3];
+  RunsRect(runs, origin, region);
+  COEXEC_CL(Cl().clEnqueueReadBufferRect(q, device, CL_FALSE, origin, origin, region, Bytes(runs.pitch), 0,
+                                         Bytes(runs.pitch), 0, host, 0, nullptr, event), what);
 }
 
 }  // namespace sync_detail

@@ -15,6 +15,7 @@
 
 #include "gpu.h"
 #include "plan.h"
+#include "split.h"
 #include "variants.h"
 
 namespace coexec {
@@ -24,7 +25,8 @@ int64_t NowNs();  // steady clock
 // Everything one layer execution needs, prepared once per job (outside any timed window).
 struct LayerRun {
   const Layer* layer = nullptr;
-  int cpuRows = 0, gpuRows = 0;
+  int cpuRows = 0, gpuRows = 0;           // along the split dimension (split.cpuRows, split.gpuRows)
+  SplitGeometry split;                    // what each side computes, and the GPU's share of X and Y
   const std::vector<float>* X = nullptr;  // host tensors drawn from the job's seed (the producer's data)
   const std::vector<float>* W = nullptr;
   const std::vector<float>* b = nullptr;
@@ -154,11 +156,14 @@ void BindArgs(LayerRun& run, const std::function<void(cl_kernel, cl_uint, Tensor
 // Enqueues the variant's launches (or CLBlast); the main launch's event goes to *profile when non-null.
 void EnqueueLaunches(LayerRun& run, Event* profile);
 inline size_t Bytes(size_t floats) { return floats * sizeof(float); }
-// The contiguous float range [first, end) of Y that holds every GPU row (exactly the GPU rows when Y has
-// one outer block; with M > 1 it also spans the CPU rows between the blocks' GPU rows).
-void GpuRowsSpan(const LayerRun& run, size_t* first, size_t* end);
-// Copies the GPU rows [cpuRows, OUT) of every outer block (m or batch image) from src to dst.
-void CopyGpuRows(const LayerRun& run, const float* src, float* dst);
+// Copies the runs of a tensor from src to dst (both whole tensors of the same layout), on the host.
+void CopyRuns(const TensorRuns& runs, const float* src, float* dst);
+// Enqueues the copy of the runs of a whole host tensor into the same place of a device buffer (write) or
+// back (read): one plain copy for one run, else one rectangular copy. Non-blocking; nothing for no runs.
+void EnqueueWriteRuns(cl_command_queue q, cl_mem device, const TensorRuns& runs, const float* host, cl_event* event,
+                      const std::string& what);
+void EnqueueReadRuns(cl_command_queue q, cl_mem device, const TensorRuns& runs, float* host, cl_event* event,
+                     const std::string& what);
 }  // namespace sync_detail
 
 }  // namespace coexec

@@ -1,9 +1,10 @@
 // finish and event-poll: ordinary cl_mem buffers, with the host memory of host_memory.h.
 //
 // Device buffers W and b are written once per job (resident weights). Per execution (driver thread, timed):
-//   pinned-copy: write X from its pinned buffer to the device buffer; the kernels; one rectangular read of
-//     the GPU rows of Y into the pinned Y; flush. The CPU slice reads the pinned X and writes its rows of the
-//     pinned Y, so each tensor crosses the bus once and only the GPU's rows of Y come back.
+//   pinned-copy: write the GPU's share of X (split.h: all of X for a channel split, its input rows plus halo
+//     for a height split, its rows for an M split) from the pinned X to the same place of the device buffer;
+//     the kernels; one (rectangular) read of the GPU's share of Y into the pinned Y; flush. The CPU slice
+//     reads the pinned X and writes its rows of the pinned Y, so only the GPU's share crosses the bus.
 //   zero-copy: unmap the GPU rows of Y mapped by the previous execution; the kernels (on X and Y themselves);
 //     map the GPU rows of Y for reading; flush. The CPU slice reads X and writes its rows of Y through their
 //     job-long mappings. Nothing is copied; relying on one memory for a mapped and a kernel-written region
@@ -68,24 +69,19 @@ class BufferMechanism : public Mechanism {
       cl_mem m = t == TensorArg::X ? X() : t == TensorArg::W ? w_.get() : t == TensorArg::B ? b_.get() : Y();
       COEXEC_CL(Cl().clSetKernelArg(k, a, sizeof(cl_mem), &m), Where(run, "buffer argument"));
     }, nullptr);
-    GpuRowsSpan(run, &spanFirst_, &spanEnd_);
+    spanFirst_ = run.split.gpuY.first;
+    spanEnd_ = run.split.gpuY.SpanEnd();
     COEXEC_CL(Cl().clFinish(q), Where(run, "prepare"));
   }
 
   void Enqueue(Event* profile) override {
     LayerRun& run = *run_;
-    const Layer& l = *run.layer;
     cl_command_queue q = run.gpu->queue();
     cl_event* last = pollEvent_ ? lastEvent_.out() : nullptr;
     if (path_ == HostMemory::PinnedCopy) {
-      COEXEC_CL(Cl().clEnqueueWriteBuffer(q, xDev_.get(), CL_FALSE, 0, Bytes(l.XCount()), xHost_.host(), 0, nullptr,
-                                          nullptr), Where(run, "write X"));
+      EnqueueWriteRuns(q, xDev_.get(), run.split.gpuX, xHost_.host(), nullptr, Where(run, "write X"));
       EnqueueLaunches(run, profile);
-      const size_t row = Bytes(l.YRowStride()), pitch = row * l.Out();
-      const size_t origin[3] = {run.cpuRows * row, 0, 0};
-      const size_t region[3] = {run.gpuRows * row, l.YOuter(), 1};
-      COEXEC_CL(Cl().clEnqueueReadBufferRect(q, yDev_.get(), CL_FALSE, origin, origin, region, pitch, 0, pitch, 0,
-                                             yHost_.host(), 0, nullptr, last), Where(run, "read back Y"));
+      EnqueueReadRuns(q, yDev_.get(), run.split.gpuY, yHost_.host(), last, Where(run, "read back Y"));
     } else {
       UnmapGpuRows();
       EnqueueLaunches(run, profile);

@@ -1,9 +1,10 @@
 // svm-coarse: coarse-grained SVM for X, W and b and Y; W and b written once per job.
-// Per execution (driver thread, timed): map X for writing (invalidating), copy the producer's input in
-// (X moves once), unmap; the kernels; flush. The CPU slice reads the producer's host X and writes its rows
-// into the host output. The wait: a blocking map, for reading, of the span of Y holding the GPU rows (the
-// queue is in order, so it returns once the kernels are done); copy of the GPU rows into the host output;
-// unmap; clFinish so the unmap is done before the next execution.
+// Per execution (driver thread, timed): map the span of X holding the GPU's share (split.h) for writing
+// (invalidating), copy the producer's input rows of that share in (only they move), unmap; the kernels;
+// flush. The CPU slice reads the producer's host X and writes its rows into the host output. The wait: a
+// blocking map, for reading, of the span of Y holding the GPU rows (the queue is in order, so it returns
+// once the kernels are done); copy of the GPU rows into the host output; unmap; clFinish so the unmap is
+// done before the next execution.
 #include <cstring>
 #include <limits>
 
@@ -40,15 +41,17 @@ class SvmCoarseMechanism : public Mechanism {
       void* p = t == TensorArg::X ? x_.get() : t == TensorArg::W ? w_.get() : t == TensorArg::B ? b_.get() : yDev_.get();
       COEXEC_CL(Cl().clSetKernelArgSVMPointer(k, a, p), Where(run, "SVM argument"));
     }, nullptr);
-    GpuRowsSpan(run, &spanFirst_, &spanEnd_);
   }
 
   void Enqueue(Event* profile) override {
     LayerRun& run = *run_;
     cl_command_queue q = run.gpu->queue();
-    {
-      SvmMapGuard mx(q, CL_MAP_WRITE_INVALIDATE_REGION, x_.get(), x_.bytes(), Where(run, "map X"));
-      std::memcpy(x_.get(), run.X->data(), x_.bytes());
+    const TensorRuns& x = run.split.gpuX;
+    if (!x.Empty()) {
+      // Invalidating the whole span is safe: the CPU slice reads the producer's X, never this copy.
+      SvmMapGuard mx(q, CL_MAP_WRITE_INVALIDATE_REGION, x_.as<float>() + x.first, Bytes(x.SpanEnd() - x.first),
+                     Where(run, "map X"));
+      CopyRuns(x, run.X->data(), x_.as<float>());
     }
     EnqueueLaunches(run, profile);
     COEXEC_CL(Cl().clFlush(q), Where(run, "flush"));
@@ -58,9 +61,10 @@ class SvmCoarseMechanism : public Mechanism {
     LayerRun& run = *run_;
     cl_command_queue q = run.gpu->queue();
     {
-      float* span = yDev_.as<float>() + spanFirst_;
-      SvmMapGuard my(q, CL_MAP_READ, span, Bytes(spanEnd_ - spanFirst_), Where(run, "map the GPU rows of Y"));
-      CopyGpuRows(run, yDev_.as<float>(), y_.data());
+      const TensorRuns& y = run.split.gpuY;
+      SvmMapGuard my(q, CL_MAP_READ, yDev_.as<float>() + y.first, Bytes(y.SpanEnd() - y.first),
+                     Where(run, "map the GPU rows of Y"));
+      CopyRuns(y, yDev_.as<float>(), y_.data());
     }
     COEXEC_CL(Cl().clFinish(q), Where(run, "clFinish after unmap"));
   }
@@ -83,7 +87,6 @@ class SvmCoarseMechanism : public Mechanism {
   LayerRun* run_ = nullptr;
   mutable std::vector<float> y_;
   SvmBuffer x_, w_, b_, yDev_;
-  size_t spanFirst_ = 0, spanEnd_ = 0;
 };
 
 }  // namespace

@@ -30,6 +30,13 @@ Json WorkGroupRule(const char* knob, int min, int max, const char* meaning) {
   return Json::Object().Set("knob", knob).Set("min", min).Set("max", max).Set("powerOfTwo", true).Set("meaning", meaning);
 }
 
+// The split dimensions a variant's kernels can take (every one of ours: they get both offsets).
+Json SplitDims(bool conv) {
+  Json a = Json::Array();
+  for (const auto& d : SplitDimNames(conv)) a.Push(d);
+  return a;
+}
+
 Json OneByOneOnly() {
   return Json::Object().Set("R", 1).Set("S", 1).Set("strideH", 1).Set("strideW", 1).Set("padH", 0).Set("padW", 0);
 }
@@ -46,6 +53,8 @@ Json GpuVariantCatalog(bool conv) {
     if (v == "clblast") {
       e.Set("kernel", conv ? "CLBlastSconvgemm" : "CLBlastSgemm").Set("library", "libclblast (dlopen)").Set("knobs", Json::Object())
           .Set("workGroup", nullptr).Set("syncs", Json::Array().Push("finish").Push("event-poll"));
+      // Sconvgemm writes whole output planes: no split along the output height.
+      e.Set("splitDims", conv ? Json::Array().Push("channels") : SplitDims(false));
       list.Push(std::move(e));
       continue;
     }
@@ -57,6 +66,7 @@ Json GpuVariantCatalog(bool conv) {
     e.Set("kernel", v).Set("file", file).Set("knobs", std::move(knobs)).Set("workGroup", IsTiledVariant(v) ? ts : wgs);
     if (v == "gemv_vec4") e.Set("workGroup", WorkGroupRule("WGS", kVec4RowsPerGroup, 1024, "work-items per work-group; RPW rows share it"));
     if (v == "conv_1x1_gemm") e.Set("requires", OneByOneOnly());
+    e.Set("splitDims", SplitDims(conv));
     list.Push(std::move(e));
   }
   for (const auto& kernel : RegTileKernels(conv)) {
@@ -67,6 +77,7 @@ Json GpuVariantCatalog(bool conv) {
           Json e = Json::Object().Set("id", RegTileVariantId(kernel, vw, vn, tile)).Set("kernel", kernel).Set("file", file)
                        .Set("knobs", std::move(knobs)).Set("workGroup", wgs).Set("packedWeights", true);
           if (kernel == "conv_reg_1x1") e.Set("requires", OneByOneOnly());
+          e.Set("splitDims", SplitDims(conv));
           list.Push(std::move(e));
         }
       }
@@ -167,10 +178,17 @@ VariantPlan PlanLocalTile(const Layer& layer, const LocalTileVariant& t, int cpu
 
 }  // namespace
 
-VariantPlan PlanVariant(const Layer& layer, const Strategy& s, int cpuRows, const DeviceCaps& caps) {
+VariantPlan PlanVariant(const Layer& layer, const Strategy& s, const SplitGeometry& split, const DeviceCaps& caps) {
   const std::string& v = s.gpuVariant;
-  if (const auto local = ParseLocalTileVariant(v, layer.conv)) return PlanLocalTile(layer, *local, cpuRows, caps);
+  if (const auto local = ParseLocalTileVariant(v, layer.conv)) {
+    // The local tiles cover whole output rows (m or p) from 0: a split along M or output height would need
+    // a row offset in gemm_local.cl, not written yet (its space entries declare requires.splitDims).
+    if (split.outer) throw VariantRefused(v + " cannot split along " + (layer.conv ? "output height" : "M") + " yet");
+    return PlanLocalTile(layer, *local, split.channelOffset, caps);
+  }
   const int wg = s.gpuWorkGroup;
+  // The GPU's block: channels / features [cpuRows, OUT) of the rows (m or p) [outer, M or P).
+  const int cpuRows = split.channelOffset, outer = split.outerOffset;
   const int gpuRows = layer.Out() - cpuRows;
   const size_t groupItems = IsTiledVariant(v) ? size_t(wg) * wg : size_t(wg);
   if (caps.maxWorkGroupSize && groupItems > caps.maxWorkGroupSize)
@@ -197,8 +215,8 @@ VariantPlan PlanVariant(const Layer& layer, const Strategy& s, int cpuRows, cons
       const auto& l = layer.linear;
       p.file = "linear.cl";
       p.knobs = {{"WGS", wg}, {"VW", reg->vectorWidth}, {"VN", reg->vectors}, {"RM", reg->tile}, {"WP_BLOCKED", p.packBlocked}};
-      main.scalars = {l.M, l.N, l.K, cpuRows};
-      tiles = CeilDiv(l.M, reg->tile) * blocks;
+      main.scalars = {l.M, l.N, l.K, cpuRows, outer};
+      tiles = CeilDiv(l.M - outer, reg->tile) * blocks;
     } else {
       const auto& c = layer.conv2d;
       p.file = "conv.cl";
@@ -209,14 +227,14 @@ VariantPlan PlanVariant(const Layer& layer, const Strategy& s, int cpuRows, cons
                                " S=" + std::to_string(c.S) + " stride " + std::to_string(c.strideH) + "x" +
                                std::to_string(c.strideW) + " pad " + std::to_string(c.padH) + "x" +
                                std::to_string(c.padW));
-        main.scalars = {c.batch, c.C, c.H, c.W, c.F, cpuRows};
-        tiles = size_t(c.batch) * blocks * CeilDiv(size_t(c.H) * c.W, reg->tile);
+        main.scalars = {c.batch, c.C, c.H, c.W, c.F, cpuRows, outer * c.Q()};
+        tiles = size_t(c.batch) * blocks * CeilDiv(size_t(c.H) * c.W - size_t(outer) * c.Q(), reg->tile);
       } else {
         main.scalars = {c.batch, c.C, c.H, c.W, c.F, c.R, c.S, c.strideH, c.strideW, c.padH, c.padW,
-                        c.P(), c.Q(), cpuRows};
+                        c.P(), c.Q(), cpuRows, outer};
         // The program is built for this layer: filter shape and strides as constants unroll the tap loops.
         p.knobs.insert(p.knobs.end(), {{"KR", c.R}, {"KS", c.S}, {"KSH", c.strideH}, {"KSW", c.strideW}});
-        tiles = size_t(c.batch) * blocks * c.P() * CeilDiv(c.Q(), reg->tile);
+        tiles = size_t(c.batch) * blocks * (c.P() - outer) * CeilDiv(c.Q(), reg->tile);
       }
     }
     main.global[0] = RoundUp(tiles, wg);
@@ -226,7 +244,7 @@ VariantPlan PlanVariant(const Layer& layer, const Strategy& s, int cpuRows, cons
   if (!layer.conv) {
     const auto& l = layer.linear;
     p.file = "linear.cl";
-    main.scalars = {l.M, l.N, l.K, cpuRows};
+    main.scalars = {l.M, l.N, l.K, cpuRows, outer};
     if (v == "gemv_row") {
       p.knobs = {{"WGS", wg}};
       main.global[0] = size_t(gpuRows) * wg;
@@ -236,13 +254,13 @@ VariantPlan PlanVariant(const Layer& layer, const Strategy& s, int cpuRows, cons
       main.global[0] = RoundUp(gpuRows, kVec4RowsPerGroup) / kVec4RowsPerGroup * wg;
       main.local[0] = wg;
     } else if (v == "clblast") {
-      p.clblast = true;  // the library picks its own kernels and geometry
+      p.clblast = true;  // the library picks its own kernels and geometry; rows m >= outer through offsets
       return p;
     } else if (v == "gemm_tiled") {
       p.knobs = {{"TS", wg}};
       main.dims = 2;
       main.global[0] = RoundUp(gpuRows, wg);
-      main.global[1] = RoundUp(l.M, wg);
+      main.global[1] = RoundUp(l.M - outer, wg);
       main.local[0] = main.local[1] = wg;
     } else {
       throw VariantRefused("unknown linear variant " + v);
@@ -253,8 +271,8 @@ VariantPlan PlanVariant(const Layer& layer, const Strategy& s, int cpuRows, cons
     p.file = "conv.cl";
     if (v == "conv_direct") {
       p.knobs = {{"WGS", wg}};
-      main.scalars = {c.batch, c.C, c.H, c.W, c.F, c.R, c.S, c.strideH, c.strideW, c.padH, c.padW, P, Q, cpuRows};
-      main.global[0] = RoundUp(size_t(c.batch) * gpuRows * P * Q, wg);
+      main.scalars = {c.batch, c.C, c.H, c.W, c.F, c.R, c.S, c.strideH, c.strideW, c.padH, c.padW, P, Q, cpuRows, outer};
+      main.global[0] = RoundUp(size_t(c.batch) * gpuRows * (P - outer) * Q, wg);
       main.local[0] = wg;
     } else if (v == "conv_im2col_gemm" || v == "conv_1x1_gemm") {
       if (v == "conv_1x1_gemm" &&
@@ -265,8 +283,8 @@ VariantPlan PlanVariant(const Layer& layer, const Strategy& s, int cpuRows, cons
                              std::to_string(c.padH) + "x" + std::to_string(c.padW));
       p.knobs = {{"TS", wg}};
       main.dims = 3;
-      main.scalars = {c.F, K, P * Q, cpuRows};
-      main.global[0] = RoundUp(size_t(P) * Q, wg);
+      main.scalars = {c.F, K, P * Q, cpuRows, outer * Q};
+      main.global[0] = RoundUp(size_t(P - outer) * Q, wg);
       main.global[1] = RoundUp(gpuRows, wg);
       main.global[2] = c.batch;
       main.local[0] = main.local[1] = wg;
@@ -275,14 +293,17 @@ VariantPlan PlanVariant(const Layer& layer, const Strategy& s, int cpuRows, cons
         p.colCount = size_t(c.batch) * K * P * Q;
         LaunchSpec col;
         col.kernel = "im2col";
-        col.scalars = {c.batch, c.C, c.H, c.W, c.R, c.S, c.strideH, c.strideW, c.padH, c.padW, P, Q};
+        col.scalars = {c.batch, c.C, c.H, c.W, c.R, c.S, c.strideH, c.strideW, c.padH, c.padW, P, Q, outer * Q};
         col.tensors = {TensorArg::X, TensorArg::Col};
-        col.global[0] = RoundUp(p.colCount, kIm2colGroup);
+        col.global[0] = RoundUp(size_t(c.batch) * K * (P - outer) * Q, kIm2colGroup);
         col.local[0] = kIm2colGroup;
         p.launches.push_back(col);
         main.tensors[0] = TensorArg::Col;
       }
     } else if (v == "clblast") {
+      if (split.outer)
+        throw VariantRefused("clblast: CLBlastSconvgemm writes whole output planes, so it cannot take a split along "
+                             "the output height (splitDim \"height\"); use splitDim \"channels\"");
       // CLBlastSconvgemm writes the GPU's channels without bias; conv_bias_rows then adds it (enqueued after
       // the library's kernels, part of the variant's time).
       p.clblast = true;

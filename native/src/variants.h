@@ -10,6 +10,7 @@
 
 #include "gpu.h"
 #include "plan.h"
+#include "split.h"
 
 namespace coexec {
 
@@ -37,18 +38,20 @@ struct VariantPlan {
   bool packBlocked = false;                         // PackedW layout: tile-blocked (CPU devices) or k-major
 };
 
-// The GPU's weight rows [cpuRows, OUT) transposed (k over the reduction length C*R*S or K, j over the GPU's
-// rows, zero-padded to a multiple of tileWidth, the kernel's VN * VW) into Wp[k][j], or with blocked into
+// The GPU's weight rows [channelOffset, F or N) transposed (k over the reduction length C*R*S or K, j over
+// the GPU's rows, zero-padded to a multiple of tileWidth, the kernel's VN * VW) into Wp[k][j], or with blocked into
 // Wp[j / tileWidth][k][j % tileWidth]: the layouts of the register-tiled kernels (native/kernels, WP_BLOCKED
 // above linear_reg and conv_reg). Done once per job, untimed, as a framework repacks resident weights.
-std::vector<float> PackWeights(const Layer& layer, int cpuRows, int tileWidth, bool blocked, const float* W);
+std::vector<float> PackWeights(const Layer& layer, int channelOffset, int tileWidth, bool blocked, const float* W);
 
 // A strategy this variant cannot run (job status "skipped" with the reason).
 struct VariantRefused : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-VariantPlan PlanVariant(const Layer& layer, const Strategy& s, int cpuRows, const DeviceCaps& caps);
+// Every variant's kernels take the split's channel offset and outer offset (split.h, native/kernels); a
+// variant that cannot compute an outer sub-block refuses a "height" / "m" split here.
+VariantPlan PlanVariant(const Layer& layer, const Strategy& s, const SplitGeometry& split, const DeviceCaps& caps);
 
 // Every GPU variant id the engine accepts for a layer kind, each with its kernel, kernel file, fixed knobs,
 // what gpuWorkGroup means for it, shape requirements and sync restrictions (`coexec-engine info`, "layers").

@@ -180,6 +180,72 @@ void TestConv(std::vector<ThreadPool*>& pools) {
   }
 }
 
+// Output rows (height) [p0, p1) only, the CPU's share of a split along the output height: for every shape,
+// implementation and pool, the Ranges of P over all channels, and one over a channel range too; every element
+// outside the window must keep the sentinel (each side writes only its share of the one output).
+void TestConvHeight(std::vector<ThreadPool*>& pools) {
+  //                      batch  C   H   W   F  R  S sh sw ph pw
+  const ConvShape shapes[] = {{1, 3, 7, 9, 5, 3, 3, 1, 1, 1, 1},   {2, 4, 11, 13, 7, 3, 2, 1, 1, 1, 0},
+                              {1, 5, 17, 19, 9, 5, 3, 2, 2, 2, 1}, {1, 8, 16, 16, 16, 1, 1, 1, 1, 0, 0},
+                              {2, 3, 23, 29, 6, 7, 7, 2, 2, 3, 3}, {1, 3, 12, 8, 5, 5, 3, 3, 1, 2, 1},
+                              {2, 20, 30, 33, 14, 3, 5, 1, 1, 1, 2}, {1, 4, 20, 100, 5, 3, 3, 2, 2, 1, 1}};
+  const auto impls = Runnable(true);
+  uint32_t seed = 5000;
+  for (const ConvShape& s : shapes) {
+    const int P = s.P(), Q = s.Q();
+    const auto X = Random(static_cast<size_t>(s.batch) * s.C * s.H * s.W, seed++),
+               W = Random(static_cast<size_t>(s.F) * s.C * s.R * s.S, seed++), b = Random(s.F, seed++);
+    std::vector<double> ref(static_cast<size_t>(s.batch) * s.F * P * Q), refAbs(ref.size());
+    Conv2dReference(s, X.data(), W.data(), b.data(), ref.data());
+    Conv2dReference(s, Abs(X).data(), Abs(W).data(), Abs(b).data(), refAbs.data());
+    std::vector<std::pair<int, int>> channels = {{0, s.F}};
+    if (s.F >= 3) channels.push_back({1, s.F - 1});
+    for (const auto& impl : impls)
+      for (ThreadPool* pool : pools)
+        for (const auto& f : channels)
+          for (const auto& p : Ranges(P)) {
+            char name[260];
+            std::snprintf(name, sizeof name,
+                          "conv2d height %s batch=%d C=%d H=%d W=%d F=%d R=%d S=%d stride=%d,%d pad=%d,%d channels [%d,%d) "
+                          "output rows [%d,%d) threads=%d",
+                          impl.c_str(), s.batch, s.C, s.H, s.W, s.F, s.R, s.S, s.strideH, s.strideW, s.padH, s.padW,
+                          f.first, f.second, p.first, p.second, pool->Threads());
+            std::vector<float> Y(ref.size(), kSentinel);
+            try {
+              Conv2dCpu(impl, s, X.data(), W.data(), b.data(), Y.data(), f.first, f.second, *pool, p.first, p.second);
+            } catch (const std::exception& e) {
+              Fail(std::string(name) + ": threw " + e.what());
+              continue;
+            }
+            // Channels outside [f0, f1) are whole planes left alone; inside, the rows outside [p0, p1).
+            std::string err;
+            for (int img = 0; img < s.batch && err.empty(); ++img)
+              for (int ch = 0; ch < s.F && err.empty(); ++ch) {
+                const size_t plane = (static_cast<size_t>(img) * s.F + ch) * P * Q;
+                const std::vector<float> y(Y.begin() + plane, Y.begin() + plane + size_t(P) * Q);
+                const std::vector<double> r(ref.begin() + plane, ref.begin() + plane + size_t(P) * Q);
+                const std::vector<double> ra(refAbs.begin() + plane, refAbs.begin() + plane + size_t(P) * Q);
+                const bool mine = ch >= f.first && ch < f.second;
+                err = Compare(y, r, ra, 1, P, Q, mine ? p.first : 0, mine ? p.second : 0);
+                if (!err.empty()) err = "image " + std::to_string(img) + " channel " + std::to_string(ch) + ": " + err;
+              }
+            Check(err.empty(), std::string(name) + ": " + err);
+          }
+  }
+  ThreadPool& pool = *pools.front();
+  const ConvShape s{1, 2, 6, 6, 3, 3, 3, 1, 1, 1, 1};
+  std::vector<float> X(72), W(54), b(3), Y(108);
+  auto throws = [&](int p0, int p1) {
+    try {
+      Conv2dCpu("simd-direct", s, X.data(), W.data(), b.data(), Y.data(), 0, 3, pool, p0, p1);
+    } catch (const std::invalid_argument&) {
+      return true;
+    }
+    return false;
+  };
+  Check(throws(0, 7) && throws(4, 3) && throws(-1, 2) && !throws(2, 2), "output rows outside [0, P] throw");
+}
+
 // Every index of [0, count) is visited exactly once, by the chunk of the thread that was given it, over many
 // back-to-back calls (which is where a lost wake-up or a stale job would show). With static chunking thread t
 // owns the t-th contiguous chunk, so owners ascend with the index; dynamic chunks go to whichever thread
@@ -247,6 +313,7 @@ int main() {
   TestErrors(one);
   TestLinear(pools);
   TestConv(pools);
+  TestConvHeight(pools);
   std::printf("SUITE cpu: %d passed, %d failed\n", passed, failed);
   return failed == 0 ? 0 : 1;
 }

@@ -138,6 +138,17 @@ foreign_threads() {  # driver threads that inherited a wide mask are taken off t
 }
 check "driver threads off the CPU slice's cores (foreignThreads recorded)" foreign_threads
 
+split_ids() {  # the default split dimension keeps the old id; another one is named in it and resolved
+  "$E" bench --layer linear --M 4 --N 9 --K 5 --ratio 0.5 --split-dim n --min-samples 1 --min-time-ms 0 >"$tmp/sn.json" || return 1
+  grep -q '"jobId":"linear/M:4/N:9/K:5/r:0.50/t:1/cpu:simd/gpu:gemv_row-wg64/sync:finish"' "$tmp/sn.json" &&
+    grep -q '"splitDim":"n","cpuRows":5' "$tmp/sn.json" || return 1
+  "$E" bench --layer linear --M 4 --N 9 --K 5 --ratio 0.5 --split-dim m --min-samples 1 --min-time-ms 0 >"$tmp/sm.json" || return 1
+  grep -q '"jobId":"linear/M:4/N:9/K:5/r:0.50/split:m/t:1/cpu:simd/gpu:gemv_row-wg64/sync:finish"' "$tmp/sm.json" &&
+    grep -q '"splitDim":"m","cpuRows":2,"gpuRows":2,"gpuInputFloats":10,"gpuOutputFloats":18' "$tmp/sm.json" &&
+    grep -q '"passed":true' "$tmp/sm.json"
+}
+check "splitDim: default keeps the job id, \"m\" is named in it; only the GPU's rows of X and Y move" split_ids
+
 copy_job() {  # plan kind "copy" (benchmarks): both directions and host memories, the data checked
   for d in host-to-device device-to-host; do for h in pinned pageable; do
     "$E" bench --kind copy --bytes 1000004 --direction $d --host-memory $h --min-samples 3 --min-time-ms 0 >"$tmp/copy.json" || return 1
@@ -251,6 +262,15 @@ LAYER='{"type": "conv2d", "batch": 1, "C": 1, "H": 2, "W": 5, "F": 2, "R": 5, "S
   bad_plan "conv filter larger than input" 'filter taller than the padded input'
 STRAT='"splitRatio": 0.5, "cpuThreads": 0, "cpuImpl": "none", "gpuVariant": "gemv_row", "gpuWorkGroup": 8, "sync": "finish"' \
   bad_plan "cpuImpl none with CPU rows" 'cpuImpl: the CPU gets 4 rows but has no implementation or threads'
+# A split dimension that does not fit the layer names the field (issue 12: linear M = 1 along M).
+STRAT="$S0, \"gpuVariant\": \"gemv_row\", \"splitDim\": \"m\"" \
+  bad_plan "split along M with M = 1" 'jobs[1] (id "job-b"): strategy: splitDim: "m" splits along M, which is 1 on this layer'
+STRAT="$S0, \"gpuVariant\": \"gemv_row\", \"splitDim\": \"height\"" \
+  bad_plan "conv split dimension on a linear layer" 'strategy: splitDim: unknown value "height" (expected n|m)'
+LAYER='{"type": "conv2d", "batch": 1, "C": 1, "H": 3, "W": 5, "F": 2, "R": 3, "S": 1, "strideH": 1, "strideW": 1, "padH": 0, "padW": 0}' \
+  STRAT='"splitRatio": 0.5, "cpuThreads": 1, "cpuImpl": "simd-direct", "gpuVariant": "conv_direct", "gpuWorkGroup": 8, "sync": "finish", "splitDim": "height"' \
+  bad_plan "split along a one-row output height" 'strategy: splitDim: "height" splits along P (output height), which is 1 on this layer'
+RT='{"id": "ok-job", "kind": "roundtrip", "strategy": {"sync": "finish", "splitDim": "n"}}' bad_plan "splitDim on a round trip" 'jobs[0] (id "ok-job"): strategy: splitDim: unknown field'
 
 bad_flags() {  # NAME EXPECTED_MESSAGE_PART ARGS...
   local name="$1" want="$2"; shift 2

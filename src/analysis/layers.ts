@@ -26,16 +26,31 @@ export function convOut(layer: Layer & { type: 'conv2d' }): { P: number; Q: numb
   };
 }
 
-/** CPU rows of a strategy (contract section 2): rounded to the granularity, exact at ratios 0 and 1. */
-export function cpuRows(layer: Layer, strategy: Pick<Strategy, 'splitRatio' | 'granularity'>): number {
-  return planIds.cpuRows(strategy.splitRatio, Math.max(1, strategy.granularity || 1), outDim(layer));
+/** Size of the dimension a strategy splits (contract section 2, splitDim): N, M, F or P. */
+export function splitExtent(layer: Layer, strategy: Pick<Strategy, 'splitDim'>): number {
+  return planIds.splitExtent(layer as PlanLayer, strategy.splitDim);
 }
 
-/** Which devices a strategy uses once its rows are resolved. */
+/** CPU rows of a strategy (contract section 2): rounded to the granularity, exact at ratios 0 and 1. */
+export function cpuRows(layer: Layer, strategy: Pick<Strategy, 'splitRatio' | 'granularity' | 'splitDim'>): number {
+  return planIds.cpuRows(strategy.splitRatio, Math.max(1, strategy.granularity || 1), splitExtent(layer, strategy));
+}
+
+/** Which devices a strategy uses once its rows are resolved (rows along the strategy's split dimension). */
 export function sidesOf(layer: Layer, strategy: Strategy): { cpu: boolean; gpu: boolean; rowsCpu: number; rowsGpu: number } {
   const rowsCpu = cpuRows(layer, strategy);
-  const rowsGpu = outDim(layer) - rowsCpu;
+  const rowsGpu = splitExtent(layer, strategy) - rowsCpu;
   return { cpu: rowsCpu > 0, gpu: rowsGpu > 0, rowsCpu, rowsGpu };
+}
+
+/**
+ * The layer one side of a strategy computes as a whole layer, and its rows along F or N: how features and
+ * transfers price a slice whatever the split dimension (planIds.sideLayer).
+ */
+export function sideSlice(layer: Layer, strategy: Pick<Strategy, 'splitDim'>, rows: number): { layer: Layer; rows: number } {
+  if (!planIds.splitsOuter(strategy.splitDim)) return { layer, rows };
+  const sub = planIds.sideLayer(layer as PlanLayer, strategy.splitDim, rows) as Layer;
+  return { layer: sub, rows: outDim(sub) };
 }
 
 /** Layer id (contract section 1), e.g. linear/M:1/N:4096/K:4096. */

@@ -7,13 +7,15 @@
  * kernel from the profiling timestamps; the host-observed GPU time would already contain the wait being measured).
  */
 import { isValidLayerJob, jobCpuRows, jobGpuRows, roundTripByMechanism, type LayerJob } from '../predict/dataset.js';
-import { layerId, outDim, withOutDim } from './layers.js';
+import { layerId, outDim, sideSlice, withOutDim } from './layers.js';
 import { median } from './metrics.js';
 import { createRng } from '../predict/rng.js';
 import type { JobStats, SyncOverheadRow } from './types.js';
 
 function aloneKey(side: 'cpu' | 'gpu', j: LayerJob, rows: number): string {
-  const shape = layerId(withOutDim(j.layer, rows));
+  // The slice as a whole layer (an outer split's share is a layer of fewer rows m or output rows p).
+  const slice = sideSlice(j.layer, j.strategy, rows);
+  const shape = layerId(withOutDim(slice.layer, slice.rows));
   const s = j.strategy;
   return side === 'cpu' ? `cpu|${shape}|${s.cpuThreads}|${s.cpuImpl}` : `gpu|${shape}|${s.gpuVariant}|${s.gpuWorkGroup}|${s.sync}`;
 }

@@ -42,6 +42,8 @@ export interface Strategy {
   gpuVariant: string;
   gpuWorkGroup: number;
   sync: SyncMechanism | string;
+  /** The split dimension (contract section 2); absent: channels (conv2d) or n (linear). */
+  splitDim?: string;
 }
 
 /** What the engine resolved for a job (contract section 4); every field optional for analysis. */

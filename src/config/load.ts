@@ -10,7 +10,7 @@ import { createHash } from 'node:crypto';
 import Ajv2020Module, { type ValidateFunction } from 'ajv/dist/2020.js';
 import type { TSchema } from '@sinclair/typebox';
 import {
-  PlatformConfig, WorkloadFile, SpaceConfig, ProfileConfig, ExperimentConfig,
+  PlatformConfig, WorkloadFile, SpaceConfig, ProfileConfig, ExperimentConfig, SPLIT_DIMS,
   type Workload, type Layer,
 } from './schemas.js';
 import { formatErrors } from './errors.js';
@@ -107,6 +107,11 @@ export function collectConfigProblems(root: string): { problems: string[]; confi
       problems.push(msg.configInvalid(file, `/gpuVariants/${family}/id`, familyProblem(doc.gpuVariants[family]!, doc.layerType)!, doc.gpuVariants[family]!.id));
       continue;
     }
+    const foreignDim = (doc.splitDims ?? []).findIndex((d) => !SPLIT_DIMS[doc.layerType].includes(d));
+    if (foreignDim >= 0) {
+      problems.push(msg.configInvalid(file, `/splitDims/${foreignDim}`, `a split dimension of ${doc.layerType} (${SPLIT_DIMS[doc.layerType].join(' | ')})`, doc.splitDims![foreignDim]));
+      continue;
+    }
     const space = expandVariantFamilies(doc);
     const seen = new Set<string>();
     const dup = space.gpuVariants.findIndex((v) => seen.has(v.id) || !seen.add(v.id));
@@ -185,6 +190,7 @@ function checkProfile(file: string, doc: ProfileConfig, configs: Configs, proble
       splitRatios: spaces.flatMap((s) => s.splitRatios), cpuThreads: spaces.flatMap((s) => s.cpuThreads),
       cpuImpls: spaces.flatMap((s) => s.cpuImpls), gpuVariants: spaces.flatMap((s) => s.gpuVariants.map((v) => v.id)),
       workGroups: spaces.flatMap((s) => s.gpuVariants.flatMap((v) => v.workGroups)), syncs: spaces.flatMap((s) => s.syncs),
+      splitDims: spaces.flatMap((s) => s.splitDims ?? [SPLIT_DIMS[s.layerType][0]!]),
     };
     for (const [key, values] of Object.entries(over.space)) {
       (values as unknown[]).forEach((value, i) => {

@@ -17,6 +17,18 @@ export const SyncName = Type.Union(
 export type SyncName = Static<typeof SyncName>;
 export const SYNC_NAMES: SyncName[] = ['finish', 'event-poll', 'svm-coarse', 'svm-fine'];
 
+/**
+ * The output dimension a strategy splits (contract section 2, strategy.splitDim): conv2d "channels" (F, the
+ * default) or "height" (output rows P); linear "n" (features N, the default) or "m" (rows M, M > 1).
+ */
+export const SplitDim = Type.Union(
+  [Type.Literal('channels'), Type.Literal('height'), Type.Literal('n'), Type.Literal('m')],
+  { description: 'split dimension: conv2d channels | height, linear n | m' },
+);
+export type SplitDim = Static<typeof SplitDim>;
+/** The split dimensions of each layer type, the default (what a missing splitDim means) first. */
+export const SPLIT_DIMS: Record<'linear' | 'conv2d', SplitDim[]> = { linear: ['n', 'm'], conv2d: ['channels', 'height'] };
+
 export const PlatformClass = Type.Union([
   Type.Literal('unified-memory-gpu'), Type.Literal('pocl-cpu'), Type.Literal('discrete-gpu'),
 ]);
@@ -107,6 +119,7 @@ export const GpuVariant = Type.Object({
     kernel1x1: Type.Optional(Type.Boolean({ description: 'only 1x1 convolutions (R = S = 1)' })),
     maxStride: Type.Optional(Int(1)),
     maxPad: Type.Optional(Int(0, { description: 'only convolutions padded by at most this much on every side' })),
+    splitDims: Type.Optional(Type.Array(SplitDim, { minItems: 1, uniqueItems: true, description: 'the split dimensions the variant can compute a share of (absent: every one)' })),
   }, strict)),
   knobs: Type.Optional(Type.Object({
     vectorWidths: Type.Array(Type.Union([Type.Literal(4), Type.Literal(8), Type.Literal(16)]), { minItems: 1, uniqueItems: true, description: 'VW: floats per vector' }),
@@ -131,6 +144,7 @@ export const SpaceConfig = Type.Object({
   cpuImpls: Type.Array(Type.String({ minLength: 1 }), { minItems: 1, uniqueItems: true }),
   gpuVariants: Type.Array(GpuVariant, { minItems: 1 }),
   syncs: Type.Array(SyncName, { minItems: 1, uniqueItems: true }),
+  splitDims: Type.Optional(Type.Array(SplitDim, { minItems: 1, uniqueItems: true, description: "split dimensions of the layer type (absent: the default only, channels or n)" })),
 }, strict);
 export type SpaceConfig = Static<typeof SpaceConfig>;
 
@@ -162,6 +176,7 @@ export const SpaceNarrowing = Type.Object({
   gpuVariants: Type.Optional(Type.Array(Type.String(), { minItems: 1, uniqueItems: true })),
   workGroups: Type.Optional(Type.Array(Int(1), { minItems: 1, uniqueItems: true })),
   syncs: Type.Optional(Type.Array(SyncName, { minItems: 1, uniqueItems: true })),
+  splitDims: Type.Optional(Type.Array(SplitDim, { minItems: 1, uniqueItems: true })),
 }, strict);
 export type SpaceNarrowing = Static<typeof SpaceNarrowing>;
 

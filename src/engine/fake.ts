@@ -9,7 +9,7 @@ import type { EngineDriver, RunOutcome, RunRequest } from './driver.js';
 import type { EngineJob, EnginePlan } from '../plan/expand.js';
 import type { Layer } from '../config/schemas.js';
 import { SYNC_NAMES } from '../config/schemas.js';
-import { type Strategy, cpuRows, outputSize } from '../plan/ids.js';
+import { type Strategy, cpuRows, outputSize, splitExtent } from '../plan/ids.js';
 import type { ResultLine } from './lines.js';
 
 /** Sync cost the fake adds per mechanism, in ns. */
@@ -49,9 +49,10 @@ export function fakeResult(
     base = 5_000 + (FAKE_SYNC_NS[sync] ?? 0);
   } else {
     const s = job.strategy as Strategy;
-    const out = outputSize(job.layer);
+    const out = splitExtent(job.layer, s.splitDim);
     const rows = cpuRows(s.splitRatio, s.granularity, out);
-    const macs = macsPerRow(job.layer);
+    // Multiply-adds per row of the split dimension (exact integers, so a default split prices as before).
+    const macs = (outputSize(job.layer) * macsPerRow(job.layer)) / out;
     cpuNs = rows > 0 ? Math.round((rows * macs) / Math.max(1, s.cpuThreads)) : 0;
     gpuNs = rows < out ? Math.round(20_000 + ((out - rows) * macs) / 2) : 0;
     base = Math.max(cpuNs, gpuNs) + (rows < out ? FAKE_SYNC_NS[sync] ?? 0 : 0);

@@ -11,8 +11,10 @@ import type { Configs } from '../config/load.js';
 import type { ExperimentConfig, GpuVariant, Layer, Phase, PlatformConfig, ProfileConfig, SpaceConfig, SyncName } from '../config/schemas.js';
 import { msg, UserError } from '../messages.js';
 import {
-  type Strategy, IDLE_SIDE, cpuRows, layerId, normalizeStrategy, outputSize, parseStrategyId, roundtripId, strategyId, withOutputSize,
+  type Strategy, IDLE_SIDE, cpuRows, layerId, normalizeStrategy, outputSize, parseStrategyId, roundtripId, splitDimProblem, splitsOuter,
+  strategyId, withOutputSize,
 } from './ids.js';
+import { SPLIT_DIMS, type SplitDim } from '../config/schemas.js';
 import { regTileWaste } from './gpu-variants.js';
 import { fnv1a, mulberry32, shuffled } from './prng.js';
 import { type ResolvedProfile, resolveProfile, workloadsOf } from './resolve.js';
@@ -133,20 +135,40 @@ function spaceFor(resolved: ResolvedProfile, layer: Layer): SpaceConfig | undefi
   return resolved.spaces[layer.type];
 }
 
+/**
+ * The split dimensions of a space that fit a layer (the default when the space names none). One that does
+ * not (M = 1 along M, a one-row output height: splitDimProblem) is left out without a skip record, as a
+ * wasteful tile is: there is nothing to split, and every M = 1 layer would otherwise carry the same record.
+ */
+export function splitDimsFor(space: SpaceConfig, layer: Layer): SplitDim[] {
+  const dims = space.splitDims ?? [SPLIT_DIMS[layer.type][0]!];
+  return dims.filter((dim) => splitDimProblem(layer, dim) === undefined);
+}
+
 /** Every strategy of a space on one layer (before normalization). */
 function gridStrategies(space: SpaceConfig, layer: Layer, skip: (id: string, reason: string) => void): Strategy[] {
   const out: Strategy[] = [];
+  const dims = splitDimsFor(space, layer);
   for (const v of space.gpuVariants) {
     if (variantWasteful(v, layer)) continue;
     const why = variantRestriction(v, layer);
     if (why) { skip(`${layerId(layer)}/gpu:${v.id}`, why); continue; }
-    for (const splitRatio of space.splitRatios)
-      for (const cpuThreads of space.cpuThreads)
-        for (const cpuImpl of space.cpuImpls)
-          for (const gpuWorkGroup of v.workGroups)
-            for (const sync of space.syncs) {
-              out.push({ splitRatio, granularity: v.granularity, cpuThreads, cpuImpl, gpuVariant: v.id, gpuWorkGroup, sync });
-            }
+    for (const splitDim of dims) {
+      if (v.requires?.splitDims && !v.requires.splitDims.includes(splitDim)) {
+        skip(`${layerId(layer)}/split:${splitDim}/gpu:${v.id}`, `gpu variant ${v.id} cannot compute a split along ${splitDim} (requires.splitDims: ${v.requires.splitDims.join(', ')})`);
+        continue;
+      }
+      // The variant's granularity is its tile along channels / features; output rows (P or M) need none.
+      const granularity = splitsOuter(splitDim) ? 1 : v.granularity;
+      const named = splitDim === SPLIT_DIMS[layer.type][0] ? {} : { splitDim };
+      for (const splitRatio of space.splitRatios)
+        for (const cpuThreads of space.cpuThreads)
+          for (const cpuImpl of space.cpuImpls)
+            for (const gpuWorkGroup of v.workGroups)
+              for (const sync of space.syncs) {
+                out.push({ splitRatio, granularity, cpuThreads, cpuImpl, gpuVariant: v.id, gpuWorkGroup, sync, ...named });
+              }
+    }
   }
   // A CPU-only strategy needs no GPU variant: keep it even when every variant is ruled out.
   if (space.splitRatios.includes(1) && out.length === 0) {
@@ -314,7 +336,8 @@ export function planPhase(
       }
       const lid = layerId(parsed.layer);
       const ws = workloads.filter((w) => layerId(w.layer) === lid).map((w) => w.id);
-      addLayerJob(parsed.layer, { ...parsed.strategy, granularity: variant?.granularity ?? 1 }, { phase, role: 'coexec', workloads: ws });
+      const granularity = splitsOuter(parsed.strategy.splitDim) ? 1 : variant?.granularity ?? 1;
+      addLayerJob(parsed.layer, { ...parsed.strategy, granularity }, { phase, role: 'coexec', workloads: ws });
     }
   }
 

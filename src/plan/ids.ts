@@ -2,8 +2,8 @@
  * Layer and strategy ids (contract sections 1 and 2), the CPU row rule, and the normalization that maps
  * every GPU-only or CPU-only strategy onto one canonical form so duplicates are measured once.
  */
-import type { Layer, SyncName } from '../config/schemas.js';
-import { SYNC_NAMES } from '../config/schemas.js';
+import type { Layer, SplitDim, SyncName } from '../config/schemas.js';
+import { SPLIT_DIMS, SYNC_NAMES } from '../config/schemas.js';
 
 /** A strategy as the engine reads it (contract section 2). */
 export interface Strategy {
@@ -14,9 +14,58 @@ export interface Strategy {
   gpuVariant: string;
   gpuWorkGroup: number;
   sync: SyncName;
+  /** The split dimension; absent means the layer type's default ("channels" / "n"), as in plans before it existed. */
+  splitDim?: SplitDim;
 }
 
-/** Output dimension that is split: N for linear, F for conv2d. */
+/** The default split dimension of a layer type (what a missing splitDim means). */
+export function defaultSplitDim(layer: Layer): SplitDim {
+  return SPLIT_DIMS[layer.type][0]!;
+}
+
+/** The split dimension a strategy names, or the default. */
+export function splitDimOf(layer: Layer, s: { splitDim?: SplitDim | string }): SplitDim {
+  return (s.splitDim as SplitDim | undefined) ?? defaultSplitDim(layer);
+}
+
+/** True for "height" and "m": the split runs along output rows (P or M), every channel / feature on both sides. */
+export function splitsOuter(dim: SplitDim | string | undefined): boolean {
+  return dim === 'height' || dim === 'm';
+}
+
+/** Conv output height P (contract section 1). */
+function convHeight(layer: Layer & { type: 'conv2d' }): number {
+  return Math.floor((layer.H + 2 * layer.padH - layer.R) / layer.strideH) + 1;
+}
+
+/** Size of the split dimension on a layer: N or M (linear), F or P (conv2d). */
+export function splitExtent(layer: Layer, dim: SplitDim | string | undefined): number {
+  if (!splitsOuter(dim)) return outputSize(layer);
+  return layer.type === 'linear' ? layer.M : convHeight(layer);
+}
+
+/** Why a split dimension does not fit a layer (a plan error in the engine), or undefined when it does. */
+export function splitDimProblem(layer: Layer, dim: SplitDim): string | undefined {
+  if (!SPLIT_DIMS[layer.type].includes(dim)) return `split dimension "${dim}" is not one of ${layer.type} (${SPLIT_DIMS[layer.type].join(' | ')})`;
+  if (splitsOuter(dim) && splitExtent(layer, dim) < 2) {
+    return `split along ${dim === 'm' ? 'M' : 'the output height P'} needs at least 2 rows (layer has ${splitExtent(layer, dim)})`;
+  }
+  return undefined;
+}
+
+/**
+ * The layer one side computes on its own, as a whole layer: for a split along F or N the layer with that
+ * dimension set to `rows`; along M the layer of `rows` rows; along the output height a conv2d whose output
+ * height is `rows` and whose input is the rows they read (the halo that R and the stride imply, padding rows
+ * counted as input), unpadded in height. Feature and transfer arithmetic then prices any split the same way.
+ */
+export function sideLayer(layer: Layer, dim: SplitDim | string | undefined, rows: number): Layer {
+  if (!splitsOuter(dim)) return withOutputSize(layer, rows);
+  if (layer.type === 'linear') return { ...layer, M: rows };
+  return { ...layer, H: (rows - 1) * layer.strideH + layer.R, padH: 0 };
+}
+
+/** Output dimension that is split by default: N for linear, F for conv2d. */
 export function outputSize(layer: Layer): number {
   return layer.type === 'linear' ? layer.N : layer.F;
 }
@@ -55,14 +104,19 @@ export const IDLE_SIDE = {
 
 /**
  * `<layerId>/r:0.30/t:2/cpu:simd/gpu:gemv_row-wg128/sync:finish`. The side that gets no rows is written
- * normalized: `t:0/cpu:none` when the CPU has none, `gpu:none` when the GPU has none.
+ * normalized: `t:0/cpu:none` when the CPU has none, `gpu:none` when the GPU has none. A split along a
+ * dimension other than the default follows the ratio, `r:0.30/split:height/...`, when both sides have rows
+ * (a single side computes the same whatever the dimension); ids of default splits are unchanged.
  */
 export function strategyId(layer: Layer, s: Strategy): string {
-  const out = outputSize(layer);
+  const dim = splitDimOf(layer, s);
+  const out = splitExtent(layer, dim);
   const rows = cpuRows(s.splitRatio, s.granularity, out);
   const cpu = rows === 0 ? 't:0/cpu:none' : `t:${s.cpuThreads}/cpu:${s.cpuImpl}`;
-  const gpu = rows === out || s.gpuVariant === 'none' ? 'none' : `${s.gpuVariant}-wg${s.gpuWorkGroup}`;
-  return `${layerId(layer)}/r:${formatRatio(s.splitRatio)}/${cpu}/gpu:${gpu}/sync:${s.sync}`;
+  const gpuNone = rows === out || s.gpuVariant === 'none';
+  const gpu = gpuNone ? 'none' : `${s.gpuVariant}-wg${s.gpuWorkGroup}`;
+  const split = dim !== defaultSplitDim(layer) && rows > 0 && !gpuNone ? `/split:${dim}` : '';
+  return `${layerId(layer)}/r:${formatRatio(s.splitRatio)}${split}/${cpu}/gpu:${gpu}/sync:${s.sync}`;
 }
 
 /** Id of a bare synchronization round trip for one mechanism. */
@@ -78,12 +132,17 @@ export function roundtripId(sync: SyncName): string {
  * the engine checks every field; its results ignore them.
  */
 export function normalizeStrategy(layer: Layer, s: Strategy): Strategy {
-  const out = outputSize(layer);
+  const dim = splitDimOf(layer, s);
+  const out = splitExtent(layer, dim);
   const rows = cpuRows(s.splitRatio, s.granularity, out);
   const idle = IDLE_SIDE[layer.type];
-  if (rows === 0) return { ...s, splitRatio: 0, cpuThreads: 1, cpuImpl: idle.cpuImpl };
-  if (rows === out) return { ...s, splitRatio: 1, granularity: 1, gpuVariant: idle.gpuVariant, gpuWorkGroup: idle.gpuWorkGroup, sync: 'finish' };
-  return { ...s };
+  // The default dimension and single-side strategies carry no splitDim: the plan an engine gets for them is
+  // the one it got before the field existed.
+  const rest: Strategy = { ...s };
+  delete rest.splitDim;
+  if (rows === 0) return { ...rest, splitRatio: 0, cpuThreads: 1, cpuImpl: idle.cpuImpl };
+  if (rows === out) return { ...rest, splitRatio: 1, granularity: 1, gpuVariant: idle.gpuVariant, gpuWorkGroup: idle.gpuWorkGroup, sync: 'finish' };
+  return dim === defaultSplitDim(layer) ? { ...rest } : { ...rest, splitDim: dim };
 }
 
 /** Reads a layer id back into a layer; throws Error with the reason when it is malformed. */
@@ -119,10 +178,22 @@ export function parseLayerId(text: string): Layer {
 
 /** Reads a strategy id back into its layer and strategy (granularity is not in the id: the caller fills it). */
 export function parseStrategyId(id: string): { layer: Layer; strategy: Omit<Strategy, 'granularity'> } {
-  const parts = id.split('/');
-  if (parts.length < 6) throw new Error('expected <layerId>/r:../t:../cpu:../gpu:../sync:..');
+  const all = id.split('/');
+  if (all.length < 6) throw new Error('expected <layerId>/r:../[split:../]t:../cpu:../gpu:../sync:..');
+  // The optional split part sits between the ratio and the threads.
+  const splitAt = all.length - 5;
+  const named = all[splitAt]?.startsWith('split:') ? all[splitAt]!.slice('split:'.length) : undefined;
+  const parts = named === undefined ? all : [...all.slice(0, splitAt), ...all.slice(splitAt + 1)];
+  if (parts.length < 6) throw new Error('expected <layerId>/r:../[split:../]t:../cpu:../gpu:../sync:..');
   const tail = parts.slice(-5);
   const layer = parseLayerId(parts.slice(0, -5).join('/'));
+  let splitDim: SplitDim | undefined;
+  if (named !== undefined) {
+    if (!(SPLIT_DIMS[layer.type] as string[]).includes(named)) {
+      throw new Error(`expected split:${SPLIT_DIMS[layer.type].join('|')} for a ${layer.type} layer, found "split:${named}"`);
+    }
+    splitDim = named as SplitDim;
+  }
   const [r, t, cpu, gpu, sync] = tail.map((p, i) => {
     const key = ['r', 't', 'cpu', 'gpu', 'sync'][i]!;
     if (!p.startsWith(`${key}:`)) throw new Error(`expected "${key}:" at "${p}"`);
@@ -140,5 +211,8 @@ export function parseStrategyId(id: string): { layer: Layer; strategy: Omit<Stra
     gpuVariant = m[1]!;
     gpuWorkGroup = Number(m[2]);
   }
-  return { layer, strategy: { splitRatio, cpuThreads: Number(t), cpuImpl: cpu, gpuVariant, gpuWorkGroup, sync: sync as SyncName } };
+  return {
+    layer,
+    strategy: { splitRatio, cpuThreads: Number(t), cpuImpl: cpu, gpuVariant, gpuWorkGroup, sync: sync as SyncName, ...(splitDim ? { splitDim } : {}) },
+  };
 }

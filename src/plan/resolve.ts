@@ -46,6 +46,7 @@ export function narrowSpace(space: SpaceConfig, n: SpaceNarrowing | undefined): 
     cpuImpls: keep(space.cpuImpls, n.cpuImpls),
     gpuVariants: variants,
     syncs: keep(space.syncs, n.syncs),
+    ...(space.splitDims ? { splitDims: keep(space.splitDims, n.splitDims) } : {}),
   };
 }
 

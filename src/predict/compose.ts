@@ -12,7 +12,7 @@
  */
 import { createHash } from 'node:crypto';
 import { Ajv } from 'ajv';
-import { inPhase, layerId, sidesOf } from '../analysis/layers.js';
+import { inPhase, layerId, sideSlice, sidesOf } from '../analysis/layers.js';
 import { median, predictionErrors } from '../analysis/metrics.js';
 import type { DeviceInfo, JobStats, Layer, Strategy } from '../analysis/types.js';
 import { hostCostSamples, syncByMechanism, type LayerJob } from './dataset.js';
@@ -79,6 +79,10 @@ function lookup(table: Record<string, number>, key: string): number {
  */
 export function predictStrategy(p: Predictor, layer: Layer, s: Strategy, cache?: Map<string, number>): StrategyPrediction {
   const { cpu, gpu, rowsCpu, rowsGpu } = sidesOf(layer, s);
+  // Each side priced as the layer it computes alone: along F or N a slice of rows, along M or the output
+  // height a layer of fewer rows m or p (sideSlice), so the features see the split dimension.
+  const cpuSide = sideSlice(layer, s, rowsCpu), gpuSide = sideSlice(layer, s, rowsGpu);
+  const dimKey = s.splitDim ?? '';
   const cached = (key: string, f: () => number): number => {
     if (!cache) return f();
     let v = cache.get(key);
@@ -86,11 +90,12 @@ export function predictStrategy(p: Predictor, layer: Layer, s: Strategy, cache?:
     return v;
   };
   const cpuNs = cpu
-    ? cached(`c/${rowsCpu}/${s.cpuThreads}/${s.cpuImpl}`, () => predictSide(p.cpu, cpuFeatures(layer, rowsCpu, s.cpuThreads, s.cpuImpl, p.cpuIsa)))
+    ? cached(`c/${dimKey}/${rowsCpu}/${s.cpuThreads}/${s.cpuImpl}`,
+      () => predictSide(p.cpu, cpuFeatures(cpuSide.layer, cpuSide.rows, s.cpuThreads, s.cpuImpl, p.cpuIsa)))
     : 0;
   const gpuNs = gpu
-    ? gpuHostNs(p.composition, s.sync, transferBytes(layer, rowsGpu)) + cached(`g/${rowsGpu}/${s.gpuVariant}/${s.gpuWorkGroup}`,
-      () => predictSide(p.gpu, gpuFeatures(layer, rowsGpu, s.gpuVariant, s.gpuWorkGroup, p.device)))
+    ? gpuHostNs(p.composition, s.sync, transferBytes(gpuSide.layer, gpuSide.rows)) + cached(`g/${dimKey}/${rowsGpu}/${s.gpuVariant}/${s.gpuWorkGroup}`,
+      () => predictSide(p.gpu, gpuFeatures(gpuSide.layer, gpuSide.rows, s.gpuVariant, s.gpuWorkGroup, p.device)))
     : 0;
   return { cpuNs, gpuNs, composedNs: compose(p.composition, s.sync, cpuNs, gpuNs, cpu, gpu) };
 }

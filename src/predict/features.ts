@@ -338,6 +338,8 @@ export interface TransferBytes {
 /**
  * Transfer sizes of a GPU slice of `rows` output rows (fp32): X is copied whole (every output row reads all
  * of it), only the GPU rows of Y come back. Weights are uploaded once before timing and so do not count.
+ * For a split along M or the output height pass the GPU's share as its own layer (sideSlice in
+ * src/analysis/layers.ts): its X is then the rows the GPU reads, halo included.
  */
 export function transferBytes(layer: Layer, rows: number): TransferBytes {
   const input = layer.type === 'linear' ? layer.M * layer.K : layer.batch * layer.C * layer.H * layer.W;

@@ -39,6 +39,7 @@ export const Strategy = Type.Object({
   gpuVariant: Type.Optional(Type.String()),
   gpuWorkGroup: Type.Optional(Type.Integer({ minimum: 0 })),
   sync: SyncMechanism,
+  splitDim: Type.Optional(Type.Union([Type.Literal('channels'), Type.Literal('height'), Type.Literal('n'), Type.Literal('m')])),
 }, open);
 export type Strategy = Static<typeof Strategy>;
 

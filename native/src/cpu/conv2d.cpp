@@ -1,4 +1,6 @@
-// Conv2dCpu: output channels [row0, row1) of an NCHW convolution for every image of the batch.
+// Conv2dCpu: output channels [row0, row1) of an NCHW convolution for every image of the batch, over output
+// rows [p0, p1) (all of them unless the layer is split along its height; then only the input rows those
+// output rows read are unrolled or padded).
 //  - im2col: the input is unrolled once into a [C*R*S][P*Q] matrix (panel-major for our GEMM; skipped for
 //    1x1/stride 1/no padding where the input already is that matrix in the needed layout), then each output
 //    channel is a GEMM row: our broadcast GEMM on (image, channel chunk, column panel) units, or one
@@ -25,13 +27,16 @@ namespace {
 using cpu::DirectConvArgs;
 using cpu::KernelTable;
 
-void CheckArgs(const ConvShape& s, int row0, int row1) {
+void CheckArgs(const ConvShape& s, int row0, int row1, int p0, int p1) {
   const bool ok = s.batch >= 1 && s.C >= 1 && s.H >= 1 && s.W >= 1 && s.F >= 1 && s.R >= 1 && s.S >= 1 &&
                   s.strideH >= 1 && s.strideW >= 1 && s.padH >= 0 && s.padW >= 0 && s.P() >= 1 && s.Q() >= 1;
   if (!ok) throw std::invalid_argument("conv2d shape is invalid (sizes and strides >= 1, padding >= 0, output >= 1x1)");
   if (row0 < 0 || row1 > s.F || row0 > row1)
     throw std::invalid_argument("conv2d CPU rows [" + std::to_string(row0) + ", " + std::to_string(row1) +
                                 ") are not inside [0, F=" + std::to_string(s.F) + "]");
+  if (p0 < 0 || p1 > s.P() || p0 > p1)
+    throw std::invalid_argument("conv2d CPU output rows [" + std::to_string(p0) + ", " + std::to_string(p1) +
+                                ") are not inside [0, P=" + std::to_string(s.P()) + "]");
 }
 
 size_t Elems(long long a, long long b, long long c = 1, long long d = 1) { return static_cast<size_t>(a * b * c * d); }
@@ -57,9 +62,10 @@ bool Is1x1Plain(const ConvShape& s) {
 struct Im2colJob {
   const ConvShape* s;
   const float* X;
-  float* col;     // [batch][panels][C*R*S][panel]
+  float* col;     // [batch][panels][C*R*S][panel]; column j is output position p0 * Q + j
   int panel;      // floats per panel row
   size_t image;   // floats per image in col
+  int p0, p1;     // the output rows unrolled
 };
 
 // Output columns q in [lo, hi) read inside the input for tap t; the others read padding.
@@ -77,7 +83,7 @@ void Im2col(const Im2colJob& job, ThreadPool& pool) {
   // One unit per matrix row (image, c, r, t): a 3-channel stem still has 147 rows to share out.
   pool.ParallelFor(s.batch * s.C * s.R * s.S, [&job](int u0, int u1, int) {
     const ConvShape& s = *job.s;
-    const int P = s.P(), Q = s.Q(), CRS = s.C * s.R * s.S, panel = job.panel, sw = s.strideW;
+    const int Q = s.Q(), CRS = s.C * s.R * s.S, panel = job.panel, sw = s.strideW;
     const size_t panelStride = Elems(CRS, panel);
     for (int u = u0; u < u1; ++u) {
       const int img = u / CRS, c = u % CRS / (s.R * s.S), r = u % (s.R * s.S) / s.S, t = u % s.S;
@@ -87,7 +93,7 @@ void Im2col(const Im2colJob& job, ThreadPool& pool) {
       const int k = (c * s.R + r) * s.S + t;
       float* row = job.col + job.image * img + Elems(k, panel);  // row k of panel 0
       int off = 0;                                               // column within the current panel
-      for (int p = 0; p < P; ++p) {
+      for (int p = job.p0; p < job.p1; ++p) {
         const int h = p * s.strideH - s.padH + r;
         const bool rowInside = h >= 0 && h < s.H;
         // src[q * sw] is input column q * sw - padW + t of row h.
@@ -115,15 +121,16 @@ void Im2col(const Im2colJob& job, ThreadPool& pool) {
   });
 }
 
-// The unrolled input of every image: X itself for 1x1/stride 1/no padding when `panel` is P*Q (it already
-// is that matrix), else the scratch filled by Im2col.
-const float* Unroll(const ConvShape& s, const float* X, int panel, ThreadPool& pool) {
-  const int PQ = s.P() * s.Q();
-  if (Is1x1Plain(s) && panel >= PQ) return X;
+// The unrolled input of output rows [p0, p1) of every image: with inPlace (1x1/stride 1/no padding) X
+// itself from position p0 * Q on (it already is that matrix, rows P*Q apart), else the scratch filled by
+// Im2col (panels of `panel` columns over the (p1 - p0) * Q positions).
+const float* Unroll(const ConvShape& s, const float* X, int panel, ThreadPool& pool, int p0, int p1, bool inPlace) {
+  if (inPlace) return X + Elems(p0, s.Q());
+  const int NQ = (p1 - p0) * s.Q();
   static std::vector<float> colScratch;
-  const int panels = (PQ + panel - 1) / panel;
+  const int panels = (NQ + panel - 1) / panel;
   const size_t image = Elems(panels, s.C * s.R * s.S, panel);
-  const Im2colJob job{&s, X, Scratch(colScratch, image * s.batch), panel, image};
+  const Im2colJob job{&s, X, Scratch(colScratch, image * s.batch), panel, image, p0, p1};
   Im2col(job, pool);
   return job.col;
 }
@@ -137,13 +144,15 @@ struct GemmJob {
   int panels, chunks, chunkRows;  // column panels per image, channel chunks, channels per chunk
   int ldb;                        // floats per row of one panel: nnCols, or P*Q when col is X itself
   size_t panelFloats, imageFloats;
+  int nq = 0;                     // output positions computed: (p1 - p0) * Q
+  size_t yOff = 0;                // position of the first one in each output plane: p0 * Q
 };
 
 void RunSimdIm2col(const GemmJob& job, ThreadPool& pool) {
   const int units = job.s->batch * job.chunks * job.panels;
   pool.ParallelFor(units, [&job](int u0, int u1, int) {
     const ConvShape& s = *job.s;
-    const int PQ = s.P() * s.Q(), CRS = s.C * s.R * s.S, cols = job.kernels->nnCols;
+    const int PQ = s.P() * s.Q(), NQ = job.nq, CRS = s.C * s.R * s.S, cols = job.kernels->nnCols;
     for (int u = u0; u < u1; ++u) {
       // Chunks fastest: a thread's run of units shares one column panel (read from L3 once, then from L2)
       // while the weights, the smaller operand, stay in L2 across panels.
@@ -151,26 +160,28 @@ void RunSimdIm2col(const GemmJob& job, ThreadPool& pool) {
       const int f0 = job.row0 + chunk * job.chunkRows;
       const int f1 = f0 + job.chunkRows < job.row1 ? f0 + job.chunkRows : job.row1;
       const int j0 = panel * cols;
-      const int n = j0 + cols < PQ ? cols : PQ - j0;
+      const int n = j0 + cols < NQ ? cols : NQ - j0;
       if (f0 >= f1) continue;
       const float* B = job.col + job.imageFloats * img + job.panelFloats * panel;
       job.kernels->gemmNN(f1 - f0, n, CRS, job.W + Elems(f0, CRS), CRS, B, job.ldb,
-                          job.Y + Elems(img * s.F + f0, PQ) + j0, PQ, job.b ? job.b + f0 : nullptr);
+                          job.Y + Elems(img * s.F + f0, PQ) + job.yOff + j0, PQ, job.b ? job.b + f0 : nullptr);
     }
   });
 }
 
 void SimdIm2col(const KernelTable* kernels, const ConvShape& s, const float* X, const float* W, const float* b,
-                float* Y, int row0, int row1, ThreadPool& pool) {
-  const int PQ = s.P() * s.Q(), cols = kernels->nnCols;
+                float* Y, int row0, int row1, ThreadPool& pool, int p0, int p1) {
+  const int PQ = s.P() * s.Q(), NQ = (p1 - p0) * s.Q(), cols = kernels->nnCols;
   // A plain 1x1 layer reads X in place: its [C][P*Q] rows are B, row-major with ldb = P*Q, panel j at
   // column j * cols. That measured 1.4x faster than re-packing X into panels first (256x56x56 F64, one
   // thread, AVX-512), the copy being a whole extra pass over the input.
   const bool inPlace = Is1x1Plain(s);
   const int panel = inPlace ? PQ : cols;
-  const float* col = Unroll(s, X, panel, pool);
+  const float* col = Unroll(s, X, panel, pool, p0, p1, inPlace);
   GemmJob job{kernels, &s, col, W, b, Y, row0, row1, 0, 1, 0, panel, 0, 0};
-  job.panels = (PQ + cols - 1) / cols;
+  job.nq = NQ;
+  job.yOff = Elems(p0, s.Q());
+  job.panels = (NQ + cols - 1) / cols;
   job.panelFloats = inPlace ? static_cast<size_t>(cols) : Elems(s.C * s.R * s.S, panel);
   job.imageFloats = inPlace ? Elems(s.C, PQ) : job.panelFloats * job.panels;
   // Split the channels too when there are too few column panels for an even share per thread (late layers
@@ -191,19 +202,22 @@ void SimdIm2col(const KernelTable* kernels, const ConvShape& s, const float* X, 
 }
 
 void OpenBlasIm2col(const ConvShape& s, const float* X, const float* W, const float* b, float* Y, int row0,
-                    int row1, ThreadPool& pool) {
+                    int row1, ThreadPool& pool, int p0, int p1) {
   cpu::OpenBlas& blas = cpu::GetOpenBlas();
-  const int PQ = s.P() * s.Q(), CRS = s.C * s.R * s.S, rows = row1 - row0;
-  const float* col = Unroll(s, X, PQ, pool);
+  const int PQ = s.P() * s.Q(), NQ = (p1 - p0) * s.Q(), CRS = s.C * s.R * s.S, rows = row1 - row0;
+  // Row-major [CRS][NQ] (one panel), or X itself with rows P*Q apart.
+  const bool inPlace = Is1x1Plain(s);
+  const float* col = Unroll(s, X, NQ, pool, p0, p1, inPlace);
+  const int ldb = inPlace ? PQ : NQ;
   pool.Park();  // OpenBLAS brings its own threads: free the cores for them
   blas.UseThreads(pool.Threads());
   for (int img = 0; img < s.batch; ++img) {
-    float* Yimg = Y + Elems(img * s.F + row0, PQ);
+    float* Yimg = Y + Elems(img * s.F + row0, PQ) + Elems(p0, s.Q());
     // beta = 1 over a bias-initialised output adds the bias without a second pass.
     for (int f = 0; f < rows; ++f)
-      for (int j = 0; j < PQ; ++j) Yimg[Elems(f, PQ) + j] = b ? b[row0 + f] : 0.0f;
-    blas.sgemm(cpu::kCblasRowMajor, cpu::kCblasNoTrans, cpu::kCblasNoTrans, rows, PQ, CRS, 1.0f,
-               W + Elems(row0, CRS), CRS, col + Elems(img, CRS, PQ), PQ, 1.0f, Yimg, PQ);
+      for (int j = 0; j < NQ; ++j) Yimg[Elems(f, PQ) + j] = b ? b[row0 + f] : 0.0f;
+    blas.sgemm(cpu::kCblasRowMajor, cpu::kCblasNoTrans, cpu::kCblasNoTrans, rows, NQ, CRS, 1.0f,
+               W + Elems(row0, CRS), CRS, col + Elems(img, CRS, ldb), ldb, 1.0f, Yimg, PQ);
   }
 }
 
@@ -214,6 +228,7 @@ struct PadJob {
   const float* X;
   float* xp;
   int Hp, Wq;
+  int hp0, hp1;  // the padded rows filled: those the computed output rows read
 };
 
 // Fills the padded, phase-split copy: element (c, h, w) of the padded input at
@@ -221,13 +236,14 @@ struct PadJob {
 void PadInput(const PadJob& job, ThreadPool& pool) {
   const ConvShape& s = *job.s;
   // One unit per padded row (image, c, hp), so that few channels (a stem) still spread over every thread.
-  pool.ParallelFor(s.batch * s.C * job.Hp, [&job](int u0, int u1, int) {
+  const int rows = job.hp1 - job.hp0;
+  pool.ParallelFor(s.batch * s.C * rows, [&job, rows](int u0, int u1, int) {
     const ConvShape& s = *job.s;
     const int sw = s.strideW;
     for (int u = u0; u < u1; ++u) {
-      const int hp = u % job.Hp;
-      const float* plane = job.X + Elems(u / job.Hp, s.H, s.W);
-      float* out = job.xp + Elems(u, sw, job.Wq);
+      const int hp = job.hp0 + u % rows, planeIndex = u / rows;
+      const float* plane = job.X + Elems(planeIndex, s.H, s.W);
+      float* out = job.xp + Elems(planeIndex * job.Hp + hp, sw, job.Wq);
       const int h = hp - s.padH;
       for (int ph = 0; ph < sw; ++ph, out += job.Wq) {
         if (h < 0 || h >= s.H) {
@@ -249,13 +265,21 @@ struct DirectJob {
   const ConvShape* s;
   DirectConvArgs args;  // image 0; per image only xp and y move
   int row0, row1, tiles;
+  int pBegin, pCount;      // the output rows computed: [pBegin, pBegin + pCount)
   size_t xpImage, yImage;  // floats per image in xp and Y
   bool rowFastest;         // unit order: (image, tile, row) if true, else (image, row, tile)
   bool wide;               // directConvWide instead of directConv
 };
 
+// Padded rows [*hp0, *hp1) that output rows [p0, p1) read.
+void PaddedRows(const ConvShape& s, int p0, int p1, int* hp0, int* hp1) {
+  const int Hp = s.H + 2 * s.padH, last = (p1 - 1) * s.strideH + s.R;
+  *hp0 = p0 * s.strideH;
+  *hp1 = last < Hp ? last : Hp;
+}
+
 void SimdDirect(const KernelTable* kernels, const ConvShape& s, const float* X, const float* W, const float* b,
-                float* Y, int row0, int row1, ThreadPool& pool) {
+                float* Y, int row0, int row1, ThreadPool& pool, int p0, int p1) {
   static std::vector<float> padScratch;
   const int P = s.P(), Q = s.Q(), sw = s.strideW;
   const int Hp = s.H + 2 * s.padH;
@@ -266,10 +290,12 @@ void SimdDirect(const KernelTable* kernels, const ConvShape& s, const float* X, 
   const int cols = wide ? kernels->wideCols : kernels->directCols;
   // Room for the kernel's reads: whole register tiles of columns, shifted by up to (S-1)/sw per tap.
   const int Wq = roundUp(cols) + (s.S - 1) / sw;
-  const PadJob pad{&s, X, Scratch(padScratch, Elems(s.batch * s.C, Hp, sw, Wq)), Hp, Wq};
+  PadJob pad{&s, X, Scratch(padScratch, Elems(s.batch * s.C, Hp, sw, Wq)), Hp, Wq, 0, 0};
+  PaddedRows(s, p0, p1, &pad.hp0, &pad.hp1);
   PadInput(pad, pool);
 
-  DirectJob job{kernels, &s, DirectConvArgs{}, row0, row1, 0, Elems(s.C, Hp, sw, Wq), Elems(s.F, P, Q), true, wide};
+  DirectJob job{kernels, &s, DirectConvArgs{}, row0, row1, 0, p0, p1 - p0, Elems(s.C, Hp, sw, Wq), Elems(s.F, P, Q),
+                true, wide};
   job.args = DirectConvArgs{pad.xp, s.C, Hp, Wq, s.R, s.S, s.strideH, sw, P, Q, W, b, Y};
   job.tiles = (row1 - row0 + kernels->directRows - 1) / kernels->directRows;
   // Unit order decides which operand is re-read from further away: with the output row fastest, a channel
@@ -278,8 +304,9 @@ void SimdDirect(const KernelTable* kernels, const ConvShape& s, const float* X, 
   // Re-stream the smaller of the two.
   const size_t weightFloats = Elems(row1 - row0, s.C, s.R, s.S), inputFloats = job.xpImage;
   job.rowFastest = weightFloats > inputFloats;
-  pool.ParallelFor(s.batch * job.tiles * P, [&job](int u0, int u1, int) {
-    const int P = job.args.P, fb = job.kernels->directRows;
+  pool.ParallelFor(s.batch * job.tiles * job.pCount, [&job](int u0, int u1, int) {
+    // Decoded over the computed rows [0, pCount), shifted to pBegin for the kernel.
+    const int P = job.pCount, fb = job.kernels->directRows;
     for (int u = u0; u < u1;) {
       // Decode the unit, then merge the following units that extend the same call (consecutive rows of one
       // tile, or consecutive tiles of one row).
@@ -297,7 +324,8 @@ void SimdDirect(const KernelTable* kernels, const ConvShape& s, const float* X, 
       a.xp += job.xpImage * img;
       a.y += job.yImage * img;
       const int f0 = job.row0 + tile * fb, f1 = job.row0 + tile1 * fb;
-      (job.wide ? job.kernels->directConvWide : job.kernels->directConv)(a, f0, f1 < job.row1 ? f1 : job.row1, p0, p1);
+      (job.wide ? job.kernels->directConvWide : job.kernels->directConv)(a, f0, f1 < job.row1 ? f1 : job.row1,
+                                                                         job.pBegin + p0, job.pBegin + p1);
       u += (p1 - p0) * (tile1 - tile);
     }
   });
@@ -319,13 +347,14 @@ struct FlatJob {
   float* temp;  // per thread: directRows x chunk
   int row0, row1, tiles, chunk, chunks, Wp, Hp;
   bool chunkFastest;
+  int flatBegin = 0, flatEnd = 0;  // the flattened outputs computed: output rows [p0, p1) times Wp
 };
 
 void RunFlatUnit(const FlatJob& job, int img, int tile, int ci, float* temp) {
   const ConvShape& s = *job.s;
   const int P = s.P(), Q = s.Q(), CRS = s.C * s.R * s.S, fb = job.kernels->directRows;
   const int f0 = job.row0 + tile * fb, f1 = f0 + fb < job.row1 ? f0 + fb : job.row1;
-  const int o0 = ci * job.chunk, o1 = o0 + job.chunk < P * job.Wp ? o0 + job.chunk : P * job.Wp;
+  const int o0 = job.flatBegin + ci * job.chunk, o1 = o0 + job.chunk < job.flatEnd ? o0 + job.chunk : job.flatEnd;
   DirectConvArgs a{job.xp + Elems(img * s.C, job.Hp, job.Wp) + o0, s.C, job.Hp, job.Wp, s.R, s.S, 1, 1,
                    1, o1 - o0, job.W + Elems(f0, CRS), job.b ? job.b + f0 : nullptr, temp};
   job.kernels->directConvWide(a, 0, f1 - f0, 0, 1);
@@ -348,23 +377,27 @@ void RunFlatUnit(const FlatJob& job, int img, int tile, int ci, float* temp) {
 }
 
 void SimdDirectFlat(const KernelTable* kernels, const ConvShape& s, const float* X, const float* W,
-                    const float* b, float* Y, int row0, int row1, ThreadPool& pool) {
+                    const float* b, float* Y, int row0, int row1, ThreadPool& pool, int p0, int p1) {
   static std::vector<float> padScratch, tempScratch;
-  const int P = s.P(), Hp = s.H + 2 * s.padH, Wp = s.W + 2 * s.padW;
+  const int Hp = s.H + 2 * s.padH, Wp = s.W + 2 * s.padW;
   const int cols = kernels->wideCols;
   // The last tile of a plane reads up to a whole tile plus S - 1 floats past the plane's last output: the
   // next plane's data (feeding only discarded columns) or, after the last plane, this zeroed slack.
   const size_t slack = static_cast<size_t>(cols) + s.S;
   const size_t padFloats = Elems(s.batch * s.C, Hp, Wp);
   float* xp = Scratch(padScratch, padFloats + slack);
-  PadInput(PadJob{&s, X, xp, Hp, Wp}, pool);
+  PadJob pad{&s, X, xp, Hp, Wp, 0, 0};
+  PaddedRows(s, p0, p1, &pad.hp0, &pad.hp1);
+  PadInput(pad, pool);
   for (size_t i = 0; i < slack; ++i) xp[padFloats + i] = 0.0f;
 
   FlatJob job{kernels, &s, xp, W, b, Y, nullptr, row0, row1, 0, 0, 0, Wp, Hp, true};
+  job.flatBegin = p0 * Wp;
+  job.flatEnd = p1 * Wp;
   job.tiles = (row1 - row0 + kernels->directRows - 1) / kernels->directRows;
   // Chunks of whole register tiles, enough for about 8 units per thread, at most 512 floats long (the
   // per-thread buffer of directRows x chunk floats stays in L1).
-  const int flat = P * Wp, flatTiles = (flat + cols - 1) / cols, maxTiles = 512 / cols > 1 ? 512 / cols : 1;
+  const int flat = (p1 - p0) * Wp, flatTiles = (flat + cols - 1) / cols, maxTiles = 512 / cols > 1 ? 512 / cols : 1;
   const int wantedChunks = (8 * pool.Threads() + s.batch * job.tiles - 1) / (s.batch * job.tiles);
   int tilesPerChunk = (flatTiles + wantedChunks - 1) / wantedChunks;
   if (tilesPerChunk > maxTiles) tilesPerChunk = maxTiles;
@@ -389,17 +422,22 @@ void SimdDirectFlat(const KernelTable* kernels, const ConvShape& s, const float*
 
 void Conv2dCpu(const std::string& impl, const ConvShape& s, const float* X, const float* W, const float* b,
                float* Y, int row0, int row1, ThreadPool& pool) {
-  CheckArgs(s, row0, row1);
+  Conv2dCpu(impl, s, X, W, b, Y, row0, row1, pool, 0, s.P());
+}
+
+void Conv2dCpu(const std::string& impl, const ConvShape& s, const float* X, const float* W, const float* b,
+               float* Y, int row0, int row1, ThreadPool& pool, int p0, int p1) {
+  CheckArgs(s, row0, row1, p0, p1);
   const cpu::ImplChoice choice = cpu::SelectImpl(impl, true);
   if (!choice.error.empty())
     throw std::invalid_argument(choice.error.rfind("unknown ", 0) == 0 ? choice.error : impl + ": " + choice.error);
-  if (row0 == row1) return;
-  if (choice.backend == cpu::Backend::kOpenBlas) return OpenBlasIm2col(s, X, W, b, Y, row0, row1, pool);
+  if (row0 == row1 || p0 == p1) return;
+  if (choice.backend == cpu::Backend::kOpenBlas) return OpenBlasIm2col(s, X, W, b, Y, row0, row1, pool, p0, p1);
   // simd-flat needs stride 1 (one contiguous run per tap); a strided layer runs as simd-direct.
   if (choice.algo == cpu::ConvAlgo::kFlat && s.strideH == 1 && s.strideW == 1)
-    return SimdDirectFlat(choice.kernels, s, X, W, b, Y, row0, row1, pool);
-  if (choice.algo != cpu::ConvAlgo::kIm2col) return SimdDirect(choice.kernels, s, X, W, b, Y, row0, row1, pool);
-  SimdIm2col(choice.kernels, s, X, W, b, Y, row0, row1, pool);
+    return SimdDirectFlat(choice.kernels, s, X, W, b, Y, row0, row1, pool, p0, p1);
+  if (choice.algo != cpu::ConvAlgo::kIm2col) return SimdDirect(choice.kernels, s, X, W, b, Y, row0, row1, pool, p0, p1);
+  SimdIm2col(choice.kernels, s, X, W, b, Y, row0, row1, pool, p0, p1);
 }
 
 }  // namespace coexec

@@ -70,6 +70,10 @@ void LinearCpu(const std::string& impl, const LinearShape& s, const float* X, co
                float* Y, int row0, int row1, ThreadPool& pool);
 void Conv2dCpu(const std::string& impl, const ConvShape& s, const float* X, const float* W, const float* b,
                float* Y, int row0, int row1, ThreadPool& pool);
+// The same for output rows (height) [p0, p1) only: the CPU's share of a split along the output height. Only
+// the input rows these output rows read are unrolled or padded; the rest of Y is not touched.
+void Conv2dCpu(const std::string& impl, const ConvShape& s, const float* X, const float* W, const float* b,
+               float* Y, int row0, int row1, ThreadPool& pool, int p0, int p1);
 
 // Double-precision references over the whole output, computed once per layer for the check.
 void LinearReference(const LinearShape& s, const float* X, const float* W, const float* b, double* Y);
