@@ -58,7 +58,7 @@ const std::vector<int>& RegTileVectorWidths() {
   return v;
 }
 const std::vector<int>& RegTileVectorCounts() {
-  static const std::vector<int> v{1, 2};
+  static const std::vector<int> v{1, 2, 4};
   return v;
 }
 const std::vector<int>& RegTileSizes() {
@@ -183,7 +183,8 @@ Strategy ParseStrategy(const Json& j, const std::string& where, bool roundtrip, 
         !ParseRegTileVariant(s.gpuVariant, conv)) {
       std::string expected;
       for (const auto& n : withNone(names)) expected += n + "|";
-      for (const auto& k : RegTileKernels(conv)) expected += k + (k == "linear_reg" ? "_v{4,8,16}[x2]_m{1,2,4,8,16}|" : "_v{4,8,16}[x2]_q{1,2,4,8,16}|");
+      for (const auto& k : RegTileKernels(conv))
+        expected += k + "_v{4,8,16}[x2|x4]_" + (k == "linear_reg" ? "m" : "q") + "{1,2,4,8,16}|";
       expected.pop_back();
       f.Fail("gpuVariant", "unknown value \"" + s.gpuVariant + "\" (expected " + expected + ")");
     }
