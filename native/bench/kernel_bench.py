@@ -127,14 +127,14 @@ def admits(variant, layer):
     return True
 
 
-def work_groups(variant, device_type, max_wg):
+def work_groups(variant, device_type, max_wg, wanted=None):
     rule = variant.get("workGroup")
     if rule is None:
         return [1]  # clblast: ignored
     if rule["knob"] == "TS":
         sizes = [4, 8] if device_type == "cpu" else [8, 16]
     else:
-        sizes = [1, 4, 16] if device_type == "cpu" else [64, 128, 256]
+        sizes = wanted or ([1, 4, 16] if device_type == "cpu" else [64, 128, 256])
     return [w for w in sizes if rule["min"] <= w <= rule["max"] and (rule["knob"] == "TS" and w * w <= max_wg or
                                                                      rule["knob"] != "TS" and w <= max_wg)]
 
@@ -188,7 +188,7 @@ def bench_shape(eng, args, name, layer, catalog, device_type, max_wg, gpu_sync):
         if not admits(v, layer):
             continue
         sync = "finish" if v.get("syncs") else gpu_sync  # clblast: buffers only
-        for wg in work_groups(v, device_type, max_wg):
+        for wg in work_groups(v, device_type, max_wg, args.work_groups):
             screen.append((v, wg, sync))
     jobs = [job(f"{lid}/gpu:{v['id']}-wg{wg}/sync:{sync}", layer, gpu_strategy(v["id"], wg, sync), args.screen_samples, 1)
             for v, wg, sync in screen]
@@ -297,6 +297,8 @@ def main():
     ap.add_argument("--gpu-taskset", default="", help="run the engine under taskset -c CORES (PoCL's threads), e.g. 0-7")
     ap.add_argument("--shapes", default="", help="comma-separated names of REFERENCE_SHAPES (default: all)")
     ap.add_argument("--variants", default="", help="only GPU variants whose id starts with one of these (comma-separated)")
+    ap.add_argument("--work-groups", type=lambda s: [int(x) for x in s.split(",")], default=None,
+                    help="1-D work-group sizes to screen, e.g. 1,16 (default: 1,4,16 on a CPU device, 64,128,256 on a GPU)")
     ap.add_argument("--cpu-impls", default="", help="only these CPU implementations (comma-separated)")
     ap.add_argument("--gpu-sync", default="", help="mechanism for the GPU side (default: svm-fine with fine SVM, else finish)")
     ap.add_argument("--screen-samples", type=int, default=5)
@@ -338,7 +340,8 @@ def main():
         "device": {"platform": plat["name"], "platformVersion": plat.get("version"), "name": dev["name"],
                    "type": dev["type"], "driver": dev.get("driver"), "computeUnits": dev.get("computeUnits")},
         "settings": {"gpuTaskset": args.gpu_taskset or None, "cpuCores": parse_cores(args.cpu_cores),
-                     "cpuThreads": args.threads, "gpuSync": gpu_sync, "screenSamples": args.screen_samples,
+                     "cpuThreads": args.threads, "gpuSync": gpu_sync, "variants": args.variants or None,
+                     "workGroups": args.work_groups, "screenSamples": args.screen_samples,
                      "finalists": args.finalists, "rounds": args.rounds, "samples": args.samples,
                      "latency": "median over rounds of each round's median (ms); kernelMs: median of profiling end - start",
                      "ratio": "CPU latency / GPU latency (ratioKernel: GPU kernel time; ratioLayer: whole GPU-only layer); "
