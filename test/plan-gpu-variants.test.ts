@@ -11,7 +11,8 @@ test('ids round-trip through the parser; other ids and wrong tile letters are no
   assert.equal(parseRegTileVariant('linear_reg_v16_m8'), { kernel: 'linear_reg', vectorWidth: 16, vectors: 1, tile: 8 });
   assert.equal(parseRegTileVariant('conv_reg_v8x2_q4'), { kernel: 'conv_reg', vectorWidth: 8, vectors: 2, tile: 4 });
   assert.equal(parseRegTileVariant('conv_reg_1x1_v4_q2'), { kernel: 'conv_reg_1x1', vectorWidth: 4, vectors: 1, tile: 2 });
-  for (const id of ['linear_reg_v16_m8', 'conv_reg_v8x2_q4', 'conv_reg_1x1_v4_q2']) assert.is(regTileVariantId(parseRegTileVariant(id)!), id);
+  assert.equal(parseRegTileVariant('conv_reg_v16x4_q4'), { kernel: 'conv_reg', vectorWidth: 16, vectors: 4, tile: 4 });
+  for (const id of ['linear_reg_v16_m8', 'conv_reg_v8x2_q4', 'conv_reg_1x1_v4_q2', 'conv_reg_v16x4_q4']) assert.is(regTileVariantId(parseRegTileVariant(id)!), id);
   for (const id of ['gemv_row', 'linear_reg_v16_q8', 'conv_reg_v16_m8', 'linear_reg_v32_m8', 'linear_reg_v16x3_m8', 'linear_reg_v16_m32']) {
     assert.is(parseRegTileVariant(id), undefined, id);
   }

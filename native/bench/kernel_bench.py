@@ -10,13 +10,15 @@ Search, per shape:
      each, ranked by the median kernel time (profiling end - start);
   2. final: the `--finalists` fastest GPU configs and every available CPU implementation, measured in
      `--rounds` interleaved rounds (per round one engine process for the GPU candidates, then one for the CPU
-     candidates); a candidate's latency is the median of its rounds' medians. The GPU side is timed as a whole layer with the `--gpu-sync` mechanism (default:
-     svm-fine where the device has fine-grained SVM, else finish) and by its kernel time.
+     candidates); a candidate's latency is the median of its rounds' medians. The GPU side is timed as a whole layer with each `--gpu-sync` mechanism (default:
+     svm-fine where the device has fine-grained SVM, else finish; the fastest counts) and by its kernel time.
 ratio = CPU latency / GPU latency (>= 1: the GPU side is faster), given for the kernel time and the layer.
 
 Pinning: `--gpu-taskset CORES` runs the engine under `taskset -c CORES` (PoCL's worker threads inherit it,
 and POCL_CPU_MAX_CU_NUM is set to the count), `--cpu-cores LIST` pins the engine's CPU threads (the plan's
 cpuAffinity; they are set per thread and so leave the taskset), `--threads N` is the CPU side's thread count.
+`--pocl-workers N --pocl-affinity` pins PoCL's N workers to cores 0..N-1 (POCL_AFFINITY), so that `--gpu-taskset`
+can put the engine's own host threads (GPU driver, waiting thread) on a CPU-side core instead, as in co-execution.
 """
 import argparse
 import datetime
@@ -60,8 +62,14 @@ class Engine:
         self.path = args.engine
         self.prefix = ["taskset", "-c", args.gpu_taskset] if args.gpu_taskset else []
         self.env = dict(os.environ)
-        if args.gpu_taskset:
-            self.env["POCL_CPU_MAX_CU_NUM"] = str(len(parse_cores(args.gpu_taskset)))
+        workers = args.pocl_workers or (len(parse_cores(args.gpu_taskset)) if args.gpu_taskset else 0)
+        if workers:
+            # PoCL 5 reads POCL_CPU_MAX_CU_NUM; PoCL 3.1 ignores it and reads POCL_MAX_PTHREAD_COUNT.
+            self.env["POCL_CPU_MAX_CU_NUM"] = self.env["POCL_MAX_PTHREAD_COUNT"] = str(workers)
+        if args.pocl_affinity:
+            # PoCL pins worker thread i to core i (whatever the taskset): with --gpu-taskset on a CPU-side core,
+            # the host threads (GPU driver, waiter) then stay off the device's cores, as in co-execution.
+            self.env["POCL_AFFINITY"] = "1"
         self.device = {"platformContains": args.platform, "deviceContains": args.device, "deviceType": args.device_type}
         self.cpu_cores = parse_cores(args.cpu_cores)
         self.raw_dir = os.path.join(args.out, "raw")
@@ -150,14 +158,14 @@ def screen_list(path, shape, listed):
     return out
 
 
-def work_groups(variant, device_type, max_wg):
+def work_groups(variant, device_type, max_wg, wanted=None):
     rule = variant.get("workGroup")
     if rule is None:
         return [1]  # clblast: ignored
     if rule["knob"] == "TS":
         sizes = [4, 8] if device_type == "cpu" else [8, 16]
     else:
-        sizes = [1, 4, 16] if device_type == "cpu" else [64, 128, 256]
+        sizes = wanted or ([1, 4, 16] if device_type == "cpu" else [64, 128, 256])
     return [w for w in sizes if rule["min"] <= w <= rule["max"] and (rule["knob"] == "TS" and w * w <= max_wg or
                                                                      rule["knob"] != "TS" and w <= max_wg)]
 
@@ -202,21 +210,21 @@ def summarize(rounds, library):
     return out
 
 
-def bench_shape(eng, args, name, layer, catalog, device_type, max_wg, gpu_sync):
+def bench_shape(eng, args, name, layer, catalog, device_type, max_wg, gpu_syncs):
     kind = layer["type"]
     lid = layer_id(layer)
     # 1. screen every admitted GPU config, one job each, by kernel time.
     screen = []
     if args.screen_file:
         for v, wg in screen_list(args.screen_file, name, catalog[kind]["gpuVariants"]):
-            screen.append((v, wg, "finish" if v.get("syncs") else gpu_sync))
+            screen.append((v, wg, "finish" if v.get("syncs") else gpu_syncs[0]))
     for v in catalog[kind]["gpuVariants"] if not args.screen_file else []:
         if args.variants and not any(v["id"].startswith(p) for p in args.variants.split(",")):
             continue
         if not admits(v, layer):
             continue
-        sync = "finish" if v.get("syncs") else gpu_sync  # clblast: buffers only
-        for wg in work_groups(v, device_type, max_wg):
+        sync = "finish" if v.get("syncs") else gpu_syncs[0]  # clblast: buffers only
+        for wg in work_groups(v, device_type, max_wg, args.work_groups):
             screen.append((v, wg, sync))
     jobs = [job(f"{lid}/gpu:{v['id']}-wg{wg}/sync:{sync}", layer, gpu_strategy(v["id"], wg, sync), args.screen_samples, 1)
             for v, wg, sync in screen]
@@ -237,7 +245,9 @@ def bench_shape(eng, args, name, layer, catalog, device_type, max_wg, gpu_sync):
                 for _, v, wg, sync, kms, layer_ms in ranked]
 
     # 2. finalists and every available CPU implementation, interleaved rounds in one process.
-    cands = [("gpu", v, wg, sync) for _, v, wg, sync, _, _ in finalists]
+    # Each finalist with every --gpu-sync mechanism: the GPU side's latency is its best sync's (clblast: finish).
+    cands = [("gpu", v, wg, sync) for _, v, wg, _sync, _kms, _layer in finalists
+             for sync in (["finish"] if v.get("syncs") else gpu_syncs)]
     # The plain names: each resolves to the best ISA here; the ISA-pinned ones (simd-avx2, ...) are slower copies.
     cpu_impls = [] if args.no_cpu else [c["id"] for c in catalog[kind]["cpuImpls"] if c["available"] is True and
                  (c["id"] in args.cpu_impls.split(",") if args.cpu_impls else not ISA_PINNED.search(c["id"]))]
@@ -342,8 +352,16 @@ def main():
     ap.add_argument("--gpu-taskset", default="", help="run the engine under taskset -c CORES (PoCL's threads), e.g. 0-7")
     ap.add_argument("--shapes", default="", help="comma-separated names of REFERENCE_SHAPES (default: all)")
     ap.add_argument("--variants", default="", help="only GPU variants whose id starts with one of these (comma-separated)")
+    ap.add_argument("--work-groups", type=lambda s: [int(x) for x in s.split(",")], default=None,
+                    help="1-D work-group sizes to screen, e.g. 1,16 (default: 1,4,16 on a CPU device, 64,128,256 on a GPU)")
     ap.add_argument("--cpu-impls", default="", help="only these CPU implementations (comma-separated)")
-    ap.add_argument("--gpu-sync", default="", help="mechanism for the GPU side (default: svm-fine with fine SVM, else finish)")
+    ap.add_argument("--gpu-sync", default="", help="mechanism(s) for the GPU side, comma-separated: each finalist is measured with "
+                    "each, the fastest counts (default: svm-fine with fine SVM, else finish)")
+    ap.add_argument("--pocl-workers", type=int, default=0,
+                    help="PoCL worker threads (POCL_CPU_MAX_CU_NUM, POCL_MAX_PTHREAD_COUNT; default: the --gpu-taskset count)")
+    ap.add_argument("--pocl-affinity", action="store_true",
+                    help="POCL_AFFINITY=1: PoCL pins worker i to core i (e.g. --pocl-workers 8 --pocl-affinity --gpu-taskset 8: "
+                         "workers on cores 0-7, the engine's host threads on core 8)")
     ap.add_argument("--screen-file", default="", help="JSON {\"shapes\": {name: [\"id[@wg]\", ...]}}: screen exactly these "
                     "GPU configs per shape instead of the catalog (e.g. native/bench/nvidia-screen.json)")
     ap.add_argument("--no-cpu", action="store_true", help="GPU side only (no CPU candidates, no ratio)")
@@ -374,8 +392,8 @@ def main():
         sys.exit(f"kernel-bench: no OpenCL: {info['opencl'].get('reason')}")
     plat, dev = pick_device(info, eng.device)
     catalog = info["layers"]
-    gpu_sync = args.gpu_sync or ("svm-fine" if "fine-buffer" in dev["svm"] and any(
-        m["name"] == "svm-fine" and m["ok"] for m in dev.get("syncMechanisms", [])) else "finish")
+    gpu_syncs = args.gpu_sync.split(",") if args.gpu_sync else ["svm-fine" if "fine-buffer" in dev["svm"] and any(
+        m["name"] == "svm-fine" and m["ok"] for m in dev.get("syncMechanisms", [])) else "finish"]
     load_before = os.getloadavg()
     commit = git_commit()  # at the start: the tree the engine was built from
     shapes = []
@@ -395,7 +413,9 @@ def main():
             "device": {"platform": plat["name"], "platformVersion": plat.get("version"), "name": dev["name"],
                        "type": dev["type"], "driver": dev.get("driver"), "computeUnits": dev.get("computeUnits")},
             "settings": {"gpuTaskset": args.gpu_taskset or None, "cpuCores": parse_cores(args.cpu_cores),
-                         "cpuThreads": args.threads, "gpuSync": gpu_sync, "screenFile": args.screen_file or None,
+                         "cpuThreads": args.threads, "gpuSync": ",".join(gpu_syncs), "variants": args.variants or None,
+                         "poclWorkers": eng.env.get("POCL_CPU_MAX_CU_NUM"), "poclAffinity": bool(args.pocl_affinity),
+                         "workGroups": args.work_groups, "screenFile": args.screen_file or None,
                          "noCpu": args.no_cpu, "rankBy": args.rank_by, "torchReference": args.torch_reference or None,
                          "screenSamples": args.screen_samples, "finalists": args.finalists, "rounds": args.rounds,
                          "samples": args.samples,
@@ -414,7 +434,7 @@ def main():
     # Written after every shape (complete: false until the last), so a run cut short by a time limit keeps
     # the shapes it finished.
     for name, layer in todo:
-        shapes.append(bench_shape(eng, args, name, layer, catalog, dev["type"], dev["maxWorkGroupSize"], gpu_sync))
+        shapes.append(bench_shape(eng, args, name, layer, catalog, dev["type"], dev["maxWorkGroupSize"], gpu_syncs))
         path = write_summary()
     if not todo:
         path = write_summary()

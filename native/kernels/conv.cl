@@ -15,7 +15,7 @@
 #define VW 8    // conv_reg / conv_reg_1x1: output channels per work-item, one floatVW each (4, 8 or 16)
 #endif
 #ifndef VN
-#define VN 1    // conv_reg / conv_reg_1x1: vectors per work-item along F (1 or 2)
+#define VN 1    // conv_reg / conv_reg_1x1: vectors per work-item along F (1, 2 or 4)
 #endif
 #ifndef RQ
 #define RQ 4    // conv_reg / conv_reg_1x1: output positions per work-item; the register tile is RQ x (VN * VW)

@@ -17,7 +17,7 @@
 #define VW 8    // linear_reg: output features per work-item, one floatVW accumulator per row (4, 8 or 16)
 #endif
 #ifndef VN
-#define VN 1    // linear_reg: vectors per work-item along N (1 or 2)
+#define VN 1    // linear_reg: vectors per work-item along N (1, 2 or 4)
 #endif
 #ifndef RM
 #define RM 4    // linear_reg: rows m per work-item; the register tile is RM x (VN * VW)

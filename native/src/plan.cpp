@@ -68,7 +68,7 @@ const std::vector<int>& RegTileVectorWidths() {
   return v;
 }
 const std::vector<int>& RegTileVectorCounts() {
-  static const std::vector<int> v{1, 2};
+  static const std::vector<int> v{1, 2, 4};
   return v;
 }
 const std::vector<int>& RegTileSizes() {
@@ -254,7 +254,8 @@ Strategy ParseStrategy(const Json& j, const std::string& where, bool roundtrip, 
       if (!localWhy.empty()) f.Fail("gpuVariant", s.gpuVariant + ": " + localWhy);
       std::string expected;
       for (const auto& n : withNone(names)) expected += n + "|";
-      for (const auto& k : RegTileKernels(conv)) expected += k + (k == "linear_reg" ? "_v{4,8,16}[x2]_m{1,2,4,8,16}|" : "_v{4,8,16}[x2]_q{1,2,4,8,16}|");
+      for (const auto& k : RegTileKernels(conv))
+        expected += k + "_v{4,8,16}[x2|x4]_" + (k == "linear_reg" ? "m" : "q") + "{1,2,4,8,16}|";
       for (const auto& k : LocalTileKernels(conv)) expected += k + "_<MWG>x<NWG>x<KWG>_<MWI>x<NWI>|";
       expected.pop_back();
       f.Fail("gpuVariant", "unknown value \"" + s.gpuVariant + "\" (expected " + expected + ")");

@@ -108,7 +108,7 @@ bool IsTiledVariant(const std::string& variant);  // gpuWorkGroup is the tile ed
 struct RegTileVariant {
   std::string kernel;  // linear_reg | conv_reg | conv_reg_1x1
   int vectorWidth = 0; // VW: 4, 8 or 16
-  int vectors = 1;     // VN: vectors per work-item along the split dimension, 1 or 2 ("x2" in the id)
+  int vectors = 1;     // VN: vectors per work-item along the split dimension, 1, 2 or 4 ("x2", "x4" in the id)
   int tile = 0;        // RM (linear) or RQ (conv): 1, 2, 4, 8 or 16
   int TileWidth() const { return vectorWidth * vectors; }
 };

@@ -105,10 +105,12 @@ int Sweep(const std::string& out, bool small) {
   }
   const std::vector<Variant> linearGpu = {{"gemv_row", {8, 32}}, {"gemv_vec4", {8, 64}}, {"gemm_tiled", {4, 16}}, {"clblast", {64}},
                                           {"linear_reg_v4_m2", {1, 8}}, {"linear_reg_v16_m8", {1}}, {"linear_reg_v8_m1", {4}}, {"linear_reg_v4x2_m4", {2}}, {"linear_reg_v16x2_m2", {1}},
+                                          {"linear_reg_v4x4_m2", {1}}, {"linear_reg_v8x4_m1", {2}},
                                           {"gemm_local_16x64x16_2x4", {1}}, {"gemm_local_64x64x8_8x8", {1}}, {"gemm_local_32x16x32_1x1", {1}}};
   const std::vector<Variant> convGpu = {{"conv_direct", {8, 64}}, {"conv_im2col_gemm", {4, 16}}, {"conv_1x1_gemm", {4, 8}},
                                         {"conv_reg_v4_q2", {1, 16}}, {"conv_reg_v16_q8", {1}}, {"conv_reg_v8_q1", {4}}, {"conv_reg_v4x2_q4", {2}}, {"conv_reg_v16x2_q2", {1}},
                                         {"conv_reg_1x1_v8_q4", {1, 8}}, {"conv_reg_1x1_v16_q1", {2}}, {"conv_reg_1x1_v8x2_q8", {1}},
+                                        {"conv_reg_v4x4_q4", {1}}, {"conv_reg_v8x4_q2", {2}}, {"conv_reg_1x1_v4x4_q4", {1}},
                                         {"conv_reg_v4_q16", {1}}, {"clblast", {64}},
                                         {"conv_local_16x64x16_2x4", {1}}, {"conv_local_64x32x8_8x2", {1}}, {"conv_local_im2col_32x32x16_4x4", {1}}};
   // The register-tiled variant every mechanism is checked with (svm-fine: per-work-group counter).

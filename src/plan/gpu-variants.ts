@@ -16,7 +16,7 @@ export interface RegTileKnobs {
   kernel: 'linear_reg' | 'conv_reg' | 'conv_reg_1x1';
   /** VW: floats per vector (4, 8, 16). */
   vectorWidth: number;
-  /** VN: vectors per work-item along the split dimension (1 or 2). */
+  /** VN: vectors per work-item along the split dimension (1, 2 or 4). */
   vectors: number;
   /** RM (linear: rows per work-item) or RQ (conv: output positions per work-item). */
   tile: number;
@@ -29,7 +29,7 @@ export function regTileVariantId(k: RegTileKnobs): string {
 
 /** The knobs of a register-tiled variant id, or undefined for any other id. */
 export function parseRegTileVariant(id: string): RegTileKnobs | undefined {
-  const m = /^(linear_reg|conv_reg_1x1|conv_reg)_v(4|8|16)(?:x(2))?_(m|q)(1|2|4|8|16)$/.exec(id);
+  const m = /^(linear_reg|conv_reg_1x1|conv_reg)_v(4|8|16)(?:x(2|4))?_(m|q)(1|2|4|8|16)$/.exec(id);
   if (!m) return undefined;
   const kernel = m[1] as RegTileKnobs['kernel'];
   if ((kernel === 'linear_reg') !== (m[4] === 'm')) return undefined;
