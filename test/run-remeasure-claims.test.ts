@@ -103,6 +103,9 @@ test('planNextRound: the jobs of a too-wide claim join the round with more time 
     assert.is(j.maxSamples, 1200);
     assert.is(j.targetMedianCiPct, undefined);
   }
+  // A claim's jobs get at most half of the extra time left (about 0.48 s each here): with 1.5 s, one of two.
+  const capped = planNextRound(dir, part, { ...base, rule: { ...rule, maxExtraS: 1.5, claimMaxRelWidth: 0.5 }, claims: CLAIMS });
+  assert.ok(!('stop' in capped) && capped.plan.jobs.length === 1 && capped.claimJobs === 1, JSON.stringify(capped));
 });
 
 test('withAttemptSpread: a pooled overhead\'s CI carries how far the attempts\' own medians lie apart', () => {

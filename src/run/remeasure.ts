@@ -45,7 +45,7 @@ export interface RemeasureRound {
   rawFile: string;
   planId: string;
   jobs: number;
-  /** Per-job maxTimeMs of the round's jobs (the part's times timeFactor^round). */
+  /** The longest per-job maxTimeMs of the round (INVALID jobs: the part's times timeFactor^round; a claim's jobs: times timeFactor). */
   maxTimeMs: number;
   /** Worst-case engine time the round was planned with, in s. */
   budgetS: number;
@@ -175,12 +175,15 @@ export function planNextRound(
   const random = mulberry32((opts.orderSeed ^ fnv1a(`${opts.experiment}/${part.name}/remeasure-${k}`)) >>> 0);
   const taken: EngineJob[] = [];
   let budgetMs = 0;
-  // The jobs of claims too wide to judge first: a few short layers (the ratio's weight sits on them) whose
-  // interval decides an experiment's claim, where one INVALID job moves its VALID share by one job's worth
-  // (and the long ones, 4-8 s each, would spend the extra time before the claim got any). Each group in a
-  // seeded order.
+  // The jobs of claims too wide to judge first, within half of what is left: a few short layers (the ratio's
+  // weight sits on them) whose interval decides an experiment's claim, where the long INVALID jobs (4-8 s
+  // each) would spend the extra time before the claim got any; the other half keeps the INVALID jobs from
+  // being starved in turn (a quick reproduce on the loaded VM lost 7 of them, and validity, that way). A
+  // claim's job gets a further spell of round 1's length, not a longer one: the spread between spells is
+  // what its interval lacks. Each group in a seeded order.
   const claimRows = rows.filter((r) => forClaims.has(r.jobId));
   let claimTaken = 0;
+  let claimLeftMs = leftMs / 2;
   for (const row of [...shuffled(claimRows, random), ...shuffled(noisy, random)]) {
     const job = jobsById.get(row.jobId);
     if (!job) continue;
@@ -188,11 +191,13 @@ export function planNextRound(
     // Sampling stops at maxTimeMs or after maxSamples samples (at the median so far), whichever comes first;
     // warm-up runs and the result check take about a sample each.
     const sampleMs = (row.stats?.medianNs ?? 0) / 1e6;
-    const costMs = Math.min(job.maxTimeMs * factor, job.maxSamples * factor * sampleMs) + (job.warmup + 1) * sampleMs;
-    if (costMs > leftMs) continue;
+    const f = forClaim ? rule.timeFactor : factor;
+    const costMs = Math.min(job.maxTimeMs * f, job.maxSamples * f * sampleMs) + (job.warmup + 1) * sampleMs;
+    if (costMs > leftMs || (forClaim && costMs > claimLeftMs)) continue;
     leftMs -= costMs;
+    if (forClaim) claimLeftMs -= costMs;
     budgetMs += costMs;
-    const again: EngineJob = { ...job, maxTimeMs: job.maxTimeMs * factor, maxSamples: Math.round(job.maxSamples * factor) };
+    const again: EngineJob = { ...job, maxTimeMs: job.maxTimeMs * f, maxSamples: Math.round(job.maxSamples * f) };
     if (forClaim) { delete again.targetMedianCiPct; claimTaken++; }
     taken.push(again);
   }
@@ -204,7 +209,7 @@ export function planNextRound(
   const planId = `${plan.planId}-remeasure-${k}`;
   return {
     plan: { ...plan, planId, jobs: taken },
-    round: { round: k, ...files, planId, jobs: taken.length, maxTimeMs: taken[0]!.maxTimeMs, budgetS: Math.round(budgetMs) / 1000 },
+    round: { round: k, ...files, planId, jobs: taken.length, maxTimeMs: Math.max(...taken.map((j) => j.maxTimeMs)), budgetS: Math.round(budgetMs) / 1000 },
     candidates: noisy.length,
     wide,
     claimJobs: claimTaken,
