@@ -173,7 +173,7 @@ function parseReproduce(log) {
     for (let j = i + 1; j < lines.length && lines[j].startsWith('  '); j++) rows.push(lines[j].trim());
     return rows;
   };
-  const verdictOf = (l) => { const m = /^(PASS|FAIL|N\/A)\s+([^:]+):\s*(.*)$/.exec(l); return m ? { verdict: m[1], experiment: m[2], text: m[3] } : null; };
+  const verdictOf = (l) => { const m = /^(PASS|FAIL|N\/A|UNDECIDED|INFO)\s+([^:]+):\s*(.*)$/.exec(l); return m ? { verdict: m[1], experiment: m[2], text: m[3] } : null; };
   const validity = block('measurement validity').map(verdictOf).filter(Boolean).map((v) => {
     const share = /([0-9.]+)% of (\d+) layer jobs VALID/.exec(v.text);
     return { experiment: v.experiment, verdict: v.verdict, validPct: share ? Number(share[1]) : null, layerJobs: share ? Number(share[2]) : null, text: v.text };

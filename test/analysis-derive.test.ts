@@ -134,6 +134,19 @@ test('claims: pass inside the class range, fail outside it, fail on a missing me
   assert.equal(d.claims.map((c) => c.pass), [true, true]);
 });
 
+test('claims: one made for another platform class shows the measured value without a verdict (judgedOn)', () => {
+  const exp: ExperimentDefinition = {
+    schemaVersion: 1, id: 'e', layerType: 'linear', claims: [
+      { id: 'paper', text: '', metric: 'linear.maxSpeedupOracle', paperValue: 2.01, unit: 'x', judgedOn: ['phone'], expected: { phone: { min: 1.3 } } },
+    ],
+  };
+  const [elsewhere] = evaluateClaims({ linear: { maxSpeedupOracle: 1 } }, [exp], 'cpu');
+  assert.equal([elsewhere!.pass, elsewhere!.applicable, elsewhere!.measured, elsewhere!.tolerance], [true, false, 1, {}]);
+  assert.match(elsewhere!.notThisClass!, /judged on phone only/);
+  const [judged] = evaluateClaims({ linear: { maxSpeedupOracle: 1 } }, [exp], 'phone');
+  assert.equal([judged!.pass, judged!.applicable, judged!.notThisClass], [false, undefined, undefined]);
+});
+
 test('conv layers: the same pipeline on a synthetic conv run (generated in memory)', async () => {
   const run = generate(CONV_SPEC);
   const c = await deriveFromJobs(run, [{ schemaVersion: 1, id: 'conv-coexec', layerType: 'conv2d' }], {

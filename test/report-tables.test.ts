@@ -2,7 +2,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { loadRun, runTables } from '../src/report/render-run.js';
-import { layerLabel, toCsv, toMarkdown, layersTable, strategyLabel, summaryTable, type Table } from '../src/report/tables.js';
+import { claimsTable, layerLabel, toCsv, toMarkdown, layersTable, strategyLabel, summaryTable, type Table } from '../src/report/tables.js';
 import { RUN_SMALL } from './fixtures/make-run-small.js';
 
 test('every table of the fixture: one row per derived row, Markdown and CSV agree', async () => {
@@ -45,6 +45,13 @@ test('the summary table names each skipped layer with its reason (absent from ev
   const t = summaryTable({ schemaVersion: 1, platform: 'p', device: 'd', skippedLayers: [{ layerId: 'linear/M:1/N:8/K:8', reason }] });
   assert.equal(t.rows, [['skipped layer', 'linear/M:1/N:8/K:8', reason]]);
   assert.equal(summaryTable({ schemaVersion: 1, platform: 'p', device: 'd' }).rows, []);
+});
+
+test('claims table: the verdict says "not this class" or N/A where a claim is not judged', () => {
+  const row = (extra: object) => ({ id: 'c', text: 't', experiment: 'e', metric: 'm', paperValue: 2, measured: 1, tolerance: {}, unit: 'x', pass: true, data: [], ...extra });
+  const t = claimsTable([row({ tolerance: { min: 0.5 } }), row({ pass: false, tolerance: { min: 1.5 } }), row({ applicable: false, notThisClass: 'judged on unified-memory-gpu only' }),
+    row({ applicable: false }), row({ pass: false, undecided: 'wide', tolerance: { max: 1 } })]);
+  assert.equal(t.rows.map((r) => r[r.length - 1]), ['PASS', 'FAIL', 'not this class', 'N/A', 'UNDECIDED']);
 });
 
 test('layer labels', () => {

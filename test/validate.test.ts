@@ -109,6 +109,34 @@ test('with experiment definitions, ranges come from experiments/<id>.json for th
   assert.not.ok(unknown.ok);
 });
 
+test('a claim made for another platform class shows its value as "not this class" (INFO), never PASS or FAIL', async () => {
+  const dir = await copyRunSmall();
+  const exp = await mkdtemp(join(tmpdir(), 'coexec-exp-'));
+  // The paper's claim is judged on phones only; the artifact's own claim has a pocl-cpu range and fails it.
+  await writeFile(join(exp, 'linear-coexec.json'), JSON.stringify({ schemaVersion: 1, id: 'linear-coexec', layerType: 'linear', claims: [
+    { id: 'paper-speedup', text: 't', metric: 'linear.maxSpeedupOracle', paperValue: 2.01, unit: 'x', judgedOn: ['unified-memory-gpu'], expected: { 'unified-memory-gpu': { min: 50 } } },
+    { id: 'own-efficiency', text: 't', metric: 'linear.maxSpeedupOracle', unit: 'x', expected: { 'pocl-cpu': { min: 50 }, 'unified-memory-gpu': { min: 0 } } },
+  ] }));
+  await writeFile(join(exp, 'conv-coexec.json'), JSON.stringify({ schemaVersion: 1, id: 'conv-coexec', layerType: 'conv2d', claims: [] }));
+  const here = await runValidate(dir, { experimentsDir: exp });
+  const info = here.lines.filter((l) => l.startsWith('INFO'));
+  assert.is(info.length, 1, here.lines.join('\n'));
+  assert.match(info[0]!, /^INFO {2}claim {5}paper-speedup: measured [0-9.]+x, paper 2\.01x, not this class \(pocl-cpu; judged on unified-memory-gpu only\)/);
+  assert.equal(here.lines.filter((l) => l.startsWith('FAIL')).map((l) => l.split(/\s+/)[2]), ['own-efficiency:'], here.lines.join('\n'));
+  // On the class the paper's claim was made for it is judged (and fails its range of 50x here).
+  const phone = await runValidate(dir, { experimentsDir: exp, platformClass: 'unified-memory-gpu' });
+  assert.equal(phone.lines.filter((l) => l.startsWith('FAIL')).map((l) => l.split(/\s+/)[2]), ['paper-speedup:'], phone.lines.join('\n'));
+  assert.is(phone.lines.filter((l) => l.startsWith('INFO')).length, 0);
+  // Without the definitions, claims.json's rows decide: a row marked not applicable is never a failure.
+  await editJson(join(dir, 'derived/claims.json'), (x) => {
+    for (const r of x.rows) { r.applicable = false; r.notThisClass = 'judged on unified-memory-gpu only'; r.tolerance = {}; }
+  });
+  await writeManifest(dir);
+  const fallback = await runValidate(dir, noExperiments);
+  assert.ok(fallback.sections.claims.ok, fallback.lines.join('\n'));
+  assert.ok(fallback.lines.some((l) => l.startsWith('INFO')), fallback.lines.join('\n'));
+});
+
 test('a claim whose 95% interval straddles its bound is UNDECIDED: validity fails (exit 3), never PASS or FAIL by chance', async () => {
   const exp = await mkdtemp(join(tmpdir(), 'coexec-exp-'));
   const claim = (id: string, metric: string, expected: object) => ({ id, text: id, metric, paperValue: 2, unit: 'x', interval: `${metric}Ci95`, expected });

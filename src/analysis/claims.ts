@@ -3,7 +3,9 @@
  * path into the summary) is a finite number inside [min, max] of the run's platform class; a missing
  * metric or a class without a range FAILS, and `data` says why. A claim with an interval (its metric's 95%
  * interval in the summary) is decided by the whole interval: inside the range PASS, wholly outside FAIL,
- * across a bound undecided (`undecided` says why; validate counts it under measurement validity).
+ * across a bound undecided (`undecided` says why; validate counts it under measurement validity). A claim
+ * made for other platform classes (`judgedOn`: the paper's claims are about phones) shows its measured value
+ * with `notThisClass` and no verdict, as a class that cannot show a claim shows N/A: neither counts as a failure.
  */
 import type { ClaimRow, ExperimentDefinition } from './types.js';
 
@@ -39,6 +41,15 @@ export function evaluateClaims(summary: unknown, experiments: readonly Experimen
       const measured = typeof raw === 'number' && Number.isFinite(raw) ? raw : null;
       const bound = claim.expected[platformClass];
       const data = [`derived/summary.json#${claim.metric}`];
+      if (claim.judgedOn && !claim.judgedOn.includes(platformClass)) {
+        rows.push({
+          id: claim.id, text: claim.text, experiment: exp.id, metric: claim.metric, paperValue: claim.paperValue ?? null,
+          measured, tolerance: {}, platformClass, unit: claim.unit ?? '', pass: true, applicable: false,
+          notThisClass: `judged on ${claim.judgedOn.join(', ')} only`,
+          data: measured === null ? [...data, 'metric missing from summary (the run lacks the data it needs)'] : data,
+        });
+        continue;
+      }
       if (bound?.notApplicable) {
         rows.push({
           id: claim.id, text: claim.text, experiment: exp.id, metric: claim.metric, paperValue: claim.paperValue ?? null,

@@ -6,7 +6,7 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { refreshManifest } from '../manifest/manifest.js';
-import { deriveRun } from './derive.js';
+import { deriveRun, rederiveClaims } from './derive.js';
 
 /**
  * Derives one measured run folder and re-hashes its manifest, so the derived files are covered by it
@@ -21,12 +21,21 @@ export async function deriveAndRehash(runDir: string, root: string): ReturnType<
 /** Parses args and derives; returns the exit status (0 ok, 2 usage). */
 export async function deriveCommand(args: string[], root: string = process.cwd(), print: (line: string) => void = console.log): Promise<number> {
   const dirs = args.filter((a) => !a.startsWith('-'));
-  if (dirs.length === 0 || args.some((a) => a.startsWith('-'))) {
-    print('usage: coexec derive RUN_DIR... (run folders holding jobs.json, e.g. results/gpu-host/<run-id>)');
+  const claimsOnly = args.includes('--claims-only');
+  if (dirs.length === 0 || args.some((a) => a.startsWith('-') && a !== '--claims-only')) {
+    print('usage: coexec derive [--claims-only] RUN_DIR... (run folders holding jobs.json, e.g. results/gpu-host/<run-id>; ' +
+      '--claims-only: derived/claims.json again from the run\'s derived/summary.json and today\'s experiments/, nothing else)');
     return 2;
   }
   for (const dir of dirs.map((d) => resolve(root, d))) {
     if (!existsSync(join(dir, 'jobs.json'))) { print(`derive: ${dir}: no jobs.json (is it a run folder?)`); return 2; }
+    if (claimsOnly) {
+      if (!existsSync(join(dir, 'derived', 'summary.json'))) { print(`derive: ${dir}: no derived/summary.json to judge claims on (derive it in full first)`); return 2; }
+      const claims = rederiveClaims(dir, { experimentsDir: join(root, 'experiments') });
+      refreshManifest(dir);
+      print(`derive: ${dir}: ${claims.length} claims (claims only)`);
+      continue;
+    }
     const d = await deriveAndRehash(dir, root);
     print(`derive: ${dir}: ${d.layers.length} layers, ${d.predictorAccuracy.length} accuracy rows, ${d.claims.length} claims`);
     // A skipped layer is missing from every table and aggregate: say which and why, not only in summary.json.

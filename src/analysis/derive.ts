@@ -3,6 +3,8 @@
  * deriveFromJobs is the whole computation without file I/O; deriveRun reads a run folder, calls it and
  * writes the files. confirmListForRun gives the lead the confirmation pass's strategies before it runs.
  */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { compositionTrainingSha256, type Predictor } from '../predict/compose.js';
 import { crossValidate, trainPredictor, type CvResult } from '../predict/evaluate.js';
 import { trainingJobs } from '../predict/dataset.js';
@@ -200,6 +202,22 @@ export async function deriveRun(runDir: string, opts: DeriveOptions = {}): Promi
     } : {}),
   });
   return d;
+}
+
+/**
+ * Claims only: derived/claims.json evaluated again from the run's own derived/summary.json with the current
+ * experiment definitions, nothing else recomputed. For shipped runs when only the claims changed (their
+ * wording, ranges, classes): a full derive would also retrain the predictors with today's code and move
+ * numbers the claims do not touch.
+ */
+export function rederiveClaims(runDir: string, opts: Pick<DeriveOptions, 'experimentsDir' | 'platformClass'> = {}): ClaimRow[] {
+  const jobsFile = readJobs(runDir);
+  const summary = JSON.parse(readFileSync(join(runDir, 'derived', 'summary.json'), 'utf8')) as unknown;
+  const experiments = readExperiments(opts.experimentsDir ?? 'experiments');
+  const inRun = new Set(jobsFile.rows.map((j) => j.experiment));
+  const claims = evaluateClaims(summary, experiments.filter((e) => inRun.has(e.id)), opts.platformClass ?? readPlatformClass(runDir) ?? 'unknown');
+  writeDerived(runDir, { claims: { schemaVersion: 1, platform: jobsFile.platform, rows: claims } });
+  return claims;
 }
 
 /**

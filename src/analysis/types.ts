@@ -131,6 +131,11 @@ export interface ClaimDefinition {
   unit?: string;
   expected: Record<string, ClaimBound>;
   /**
+   * The platform classes the claim was made for (the paper's claims: unified-memory-gpu). On any other class
+   * the row shows the measured value as "not this class": no verdict, never a failure.
+   */
+  judgedOn?: string[];
+  /**
    * A dotted path to the metric's 95% interval [low, high] in summary.json. With it the claim is decided only
    * when the whole interval lies inside the range (PASS) or outside it (FAIL); an interval that straddles a
    * bound leaves it undecided, a measurement problem reported under validity, never a verdict by chance.
@@ -260,8 +265,13 @@ export interface ClaimRow {
   interval?: [number, number];
   /** Why the claim is not decided (its interval straddles a bound); pass is then false and validity fails. */
   undecided?: string;
-  /** false when the platform class cannot show the claim (expected.<class>.notApplicable); pass is then true. */
+  /**
+   * false when the claim is not judged on this platform class: the class cannot show it
+   * (expected.<class>.notApplicable), or the claim was made for other classes (notThisClass); pass is then true.
+   */
   applicable?: boolean;
+  /** Set when the claim was made for other classes (ClaimDefinition.judgedOn): why the value is shown without a verdict. */
+  notThisClass?: string;
   /** Where the measured value comes from, e.g. "derived/summary.json#linear.geomeanSpeedupSelected", and why it fails. */
   data: string[];
 }

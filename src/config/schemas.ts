@@ -165,6 +165,7 @@ export const Measurement = Type.Object({
     maxRounds: Int(0, { maximum: 10, description: 'Re-measurement rounds after a plan part: each measures again, in a seeded shuffled order, the jobs that are INVALID only for want of time: dispersion above validity.maxCvPct, or fewer than validity.minSamples samples, with a correct result. 0: none.' }),
     maxExtraS: Type.Number({ minimum: 0, description: 'Engine time in seconds that the re-measurement rounds of one plan part may spend in all (sum of the rounds\' wallNs); a round takes only the jobs whose expected worst case (time or sample limit at the median so far) still fits.' }),
     timeFactor: Type.Number({ minimum: 1, maximum: 10, description: 'Round k gives each job maxTimeMs and maxSamples times timeFactor^k.' }),
+    claimMaxRelWidth: Type.Optional(Type.Number({ exclusiveMinimum: 0, description: 'A claim decided by its 95% interval (an experiment claim with "interval") whose interval, measured so far, is wider than this many times the claim\'s bound: the jobs behind it are measured again in the same rounds (within the same extra time), sampling to their time and sample limits rather than stopping at the median-CI target, so that their pooled samples narrow the interval. Absent: only INVALID jobs are measured again.' })),
   }, { ...strict, description: 'Re-measure before judging (docs/contract.md section 12). Absent: no re-measurement.' })),
 }, strict);
 export type Measurement = Static<typeof Measurement>;
@@ -237,6 +238,7 @@ export const ExperimentConfig = Type.Object({
     id: Id, text: Type.String({ minLength: 1 }), metric: Type.String({ minLength: 1 }),
     paperValue: Type.Optional(Type.Number()), unit: Type.String(),
     interval: Type.Optional(Type.String({ minLength: 1, description: 'dotted path to the metric\'s 95% interval [low, high] in summary.json: decided only when the whole interval is inside or outside the range' })),
+    judgedOn: Type.Optional(Type.Array(PlatformClass, { minItems: 1, uniqueItems: true, description: 'the platform classes the claim was made for (the paper\'s claims: unified-memory-gpu); on any other class the measured value is shown as "not this class", without a verdict' })),
     expected: Type.Object({
       'unified-memory-gpu': Type.Optional(Bound), 'pocl-cpu': Type.Optional(Bound), 'discrete-gpu': Type.Optional(Bound),
     }, strict),

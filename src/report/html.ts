@@ -5,7 +5,7 @@
  */
 import type { ClaimRow } from '../results-schema/index.js';
 import type { FigureSpec } from './figure-specs.js';
-import type { Table } from './tables.js';
+import { claimTag, type Table } from './tables.js';
 import type { ReportSection } from './sections.js';
 
 /** Scripts copied from node_modules into report/vendor/, in load order. */
@@ -39,10 +39,10 @@ function claimsHtml(claims: ClaimRow[]): string {
     const range = `[${c.tolerance.min ?? '-'}, ${c.tolerance.max ?? '-'}]`;
     // An undecided claim (its 95% interval straddles the range's bound) is neither PASS nor FAIL.
     const { undecided, interval } = c as { undecided?: string; interval?: [number, number] };
-    const tag = undecided ? 'UNDECIDED' : c.pass ? 'PASS' : 'FAIL';
+    const tag = claimTag(c);
     const ci = interval ? ` (95% interval [${show(interval[0])}, ${Number.isFinite(interval[1]) ? show(interval[1]) : '-'}])` : '';
-    return `<li class="${undecided ? 'undecided' : c.pass ? 'pass' : 'fail'}"><b>${tag}</b> ${escapeHtml(c.id)}: ${escapeHtml(c.text)}; ` +
-      `measured ${show(c.measured)}${unit}${ci}, paper ${show(c.paperValue)}${unit}, accepted ${escapeHtml(range)}` +
+    return `<li class="${undecided || c.applicable === false ? 'undecided' : c.pass ? 'pass' : 'fail'}"><b>${tag}</b> ${escapeHtml(c.id)}: ${escapeHtml(c.text)}; ` +
+      `measured ${show(c.measured)}${unit}${ci}, paper ${show(c.paperValue)}${unit}, ${c.applicable === false ? 'no verdict' : `accepted ${escapeHtml(range)}`}` +
       `${c.platformClass ? ` (${escapeHtml(c.platformClass)})` : ''}</li>`;
   }).join('\n');
   return `<ul class="claims">\n${items}\n</ul>`;

@@ -88,6 +88,17 @@ export function summaryTable(s: Summary): Table {
   return { title: `Summary: ${s.platform} (${device})`, headers: ['group', 'metric', 'value'], rows };
 }
 
+/**
+ * A claim's verdict word: "not this class" (made for another platform class: shown, not judged), N/A (the
+ * class cannot show it), UNDECIDED (its 95% interval straddles a bound), else PASS or FAIL.
+ */
+export function claimTag(c: ClaimRow): string {
+  const { undecided, notThisClass } = c as { undecided?: string; notThisClass?: string };
+  if (notThisClass) return 'not this class';
+  if (c.applicable === false) return 'N/A';
+  return undecided ? 'UNDECIDED' : c.pass ? 'PASS' : 'FAIL';
+}
+
 /** Claims with the paper's value, the measured value and the accepted range. */
 export function claimsTable(rows: ClaimRow[]): Table {
   const range = (t: ClaimRow['tolerance']) => `[${t.min ?? '-'}, ${t.max ?? '-'}]`;
@@ -95,7 +106,7 @@ export function claimsTable(rows: ClaimRow[]): Table {
     title: 'Claims: paper vs this run',
     headers: ['claim', 'experiment', 'metric', 'paper', 'measured', 'range', 'class', 'verdict'],
     rows: rows.map((c) => [c.id, c.experiment, c.metric, `${num(c.paperValue)}${c.unit === 'x' ? 'x' : ''}`,
-      `${num(c.measured)}${c.unit === 'x' ? 'x' : ''}`, range(c.tolerance), c.platformClass ?? '', (c as { undecided?: string }).undecided ? 'UNDECIDED' : c.pass ? 'PASS' : 'FAIL']),
+      `${num(c.measured)}${c.unit === 'x' ? 'x' : ''}`, range(c.tolerance), c.platformClass ?? '', claimTag(c)]),
   };
 }
 

@@ -143,7 +143,7 @@ export async function reproduceCommand(args: string[], root: string = process.cw
     verdicts.push(v.verdicts);
     print(`\n${o.experiment}: ${relative(root, o.runDir)}  (${sectionsText(v.verdicts)})`);
     for (const line of sectionLines(v)) print(`  ${line}`);
-    // A line is "<VERDICT>  <check> ..."; the verdict is PASS, FAIL, N/A or UNDECIDED.
+    // A line is "<VERDICT>  <check> ..."; the verdict is PASS, FAIL, N/A, UNDECIDED or INFO (not this class).
     const split = (l: string) => /^(\S+(?: \S+)?)\s{2}(.*)$/.exec(l.replace(/^N\/A /, 'N/A'))?.slice(1) ?? [l.slice(0, 4), l.slice(6)];
     validityLines.push(...v.sections.validity.lines.map((l) => { const [tag, rest] = split(l); return `${tag!.padEnd(4)}  ${o.experiment}: ${rest!.replace(/^valid\s+/, '')}`; }));
     claimLines.push(...v.sections.claims.lines.map((l) => { const [tag, rest] = split(l); return `${tag!.padEnd(4)}  ${o.experiment}: ${rest!.replace(/^claims?\s+/, '')}`; }));

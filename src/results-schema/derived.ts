@@ -112,6 +112,7 @@ export const ClaimRow = Type.Object({
   unit: Type.String(),
   pass: Type.Boolean(),
   applicable: Type.Optional(Type.Boolean()),
+  notThisClass: Type.Optional(Type.String()),
   data: Type.Union([Type.String(), Type.Array(Type.String())]),
 }, open);
 export type ClaimRow = Static<typeof ClaimRow>;

@@ -40,6 +40,7 @@ export const JobStats = Type.Object({
   /** Co-executed jobs: median and 95% CI of the per-iteration overhead (latency - slower side of the same iteration). */
   pairedOverheadNs: Type.Optional(Type.Object({
     n: Type.Integer({ minimum: 1 }), medianNs: Type.Number(), ci95LowNs: Type.Number(), ci95HighNs: Type.Number(),
+    attemptMediansNs: Type.Optional(Type.Array(Type.Number(), { minItems: 2 })),
   }, open)),
 }, open);
 export type JobStats = Static<typeof JobStats>;

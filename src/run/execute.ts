@@ -26,6 +26,7 @@ import { buildJobs, type JobsDoc, type RunJobMeta } from './jobs.js';
 import { formatDuration, Progress, type ProgressOptions } from './progress.js';
 import { partLines, planNextRound, type RemeasureRound, validAmong } from './remeasure.js';
 import { measureNoise, noiseLine, type NoiseEstimate } from '../env/noise.js';
+import type { ExperimentDefinition } from '../analysis/types.js';
 
 /** One engine plan of a run folder and the raw file its lines go to, with its re-measurement rounds. */
 export interface RunPart { name: string; phases: Phase[]; planFile: string; rawFile: string; planId: string; jobs: number; rounds?: RemeasureRound[] }
@@ -273,6 +274,10 @@ export async function runExperiment(opts: RunOptions): Promise<RunResult> {
   let remeasuredNow = 0;
   let exitCode = 0;
   let stderrTail = '';
+  // The experiment's claims, so that a claim too wide to judge gets its jobs measured again (remeasure.ts).
+  const experimentDef = opts.configs.experiments.get(record.experiment);
+  const claimContext = experimentDef ? { definitions: [experimentDef as unknown as ExperimentDefinition], platformClass: record.platformClass } : undefined;
+
   const scratch = mkdtempSync(join(tmpdir(), 'coexec-plan-'));
   /** Runs the jobs of planFile that rawFile has no line for; false when the run must stop (abort, crash). */
   const runRemaining = async (name: string, planFile: string, rawFile: string, bar: Progress | undefined, isRound = false): Promise<boolean> => {
@@ -328,6 +333,7 @@ export async function runExperiment(opts: RunOptions): Promise<RunResult> {
     for (;;) {
       const next = planNextRound(runDir, part, {
         rule: record.profile.resolved.measurement.remeasure, validity, orderSeed: record.seeds.order, experiment: record.experiment, meta: record.jobs,
+        claims: claimContext,
       });
       if ('stop' in next) {
         if (measuredHere) note(`re-measure ${part.name}: stopped after round ${part.rounds!.length}: ${next.stop}`);
@@ -337,8 +343,14 @@ export async function runExperiment(opts: RunOptions): Promise<RunResult> {
       part.rounds = [...(part.rounds ?? []), next.round];
       writeJson(join(runDir, 'run.json'), record);
       const limit = record.profile.resolved.measurement.remeasure!;
-      note(`re-measure ${part.name}, round ${next.round.round}/${limit.maxRounds}: ${next.round.jobs} of ${next.candidates} jobs INVALID only for want ` +
-        `of time (dispersion > ${validity.maxCvPct}% or < ${validity.minSamples} samples), up to ${(next.round.maxTimeMs / 1000).toFixed(1)} s each, ` +
+      // A claim too wide to judge names its interval: the reader sees why jobs that were VALID are measured again.
+      const wide = next.wide.map((w) => `; ${next.claimJobs} of the ${w.jobIds.length} jobs behind ${w.id} (95% interval [${w.interval[0].toPrecision(3)}, ` +
+        `${w.interval[1] === null ? '-' : w.interval[1].toPrecision(3)}]${w.why === 'wide' ? ` is ${w.relWidth.toFixed(1)}x its bound wide, more than ${limit.claimMaxRelWidth}x`
+          : ' from one spell of the machine; a second shows how far it moves'})`).join('');
+      const invalid = next.round.jobs - next.claimJobs;
+      const what = next.wide.length === 0 ? `${next.round.jobs} of ${next.candidates} jobs` : `${next.round.jobs} jobs: ${invalid} of ${next.candidates}`;
+      note(`re-measure ${part.name}, round ${next.round.round}/${limit.maxRounds}: ${what} INVALID only for want ` +
+        `of time (dispersion > ${validity.maxCvPct}% or < ${validity.minSamples} samples)${wide}, up to ${(next.round.maxTimeMs / 1000).toFixed(1)} s each, ` +
         `at most ${formatDuration(next.round.budgetS)} of the ${formatDuration(limit.maxExtraS)} extra time`);
       if (!await runRound(part, next.round, next.round.jobs)) return false;
       measuredHere = true;

@@ -34,7 +34,30 @@ export interface JobStats {
  * 95% interval of the median (order statistics, as SampleStats.medianCi95HalfPct) widened in quadrature by
  * how far the median overhead moves when the kernel time sits at either end of its own median's 95% interval.
  */
-export interface PairedOverheadNs { n: number; medianNs: number; ci95LowNs: number; ci95HighNs: number }
+export interface PairedOverheadNs {
+  n: number; medianNs: number; ci95LowNs: number; ci95HighNs: number;
+  /** Re-measured jobs: each attempt's own median overhead, in the order measured (see withAttemptSpread). */
+  attemptMediansNs?: number[];
+}
+
+/**
+ * The pooled overhead of a job measured in several attempts (re-measurement rounds at other times), with
+ * its CI widened in quadrature by half the range of the attempts' own medians. The per-iteration CI only
+ * knows the samples of one spell of the machine: on a shared 2-core VM the same layer's svm-fine overhead
+ * measured 5 us in one run and 22 us in the next, each to +-1-6 us, because the spinning waiter, the
+ * device's worker threads and the CPU slice contend for the same two cores differently from one spell to
+ * the next. Attempts at other times show that spread, and the interval must carry it.
+ */
+export function withAttemptSpread(pooled: PairedOverheadNs, attempts: readonly ResultLine[]): PairedOverheadNs {
+  const medians = attempts.map((l) => pairedOverhead(l)?.medianNs).filter((m): m is number => m !== undefined);
+  if (medians.length < 2) return pooled;
+  const between = (Math.max(...medians) - Math.min(...medians)) / 2;
+  return {
+    ...pooled, attemptMediansNs: medians,
+    ci95LowNs: pooled.medianNs - Math.hypot(pooled.medianNs - pooled.ci95LowNs, between),
+    ci95HighNs: pooled.medianNs + Math.hypot(pooled.ci95HighNs - pooled.medianNs, between),
+  };
+}
 
 /** pairedOverheadNs of a line; undefined unless it has both sides (a co-executed job). */
 export function pairedOverhead(line: Pick<ResultLine, 'samplesNs' | 'cpuSideNs' | 'gpuTimestampsNs'>): PairedOverheadNs | undefined {
@@ -181,7 +204,9 @@ export function buildJobs(
       for (const line of unique) {
         const again = retries.get(line.jobId) ?? [];
         const pooled = again.length > 0 ? poolReplicates(line.jobId, [line, ...again]) : line;
-        rows.push(withAttempts(jobStats(pooled, meta[line.jobId], experiment, rule, drift), [line], again));
+        const row = jobStats(pooled, meta[line.jobId], experiment, rule, drift);
+        if (row.pairedOverheadNs && again.length > 0) row.pairedOverheadNs = withAttemptSpread(row.pairedOverheadNs, [line, ...again]);
+        rows.push(withAttempts(row, [line], again));
       }
       continue;
     }

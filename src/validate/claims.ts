@@ -14,6 +14,8 @@ export interface Range { min?: number; max?: number }
 export interface ClaimVerdict {
   /** The platform class cannot show the claim: printed N/A and never a failure. */
   notApplicable?: boolean;
+  /** The claim was made for other platform classes: its value is printed with this reason and never judged. */
+  notThisClass?: string;
   id: string;
   pass: boolean;
   measured: number | null;
@@ -64,7 +66,12 @@ export function checkClaims(claims: ClaimRow[], summary: Summary | undefined, pl
       id: c.id, pass: inRange(measured, range), measured, paperValue: c.paperValue, unit: c.unit,
       range, rangeSource, dataUsed,
     };
-    if (range.min === undefined && range.max === undefined) {
+    if (c.applicable === false) {
+      // Not judged on this class (expected.<class>.notApplicable, or a claim made for other classes).
+      verdict.pass = true;
+      verdict.notApplicable = true;
+      if (c.notThisClass) verdict.notThisClass = c.notThisClass;
+    } else if (range.min === undefined && range.max === undefined) {
       verdict.pass = false;
       verdict.problem = 'no accepted range recorded for this claim';
     } else if (measured === null) verdict.problem = `metric ${c.metric} not found in derived/summary.json`;

@@ -35,7 +35,7 @@ export interface ValidateOptions {
   experimentsDir?: string;
 }
 
-/** One section's lines (each starting with PASS, FAIL or N/A) and whether it passed. */
+/** One section's lines (each starting with PASS, FAIL, N/A, UNDECIDED or INFO: a claim shown for another class) and whether it passed. */
 export interface SectionResult { ok: boolean; lines: string[] }
 
 /**
@@ -164,7 +164,8 @@ export async function runValidate(runDir: string, opts: ValidateOptions = {}): P
       const placeholder = (exp: string, id: string) => (defs.find((d) => d.id === exp)?.claims?.find((c) => c.id === id)
         ?.expected[cls] as { placeholder?: boolean } | undefined)?.placeholder === true;
       verdicts = evaluateClaims(summary, defs, cls).map((c) => ({
-        id: c.id, pass: c.pass, notApplicable: c.applicable === false, measured: c.measured, paperValue: c.paperValue, unit: c.unit, range: c.tolerance,
+        id: c.id, pass: c.pass, notApplicable: c.applicable === false, ...(c.notThisClass ? { notThisClass: c.notThisClass } : {}),
+        measured: c.measured, paperValue: c.paperValue, unit: c.unit, range: c.tolerance,
         ...(c.undecided ? { undecided: c.undecided } : {}), ...(c.interval ? { interval: c.interval } : {}),
         rangeSource: `${relative(process.cwd(), join(experimentsDir, `${c.experiment}.json`))} (${cls}${placeholder(c.experiment, c.id) ? ', placeholder range' : ''})`, dataUsed: c.data.join('; '),
       }));
@@ -184,6 +185,12 @@ export async function runValidate(runDir: string, opts: ValidateOptions = {}): P
       // An undecided claim is neither PASS nor FAIL: its measurement could not tell, so validity fails instead.
       if (v.undecided && !v.problem) undecided.push(v);
       const interval = v.interval ? ` (95% interval ${formatRange({ min: num(v.interval[0]), max: num(v.interval[1]) })})` : '';
+      if (v.notThisClass) {
+        // Shown, not judged: the claim was made for another platform class (INFO never fails a section).
+        say(true, `claim     ${v.id}: measured ${fmt(v.measured, v.unit)}, paper ${fmt(v.paperValue, v.unit)}, not this class (${cls}; ${v.notThisClass}), ` +
+          `data ${v.dataUsed}${v.problem ? `; ${v.problem}` : ''}`, true, 'INFO');
+        continue;
+      }
       say(v.pass || undecided.includes(v), `claim     ${v.id}: measured ${fmt(v.measured, v.unit)}${interval}, paper ${fmt(v.paperValue, v.unit)}, ` +
         `range ${formatRange(v.range)} from ${v.rangeSource}, data ${v.dataUsed}${v.problem ? `; ${v.problem}` : ''}`, v.notApplicable === true,
       undecided.includes(v) ? 'UNDECIDED' : undefined);
