@@ -88,6 +88,30 @@ void EnqueueLaunches(LayerRun& run, Event* profile) {
   }
 }
 
+std::unique_ptr<CommandBuffer> RecordReplay(LayerRun& run, GpuSubmitChoice* choice,
+                                            const std::function<void(CommandBuffer&)>& record) {
+  const std::string blocker = run.variant.clblast ? "clblast enqueues its own kernels, which cannot be recorded" : "";
+  *choice = ChooseGpuSubmit(*run.gpu, blocker);
+  if (choice->submit != GpuSubmit::CommandBuffer) return nullptr;
+  try {
+    auto cb = std::make_unique<CommandBuffer>(*run.gpu);
+    record(*cb);
+    cb->Finalize();
+    return cb;
+  } catch (const std::exception& e) {
+    if (GpuSubmitRequest() == "command-buffer") throw;
+    *choice = GpuSubmitChoice{GpuSubmit::Calls, std::string("recording failed: ") + e.what()};
+    return nullptr;
+  }
+}
+
+void RecordLaunches(LayerRun& run, CommandBuffer& cb) {
+  for (size_t i = 0; i < run.variant.launches.size(); ++i) {
+    const auto& L = run.variant.launches[i];
+    cb.NDRange(run.kernels[i].get(), L.dims, L.global, L.local, Where(run, "record " + L.kernel));
+  }
+}
+
 void GpuRowsSpan(const LayerRun& run, size_t* first, size_t* end) {
   const Layer& l = *run.layer;
   const size_t row = l.YRowStride(), block = size_t(l.Out()) * row;

@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "command_buffer.h"
 #include "gpu.h"
 #include "plan.h"
 #include "variants.h"
@@ -93,6 +94,12 @@ class Mechanism : public GpuSide {
   // resolved.hostMemory: how the exchanged tensors move ("pinned-copy", "zero-copy", "svm-coarse-map",
   // "svm-fine-shared", "host" for the CPU-only path).
   virtual std::string HostMemoryPath() const = 0;
+  // resolved.gpuSubmit and resolved.gpuSubmitNote: how the timed executions issue their commands
+  // (command_buffer.h), fixed by Prepare. Profiled executions always issue calls (they need the kernel's event).
+  const GpuSubmitChoice& Submit() const { return submit_; }
+
+ protected:
+  GpuSubmitChoice submit_;
 };
 
 // Throws std::runtime_error with the reason when the device lacks what the mechanism needs.
@@ -153,6 +160,14 @@ std::string Where(const LayerRun& run, const std::string& what);
 void BindArgs(LayerRun& run, const std::function<void(cl_kernel, cl_uint, TensorArg)>& bindTensor, void* counter);
 // Enqueues the variant's launches (or CLBlast); the main launch's event goes to *profile when non-null.
 void EnqueueLaunches(LayerRun& run, Event* profile);
+// The command buffer of a mechanism whose per-execution commands can be replayed: chooses the submit path
+// (COEXEC_GPU_SUBMIT against the device) into *choice and, for command-buffer, records through `record`
+// (which adds its copies around RecordLaunches) and finalizes. Null for calls; under auto, a device that
+// refuses to record falls back to calls with its reason in choice->note.
+std::unique_ptr<CommandBuffer> RecordReplay(LayerRun& run, GpuSubmitChoice* choice,
+                                            const std::function<void(CommandBuffer&)>& record);
+// Records the variant's launches, in order, into `cb` (not CLBlast: RecordReplay never records it).
+void RecordLaunches(LayerRun& run, CommandBuffer& cb);
 inline size_t Bytes(size_t floats) { return floats * sizeof(float); }
 // The contiguous float range [first, end) of Y that holds every GPU row (exactly the GPU rows when Y has
 // one outer block; with M > 1 it also spans the CPU rows between the blocks' GPU rows).

@@ -12,6 +12,9 @@
 // The wait (driver thread, timed): finish: clFinish; event-poll: spin (pause, then yield) on the status of
 // the last command's event (the read-back or the map): the one OpenCL event on a timed path, because it is
 // this mechanism's wait object.
+// Command-buffer submission (command_buffer.h): pinned-copy records copy X (from the pinned buffer object,
+// not its mapped pointer), the kernels and a rectangular copy of the GPU rows of Y into the pinned Y, so an
+// execution is one replay and a flush; zero-copy records the kernels, between the unmap and the map calls.
 #include <cstring>
 #include <limits>
 
@@ -69,6 +72,15 @@ class BufferMechanism : public Mechanism {
       COEXEC_CL(Cl().clSetKernelArg(k, a, sizeof(cl_mem), &m), Where(run, "buffer argument"));
     }, nullptr);
     GpuRowsSpan(run, &spanFirst_, &spanEnd_);
+    replay_ = RecordReplay(run, &submit_, [&](CommandBuffer& cb) {
+      if (path_ == HostMemory::PinnedCopy) cb.CopyBuffer(xHost_.mem(), xDev_.get(), 0, 0, Bytes(l.XCount()), "copy X");
+      RecordLaunches(run, cb);
+      if (path_ == HostMemory::PinnedCopy) {
+        size_t origin[3], region[3], pitch;
+        GpuRowsRect(&origin[0], &region[0], &pitch);
+        cb.CopyBufferRect(yDev_.get(), yHost_.mem(), origin, region, pitch, "copy back the GPU rows of Y");
+      }
+    });
     COEXEC_CL(Cl().clFinish(q), Where(run, "prepare"));
   }
 
@@ -77,22 +89,25 @@ class BufferMechanism : public Mechanism {
     const Layer& l = *run.layer;
     cl_command_queue q = run.gpu->queue();
     cl_event* last = pollEvent_ ? lastEvent_.out() : nullptr;
-    if (path_ == HostMemory::PinnedCopy) {
+    const bool replay = replay_ && !profile;  // a profiled execution needs the main kernel's own event
+    if (path_ == HostMemory::PinnedCopy && replay) {
+      replay_->Enqueue(last);
+    } else if (path_ == HostMemory::PinnedCopy) {
       COEXEC_CL(Cl().clEnqueueWriteBuffer(q, xDev_.get(), CL_FALSE, 0, Bytes(l.XCount()), xHost_.host(), 0, nullptr,
                                           nullptr), Where(run, "write X"));
       EnqueueLaunches(run, profile);
-      const size_t row = Bytes(l.YRowStride()), pitch = row * l.Out();
-      const size_t origin[3] = {run.cpuRows * row, 0, 0};
-      const size_t region[3] = {run.gpuRows * row, l.YOuter(), 1};
+      size_t origin[3], region[3], pitch;
+      GpuRowsRect(&origin[0], &region[0], &pitch);
       COEXEC_CL(Cl().clEnqueueReadBufferRect(q, yDev_.get(), CL_FALSE, origin, origin, region, pitch, 0, pitch, 0,
                                              yHost_.host(), 0, nullptr, last), Where(run, "read back Y"));
     } else {
       UnmapGpuRows();
-      EnqueueLaunches(run, profile);
+      if (replay) replay_->Enqueue(nullptr);
+      else EnqueueLaunches(run, profile);
       cl_int err = CL_SUCCESS;
       gpuRowsMapped_ = Cl().clEnqueueMapBuffer(q, yHost_.mem(), CL_FALSE, CL_MAP_READ, Bytes(spanFirst_),
                                                Bytes(spanEnd_ - spanFirst_), 0, nullptr, last, &err);
-      ClCheck(err, "clEnqueueMapBuffer", Where(run, "map the GPU rows of Y"));
+      if (err != CL_SUCCESS) ClCheck(err, "clEnqueueMapBuffer", Where(run, "map the GPU rows of Y"));
     }
     COEXEC_CL(Cl().clFlush(q), Where(run, "flush"));
   }
@@ -136,6 +151,16 @@ class BufferMechanism : public Mechanism {
   }
 
  private:
+  // The GPU rows of Y as a rectangle in bytes: one row of YOuter() blocks (m or batch image), each the rows
+  // [cpuRows, OUT) of its block.
+  void GpuRowsRect(size_t origin[3], size_t region[3], size_t* pitch) const {
+    const Layer& l = *run_->layer;
+    const size_t row = Bytes(l.YRowStride());
+    *pitch = row * l.Out();
+    origin[0] = run_->cpuRows * row, origin[1] = 0, origin[2] = 0;
+    region[0] = run_->gpuRows * row, region[1] = l.YOuter(), region[2] = 1;
+  }
+
   cl_mem X() const { return path_ == HostMemory::PinnedCopy ? xDev_.get() : xHost_.mem(); }
   cl_mem Y() const { return path_ == HostMemory::PinnedCopy ? yDev_.get() : yHost_.mem(); }
 
@@ -154,6 +179,7 @@ class BufferMechanism : public Mechanism {
   size_t spanFirst_ = 0, spanEnd_ = 0;
   void* gpuRowsMapped_ = nullptr;  // zero-copy: the GPU rows' mapping of the last execution
   Event lastEvent_;                // event-poll: the last command of the execution
+  std::unique_ptr<CommandBuffer> replay_;  // command-buffer submission: one execution's commands
 };
 
 }  // namespace

@@ -4,6 +4,8 @@
 // into the host output. The wait: a blocking map, for reading, of the span of Y holding the GPU rows (the
 // queue is in order, so it returns once the kernels are done); copy of the GPU rows into the host output;
 // unmap; clFinish so the unmap is done before the next execution.
+// Command-buffer submission (command_buffer.h) replays the recorded kernels in place of their NDRange calls;
+// the maps and unmaps stay calls (they cannot be recorded).
 #include <cstring>
 #include <limits>
 
@@ -41,16 +43,18 @@ class SvmCoarseMechanism : public Mechanism {
       COEXEC_CL(Cl().clSetKernelArgSVMPointer(k, a, p), Where(run, "SVM argument"));
     }, nullptr);
     GpuRowsSpan(run, &spanFirst_, &spanEnd_);
+    replay_ = RecordReplay(run, &submit_, [&](CommandBuffer& cb) { RecordLaunches(run, cb); });
   }
 
   void Enqueue(Event* profile) override {
     LayerRun& run = *run_;
     cl_command_queue q = run.gpu->queue();
     {
-      SvmMapGuard mx(q, CL_MAP_WRITE_INVALIDATE_REGION, x_.get(), x_.bytes(), Where(run, "map X"));
+      SvmMapGuard mx(q, CL_MAP_WRITE_INVALIDATE_REGION, x_.get(), x_.bytes(), "svm-coarse: map X");
       std::memcpy(x_.get(), run.X->data(), x_.bytes());
     }
-    EnqueueLaunches(run, profile);
+    if (replay_ && !profile) replay_->Enqueue(nullptr);  // a profiled execution needs the kernel's own event
+    else EnqueueLaunches(run, profile);
     COEXEC_CL(Cl().clFlush(q), Where(run, "flush"));
   }
 
@@ -59,7 +63,7 @@ class SvmCoarseMechanism : public Mechanism {
     cl_command_queue q = run.gpu->queue();
     {
       float* span = yDev_.as<float>() + spanFirst_;
-      SvmMapGuard my(q, CL_MAP_READ, span, Bytes(spanEnd_ - spanFirst_), Where(run, "map the GPU rows of Y"));
+      SvmMapGuard my(q, CL_MAP_READ, span, Bytes(spanEnd_ - spanFirst_), "svm-coarse: map the GPU rows of Y");
       CopyGpuRows(run, yDev_.as<float>(), y_.data());
     }
     COEXEC_CL(Cl().clFinish(q), Where(run, "clFinish after unmap"));
@@ -84,6 +88,7 @@ class SvmCoarseMechanism : public Mechanism {
   mutable std::vector<float> y_;
   SvmBuffer x_, w_, b_, yDev_;
   size_t spanFirst_ = 0, spanEnd_ = 0;
+  std::unique_ptr<CommandBuffer> replay_;  // command-buffer submission: the kernels
 };
 
 }  // namespace
