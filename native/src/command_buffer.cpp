@@ -114,24 +114,25 @@ std::string LoadEntryPoints(GpuDevice& gpu, EntryPoints* ep) {
   return "";
 }
 
-// Empty when a command buffer may be recorded on `gpu`'s queue (in order, profiling), else why not.
-std::string QueueIncompatibility(GpuDevice& gpu, const EntryPoints& ep) {
+// Empty when a command buffer may be recorded on `queue` of `gpu`, else why not.
+std::string QueueIncompatibility(GpuDevice& gpu, cl_command_queue queue, const EntryPoints& ep) {
   cl_command_queue_properties have = 0;
-  COEXEC_CL(Cl().clGetCommandQueueInfo(gpu.queue(), CL_QUEUE_PROPERTIES, sizeof have, &have, nullptr),
+  COEXEC_CL(Cl().clGetCommandQueueInfo(queue, CL_QUEUE_PROPERTIES, sizeof have, &have, nullptr),
             "queue properties");
   cl_command_queue_properties required = 0;
   if (Cl().clGetDeviceInfo(gpu.id(), kDeviceCommandBufferRequiredQueueProperties, sizeof required, &required, nullptr) ==
           CL_SUCCESS &&
       (required & ~have))
     return "cl_khr_command_buffer " + ep.version + " requires queue properties 0x" + std::to_string(required) +
-           " that the engine's queue lacks";
+           " that the queue lacks";
   cl_command_queue_properties supported = 0;
   if (ep.withProperties &&
       Cl().clGetDeviceInfo(gpu.id(), kDeviceCommandBufferSupportedQueueProperties, sizeof supported, &supported,
                            nullptr) == CL_SUCCESS &&
       (have & ~(supported | required)))
     return "cl_khr_command_buffer " + ep.version +
-           " does not support the engine's profiling queue (CL_DEVICE_COMMAND_BUFFER_SUPPORTED_QUEUE_PROPERTIES_KHR)";
+           " does not support the queue's properties (CL_DEVICE_COMMAND_BUFFER_SUPPORTED_QUEUE_PROPERTIES_KHR; the "
+           "engine's queue has profiling enabled)";
   return "";
 }
 
@@ -154,7 +155,7 @@ std::string GpuSubmitRequest() {
 std::string CommandBufferUnsupportedReason(GpuDevice& gpu) {
   EntryPoints ep;
   if (std::string why = LoadEntryPoints(gpu, &ep); !why.empty()) return why;
-  return QueueIncompatibility(gpu, ep);
+  return QueueIncompatibility(gpu, gpu.queue(), ep);
 }
 
 GpuSubmitChoice ChooseGpuSubmit(GpuDevice& gpu, const std::string& blocker) {
@@ -172,15 +173,15 @@ GpuSubmitChoice ChooseGpuSubmit(GpuDevice& gpu, const std::string& blocker) {
   return c;
 }
 
-CommandBuffer::CommandBuffer(GpuDevice& gpu) : impl_(std::make_unique<Impl>()) {
+CommandBuffer::CommandBuffer(GpuDevice& gpu, cl_command_queue queue) : impl_(std::make_unique<Impl>()) {
+  impl_->queue = queue ? queue : gpu.queue();
   if (std::string why = LoadEntryPoints(gpu, &impl_->ep); !why.empty()) throw std::runtime_error(why);
-  if (std::string why = QueueIncompatibility(gpu, impl_->ep); !why.empty()) throw std::runtime_error(why);
-  impl_->queue = gpu.queue();
+  if (std::string why = QueueIncompatibility(gpu, impl_->queue, impl_->ep); !why.empty()) throw std::runtime_error(why);
   cl_int err = CL_SUCCESS;
   impl_->buffer = impl_->ep.create(1, &impl_->queue, nullptr, &err);
   if (err == kIncompatibleCommandQueue)
     throw std::runtime_error("cl_khr_command_buffer " + impl_->ep.version +
-                             ": clCreateCommandBufferKHR refuses the engine's queue (CL_INCOMPATIBLE_COMMAND_QUEUE_KHR)");
+                             ": clCreateCommandBufferKHR refuses the queue (CL_INCOMPATIBLE_COMMAND_QUEUE_KHR)");
   ClCheck(err, "clCreateCommandBufferKHR", "cl_khr_command_buffer " + impl_->ep.version);
 }
 

@@ -45,7 +45,9 @@ GpuSubmitChoice ChooseGpuSubmit(GpuDevice& gpu, const std::string& blocker = "")
 // per execution. Errors throw ClError with the command named.
 class CommandBuffer {
  public:
-  explicit CommandBuffer(GpuDevice& gpu);  // throws std::runtime_error with the reason when unsupported
+  // Records for `queue` (default: the device's queue); throws std::runtime_error with the reason when the
+  // device or that queue cannot.
+  explicit CommandBuffer(GpuDevice& gpu, cl_command_queue queue = nullptr);
   ~CommandBuffer();
   CommandBuffer(const CommandBuffer&) = delete;
   CommandBuffer& operator=(const CommandBuffer&) = delete;
