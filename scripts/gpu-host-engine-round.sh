@@ -11,6 +11,9 @@
 #          cpu                native/bench/cpu-bench-host.sh: CPU kernels vs OpenBLAS and PyTorch CPU
 #          torch              native/bench/torch_reference.py: PyTorch CPU (16 threads), CUDA resident and
 #                             CUDA with pinned copies on the same reference layers
+#          submit             native/bench/submit_bench.py: the GPU side's host cost per submit sequence
+#                             (coexec-enqueue-bench on driver core 0) and the engine with COEXEC_GPU_SUBMIT=calls
+#                             vs command-buffer, on NVIDIA and on pocl-split (submit/submit.json; about 90 s)
 # Environment: PART_LIMIT_S (default 170) caps each part, PART_LIMIT_S_<part> one part (dashes as _); KB_NVIDIA_ARGS / KB_POCL_ARGS add kernel_bench.py
 # options (e.g. --shapes, --variants, --finalists 3 --rounds 3) to the two kernel parts.
 set -uo pipefail
@@ -68,6 +71,7 @@ for p in "$@"; do
         --machine "GPU host: PoCL on cores 0-7 vs 8 engine threads on cores 8-15 (pocl-split)" ${KB_POCL_ARGS:-} ;;
     cpu) part cpu native/bench/cpu-bench-host.sh "$out/cpu" "${CPU_REPEAT:-3}" ;;
     torch) part torch python3 native/bench/torch_reference.py "$out/torch-reference.json" 16 7 ;;
+    submit) part submit python3 native/bench/submit_bench.py --out "$out/submit" --target nvidia --target pocl-split ;;
     *) log "unknown part $p" ;;
   esac
 done

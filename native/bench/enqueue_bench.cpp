@@ -18,6 +18,10 @@
 //   cmdbuf-event-poll     replay with an event, flush, spin on the event's status
 //   cmdbuf-kernels        write X and read Y as calls around a replay of the kernels alone (the form that does
 //                         not rely on a still-mapped buffer object being current)
+// and, on a device with host-unified memory (PoCL, phones), the engine's zero-copy path:
+//   zero-copy             unmap the GPU rows of Y mapped by the previous execution, kernels on the pinned X
+//                         and Y themselves, map the GPU rows for reading, flush, clFinish
+//   zero-copy-cmdbuf      the same with the kernels replayed from a command buffer
 // Every execution is checked: before it (untimed) the producer writes a new X into the pinned mapping
 // (alternating two inputs) and the GPU rows of Y are set to NaN; after it, the GPU rows must match the double
 // reference of that input. A sequence that reads a stale X or leaves Y unwritten shows in badSamples.
@@ -167,9 +171,18 @@ class PreparedGpuSide {
     if (run_.variant.clblast) throw std::runtime_error("clblast is not measured here (it enqueues its own kernels)");
     auto built = gpu.BuildProgram(run_.variant.file, run_.variant.knobs, false);
     cl_int err = CL_SUCCESS;
-    for (const auto& launch : run_.variant.launches) {
-      run_.kernels.emplace_back(Cl().clCreateKernel(built.program, launch.kernel.c_str(), &err));
-      ClCheck(err, "clCreateKernel", launch.kernel);
+    zeroCopy_ = gpu.caps().hostUnifiedMemory;
+    // The zero-copy sequences bind the pinned X and Y themselves: their own kernels, scratch and packed weights.
+    zcRun_.layer = &layer_;
+    zcRun_.cpuRows = cpuRows;
+    zcRun_.gpuRows = run_.gpuRows;
+    zcRun_.gpu = &gpu;
+    zcRun_.variant = run_.variant;
+    for (LayerRun* r : {&run_, &zcRun_}) {
+      for (const auto& launch : r->variant.launches) {
+        r->kernels.emplace_back(Cl().clCreateKernel(built.program, launch.kernel.c_str(), &err));
+        ClCheck(err, "clCreateKernel", launch.kernel);
+      }
     }
     cl_context ctx = gpu.context();
     cl_command_queue q = gpu.queue();
@@ -180,6 +193,7 @@ class PreparedGpuSide {
       return b;
     };
     if (run_.variant.colCount) run_.col = device(run_.variant.colCount, nullptr);
+    if (run_.variant.colCount) zcRun_.col = device(run_.variant.colCount, nullptr);
     std::mt19937_64 rng(7);
     auto fill = [&](std::vector<float>& v, size_t n) {
       v.resize(n);
@@ -192,6 +206,7 @@ class PreparedGpuSide {
     if (run_.variant.packTileWidth) {
       auto packed = PackWeights(layer_, cpuRows, run_.variant.packTileWidth, run_.variant.packBlocked, w_.data());
       run_.packedW = device(packed.size(), packed.data());
+      zcRun_.packedW = device(packed.size(), packed.data());
     }
     wDev_ = device(w_.size(), w_.data());
     bDev_ = device(b_.size(), b_.data());
@@ -200,6 +215,10 @@ class PreparedGpuSide {
     xHost_ = MappedHostBuffer(ctx, q, layer.XCount() * 4, "pinned X");
     yHost_ = MappedHostBuffer(ctx, q, layer.YCount() * 4, "pinned Y");
     BindAll();
+    sync_detail::BindArgs(zcRun_, [&](cl_kernel k, cl_uint a, TensorArg t) {
+      cl_mem m = t == TensorArg::X ? xHost_.mem() : t == TensorArg::W ? wDev_.get() : t == TensorArg::B ? bDev_.get() : yHost_.mem();
+      COEXEC_CL(Cl().clSetKernelArg(k, a, sizeof(cl_mem), &m), "argument");
+    }, nullptr);
     for (int i = 0; i < 2; ++i) {
       std::vector<double> ref(layer.YCount());
       if (layer.conv) Conv2dReference(layer.conv2d, x_[i].data(), w_.data(), b_.data(), ref.data());
@@ -213,6 +232,7 @@ class PreparedGpuSide {
     pitch_ = row * layer.Out();
     origin_[0] = cpuRows * row, origin_[1] = origin_[2] = 0;
     region_[0] = run_.gpuRows * row, region_[1] = layer.YOuter(), region_[2] = 1;
+    sync_detail::GpuRowsSpan(run_, &spanFirst_, &spanEnd_);
     COEXEC_CL(Cl().clFinish(q), "prepare");
   }
 
@@ -236,6 +256,11 @@ class PreparedGpuSide {
         kernels_ = std::make_unique<CommandBuffer>(gpu_, q);
         sync_detail::RecordLaunches(run_, *kernels_);
         kernels_->Finalize();
+        if (zeroCopy_) {
+          zcKernels_ = std::make_unique<CommandBuffer>(gpu_, q);
+          sync_detail::RecordLaunches(zcRun_, *zcKernels_);
+          zcKernels_->Finalize();
+        }
         cbQueue_ = q;
         info->Set("version", full_->Version()).Set("queue", q == gpu_.queue() ? "profiling (the engine's)" : "plain");
         if (q == plain_) info->Set("profilingQueueRefused", profilingRefusal_);
@@ -243,6 +268,7 @@ class PreparedGpuSide {
       } catch (const std::exception& e) {
         full_.reset();
         kernels_.reset();
+        zcKernels_.reset();
         if (q == gpu_.queue()) profilingRefusal_ = e.what();
         else return e.what();
       }
@@ -323,17 +349,50 @@ class PreparedGpuSide {
     COEXEC_CL(Cl().clFinish(q), "finish");
   }
 
+  // The engine's zero-copy path (host-unified devices): the GPU rows stay mapped from one execution's map to
+  // the next execution's unmap.
+  void ZeroCopy(Timer& t, bool replay) {
+    cl_command_queue q = replay ? cbQueue_ : gpu_.queue();
+    if (mapped_) t.Call("unmapY", [&] { UnmapGpuRows(q); });
+    if (replay) t.Call("replay", [&] { zcKernels_->Enqueue(nullptr); });
+    else t.Call("kernels", [&] { Launch(q, zcRun_); });
+    t.Call("mapY", [&] {
+      cl_int err = CL_SUCCESS;
+      mapped_ = Cl().clEnqueueMapBuffer(q, yHost_.mem(), CL_FALSE, CL_MAP_READ, spanFirst_ * 4, (spanEnd_ - spanFirst_) * 4,
+                                        0, nullptr, nullptr, &err);
+      ClCheck(err, "clEnqueueMapBuffer", "map the GPU rows of Y");
+      mappedQueue_ = q;
+    });
+    t.Call("flush", [&] { COEXEC_CL(Cl().clFlush(q), "flush"); });
+    t.enqueueEnd = NowNs();
+    COEXEC_CL(Cl().clFinish(q), "finish");
+  }
+
+  // After a batch of one sequence: nothing of it stays mapped or pending.
+  void Settle() {
+    if (mapped_) UnmapGpuRows(mappedQueue_);
+    COEXEC_CL(Cl().clFinish(gpu_.queue()), "settle");
+    COEXEC_CL(Cl().clFinish(plain_), "settle");
+  }
+
+  bool ZeroCopyDevice() const { return zeroCopy_; }
   const LayerRun& run() const { return run_; }
   size_t GpuRowBytes() const { return region_[0] * region_[1]; }
   size_t XBytes() const { return xHost_.bytes(); }
 
  private:
-  void Launch(cl_command_queue q) {
-    for (size_t i = 0; i < run_.variant.launches.size(); ++i) {
-      const auto& L = run_.variant.launches[i];
-      COEXEC_CL(Cl().clEnqueueNDRangeKernel(q, run_.kernels[i].get(), L.dims, nullptr, L.global, L.local, 0, nullptr, nullptr),
+  void Launch(cl_command_queue q) { Launch(q, run_); }
+  static void Launch(cl_command_queue q, const LayerRun& r) {
+    for (size_t i = 0; i < r.variant.launches.size(); ++i) {
+      const auto& L = r.variant.launches[i];
+      COEXEC_CL(Cl().clEnqueueNDRangeKernel(q, r.kernels[i].get(), L.dims, nullptr, L.global, L.local, 0, nullptr, nullptr),
                 L.kernel);
     }
+  }
+
+  void UnmapGpuRows(cl_command_queue q) {
+    COEXEC_CL(Cl().clEnqueueUnmapMemObject(q, yHost_.mem(), mapped_, 0, nullptr, nullptr), "unmap the GPU rows of Y");
+    mapped_ = nullptr;
   }
 
   static void PollEvent(cl_event ev) {
@@ -356,14 +415,18 @@ class PreparedGpuSide {
   cl_command_queue plain_;
   cl_command_queue cbQueue_ = nullptr;
   Layer layer_;
-  LayerRun run_;
+  LayerRun run_, zcRun_;
+  bool zeroCopy_ = false;
+  size_t spanFirst_ = 0, spanEnd_ = 0;
+  void* mapped_ = nullptr;
+  cl_command_queue mappedQueue_ = nullptr;
   std::vector<float> x_[2], w_, b_;
   std::vector<double> ref_[2];
   double tolerance_ = 0;
   Buffer wDev_, bDev_, xDev_, yDev_;
   MappedHostBuffer xHost_, yHost_;
   size_t origin_[3] = {0, 0, 0}, region_[3] = {0, 0, 0}, pitch_ = 0;
-  std::unique_ptr<CommandBuffer> full_, kernels_;
+  std::unique_ptr<CommandBuffer> full_, kernels_, zcKernels_;
   std::string profilingRefusal_;
 };
 
@@ -371,33 +434,39 @@ struct Sequence {
   const char* name;
   const char* description;
   bool needsCommandBuffer;
+  bool zeroCopy;  // only on host-unified devices
   std::function<void(PreparedGpuSide&, Timer&)> run;
 };
 
 std::vector<Sequence> Sequences(cl_command_queue profiling, cl_command_queue plain) {
   return {
-      {"calls", "write X, kernels, read the GPU rows of Y (non-blocking), flush, clFinish: today's finish path", false,
+      {"calls", "write X, kernels, read the GPU rows of Y (non-blocking), flush, clFinish: today's finish path", false, false,
        [=](PreparedGpuSide& g, Timer& t) { g.Calls(t, profiling, true, false, false, false); }},
-      {"calls-no-flush", "calls without the flush (clFinish flushes)", false,
+      {"calls-no-flush", "calls without the flush (clFinish flushes)", false, false,
        [=](PreparedGpuSide& g, Timer& t) { g.Calls(t, profiling, false, false, false, false); }},
-      {"calls-blocking-read", "write X, kernels, blocking read of the GPU rows: no flush, no clFinish", false,
+      {"calls-blocking-read", "write X, kernels, blocking read of the GPU rows: no flush, no clFinish", false, false,
        [=](PreparedGpuSide& g, Timer& t) { g.Calls(t, profiling, false, true, false, false); }},
-      {"calls-event-poll", "calls with an event on the read, flush, spin on the event status", false,
+      {"calls-event-poll", "calls with an event on the read, flush, spin on the event status", false, false,
        [=](PreparedGpuSide& g, Timer& t) { g.Calls(t, profiling, true, false, false, true); }},
-      {"calls-setargs", "calls with every kernel argument set again per execution", false,
+      {"calls-setargs", "calls with every kernel argument set again per execution", false, false,
        [=](PreparedGpuSide& g, Timer& t) { g.Calls(t, profiling, true, false, true, false); }},
-      {"calls-plain-queue", "calls on a queue without profiling", false,
+      {"calls-plain-queue", "calls on a queue without profiling", false, false,
        [=](PreparedGpuSide& g, Timer& t) { g.Calls(t, plain, true, false, false, false); }},
       {"copy", "clEnqueueCopyBuffer from the pinned X object, kernels, clEnqueueCopyBufferRect into the pinned Y object "
-               "(both stay mapped), flush, clFinish", false,
+               "(both stay mapped), flush, clFinish", false, false,
        [](PreparedGpuSide& g, Timer& t) { g.Copies(t); }},
-      {"cmdbuf", "one command-buffer replay (copy X, kernels, copy back the GPU rows), flush, clFinish", true,
+      {"cmdbuf", "one command-buffer replay (copy X, kernels, copy back the GPU rows), flush, clFinish", true, false,
        [](PreparedGpuSide& g, Timer& t) { g.Replay(t, true, false); }},
-      {"cmdbuf-no-flush", "replay, clFinish", true, [](PreparedGpuSide& g, Timer& t) { g.Replay(t, false, false); }},
-      {"cmdbuf-event-poll", "replay with an event, flush, spin on the event status", true,
+      {"cmdbuf-no-flush", "replay, clFinish", true, false, [](PreparedGpuSide& g, Timer& t) { g.Replay(t, false, false); }},
+      {"cmdbuf-event-poll", "replay with an event, flush, spin on the event status", true, false,
        [](PreparedGpuSide& g, Timer& t) { g.Replay(t, true, true); }},
-      {"cmdbuf-kernels", "write X, replay of the kernels alone, read the GPU rows, flush, clFinish", true,
+      {"cmdbuf-kernels", "write X, replay of the kernels alone, read the GPU rows, flush, clFinish", true, false,
        [](PreparedGpuSide& g, Timer& t) { g.ReplayKernels(t); }},
+      {"zero-copy", "unmap the GPU rows of Y, kernels on the pinned X and Y, map the GPU rows, flush, clFinish: "
+                    "today's finish path on a host-unified device", false, true,
+       [](PreparedGpuSide& g, Timer& t) { g.ZeroCopy(t, false); }},
+      {"zero-copy-cmdbuf", "zero-copy with the kernels replayed from a command buffer", true, true,
+       [](PreparedGpuSide& g, Timer& t) { g.ZeroCopy(t, true); }},
   };
 }
 
@@ -458,14 +527,14 @@ Json MeasureLayer(GpuDevice& gpu, cl_command_queue plain, const Options& o, bool
     for (size_t i : order) {
       Acc& a = acc[i];
       if (!a.error.empty() || (sequences[i].needsCommandBuffer && !cbWhy.empty())) continue;
+      if (sequences[i].zeroCopy && !side.ZeroCopyDevice()) continue;
       try {
         for (int w = 0; w < (round == 0 ? o.warmup : 2); ++w) once(sequences[i], a, false);
         for (int n = 0; n < perRound; ++n) once(sequences[i], a, true);
       } catch (const std::exception& e) {
         a.error = e.what();
-        COEXEC_CL(Cl().clFinish(gpu.queue()), "after a failed sequence");
-        COEXEC_CL(Cl().clFinish(plain), "after a failed sequence");
       }
+      side.Settle();
     }
   }
   Json rows = Json::Array();
@@ -473,7 +542,9 @@ Json MeasureLayer(GpuDevice& gpu, cl_command_queue plain, const Options& o, bool
     const Acc& a = acc[i];
     Json r = Json::Object();
     r.Set("name", sequences[i].name).Set("description", sequences[i].description);
-    if (sequences[i].needsCommandBuffer && !cbWhy.empty()) {
+    if (sequences[i].zeroCopy && !side.ZeroCopyDevice()) {
+      r.Set("skipped", "the device has no host-unified memory (the engine copies there)");
+    } else if (sequences[i].needsCommandBuffer && !cbWhy.empty()) {
       r.Set("skipped", cbWhy);
     } else if (!a.error.empty()) {
       r.Set("error", a.error);
