@@ -1,6 +1,7 @@
 // cl_khr_command_buffer: version detection, entry points, recording and replay (see command_buffer.h).
 #include "command_buffer.h"
 
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <stdexcept>
@@ -62,6 +63,14 @@ std::string VersionText(cl_version v) {
 
 // The extension's version on the device; empty with *why when the device lacks it or does not say.
 std::string ExtensionVersion(cl_device_id dev, cl_version* version) {
+  // Test hook (native/tests/run.sh): COEXEC_TEST_COMMAND_BUFFER_VERSION=none|MAJOR.MINOR.PATCH stands in for
+  // the device's answer, so that the refusals can be tested on a device that has the extension.
+  if (const char* fake = std::getenv("COEXEC_TEST_COMMAND_BUFFER_VERSION"); fake && *fake) {
+    unsigned major = 0, minor = 0, patch = 0;
+    if (std::sscanf(fake, "%u.%u.%u", &major, &minor, &patch) != 3) return "the device lacks cl_khr_command_buffer";
+    *version = CL_MAKE_VERSION(major, minor, patch);
+    return "";
+  }
   size_t n = 0;
   if (Cl().clGetDeviceInfo(dev, CL_DEVICE_EXTENSIONS_WITH_VERSION, 0, nullptr, &n) == CL_SUCCESS && n) {
     std::vector<cl_name_version> list(n / sizeof(cl_name_version));
