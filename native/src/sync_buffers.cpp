@@ -14,7 +14,9 @@
 // this mechanism's wait object.
 // Command-buffer submission (command_buffer.h): pinned-copy records copy X (from the pinned buffer object,
 // not its mapped pointer), the kernels and a rectangular copy of the GPU rows of Y into the pinned Y, so an
-// execution is one replay and a flush; zero-copy records the kernels, between the unmap and the map calls.
+// execution is one replay and a flush, where a probe at Prepare shows such copies agree with the job-long
+// mappings (ProbeMappedCopies); elsewhere the write of X and the read-back stay calls around a replay of the
+// kernels (resolved.gpuSubmitNote says why). Zero-copy records the kernels, between the unmap and the map.
 #include <cstring>
 #include <limits>
 
@@ -73,9 +75,22 @@ class BufferMechanism : public Mechanism {
     }, nullptr);
     GpuRowsSpan(run, &spanFirst_, &spanEnd_);
     replay_ = RecordReplay(run, &submit_, [&](CommandBuffer& cb) {
-      if (path_ == HostMemory::PinnedCopy) cb.CopyBuffer(xHost_.mem(), xDev_.get(), 0, 0, Bytes(l.XCount()), "copy X");
-      RecordLaunches(run, cb);
       if (path_ == HostMemory::PinnedCopy) {
+        std::string why;
+        try {
+          why = ProbeMappedCopies(q, xHost_, xDev_.get(), "X");
+          if (why.empty()) why = ProbeMappedCopies(q, yHost_, yDev_.get(), "Y");
+        } catch (const std::exception& e) {
+          why = std::string("the probe of copies with the pinned buffers failed: ") + e.what();
+        }
+        std::memcpy(xHost_.host(), run.X->data(), Bytes(l.XCount()));  // what the probe overwrote
+        std::fill(yHost_.host(), yHost_.host() + l.YCount(), 0.0f);
+        replayCopies_ = why.empty();
+        if (!replayCopies_) submit_.note = why + "; the write of X and the read-back stay calls around the replay";
+      }
+      if (replayCopies_) cb.CopyBuffer(xHost_.mem(), xDev_.get(), 0, 0, Bytes(l.XCount()), "copy X");
+      RecordLaunches(run, cb);
+      if (replayCopies_) {
         size_t origin[3], region[3], pitch;
         GpuRowsRect(&origin[0], &region[0], &pitch);
         cb.CopyBufferRect(yDev_.get(), yHost_.mem(), origin, region, pitch, "copy back the GPU rows of Y");
@@ -90,12 +105,13 @@ class BufferMechanism : public Mechanism {
     cl_command_queue q = run.gpu->queue();
     cl_event* last = pollEvent_ ? lastEvent_.out() : nullptr;
     const bool replay = replay_ && !profile;  // a profiled execution needs the main kernel's own event
-    if (path_ == HostMemory::PinnedCopy && replay) {
+    if (path_ == HostMemory::PinnedCopy && replay && replayCopies_) {
       replay_->Enqueue(last);
     } else if (path_ == HostMemory::PinnedCopy) {
       COEXEC_CL(Cl().clEnqueueWriteBuffer(q, xDev_.get(), CL_FALSE, 0, Bytes(l.XCount()), xHost_.host(), 0, nullptr,
                                           nullptr), Where(run, "write X"));
-      EnqueueLaunches(run, profile);
+      if (replay) replay_->Enqueue(nullptr);
+      else EnqueueLaunches(run, profile);
       size_t origin[3], region[3], pitch;
       GpuRowsRect(&origin[0], &region[0], &pitch);
       COEXEC_CL(Cl().clEnqueueReadBufferRect(q, yDev_.get(), CL_FALSE, origin, origin, region, pitch, 0, pitch, 0,
@@ -180,6 +196,7 @@ class BufferMechanism : public Mechanism {
   void* gpuRowsMapped_ = nullptr;  // zero-copy: the GPU rows' mapping of the last execution
   Event lastEvent_;                // event-poll: the last command of the execution
   std::unique_ptr<CommandBuffer> replay_;  // command-buffer submission: one execution's commands
+  bool replayCopies_ = false;              // pinned-copy: the replay holds the copies of X and Y too
 };
 
 }  // namespace

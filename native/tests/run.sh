@@ -133,6 +133,17 @@ for hm in zero-copy pinned-copy; do
     pass "COEXEC_GPU_SUBMIT=calls sweep ($hm): ${p:-0} jobs correct, none replayed" || fail "calls sweep ($hm): ${f:-1} jobs wrong"
 done
 
+# Pinned-copy on a device whose copies disagree with the job-long mappings (forced by a test hook): the
+# replay holds the kernels alone, the write of X and the read-back stay calls, and every job is still right.
+COEXEC_TEST_MAPPED_COPIES_STALE=1 COEXEC_HOST_MEMORY=pinned-copy "$E" run "$tmp/calls.json" --out "$tmp/stale.jsonl" 2>"$tmp/stale.err" ||
+  fail "stale-mapping sweep: run exits 0"
+"$T" check "$tmp/calls.json" "$tmp/stale.jsonl" >"$tmp/stale.check"
+grep '^FAIL' "$tmp/stale.check"
+read -r p f < <(sed -n 's/^COUNTS //p' "$tmp/stale.check")
+[ "${f:-1}" -eq 0 ] && grep -q '"gpuSubmit":"command-buffer","gpuSubmitNote":"X: stale by COEXEC_TEST_MAPPED_COPIES_STALE; the write of X and the read-back stay calls' "$tmp/stale.jsonl" &&
+  pass "pinned-copy with copies that disagree with the mappings: kernels-only replays, ${p:-0} jobs correct" ||
+  fail "stale-mapping sweep: ${f:-1} jobs wrong or no note"
+
 submit_refusals() {  # versions the engine does not know, or a device without the extension
   local flags=(bench --layer linear --N 33 --K 17 --ratio 0.5 --min-samples 2 --min-time-ms 0)
   COEXEC_TEST_COMMAND_BUFFER_VERSION=2.0.0 "$E" "${flags[@]}" >"$tmp/v.json" || return 1
