@@ -369,15 +369,15 @@ if [ "${COEXEC_TEST_SKIP_TSAN:-0}" != 1 ]; then
     for mode in zero-copy/auto pinned-copy/auto pinned-copy/calls; do  # auto: command buffers on PoCL
       hm=${mode%/*}
       if COEXEC_HOST_MEMORY=$hm COEXEC_GPU_SUBMIT=${mode#*/} TSAN_OPTIONS=halt_on_error=0 native/build-tsan/coexec-engine run "$tmp/tsan.json" \
-           --out "$tmp/tsan-$hm.jsonl" 2>"$tmp/tsan-$hm.err" && ! grep -q "ThreadSanitizer" "$tmp/tsan-$hm.err"; then
-        "$T" check "$tmp/tsan.json" "$tmp/tsan-$hm.jsonl" >"$tmp/tsan.check"
+           --out "$tmp/tsan-${mode/\//-}.jsonl" 2>"$tmp/tsan-${mode/\//-}.err" && ! grep -q "ThreadSanitizer" "$tmp/tsan-${mode/\//-}.err"; then
+        "$T" check "$tmp/tsan.json" "$tmp/tsan-${mode/\//-}.jsonl" >"$tmp/tsan.check"
         grep '^FAIL' "$tmp/tsan.check"
         read -r p f < <(sed -n 's/^COUNTS //p' "$tmp/tsan.check")
-        [ "${f:-1}" -eq 0 ] && pass "TSan subset ($hm, driver thread on core 1): ${p} jobs race-free and correct" ||
-          fail "TSan subset ($hm): ${f:-1} jobs wrong"
+        [ "${f:-1}" -eq 0 ] && pass "TSan subset ($mode, driver thread on core 1): ${p} jobs race-free and correct" ||
+          fail "TSan subset ($mode): ${f:-1} jobs wrong"
       else
         fail "TSan subset ($mode): a ThreadSanitizer report or failure"
-        grep -A 20 "WARNING: ThreadSanitizer" "$tmp/tsan-$hm.err" | head -n 40
+        grep -A 20 "WARNING: ThreadSanitizer" "$tmp/tsan-${mode/\//-}.err" | head -n 40
       fi
     done
     native/build-tsan/coexec-engine info >"$tmp/tsan-info.json" 2>"$tmp/tsan-info.err" && "$T" info "$tmp/tsan-info.json" &&
