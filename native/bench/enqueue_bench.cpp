@@ -253,6 +253,8 @@ class PreparedGpuSide {
         sync_detail::RecordLaunches(run_, *full_);
         full_->CopyBufferRect(yDev_.get(), yHost_.mem(), origin_, region_, pitch_, "copy back Y");
         full_->Finalize();
+        full_->Enqueue(nullptr);  // a trial replay: a queue that records but refuses to replay is tried next
+        COEXEC_CL(Cl().clFinish(q), "trial replay");
         kernels_ = std::make_unique<CommandBuffer>(gpu_, q);
         sync_detail::RecordLaunches(run_, *kernels_);
         kernels_->Finalize();

@@ -97,6 +97,9 @@ std::unique_ptr<CommandBuffer> RecordReplay(LayerRun& run, GpuSubmitChoice* choi
     auto cb = std::make_unique<CommandBuffer>(*run.gpu);
     record(*cb);
     cb->Finalize();
+    // One untimed trial replay: a driver that records but refuses to replay falls back here, not mid-job.
+    cb->Enqueue(nullptr);
+    COEXEC_CL(Cl().clFinish(run.gpu->queue()), "trial replay of the command buffer");
     return cb;
   } catch (const std::exception& e) {
     if (GpuSubmitRequest() == "command-buffer") throw;

@@ -162,8 +162,8 @@ void BindArgs(LayerRun& run, const std::function<void(cl_kernel, cl_uint, Tensor
 void EnqueueLaunches(LayerRun& run, Event* profile);
 // The command buffer of a mechanism whose per-execution commands can be replayed: chooses the submit path
 // (COEXEC_GPU_SUBMIT against the device) into *choice and, for command-buffer, records through `record`
-// (which adds its copies around RecordLaunches) and finalizes. Null for calls; under auto, a device that
-// refuses to record falls back to calls with its reason in choice->note.
+// (which adds its copies around RecordLaunches), finalizes and replays it once (untimed). Null for calls;
+// under auto, a device that refuses to record or replay falls back to calls with its reason in choice->note.
 std::unique_ptr<CommandBuffer> RecordReplay(LayerRun& run, GpuSubmitChoice* choice,
                                             const std::function<void(CommandBuffer&)>& record);
 // Records the variant's launches, in order, into `cb` (not CLBlast: RecordReplay never records it).
