@@ -16,6 +16,9 @@
 #                             CUDA (native/bench/torch_yardstick.py -> yardsticks/torch.jsonl), then our kernels,
 #                             OpenBLAS and CLBlast (native/bench/yardsticks.sh, 15 threads on cores 1-15, driver
 #                             core 0 -> yardsticks/engine.jsonl); PyTorch gets a third of the part's limit
+#          submit             native/bench/submit_bench.py: the GPU side's host cost per submit sequence
+#                             (coexec-enqueue-bench on driver core 0) and the engine with COEXEC_GPU_SUBMIT=calls
+#                             vs command-buffer, on NVIDIA and on pocl-split (submit/submit.json; about 90 s)
 # Environment: PART_LIMIT_S (default 170) caps each part, PART_LIMIT_S_<part> one part (dashes as _); KB_NVIDIA_ARGS / KB_POCL_ARGS add kernel_bench.py
 # options (e.g. --shapes, --variants, --finalists 3 --rounds 3) to the two kernel parts.
 set -uo pipefail
@@ -83,6 +86,7 @@ for p in "$@"; do
       PART_LIMIT_S_yardsticks_engine=$(( ylimit - ylimit / 3 )) part yardsticks-engine native/bench/yardsticks.sh \
         native/build/coexec-engine "$out/yardsticks/engine.jsonl" 15 --device-type gpu --platform NVIDIA \
         --cores 1,2,3,4,5,6,7,8,9,10,11,12,13,14,15 --driver-core 0 ;;
+    submit) part submit python3 native/bench/submit_bench.py --out "$out/submit" --target nvidia --target pocl-split ;;
     *) log "unknown part $p" ;;
   esac
 done

@@ -46,6 +46,7 @@ class GpuDevice {
   cl_context context() const { return context_.get(); }
   cl_command_queue queue() const { return queue_.get(); }
   cl_device_id id() const { return entry_.device; }
+  cl_platform_id platform() const { return entry_.platform; }
 
   struct Built {
     cl_program program;   // owned by the device's cache

@@ -2,8 +2,10 @@
 #include "host_memory.h"
 
 #include <cstdlib>
+#include <cstring>
 #include <stdexcept>
 #include <utility>
+#include <vector>
 
 namespace coexec {
 
@@ -53,6 +55,31 @@ MappedHostBuffer& MappedHostBuffer::operator=(MappedHostBuffer&& o) noexcept {
     bytes_ = o.bytes_;
   }
   return *this;
+}
+
+std::string ProbeMappedCopies(cl_command_queue q, MappedHostBuffer& host, cl_mem device, const std::string& what) {
+  // Test hook (native/tests/run.sh): a device where the copies disagree with the mappings.
+  if (const char* stale = std::getenv("COEXEC_TEST_MAPPED_COPIES_STALE"); stale && *stale) return what + ": stale by COEXEC_TEST_MAPPED_COPIES_STALE";
+  const size_t n = host.bytes() / sizeof(float);
+  std::vector<float> expect(n), seen(n);
+  for (int round = 1; round <= 2; ++round) {
+    for (size_t i = 0; i < n; ++i) expect[i] = static_cast<float>((i * 7 + round * 13) % 1021) + 0.5f * round;
+    // host -> device: written through the mapping, copied by the device, read back with a plain read
+    std::memcpy(host.host(), expect.data(), n * sizeof(float));
+    ClCheck(Cl().clEnqueueCopyBuffer(q, host.mem(), device, 0, 0, n * sizeof(float), 0, nullptr, nullptr), "clEnqueueCopyBuffer", what);
+    ClCheck(Cl().clEnqueueReadBuffer(q, device, CL_TRUE, 0, n * sizeof(float), seen.data(), 0, nullptr, nullptr), "clEnqueueReadBuffer", what);
+    if (std::memcmp(seen.data(), expect.data(), n * sizeof(float)) != 0)
+      return what + ": a copy from the still-mapped pinned buffer did not carry what the host wrote through the mapping";
+    // device -> host: written with a plain write, copied into the mapped buffer, seen through the mapping
+    for (auto& v : expect) v = -v;
+    std::fill(host.host(), host.host() + n, 0.0f);
+    ClCheck(Cl().clEnqueueWriteBuffer(q, device, CL_TRUE, 0, n * sizeof(float), expect.data(), 0, nullptr, nullptr), "clEnqueueWriteBuffer", what);
+    ClCheck(Cl().clEnqueueCopyBuffer(q, device, host.mem(), 0, 0, n * sizeof(float), 0, nullptr, nullptr), "clEnqueueCopyBuffer", what);
+    ClCheck(Cl().clFinish(q), "clFinish", what);
+    if (std::memcmp(host.host(), expect.data(), n * sizeof(float)) != 0)
+      return what + ": a copy into the still-mapped pinned buffer did not show through the mapping";
+  }
+  return "";
 }
 
 }  // namespace coexec

@@ -46,4 +46,12 @@ class MappedHostBuffer {
   size_t bytes_ = 0;
 };
 
+// Empty when buffer-to-buffer copies agree with a job-long mapping of `host`, else what differed: twice,
+// with different data, the host writes through the mapping and a copy host -> `device` must carry it, and a
+// copy `device` -> host must show through the mapping. The OpenCL specification leaves commands on a
+// mapped region undefined (a device may keep its own copy of an ALLOC_HOST_PTR buffer current only at
+// map/unmap), so a command buffer records such copies only where this holds. Untimed; overwrites both
+// buffers (the caller restores what they held).
+std::string ProbeMappedCopies(cl_command_queue q, MappedHostBuffer& host, cl_mem device, const std::string& what);
+
 }  // namespace coexec

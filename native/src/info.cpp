@@ -11,6 +11,7 @@
 #include <map>
 #include <sstream>
 
+#include "command_buffer.h"
 #include "cpu/cpu_layers.h"
 #include "gpu.h"
 #include "sync.h"
@@ -154,6 +155,11 @@ Json OpenClInfo() {
     try {
       GpuDevice gpu(d);
       dev.Set("syncMechanisms", ProbeSync(gpu));
+      // cl_khr_command_buffer on the engine's queue: what COEXEC_GPU_SUBMIT=auto will use (command_buffer.h).
+      const std::string why = CommandBufferUnsupportedReason(gpu);
+      Json cb = Json::Object().Set("supported", why.empty());
+      if (!why.empty()) cb.Set("reason", why);
+      dev.Set("commandBuffer", std::move(cb));
     } catch (const std::exception& e) {
       dev.Set("syncMechanisms", Json::Array()).Set("syncProbeError", e.what());
     }

@@ -369,6 +369,8 @@ void RunLayer(const Plan& plan, const Job& job, DeviceProvider& devices, const J
   // Step 4: prepare (weights resident) on the driver thread, warm up, timed samples, profiled executions.
   executor.OnDriver([&] { mech->Prepare(run); });
   resolved.Set("hostMemory", mech->HostMemoryPath());
+  resolved.Set("gpuSubmit", run.gpuRows > 0 ? mech->Submit().Name() : "none");
+  if (!mech->Submit().note.empty()) resolved.Set("gpuSubmitNote", mech->Submit().note);
   r.Set("resolved", resolved);
   const std::function<void()> cpuWork = [&] {
     const CpuTensors t = mech->CpuSide();

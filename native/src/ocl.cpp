@@ -44,8 +44,7 @@ SvmBuffer& SvmBuffer::operator=(SvmBuffer&& o) noexcept {
   return *this;
 }
 
-SvmMapGuard::SvmMapGuard(cl_command_queue q, cl_map_flags flags, void* ptr, size_t bytes,
-                         const std::string& context)
+SvmMapGuard::SvmMapGuard(cl_command_queue q, cl_map_flags flags, void* ptr, size_t bytes, const char* context)
     : q_(q), ptr_(ptr) {
   COEXEC_CL(Cl().clEnqueueSVMMap(q, CL_TRUE, flags, ptr, bytes, 0, nullptr, nullptr), context);
 }

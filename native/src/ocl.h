@@ -28,7 +28,13 @@ class ClError : public std::runtime_error {
 // Throws ClError when code != CL_SUCCESS. `call` is the function name or the call as written (COEXEC_CL),
 // `context` the job context (variant, sizes).
 void ClCheck(cl_int code, const char* call, const std::string& context = "");
-#define COEXEC_CL(call, context) ::coexec::ClCheck((call), #call, (context))
+// The context is built only when the call failed: many checks sit on the timed path of the driver thread,
+// where building a string per call would be part of the measured host cost.
+#define COEXEC_CL(call, context)                                                   \
+  do {                                                                             \
+    const cl_int coexec_cl_code_ = (call);                                         \
+    if (coexec_cl_code_ != CL_SUCCESS) ::coexec::ClCheck(coexec_cl_code_, #call, (context)); \
+  } while (0)
 
 template <typename H> struct ClReleaser;
 #define COEXEC_RELEASER(type, fn) \
@@ -96,7 +102,8 @@ class SvmBuffer {
 // enqueued, so the caller still waits on the queue before the device touches the range again.
 class SvmMapGuard {
  public:
-  SvmMapGuard(cl_command_queue q, cl_map_flags flags, void* ptr, size_t bytes, const std::string& context);
+  // `context` is a literal: guards sit on timed paths, where building a string per map would be measured.
+  SvmMapGuard(cl_command_queue q, cl_map_flags flags, void* ptr, size_t bytes, const char* context);
   ~SvmMapGuard();
   SvmMapGuard(const SvmMapGuard&) = delete;
   SvmMapGuard& operator=(const SvmMapGuard&) = delete;

@@ -17,11 +17,13 @@ namespace coexec {
   X(clEnqueueWriteBuffer) X(clEnqueueCopyBuffer) X(clEnqueueReadBufferRect) X(clEnqueueReadBuffer) X(clEnqueueNDRangeKernel)    \
   X(clEnqueueMapBuffer) X(clEnqueueUnmapMemObject) X(clEnqueueCopyBufferRect) X(clEnqueueWriteBufferRect)\
   X(clFlush) X(clFinish) X(clWaitForEvents) X(clGetEventInfo) X(clGetEventProfilingInfo)                 \
-  X(clReleaseEvent) X(clRetainEvent)
+  X(clReleaseEvent) X(clRetainEvent) X(clGetCommandQueueInfo)
 
-// OpenCL 2.0 entry points: absent from 1.2-only libraries, so they may stay null.
+// OpenCL 2.0 entry points: absent from 1.2-only libraries, so they may stay null; likewise the extension
+// loader (1.2), which only cl_khr_command_buffer needs (command_buffer.cpp).
 #define COEXEC_CL20_FUNCTIONS(X) \
-  X(clSVMAlloc) X(clSVMFree) X(clSetKernelArgSVMPointer) X(clEnqueueSVMMap) X(clEnqueueSVMUnmap)
+  X(clSVMAlloc) X(clSVMFree) X(clSetKernelArgSVMPointer) X(clEnqueueSVMMap) X(clEnqueueSVMUnmap) \
+  X(clGetExtensionFunctionAddressForPlatform)
 
 struct ClApi {
 #define COEXEC_DECLARE(name) decltype(&::name) name = nullptr;

@@ -88,6 +88,33 @@ void EnqueueLaunches(LayerRun& run, Event* profile) {
   }
 }
 
+std::unique_ptr<CommandBuffer> RecordReplay(LayerRun& run, GpuSubmitChoice* choice,
+                                            const std::function<void(CommandBuffer&)>& record) {
+  const std::string blocker = run.variant.clblast ? "clblast enqueues its own kernels, which cannot be recorded" : "";
+  *choice = ChooseGpuSubmit(*run.gpu, blocker);
+  if (choice->submit != GpuSubmit::CommandBuffer) return nullptr;
+  try {
+    auto cb = std::make_unique<CommandBuffer>(*run.gpu);
+    record(*cb);
+    cb->Finalize();
+    // One untimed trial replay: a driver that records but refuses to replay falls back here, not mid-job.
+    cb->Enqueue(nullptr);
+    COEXEC_CL(Cl().clFinish(run.gpu->queue()), "trial replay of the command buffer");
+    return cb;
+  } catch (const std::exception& e) {
+    if (GpuSubmitRequest() == "command-buffer") throw;
+    *choice = GpuSubmitChoice{GpuSubmit::Calls, std::string("recording failed: ") + e.what()};
+    return nullptr;
+  }
+}
+
+void RecordLaunches(LayerRun& run, CommandBuffer& cb) {
+  for (size_t i = 0; i < run.variant.launches.size(); ++i) {
+    const auto& L = run.variant.launches[i];
+    cb.NDRange(run.kernels[i].get(), L.dims, L.global, L.local, Where(run, "record " + L.kernel));
+  }
+}
+
 void CopyRuns(const TensorRuns& runs, const float* src, float* dst) {
   if (runs.Empty()) return;
   for (size_t i = 0, at = runs.first; i < runs.blocks; ++i, at += runs.pitch) {
@@ -107,32 +134,43 @@ void RunsRect(const TensorRuns& runs, size_t origin[3], size_t region[3]) {
 }
 }  // namespace
 
-void EnqueueWriteRuns(cl_command_queue q, cl_mem device, const TensorRuns& runs, const float* host, cl_event* event,
-                      const std::string& what) {
+void EnqueueWriteRuns(const LayerRun& run, cl_command_queue q, cl_mem device, const TensorRuns& runs, const float* host,
+                      cl_event* event, const char* what) {
   if (runs.Empty()) return;
   if (runs.blocks == 1) {
     COEXEC_CL(Cl().clEnqueueWriteBuffer(q, device, CL_FALSE, Bytes(runs.first), Bytes(runs.length), host + runs.first,
-                                        0, nullptr, event), what);
+                                        0, nullptr, event), Where(run, what));
     return;
   }
   size_t origin[3], region[3];
   RunsRect(runs, origin, region);
   COEXEC_CL(Cl().clEnqueueWriteBufferRect(q, device, CL_FALSE, origin, origin, region, Bytes(runs.pitch), 0,
-                                          Bytes(runs.pitch), 0, host, 0, nullptr, event), what);
+                                          Bytes(runs.pitch), 0, host, 0, nullptr, event), Where(run, what));
 }
 
-void EnqueueReadRuns(cl_command_queue q, cl_mem device, const TensorRuns& runs, float* host, cl_event* event,
-                     const std::string& what) {
+void EnqueueReadRuns(const LayerRun& run, cl_command_queue q, cl_mem device, const TensorRuns& runs, float* host,
+                     cl_event* event, const char* what) {
   if (runs.Empty()) return;
   if (runs.blocks == 1) {
     COEXEC_CL(Cl().clEnqueueReadBuffer(q, device, CL_FALSE, Bytes(runs.first), Bytes(runs.length), host + runs.first,
-                                       0, nullptr, event), what);
+                                       0, nullptr, event), Where(run, what));
     return;
   }
   size_t origin[3], region[3];
   RunsRect(runs, origin, region);
   COEXEC_CL(Cl().clEnqueueReadBufferRect(q, device, CL_FALSE, origin, origin, region, Bytes(runs.pitch), 0,
-                                         Bytes(runs.pitch), 0, host, 0, nullptr, event), what);
+                                         Bytes(runs.pitch), 0, host, 0, nullptr, event), Where(run, what));
+}
+
+void RecordCopyRuns(CommandBuffer& cb, cl_mem src, cl_mem dst, const TensorRuns& runs, const std::string& what) {
+  if (runs.Empty()) return;
+  if (runs.blocks == 1) {
+    cb.CopyBuffer(src, dst, Bytes(runs.first), Bytes(runs.first), Bytes(runs.length), what);
+    return;
+  }
+  size_t origin[3], region[3];
+  RunsRect(runs, origin, region);
+  cb.CopyBufferRect(src, dst, origin, region, Bytes(runs.pitch), what);
 }
 
 }  // namespace sync_detail

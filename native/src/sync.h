@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "command_buffer.h"
 #include "gpu.h"
 #include "plan.h"
 #include "split.h"
@@ -95,6 +96,12 @@ class Mechanism : public GpuSide {
   // resolved.hostMemory: how the exchanged tensors move ("pinned-copy", "zero-copy", "svm-coarse-map",
   // "svm-fine-shared", "host" for the CPU-only path).
   virtual std::string HostMemoryPath() const = 0;
+  // resolved.gpuSubmit and resolved.gpuSubmitNote: how the timed executions issue their commands
+  // (command_buffer.h), fixed by Prepare. Profiled executions always issue calls (they need the kernel's event).
+  const GpuSubmitChoice& Submit() const { return submit_; }
+
+ protected:
+  GpuSubmitChoice submit_;
 };
 
 // Throws std::runtime_error with the reason when the device lacks what the mechanism needs.
@@ -155,15 +162,27 @@ std::string Where(const LayerRun& run, const std::string& what);
 void BindArgs(LayerRun& run, const std::function<void(cl_kernel, cl_uint, TensorArg)>& bindTensor, void* counter);
 // Enqueues the variant's launches (or CLBlast); the main launch's event goes to *profile when non-null.
 void EnqueueLaunches(LayerRun& run, Event* profile);
+// The command buffer of a mechanism whose per-execution commands can be replayed: chooses the submit path
+// (COEXEC_GPU_SUBMIT against the device) into *choice and, for command-buffer, records through `record`
+// (which adds its copies around RecordLaunches), finalizes and replays it once (untimed). Null for calls;
+// under auto, a device that refuses to record or replay falls back to calls with its reason in choice->note.
+std::unique_ptr<CommandBuffer> RecordReplay(LayerRun& run, GpuSubmitChoice* choice,
+                                            const std::function<void(CommandBuffer&)>& record);
+// Records the variant's launches, in order, into `cb` (not CLBlast: RecordReplay never records it).
+void RecordLaunches(LayerRun& run, CommandBuffer& cb);
 inline size_t Bytes(size_t floats) { return floats * sizeof(float); }
 // Copies the runs of a tensor from src to dst (both whole tensors of the same layout), on the host.
 void CopyRuns(const TensorRuns& runs, const float* src, float* dst);
 // Enqueues the copy of the runs of a whole host tensor into the same place of a device buffer (write) or
-// back (read): one plain copy for one run, else one rectangular copy. Non-blocking; nothing for no runs.
-void EnqueueWriteRuns(cl_command_queue q, cl_mem device, const TensorRuns& runs, const float* host, cl_event* event,
-                      const std::string& what);
-void EnqueueReadRuns(cl_command_queue q, cl_mem device, const TensorRuns& runs, float* host, cl_event* event,
-                     const std::string& what);
+// back (read): one plain copy for one run, else one rectangular copy. Non-blocking; nothing for no runs. The
+// error context (Where(run, what)) is built only on failure: these calls sit on the timed path.
+void EnqueueWriteRuns(const LayerRun& run, cl_command_queue q, cl_mem device, const TensorRuns& runs, const float* host,
+                      cl_event* event, const char* what);
+void EnqueueReadRuns(const LayerRun& run, cl_command_queue q, cl_mem device, const TensorRuns& runs, float* host,
+                     cl_event* event, const char* what);
+// Records the same copy between two buffers into a command buffer (buffer-to-buffer: the runs at the same
+// offsets of src and dst); one plain copy for one run, else one rectangular copy; nothing for no runs.
+void RecordCopyRuns(CommandBuffer& cb, cl_mem src, cl_mem dst, const TensorRuns& runs, const std::string& what);
 }  // namespace sync_detail
 
 }  // namespace coexec

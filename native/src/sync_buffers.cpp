@@ -13,6 +13,14 @@
 // The wait (driver thread, timed): finish: clFinish; event-poll: spin (pause, then yield) on the status of
 // the last command's event (the read-back or the map): the one OpenCL event on a timed path, because it is
 // this mechanism's wait object.
+// Command-buffer submission (command_buffer.h): pinned-copy records the same copies as the calls path, as
+// buffer-to-buffer copies from and to the pinned buffer objects (not their mapped pointers): the GPU's share
+// of X in, the kernels, the GPU's share of Y out (RecordCopyRuns: one copy, or one rectangular copy for runs
+// in every channel plane or image), so an execution is one replay and a flush. That holds where a probe at
+// Prepare shows such copies agree with the job-long mappings (ProbeMappedCopies) and the device records the
+// share's copies; elsewhere the write of X and the read-back stay calls around a replay of the kernels
+// (resolved.gpuSubmitNote says why). Zero-copy records the kernels, between the unmap and the map.
+#include <cstdlib>
 #include <cstring>
 #include <limits>
 
@@ -71,6 +79,27 @@ class BufferMechanism : public Mechanism {
     }, nullptr);
     spanFirst_ = run.split.gpuY.first;
     spanEnd_ = run.split.gpuY.SpanEnd();
+    replay_ = RecordReplay(run, &submit_, [&](CommandBuffer& cb) {
+      if (path_ == HostMemory::PinnedCopy) {
+        std::string why;
+        try {
+          why = ProbeMappedCopies(q, xHost_, xDev_.get(), "X");
+          if (why.empty()) why = ProbeMappedCopies(q, yHost_, yDev_.get(), "Y");
+        } catch (const std::exception& e) {
+          why = std::string("the probe of copies with the pinned buffers failed: ") + e.what();
+        }
+        std::memcpy(xHost_.host(), run.X->data(), Bytes(l.XCount()));  // what the probe overwrote
+        std::fill(yHost_.host(), yHost_.host() + l.YCount(), 0.0f);
+        if (why.empty()) why = ShareCopiesUnrecordableReason();
+        replayCopies_ = why.empty();
+        if (!replayCopies_) submit_.note = why + "; the write of X and the read-back stay calls around the replay";
+      }
+      // Exactly the copies of the calls path: the GPU's share of X in, the GPU's share of Y out (split.h).
+      if (replayCopies_) RecordCopyRuns(cb, xHost_.mem(), xDev_.get(), run.split.gpuX, Where(run, "copy X"));
+      RecordLaunches(run, cb);
+      if (replayCopies_)
+        RecordCopyRuns(cb, yDev_.get(), yHost_.mem(), run.split.gpuY, Where(run, "copy back the GPU's share of Y"));
+    });
     COEXEC_CL(Cl().clFinish(q), Where(run, "prepare"));
   }
 
@@ -78,17 +107,22 @@ class BufferMechanism : public Mechanism {
     LayerRun& run = *run_;
     cl_command_queue q = run.gpu->queue();
     cl_event* last = pollEvent_ ? lastEvent_.out() : nullptr;
-    if (path_ == HostMemory::PinnedCopy) {
-      EnqueueWriteRuns(q, xDev_.get(), run.split.gpuX, xHost_.host(), nullptr, Where(run, "write X"));
-      EnqueueLaunches(run, profile);
-      EnqueueReadRuns(q, yDev_.get(), run.split.gpuY, yHost_.host(), last, Where(run, "read back Y"));
+    const bool replay = replay_ && !profile;  // a profiled execution needs the main kernel's own event
+    if (path_ == HostMemory::PinnedCopy && replay && replayCopies_) {
+      replay_->Enqueue(last);
+    } else if (path_ == HostMemory::PinnedCopy) {
+      EnqueueWriteRuns(run, q, xDev_.get(), run.split.gpuX, xHost_.host(), nullptr, "write X");
+      if (replay) replay_->Enqueue(nullptr);
+      else EnqueueLaunches(run, profile);
+      EnqueueReadRuns(run, q, yDev_.get(), run.split.gpuY, yHost_.host(), last, "read back Y");
     } else {
       UnmapGpuRows();
-      EnqueueLaunches(run, profile);
+      if (replay) replay_->Enqueue(nullptr);
+      else EnqueueLaunches(run, profile);
       cl_int err = CL_SUCCESS;
       gpuRowsMapped_ = Cl().clEnqueueMapBuffer(q, yHost_.mem(), CL_FALSE, CL_MAP_READ, Bytes(spanFirst_),
                                                Bytes(spanEnd_ - spanFirst_), 0, nullptr, last, &err);
-      ClCheck(err, "clEnqueueMapBuffer", Where(run, "map the GPU rows of Y"));
+      if (err != CL_SUCCESS) ClCheck(err, "clEnqueueMapBuffer", Where(run, "map the GPU rows of Y"));
     }
     COEXEC_CL(Cl().clFlush(q), Where(run, "flush"));
   }
@@ -132,6 +166,22 @@ class BufferMechanism : public Mechanism {
   }
 
  private:
+  // Empty when the device records the copies of the GPU's share of X and Y (a scratch command buffer takes
+  // them; an outer split's rows of every channel plane are a rectangular copy), else why not.
+  std::string ShareCopiesUnrecordableReason() {
+    // Test hook (native/tests/run.sh): a device that refuses to record these copies.
+    if (const char* refuse = std::getenv("COEXEC_TEST_SHARE_COPIES_UNRECORDABLE"); refuse && *refuse)
+      return "the copies of the GPU's share of X and Y cannot be recorded: refused by COEXEC_TEST_SHARE_COPIES_UNRECORDABLE";
+    try {
+      CommandBuffer scratch(*run_->gpu);
+      RecordCopyRuns(scratch, xHost_.mem(), xDev_.get(), run_->split.gpuX, "copy X");
+      RecordCopyRuns(scratch, yDev_.get(), yHost_.mem(), run_->split.gpuY, "copy back Y");
+      return "";
+    } catch (const std::exception& e) {
+      return std::string("the copies of the GPU's share of X and Y cannot be recorded: ") + e.what();
+    }
+  }
+
   cl_mem X() const { return path_ == HostMemory::PinnedCopy ? xDev_.get() : xHost_.mem(); }
   cl_mem Y() const { return path_ == HostMemory::PinnedCopy ? yDev_.get() : yHost_.mem(); }
 
@@ -150,6 +200,8 @@ class BufferMechanism : public Mechanism {
   size_t spanFirst_ = 0, spanEnd_ = 0;
   void* gpuRowsMapped_ = nullptr;  // zero-copy: the GPU rows' mapping of the last execution
   Event lastEvent_;                // event-poll: the last command of the execution
+  std::unique_ptr<CommandBuffer> replay_;  // command-buffer submission: one execution's commands
+  bool replayCopies_ = false;              // pinned-copy: the replay holds the copies of X and Y too
 };
 
 }  // namespace

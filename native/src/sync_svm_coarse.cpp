@@ -5,6 +5,8 @@
 // blocking map, for reading, of the span of Y holding the GPU rows (the queue is in order, so it returns
 // once the kernels are done); copy of the GPU rows into the host output; unmap; clFinish so the unmap is
 // done before the next execution.
+// Command-buffer submission (command_buffer.h) replays the recorded kernels in place of their NDRange calls;
+// the maps and unmaps stay calls (they cannot be recorded).
 #include <cstring>
 #include <limits>
 
@@ -41,6 +43,7 @@ class SvmCoarseMechanism : public Mechanism {
       void* p = t == TensorArg::X ? x_.get() : t == TensorArg::W ? w_.get() : t == TensorArg::B ? b_.get() : yDev_.get();
       COEXEC_CL(Cl().clSetKernelArgSVMPointer(k, a, p), Where(run, "SVM argument"));
     }, nullptr);
+    replay_ = RecordReplay(run, &submit_, [&](CommandBuffer& cb) { RecordLaunches(run, cb); });
   }
 
   void Enqueue(Event* profile) override {
@@ -50,10 +53,11 @@ class SvmCoarseMechanism : public Mechanism {
     if (!x.Empty()) {
       // Invalidating the whole span is safe: the CPU slice reads the producer's X, never this copy.
       SvmMapGuard mx(q, CL_MAP_WRITE_INVALIDATE_REGION, x_.as<float>() + x.first, Bytes(x.SpanEnd() - x.first),
-                     Where(run, "map X"));
+                     "svm-coarse: map X");
       CopyRuns(x, run.X->data(), x_.as<float>());
     }
-    EnqueueLaunches(run, profile);
+    if (replay_ && !profile) replay_->Enqueue(nullptr);  // a profiled execution needs the kernel's own event
+    else EnqueueLaunches(run, profile);
     COEXEC_CL(Cl().clFlush(q), Where(run, "flush"));
   }
 
@@ -63,7 +67,7 @@ class SvmCoarseMechanism : public Mechanism {
     {
       const TensorRuns& y = run.split.gpuY;
       SvmMapGuard my(q, CL_MAP_READ, yDev_.as<float>() + y.first, Bytes(y.SpanEnd() - y.first),
-                     Where(run, "map the GPU rows of Y"));
+                     "svm-coarse: map the GPU rows of Y");
       CopyRuns(y, yDev_.as<float>(), y_.data());
     }
     COEXEC_CL(Cl().clFinish(q), Where(run, "clFinish after unmap"));
@@ -87,6 +91,7 @@ class SvmCoarseMechanism : public Mechanism {
   LayerRun* run_ = nullptr;
   mutable std::vector<float> y_;
   SvmBuffer x_, w_, b_, yDev_;
+  std::unique_ptr<CommandBuffer> replay_;  // command-buffer submission: the kernels
 };
 
 }  // namespace

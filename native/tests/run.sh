@@ -116,6 +116,93 @@ read -r p f < <(sed -n 's/^COUNTS //p' "$tmp/pinned.check")
   grep -q '"driverCore":1' "$tmp/pinned.jsonl" && pass "pinned-copy sweep, driver thread on core 1: ${p:-0} jobs correct" ||
   fail "pinned-copy sweep: ${f:-1} jobs wrong"
 
+# Submission (command_buffer.h): PoCL has cl_khr_command_buffer, so the sweeps above replayed command buffers
+# (auto); the standard calls path keeps its own small sweep through both host-memory paths.
+submit_default() {
+  grep -q '"sync":"finish".*"gpuSubmit":"command-buffer"' "$tmp/sweep.jsonl" &&
+    grep -q '"sync":"svm-coarse".*"gpuSubmit":"command-buffer"' "$tmp/sweep.jsonl" &&
+    grep -q '"hostMemory":"pinned-copy","gpuSubmit":"command-buffer"' "$tmp/pinned.jsonl" &&
+    grep -q '"hostMemory":"svm-fine-shared","gpuSubmit":"calls"' "$tmp/sweep.jsonl" &&
+    grep -q '"gpuSubmit":"none"' "$tmp/sweep.jsonl"
+}
+check "sweeps: finish / event-poll / svm-coarse replay command buffers on PoCL (auto), svm-fine issues calls" submit_default
+# Outer splits (height, M) move only the GPU's share of X and Y: under auto the pinned-copy replay records
+# exactly those copies (rectangular over channel planes / images), with no fallback note, and the sweep's
+# checks above prove each such job's output.
+submit_outer() {
+  grep -q '"splitDim":"height".*"hostMemory":"pinned-copy","gpuSubmit":"command-buffer"}' "$tmp/pinned.jsonl" &&
+    grep -q '"splitDim":"m".*"hostMemory":"pinned-copy","gpuSubmit":"command-buffer"}' "$tmp/pinned.jsonl" &&
+    grep -q '"splitDim":"height".*"hostMemory":"svm-coarse-map","gpuSubmit":"command-buffer"' "$tmp/sweep.jsonl" &&
+    ! grep -q '"splitDim":"\(height\|m\)".*"gpuSubmitNote":"the copies of the GPU' "$tmp/pinned.jsonl"
+}
+check "sweeps: height / M splits replay the GPU's share of X and Y as recorded copies (pinned-copy, auto)" submit_outer
+"$T" sweep "$tmp/calls.json" --small >/dev/null
+for hm in zero-copy pinned-copy; do
+  COEXEC_GPU_SUBMIT=calls COEXEC_HOST_MEMORY=$hm "$E" run "$tmp/calls.json" --out "$tmp/calls-$hm.jsonl" 2>"$tmp/calls.err" ||
+    fail "calls sweep ($hm): run exits 0"
+  "$T" check "$tmp/calls.json" "$tmp/calls-$hm.jsonl" >"$tmp/calls.check"
+  grep '^FAIL' "$tmp/calls.check"
+  read -r p f < <(sed -n 's/^COUNTS //p' "$tmp/calls.check")
+  [ "${f:-1}" -eq 0 ] && ! grep -q '"gpuSubmit":"command-buffer"' "$tmp/calls-$hm.jsonl" && grep -q '"gpuSubmit":"calls"' "$tmp/calls-$hm.jsonl" &&
+    pass "COEXEC_GPU_SUBMIT=calls sweep ($hm): ${p:-0} jobs correct, none replayed" || fail "calls sweep ($hm): ${f:-1} jobs wrong"
+done
+
+# Pinned-copy on a device whose copies disagree with the job-long mappings (forced by a test hook): the
+# replay holds the kernels alone, the write of X and the read-back stay calls, and every job is still right.
+COEXEC_TEST_MAPPED_COPIES_STALE=1 COEXEC_HOST_MEMORY=pinned-copy "$E" run "$tmp/calls.json" --out "$tmp/stale.jsonl" 2>"$tmp/stale.err" ||
+  fail "stale-mapping sweep: run exits 0"
+"$T" check "$tmp/calls.json" "$tmp/stale.jsonl" >"$tmp/stale.check"
+grep '^FAIL' "$tmp/stale.check"
+read -r p f < <(sed -n 's/^COUNTS //p' "$tmp/stale.check")
+[ "${f:-1}" -eq 0 ] && grep -q '"gpuSubmit":"command-buffer","gpuSubmitNote":"X: stale by COEXEC_TEST_MAPPED_COPIES_STALE; the write of X and the read-back stay calls' "$tmp/stale.jsonl" &&
+  pass "pinned-copy with copies that disagree with the mappings: kernels-only replays, ${p:-0} jobs correct" ||
+  fail "stale-mapping sweep: ${f:-1} jobs wrong or no note"
+
+# Pinned-copy on a device that refuses to record the copies of the GPU's share (forced by a test hook): the
+# write of X and the read-back of the share stay calls around a kernels-only replay, the note says why, and
+# every job of every split dimension is still right.
+COEXEC_TEST_SHARE_COPIES_UNRECORDABLE=1 COEXEC_HOST_MEMORY=pinned-copy "$E" run "$tmp/calls.json" --out "$tmp/unrec.jsonl" 2>"$tmp/unrec.err" ||
+  fail "unrecordable-copies sweep: run exits 0"
+"$T" check "$tmp/calls.json" "$tmp/unrec.jsonl" >"$tmp/unrec.check"
+grep '^FAIL' "$tmp/unrec.check"
+read -r p f < <(sed -n 's/^COUNTS //p' "$tmp/unrec.check")
+[ "${f:-1}" -eq 0 ] &&
+  grep -q '"splitDim":"height".*"gpuSubmit":"command-buffer","gpuSubmitNote":"the copies of the GPU.s share of X and Y cannot be recorded: refused by COEXEC_TEST_SHARE_COPIES_UNRECORDABLE; the write of X and the read-back stay calls' "$tmp/unrec.jsonl" &&
+  grep -q '"splitDim":"m".*"gpuSubmit":"command-buffer","gpuSubmitNote":"the copies of the GPU.s share' "$tmp/unrec.jsonl" &&
+  pass "pinned-copy where the share's copies cannot be recorded: kernels-only replays, ${p:-0} jobs correct" ||
+  fail "unrecordable-copies sweep: ${f:-1} jobs wrong or no note"
+
+submit_refusals() {  # versions the engine does not know, or a device without the extension
+  local flags=(bench --layer linear --N 33 --K 17 --ratio 0.5 --min-samples 2 --min-time-ms 0)
+  COEXEC_TEST_COMMAND_BUFFER_VERSION=2.0.0 "$E" "${flags[@]}" >"$tmp/v.json" || return 1
+  grep -q '"status":"ok"' "$tmp/v.json" && grep -q '"gpuSubmit":"calls","gpuSubmitNote":"cl_khr_command_buffer 2.0.0 is a version this engine does not know' "$tmp/v.json" || return 1
+  COEXEC_TEST_COMMAND_BUFFER_VERSION=none "$E" "${flags[@]}" >"$tmp/v.json" || return 1
+  grep -q '"gpuSubmit":"calls","gpuSubmitNote":"the device lacks cl_khr_command_buffer"' "$tmp/v.json" || return 1
+  COEXEC_GPU_SUBMIT=command-buffer COEXEC_TEST_COMMAND_BUFFER_VERSION=0.8.0 "$E" "${flags[@]}" >"$tmp/v.json" || return 1
+  grep -q '"status":"error","reason":"COEXEC_GPU_SUBMIT=command-buffer: cl_khr_command_buffer 0.8.0 is a version' "$tmp/v.json" || return 1
+  COEXEC_GPU_SUBMIT=graphs "$E" "${flags[@]}" >"$tmp/v.json" || return 1
+  grep -q '"status":"error","reason":"COEXEC_GPU_SUBMIT: unknown value \\"graphs\\" (expected auto|calls|command-buffer)"' "$tmp/v.json"
+}
+check "submission: unknown versions and a missing extension fall back to calls with the reason; forcing them is an error" submit_refusals
+
+enqueue_bench() {  # the submit microbenchmark runs every sequence and every execution it checks is correct
+  native/build/coexec-enqueue-bench --samples 6 --rounds 2 --warmup 1 --linear 1,96,40 --conv 3,9,7,8,3,2,1,1 \
+    --out "$tmp/eb.json" || return 1
+  python3 - "$tmp/eb.json" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["commandBufferOnEngineQueue"] == "supported", d["commandBufferOnEngineQueue"]
+assert len(d["layers"]) == 2
+for layer in d["layers"]:
+    assert "error" not in layer, layer
+    names = {s["name"] for s in layer["sequences"]}
+    assert {"calls", "copy", "cmdbuf", "cmdbuf-kernels", "zero-copy", "zero-copy-cmdbuf"} <= names, names
+    for s in layer["sequences"]:
+        assert s["correct"] and s["checkedExecutions"] >= 6 and s["latencyUs"]["n"] == 6, s
+PY
+}
+check "coexec-enqueue-bench: every submit sequence measured and checked correct on PoCL" enqueue_bench
+
 cores_list() {  # issue 12 item 10: --cores takes a list (each core parsed on its own)
   "$E" bench --layer linear --N 33 --K 17 --ratio 0.5 --threads 2 --cores 0,1 --driver-core 1 --min-samples 2 \
     --min-time-ms 0 >"$tmp/cores.json" || return 1
@@ -341,17 +428,18 @@ if [ "${COEXEC_TEST_SKIP_TSAN:-0}" != 1 ]; then
     fi
     "$T" sweep "$tmp/tsan.json" --small >/dev/null
     sed -i 's/"cpuAffinity":\[\]/"cpuAffinity":[0],"driverCore":1/' "$tmp/tsan.json"
-    for hm in zero-copy pinned-copy; do
-      if COEXEC_HOST_MEMORY=$hm TSAN_OPTIONS=halt_on_error=0 native/build-tsan/coexec-engine run "$tmp/tsan.json" \
-           --out "$tmp/tsan-$hm.jsonl" 2>"$tmp/tsan-$hm.err" && ! grep -q "ThreadSanitizer" "$tmp/tsan-$hm.err"; then
-        "$T" check "$tmp/tsan.json" "$tmp/tsan-$hm.jsonl" >"$tmp/tsan.check"
+    for mode in zero-copy/auto pinned-copy/auto pinned-copy/calls; do  # auto: command buffers on PoCL
+      hm=${mode%/*}
+      if COEXEC_HOST_MEMORY=$hm COEXEC_GPU_SUBMIT=${mode#*/} TSAN_OPTIONS=halt_on_error=0 native/build-tsan/coexec-engine run "$tmp/tsan.json" \
+           --out "$tmp/tsan-${mode/\//-}.jsonl" 2>"$tmp/tsan-${mode/\//-}.err" && ! grep -q "ThreadSanitizer" "$tmp/tsan-${mode/\//-}.err"; then
+        "$T" check "$tmp/tsan.json" "$tmp/tsan-${mode/\//-}.jsonl" >"$tmp/tsan.check"
         grep '^FAIL' "$tmp/tsan.check"
         read -r p f < <(sed -n 's/^COUNTS //p' "$tmp/tsan.check")
-        [ "${f:-1}" -eq 0 ] && pass "TSan subset ($hm, driver thread on core 1): ${p} jobs race-free and correct" ||
-          fail "TSan subset ($hm): ${f:-1} jobs wrong"
+        [ "${f:-1}" -eq 0 ] && pass "TSan subset ($mode, driver thread on core 1): ${p} jobs race-free and correct" ||
+          fail "TSan subset ($mode): ${f:-1} jobs wrong"
       else
-        fail "TSan subset ($hm): a ThreadSanitizer report or failure"
-        grep -A 20 "WARNING: ThreadSanitizer" "$tmp/tsan-$hm.err" | head -n 40
+        fail "TSan subset ($mode): a ThreadSanitizer report or failure"
+        grep -A 20 "WARNING: ThreadSanitizer" "$tmp/tsan-${mode/\//-}.err" | head -n 40
       fi
     done
     native/build-tsan/coexec-engine info >"$tmp/tsan-info.json" 2>"$tmp/tsan-info.err" && "$T" info "$tmp/tsan-info.json" &&
