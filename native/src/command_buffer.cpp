@@ -155,7 +155,10 @@ struct CommandBuffer::Impl {
 
 std::string GpuSubmitRequest() {
   const char* env = std::getenv("COEXEC_GPU_SUBMIT");
-  const std::string v = env && *env ? env : "auto";
+  // Default: calls. Measured on the GPU host (results/benchmarks/gpu-host-20261203-round4): NVIDIA's OpenCL
+  // (driver 580) has no cl_khr_command_buffer, and on PoCL 5 the replays were 1.06-1.24x slower than the calls
+  // they replace in 11 of 12 engine jobs. Command buffers stay one switch away (auto, command-buffer).
+  const std::string v = env && *env ? env : "calls";
   if (v != "auto" && v != "calls" && v != "command-buffer")
     throw std::runtime_error("COEXEC_GPU_SUBMIT: unknown value \"" + v + "\" (expected auto|calls|command-buffer)");
   return v;

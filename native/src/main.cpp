@@ -38,7 +38,7 @@ constexpr const char* kUsage =
     "conv extras:    --stride-h --stride-w --pad-h --pad-w (or --stride / --pad for both)\n"
     "environment:    COEXEC_OPENCL_LIB (OpenCL library path), COEXEC_WAIT_SPINS (pause spins before yielding),\n"
     "                COEXEC_HOST_MEMORY=pinned-copy|zero-copy (override the buffer mechanisms' host memory),\n"
-    "                COEXEC_GPU_SUBMIT=auto|calls|command-buffer (cl_khr_command_buffer replays where possible)\n";
+    "                COEXEC_GPU_SUBMIT=calls|auto|command-buffer (default calls; auto: cl_khr_command_buffer replays where possible)\n";
 
 struct UsageError : std::runtime_error {
   using std::runtime_error::runtime_error;
