@@ -23,7 +23,8 @@ import random
 import statistics
 import subprocess
 import sys
-import tempfile
+
+from engine_io import run_engine_plan
 
 # Reference layers (configs/workloads): a 1x1 with many channels, a 1x1 with few output channels (where a
 # channel split has little to share), a strided 3x3 (halo rows and stride on the height split).
@@ -54,14 +55,6 @@ def kind_of(layer):
 
 def dims_of(layer):
     return ("n", "m") if layer["type"] == "linear" else ("channels", "height")
-
-
-def run_plan(engine, plan, env):
-    with tempfile.TemporaryDirectory() as d:
-        pp, rp = os.path.join(d, "plan.json"), os.path.join(d, "results.jsonl")
-        json.dump(plan, open(pp, "w"))
-        subprocess.run([engine, "run", pp, "--out", rp], check=True, env=env, stderr=subprocess.DEVNULL)
-        return {r["jobId"]: r for r in map(json.loads, open(rp))}
 
 
 def main():
@@ -124,7 +117,7 @@ def main():
                 "cpuAffinity": cores, "jobs": order}
         if a.driver_core is not None:
             plan["driverCore"] = a.driver_core
-        res = run_plan(a.engine, plan, env)
+        res = run_engine_plan(a.engine, plan, env)
         bad = {j: (r["status"], r.get("reason")) for j, r in res.items() if r["status"] != "ok"}
         if bad:
             print(f"round {k + 1}: not ok: {bad}", file=sys.stderr)

@@ -12,9 +12,9 @@ so every mechanism is compared against the same floor.
 import argparse
 import json
 import os
-import subprocess
 import sys
-import tempfile
+
+from engine_io import run_engine_plan
 
 
 def median(v):
@@ -24,12 +24,8 @@ def median(v):
 
 
 def run_plan(engine, jobs, env):
-    plan = {"schemaVersion": 1, "planId": "sync-bench", "device": {"deviceType": "gpu-or-cpu"}, "jobs": jobs}
-    with tempfile.TemporaryDirectory() as d:
-        pp, rp = os.path.join(d, "plan.json"), os.path.join(d, "results.jsonl")
-        json.dump(plan, open(pp, "w"))
-        subprocess.run([engine, "run", pp, "--out", rp], check=True, env=env, stderr=subprocess.DEVNULL)
-        return {r["jobId"]: r for r in map(json.loads, open(rp))}
+    return run_engine_plan(engine, {"schemaVersion": 1, "planId": "sync-bench", "device": {"deviceType": "gpu-or-cpu"},
+                                    "jobs": jobs}, env)
 
 
 def main():

@@ -134,32 +134,44 @@ void RunsRect(const TensorRuns& runs, size_t origin[3], size_t region[3]) {
 }
 }  // namespace
 
+namespace {
+// One non-blocking copy of the runs between a host buffer and a device buffer, either way: a plain copy
+// when the runs are one block, else one rectangular copy over the blocks. The error context is built only
+// when the call fails (no string work on the timed path).
+void EnqueueRunsCopy(bool toDevice, const LayerRun& run, cl_command_queue q, cl_mem device, const TensorRuns& runs,
+                     float* host, cl_event* event, const char* what) {
+  if (runs.Empty()) return;
+  cl_int code;
+  const char* call;
+  if (runs.blocks == 1) {
+    const size_t offset = Bytes(runs.first), bytes = Bytes(runs.length);
+    float* at = host + runs.first;
+    code = toDevice ? Cl().clEnqueueWriteBuffer(q, device, CL_FALSE, offset, bytes, at, 0, nullptr, event)
+                    : Cl().clEnqueueReadBuffer(q, device, CL_FALSE, offset, bytes, at, 0, nullptr, event);
+    call = toDevice ? "clEnqueueWriteBuffer" : "clEnqueueReadBuffer";
+  } else {
+    size_t origin[3], region[3];
+    RunsRect(runs, origin, region);
+    const size_t pitch = Bytes(runs.pitch);
+    code = toDevice ? Cl().clEnqueueWriteBufferRect(q, device, CL_FALSE, origin, origin, region, pitch, 0, pitch, 0, host,
+                                                    0, nullptr, event)
+                    : Cl().clEnqueueReadBufferRect(q, device, CL_FALSE, origin, origin, region, pitch, 0, pitch, 0, host,
+                                                   0, nullptr, event);
+    call = toDevice ? "clEnqueueWriteBufferRect" : "clEnqueueReadBufferRect";
+  }
+  if (code != CL_SUCCESS) ClCheck(code, call, Where(run, what));
+}
+}  // namespace
+
 void EnqueueWriteRuns(const LayerRun& run, cl_command_queue q, cl_mem device, const TensorRuns& runs, const float* host,
                       cl_event* event, const char* what) {
-  if (runs.Empty()) return;
-  if (runs.blocks == 1) {
-    COEXEC_CL(Cl().clEnqueueWriteBuffer(q, device, CL_FALSE, Bytes(runs.first), Bytes(runs.length), host + runs.first,
-                                        0, nullptr, event), Where(run, what));
-    return;
-  }
-  size_t origin[3], region[3];
-  RunsRect(runs, origin, region);
-  COEXEC_CL(Cl().clEnqueueWriteBufferRect(q, device, CL_FALSE, origin, origin, region, Bytes(runs.pitch), 0,
-                                          Bytes(runs.pitch), 0, host, 0, nullptr, event), Where(run, what));
+  // The write only reads host; OpenCL's write takes it as const void*.
+  EnqueueRunsCopy(true, run, q, device, runs, const_cast<float*>(host), event, what);
 }
 
 void EnqueueReadRuns(const LayerRun& run, cl_command_queue q, cl_mem device, const TensorRuns& runs, float* host,
                      cl_event* event, const char* what) {
-  if (runs.Empty()) return;
-  if (runs.blocks == 1) {
-    COEXEC_CL(Cl().clEnqueueReadBuffer(q, device, CL_FALSE, Bytes(runs.first), Bytes(runs.length), host + runs.first,
-                                       0, nullptr, event), Where(run, what));
-    return;
-  }
-  size_t origin[3], region[3];
-  RunsRect(runs, origin, region);
-  COEXEC_CL(Cl().clEnqueueReadBufferRect(q, device, CL_FALSE, origin, origin, region, Bytes(runs.pitch), 0,
-                                         Bytes(runs.pitch), 0, host, 0, nullptr, event), Where(run, what));
+  EnqueueRunsCopy(false, run, q, device, runs, host, event, what);
 }
 
 void RecordCopyRuns(CommandBuffer& cb, cl_mem src, cl_mem dst, const TensorRuns& runs, const std::string& what) {
