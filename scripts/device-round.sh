@@ -39,10 +39,14 @@ log "round 1 rc=$rc1 lines=$(cat "$dev"/b1/results/*.jsonl 2>/dev/null | wc -l)"
 node bin/coexec.js import --bundle "$dev/b1" --run "$run" >> "$out/go.log" 2>&1 || log "import of round 1 failed"
 
 # Round 2: the confirmation pass, planned from round 1 by the same code `coexec reproduce` uses.
-node scripts/confirm-list.mjs "$run" > "$dev/confirm.txt" 2>> "$out/go.log" || log "confirm-list failed"
-n=$(grep -vc '^#' "$dev/confirm.txt" || true); log "confirm list: $n strategies"
 # A pass planned from an incomplete grid would confirm the wrong strategies: none until round 1 is whole.
-[ "$rc1" -eq 0 ] || { n=0; log "round 1 incomplete (rc=$rc1): no confirmation pass"; }
+n=0
+if [ "$rc1" -eq 0 ]; then
+  node scripts/confirm-list.mjs "$run" > "$dev/confirm.txt" 2>> "$out/go.log" || log "confirm-list failed"
+  n=$(grep -vc '^#' "$dev/confirm.txt" || true); log "confirm list: $n strategies"
+else
+  log "round 1 incomplete (rc=$rc1): no confirmation pass"
+fi
 if [ "$n" -gt 0 ] && [ "$(left)" -gt 25 ]; then
   node bin/coexec.js export --experiment "$exp" --profile "$prof" --platform "$plat" --resume "$run" --phase confirm \
     --strategies "@$dev/confirm.txt" --out "$dev/b2" >> "$out/go.log" 2>&1 || log "export of round 2 failed"

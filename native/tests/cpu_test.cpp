@@ -137,6 +137,25 @@ void TestLinear(std::vector<ThreadPool*>& pools) {
   }
 }
 
+// One conv test case: random X, W and b (seeds taken from `seed` in that order), the double reference of the
+// output and the reference of |X|, |W|, |b| (the scale of the tolerance).
+struct ConvCase {
+  std::vector<float> X, W, b;
+  std::vector<double> ref, refAbs;
+};
+
+ConvCase MakeConvCase(const ConvShape& s, uint32_t& seed) {
+  ConvCase c;
+  c.X = Random(static_cast<size_t>(s.batch) * s.C * s.H * s.W, seed++);
+  c.W = Random(static_cast<size_t>(s.F) * s.C * s.R * s.S, seed++);
+  c.b = Random(s.F, seed++);
+  c.ref.resize(static_cast<size_t>(s.batch) * s.F * s.P() * s.Q());
+  c.refAbs.resize(c.ref.size());
+  Conv2dReference(s, c.X.data(), c.W.data(), c.b.data(), c.ref.data());
+  Conv2dReference(s, Abs(c.X).data(), Abs(c.W).data(), Abs(c.b).data(), c.refAbs.data());
+  return c;
+}
+
 void TestConv(std::vector<ThreadPool*>& pools) {
   //                      batch  C   H   W   F  R  S sh sw ph pw
   const ConvShape shapes[] = {{1, 1, 5, 5, 1, 1, 1, 1, 1, 0, 0},    {1, 3, 7, 9, 5, 3, 3, 1, 1, 1, 1},
@@ -154,11 +173,9 @@ void TestConv(std::vector<ThreadPool*>& pools) {
   uint32_t seed = 1000;
   for (const ConvShape& s : shapes) {
     const int P = s.P(), Q = s.Q();
-    const auto X = Random(static_cast<size_t>(s.batch) * s.C * s.H * s.W, seed++),
-               W = Random(static_cast<size_t>(s.F) * s.C * s.R * s.S, seed++), b = Random(s.F, seed++);
-    std::vector<double> ref(static_cast<size_t>(s.batch) * s.F * P * Q), refAbs(ref.size());
-    Conv2dReference(s, X.data(), W.data(), b.data(), ref.data());
-    Conv2dReference(s, Abs(X).data(), Abs(W).data(), Abs(b).data(), refAbs.data());
+    const ConvCase c = MakeConvCase(s, seed);
+    const auto &X = c.X, &W = c.W, &b = c.b;
+    const auto &ref = c.ref, &refAbs = c.refAbs;
     for (const auto& impl : impls)
       for (ThreadPool* pool : pools)
         for (const auto& range : Ranges(s.F)) {
@@ -193,11 +210,9 @@ void TestConvHeight(std::vector<ThreadPool*>& pools) {
   uint32_t seed = 5000;
   for (const ConvShape& s : shapes) {
     const int P = s.P(), Q = s.Q();
-    const auto X = Random(static_cast<size_t>(s.batch) * s.C * s.H * s.W, seed++),
-               W = Random(static_cast<size_t>(s.F) * s.C * s.R * s.S, seed++), b = Random(s.F, seed++);
-    std::vector<double> ref(static_cast<size_t>(s.batch) * s.F * P * Q), refAbs(ref.size());
-    Conv2dReference(s, X.data(), W.data(), b.data(), ref.data());
-    Conv2dReference(s, Abs(X).data(), Abs(W).data(), Abs(b).data(), refAbs.data());
+    const ConvCase c = MakeConvCase(s, seed);
+    const auto &X = c.X, &W = c.W, &b = c.b;
+    const auto &ref = c.ref, &refAbs = c.refAbs;
     std::vector<std::pair<int, int>> channels = {{0, s.F}};
     if (s.F >= 3) channels.push_back({1, s.F - 1});
     for (const auto& impl : impls)
