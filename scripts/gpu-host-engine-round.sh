@@ -17,10 +17,10 @@
 #                             OpenBLAS and CLBlast (native/bench/yardsticks.sh, 15 threads on cores 1-15, driver
 #                             core 0 -> yardsticks/engine.jsonl); PyTorch gets a third of the part's limit
 #          pocl-arrangements  native/bench/sync-bench.sh datapath on PoCL (pocl-split) under three core arrangements,
-#                             linear M=1 layers, finish and svm-fine: the driver thread on PoCL's core 0 (8 workers
-#                             on 0-7, slice on 8-15: the arrangement of the runs before 2026-12-03 15:00), alone on
-#                             core 7 (7 workers on 0-6, slice on 8-15) and alone on core 8 (8 workers, slice on
-#                             9-15); a sampler logs every thread's core and CPU share twice a second (ps.log)
+#                             linear M=1 layers, finish and svm-fine: driver alone on core 7 (7 workers on 0-6,
+#                             slice on 8-15) with the pool parking after each slice (no deviceCores) and spinning
+#                             (deviceCores 0-6), and driver alone on core 8 (8 workers, slice on 9-15); a sampler
+#                             logs every thread's core and CPU share twice a second (pocl-arrangements-ps.log.gz)
 #          submit             native/bench/submit_bench.py: the GPU side's host cost per submit sequence
 #                             (coexec-enqueue-bench on driver core 0) and the engine with COEXEC_GPU_SUBMIT=calls
 #                             vs command-buffer, on NVIDIA and on pocl-split (submit/submit.json; about 90 s)
@@ -49,6 +49,8 @@ export OCL_ICD_VENDORS="$icd"
   nvidia-smi --query-gpu=name,driver_version,memory.total,clocks.max.sm --format=csv,noheader 2>&1
   echo "nproc: $(nproc)"
   grep -m1 'model name' /proc/cpuinfo
+  lscpu -e 2>&1 | head -40
+  echo "SMT siblings: $(cat /sys/devices/system/cpu/cpu*/topology/thread_siblings_list 2>/dev/null | sort -un | tr '\n' ' ')"
   ls "$icd"
 } > "$out/machine.txt"
 log "machine: $(head -3 "$out/machine.txt" | tail -1)"
@@ -95,13 +97,13 @@ for p in "$@"; do
       ( while :; do echo "== $(date +%s.%N)"; ps -eLo pid,tid,psr,pcpu,stat,comm --sort=-pcpu | head -30; sleep 0.5; done ) \
         > "$out/pocl-arrangements-ps.log" 2>&1 &
       sampler=$!
-      for arr in "shared-core0:8:0:8-15" "driver7:7:7:8-15" "driver8:8:8:9-15"; do
-        IFS=: read -r name workers driver cores <<< "$arr"
+      for arr in "driver7-park:7:7:8-15:" "driver7:7:7:8-15:0-6" "driver8:8:8:9-15:0-7"; do
+        IFS=: read -r name workers driver cores devcores <<< "$arr"
         part "pocl-$name" env POCL_CPU_MAX_CU_NUM="$workers" POCL_AFFINITY=1 native/bench/sync-bench.sh datapath \
-          --out "$out/pocl-$name" --cores "$cores" --driver-core "$driver" --device-type cpu \
+          --out "$out/pocl-$name" --cores "$cores" --driver-core "$driver" --device-cores "$devcores" --device-type cpu \
           --linear-variant linear_reg_v16x2_m1 --linear-wg 1 --copy-mb "" --syncs finish,svm-fine --samples 60 \
           --workloads bert-base/attn-q-m1,bert-base/ffn-up-m1,gpt2/attn-qkv-m1,vgg16/fc7-m1,whisper-tiny/dec-q-m1 \
-          --label "pocl-split arrangement $name: PoCL $workers workers pinned from core 0, driver core $driver, CPU slice on cores $cores"
+          --label "pocl-split arrangement $name: PoCL $workers workers pinned from core 0, driver core $driver, CPU slice on cores $cores, deviceCores ${devcores:-absent (the pool parks)}"
       done
       kill "$sampler" 2>/dev/null; gzip -f "$out/pocl-arrangements-ps.log" ;;
     submit) part submit python3 native/bench/submit_bench.py --out "$out/submit" --target nvidia --target pocl-split ;;

@@ -78,6 +78,8 @@ def run_plan(a, jobs, env=None):
             "cpuAffinity": parse_cores(a.cores), "jobs": jobs}
     if a.driver_core is not None:
         plan["driverCore"] = a.driver_core
+    if a.device_cores:
+        plan["deviceCores"] = parse_cores(a.device_cores)
     with tempfile.TemporaryDirectory() as d:
         pp, rp = os.path.join(d, "plan.json"), os.path.join(d, "results.jsonl")
         json.dump(plan, open(pp, "w"))
@@ -100,6 +102,7 @@ def main():
     ap.add_argument("--engine", default=os.path.join(ROOT, "native", "build", "coexec-engine"))
     ap.add_argument("--cores", default="", help="CPU-slice cores, e.g. 1-15 (default: not pinned)")
     ap.add_argument("--driver-core", type=int, default=None, help="the GPU-driver thread's core, e.g. 0")
+    ap.add_argument("--device-cores", default="", help="a CPU OpenCL device's pinned cores, e.g. 0-6 (plan deviceCores)")
     ap.add_argument("--threads", type=int, default=0, help="CPU threads (default: one per listed core, else 1)")
     ap.add_argument("--ratio", type=float, default=0.5)
     ap.add_argument("--samples", type=int, default=100)

@@ -58,6 +58,15 @@ double CheckTolerance(int reductionLength, double maxAbsRef) {
 
 namespace {
 
+// True unless the device's cores are known and none of them is one of the CPU pool's (unpinned pool: any).
+bool DeviceMayUseCores(const std::vector<int>& deviceCores, const std::vector<int>& poolCores) {
+  if (deviceCores.empty() || poolCores.empty()) return true;
+  for (int c : deviceCores)
+    for (int p : poolCores)
+      if (c == p) return true;
+  return false;
+}
+
 struct SkipJob : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
@@ -338,8 +347,11 @@ void RunLayer(const Plan& plan, const Job& job, DeviceProvider& devices, const J
   else LinearReference(L.linear, X.data(), W.data(), b.data(), ref.data());
 
   // Step 3: the executor: the GPU-driver thread (with GPU rows) and the CPU pool pinned to the plan's cores.
-  // When the OpenCL device runs on these same cores (PoCL), idle pool workers are parked after the slice.
-  const bool park = run.gpu && (run.gpu->caps().type & CL_DEVICE_TYPE_CPU) && run.cpuRows > 0;
+  // When the OpenCL device may run on these same cores (PoCL), idle pool workers are parked after the slice.
+  // A device pinned to other cores (plan.deviceCores, pocl-split) leaves them spinning: waking parked
+  // workers at the next execution costs a futex wake and, on a VM, an idle vCPU's wake-up per worker.
+  const bool park = run.gpu && (run.gpu->caps().type & CL_DEVICE_TYPE_CPU) && run.cpuRows > 0 &&
+                    DeviceMayUseCores(plan.deviceCores, plan.cpuAffinity);
   if (run.cpuRows > 0) {
     resolved.Set("parkCpuPool", park).Set("poolChunking", ThreadPool::Chunking());
     r.Set("resolved", resolved);

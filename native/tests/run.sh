@@ -119,6 +119,22 @@ read -r p f < <(sed -n 's/^COUNTS //p' "$tmp/pinned.check")
   grep -q '"driverCore":1' "$tmp/pinned.jsonl" && pass "pinned-copy sweep, driver thread on core 1: ${p:-0} jobs correct" ||
   fail "pinned-copy sweep: ${f:-1} jobs wrong"
 
+# Parking the CPU pool after each slice (resolved.parkCpuPool): only when the CPU OpenCL device may compute on
+# the pool's cores. A plan whose deviceCores are disjoint from cpuAffinity keeps the pool spinning; without
+# deviceCores, or with an overlap, it parks. Three co-executed jobs, correct either way.
+park_plan() {  # DEVICE_CORES_FIELD OUT
+  printf '{"schemaVersion": 1, "planId": "park", "device": {"deviceType": "cpu"}, "cpuAffinity": [0], "driverCore": 1%s, "jobs": [{"id": "park-job", "kind": "layer", "layer": {"type": "linear", "M": 1, "N": 64, "K": 32}, "strategy": {"splitRatio": 0.5, "cpuThreads": 1, "cpuImpl": "simd", "gpuVariant": "gemv_row", "gpuWorkGroup": 8, "sync": "svm-fine"}, "warmup": 1, "minSamples": 5, "maxSamples": 5}]}' "$1" >"$tmp/park.json"
+  "$E" run "$tmp/park.json" --out "$2" 2>>"$tmp/park.err"
+}
+park_plan ', "deviceCores": [1]' "$tmp/park-disjoint.jsonl"
+park_plan '' "$tmp/park-unknown.jsonl"
+park_plan ', "deviceCores": [0, 1]' "$tmp/park-overlap.jsonl"
+grep -q '"parkCpuPool":false' "$tmp/park-disjoint.jsonl" && grep -q '"parkCpuPool":true' "$tmp/park-unknown.jsonl" &&
+  grep -q '"parkCpuPool":true' "$tmp/park-overlap.jsonl" &&
+  [ "$(grep -c '"passed":true' "$tmp/park-disjoint.jsonl" "$tmp/park-unknown.jsonl" "$tmp/park-overlap.jsonl" | awk -F: '{s+=$2} END {print s}')" -eq 3 ] &&
+  pass "CPU pool parks only when the CPU device may use its cores (deviceCores)" ||
+  fail "deviceCores / parkCpuPool: $(cat "$tmp/park-"*.jsonl "$tmp/park.err" 2>/dev/null | head -c 600)"
+
 # Submission (command_buffer.h): PoCL has cl_khr_command_buffer, so the sweeps above replayed command buffers
 # (COEXEC_GPU_SUBMIT=auto, exported at the top; the engine's default is calls); the calls path keeps its own
 # small sweep through both host-memory paths.
@@ -354,6 +370,7 @@ JOBX=', "targetMedianCiPct": "5"' bad_plan "targetMedianCiPct not a number" 'job
 RAW='{"schemaVersion": 1,' bad_plan "invalid JSON" 'JSON 1:'
 RT='{"id": "ok-job", "kind": "copy", "copy": {"bytes": 0, "direction": "host-to-device"}}' bad_plan "copy of 0 bytes" 'jobs[0] (id "ok-job"): copy: bytes: 0 out of range'
 EXTRA=', "driverCore": -1' bad_plan "driverCore not a core" 'plan: driverCore: bad core number -1'
+EXTRA=', "deviceCores": [-2]' bad_plan "deviceCores not cores" 'plan: deviceCores: bad core number -2'
 LAYER='{"type": "conv2d", "batch": 1, "C": 1, "H": 2, "W": 5, "F": 2, "R": 5, "S": 1, "strideH": 1, "strideW": 1, "padH": 1, "padW": 0}' \
   STRAT='"splitRatio": 0.5, "cpuThreads": 1, "cpuImpl": "simd-direct", "gpuVariant": "conv_direct", "gpuWorkGroup": 8, "sync": "finish"' \
   bad_plan "conv filter larger than input" 'filter taller than the padded input'
