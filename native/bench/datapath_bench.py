@@ -279,8 +279,9 @@ def main():
                 print(f"| {q} | {s} | {m['overheadMedianUs']} | {m['enqueueMedianUs']} |")
         for s in syncs:
             rs = [r for r in timed_queue_ratios if r["sync"] == s]
+            rounded = lambda v: None if v is None else round(v, 3)
             print(f"- {s}: co-executed latency {rs[0]['over'] if rs else ''} median "
-                  f"{median([r['coexec'] for r in rs])}, enqueue {median([r['enqueue'] for r in rs])}")
+                  f"{rounded(median([r['coexec'] for r in rs]))}, enqueue {rounded(median([r['enqueue'] for r in rs]))}")
     bad = [r for r in layer_rows if r["status"] != "ok"]
     if bad:
         print("\nnot ok: " + "; ".join(f"{r['workload']}/{r['sync']}: {r['status']} {r['reason']}" for r in bad))
