@@ -172,6 +172,16 @@ void TimingLoop(const Job& job, Samples& out, Execute execute, UseProfilingQueue
     Sample s;
     execute(s, nullptr);
   }
+  if (out.withTimestamps && job.warmup > 0) {
+    // The profiling queue's warm-up: whatever its first use starts (a driver thread, a stream) is started
+    // before the herd below and stays out of the first profiled execution's timestamps.
+    useProfilingQueue(true);
+    Sample s;
+    Event event;
+    execute(s, &event);
+    Profile(event);
+    useProfilingQueue(false);
+  }
   // After the warm-up, when the driver has started whatever threads this job needs.
   out.herd = HerdForeignThreads();
   StopRule rule(job);
