@@ -4,7 +4,8 @@
 # packs every output into one archive. This is the script that measured results/benchmarks/gpu-host-*.
 #
 # usage: scripts/gpu-host-engine-round.sh OUT_DIR PART...
-#   parts: datapath   native/bench/sync-bench.sh datapath (driver core 0, CPU threads on cores 1-15, NVIDIA)
+#   parts: datapath   native/bench/sync-bench.sh datapath (driver core 0, CPU threads on cores 1-15, NVIDIA),
+#                     timed executions on the plain queue, then the GPU jobs again with COEXEC_TIMED_QUEUE=profiling
 #          datapath-allcores  the same with the CPU slice on all 16 cores and no driver core (counter-example)
 #          kernels-nvidia     native/bench/kernel-bench.sh: best NVIDIA variant vs the CPU side on cores 1-15
 #          kernels-pocl       the same with PoCL pinned to cores 0-7 vs 8 engine threads on cores 8-15
@@ -22,8 +23,9 @@
 #                             (deviceCores 0-6), and driver alone on core 8 (8 workers, slice on 9-15); a sampler
 #                             logs every thread's core and CPU share twice a second (pocl-arrangements-ps.log.gz)
 #          submit             native/bench/submit_bench.py: the GPU side's host cost per submit sequence
-#                             (coexec-enqueue-bench on driver core 0) and the engine with COEXEC_GPU_SUBMIT=calls
-#                             vs command-buffer, on NVIDIA and on pocl-split (submit/submit.json; about 90 s)
+#                             (coexec-enqueue-bench on driver core 0, plain and profiling queues) and the engine
+#                             with calls on the plain timed queue vs calls with COEXEC_TIMED_QUEUE=profiling vs
+#                             command-buffer, on NVIDIA and on pocl-split (submit/submit.json; about 120 s)
 # Environment: PART_LIMIT_S (default 170) caps each part, PART_LIMIT_S_<part> one part (dashes as _); KB_NVIDIA_ARGS / KB_POCL_ARGS add kernel_bench.py
 # options (e.g. --shapes, --variants, --finalists 3 --rounds 3) to the two kernel parts.
 set -uo pipefail
@@ -73,7 +75,8 @@ part() { # name command...: one part under its time limit (PART_LIMIT_S_<name>, 
 for p in "$@"; do
   case "$p" in
     datapath) part datapath native/bench/sync-bench.sh datapath --out "$out/datapath" --cores 1-15 --driver-core 0 \
-        --device-type gpu --label "GPU host, NVIDIA OpenCL, driver core 0, CPU threads on cores 1-15" ;;
+        --device-type gpu --timed-queues plain,profiling \
+        --label "GPU host, NVIDIA OpenCL, driver core 0, CPU threads on cores 1-15" ;;
     datapath-allcores) part datapath-allcores native/bench/sync-bench.sh datapath --out "$out/datapath-allcores" \
         --cores 0-15 --device-type gpu --label "GPU host, NVIDIA OpenCL, no driver core, CPU threads on cores 0-15" ;;
     kernels-nvidia) part kernels-nvidia native/bench/kernel-bench.sh "$out/kernels-nvidia" --device-type gpu \
