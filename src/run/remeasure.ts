@@ -16,8 +16,9 @@
  * Claims too wide to judge (`claimMaxRelWidth`): a claim decided by its 95% interval (today
  * svm-fine-overhead-vs-finish, from the co-executed finish and svm-fine jobs of the sync experiment) is
  * computed from the part's jobs so far, exactly as derive computes it. The jobs behind it (every layer's:
- * the claim's statistic is a median over layers) join the round while any of them was measured in one spell of the machine only (its
- * interval cannot yet show how the overhead moves between spells: src/run/jobs.ts withAttemptSpread), or
+ * the claim's statistic is a median over layers) join the round while any of them was measured in one
+ * spell of the machine only (its interval cannot yet show how the overhead moves between spells:
+ * src/run/jobs.ts withAttemptSpread), or
  * while the interval is wider than `claimMaxRelWidth` times the claim's bound. They sample to their time and
  * sample limits (no median-CI target: the target bounds the latency's CI, which is tight long before a
  * difference of a few us is). What is still too wide after the last round stays undecided, a validity
@@ -159,9 +160,9 @@ export function planNextRound(
   const random = mulberry32((opts.orderSeed ^ fnv1a(`${opts.experiment}/${part.name}/remeasure-${k}`)) >>> 0);
   const taken: EngineJob[] = [];
   let budgetMs = 0;
-  // The jobs of claims too wide to judge first, within half of what is left: a claim's jobs whose interval
-  // decides an experiment's claim, where the long INVALID jobs (4-8 s
-  // each) would spend the extra time before the claim got any; the other half keeps the INVALID jobs from
+  // The jobs of claims too wide to judge first, within half of what is left: their interval decides an
+  // experiment's claim, where the long INVALID jobs (4-8 s each) would spend the extra time before the
+  // claim got any; the other half keeps the INVALID jobs from
   // being starved in turn (a quick reproduce on the loaded VM lost 7 of them, and validity, that way). A
   // claim's job gets a further spell of round 1's length, not a longer one: the spread between spells is
   // what its interval lacks. Each group in a seeded order.
