@@ -16,24 +16,40 @@
 #   coexec export --experiment E --profile P --platform PL --out $D/b1 --results $D/results
 # Send the repository with $D and dist/ (the device tool's `carry`; results/ must not travel if the tree
 # would exceed the tool's size limit), then run there:
-#   bash scripts/device-round.sh $D $D/results/PL/RUN_ID E P PL BUDGET_S
+#   bash scripts/device-round.sh $D $D/results/PL/RUN_ID E P PL BUDGET_S [RETEST_S]
 # and bring back $OUT/rundir.tgz (the run folder with both rounds imported). Back home, untar it into
 # results/PL/ and re-finalize and derive it there (jobs.json and a manifest with this repository's commit):
 #   node -e "...finalizeRun(RUN_DIR, ...)"; coexec derive RUN_DIR; coexec validate RUN_DIR
+#
+# RETEST_S > 0 (issue 14): the test-retest floor of the same session, for the predictors' MAPE to stand
+# beside. Round 1's bundle is run a second time, bounded by RETEST_S seconds (kept back from BUDGET_S), into
+# a copy of the run folder as exported ($D/retest/RUN_ID); scripts/repeatability.mjs then scores round 1's
+# medians of the jobs both measured against the retest's and writes $OUT/repeatability.json (the same
+# jobs, the same machine, minutes apart). The plan's order is shuffled, so a retest stopped by its bound
+# re-measures a random subset of the plan's jobs. $OUT/retest.tgz holds the retest folder.
 set -uo pipefail
 source "$(dirname "$0")/lib/bounded.sh"
-dev="$(cd "$1" && pwd)"; run="$2"; exp="$3"; prof="$4"; plat="$5"; budget="$6"
+dev="$(cd "$1" && pwd)"; run="$2"; exp="$3"; prof="$4"; plat="$5"; budget="$6"; retest="${7:-0}"
 out="${OUT:-$dev/out}"; mkdir -p "$out"
 t0=$(date +%s); left() { echo $(( budget - ($(date +%s) - t0) )); }
+# The retest's seconds come off the two rounds' budget up front, so the rounds cannot eat them.
+[ "$retest" -gt 0 ] 2>/dev/null || retest=0
+if [ "$retest" -gt 0 ] && [ $(( budget - 45 - retest )) -lt 60 ]; then
+  echo "[device-round] RETEST_S=$retest leaves round 1 under 60 s of BUDGET_S=$budget: no retest" | tee -a "$out/go.log"
+  retest=0
+fi
+reserve=$retest
 log() { echo "[device-round $(( $(date +%s) - t0 ))s] $*" | tee -a "$out/go.log"; }
 export NCCL_NVLS_ENABLE=0 TORCH_SYMM_MEM_DISABLE_MULTICAST=1 NVSHMEM_DISABLE_NVLS=1
 if [ -f "$dev/node.xz" ] && [ ! -x "$dev/node" ]; then xz -dc "$dev/node.xz" > "$dev/node" && chmod +x "$dev/node"; fi
 [ -x "$dev/node" ] && export PATH="$dev:$PATH"
 if [ -f "$dev/nm.tar.xz" ] && [ ! -d node_modules ]; then tar xJf "$dev/nm.tar.xz"; fi
 log "node $(node --version 2>&1); nproc $(nproc); $(nvidia-smi --query-gpu=name,driver_version --format=csv,noheader 2>/dev/null)"
+retest_run="$dev/retest/$(basename "$run")"
+if [ "$retest" -gt 0 ]; then rm -rf "$retest_run"; mkdir -p "$dev/retest" && cp -a "$run" "$retest_run"; fi
 
 # Round 1: the experiment's measured phases. 45 s are kept back for the list and the confirmation pass.
-(cd "$dev/b1" && bounded "$(( $(left) - 45 ))" ./run.sh --jobs "$(nproc)") > "$out/round1.log" 2>&1
+(cd "$dev/b1" && bounded "$(( $(left) - 45 - reserve ))" ./run.sh --jobs "$(nproc)") > "$out/round1.log" 2>&1
 rc1=$?
 log "round 1 rc=$rc1 lines=$(cat "$dev"/b1/results/*.jsonl 2>/dev/null | wc -l)"
 node bin/coexec.js import --bundle "$dev/b1" --run "$run" >> "$out/go.log" 2>&1 || log "import of round 1 failed"
@@ -47,14 +63,28 @@ if [ "$rc1" -eq 0 ]; then
 else
   log "round 1 incomplete (rc=$rc1): no confirmation pass"
 fi
-if [ "$n" -gt 0 ] && [ "$(left)" -gt 25 ]; then
+if [ "$n" -gt 0 ] && [ "$(( $(left) - reserve ))" -gt 25 ]; then
   node bin/coexec.js export --experiment "$exp" --profile "$prof" --platform "$plat" --resume "$run" --phase confirm \
     --strategies "@$dev/confirm.txt" --out "$dev/b2" >> "$out/go.log" 2>&1 || log "export of round 2 failed"
   # Same engine sources as round 1: reuse its build instead of compiling again.
   [ -d "$dev/b1/build" ] && cp -a "$dev/b1/build" "$dev/b2/build"
-  (cd "$dev/b2" && bounded "$(( $(left) - 8 ))" ./run.sh --jobs "$(nproc)") > "$out/round2.log" 2>&1
+  (cd "$dev/b2" && bounded "$(( $(left) - 8 - reserve ))" ./run.sh --jobs "$(nproc)") > "$out/round2.log" 2>&1
   log "round 2 rc=$? lines=$(cat "$dev"/b2/results/*.jsonl 2>/dev/null | wc -l)"
   node bin/coexec.js import --bundle "$dev/b2" --run "$run" >> "$out/go.log" 2>&1 || log "import of round 2 failed"
 fi
 tar czf "$out/rundir.tgz" -C "$(dirname "$run")" "$(basename "$run")"
+
+# The retest: round 1's bundle again, its own results, the engine build reused; what it finished counts.
+if [ "$retest" -gt 0 ] && [ "$(( $(left) - 8 ))" -ge 20 ]; then
+  rm -rf "$dev/b1r"; cp -a "$dev/b1" "$dev/b1r"; rm -rf "$dev/b1r/results" "$dev/b1r/work"
+  (cd "$dev/b1r" && bounded "$(( $(left) - 8 ))" ./run.sh --jobs "$(nproc)") > "$out/retest.log" 2>&1
+  log "retest rc=$? lines=$(cat "$dev"/b1r/results/*.jsonl 2>/dev/null | wc -l)"
+  node bin/coexec.js import --bundle "$dev/b1r" --run "$retest_run" >> "$out/go.log" 2>&1 || log "import of the retest failed"
+  node scripts/repeatability.mjs "$run" "$retest_run" --out "$out/repeatability.json" \
+    --note "same device call: round 1's bundle measured again after the confirmation pass, bounded by ${retest} s" \
+    >> "$out/go.log" 2>&1 || log "repeatability failed"
+  tar czf "$out/retest.tgz" -C "$dev/retest" "$(basename "$run")"
+elif [ "$retest" -gt 0 ]; then
+  log "retest skipped: $(left) s left"
+fi
 log "done"

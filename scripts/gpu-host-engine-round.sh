@@ -4,7 +4,8 @@
 # packs every output into one archive. This is the script that measured results/benchmarks/gpu-host-*.
 #
 # usage: scripts/gpu-host-engine-round.sh OUT_DIR PART...
-#   parts: datapath   native/bench/sync-bench.sh datapath (driver core 0, CPU threads on cores 1-15, NVIDIA)
+#   parts: datapath   native/bench/sync-bench.sh datapath (driver core 0, CPU threads on cores 1-15, NVIDIA),
+#                     timed executions on the plain queue, then the GPU jobs again with COEXEC_TIMED_QUEUE=profiling
 #          datapath-allcores  the same with the CPU slice on all 16 cores and no driver core (counter-example)
 #          kernels-nvidia     native/bench/kernel-bench.sh: best NVIDIA variant vs the CPU side on cores 1-15
 #          kernels-pocl       the same with PoCL pinned to cores 0-7 vs 8 engine threads on cores 8-15
@@ -16,9 +17,15 @@
 #                             CUDA (native/bench/torch_yardstick.py -> yardsticks/torch.jsonl), then our kernels,
 #                             OpenBLAS and CLBlast (native/bench/yardsticks.sh, 15 threads on cores 1-15, driver
 #                             core 0 -> yardsticks/engine.jsonl); PyTorch gets a third of the part's limit
+#          pocl-arrangements  native/bench/sync-bench.sh datapath on PoCL (pocl-split) under three core arrangements,
+#                             linear M=1 layers, finish and svm-fine: driver alone on core 7 (7 workers on 0-6,
+#                             slice on 8-15) with the pool parking after each slice (no deviceCores) and spinning
+#                             (deviceCores 0-6), and driver alone on core 8 (8 workers, slice on 9-15); a sampler
+#                             logs every thread's core and CPU share twice a second (pocl-arrangements-ps.log.gz)
 #          submit             native/bench/submit_bench.py: the GPU side's host cost per submit sequence
-#                             (coexec-enqueue-bench on driver core 0) and the engine with COEXEC_GPU_SUBMIT=calls
-#                             vs command-buffer, on NVIDIA and on pocl-split (submit/submit.json; about 90 s)
+#                             (coexec-enqueue-bench on driver core 0, plain and profiling queues) and the engine
+#                             with calls on the plain timed queue vs calls with COEXEC_TIMED_QUEUE=profiling vs
+#                             command-buffer, on NVIDIA and on pocl-split (submit/submit.json; about 120 s)
 # Environment: PART_LIMIT_S (default 170) caps each part, PART_LIMIT_S_<part> one part (dashes as _); KB_NVIDIA_ARGS / KB_POCL_ARGS add kernel_bench.py
 # options (e.g. --shapes, --variants, --finalists 3 --rounds 3) to the two kernel parts.
 set -uo pipefail
@@ -44,6 +51,8 @@ export OCL_ICD_VENDORS="$icd"
   nvidia-smi --query-gpu=name,driver_version,memory.total,clocks.max.sm --format=csv,noheader 2>&1
   echo "nproc: $(nproc)"
   grep -m1 'model name' /proc/cpuinfo
+  lscpu -e 2>&1 | head -40
+  echo "SMT siblings: $(cat /sys/devices/system/cpu/cpu*/topology/thread_siblings_list 2>/dev/null | sort -un | tr '\n' ' ')"
   ls "$icd"
 } > "$out/machine.txt"
 log "machine: $(head -3 "$out/machine.txt" | tail -1)"
@@ -66,7 +75,8 @@ part() { # name command...: one part under its time limit (PART_LIMIT_S_<name>, 
 for p in "$@"; do
   case "$p" in
     datapath) part datapath native/bench/sync-bench.sh datapath --out "$out/datapath" --cores 1-15 --driver-core 0 \
-        --device-type gpu --label "GPU host, NVIDIA OpenCL, driver core 0, CPU threads on cores 1-15" ;;
+        --device-type gpu --timed-queues plain,profiling \
+        --label "GPU host, NVIDIA OpenCL, driver core 0, CPU threads on cores 1-15" ;;
     datapath-allcores) part datapath-allcores native/bench/sync-bench.sh datapath --out "$out/datapath-allcores" \
         --cores 0-15 --device-type gpu --label "GPU host, NVIDIA OpenCL, no driver core, CPU threads on cores 0-15" ;;
     kernels-nvidia) part kernels-nvidia native/bench/kernel-bench.sh "$out/kernels-nvidia" --device-type gpu \
@@ -86,6 +96,19 @@ for p in "$@"; do
       PART_LIMIT_S_yardsticks_engine=$(( ylimit - ylimit / 3 )) part yardsticks-engine native/bench/yardsticks.sh \
         native/build/coexec-engine "$out/yardsticks/engine.jsonl" 15 --device-type gpu --platform NVIDIA \
         --cores 1,2,3,4,5,6,7,8,9,10,11,12,13,14,15 --driver-core 0 ;;
+    pocl-arrangements)
+      ( while :; do echo "== $(date +%s.%N)"; ps -eLo pid,tid,psr,pcpu,stat,comm --sort=-pcpu | head -30; sleep 0.5; done ) \
+        > "$out/pocl-arrangements-ps.log" 2>&1 &
+      sampler=$!
+      for arr in "driver7-park:7:7:8-15:" "driver7:7:7:8-15:0-6" "driver8:8:8:9-15:0-7"; do
+        IFS=: read -r name workers driver cores devcores <<< "$arr"
+        part "pocl-$name" env POCL_CPU_MAX_CU_NUM="$workers" POCL_AFFINITY=1 native/bench/sync-bench.sh datapath \
+          --out "$out/pocl-$name" --cores "$cores" --driver-core "$driver" --device-cores "$devcores" --device-type cpu \
+          --linear-variant linear_reg_v16x2_m1 --linear-wg 1 --copy-mb "" --syncs finish,svm-fine --samples 60 \
+          --workloads bert-base/attn-q-m1,bert-base/ffn-up-m1,gpt2/attn-qkv-m1,vgg16/fc7-m1,whisper-tiny/dec-q-m1 \
+          --label "pocl-split arrangement $name: PoCL $workers workers pinned from core 0, driver core $driver, CPU slice on cores $cores, deviceCores ${devcores:-absent (the pool parks)}"
+      done
+      kill "$sampler" 2>/dev/null; gzip -f "$out/pocl-arrangements-ps.log" ;;
     submit) part submit python3 native/bench/submit_bench.py --out "$out/submit" --target nvidia --target pocl-split ;;
     *) log "unknown part $p" ;;
   esac

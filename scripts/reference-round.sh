@@ -11,9 +11,12 @@
 #   for each SPEC platform:experiment:profile: coexec export --experiment E --profile P --platform PL \
 #       --out $D/PL-E/b1 --results $D/results
 # Then, on the GPU host, with dist/ and $D carried (committed results/ may have to stay home):
-#   ROUND_COMMIT=<sha> bash scripts/reference-round.sh $D PL:E:P:BUDGET_S ...
+#   ROUND_COMMIT=<sha> bash scripts/reference-round.sh $D PL:E:P:BUDGET_S[:RETEST_S] ...
 # It writes $OUT/reference.tgz: every run folder under $D/results with both rounds imported, the logs and
 # machine.txt. Back home: untar, move the run folders to results/PL/, `coexec derive` and `coexec validate`.
+# RETEST_S > 0 keeps that many of the run's BUDGET_S seconds for the same-session test-retest floor
+# (scripts/device-round.sh): the archive then also holds retest/RUN_ID (round 1's bundle measured again)
+# and logs/PL-E/repeatability.json; copy the latter to results/repeatability/<PL>-<E>-<date>-same-call.json.
 set -uo pipefail
 dev="$(cd "$1" && pwd)"; shift
 out="${OUT:-$dev/out}"; mkdir -p "$out/logs"
@@ -27,10 +30,14 @@ out="${OUT:-$dev/out}"; mkdir -p "$out/logs"
 # REF_TOTAL_S bounds the whole call (the device tool's limit): a run gets at most what is left minus 20 s
 # for packing, and the archive is rewritten after every run, so a call stopped from outside still returns.
 deadline=$(( $(date +%s) + ${REF_TOTAL_S:-570} ))
-pack() { tar czf "$out/reference.tgz.tmp" -C "$dev" results -C "$out" logs && mv "$out/reference.tgz.tmp" "$out/reference.tgz"; }
+pack() {
+  local extra=(); [ -d "$dev/retest" ] && extra=(retest)
+  tar czf "$out/reference.tgz.tmp" -C "$dev" results "${extra[@]}" -C "$out" logs && mv "$out/reference.tgz.tmp" "$out/reference.tgz"
+}
 first=""   # the first bundle's engine build; the others have the same native sources and reuse it
 for spec in "$@"; do
-  IFS=: read -r plat exp prof budget <<< "$spec"
+  IFS=: read -r plat exp prof budget retest <<< "$spec"
+  retest="${retest:-0}"
   left=$(( deadline - $(date +%s) - 20 ))
   [ "$left" -ge 45 ] || { echo "$spec: skipped, ${left} s left" | tee -a "$out/logs/round.log"; continue; }
   [ "$budget" -le "$left" ] || budget=$left
@@ -45,7 +52,7 @@ for spec in "$@"; do
     pkill -KILL -f coexec-engine; sleep 1
   fi
   t=$(date +%s)
-  OUT="$out/logs/$plat-$exp" bash scripts/device-round.sh "$d" "$run" "$exp" "$prof" "$plat" "$budget"
+  OUT="$out/logs/$plat-$exp" bash scripts/device-round.sh "$d" "$run" "$exp" "$prof" "$plat" "$budget" "$retest"
   echo "$spec: $(( $(date +%s) - t )) s" | tee -a "$out/logs/round.log"
   [ -z "$first" ] && [ -d "$d/b1/build" ] && first="$d/b1/build"
   pack

@@ -56,7 +56,7 @@ test('q is below 1 when the confirmation pass measures the selected strategy slo
   assert.is(row.oracle.strategyId, 'half');
   assert.ok(Math.abs(row.decisionQuality - 0.8) < 1e-12);
   // hand-computed: ideal = (1/1.9 + 1/1.4) / (1/1.4) = 1 + 1.4/1.9
-  assert.ok(Math.abs(row.idealSpeedup - (1 + 1.4 / 1.9)) < 1e-12);
+  assert.ok(Math.abs(row.idealSpeedupLinear - (1 + 1.4 / 1.9)) < 1e-12);
 });
 
 test('without a confirmation pass the grid choices and latencies stand, flagged as grid', () => {
@@ -92,8 +92,8 @@ test('(a) mixed availability: the whole row comes from the grid, with the grid c
   close(row.speedupSelected, 1.5);
   close(row.speedupOracleVsGpuFinish, 1.6 / 0.9);
   close(row.speedupSelectedVsGpuFinish, 1.6);
-  close(row.idealSpeedup, 1 + 1.5 / 1.8);
-  close(row.efficiency, (1.5 / 0.9) / (1 + 1.5 / 1.8));
+  close(row.idealSpeedupLinear, 1 + 1.5 / 1.8);
+  close(row.efficiencyLinear, (1.5 / 0.9) / (1 + 1.5 / 1.8));
   // Selected confirmed but no CPU-only strategy confirmed: grid again, not the confirmed 0.95 ms selected.
   const noCpu = asRow(layerRow(space, choices, ms({ half: 1.1, third: 0.95, gpuS: 1.4, gpuF: 1.7 })));
   assert.is(noCpu.latencySource, 'grid');
@@ -111,7 +111,7 @@ test('(b) every role confirmed: the whole row comes from the pass; an unconfirme
   assert.is(row.decisionQuality, 1);
   close(row.speedupOracle, 1.4 / 1.05);
   close(row.speedupSelectedVsGpuFinish, 1.7 / 1.05);
-  close(row.idealSpeedup, 1 + 1.4 / 1.9);
+  close(row.idealSpeedupLinear, 1 + 1.4 / 1.9);
 });
 
 test('(c) a selected strategy with no VALID measurement in the pass or the grid skips the layer, naming it', () => {
@@ -137,7 +137,7 @@ test('(d) a runner-up the pass measures faster than the grid oracle and the sele
   close(row.decisionQuality, 0.85 / 0.95);
   close(row.speedupOracle, 1.4 / 0.85);
   close(row.speedupOracleVsGpuFinish, 1.7 / 0.85);
-  close(row.efficiency, (1.4 / 0.85) / (1 + 1.4 / 1.9));
+  close(row.efficiencyLinear, (1.4 / 0.85) / (1 + 1.4 / 1.9));
 });
 
 test('(e) the confirm list holds the two runners-up once each, merged with a row role they also play', () => {

@@ -44,8 +44,8 @@ test('layer row from the confirmation pass equals the hand computation', () => {
   close(r.speedupOracleVsGpuFinish, 6.3 / 4.2);
   close(r.speedupSelectedVsGpuFinish, 6.3 / 4.6);
   close(r.decisionQuality, 4.2 / 4.6);
-  close(r.idealSpeedup, (1 / 8.4 + 1 / 5) / (1 / 5));
-  close(r.efficiency, 5.0 / 4.2 / (1 + 5 / 8.4));
+  close(r.idealSpeedupLinear, (1 / 8.4 + 1 / 5) / (1 / 5));
+  close(r.efficiencyLinear, 5.0 / 4.2 / (1 + 5 / 8.4));
 });
 
 test('a strategy missing from the confirmation pass puts the whole row on the grid and flags it', () => {

@@ -73,6 +73,10 @@ test('expansion: both dimensions of the host profile, granularity 1 along rows, 
   assert.ok(mJobs.length > 0);
   assert.ok(mJobs.every((j) => j.layer!.type === 'linear' && j.layer!.M > 1));
   assert.ok(linearPlan.skipped.every((s) => !/split along M/.test(s.reason)));
+  // The local-tiled variants (gemm_local.cl) take both dimensions too.
+  assert.ok(height.some((j) => (j.strategy as Strategy).gpuVariant.startsWith('conv_local_')));
+  assert.ok(mJobs.some((j) => (j.strategy as Strategy).gpuVariant.startsWith('gemm_local_')));
+  assert.ok([...convPlan.skipped, ...linearPlan.skipped].every((s) => !/_local_.*cannot compute a split/.test(s.id + s.reason)));
 });
 
 test('the host profiles keep the co-execution job count within 1.5x of the channels-only grid (host-pocl conv 1.65x)', () => {

@@ -239,4 +239,14 @@ test('driver core: a platform that reserves one writes it into plan.json; one th
   assert.equal(configs.platforms.get('gpu-host-allcores')!.cpu.cores.length, 16);
 });
 
+test('device cores: a CPU OpenCL device pinned to its own cores reaches plan.json; pocl-split keeps them apart from the slice and the driver', () => {
+  const split = configs.platforms.get('pocl-split')!;
+  const plan = planPhase(exp('linear-coexec'), quick, split, 'grid', { configs, engineInfo: FAKE_INFO, now: NOW });
+  assert.equal(plan.engine.deviceCores, [0, 1, 2, 3, 4, 5, 6]);
+  assert.ok(split.opencl.deviceCores!.every((c) => !split.cpu.cores.includes(c) && c !== split.cpu.driverCore));
+  assert.is(split.env?.POCL_CPU_MAX_CU_NUM, String(split.opencl.deviceCores!.length));
+  const plain = planPhase(exp('linear-coexec'), quick, local, 'grid', { configs, engineInfo: FAKE_INFO, now: NOW });
+  assert.not.ok('deviceCores' in plain.engine);
+});
+
 test.run();

@@ -34,7 +34,7 @@ const row = (id: string, selectedMs: number, experiment = 'linear-coexec'): Laye
   experiment, layerId: id, layer: { type: 'linear', M: 1, N: 8, K: 8 },
   bestSingle: { strategyId: `${id}/x`, side: 'cpu', latencyMs: selectedMs }, gpuFinish: { strategyId: `${id}/g`, latencyMs: 1 },
   oracle: { strategyId: `${id}/o`, splitRatio: 1, latencyMs: selectedMs }, selected: { strategyId: `${id}/r:0.50/t:4/cpu:simd/gpu:gemv_row-wg64/sync:finish`, splitRatio: 0.5, latencyMs: selectedMs },
-  speedupOracle: 1, speedupSelected: 1, speedupOracleVsGpuFinish: 1, speedupSelectedVsGpuFinish: 1, decisionQuality: 1, idealSpeedup: 1, efficiency: 1,
+  speedupOracle: 1, speedupSelected: 1, speedupOracleVsGpuFinish: 1, speedupSelectedVsGpuFinish: 1, decisionQuality: 1, idealSpeedupLinear: 1, efficiencyLinear: 1,
 } as LayerRow);
 
 test('rows: faster PyTorch option, speedup, geomean, the later run wins, missing sides kept', () => {

@@ -13,6 +13,11 @@ CPU slice ratio = breakdownMedianNs.cpuSlice of coexec/S / median cpuSideNs of c
 threads, same cores). Copies: host <-> device, 1 MB .. 32 MB, pinned and pageable host memory, GB/s =
 bytes / median ns. Round trips per mechanism as a reference. Jobs a device cannot run (svm-fine on NVIDIA)
 are recorded with their status and reason and left out of the summaries.
+Timed queue (--timed-queues plain,profiling): the first arrangement (COEXEC_TIMED_QUEUE) runs everything and
+gives "layers" and "summary"; each further one re-runs the GPU jobs (GPU alone, co-executed, round trips) in
+a second engine process right after, against the same CPU-alone medians, into "timedQueues" (per arrangement
+the per-mechanism summary, per layer and mechanism the co-executed latency, overhead and enqueue time) and
+"timedQueueRatios" (second arrangement's first / ... : the first over each other, per layer and mechanism).
 """
 import argparse
 import json
@@ -78,6 +83,8 @@ def run_plan(a, jobs, env=None):
             "cpuAffinity": parse_cores(a.cores), "jobs": jobs}
     if a.driver_core is not None:
         plan["driverCore"] = a.driver_core
+    if a.device_cores:
+        plan["deviceCores"] = parse_cores(a.device_cores)
     with tempfile.TemporaryDirectory() as d:
         pp, rp = os.path.join(d, "plan.json"), os.path.join(d, "results.jsonl")
         json.dump(plan, open(pp, "w"))
@@ -100,6 +107,7 @@ def main():
     ap.add_argument("--engine", default=os.path.join(ROOT, "native", "build", "coexec-engine"))
     ap.add_argument("--cores", default="", help="CPU-slice cores, e.g. 1-15 (default: not pinned)")
     ap.add_argument("--driver-core", type=int, default=None, help="the GPU-driver thread's core, e.g. 0")
+    ap.add_argument("--device-cores", default="", help="a CPU OpenCL device's pinned cores, e.g. 0-6 (plan deviceCores)")
     ap.add_argument("--threads", type=int, default=0, help="CPU threads (default: one per listed core, else 1)")
     ap.add_argument("--ratio", type=float, default=0.5)
     ap.add_argument("--samples", type=int, default=100)
@@ -112,6 +120,8 @@ def main():
     ap.add_argument("--copy-mb", default="1,2,4,8,16,32")
     ap.add_argument("--device-type", default="gpu-or-cpu")
     ap.add_argument("--label", default="", help="free text stored in the JSON (machine, setup)")
+    ap.add_argument("--timed-queues", default="plain",
+                    help="COEXEC_TIMED_QUEUE arrangements, e.g. plain,profiling (the first gives layers and summary)")
     ap.add_argument("--verbose", action="store_true")
     a = ap.parse_args()
     os.makedirs(a.out, exist_ok=True)
@@ -148,38 +158,72 @@ def main():
             for h in ("pinned", "pageable"):
                 jobs.append(dict(meas, id=f"copy/{d}/{h}/{b}", kind="copy", minTimeMs=100,
                                  copy={"bytes": b, "direction": d, "hostMemory": h}))
-    res = run_plan(a, jobs)
+    queues = [q for q in a.timed_queues.split(",") if q]
+    res = run_plan(a, jobs, dict(os.environ, COEXEC_TIMED_QUEUE=queues[0]))
+    gpu_jobs = [j for j in jobs if j["id"].split("/")[0] in ("gpu-alone", "coexec", "roundtrip")]
+    res_by_queue = {queues[0]: res}
+    for q in queues[1:]:
+        res_by_queue[q] = dict(res, **run_plan(a, gpu_jobs, dict(os.environ, COEXEC_TIMED_QUEUE=q)))
 
-    layer_rows = []
-    for wid, layer in layers:
-        cpu = res.get(f"cpu-alone/{wid}")
-        cpu_med = ok_median(cpu)
-        cpu_slice_alone = median(cpu["cpuSideNs"]) if cpu and cpu["status"] == "ok" else None
+    def layer_rows_of(res):
+        rows = []
+        for wid, layer in layers:
+            cpu = res.get(f"cpu-alone/{wid}")
+            cpu_med = ok_median(cpu)
+            cpu_slice_alone = median(cpu["cpuSideNs"]) if cpu and cpu["status"] == "ok" else None
+            for s in syncs:
+                co, go = res.get(f"coexec/{wid}/{s}"), res.get(f"gpu-alone/{wid}/{s}")
+                co_med, go_med = ok_median(co), ok_median(go)
+                row = {"workload": wid, "sync": s, "status": co["status"] if co else "missing",
+                       "reason": (co or {}).get("reason"), "cpuRows": (co or {}).get("resolved", {}).get("cpuRows"),
+                       "hostMemory": (co or {}).get("resolved", {}).get("hostMemory"),
+                       "timedQueue": (co or {}).get("resolved", {}).get("timedQueue"),
+                       "coexecUs": us(co_med), "cpuAloneUs": us(cpu_med), "gpuAloneUs": us(go_med)}
+                if None not in (co_med, cpu_med, go_med):
+                    row["overheadUs"] = us(co_med - max(cpu_med, go_med))
+                    bd = co.get("breakdownMedianNs", {})
+                    row["breakdownUs"] = {k: us(v) for k, v in bd.items()}
+                    if cpu_slice_alone and "cpuSlice" in bd:
+                        row["cpuSliceRatio"] = round(bd["cpuSlice"] / cpu_slice_alone, 3)
+                rows.append(row)
+        return rows
+
+    def summary_of(layer_rows):
+        summary = {}
         for s in syncs:
-            co, go = res.get(f"coexec/{wid}/{s}"), res.get(f"gpu-alone/{wid}/{s}")
-            co_med, go_med = ok_median(co), ok_median(go)
-            row = {"workload": wid, "sync": s, "status": co["status"] if co else "missing",
-                   "reason": (co or {}).get("reason"), "cpuRows": (co or {}).get("resolved", {}).get("cpuRows"),
-                   "hostMemory": (co or {}).get("resolved", {}).get("hostMemory"),
-                   "coexecUs": us(co_med), "cpuAloneUs": us(cpu_med), "gpuAloneUs": us(go_med)}
-            if None not in (co_med, cpu_med, go_med):
-                row["overheadUs"] = us(co_med - max(cpu_med, go_med))
-                bd = co.get("breakdownMedianNs", {})
-                row["breakdownUs"] = {k: us(v) for k, v in bd.items()}
-                if cpu_slice_alone and "cpuSlice" in bd:
-                    row["cpuSliceRatio"] = round(bd["cpuSlice"] / cpu_slice_alone, 3)
-            layer_rows.append(row)
+            rows = [r for r in layer_rows if r["sync"] == s and "overheadUs" in r]
+            summary[s] = {k: (round(v, 3) if isinstance(v, float) else v) for k, v in {"layers": len(rows),
+                          "overheadMedianUs": median([r["overheadUs"] for r in rows]),
+                          "cpuSliceRatioMedian": median([r["cpuSliceRatio"] for r in rows if "cpuSliceRatio" in r]),
+                          "cpuSliceRatioMax": max([r["cpuSliceRatio"] for r in rows if "cpuSliceRatio" in r], default=None),
+                          "enqueueMedianUs": median([r["breakdownUs"]["enqueue"] for r in rows]),
+                          "cpuStartDelayMedianUs": median([r["breakdownUs"].get("cpuStartDelay") for r in rows
+                                                           if r["breakdownUs"].get("cpuStartDelay") is not None])}.items()}
+        return summary
 
-    summary = {}
-    for s in syncs:
-        rows = [r for r in layer_rows if r["sync"] == s and "overheadUs" in r]
-        summary[s] = {k: (round(v, 3) if isinstance(v, float) else v) for k, v in {"layers": len(rows),
-                      "overheadMedianUs": median([r["overheadUs"] for r in rows]),
-                      "cpuSliceRatioMedian": median([r["cpuSliceRatio"] for r in rows if "cpuSliceRatio" in r]),
-                      "cpuSliceRatioMax": max([r["cpuSliceRatio"] for r in rows if "cpuSliceRatio" in r], default=None),
-                      "enqueueMedianUs": median([r["breakdownUs"]["enqueue"] for r in rows]),
-                      "cpuStartDelayMedianUs": median([r["breakdownUs"].get("cpuStartDelay") for r in rows
-                                                       if r["breakdownUs"].get("cpuStartDelay") is not None])}.items()}
+    layer_rows = layer_rows_of(res)
+    summary = summary_of(layer_rows)
+    timed_queues, timed_queue_ratios = {}, []
+    if len(queues) > 1:
+        rows_by_queue = {q: layer_rows_of(r) for q, r in res_by_queue.items()}
+        for q, rows in rows_by_queue.items():
+            gpu_alone = {f"{wid}/{s}": us(ok_median(res_by_queue[q].get(f"gpu-alone/{wid}/{s}")))
+                         for wid, _ in layers for s in syncs}
+            timed_queues[q] = {"summary": summary_of(rows), "layers": [
+                dict({k: r.get(k) for k in ("workload", "sync", "status", "timedQueue", "coexecUs", "gpuAloneUs",
+                                           "overheadUs")}, enqueueUs=(r.get("breakdownUs") or {}).get("enqueue"))
+                for r in rows],
+                "gpuAloneUs": gpu_alone,
+                "roundTripUs": {s: us(ok_median(res_by_queue[q].get(f"roundtrip/{s}"))) for s in syncs}}
+        first = rows_by_queue[queues[0]]
+        for q in queues[1:]:
+            for r0, r1 in zip(first, rows_by_queue[q]):
+                ratio = lambda x, y: round(x / y, 3) if x and y else None
+                e0, e1 = (r0.get("breakdownUs") or {}).get("enqueue"), (r1.get("breakdownUs") or {}).get("enqueue")
+                timed_queue_ratios.append({"workload": r0["workload"], "sync": r0["sync"], "over": f"{queues[0]}/{q}",
+                                           "coexec": ratio(r0["coexecUs"], r1["coexecUs"]),
+                                           "gpuAlone": ratio(r0["gpuAloneUs"], r1["gpuAloneUs"]),
+                                           "enqueue": ratio(e0, e1)})
     fin, fine = summary.get("finish", {}).get("overheadMedianUs"), summary.get("svm-fine", {}).get("overheadMedianUs")
     svm_fine_over_finish = round(fine / fin, 3) if fin and fine is not None and fin > 0 else None
 
@@ -201,7 +245,7 @@ def main():
            "host": {"node": platform.node(), "cpuModel": info["cpu"].get("model"), "cores": info["cpu"].get("cores")},
            "device": device,
            "setup": {"cpuCores": parse_cores(a.cores), "driverCore": a.driver_core, "cpuThreads": threads,
-                     "ratio": a.ratio, "samples": a.samples, "syncs": syncs,
+                     "ratio": a.ratio, "samples": a.samples, "syncs": syncs, "timedQueues": queues,
                      "variants": {"linearM1": [a.linear_variant, a.linear_wg], "linearM>1": ["gemm_tiled", 16],
                                   "conv": [a.conv_variant, a.conv_wg], "conv1x1": ["conv_1x1_gemm", 16]},
                      "command": " ".join(sys.argv)},
@@ -210,6 +254,9 @@ def main():
            "targets": {"overheadUsFinishEventPollMax": 12, "cpuSliceRatioMax": 1.1, "copyGbPerSMin": 40,
                        "svmFineOverFinishMax": 0.5, "note": "issue 12 targets (H200 for the first three)"},
            "layers": layer_rows, "roundTrips": rt_rows, "copies": copy_rows}
+    if timed_queues:
+        doc["timedQueues"] = timed_queues
+        doc["timedQueueRatios"] = timed_queue_ratios
     path = os.path.join(a.out, "datapath.json")
     json.dump(doc, open(path, "w"), indent=1)
 
@@ -227,6 +274,17 @@ def main():
             cells = {r["hostMemory"]: r["gbPerS"] for r in copy_rows if r["bytes"] == b and r["direction"] == d}
             print(f"| {b / (1 << 20):g} | {d} | {cells.get('pinned')} | {cells.get('pageable')} |")
     print("\n## Round trips (us)\n\n" + "\n".join(f"- {r['sync']}: {r['medianUs']} ({r['status']})" for r in rt_rows))
+    if timed_queues:
+        print(f"\n## Timed queue: {' vs '.join(queues)} (the first ran first; median over layers)\n")
+        print("| queue | mechanism | overhead us | enqueue us |\n|---|---|---|---|")
+        for q, v in timed_queues.items():
+            for s, m in v["summary"].items():
+                print(f"| {q} | {s} | {m['overheadMedianUs']} | {m['enqueueMedianUs']} |")
+        for s in syncs:
+            rs = [r for r in timed_queue_ratios if r["sync"] == s]
+            rounded = lambda v: None if v is None else round(v, 3)
+            print(f"- {s}: co-executed latency {rs[0]['over'] if rs else ''} median "
+                  f"{rounded(median([r['coexec'] for r in rs]))}, enqueue {rounded(median([r['enqueue'] for r in rs]))}")
     bad = [r for r in layer_rows if r["status"] != "ok"]
     if bad:
         print("\nnot ok: " + "; ".join(f"{r['workload']}/{r['sync']}: {r['status']} {r['reason']}" for r in bad))

@@ -3,13 +3,17 @@
 // A benchmark, not a test. For each layer it prepares the engine's real GPU side once (the variant's kernels,
 // resident W and b, pinned ALLOC_HOST_PTR X and Y mapped once, device X and Y), then times each sequence
 // below on this thread (the driver thread: pin it with --pin), interleaved in rounds:
-//   calls                 today's finish path: write X from the pinned mapping, kernels, rectangular read of
+//   calls                 the finish path: write X from the pinned mapping, kernels, rectangular read of
 //                         the GPU rows of Y into the pinned mapping (both non-blocking), flush, clFinish
 //   calls-no-flush        the same without the flush (clFinish flushes)
 //   calls-blocking-read   write, kernels, blocking read: no flush, no clFinish
 //   calls-event-poll      write, kernels, read with an event, flush, spin on the event's status
 //   calls-setargs         calls, with every kernel argument set again per execution (what setting them only
 //                         when they change saves)
+//   calls-plain-queue, calls-event-poll-plain-queue
+//                         calls and calls-event-poll on the device's queue without profiling: the engine's timed
+//                         queue since issue 12's queue change (every other calls/copy/zero-copy sequence runs on
+//                         the profiling queue, the engine's old arrangement, so that the pairs compare the two)
 //   copy                  clEnqueueCopyBuffer(Rect) from/to the pinned buffer objects instead of write/read from
 //                         their mappings (the objects stay mapped: correctness is checked, see below)
 //   cmdbuf                cl_khr_command_buffer: copy X, kernels, copy back the GPU rows recorded once; per
@@ -21,7 +25,9 @@
 // and, on a device with host-unified memory (PoCL, phones), the engine's zero-copy path:
 //   zero-copy             unmap the GPU rows of Y mapped by the previous execution, kernels on the pinned X
 //                         and Y themselves, map the GPU rows for reading, flush, clFinish
+//   zero-copy-plain-queue zero-copy on the queue without profiling
 //   zero-copy-cmdbuf      the same with the kernels replayed from a command buffer
+// The command buffers are recorded on the plain queue (the engine's timed queue), else on the profiling one.
 // Every execution is checked: before it (untimed) the producer writes a new X into the pinned mapping
 // (alternating two inputs) and the GPU rows of Y are set to NaN; after it, the GPU rows must match the double
 // reference of that input. A sequence that reads a stale X or leaves Y unwritten shows in badSamples.
@@ -160,8 +166,8 @@ struct Timer {
 // The engine's GPU side of one layer, prepared once; the sequences below issue it.
 class PreparedGpuSide {
  public:
-  PreparedGpuSide(GpuDevice& gpu, cl_command_queue plain, const Layer& layer, const Strategy& strategy, int cpuRows)
-      : gpu_(gpu), plain_(plain) {
+  PreparedGpuSide(GpuDevice& gpu, const Layer& layer, const Strategy& strategy, int cpuRows)
+      : gpu_(gpu), plain_(gpu.plainQueue()), profiling_(gpu.profilingQueue()) {
     layer_ = layer;
     run_.layer = &layer_;
     run_.split = MakeSplit(layer_, strategy);  // a channel split (the strategy's default splitDim)
@@ -188,7 +194,7 @@ class PreparedGpuSide {
       }
     }
     cl_context ctx = gpu.context();
-    cl_command_queue q = gpu.queue();
+    cl_command_queue q = profiling_;
     auto device = [&](size_t floats, const float* init) {
       Buffer b(Cl().clCreateBuffer(ctx, CL_MEM_READ_WRITE | (init ? CL_MEM_COPY_HOST_PTR : 0), floats * 4,
                                    const_cast<float*>(init), &err));
@@ -250,7 +256,7 @@ class PreparedGpuSide {
 
   // Records the command buffers (full and kernels-only); returns why not when they cannot be.
   std::string RecordCommandBuffers(Json* info) {
-    for (cl_command_queue q : {gpu_.queue(), plain_}) {
+    for (cl_command_queue q : {plain_, profiling_}) {
       try {
         full_ = std::make_unique<CommandBuffer>(gpu_, q);
         full_->CopyBuffer(xHost_.mem(), xDev_.get(), 0, 0, xHost_.bytes(), "copy X");
@@ -268,14 +274,14 @@ class PreparedGpuSide {
           zcKernels_->Finalize();
         }
         cbQueue_ = q;
-        info->Set("version", full_->Version()).Set("queue", q == gpu_.queue() ? "profiling (the engine's)" : "plain");
-        if (q == plain_) info->Set("profilingQueueRefused", profilingRefusal_);
+        info->Set("version", full_->Version()).Set("queue", q == plain_ ? "plain (the engine's timed queue)" : "profiling");
+        if (q == profiling_) info->Set("plainQueueRefused", plainRefusal_);
         return "";
       } catch (const std::exception& e) {
         full_.reset();
         kernels_.reset();
         zcKernels_.reset();
-        if (q == gpu_.queue()) profilingRefusal_ = e.what();
+        if (q == plain_) plainRefusal_ = e.what();
         else return e.what();
       }
     }
@@ -317,7 +323,7 @@ class PreparedGpuSide {
   }
 
   void Copies(Timer& t) {
-    cl_command_queue q = gpu_.queue();
+    cl_command_queue q = profiling_;
     t.Call("copyX", [&] {
       COEXEC_CL(Cl().clEnqueueCopyBuffer(q, xHost_.mem(), xDev_.get(), 0, 0, xHost_.bytes(), 0, nullptr, nullptr), "copy X");
     });
@@ -357,8 +363,8 @@ class PreparedGpuSide {
 
   // The engine's zero-copy path (host-unified devices): the GPU rows stay mapped from one execution's map to
   // the next execution's unmap.
-  void ZeroCopy(Timer& t, bool replay) {
-    cl_command_queue q = replay ? cbQueue_ : gpu_.queue();
+  void ZeroCopy(Timer& t, bool replay, cl_command_queue calls) {
+    cl_command_queue q = replay ? cbQueue_ : calls;
     if (mapped_) t.Call("unmapY", [&] { UnmapGpuRows(q); });
     if (replay) t.Call("replay", [&] { zcKernels_->Enqueue(nullptr); });
     else t.Call("kernels", [&] { Launch(q, zcRun_); });
@@ -377,7 +383,7 @@ class PreparedGpuSide {
   // After a batch of one sequence: nothing of it stays mapped or pending.
   void Settle() {
     if (mapped_) UnmapGpuRows(mappedQueue_);
-    COEXEC_CL(Cl().clFinish(gpu_.queue()), "settle");
+    COEXEC_CL(Cl().clFinish(profiling_), "settle");
     COEXEC_CL(Cl().clFinish(plain_), "settle");
   }
 
@@ -418,7 +424,7 @@ class PreparedGpuSide {
   }
 
   GpuDevice& gpu_;
-  cl_command_queue plain_;
+  cl_command_queue plain_, profiling_;
   cl_command_queue cbQueue_ = nullptr;
   Layer layer_;
   LayerRun run_, zcRun_;
@@ -433,7 +439,7 @@ class PreparedGpuSide {
   MappedHostBuffer xHost_, yHost_;
   size_t origin_[3] = {0, 0, 0}, region_[3] = {0, 0, 0}, pitch_ = 0;
   std::unique_ptr<CommandBuffer> full_, kernels_, zcKernels_;
-  std::string profilingRefusal_;
+  std::string plainRefusal_;
 };
 
 struct Sequence {
@@ -446,7 +452,7 @@ struct Sequence {
 
 std::vector<Sequence> Sequences(cl_command_queue profiling, cl_command_queue plain) {
   return {
-      {"calls", "write X, kernels, read the GPU rows of Y (non-blocking), flush, clFinish: today's finish path", false, false,
+      {"calls", "write X, kernels, read the GPU rows of Y (non-blocking), flush, clFinish: the finish path", false, false,
        [=](PreparedGpuSide& g, Timer& t) { g.Calls(t, profiling, true, false, false, false); }},
       {"calls-no-flush", "calls without the flush (clFinish flushes)", false, false,
        [=](PreparedGpuSide& g, Timer& t) { g.Calls(t, profiling, false, false, false, false); }},
@@ -458,6 +464,8 @@ std::vector<Sequence> Sequences(cl_command_queue profiling, cl_command_queue pla
        [=](PreparedGpuSide& g, Timer& t) { g.Calls(t, profiling, true, false, true, false); }},
       {"calls-plain-queue", "calls on a queue without profiling", false, false,
        [=](PreparedGpuSide& g, Timer& t) { g.Calls(t, plain, true, false, false, false); }},
+      {"calls-event-poll-plain-queue", "calls-event-poll on a queue without profiling", false, false,
+       [=](PreparedGpuSide& g, Timer& t) { g.Calls(t, plain, true, false, false, true); }},
       {"copy", "clEnqueueCopyBuffer from the pinned X object, kernels, clEnqueueCopyBufferRect into the pinned Y object "
                "(both stay mapped), flush, clFinish", false, false,
        [](PreparedGpuSide& g, Timer& t) { g.Copies(t); }},
@@ -469,14 +477,16 @@ std::vector<Sequence> Sequences(cl_command_queue profiling, cl_command_queue pla
       {"cmdbuf-kernels", "write X, replay of the kernels alone, read the GPU rows, flush, clFinish", true, false,
        [](PreparedGpuSide& g, Timer& t) { g.ReplayKernels(t); }},
       {"zero-copy", "unmap the GPU rows of Y, kernels on the pinned X and Y, map the GPU rows, flush, clFinish: "
-                    "today's finish path on a host-unified device", false, true,
-       [](PreparedGpuSide& g, Timer& t) { g.ZeroCopy(t, false); }},
+                    "the finish path on a host-unified device", false, true,
+       [=](PreparedGpuSide& g, Timer& t) { g.ZeroCopy(t, false, profiling); }},
+      {"zero-copy-plain-queue", "zero-copy on a queue without profiling", false, true,
+       [=](PreparedGpuSide& g, Timer& t) { g.ZeroCopy(t, false, plain); }},
       {"zero-copy-cmdbuf", "zero-copy with the kernels replayed from a command buffer", true, true,
-       [](PreparedGpuSide& g, Timer& t) { g.ZeroCopy(t, true); }},
+       [=](PreparedGpuSide& g, Timer& t) { g.ZeroCopy(t, true, profiling); }},
   };
 }
 
-Json MeasureLayer(GpuDevice& gpu, cl_command_queue plain, const Options& o, bool conv) {
+Json MeasureLayer(GpuDevice& gpu, const Options& o, bool conv) {
   Layer layer;
   layer.conv = conv;
   if (conv) layer.conv2d = o.conv;
@@ -490,7 +500,7 @@ Json MeasureLayer(GpuDevice& gpu, cl_command_queue plain, const Options& o, bool
   Json out = Json::Object();
   out.Set("layer", layer.Id()).Set("gpuVariant", s.gpuVariant).Set("gpuWorkGroup", s.gpuWorkGroup)
       .Set("cpuRows", cpuRows).Set("gpuRows", layer.Out() - cpuRows);
-  PreparedGpuSide side(gpu, plain, layer, s, cpuRows);
+  PreparedGpuSide side(gpu, layer, s, cpuRows);
   out.Set("launches", Json(static_cast<long long>(side.run().variant.launches.size())))
       .Set("xBytes", Json(static_cast<long long>(side.XBytes())))
       .Set("yGpuBytes", Json(static_cast<long long>(side.GpuRowBytes())));
@@ -500,7 +510,7 @@ Json MeasureLayer(GpuDevice& gpu, cl_command_queue plain, const Options& o, bool
   if (!cbWhy.empty()) cb.Set("reason", cbWhy);
   out.Set("commandBuffer", cb);
 
-  auto sequences = Sequences(gpu.queue(), plain);
+  auto sequences = Sequences(gpu.profilingQueue(), gpu.plainQueue());
   struct Acc {
     std::vector<int64_t> enqueue, latency;
     std::map<std::string, std::vector<int64_t>> calls;
@@ -588,20 +598,17 @@ int Main(int argc, char** argv) {
     std::string why;
     auto gpu = SelectDevice(sel, &why);
     if (!gpu) throw std::runtime_error("no OpenCL device: " + why);
-    cl_int err = CL_SUCCESS;
-    Queue plain(Cl().clCreateCommandQueue(gpu->context(), gpu->id(), 0, &err));
-    ClCheck(err, "clCreateCommandQueue", "queue without profiling");
     Json doc = Json::Object();
     doc.Set("schemaVersion", 1).Set("tool", "coexec-enqueue-bench").Set("device", gpu->caps().ToJson())
         .Set("pinnedCore", o.pin >= 0 ? Json(o.pin) : Json()).Set("samplesPerSequence", o.samples)
         .Set("rounds", o.rounds).Set("waitSpins", WaitSpins());
-    const std::string unsupported = CommandBufferUnsupportedReason(*gpu);
+    const std::string unsupported = CommandBufferUnsupportedReason(*gpu);  // on the plain queue (the timed one)
     doc.Set("commandBufferOnEngineQueue", unsupported.empty() ? Json("supported") : Json(unsupported));
     Json layers = Json::Array();
     for (const char* kind : {"linear", "conv"}) {
       if (("," + o.layers + ",").find(std::string(",") + kind + ",") == std::string::npos) continue;
       try {
-        layers.Push(MeasureLayer(*gpu, plain.get(), o, std::string(kind) == "conv"));
+        layers.Push(MeasureLayer(*gpu, o, std::string(kind) == "conv"));
       } catch (const std::exception& e) {
         layers.Push(Json::Object().Set("layerKind", kind).Set("error", e.what()));
       }

@@ -7,13 +7,15 @@ device under taskset 0-7, driver thread on core 0, CPU slice on cores 8-15):
      latency of each submit sequence (calls, calls without flush, blocking read, event poll, buffer-object
      copies, cl_khr_command_buffer replays) for linear M=1 768->3072 and resnet50/conv2_1x1, the GPU's rows of
      a 0.5 split, every execution checked -> enqueue-<target>.json
-  2. the engine itself, COEXEC_GPU_SUBMIT=calls vs command-buffer, back to back in alternating processes
-     (A B A B): the same two layers GPU-only and co-executed at 0.5, finish / event-poll / svm-coarse
-     -> engine-<target>-<submit>-<repeat>.jsonl
-Writes DIR/submit.json: the enqueue bench documents and, per engine job, the medians of both submit paths,
-their enqueue breakdowns and the ratio command-buffer / calls. Stdlib only (no Node on the GPU host).
+  2. the engine itself in three arms, back to back in processes whose order reverses every repeat
+     (A B C C B A): calls on the plain timed queue (the default), calls with COEXEC_TIMED_QUEUE=profiling (the
+     old one-queue arrangement) and command-buffer on the plain queue; the same two layers GPU-only and
+     co-executed at 0.5, finish / event-poll / svm-coarse -> engine-<target>-<arm>-<repeat>.jsonl
+Writes DIR/submit.json: the enqueue bench documents and, per engine job, the medians of every arm, their
+enqueue breakdowns and the ratios command-buffer / calls and plain / profiling timed queue (calls /
+calls-profiling-queue). Stdlib only (no Node on the GPU host).
 
-usage: native/bench/submit_bench.py --out DIR [--target nvidia] [--target pocl-split] [--repeats 2]
+usage: native/bench/submit_bench.py --out DIR [--target nvidia] [--target pocl-split] [--repeats 2] [--arms a,b]
 """
 import argparse
 import json
@@ -44,6 +46,12 @@ TARGETS = {
         "linear": ("gemv_row", 64), "conv": ("conv_im2col_gemm", 16),
     },
 }
+# Engine arms: name -> environment. "calls" is the engine's default (COEXEC_GPU_SUBMIT=calls, plain timed queue).
+ARMS = {
+    "calls": {"COEXEC_GPU_SUBMIT": "calls", "COEXEC_TIMED_QUEUE": "plain"},
+    "calls-profiling-queue": {"COEXEC_GPU_SUBMIT": "calls", "COEXEC_TIMED_QUEUE": "profiling"},
+    "command-buffer": {"COEXEC_GPU_SUBMIT": "command-buffer", "COEXEC_TIMED_QUEUE": "plain"},
+}
 LINEAR = {"type": "linear", "M": 1, "N": 3072, "K": 768}
 CONV = {"type": "conv2d", "batch": 1, "C": 64, "H": 56, "W": 56, "F": 64, "R": 1, "S": 1,
         "strideH": 1, "strideW": 1, "padH": 0, "padW": 0}
@@ -64,10 +72,10 @@ def jobs_for(t):
     return jobs
 
 
-def run_engine(t, submit, path, log):
+def run_engine(t, arm, path, log):
     plan = {"schemaVersion": 1, "planId": "submit-bench", "device": t["device"], "cpuAffinity": t["cores"],
             "driverCore": 0, "jobs": jobs_for(t)}
-    env = dict(os.environ, **t["env"], COEXEC_GPU_SUBMIT=submit)
+    env = dict(os.environ, **t["env"], **ARMS[arm])
     with tempfile.TemporaryDirectory() as d:
         pp = os.path.join(d, "plan.json")
         json.dump(plan, open(pp, "w"))
@@ -79,16 +87,18 @@ def run_engine(t, submit, path, log):
 
 
 def summarize(results):
-    """results[submit] = list of runs (each a list of job lines) -> one row per job id."""
+    """results[arm] = list of runs (each a list of job lines) -> one row per job id."""
     rows = []
-    ids = [r["jobId"] for r in (results["calls"][0] if results["calls"] else [])]
+    first = next((runs[0] for runs in results.values() if runs and runs[0]), [])
+    ids = [r["jobId"] for r in first]
     for jid in ids:
         row = {"job": jid}
-        for submit, runs in results.items():
+        for arm, runs in results.items():
             lines = [r for run in runs for r in run if r["jobId"] == jid]
             ok = [r for r in lines if r["status"] == "ok"]
             side = {"status": sorted({r["status"] for r in lines}),
-                    "resolved": {k: lines[0]["resolved"].get(k) for k in ("gpuSubmit", "gpuSubmitNote", "hostMemory")}
+                    "resolved": {k: lines[0]["resolved"].get(k)
+                                 for k in ("gpuSubmit", "gpuSubmitNote", "timedQueue", "hostMemory")}
                     if lines else None,
                     "checkPassed": all(r.get("check", {}).get("passed") for r in lines) if lines else None}
             if ok:
@@ -98,10 +108,14 @@ def summarize(results):
             reasons = sorted({r.get("reason", "") for r in lines if r.get("reason")})
             if reasons:
                 side["reasons"] = reasons
-            row[submit] = side
-        a, b = row.get("calls", {}), row.get("command-buffer", {})
+            row[arm] = side
+        a, b, p = row.get("calls", {}), row.get("command-buffer", {}), row.get("calls-profiling-queue", {})
         if a.get("medianUs") and b.get("medianUs"):
             row["commandBufferOverCalls"] = round(b["medianUs"] / a["medianUs"], 3)
+        if a.get("medianUs") and p.get("medianUs"):
+            row["plainOverProfilingQueue"] = round(a["medianUs"] / p["medianUs"], 3)
+            if a.get("enqueueUs") and p.get("enqueueUs"):
+                row["plainOverProfilingQueueEnqueue"] = round(a["enqueueUs"] / p["enqueueUs"], 3)
         rows.append(row)
     return rows
 
@@ -112,6 +126,7 @@ def main():
     ap.add_argument("--target", action="append", choices=sorted(TARGETS))
     ap.add_argument("--repeats", type=int, default=2)
     ap.add_argument("--samples", type=int, default=300, help="per sequence in the enqueue bench")
+    ap.add_argument("--arms", default=",".join(ARMS), help="engine arms, comma-separated (default: all)")
     a = ap.parse_args()
     for exe in ("coexec-engine", "coexec-enqueue-bench"):
         if not os.access(os.path.join(BUILD, exe), os.X_OK):
@@ -131,19 +146,23 @@ def main():
                                           "--samples", str(a.samples), *knobs, "--out", eb],
                             env=dict(os.environ, **t["env"]), stderr=log).returncode
         entry["enqueueBench"] = json.load(open(eb)) if rc == 0 and os.path.exists(eb) else {"error": f"exit {rc}"}
-        results = {"calls": [], "command-buffer": []}
+        arms = [x for x in a.arms.split(",") if x]
+        unknown = [x for x in arms if x not in ARMS]
+        if unknown:
+            sys.exit(f"submit_bench: unknown arm {unknown[0]} (expected some of {','.join(ARMS)})")
+        results = {arm: [] for arm in arms}
         for rep in range(a.repeats):
-            for submit in ("calls", "command-buffer") if rep % 2 == 0 else ("command-buffer", "calls"):
-                path = os.path.join(a.out, f"engine-{name}-{submit}-{rep}.jsonl")
-                results[submit].append(run_engine(t, submit, path, log))
+            for arm in arms if rep % 2 == 0 else arms[::-1]:
+                path = os.path.join(a.out, f"engine-{name}-{arm}-{rep}.jsonl")
+                results[arm].append(run_engine(t, arm, path, log))
         entry["engine"] = summarize(results)
         doc["targets"][name] = entry
         log.close()
         json.dump(doc, open(os.path.join(a.out, "submit.json"), "w"), indent=1)  # after each target
         for row in entry["engine"]:
-            print(f"[{name}] {row['job']}: calls {row['calls'].get('medianUs')} us, command-buffer "
-                  f"{row['command-buffer'].get('medianUs')} us ({row['command-buffer'].get('resolved', {}) or {}})",
-                  flush=True)
+            cells = ", ".join(f"{arm} {row.get(arm, {}).get('medianUs')} us" for arm in arms)
+            print(f"[{name}] {row['job']}: {cells}; plain/profiling queue {row.get('plainOverProfilingQueue')}, "
+                  f"command-buffer/calls {row.get('commandBufferOverCalls')}", flush=True)
 
 
 if __name__ == "__main__":

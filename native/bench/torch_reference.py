@@ -20,40 +20,12 @@ import json
 import os
 import statistics
 import sys
-import time
+
+from torch_timing import REFERENCE_LAYERS, build, configure, cuda_events_ns, layer_id, wall_ns, with_pinned_copies
 
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 DEFAULT_PROFILE = os.path.join(REPO, "configs", "profiles", "host.json")
 COEXEC_EXPERIMENTS = ("linear-coexec", "conv-coexec")
-
-# Issue 13's reference shapes: (name, linear M K N | conv C H W F R S stride pad).
-ISSUE13 = [
-    ("linear-1x768x3072", ("linear", 1, 768, 3072)),
-    ("linear-64x768x3072", ("linear", 64, 768, 3072)),
-    ("linear-256x768x3072", ("linear", 256, 768, 3072)),
-    ("conv-64x56x56-f64-3x3", ("conv", 64, 56, 56, 64, 3, 3, 1, 1)),
-    ("conv-128x28x28-f128-3x3", ("conv", 128, 28, 28, 128, 3, 3, 1, 1)),
-    ("conv-stem-3x224x224-f64-7x7s2", ("conv", 3, 224, 224, 64, 7, 7, 2, 3)),
-    ("conv-256x56x56-f64-1x1", ("conv", 256, 56, 56, 64, 1, 1, 1, 0)),
-]
-
-
-def as_layer(shape):
-    """An issue-13 tuple as a layer object of the harness's workload configs."""
-    if shape[0] == "linear":
-        _, m, k, n = shape
-        return {"type": "linear", "M": m, "N": n, "K": k}
-    _, c, h, w, f, r, s, stride, pad = shape
-    return {"type": "conv2d", "batch": 1, "C": c, "H": h, "W": w, "F": f, "R": r, "S": s,
-            "strideH": stride, "strideW": stride, "padH": pad, "padW": pad}
-
-
-def layer_id(layer):
-    """The harness's layer id (src/plan/ids.ts layerId), the key vs-pytorch matches on."""
-    if layer["type"] == "linear":
-        return "linear/M:%d/N:%d/K:%d" % (layer["M"], layer["N"], layer["K"])
-    return "conv2d/B:%d/C:%d/H:%d/W:%d/F:%d/R:%d/S:%d/st:%dx%d/pad:%dx%d" % tuple(
-        layer[k] for k in ("batch", "C", "H", "W", "F", "R", "S", "strideH", "strideW", "padH", "padW"))
 
 
 def workload_layers():
@@ -71,8 +43,7 @@ def workload_layers():
 def reference_layers(profiles):
     """Issue 13's shapes, then each profile's co-execution layers; one entry per layer id, in that order."""
     entries = {}
-    for name, shape in ISSUE13:
-        layer = as_layer(shape)
+    for name, layer in REFERENCE_LAYERS:
         entries.setdefault(layer_id(layer), {"layer": layer, "names": [], "workloads": []})["names"].append(name)
     known = workload_layers()
     for path in profiles:
@@ -91,63 +62,25 @@ def reference_layers(profiles):
     return [dict(layerId=k, **v) for k, v in entries.items()]
 
 
-def build(torch, layer, device):
-    """The layer module and a random input of the shape, on the device."""
-    if layer["type"] == "linear":
-        return (torch.nn.Linear(layer["K"], layer["N"]).to(device),
-                torch.rand(layer["M"], layer["K"], device=device) * 2 - 1)
-    module = torch.nn.Conv2d(layer["C"], layer["F"], (layer["R"], layer["S"]), stride=(layer["strideH"], layer["strideW"]),
-                             padding=(layer["padH"], layer["padW"])).to(device)
-    return module, torch.rand(layer["batch"], layer["C"], layer["H"], layer["W"], device=device) * 2 - 1
-
-
-def wall_us(fn, sync, reps):
-    """Median wall-clock microseconds of one synchronized call."""
-    samples = []
-    for _ in range(reps):
-        t0 = time.perf_counter_ns()
-        fn()
-        sync()
-        samples.append((time.perf_counter_ns() - t0) / 1e3)
-    return statistics.median(samples)
-
-
-def cuda_resident_us(torch, fn, reps):
-    """GPU microseconds per call from CUDA events around reps back-to-back calls."""
-    start, end = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
-    start.record()
-    for _ in range(reps):
-        fn()
-    end.record()
-    torch.cuda.synchronize()
-    return start.elapsed_time(end) * 1e3 / reps
-
-
 def measure(torch, entry, threads, rounds, cuda):
-    """One row: the layer's CPU, CUDA-resident and CUDA-with-copies medians."""
+    """One row: the layer's CPU, CUDA-resident and CUDA-with-copies medians in microseconds."""
     row = {"layerId": entry["layerId"], "layer": "/".join(entry["names"]) or entry["layerId"],
            "workloads": entry["workloads"], "threads": threads}
     layer, x = build(torch, entry["layer"], "cpu")
     for _ in range(5):
         layer(x)
-    row["cpuUs"] = statistics.median(wall_us(lambda: layer(x), lambda: None, 30) for _ in range(rounds))
+    row["cpuUs"] = statistics.median(wall_ns(lambda: layer(x), lambda: None, 30) / 1e3 for _ in range(rounds))
     if cuda:
         glayer, gx = build(torch, entry["layer"], "cuda")
         for _ in range(20):
             glayer(gx)
         torch.cuda.synchronize()
-        row["cudaResidentUs"] = statistics.median(cuda_resident_us(torch, lambda: glayer(gx), 200) for _ in range(rounds))
-        hx = x.clone().pin_memory()
-        hy = torch.empty(glayer(gx).shape).pin_memory()
-
-        def with_copies():
-            dx = hx.to("cuda", non_blocking=True)
-            hy.copy_(glayer(dx), non_blocking=True)
-
+        row["cudaResidentUs"] = statistics.median(cuda_events_ns(torch, lambda: glayer(gx), 200) / 1e3 for _ in range(rounds))
+        with_copies = with_pinned_copies(torch, glayer, x)
         for _ in range(20):
             with_copies()
         torch.cuda.synchronize()
-        row["cudaCopiesUs"] = statistics.median(wall_us(with_copies, torch.cuda.synchronize, 100) for _ in range(rounds))
+        row["cudaCopiesUs"] = statistics.median(wall_ns(with_copies, torch.cuda.synchronize, 100) / 1e3 for _ in range(rounds))
     return row
 
 
@@ -181,10 +114,7 @@ def main(argv):
 
     import torch  # only for measuring: --list and the layer ids work without it
 
-    torch.set_num_threads(threads)
-    torch.backends.cuda.matmul.allow_tf32 = False
-    torch.backends.cudnn.allow_tf32 = False
-    torch.backends.cudnn.benchmark = True
+    configure(torch, threads)
     cuda = torch.cuda.is_available()
     rows = []
     with torch.no_grad():

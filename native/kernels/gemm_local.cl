@@ -20,6 +20,12 @@
 // conv_local also takes KR, KS (filter), KSH, KSW (strides) and GL_PLAIN (1: B is a contiguous [K][P*Q]
 // matrix: a 1x1 stride-1 unpadded conv's input, or the im2col buffer).
 //
+// Splits (native/src/split.h): rowOffset is the first row of the channel / feature split dimension the GPU
+// computes (0 for an outer split); mOffset (linear) / pqOffset = pOffset * Q (conv) the first row m / output
+// position of an outer split along M / the output height (0 for a channel split). Tiles start there, so a
+// kernel never touches the CPU's share, and X is indexed in the whole tensor, so it reads only the rows its
+// outputs need (conv: the output rows' taps, the halo included), which is all the host moves.
+//
 // Weights come packed by the host once per job (resident, untimed; TensorArg::PackedW, WP_BLOCKED 0): the
 // GPU's rows of the split dimension transposed to Wp[k][j], j zero-padded to a multiple of the tile along
 // that dimension (linear: NWG, conv: MWG). So the weight operand is always a k-major matrix read in
@@ -146,8 +152,8 @@ COEXEC_INLINE void gl_store(float (*acc)[NWI], const int tm, const int tn, const
 
 // gemm_local's A operand, X^T: each work-item reads 4 consecutive k (k4..) of one row m of X (X is small
 // and cached) and writes them down a column of As, neighbouring work-items taking neighbouring rows, so the
-// transposing writes go along rows of As (no bank conflicts). Rows past M read row M - 1 (never stored),
-// k past K reads 0.
+// transposing writes go along rows of As (no bank conflicts). Rows past M read row M - 1 (never stored; a
+// row of the GPU's share, so one the host moved), k past K reads 0.
 #define GL_X_SLOTS GL_CEIL(KWG * MWG / 4, GL_WGS)
 COEXEC_INLINE void gl_load_x(float4* reg, __global const float* X, const int M, const int K, const int m0, const int k0,
                              const int lid) {
@@ -185,19 +191,19 @@ COEXEC_INLINE void gl_store_x(__local float* As, const float4* reg, const int li
   }
 }
 
-// gemm_local: linear layer Y[M,N] = X[M,K] * W[N,K]^T + b[N], the GPU's columns n in [rowOffset, N) (the
-// split dimension: never touches columns below rowOffset). Tile rows are m, columns j = n - rowOffset.
+// gemm_local: linear layer Y[M,N] = X[M,K] * W[N,K]^T + b[N], the GPU's columns n in [rowOffset, N) of its
+// rows m in [mOffset, M). Tile rows are m - mOffset, columns j = n - rowOffset.
 // Preconditions: local size (NDIMC, MDIMC); global size (ceil((N - rowOffset) / NWG) * NDIMC,
-// ceil(M / MWG) * MDIMC); Wp packed with tile width NWG.
+// ceil((M - mOffset) / MWG) * MDIMC); Wp packed with tile width NWG.
 __kernel __attribute__((reqd_work_group_size(NDIMC, MDIMC, 1)))
-void gemm_local(const int M, const int N, const int K, const int rowOffset,
+void gemm_local(const int M, const int N, const int K, const int rowOffset, const int mOffset,
                 __global const float* X, __global const float* Wp, __global const float* b,
                 __global float* Y COEXEC_SIGNAL_PARAM) {
   __local float As[KWG * MWG] __attribute__((aligned(16)));
   __local float Bs[KWG * NWG] __attribute__((aligned(16)));
   const int tn = get_local_id(0), tm = get_local_id(1), lid = tm * NDIMC + tn;
   const int rows = N - rowOffset, ldw = GL_CEIL(rows, NWG) * NWG;
-  const int m0 = (int)get_group_id(1) * MWG, j0 = (int)get_group_id(0) * NWG;
+  const int m0 = mOffset + (int)get_group_id(1) * MWG, j0 = (int)get_group_id(0) * NWG;
   float acc[MWI][NWI];
 #pragma unroll
   for (int i = 0; i < MWI; ++i) {
@@ -223,33 +229,36 @@ void gemm_local(const int M, const int N, const int K, const int rowOffset,
 }
 
 // gl_im2col (helper of conv_local_im2col, not a variant): col[bb][k][pq], k = (c * R + r) * S + s, pq = p * Q + q,
-// padding taps 0. Preconditions: local size (WGS); global size batch * C * R * S * P * Q rounded up to WGS.
+// padding taps 0, only the positions pq >= pqOffset (col keeps the whole layout; conv_local reads only those).
+// Preconditions: local size (WGS); global size batch * C * R * S * (P * Q - pqOffset) rounded up to WGS.
 __kernel __attribute__((reqd_work_group_size(WGS, 1, 1)))
 void gl_im2col(const int batch, const int C, const int H, const int W, const int R, const int S, const int strideH,
-               const int strideW, const int padH, const int padW, const int P, const int Q,
+               const int strideW, const int padH, const int padW, const int P, const int Q, const int pqOffset,
                __global const float* X, __global float* col) {
   // int indices: the engine refuses layers whose im2col buffer has 2^31 or more elements (ParseLayer), and
   // 64-bit divisions cost a GPU many instructions.
-  const int K = C * R * S, PQ = P * Q;
+  const int K = C * R * S, PQ = P * Q, count = PQ - pqOffset;
   const int i = (int)get_global_id(0);
-  if (i >= batch * K * PQ) return;  // no barrier in this kernel: an early return is safe
-  const int pq = i % PQ, k = i / PQ % K, bb = i / (PQ * K);
+  if (i >= batch * K * count) return;  // no barrier in this kernel: an early return is safe
+  const int pq = pqOffset + i % count, k = i / count % K, bb = i / (count * K);
   const int c = k / (R * S), r = k / S % R, s = k % S;
   const int ih = pq / Q * strideH - padH + r, iw = pq % Q * strideW - padW + s;
-  col[i] = ih >= 0 && ih < H && iw >= 0 && iw < W ? X[(((size_t)bb * C + c) * H + ih) * W + iw] : 0.0f;
+  col[((size_t)bb * K + k) * PQ + pq] = ih >= 0 && ih < H && iw >= 0 && iw < W ? X[(((size_t)bb * C + c) * H + ih) * W + iw] : 0.0f;
 }
 
 #if defined(KR) || GL_PLAIN
 // conv_local: conv2d (NCHW, X[batch][C][H][W], Y[batch][F][P][Q]) as the GEMM Y[bb][f][pq] =
-// sum_k Wp[k][f] * B[k][pq] + b[f] over k = (c * R + r) * S + s, for the GPU's channels f in [rowOffset, F).
-// Tile rows are channels j = f - rowOffset, columns output positions pq, one batch image per
+// sum_k Wp[k][f] * B[k][pq] + b[f] over k = (c * R + r) * S + s, for the GPU's channels f in [rowOffset, F)
+// and positions pq in [pqOffset, P * Q). Tile rows are channels j = f - rowOffset, columns output positions
+// pq - pqOffset, one batch image per
 // get_group_id(2). B is never stored: each step gathers its KWG x NWG values from X on the fly (implicit
 // GEMM; taps outside the input are 0: padding, any stride, R != S), or with GL_PLAIN reads them from a
 // contiguous [K][P*Q] matrix per image (X itself for a 1x1 stride-1 unpadded conv, else the im2col buffer).
 // Each work-item gathers the same NWG / GL_WGS columns (or one column and every GL_WGS / NWG-th row) at
 // every step, so their (p, q) is decomposed once.
 // Preconditions: built with KR, KS, KSH, KSW equal to R, S, strideH, strideW (unless GL_PLAIN); local size
-// (NDIMC, MDIMC, 1); global size (ceil(P * Q / NWG) * NDIMC, ceil((F - rowOffset) / MWG) * MDIMC, batch);
+// (NDIMC, MDIMC, 1); global size (ceil((P * Q - pqOffset) / NWG) * NDIMC, ceil((F - rowOffset) / MWG) * MDIMC,
+// batch);
 // Wp packed with tile width MWG.
 #define GL_BCOLS (NWG >= GL_WGS ? NWG / GL_WGS : 1)     // columns of B a work-item gathers
 #define GL_BROWSTEP (GL_WGS >= NWG ? GL_WGS / NWG : 1)  // rows between its gathers in one column
@@ -294,14 +303,15 @@ COEXEC_INLINE void gl_store_b(__local float* Bs, float (*reg)[GL_BCOLS], const i
 __kernel __attribute__((reqd_work_group_size(NDIMC, MDIMC, 1)))
 void conv_local(const int batch, const int C, const int H, const int W, const int F, const int rArg, const int sArg,
                 const int strideHArg, const int strideWArg, const int padH, const int padW, const int P, const int Q,
-                const int rowOffset, __global const float* X, __global const float* Wp, __global const float* b,
+                const int rowOffset, const int pqOffset, __global const float* X, __global const float* Wp,
+                __global const float* b,
                 __global float* Y COEXEC_SIGNAL_PARAM) {
   __local float As[KWG * MWG] __attribute__((aligned(16)));
   __local float Bs[KWG * NWG] __attribute__((aligned(16)));
   const int tn = get_local_id(0), tm = get_local_id(1), lid = tm * NDIMC + tn;
   const int rows = F - rowOffset, ldw = GL_CEIL(rows, MWG) * MWG;
   const int PQ = P * Q, K = C * rArg * sArg;
-  const int pq0 = (int)get_group_id(0) * NWG, f0 = (int)get_group_id(1) * MWG, bb = (int)get_group_id(2);
+  const int pq0 = pqOffset + (int)get_group_id(0) * NWG, f0 = (int)get_group_id(1) * MWG, bb = (int)get_group_id(2);
   const int col0 = lid % NWG, row0 = lid / NWG;  // the first column and row this work-item gathers
   GlGather g;
 #pragma unroll

@@ -140,8 +140,9 @@ std::string QueueIncompatibility(GpuDevice& gpu, cl_command_queue queue, const E
                            nullptr) == CL_SUCCESS &&
       (have & ~(supported | required)))
     return "cl_khr_command_buffer " + ep.version +
-           " does not support the queue's properties (CL_DEVICE_COMMAND_BUFFER_SUPPORTED_QUEUE_PROPERTIES_KHR; the "
-           "engine's queue has profiling enabled)";
+           " does not support the queue's properties (CL_DEVICE_COMMAND_BUFFER_SUPPORTED_QUEUE_PROPERTIES_KHR" +
+           std::string(have & CL_QUEUE_PROFILING_ENABLE ? "; the queue has profiling enabled, COEXEC_TIMED_QUEUE=profiling)"
+                                                        : ")");
   return "";
 }
 

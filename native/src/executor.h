@@ -20,6 +20,7 @@
 namespace coexec {
 
 class DriverThread;
+class CallerPin;
 
 struct ExecutorConfig {
   int cpuThreads = 0;                 // 0: no CPU slice (no pool)
@@ -52,6 +53,7 @@ class Executor {
   ExecutorConfig config_;
   std::unique_ptr<ThreadPool> pool_;
   std::unique_ptr<DriverThread> driver_;
+  std::unique_ptr<CallerPin> callerPin_;  // GPU-only: the calling thread's core while it waits (see Executor())
   std::function<void()> driverTask_;  // built once: DriverPart on the current execution
   // The current execution, written by the calling thread before it releases the driver thread.
   GpuSide* gpu_ = nullptr;

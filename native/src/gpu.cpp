@@ -2,6 +2,7 @@
 #include "gpu.h"
 
 #include <algorithm>
+#include <cstdlib>
 #include <cstring>
 
 #include "coexec_kernels.h"
@@ -113,9 +114,38 @@ GpuDevice::GpuDevice(const DeviceEntry& entry) : entry_(entry), caps_(QueryCaps(
   cl_context_properties props[] = {CL_CONTEXT_PLATFORM, reinterpret_cast<cl_context_properties>(entry.platform), 0};
   context_ = Context(Cl().clCreateContext(props, 1, &entry_.device, nullptr, nullptr, &err));
   ClCheck(err, "clCreateContext", where);
-  // In order, with profiling: every result keeps the four profiling timestamps of its main kernel.
-  queue_ = Queue(Cl().clCreateCommandQueue(context_.get(), entry_.device, CL_QUEUE_PROFILING_ENABLE, &err));
-  ClCheck(err, "clCreateCommandQueue", where);
+  // Both in order. The profiling queue gives the four timestamps of the main kernel of profiled executions;
+  // the plain one carries the timed executions (TimedQueue).
+  profiling_ = Queue(Cl().clCreateCommandQueue(context_.get(), entry_.device, CL_QUEUE_PROFILING_ENABLE, &err));
+  ClCheck(err, "clCreateCommandQueue", where + ", profiling queue");
+  plain_ = Queue(Cl().clCreateCommandQueue(context_.get(), entry_.device, 0, &err));
+  ClCheck(err, "clCreateCommandQueue", where + ", plain queue");
+  current_ = plain_.get();
+}
+
+const char* TimedQueueName(TimedQueue q) { return q == TimedQueue::Plain ? "plain" : "profiling"; }
+
+TimedQueue TimedQueueRequest() {
+  const char* env = std::getenv("COEXEC_TIMED_QUEUE");
+  const std::string v = env && *env ? env : "plain";
+  if (v == "plain") return TimedQueue::Plain;
+  if (v == "profiling") return TimedQueue::Profiling;
+  throw std::runtime_error("COEXEC_TIMED_QUEUE: unknown value \"" + v + "\" (expected plain|profiling)");
+}
+
+void GpuDevice::SetTimedQueue(TimedQueue which) {
+  COEXEC_CL(Cl().clFinish(plain_.get()), "finish the plain queue");
+  COEXEC_CL(Cl().clFinish(profiling_.get()), "finish the profiling queue");
+  timed_ = which;
+  current_ = which == TimedQueue::Plain ? plain_.get() : profiling_.get();
+}
+
+void GpuDevice::UseProfilingQueue(bool on) {
+  cl_command_queue next = on || timed_ == TimedQueue::Profiling ? profiling_.get() : plain_.get();
+  if (next == current_) return;
+  COEXEC_CL(Cl().clFinish(current_), on ? "finish the timed queue before the profiled executions"
+                                        : "finish the profiling queue after the profiled executions");
+  current_ = next;
 }
 
 GpuDevice::Built GpuDevice::BuildProgram(const std::string& file,

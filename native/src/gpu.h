@@ -1,5 +1,5 @@
 // The OpenCL device a run uses: selection from the plan's device selector, its capabilities, one context
-// and one in-order profiling queue, and the single place where programs are built (BuildProgram).
+// with two in-order queues (below), and the single place where programs are built (BuildProgram).
 #pragma once
 
 #include <map>
@@ -39,12 +39,34 @@ struct DeviceCaps {
 
 DeviceCaps QueryCaps(const DeviceEntry& entry);
 
+// Which queue the timed executions run on (resolved.timedQueue). Plain: a queue without
+// CL_QUEUE_PROFILING_ENABLE (measured on the H200: half the host time per enqueue call, 3-11 us less latency);
+// the profiled executions that give the GPU timestamps run on the device's second, profiling queue.
+// Profiling: the old arrangement, every execution on the profiling queue (kept to measure beside plain).
+enum class TimedQueue { Plain, Profiling };
+const char* TimedQueueName(TimedQueue q);  // "plain" | "profiling"
+// COEXEC_TIMED_QUEUE=plain|profiling (unset or empty: plain); throws on another value.
+TimedQueue TimedQueueRequest();
+
 class GpuDevice {
  public:
   explicit GpuDevice(const DeviceEntry& entry);
   const DeviceCaps& caps() const { return caps_; }
   cl_context context() const { return context_.get(); }
-  cl_command_queue queue() const { return queue_.get(); }
+  // The queue of the executions now running: the timed queue, or the profiling queue between
+  // UseProfilingQueue(true) and (false). Everything a job enqueues goes here, so a mechanism never chooses.
+  cl_command_queue queue() const { return current_; }
+  cl_command_queue plainQueue() const { return plain_.get(); }
+  cl_command_queue profilingQueue() const { return profiling_.get(); }
+  TimedQueue timedQueue() const { return timed_; }
+  // Untimed, at the start of a job (before anything is enqueued): the timed queue from now on; both queues are
+  // finished first, and the current queue becomes the timed one.
+  void SetTimedQueue(TimedQueue which);
+  // Untimed, around the profiled executions. Switching finishes the queue being left, so that whatever it
+  // still holds (a kernel retiring after svm-fine's last signal, a map, a read-back) is complete before the
+  // other queue touches the same buffers: two queues of one context are not ordered with each other.
+  // Nothing to finish when the timed queue is the profiling queue.
+  void UseProfilingQueue(bool on);
   cl_device_id id() const { return entry_.device; }
   cl_platform_id platform() const { return entry_.platform; }
 
@@ -60,7 +82,9 @@ class GpuDevice {
   DeviceEntry entry_;
   DeviceCaps caps_;
   Context context_;
-  Queue queue_;
+  Queue plain_, profiling_;
+  TimedQueue timed_ = TimedQueue::Plain;
+  cl_command_queue current_ = nullptr;
   std::map<std::string, Program> cache_;
 };
 

@@ -154,6 +154,8 @@ Json OpenClInfo() {
         .Set("atomicFenceCaps", c.AtomicJson(c.atomicFenceCaps));
     try {
       GpuDevice gpu(d);
+      gpu.SetTimedQueue(TimedQueueRequest());  // the round trips and the command-buffer probe use the timed queue
+      dev.Set("timedQueue", TimedQueueName(gpu.timedQueue()));
       dev.Set("syncMechanisms", ProbeSync(gpu));
       // cl_khr_command_buffer on the engine's queue: what COEXEC_GPU_SUBMIT=auto will use (command_buffer.h).
       const std::string why = CommandBufferUnsupportedReason(gpu);

@@ -58,6 +58,15 @@ double CheckTolerance(int reductionLength, double maxAbsRef) {
 
 namespace {
 
+// True unless the device's cores are known and none of them is one of the CPU pool's (unpinned pool: any).
+bool DeviceMayUseCores(const std::vector<int>& deviceCores, const std::vector<int>& poolCores) {
+  if (deviceCores.empty() || poolCores.empty()) return true;
+  for (int c : deviceCores)
+    for (int p : poolCores)
+      if (c == p) return true;
+  return false;
+}
+
 struct SkipJob : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
@@ -163,12 +172,24 @@ class StopRule {
 
 // Warm-up, then samples until the StopRule says why to stop, then (with GPU rows) min(n, 30) separate
 // untimed executions that carry a profiling event on the main kernel: no OpenCL event is created on a timed
-// execution, and the GPU timestamps come from these. execute(sample, profile) runs one execution.
-template <typename Execute>
-void TimingLoop(const Job& job, Samples& out, Execute execute) {
+// execution, and the GPU timestamps come from these. execute(sample, profile) runs one execution;
+// useProfilingQueue(on) moves the device between its timed and its profiling queue (GpuDevice), around the
+// profiled executions only.
+template <typename Execute, typename UseProfilingQueue>
+void TimingLoop(const Job& job, Samples& out, Execute execute, UseProfilingQueue useProfilingQueue) {
   for (int i = 0; i < job.warmup; ++i) {
     Sample s;
     execute(s, nullptr);
+  }
+  if (out.withTimestamps && job.warmup > 0) {
+    // The profiling queue's warm-up: whatever its first use starts (a driver thread, a stream) is started
+    // before the herd below and stays out of the first profiled execution's timestamps.
+    useProfilingQueue(true);
+    Sample s;
+    Event event;
+    execute(s, &event);
+    Profile(event);
+    useProfilingQueue(false);
   }
   // After the warm-up, when the driver has started whatever threads this job needs.
   out.herd = HerdForeignThreads();
@@ -189,12 +210,14 @@ void TimingLoop(const Job& job, Samples& out, Execute execute) {
   }
   if (!out.withTimestamps) return;
   const size_t profiled = std::min<size_t>(out.total.size(), Samples::kProfiledExecutions);
+  useProfilingQueue(true);
   for (size_t i = 0; i < profiled; ++i) {
     Sample s;
     Event event;
     execute(s, &event);
     out.timestamps.push_back(Profile(event));
   }
+  useProfilingQueue(false);  // a throw above leaves it for the next job's SetTimedQueue (NeedDevice)
 }
 
 void PutSamples(Json& r, const Samples& s) {
@@ -233,6 +256,8 @@ GpuDevice* NeedDevice(DeviceProvider& devices) {
   std::string why;
   GpuDevice* gpu = devices.Get(&why);
   if (!gpu) throw std::runtime_error("no OpenCL device: " + why);
+  // Each job starts on the timed queue it asks for, whatever an earlier job left current.
+  gpu->SetTimedQueue(TimedQueueRequest());
   return gpu;
 }
 
@@ -338,8 +363,11 @@ void RunLayer(const Plan& plan, const Job& job, DeviceProvider& devices, const J
   else LinearReference(L.linear, X.data(), W.data(), b.data(), ref.data());
 
   // Step 3: the executor: the GPU-driver thread (with GPU rows) and the CPU pool pinned to the plan's cores.
-  // When the OpenCL device runs on these same cores (PoCL), idle pool workers are parked after the slice.
-  const bool park = run.gpu && (run.gpu->caps().type & CL_DEVICE_TYPE_CPU) && run.cpuRows > 0;
+  // When the OpenCL device may run on these same cores (PoCL), idle pool workers are parked after the slice.
+  // A device pinned to other cores (plan.deviceCores, pocl-split) leaves them spinning: waking parked
+  // workers at the next execution costs a futex wake and, on a VM, an idle vCPU's wake-up per worker.
+  const bool park = run.gpu && (run.gpu->caps().type & CL_DEVICE_TYPE_CPU) && run.cpuRows > 0 &&
+                    DeviceMayUseCores(plan.deviceCores, plan.cpuAffinity);
   if (run.cpuRows > 0) {
     resolved.Set("parkCpuPool", park).Set("poolChunking", ThreadPool::Chunking());
     r.Set("resolved", resolved);
@@ -368,6 +396,7 @@ void RunLayer(const Plan& plan, const Job& job, DeviceProvider& devices, const J
 
   // Step 4: prepare (weights resident) on the driver thread, warm up, timed samples, profiled executions.
   executor.OnDriver([&] { mech->Prepare(run); });
+  resolved.Set("timedQueue", run.gpu ? TimedQueueName(run.gpu->timedQueue()) : "none");
   resolved.Set("hostMemory", mech->HostMemoryPath());
   resolved.Set("gpuSubmit", run.gpuRows > 0 ? mech->Submit().Name() : "none");
   if (!mech->Submit().note.empty()) resolved.Set("gpuSubmitNote", mech->Submit().note);
@@ -386,7 +415,7 @@ void RunLayer(const Plan& plan, const Job& job, DeviceProvider& devices, const J
   Samples samples(job.maxSamples);
   samples.withTimestamps = run.gpuRows > 0;
   samples.withCpu = run.cpuRows > 0;
-  TimingLoop(job, samples, execute);
+  TimingLoop(job, samples, execute, [&](bool on) { executor.OnDriver([&] { run.gpu->UseProfilingQueue(on); }); });
 
   // Step 5: one more execution into a NaN-filled output, checked against the reference.
   executor.OnDriver([&] { mech->PoisonOutput(); });
@@ -456,7 +485,8 @@ void RunRoundTripJob(const Plan& plan, const Job& job, DeviceProvider& devices, 
                         .Set("gpuGlobal", Json::Array().Push(1))
                         .Set("gpuLocal", Json::Array().Push(1))
                         .Set("driverCore", plan.driverCore ? Json(*plan.driverCore) : Json())
-                        .Set("waitSpins", WaitSpins()));
+                        .Set("waitSpins", WaitSpins())
+                        .Set("timedQueue", TimedQueueName(gpu->timedQueue())));
   ExecutorConfig config;
   config.withGpu = true;
   config.driverCore = plan.driverCore;
@@ -467,7 +497,7 @@ void RunRoundTripJob(const Plan& plan, const Job& job, DeviceProvider& devices, 
   TimingLoop(job, samples, [&](Sample& s, Event* profile) {
     trip.SetValue(++value);
     executor.Execute(&trip, nullptr, s, profile);
-  });
+  }, [&](bool on) { executor.OnDriver([&] { gpu->UseProfilingQueue(on); }); });
   const int got = trip.LastValue();
   const bool passed = got == value;
   if (!passed) r.Set("status", "invalid").Set("reason", "round trip read " + std::to_string(got) + ", expected " + std::to_string(value));
@@ -488,14 +518,16 @@ void RunCopyJob(const Plan& plan, const Job& job, DeviceProvider& devices, Json&
                         .Set("copyBytes", job.copy.bytes)
                         .Set("direction", job.copy.direction)
                         .Set("hostMemory", job.copy.hostMemory)
-                        .Set("driverCore", plan.driverCore ? Json(*plan.driverCore) : Json()));
+                        .Set("driverCore", plan.driverCore ? Json(*plan.driverCore) : Json())
+                        .Set("timedQueue", TimedQueueName(gpu->timedQueue())));
   CopySide copy(*gpu, job.copy);
   ExecutorConfig config;
   config.withGpu = true;
   config.driverCore = plan.driverCore;
   Executor executor(config);
   Samples samples(job.maxSamples);
-  TimingLoop(job, samples, [&](Sample& s, Event* profile) { executor.Execute(&copy, nullptr, s, profile); });
+  TimingLoop(job, samples, [&](Sample& s, Event* profile) { executor.Execute(&copy, nullptr, s, profile); },
+             [](bool) {});  // no profiled executions (withTimestamps is false)
   const bool passed = copy.Verify();
   if (!passed) r.Set("status", "invalid").Set("reason", "the copied data differs from the source");
   PutSamples(r, samples);

@@ -348,6 +348,13 @@ Plan ParsePlan(const Json& doc) {
       plan.driverCore = static_cast<int>(d->AsInt());
     }
   }
+  if (const Json* a = top.Get("deviceCores", false)) {
+    if (!a->IsArray()) top.Fail("deviceCores", "must be an array of core numbers");
+    for (const auto& c : a->Items()) {
+      if (!c.IsInteger() || c.AsInt() < 0 || c.AsInt() > 4095) top.Fail("deviceCores", "bad core number " + c.Dump());
+      plan.deviceCores.push_back(static_cast<int>(c.AsInt()));
+    }
+  }
   const Json* jobs = top.Get("jobs", true);
   if (!jobs->IsArray()) top.Fail("jobs", "must be an array");
   top.Finish();

@@ -94,6 +94,7 @@ struct Plan {
   // platform reserves it for that thread and the driver's own threads. Absent: the driver thread is not
   // pinned (the OS places it, possibly on a CPU-slice core).
   std::optional<int> driverCore;
+  std::vector<int> deviceCores;  // a CPU OpenCL device's cores (PoCL pinned); empty: unknown, any core
   std::vector<Job> jobs;
 };
 

@@ -87,7 +87,8 @@ Json GpuVariantCatalog(bool conv) {
     Json knobs = Json::Object().Set("MWG", t.mwg).Set("NWG", t.nwg).Set("KWG", t.kwg).Set("MWI", t.mwi).Set("NWI", t.nwi);
     Json e = Json::Object().Set("id", LocalTileVariantId(t)).Set("kernel", conv ? "conv_local" : "gemm_local")
                  .Set("file", "gemm_local.cl").Set("knobs", std::move(knobs)).Set("workGroup", nullptr)
-                 .Set("localSize", Json::Array().Push(t.WorkGroupColumns()).Push(t.WorkGroupRows())).Set("packedWeights", true);
+                 .Set("localSize", Json::Array().Push(t.WorkGroupColumns()).Push(t.WorkGroupRows())).Set("packedWeights", true)
+                 .Set("splitDims", SplitDims(conv));
     // Its profiled (main) kernel is the GEMM only: the im2col kernel before it is in the layer's time, not
     // in the kernel time.
     if (t.kernel == "conv_local_im2col") e.Set("helperKernels", Json::Array().Push("gl_im2col"));
@@ -114,8 +115,9 @@ Json GpuVariantFamilies(bool conv) {
 namespace {
 
 // The local-tiled variants (gemm_local.cl): one 2-D (linear) or 3-D (conv, batch in dimension 2) launch of
-// NDIMC x MDIMC work-items per output tile, after gl_im2col for conv_local_im2col.
-VariantPlan PlanLocalTile(const Layer& layer, const LocalTileVariant& t, int cpuRows, const DeviceCaps& caps) {
+// NDIMC x MDIMC work-items per output tile, after gl_im2col for conv_local_im2col. The tiles cover the GPU's
+// block: channels / features [cpuRows, OUT) of the rows (m or p) [outer, M or P).
+VariantPlan PlanLocalTile(const Layer& layer, const LocalTileVariant& t, int cpuRows, int outer, const DeviceCaps& caps) {
   const std::string id = LocalTileVariantId(t);
   const size_t wgs = size_t(t.WorkGroupSize());
   if (caps.maxWorkGroupSize && wgs > caps.maxWorkGroupSize)
@@ -139,9 +141,9 @@ VariantPlan PlanLocalTile(const Layer& layer, const LocalTileVariant& t, int cpu
     p.packTileWidth = t.nwg;  // the split dimension n is the tile's columns
     main.kernel = "gemm_local";
     main.dims = 2;
-    main.scalars = {l.M, l.N, l.K, cpuRows};
+    main.scalars = {l.M, l.N, l.K, cpuRows, outer};
     main.global[0] = CeilDiv(gpuRows, t.nwg) * main.local[0];
-    main.global[1] = CeilDiv(l.M, t.mwg) * main.local[1];
+    main.global[1] = CeilDiv(l.M - outer, t.mwg) * main.local[1];
     p.launches.push_back(main);
     return p;
   }
@@ -149,8 +151,10 @@ VariantPlan PlanLocalTile(const Layer& layer, const LocalTileVariant& t, int cpu
   p.packTileWidth = t.mwg;  // the split dimension f is the tile's rows
   main.kernel = "conv_local";
   main.dims = 3;
-  main.scalars = {c.batch, c.C, c.H, c.W, c.F, c.R, c.S, c.strideH, c.strideW, c.padH, c.padW, c.P(), c.Q(), cpuRows};
-  main.global[0] = CeilDiv(size_t(c.P()) * c.Q(), t.nwg) * main.local[0];
+  const size_t pqOffset = size_t(outer) * c.Q(), gpuPositions = size_t(c.P()) * c.Q() - pqOffset;
+  main.scalars = {c.batch, c.C, c.H, c.W, c.F, c.R, c.S, c.strideH, c.strideW, c.padH, c.padW, c.P(), c.Q(), cpuRows,
+                  int(pqOffset)};
+  main.global[0] = CeilDiv(gpuPositions, t.nwg) * main.local[0];
   main.global[1] = CeilDiv(gpuRows, t.mwg) * main.local[1];
   main.global[2] = c.batch;
   const bool plain1x1 = c.R == 1 && c.S == 1 && c.strideH == 1 && c.strideW == 1 && c.padH == 0 && c.padW == 0;
@@ -160,9 +164,9 @@ VariantPlan PlanLocalTile(const Layer& layer, const LocalTileVariant& t, int cpu
     p.colCount = size_t(c.batch) * c.C * c.R * c.S * c.P() * c.Q();
     LaunchSpec col;
     col.kernel = "gl_im2col";
-    col.scalars = {c.batch, c.C, c.H, c.W, c.R, c.S, c.strideH, c.strideW, c.padH, c.padW, c.P(), c.Q()};
+    col.scalars = {c.batch, c.C, c.H, c.W, c.R, c.S, c.strideH, c.strideW, c.padH, c.padW, c.P(), c.Q(), int(pqOffset)};
     col.tensors = {TensorArg::X, TensorArg::Col};
-    col.global[0] = RoundUp(p.colCount, kIm2colGroup);
+    col.global[0] = RoundUp(size_t(c.batch) * c.C * c.R * c.S * gpuPositions, kIm2colGroup);
     col.local[0] = kIm2colGroup;
     p.launches.push_back(col);
     main.tensors[0] = TensorArg::Col;
@@ -181,10 +185,7 @@ VariantPlan PlanLocalTile(const Layer& layer, const LocalTileVariant& t, int cpu
 VariantPlan PlanVariant(const Layer& layer, const Strategy& s, const SplitGeometry& split, const DeviceCaps& caps) {
   const std::string& v = s.gpuVariant;
   if (const auto local = ParseLocalTileVariant(v, layer.conv)) {
-    // The local tiles cover whole output rows (m or p) from 0: a split along M or output height would need
-    // a row offset in gemm_local.cl, not written yet (its space entries declare requires.splitDims).
-    if (split.outer) throw VariantRefused(v + " cannot split along " + (layer.conv ? "output height" : "M") + " yet");
-    return PlanLocalTile(layer, *local, split.channelOffset, caps);
+    return PlanLocalTile(layer, *local, split.channelOffset, split.outerOffset, caps);
   }
   const int wg = s.gpuWorkGroup;
   // The GPU's block: channels / features [cpuRows, OUT) of the rows (m or p) [outer, M or P).

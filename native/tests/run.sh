@@ -119,6 +119,22 @@ read -r p f < <(sed -n 's/^COUNTS //p' "$tmp/pinned.check")
   grep -q '"driverCore":1' "$tmp/pinned.jsonl" && pass "pinned-copy sweep, driver thread on core 1: ${p:-0} jobs correct" ||
   fail "pinned-copy sweep: ${f:-1} jobs wrong"
 
+# Parking the CPU pool after each slice (resolved.parkCpuPool): only when the CPU OpenCL device may compute on
+# the pool's cores. A plan whose deviceCores are disjoint from cpuAffinity keeps the pool spinning; without
+# deviceCores, or with an overlap, it parks. Three co-executed jobs, correct either way.
+park_plan() {  # DEVICE_CORES_FIELD OUT
+  printf '{"schemaVersion": 1, "planId": "park", "device": {"deviceType": "cpu"}, "cpuAffinity": [0], "driverCore": 1%s, "jobs": [{"id": "park-job", "kind": "layer", "layer": {"type": "linear", "M": 1, "N": 64, "K": 32}, "strategy": {"splitRatio": 0.5, "cpuThreads": 1, "cpuImpl": "simd", "gpuVariant": "gemv_row", "gpuWorkGroup": 8, "sync": "svm-fine"}, "warmup": 1, "minSamples": 5, "maxSamples": 5}]}' "$1" >"$tmp/park.json"
+  "$E" run "$tmp/park.json" --out "$2" 2>>"$tmp/park.err"
+}
+park_plan ', "deviceCores": [1]' "$tmp/park-disjoint.jsonl"
+park_plan '' "$tmp/park-unknown.jsonl"
+park_plan ', "deviceCores": [0, 1]' "$tmp/park-overlap.jsonl"
+grep -q '"parkCpuPool":false' "$tmp/park-disjoint.jsonl" && grep -q '"parkCpuPool":true' "$tmp/park-unknown.jsonl" &&
+  grep -q '"parkCpuPool":true' "$tmp/park-overlap.jsonl" &&
+  [ "$(grep -c '"passed":true' "$tmp/park-disjoint.jsonl" "$tmp/park-unknown.jsonl" "$tmp/park-overlap.jsonl" | awk -F: '{s+=$2} END {print s}')" -eq 3 ] &&
+  pass "CPU pool parks only when the CPU device may use its cores (deviceCores)" ||
+  fail "deviceCores / parkCpuPool: $(cat "$tmp/park-"*.jsonl "$tmp/park.err" 2>/dev/null | head -c 600)"
+
 # Submission (command_buffer.h): PoCL has cl_khr_command_buffer, so the sweeps above replayed command buffers
 # (COEXEC_GPU_SUBMIT=auto, exported at the top; the engine's default is calls); the calls path keeps its own
 # small sweep through both host-memory paths.
@@ -194,6 +210,51 @@ submit_refusals() {  # versions the engine does not know, or a device without th
   grep -q '"status":"error","reason":"COEXEC_GPU_SUBMIT: unknown value \\"graphs\\" (expected auto|calls|command-buffer)"' "$tmp/v.json"
 }
 check "submission: unknown versions and a missing extension fall back to calls with the reason; forcing them is an error" submit_refusals
+
+# Queues (gpu.h TimedQueue): the timed executions run on a queue without profiling, the profiled executions
+# (the GPU timestamps) on a second, profiling queue of the same context. The sweeps above ran that default
+# and their checks proved every job's output and its timestamps; COEXEC_TIMED_QUEUE=profiling keeps the old
+# arrangement (one profiling queue for both) to be measured beside it.
+timed_queue_default() {
+  grep -q '"sync":"finish".*"timedQueue":"plain"' "$tmp/sweep.jsonl" && grep -q '"timedQueue":"plain"' "$tmp/pinned.jsonl" &&
+    grep -q '"timedQueue":"none"' "$tmp/sweep.jsonl" && ! grep -q '"timedQueue":"profiling"' "$tmp/sweep.jsonl" "$tmp/pinned.jsonl"
+}
+check "sweeps: timed executions on the plain queue (resolved.timedQueue), CPU-only jobs on none" timed_queue_default
+# Each mechanism through each submit path on the plain queue: the output checked, 30 profiled timestamps
+# in order, the queue recorded; svm-fine has no replay (calls only).
+timed_queue_mechanisms() {
+  local s sub n
+  for s in finish event-poll svm-coarse svm-fine; do for sub in calls command-buffer; do
+    [ "$s" = svm-fine ] && [ "$sub" = command-buffer ] && continue
+    for hm in zero-copy pinned-copy; do
+      COEXEC_HOST_MEMORY=$hm COEXEC_GPU_SUBMIT=$sub "$E" bench --layer conv2d --C 3 --H 9 --W 7 --F 8 --R 3 --S 2 --ratio 0.5 \
+        --gpu conv_direct --sync $s --min-samples 40 --min-time-ms 0 >"$tmp/tq.json" || return 1
+      grep -q '"status":"ok"' "$tmp/tq.json" && grep -q '"passed":true' "$tmp/tq.json" &&
+        grep -q "\"timedQueue\":\"plain\",\"hostMemory\":\"[a-z-]*\",\"gpuSubmit\":\"$sub\"" "$tmp/tq.json" ||
+        { echo "$s/$sub/$hm: $(head -c 600 "$tmp/tq.json")"; return 1; }
+      n=$(grep -o '"gpuTimestampsNs":\[\[[0-9,]*\]\(,\[[0-9,]*\]\)*\]' "$tmp/tq.json" | grep -o '\[[0-9]*,[0-9]*,[0-9]*,[0-9]*\]' | wc -l)
+      [ "$n" -eq 30 ] || { echo "$s/$sub/$hm: $n timestamp rows, want 30"; return 1; }
+    done
+  done; done
+}
+check "plain timed queue: every mechanism and submit path correct, profiled timestamps come back" timed_queue_mechanisms
+timed_queue_profiling() {  # the old arrangement still runs every job of the small sweep correctly (auto: replays)
+  COEXEC_TIMED_QUEUE=profiling "$E" run "$tmp/calls.json" --out "$tmp/tqp.jsonl" 2>"$tmp/tqp.err" || return 1
+  "$T" check "$tmp/calls.json" "$tmp/tqp.jsonl" >"$tmp/tqp.check"
+  ! grep '^FAIL' "$tmp/tqp.check" && grep -q '"timedQueue":"profiling","hostMemory":"zero-copy","gpuSubmit":"command-buffer"' "$tmp/tqp.jsonl" &&
+    ! grep -q '"timedQueue":"plain"' "$tmp/tqp.jsonl" || return 1
+  COEXEC_TIMED_QUEUE=profiling "$E" bench --kind roundtrip --sync event-poll --min-samples 3 \
+    --min-time-ms 0 >"$tmp/tqr.json" || return 1
+  grep -q '"timedQueue":"profiling"' "$tmp/tqr.json" && grep -q '"passed":true' "$tmp/tqr.json"
+}
+check "COEXEC_TIMED_QUEUE=profiling: the old one-queue arrangement, small sweep correct" timed_queue_profiling
+timed_queue_bad() {  # an unknown value is the job's error record, in one line
+  COEXEC_TIMED_QUEUE=fast "$E" bench --layer linear --N 33 --K 17 --ratio 0.5 --min-samples 2 --min-time-ms 0 >"$tmp/tqb.json" || return 1
+  grep -q '"status":"error","reason":"COEXEC_TIMED_QUEUE: unknown value \\"fast\\" (expected plain|profiling)"' "$tmp/tqb.json" || return 1
+  # a CPU-only job never opens a queue: it runs
+  COEXEC_TIMED_QUEUE=fast "$E" bench --layer linear --N 33 --K 17 --ratio 1 --min-samples 2 --min-time-ms 0 | grep -q '"status":"ok"'
+}
+check "COEXEC_TIMED_QUEUE with an unknown value: an error record naming the variable" timed_queue_bad
 
 enqueue_bench() {  # the submit microbenchmark runs every sequence and every execution it checks is correct
   native/build/coexec-enqueue-bench --samples 6 --rounds 2 --warmup 1 --linear 1,96,40 --conv 3,9,7,8,3,2,1,1 \
@@ -354,6 +415,7 @@ JOBX=', "targetMedianCiPct": "5"' bad_plan "targetMedianCiPct not a number" 'job
 RAW='{"schemaVersion": 1,' bad_plan "invalid JSON" 'JSON 1:'
 RT='{"id": "ok-job", "kind": "copy", "copy": {"bytes": 0, "direction": "host-to-device"}}' bad_plan "copy of 0 bytes" 'jobs[0] (id "ok-job"): copy: bytes: 0 out of range'
 EXTRA=', "driverCore": -1' bad_plan "driverCore not a core" 'plan: driverCore: bad core number -1'
+EXTRA=', "deviceCores": [-2]' bad_plan "deviceCores not cores" 'plan: deviceCores: bad core number -2'
 LAYER='{"type": "conv2d", "batch": 1, "C": 1, "H": 2, "W": 5, "F": 2, "R": 5, "S": 1, "strideH": 1, "strideW": 1, "padH": 1, "padW": 0}' \
   STRAT='"splitRatio": 0.5, "cpuThreads": 1, "cpuImpl": "simd-direct", "gpuVariant": "conv_direct", "gpuWorkGroup": 8, "sync": "finish"' \
   bad_plan "conv filter larger than input" 'filter taller than the padded input'

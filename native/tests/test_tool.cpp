@@ -74,8 +74,6 @@ std::string Expected(const Json& layer, const std::string& gpu, double ratio, co
   if (ratio >= 1) return "ok";
   if (gpu == "clblast" && sync.rfind("svm", 0) == 0) return "error";
   if (gpu == "clblast" && splitDim == "height") return "skipped";  // Sconvgemm writes whole planes
-  // The local tiles (gemm_local.cl) cover output rows from 0: no split along M or output height yet.
-  if (gpu.find("_local") != std::string::npos && (splitDim == "height" || splitDim == "m")) return "skipped";
   if (gpu == "conv_1x1_gemm" || gpu.rfind("conv_reg_1x1", 0) == 0) {
     bool oneByOne = I(layer, "R") == 1 && I(layer, "S") == 1 && I(layer, "strideH") == 1 && I(layer, "strideW") == 1 &&
                     I(layer, "padH") == 0 && I(layer, "padW") == 0;
@@ -204,16 +202,36 @@ int Sweep(const std::string& out, bool small) {
             add(LayerJob(layer, ratioFor(k), cpus[0], g.name, g.wgs[0], "finish", dim),
                 Expected(layer, g.name, ratioFor(k), "finish", dim));
         const std::string reg = kind ? (I(layer, "R") == 1 && I(layer, "padH") == 0 ? convReg1x1 : convReg) : linearReg;
+        const std::string local = kind ? "conv_local_32x32x16_4x4" : "gemm_local_32x32x16_4x4";
         for (const auto& sync : syncs)
-          for (const std::string& gpu : {gpus[0].name, reg})
+          for (const std::string& gpu : {gpus[0].name, reg, local})
             for (int k : small ? std::set<int>{1} : bounds)
-              add(LayerJob(layer, ratioFor(k), cpus[0], gpu, gpu == reg ? 2 : gpus[0].wgs[0], sync, dim),
+              add(LayerJob(layer, ratioFor(k), cpus[0], gpu, gpu == reg ? 2 : gpu == local ? 1 : gpus[0].wgs[0], sync, dim),
                   Expected(layer, gpu, ratioFor(k), sync, dim));
         for (const auto& cpu : cpus)
           for (int k : bounds)
             add(LayerJob(layer, ratioFor(k), cpu, gpus[0].name, gpus[0].wgs[0], "finish", dim), "ok");
         if (!small) add(LayerJob(layer, 1.0, cpus[0], gpus[0].name, gpus[0].wgs[0], "svm-fine", dim), "ok");
         if (!small) add(LayerJob(layer, 0.0, cpus[0], gpus[0].name, gpus[0].wgs[0], "svm-fine", dim), "ok");
+      }
+    }
+  }
+  // The local tiles' (gemm_local.cl) boundaries along an outer split: M = 72 rows of m and a conv with
+  // Q = 8 over P = 20 output rows (stride 2, R != S, padding), so the GPU's share is exactly 16, 32, 64
+  // (and 128) rows / positions at some k, a tile multiple for every MWG / NWG in the list, and one
+  // more or one fewer next to each.
+  if (!small) {
+    const Json linearTiles = Linear(72, 37, 33), convTiles = Conv(1, 3, 39, 15, 9, 3, 2, 2, 2, 1, 1);  // P 20, Q 8
+    const std::set<int> mBounds = {7, 8, 9, 40, 41, 55, 56, 57}, pBounds = {1, 4, 11, 12, 13, 16, 18, 19};
+    for (int kind = 0; kind < 2; ++kind) {
+      const Json& layer = kind ? convTiles : linearTiles;
+      const int rows = kind ? 20 : 72;
+      for (const auto& g : kind ? convGpu : linearGpu) {
+        if (g.name.find("_local") == std::string::npos) continue;
+        for (int k : kind ? pBounds : mBounds) {
+          const double ratio = static_cast<double>(k) / rows;
+          add(LayerJob(layer, ratio, kind ? convCpu[0] : linearCpu[0], g.name, 1, k % 2 ? "svm-fine" : "finish", kind ? "height" : "m"), "ok");
+        }
       }
     }
   }

@@ -57,6 +57,11 @@ else
   command -v cmake >/dev/null 2>&1 || { say "cmake not found: install CMake (>= 3.16) and a C++17 compiler"; exit 1; }
   say "building the engine (cmake, $jobs jobs)"
   rm -f build/.coexec-source-sha256
+  # A build folder copied from another bundle (a confirmation round reusing round 1's build) names that
+  # bundle's folders in its CMake cache, which CMake refuses: configure it afresh here.
+  if [ -f build/CMakeCache.txt ] && ! grep -qx "CMAKE_HOME_DIRECTORY:INTERNAL=$here/native" build/CMakeCache.txt; then
+    rm -rf build/CMakeCache.txt build/CMakeFiles
+  fi
   # shellcheck disable=SC2086 # COEXEC_CMAKE_ARGS is a list of words on purpose
   cmake -S native -B build -DCMAKE_BUILD_TYPE=Release ${prefix_args[@]+"${prefix_args[@]}"} ${COEXEC_CMAKE_ARGS:-} >build-configure.log 2>&1 \
     || { tail -n 30 build-configure.log >&2; say "cmake configure failed (build-configure.log)"; exit 1; }

@@ -6,7 +6,7 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { refreshManifest } from '../manifest/manifest.js';
-import { deriveRun, rederiveClaims } from './derive.js';
+import { deriveRun, rederiveClaims, rederiveLayers } from './derive.js';
 
 /**
  * Derives one measured run folder and re-hashes its manifest, so the derived files are covered by it
@@ -22,9 +22,11 @@ export async function deriveAndRehash(runDir: string, root: string): ReturnType<
 export async function deriveCommand(args: string[], root: string = process.cwd(), print: (line: string) => void = console.log): Promise<number> {
   const dirs = args.filter((a) => !a.startsWith('-'));
   const claimsOnly = args.includes('--claims-only');
-  if (dirs.length === 0 || args.some((a) => a.startsWith('-') && a !== '--claims-only')) {
-    print('usage: coexec derive [--claims-only] RUN_DIR... (run folders holding jobs.json, e.g. results/gpu-host/<run-id>; ' +
-      '--claims-only: derived/claims.json again from the run\'s derived/summary.json and today\'s experiments/, nothing else)');
+  const layersOnly = args.includes('--layers-only');
+  if (dirs.length === 0 || (claimsOnly && layersOnly) || args.some((a) => a.startsWith('-') && a !== '--claims-only' && a !== '--layers-only')) {
+    print('usage: coexec derive [--claims-only | --layers-only] RUN_DIR... (run folders holding jobs.json, e.g. results/gpu-host/<run-id>; ' +
+      '--claims-only: derived/claims.json again from the run\'s derived/summary.json and today\'s experiments/, nothing else; ' +
+      '--layers-only: layers.json, the summary\'s linear and conv sections and claims.json again, predictor files kept)');
     return 2;
   }
   for (const dir of dirs.map((d) => resolve(root, d))) {
@@ -34,6 +36,17 @@ export async function deriveCommand(args: string[], root: string = process.cwd()
       const claims = rederiveClaims(dir, { experimentsDir: join(root, 'experiments') });
       refreshManifest(dir);
       print(`derive: ${dir}: ${claims.length} claims (claims only)`);
+      continue;
+    }
+    if (layersOnly) {
+      if (!existsSync(join(dir, 'derived', 'layers.json')) || !existsSync(join(dir, 'derived', 'summary.json'))) {
+        print(`derive: ${dir}: no derived/layers.json and summary.json to update (derive it in full first)`);
+        return 2;
+      }
+      const claims = await rederiveLayers(dir, { experimentsDir: join(root, 'experiments') });
+      if (typeof claims === 'string') { print(`derive: ${dir}: ${claims}`); return 1; }
+      refreshManifest(dir);
+      print(`derive: ${dir}: layer rows, summary sections and ${claims.length} claims (layers only)`);
       continue;
     }
     const d = await deriveAndRehash(dir, root);

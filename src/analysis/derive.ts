@@ -14,6 +14,7 @@ import { buildConfirmList, chooseRoles, type ConfirmJob } from '../select/confir
 import { predictorGuided } from '../select/predicted.js';
 import { gridSpaces, predictedRunner } from '../select/space.js';
 import { timeSelection } from '../select/timing.js';
+import { sidePointsByLayer } from './affine-bound.js';
 import { evaluateClaims } from './claims.js';
 import { inPhase } from './layers.js';
 import { confirmLatencies, layerRow, splitCurve, type SkippedLayer } from './layer-rows.js';
@@ -98,6 +99,7 @@ export async function deriveFromJobs(jobsFile: JobsFile, experiments: readonly E
     .filter((s) => layerTypeOf.get(s.experiment) !== 'any')
     .sort((a, b) => a.layerId.localeCompare(b.layerId));
   const confirm = confirmLatencies(jobs);
+  const sidePoints = sidePointsByLayer(jobs, spaces.map((s) => s.layer));
   const layers: LayerRow[] = [];
   const splitCurves: SplitCurveRow[] = [];
   const skipped: SkippedLayer[] = [];
@@ -107,7 +109,7 @@ export async function deriveFromJobs(jobsFile: JobsFile, experiments: readonly E
     const predictor = predictorFor(space.layerId);
     const choices = chooseRoles(space, predictor);
     // 3. Latencies from the confirmation pass (all from the grid when it lacks one), speedups, q, efficiency.
-    const row = layerRow(space, choices, confirm.get(space.layerId));
+    const row = layerRow(space, choices, confirm.get(space.layerId), sidePoints.get(space.layerId));
     splitCurves.push(...splitCurve(space, choices));
     if (!('speedupOracle' in row)) { skipped.push(row); continue; }
     // 4. Selection time on this layer: predictions of the whole space plus the ranking.
@@ -217,6 +219,46 @@ export function rederiveClaims(runDir: string, opts: Pick<DeriveOptions, 'experi
   const inRun = new Set(jobsFile.rows.map((j) => j.experiment));
   const claims = evaluateClaims(summary, experiments.filter((e) => inRun.has(e.id)), opts.platformClass ?? readPlatformClass(runDir) ?? 'unknown');
   writeDerived(runDir, { claims: { schemaVersion: 1, platform: jobsFile.platform, rows: claims } });
+  return claims;
+}
+
+/**
+ * Layer rows only: derived/layers.json, the summary's per-kind sections (linear, conv, skippedLayers) and
+ * claims.json again with today's analysis, every other derived file (predictions, models, the summary's
+ * predictor and sync sections) kept as it is. For shipped runs when the layer analysis changed (e.g. a new
+ * ideal bound) but the predictors of today's code would move numbers the change does not touch. Refuses
+ * (returns the reason) when today's rows choose other strategies than the shipped ones: then the run needs
+ * a full derive, because the layer rows depend on the predictors' choices.
+ */
+export async function rederiveLayers(runDir: string, opts: Pick<DeriveOptions, 'experimentsDir' | 'platformClass'> = {}): Promise<ClaimRow[] | string> {
+  const jobsFile = withWallNs(readJobs(runDir), readWallNs(runDir));
+  const experiments = readExperiments(opts.experimentsDir ?? 'experiments');
+  const platformClass = opts.platformClass ?? readPlatformClass(runDir) ?? 'unknown';
+  const d = await deriveFromJobs(jobsFile, experiments, { device: readDevice(runDir), platformClass, selectionBudgetMs: 0 });
+  const read = (name: string): unknown => JSON.parse(readFileSync(join(runDir, 'derived', `${name}.json`), 'utf8'));
+  const old = read('layers') as { rows: LayerRow[] };
+  const picks = (r: LayerRow): string => [r.layerId, r.oracle.strategyId, r.selected.strategyId, r.bestSingle.strategyId, r.gpuFinish.strategyId].join(' ');
+  const before = old.rows.map(picks).join('\n');
+  const now = d.layers.map(picks).join('\n');
+  if (before !== now) return 'today\'s analysis chooses other strategies than derived/layers.json has: derive the run in full';
+  // Selection timing is measured, not derived: the shipped rows keep theirs.
+  const rows = d.layers.map((r, i) => {
+    const t = old.rows[i] as LayerRow & { selectionMs?: number; gridWallMs?: number };
+    return { ...r, ...(t.selectionMs !== undefined ? { selectionMs: t.selectionMs, gridWallMs: t.gridWallMs } : {}) };
+  });
+  const summary = read('summary') as Record<string, unknown>;
+  for (const k of ['linear', 'conv'] as const) {
+    if (d.summary[k] === undefined) delete summary[k];
+    else summary[k] = d.summary[k];
+  }
+  summary.skippedLayers = d.summary.skippedLayers;
+  const inRun = new Set(jobsFile.rows.map((j) => j.experiment));
+  const claims = evaluateClaims(summary, experiments.filter((e) => inRun.has(e.id)), platformClass);
+  writeDerived(runDir, {
+    layers: { schemaVersion: 1, platform: jobsFile.platform, rows },
+    summary,
+    claims: { schemaVersion: 1, platform: jobsFile.platform, rows: claims },
+  });
   return claims;
 }
 

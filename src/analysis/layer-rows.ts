@@ -11,6 +11,7 @@
 import { isValidLayerJob } from '../predict/dataset.js';
 import { ROW_ROLES, type LayerChoices, type RowRole } from '../select/confirm.js';
 import { singleSide, type LayerSpace } from '../select/space.js';
+import { affineBound, type SharePoint } from './affine-bound.js';
 import { inPhase, layerId, strategyId } from './layers.js';
 import { decisionQuality, efficiency, idealSpeedup, speedup } from './metrics.js';
 import type { JobStats, LatencySource, LayerRow, SplitCurveRow } from './types.js';
@@ -103,8 +104,15 @@ function rowLatencies(space: LayerSpace, roles: FilledRoles, confirm: Map<string
     : `${role} strategy ${id} has no VALID measurement in the confirmation pass or the grid`)).join('; ');
 }
 
-/** One layers.json row, or the reason there is none. */
-export function layerRow(space: LayerSpace, choices: LayerChoices, confirm: Map<string, number> | undefined): LayerRow | SkippedLayer {
+/**
+ * One layers.json row, or the reason there is none. `sidePoints` are the layer's measured side times
+ * (affine-bound.ts sidePointsByLayer) for the bound with a fixed cost per side; without them the row has
+ * the linear bound only.
+ */
+export function layerRow(
+  space: LayerSpace, choices: LayerChoices, confirm: Map<string, number> | undefined,
+  sidePoints?: { cpu: SharePoint[]; gpu: SharePoint[] },
+): LayerRow | SkippedLayer {
   const missing = ROW_ROLES.filter((k) => choices.roles[k] === null);
   if (missing.length > 0) return { layerId: space.layerId, reason: `no ${missing.join(', ')} strategy (no VALID grid job or no predictor)` };
   const lat = rowLatencies(space, choices.roles as FilledRoles, confirm);
@@ -122,6 +130,8 @@ export function layerRow(space: LayerSpace, choices: LayerChoices, confirm: Map<
   const gpuFinish = { strategyId: r.gpuFinish, latencyMs: ms('gpuFinish') };
   const speedupOracle = speedup(bestSingle.latencyMs, oracle.latencyMs);
   const ideal = idealSpeedup(cpuMs, gpuMs);
+  const bound = affineBound(sidePoints, cpuMs, gpuMs);
+  const idealAffine = bound ? speedup(bestSingle.latencyMs, bound.latencyMs) : undefined;
   return {
     experiment: space.experiment, layerId: space.layerId, layer: space.layer,
     bestSingle, gpuFinish, oracle, selected,
@@ -130,8 +140,11 @@ export function layerRow(space: LayerSpace, choices: LayerChoices, confirm: Map<
     speedupOracleVsGpuFinish: speedup(gpuFinish.latencyMs, oracle.latencyMs),
     speedupSelectedVsGpuFinish: speedup(gpuFinish.latencyMs, selected.latencyMs),
     decisionQuality: decisionQuality(oracle.latencyMs, selected.latencyMs),
-    idealSpeedup: ideal,
-    efficiency: efficiency(speedupOracle, ideal),
+    idealSpeedupLinear: ideal,
+    efficiencyLinear: efficiency(speedupOracle, ideal),
+    ...(bound && idealAffine !== undefined
+      ? { idealSpeedupAffine: idealAffine, efficiencyAffine: efficiency(speedupOracle, idealAffine), affineBound: bound }
+      : {}),
     latencySource: lat.source,
   };
 }

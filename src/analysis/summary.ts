@@ -1,7 +1,8 @@
 /**
  * summary.json: per layer kind (linear, conv) the geometric-mean and maximum speedups (oracle and selected,
  * over the best single device and over GPU-only with finish), mean/geometric-mean/worst decision quality and
- * co-execution efficiency; per platform the predictor accuracy, selection time and the sync summary.
+ * co-execution efficiency against both ideal bounds (linear and with a fixed cost per side, affine-bound.ts),
+ * and the worst oracle speedup among layers the linear bound gives room (>= ROOM_IDEAL); per platform the predictor accuracy, selection time and the sync summary.
  */
 import { geomean, mean } from './metrics.js';
 import type { AccuracyRow, LayerRow, Side } from './types.js';
@@ -19,17 +20,30 @@ export interface KindSummary {
   meanQ: number;
   geomeanQ: number;
   worstQ: number;
-  meanEfficiency: number;
-  meanIdealSpeedup: number;
+  /** Mean of efficiencyLinear / idealSpeedupLinear over the layers. */
+  meanEfficiencyLinear: number;
+  meanIdealSpeedupLinear: number;
+  /** Mean of efficiencyAffine / idealSpeedupAffine over the layers that have the affine bound (NaN: none). */
+  meanEfficiencyAffine: number;
+  meanIdealSpeedupAffine: number;
+  layersWithAffineBound: number;
+  /** Layers whose linear ideal bound is at least ROOM_IDEAL, and the lowest oracle speedup among them (absent: none). */
+  layersWithRoom: number;
+  worstSpeedupOracleWithRoom?: number;
   /** Rows whose latencies (all of them: a row never mixes sources) came from the grid because the confirmation pass lacked one. */
   layersFromGrid: number;
 }
+
+/** A linear ideal bound at least this large says co-execution has room to pay (issue 14's gpu-host target). */
+export const ROOM_IDEAL = 1.3;
 
 /** Aggregates layer rows of one kind; undefined when there are none. */
 export function kindSummary(rows: readonly LayerRow[]): KindSummary | undefined {
   if (rows.length === 0) return undefined;
   const col = (f: (r: LayerRow) => number): number[] => rows.map(f);
   const q = col((r) => r.decisionQuality);
+  const affine = rows.filter((r) => r.efficiencyAffine !== undefined && r.idealSpeedupAffine !== undefined);
+  const room = rows.filter((r) => r.idealSpeedupLinear >= ROOM_IDEAL);
   return {
     layers: rows.length,
     geomeanSpeedupOracle: geomean(col((r) => r.speedupOracle)),
@@ -43,8 +57,13 @@ export function kindSummary(rows: readonly LayerRow[]): KindSummary | undefined 
     meanQ: mean(q),
     geomeanQ: geomean(q),
     worstQ: Math.min(...q),
-    meanEfficiency: mean(col((r) => r.efficiency)),
-    meanIdealSpeedup: mean(col((r) => r.idealSpeedup)),
+    meanEfficiencyLinear: mean(col((r) => r.efficiencyLinear)),
+    meanIdealSpeedupLinear: mean(col((r) => r.idealSpeedupLinear)),
+    meanEfficiencyAffine: mean(affine.map((r) => r.efficiencyAffine!)),
+    meanIdealSpeedupAffine: mean(affine.map((r) => r.idealSpeedupAffine!)),
+    layersWithAffineBound: affine.length,
+    layersWithRoom: room.length,
+    ...(room.length > 0 ? { worstSpeedupOracleWithRoom: Math.min(...room.map((r) => r.speedupOracle)) } : {}),
     layersFromGrid: rows.filter((r) => r.latencySource === 'grid').length,
   };
 }

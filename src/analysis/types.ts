@@ -4,6 +4,8 @@
  * and the derived rows (section 7). Other stages may hold fuller types; these are only what analysis needs.
  */
 
+import type { AffineBound } from './affine-bound.js';
+
 /** linear: Y[M,N] = X[M,K] * W[N,K]^T + b[N]; the output dimension split between CPU and GPU is N. */
 export interface LinearLayer {
   type: 'linear';
@@ -187,8 +189,16 @@ export interface LayerRow {
   speedupOracleVsGpuFinish: number;
   speedupSelectedVsGpuFinish: number;
   decisionQuality: number;
-  idealSpeedup: number;
-  efficiency: number;
+  /** Ideal speedup (a + b) / max(a, b) from the single sides' throughputs: each side's time linear in its share. */
+  idealSpeedupLinear: number;
+  /** speedupOracle / idealSpeedupLinear. */
+  efficiencyLinear: number;
+  /** Ideal speedup with a fixed cost per side (affine-bound.ts): T(best single) / T(bound); absent when a side has fewer than two measured shares. */
+  idealSpeedupAffine?: number;
+  /** speedupOracle / idealSpeedupAffine = T(bound) / T(oracle). */
+  efficiencyAffine?: number;
+  /** The bound's split, latency and both sides' fits (fixed us + us per whole output). */
+  affineBound?: AffineBound;
   /** Extension: 'confirm' when every latency above came from the confirmation pass, 'grid' when every one came from the grid (never mixed). */
   latencySource: LatencySource;
 }

@@ -61,6 +61,10 @@ export const PlatformConfig = Type.Object({
     deviceType: Type.Union([Type.Literal('gpu'), Type.Literal('cpu'), Type.Literal('gpu-or-cpu')]),
     /** local only: let the harness pick the device from the engine's info (fine-grained SVM GPU > GPU > CPU). */
     autoPick: Type.Optional(Type.Boolean()),
+    deviceCores: Type.Optional(Type.Array(Int(0), {
+      minItems: 1, uniqueItems: true,
+      description: 'CPU device only (PoCL): the cores its workers are pinned to (e.g. by POCL_AFFINITY). When they are disjoint from cpu.cores the CPU pool keeps spinning between executions; absent = the device may use any core, so idle pool workers block after each slice',
+    })),
   }, strict),
   cpu: Type.Object({
     cores: Type.Array(Int(0), { uniqueItems: true, description: 'cores the engine CPU threads are pinned to ([] = no pinning)' }),

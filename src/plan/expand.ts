@@ -44,6 +44,8 @@ export interface EnginePlan {
   cpuAffinity: number[];
   /** Core of the GPU-driver thread (contract section 3); absent = unpinned. */
   driverCore?: number;
+  /** Cores a CPU OpenCL device computes on (contract section 3); absent = any core. */
+  deviceCores?: number[];
   jobs: EngineJob[];
 }
 
@@ -385,7 +387,8 @@ export function planPhase(
   return {
     schemaVersion: 1, experiment: experiment.id, phase, platform: platform.name,
     engine: { schemaVersion: 1, planId, device: sel, cpuAffinity: [...platform.cpu.cores],
-      ...(platform.cpu.driverCore !== undefined ? { driverCore: platform.cpu.driverCore } : {}), jobs },
+      ...(platform.cpu.driverCore !== undefined ? { driverCore: platform.cpu.driverCore } : {}),
+      ...(platform.opencl.deviceCores !== undefined ? { deviceCores: [...platform.opencl.deviceCores] } : {}), jobs },
     meta, skipped, duplicates, profile: { requested: profile, resolved }, ...(note ? { deviceNote: note } : {}), platformClass: cls,
   };
 }

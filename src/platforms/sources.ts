@@ -9,9 +9,9 @@ import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 
 /** Directory names under native/ that hold build output or tool caches, never sources. */
-const SKIPPED_DIRS = /^(build.*|cmake-build-.*|CMakeFiles|\.cache|\.git|Testing)$/;
-/** Files CMake or editors leave behind. */
-const SKIPPED_FILES = /^(CMakeCache\.txt|compile_commands\.json|\.DS_Store|.*~|.*\.swp)$/;
+const SKIPPED_DIRS = /^(build.*|cmake-build-.*|CMakeFiles|\.cache|\.git|Testing|__pycache__)$/;
+/** Files CMake, Python (running a bench script) or editors leave behind. */
+const SKIPPED_FILES = /^(CMakeCache\.txt|compile_commands\.json|\.DS_Store|.*~|.*\.swp|.*\.pyc)$/;
 
 /** Relative, '/'-separated paths of every source file under nativeDir, sorted. */
 export async function listEngineSources(nativeDir: string): Promise<string[]> {

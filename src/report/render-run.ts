@@ -32,6 +32,7 @@ import { reportHtml, VENDOR_SCRIPTS } from './html.js';
 import { breakdownFigure, breakdownInputs } from './breakdown-figure.js';
 import { boundFigure } from './bound-figure.js';
 import { loadVsPytorchFor, vsPytorchFigure, vsPytorchTable, type VsPytorchFile } from './vs-pytorch-report.js';
+import { loadFloorsFor, type FloorFile } from './floor-section.js';
 
 /** Options of renderFigures. */
 export interface RenderOptions {
@@ -68,6 +69,8 @@ export interface RunData {
   claims?: Static<typeof ClaimsFile>;
   /** results/yardsticks/<platform>/vs-pytorch.json when it names this run (coexec vs-pytorch). */
   vsPytorch?: VsPytorchFile;
+  /** results/repeatability/*.json files that name this run: the predictors' test-retest floor. */
+  floors?: FloorFile[];
 }
 
 /** A user error: printed as one line, no stack. */
@@ -101,6 +104,7 @@ export async function loadRun(runDir: string): Promise<RunData> {
     sync: await readDerived(runDir, 'sync-overhead.json', SyncFile),
     claims: await readDerived(runDir, 'claims.json', ClaimsFile),
     vsPytorch: loadVsPytorchFor(runDir, summary?.platform ?? layers?.platform ?? 'unknown'),
+    floors: loadFloorsFor(runDir, run.runId ?? runDir.split('/').filter(Boolean).pop() ?? runDir),
   };
 }
 

@@ -38,13 +38,15 @@ export function layersTable(experiment: string, rows: LayerRow[]): Table {
     title: `${experiment}: per-layer results (latencies in ms)`,
     headers: ['layer', 'latencies from', 'best single', 'best single ms', 'GPU finish ms', 'oracle r', 'oracle ms', 'oracle strategy',
       'selected r', 'selected ms', 'selected strategy', 'speedup oracle', 'speedup selected',
-      'oracle vs GPU finish', 'selected vs GPU finish', 'q', 'ideal speedup', 'efficiency'],
+      'oracle vs GPU finish', 'selected vs GPU finish', 'q', 'ideal speedup (linear)', 'efficiency (linear)',
+      'ideal speedup (fixed cost)', 'efficiency (fixed cost)'],
     rows: rows.filter((r) => r.experiment === experiment).map((r) => [
       layerLabel(r.layer), r.latencySource === 'grid' ? 'grid' : r.latencySource === 'confirm' ? 'confirmation pass' : '', r.bestSingle.side.toUpperCase(), num(r.bestSingle.latencyMs, 3), num(r.gpuFinish.latencyMs, 3),
       num(r.oracle.splitRatio), num(r.oracle.latencyMs, 3), strategyLabel(r.oracle.strategyId, r.layerId),
       num(r.selected.splitRatio), num(r.selected.latencyMs, 3), strategyLabel(r.selected.strategyId, r.layerId),
       num(r.speedupOracle), num(r.speedupSelected), num(r.speedupOracleVsGpuFinish), num(r.speedupSelectedVsGpuFinish),
-      num(r.decisionQuality, 3), num(r.idealSpeedup), num(r.efficiency, 3),
+      num(r.decisionQuality, 3), num(r.idealSpeedupLinear), num(r.efficiencyLinear, 3),
+      r.idealSpeedupAffine !== undefined ? num(r.idealSpeedupAffine) : 'n/a', r.efficiencyAffine !== undefined ? num(r.efficiencyAffine, 3) : 'n/a',
     ]),
   };
 }

@@ -32,8 +32,13 @@ export const LayerRow = Type.Object({
   speedupOracleVsGpuFinish: Positive,
   speedupSelectedVsGpuFinish: Positive,
   decisionQuality: Positive,
-  idealSpeedup: Positive,
-  efficiency: Positive,
+  /** Ideal bound with each side's time linear in its share, and oracle speedup / that bound. */
+  idealSpeedupLinear: Positive,
+  efficiencyLinear: Positive,
+  /** Ideal bound with a fixed cost per side (analysis/affine-bound.ts); absent when a side has fewer than two measured shares. */
+  idealSpeedupAffine: Type.Optional(Positive),
+  efficiencyAffine: Type.Optional(Positive),
+  affineBound: Type.Optional(Type.Object({ splitRatio: Ratio, latencyMs: Ms }, open)),
   /** Where every latency of the row comes from (one source per row); absent in files written before it existed. */
   latencySource: Type.Optional(Type.Union([Type.Literal('confirm'), Type.Literal('grid')])),
 }, open);

@@ -121,7 +121,8 @@ export function mergePlans(plans: Plan[], planId: string, orderSeed: number, sal
   const first = plans[0]!.engine;
   const ordered = shuffled([...jobs.values()], mulberry32((orderSeed ^ fnv1a(salt)) >>> 0));
   return { engine: { schemaVersion: 1, planId, device: first.device, cpuAffinity: first.cpuAffinity,
-    ...(first.driverCore !== undefined ? { driverCore: first.driverCore } : {}), jobs: ordered }, meta };
+    ...(first.driverCore !== undefined ? { driverCore: first.driverCore } : {}),
+    ...(first.deviceCores !== undefined ? { deviceCores: first.deviceCores } : {}), jobs: ordered }, meta };
 }
 
 function newRunDir(resultsRoot: string, platform: string, base: string): { dir: string; runId: string } {

@@ -1,0 +1,81 @@
+/**
+ * The predictors' held-out error beside the test-retest floor (issue 14): per side, the best family's MAPE
+ * from summary.json next to the MAPE of one run's job medians scored as predictions of another run's same
+ * jobs (results/repeatability/*.json, scripts/repeatability.mjs), i.e. the error a perfect predictor would
+ * make on that machine. Only test-retest files that name this run (as run A or run B) count, so the floor
+ * is the same session's or the same jobs' where one was measured; a run without one shows no section.
+ */
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { escapeHtml } from './html.js';
+import type { RunData } from './render-run.js';
+import type { ReportSection } from './sections.js';
+import { num, type Table } from './tables.js';
+
+/** A results/repeatability file, the fields read here. */
+export interface FloorFile {
+  file: string;
+  runA: string;
+  runB: string;
+  note?: string;
+  heldOutOnly?: boolean;
+  rows: { group: string; n: number; mape: number; medianApePct?: number }[];
+}
+
+/** Test-retest files beside the run's platform folder (results/repeatability/) that name the run. */
+export function loadFloorsFor(runDir: string, runId: string): FloorFile[] {
+  const dir = join(runDir, '..', '..', 'repeatability');
+  if (!existsSync(dir)) return [];
+  const out: FloorFile[] = [];
+  for (const name of readdirSync(dir).filter((n) => n.endsWith('.json')).sort()) {
+    try {
+      const f = JSON.parse(readFileSync(join(dir, name), 'utf8')) as Omit<FloorFile, 'file'> & { schemaVersion?: number };
+      if (f.schemaVersion !== 1 || !Array.isArray(f.rows) || (f.runA !== runId && f.runB !== runId)) continue;
+      out.push({ file: `results/repeatability/${name}`, runA: f.runA, runB: f.runB, note: f.note, heldOutOnly: f.heldOutOnly, rows: f.rows });
+    } catch {
+      continue; // not a test-retest file
+    }
+  }
+  return out;
+}
+
+const SIDES = [['cpu', 'cpu-slice', 'CPU'], ['gpu', 'gpu-slice', 'GPU']] as const;
+
+/** Per side and test-retest file: predictor MAPE, floor MAPE (and median APE), their ratio. */
+export function floorTable(predictor: Record<string, { model: string; mape: number }> | undefined, floors: readonly FloorFile[]): Table {
+  const rows: string[][] = [];
+  for (const [side, group, label] of SIDES) {
+    const p = predictor?.[side];
+    for (const f of floors) {
+      const floor = f.rows.find((r) => r.group === group);
+      if (!p && !floor) continue;
+      rows.push([
+        label, p ? `${num(p.mape, 1)} (${p.model})` : 'n/a',
+        floor ? `${num(floor.mape, 1)} (median ${num(floor.medianApePct, 1)}; n = ${floor.n})` : 'n/a',
+        p && floor && floor.mape > 0 ? num(p.mape / floor.mape, 2) : 'n/a',
+        `${f.file}${f.runA === f.runB ? ' (same run id: a retest of this run)' : ''}`,
+      ]);
+    }
+  }
+  return {
+    title: 'Predictor error on held-out shapes beside the test-retest floor',
+    headers: ['side', 'predictor MAPE %', 'test-retest floor MAPE %', 'MAPE / floor', 'floor from'],
+    rows,
+  };
+}
+
+/** The report section; none when no test-retest file names this run. */
+export function floorSection(run: RunData): ReportSection | undefined {
+  const floors = run.floors ?? [];
+  if (floors.length === 0) return undefined;
+  const predictor = run.summary?.predictor as Record<string, { model: string; mape: number }> | undefined;
+  const t = floorTable(predictor, floors);
+  if (t.rows.length === 0) return undefined;
+  const head = `<tr>${t.headers.map((h) => `<th>${escapeHtml(h)}</th>`).join('')}</tr>`;
+  const body = t.rows.map((r) => `<tr>${r.map((c) => `<td>${escapeHtml(c)}</td>`).join('')}</tr>`).join('\n');
+  const notes = floors.filter((f) => f.note).map((f) => `<p>${escapeHtml(`${f.file}: ${f.note}`)}</p>`).join('\n');
+  return {
+    id: 'predictor-floor', title: t.title,
+    html: `<p>The floor is the error a perfect predictor would make here: one run's job medians scored as predictions of the other run's same jobs (CPU-only and GPU-only jobs).</p>\n<table>${head}\n${body}</table>\n${notes}`,
+  };
+}

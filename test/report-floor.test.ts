@@ -1,0 +1,58 @@
+// The report's "predictor error beside the test-retest floor" section (src/report/floor-section.ts): only
+// results/repeatability files that name the run count, the table pairs each side's MAPE with its floor
+// (CPU-only jobs with the CPU side, GPU-only with the GPU side) and their ratio, and a run without a
+// floor file shows no section.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { floorSection, floorTable, loadFloorsFor } from '../src/report/floor-section.js';
+import type { RunData } from '../src/report/render-run.js';
+
+async function tree(): Promise<string> {
+  const root = await mkdtemp(join(tmpdir(), 'coexec-floor-'));
+  await mkdir(join(root, 'results', 'gpu-host', 'run-a'), { recursive: true });
+  await mkdir(join(root, 'results', 'repeatability'), { recursive: true });
+  const file = (runA: string, runB: string, note?: string) => JSON.stringify({
+    schemaVersion: 1, runA, runB, ...(note ? { note } : {}),
+    rows: [{ group: 'cpu-slice', n: 40, mape: 20, medianApePct: 12 }, { group: 'gpu-slice', n: 30, mape: 8, medianApePct: 5 }],
+  });
+  await writeFile(join(root, 'results', 'repeatability', 'pair.json'), file('run-a', 'run-a', 'same call'));
+  await writeFile(join(root, 'results', 'repeatability', 'other.json'), file('run-x', 'run-y'));
+  await writeFile(join(root, 'results', 'repeatability', 'README.md'), 'not JSON');
+  await writeFile(join(root, 'results', 'repeatability', 'broken.json'), '{');
+  return join(root, 'results', 'gpu-host', 'run-a');
+}
+
+test('loadFloorsFor keeps only the files that name the run', async () => {
+  const runDir = await tree();
+  const floors = loadFloorsFor(runDir, 'run-a');
+  assert.equal(floors.map((f) => f.file), ['results/repeatability/pair.json']);
+  assert.is(floors[0]!.note, 'same call');
+  assert.equal(loadFloorsFor(runDir, 'run-z'), []);
+});
+
+test('floorTable: each side beside its own floor, and the ratio', async () => {
+  const floors = loadFloorsFor(await tree(), 'run-a');
+  const t = floorTable({ cpu: { model: 'baseline', mape: 30 }, gpu: { model: 'forest', mape: 10 } }, floors);
+  assert.equal(t.rows.map((r) => [r[0], r[1], r[2], r[3]]), [
+    ['CPU', '30.0 (baseline)', '20.0 (median 12.0; n = 40)', '1.50'],
+    ['GPU', '10.0 (forest)', '8.0 (median 5.0; n = 30)', '1.25'],
+  ]);
+  assert.match(t.rows[0]![4]!, /same run id/);
+  // A side the predictors did not score still shows its floor.
+  assert.equal(floorTable({ gpu: { model: 'forest', mape: 10 } }, floors).rows.map((r) => [r[0], r[1], r[3]]), [['CPU', 'n/a', 'n/a'], ['GPU', '10.0 (forest)', '1.25']]);
+});
+
+test('floorSection: none without a floor file; with one, the table and the file\'s note', async () => {
+  const runDir = await tree();
+  const base = { runDir, runId: 'run-a', platform: 'gpu-host', synthetic: false } as RunData;
+  assert.is(floorSection(base), undefined);
+  const s = floorSection({ ...base, floors: loadFloorsFor(runDir, 'run-a'), summary: { predictor: { cpu: { model: 'baseline', mape: 30 } } } as unknown as RunData['summary'] })!;
+  assert.is(s.id, 'predictor-floor');
+  assert.match(s.html, /30\.0 \(baseline\)/);
+  assert.match(s.html, /same call/);
+});
+
+test.run();
