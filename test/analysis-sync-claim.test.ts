@@ -1,16 +1,17 @@
-// svm-fine-overhead-ratio: the per-iteration overhead of a co-executed job, the paired weighted ratio with
-// its interval, and the claim decided by the interval (PASS, FAIL, or undecided -> validity, exit 3).
+// svm-fine-overhead-vs-finish: the per-iteration overhead of a co-executed job, the median over layers of
+// svm-fine's overhead minus finish's with its interval, and the claim decided by the interval (PASS, FAIL, or
+// undecided -> validity, exit 3).
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { pairedOverhead } from '../src/run/jobs.js';
-import { pairedOverheadRatio, syncSummary } from '../src/analysis/sync-overhead.js';
+import { pairedOverheadDifference, syncSummary } from '../src/analysis/sync-overhead.js';
 import { evaluateClaims } from '../src/analysis/claims.js';
 import type { ExperimentDefinition, SyncOverheadRow } from '../src/analysis/types.js';
 
 const EXPERIMENT: ExperimentDefinition = {
   schemaVersion: 1, id: 'sync-overhead', layerType: 'any', claims: [{
-    id: 'svm-fine-overhead-ratio', text: 'svm-fine cuts the overhead', metric: 'sync.svmFineOverFinishOverhead', unit: 'ratio',
-    interval: 'sync.svmFineOverFinishOverheadCi95', expected: { 'pocl-cpu': { max: 0.6 } },
+    id: 'svm-fine-overhead-vs-finish', text: 'svm-fine adds at most 30 us', metric: 'sync.svmFineMinusFinishOverheadUs', unit: 'us',
+    interval: 'sync.svmFineMinusFinishOverheadCi95Us', expected: { 'pocl-cpu': { max: 30 } },
   }],
 };
 
@@ -43,45 +44,60 @@ test('pairedOverhead: latency minus the slower of the same iteration\'s CPU slic
   assert.is(pairedOverhead({ samplesNs: samples, cpuSideNs: cpu.slice(1), gpuTimestampsNs: ts }), undefined);
 });
 
-test('paired ratio: weighted by each layer\'s precision, so a noisy large layer cannot decide it', () => {
+const pick = (rows: SyncOverheadRow[], m: string) => rows.filter((x) => x.mechanism === m);
+
+test('difference: a median over layers, so neither a noisy large layer nor a near-zero finish overhead decides it', () => {
   const rows = [
-    row('finish', 'small', 40, 2), row('svm-fine', 'small', 8, 2),
+    // finish's overhead next to zero on two layers: the old ratio read 2.4 from 0.646 / 0.643 us.
+    row('finish', 'a', 0.643, 0.06), row('svm-fine', 'a', 0.646, 0.07),
+    row('finish', 'b', 0.9, 0.06), row('svm-fine', 'b', 4.3, 0.1),
+    row('finish', 'c', 27, 10), row('svm-fine', 'c', 15, 10),
     // A 6 ms layer: its overheads are noise (finish -300 us, svm-fine +900 us), measured to +-1000 us.
     row('finish', 'large', -300, 1000), row('svm-fine', 'large', 900, 1000),
   ];
-  const r = pairedOverheadRatio(rows.filter((x) => x.mechanism === 'svm-fine'), rows.filter((x) => x.mechanism === 'finish'))!;
-  assert.ok(Math.abs(r.ratio! - 0.2) < 0.01, String(r.ratio));
-  assert.ok(r.ci95[0] > 0.05 && r.ci95[1]! < 0.4, JSON.stringify(r.ci95));
-  // Seeded: the same rows give the same interval.
-  assert.equal(pairedOverheadRatio(rows.filter((x) => x.mechanism === 'svm-fine'), rows.filter((x) => x.mechanism === 'finish'))!.ci95, r.ci95);
+  const d = pairedOverheadDifference(pick(rows, 'svm-fine'), pick(rows, 'finish'))!;
+  // Differences 0.003, 3.4, -12, 1200: the median is (0.003 + 3.4) / 2.
+  assert.ok(Math.abs(d.medianUs! - 1.7015) < 1e-9, String(d.medianUs));
+  assert.is(d.layers, 4);
+  assert.ok(Math.abs(d.perLayerUs.c! + 12) < 1e-9);
+  // Its interval covers the median and stays within tens of us although one layer is +-1400 us.
+  assert.ok(d.ci95[0] <= d.medianUs! && d.ci95[1] >= d.medianUs!, JSON.stringify(d.ci95));
+  assert.ok(d.ci95[0] > -15 && d.ci95[1] < 15, JSON.stringify(d.ci95));
+  // Seeded: the same rows give the same interval; another seed moves it only a little.
+  assert.equal(pairedOverheadDifference(pick(rows, 'svm-fine'), pick(rows, 'finish'))!.ci95, d.ci95);
+  const other = pairedOverheadDifference(pick(rows, 'svm-fine'), pick(rows, 'finish'), 7)!;
+  assert.ok(Math.abs(other.ci95[1] - d.ci95[1]) < 1.5, JSON.stringify([d.ci95, other.ci95]));
 });
 
-test('claim: a clean small ratio PASSES, a clean large one FAILS, both on their whole interval', () => {
-  const pass = claimFor([row('finish', 'a', 40, 2), row('svm-fine', 'a', 8, 1), row('finish', 'b', 50, 3), row('svm-fine', 'b', 12, 2)]).claim;
+test('claim: a small extra overhead PASSES, a large one FAILS, both on their whole interval', () => {
+  const pass = claimFor([row('finish', 'a', 40, 2), row('svm-fine', 'a', 8, 1), row('finish', 'b', 50, 3), row('svm-fine', 'b', 60, 2)]).claim;
+  // Differences -32 and +10: median -11.
+  assert.is(pass.measured, -11);
   assert.is(pass.pass, true);
   assert.is(pass.undecided, undefined);
-  assert.ok(pass.interval![1] < 0.6, JSON.stringify(pass.interval));
-  const fail = claimFor([row('finish', 'a', 40, 2), row('svm-fine', 'a', 36, 2), row('finish', 'b', 50, 3), row('svm-fine', 'b', 45, 2)]).claim;
+  assert.ok(pass.interval![1] < 30, JSON.stringify(pass.interval));
+  const fail = claimFor([row('finish', 'a', 5, 2), row('svm-fine', 'a', 60, 2), row('finish', 'b', 6, 3), row('svm-fine', 'b', 90, 2)]).claim;
   assert.is(fail.pass, false);
   assert.is(fail.undecided, undefined);
-  assert.ok(fail.interval![0] > 0.6, JSON.stringify(fail.interval));
+  assert.ok(fail.interval![0] > 30, JSON.stringify(fail.interval));
 });
 
 test('claim: a noisy measurement is undecided, whichever side of the bound its value fell on', () => {
-  // The soak trial's shape: finish's overhead small against its noise; the value alone would PASS here ...
-  const low = claimFor([row('finish', 'a', 40, 45), row('svm-fine', 'a', 10, 30)]).claim;
-  assert.ok(low.measured! < 0.6);
+  // Overheads measured to +-40 us against a bound of 30 us: the value alone would PASS here ...
+  const low = claimFor([row('finish', 'a', 40, 45), row('svm-fine', 'a', 50, 30)]).claim;
+  assert.ok(low.measured! < 30);
   assert.is(low.pass, false);
   assert.match(low.undecided!, /95% interval \[.*\] crosses the range's bound: too wide to decide/);
   // ... and FAIL here, with the same noise.
-  const high = claimFor([row('finish', 'a', 40, 45), row('svm-fine', 'a', 50, 30)]).claim;
-  assert.ok(high.measured! > 0.6);
+  const high = claimFor([row('finish', 'a', 40, 45), row('svm-fine', 'a', 80, 30)]).claim;
+  assert.ok(high.measured! > 30);
   assert.is(high.pass, false);
   assert.ok(high.undecided);
-  // No positive finish overhead at all: no estimate, an unbounded interval, undecided (not a missing metric FAIL).
-  const none = claimFor([row('finish', 'a', -5, 3), row('svm-fine', 'a', 2, 1)]);
+  // No usable layer at all (every finish overhead impossible): no estimate, an unbounded interval, undecided (not a missing-metric FAIL).
+  const none = claimFor([row('finish', 'a', -50, 3), row('svm-fine', 'a', 2, 1)]);
   assert.is(none.claim.measured, null);
-  assert.ok(none.claim.undecided, JSON.stringify(none.claim));
+  assert.equal(none.summary.sync.svmFineMinusFinishOverheadCi95Us, [null, null]);
+  assert.match(none.claim.undecided!, /no finite estimate/);
 });
 
 test('claim: an overhead wholly below zero excludes its layer (the slower side\'s reference is off there)', () => {
@@ -89,16 +105,17 @@ test('claim: an overhead wholly below zero excludes its layer (the slower side\'
     row('finish', 'a', 40, 2), row('svm-fine', 'a', 8, 1),
     row('finish', 'b', -180, 30), row('svm-fine', 'b', 2, 1),
   ]);
-  assert.equal((summary.sync.svmFineOverFinishPaired as { excludedLayers: string[] }).excludedLayers, ['b']);
+  assert.equal((summary.sync.svmFineMinusFinishPaired as { excludedLayers: string[] }).excludedLayers, ['b']);
   assert.is(claim.pass, true);
-  assert.ok(Math.abs(claim.measured! - 0.2) < 1e-9);
+  assert.is(claim.measured, -32);
 });
 
-test('claim: runs without per-iteration overheads keep the median ratio and are judged on the value', () => {
+test('claim: runs without per-iteration overheads keep the median difference and are judged on the value', () => {
   const old = (r: SyncOverheadRow) => { const { pairedOverheadUs: _a, pairedOverheadCi95Us: _b, ...rest } = r; return rest; };
-  const { summary, claim } = claimFor([row('finish', 'a', 40, 2), row('svm-fine', 'a', 8, 1)].map(old));
-  assert.is(summary.sync.svmFineOverFinishOverheadCi95, undefined);
-  assert.is(claim.measured, 0.2);
+  const { summary, claim } = claimFor([row('finish', 'a', 40, 2), row('svm-fine', 'a', 8, 1), row('finish', 'b', 10, 2), row('svm-fine', 'b', 70, 1)].map(old));
+  assert.is(summary.sync.svmFineMinusFinishOverheadCi95Us, undefined);
+  // Differences -32 and +60: median 14.
+  assert.is(claim.measured, 14);
   assert.is(claim.pass, true);
   assert.match(claim.data.join('; '), /no interval at .*judged on the value alone/);
 });

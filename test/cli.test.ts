@@ -127,11 +127,11 @@ test('reproduce with a stand-in engine: a noise line first, validity and claims 
     const claims = lines.indexOf('claims (does the result hold here?):');
     assert.ok(validity > 0 && claims > validity, r.out);
     assert.match(lines[validity + 1]!, /^ {2}PASS {2}sync-overhead: 100\.0% of \d+ layer jobs VALID/);
-    assert.match(lines[claims + 1]!, /^ {2}(PASS|FAIL|UNDECIDED) {2}sync-overhead: svm-fine-overhead-ratio: measured .*, paper .*, range \[.*\] \(pocl-cpu/);
+    assert.match(lines[claims + 1]!, /^ {2}(PASS|FAIL|UNDECIDED) {2}sync-overhead: svm-fine-overhead-vs-finish: measured .*, paper .*, range \[.*\] \(pocl-cpu/);
     // The stand-in engine's timings decide nothing about the claim: any of the three outcomes, with its exit status.
     const verdict = /^ {2}(\S+)/.exec(lines[claims + 1]!)![1]!;
     assert.is(r.code, { PASS: 0, FAIL: 4, UNDECIDED: 3 }[verdict], r.out);
-    if (verdict === 'UNDECIDED') assert.ok(lines.some((l) => /^ {2}FAIL {2}sync-overhead: claim-ci {2}svm-fine-overhead-ratio: 95% interval/.test(l)), r.out);
+    if (verdict === 'UNDECIDED') assert.ok(lines.some((l) => /^ {2}FAIL {2}sync-overhead: claim-ci {2}svm-fine-overhead-vs-finish: 95% interval/.test(l)), r.out);
     assert.match(lines.at(-1)!, {
       PASS: /^reproduce: every check PASSED \(integrity PASS, validity PASS, claims PASS; exit 0\) in [0-9.]+ min; report: /,
       FAIL: /^reproduce: a claim FAILED on a valid measurement: the claim does not hold here \(integrity PASS, validity PASS, claims FAIL; exit 4\)/,

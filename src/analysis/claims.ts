@@ -19,14 +19,15 @@ export function metricAt(summary: unknown, path: string): unknown {
   return v;
 }
 
-/** A [low, high] pair of finite numbers at a dotted path (low <= high), or undefined. */
+/** A [low, high] pair of numbers at a dotted path (low <= high; a null end unbounded), or undefined. */
 export function intervalAt(summary: unknown, path: string): [number, number] | undefined {
   const v = metricAt(summary, path);
   if (!Array.isArray(v) || v.length !== 2) return undefined;
-  const [low, rawHigh] = v as unknown[];
-  // A null upper end is unbounded (JSON has no Infinity): e.g. a ratio whose denominator may not be positive.
+  const [rawLow, rawHigh] = v as unknown[];
+  // A null end is unbounded (JSON has no Infinity): e.g. a statistic with no usable data behind it.
+  const low = rawLow === null ? -Infinity : rawLow;
   const high = rawHigh === null ? Infinity : rawHigh;
-  if (typeof low !== 'number' || !Number.isFinite(low) || typeof high !== 'number' || Number.isNaN(high) || !(low <= high)) return undefined;
+  if (typeof low !== 'number' || Number.isNaN(low) || low === Infinity || typeof high !== 'number' || Number.isNaN(high) || !(low <= high)) return undefined;
   return [low, high];
 }
 

@@ -66,44 +66,54 @@ export function syncOverheadRows(jobs: readonly JobStats[], experiments: Readonl
 }
 
 /**
- * Draws of the ratio's sampling distribution. On the five quick runs of 2026-12-03 the upper end moved by at
- * most 4% across seeds 1-5 (e.g. 0.453-0.464): it can tip the decision only for an interval ending that close
- * to the bound, and the seed is fixed, so a run's verdict is reproducible from its files.
+ * Draws of the difference's sampling distribution. Seeded: a run's verdict is reproducible from its files.
  */
-const RATIO_DRAWS = 4000;
+const DIFFERENCE_DRAWS = 4000;
+
+/** svm-fine's extra overhead over finish: the statistic of svm-fine-overhead-vs-finish and what it rests on. */
+export interface OverheadDifference {
+  /** Median over the layers of (svm-fine's paired overhead - finish's), us; null without a usable layer. */
+  medianUs: number | null;
+  /** Its 95% interval, us ([-Infinity, Infinity] without a usable layer). */
+  ci95: [number, number];
+  layers: number;
+  /** Per layer: svm-fine's overhead minus finish's, us. */
+  perLayerUs: Record<string, number>;
+  /** Median over the same layers of each mechanism's own overhead, us (context, not judged). */
+  svmFineMedianUs: number | null;
+  finishMedianUs: number | null;
+  excluded: string[];
+}
 
 /**
- * svm-fine's fixed cost over finish's, paired by layer: over the layers both measured, the weighted sum of
- * svm-fine's per-iteration overhead medians over the same weighted sum for finish (a ratio of sums, so that
- * one layer whose finish overhead happens to sit near zero cannot blow the ratio up as a median of per-layer
- * ratios would). A layer's weight is the inverse of its pair's variance (from the two 95% CIs): a ~50 us
- * overhead is measured to a few us on a 0.1 ms layer but drowns in the noise of a 6 ms one, which would
- * otherwise decide the ratio. Its 95% interval: each layer job's median drawn from a split normal matching its
- * own 95% CI (independent jobs, weights fixed), the ratio recomputed per draw, the 2.5% and 97.5% quantiles
- * kept; a draw whose finish sum is not positive makes the ratio unbounded (an upper end of null when more
- * than 2.5% of draws do). Seeded: the same rows give the same interval everywhere.
+ * svm-fine's per-iteration overhead minus finish's, paired by layer, median over the layers both measured.
+ * A difference, not a ratio: where finish costs next to nothing (PoCL's zero-copy buffers with the engine's
+ * driver thread) a ratio's denominator sits inside the noise and reads anything from -0.13 to 1.25 on the
+ * same machine; a difference of two small overheads is small and its noise adds, it does not divide. A
+ * median, not a precision-weighted mean: the weights piled onto one or two short layers, so the statistic
+ * said 2.41 on a run whose per-layer medians were 15 us (svm-fine) and 27 us (finish).
+ * Its 95% interval is over the measurement of these layers (the experiment's layer set is what the claim is
+ * about, so layers are not resampled): each job's overhead drawn from a split normal matching its own 95% CI
+ * (which carries the spread between spells of the machine once the job was measured in two), the median of
+ * the per-layer differences recomputed per draw, the 2.5% and 97.5% quantiles kept.
  */
-export function pairedOverheadRatio(fine: readonly SyncOverheadRow[], finish: readonly SyncOverheadRow[], seed = 1):
-  { ratio: number | null; ci95: [number, number | null]; layers: number; fineUs: number; finishUs: number; weights: Record<string, number>; excluded: string[] } | undefined {
+export function pairedOverheadDifference(fine: readonly SyncOverheadRow[], finish: readonly SyncOverheadRow[], seed = 1): OverheadDifference | undefined {
   const byLayer = (rs: readonly SyncOverheadRow[]) => new Map(rs.filter((r) => r.pairedOverheadCi95Us).map((r) => [r.layerId, r]));
   const f = byLayer(fine);
   const g = byLayer(finish);
   const both = [...f.keys()].filter((id) => g.has(id)).sort();
+  if (both.length === 0) return undefined;
   // An overhead whose whole interval is below zero cannot be: the slower side's reference (the kernel time
   // of the untimed profiled executions) ran slower than the timed path there, so the pair says nothing.
   const impossible = (r: SyncOverheadRow) => r.pairedOverheadCi95Us![1] < 0;
   const excluded = both.filter((id) => impossible(f.get(id)!) || impossible(g.get(id)!));
   const common = both.filter((id) => !excluded.includes(id));
-  if (common.length === 0) return both.length === 0 ? undefined : { ratio: null, ci95: [-Infinity, null], layers: 0, fineUs: 0, finishUs: 0, weights: {}, excluded };
+  if (common.length === 0) {
+    return { medianUs: null, ci95: [-Infinity, Infinity], layers: 0, perLayerUs: {}, svmFineMedianUs: null, finishMedianUs: null, excluded };
+  }
   const fineRows = common.map((id) => f.get(id)!);
   const finishRows = common.map((id) => g.get(id)!);
-  const sigma = (r: SyncOverheadRow) => (r.pairedOverheadCi95Us![1] - r.pairedOverheadCi95Us![0]) / (2 * 1.96);
-  const raw = common.map((_, i) => 1 / Math.max(1e-6, sigma(fineRows[i]!) ** 2 + sigma(finishRows[i]!) ** 2));
-  const total = raw.reduce((s, w) => s + w, 0);
-  const weights = raw.map((w) => w / total);
-  const weighted = (values: readonly number[]) => values.reduce((s, v, i) => s + weights[i]! * v, 0);
-  const fineUs = weighted(fineRows.map((r) => r.pairedOverheadUs!));
-  const finishUs = weighted(finishRows.map((r) => r.pairedOverheadUs!));
+  const differences = common.map((_, i) => fineRows[i]!.pairedOverheadUs! - finishRows[i]!.pairedOverheadUs!);
   const rng = createRng(seed);
   const normal = () => Math.sqrt(-2 * Math.log(1 - rng.next())) * Math.cos(2 * Math.PI * rng.next());
   const draw = (r: SyncOverheadRow) => {
@@ -111,22 +121,18 @@ export function pairedOverheadRatio(fine: readonly SyncOverheadRow[], finish: re
     const z = normal();
     return r.pairedOverheadUs! + z * (z < 0 ? r.pairedOverheadUs! - low : high - r.pairedOverheadUs!) / 1.96;
   };
-  const ratios: number[] = [];
-  for (let i = 0; i < RATIO_DRAWS; i++) {
-    const num = weighted(fineRows.map(draw));
-    const den = weighted(finishRows.map(draw));
-    ratios.push(den > 0 ? num / den : Infinity);
-  }
-  ratios.sort((a, b) => a - b);
-  const q = (p: number) => ratios[Math.min(RATIO_DRAWS - 1, Math.floor(p * RATIO_DRAWS))]!;
-  const high = q(0.975);
+  const medians: number[] = [];
+  for (let i = 0; i < DIFFERENCE_DRAWS; i++) medians.push(median(common.map((_, l) => draw(fineRows[l]!) - draw(finishRows[l]!))));
+  medians.sort((a, b) => a - b);
+  const q = (p: number) => medians[Math.min(DIFFERENCE_DRAWS - 1, Math.floor(p * DIFFERENCE_DRAWS))]!;
   return {
-    ratio: finishUs > 0 ? fineUs / finishUs : null, ci95: [q(0.025), Number.isFinite(high) ? high : null],
-    layers: common.length, fineUs, finishUs, weights: Object.fromEntries(common.map((id, i) => [id, weights[i]!])), excluded,
+    medianUs: median(differences), ci95: [q(0.025), q(0.975)], layers: common.length,
+    perLayerUs: Object.fromEntries(common.map((id, i) => [id, differences[i]!])),
+    svmFineMedianUs: median(fineRows.map((r) => r.pairedOverheadUs!)), finishMedianUs: median(finishRows.map((r) => r.pairedOverheadUs!)), excluded,
   };
 }
 
-/** Per mechanism: median overhead (us) and round trip (us); and svm-fine's overhead over finish's on the layers both have. */
+/** Per mechanism: median overhead (us) and round trip (us); and svm-fine's overhead minus finish's on the layers both have. */
 export function syncSummary(rows: readonly SyncOverheadRow[]): Record<string, unknown> {
   const mechanisms = [...new Set(rows.map((r) => r.mechanism))].sort();
   const perMechanism = Object.fromEntries(mechanisms.map((m) => {
@@ -137,24 +143,23 @@ export function syncSummary(rows: readonly SyncOverheadRow[]): Record<string, un
   const out: Record<string, unknown> = { perMechanism };
   const fine = rows.filter((r) => r.mechanism === 'svm-fine');
   const finish = rows.filter((r) => r.mechanism === 'finish');
-  const common = [...new Set(fine.map((r) => r.layerId))].filter((id) => finish.some((r) => r.layerId === id));
-  const paired = pairedOverheadRatio(fine, finish);
+  const common = [...new Set(fine.map((r) => r.layerId))].filter((id) => finish.some((r) => r.layerId === id)).sort();
+  const paired = pairedOverheadDifference(fine, finish);
   if (paired) {
-    // Runs with per-iteration overheads: the paired ratio of sums and its interval (the claim reads both).
-    // No point value (finish's weighted overhead not positive, or no usable layer): the claim reads the
-    // interval alone, which then has no finite upper end, and stays undecided.
-    if (paired.ratio !== null) out.svmFineOverFinishOverhead = paired.ratio;
-    out.svmFineOverFinishOverheadCi95 = Number.isFinite(paired.ci95[0]) ? paired.ci95 : [0, null];
-    out.svmFineOverFinishPaired = {
-      layers: paired.layers, svmFineWeightedOverheadUs: paired.fineUs, finishWeightedOverheadUs: paired.finishUs, layerWeights: paired.weights,
+    // Runs with per-iteration overheads: the median difference and its interval (the claim reads both). No
+    // usable layer: the claim reads an unbounded interval alone and stays undecided. JSON has no Infinity:
+    // an unbounded end is null.
+    if (paired.medianUs !== null) out.svmFineMinusFinishOverheadUs = paired.medianUs;
+    out.svmFineMinusFinishOverheadCi95Us = paired.ci95.map((v) => (Number.isFinite(v) ? v : null));
+    out.svmFineMinusFinishPaired = {
+      layers: paired.layers, perLayerUs: paired.perLayerUs, svmFineMedianUs: paired.svmFineMedianUs, finishMedianUs: paired.finishMedianUs,
       ...(paired.excluded.length > 0 ? { excludedLayers: paired.excluded } : {}),
     };
   } else if (common.length > 0) {
-    // Older runs without them: the ratio of median overheads, with no interval (judged on the value alone).
-    const med = (rs: readonly SyncOverheadRow[]): number => median(rs.filter((r) => common.includes(r.layerId)).map((r) => r.overheadUs));
-    const f = med(finish);
-    // A ratio of overheads is meaningful only when finish's overhead is a cost; the absolute values stay in perMechanism.
-    if (f > 0) out.svmFineOverFinishOverhead = Math.max(0, med(fine)) / f;
+    // Older runs without them: the median over layers of the difference of the median overheads, with no
+    // interval (judged on the value alone).
+    const overhead = (rs: readonly SyncOverheadRow[], id: string) => median(rs.filter((r) => r.layerId === id).map((r) => r.overheadUs));
+    out.svmFineMinusFinishOverheadUs = median(common.map((id) => overhead(fine, id) - overhead(finish, id)));
   }
   return out;
 }

@@ -251,7 +251,7 @@ export interface SyncOverheadRow {
    */
   /**
    * Extension: the overhead measured iteration by iteration (each sample minus the slower side of the same
-   * iteration; median and its 95% CI, us). The claim svm-fine-overhead-ratio reads these; absent in older runs.
+   * iteration; median and its 95% CI, us). The claim svm-fine-overhead-vs-finish reads these; absent in older runs.
    */
   pairedOverheadUs?: number;
   pairedOverheadCi95Us?: [number, number];

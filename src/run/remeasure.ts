@@ -14,10 +14,11 @@
  * attempt (src/run/jobs.ts buildJobs). A job still INVALID after the last round stays INVALID.
  *
  * Claims too wide to judge (`claimMaxRelWidth`): a claim decided by its 95% interval (today
- * svm-fine-overhead-ratio, from the co-executed finish and svm-fine jobs of the sync experiment) is
- * computed from the part's jobs so far, exactly as derive computes it. The jobs behind it (the layers that
- * carry weight in it) join the round while any of them was measured in one spell of the machine only (its
- * interval cannot yet show how the overhead moves between spells: src/run/jobs.ts withAttemptSpread), or
+ * svm-fine-overhead-vs-finish, from the co-executed finish and svm-fine jobs of the sync experiment) is
+ * computed from the part's jobs so far, exactly as derive computes it. The jobs behind it (every layer's:
+ * the claim's statistic is a median over layers) join the round while any of them was measured in one
+ * spell of the machine only (its interval cannot yet show how the overhead moves between spells:
+ * src/run/jobs.ts withAttemptSpread), or
  * while the interval is wider than `claimMaxRelWidth` times the claim's bound. They sample to their time and
  * sample limits (no median-CI target: the target bounds the latency's CI, which is tight long before a
  * difference of a few us is). What is still too wide after the last round stays undecided, a validity
@@ -84,41 +85,25 @@ export interface ClaimContext { definitions: readonly ExperimentDefinition[]; pl
 /** A claim whose interval is too wide, and the jobs its measurement comes from. */
 export interface WideClaim { id: string; interval: [number, number | null]; relWidth: number; jobIds: string[]; why: 'wide' | 'one-spell' }
 
-/** Layers below this weight in the claim's statistic cannot move it: their jobs are not measured again. */
-const MIN_LAYER_WEIGHT = 0.01;
-
-/**
- * The co-executed (both sides non-empty) jobs of the given sync mechanisms with a correct result, on the
- * layers `keep` accepts (by layer id).
- */
-function coexecJobs(rows: readonly JobStats[], mechanisms: readonly string[], keep: (layerId: string) => boolean): JobStats[] {
+/** The co-executed (both sides non-empty) jobs of the given sync mechanisms with a correct result. */
+function coexecJobs(rows: readonly JobStats[], mechanisms: readonly string[]): JobStats[] {
   return rows.filter((r) => {
     const st = r.strategy as { splitRatio?: number; sync?: string } | undefined;
     return r.kind === 'layer' && r.status === 'ok' && st !== undefined && mechanisms.includes(st.sync ?? '')
-      && (st.splitRatio ?? 0) > 0 && (st.splitRatio ?? 1) < 1 && keep(layerIdOf(r.jobId));
+      && (st.splitRatio ?? 0) > 0 && (st.splitRatio ?? 1) < 1;
   });
 }
-
-/** The layer part of a job id (contract section 2: the layer id, then /r:...). */
-const layerIdOf = (jobId: string): string => jobId.split('/r:')[0]!;
 
 /**
  * Claims whose value can be computed from a part's jobs alone, with the jobs it rests on: the summary
  * fragment derive would write (src/analysis/sync-overhead.ts) and the jobs to measure again.
  */
 const CLAIM_SOURCES: { metricPrefix: string; summary: (rows: readonly JobStats[], experiment: string) => object; jobs: (rows: readonly JobStats[], summary: object) => JobStats[] }[] = [{
-  metricPrefix: 'sync.svmFineOverFinish',
+  metricPrefix: 'sync.svmFineMinusFinish',
   summary: (rows, experiment) => ({ sync: syncSummary(syncOverheadRows(rows as unknown as DerivedJobStats[], new Set([experiment])).rows) }),
-  jobs: (rows, summary) => {
-    // The layers that carry weight in the paired ratio, and those left out for an impossible overhead (a
-    // second spell may make them usable); with no paired layer yet, every co-executed layer.
-    const paired = (summary as { sync?: { svmFineOverFinishPaired?: { layerWeights?: Record<string, number>; excludedLayers?: string[] } } }).sync?.svmFineOverFinishPaired;
-    const weights = paired?.layerWeights ?? {};
-    const keep = paired && Object.keys(weights).length > 0
-      ? (id: string) => (weights[id] ?? 0) >= MIN_LAYER_WEIGHT || (paired.excludedLayers ?? []).includes(id)
-      : () => true;
-    return coexecJobs(rows, ['finish', 'svm-fine'], keep);
-  },
+  // Every layer counts alike in a median over layers: the finish and svm-fine jobs of every co-executed
+  // layer, those left out for an impossible overhead included (a second spell may make them usable).
+  jobs: (rows) => coexecJobs(rows, ['finish', 'svm-fine']),
 }];
 
 /**
@@ -175,9 +160,9 @@ export function planNextRound(
   const random = mulberry32((opts.orderSeed ^ fnv1a(`${opts.experiment}/${part.name}/remeasure-${k}`)) >>> 0);
   const taken: EngineJob[] = [];
   let budgetMs = 0;
-  // The jobs of claims too wide to judge first, within half of what is left: a few short layers (the ratio's
-  // weight sits on them) whose interval decides an experiment's claim, where the long INVALID jobs (4-8 s
-  // each) would spend the extra time before the claim got any; the other half keeps the INVALID jobs from
+  // The jobs of claims too wide to judge first, within half of what is left: their interval decides an
+  // experiment's claim, where the long INVALID jobs (4-8 s each) would spend the extra time before the
+  // claim got any; the other half keeps the INVALID jobs from
   // being starved in turn (a quick reproduce on the loaded VM lost 7 of them, and validity, that way). A
   // claim's job gets a further spell of round 1's length, not a longer one: the spread between spells is
   // what its interval lacks. Each group in a seeded order.
