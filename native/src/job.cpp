@@ -109,7 +109,7 @@ struct Samples {
   bool withTimestamps = false;  // GPU rows: profile separate untimed executions after the timed ones
   bool withCpu = false;
   const char* stop = nullptr;  // why the timing loop ended: the result line's "stop"
-  HerdResult herd;             // driver threads moved off the CPU slice's cores before the timed loop
+  HerdResult herd;             // threads placed before the timed loop (HerdForeignThreads)
   explicit Samples(int maxSamples) {
     for (auto* v : {&total, &cpu, &gpu, &cpuStart, &driverStart, &enqueue, &waitAfterCpu}) v->reserve(maxSamples);
     timestamps.reserve(kProfiledExecutions);
@@ -249,6 +249,11 @@ void PutSamples(Json& r, const Samples& s) {
     Json names = Json::Array();
     for (const auto& n : s.herd.names) names.Push(Json(n));
     r.Set("foreignThreads", Json::Object().Set("moved", s.herd.moved).Set("names", std::move(names)));
+  }
+  if (s.herd.helpers > 0) {
+    Json cores = Json::Array();
+    for (int c : s.herd.helperCores) cores.Push(c);
+    r.Set("helperThreads", Json::Object().Set("count", s.herd.helpers).Set("cores", std::move(cores)));
   }
 }
 
@@ -556,7 +561,7 @@ Json RunJob(const Plan& plan, const Job& job, DeviceProvider& devices, const Job
   // Field order of the contract: status and reason first, times last.
   Json out = Json::Object();
   for (const char* key : {"schemaVersion", "jobId", "planId", "status", "reason", "layer", "strategy", "resolved",
-                          "device", "samplesNs", "cpuSideNs", "gpuSideNs", "gpuTimestampsNs", "breakdownMedianNs", "medianNs", "stop", "foreignThreads", "check",
+                          "device", "samplesNs", "cpuSideNs", "gpuSideNs", "gpuTimestampsNs", "breakdownMedianNs", "medianNs", "stop", "foreignThreads", "helperThreads", "check",
                           "startedAt"}) {
     if (const Json* v = r.Find(key)) out.Set(key, *v);
   }

@@ -1,4 +1,4 @@
-// Threads the engine did not create, kept off the measured cores (thread_herd.h).
+// Driver threads kept off the measured cores, the CPU side's helper threads kept on them (thread_herd.h).
 #include "thread_herd.h"
 
 #include <dirent.h>
@@ -8,6 +8,8 @@
 
 #include <cstdlib>
 #include <fstream>
+
+#include "cpu/helper_threads.h"
 
 namespace coexec {
 
@@ -21,6 +23,20 @@ std::string ThreadName(const std::string& tid) {
   std::getline(in, name);
   return name;
 }
+
+// Gives a helper thread exactly the slice's cores; false when it has exited or refuses the mask. `allowed`
+// collects the cores its mask allows afterwards, as the kernel reports them.
+bool PlaceHelper(pid_t tid, cpu_set_t& allowed) {
+  cpu_set_t slice;
+  CPU_ZERO(&slice);
+  for (int core : g_sliceCores)
+    if (core >= 0 && core < CPU_SETSIZE) CPU_SET(core, &slice);
+  cpu_set_t now;
+  if (sched_setaffinity(tid, sizeof slice, &slice) != 0 || sched_getaffinity(tid, sizeof now, &now) != 0)
+    return false;
+  CPU_OR(&allowed, &allowed, &now);
+  return true;
+}
 }  // namespace
 
 void SetForeignThreadPolicy(const std::vector<int>& sliceCores, std::optional<int> driverCore) {
@@ -32,12 +48,19 @@ HerdResult HerdForeignThreads() {
   HerdResult result;
   if (g_sliceCores.empty()) return result;
   const pid_t self = static_cast<pid_t>(syscall(SYS_gettid));
+  const std::set<int> helpers = cpu::HelperThreadIds();
+  cpu_set_t helperCores;
+  CPU_ZERO(&helperCores);
   DIR* dir = opendir("/proc/self/task");
   if (!dir) return result;
   while (dirent* e = readdir(dir)) {
     if (e->d_name[0] < '0' || e->d_name[0] > '9') continue;
     const pid_t tid = static_cast<pid_t>(std::atoi(e->d_name));
     if (tid == self) continue;
+    if (helpers.count(tid)) {
+      if (PlaceHelper(tid, helperCores)) ++result.helpers;
+      continue;
+    }
     cpu_set_t mask;
     if (sched_getaffinity(tid, sizeof mask, &mask) != 0) continue;  // the thread may have exited meanwhile
     if (CPU_COUNT(&mask) <= 1) continue;                            // pinned on purpose (ours, PoCL's)
@@ -59,6 +82,8 @@ HerdResult HerdForeignThreads() {
     result.names.push_back(ThreadName(e->d_name));
   }
   closedir(dir);
+  for (int core = 0; core < CPU_SETSIZE; ++core)
+    if (CPU_ISSET(core, &helperCores)) result.helperCores.push_back(core);
   return result;
 }
 

@@ -1,4 +1,5 @@
-// Threads the engine did not create (the OpenCL driver's helpers) kept off the CPU slice's cores.
+// Where the threads the engine did not write run: an OpenCL driver's helpers are kept off the CPU slice's
+// cores; the workers of a library the CPU side loads (OpenBLAS) are the CPU side's and are kept on them.
 #pragma once
 #include <optional>
 #include <string>
@@ -11,16 +12,23 @@ namespace coexec {
 void SetForeignThreadPolicy(const std::vector<int>& sliceCores, std::optional<int> driverCore);
 
 struct HerdResult {
-  int moved = 0;                   // threads whose affinity changed this time
+  int moved = 0;                   // foreign threads whose affinity changed this time
   std::vector<std::string> names;  // their names (/proc/self/task/<tid>/comm), for the result line
+  int helpers = 0;                 // helper threads alive, each now allowed exactly the slice's cores
+  std::vector<int> helperCores;    // the cores their masks allow, read back after setting them
 };
 
-// Takes the CPU slice's cores out of the affinity of every thread of this process that may run on more
-// than one core (the calling thread excepted); a thread left with no core goes to the driver core. The
-// engine's own threads are each pinned to one core (CPU workers, the GPU-driver thread) and a driver's
-// deliberately pinned workers (PoCL with POCL_AFFINITY) too, so what moves is what a driver started with
-// an inherited wide mask: on the H200 host NVIDIA's OpenCL threads ran beside the CPU workers and made
-// CPU-only jobs 10-30x slower (2026-12-03). Called before every timed loop: a driver may start threads late.
+// Places every thread of this process (the calling thread excepted):
+// - a helper thread of the CPU side (cpu/helper_threads.h) gets the CPU slice's cores as its mask,
+//   whatever it had: OpenBLAS's workers are created with the mask of the thread that loaded the library
+//   (wide, or one pinned core) and would otherwise be herded onto the driver core (H200 host, 2026-12-03:
+//   15 workers on core 0, CPU-only OpenBLAS jobs 10-16x slower) or share worker 0's core;
+// - any other thread that may run on more than one core loses the slice's cores; one left with no core
+//   goes to the driver core. The engine's own threads are each pinned to one core (CPU workers, the
+//   GPU-driver thread) and a driver's deliberately pinned workers (PoCL with POCL_AFFINITY) too, so what
+//   moves is what a driver started with an inherited wide mask: on the H200 host NVIDIA's OpenCL threads ran
+//   beside the CPU workers and made CPU-only jobs 10-30x slower (2026-12-03).
+// Called before every timed loop: a driver may start threads late.
 HerdResult HerdForeignThreads();
 
 }  // namespace coexec

@@ -296,6 +296,32 @@ foreign_threads() {  # driver threads that inherited a wide mask are taken off t
 }
 check "driver threads off the CPU slice's cores (foreignThreads recorded)" foreign_threads
 
+helper_threads() {  # OpenBLAS's workers are the CPU side's: kept on the CPU slice's cores, never herded off
+  [ "$(nproc)" -ge 2 ] || return 0
+  "$E" info >"$tmp/hinfo.json" || return 1
+  grep -q '"openblas":true' "$tmp/hinfo.json" || { echo "OpenBLAS not available here: case not run"; return 0; }
+  local strat='"cpuThreads": 1, "gpuVariant": "gemv_row", "gpuWorkGroup": 8, "sync": "finish"'
+  local conv='{"type": "conv2d", "batch": 1, "C": 4, "H": 9, "W": 9, "F": 6, "R": 3, "S": 3, "strideH": 1, "strideW": 1, "padH": 1, "padW": 1}'
+  # Two CPU-only OpenBLAS jobs, then one co-executed beside PoCL (opened on the driver core).
+  printf '{"schemaVersion": 1, "planId": "helpers", "device": {"deviceType": "cpu"}, "cpuAffinity": [1], "driverCore": 0, "jobs": [
+    {"id": "blas-linear", "kind": "layer", "layer": {"type": "linear", "M": 1, "N": 96, "K": 64}, "strategy": {"splitRatio": 1, "cpuImpl": "openblas", %s}, "warmup": 1, "minSamples": 3, "maxSamples": 3},
+    {"id": "blas-conv", "kind": "layer", "layer": %s, "strategy": {"splitRatio": 1, "cpuImpl": "openblas-im2col", "cpuThreads": 1, "gpuVariant": "none", "gpuWorkGroup": 8, "sync": "finish"}, "warmup": 1, "minSamples": 3, "maxSamples": 3},
+    {"id": "blas-coexec", "kind": "layer", "layer": {"type": "linear", "M": 1, "N": 96, "K": 64}, "strategy": {"splitRatio": 0.5, "cpuImpl": "openblas", %s}, "warmup": 1, "minSamples": 3, "maxSamples": 3}]}' \
+    "$strat" "$conv" "$strat" >"$tmp/helpers.json"
+  "$E" run "$tmp/helpers.json" --out "$tmp/helpers.jsonl" || return 1
+  python3 - "$tmp/helpers.jsonl" <<'PY'
+import json, sys
+lines = [json.loads(l) for l in open(sys.argv[1])]
+assert len(lines) == 3, lines
+for r in lines:
+    assert r["status"] == "ok", (r["jobId"], r.get("reason"))
+    assert "foreignThreads" not in r, (r["jobId"], r["foreignThreads"])
+    h = r.get("helperThreads")
+    assert h and h["count"] >= 1 and h["cores"] == [1], (r["jobId"], h)
+PY
+}
+check "OpenBLAS's workers on the CPU slice's core 1 (helperThreads), not herded to the driver core" helper_threads
+
 split_ids() {  # the default split dimension keeps the old id; another one is named in it and resolved
   "$E" bench --layer linear --M 4 --N 9 --K 5 --ratio 0.5 --split-dim n --min-samples 1 --min-time-ms 0 >"$tmp/sn.json" || return 1
   grep -q '"jobId":"linear/M:4/N:9/K:5/r:0.50/t:1/cpu:simd/gpu:gemv_row-wg64/sync:finish"' "$tmp/sn.json" &&

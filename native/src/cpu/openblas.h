@@ -19,8 +19,10 @@ struct OpenBlas {
   Sgemm sgemm = nullptr;
   Sgemv sgemv = nullptr;
   SetThreads setThreads = nullptr;
-  std::string error;  // empty when loaded
-  int threads = 0;    // last count passed to setThreads (the call is not free, so it is made only on change)
+  std::string error;    // empty when loaded
+  int threads = 0;      // last count passed to setThreads (the call is not free, so it is made only on change)
+  int mostThreads = 0;  // largest count it has had (at load, or passed since): only a larger one can start
+                        // more workers
 
   // Makes OpenBLAS use `t` threads for the following calls.
   void UseThreads(int t);
