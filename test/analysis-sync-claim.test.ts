@@ -121,3 +121,34 @@ test('claim: runs without per-iteration overheads keep the median difference and
 });
 
 test.run();
+
+test('as a share of the layer: each difference over the layer\'s latency under finish, so a long layer\'s noise stays small', () => {
+  /** A row whose co-executed latency is `layerUs`. */
+  const sized = (mechanism: string, layerId: string, us: number, half: number, layerUs: number): SyncOverheadRow =>
+    ({ ...row(mechanism, layerId, us, half), coexecMs: layerUs / 1e3 });
+  const rows = [
+    sized('finish', 'small', 5, 1, 50), sized('svm-fine', 'small', 10, 1, 55),      // +5 us of 50 us: +10%
+    sized('finish', 'mid', 20, 2, 400), sized('svm-fine', 'mid', 12, 2, 390),       // -8 us of 400 us: -2%
+    // A 10 ms layer measured to +-1000 us: +900 us is 9% of it, and its +-1000 us are +-10%.
+    sized('finish', 'long', -300, 1000, 10_000), sized('svm-fine', 'long', 600, 1000, 10_900),
+  ];
+  const d = pairedOverheadDifference(pick(rows, 'svm-fine'), pick(rows, 'finish'))!;
+  // Percentages 10, -2, 9: the median is 9; in us (5, -8, 900) it is 5.
+  assert.ok(Math.abs(d.medianPctOfLayer! - 9) < 1e-9, String(d.medianPctOfLayer));
+  assert.ok(Math.abs(d.medianUs! - 5) < 1e-9, String(d.medianUs));
+  assert.ok(d.ci95PctOfLayer[0] < d.ci95PctOfLayer[1], JSON.stringify(d.ci95PctOfLayer));
+  // The long layer's +-1000 us are +-10% of it: the percentage median's interval stays tens of points wide.
+  assert.ok(d.ci95PctOfLayer[1] - d.ci95PctOfLayer[0] < 25, JSON.stringify(d.ci95PctOfLayer));
+  const summary = syncSummary(rows) as { svmFineMinusFinishOverheadPctOfLayer?: number; svmFineMinusFinishOverheadCi95PctOfLayer?: number[] };
+  assert.is(summary.svmFineMinusFinishOverheadPctOfLayer, d.medianPctOfLayer);
+  assert.equal(summary.svmFineMinusFinishOverheadCi95PctOfLayer, d.ci95PctOfLayer);
+});
+
+test('the shipped claim reads the share of the layer, in %', async () => {
+  const { readFileSync } = await import('node:fs');
+  const shipped = JSON.parse(readFileSync(new URL('../../experiments/sync-overhead.json', import.meta.url), 'utf8')) as ExperimentDefinition;
+  const claim = shipped.claims!.find((c) => c.id === 'svm-fine-overhead-vs-finish')!;
+  assert.is(claim.metric, 'sync.svmFineMinusFinishOverheadPctOfLayer');
+  assert.is(claim.interval, 'sync.svmFineMinusFinishOverheadCi95PctOfLayer');
+  assert.is(claim.unit, '%');
+});
