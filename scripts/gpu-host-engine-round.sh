@@ -26,6 +26,9 @@
 #                             (coexec-enqueue-bench on driver core 0, plain and profiling queues) and the engine
 #                             with calls on the plain timed queue vs calls with COEXEC_TIMED_QUEUE=profiling vs
 #                             command-buffer, on NVIDIA and on pocl-split (submit/submit.json; about 120 s)
+# CLBlast (the yardsticks' GPU library) is not installed on the lent host: CLBLAST_DEB=path/to/libclblast1_*.deb
+# (fetched on the harness machine with `apt-get download libclblast1` and carried, e.g. under bundles/) is
+# unpacked into a private folder and put on LD_LIBRARY_PATH, nothing installed system-wide.
 # Environment: PART_LIMIT_S (default 170) caps each part, PART_LIMIT_S_<part> one part (dashes as _); KB_NVIDIA_ARGS / KB_POCL_ARGS add kernel_bench.py
 # options (e.g. --shapes, --variants, --finalists 3 --rounds 3) to the two kernel parts.
 set -uo pipefail
@@ -56,6 +59,18 @@ export OCL_ICD_VENDORS="$icd"
   ls "$icd"
 } > "$out/machine.txt"
 log "machine: $(head -3 "$out/machine.txt" | tail -1)"
+
+if [ -n "${CLBLAST_DEB:-}" ]; then
+  clblast_root="$(mktemp -d)"
+  if [ -f "$CLBLAST_DEB" ] && dpkg-deb -x "$CLBLAST_DEB" "$clblast_root" 2>>"$out/clblast.log"; then
+    for d in "$clblast_root"/usr/lib "$clblast_root"/usr/lib/*-linux-gnu; do
+      [ -d "$d" ] && export LD_LIBRARY_PATH="$d${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+    done
+    log "CLBlast from $(basename "$CLBLAST_DEB") on LD_LIBRARY_PATH"
+  else
+    log "CLBLAST_DEB=$CLBLAST_DEB could not be unpacked (clblast.log): CLBlast jobs will be skipped"
+  fi
+fi
 
 if ! scripts/build-engine.sh native/build > "$out/build.log" 2>&1; then
   log "engine build failed"; tail -20 "$out/build.log"; exit 1
