@@ -20,8 +20,7 @@
 #          pocl-arrangements  native/bench/sync-bench.sh datapath on PoCL (pocl-split) under three core arrangements,
 #                             linear M=1 layers, finish and svm-fine: driver alone on core 7 (7 workers on 0-6,
 #                             slice on 8-15) with the pool parking after each slice (no deviceCores) and spinning
-#                             (deviceCores 0-6), and driver alone on core 8 (8 workers, slice on 9-15); a sampler
-#                             logs every thread's core and CPU share twice a second (pocl-arrangements-ps.log.gz)
+#                             (deviceCores 0-6), and driver alone on core 8 (8 workers, slice on 9-15)
 #          submit             native/bench/submit_bench.py: the GPU side's host cost per submit sequence
 #                             (coexec-enqueue-bench on driver core 0, plain and profiling queues) and the engine
 #                             with calls on the plain timed queue vs calls with COEXEC_TIMED_QUEUE=profiling vs
@@ -112,9 +111,6 @@ for p in "$@"; do
         native/build/coexec-engine "$out/yardsticks/engine.jsonl" 15 --device-type gpu --platform NVIDIA \
         --cores 1,2,3,4,5,6,7,8,9,10,11,12,13,14,15 --driver-core 0 ;;
     pocl-arrangements)
-      ( while :; do echo "== $(date +%s.%N)"; ps -eLo pid,tid,psr,pcpu,stat,comm --sort=-pcpu | head -30; sleep 0.5; done ) \
-        > "$out/pocl-arrangements-ps.log" 2>&1 &
-      sampler=$!
       for arr in "driver7-park:7:7:8-15:" "driver7:7:7:8-15:0-6" "driver8:8:8:9-15:0-7"; do
         IFS=: read -r name workers driver cores devcores <<< "$arr"
         part "pocl-$name" env POCL_CPU_MAX_CU_NUM="$workers" POCL_AFFINITY=1 native/bench/sync-bench.sh datapath \
@@ -123,7 +119,7 @@ for p in "$@"; do
           --workloads bert-base/attn-q-m1,bert-base/ffn-up-m1,gpt2/attn-qkv-m1,vgg16/fc7-m1,whisper-tiny/dec-q-m1 \
           --label "pocl-split arrangement $name: PoCL $workers workers pinned from core 0, driver core $driver, CPU slice on cores $cores, deviceCores ${devcores:-absent (the pool parks)}"
       done
-      kill "$sampler" 2>/dev/null; gzip -f "$out/pocl-arrangements-ps.log" ;;
+      ;;
     submit) part submit python3 native/bench/submit_bench.py --out "$out/submit" --target nvidia --target pocl-split ;;
     *) log "unknown part $p" ;;
   esac

@@ -14,9 +14,7 @@ import argparse
 import json
 import os
 import platform
-import subprocess
 import sys
-import tempfile
 import threading
 from datetime import datetime, timezone
 
