@@ -113,7 +113,7 @@ for p in "$@"; do
     pocl-arrangements)
       for arr in "driver7-park:7:7:8-15:" "driver7:7:7:8-15:0-6" "driver8:8:8:9-15:0-7"; do
         IFS=: read -r name workers driver cores devcores <<< "$arr"
-        part "pocl-$name" env POCL_CPU_MAX_CU_NUM="$workers" POCL_AFFINITY=1 native/bench/sync-bench.sh datapath \
+        part "pocl-$name" env POCL_MAX_PTHREAD_COUNT="$workers" POCL_CPU_MAX_CU_NUM="$workers" POCL_AFFINITY=1 native/bench/sync-bench.sh datapath \
           --out "$out/pocl-$name" --cores "$cores" --driver-core "$driver" --device-cores "$devcores" --device-type cpu \
           --linear-variant linear_reg_v16x2_m1 --linear-wg 1 --copy-mb "" --syncs finish,svm-fine --samples 60 \
           --workloads bert-base/attn-q-m1,bert-base/ffn-up-m1,gpt2/attn-qkv-m1,vgg16/fc7-m1,whisper-tiny/dec-q-m1 \

@@ -244,6 +244,8 @@ test('device cores: a CPU OpenCL device pinned to its own cores reaches plan.jso
   const plan = planPhase(exp('linear-coexec'), quick, split, 'grid', { configs, engineInfo: FAKE_INFO, now: NOW });
   assert.equal(plan.engine.deviceCores, [0, 1, 2, 3, 4, 5, 6]);
   assert.ok(split.opencl.deviceCores!.every((c) => !split.cpu.cores.includes(c) && c !== split.cpu.driverCore));
+  // PoCL 5.0 as Debian ships it reads POCL_MAX_PTHREAD_COUNT (and ignores POCL_CPU_MAX_CU_NUM): both are set.
+  assert.is(split.env?.POCL_MAX_PTHREAD_COUNT, String(split.opencl.deviceCores!.length));
   assert.is(split.env?.POCL_CPU_MAX_CU_NUM, String(split.opencl.deviceCores!.length));
   const plain = planPhase(exp('linear-coexec'), quick, local, 'grid', { configs, engineInfo: FAKE_INFO, now: NOW });
   assert.not.ok('deviceCores' in plain.engine);

@@ -64,7 +64,8 @@ class Engine:
         self.env = dict(os.environ)
         workers = args.pocl_workers or (len(parse_cores(args.gpu_taskset)) if args.gpu_taskset else 0)
         if workers:
-            # PoCL 5 reads POCL_CPU_MAX_CU_NUM; PoCL 3.1 ignores it and reads POCL_MAX_PTHREAD_COUNT.
+            # PoCL 3.1 and the GPU host's PoCL 5.0 read POCL_MAX_PTHREAD_COUNT (5.0 ignored POCL_CPU_MAX_CU_NUM
+            # there: 16 compute units with it alone); newer PoCL reads POCL_CPU_MAX_CU_NUM. Both are set.
             self.env["POCL_CPU_MAX_CU_NUM"] = self.env["POCL_MAX_PTHREAD_COUNT"] = str(workers)
         if args.pocl_affinity:
             # PoCL pins worker thread i to core i (whatever the taskset): with --gpu-taskset on a CPU-side core,

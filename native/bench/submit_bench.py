@@ -36,7 +36,7 @@ TARGETS = {
     },
     "pocl-split": {
         "device": {"deviceType": "cpu", "platformContains": "Portable"}, "prefix": ["taskset", "-c", "0-7"],
-        "env": {"POCL_CPU_MAX_CU_NUM": "8", "POCL_AFFINITY": "1"},
+        "env": {"POCL_MAX_PTHREAD_COUNT": "8", "POCL_CPU_MAX_CU_NUM": "8", "POCL_AFFINITY": "1"},
         "cores": list(range(8, 16)), "threads": 8,
         "linear": ("linear_reg_v16x2_m1", 1), "conv": ("conv_reg_1x1_v16x2_q8", 1),
     },

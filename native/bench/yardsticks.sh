@@ -15,6 +15,8 @@
 #   YARDSTICK_REG     register-tiled variants to measure as well, "linear conv conv1x1" ids
 #                     (default: linear_reg_v8x2_m4 conv_reg_v8x2_q4 conv_reg_1x1_v8x2_q4; "" for none)
 #   YARDSTICK_REG_WG  their work-group size (default 64)
+#   YARDSTICK_LOCAL   local-memory tiled variants (work-group size fixed by the tile), "linear;conv" lists
+#                     (default: the tiles that won issue 13's reference shapes on the H200, round 3; "" for none)
 #   YARDSTICK_MAX_MS  per-measurement time cap in ms (default 800)
 set -uo pipefail
 [ $# -ge 3 ] || { sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
@@ -23,6 +25,7 @@ device=("$@")
 measure=(--warmup 3 --min-samples 20 --min-time-ms 100 --max-samples 300 --max-time-ms "${YARDSTICK_MAX_MS:-800}")
 read -r reg_linear reg_conv reg_conv1x1 <<< "${YARDSTICK_REG-linear_reg_v8x2_m4 conv_reg_v8x2_q4 conv_reg_1x1_v8x2_q4}"
 reg_wg="${YARDSTICK_REG_WG:-64}"
+IFS=';' read -r local_linear local_conv <<< "${YARDSTICK_LOCAL-gemm_local_32x64x16_4x4 gemm_local_64x128x16_8x8;conv_local_64x32x16_4x4 conv_local_32x16x16_4x2 conv_local_64x32x8_4x4}"
 
 case "${YARDSTICK_SHAPES:-reference}" in
   reference)
@@ -54,6 +57,7 @@ for s in "${linear_shapes[@]}"; do
   fi
   emit "$g" gpu gemm_tiled -- "${L[@]}" --ratio 0 --gpu gemm_tiled --wg 16 --sync finish
   [ -z "${reg_linear:-}" ] || emit "$g" gpu "$reg_linear" -- "${L[@]}" --ratio 0 --gpu "$reg_linear" --wg "$reg_wg" --sync finish
+  for v in ${local_linear:-}; do emit "$g" gpu "$v" -- "${L[@]}" --ratio 0 --gpu "$v" --wg 1 --sync finish; done
   emit "$g" gpu clblast -- "${L[@]}" --ratio 0 --gpu clblast --sync finish
 done
 for s in "${conv_shapes[@]}"; do
@@ -71,6 +75,7 @@ for s in "${conv_shapes[@]}"; do
     [ -z "${reg_conv1x1:-}" ] || emit "$g" gpu "$reg_conv1x1" -- "${L[@]}" --ratio 0 --gpu "$reg_conv1x1" --wg "$reg_wg" --sync finish
   fi
   [ -z "${reg_conv:-}" ] || emit "$g" gpu "$reg_conv" -- "${L[@]}" --ratio 0 --gpu "$reg_conv" --wg "$reg_wg" --sync finish
+  for v in ${local_conv:-}; do emit "$g" gpu "$v" -- "${L[@]}" --ratio 0 --gpu "$v" --wg 1 --sync finish; done
   emit "$g" gpu clblast -- "${L[@]}" --ratio 0 --gpu clblast --sync finish
 done
 echo "yardsticks: $(wc -l < "$out") lines in $out"

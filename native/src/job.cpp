@@ -257,10 +257,22 @@ void PutSamples(Json& r, const Samples& s) {
   }
 }
 
-GpuDevice* NeedDevice(DeviceProvider& devices) {
+// A CPU OpenCL device with more compute units than the plan's deviceCores runs workers on other cores, the
+// CPU slice's among them: the arrangement the plan describes is not the one measured. PoCL 5.0 as Debian
+// ships it ignores POCL_CPU_MAX_CU_NUM and reads POCL_MAX_PTHREAD_COUNT; with only the former set, the
+// pocl-split runs before 2026-12-03 18:00 had 16 PoCL workers, 8 of them pinned to the slice's cores.
+std::string DeviceCoresMismatch(const std::vector<int>& deviceCores, const DeviceCaps& caps) {
+  if (deviceCores.empty() || !(caps.type & CL_DEVICE_TYPE_CPU) || caps.computeUnits <= deviceCores.size()) return "";
+  return "the CPU OpenCL device has " + std::to_string(caps.computeUnits) + " compute units but the plan's deviceCores lists " +
+         std::to_string(deviceCores.size()) + " cores, so its workers would also run elsewhere: limit them (PoCL: " +
+         "POCL_MAX_PTHREAD_COUNT, or POCL_CPU_MAX_CU_NUM where that version reads it)";
+}
+
+GpuDevice* NeedDevice(DeviceProvider& devices, const Plan& plan) {
   std::string why;
   GpuDevice* gpu = devices.Get(&why);
   if (!gpu) throw std::runtime_error("no OpenCL device: " + why);
+  if (std::string bad = DeviceCoresMismatch(plan.deviceCores, gpu->caps()); !bad.empty()) throw std::runtime_error(bad);
   // Each job starts on the timed queue it asks for, whatever an earlier job left current.
   gpu->SetTimedQueue(TimedQueueRequest());
   return gpu;
@@ -299,7 +311,7 @@ void RunLayer(const Plan& plan, const Job& job, DeviceProvider& devices, const J
   // Step 1: device side (when the GPU has rows): variant geometry, mechanism, program, kernels.
   std::unique_ptr<Mechanism> mech;
   if (run.gpuRows > 0) {
-    run.gpu = NeedDevice(devices);
+    run.gpu = NeedDevice(devices, plan);
     r.Set("device", run.gpu->caps().ToJson());
     try {
       run.variant = PlanVariant(L, S, run.split, run.gpu->caps());
@@ -481,7 +493,7 @@ void RunLayer(const Plan& plan, const Job& job, DeviceProvider& devices, const J
 }
 
 void RunRoundTripJob(const Plan& plan, const Job& job, DeviceProvider& devices, Json& r) {
-  GpuDevice* gpu = NeedDevice(devices);
+  GpuDevice* gpu = NeedDevice(devices, plan);
   r.Set("device", gpu->caps().ToJson());
   RoundTrip trip(*gpu, job.strategy.sync);
   r.Set("resolved", Json::Object()
@@ -517,7 +529,7 @@ void RunRoundTripJob(const Plan& plan, const Job& job, DeviceProvider& devices, 
 // A host <-> device copy alone, through the executor's driver thread like a layer's GPU side. Timed: the
 // enqueue and clFinish of one copy. The check: the destination holds the source's pattern.
 void RunCopyJob(const Plan& plan, const Job& job, DeviceProvider& devices, Json& r) {
-  GpuDevice* gpu = NeedDevice(devices);
+  GpuDevice* gpu = NeedDevice(devices, plan);
   r.Set("device", gpu->caps().ToJson());
   r.Set("resolved", Json::Object()
                         .Set("copyBytes", job.copy.bytes)

@@ -122,9 +122,9 @@ read -r p f < <(sed -n 's/^COUNTS //p' "$tmp/pinned.check")
 # Parking the CPU pool after each slice (resolved.parkCpuPool): only when the CPU OpenCL device may compute on
 # the pool's cores. A plan whose deviceCores are disjoint from cpuAffinity keeps the pool spinning; without
 # deviceCores, or with an overlap, it parks. Three co-executed jobs, correct either way.
-park_plan() {  # DEVICE_CORES_FIELD OUT
+park_plan() {  # DEVICE_CORES_FIELD OUT (PoCL limited to one worker: deviceCores [1] must hold all of them)
   printf '{"schemaVersion": 1, "planId": "park", "device": {"deviceType": "cpu"}, "cpuAffinity": [0], "driverCore": 1%s, "jobs": [{"id": "park-job", "kind": "layer", "layer": {"type": "linear", "M": 1, "N": 64, "K": 32}, "strategy": {"splitRatio": 0.5, "cpuThreads": 1, "cpuImpl": "simd", "gpuVariant": "gemv_row", "gpuWorkGroup": 8, "sync": "svm-fine"}, "warmup": 1, "minSamples": 5, "maxSamples": 5}]}' "$1" >"$tmp/park.json"
-  "$E" run "$tmp/park.json" --out "$2" 2>>"$tmp/park.err"
+  POCL_MAX_PTHREAD_COUNT=1 POCL_CPU_MAX_CU_NUM=1 "$E" run "$tmp/park.json" --out "$2" 2>>"$tmp/park.err"
 }
 park_plan ', "deviceCores": [1]' "$tmp/park-disjoint.jsonl"
 park_plan '' "$tmp/park-unknown.jsonl"
@@ -134,6 +134,19 @@ grep -q '"parkCpuPool":false' "$tmp/park-disjoint.jsonl" && grep -q '"parkCpuPoo
   [ "$(grep -c '"passed":true' "$tmp/park-disjoint.jsonl" "$tmp/park-unknown.jsonl" "$tmp/park-overlap.jsonl" | awk -F: '{s+=$2} END {print s}')" -eq 3 ] &&
   pass "CPU pool parks only when the CPU device may use its cores (deviceCores)" ||
   fail "deviceCores / parkCpuPool: $(cat "$tmp/park-"*.jsonl "$tmp/park.err" 2>/dev/null | head -c 600)"
+
+# A CPU OpenCL device with more compute units than deviceCores lists would run workers on other cores (PoCL 5.0
+# ignored POCL_CPU_MAX_CU_NUM and put 16 workers on all 16 cores of pocl-split): the job is an error that
+# names the fix, not a measurement of another arrangement.
+park_plan ', "deviceCores": [1]' "$tmp/park-limited.jsonl"
+printf '%s' "$(sed 's/"planId": "park"/"planId": "wide"/' "$tmp/park.json")" >"$tmp/wide.json"
+"$E" run "$tmp/wide.json" --out "$tmp/wide.jsonl" 2>/dev/null
+if [ "$(nproc)" -gt 1 ]; then
+  grep -q '"status":"error".*compute units but the plan.s deviceCores lists 1 cores.*POCL_MAX_PTHREAD_COUNT' "$tmp/wide.jsonl" &&
+    grep -q '"passed":true' "$tmp/park-limited.jsonl" &&
+    pass "a CPU device with more workers than deviceCores is refused; limited to them it runs" ||
+    fail "deviceCores vs compute units: $(head -c 400 "$tmp/wide.jsonl")"
+fi
 
 # Submission (command_buffer.h): PoCL has cl_khr_command_buffer, so the sweeps above replayed command buffers
 # (COEXEC_GPU_SUBMIT=auto, exported at the top; the engine's default is calls); the calls path keeps its own
