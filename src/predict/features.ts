@@ -26,7 +26,7 @@ export const CPU_FEATURES = [
 
 export const GPU_FEATURES = [
   'flops', 'workFlops', 'bytes', 'rows', 'workGroups', 'waves', 'workGroupSize', 'bytesPerWorkItem', 'vectorWidth',
-  'reduction', 'elemsPerRow',
+  'reduction', 'elemsPerRow', 'serialFlops',
 ] as const;
 
 /** Length of the dot product behind one output element: K (linear) or C*R*S (conv2d). */
@@ -325,8 +325,23 @@ export function gpuFeatures(layer: Layer, rows: number, variant: string, wg: num
       vectorWidth: geo.vectorWidth,
       reduction: reduction(layer),
       elemsPerRow: elemsPerRow(layer),
+      serialFlops: gpuSerialFlops(layer, geo, cus),
     },
   };
+}
+
+/**
+ * The launch's critical path in flops: what one work-item computes in sequence (its outputs x the reduction
+ * length x 2) times the waves of work-groups over the compute units. Thin slices of the tiled kernels are
+ * latency-bound: every work-group walks the whole reduction one tile at a time, so their time follows the
+ * reduction length and the number of waves, not the total flops (measured on the H200: gemm_tiled at M=1
+ * takes ~15, 25, 78 us for K = 384, 768, 3072 at any N that fits one wave). A linear term in it extrapolates
+ * to a reduction length no training shape had, which a tree over K cannot.
+ */
+export function gpuSerialFlops(layer: Layer, geo: GpuGeometry, computeUnits: number): number {
+  const items = Math.max(1, geo.workGroups * geo.workGroupSize);
+  const waves = Math.ceil(geo.workGroups / Math.max(1, computeUnits));
+  return waves * 2 * reduction(layer) * (geo.outputsComputed / items);
 }
 
 /** Bytes the host moves for a GPU slice when the mechanism copies: the whole input in, the slice's output rows back. */
