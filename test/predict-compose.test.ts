@@ -8,7 +8,7 @@ import type { JobsFile } from '../src/analysis/types.js';
 import { gpuOnlyOffsetKey } from '../src/predict/compose.js';
 import { hostCostSamples, trainingJobs, type HostCostSample } from '../src/predict/dataset.js';
 import { trainPredictor } from '../src/predict/evaluate.js';
-import { fitHostCost, hostCostNs } from '../src/predict/host-cost.js';
+import { MIN_BYTE_T, byteTermT, fitHostCost, hostCostNs } from '../src/predict/host-cost.js';
 import { nnls } from '../src/predict/nnls.js';
 
 const fixture = JSON.parse(readFileSync('test/fixtures/recorded/jobs.json', 'utf8')) as JobsFile;
@@ -64,6 +64,26 @@ test('host cost without copies (svm-fine) comes out about constant; too few samp
   const few = fitHostCost(samples((i) => 1000 + i, 1).slice(0, 3));
   assert.is(few.perInputByteNs + few.perOutputByteNs, 0);
   assert.ok(few.fixedNs > 0);
+});
+
+test('host cost: a slope fitted on inputs of a few KB amid host noise is dropped; one pinned by a large input is kept', () => {
+  // Four workloads at M = 1: inputs of 1.5-16 KB, a constant 30 us cost with +-3 us of host noise and no copy
+  // cost at all. An unconstrained fit finds some slope; its standard error is as large as it is.
+  const noise = [3000, -2500, 1000, -3000, 2000, -1000, 2500, -2000];
+  const tiny: HostCostSample[] = [1536, 3072, 12288, 16384].flatMap((inputBytes, g) => [0, 1].map((k) => ({
+    mechanism: 'finish', group: `w${g}`, inputBytes, outputBytes: 1024 * (g + 1), costNs: 30000 + noise[2 * g + k]!, sideNs: 60000,
+  })));
+  const flat = fitHostCost(tiny);
+  assert.is(flat.perInputByteNs + flat.perOutputByteNs, 0, JSON.stringify(flat));
+  assert.ok(byteTermT(tiny, { fixedNs: 30000, perInputByteNs: 0.05, perOutputByteNs: 0 }).input < MIN_BYTE_T);
+  // Four inputs of 60-200 KB and one of 1.8 MB at 0.02 ns per byte (50 GB/s), the same noise: the copy stays.
+  const sizes = [63e3, 98e3, 201e3, 803e3, 1806e3];
+  const copies: HostCostSample[] = sizes.flatMap((inputBytes, g) => [0, 1].map((k) => ({
+    mechanism: 'finish', group: `w${g}`, inputBytes, outputBytes: 50e3, costNs: 25000 + 0.02 * inputBytes + noise[(2 * g + k) % 8]!,
+    sideNs: 60000 + 0.02 * inputBytes,
+  })));
+  const c = fitHostCost(copies);
+  assert.ok(near(c.perInputByteNs, 0.02, 0.003), JSON.stringify(c));
 });
 
 const device = { computeUnits: 4 };

@@ -26,7 +26,7 @@ export const CPU_FEATURES = [
 
 export const GPU_FEATURES = [
   'flops', 'workFlops', 'bytes', 'rows', 'workGroups', 'waves', 'workGroupSize', 'bytesPerWorkItem', 'vectorWidth',
-  'reduction', 'elemsPerRow',
+  'reduction', 'elemsPerRow', 'serialFlops',
 ] as const;
 
 /** Length of the dot product behind one output element: K (linear) or C*R*S (conv2d). */
@@ -325,8 +325,26 @@ export function gpuFeatures(layer: Layer, rows: number, variant: string, wg: num
       vectorWidth: geo.vectorWidth,
       reduction: reduction(layer),
       elemsPerRow: elemsPerRow(layer),
+      serialFlops: gpuSerialFlops(layer, geo, cus),
     },
   };
+}
+
+/**
+ * The launch's critical path in flops: what one work-item computes in sequence (its outputs x the reduction
+ * length x 2) times the work-groups each compute unit runs, on average and at least one. Thin slices of the
+ * tiled kernels are latency-bound: every work-group walks the whole reduction one tile at a time, so their
+ * time follows the reduction length, not the total flops (measured on the H200: gemm_tiled at M = 1 takes
+ * ~15, 25, 78 us for K = 384, 768, 3072 at any N up to 192 work-groups). A linear term in it extrapolates to
+ * a reduction length no training shape had, which a tree over K cannot. Groups per compute unit are not
+ * rounded up to whole waves: a GPU keeps several groups resident per unit (192 groups of 256 items ran in
+ * the time of 48 on the H200's 132), so a last partial wave costs a fraction, not a full step (held-out GPU
+ * MAPE on gpu-host 2026-12-03, whole waves -> average: linear 11.6 -> 9.2, conv 8.5 -> 7.4).
+ */
+export function gpuSerialFlops(layer: Layer, geo: GpuGeometry, computeUnits: number): number {
+  const items = Math.max(1, geo.workGroups * geo.workGroupSize);
+  const groupsPerUnit = Math.max(1, geo.workGroups / Math.max(1, computeUnits));
+  return groupsPerUnit * 2 * reduction(layer) * (geo.outputsComputed / items);
 }
 
 /** Bytes the host moves for a GPU slice when the mechanism copies: the whole input in, the slice's output rows back. */
