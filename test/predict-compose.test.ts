@@ -110,3 +110,13 @@ test('host cost samples are the host-observed GPU side minus the kernel, of GPU-
 });
 
 test.run();
+
+test('a composed prediction never goes below 1 ns, however negative the fitted offset', async () => {
+  const { composeNs } = await import('../src/predict/compose.js');
+  const c = { dispatchNs: {}, dispatchPerByteNs: {}, syncNs: { finish: 5_000 }, cpuContention: 1,
+    offsetNs: { finish: -200_000, 'cpu-only': -50_000 } };
+  assert.is(composeNs(c, 'finish', 20_000, 30_000, true, true), 1);
+  assert.is(composeNs(c, 'finish', 20_000, 0, true, false), 1);
+  // Without an offset the overlap and the sync cost add up as before.
+  assert.is(composeNs({ ...c, offsetNs: {} }, 'finish', 20_000, 30_000, true, true), 35_000);
+});

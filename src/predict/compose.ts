@@ -97,7 +97,7 @@ export function predictStrategy(p: Predictor, layer: Layer, s: Strategy, cache?:
     ? gpuHostNs(p.composition, s.sync, transferBytes(gpuSide.layer, gpuSide.rows)) + cached(`g/${dimKey}/${rowsGpu}/${s.gpuVariant}/${s.gpuWorkGroup}`,
       () => predictSide(p.gpu, gpuFeatures(gpuSide.layer, gpuSide.rows, s.gpuVariant, s.gpuWorkGroup, p.device)))
     : 0;
-  return { cpuNs, gpuNs, composedNs: compose(p.composition, s.sync, cpuNs, gpuNs, cpu, gpu) };
+  return { cpuNs, gpuNs, composedNs: composeNs(p.composition, s.sync, cpuNs, gpuNs, cpu, gpu) };
 }
 
 /** The GPU side's host cost beyond the kernel under mechanism `sync` for a slice moving `bytes`. */
@@ -107,11 +107,17 @@ export function gpuHostNs(c: Composition, sync: string, bytes: TransferBytes): n
   return (c.dispatchNs[key] ?? 0) + (perByte ? perByte.input * bytes.inputBytes + perByte.output * bytes.outputBytes : 0);
 }
 
-function compose(c: Composition, sync: string, cpuNs: number, gpuNs: number, cpu: boolean, gpu: boolean): number {
+/**
+ * The composed latency: the overlap of the sides plus the sync cost and the key's offset, never below 1 ns.
+ * The offsets are median residuals of the training jobs and may be negative; on a small held-out slice they
+ * can outweigh the sides (a quick VM run of 2026-12-03 predicted -0.02 ms and its derive wrote a file its own
+ * schema refused), and a latency below zero is no prediction at all.
+ */
+export function composeNs(c: Composition, sync: string, cpuNs: number, gpuNs: number, cpu: boolean, gpu: boolean): number {
   const offset = c.offsetNs[offsetKey(sync, cpu, gpu)] ?? 0;
-  if (!gpu) return cpuNs + offset;
+  if (!gpu) return Math.max(1, cpuNs + offset);
   const overlap = cpu ? Math.max(c.cpuContention * cpuNs, gpuNs) : gpuNs;
-  return overlap + lookup(c.syncNs, sync) + offset;
+  return Math.max(1, overlap + lookup(c.syncNs, sync) + offset);
 }
 
 /** The host cost table in the composition's serializable form. */
@@ -140,7 +146,7 @@ export function fitComposition(
   const preds = grid.map((j) => predictStrategy({ ...sides, composition: base }, j.layer, j.strategy, cacheOf(layerId(j.layer))));
   const both = (i: number): boolean => preds[i]!.cpuNs > 0 && preds[i]!.gpuNs > 0;
   const composeAt = (c: Composition, i: number): number =>
-    compose(c, grid[i]!.strategy.sync, preds[i]!.cpuNs, preds[i]!.gpuNs, preds[i]!.cpuNs > 0, preds[i]!.gpuNs > 0);
+    composeNs(c, grid[i]!.strategy.sync, preds[i]!.cpuNs, preds[i]!.gpuNs, preds[i]!.cpuNs > 0, preds[i]!.gpuNs > 0);
   const errorWith = (c: Composition, only?: (i: number) => boolean): number =>
     predictionErrors(grid.flatMap((j, i) => (only && !only(i) ? [] : [{ predicted: composeAt(c, i), measured: j.stats!.medianNs }]))).mape;
   // Contention: a one-parameter search over a plausible range (a CPU never gets faster by sharing memory),
