@@ -18,19 +18,18 @@ print(" ".join("%s=%s" % (v["name"][:24].replace(" ", "_"), v["computeUnits"]) f
 for v in "COEXEC_NONE=1" "POCL_CPU_MAX_CU_NUM=7" "POCL_MAX_PTHREAD_COUNT=7"; do
   echo "compute units with $v: $(units "$v")" >> "$f"
 done
+# The arrangement (default pocl-split's); CHECK_* override it for a smaller machine.
+device_cores="${CHECK_DEVICE_CORES:-0,1,2,3,4,5,6}"
+workers=$(( $(tr -cd , <<< "$device_cores" | wc -c) + 1 ))
 plan="$out/plan.json"
 cat > "$plan" <<JSON
 {"schemaVersion": 1, "planId": "pocl-workers", "device": {"deviceType": "cpu", "platformContains": "Portable"},
- "cpuAffinity": CPU_CORES, "driverCore": DRIVER_CORE, "deviceCores": DEVICE_CORES,
+ "cpuAffinity": [${CHECK_CPU_CORES:-8,9,10,11,12,13,14,15}], "driverCore": ${CHECK_DRIVER_CORE:-7}, "deviceCores": [$device_cores],
  "jobs": [{"id": "gpu-only", "kind": "layer", "layer": {"type": "linear", "M": 128, "N": 3072, "K": 768},
    "strategy": {"splitRatio": 0, "cpuThreads": 1, "cpuImpl": "simd", "gpuVariant": "linear_reg_v16x2_m8",
                 "gpuWorkGroup": 1, "sync": "svm-fine"},
    "warmup": 5, "minSamples": 100000, "maxSamples": 100000, "minTimeMs": 0, "maxTimeMs": ${CHECK_RUN_MS:-4000}}]}
 JSON
-# The arrangement (default pocl-split's); CHECK_* override it for a smaller machine.
-device_cores="${CHECK_DEVICE_CORES:-0,1,2,3,4,5,6}"
-workers=$(( $(tr -cd , <<< "$device_cores" | wc -c) + 1 ))
-sed -i "s/CPU_CORES/[${CHECK_CPU_CORES:-8,9,10,11,12,13,14,15}]/; s/DRIVER_CORE/${CHECK_DRIVER_CORE:-7}/; s/DEVICE_CORES/[$device_cores]/" "$plan"
 POCL_MAX_PTHREAD_COUNT=$workers POCL_CPU_MAX_CU_NUM=$workers POCL_AFFINITY=1 "$engine" run "$plan" --out "$out/run.jsonl" 2>"$out/run.err" &
 pid=$!
 sleep 2.5

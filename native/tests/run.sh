@@ -139,7 +139,7 @@ grep -q '"parkCpuPool":false' "$tmp/park-disjoint.jsonl" && grep -q '"parkCpuPoo
 # ignored POCL_CPU_MAX_CU_NUM and put 16 workers on all 16 cores of pocl-split): the job is an error that
 # names the fix, not a measurement of another arrangement.
 park_plan ', "deviceCores": [1]' "$tmp/park-limited.jsonl"
-printf '%s' "$(sed 's/"planId": "park"/"planId": "wide"/' "$tmp/park.json")" >"$tmp/wide.json"
+sed 's/"planId": "park"/"planId": "wide"/' "$tmp/park.json" >"$tmp/wide.json"  # the plan park-limited just ran
 "$E" run "$tmp/wide.json" --out "$tmp/wide.jsonl" 2>/dev/null
 if [ "$(nproc)" -gt 1 ]; then
   grep -q '"status":"error".*compute units but the plan.s deviceCores lists 1 cores.*POCL_MAX_PTHREAD_COUNT' "$tmp/wide.jsonl" &&
