@@ -21,6 +21,8 @@
 #                             linear M=1 layers, finish and svm-fine: driver alone on core 7 (7 workers on 0-6,
 #                             slice on 8-15) with the pool parking after each slice (no deviceCores) and spinning
 #                             (deviceCores 0-6), and driver alone on core 8 (8 workers, slice on 9-15)
+#          awake              native/bench/awake_cores_bench.py: pocl-split's GPU-only and co-executed jobs with
+#                             keepDeviceCoresAwake off and on, alternated AWAKE_ROUNDS (3) times (awake/awake-cores.json)
 #          submit             native/bench/submit_bench.py: the GPU side's host cost per submit sequence
 #                             (coexec-enqueue-bench on driver core 0, plain and profiling queues) and the engine
 #                             with calls on the plain timed queue vs calls with COEXEC_TIMED_QUEUE=profiling vs
@@ -120,6 +122,7 @@ for p in "$@"; do
           --label "pocl-split arrangement $name: PoCL $workers workers pinned from core 0, driver core $driver, CPU slice on cores $cores, deviceCores ${devcores:-absent (the pool parks)}"
       done
       ;;
+    awake) part awake python3 native/bench/awake_cores_bench.py "$out/awake" --rounds "${AWAKE_ROUNDS:-3}" ;;
     submit) part submit python3 native/bench/submit_bench.py --out "$out/submit" --target nvidia --target pocl-split ;;
     *) log "unknown part $p" ;;
   esac

@@ -73,6 +73,10 @@ class Engine:
             self.env["POCL_AFFINITY"] = "1"
         self.device = {"platformContains": args.platform, "deviceContains": args.device, "deviceType": args.device_type}
         self.cpu_cores = parse_cores(args.cpu_cores)
+        # Plan deviceCores + keepDeviceCoresAwake (docs/contract.md section 3): jobs that use the device run
+        # idle-priority spinners there, so PoCL's parked workers and the host thread blocked in clFinish do not
+        # wake halted vCPUs (the CPU side's pool spins between executions anyway).
+        self.awake_cores = parse_cores(args.awake_cores)
         self.raw_dir = os.path.join(args.out, "raw")
         os.makedirs(self.raw_dir, exist_ok=True)
         self.plans = 0
@@ -87,6 +91,8 @@ class Engine:
         self.plans += 1
         plan = {"schemaVersion": 1, "planId": f"kernel-bench-{tag}", "device": self.device, "cpuAffinity": self.cpu_cores,
                 "jobs": jobs}
+        if self.awake_cores:
+            plan.update(deviceCores=self.awake_cores, keepDeviceCoresAwake=True)
         plan_path = os.path.join(self.raw_dir, f"{self.plans:02d}-{tag}.plan.json")
         out_path = os.path.join(self.raw_dir, f"{self.plans:02d}-{tag}.jsonl")
         with open(plan_path, "w") as f:
@@ -360,6 +366,9 @@ def main():
                     "each, the fastest counts (default: svm-fine with fine SVM, else finish)")
     ap.add_argument("--pocl-workers", type=int, default=0,
                     help="PoCL worker threads (POCL_CPU_MAX_CU_NUM, POCL_MAX_PTHREAD_COUNT; default: the --gpu-taskset count)")
+    ap.add_argument("--awake-cores", default="",
+                    help="keep these cores awake in GPU jobs (plan deviceCores + keepDeviceCoresAwake), e.g. 0-8: PoCL's "
+                         "workers on 0-7 and the host threads under --gpu-taskset 8")
     ap.add_argument("--pocl-affinity", action="store_true",
                     help="POCL_AFFINITY=1: PoCL pins worker i to core i (e.g. --pocl-workers 8 --pocl-affinity --gpu-taskset 8: "
                          "workers on cores 0-7, the engine's host threads on core 8)")
@@ -416,6 +425,7 @@ def main():
             "settings": {"gpuTaskset": args.gpu_taskset or None, "cpuCores": parse_cores(args.cpu_cores),
                          "cpuThreads": args.threads, "gpuSync": ",".join(gpu_syncs), "variants": args.variants or None,
                          "poclWorkers": eng.env.get("POCL_CPU_MAX_CU_NUM"), "poclAffinity": bool(args.pocl_affinity),
+                         "awakeCores": eng.awake_cores or None,
                          "workGroups": args.work_groups, "screenFile": args.screen_file or None,
                          "noCpu": args.no_cpu, "rankBy": args.rank_by, "torchReference": args.torch_reference or None,
                          "screenSamples": args.screen_samples, "finalists": args.finalists, "rounds": args.rounds,

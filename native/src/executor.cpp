@@ -1,6 +1,8 @@
 // Executor and its GPU-driver thread (see executor.h for who runs when).
 #include "executor.h"
 
+#include "awake_cores.h"
+
 #include <pthread.h>
 #include <sched.h>
 
@@ -136,6 +138,7 @@ class CallerPin {
 };
 
 Executor::Executor(const ExecutorConfig& config) : config_(config) {
+  if (!config_.awakeCores.empty()) awake_ = std::make_unique<AwakeCores>(config_.awakeCores);
   if (config_.withGpu) {
     driver_ = std::make_unique<DriverThread>(config_.driverCore);
     driverTask_ = [this] { DriverPart(); };
@@ -152,6 +155,11 @@ Executor::Executor(const ExecutorConfig& config) : config_(config) {
 }
 
 Executor::~Executor() = default;
+
+std::vector<int> Executor::AwakeCoresRunning() { return awake_ ? awake_->Running() : std::vector<int>{}; }
+std::vector<std::string> Executor::AwakeCoresFailures() {
+  return awake_ ? awake_->Failures() : std::vector<std::string>{};
+}
 
 void Executor::OnDriver(const std::function<void()>& fn) {
   if (!driver_) {

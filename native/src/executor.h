@@ -12,6 +12,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "cpu/cpu_layers.h"
@@ -21,6 +22,7 @@ namespace coexec {
 
 class DriverThread;
 class CallerPin;
+class AwakeCores;
 
 struct ExecutorConfig {
   int cpuThreads = 0;                 // 0: no CPU slice (no pool)
@@ -28,6 +30,7 @@ struct ExecutorConfig {
   bool withGpu = false;               // false: no driver thread
   std::optional<int> driverCore;      // the driver thread's core; absent: the driver thread is not pinned
   bool parkPoolAfterSlice = false;    // the OpenCL device runs on the CPU cores (PoCL): idle workers block
+  std::vector<int> awakeCores;        // cores kept out of idle for the executor's lifetime (awake_cores.h)
 };
 
 class Executor {
@@ -38,6 +41,9 @@ class Executor {
   Executor& operator=(const Executor&) = delete;
 
   ThreadPool* Pool() { return pool_.get(); }
+  // The cores whose idle-priority spinner runs (config.awakeCores minus failures), and why others do not.
+  std::vector<int> AwakeCoresRunning();
+  std::vector<std::string> AwakeCoresFailures();
 
   // Runs fn on the driver thread (or inline without one) and returns when it has; untimed work only
   // (Prepare, poisoning the output). Rethrows what fn threw.
@@ -53,6 +59,7 @@ class Executor {
   ExecutorConfig config_;
   std::unique_ptr<ThreadPool> pool_;
   std::unique_ptr<DriverThread> driver_;
+  std::unique_ptr<AwakeCores> awake_;     // spinners on config.awakeCores
   std::unique_ptr<CallerPin> callerPin_;  // GPU-only: the calling thread's core while it waits (see Executor())
   std::function<void()> driverTask_;  // built once: DriverPart on the current execution
   // The current execution, written by the calling thread before it releases the driver thread.

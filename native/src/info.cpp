@@ -92,7 +92,9 @@ Json ProbeSync(GpuDevice& gpu) {
     m.Set("name", sync);
     try {
       RoundTrip trip(gpu, sync);
-      Executor executor(ExecutorConfig{0, {}, true, std::nullopt, false});  // an unpinned driver thread
+      ExecutorConfig config;  // an unpinned driver thread, nothing else
+      config.withGpu = true;
+      Executor executor(config);
       std::vector<int64_t> ns;
       constexpr int kTrips = 5;
       for (int v = 1; v <= kTrips; ++v) {

@@ -278,6 +278,31 @@ GpuDevice* NeedDevice(DeviceProvider& devices, const Plan& plan) {
   return gpu;
 }
 
+// The cores a job that uses the device keeps out of idle (Plan::keepDeviceCoresAwake, awake_cores.h): the
+// device's own, never the driver core. The driver thread spins between executions and calls sched_yield
+// while it does; with only an idle-priority thread beside it, a yield can hand the core to that thread
+// (measured on the 2-core VM with the driver on a device core: GPU-only svm-fine 1.2x slower with spinners).
+std::vector<int> CoresToKeepAwake(const Plan& plan) {
+  if (!plan.keepDeviceCoresAwake) return {};
+  std::vector<int> cores;
+  for (int c : plan.deviceCores) {
+    if (!plan.driverCore || c != *plan.driverCore) cores.push_back(c);
+  }
+  return cores;
+}
+
+// Records the executor's running spinners in `resolved` ("awakeCores"); one that could not start makes the
+// job an error: it would measure another arrangement than the plan asks for.
+void NoteAwakeCores(Executor& executor, const Plan& plan, Json& resolved) {
+  if (!plan.keepDeviceCoresAwake) return;
+  if (auto failed = executor.AwakeCoresFailures(); !failed.empty()) {
+    throw std::runtime_error("keepDeviceCoresAwake: " + failed.front());
+  }
+  Json cores = Json::Array();
+  for (int c : executor.AwakeCoresRunning()) cores.Push(c);
+  resolved.Set("awakeCores", std::move(cores));
+}
+
 void RunLayer(const Plan& plan, const Job& job, DeviceProvider& devices, const JobOptions& opts, Json& r) {
   const Layer& L = job.layer;
   const Strategy& S = job.strategy;
@@ -395,7 +420,9 @@ void RunLayer(const Plan& plan, const Job& job, DeviceProvider& devices, const J
   config.withGpu = run.gpuRows > 0;
   config.driverCore = plan.driverCore;
   config.parkPoolAfterSlice = park;
+  if (run.gpuRows > 0) config.awakeCores = CoresToKeepAwake(plan);
   Executor executor(config);
+  if (run.gpuRows > 0) NoteAwakeCores(executor, plan, resolved);
   if (run.cpuRows > 0) {
     const std::string impl = S.cpuImpl;
     const int rows = run.cpuRows;
@@ -496,18 +523,21 @@ void RunRoundTripJob(const Plan& plan, const Job& job, DeviceProvider& devices, 
   GpuDevice* gpu = NeedDevice(devices, plan);
   r.Set("device", gpu->caps().ToJson());
   RoundTrip trip(*gpu, job.strategy.sync);
-  r.Set("resolved", Json::Object()
-                        .Set("sync", job.strategy.sync)
-                        .Set("buildOptions", trip.buildOptions())
-                        .Set("gpuGlobal", Json::Array().Push(1))
-                        .Set("gpuLocal", Json::Array().Push(1))
-                        .Set("driverCore", plan.driverCore ? Json(*plan.driverCore) : Json())
-                        .Set("waitSpins", WaitSpins())
-                        .Set("timedQueue", TimedQueueName(gpu->timedQueue())));
+  Json resolved = Json::Object()
+                      .Set("sync", job.strategy.sync)
+                      .Set("buildOptions", trip.buildOptions())
+                      .Set("gpuGlobal", Json::Array().Push(1))
+                      .Set("gpuLocal", Json::Array().Push(1))
+                      .Set("driverCore", plan.driverCore ? Json(*plan.driverCore) : Json())
+                      .Set("waitSpins", WaitSpins())
+                      .Set("timedQueue", TimedQueueName(gpu->timedQueue()));
   ExecutorConfig config;
   config.withGpu = true;
   config.driverCore = plan.driverCore;
+  config.awakeCores = CoresToKeepAwake(plan);
   Executor executor(config);
+  NoteAwakeCores(executor, plan, resolved);
+  r.Set("resolved", resolved);
   Samples samples(job.maxSamples);
   samples.withTimestamps = true;
   int value = 0;
@@ -531,17 +561,20 @@ void RunRoundTripJob(const Plan& plan, const Job& job, DeviceProvider& devices, 
 void RunCopyJob(const Plan& plan, const Job& job, DeviceProvider& devices, Json& r) {
   GpuDevice* gpu = NeedDevice(devices, plan);
   r.Set("device", gpu->caps().ToJson());
-  r.Set("resolved", Json::Object()
-                        .Set("copyBytes", job.copy.bytes)
-                        .Set("direction", job.copy.direction)
-                        .Set("hostMemory", job.copy.hostMemory)
-                        .Set("driverCore", plan.driverCore ? Json(*plan.driverCore) : Json())
-                        .Set("timedQueue", TimedQueueName(gpu->timedQueue())));
+  Json resolved = Json::Object()
+                      .Set("copyBytes", job.copy.bytes)
+                      .Set("direction", job.copy.direction)
+                      .Set("hostMemory", job.copy.hostMemory)
+                      .Set("driverCore", plan.driverCore ? Json(*plan.driverCore) : Json())
+                      .Set("timedQueue", TimedQueueName(gpu->timedQueue()));
   CopySide copy(*gpu, job.copy);
   ExecutorConfig config;
   config.withGpu = true;
   config.driverCore = plan.driverCore;
+  config.awakeCores = CoresToKeepAwake(plan);
   Executor executor(config);
+  NoteAwakeCores(executor, plan, resolved);
+  r.Set("resolved", resolved);
   Samples samples(job.maxSamples);
   TimingLoop(job, samples, [&](Sample& s, Event* profile) { executor.Execute(&copy, nullptr, s, profile); },
              [](bool) {});  // no profiled executions (withTimestamps is false)

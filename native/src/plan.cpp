@@ -355,6 +355,13 @@ Plan ParsePlan(const Json& doc) {
       plan.deviceCores.push_back(static_cast<int>(c.AsInt()));
     }
   }
+  if (const Json* k = top.Get("keepDeviceCoresAwake", false)) {
+    if (!k->IsBool()) top.Fail("keepDeviceCoresAwake", "must be true or false");
+    plan.keepDeviceCoresAwake = k->AsBool();
+    if (plan.keepDeviceCoresAwake && plan.deviceCores.empty()) {
+      top.Fail("keepDeviceCoresAwake", "needs deviceCores (the cores to keep awake)");
+    }
+  }
   const Json* jobs = top.Get("jobs", true);
   if (!jobs->IsArray()) top.Fail("jobs", "must be an array");
   top.Finish();

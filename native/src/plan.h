@@ -95,6 +95,9 @@ struct Plan {
   // pinned (the OS places it, possibly on a CPU-slice core).
   std::optional<int> driverCore;
   std::vector<int> deviceCores;  // a CPU OpenCL device's cores (PoCL pinned); empty: unknown, any core
+  // Jobs that use the device keep deviceCores (except driverCore) awake with idle-priority spinners
+  // (awake_cores.h, job.cpp CoresToKeepAwake); requires deviceCores.
+  bool keepDeviceCoresAwake = false;
   std::vector<Job> jobs;
 };
 

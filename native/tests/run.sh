@@ -148,6 +148,23 @@ if [ "$(nproc)" -gt 1 ]; then
     fail "deviceCores vs compute units: $(head -c 400 "$tmp/wide.jsonl")"
 fi
 
+# keepDeviceCoresAwake (awake_cores.h): a job that uses the device runs idle-priority spinners on deviceCores but
+# never on the driver core, recorded as resolved.awakeCores; a CPU-only job starts none; without deviceCores the
+# plan is refused with the field named. The co-executed job stays correct with the spinners beside PoCL's worker.
+park_plan ', "deviceCores": [1], "keepDeviceCoresAwake": true' "$tmp/awake-driver.jsonl"  # driver core 1: no spinner
+sed 's/, "driverCore": 1//; s/"planId": "park"/"planId": "awake"/' "$tmp/park.json" >"$tmp/awake.json"
+POCL_MAX_PTHREAD_COUNT=1 POCL_CPU_MAX_CU_NUM=1 "$E" run "$tmp/awake.json" --out "$tmp/awake.jsonl" 2>/dev/null
+sed 's/"splitRatio": 0.5/"splitRatio": 1.0/; s/"planId": "park"/"planId": "awake-cpu"/' "$tmp/park.json" >"$tmp/awake-cpu.json"
+"$E" run "$tmp/awake-cpu.json" --out "$tmp/awake-cpu.jsonl" 2>/dev/null
+sed 's/, "keepDeviceCoresAwake": true//; s/, "deviceCores": \[1\]/, "keepDeviceCoresAwake": true/' "$tmp/park.json" >"$tmp/awake-bad.json"
+"$E" run "$tmp/awake-bad.json" --out "$tmp/awake-bad.jsonl" 2>"$tmp/awake-bad.err"; awake_bad_rc=$?
+grep -q '"awakeCores":\[1\]' "$tmp/awake.jsonl" && grep -q '"passed":true' "$tmp/awake.jsonl" &&
+  grep -q '"awakeCores":\[\]' "$tmp/awake-driver.jsonl" && grep -q '"passed":true' "$tmp/awake-driver.jsonl" &&
+  grep -q '"passed":true' "$tmp/awake-cpu.jsonl" && ! grep -q 'awakeCores' "$tmp/awake-cpu.jsonl" &&
+  [ "$awake_bad_rc" -ne 0 ] && grep -q 'keepDeviceCoresAwake.*needs deviceCores' "$tmp/awake-bad.err" &&
+  pass "keepDeviceCoresAwake: spinners on the device's cores (not the driver's) for GPU jobs only; refused without deviceCores" ||
+  fail "keepDeviceCoresAwake: $(head -c 400 "$tmp/awake.jsonl" "$tmp/awake-driver.jsonl" "$tmp/awake-cpu.jsonl" "$tmp/awake-bad.err" 2>/dev/null)"
+
 # Submission (command_buffer.h): PoCL has cl_khr_command_buffer, so the sweeps above replayed command buffers
 # (COEXEC_GPU_SUBMIT=auto, exported at the top; the engine's default is calls); the calls path keeps its own
 # small sweep through both host-memory paths.

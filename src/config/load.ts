@@ -80,6 +80,11 @@ export function collectConfigProblems(root: string): { problems: string[]; confi
       problems.push(msg.configInvalid(file, '/cpu/driverCore', 'a core not listed in /cpu/cores (it is reserved for the GPU-driver thread)', doc.cpu.driverCore));
       continue;
     }
+    // The engine keeps the device's cores awake only where it knows them (contract section 3).
+    if (doc.opencl.keepDeviceCoresAwake === true && doc.opencl.deviceCores === undefined) {
+      problems.push(msg.configInvalid(file, '/opencl/keepDeviceCoresAwake', 'false, or set together with /opencl/deviceCores (the cores to keep awake)', true));
+      continue;
+    }
     configs.platforms.set(doc.name, doc);
   }
   const workloadFile = new Map<string, string>();

@@ -65,6 +65,9 @@ export const PlatformConfig = Type.Object({
       minItems: 1, uniqueItems: true,
       description: 'CPU device only (PoCL): the cores its workers are pinned to (e.g. by POCL_AFFINITY). When they are disjoint from cpu.cores the CPU pool keeps spinning between executions; absent = the device may use any core, so idle pool workers block after each slice',
     })),
+    keepDeviceCoresAwake: Type.Optional(Type.Boolean({
+      description: 'needs deviceCores: jobs that use the device keep deviceCores (not cpu.driverCore) out of idle with idle-priority spinners (contract section 3), so a parked device worker does not wait for a halted vCPU to wake; default false',
+    })),
   }, strict),
   cpu: Type.Object({
     cores: Type.Array(Int(0), { uniqueItems: true, description: 'cores the engine CPU threads are pinned to ([] = no pinning)' }),

@@ -46,6 +46,8 @@ export interface EnginePlan {
   driverCore?: number;
   /** Cores a CPU OpenCL device computes on (contract section 3); absent = any core. */
   deviceCores?: number[];
+  /** Idle-priority spinners on deviceCores (not driverCore) in jobs that use the device (contract section 3). */
+  keepDeviceCoresAwake?: boolean;
   jobs: EngineJob[];
 }
 
@@ -388,7 +390,8 @@ export function planPhase(
     schemaVersion: 1, experiment: experiment.id, phase, platform: platform.name,
     engine: { schemaVersion: 1, planId, device: sel, cpuAffinity: [...platform.cpu.cores],
       ...(platform.cpu.driverCore !== undefined ? { driverCore: platform.cpu.driverCore } : {}),
-      ...(platform.opencl.deviceCores !== undefined ? { deviceCores: [...platform.opencl.deviceCores] } : {}), jobs },
+      ...(platform.opencl.deviceCores !== undefined ? { deviceCores: [...platform.opencl.deviceCores] } : {}),
+      ...(platform.opencl.keepDeviceCoresAwake === true ? { keepDeviceCoresAwake: true } : {}), jobs },
     meta, skipped, duplicates, profile: { requested: profile, resolved }, ...(note ? { deviceNote: note } : {}), platformClass: cls,
   };
 }

@@ -122,7 +122,8 @@ export function mergePlans(plans: Plan[], planId: string, orderSeed: number, sal
   const ordered = shuffled([...jobs.values()], mulberry32((orderSeed ^ fnv1a(salt)) >>> 0));
   return { engine: { schemaVersion: 1, planId, device: first.device, cpuAffinity: first.cpuAffinity,
     ...(first.driverCore !== undefined ? { driverCore: first.driverCore } : {}),
-    ...(first.deviceCores !== undefined ? { deviceCores: first.deviceCores } : {}), jobs: ordered }, meta };
+    ...(first.deviceCores !== undefined ? { deviceCores: first.deviceCores } : {}),
+    ...(first.keepDeviceCoresAwake === true ? { keepDeviceCoresAwake: true } : {}), jobs: ordered }, meta };
 }
 
 function newRunDir(resultsRoot: string, platform: string, base: string): { dir: string; runId: string } {
