@@ -8,6 +8,9 @@
 // executions, so without this the device side alone pays the wake-ups. The spinners never compete with
 // real work: the scheduler preempts a SCHED_IDLE thread as soon as anything else wants its core.
 // The plan asks for it (keepDeviceCoresAwake, docs/contract.md section 3); results record the cores.
+// Measured on the GPU host it does not pay (every PoCL job 1.0-1.33x slower with the spinners: that guest has
+// no cpuidle driver and wakes a halted vCPU quickly; results/benchmarks/gpu-host-20261203-round9), so no
+// shipped platform sets it; it stays for machines whose idle vCPUs wake slowly, like the 2-core VM.
 #pragma once
 
 #include <atomic>
