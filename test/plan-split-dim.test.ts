@@ -79,7 +79,7 @@ test('expansion: both dimensions of the host profile, granularity 1 along rows, 
   assert.ok([...convPlan.skipped, ...linearPlan.skipped].every((s) => !/_local_.*cannot compute a split/.test(s.id + s.reason)));
 });
 
-test('the host profiles keep the co-execution job count within 1.5x of the channels-only grid (host-pocl conv 1.65x)', () => {
+test('the host profiles keep the co-execution job count within 1.5x of the channels-only grid (conv: host 1.52x, host-pocl 1.65x)', () => {
   for (const [profileName, platformName] of [['host', 'gpu-host'], ['host-pocl', 'pocl-split']] as const) {
     const profile = configs.profiles.get(profileName)!;
     for (const expId of ['linear-coexec', 'conv-coexec']) {
@@ -93,7 +93,9 @@ test('the host profiles keep the co-execution job count within 1.5x of the chann
       const ratio = count(profile) / count(defaultsOnly);
       // host-pocl conv: 1.63x, since both register-tiled variants take every height split (along channels
       // conv_reg_1x1 only fits the 1x1 layers); its round still fits one device call (87 s for the grid before).
-      const limit = profileName === 'host-pocl' && expId === 'conv-coexec' ? 1.65 : 1.5;
+      // host conv: 1.50x-1.51x since issue 13's four reference conv layers joined it (2026-12-03 21:00); it
+      // gets a device call of its own.
+      const limit = expId === 'conv-coexec' ? (profileName === 'host-pocl' ? 1.65 : 1.52) : 1.5;
       assert.ok(ratio > 1 && ratio <= limit, `${profileName}/${expId}: ${ratio.toFixed(2)}x`);
     }
   }
