@@ -148,6 +148,17 @@ if [ "$(nproc)" -gt 1 ]; then
     fail "deviceCores vs compute units: $(head -c 400 "$tmp/wide.jsonl")"
 fi
 
+# The double reference is computed once per layer and seed in a process (job.cpp CachedReference): jobs of
+# one layer with two seeds, interleaved, each checked against its own data (a reference reused across seeds
+# would fail the second seed's check), and the repeat of the first seed reads the same error.
+printf '{"schemaVersion": 1, "planId": "refcache", "device": {"deviceType": "cpu"}, "cpuAffinity": [], "jobs": [%s]}' "$(
+  for s in 1 2 1; do printf '%s{"id": "rc-%s-%s", "kind": "layer", "seed": %s, "layer": {"type": "linear", "M": 2, "N": 48, "K": 40}, "strategy": {"splitRatio": 1, "cpuThreads": 1, "cpuImpl": "simd", "gpuVariant": "gemv_row", "gpuWorkGroup": 8, "sync": "finish"}, "warmup": 0, "minSamples": 2, "maxSamples": 2}' "${sep:-}" "$s" "$RANDOM" "$s"; sep=,; done)" >"$tmp/refcache.json"
+"$E" run "$tmp/refcache.json" --out "$tmp/refcache.jsonl" 2>/dev/null
+errs=$(grep -o '"maxAbsErr":[^,]*' "$tmp/refcache.jsonl" | tr '\n' ' ')
+[ "$(grep -c '"passed":true' "$tmp/refcache.jsonl")" -eq 3 ] && [ "$(echo "$errs" | awk '{print ($1 == $3)}')" -eq 1 ] &&
+  pass "double reference cached per layer and seed: two seeds interleaved, each checked against its own data" ||
+  fail "reference cache: $(head -c 600 "$tmp/refcache.jsonl")"
+
 # keepDeviceCoresAwake (awake_cores.h): a job that uses the device runs idle-priority spinners on deviceCores but
 # never on the driver core, recorded as resolved.awakeCores; a CPU-only job starts none; without deviceCores the
 # plan is refused with the field named. The co-executed job stays correct with the spinners beside PoCL's worker.
