@@ -8,7 +8,9 @@ import type { JobsFile } from '../src/analysis/types.js';
 import { gpuOnlyOffsetKey } from '../src/predict/compose.js';
 import { hostCostSamples, trainingJobs, type HostCostSample } from '../src/predict/dataset.js';
 import { trainPredictor } from '../src/predict/evaluate.js';
-import { MIN_BYTE_T, byteTermT, fitHostCost, hostCostNs } from '../src/predict/host-cost.js';
+import { MIN_BYTE_T, byteTermT, fitHostCost, hostCostNs, oneOutputWidth } from '../src/predict/host-cost.js';
+import { transferBytes } from '../src/predict/features.js';
+import { gpuHostNs, loadComposition } from '../src/predict/compose.js';
 import { nnls } from '../src/predict/nnls.js';
 
 const fixture = JSON.parse(readFileSync('test/fixtures/recorded/jobs.json', 'utf8')) as JobsFile;
@@ -84,6 +86,31 @@ test('host cost: a slope fitted on inputs of a few KB amid host noise is dropped
   })));
   const c = fitHostCost(copies);
   assert.ok(near(c.perInputByteNs, 0.02, 0.003), JSON.stringify(c));
+});
+
+test('host cost trained at one output width: the output slope is read per row, so a wider output is not priced as a copy', () => {
+  // Four M = 1 workloads (output width 4 bytes per row): 15 us plus 5 ns per output row, +-1% noise.
+  const m1: HostCostSample[] = [[384, [192, 768, 1536]], [768, [384, 1536, 3072]], [3072, [96, 384, 768]], [4096, [512, 2048, 4096]]]
+    .flatMap(([k, ns], g) => (ns as number[]).map((n, i) => {
+      const costNs = (15000 + 5 * n) * (i % 2 === 0 ? 1.01 : 0.99);
+      return { mechanism: 'finish', group: `w${g}`, ...transferBytes({ type: 'linear', M: 1, N: n, K: k as number }, n), costNs, sideNs: costNs + 20000 };
+    }));
+  assert.ok(oneOutputWidth(m1));
+  const c = fitHostCost(m1);
+  assert.is(c.perOutputByteNs, 0, JSON.stringify(c));
+  assert.ok(near(c.perOutputRowNs!, 5, 1), JSON.stringify(c));
+  // The same rows at M = 8: eight times the output bytes, the same cost per row.
+  const m8 = transferBytes({ type: 'linear', M: 8, N: 3072, K: 768 }, 3072);
+  const m1Same = transferBytes({ type: 'linear', M: 1, N: 3072, K: 768 }, 3072);
+  assert.ok(near(hostCostNs(c, m8), hostCostNs(c, m1Same) + c.perInputByteNs * (m8.inputBytes - m1Same.inputBytes), 1e-6));
+  // Two widths tell bytes from rows: no row reading.
+  const mixed = [...m1, ...m1.slice(0, 3).map((s) => ({ ...s, group: 'm8', outputBytes: 8 * s.outputBytes }))];
+  assert.not.ok(oneOutputWidth(mixed));
+  assert.not.ok(fitHostCost(mixed).perOutputRowNs);
+  // The per-row part survives the composition file and is priced by gpuHostNs.
+  const comp = loadComposition(JSON.stringify({ dispatchNs: { finish: c.fixedNs },
+    dispatchPerByteNs: { finish: { input: c.perInputByteNs, output: 0, outputRow: c.perOutputRowNs } }, syncNs: {}, cpuContention: 1, offsetNs: {} }));
+  assert.ok(near(gpuHostNs(comp, 'finish', m8), hostCostNs(c, m8), 1e-6));
 });
 
 const device = { computeUnits: 4 };

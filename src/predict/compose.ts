@@ -26,7 +26,7 @@ export interface Composition {
   /** Fixed part of the GPU side's host cost beyond the kernel, per mechanism ('*' for any). */
   dispatchNs: Record<string, number>;
   /** Its per-byte parts, ns per byte of input copied in and of GPU output copied back (same keys as dispatchNs). */
-  dispatchPerByteNs: Record<string, { input: number; output: number }>;
+  dispatchPerByteNs: Record<string, { input: number; output: number; outputRow?: number }>;
   syncNs: Record<string, number>;
   /** Multiplicative CPU slowdown when both sides run; 1 when fitting it did not help. */
   cpuContention: number;
@@ -104,7 +104,8 @@ export function predictStrategy(p: Predictor, layer: Layer, s: Strategy, cache?:
 export function gpuHostNs(c: Composition, sync: string, bytes: TransferBytes): number {
   const key = sync in c.dispatchNs ? sync : '*';
   const perByte = c.dispatchPerByteNs[key];
-  return (c.dispatchNs[key] ?? 0) + (perByte ? perByte.input * bytes.inputBytes + perByte.output * bytes.outputBytes : 0);
+  return (c.dispatchNs[key] ?? 0)
+    + (perByte ? perByte.input * bytes.inputBytes + perByte.output * bytes.outputBytes + (perByte.outputRow ?? 0) * (bytes.outputRows ?? 0) : 0);
 }
 
 /**
@@ -125,7 +126,9 @@ function hostCostTables(costs: Record<string, HostCost>): Pick<Composition, 'dis
   const entries = Object.entries(costs);
   return {
     dispatchNs: Object.fromEntries(entries.map(([k, c]) => [k, c.fixedNs])),
-    dispatchPerByteNs: Object.fromEntries(entries.map(([k, c]) => [k, { input: c.perInputByteNs, output: c.perOutputByteNs }])),
+    dispatchPerByteNs: Object.fromEntries(entries.map(([k, c]) => [k, {
+      input: c.perInputByteNs, output: c.perOutputByteNs, ...(c.perOutputRowNs ? { outputRow: c.perOutputRowNs } : {}),
+    }])),
   };
 }
 
@@ -194,7 +197,7 @@ export const COMPOSITION_SCHEMA = {
       type: 'object',
       additionalProperties: {
         type: 'object', required: ['input', 'output'], additionalProperties: false,
-        properties: { input: { type: 'number', minimum: 0 }, output: { type: 'number', minimum: 0 } },
+        properties: { input: { type: 'number', minimum: 0 }, output: { type: 'number', minimum: 0 }, outputRow: { type: 'number', minimum: 0 } },
       },
     },
     syncNs: numberTable,

@@ -354,6 +354,8 @@ export function gpuSerialFlops(layer: Layer, geo: GpuGeometry, computeUnits: num
 export interface TransferBytes {
   inputBytes: number;
   outputBytes: number;
+  /** Output rows of the slice (N features or F channels), whose bytes outputBytes are: see host-cost.ts on telling the two apart. */
+  outputRows?: number;
 }
 
 /**
@@ -364,7 +366,7 @@ export interface TransferBytes {
  */
 export function transferBytes(layer: Layer, rows: number): TransferBytes {
   const input = layer.type === 'linear' ? layer.M * layer.K : layer.batch * layer.C * layer.H * layer.W;
-  return { inputBytes: FLOAT_BYTES * input, outputBytes: FLOAT_BYTES * rows * elemsPerRow(layer) };
+  return { inputBytes: FLOAT_BYTES * input, outputBytes: FLOAT_BYTES * rows * elemsPerRow(layer), outputRows: rows };
 }
 
 /** Feature names of a side. */
