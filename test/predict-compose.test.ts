@@ -10,7 +10,7 @@ import { hostCostSamples, trainingJobs, type HostCostSample } from '../src/predi
 import { trainPredictor } from '../src/predict/evaluate.js';
 import { MIN_BYTE_T, byteTermT, fitHostCost, hostCostNs, oneOutputWidth } from '../src/predict/host-cost.js';
 import { transferBytes } from '../src/predict/features.js';
-import { gpuHostNs, loadComposition } from '../src/predict/compose.js';
+import { MIN_VARIANT_GROUPS, gpuHostNs, hostCostByVariant, loadComposition } from '../src/predict/compose.js';
 import { nnls } from '../src/predict/nnls.js';
 
 const fixture = JSON.parse(readFileSync('test/fixtures/recorded/jobs.json', 'utf8')) as JobsFile;
@@ -111,6 +111,29 @@ test('host cost trained at one output width: the output slope is read per row, s
   const comp = loadComposition(JSON.stringify({ dispatchNs: { finish: c.fixedNs },
     dispatchPerByteNs: { finish: { input: c.perInputByteNs, output: 0, outputRow: c.perOutputRowNs } }, syncNs: {}, cpuContention: 1, offsetNs: {} }));
   assert.ok(near(gpuHostNs(comp, 'finish', m8), hostCostNs(c, m8), 1e-6));
+});
+
+test('host cost per variant: a two-launch variant pays its second launch on top of its mechanism\'s cost', () => {
+  const table = { dispatchNs: { finish: 15000 }, dispatchPerByteNs: {} };
+  const sample = (variant: string, g: number, k: number, costNs: number): HostCostSample =>
+    ({ mechanism: 'finish', variant, group: `w${g}`, inputBytes: 4096 * (g + 1), outputBytes: 1024 * k, outputRows: 256 * k, costNs, sideNs: costNs + 50000 });
+  const samples: HostCostSample[] = [];
+  for (let g = 0; g < 4; g++) {
+    for (let k = 1; k <= 2; k++) {
+      samples.push(sample('one_launch', g, k, 15000 + (k === 1 ? 300 : -300)));
+      samples.push(sample('two_launches', g, k, 22000 + (k === 1 ? 300 : -300)));
+    }
+  }
+  samples.push(sample('rare', 0, 1, 90000), sample('rare', 1, 1, 90000)); // too few samples and workloads: no entry
+  const byVariant = hostCostByVariant(table, samples);
+  assert.equal(Object.keys(byVariant), ['one_launch', 'two_launches']);
+  assert.ok(near(byVariant.one_launch!, 0, 1) && near(byVariant.two_launches!, 7000, 1), JSON.stringify(byVariant));
+  assert.ok(MIN_VARIANT_GROUPS > 2);
+  const comp = loadComposition(JSON.stringify({ ...table, dispatchByVariantNs: byVariant, syncNs: {}, cpuContention: 1, offsetNs: {} }));
+  const bytes = { inputBytes: 4096, outputBytes: 1024, outputRows: 256 };
+  assert.is(gpuHostNs(comp, 'finish', bytes, 'two_launches'), 22000);
+  assert.is(gpuHostNs(comp, 'finish', bytes, 'rare'), 15000);
+  assert.is(gpuHostNs(comp, 'finish', bytes), 15000);
 });
 
 const device = { computeUnits: 4 };

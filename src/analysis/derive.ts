@@ -172,7 +172,10 @@ function compositionSummary(c: Predictor['composition']): Record<string, unknown
   const perKiB = Object.fromEntries(Object.entries(c.dispatchPerByteNs).map(([k, v]) => [k, {
     input: v.input * 1024, output: v.output * 1024, ...(v.outputRow ? { perOutputRowNs: v.outputRow } : {}),
   }]));
-  return { cpuContention: c.cpuContention, dispatchUs: us(c.dispatchNs), dispatchNsPerKiB: perKiB, syncUs: us(c.syncNs), offsetUs: us(c.offsetNs) };
+  return {
+    cpuContention: c.cpuContention, dispatchUs: us(c.dispatchNs), dispatchNsPerKiB: perKiB,
+    ...(c.dispatchByVariantNs ? { dispatchByVariantUs: us(c.dispatchByVariantNs) } : {}), syncUs: us(c.syncNs), offsetUs: us(c.offsetNs),
+  };
 }
 
 /** Attaches engine wall times from raw/*.jsonl to jobs that lack them. */
