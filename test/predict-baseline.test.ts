@@ -115,4 +115,13 @@ test('residual ensembles carry their baseline\'s cache knot, so their baseline p
   }
 });
 
+test('a group needs rows only for the terms that vary in it: one thread count, no copy, no spill', () => {
+  // 10 linear rows on 1 thread, all within the smallest knot: threads, copy and spill are the fixed cost again.
+  const rows = cacheRows([[16, 256], [32, 256], [48, 256], [64, 256], [80, 256], [16, 512], [32, 512], [48, 512], [64, 512], [80, 512]], [1]);
+  const pooledOnly = rows.map((r) => ({ ...r, features: { ...r.features, group: 'linear:other' } }));
+  const m = fitBaseline('cpu', [...rows, ...pooledOnly.slice(0, 3)]);
+  assert.ok(rows.length < 2 * m.terms!.length);
+  assert.equal(Object.keys(m.perGroup!), ['linear:simd']);
+});
+
 test.run();

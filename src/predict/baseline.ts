@@ -76,6 +76,15 @@ function fitRows(rows: readonly TrainingRow[], terms: readonly string[], knot: n
   return { coef: fitNonNegative(x, rows.map((r) => r.timeNs), p) };
 }
 
+/**
+ * The terms a group's rows can tell apart from the fixed cost: those taking at least two values there. A
+ * term that is constant in the group (no copy in a linear group, one thread count, no weights past the
+ * knot) is the fixed cost again and needs no rows of its own.
+ */
+function termsInPlay(rows: readonly TrainingRow[], terms: readonly string[], knot: number): number {
+  return terms.filter((t) => t === '1' || new Set(rows.map((r) => termValue(t, r.features, knot))).size >= 2).length;
+}
+
 interface BaselineFit {
   knot: number;
   perGroup: Record<string, LinearCoefficients>;
@@ -88,8 +97,9 @@ function fitWithKnot(rows: readonly TrainingRow[], terms: readonly string[], gro
   const perGroup: Record<string, LinearCoefficients> = {};
   for (const g of groups) {
     const mine = rows.filter((r) => r.features.group === g);
+    const groupKnot = knotReached(mine, knot) ? knot : 0;
     // Too few rows to pin every term down: the group is served by the pooled fit rather than a guess.
-    if (mine.length >= 2 * terms.length) perGroup[g] = fitRows(mine, terms, knotReached(mine, knot) ? knot : 0, p);
+    if (mine.length >= 2 * termsInPlay(mine, terms, groupKnot)) perGroup[g] = fitRows(mine, terms, groupKnot, p);
   }
   const pooled = fitRows(rows, terms, knot, p);
   let sse = 0;
