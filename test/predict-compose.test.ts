@@ -120,19 +120,21 @@ test('host cost per variant: a two-launch variant pays its second launch on top 
   const samples: HostCostSample[] = [];
   for (let g = 0; g < 4; g++) {
     for (let k = 1; k <= 2; k++) {
-      samples.push(sample('one_launch', g, k, 15000 + (k === 1 ? 300 : -300)));
+      samples.push(sample('one_launch', g, k, 15100 + (k === 1 ? 300 : -300)));
       samples.push(sample('two_launches', g, k, 22000 + (k === 1 ? 300 : -300)));
     }
   }
   samples.push(sample('rare', 0, 1, 90000), sample('rare', 1, 1, 90000)); // too few samples and workloads: no entry
   const byVariant = hostCostByVariant(table, samples);
-  assert.equal(Object.keys(byVariant), ['one_launch', 'two_launches']);
-  assert.ok(near(byVariant.one_launch!, 0, 1) && near(byVariant.two_launches!, 7000, 1), JSON.stringify(byVariant));
+  // one_launch sits on its mechanism's cost within the noise: no shift is kept for it.
+  assert.equal(Object.keys(byVariant), ['two_launches']);
+  assert.ok(near(byVariant.two_launches!, 7000, 1), JSON.stringify(byVariant));
   assert.ok(MIN_VARIANT_GROUPS > 2);
   const comp = loadComposition(JSON.stringify({ ...table, dispatchByVariantNs: byVariant, syncNs: {}, cpuContention: 1, offsetNs: {} }));
   const bytes = { inputBytes: 4096, outputBytes: 1024, outputRows: 256 };
   assert.is(gpuHostNs(comp, 'finish', bytes, 'two_launches'), 22000);
   assert.is(gpuHostNs(comp, 'finish', bytes, 'rare'), 15000);
+  assert.is(gpuHostNs(comp, 'finish', bytes, 'one_launch'), 15000);
   assert.is(gpuHostNs(comp, 'finish', bytes), 15000);
 });
 

@@ -117,6 +117,8 @@ export function gpuHostNs(c: Composition, sync: string, bytes: TransferBytes, va
 /** Fewer samples or workloads than these cannot tell a variant's own host cost from noise. */
 export const MIN_VARIANT_SAMPLES = 6;
 export const MIN_VARIANT_GROUPS = 3;
+/** A variant's shift is kept only when at least this many standard errors from zero (as the per-byte terms in host-cost.ts). */
+export const MIN_VARIANT_T = 2;
 
 /** Per variant, the median residual of its host cost samples against the mechanism's fit (see Composition). */
 export function hostCostByVariant(c: Pick<Composition, 'dispatchNs' | 'dispatchPerByteNs'>, samples: readonly HostCostSample[]): Record<string, number> {
@@ -126,7 +128,12 @@ export function hostCostByVariant(c: Pick<Composition, 'dispatchNs' | 'dispatchP
   const out: Record<string, number> = {};
   for (const [v, mine] of [...by].sort((a, b) => (a[0] < b[0] ? -1 : 1))) {
     if (mine.length < MIN_VARIANT_SAMPLES || new Set(mine.map((s) => s.group)).size < MIN_VARIANT_GROUPS) continue;
-    out[v] = median(mine.map((s) => s.costNs - gpuHostNs(bare, s.mechanism, s)));
+    const residuals = mine.map((s) => s.costNs - gpuHostNs(bare, s.mechanism, s));
+    const shift = median(residuals);
+    // The median's standard error, from the median absolute deviation (1.4826 MAD estimates sigma; the
+    // median's error is 1.2533 sigma / sqrt(n)): a shift within MIN_VARIANT_T of them is host noise.
+    const se = (1.2533 * 1.4826 * median(residuals.map((r) => Math.abs(r - shift)))) / Math.sqrt(residuals.length);
+    if (Math.abs(shift) >= MIN_VARIANT_T * se) out[v] = shift;
   }
   return out;
 }
