@@ -1,7 +1,8 @@
 // The physical baseline recovers known non-negative coefficients and never fits a negative cost.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { fitBaseline, fitNonNegative, predictBaseline } from '../src/predict/baseline.js';
+import { CACHE_KNOTS, SPILL_TERM, fitBaseline, fitNonNegative, predictBaseline, termValue } from '../src/predict/baseline.js';
+import { fitForest, fitGbt } from '../src/predict/ensembles.js';
 import { cpuFeatures } from '../src/predict/features.js';
 import type { TrainingRow } from '../src/predict/model.js';
 import type { LinearLayer } from '../src/analysis/types.js';
@@ -57,8 +58,70 @@ test('a group with too few rows to fit every term is served by the pooled fit', 
   const m = fitBaseline('cpu', rows);
   assert.equal(Object.keys(m.perGroup!), ['linear:simd']);
   const f = cpuFeatures({ type: 'linear', M: 1, N: 100, K: 256 }, 100, 1, 'openblas');
-  const pooled = m.terms!.reduce((s, t, j) => s + m.pooled!.coef[j]! * (t === '1' ? 1 : f.values[t]!), 0);
+  const pooled = m.terms!.reduce((s, t, j) => s + m.pooled!.coef[j]! * termValue(t, f, m.params.cacheKnotBytes ?? 0), 0);
   assert.is(predictBaseline(m, f), pooled);
+});
+
+/**
+ * M = 1 slices whose time follows the busiest thread's weight bytes, 3x dearer per byte past 512 KiB, plus a
+ * fixed cost and a cost per thread woken (the pool's fork/join).
+ */
+function cacheRows(shapes: readonly [number, number][], threads: readonly number[]): TrainingRow[] {
+  const rows: TrainingRow[] = [];
+  for (const [n, k] of shapes) {
+    for (const t of threads) {
+      const f = cpuFeatures({ type: 'linear', M: 1, N: n, K: k }, n, t, 'simd');
+      rows.push({ features: f, timeNs: cacheTruth(f.values), layerId: `${n}x${k}`, strategyId: `t${t}` });
+    }
+  }
+  return rows;
+}
+
+function cacheTruth(v: Record<string, number>): number {
+  const w = v.weightBytesPerThread!;
+  return 2000 + 300 * v.threads! + 0.01 * w + 0.02 * Math.max(0, w - (512 << 10));
+}
+
+test('the CPU baseline fits the cache knot and the cost per thread, and extrapolates past the knot', () => {
+  const shapes: [number, number][] = [[256, 1024], [512, 1024], [1024, 1024], [2048, 1024], [1024, 2048], [2048, 2048], [3072, 2048]];
+  const m = fitBaseline('cpu', cacheRows(shapes, [2, 4, 8]), { lambda: 0, sweeps: 100000 });
+  assert.ok(m.terms!.includes(SPILL_TERM) && m.terms!.includes('threads'));
+  assert.is(m.params.cacheKnotBytes, 512 << 10);
+  // A shape with 4x the training's largest weight bytes per thread, on a thread count never trained on.
+  const f = cpuFeatures({ type: 'linear', M: 1, N: 4096, K: 4096 }, 4096, 3, 'simd');
+  assert.ok(Math.abs(predictBaseline(m, f) / cacheTruth(f.values) - 1) < 0.01, String(predictBaseline(m, f)));
+});
+
+test('the spill term is left out when no training rows reach twice a knot', () => {
+  // Largest slice: 64 rows of 1024 floats on 1 thread = 256 KiB per thread, under 2x the smallest knot.
+  const rows = cacheRows([[16, 1024], [32, 1024], [48, 1024], [64, 1024], [24, 512], [40, 512], [56, 512]], [1, 2]);
+  assert.ok(rows.every((r) => r.features.values.weightBytesPerThread! < 2 * CACHE_KNOTS[0]!));
+  const m = fitBaseline('cpu', rows);
+  assert.is(m.params.cacheKnotBytes, 0);
+  const f = cpuFeatures({ type: 'linear', M: 1, N: 4096, K: 4096 }, 4096, 1, 'simd');
+  assert.is(termValue(SPILL_TERM, f, m.params.cacheKnotBytes!), 0);
+  assert.ok(Number.isFinite(predictBaseline(m, f)));
+});
+
+test('residual ensembles carry their baseline\'s cache knot, so their baseline predicts as the fitted one', () => {
+  const rows = cacheRows([[256, 1024], [512, 1024], [1024, 1024], [2048, 1024], [1024, 2048], [2048, 2048]], [2, 4]);
+  const base = fitBaseline('cpu', rows);
+  assert.ok(base.params.cacheKnotBytes! > 0);
+  const f = cpuFeatures({ type: 'linear', M: 1, N: 4096, K: 4096 }, 4096, 2, 'simd');
+  for (const m of [fitForest('cpu', rows, { trees: 3, maxDepth: 3, minLeaf: 1, featureFraction: 1, seed: 1, residual: 1 }),
+    fitGbt('cpu', rows, { rounds: 3, maxDepth: 2, minLeaf: 1, shrinkage: 0.1, residual: 1 })]) {
+    assert.is(m.params.cacheKnotBytes, base.params.cacheKnotBytes);
+    assert.is(predictBaseline(m, f), predictBaseline(base, f));
+  }
+});
+
+test('a group needs rows only for the terms that vary in it: one thread count, no copy, no spill', () => {
+  // 10 linear rows on 1 thread, all within the smallest knot: threads, copy and spill are the fixed cost again.
+  const rows = cacheRows([[16, 256], [32, 256], [48, 256], [64, 256], [80, 256], [16, 512], [32, 512], [48, 512], [64, 512], [80, 512]], [1]);
+  const pooledOnly = rows.map((r) => ({ ...r, features: { ...r.features, group: 'linear:other' } }));
+  const m = fitBaseline('cpu', [...rows, ...pooledOnly.slice(0, 3)]);
+  assert.ok(rows.length < 2 * m.terms!.length);
+  assert.equal(Object.keys(m.perGroup!), ['linear:simd']);
 });
 
 test.run();

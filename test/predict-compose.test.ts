@@ -8,7 +8,9 @@ import type { JobsFile } from '../src/analysis/types.js';
 import { gpuOnlyOffsetKey } from '../src/predict/compose.js';
 import { hostCostSamples, trainingJobs, type HostCostSample } from '../src/predict/dataset.js';
 import { trainPredictor } from '../src/predict/evaluate.js';
-import { MIN_BYTE_T, byteTermT, fitHostCost, hostCostNs } from '../src/predict/host-cost.js';
+import { MIN_BYTE_T, byteTermT, fitHostCost, hostCostNs, oneOutputWidth } from '../src/predict/host-cost.js';
+import { transferBytes } from '../src/predict/features.js';
+import { MIN_VARIANT_GROUPS, gpuHostNs, hostCostByVariant, loadComposition } from '../src/predict/compose.js';
 import { nnls } from '../src/predict/nnls.js';
 
 const fixture = JSON.parse(readFileSync('test/fixtures/recorded/jobs.json', 'utf8')) as JobsFile;
@@ -84,6 +86,56 @@ test('host cost: a slope fitted on inputs of a few KB amid host noise is dropped
   })));
   const c = fitHostCost(copies);
   assert.ok(near(c.perInputByteNs, 0.02, 0.003), JSON.stringify(c));
+});
+
+test('host cost trained at one output width: the output slope is read per row, so a wider output is not priced as a copy', () => {
+  // Four M = 1 workloads (output width 4 bytes per row): 15 us plus 5 ns per output row, +-1% noise.
+  const m1: HostCostSample[] = [[384, [192, 768, 1536]], [768, [384, 1536, 3072]], [3072, [96, 384, 768]], [4096, [512, 2048, 4096]]]
+    .flatMap(([k, ns], g) => (ns as number[]).map((n, i) => {
+      const costNs = (15000 + 5 * n) * (i % 2 === 0 ? 1.01 : 0.99);
+      return { mechanism: 'finish', group: `w${g}`, ...transferBytes({ type: 'linear', M: 1, N: n, K: k as number }, n), costNs, sideNs: costNs + 20000 };
+    }));
+  assert.ok(oneOutputWidth(m1));
+  const c = fitHostCost(m1);
+  assert.is(c.perOutputByteNs, 0, JSON.stringify(c));
+  assert.ok(near(c.perOutputRowNs!, 5, 1), JSON.stringify(c));
+  // The same rows at M = 8: eight times the output bytes, the same cost per row.
+  const m8 = transferBytes({ type: 'linear', M: 8, N: 3072, K: 768 }, 3072);
+  const m1Same = transferBytes({ type: 'linear', M: 1, N: 3072, K: 768 }, 3072);
+  assert.ok(near(hostCostNs(c, m8), hostCostNs(c, m1Same) + c.perInputByteNs * (m8.inputBytes - m1Same.inputBytes), 1e-6));
+  // Two widths tell bytes from rows: no row reading.
+  const mixed = [...m1, ...m1.slice(0, 3).map((s) => ({ ...s, group: 'm8', outputBytes: 8 * s.outputBytes }))];
+  assert.not.ok(oneOutputWidth(mixed));
+  assert.not.ok(fitHostCost(mixed).perOutputRowNs);
+  // The per-row part survives the composition file and is priced by gpuHostNs.
+  const comp = loadComposition(JSON.stringify({ dispatchNs: { finish: c.fixedNs },
+    dispatchPerByteNs: { finish: { input: c.perInputByteNs, output: 0, outputRow: c.perOutputRowNs } }, syncNs: {}, cpuContention: 1, offsetNs: {} }));
+  assert.ok(near(gpuHostNs(comp, 'finish', m8), hostCostNs(c, m8), 1e-6));
+});
+
+test('host cost per variant: a two-launch variant pays its second launch on top of its mechanism\'s cost', () => {
+  const table = { dispatchNs: { finish: 15000 }, dispatchPerByteNs: {} };
+  const sample = (variant: string, g: number, k: number, costNs: number): HostCostSample =>
+    ({ mechanism: 'finish', variant, group: `w${g}`, inputBytes: 4096 * (g + 1), outputBytes: 1024 * k, outputRows: 256 * k, costNs, sideNs: costNs + 50000 });
+  const samples: HostCostSample[] = [];
+  for (let g = 0; g < 4; g++) {
+    for (let k = 1; k <= 2; k++) {
+      samples.push(sample('one_launch', g, k, 15100 + (k === 1 ? 300 : -300)));
+      samples.push(sample('two_launches', g, k, 22000 + (k === 1 ? 300 : -300)));
+    }
+  }
+  samples.push(sample('rare', 0, 1, 90000), sample('rare', 1, 1, 90000)); // too few samples and workloads: no entry
+  const byVariant = hostCostByVariant(table, samples);
+  // one_launch sits on its mechanism's cost within the noise: no shift is kept for it.
+  assert.equal(Object.keys(byVariant), ['two_launches']);
+  assert.ok(near(byVariant.two_launches!, 7000, 1), JSON.stringify(byVariant));
+  assert.ok(MIN_VARIANT_GROUPS > 2);
+  const comp = loadComposition(JSON.stringify({ ...table, dispatchByVariantNs: byVariant, syncNs: {}, cpuContention: 1, offsetNs: {} }));
+  const bytes = { inputBytes: 4096, outputBytes: 1024, outputRows: 256 };
+  assert.is(gpuHostNs(comp, 'finish', bytes, 'two_launches'), 22000);
+  assert.is(gpuHostNs(comp, 'finish', bytes, 'rare'), 15000);
+  assert.is(gpuHostNs(comp, 'finish', bytes, 'one_launch'), 15000);
+  assert.is(gpuHostNs(comp, 'finish', bytes), 15000);
 });
 
 const device = { computeUnits: 4 };

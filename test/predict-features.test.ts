@@ -95,6 +95,14 @@ test('cpuFeatures carries the hand-computed values and the per-thread shares', (
   assert.is(f.values.copyBytesPerThread, 196);
   assert.is(f.values.weightBytes, 4 * 8 * 18);
   assert.is(f.values.paddedFlopsPerThread, 34560);
+  assert.is(f.values.weightBytesPerThread, 4 * 4 * 18);
+});
+
+test('weightBytesPerThread: the busiest thread\'s rows times the reduction, fp32', () => {
+  // vgg16 fc7 at M = 1 on 8 threads: 512 rows of 4096 floats each, 8 MiB per thread.
+  assert.is(cpuFeatures({ type: 'linear', M: 1, N: 4096, K: 4096 }, 4096, 8, 'simd').values.weightBytesPerThread, 8 << 20);
+  // 100 rows on 3 threads: the busiest thread has 34.
+  assert.is(cpuFeatures({ type: 'linear', M: 8, N: 100, K: 768 }, 100, 3, 'simd').values.weightBytesPerThread, 4 * 34 * 768);
 });
 
 test.run();

@@ -169,8 +169,13 @@ export async function deriveFromJobs(jobsFile: JobsFile, experiments: readonly E
 function compositionSummary(c: Predictor['composition']): Record<string, unknown> {
   const us = (t: Record<string, number>): Record<string, number> => Object.fromEntries(Object.entries(t).map(([k, v]) => [k, v / 1e3]));
   // Per-byte host costs read more easily per KiB (ns/KiB; 1e6 / value = MB/s of the copy).
-  const perKiB = Object.fromEntries(Object.entries(c.dispatchPerByteNs).map(([k, v]) => [k, { input: v.input * 1024, output: v.output * 1024 }]));
-  return { cpuContention: c.cpuContention, dispatchUs: us(c.dispatchNs), dispatchNsPerKiB: perKiB, syncUs: us(c.syncNs), offsetUs: us(c.offsetNs) };
+  const perKiB = Object.fromEntries(Object.entries(c.dispatchPerByteNs).map(([k, v]) => [k, {
+    input: v.input * 1024, output: v.output * 1024, ...(v.outputRow ? { perOutputRowNs: v.outputRow } : {}),
+  }]));
+  return {
+    cpuContention: c.cpuContention, dispatchUs: us(c.dispatchNs), dispatchNsPerKiB: perKiB,
+    ...(c.dispatchByVariantNs ? { dispatchByVariantUs: us(c.dispatchByVariantNs) } : {}), syncUs: us(c.syncNs), offsetUs: us(c.offsetNs),
+  };
 }
 
 /** Attaches engine wall times from raw/*.jsonl to jobs that lack them. */

@@ -15,7 +15,7 @@ import { Ajv } from 'ajv';
 import { inPhase, layerId, sideSlice, sidesOf } from '../analysis/layers.js';
 import { median, predictionErrors } from '../analysis/metrics.js';
 import type { DeviceInfo, JobStats, Layer, Strategy } from '../analysis/types.js';
-import { hostCostSamples, syncByMechanism, type LayerJob } from './dataset.js';
+import { hostCostSamples, syncByMechanism, type HostCostSample, type LayerJob } from './dataset.js';
 import { cpuFeatures, gpuFeatures, transferBytes, type TransferBytes } from './features.js';
 import { hostCostByMechanism, hostCostNs, type HostCost } from './host-cost.js';
 import type { ModelFile } from './model.js';
@@ -26,8 +26,13 @@ export interface Composition {
   /** Fixed part of the GPU side's host cost beyond the kernel, per mechanism ('*' for any). */
   dispatchNs: Record<string, number>;
   /** Its per-byte parts, ns per byte of input copied in and of GPU output copied back (same keys as dispatchNs). */
-  dispatchPerByteNs: Record<string, { input: number; output: number }>;
+  dispatchPerByteNs: Record<string, { input: number; output: number; outputRow?: number }>;
   syncNs: Record<string, number>;
+  /**
+   * Per GPU variant, what its host cost differs from its mechanism's (median residual of its samples; absent
+   * for variants with too few): a variant of two launches (im2col then GEMM) waits for two.
+   */
+  dispatchByVariantNs?: Record<string, number>;
   /** Multiplicative CPU slowdown when both sides run; 1 when fitting it did not help. */
   cpuContention: number;
   offsetNs: Record<string, number>;
@@ -94,17 +99,43 @@ export function predictStrategy(p: Predictor, layer: Layer, s: Strategy, cache?:
       () => predictSide(p.cpu, cpuFeatures(cpuSide.layer, cpuSide.rows, s.cpuThreads, s.cpuImpl, p.cpuIsa)))
     : 0;
   const gpuNs = gpu
-    ? gpuHostNs(p.composition, s.sync, transferBytes(gpuSide.layer, gpuSide.rows)) + cached(`g/${dimKey}/${rowsGpu}/${s.gpuVariant}/${s.gpuWorkGroup}`,
+    ? gpuHostNs(p.composition, s.sync, transferBytes(gpuSide.layer, gpuSide.rows), s.gpuVariant) + cached(`g/${dimKey}/${rowsGpu}/${s.gpuVariant}/${s.gpuWorkGroup}`,
       () => predictSide(p.gpu, gpuFeatures(gpuSide.layer, gpuSide.rows, s.gpuVariant, s.gpuWorkGroup, p.device)))
     : 0;
   return { cpuNs, gpuNs, composedNs: composeNs(p.composition, s.sync, cpuNs, gpuNs, cpu, gpu) };
 }
 
 /** The GPU side's host cost beyond the kernel under mechanism `sync` for a slice moving `bytes`. */
-export function gpuHostNs(c: Composition, sync: string, bytes: TransferBytes): number {
+export function gpuHostNs(c: Composition, sync: string, bytes: TransferBytes, variant?: string): number {
   const key = sync in c.dispatchNs ? sync : '*';
   const perByte = c.dispatchPerByteNs[key];
-  return (c.dispatchNs[key] ?? 0) + (perByte ? perByte.input * bytes.inputBytes + perByte.output * bytes.outputBytes : 0);
+  const byMechanism = (c.dispatchNs[key] ?? 0)
+    + (perByte ? perByte.input * bytes.inputBytes + perByte.output * bytes.outputBytes + (perByte.outputRow ?? 0) * (bytes.outputRows ?? 0) : 0);
+  return Math.max(0, byMechanism + (variant === undefined ? 0 : c.dispatchByVariantNs?.[variant] ?? 0));
+}
+
+/** Fewer samples or workloads than these cannot tell a variant's own host cost from noise. */
+export const MIN_VARIANT_SAMPLES = 6;
+export const MIN_VARIANT_GROUPS = 3;
+/** A variant's shift is kept only when at least this many standard errors from zero (as the per-byte terms in host-cost.ts). */
+export const MIN_VARIANT_T = 2;
+
+/** Per variant, the median residual of its host cost samples against the mechanism's fit (see Composition). */
+export function hostCostByVariant(c: Pick<Composition, 'dispatchNs' | 'dispatchPerByteNs'>, samples: readonly HostCostSample[]): Record<string, number> {
+  const by = new Map<string, HostCostSample[]>();
+  for (const s of samples) if (s.variant !== undefined) by.set(s.variant, [...(by.get(s.variant) ?? []), s]);
+  const bare = { ...c, syncNs: {}, cpuContention: 1, offsetNs: {} };
+  const out: Record<string, number> = {};
+  for (const [v, mine] of [...by].sort((a, b) => (a[0] < b[0] ? -1 : 1))) {
+    if (mine.length < MIN_VARIANT_SAMPLES || new Set(mine.map((s) => s.group)).size < MIN_VARIANT_GROUPS) continue;
+    const residuals = mine.map((s) => s.costNs - gpuHostNs(bare, s.mechanism, s));
+    const shift = median(residuals);
+    // The median's standard error, from the median absolute deviation (1.4826 MAD estimates sigma; the
+    // median's error is 1.2533 sigma / sqrt(n)): a shift within MIN_VARIANT_T of them is host noise.
+    const se = (1.2533 * 1.4826 * median(residuals.map((r) => Math.abs(r - shift)))) / Math.sqrt(residuals.length);
+    if (Math.abs(shift) >= MIN_VARIANT_T * se) out[v] = shift;
+  }
+  return out;
 }
 
 /**
@@ -125,7 +156,9 @@ function hostCostTables(costs: Record<string, HostCost>): Pick<Composition, 'dis
   const entries = Object.entries(costs);
   return {
     dispatchNs: Object.fromEntries(entries.map(([k, c]) => [k, c.fixedNs])),
-    dispatchPerByteNs: Object.fromEntries(entries.map(([k, c]) => [k, { input: c.perInputByteNs, output: c.perOutputByteNs }])),
+    dispatchPerByteNs: Object.fromEntries(entries.map(([k, c]) => [k, {
+      input: c.perInputByteNs, output: c.perOutputByteNs, ...(c.perOutputRowNs ? { outputRow: c.perOutputRowNs } : {}),
+    }])),
   };
 }
 
@@ -136,8 +169,12 @@ function hostCostTables(costs: Record<string, HostCost>): Pick<Composition, 'dis
 export function fitComposition(
   training: readonly LayerJob[], roundTrips: Parameters<typeof syncByMechanism>[0], sides: Omit<Predictor, 'composition'>,
 ): Composition {
+  const samples = hostCostSamples(training);
+  const tables = hostCostTables(hostCostByMechanism(samples));
+  const byVariant = hostCostByVariant(tables, samples);
   const base: Composition = {
-    ...hostCostTables(hostCostByMechanism(hostCostSamples(training))), syncNs: syncByMechanism(roundTrips), cpuContention: 1, offsetNs: {},
+    ...tables, ...(Object.keys(byVariant).length > 0 ? { dispatchByVariantNs: byVariant } : {}),
+    syncNs: syncByMechanism(roundTrips), cpuContention: 1, offsetNs: {},
   };
   const grid = training.filter((j) => inPhase(j, 'grid'));
   if (grid.length === 0) return base;
@@ -194,10 +231,11 @@ export const COMPOSITION_SCHEMA = {
       type: 'object',
       additionalProperties: {
         type: 'object', required: ['input', 'output'], additionalProperties: false,
-        properties: { input: { type: 'number', minimum: 0 }, output: { type: 'number', minimum: 0 } },
+        properties: { input: { type: 'number', minimum: 0 }, output: { type: 'number', minimum: 0 }, outputRow: { type: 'number', minimum: 0 } },
       },
     },
     syncNs: numberTable,
+    dispatchByVariantNs: numberTable,
     cpuContention: { type: 'number', minimum: 0 },
     offsetNs: numberTable,
   },
@@ -218,6 +256,7 @@ export function loadComposition(text: string): Composition {
   const c = data as Partial<Composition> & Omit<Composition, 'dispatchPerByteNs'>;
   return {
     dispatchNs: c.dispatchNs, dispatchPerByteNs: c.dispatchPerByteNs ?? {}, syncNs: c.syncNs,
+    ...(c.dispatchByVariantNs ? { dispatchByVariantNs: c.dispatchByVariantNs } : {}),
     cpuContention: c.cpuContention, offsetNs: c.offsetNs,
   };
 }

@@ -94,6 +94,8 @@ export interface HostCostSample extends TransferBytes {
   sideNs: number;
   /** What is held out together when checking the fit: the job's first workload (its slices share the input), else its layer. */
   group: string;
+  /** The GPU kernel variant (its launch count and launch geometry shape the host cost too). */
+  variant?: string;
 }
 
 /**
@@ -107,7 +109,7 @@ export function hostCostSamples(jobs: readonly LayerJob[]): HostCostSample[] {
     const rowsGpu = jobGpuRows(j);
     if (jobCpuRows(j) > 0 || rowsGpu === 0 || !(j.gpuKernelMedianNs! > 0) || !(j.gpuSideMedianNs! > 0)) continue;
     out.push({
-      mechanism: j.strategy.sync, costNs: j.gpuSideMedianNs! - j.gpuKernelMedianNs!, sideNs: j.gpuSideMedianNs!,
+      mechanism: j.strategy.sync, variant: j.strategy.gpuVariant, costNs: j.gpuSideMedianNs! - j.gpuKernelMedianNs!, sideNs: j.gpuSideMedianNs!,
       group: j.workloads?.[0] ?? layerId(j.layer), ...transferBytes(j.layer, rowsGpu),
     });
   }

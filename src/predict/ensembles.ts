@@ -49,9 +49,15 @@ export function design(side: SideName, rows: readonly TrainingRow[], residual: b
   };
 }
 
-/** The baseline's fitted numbers, embedded in a residual ensemble's file. */
+/** The baseline's fitted numbers, embedded in a residual ensemble's file (its fitted cache knot among the params). */
 function embedded(base: ModelFile | undefined): Partial<ModelFile> {
   return base ? { terms: base.terms!, perGroup: base.perGroup!, pooled: base.pooled! } : {};
+}
+
+/** The params a residual ensemble's embedded baseline needs besides its coefficients. */
+function baseParams(base: ModelFile | undefined): Record<string, number> {
+  const knot = base?.params.cacheKnotBytes;
+  return knot === undefined ? {} : { cacheKnotBytes: knot };
 }
 
 function header(side: SideName, family: 'forest' | 'gbt', rows: readonly TrainingRow[], names: string[], groups: string[], params: object): ModelFile {
@@ -73,7 +79,7 @@ export function fitForest(side: SideName, rows: readonly TrainingRow[], p: Fores
     const boot = Array.from({ length: n }, () => rng.int(n));
     trees.push(fitTree(x, y, boot, { maxDepth: p.maxDepth, minLeaf: p.minLeaf, featuresPerSplit: perSplit, rng }));
   }
-  return { ...header(side, 'forest', rows, names, groups, p), ...embedded(base), trees };
+  return { ...header(side, 'forest', rows, names, groups, { ...p, ...baseParams(base) }), ...embedded(base), trees };
 }
 
 /** Fits gradient-boosted trees of one side: shallow trees on the residuals of log time, each scaled by the shrinkage. */
@@ -89,7 +95,7 @@ export function fitGbt(side: SideName, rows: readonly TrainingRow[], p: GbtParam
     trees.push(tree);
     for (let i = 0; i < y.length; i++) current[i]! += p.shrinkage * predictTree(tree, x[i]!);
   }
-  return { ...header(side, 'gbt', rows, names, groups, p), ...embedded(base), trees, init, shrinkage: p.shrinkage };
+  return { ...header(side, 'gbt', rows, names, groups, { ...p, ...baseParams(base) }), ...embedded(base), trees, init, shrinkage: p.shrinkage };
 }
 
 /** Ensemble prediction in ns. */

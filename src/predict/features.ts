@@ -21,7 +21,7 @@ export interface SideFeatures {
 
 export const CPU_FEATURES = [
   'flops', 'bytes', 'rows', 'threads', 'rowsPerThread', 'flopsPerThread', 'reduction', 'elemsPerRow',
-  'copyBytes', 'copyBytesPerThread', 'weightBytes', 'paddedFlops', 'paddedFlopsPerThread',
+  'copyBytes', 'copyBytesPerThread', 'weightBytes', 'paddedFlops', 'paddedFlopsPerThread', 'weightBytesPerThread',
 ] as const;
 
 export const GPU_FEATURES = [
@@ -301,6 +301,9 @@ export function cpuFeatures(layer: Layer, rows: number, threads: number, impl: s
       // Executed flops with the kernels' tile padding, in total and on the busiest thread (see cpuPaddedWork).
       paddedFlops: padded.flops,
       paddedFlopsPerThread: padded.flopsPerThread,
+      // The busiest thread's share of the weights (its rows times the reduction): what must fit in its core's
+      // cache for a thin slice (M = 1 GEMV) to run from cache rather than from the shared L3 or DRAM.
+      weightBytesPerThread: FLOAT_BYTES * Math.ceil(rows / t) * reduction(layer),
     },
   };
 }
@@ -351,6 +354,8 @@ export function gpuSerialFlops(layer: Layer, geo: GpuGeometry, computeUnits: num
 export interface TransferBytes {
   inputBytes: number;
   outputBytes: number;
+  /** Output rows of the slice (N features or F channels), whose bytes outputBytes are: see host-cost.ts on telling the two apart. */
+  outputRows?: number;
 }
 
 /**
@@ -361,7 +366,7 @@ export interface TransferBytes {
  */
 export function transferBytes(layer: Layer, rows: number): TransferBytes {
   const input = layer.type === 'linear' ? layer.M * layer.K : layer.batch * layer.C * layer.H * layer.W;
-  return { inputBytes: FLOAT_BYTES * input, outputBytes: FLOAT_BYTES * rows * elemsPerRow(layer) };
+  return { inputBytes: FLOAT_BYTES * input, outputBytes: FLOAT_BYTES * rows * elemsPerRow(layer), outputRows: rows };
 }
 
 /** Feature names of a side. */

@@ -16,6 +16,8 @@ export interface HostCost {
   fixedNs: number;
   perInputByteNs: number;
   perOutputByteNs: number;
+  /** Per output row instead of per output byte, where the training could not tell the two apart (fitHostCost). */
+  perOutputRowNs?: number;
 }
 
 /** Fewer samples than this cannot tell a per-byte cost from noise: the median constant is used instead. */
@@ -28,7 +30,8 @@ const NNLS = { lambda: 1e-9, sweeps: 5000 } as const;
 
 /** Host cost of a GPU slice moving `bytes`. */
 export function hostCostNs(c: HostCost, bytes: TransferBytes): number {
-  return c.fixedNs + c.perInputByteNs * bytes.inputBytes + c.perOutputByteNs * bytes.outputBytes;
+  return c.fixedNs + c.perInputByteNs * bytes.inputBytes + c.perOutputByteNs * bytes.outputBytes
+    + (c.perOutputRowNs ?? 0) * (bytes.outputRows ?? 0);
 }
 
 /** A constant host cost: the median, robust to the few jobs whose host side stalled. */
@@ -138,7 +141,28 @@ function fitSignificantBytes(samples: readonly HostCostSample[]): HostCost {
  */
 export function fitHostCost(samples: readonly HostCostSample[]): HostCost {
   if (new Set(samples.map((s) => s.group)).size < MIN_GROUPS_FOR_BYTES) return constantCost(samples);
-  return fitSignificantBytes(samples);
+  if (!oneOutputWidth(samples)) return fitSignificantBytes(samples);
+  // Output bytes are rows times one width here: a slope on them is as much a cost per row as per byte, and
+  // only the row reading extrapolates to a wider output without inventing a copy (see oneOutputWidth).
+  const byRows = fitSignificantBytes(samples.map((s) => ({ ...s, outputBytes: s.outputRows! })));
+  return byRows.perOutputByteNs > 0 ? { ...byRows, perOutputByteNs: 0, perOutputRowNs: byRows.perOutputByteNs } : byRows;
+}
+
+/**
+ * Whether every sample's output is its rows times one and the same width (bytes per output row: 4 M for a
+ * linear layer, 4 P*Q for conv). Then output bytes and output rows are the same column up to a constant and
+ * the fit cannot tell a copy cost from a cost per row (work-groups, the wait on a longer launch). Read as
+ * bytes, a slope from M = 1 training predicts a copy 8x dearer at M = 8 that is not there (gpu-host linear
+ * 2026-12-03, bert-base M = 8 held out: finish host cost 21 us measured, 44 us predicted from 0.34 ns per
+ * output byte, 3 GB/s, a tenth of the pinned copy's speed); read as rows it predicts the M = 1 cost.
+ */
+export function oneOutputWidth(samples: readonly HostCostSample[]): boolean {
+  const widths = new Set<number>();
+  for (const s of samples) {
+    if (!(s.outputRows! > 0)) return false;
+    widths.add(s.outputBytes / s.outputRows!);
+  }
+  return widths.size === 1;
 }
 
 /** Host cost per mechanism, with '*' fitted on all samples. */
