@@ -173,7 +173,7 @@ function compositionSummary(c: Predictor['composition']): Record<string, unknown
     input: v.input * 1024, output: v.output * 1024, ...(v.outputRow ? { perOutputRowNs: v.outputRow } : {}),
   }]));
   return {
-    cpuContention: c.cpuContention, dispatchUs: us(c.dispatchNs), dispatchNsPerKiB: perKiB,
+    cpuContention: c.cpuContention, ...(c.sideSpread ? { sideSpread: c.sideSpread } : {}), dispatchUs: us(c.dispatchNs), dispatchNsPerKiB: perKiB,
     ...(c.dispatchByVariantNs ? { dispatchByVariantUs: us(c.dispatchByVariantNs) } : {}), syncUs: us(c.syncNs), offsetUs: us(c.offsetNs),
   };
 }

@@ -2,10 +2,11 @@
  * The composed prediction of a whole strategy:
  *   CPU only:  cpu + offset(cpu-only)
  *   GPU only:  host(m, bytes) + kernel + sync(m) + offset(gpu-only:m)
- *   both:      max(alpha * cpu, host(m, bytes) + kernel) + sync(m) + offset(m)
+ *   both:      E[max(alpha * cpu, host(m, bytes) + kernel)] + sync(m) + offset(m)
  * host(m, bytes) is the GPU side's host-observed cost beyond the kernel (host-cost.ts: copies over PCIe on a
  * discrete GPU, fixed otherwise), stored as the fixed `dispatchNs` plus `dispatchPerByteNs`. sync(m) is the
- * bare round-trip cost of mechanism m. alpha (CPU slowdown while the GPU runs on the same memory) and the
+ * bare round-trip cost of mechanism m. E[max] is the expected max of the two sides with the relative spreads
+ * their predictions had on co-executed training jobs (the plain max when that did not help). alpha (CPU slowdown while the GPU runs on the same memory) and the
  * offsets are fitted on co-executed and GPU-only grid jobs of TRAINING shapes, and each is kept only if it
  * lowers the training error. GPU-only strategies have their own offset: their host-observed side already
  * ends with the wait, so adding sync(m) counts the round trip twice, and their offset takes it back out.
@@ -35,6 +36,13 @@ export interface Composition {
   dispatchByVariantNs?: Record<string, number>;
   /** Multiplicative CPU slowdown when both sides run; 1 when fitting it did not help. */
   cpuContention: number;
+  /**
+   * Relative spread (sigma of log measured / predicted) of each side's prediction when both sides run, from
+   * the training shapes' co-executed grid jobs: a co-executed strategy is then priced as the expected max of
+   * two uncertain sides rather than the max of two point predictions (expectedMax). Absent where it did not
+   * lower the training error.
+   */
+  sideSpread?: { cpu: number; gpu: number };
   offsetNs: Record<string, number>;
 }
 
@@ -147,8 +155,61 @@ export function hostCostByVariant(c: Pick<Composition, 'dispatchNs' | 'dispatchP
 export function composeNs(c: Composition, sync: string, cpuNs: number, gpuNs: number, cpu: boolean, gpu: boolean): number {
   const offset = c.offsetNs[offsetKey(sync, cpu, gpu)] ?? 0;
   if (!gpu) return Math.max(1, cpuNs + offset);
-  const overlap = cpu ? Math.max(c.cpuContention * cpuNs, gpuNs) : gpuNs;
+  const overlap = cpu ? overlapNs(c, c.cpuContention * cpuNs, gpuNs) : gpuNs;
   return Math.max(1, overlap + lookup(c.syncNs, sync) + offset);
+}
+
+/** The two sides' overlap: their expected max under the composition's side spreads, else the plain max. */
+function overlapNs(c: Composition, cpuNs: number, gpuNs: number): number {
+  if (!c.sideSpread) return Math.max(cpuNs, gpuNs);
+  return expectedMax(cpuNs, c.sideSpread.cpu * cpuNs, gpuNs, c.sideSpread.gpu * gpuNs);
+}
+
+/**
+ * E[max(X, Y)] of independent normals X ~ N(a, sa^2) and Y ~ N(b, sb^2) (Clark's formula). With uncertain
+ * sides the max of the two point predictions is below the expected latency, by the most where the sides
+ * are balanced, which is where a split's predicted optimum lies: ranked by the point max, the co-executed
+ * strategies whose sides happen to be under-predicted win (gpu-host conv 2026-12-03T2118Z: a height split
+ * predicted 1.5% faster than GPU-only measured 1.9x slower, its CPU slice under-predicted 2.3x).
+ */
+export function expectedMax(a: number, sa: number, b: number, sb: number): number {
+  const theta = Math.sqrt(sa * sa + sb * sb);
+  if (!(theta > 0)) return Math.max(a, b);
+  const z = (a - b) / theta;
+  return a * normalCdf(z) + b * normalCdf(-z) + (theta * Math.exp(-0.5 * z * z)) / Math.sqrt(2 * Math.PI);
+}
+
+/** Standard normal CDF, from erf by Abramowitz and Stegun 7.1.26 (absolute error below 1.5e-7). */
+export function normalCdf(z: number): number {
+  const x = Math.abs(z) / Math.SQRT2;
+  const t = 1 / (1 + 0.3275911 * x);
+  const poly = ((((1.061405429 * t - 1.453152027) * t + 1.421413741) * t - 0.284496736) * t + 0.254829592) * t;
+  const erf = 1 - poly * Math.exp(-x * x);
+  return z >= 0 ? 0.5 * (1 + erf) : 0.5 * (1 - erf);
+}
+
+/** Fewer co-executed jobs than this cannot give a side's spread: none is fitted. */
+export const MIN_SPREAD_SAMPLES = 6;
+
+/**
+ * Each side's relative spread when both sides run: 1.4826 x the median absolute deviation of
+ * log(measured side / predicted side) over co-executed jobs (robust to the few jobs whose side stalled).
+ * Undefined with fewer than MIN_SPREAD_SAMPLES jobs with both sides measured.
+ */
+export function sideSpreads(jobs: readonly JobStats[], preds: readonly StrategyPrediction[]): { cpu: number; gpu: number } | undefined {
+  const cpu: number[] = [], gpu: number[] = [];
+  jobs.forEach((j, i) => {
+    const p = preds[i]!;
+    if (!(p.cpuNs > 0) || !(p.gpuNs > 0) || !(j.cpuSideMedianNs! > 0) || !(j.gpuSideMedianNs! > 0)) return;
+    cpu.push(Math.log(j.cpuSideMedianNs! / p.cpuNs));
+    gpu.push(Math.log(j.gpuSideMedianNs! / p.gpuNs));
+  });
+  if (cpu.length < MIN_SPREAD_SAMPLES) return undefined;
+  const spread = (v: number[]): number => {
+    const m = median(v);
+    return 1.4826 * median(v.map((x) => Math.abs(x - m)));
+  };
+  return { cpu: spread(cpu), gpu: spread(gpu) };
 }
 
 /** The host cost table in the composition's serializable form. */
@@ -186,12 +247,19 @@ export function fitComposition(
     composeNs(c, grid[i]!.strategy.sync, preds[i]!.cpuNs, preds[i]!.gpuNs, preds[i]!.cpuNs > 0, preds[i]!.gpuNs > 0);
   const errorWith = (c: Composition, only?: (i: number) => boolean): number =>
     predictionErrors(grid.flatMap((j, i) => (only && !only(i) ? [] : [{ predicted: composeAt(c, i), measured: j.stats!.medianNs }]))).mape;
+  // Side spreads (expected max of the sides), kept only if they lower the co-executed jobs' error.
+  let start = base;
+  const spread = sideSpreads(grid, preds);
+  if (spread) {
+    const withSpread = { ...base, sideSpread: spread };
+    if (errorWith(withSpread, both) < errorWith(base, both) - 1e-9) start = withSpread;
+  }
   // Contention: a one-parameter search over a plausible range (a CPU never gets faster by sharing memory),
   // judged on the co-executed jobs, the only ones it touches.
-  let best = { ...base };
-  let bestErr = errorWith(base, both);
+  let best = { ...start };
+  let bestErr = errorWith(start, both);
   for (let a = 1.02; a <= 2.0001; a += 0.02) {
-    const c = { ...base, cpuContention: Number(a.toFixed(2)) };
+    const c = { ...start, cpuContention: Number(a.toFixed(2)) };
     const e = errorWith(c, both);
     if (e < bestErr - 1e-9) { best = c; bestErr = e; }
   }
@@ -237,6 +305,10 @@ export const COMPOSITION_SCHEMA = {
     syncNs: numberTable,
     dispatchByVariantNs: numberTable,
     cpuContention: { type: 'number', minimum: 0 },
+    sideSpread: {
+      type: 'object', required: ['cpu', 'gpu'], additionalProperties: false,
+      properties: { cpu: { type: 'number', minimum: 0 }, gpu: { type: 'number', minimum: 0 } },
+    },
     offsetNs: numberTable,
   },
 } as const;
@@ -257,6 +329,6 @@ export function loadComposition(text: string): Composition {
   return {
     dispatchNs: c.dispatchNs, dispatchPerByteNs: c.dispatchPerByteNs ?? {}, syncNs: c.syncNs,
     ...(c.dispatchByVariantNs ? { dispatchByVariantNs: c.dispatchByVariantNs } : {}),
-    cpuContention: c.cpuContention, offsetNs: c.offsetNs,
+    cpuContention: c.cpuContention, ...(c.sideSpread ? { sideSpread: c.sideSpread } : {}), offsetNs: c.offsetNs,
   };
 }

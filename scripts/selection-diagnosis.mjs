@@ -1,0 +1,59 @@
+#!/usr/bin/env node
+// Which prediction misled a layer's selection: re-runs the held-out evaluation exactly as derive does (same
+// folds, same fixed split) and prints, per grid layer, the selected strategy and the grid oracle (and the best
+// CPU-only and GPU-only) with each one's predicted CPU side, GPU side (host cost + kernel) and composed latency
+// beside the grid's measured median, CPU side, GPU side and kernel time (us).
+//   node scripts/selection-diagnosis.mjs RUN_DIR [--family NAME]   (default: the family derive would pick)
+// Needs `npx tsc -p tsconfig.json` first (reads dist/). Prints; writes nothing.
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { inPhase, strategyId } from '../dist/src/analysis/layers.js';
+import { readDevice, readExperiments, readJobs } from '../dist/src/analysis/run-files.js';
+import { predictStrategy } from '../dist/src/predict/compose.js';
+import { crossValidate } from '../dist/src/predict/evaluate.js';
+import { MODEL_KINDS } from '../dist/src/predict/side-model.js';
+import { chooseRoles } from '../dist/src/select/confirm.js';
+import { gridSpaces } from '../dist/src/select/space.js';
+
+const args = process.argv.slice(2);
+const flag = (name) => { const i = args.indexOf(name); return i < 0 ? undefined : args.splice(i, 2)[1]; };
+const requested = flag('--family');
+const [run] = args;
+if (!run || !existsSync(join(run, 'jobs.json')) || (requested !== undefined && !MODEL_KINDS.includes(requested))) {
+  console.error(`usage: node scripts/selection-diagnosis.mjs RUN_DIR [--family ${MODEL_KINDS.join('|')}]`);
+  process.exit(2);
+}
+const jobs = readJobs(run);
+const inRun = new Set(jobs.rows.map((j) => j.experiment));
+const experiments = readExperiments(fileURLToPath(new URL('../experiments', import.meta.url)));
+const fixedTestGroups = experiments.filter((e) => inRun.has(e.id)).flatMap((e) => e.heldOut ?? []);
+const cv = crossValidate(jobs.rows, { device: readDevice(run), folds: 5, seed: 1, fixedTestGroups });
+// The family derive's 'auto' picks: the lowest held-out composed MAPE.
+const composed = cv.accuracy.filter((a) => a.side === 'composed' && cv.heldOut.has(a.model)).sort((a, b) => a.mape - b.mape || a.model.localeCompare(b.model));
+const family = requested ?? composed[0]?.model;
+if (!family || !cv.heldOut.has(family)) {
+  console.error(`selection-diagnosis: no held-out predictor of family ${family ?? '(none)'} in ${run}`);
+  process.exit(1);
+}
+console.log(`family ${family}; held-out composed MAPE: ${composed.map((a) => `${a.model} ${a.mape.toFixed(1)}%`).join(', ')}`);
+const grid = new Map();
+for (const j of jobs.rows) if (inPhase(j, 'grid') && j.kind === 'layer' && j.stats && j.verdict === 'VALID') grid.set(strategyId(j.layer, j.strategy), j);
+const us = (ns) => (ns === undefined || ns === null ? '-' : (ns / 1e3).toFixed(1));
+for (const space of [...gridSpaces(jobs.rows).values()].sort((a, b) => (a.layerId < b.layerId ? -1 : 1))) {
+  const p = cv.heldOut.get(family).get(space.layerId);
+  if (!p) continue;
+  const roles = chooseRoles(space, p).roles;
+  const q = space.measuredNs.get(roles.oracle) / (space.measuredNs.get(roles.selected) ?? Infinity);
+  console.log(`\n## ${space.layerId}: grid q ${q.toFixed(2)}`);
+  console.log('| role | strategy | pred cpu | pred gpu | pred composed | grid median | cpu side | gpu side | kernel |\n| --- | --- | --- | --- | --- | --- | --- | --- | --- |');
+  for (const role of ['selected', 'oracle', 'bestCpu', 'bestGpu']) {
+    const id = roles[role];
+    const c = id && space.candidates.find((x) => x.strategyId === id);
+    if (!c) continue;
+    const pr = predictStrategy(p, c.layer, c.strategy);
+    const j = grid.get(id);
+    const short = id.slice(space.layerId.length + 1);
+    console.log(`| ${role} | ${short} | ${us(pr.cpuNs)} | ${us(pr.gpuNs)} | ${us(pr.composedNs)} | ${us(j?.stats?.medianNs)} | ${us(j?.cpuSideMedianNs)} | ${us(j?.gpuSideMedianNs)} | ${us(j?.gpuKernelMedianNs)} |`);
+  }
+}
