@@ -5,14 +5,14 @@
 #include "job.h"
 
 #include <algorithm>
-#include <map>
 #include <array>
 #include <chrono>
 #include <cmath>
 #include <cstdlib>
 #include <ctime>
-#include <random>
+#include <map>
 #include <pthread.h>
+#include <random>
 #include <sched.h>
 #include <sys/stat.h>
 

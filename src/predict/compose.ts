@@ -138,9 +138,8 @@ export function hostCostByVariant(c: Pick<Composition, 'dispatchNs' | 'dispatchP
     if (mine.length < MIN_VARIANT_SAMPLES || new Set(mine.map((s) => s.group)).size < MIN_VARIANT_GROUPS) continue;
     const residuals = mine.map((s) => s.costNs - gpuHostNs(bare, s.mechanism, s));
     const shift = median(residuals);
-    // The median's standard error, from the median absolute deviation (1.4826 MAD estimates sigma; the
-    // median's error is 1.2533 sigma / sqrt(n)): a shift within MIN_VARIANT_T of them is host noise.
-    const se = (1.2533 * 1.4826 * median(residuals.map((r) => Math.abs(r - shift)))) / Math.sqrt(residuals.length);
+    // The median's standard error is 1.2533 sigma / sqrt(n): a shift within MIN_VARIANT_T of them is host noise.
+    const se = (1.2533 * robustSigma(residuals, shift)) / Math.sqrt(residuals.length);
     if (Math.abs(shift) >= MIN_VARIANT_T * se) out[v] = shift;
   }
   return out;
@@ -205,11 +204,12 @@ export function sideSpreads(jobs: readonly JobStats[], preds: readonly StrategyP
     gpu.push(Math.log(j.gpuSideMedianNs! / p.gpuNs));
   });
   if (cpu.length < MIN_SPREAD_SAMPLES) return undefined;
-  const spread = (v: number[]): number => {
-    const m = median(v);
-    return 1.4826 * median(v.map((x) => Math.abs(x - m)));
-  };
-  return { cpu: spread(cpu), gpu: spread(gpu) };
+  return { cpu: robustSigma(cpu, median(cpu)), gpu: robustSigma(gpu, median(gpu)) };
+}
+
+/** Sigma estimated from the median absolute deviation around `center` (1.4826 MAD), robust to a few outliers. */
+function robustSigma(values: readonly number[], center: number): number {
+  return 1.4826 * median(values.map((x) => Math.abs(x - center)));
 }
 
 /** The host cost table in the composition's serializable form. */
