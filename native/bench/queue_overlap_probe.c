@@ -3,7 +3,9 @@
 // This probe times the same traffic cut into k chunks on k in-order queues (k = 1, 2, 4, 8), pinned host
 // buffers (CL_MEM_ALLOC_HOST_PTR mapped once), a kernel that touches its chunk of Y and burns a fixed
 // number of FMAs per work-item, wait = clFinish on every queue. Prints one JSON line per k: median and
-// min wall time over the samples. Build: gcc -O2 queue_overlap_probe.c -lOpenCL -o probe
+// min wall time over the samples. Then (copy mode) one copy of 1, 2 and 4 MB in each direction cut into k
+// parts on k queues: can two copy engines beat one copy's fixed cost at 1 MB?
+// Build: gcc -O2 queue_overlap_probe.c -lOpenCL -o probe; run: probe [BURN [SAMPLES]]
 #define CL_TARGET_OPENCL_VERSION 300
 #include <CL/cl.h>
 #include <stdio.h>
@@ -96,6 +98,37 @@ int main(int argc, char** argv) {
     }
     qsort(t, samples, sizeof(double), Cmp);
     printf("{\"part\":\"%s\",\"medianUs\":%.1f,\"minUs\":%.1f}\n", part ? "copies-only" : "kernel-only", t[samples / 2], t[0]);
+  }
+  // Copy mode: bytes cut into k equal parts, part c on queue c, from and to a pinned 4 MB buffer.
+  cl_mem hc = clCreateBuffer(ctx, CL_MEM_ALLOC_HOST_PTR, 4 << 20, NULL, &err); CHECK(err);
+  char* pc = clEnqueueMapBuffer(q[0], hc, CL_TRUE, CL_MAP_READ | CL_MAP_WRITE, 0, 4 << 20, 0, NULL, NULL, &err); CHECK(err);
+  memset(pc, 1, 4 << 20);
+  cl_mem dc = clCreateBuffer(ctx, CL_MEM_READ_WRITE, 4 << 20, NULL, &err); CHECK(err);
+  for (int round = 0; round < 3; ++round) {
+    for (int mb = 1; mb <= 4; mb *= 2) {
+      const size_t bytes = (size_t)mb << 20;
+      for (int dir = 0; dir < 2; ++dir) {
+        for (int ki = 0; ki < 3; ++ki) {
+          const int k = ks[ki];
+          const size_t part = bytes / k;
+          for (int s = -10; s < samples; ++s) {
+            double t0 = NowUs();
+            for (int c = 0; c < k; ++c) {
+              if (dir == 0) CHECK(clEnqueueWriteBuffer(q[c], dc, CL_FALSE, c * part, part, pc + c * part, 0, NULL, NULL));
+              else CHECK(clEnqueueReadBuffer(q[c], dc, CL_FALSE, c * part, part, pc + c * part, 0, NULL, NULL));
+              if (k > 1) CHECK(clFlush(q[c]));
+            }
+            for (int c = 0; c < k; ++c) CHECK(clFinish(q[c]));
+            if (s >= 0) t[s] = NowUs() - t0;
+          }
+          qsort(t, samples, sizeof(double), Cmp);
+          printf("{\"round\":%d,\"copyMB\":%d,\"direction\":\"%s\",\"queues\":%d,\"medianUs\":%.1f,\"minUs\":%.1f,"
+                 "\"gbPerS\":%.1f}\n", round, mb, dir ? "to-host" : "to-device", k, t[samples / 2], t[0],
+                 bytes / (t[samples / 2] * 1e3));
+          fflush(stdout);
+        }
+      }
+    }
   }
   return 0;
 }
