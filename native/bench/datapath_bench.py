@@ -101,6 +101,11 @@ def ok_median(r):
     return median(r["samplesNs"]) if r and r["status"] == "ok" else None
 
 
+def copy_id(direction, host_memory, nbytes, queues):
+    """A copy job's id; one queue keeps the id the committed results use."""
+    return f"copy/{direction}/{host_memory}/{nbytes}" + (f"/q{queues}" if queues > 1 else "")
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--out", required=True, help="folder for datapath.json")
@@ -118,6 +123,7 @@ def main():
     ap.add_argument("--conv-variant", default="conv_direct")
     ap.add_argument("--conv-wg", type=int, default=64)
     ap.add_argument("--copy-mb", default="1,2,4,8,16,32")
+    ap.add_argument("--copy-queues", default="1", help="pinned copies also cut into K parts on K queues, e.g. 1,2,4")
     ap.add_argument("--device-type", default="gpu-or-cpu")
     ap.add_argument("--label", default="", help="free text stored in the JSON (machine, setup)")
     ap.add_argument("--timed-queues", default="plain",
@@ -153,11 +159,13 @@ def main():
     # 2. Round trips; 3. copies.
     jobs += [dict(meas, id=f"roundtrip/{s}", kind="roundtrip", strategy={"sync": s}) for s in syncs]
     sizes = [int(float(m) * (1 << 20)) for m in a.copy_mb.split(",") if m]
+    copy_queues = [int(k) for k in a.copy_queues.split(",") if k]
     for b in sizes:
         for d in ("host-to-device", "device-to-host"):
             for h in ("pinned", "pageable"):
-                jobs.append(dict(meas, id=f"copy/{d}/{h}/{b}", kind="copy", minTimeMs=100,
-                                 copy={"bytes": b, "direction": d, "hostMemory": h}))
+                for k in (copy_queues if h == "pinned" else [1]):
+                    jobs.append(dict(meas, id=copy_id(d, h, b, k), kind="copy", minTimeMs=100,
+                                     copy={"bytes": b, "direction": d, "hostMemory": h, "queues": k}))
     queues = [q for q in a.timed_queues.split(",") if q]
     res = run_plan(a, jobs, dict(os.environ, COEXEC_TIMED_QUEUE=queues[0]))
     gpu_jobs = [j for j in jobs if j["id"].split("/")[0] in ("gpu-alone", "coexec", "roundtrip")]
@@ -231,10 +239,12 @@ def main():
     for b in sizes:
         for d in ("host-to-device", "device-to-host"):
             for h in ("pinned", "pageable"):
-                r = res.get(f"copy/{d}/{h}/{b}")
-                m = ok_median(r)
-                copy_rows.append({"bytes": b, "direction": d, "hostMemory": h, "status": r["status"] if r else "missing",
-                                  "medianUs": us(m), "gbPerS": round(b / m, 2) if m else None})
+                for k in (copy_queues if h == "pinned" else [1]):
+                    r = res.get(copy_id(d, h, b, k))
+                    m = ok_median(r)
+                    copy_rows.append({"bytes": b, "direction": d, "hostMemory": h, "queues": k,
+                                      "status": r["status"] if r else "missing",
+                                      "medianUs": us(m), "gbPerS": round(b / m, 2) if m else None})
     rt_rows = [{"sync": s, "status": res[f"roundtrip/{s}"]["status"],
                 "medianUs": us(ok_median(res[f"roundtrip/{s}"]))} for s in syncs]
 
@@ -268,11 +278,14 @@ def main():
         print(f"| {s} | {v['layers']} | {v['overheadMedianUs']} | {v['enqueueMedianUs']} | {v['cpuStartDelayMedianUs']} | "
               f"{v['cpuSliceRatioMedian']}, {v['cpuSliceRatioMax']} |")
     print(f"\nsvm-fine / finish overhead: {svm_fine_over_finish}\n")
-    print("## Copies (GB/s)\n\n| MB | direction | pinned | pageable |\n|---|---|---|---|")
+    pinned_cols = [("pinned", k) for k in copy_queues]
+    names = [f"pinned, {k} queues" if k > 1 else "pinned" for _, k in pinned_cols] + ["pageable"]
+    print("## Copies (GB/s)\n\n| MB | direction | " + " | ".join(names) + " |\n|---|---|" + "---|" * len(names))
     for b in sizes:
         for d in ("host-to-device", "device-to-host"):
-            cells = {r["hostMemory"]: r["gbPerS"] for r in copy_rows if r["bytes"] == b and r["direction"] == d}
-            print(f"| {b / (1 << 20):g} | {d} | {cells.get('pinned')} | {cells.get('pageable')} |")
+            cells = {(r["hostMemory"], r["queues"]): r["gbPerS"] for r in copy_rows if r["bytes"] == b and r["direction"] == d}
+            row = [cells.get(c) for c in pinned_cols] + [cells.get(("pageable", 1))]
+            print(f"| {b / (1 << 20):g} | {d} | " + " | ".join(str(v) for v in row) + " |")
     print("\n## Round trips (us)\n\n" + "\n".join(f"- {r['sync']}: {r['medianUs']} ({r['status']})" for r in rt_rows))
     if timed_queues:
         print(f"\n## Timed queue: {' vs '.join(queues)} (the first ran first; median over layers)\n")

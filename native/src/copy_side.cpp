@@ -29,21 +29,31 @@ CopySide::CopySide(GpuDevice& gpu, const CopySpec& spec) : gpu_(gpu), spec_(spec
   }
   COEXEC_CL(Cl().clEnqueueWriteBuffer(gpu.queue(), device_.get(), CL_TRUE, 0, floats_ * sizeof(float), other.data(), 0,
                                       nullptr, nullptr), "copy job: fill the device buffer");
+  for (int part = 1; part < spec.queues; ++part) {
+    extraQueues_.emplace_back(Cl().clCreateCommandQueue(gpu.context(), gpu.id(), 0, &err));
+    ClCheck(err, "clCreateCommandQueue", "copy job queue " + std::to_string(part));
+  }
 }
 
 void CopySide::Enqueue(Event* profile) {
-  cl_command_queue q = gpu_.queue();
-  cl_event* ev = profile ? profile->out() : nullptr;
-  const size_t bytes = static_cast<size_t>(spec_.bytes);
-  if (spec_.direction == "host-to-device") {
-    COEXEC_CL(Cl().clEnqueueWriteBuffer(q, device_.get(), CL_FALSE, 0, bytes, host_, 0, nullptr, ev), "copy to device");
-  } else {
-    COEXEC_CL(Cl().clEnqueueReadBuffer(q, device_.get(), CL_FALSE, 0, bytes, host_, 0, nullptr, ev), "copy to host");
+  const size_t part = static_cast<size_t>(spec_.bytes) / spec_.queues;
+  const char* bytesHost = reinterpret_cast<const char*>(host_);
+  for (int c = 0; c < spec_.queues; ++c) {
+    cl_command_queue q = QueueOf(c);
+    cl_event* ev = profile && c == 0 ? profile->out() : nullptr;  // the first part's timestamps
+    void* host = const_cast<char*>(bytesHost) + c * part;
+    if (spec_.direction == "host-to-device") {
+      COEXEC_CL(Cl().clEnqueueWriteBuffer(q, device_.get(), CL_FALSE, c * part, part, host, 0, nullptr, ev), "copy to device");
+    } else {
+      COEXEC_CL(Cl().clEnqueueReadBuffer(q, device_.get(), CL_FALSE, c * part, part, host, 0, nullptr, ev), "copy to host");
+    }
+    COEXEC_CL(Cl().clFlush(q), "flush");
   }
-  COEXEC_CL(Cl().clFlush(q), "flush");
 }
 
-void CopySide::DriverWait() { COEXEC_CL(Cl().clFinish(gpu_.queue()), "clFinish"); }
+void CopySide::DriverWait() {
+  for (int c = 0; c < spec_.queues; ++c) COEXEC_CL(Cl().clFinish(QueueOf(c)), "clFinish");
+}
 
 bool CopySide::Verify() {
   std::vector<float> dst(floats_);

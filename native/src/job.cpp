@@ -587,6 +587,7 @@ void RunCopyJob(const Plan& plan, const Job& job, DeviceProvider& devices, Json&
                       .Set("copyBytes", job.copy.bytes)
                       .Set("direction", job.copy.direction)
                       .Set("hostMemory", job.copy.hostMemory)
+                      .Set("queues", job.copy.queues)
                       .Set("driverCore", plan.driverCore ? Json(*plan.driverCore) : Json())
                       .Set("timedQueue", TimedQueueName(gpu->timedQueue()));
   CopySide copy(*gpu, job.copy);

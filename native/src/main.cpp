@@ -27,7 +27,7 @@ constexpr const char* kUsage =
     "  coexec-engine bench --layer linear --M 1 --N 4096 --K 4096 [strategy flags] [--save-tensors DIR]\n"
     "  coexec-engine bench --layer conv2d --batch 1 --C 64 --H 56 --W 56 --F 64 --R 3 --S 3 --stride 1 --pad 1 ...\n"
     "  coexec-engine bench --kind roundtrip --sync svm-fine\n"
-    "  coexec-engine bench --kind copy --bytes 8388608 --direction host-to-device|device-to-host --host-memory pinned|pageable\n"
+    "  coexec-engine bench --kind copy --bytes 8388608 --direction host-to-device|device-to-host --host-memory pinned|pageable [--queues K]\n"
     "strategy flags: --ratio R --granularity G --threads T --cpu IMPL --gpu VARIANT --wg N --sync MECH\n"
     "  [--split-dim channels|height (conv2d) | n|m (linear)]\n"
     "measurement:    --warmup N --min-samples N --min-time-ms MS --max-samples N --max-time-ms MS --seed S\n"
@@ -119,7 +119,7 @@ int Bench(const std::vector<std::string>& args) {
       "layer", "M", "N", "K", "batch", "C", "H", "W", "F", "R", "S", "stride", "stride-h", "stride-w", "pad",
       "pad-h", "pad-w", "ratio", "granularity", "threads", "cpu", "gpu", "wg", "sync", "split-dim", "kind", "warmup",
       "min-samples", "min-time-ms", "max-samples", "max-time-ms", "target-median-ci-pct", "seed", "platform",
-      "device", "device-type", "cores", "driver-core", "save-tensors", "id", "bytes", "direction", "host-memory"};
+      "device", "device-type", "cores", "driver-core", "save-tensors", "id", "bytes", "direction", "host-memory", "queues"};
   for (size_t i = 0; i < args.size(); ++i) {
     const std::string& a = args[i];
     if (a.rfind("--", 0) != 0) throw UsageError("bench: unexpected argument " + a);
@@ -176,7 +176,7 @@ int Bench(const std::vector<std::string>& args) {
   if (kind == "layer") job.Set("layer", layer);
   if (kind == "copy") {
     job.Set("copy", Json::Object().Set("bytes", num("bytes", "")).Set("direction", str("direction", "host-to-device"))
-                        .Set("hostMemory", str("host-memory", "pinned")));
+                        .Set("hostMemory", str("host-memory", "pinned")).Set("queues", num("queues", "1")));
   } else {
     job.Set("strategy", kind == "layer" ? strategy : Json::Object().Set("sync", str("sync", "finish")));
   }
@@ -207,7 +207,8 @@ int Bench(const std::vector<std::string>& args) {
     const Job& j = plan.jobs[0];
     plan.jobs[0].id = kind == "layer"  ? StrategyId(j.layer, j.strategy)
                       : kind == "copy" ? "copy/" + j.copy.direction + "/" + j.copy.hostMemory + "/bytes:" +
-                                             std::to_string(j.copy.bytes)
+                                             std::to_string(j.copy.bytes) +
+                                             (j.copy.queues > 1 ? "/queues:" + std::to_string(j.copy.queues) : "")
                                        : "roundtrip/sync:" + j.strategy.sync;
   }
   JobOptions opts;

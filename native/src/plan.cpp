@@ -385,6 +385,9 @@ Plan ParsePlan(const Json& doc) {
       job.copy.bytes = c.Int("bytes", true, 0, 1, 1 << 30);
       job.copy.direction = c.Str("direction", true, "", {"host-to-device", "device-to-host"});
       job.copy.hostMemory = c.Str("hostMemory", false, "pinned", {"pinned", "pageable"});
+      job.copy.queues = c.Int("queues", false, 1, 1, 8);
+      if (job.copy.bytes % (job.copy.queues * static_cast<int>(sizeof(float))) != 0)
+        c.Fail("queues", "bytes must split into `queues` equal parts of whole floats");
       c.Finish();
     } else {
       if (!roundtrip) job.layer = ParseLayer(*f.Get("layer", true), where + ": layer");

@@ -59,11 +59,12 @@ struct Strategy {
 const std::vector<std::string>& SplitDimNames(bool conv);
 
 // kind "copy": one host <-> device copy of `bytes`, from/to pinned (ALLOC_HOST_PTR, mapped once) or
-// pageable host memory (copy_side.h).
+// pageable host memory (copy_side.h), cut into `queues` equal parts on as many in-order queues.
 struct CopySpec {
   int bytes = 0;
   std::string direction;   // "host-to-device" | "device-to-host"
   std::string hostMemory;  // "pinned" | "pageable"
+  int queues = 1;          // > 1: part c of the copy on queue c, so that the device's copy engines overlap
 };
 
 struct Job {

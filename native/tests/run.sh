@@ -383,6 +383,15 @@ copy_job() {  # plan kind "copy" (benchmarks): both directions and host memories
 }
 check "bench --kind copy: host <-> device copies from pinned and pageable memory arrive intact" copy_job
 
+copy_queues() {  # a copy cut into parts on several queues: every part arrives, the id names the queues
+  for d in host-to-device device-to-host; do
+    "$E" bench --kind copy --bytes 1048576 --direction $d --queues 4 --min-samples 3 --min-time-ms 0 >"$tmp/copyq.json" || return 1
+    grep -q "\"jobId\":\"copy/$d/pinned/bytes:1048576/queues:4\"" "$tmp/copyq.json" && grep -q '"queues":4' "$tmp/copyq.json" &&
+      grep -q '"passed":true' "$tmp/copyq.json" || return 1
+  done
+}
+check "bench --kind copy --queues 4: the copy's four parts on four queues all arrive" copy_queues
+
 # The register-tiled kernels' GPU weight layout (k-major; a CPU device gets the tile-blocked one) on the
 # same sweep subset: every register-tiled job of the small sweep, forced through the hook.
 kmajor_sweep() {
@@ -481,6 +490,7 @@ JOBX=', "targetMedianCiPct": 0' bad_plan "targetMedianCiPct not > 0" 'jobs[1] (i
 JOBX=', "targetMedianCiPct": "5"' bad_plan "targetMedianCiPct not a number" 'jobs[1] (id "job-b"): targetMedianCiPct: must be a number'
 RAW='{"schemaVersion": 1,' bad_plan "invalid JSON" 'JSON 1:'
 RT='{"id": "ok-job", "kind": "copy", "copy": {"bytes": 0, "direction": "host-to-device"}}' bad_plan "copy of 0 bytes" 'jobs[0] (id "ok-job"): copy: bytes: 0 out of range'
+RT='{"id": "ok-job", "kind": "copy", "copy": {"bytes": 1000, "direction": "host-to-device", "queues": 3}}' bad_plan "copy not cut into equal parts" 'copy: queues: bytes must split into `queues` equal parts of whole floats'
 EXTRA=', "driverCore": -1' bad_plan "driverCore not a core" 'plan: driverCore: bad core number -1'
 EXTRA=', "deviceCores": [-2]' bad_plan "deviceCores not cores" 'plan: deviceCores: bad core number -2'
 LAYER='{"type": "conv2d", "batch": 1, "C": 1, "H": 2, "W": 5, "F": 2, "R": 5, "S": 1, "strideH": 1, "strideW": 1, "padH": 1, "padW": 0}' \
