@@ -30,7 +30,7 @@
 # CLBlast (the yardsticks' GPU library) is not installed on the lent host: CLBLAST_DEB=path/to/libclblast1_*.deb
 # (fetched on the harness machine with `apt-get download libclblast1` and carried, e.g. under bundles/) is
 # unpacked into a private folder and put on LD_LIBRARY_PATH, nothing installed system-wide.
-# Environment: PART_LIMIT_S (default 170) caps each part, PART_LIMIT_S_<part> one part (dashes as _); KB_NVIDIA_ARGS / KB_POCL_ARGS add kernel_bench.py
+# Environment: PART_LIMIT_S (default 170) caps each part, PART_LIMIT_S_<part> one part (dashes as _); DP_ARGS adds datapath_bench.py arguments (e.g. --copy-queues 1,2,4); KB_NVIDIA_ARGS / KB_POCL_ARGS add kernel_bench.py
 # options (e.g. --shapes, --variants, --finalists 3 --rounds 3) to the two kernel parts.
 set -uo pipefail
 source "$(dirname "$0")/lib/bounded.sh"
@@ -92,7 +92,7 @@ for p in "$@"; do
   case "$p" in
     datapath) part datapath native/bench/sync-bench.sh datapath --out "$out/datapath" --cores 1-15 --driver-core 0 \
         --device-type gpu --timed-queues plain,profiling \
-        --label "GPU host, NVIDIA OpenCL, driver core 0, CPU threads on cores 1-15" ;;
+        --label "GPU host, NVIDIA OpenCL, driver core 0, CPU threads on cores 1-15" ${DP_ARGS:-} ;;
     datapath-allcores) part datapath-allcores native/bench/sync-bench.sh datapath --out "$out/datapath-allcores" \
         --cores 0-15 --device-type gpu --label "GPU host, NVIDIA OpenCL, no driver core, CPU threads on cores 0-15" ;;
     kernels-nvidia) part kernels-nvidia native/bench/kernel-bench.sh "$out/kernels-nvidia" --device-type gpu \
