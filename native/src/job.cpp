@@ -482,10 +482,10 @@ void RunLayer(const Plan& plan, const Job& job, DeviceProvider& devices, const J
 
   // Step 4: prepare (weights resident) on the driver thread, warm up, timed samples, profiled executions.
   executor.OnDriver([&] { mech->Prepare(run); });
+  resolved.Set("gpuStreams", run.gpuRows > 0 ? mech->GpuStreams() : 0);
   resolved.Set("timedQueue", run.gpu ? TimedQueueName(run.gpu->timedQueue()) : "none");
   resolved.Set("hostMemory", mech->HostMemoryPath());
   resolved.Set("gpuSubmit", run.gpuRows > 0 ? mech->Submit().Name() : "none");
-  resolved.Set("gpuStreams", run.gpuRows > 0 ? mech->GpuStreams() : 0);
   if (!mech->Submit().note.empty()) resolved.Set("gpuSubmitNote", mech->Submit().note);
   r.Set("resolved", resolved);
   const std::function<void()> cpuWork = [&] {
