@@ -483,6 +483,11 @@ void RunLayer(const Plan& plan, const Job& job, DeviceProvider& devices, const J
   // Step 4: prepare (weights resident) on the driver thread, warm up, timed samples, profiled executions.
   executor.OnDriver([&] { mech->Prepare(run); });
   resolved.Set("gpuStreams", run.gpuRows > 0 ? mech->GpuStreams() : 0);
+  if (const std::vector<int> rows = mech->GpuChunkRows(); !rows.empty()) {
+    Json a = Json::Array();
+    for (int n : rows) a.Push(n);
+    resolved.Set("gpuChunkRows", std::move(a));
+  }
   resolved.Set("timedQueue", run.gpu ? TimedQueueName(run.gpu->timedQueue()) : "none");
   resolved.Set("hostMemory", mech->HostMemoryPath());
   resolved.Set("gpuSubmit", run.gpuRows > 0 ? mech->Submit().Name() : "none");

@@ -102,6 +102,8 @@ class Mechanism : public GpuSide {
   const GpuSubmitChoice& Submit() const { return submit_; }
   // resolved.gpuStreams: the queues the GPU's share is issued on (sync_streams.cpp), fixed by Prepare.
   virtual int GpuStreams() const { return 1; }
+  // resolved.gpuChunkRows: the outer rows of each chunk with more than one stream (empty otherwise).
+  virtual std::vector<int> GpuChunkRows() const { return {}; }
   // Profiled executions, after the main kernel's event was read into ts (queued, submit, start, end): a
   // mechanism that runs the main kernel more than once per execution widens start and end to all of them.
   virtual void WidenProfile(std::array<cl_ulong, 4>& ts) { (void)ts; }

@@ -95,6 +95,11 @@ class StreamedBufferMechanism : public Mechanism {
   }
 
   int GpuStreams() const override { return static_cast<int>(chunks_.size()); }
+  std::vector<int> GpuChunkRows() const override {
+    std::vector<int> rows;
+    for (const Chunk& k : chunks_) rows.push_back(k.shape.outerEnd - k.shape.outerBegin);
+    return rows;
+  }
 
   void Enqueue(Event* profile) override {
     for (size_t c = 0; c < chunks_.size(); ++c) {

@@ -243,7 +243,7 @@ COEXEC_HOST_MEMORY=pinned-copy "$E" run "$tmp/streams.json" --out "$tmp/streams.
 "$T" check "$tmp/streams.json" "$tmp/streams.jsonl" >"$tmp/streams.check"
 grep '^FAIL' "$tmp/streams.check"
 read -r p f < <(sed -n 's/^COUNTS //p' "$tmp/streams.check")
-[ "${f:-1}" -eq 0 ] && grep -q '"gpuStreams":5' "$tmp/streams.jsonl" &&
+[ "${f:-1}" -eq 0 ] && grep -q 'M:7/.*/r:0.00/.*"gpuStreams":5,"gpuChunkRows":\[2,2,1,1,1\]' "$tmp/streams.jsonl" &&
   grep -q 'M:1/.*"gpuStreams":1,.*' "$tmp/streams.jsonl" &&
   grep -q '"gpuStreamsNote":"gpuStreams 5 clamped to 1: the GPU.s share has 1 outer rows' "$tmp/streams.jsonl" &&
   grep -q 'streams:4".*"gpuSubmit":"calls","gpuSubmitNote":"gpuStreams > 1: each chunk' "$tmp/streams.jsonl" &&
