@@ -20,6 +20,7 @@
 #include "copy_side.h"
 #include "cpu/cpu_layers.h"
 #include "executor.h"
+#include "host_memory.h"
 #include "npy.h"
 #include "stats.h"
 #include "sync.h"
@@ -176,8 +177,10 @@ class StopRule {
 // execution, and the GPU timestamps come from these. execute(sample, profile) runs one execution;
 // useProfilingQueue(on) moves the device between its timed and its profiling queue (GpuDevice), around the
 // profiled executions only.
+// widen (when given) adjusts each profiled execution's timestamps (Mechanism::WidenProfile).
 template <typename Execute, typename UseProfilingQueue>
-void TimingLoop(const Job& job, Samples& out, Execute execute, UseProfilingQueue useProfilingQueue) {
+void TimingLoop(const Job& job, Samples& out, Execute execute, UseProfilingQueue useProfilingQueue,
+                const std::function<void(std::array<cl_ulong, 4>&)>& widen = nullptr) {
   for (int i = 0; i < job.warmup; ++i) {
     Sample s;
     execute(s, nullptr);
@@ -189,7 +192,8 @@ void TimingLoop(const Job& job, Samples& out, Execute execute, UseProfilingQueue
     Sample s;
     Event event;
     execute(s, &event);
-    Profile(event);
+    std::array<cl_ulong, 4> ts = Profile(event);
+    if (widen) widen(ts);
     useProfilingQueue(false);
   }
   // After the warm-up, when the driver has started whatever threads this job needs.
@@ -216,7 +220,9 @@ void TimingLoop(const Job& job, Samples& out, Execute execute, UseProfilingQueue
     Sample s;
     Event event;
     execute(s, &event);
-    out.timestamps.push_back(Profile(event));
+    std::array<cl_ulong, 4> ts = Profile(event);
+    if (widen) widen(ts);
+    out.timestamps.push_back(ts);
   }
   useProfilingQueue(false);  // a throw above leaves it for the next job's SetTimedQueue (NeedDevice)
 }
@@ -368,6 +374,20 @@ void RunLayer(const Plan& plan, const Job& job, DeviceProvider& devices, const J
       throw SkipJob(e.what());
     }
     mech = MakeMechanism(S.sync, run.gpu->caps());
+    // gpuStreams (sync_streams.cpp): at most one chunk per outer row of the GPU's share; one chunk is the
+    // single-queue path itself.
+    const int outerRows = (L.conv ? L.conv2d.P() : L.linear.M) - run.split.outerOffset;
+    const int streams = std::min(S.gpuStreams, outerRows);
+    if (streams < S.gpuStreams)
+      resolved.Set("gpuStreamsNote", "gpuStreams " + std::to_string(S.gpuStreams) + " clamped to " +
+                                         std::to_string(streams) + ": the GPU's share has " +
+                                         std::to_string(outerRows) + " outer rows (M or output height)");
+    if (streams > 1) {
+      if (ChooseHostMemory(run.gpu->caps()) != HostMemory::PinnedCopy)
+        throw SkipJob("gpuStreams " + std::to_string(S.gpuStreams) + ": the device works in host memory (zero-copy), "
+                      "so there are no copies to overlap with the kernels");
+      mech = MakeStreamedMechanism(S);
+    }
     if (run.variant.clblast) {
       if (std::string why = ClblastUnavailableReason(L.conv); !why.empty()) throw SkipJob("clblast: " + why);
       if (S.sync != "finish" && S.sync != "event-poll")
@@ -462,6 +482,12 @@ void RunLayer(const Plan& plan, const Job& job, DeviceProvider& devices, const J
 
   // Step 4: prepare (weights resident) on the driver thread, warm up, timed samples, profiled executions.
   executor.OnDriver([&] { mech->Prepare(run); });
+  resolved.Set("gpuStreams", run.gpuRows > 0 ? mech->GpuStreams() : 0);
+  if (const std::vector<int> rows = mech->GpuChunkRows(); !rows.empty()) {
+    Json a = Json::Array();
+    for (int n : rows) a.Push(n);
+    resolved.Set("gpuChunkRows", std::move(a));
+  }
   resolved.Set("timedQueue", run.gpu ? TimedQueueName(run.gpu->timedQueue()) : "none");
   resolved.Set("hostMemory", mech->HostMemoryPath());
   resolved.Set("gpuSubmit", run.gpuRows > 0 ? mech->Submit().Name() : "none");
@@ -481,7 +507,8 @@ void RunLayer(const Plan& plan, const Job& job, DeviceProvider& devices, const J
   Samples samples(job.maxSamples);
   samples.withTimestamps = run.gpuRows > 0;
   samples.withCpu = run.cpuRows > 0;
-  TimingLoop(job, samples, execute, [&](bool on) { executor.OnDriver([&] { run.gpu->UseProfilingQueue(on); }); });
+  TimingLoop(job, samples, execute, [&](bool on) { executor.OnDriver([&] { run.gpu->UseProfilingQueue(on); }); },
+             [&](std::array<cl_ulong, 4>& ts) { mech->WidenProfile(ts); });
 
   // Step 5: one more execution into a NaN-filled output, checked against the reference.
   executor.OnDriver([&] { mech->PoisonOutput(); });

@@ -29,7 +29,7 @@ constexpr const char* kUsage =
     "  coexec-engine bench --kind roundtrip --sync svm-fine\n"
     "  coexec-engine bench --kind copy --bytes 8388608 --direction host-to-device|device-to-host --host-memory pinned|pageable [--queues K]\n"
     "strategy flags: --ratio R --granularity G --threads T --cpu IMPL --gpu VARIANT --wg N --sync MECH\n"
-    "  [--split-dim channels|height (conv2d) | n|m (linear)]\n"
+    "  [--split-dim channels|height (conv2d) | n|m (linear)] [--streams K (gpuStreams)]\n"
     "measurement:    --warmup N --min-samples N --min-time-ms MS --max-samples N --max-time-ms MS --seed S\n"
     "                --target-median-ci-pct P (after the minimum, sample on until the median's 95% CI\n"
     "                half-width is <= P % of the median, or a maximum is reached)\n"
@@ -117,7 +117,7 @@ int Bench(const std::vector<std::string>& args) {
   std::map<std::string, std::string> f;
   const std::vector<std::string> known = {
       "layer", "M", "N", "K", "batch", "C", "H", "W", "F", "R", "S", "stride", "stride-h", "stride-w", "pad",
-      "pad-h", "pad-w", "ratio", "granularity", "threads", "cpu", "gpu", "wg", "sync", "split-dim", "kind", "warmup",
+      "pad-h", "pad-w", "ratio", "granularity", "threads", "cpu", "gpu", "wg", "sync", "split-dim", "streams", "kind", "warmup",
       "min-samples", "min-time-ms", "max-samples", "max-time-ms", "target-median-ci-pct", "seed", "platform",
       "device", "device-type", "cores", "driver-core", "save-tensors", "id", "bytes", "direction", "host-memory", "queues"};
   for (size_t i = 0; i < args.size(); ++i) {
@@ -171,6 +171,7 @@ int Bench(const std::vector<std::string>& args) {
       .Set("gpuVariant", gpu).Set("gpuWorkGroup", num("wg", IsTiledVariant(gpu) ? "16" : "64"))
       .Set("sync", str("sync", "finish"));
   if (f.count("split-dim")) strategy.Set("splitDim", str("split-dim", ""));
+  if (f.count("streams")) strategy.Set("gpuStreams", num("streams", ""));
   Json job = Json::Object();
   job.Set("id", str("id", "bench")).Set("kind", kind);
   if (kind == "layer") job.Set("layer", layer);

@@ -281,6 +281,16 @@ Strategy ParseStrategy(const Json& j, const std::string& where, bool roundtrip, 
     if (IsTiledVariant(s.gpuVariant) && wg > 32)
       f.Fail("gpuWorkGroup", std::to_string(wg) + " too large for " + s.gpuVariant + " (tile edge, at most 32)");
     if (s.gpuVariant == "gemv_vec4" && wg < 4) f.Fail("gpuWorkGroup", "gemv_vec4 needs at least 4 (its rows per work-group)");
+    s.gpuStreams = f.Int("gpuStreams", false, 1, 1, kMaxGpuStreams);
+    if (s.gpuStreams > 1 && cpuRows < out) {
+      // The chunks run on cl_mem buffers copied from pinned host memory (sync_streams.cpp).
+      if (s.sync != "finish" && s.sync != "event-poll")
+        f.Fail("gpuStreams", std::to_string(s.gpuStreams) + " needs sync finish or event-poll (copies of the GPU's "
+                             "share, chunk by chunk), not " + s.sync);
+      if (s.gpuVariant == "clblast")
+        f.Fail("gpuStreams", std::to_string(s.gpuStreams) + " cannot be used with clblast (the library enqueues the "
+                             "whole share on one queue)");
+    }
   }
   f.Finish();
   return s;
@@ -422,7 +432,9 @@ std::string StrategyId(const Layer& layer, const Strategy& s) {
   // The default dimension is left out, so ids of plans written before splitDim existed stay the same.
   const bool named = !s.splitDim.empty() && s.splitDim != SplitDimNames(layer.conv).front();
   return layer.Id() + "/r:" + ratio + (named ? "/split:" + s.splitDim : "") + "/t:" + std::to_string(s.cpuThreads) + "/cpu:" + s.cpuImpl + "/gpu:" +
-         s.gpuVariant + "-wg" + std::to_string(s.gpuWorkGroup) + "/sync:" + s.sync;
+         s.gpuVariant + "-wg" + std::to_string(s.gpuWorkGroup) + "/sync:" + s.sync +
+         // Only when not 1, so every id written before gpuStreams existed stays the same.
+         (s.gpuStreams != 1 ? "/streams:" + std::to_string(s.gpuStreams) : "");
 }
 
 }  // namespace coexec

@@ -34,6 +34,8 @@ struct Layer {
   std::string Id() const;     // docs/contract.md section 1
 };
 
+constexpr int kMaxGpuStreams = 64;  // strategy.gpuStreams at most
+
 struct Strategy {
   double splitRatio = 0;
   int granularity = 1;
@@ -45,6 +47,10 @@ struct Strategy {
   // The split dimension (split.h): "channels" | "height" (conv2d), "n" | "m" (linear); empty when the plan
   // leaves it out, which means the default ("channels" / "n").
   std::string splitDim;
+  // GPU streams (sync_streams.cpp): > 1 cuts the GPU's share into that many chunks along the outer output rows
+  // (M or the output height P), each written, computed and read back on its own in-order queue, so that the
+  // copies of one chunk overlap the kernels of another. 1 (the default): one queue, today's commands.
+  int gpuStreams = 1;
   Json json;
 
   // docs/contract.md section 2: CPU rows are a multiple of granularity; exactly 0 / 1 give 0 / OUT.

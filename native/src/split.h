@@ -11,6 +11,7 @@
 #pragma once
 
 #include <cstddef>
+#include <vector>
 
 #include "plan.h"
 
@@ -40,5 +41,33 @@ SplitGeometry MakeSplit(const Layer& layer, const Strategy& s);
 
 // conv2d: the input rows [*ih0, *ih1) that output rows [p0, p1) read (taps outside the input are padding).
 void ConvInputRows(const ConvShape& c, int p0, int p1, int* ih0, int* ih1);
+
+// A copy between a whole host tensor and a chunk's own device buffer: `slices` x `rows` runs of `length`
+// floats, at different offsets and pitches on the two sides (one clEnqueue{Write,Read}BufferRect, or a plain
+// copy when it is one run).
+struct BlockCopy {
+  size_t hostFirst = 0, deviceFirst = 0, length = 0;
+  size_t rows = 1, hostRowPitch = 0, deviceRowPitch = 0;
+  size_t slices = 1, hostSlicePitch = 0, deviceSlicePitch = 0;
+  bool Empty() const { return length == 0 || rows == 0 || slices == 0; }
+};
+
+// gpuStreams > 1 (sync_streams.cpp): one chunk of the GPU's share, its outer output rows [outerBegin,
+// outerEnd) (rows m, or output rows p), computed as a layer of its own on its own buffers: linear, the
+// chunk's rows of X and Y; conv2d, its output rows and the input rows + halo they read (ConvInputRows), with
+// the padding rows above and below the input stored as zeros in its X, so the chunk layer has no vertical
+// padding (H = (rows - 1) * strideH + R, padH 0) and its P is exactly its rows.
+struct ShareChunk {
+  int outerBegin = 0, outerEnd = 0;
+  Layer layer;          // the chunk as a layer
+  Strategy strategy;    // split along channels / features at the share's channel offset (the GPU's side)
+  SplitGeometry split;  // MakeSplit(layer, strategy)
+  BlockCopy x;          // host X -> the chunk's X (its input rows, at their place below the zero padding rows)
+  BlockCopy y;          // the chunk's Y (the GPU's channels / features) -> host Y
+};
+
+// The GPU's share cut into min(streams, its outer rows) chunks along the outer output rows (M or P within
+// the share; sizes differ by at most one row, the larger first). Empty without GPU rows.
+std::vector<ShareChunk> MakeShareChunks(const Layer& layer, const Strategy& s, const SplitGeometry& share, int streams);
 
 }  // namespace coexec

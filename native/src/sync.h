@@ -7,6 +7,7 @@
 
 #include <sched.h>
 
+#include <array>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -99,6 +100,13 @@ class Mechanism : public GpuSide {
   // resolved.gpuSubmit and resolved.gpuSubmitNote: how the timed executions issue their commands
   // (command_buffer.h), fixed by Prepare. Profiled executions always issue calls (they need the kernel's event).
   const GpuSubmitChoice& Submit() const { return submit_; }
+  // resolved.gpuStreams: the queues the GPU's share is issued on (sync_streams.cpp), fixed by Prepare.
+  virtual int GpuStreams() const { return 1; }
+  // resolved.gpuChunkRows: the outer rows of each chunk with more than one stream (empty otherwise).
+  virtual std::vector<int> GpuChunkRows() const { return {}; }
+  // Profiled executions, after the main kernel's event was read into ts (queued, submit, start, end): a
+  // mechanism that runs the main kernel more than once per execution widens start and end to all of them.
+  virtual void WidenProfile(std::array<cl_ulong, 4>& ts) { (void)ts; }
 
  protected:
   GpuSubmitChoice submit_;
@@ -106,6 +114,8 @@ class Mechanism : public GpuSide {
 
 // Throws std::runtime_error with the reason when the device lacks what the mechanism needs.
 std::unique_ptr<Mechanism> MakeMechanism(const std::string& sync, const DeviceCaps& caps);
+// finish / event-poll with strategy.gpuStreams > 1 on pinned-copy host memory (sync_streams.cpp).
+std::unique_ptr<Mechanism> MakeStreamedMechanism(const Strategy& s);
 // gpuRows == 0: the CPU slice alone on host memory, no OpenCL at all.
 std::unique_ptr<Mechanism> MakeCpuOnly();
 

@@ -233,6 +233,37 @@ read -r p f < <(sed -n 's/^COUNTS //p' "$tmp/unrec.check")
   pass "pinned-copy where the share's copies cannot be recorded: kernels-only replays, ${p:-0} jobs correct" ||
   fail "unrecordable-copies sweep: ${f:-1} jobs wrong or no note"
 
+# gpuStreams (sync_streams.cpp): chunk counts 1..5 over linear M = 1 / 7 / 64 and convs with stride 2, padding,
+# R != S, batch 2, a 1x1 and overlapping halos, GPU-only, channel and outer splits, finish and event-poll, each
+# checked against the double reference out of a NaN-poisoned output (so every chunk wrote its rows), with
+# resolved.gpuStreams = min(k, the share's outer rows) (M = 1 clamps to 1, noted).
+"$T" streams "$tmp/streams.json" >/dev/null
+COEXEC_HOST_MEMORY=pinned-copy "$E" run "$tmp/streams.json" --out "$tmp/streams.jsonl" 2>"$tmp/streams.err" ||
+  fail "gpuStreams sweep: run exits 0"
+"$T" check "$tmp/streams.json" "$tmp/streams.jsonl" >"$tmp/streams.check"
+grep '^FAIL' "$tmp/streams.check"
+read -r p f < <(sed -n 's/^COUNTS //p' "$tmp/streams.check")
+[ "${f:-1}" -eq 0 ] && grep -q 'M:7/.*/r:0.00/.*"gpuStreams":5,"gpuChunkRows":\[2,2,1,1,1\]' "$tmp/streams.jsonl" &&
+  grep -q 'M:1/.*"gpuStreams":1,.*' "$tmp/streams.jsonl" &&
+  grep -q '"gpuStreamsNote":"gpuStreams 5 clamped to 1: the GPU.s share has 1 outer rows' "$tmp/streams.jsonl" &&
+  grep -q 'streams:4".*"gpuSubmit":"calls","gpuSubmitNote":"gpuStreams > 1: each chunk' "$tmp/streams.jsonl" &&
+  pass "gpuStreams 1..5: ${p:-0} jobs correct on every chunk count, split and mechanism; M = 1 clamps to one stream" ||
+  fail "gpuStreams sweep: ${f:-1} jobs wrong"
+streams_ids_and_refusals() {
+  # k = 1 is the single-queue job itself (same id, no note); k > 1 names itself in the id.
+  "$E" bench --layer linear --M 4 --N 9 --K 5 --streams 1 --min-samples 1 --min-time-ms 0 >"$tmp/s1.json" || return 1
+  grep -q '"jobId":"linear/M:4/N:9/K:5/r:0.00/t:1/cpu:simd/gpu:gemv_row-wg64/sync:finish"' "$tmp/s1.json" &&
+    grep -q '"gpuStreams":1' "$tmp/s1.json" && ! grep -q gpuStreamsNote "$tmp/s1.json" || return 1
+  # a zero-copy device has no copies to overlap: skipped with the reason
+  COEXEC_HOST_MEMORY=zero-copy "$E" bench --layer linear --M 4 --N 9 --K 5 --streams 2 --min-samples 1 --min-time-ms 0 >"$tmp/s2.json" || return 1
+  grep -q '"jobId":"linear/M:4/N:9/K:5/r:0.00/t:1/cpu:simd/gpu:gemv_row-wg64/sync:finish/streams:2"' "$tmp/s2.json" &&
+    grep -q '"status":"skipped","reason":"gpuStreams 2: the device works in host memory (zero-copy)' "$tmp/s2.json" || return 1
+  # a CPU-only job ignores the knob
+  "$E" bench --layer linear --M 4 --N 9 --K 5 --ratio 1 --streams 3 --min-samples 1 --min-time-ms 0 >"$tmp/s3.json" || return 1
+  grep -q '"status":"ok"' "$tmp/s3.json" && grep -q '"gpuStreams":0' "$tmp/s3.json"
+}
+check "gpuStreams: 1 keeps the job id; zero-copy skips with the reason; CPU-only jobs record 0" streams_ids_and_refusals
+
 submit_default_is_calls() {  # measured on the GPU host: no command buffers on NVIDIA, slower replays on PoCL 5
   env -u COEXEC_GPU_SUBMIT "$E" bench --layer linear --N 33 --K 17 --ratio 0.5 --min-samples 2 --min-time-ms 0 >"$tmp/dc.json" || return 1
   grep -q '"status":"ok"' "$tmp/dc.json" && grep -q '"gpuSubmit":"calls"' "$tmp/dc.json" && ! grep -q '"gpuSubmitNote"' "$tmp/dc.json"
@@ -498,6 +529,12 @@ LAYER='{"type": "conv2d", "batch": 1, "C": 1, "H": 2, "W": 5, "F": 2, "R": 5, "S
   bad_plan "conv filter larger than input" 'filter taller than the padded input'
 STRAT='"splitRatio": 0.5, "cpuThreads": 0, "cpuImpl": "none", "gpuVariant": "gemv_row", "gpuWorkGroup": 8, "sync": "finish"' \
   bad_plan "cpuImpl none with CPU rows" 'cpuImpl: the CPU gets 4 rows but has no implementation or threads'
+STRAT="$S0, \"gpuVariant\": \"gemv_row\", \"gpuStreams\": 0" bad_plan "gpuStreams 0" 'jobs[1] (id "job-b"): strategy: gpuStreams: 0 out of range'
+STRAT="$S0, \"gpuVariant\": \"gemv_row\", \"gpuStreams\": 1.5" bad_plan "gpuStreams not an integer" 'strategy: gpuStreams: must be an integer'
+STRAT='"splitRatio": 0.5, "cpuThreads": 1, "cpuImpl": "simd", "gpuVariant": "gemv_row", "gpuWorkGroup": 8, "sync": "svm-fine", "gpuStreams": 2' \
+  bad_plan "gpuStreams on SVM" 'strategy: gpuStreams: 2 needs sync finish or event-poll'
+STRAT="$S0, \"gpuVariant\": \"clblast\", \"gpuStreams\": 4" \
+  bad_plan "gpuStreams with clblast" 'strategy: gpuStreams: 4 cannot be used with clblast'
 # A split dimension that does not fit the layer names the field (issue 12: linear M = 1 along M).
 STRAT="$S0, \"gpuVariant\": \"gemv_row\", \"splitDim\": \"m\"" \
   bad_plan "split along M with M = 1" 'jobs[1] (id "job-b"): strategy: splitDim: "m" splits along M, which is 1 on this layer'
@@ -547,6 +584,18 @@ if [ "${COEXEC_TEST_SKIP_ASAN:-0}" != 1 ]; then
     else
       fail "sanitized subset: sanitizer report or failure"
       grep -E -A 12 "ERROR: AddressSanitizer|runtime error:" "$tmp/asan.err" | head -n 30
+    fi
+    "$T" streams "$tmp/asan-streams.json" --small >/dev/null
+    if COEXEC_HOST_MEMORY=pinned-copy ASAN_OPTIONS=detect_leaks=0:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1 \
+        native/build-asan/coexec-engine run "$tmp/asan-streams.json" --out "$tmp/asan-streams.jsonl" 2>"$tmp/asan-streams.err" &&
+       ! grep -qE "ERROR: AddressSanitizer|runtime error:" "$tmp/asan-streams.err"; then
+      "$T" check "$tmp/asan-streams.json" "$tmp/asan-streams.jsonl" >"$tmp/asan-streams.check"
+      grep '^FAIL' "$tmp/asan-streams.check"
+      read -r p f < <(sed -n 's/^COUNTS //p' "$tmp/asan-streams.check")
+      [ "${f:-1}" -eq 0 ] && pass "sanitized gpuStreams subset: ${p} jobs clean and correct" || fail "sanitized gpuStreams subset: ${f:-1} jobs wrong"
+    else
+      fail "sanitized gpuStreams subset: sanitizer report or failure"
+      grep -E -A 12 "ERROR: AddressSanitizer|runtime error:" "$tmp/asan-streams.err" | head -n 30
     fi
     ASAN_OPTIONS=detect_leaks=0 native/build-asan/coexec-engine info >"$tmp/asan-info.json" 2>"$tmp/asan-info.err" &&
       "$T" info "$tmp/asan-info.json" && ! grep -qE "Sanitizer|runtime error:" "$tmp/asan-info.err" &&

@@ -1,5 +1,6 @@
 // Helper of native/tests/run.sh (C++ so the suite needs nothing beyond the engine's own toolchain):
 //   coexec-test-tool sweep OUT.json [--small]     writes the correctness sweep plan and OUT.json.expect
+//   coexec-test-tool streams OUT.json [--small]   the same for gpuStreams 1..5 (sync_streams.cpp)
 //   coexec-test-tool check PLAN.json RESULTS.jsonl prints FAIL lines, then "COUNTS <passed> <failed>"
 //   coexec-test-tool info INFO.json               checks the info document (exit 1 with the reason)
 //   coexec-test-tool variants INFO.json           checks its layers catalog and prints kind, side and id per line
@@ -66,6 +67,16 @@ Json LayerJob(const Json& layer, double ratio, const std::string& cpu, const std
   if (!splitDim.empty()) s.Set("splitDim", splitDim);
   return Json::Object().Set("id", id).Set("kind", "layer").Set("layer", layer).Set("strategy", s).Set("warmup", 1)
       .Set("minSamples", 2).Set("minTimeMs", 0).Set("maxSamples", 3).Set("maxTimeMs", 1000).Set("seed", 11);
+}
+
+// The same job with strategy.gpuStreams k (the id gains "/streams:k" when k != 1, as StrategyId does).
+Json WithStreams(Json job, int k) {
+  if (k == 1) return job;
+  job.Set("id", job.Find("id")->AsString() + "/streams:" + std::to_string(k));
+  Json s = *job.Find("strategy");
+  s.Set("gpuStreams", k);
+  job.Set("strategy", s);
+  return job;
 }
 
 // What a job must end as: "skipped" where a variant must refuse the shape, "error" for CLBlast on SVM.
@@ -252,6 +263,53 @@ int Sweep(const std::string& out, bool small) {
   return 0;
 }
 
+// gpuStreams 1..5 against the double reference (every job's check), on the pinned-copy path: M = 1 (clamped
+// to one chunk), M = 7 (5 chunks of 2,2,1,1,1 rows), M = 64 with a tail at 3 and 5; convs with stride 2,
+// padding, R != S, batch 2, a 1x1 and the halo layer whose input rows overlap between chunks and reach into
+// the padding; channel / feature splits and outer splits (height, M) beside the CPU; finish and event-poll.
+int StreamsSweep(const std::string& out, bool small) {
+  const std::vector<Json> linear = {Linear(1, 37, 53), Linear(7, 29, 67), Linear(64, 37, 33)};
+  const std::vector<Json> conv = {Conv(1, 3, 11, 9, 13, 3, 2, 2, 1, 1, 2), Conv(2, 4, 7, 7, 7, 3, 3, 1, 2, 1, 1),
+                                  Conv(2, 5, 6, 5, 11, 1, 1, 1, 1, 0, 0), Conv(1, 3, 12, 8, 5, 5, 3, 3, 1, 2, 1)};
+  const std::vector<std::pair<std::string, int>> linearGpu = {{"gemv_row", 8}, {"gemm_tiled", 4}, {"linear_reg_v8_m4", 2},
+                                                              {"gemm_local_16x64x16_2x4", 1}};
+  const std::vector<std::pair<std::string, int>> convGpu = {{"conv_direct", 8}, {"conv_im2col_gemm", 4}, {"conv_reg_v8_q4", 2},
+                                                            {"conv_local_16x64x16_2x4", 1}, {"conv_local_im2col_32x32x16_4x4", 1}};
+  const std::vector<std::pair<std::string, int>> oneByOne = {{"conv_1x1_gemm", 4}, {"conv_reg_1x1_v4_q8", 2}};
+  Json jobs = Json::Array(), expect = Json::Object();
+  auto add = [&](const Json& job) {
+    for (int k = 1; k <= 5; ++k) {
+      if (small && k != 1 && k != 3) continue;
+      Json j = WithStreams(job, k);
+      expect.Set(j.Find("id")->AsString(), "ok");
+      jobs.Push(std::move(j));
+    }
+  };
+  for (int kind = 0; kind < 2; ++kind) {
+    for (const Json& layer : kind ? conv : linear) {
+      auto gpus = kind ? convGpu : linearGpu;
+      if (kind && I(layer, "R") == 1) gpus.insert(gpus.end(), oneByOne.begin(), oneByOne.end());
+      if (small) gpus.resize(2);
+      const std::string cpu = kind ? "simd-direct" : "simd";
+      const bool outerOk = kind || I(layer, "M") > 1;
+      for (const auto& [gpu, wg] : gpus) {
+        add(LayerJob(layer, 0.0, cpu, gpu, wg, "finish"));
+        add(LayerJob(layer, 0.4, cpu, gpu, wg, "finish"));
+        if (outerOk) add(LayerJob(layer, 0.3, cpu, gpu, wg, "finish", kind ? "height" : "m"));
+      }
+      add(LayerJob(layer, 0.0, cpu, gpus[0].first, gpus[0].second, "event-poll"));
+      if (outerOk) add(LayerJob(layer, 0.3, cpu, gpus[0].first, gpus[0].second, "event-poll", kind ? "height" : "m"));
+    }
+  }
+  Json plan = Json::Object().Set("schemaVersion", 1).Set("planId", "native-tests-streams")
+                  .Set("device", Json::Object().Set("deviceType", "gpu-or-cpu")).Set("cpuAffinity", Json::Array())
+                  .Set("jobs", jobs);
+  Spit(out, plan.Dump());
+  Spit(out + ".expect", expect.Dump());
+  std::printf("%zu\n", jobs.Items().size());
+  return 0;
+}
+
 // What the GPU's share of X and Y must be (resolved.gpuInputFloats / gpuOutputFloats), counted element by
 // element from the definition rather than from the engine's closed forms: the input rows any GPU output row
 // reads through a tap inside the input, and the GPU's output elements.
@@ -341,6 +399,17 @@ int Check(const std::string& planPath, const std::string& resultsPath) {
             if (!gin || !gout || gin->AsInt() != in || gout->AsInt() != out)
               problems.push_back("GPU share of X / Y " + (gin ? gin->Dump() : "-") + " / " + (gout ? gout->Dump() : "-") +
                                  " floats, want " + std::to_string(in) + " / " + std::to_string(out));
+            // gpuStreams: one queue per chunk, at most one chunk per outer row of the share (M or P).
+            const Json* streamsJ = j.Find("strategy")->Find("gpuStreams");
+            const Json& layer = *j.Find("layer");
+            const bool conv = layer.Find("type")->AsString() == "conv2d";
+            const int extent = conv ? (I(layer, "H") + 2 * I(layer, "padH") - I(layer, "R")) / I(layer, "strideH") + 1 : I(layer, "M");
+            const bool outer = dimJ && (dimJ->AsString() == "height" || dimJ->AsString() == "m");
+            const int outerRows = extent - (outer ? static_cast<int>(res->Find("cpuRows")->AsInt()) : 0);
+            const long long want = std::min<long long>(streamsJ ? streamsJ->AsInt() : 1, outerRows);
+            const Json* got = res->Find("gpuStreams");
+            if (!got || got->AsInt() != want)
+              problems.push_back("resolved.gpuStreams " + (got ? got->Dump() : "-") + ", want " + std::to_string(want));
           }
         }
         if (!gpuRows || gpuRows->AsInt() > 0) {
@@ -529,12 +598,13 @@ int main(int argc, char** argv) {
   try {
     std::string cmd = argc > 1 ? argv[1] : "";
     if (cmd == "sweep" && argc >= 3) return Sweep(argv[2], argc > 3 && std::string(argv[3]) == "--small");
+    if (cmd == "streams" && argc >= 3) return StreamsSweep(argv[2], argc > 3 && std::string(argv[3]) == "--small");
     if (cmd == "check" && argc == 4) return Check(argv[2], argv[3]);
     if (cmd == "info" && argc == 3) return Info(argv[2]);
     if (cmd == "variants" && argc == 3) return Variants(argv[2]);
     if (cmd == "npy" && argc == 3) return Npy(argv[2]);
     if (cmd == "median-ci" && argc == 2) return MedianCi();
-    std::fprintf(stderr, "usage: coexec-test-tool sweep OUT [--small] | check PLAN RESULTS | info FILE | variants INFO | npy DIR | median-ci\n");
+    std::fprintf(stderr, "usage: coexec-test-tool sweep OUT [--small] | streams OUT [--small] | check PLAN RESULTS | info FILE | variants INFO | npy DIR | median-ci\n");
     return 2;
   } catch (const std::exception& e) {
     std::fprintf(stderr, "coexec-test-tool: %s\n", e.what());

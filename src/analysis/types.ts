@@ -46,6 +46,8 @@ export interface Strategy {
   sync: SyncMechanism | string;
   /** The split dimension (contract section 2); absent: channels (conv2d) or n (linear). */
   splitDim?: string;
+  /** GPU streams (contract section 2); absent: 1. */
+  gpuStreams?: number;
 }
 
 /** What the engine resolved for a job (contract section 4); every field optional for analysis. */
@@ -57,6 +59,8 @@ export interface Resolved {
   gpuLocal?: number[];
   buildOptions?: string;
   cpuCores?: number[];
+  /** The queues the GPU's share ran on (0 without GPU rows; absent before issue 14). */
+  gpuStreams?: number;
 }
 
 /** Statistics over samplesNs (contract section 8). */

@@ -198,6 +198,10 @@ function checkProfile(file: string, doc: ProfileConfig, configs: Configs, proble
       splitDims: spaces.flatMap((s) => s.splitDims ?? [SPLIT_DIMS[s.layerType][0]!]),
     };
     for (const [key, values] of Object.entries(over.space)) {
+      // gpuStreams levels are set by the profile (the spaces list none); only a space that lists some narrows them.
+      if (key === 'gpuStreamsMaxSplitRatio') continue;
+      if (key === 'gpuStreams' && !spaces.some((s) => s.gpuStreams)) continue;
+      if (key === 'gpuStreams') allowed.gpuStreams = spaces.flatMap((s) => s.gpuStreams ?? [1]);
       (values as unknown[]).forEach((value, i) => {
         if (!allowed[key]!.includes(value)) {
           problems.push(msg.spaceNotNarrowing(file, `${base}/space/${key}/${i}`, value, spaces.map((s) => s.name).join('" or "')));

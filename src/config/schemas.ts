@@ -141,6 +141,15 @@ export const GpuVariant = Type.Object({
 export type GpuVariant = Static<typeof GpuVariant>;
 
 const Ratio = Type.Number({ minimum: 0, maximum: 1 });
+/**
+ * strategy.gpuStreams levels (contract section 2): each strategy with GPU rows on finish / event-poll (not
+ * clblast) at a split ratio of at most gpuStreamsMaxSplitRatio is measured once per level; CPU-only
+ * strategies and the others keep 1.
+ */
+const GpuStreamsFields = {
+  gpuStreams: Type.Optional(Type.Array(Int(1, { maximum: 64 }), { minItems: 1, uniqueItems: true, description: 'GPU stream counts (strategy.gpuStreams) for strategies with GPU rows on finish / event-poll, clblast excepted (absent: [1])' })),
+  gpuStreamsMaxSplitRatio: Type.Optional(Type.Number({ minimum: 0, maximum: 1, description: 'gpuStreams > 1 only at split ratios up to this (absent: every ratio below 1)' })),
+};
 export const SpaceConfig = Type.Object({
   $schema: Type.Optional(Type.String()),
   schemaVersion: Type.Literal(1),
@@ -152,6 +161,7 @@ export const SpaceConfig = Type.Object({
   gpuVariants: Type.Array(GpuVariant, { minItems: 1 }),
   syncs: Type.Array(SyncName, { minItems: 1, uniqueItems: true }),
   splitDims: Type.Optional(Type.Array(SplitDim, { minItems: 1, uniqueItems: true, description: "split dimensions of the layer type (absent: the default only, channels or n)" })),
+  ...GpuStreamsFields,
 }, strict);
 export type SpaceConfig = Static<typeof SpaceConfig>;
 
@@ -185,6 +195,8 @@ export const SpaceNarrowing = Type.Object({
   workGroups: Type.Optional(Type.Array(Int(1), { minItems: 1, uniqueItems: true })),
   syncs: Type.Optional(Type.Array(SyncName, { minItems: 1, uniqueItems: true })),
   splitDims: Type.Optional(Type.Array(SplitDim, { minItems: 1, uniqueItems: true })),
+  /** Unlike the lists above, these set the space's gpuStreams levels (the spaces leave them out: [1]). */
+  ...GpuStreamsFields,
 }, strict);
 export type SpaceNarrowing = Static<typeof SpaceNarrowing>;
 

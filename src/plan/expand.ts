@@ -149,6 +149,18 @@ export function splitDimsFor(space: SpaceConfig, layer: Layer): SplitDim[] {
   return dims.filter((dim) => splitDimProblem(layer, dim) === undefined);
 }
 
+/**
+ * The gpuStreams levels of one grid point: the space's levels where the GPU has rows on a buffer mechanism
+ * (finish, event-poll: copies to overlap), not clblast (one queue inside the library), at a ratio up to
+ * gpuStreamsMaxSplitRatio; else [1]. Levels above the share's outer rows collapse in normalizeStrategy.
+ */
+export function streamLevels(space: SpaceConfig, gpuVariant: string, splitRatio: number, sync: SyncName): number[] {
+  const levels = space.gpuStreams ?? [1];
+  const applies = splitRatio < 1 && (sync === 'finish' || sync === 'event-poll') && gpuVariant !== 'clblast' &&
+    splitRatio <= (space.gpuStreamsMaxSplitRatio ?? 1);
+  return applies ? levels : [1];
+}
+
 /** Every strategy of a space on one layer (before normalization). */
 function gridStrategies(space: SpaceConfig, layer: Layer, skip: (id: string, reason: string) => void): Strategy[] {
   const out: Strategy[] = [];
@@ -169,9 +181,10 @@ function gridStrategies(space: SpaceConfig, layer: Layer, skip: (id: string, rea
         for (const cpuThreads of space.cpuThreads)
           for (const cpuImpl of space.cpuImpls)
             for (const gpuWorkGroup of v.workGroups)
-              for (const sync of space.syncs) {
-                out.push({ splitRatio, granularity, cpuThreads, cpuImpl, gpuVariant: v.id, gpuWorkGroup, sync, ...named });
-              }
+              for (const sync of space.syncs)
+                for (const gpuStreams of streamLevels(space, v.id, splitRatio, sync)) {
+                  out.push({ splitRatio, granularity, cpuThreads, cpuImpl, gpuVariant: v.id, gpuWorkGroup, sync, ...named, ...(gpuStreams > 1 ? { gpuStreams } : {}) });
+                }
     }
   }
   // A CPU-only strategy needs no GPU variant: keep it even when every variant is ruled out.

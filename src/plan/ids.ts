@@ -16,6 +16,18 @@ export interface Strategy {
   sync: SyncName;
   /** The split dimension; absent means the layer type's default ("channels" / "n"), as in plans before it existed. */
   splitDim?: SplitDim;
+  /**
+   * GPU streams (contract section 2): > 1 cuts the GPU's share into that many chunks along its outer output
+   * rows, each copied in, computed and read back on its own queue. Absent means 1, as in plans before it existed.
+   */
+  gpuStreams?: number;
+}
+
+/** The outer output rows of the GPU's share (M or P, less the CPU's rows for an outer split): at most one stream each. */
+export function gpuOuterRows(layer: Layer, s: Strategy): number {
+  const dim = splitDimOf(layer, s);
+  const outer = layer.type === 'linear' ? layer.M : convHeight(layer);
+  return splitsOuter(dim) ? outer - cpuRows(s.splitRatio, s.granularity, outer) : outer;
 }
 
 /** The default split dimension of a layer type (what a missing splitDim means). */
@@ -116,7 +128,9 @@ export function strategyId(layer: Layer, s: Strategy): string {
   const gpuNone = rows === out || s.gpuVariant === 'none';
   const gpu = gpuNone ? 'none' : `${s.gpuVariant}-wg${s.gpuWorkGroup}`;
   const split = dim !== defaultSplitDim(layer) && rows > 0 && !gpuNone ? `/split:${dim}` : '';
-  return `${layerId(layer)}/r:${formatRatio(s.splitRatio)}${split}/${cpu}/gpu:${gpu}/sync:${s.sync}`;
+  // Only when not 1, so every id written before gpuStreams existed stays the same (the engine's StrategyId).
+  const streams = !gpuNone && (s.gpuStreams ?? 1) !== 1 ? `/streams:${s.gpuStreams}` : '';
+  return `${layerId(layer)}/r:${formatRatio(s.splitRatio)}${split}/${cpu}/gpu:${gpu}/sync:${s.sync}${streams}`;
 }
 
 /** Id of a bare synchronization round trip for one mechanism. */
@@ -140,6 +154,11 @@ export function normalizeStrategy(layer: Layer, s: Strategy): Strategy {
   // the one it got before the field existed.
   const rest: Strategy = { ...s };
   delete rest.splitDim;
+  // gpuStreams: absent for 1 and for CPU-only work; more streams than the share has outer rows run as that
+  // many (the engine clamps), so they are written clamped and measured once.
+  delete rest.gpuStreams;
+  const streams = Math.min(s.gpuStreams ?? 1, gpuOuterRows(layer, s));
+  if (streams > 1 && rows < out) rest.gpuStreams = streams;
   if (rows === 0) return { ...rest, splitRatio: 0, cpuThreads: 1, cpuImpl: idle.cpuImpl };
   if (rows === out) return { ...rest, splitRatio: 1, granularity: 1, gpuVariant: idle.gpuVariant, gpuWorkGroup: idle.gpuWorkGroup, sync: 'finish' };
   return dim === defaultSplitDim(layer) ? { ...rest } : { ...rest, splitDim: dim };
@@ -178,13 +197,23 @@ export function parseLayerId(text: string): Layer {
 
 /** Reads a strategy id back into its layer and strategy (granularity is not in the id: the caller fills it). */
 export function parseStrategyId(id: string): { layer: Layer; strategy: Omit<Strategy, 'granularity'> } {
-  const all = id.split('/');
-  if (all.length < 6) throw new Error('expected <layerId>/r:../[split:../]t:../cpu:../gpu:../sync:..');
+  const withStreams = id.split('/');
+  // The optional streams part follows the sync.
+  const last = withStreams[withStreams.length - 1] ?? '';
+  let gpuStreams: number | undefined;
+  if (last.startsWith('streams:')) {
+    const k = last.slice('streams:'.length);
+    if (!/^\d+$/.test(k) || Number(k) < 2) throw new Error(`expected streams:<integer >= 2>, found "${last}"`);
+    gpuStreams = Number(k);
+    withStreams.pop();
+  }
+  const all = withStreams;
+  if (all.length < 6) throw new Error('expected <layerId>/r:../[split:../]t:../cpu:../gpu:../sync:..[/streams:..]');
   // The optional split part sits between the ratio and the threads.
   const splitAt = all.length - 5;
   const named = all[splitAt]?.startsWith('split:') ? all[splitAt]!.slice('split:'.length) : undefined;
   const parts = named === undefined ? all : [...all.slice(0, splitAt), ...all.slice(splitAt + 1)];
-  if (parts.length < 6) throw new Error('expected <layerId>/r:../[split:../]t:../cpu:../gpu:../sync:..');
+  if (parts.length < 6) throw new Error('expected <layerId>/r:../[split:../]t:../cpu:../gpu:../sync:..[/streams:..]');
   const tail = parts.slice(-5);
   const layer = parseLayerId(parts.slice(0, -5).join('/'));
   let splitDim: SplitDim | undefined;
@@ -213,6 +242,9 @@ export function parseStrategyId(id: string): { layer: Layer; strategy: Omit<Stra
   }
   return {
     layer,
-    strategy: { splitRatio, cpuThreads: Number(t), cpuImpl: cpu, gpuVariant, gpuWorkGroup, sync: sync as SyncName, ...(splitDim ? { splitDim } : {}) },
+    strategy: {
+      splitRatio, cpuThreads: Number(t), cpuImpl: cpu, gpuVariant, gpuWorkGroup, sync: sync as SyncName,
+      ...(splitDim ? { splitDim } : {}), ...(gpuStreams ? { gpuStreams } : {}),
+    },
   };
 }

@@ -47,6 +47,9 @@ export function narrowSpace(space: SpaceConfig, n: SpaceNarrowing | undefined): 
     gpuVariants: variants,
     syncs: keep(space.syncs, n.syncs),
     ...(space.splitDims ? { splitDims: keep(space.splitDims, n.splitDims) } : {}),
+    // gpuStreams: a profile sets the levels (intersected with the space's when it lists some).
+    ...(n.gpuStreams ? { gpuStreams: space.gpuStreams ? keep(space.gpuStreams, n.gpuStreams) : n.gpuStreams } : {}),
+    ...(n.gpuStreamsMaxSplitRatio !== undefined ? { gpuStreamsMaxSplitRatio: n.gpuStreamsMaxSplitRatio } : {}),
   };
 }
 

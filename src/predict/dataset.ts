@@ -75,7 +75,9 @@ export function gpuRowsOf(jobs: readonly LayerJob[], device: DeviceInfo): Traini
   for (const j of jobs) {
     const rowsCpu = jobCpuRows(j);
     const rowsGpu = jobGpuRows(j);
-    if (rowsGpu === 0 || rowsCpu > 0) continue;
+    // gpuStreams > 1: the timestamps span every chunk's kernel with copies between (not one kernel's time);
+    // the models learn the single-queue GPU side and price every stream count as it.
+    if (rowsGpu === 0 || rowsCpu > 0 || (j.strategy.gpuStreams ?? 1) > 1) continue;
     const timeNs = gpuKernelNs(j);
     if (timeNs === undefined || !(timeNs > 0)) continue;
     out.push({
@@ -108,6 +110,7 @@ export function hostCostSamples(jobs: readonly LayerJob[]): HostCostSample[] {
   for (const j of jobs) {
     const rowsGpu = jobGpuRows(j);
     if (jobCpuRows(j) > 0 || rowsGpu === 0 || !(j.gpuKernelMedianNs! > 0) || !(j.gpuSideMedianNs! > 0)) continue;
+    if ((j.strategy.gpuStreams ?? 1) > 1) continue;  // copies overlap the kernels: not the single-queue host cost
     out.push({
       mechanism: j.strategy.sync, variant: j.strategy.gpuVariant, costNs: j.gpuSideMedianNs! - j.gpuKernelMedianNs!, sideNs: j.gpuSideMedianNs!,
       group: j.workloads?.[0] ?? layerId(j.layer), ...transferBytes(j.layer, rowsGpu),

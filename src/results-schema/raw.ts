@@ -40,6 +40,7 @@ export const Strategy = Type.Object({
   gpuWorkGroup: Type.Optional(Type.Integer({ minimum: 0 })),
   sync: SyncMechanism,
   splitDim: Type.Optional(Type.Union([Type.Literal('channels'), Type.Literal('height'), Type.Literal('n'), Type.Literal('m')])),
+  gpuStreams: Type.Optional(Type.Integer({ minimum: 1 })),
 }, open);
 export type Strategy = Static<typeof Strategy>;
 
@@ -71,6 +72,8 @@ export const ResultLine = Type.Object({
     gpuLocal: Type.Optional(Type.Array(Type.Integer())),
     buildOptions: Type.Optional(Type.String()),
     cpuCores: Type.Optional(Type.Array(Type.Integer())),
+    /** Engines from issue 14 on: the queues the GPU's share ran on (0 without GPU rows). */
+    gpuStreams: Type.Optional(Type.Integer({ minimum: 0 })),
   }, open)),
   device: Type.Optional(Type.Object({
     platform: Type.String(), name: Type.String(),
