@@ -72,6 +72,9 @@ test('slowdowns are recovered per split dimension and pooled; too few jobs give 
   assert.ok(near(s.height!.cpu, 1.6, 0.03) && near(s.height!.gpu, 1.1, 0.02), JSON.stringify(s));
   assert.ok(s['*']!.cpu > 1.2 && s['*']!.cpu < 1.6);
   assert.is(s.m, undefined);
+  // One split dimension: its entry is the pooled one, kept once.
+  const one = coExecuted([{ n: 50, cpu: 1.2, gpu: 1.5 }], 7);
+  assert.equal(Object.keys(coexecSlowdowns(one.jobs, one.preds)!), ['*']);
   const few = coExecuted([{ n: MIN_SLOWDOWN_SAMPLES - 1, cpu: 1.2, gpu: 1.5 }], 6);
   assert.is(coexecSlowdowns(few.jobs, few.preds), undefined);
   // Single-side predictions (one side 0) do not count.

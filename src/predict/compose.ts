@@ -219,6 +219,8 @@ export function coexecSlowdowns(jobs: readonly JobStats[], preds: readonly Strat
   for (const [k, v] of [...by].sort((a, b) => (a[0] < b[0] ? -1 : 1))) {
     if (v.cpu.length >= MIN_SLOWDOWN_SAMPLES) out[k] = { cpu: Math.exp(median(v.cpu)), gpu: Math.exp(median(v.gpu)) };
   }
+  // With one split dimension its entry is the pooled one: keep that alone.
+  if (by.size === 2) return { '*': out['*']! };
   return out;
 }
 
