@@ -8,6 +8,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { pickFamily } from '../dist/src/analysis/derive.js';
 import { inPhase, strategyId } from '../dist/src/analysis/layers.js';
 import { readDevice, readExperiments, readJobs } from '../dist/src/analysis/run-files.js';
 import { predictStrategy } from '../dist/src/predict/compose.js';
@@ -29,9 +30,9 @@ const inRun = new Set(jobs.rows.map((j) => j.experiment));
 const experiments = readExperiments(fileURLToPath(new URL('../experiments', import.meta.url)));
 const fixedTestGroups = experiments.filter((e) => inRun.has(e.id)).flatMap((e) => e.heldOut ?? []);
 const cv = crossValidate(jobs.rows, { device: readDevice(run), folds: 5, seed: 1, fixedTestGroups });
-// The family derive's 'auto' picks: the lowest held-out composed MAPE.
+// The family derive's 'auto' picks (pickFamily).
 const composed = cv.accuracy.filter((a) => a.side === 'composed' && cv.heldOut.has(a.model)).sort((a, b) => a.mape - b.mape || a.model.localeCompare(b.model));
-const family = requested ?? composed[0]?.model;
+const family = pickFamily(cv, requested ?? 'auto');
 if (!family || !cv.heldOut.has(family)) {
   console.error(`selection-diagnosis: no held-out predictor of family ${family ?? '(none)'} in ${run}`);
   process.exit(1);
