@@ -37,11 +37,11 @@ CopySide::CopySide(GpuDevice& gpu, const CopySpec& spec) : gpu_(gpu), spec_(spec
 
 void CopySide::Enqueue(Event* profile) {
   const size_t part = static_cast<size_t>(spec_.bytes) / spec_.queues;
-  const char* bytesHost = reinterpret_cast<const char*>(host_);
+  char* bytesHost = reinterpret_cast<char*>(host_);
   for (int c = 0; c < spec_.queues; ++c) {
     cl_command_queue q = QueueOf(c);
     cl_event* ev = profile && c == 0 ? profile->out() : nullptr;  // the first part's timestamps
-    void* host = const_cast<char*>(bytesHost) + c * part;
+    void* host = bytesHost + c * part;
     if (spec_.direction == "host-to-device") {
       COEXEC_CL(Cl().clEnqueueWriteBuffer(q, device_.get(), CL_FALSE, c * part, part, host, 0, nullptr, ev), "copy to device");
     } else {

@@ -572,31 +572,26 @@ if [ "${COEXEC_TEST_SKIP_ASAN:-0}" != 1 ]; then
   if cmake -S native -B native/build-asan -DCMAKE_BUILD_TYPE=Debug -DCOEXEC_SANITIZE=ON >"$tmp/asan.log" 2>&1 &&
      cmake --build native/build-asan -j 2 --target coexec-engine >>"$tmp/asan.log" 2>&1; then
     pass "build native/build-asan (ASan + UBSan)"
-    "$T" sweep "$tmp/asan.json" --small >/dev/null
+    # A test-tool plan (SUBCOMMAND: sweep or streams, --small) under the sanitized engine, every job checked;
+    # extra VAR=value words go before the engine (e.g. the host-memory path the plan needs).
+    sanitized_subset() {
+      local name="$1" label="$2" sub="$3"; shift 3
+      "$T" "$sub" "$tmp/$name.json" --small >/dev/null
+      if env "$@" ASAN_OPTIONS=detect_leaks=0:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1 \
+          native/build-asan/coexec-engine run "$tmp/$name.json" --out "$tmp/$name.jsonl" 2>"$tmp/$name.err" &&
+         ! grep -qE "ERROR: AddressSanitizer|runtime error:" "$tmp/$name.err"; then
+        "$T" check "$tmp/$name.json" "$tmp/$name.jsonl" >"$tmp/$name.check"
+        grep '^FAIL' "$tmp/$name.check"
+        read -r p f < <(sed -n 's/^COUNTS //p' "$tmp/$name.check")
+        [ "${f:-1}" -eq 0 ] && pass "$label: ${p} jobs clean and correct" || fail "$label: ${f:-1} jobs wrong"
+      else
+        fail "$label: sanitizer report or failure"
+        grep -E -A 12 "ERROR: AddressSanitizer|runtime error:" "$tmp/$name.err" | head -n 30
+      fi
+    }
     # PoCL and its LLVM are not instrumented and keep allocations until exit: leak reports would be theirs.
-    if ASAN_OPTIONS=detect_leaks=0:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1 \
-        native/build-asan/coexec-engine run "$tmp/asan.json" --out "$tmp/asan.jsonl" 2>"$tmp/asan.err" &&
-       ! grep -qE "ERROR: AddressSanitizer|runtime error:" "$tmp/asan.err"; then
-      "$T" check "$tmp/asan.json" "$tmp/asan.jsonl" >"$tmp/asan.check"
-      grep '^FAIL' "$tmp/asan.check"
-      read -r p f < <(sed -n 's/^COUNTS //p' "$tmp/asan.check")
-      [ "${f:-1}" -eq 0 ] && pass "sanitized subset: ${p} jobs clean and correct" || fail "sanitized subset: ${f:-1} jobs wrong"
-    else
-      fail "sanitized subset: sanitizer report or failure"
-      grep -E -A 12 "ERROR: AddressSanitizer|runtime error:" "$tmp/asan.err" | head -n 30
-    fi
-    "$T" streams "$tmp/asan-streams.json" --small >/dev/null
-    if COEXEC_HOST_MEMORY=pinned-copy ASAN_OPTIONS=detect_leaks=0:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1 \
-        native/build-asan/coexec-engine run "$tmp/asan-streams.json" --out "$tmp/asan-streams.jsonl" 2>"$tmp/asan-streams.err" &&
-       ! grep -qE "ERROR: AddressSanitizer|runtime error:" "$tmp/asan-streams.err"; then
-      "$T" check "$tmp/asan-streams.json" "$tmp/asan-streams.jsonl" >"$tmp/asan-streams.check"
-      grep '^FAIL' "$tmp/asan-streams.check"
-      read -r p f < <(sed -n 's/^COUNTS //p' "$tmp/asan-streams.check")
-      [ "${f:-1}" -eq 0 ] && pass "sanitized gpuStreams subset: ${p} jobs clean and correct" || fail "sanitized gpuStreams subset: ${f:-1} jobs wrong"
-    else
-      fail "sanitized gpuStreams subset: sanitizer report or failure"
-      grep -E -A 12 "ERROR: AddressSanitizer|runtime error:" "$tmp/asan-streams.err" | head -n 30
-    fi
+    sanitized_subset asan "sanitized subset" sweep
+    sanitized_subset asan-streams "sanitized gpuStreams subset" streams COEXEC_HOST_MEMORY=pinned-copy
     ASAN_OPTIONS=detect_leaks=0 native/build-asan/coexec-engine info >"$tmp/asan-info.json" 2>"$tmp/asan-info.err" &&
       "$T" info "$tmp/asan-info.json" && ! grep -qE "Sanitizer|runtime error:" "$tmp/asan-info.err" &&
       pass "sanitized: info with its four round trips" || fail "sanitized: info"

@@ -38,6 +38,18 @@ void Spit(const std::string& path, const std::string& text) {
   if (!f) throw std::runtime_error("cannot write " + path);
 }
 
+// Writes a generated plan (any device, no pinning) to `out` and the expected status per job id to
+// `out`.expect; prints the job count for run.sh.
+int WritePlan(const std::string& out, const std::string& planId, const Json& jobs, const Json& expect) {
+  Json plan = Json::Object().Set("schemaVersion", 1).Set("planId", planId)
+                  .Set("device", Json::Object().Set("deviceType", "gpu-or-cpu")).Set("cpuAffinity", Json::Array())
+                  .Set("jobs", jobs);
+  Spit(out, plan.Dump());
+  Spit(out + ".expect", expect.Dump());
+  std::printf("%zu\n", jobs.Items().size());
+  return 0;
+}
+
 Json Linear(int M, int N, int K) { return Json::Object().Set("type", "linear").Set("M", M).Set("N", N).Set("K", K); }
 Json Conv(int b, int C, int H, int W, int F, int R, int S, int sh, int sw, int ph, int pw) {
   return Json::Object().Set("type", "conv2d").Set("batch", b).Set("C", C).Set("H", H).Set("W", W).Set("F", F)
@@ -254,13 +266,7 @@ int Sweep(const std::string& out, bool small) {
             .Set("minTimeMs", 0).Set("maxSamples", 5).Set("targetMedianCiPct", 1e-9),
         "ok");
   }
-  Json plan = Json::Object().Set("schemaVersion", 1).Set("planId", "native-tests")
-                  .Set("device", Json::Object().Set("deviceType", "gpu-or-cpu")).Set("cpuAffinity", Json::Array())
-                  .Set("jobs", jobs);
-  Spit(out, plan.Dump());
-  Spit(out + ".expect", expect.Dump());
-  std::printf("%zu\n", jobs.Items().size());
-  return 0;
+  return WritePlan(out, "native-tests", jobs, expect);
 }
 
 // gpuStreams 1..5 against the double reference (every job's check), on the pinned-copy path: M = 1 (clamped
@@ -301,13 +307,7 @@ int StreamsSweep(const std::string& out, bool small) {
       if (outerOk) add(LayerJob(layer, 0.3, cpu, gpus[0].first, gpus[0].second, "event-poll", kind ? "height" : "m"));
     }
   }
-  Json plan = Json::Object().Set("schemaVersion", 1).Set("planId", "native-tests-streams")
-                  .Set("device", Json::Object().Set("deviceType", "gpu-or-cpu")).Set("cpuAffinity", Json::Array())
-                  .Set("jobs", jobs);
-  Spit(out, plan.Dump());
-  Spit(out + ".expect", expect.Dump());
-  std::printf("%zu\n", jobs.Items().size());
-  return 0;
+  return WritePlan(out, "native-tests-streams", jobs, expect);
 }
 
 // What the GPU's share of X and Y must be (resolved.gpuInputFloats / gpuOutputFloats), counted element by
