@@ -7,7 +7,7 @@
 // strategy on every layer) is printed beside it: one source before and after a change to the predictors.
 // A layer whose selected strategy has no VALID measurement at all gets no row (and no q): counted as skipped. Runs are the folders under results/{gpu-host,pocl-split,local}/
 // whose derived layers.json has rows (the co-execution runs), or the RUN_DIRs given.
-//   node scripts/q-over-runs.mjs [RUN_DIR ...] [--json OUT.json] [--family NAME] [--seed N]
+//   node scripts/q-over-runs.mjs [RUN_DIR ...] [--json OUT.json] [--family NAME] [--seed N] [--folds N]
 // Needs `npx tsc -p tsconfig.json` first (reads dist/).
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -22,6 +22,9 @@ const jsonOut = flag('--json');
 const selectionFamily = flag('--family') ?? 'auto';
 // Another fold seed checks that a change holds beyond the one split of shapes derive uses (seed 1).
 const seed = Number(flag('--seed') ?? 1);
+// Another fold count (e.g. 99: one shape group per fold, leave-one-group-out) against derive's default.
+const foldsArg = flag('--folds');
+const folds = foldsArg === undefined ? undefined : Number(foldsArg);
 const root = fileURLToPath(new URL('..', import.meta.url));
 const hasLayerRows = (dir) => {
   const f = join(dir, 'derived', 'layers.json');
@@ -43,7 +46,7 @@ console.log('| run | family | layers (skipped) | geomean q | worst q | grid q | 
 console.log('| --- | --- | --- | --- | --- | --- | --- | --- |');
 for (const run of runs) {
   const jobs = readJobs(run);
-  const d = await deriveFromJobs(jobs, experiments, { device: readDevice(run), selectionBudgetMs: 0, selectionFamily, seed });
+  const d = await deriveFromJobs(jobs, experiments, { device: readDevice(run), selectionBudgetMs: 0, selectionFamily, seed, ...(folds ? { folds } : {}) });
   const spaces = gridSpaces(jobs.rows);
   const gridQ = (r) => {
     const m = spaces.get(r.layerId).measuredNs;
