@@ -344,11 +344,15 @@ export function fitComposition(
   const caches = new Map<string, Map<string, number>>(); // side predictions shared by a layer's strategies
   const cacheOf = (id: string): Map<string, number> => caches.get(id) ?? caches.set(id, new Map()).get(id)!;
   const fitted = fitCorrections(base, grid, sides, cacheOf);
-  // gpuStreams k > 1: the streamed GPU side's constants, and the corrections refitted on top of it; kept
-  // only where they select better on the training shapes' grids or price their k > 1 jobs better.
+  // gpuStreams k > 1: the streamed GPU side's per-chunk cost, added on top of the corrections as fitted
+  // above (k > 1 jobs priced as k = 1 there), so that every k = 1 strategy keeps its price and only the k > 1
+  // ones move. Refitting the corrections with streamed sides moved k = 1 co-executed choices instead: on
+  // the gpu-host conv 2326Z run (noisy CPU side) geomean q over fold seeds 1-3 fell from 0.70 to 0.58
+  // (corrections refitted on every grid job) or 0.56 (on the k = 1 jobs), where this way it is 0.71.
+  // Kept only where it selects better on the training shapes' grids or prices their k > 1 jobs better.
   const streams = fitStreams({ ...sides, composition: base }, grid, cacheOf);
   if (!streams) return fitted;
-  const withStreams = fitCorrections({ ...base, streams }, grid, sides, cacheOf);
+  const withStreams: Composition = { ...fitted, streams };
   const composed = (c: Composition): number[] =>
     grid.map((j) => predictStrategy({ ...sides, composition: c }, j.layer, j.strategy, cacheOf(layerId(j.layer))).composedNs);
   const streamed = (i: number): boolean => (grid[i]!.strategy.gpuStreams ?? 1) > 1;
