@@ -71,11 +71,16 @@ test('a streamed side: fixed once, the per-chunk cost for every chunk after the 
   assert.is(price(3), 100 + 7 + 100);  // a share above 1 is 1
   // Half-filling launches: the second kernel pays 10; the read-backs still bound the pipeline.
   assert.is(price(0.5), 100 + 7 + 100);
-  const kernelBound = (fill: number): number => streamedGpuNs(chunks, {
-    fixedNs: 0, perExtraChunkNs: 0, occupancy: () => fill, copyNs: () => ({ inNs: 1, outNs: 1 }), kernelNs: () => 50,
+  const kernelBound = (fill: number | undefined, perExtraChunkNs = 0): number => streamedGpuNs(chunks, {
+    fixedNs: 5, perExtraChunkNs, ...(fill === undefined ? {} : { occupancy: () => fill }),
+    copyNs: () => ({ inNs: 1, outNs: 30 }), kernelNs: () => 50,
   });
-  assert.is(kernelBound(1), 1 + 50 + 50 + 1);
-  assert.is(kernelBound(0.2), 1 + 50 + 10 + 1);
+  assert.is(kernelBound(undefined), 5 + 1 + 50 + 50 + 30);  // without an occupancy, kernels one after another
+  assert.is(kernelBound(1), 5 + 1 + 50 + 50 + 30);
+  assert.is(kernelBound(0.2), 5 + 1 + 50 + 30 + 30);  // the second kernel hides; the read-backs bound it
+  assert.is(kernelBound(undefined, -20), 5 + 1 + 50 + 50 + 30 - 20);
+  // A negative per-chunk cost never prices the side below the fixed cost and one direction's copies.
+  assert.is(kernelBound(undefined, -1000), 5 + 2 * 30);
 });
 
 const fixture = JSON.parse(readFileSync('test/fixtures/recorded/jobs.json', 'utf8')) as JobsFile;
@@ -90,23 +95,30 @@ test('without k > 1 training jobs the composition has no streams and prices k = 
   assert.equal(predictStrategy(p, j.layer, { ...j.strategy, gpuStreams: 2 }), predictStrategy(p, j.layer, j.strategy));
 });
 
-test('with k > 1 grid jobs the per-chunk cost is recovered, kept, and changes the k > 1 prices', () => {
-  const p = trainPredictor('baseline', training, roundTrips, device);
-  const truth = { ...p, composition: { ...p.composition, streams: { perChunkNs: 7000 } } };
-  const streamed: LayerJob[] = [];
-  for (const j of training.filter((x) => x.phase === 'grid' && x.layer.type === 'linear' && x.layer.M === 8 && x.strategy.sync === 'finish')) {
-    for (const gpuStreams of [2, 4]) {
-      const strategy: Strategy = { ...j.strategy, gpuStreams };
-      const pred = predictStrategy(truth, j.layer, strategy);
-      streamed.push({ ...j, jobId: `${j.jobId}/streams:${gpuStreams}`, strategy, gpuSideMedianNs: pred.gpuNs, stats: { ...j.stats!, medianNs: pred.composedNs } });
+test('with k > 1 grid jobs the per-chunk cost and the kernel overlap are recovered, kept, and change the k > 1 prices', () => {
+  // Kernels one after another on a 4-unit device; by occupancy on a 1000-unit one (thin chunks fill little of it).
+  const cases: Array<[NonNullable<Composition['streams']>, { computeUnits: number }]> = [
+    [{ perChunkNs: 7000 }, device], [{ perChunkNs: -3000, occupancy: true }, { computeUnits: 1000 }],
+  ];
+  for (const [streams, dev] of cases) {
+    const p = trainPredictor('baseline', training, roundTrips, dev);
+    const truth = { ...p, composition: { ...p.composition, streams } };
+    const streamed: LayerJob[] = [];
+    for (const j of training.filter((x) => x.phase === 'grid' && x.layer.type === 'linear' && x.layer.M === 8 && x.strategy.sync === 'finish')) {
+      for (const gpuStreams of [2, 4]) {
+        const strategy: Strategy = { ...j.strategy, gpuStreams };
+        const pred = predictStrategy(truth, j.layer, strategy);
+        streamed.push({ ...j, jobId: `${j.jobId}/streams:${gpuStreams}`, strategy, gpuSideMedianNs: pred.gpuNs, stats: { ...j.stats!, medianNs: pred.composedNs } });
+      }
     }
+    assert.ok(streamed.length >= 12, String(streamed.length));
+    const fitted = trainPredictor('baseline', [...training, ...streamed], roundTrips, dev).composition.streams;
+    assert.ok(fitted !== undefined, 'streams kept');
+    assert.is(fitted!.occupancy ?? false, streams.occupancy ?? false);
+    assert.ok(Math.abs(fitted!.perChunkNs - streams.perChunkNs) < 1, `${fitted!.perChunkNs} for ${streams.perChunkNs}`);
+    const j = streamed[1]!, withFit = { ...p, composition: { ...p.composition, streams: fitted! } };
+    assert.is.not(predictStrategy(withFit, j.layer, j.strategy).gpuNs, predictStrategy(withFit, j.layer, { ...j.strategy, gpuStreams: 1 }).gpuNs);
   }
-  assert.ok(streamed.length >= 12, String(streamed.length));
-  const fitted = trainPredictor('baseline', [...training, ...streamed], roundTrips, device);
-  assert.ok(fitted.composition.streams !== undefined, 'streams kept');
-  assert.ok(Math.abs(fitted.composition.streams!.perChunkNs - 7000) < 1, String(fitted.composition.streams!.perChunkNs));
-  const j = streamed[1]!;
-  assert.is.not(predictStrategy(fitted, j.layer, j.strategy).gpuNs, predictStrategy(fitted, j.layer, { ...j.strategy, gpuStreams: 1 }).gpuNs);
 });
 
 test('a composition with streams round-trips through its schema; old files load without; a bad one fails in one line', () => {
@@ -118,7 +130,8 @@ test('a composition with streams round-trips through its schema; old files load 
   const { streams: _drop, ...old } = c;
   assert.is(loadComposition(JSON.stringify(old)).streams, undefined);
   assert.ok('streams' in COMPOSITION_SCHEMA.properties);
-  for (const bad of [{ perChunkNs: -1 }, { perChunkNs: 5, extra: 1 }, {}]) {
+  assert.equal(loadComposition(JSON.stringify({ ...c, streams: { perChunkNs: -9000, occupancy: true } })).streams, { perChunkNs: -9000, occupancy: true });
+  for (const bad of [{ perChunkNs: '5' }, { perChunkNs: 5, extra: 1 }, {}, { perChunkNs: 5, occupancy: 'yes' }]) {
     try {
       loadComposition(JSON.stringify({ ...c, streams: bad }));
       assert.unreachable(`accepted ${JSON.stringify(bad)}`);

@@ -25,7 +25,7 @@ import { cpuFeatures, gpuFeatures, gpuGeometry, transferBytes, type TransferByte
 import { hostCostByMechanism, hostCostNs, type HostCost } from './host-cost.js';
 import type { ModelFile } from './model.js';
 import { predictSide } from './side-model.js';
-import { streamChunks, streamedGpuNs } from './streams.js';
+import { streamChunks, streamedGpuNs, type StreamChunk } from './streams.js';
 
 /** The composition's fitted constants (times in ns). */
 export interface Composition {
@@ -60,10 +60,12 @@ export interface Composition {
   sideSpread?: { cpu: number; gpu: number };
   /**
    * gpuStreams k > 1 (streams.ts): the GPU side is then the chunks' copy / kernel pipeline plus perChunkNs
-   * for each chunk beyond the first, fitted on the training shapes' grid jobs with k > 1. Absent (no such
+   * for each chunk beyond the first (may be negative), later chunks' kernels paid one after another or, with
+   * `occupancy`, as far as they fill the compute units; whichever of the two prices the training shapes'
+   * k > 1 grid jobs better, with its perChunkNs fitted on them. Absent (no such
    * jobs, or it did not help): every k is priced as k = 1.
    */
-  streams?: { perChunkNs: number };
+  streams?: { perChunkNs: number; occupancy?: boolean };
   offsetNs: Record<string, number>;
 }
 
@@ -151,7 +153,9 @@ function streamedSideNs(
   return streamedGpuNs(streamChunks(layer, s, rowsCpu, streams), {
     fixedNs: gpuHostNs(c, s.sync, { inputBytes: 0, outputBytes: 0, outputRows: 0 }, s.gpuVariant),
     perExtraChunkNs: fit.perChunkNs,
-    occupancy: (chunk) => gpuGeometry(chunk.layer, chunk.rows, s.gpuVariant, s.gpuWorkGroup).workGroups / Math.max(1, p.device.computeUnits),
+    ...(fit.occupancy
+      ? { occupancy: (chunk: StreamChunk) => gpuGeometry(chunk.layer, chunk.rows, s.gpuVariant, s.gpuWorkGroup).workGroups / Math.max(1, p.device.computeUnits) }
+      : {}),
     copyNs: (t) => ({
       inNs: perByte ? perByte.input * t.inputBytes : 0,
       outNs: perByte ? perByte.output * t.outputBytes + (perByte.outputRow ?? 0) * (t.outputRows ?? 0) : 0,
@@ -387,10 +391,13 @@ export const MIN_STREAM_SAMPLES = 6;
 
 /**
  * Composition.streams from the grid jobs with gpuStreams > 1 and a measured GPU side (GPU-only ones where
- * there are MIN_STREAM_SAMPLES of them: their side has no CPU slice contending; else every one):
- * perChunkNs is the median over jobs of (measured side - side priced with no per-chunk cost) / (chunks - 1),
- * at least 0 (a chunk never makes the share cheaper by its own cost). Undefined with fewer than
- * MIN_STREAM_SAMPLES jobs.
+ * there are MIN_STREAM_SAMPLES of them: their side has no CPU slice contending; else every one): for kernels
+ * one after another and for kernels by occupancy, perChunkNs is the median over jobs of (measured side -
+ * side priced with no per-chunk cost) / (chunks - 1); the one whose sides then have the smaller MAPE wins.
+ * On the H200 (2326Z runs) linear's thin chunk kernels (latency-bound, about 25 us at any M) hide under one
+ * another by a near-constant amount, which one after another with a negative perChunkNs fits (about -10 to
+ * -17 us, MAPE 6-9% against 12-22% by occupancy); conv's by how little of the GPU they fill (occupancy: MAPE
+ * 11% against 21%, perChunkNs about +14 us). Undefined with fewer than MIN_STREAM_SAMPLES jobs.
  */
 export function fitStreams(
   p: Predictor, grid: readonly LayerJob[], cacheOf: (layerId: string) => Map<string, number>,
@@ -402,8 +409,14 @@ export function fitStreams(
   if (jobs.length < MIN_STREAM_SAMPLES) return undefined;
   const sideNs = (streams: NonNullable<Composition['streams']>, j: LayerJob): number =>
     predictStrategy({ ...p, composition: { ...p.composition, streams } }, j.layer, j.strategy, cacheOf(layerId(j.layer))).gpuNs;
-  const bare = jobs.map((j) => sideNs({ perChunkNs: 0 }, j));
-  return { perChunkNs: Math.max(0, median(jobs.map((j, i) => (j.gpuSideMedianNs! - bare[i]!) / (chunksOf(j) - 1)))) };
+  let best: Composition['streams'], bestErr = Infinity;
+  for (const kernels of [{}, { occupancy: true }]) {
+    const bare = jobs.map((j) => sideNs({ perChunkNs: 0, ...kernels }, j));
+    const fit = { perChunkNs: median(jobs.map((j, i) => (j.gpuSideMedianNs! - bare[i]!) / (chunksOf(j) - 1))), ...kernels };
+    const err = predictionErrors(jobs.map((j) => ({ predicted: sideNs(fit, j), measured: j.gpuSideMedianNs! }))).mape;
+    if (err < bestErr - 1e-9) { best = fit; bestErr = err; }
+  }
+  return best;
 }
 
 /**
@@ -511,7 +524,7 @@ export const COMPOSITION_SCHEMA = {
     },
     streams: {
       type: 'object', required: ['perChunkNs'], additionalProperties: false,
-      properties: { perChunkNs: { type: 'number', minimum: 0 } },
+      properties: { perChunkNs: { type: 'number' }, occupancy: { type: 'boolean' } },
     },
     offsetNs: numberTable,
   },

@@ -3,9 +3,10 @@
  * GPU's share is cut into k chunks along its outer output rows (M or the output height), and each chunk's
  * input copy, kernel(s) and read-back run on a queue of its own, so one chunk's copies overlap another's
  * kernel. Priced as a three-stage flow shop: input copies serialize on the host-to-device copy engine,
- * kernels on the GPU (a later chunk's only as far as it fills the compute units: laterShare), read-backs on
- * the device-to-host engine, the stages of different chunks overlapping; plus the mechanism's fixed host
- * cost once and a fitted cost per extra chunk (its own queue's enqueues, flush and wait). Each chunk's copies come from the composition's per-byte host cost
+ * kernels on the GPU (one after another, or a later chunk's only as far as it fills the compute units:
+ * laterShare), read-backs on the device-to-host engine, the stages of different chunks overlapping; plus
+ * the mechanism's fixed host cost once and a fitted cost per extra chunk (its own queue's enqueues, flush
+ * and wait, less what the kernel pricing missed of their overlap). Each chunk's copies come from the composition's per-byte host cost
  * terms, its kernel from the GPU side model on the chunk's own layer (a thinner kernel need not fill the
  * GPU, so k chunks cost more than one share's kernel).
  */
@@ -98,30 +99,34 @@ export interface StreamPricing {
   /** Fitted cost of each chunk beyond the first (its queue's enqueues, flush and wait). */
   perExtraChunkNs: number;
   /**
-   * The share of the compute units a chunk's launch fills (work-groups / compute units): a later chunk's
-   * kernel is paid in full only when it fills the GPU, else in that share (see laterKernelShare).
+   * Where given, the share of the compute units a chunk's launch fills (work-groups / compute units): a
+   * later chunk's kernel is then paid in full only when it fills the GPU, else in that share (laterShare).
+   * Absent: the kernels run one after another, each paid in full.
    */
-  occupancy: (chunk: StreamChunk) => number;
+  occupancy?: (chunk: StreamChunk) => number;
   /** A chunk's copy times from its transfer sizes (the mechanism's per-byte host cost terms). */
   copyNs: (t: TransferBytes) => { inNs: number; outNs: number };
   /** A chunk's kernel time (the GPU side model on the chunk's layer). */
   kernelNs: (chunk: StreamChunk) => number;
 }
 
-/** The host-observed GPU side of a streamed share: fixed + (chunks - 1) x per-chunk cost + the chunks' pipeline. */
+/**
+ * The host-observed GPU side of a streamed share: fixed + (chunks - 1) x per-chunk cost + the chunks'
+ * pipeline. The per-chunk cost is fitted and may be negative (a later chunk's kernel that hides partly under
+ * its neighbour's, when kernels are priced one after another), so the side is never priced below the fixed
+ * cost and the copies of the busier direction, which one copy engine must carry one after another.
+ */
 export function streamedGpuNs(chunks: readonly StreamChunk[], p: StreamPricing): number {
   const stages = chunks.map((c, i) => ({ ...p.copyNs(c.transfer), kernelNs: laterShare(p, c, i) * p.kernelNs(c) }));
-  return Math.max(0, p.fixedNs + Math.max(0, chunks.length - 1) * p.perExtraChunkNs + pipelineNs(stages));
+  const copies = Math.max(stages.reduce((t, st) => t + st.inNs, 0), stages.reduce((t, st) => t + st.outNs, 0));
+  return Math.max(0, p.fixedNs + Math.max(copies, Math.max(0, chunks.length - 1) * p.perExtraChunkNs + pipelineNs(stages)));
 }
 
 /**
- * The share of chunk i's kernel time that the kernel stage pays: all of the first's; of a later one, the
- * share of the compute units it fills, at most 1. A GPU runs launches of different queues side by side when
- * the earlier one leaves compute units idle, so a thin chunk's kernel mostly hides under its neighbour's. On
- * the H200 (gpu-host 2326Z runs, GPU-only k = 2 and 4 jobs of the training shapes) this priced the streamed
- * sides better for selection than kernels run strictly one after another or a fitted constant share:
- * geomean q linear 0.960 -> 0.970, conv 0.582 -> 0.766.
+ * The share of chunk i's kernel time that the kernel stage pays: all of the first's; of a later one, all of
+ * it without an occupancy, else the share of the compute units it fills, at most 1 (a GPU runs launches of
+ * different queues side by side when the earlier one leaves compute units idle).
  */
 function laterShare(p: StreamPricing, chunk: StreamChunk, i: number): number {
-  return i === 0 ? 1 : Math.min(1, Math.max(0, p.occupancy(chunk)));
+  return i === 0 || !p.occupancy ? 1 : Math.min(1, Math.max(0, p.occupancy(chunk)));
 }
