@@ -76,7 +76,8 @@ export function gpuRowsOf(jobs: readonly LayerJob[], device: DeviceInfo): Traini
     const rowsCpu = jobCpuRows(j);
     const rowsGpu = jobGpuRows(j);
     // gpuStreams > 1: the timestamps span every chunk's kernel with copies between (not one kernel's time);
-    // the models learn the single-queue GPU side and price every stream count as it.
+    // the models learn the single-queue GPU side, and the composition prices a streamed share from its
+    // chunks (streams.ts), fitting its per-chunk cost on these jobs.
     if (rowsGpu === 0 || rowsCpu > 0 || (j.strategy.gpuStreams ?? 1) > 1) continue;
     const timeNs = gpuKernelNs(j);
     if (timeNs === undefined || !(timeNs > 0)) continue;
