@@ -130,11 +130,13 @@ figures/summary/. A figure already drawn from the same data, template and render
   --no-png             SVG only
   --threads N          draw on at most N threads (default: every core)
   --force              draw and write everything, up to date or not`,
-  validate: `Usage: coexec validate [RUN_DIR...] [--min-valid SHARE] [--class NAME] [--experiments DIR]
+  validate: `Usage: coexec validate [RUN_DIR...] [--min-valid SHARE] [--max-retest-change PCT] [--class NAME] [--experiments DIR]
 
 Checks each run folder in three sections and prints them apart: integrity (the manifest's hashes and every
-file's schema), validity (the share of VALID layer jobs, default >= 0.9) and claims (each claim against its
-range for the platform class). The last line says which section failed.
+file's schema), validity (the share of VALID layer jobs, default >= 0.9, and, where the device call measured
+the run's jobs twice, results/repeatability/*-<run id>-same-call.json, their median change, default <= 15%:
+above it the machine was disturbed while it measured) and claims (each claim against its range for the
+platform class). The last line says which section failed.
 ${EXIT_STATUS_HELP}`,
   compact: `Usage: coexec compact [RUN_DIR...] [--results DIR]
 

@@ -3,7 +3,8 @@
  *   1. manifest.json against its schema, then every hash it lists and that it lists every file
  *      (src/manifest's verifyManifest; one changed byte -> FAIL naming the file);
  *   2. every results file (raw/*.jsonl or their compacted .jsonl.gz, jobs.json, derived/*.json) against its schema;
- *   3. the share of VALID layer jobs in jobs.json against a threshold;
+ *   3. the share of VALID layer jobs in jobs.json against a threshold, and, where the device call measured
+ *      the run's jobs twice, how much they moved between the two (src/validate/retest.ts);
  *   4. each claim against its range for the platform class.
  * It never runs the engine and never writes.
  */
@@ -20,6 +21,7 @@ import { evaluateClaims } from '../analysis/claims.js';
 import type { ExperimentDefinition } from '../analysis/types.js';
 import { checkClaims, formatRange, type ClaimVerdict } from './claims.js';
 import { DEFAULT_MIN_VALID_SHARE, type SectionVerdicts } from './outcome.js';
+import { DEFAULT_MAX_RETEST_MEDIAN_APE_PCT, findSameCallRetest } from './retest.js';
 
 /** Options of runValidate. */
 export interface ValidateOptions {
@@ -33,6 +35,10 @@ export interface ValidateOptions {
    * tolerances recorded in claims.json.
    */
   experimentsDir?: string;
+  /** Folder of same-call repeatability files (default results/repeatability beside the run's platform folder). */
+  repeatabilityDir?: string;
+  /** Largest median |change| of a job between the same call's two measurements, percent (default 15). */
+  maxRetestMedianApePct?: number;
 }
 
 /** One section's lines (each starting with PASS, FAIL, N/A, UNDECIDED or INFO: a claim shown for another class) and whether it passed. */
@@ -141,6 +147,17 @@ export async function runValidate(runDir: string, opts: ValidateOptions = {}): P
     const remeasured = again.length > 0 ? `; ${again.length} re-measured, ${again.filter((r) => r.verdict === 'VALID').length} of them VALID now` : '';
     say(layerJobs.length > 0 && share >= minShare,
       `valid     ${(share * 100).toFixed(1)}% of ${layerJobs.length} layer jobs VALID (need >= ${(minShare * 100).toFixed(0)}%; skipped jobs not counted${remeasured})`);
+  }
+  // A disturbed call moves whole stretches of jobs together, each still VALID: the same call's retest shows it.
+  const maxRetest = opts.maxRetestMedianApePct ?? DEFAULT_MAX_RETEST_MEDIAN_APE_PCT;
+  try {
+    const retest = findSameCallRetest(runDir, opts.repeatabilityDir);
+    if (retest) {
+      say(retest.medianApePct <= maxRetest, `retest    same-call retest of ${retest.jobs} jobs: median change ${retest.medianApePct.toFixed(1)}% ` +
+        `(need <= ${maxRetest}%: above it the machine was disturbed while it measured; ${relative(process.cwd(), retest.file)})`);
+    }
+  } catch (err) {
+    say(false, `retest    ${(err as Error).message}`);
   }
 
   // 4. Claims.

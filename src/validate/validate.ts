@@ -1,5 +1,5 @@
 /**
- * The `validate` command: `coexec validate [RUN_DIR...] [--min-valid 0.9] [--class NAME] [--experiments DIR]`.
+ * The `validate` command: `coexec validate [RUN_DIR...] [--min-valid 0.9] [--max-retest-change PCT] [--class NAME] [--experiments DIR]`.
  * Prints runValidate's lines per run folder in three sections (integrity, validity, claims) and a last
  * line per folder that says which section failed; the exit status names the combination (outcome.ts:
  * 0 all PASS, 1 broken folder, 2 usage, 3 validity only, 4 claims only, 5 validity and claims). Without
@@ -37,18 +37,23 @@ export function sectionLines(result: ValidateResult): string[] {
 export async function validateCommand(args: string[], root: string = process.cwd(), print: (line: string) => void = console.log): Promise<number> {
   const dirs: string[] = [];
   let minValidShare: number | undefined;
+  let maxRetestMedianApePct: number | undefined;
   let platformClass: string | undefined;
   let experimentsDir = join(root, 'experiments');
   for (let i = 0; i < args.length; i++) {
     const a = args[i]!;
     if (a === '--min-valid') minValidShare = Number(args[++i]);
+    else if (a === '--max-retest-change') maxRetestMedianApePct = Number(args[++i]);
     else if (a === '--class') platformClass = args[++i];
     else if (a === '--experiments') experimentsDir = resolve(root, args[++i] ?? '');
-    else if (a.startsWith('-')) { print(`validate: unknown option ${a} (known: --min-valid SHARE, --class NAME, --experiments DIR)`); return EXIT.usage; }
+    else if (a.startsWith('-')) { print(`validate: unknown option ${a} (known: --min-valid SHARE, --max-retest-change PCT, --class NAME, --experiments DIR)`); return EXIT.usage; }
     else dirs.push(resolve(root, a));
   }
   if (minValidShare !== undefined && !(minValidShare >= 0 && minValidShare <= 1)) {
     print('validate: --min-valid takes a share between 0 and 1, e.g. 0.9'); return 2;
+  }
+  if (maxRetestMedianApePct !== undefined && !(maxRetestMedianApePct > 0)) {
+    print('validate: --max-retest-change takes a percentage above 0, e.g. 15'); return 2;
   }
   if (dirs.length === 0) {
     dirs.push(...findRunDirs(join(root, 'results')));
@@ -58,7 +63,7 @@ export async function validateCommand(args: string[], root: string = process.cwd
   const verdicts: SectionVerdicts[] = [];
   for (const dir of dirs) {
     if (!(await stat(dir).then((s) => s.isDirectory(), () => false))) { print(`validate: ${dir} is not a folder`); return EXIT.usage; }
-    const result = await runValidate(dir, { minValidShare, platformClass, experimentsDir });
+    const result = await runValidate(dir, { minValidShare, maxRetestMedianApePct, platformClass, experimentsDir });
     const { ok, lines } = result;
     if (dirs.length > 1) print(`== ${dir}`);
     for (const l of sectionLines(result)) print(l);
