@@ -10,6 +10,9 @@
 #ifndef RPW
 #define RPW 4   // gemv_vec4: output rows per work-group; WGS / RPW work-items share a row (a power of two)
 #endif
+#ifndef MB
+#define MB 8    // gemv_rows: rows m whose sums a work-item keeps at once (at most WGS)
+#endif
 #ifndef TS
 #define TS 16   // gemm_tiled: tile edge; work-group TS x TS, local memory 2 * TS * (TS + 1) floats
 #endif
@@ -49,6 +52,42 @@ void gemv_row(const int M, const int N, const int K, const int rowOffset, const 
     }
     if (lid == 0) Y[(size_t)m * N + n] = partial[0] + b[n];
     barrier(CLK_LOCAL_MEM_FENCE);  // partial[] is rewritten for the next m
+  }
+  COEXEC_SIGNAL_DONE();
+}
+
+// gemv_rows: gemv_row for a few rows M > 1 (M = 8 or 64 of a transformer's token batch). gemv_row reads row n
+// of W once per row m of X; here each work-item keeps the sums of MB rows at once, so W's row is read once
+// per MB rows, and the MB sums are reduced together. On a discrete GPU the layer is then bound by reading W
+// once (9.4 MB for 768 x 3072) instead of by a tiled GEMM's serial loop over K in small tiles.
+// Preconditions: local size (WGS); global size ((N - rowOffset) * WGS) exactly; WGS a power of two, WGS >= MB.
+__kernel __attribute__((reqd_work_group_size(WGS, 1, 1)))
+void gemv_rows(const int M, const int N, const int K, const int rowOffset, const int mOffset,
+               __global const float* X, __global const float* W, __global const float* b,
+               __global float* Y COEXEC_SIGNAL_PARAM) {
+  __local float partial[MB][WGS];
+  const int lid = get_local_id(0);
+  const int n = rowOffset + get_group_id(0);
+  __global const float* w = W + (size_t)n * K;
+  for (int m0 = mOffset; m0 < M; m0 += MB) {
+    const int rows = min(MB, M - m0);
+    __global const float* x = X + (size_t)m0 * K;
+    float acc[MB];
+    for (int i = 0; i < MB; ++i) acc[i] = 0.0f;
+    for (int k = lid; k < K; k += WGS) {
+      const float wk = w[k];
+      for (int i = 0; i < MB; ++i)
+        if (i < rows) acc[i] = fma(x[(size_t)i * K + k], wk, acc[i]);
+    }
+    for (int i = 0; i < MB; ++i) partial[i][lid] = acc[i];
+    barrier(CLK_LOCAL_MEM_FENCE);
+    for (int s = WGS / 2; s > 0; s >>= 1) {
+      if (lid < s)
+        for (int i = 0; i < MB; ++i) partial[i][lid] += partial[i][lid + s];
+      barrier(CLK_LOCAL_MEM_FENCE);
+    }
+    if (lid < rows) Y[(size_t)(m0 + lid) * N + n] = partial[lid][0] + b[n];
+    barrier(CLK_LOCAL_MEM_FENCE);  // partial[] is rewritten for the next MB rows
   }
   COEXEC_SIGNAL_DONE();
 }

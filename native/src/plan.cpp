@@ -1,6 +1,7 @@
 // Validation of plan.json: every field is checked for presence, type and range, unknown fields are refused,
 // and the first problem becomes a PlanError naming where it is ("jobs[3] (id \"...\"): strategy.sync: ...").
 #include "plan.h"
+#include "variants.h"
 
 #include <algorithm>
 #include <cmath>
@@ -55,7 +56,7 @@ const std::vector<std::string>& SyncNames() {
   return names;
 }
 const std::vector<std::string>& GpuVariantNames(bool conv) {
-  static const std::vector<std::string> linear{"gemv_row", "gemv_vec4", "gemm_tiled", "clblast"};
+  static const std::vector<std::string> linear{"gemv_row", "gemv_rows", "gemv_vec4", "gemm_tiled", "clblast"};
   static const std::vector<std::string> conv2d{"conv_direct", "conv_im2col_gemm", "conv_1x1_gemm", "clblast"};
   return conv ? conv2d : linear;
 }
@@ -281,6 +282,8 @@ Strategy ParseStrategy(const Json& j, const std::string& where, bool roundtrip, 
     if (IsTiledVariant(s.gpuVariant) && wg > 32)
       f.Fail("gpuWorkGroup", std::to_string(wg) + " too large for " + s.gpuVariant + " (tile edge, at most 32)");
     if (s.gpuVariant == "gemv_vec4" && wg < 4) f.Fail("gpuWorkGroup", "gemv_vec4 needs at least 4 (its rows per work-group)");
+    if (s.gpuVariant == "gemv_rows" && wg < kGemvRowsPerPass)
+      f.Fail("gpuWorkGroup", "gemv_rows needs at least " + std::to_string(kGemvRowsPerPass) + " (one work-item writes each of its rows)");
     s.gpuStreams = f.Int("gpuStreams", false, 1, 1, kMaxGpuStreams);
     if (s.gpuStreams > 1 && cpuRows < out) {
       // The chunks run on cl_mem buffers copied from pinned host memory (sync_streams.cpp).

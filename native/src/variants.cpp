@@ -60,11 +60,13 @@ Json GpuVariantCatalog(bool conv) {
     }
     Json knobs = Json::Object();
     if (v == "gemv_vec4") knobs.Set("RPW", kVec4RowsPerGroup);
+    if (v == "gemv_rows") knobs.Set("MB", kGemvRowsPerPass);
     if (v == "conv_im2col_gemm") knobs.Set("im2colWGS", kIm2colGroup);
     // The profiled (main) kernel is the GEMM only: im2col before it is in the layer's time, not the kernel's.
     if (v == "conv_im2col_gemm") e.Set("helperKernels", Json::Array().Push("im2col"));
     e.Set("kernel", v).Set("file", file).Set("knobs", std::move(knobs)).Set("workGroup", IsTiledVariant(v) ? ts : wgs);
     if (v == "gemv_vec4") e.Set("workGroup", WorkGroupRule("WGS", kVec4RowsPerGroup, 1024, "work-items per work-group; RPW rows share it"));
+    if (v == "gemv_rows") e.Set("workGroup", WorkGroupRule("WGS", kGemvRowsPerPass, 1024, "work-items per work-group (1-D); at least MB"));
     if (v == "conv_1x1_gemm") e.Set("requires", OneByOneOnly());
     e.Set("splitDims", SplitDims(conv));
     list.Push(std::move(e));
@@ -248,6 +250,10 @@ VariantPlan PlanVariant(const Layer& layer, const Strategy& s, const SplitGeomet
     main.scalars = {l.M, l.N, l.K, cpuRows, outer};
     if (v == "gemv_row") {
       p.knobs = {{"WGS", wg}};
+      main.global[0] = size_t(gpuRows) * wg;
+      main.local[0] = wg;
+    } else if (v == "gemv_rows") {
+      p.knobs = {{"WGS", wg}, {"MB", kGemvRowsPerPass}};
       main.global[0] = size_t(gpuRows) * wg;
       main.local[0] = wg;
     } else if (v == "gemv_vec4") {

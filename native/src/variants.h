@@ -62,6 +62,7 @@ Json GpuVariantFamilies(bool conv);
 
 // Fixed helper knobs (not strategy parameters).
 constexpr int kVec4RowsPerGroup = 4;   // gemv_vec4 RPW
+constexpr int kGemvRowsPerPass = 8;    // gemv_rows MB: rows m a work-item sums at once (its work-group at least as large)
 constexpr int kIm2colGroup = 64;       // im2col WGS
 
 }  // namespace coexec
