@@ -329,6 +329,9 @@ export function gpuFeatures(layer: Layer, rows: number, variant: string, wg: num
       reduction: reduction(layer),
       elemsPerRow: elemsPerRow(layer),
       serialFlops: gpuSerialFlops(layer, geo, cus),
+      // serialFlops split at the first work-group per compute unit (see gpuQueuedFlops): the baseline prices the
+      // groups queued behind it at a fitted share of the first one's cost.
+      queuedFlops: gpuQueuedFlops(layer, geo, cus),
     },
   };
 }
@@ -348,6 +351,21 @@ export function gpuSerialFlops(layer: Layer, geo: GpuGeometry, computeUnits: num
   const items = Math.max(1, geo.workGroups * geo.workGroupSize);
   const groupsPerUnit = Math.max(1, geo.workGroups / Math.max(1, computeUnits));
   return groupsPerUnit * 2 * reduction(layer) * (geo.outputsComputed / items);
+}
+
+/**
+ * The part of serialFlops beyond one work-group's walk: (groups per compute unit - 1) x the walk, 0 while every
+ * compute unit runs at most one group. The first group on a unit pays the reduction's full latency; the groups
+ * queued behind it overlap with it and with each other (a GPU keeps several resident and switches between them
+ * while one waits on memory), so each costs a share of that latency, which a device that runs its groups one
+ * after the other (PoCL's CPU device) pays in full. Pricing them at the first group's cost extrapolates a model
+ * fitted on thin slices (one group per unit) to a wide one as if nothing overlapped: on the H200, gemm_tiled
+ * K = 768 takes 26 us at M = 8 (2 groups per unit) and 206 us at M = 256 (23 per unit), 8.6 us per queued group
+ * against 20 us for the first, and the held-out M = 256 kernel was predicted at twice its time.
+ */
+export function gpuQueuedFlops(layer: Layer, geo: GpuGeometry, computeUnits: number): number {
+  const walk = gpuSerialFlops(layer, geo, Number.POSITIVE_INFINITY);
+  return gpuSerialFlops(layer, geo, computeUnits) - walk;
 }
 
 /** Bytes the host moves for a GPU slice when the mechanism copies: the whole input in, the slice's output rows back. */
