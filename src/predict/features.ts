@@ -3,7 +3,8 @@
  * device's compute units only (never from measurements), so the same function serves training rows and the
  * candidates ranked at selection time. CPU: flops, bytes, threads, rows per thread, reduction length. GPU:
  * flops and executed flops (tile padding included), bytes, work-groups, waves over compute units, bytes per
- * work-item, the variant's vector width; the launch geometry follows the kernels' stated preconditions.
+ * work-item, the variant's vector width, the critical path and its part queued behind the first work-group;
+ * the launch geometry follows the kernels' stated preconditions.
  */
 import { convOut, elemsPerRow, sliceBytes, sliceFlops } from '../analysis/layers.js';
 import type { DeviceInfo, Layer } from '../analysis/types.js';
@@ -360,8 +361,8 @@ export function gpuSerialFlops(layer: Layer, geo: GpuGeometry, computeUnits: num
  * while one waits on memory), so each costs a share of that latency, which a device that runs its groups one
  * after the other (PoCL's CPU device) pays in full. Pricing them at the first group's cost extrapolates a model
  * fitted on thin slices (one group per unit) to a wide one as if nothing overlapped: on the H200, gemm_tiled
- * K = 768 takes 26 us at M = 8 (2 groups per unit) and 206 us at M = 256 (23 per unit), 8.6 us per queued group
- * against 20 us for the first, and the held-out M = 256 kernel was predicted at twice its time.
+ * K = 768 takes 26 us at M = 8 (1.5 groups per unit) and 206 us at M = 256 (23 per unit), ~8 us per queued group
+ * against ~20 us for the first group's walk, and the held-out M = 256 kernel was predicted at twice its time.
  */
 export function gpuQueuedFlops(layer: Layer, geo: GpuGeometry, computeUnits: number): number {
   const walk = gpuSerialFlops(layer, geo, Number.POSITIVE_INFINITY);
