@@ -1,11 +1,12 @@
-// The GPU critical-path feature (features.ts, gpuSerialFlops) computed by hand on small layers, and the
-// reason it exists: a baseline with it extrapolates a latency-bound kernel to a reduction length that no
-// training shape had, which is what a held-out workload asks of it on the H200.
+// The GPU critical-path feature (features.ts, gpuSerialFlops) and its queued part (gpuQueuedFlops) computed by
+// hand on small layers, and the reasons they exist: a baseline with them extrapolates a latency-bound kernel to
+// a reduction length that no training shape had, and a kernel fitted on thin slices to a wide one (M = 256),
+// which is what a held-out workload asks of it on the H200.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { Layer } from '../src/analysis/types.js';
-import { fitBaseline, predictBaseline } from '../src/predict/baseline.js';
-import { gpuFeatures, gpuGeometry, gpuSerialFlops } from '../src/predict/features.js';
+import { QUEUED_SHARES, SERIAL_TERM, fitBaseline, predictBaseline, termValue } from '../src/predict/baseline.js';
+import { gpuFeatures, gpuGeometry, gpuQueuedFlops, gpuSerialFlops } from '../src/predict/features.js';
 import type { TrainingRow } from '../src/predict/model.js';
 
 const linear = (N: number, K: number, M = 1): Layer => ({ type: 'linear', M, N, K });
@@ -40,6 +41,65 @@ test('with serialFlops the baseline extrapolates a latency-bound kernel to an un
     const err = Math.abs(predictBaseline(model, held.features) - held.timeNs) / held.timeNs;
     assert.ok(err < 0.05, `N ${N} K 4096: ${(100 * err).toFixed(1)}% off`);
   }
+});
+
+test('queuedFlops: serialFlops beyond the first work-group per compute unit, 0 while each unit runs at most one', () => {
+  // gemm_tiled TS 16, M = 1: ceil(40/16) = 3 groups of 256 items, one output each; on 2 CUs 1.5 groups each, so
+  // the walk (2 x 20 = 40 flops) and half a walk queued behind it.
+  const three = gpuFeatures(linear(40, 20), 40, 'gemm_tiled', 16, { computeUnits: 2 }).values;
+  assert.is(three.serialFlops, 60);
+  assert.is(three.queuedFlops, 20);
+  // The same launch on 3 or more units: no unit runs a second group.
+  assert.is(gpuFeatures(linear(40, 20), 40, 'gemm_tiled', 16, { computeUnits: 3 }).values.queuedFlops, 0);
+  // gemm_local 32x64, 4x4 per work-item, M = 96, N = 200: ceil(200/64) x ceil(96/32) = 12 groups, 16 outputs per
+  // item; on 4 CUs 3 groups each: walk 2 x 20 x 16 = 640 flops, two more walks queued.
+  const geo = gpuGeometry(linear(200, 20, 96), 200, 'gemm_local_32x64x16_4x4', 1);
+  assert.is(geo.workGroups, 12);
+  assert.is(gpuQueuedFlops(linear(200, 20, 96), geo, 4), 2 * 640);
+});
+
+test('SERIAL_TERM at a queued share prices the queued groups at that share of the walk', () => {
+  const f = gpuFeatures(linear(40, 20), 40, 'gemm_tiled', 16, { computeUnits: 2 });
+  assert.is(termValue(SERIAL_TERM, f, 0), 60);
+  assert.is(termValue(SERIAL_TERM, f, 0, 1 / 4), 40 + 20 / 4);
+  // Only SERIAL_TERM reads the share.
+  assert.is(termValue('workGroups', f, 0, 1 / 4), 3);
+});
+
+// The H200's tiled kernels in small: a fixed cost, the first group's walk, each queued group a quarter of it.
+// Trained on thin slices (M <= 16: at most 2.25 groups per unit), asked about M = 256 (24 and 96 per unit).
+const overlapping = (l: Layer, device: { computeUnits: number }): number => {
+  const v = gpuFeatures(l, l.type === 'linear' ? l.N : 0, 'gemm_tiled', 16, device).values;
+  return 6000 + 10 * (v.serialFlops! - v.queuedFlops!) + 2.5 * v.queuedFlops!;
+};
+
+test('the baseline fits the share of queued work-groups and extrapolates in M to tens of groups per unit', () => {
+  const device = { computeUnits: 32 };
+  const row = (M: number, N: number, K: number): TrainingRow => {
+    const l = linear(N, K, M);
+    return { features: gpuFeatures(l, N, 'gemm_tiled', 16, device), timeNs: overlapping(l, device), layerId: `${M}x${N}x${K}`, strategyId: '' };
+  };
+  const train = [1, 16].flatMap((M) => [384, 768, 3072].flatMap((K) => [128, 256, 512, 768, 1152].map((N) => row(M, N, K))));
+  const model = fitBaseline('gpu', train, { lambda: 0, sweeps: 50000 });
+  assert.is(model.params.queuedShare, 1 / 4);
+  for (const N of [768, 3072]) {
+    const held = row(256, N, 768);
+    const err = Math.abs(predictBaseline(model, held.features) - held.timeNs) / held.timeNs;
+    assert.ok(err < 0.05, `M 256 N ${N}: ${(100 * err).toFixed(1)}% off`);
+  }
+});
+
+test('a device that runs its work-groups one after another keeps the whole serialFlops (share 1)', () => {
+  // PoCL's CPU device in small: 8 units, every group costs its walk, the queued ones too.
+  const device = { computeUnits: 8 };
+  // From fewer groups than units (N = 64: 4 groups) to 8 per unit.
+  const rows: TrainingRow[] = [1, 16].flatMap((M) => [384, 768].flatMap((K) => [64, 128, 256, 512, 1024].map((N) => {
+    const f = gpuFeatures(linear(N, K, M), N, 'gemm_tiled', 16, device);
+    return { features: f, timeNs: 4000 + 3 * f.values.serialFlops!, layerId: `${M}x${N}x${K}`, strategyId: '' };
+  })));
+  const model = fitBaseline('gpu', rows, { lambda: 0, sweeps: 50000 });
+  assert.is(model.params.queuedShare, QUEUED_SHARES[0]);
+  assert.is(QUEUED_SHARES[0], 1);
 });
 
 test.run();

@@ -20,6 +20,27 @@ import { nnls } from './nnls.js';
 export const SPILL_TERM = 'spillBytesPerThread';
 
 /**
+ * The GPU's critical path with the work-groups queued behind the first on each compute unit priced at a share of
+ * the first one's cost: walk + share x queuedFlops (features.ts, gpuQueuedFlops), which is serialFlops itself
+ * at share 1. How much queued groups overlap depends on how many the device keeps resident (registers, local
+ * memory, its scheduler), which the engine does not report, so the share is fitted: the candidate
+ * (QUEUED_SHARES) that fits the training rows best, stored in the model's params. A free coefficient per term
+ * instead split the cost by noise where few rows had queued groups (PoCL runs lost up to 0.07 of q).
+ */
+export const SERIAL_TERM = 'serialFlops';
+
+/** Candidate shares of SERIAL_TERM: 1 (queued groups run one after another) down to an eighth. */
+export const QUEUED_SHARES = [1, 1 / 2, 1 / 4, 1 / 8];
+
+/**
+ * A share below 1 is taken only where it lowers the training's sum of squared relative errors by at least this
+ * fraction: a device whose queued groups overlap shows it plainly (gpu-host H200 folds: RMS relative error
+ * 12-17% at share 1 against 5-11% at 1/4), one that runs them in turn (PoCL) fits every share within 1%, and
+ * picking among those by noise moved its selections (pocl-split linear 2026-12-03T1808Z: q 0.86 -> 0.83).
+ */
+export const MIN_SHARE_GAIN = 0.1;
+
+/**
  * The baseline's terms per side: "1" is the fixed cost (launch). Few terms on purpose: a run
  * trains on a few dozen rows per side, and collinear terms (rowsPerThread beside the flops per thread,
  * weightBytes beside bytes at M = 1) let the fit split a cost between them arbitrarily, which then
@@ -54,11 +75,24 @@ export const CACHE_KNOTS = [256 << 10, 512 << 10, 1 << 20, 2 << 20];
  */
 export const MIN_SPILL_ROWS = 2;
 
-/** Value of one baseline term for a side's features; `knot` is the model's cache knot (0: no spill term). */
-export function termValue(term: string, f: SideFeatures, knot: number): number {
+/**
+ * Value of one baseline term for a side's features; `knot` is the model's cache knot (0: no spill term) and
+ * `queuedShare` the share of SERIAL_TERM's queued work-groups (1: serialFlops as computed).
+ */
+export function termValue(term: string, f: SideFeatures, knot: number, queuedShare = 1): number {
   if (term === '1') return 1;
   if (term === SPILL_TERM) return knot > 0 ? Math.max(0, (f.values.weightBytesPerThread ?? 0) - knot) : 0;
+  if (term === SERIAL_TERM && queuedShare !== 1) {
+    const queued = f.values.queuedFlops ?? 0;
+    return (f.values[term] ?? 0) - (1 - queuedShare) * queued;
+  }
   return f.values[term] ?? 0;
+}
+
+/** A model's fitted term parameters: the cache knot of SPILL_TERM and the queued share of SERIAL_TERM. */
+interface TermParams {
+  knot: number;
+  queuedShare: number;
 }
 
 /** Whether the training rows reach far enough past `knot` to fit SPILL_TERM (see MIN_SPILL_ROWS). */
@@ -71,8 +105,8 @@ export function fitNonNegative(x: readonly number[][], y: readonly number[], p: 
   return nnls(x, y, { ...p, scale: y });
 }
 
-function fitRows(rows: readonly TrainingRow[], terms: readonly string[], knot: number, p: BaselineParams): LinearCoefficients {
-  const x = rows.map((r) => terms.map((t) => termValue(t, r.features, knot)));
+function fitRows(rows: readonly TrainingRow[], terms: readonly string[], tp: TermParams, p: BaselineParams): LinearCoefficients {
+  const x = rows.map((r) => terms.map((t) => termValue(t, r.features, tp.knot, tp.queuedShare)));
   return { coef: fitNonNegative(x, rows.map((r) => r.timeNs), p) };
 }
 
@@ -81,61 +115,74 @@ function fitRows(rows: readonly TrainingRow[], terms: readonly string[], knot: n
  * term that is constant in the group (no copy in a linear group, one thread count, no weights past the
  * knot) is the fixed cost again and needs no rows of its own.
  */
-function termsInPlay(rows: readonly TrainingRow[], terms: readonly string[], knot: number): number {
-  return terms.filter((t) => t === '1' || new Set(rows.map((r) => termValue(t, r.features, knot))).size >= 2).length;
+function termsInPlay(rows: readonly TrainingRow[], terms: readonly string[], tp: TermParams): number {
+  return terms.filter((t) => t === '1' || new Set(rows.map((r) => termValue(t, r.features, tp.knot, tp.queuedShare))).size >= 2).length;
 }
 
-interface BaselineFit {
-  knot: number;
+interface BaselineFit extends TermParams {
   perGroup: Record<string, LinearCoefficients>;
   pooled: LinearCoefficients;
   /** Sum of squared relative training errors, each row by the fit that serves its group. */
   sse: number;
 }
 
-function fitWithKnot(rows: readonly TrainingRow[], terms: readonly string[], groups: readonly string[], knot: number, p: BaselineParams): BaselineFit {
+function fitWithParams(rows: readonly TrainingRow[], terms: readonly string[], groups: readonly string[], tp: TermParams, p: BaselineParams): BaselineFit {
   const perGroup: Record<string, LinearCoefficients> = {};
   for (const g of groups) {
     const mine = rows.filter((r) => r.features.group === g);
-    const groupKnot = knotReached(mine, knot) ? knot : 0;
+    const groupParams = { ...tp, knot: knotReached(mine, tp.knot) ? tp.knot : 0 };
     // Too few rows to pin every term down: the group is served by the pooled fit rather than a guess.
-    if (mine.length >= 2 * termsInPlay(mine, terms, groupKnot)) perGroup[g] = fitRows(mine, terms, groupKnot, p);
+    if (mine.length >= 2 * termsInPlay(mine, terms, groupParams)) perGroup[g] = fitRows(mine, terms, groupParams, p);
   }
-  const pooled = fitRows(rows, terms, knot, p);
+  const pooled = fitRows(rows, terms, tp, p);
   let sse = 0;
   for (const r of rows) {
-    const e = predictWith(perGroup[r.features.group] ?? pooled, terms, knot, r.features) / r.timeNs - 1;
+    const e = predictWith(perGroup[r.features.group] ?? pooled, terms, tp, r.features) / r.timeNs - 1;
     sse += e * e;
   }
-  return { knot, perGroup, pooled, sse };
+  return { ...tp, perGroup, pooled, sse };
 }
 
-/** Fits the baseline of one side; with SPILL_TERM among the terms, at the reached knot that fits best. */
+/**
+ * Fits the baseline of one side; with SPILL_TERM among the terms at the reached knot that fits best, with
+ * SERIAL_TERM at the queued share that fits best (a share below 1 by MIN_SHARE_GAIN; ties to the earlier
+ * candidate: no knot, share 1).
+ */
 export function fitBaseline(side: SideName, rows: readonly TrainingRow[], p: BaselineParams = DEFAULT_BASELINE): ModelFile {
   const terms = BASELINE_TERMS[side];
   const groups = [...new Set(rows.map((r) => r.features.group))].sort();
-  const knots = terms.includes(SPILL_TERM) ? CACHE_KNOTS.filter((k) => knotReached(rows, k)) : [];
-  let best = fitWithKnot(rows, terms, groups, 0, p);
+  const knots = [0, ...(terms.includes(SPILL_TERM) ? CACHE_KNOTS.filter((k) => knotReached(rows, k)) : [])];
+  const shares = terms.includes(SERIAL_TERM) ? QUEUED_SHARES : [1];
+  const score = (fit: BaselineFit): number => (fit.queuedShare < 1 ? fit.sse / (1 - MIN_SHARE_GAIN) : fit.sse);
+  let best: BaselineFit | undefined;
   for (const knot of knots) {
-    const fit = fitWithKnot(rows, terms, groups, knot, p);
-    if (fit.sse < best.sse) best = fit;
+    for (const queuedShare of shares) {
+      const fit = fitWithParams(rows, terms, groups, { knot, queuedShare }, p);
+      if (!best || score(fit) < score(best)) best = fit;
+    }
   }
+  best = best!;
   const names = [...featureNames(side)];
   return {
     schemaVersion: MODEL_SCHEMA_VERSION, family: 'baseline', side, featureNames: names, groups,
-    params: { lambda: p.lambda, sweeps: p.sweeps, ...(terms.includes(SPILL_TERM) ? { cacheKnotBytes: best.knot } : {}) },
+    params: {
+      lambda: p.lambda, sweeps: p.sweeps,
+      ...(terms.includes(SPILL_TERM) ? { cacheKnotBytes: best.knot } : {}),
+      ...(terms.includes(SERIAL_TERM) ? { queuedShare: best.queuedShare } : {}),
+    },
     trainingDataSha256: trainingDataSha256(rows, names), nTrain: rows.length,
     terms: [...terms], perGroup: best.perGroup, pooled: best.pooled,
   };
 }
 
-function predictWith(c: LinearCoefficients, terms: readonly string[], knot: number, f: SideFeatures): number {
+function predictWith(c: LinearCoefficients, terms: readonly string[], tp: TermParams, f: SideFeatures): number {
   let t = 0;
-  terms.forEach((term, j) => { t += c.coef[j]! * termValue(term, f, knot); });
+  terms.forEach((term, j) => { t += c.coef[j]! * termValue(term, f, tp.knot, tp.queuedShare); });
   return Math.max(1, t);
 }
 
 /** Baseline prediction in ns (never below 1 ns, so relative errors stay defined). */
 export function predictBaseline(model: ModelFile, f: SideFeatures): number {
-  return predictWith(model.perGroup?.[f.group] ?? model.pooled!, model.terms!, model.params.cacheKnotBytes ?? 0, f);
+  const tp = { knot: model.params.cacheKnotBytes ?? 0, queuedShare: model.params.queuedShare ?? 1 };
+  return predictWith(model.perGroup?.[f.group] ?? model.pooled!, model.terms!, tp, f);
 }

@@ -49,15 +49,15 @@ export function design(side: SideName, rows: readonly TrainingRow[], residual: b
   };
 }
 
-/** The baseline's fitted numbers, embedded in a residual ensemble's file (its fitted cache knot among the params). */
+/** The baseline's fitted numbers, embedded in a residual ensemble's file (its fitted cache knot and queued share among the params). */
 function embedded(base: ModelFile | undefined): Partial<ModelFile> {
   return base ? { terms: base.terms!, perGroup: base.perGroup!, pooled: base.pooled! } : {};
 }
 
 /** The params a residual ensemble's embedded baseline needs besides its coefficients. */
 function baseParams(base: ModelFile | undefined): Record<string, number> {
-  const knot = base?.params.cacheKnotBytes;
-  return knot === undefined ? {} : { cacheKnotBytes: knot };
+  const { cacheKnotBytes, queuedShare } = base?.params ?? {};
+  return { ...(cacheKnotBytes === undefined ? {} : { cacheKnotBytes }), ...(queuedShare === undefined ? {} : { queuedShare }) };
 }
 
 function header(side: SideName, family: 'forest' | 'gbt', rows: readonly TrainingRow[], names: string[], groups: string[], params: object): ModelFile {

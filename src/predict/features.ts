@@ -3,7 +3,8 @@
  * device's compute units only (never from measurements), so the same function serves training rows and the
  * candidates ranked at selection time. CPU: flops, bytes, threads, rows per thread, reduction length. GPU:
  * flops and executed flops (tile padding included), bytes, work-groups, waves over compute units, bytes per
- * work-item, the variant's vector width; the launch geometry follows the kernels' stated preconditions.
+ * work-item, the variant's vector width, the critical path and its part queued behind the first work-group;
+ * the launch geometry follows the kernels' stated preconditions.
  */
 import { convOut, elemsPerRow, sliceBytes, sliceFlops } from '../analysis/layers.js';
 import type { DeviceInfo, Layer } from '../analysis/types.js';
@@ -329,6 +330,9 @@ export function gpuFeatures(layer: Layer, rows: number, variant: string, wg: num
       reduction: reduction(layer),
       elemsPerRow: elemsPerRow(layer),
       serialFlops: gpuSerialFlops(layer, geo, cus),
+      // serialFlops split at the first work-group per compute unit (see gpuQueuedFlops): the baseline prices the
+      // groups queued behind it at a fitted share of the first one's cost.
+      queuedFlops: gpuQueuedFlops(layer, geo, cus),
     },
   };
 }
@@ -348,6 +352,21 @@ export function gpuSerialFlops(layer: Layer, geo: GpuGeometry, computeUnits: num
   const items = Math.max(1, geo.workGroups * geo.workGroupSize);
   const groupsPerUnit = Math.max(1, geo.workGroups / Math.max(1, computeUnits));
   return groupsPerUnit * 2 * reduction(layer) * (geo.outputsComputed / items);
+}
+
+/**
+ * The part of serialFlops beyond one work-group's walk: (groups per compute unit - 1) x the walk, 0 while every
+ * compute unit runs at most one group. The first group on a unit pays the reduction's full latency; the groups
+ * queued behind it overlap with it and with each other (a GPU keeps several resident and switches between them
+ * while one waits on memory), so each costs a share of that latency, which a device that runs its groups one
+ * after the other (PoCL's CPU device) pays in full. Pricing them at the first group's cost extrapolates a model
+ * fitted on thin slices (one group per unit) to a wide one as if nothing overlapped: on the H200, gemm_tiled
+ * K = 768 takes 26 us at M = 8 (1.5 groups per unit) and 206 us at M = 256 (23 per unit), ~8 us per queued group
+ * against ~20 us for the first group's walk, and the held-out M = 256 kernel was predicted at twice its time.
+ */
+export function gpuQueuedFlops(layer: Layer, geo: GpuGeometry, computeUnits: number): number {
+  const walk = gpuSerialFlops(layer, geo, Number.POSITIVE_INFINITY);
+  return gpuSerialFlops(layer, geo, computeUnits) - walk;
 }
 
 /** Bytes the host moves for a GPU slice when the mechanism copies: the whole input in, the slice's output rows back. */
