@@ -59,6 +59,7 @@ export function gpuGeometry(layer: Layer, rows: number, variant: string, knob: n
   const m = layer.type === 'linear' ? layer.M : 1;
   switch (variant) {
     case 'gemv_row':
+    case 'gemv_rows':  // the same groups; each item sums 8 rows at once (native/kernels/linear.cl)
       return { workGroups: rows, outputsComputed: elems, workGroupSize: k, vectorWidth: 1 };
     case 'gemv_vec4':
       return { workGroups: Math.ceil(rows / 4), outputsComputed: Math.ceil(rows / 4) * 4 * m, workGroupSize: k, vectorWidth: 4 };
