@@ -76,6 +76,20 @@ test('geomean over two layers: sqrt(2 x 0.5) = 1', () => {
   assert.is(summary.worstLayer, 'linear/M:1/N:16/K:8');
 });
 
+test('the grid search\'s best beside the selection: its own speedups and summary', () => {
+  // Selected 40 us, but the grid measured a 16 us strategy: PyTorch's 20 us is beaten by the grid, not the selection.
+  const r = { ...row('linear/M:1/N:8/K:8', 0.04), oracle: { strategyId: 'linear/M:1/N:8/K:8/o', splitRatio: 0, latencyMs: 0.016 } } as LayerRow;
+  const { rows, summary } = vsPytorchRows([{ runId: 'r', runDir: 'r', experiment: 'linear-coexec', layers: [r] }],
+    { rows: [{ layer: 'x', layerId: 'linear/M:1/N:8/K:8', cudaCopiesUs: 20 }] });
+  assert.is(rows[0]!.speedupVsTorchBest, 0.5);
+  assert.is(rows[0]!.oursOracleUs, 16);
+  assert.is(rows[0]!.speedupOracleVsTorchBest, 1.25);
+  assert.is(summary.oracleGeomeanSpeedup, 1.25);
+  assert.is(summary.oracleWorstSpeedup, 1.25);
+  assert.is(summary.underOneMsAtLeastOne, 0);
+  assert.is(summary.underOneMsOracleAtLeastOne, 1);
+});
+
 test('torch_reference.py lists every co-execution layer of configs/profiles/host.json under the harness layer id', () => {
   const r = spawnSync('python3', [join(ROOT, 'native/bench/torch_reference.py'), '--list'], { encoding: 'utf8' });
   assert.is(r.status, 0, r.stderr);

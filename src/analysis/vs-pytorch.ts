@@ -40,6 +40,12 @@ export interface VsPytorchRow {
   torchBestUs: number | null;
   /** torchBestUs / oursSelectedUs: above 1, our selection is faster. */
   speedupVsTorchBest: number | null;
+  /**
+   * The grid search's fastest strategy on the layer (the run's oracle) and torchBestUs over it: what the
+   * engine can do there, apart from how well the predictors chose. Absent in files written before it.
+   */
+  oursOracleUs?: number | null;
+  speedupOracleVsTorchBest?: number | null;
   /** PyTorch's names of the shape (issue 13 names) and the workloads that have it. */
   torchNames: string[];
   workloads: string[];
@@ -55,6 +61,10 @@ export interface VsPytorchSummary {
   /** Layers whose faster PyTorch option takes under 1 ms, and how many of them we beat (speedup >= 1). */
   underOneMs: number;
   underOneMsAtLeastOne: number;
+  /** The same three for the grid search's best strategy (oursOracleUs). */
+  oracleGeomeanSpeedup?: number | null;
+  oracleWorstSpeedup?: number | null;
+  underOneMsOracleAtLeastOne?: number;
   missingTorch: string[];
   missingOurs: string[];
 }
@@ -122,12 +132,14 @@ export function vsPytorchRows(runs: readonly OursRun[], torch: TorchFile): { row
     const options = ([['cpu', t?.cpuUs], ['cuda-copies', t?.cudaCopiesUs]] as const).filter((x): x is readonly ['cpu' | 'cuda-copies', number] => x[1] !== undefined);
     const best = options.sort((a, b) => a[1] - b[1])[0];
     const oursUs = o ? o.row.selected.latencyMs * 1e3 : null;
+    const oracleUs = o ? o.row.oracle.latencyMs * 1e3 : null;
     return {
       layer: id, run: o?.run.runId ?? null, experiment: o?.row.experiment ?? null,
       oursSelectedUs: oursUs, oursStrategy: o ? strategyPart(o.row.selected.strategyId, id) : null,
       torchCpuUs: t?.cpuUs ?? null, torchCudaUs: t?.cudaResidentUs ?? null, torchCudaCopiesUs: t?.cudaCopiesUs ?? null,
       torchBest: best?.[0] ?? null, torchBestUs: best?.[1] ?? null,
       speedupVsTorchBest: best && oursUs ? best[1] / oursUs : null,
+      oursOracleUs: oracleUs, speedupOracleVsTorchBest: best && oracleUs ? best[1] / oracleUs : null,
       torchNames: t?.names ?? [], workloads: [...new Set([...(o?.run.workloads?.[id] ?? []), ...(t?.workloads ?? [])])],
       ...(!o ? { missing: 'ours' as const } : !best ? { missing: 'torch' as const } : {}),
     };
@@ -143,6 +155,9 @@ export function vsPytorchRows(runs: readonly OursRun[], torch: TorchFile): { row
       layersCompared: compared.length, geomeanSpeedup: geomean(compared.map((r) => r.speedupVsTorchBest!)),
       worstSpeedup: worst?.speedupVsTorchBest ?? null, worstLayer: worst?.layer ?? null,
       underOneMs: under.length, underOneMsAtLeastOne: under.filter((r) => r.speedupVsTorchBest! >= 1).length,
+      oracleGeomeanSpeedup: geomean(compared.map((r) => r.speedupOracleVsTorchBest!)),
+      oracleWorstSpeedup: compared.length ? Math.min(...compared.map((r) => r.speedupOracleVsTorchBest!)) : null,
+      underOneMsOracleAtLeastOne: under.filter((r) => r.speedupOracleVsTorchBest! >= 1).length,
       missingTorch: rows.filter((r) => r.missing === 'torch').map((r) => r.layer),
       missingOurs: rows.filter((r) => r.missing === 'ours').map((r) => r.layer),
     },

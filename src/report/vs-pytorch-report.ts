@@ -39,10 +39,11 @@ export function vsPytorchTable(file: VsPytorchFile): Table {
   return {
     title: `Ours (predictor-selected) vs PyTorch on ${file.platform}`,
     headers: ['layer', 'workloads', 'run', 'ours selected (us)', 'ours strategy', 'PyTorch CPU (us)', 'PyTorch CUDA resident (us)',
-      'PyTorch CUDA + pinned copies (us)', 'faster PyTorch', 'speedup vs faster PyTorch', 'note'],
+      'PyTorch CUDA + pinned copies (us)', 'faster PyTorch', 'speedup vs faster PyTorch', 'ours grid best (us)', 'grid best vs faster PyTorch', 'note'],
     rows: file.rows.map((r) => [
       labelFromLayerId(r.layer), r.workloads.join(' '), r.run ?? '', us(r.oursSelectedUs), r.oursStrategy ?? '', us(r.torchCpuUs), us(r.torchCudaUs),
       us(r.torchCudaCopiesUs), r.torchBest ? BEST_NAME[r.torchBest] : '', r.speedupVsTorchBest === null ? '' : `${num(r.speedupVsTorchBest)}x`,
+      us(r.oursOracleUs ?? null), r.speedupOracleVsTorchBest == null ? '' : `${num(r.speedupOracleVsTorchBest)}x`,
       r.missing === 'torch' ? 'no PyTorch measurement of this layer' : r.missing === 'ours' ? 'no run selected a strategy for this layer' : '',
     ]),
   };
@@ -58,6 +59,10 @@ export function vsPytorchSummaryLines(file: VsPytorchFile): string[] {
       : `Geometric mean over ${s.layersCompared} layers with both sides: ${num(s.geomeanSpeedup)}x; worst ${num(s.worstSpeedup)}x (${labelFromLayerId(s.worstLayer!)}); ` +
         `layers whose faster PyTorch option is under 1 ms: ${s.underOneMsAtLeastOne} of ${s.underOneMs} at >= 1.0x.`,
   ];
+  if (s.layersCompared > 0 && s.oracleGeomeanSpeedup != null) {
+    lines.push(`The grid search's fastest strategy per layer (the oracle: what the engine can do, apart from the predictors' choice): ` +
+      `geomean ${num(s.oracleGeomeanSpeedup)}x, worst ${num(s.oracleWorstSpeedup ?? null)}x, ${s.underOneMsOracleAtLeastOne} of ${s.underOneMs} under 1 ms at >= 1.0x.`);
+  }
   if (s.missingTorch.length) lines.push(`Missing from the PyTorch file (${s.missingTorch.length}): ${s.missingTorch.map(labelFromLayerId).join('; ')}.`);
   if (s.missingOurs.length) lines.push(`Measured by PyTorch but in no run given (${s.missingOurs.length}): ${s.missingOurs.map(labelFromLayerId).join('; ')}.`);
   lines.push(`Ours: ${p.runs.map((r) => `${r.dir} (${r.experiment}, ${r.createdAt ?? 'date unknown'}${r.card ? `, ${r.card}` : ''})`).join('; ')}.`);
