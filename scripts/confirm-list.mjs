@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Prints the confirmation pass's strategy ids of a run whose profile and grid phases are measured (one id
 // per line): per layer the oracle, the predictor's selection, the best CPU-only and GPU-only strategies,
-// GPU-only with finish and the grid's two runners-up (role runnerUp: candidates for the oracle only), each
+// GPU-only with finish, the grid's two runners-up (role runnerUp: candidates for the oracle only) and the predictor's
+// next two choices (role predictedRunnerUp: a re-measured latency for a later or near-tie selection), each
 // after a comment line with its layer and roles. Used between the two rounds of an offline-bundle run (no
 // Node on the device):
 //   node scripts/confirm-list.mjs RUN_DIR > confirm.txt

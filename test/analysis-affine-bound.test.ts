@@ -94,7 +94,7 @@ test('layerRow and kindSummary: both bounds side by side, and the worst oracle s
   };
   const choices: LayerChoices = {
     layerId: 'L', layer, experiment: 'linear-coexec',
-    roles: { oracle: 'half', selected: 'half', bestCpu: 'cpu', bestGpu: 'gpuS', gpuFinish: 'gpu' }, runnersUp: [],
+    roles: { oracle: 'half', selected: 'half', bestCpu: 'cpu', bestGpu: 'gpuS', gpuFinish: 'gpu' }, runnersUp: [], predictedRunnersUp: [],
   };
   // CPU 2 + 28 s (through 30 at s = 1); GPU fixed 27 (fit 27 + 4 s), anchored at 31: 27 + 4 s.
   const points = { cpu: pts('t2/simd', [[0.25, 9], [0.5, 16], [1, 30]]).map((p) => ({ ...p, ns: p.ns * 1e3 })), gpu: pts('g', [[0.5, 29], [1, 31]]).map((p) => ({ ...p, ns: p.ns * 1e3 })) };

@@ -8,7 +8,7 @@ import * as assert from 'uvu/assert';
 import { layerRow, type SkippedLayer } from '../src/analysis/layer-rows.js';
 import { strategyId } from '../src/analysis/layers.js';
 import type { LayerRow, LinearLayer, Strategy } from '../src/analysis/types.js';
-import { buildConfirmList, chooseRoles, type LayerChoices } from '../src/select/confirm.js';
+import { buildConfirmList, chooseRoles, predictedRunnersUp, type LayerChoices } from '../src/select/confirm.js';
 import type { LayerSpace } from '../src/select/space.js';
 import { CPU1, CPU2, GPU_FINE, GPU_FINISH, HALF_FINE, HALF_FINISH, LAYER, handJobs } from './fixtures/recorded/hand-built.js';
 
@@ -36,6 +36,7 @@ const choices: LayerChoices = {
   layerId: 'L', layer, experiment: 'linear-coexec',
   roles: { oracle: 'half', selected: 'third', bestCpu: 'cpu2', bestGpu: 'gpuS', gpuFinish: 'gpuF' },
   runnersUp: ['quarter', 'third'],
+  predictedRunnersUp: [],
 };
 const ms = (o: Record<string, number>): Map<string, number> => new Map(Object.entries(o).map(([k, v]) => [k, v * 1e6]));
 
@@ -76,6 +77,14 @@ test('the hand-built choices are what chooseRoles makes of the space (runners-up
   const c = chooseRoles(space, undefined);
   assert.equal(c.roles, { ...choices.roles, selected: null });
   assert.equal(c.runnersUp, ['quarter', 'third']);
+});
+
+test('the predictor\'s runners-up: its 2nd and 3rd choices, ties in space order, each confirmed once with its roles', () => {
+  // Predicted: gpuS fastest (the selection), then half and quarter tied (space order: half first), then the rest.
+  const predicted: Record<string, number> = { gpuS: 1, half: 2, quarter: 2, third: 3, cpu1: 9, cpu2: 9, gpuF: 5 };
+  const runner = { predictedNs: (c: { strategyId: string }) => predicted[c.strategyId]! };
+  assert.equal(predictedRunnersUp(space, runner), ['half', 'quarter']);
+  assert.equal(predictedRunnersUp(space, runner, 1), ['half']);
 });
 
 test('(a) mixed availability: the whole row comes from the grid, with the grid choices, so q <= 1', () => {

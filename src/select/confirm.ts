@@ -1,14 +1,18 @@
 /**
  * The confirmation list: per layer the strategies the confirmation pass re-measures together (the oracle
  * is the minimum of many noisy grid measurements and flatters itself, so every speedup and q is computed
- * from this pass): oracle, selected, best CPU-only, best GPU-only, GPU-only with `finish`, and the grid's two
- * runners-up (a lucky grid minimum must not decide the oracle alone: re-measured, a runner-up may be faster).
+ * from this pass): oracle, selected, best CPU-only, best GPU-only, GPU-only with `finish`, the grid's two
+ * runners-up (a lucky grid minimum must not decide the oracle alone: re-measured, a runner-up may be faster)
+ * and the predictor's two runners-up (its next choices: a near tie, or a predictor changed after the run, then
+ * selects a strategy the pass measured instead of one measured once in the grid; gpu-host conv
+ * 2026-12-04T0513Z lost q 0.13 on a layer whose new selection had only a disturbed grid measurement).
  */
 import type { JobStats, Layer, Strategy } from '../analysis/types.js';
 import type { Predictor } from '../predict/compose.js';
 import { gridSearch } from './grid.js';
 import { predictorGuided } from './predicted.js';
 import { gridSpaces, measuredRunner, predictedRunner, singleSide, type LayerSpace } from './space.js';
+import type { Runner } from './types.js';
 
 /** The roles a layers.json row needs: each must have a latency, or the layer is skipped. */
 export type RowRole = 'oracle' | 'selected' | 'bestCpu' | 'bestGpu' | 'gpuFinish';
@@ -16,12 +20,15 @@ export type RowRole = 'oracle' | 'selected' | 'bestCpu' | 'bestGpu' | 'gpuFinish
 export const ROW_ROLES: readonly RowRole[] = ['oracle', 'selected', 'bestCpu', 'bestGpu', 'gpuFinish'];
 /**
  * Why a strategy is in the confirmation pass. `runnerUp` (2nd or 3rd fastest VALID grid strategy) is only a
- * candidate for the oracle, never required for a row.
+ * candidate for the oracle, never required for a row; `predictedRunnerUp` (the predictor's 2nd or 3rd choice)
+ * gives a later selection a re-measured latency.
  */
-export type ConfirmRole = RowRole | 'runnerUp';
+export type ConfirmRole = RowRole | 'runnerUp' | 'predictedRunnerUp';
 
 /** How many grid runners-up (after the grid's fastest) the confirmation pass re-measures per layer. */
 export const RUNNERS_UP = 2;
+/** How many of the predictor's next choices (after its selection) the pass re-measures per layer. */
+export const PREDICTED_RUNNERS_UP = 2;
 
 /** Strategy ids chosen per role for one layer (null when the grid has no VALID candidate for the role). */
 export interface LayerChoices {
@@ -31,6 +38,8 @@ export interface LayerChoices {
   roles: Record<RowRole, string | null>;
   /** The 2nd and 3rd fastest VALID grid strategies of the whole space (fewer when the grid has fewer). */
   runnersUp: string[];
+  /** The predictor's 2nd and 3rd choices (none without a predictor). */
+  predictedRunnersUp: string[];
 }
 
 /** One job of the confirmation pass: a layer, a strategy, and every role it plays. */
@@ -55,20 +64,33 @@ export function gridRunnersUp(space: LayerSpace, count = RUNNERS_UP): string[] {
   return ranked.slice(1, 1 + count).map((x) => x.id);
 }
 
+/**
+ * The `count` candidates the predictor ranks after its first choice, best first; ties keep the space's order,
+ * as predictorGuided's argmin does, so the first of the ranking is always the selection.
+ */
+export function predictedRunnersUp(space: LayerSpace, runner: Runner, count = PREDICTED_RUNNERS_UP): string[] {
+  return space.candidates
+    .map((c, i) => ({ id: c.strategyId, ns: runner.predictedNs!(c), i }))
+    .sort((a, b) => a.ns - b.ns || a.i - b.i)
+    .slice(1, 1 + count).map((x) => x.id);
+}
+
 /** Chooses every role for one layer's space; `predictor` undefined leaves `selected` null. */
 export function chooseRoles(space: LayerSpace, predictor: Predictor | undefined): LayerChoices {
   const measured = measuredRunner(space);
+  const predicted = predictor ? predictedRunner(predictor) : undefined;  // one cache for the choice and its runners-up
   const gpuOnly = singleSide(space.candidates, 'gpu');
   return {
     layerId: space.layerId, layer: space.layer, experiment: space.experiment,
     roles: {
       oracle: gridSearch.select(space.candidates, measured),
-      selected: predictor ? predictorGuided.select(space.candidates, predictedRunner(predictor)) : null,
+      selected: predicted ? predictorGuided.select(space.candidates, predicted) : null,
       bestCpu: gridSearch.select(singleSide(space.candidates, 'cpu'), measured),
       bestGpu: gridSearch.select(gpuOnly, measured),
       gpuFinish: gridSearch.select(gpuOnly.filter((c) => c.strategy.sync === 'finish'), measured),
     },
     runnersUp: gridRunnersUp(space),
+    predictedRunnersUp: predicted ? predictedRunnersUp(space, predicted) : [],
   };
 }
 
@@ -94,6 +116,7 @@ export function buildConfirmList(jobs: readonly JobStats[], predictorFor: (layer
       if (id !== null) add(id, role);
     }
     for (const id of choices.runnersUp) add(id, 'runnerUp');
+    for (const id of choices.predictedRunnersUp) add(id, 'predictedRunnerUp');
     out.push(...byId.values());
   }
   return out;
