@@ -79,7 +79,7 @@ test('expansion: both dimensions of the host profile, granularity 1 along rows, 
   assert.ok([...convPlan.skipped, ...linearPlan.skipped].every((s) => !/_local_.*cannot compute a split/.test(s.id + s.reason)));
 });
 
-test('the host profiles keep the co-execution job count within 1.5x of the channels-only grid (conv: host 1.52x, host-pocl 1.65x)', () => {
+test('the host profiles keep the co-execution job count within 1.5x of the channels-only grid (conv: host 1.55x, host-pocl 1.65x)', () => {
   for (const [profileName, platformName] of [['host', 'gpu-host'], ['host-pocl', 'pocl-split']] as const) {
     // The split dimensions alone: without the gpuStreams levels (test/plan-streams.test.ts bounds those).
     const profile = structuredClone(configs.profiles.get(profileName)!);
@@ -98,9 +98,10 @@ test('the host profiles keep the co-execution job count within 1.5x of the chann
       const ratio = count(profile) / count(defaultsOnly);
       // host-pocl conv: 1.63x, since both register-tiled variants take every height split (along channels
       // conv_reg_1x1 only fits the 1x1 layers); its round still fits one device call (87 s for the grid before).
-      // host conv: 1.50x-1.51x since issue 13's four reference conv layers joined it (2026-12-03 21:00); it
-      // gets a device call of its own.
-      const limit = expId === 'conv-coexec' ? (profileName === 'host-pocl' ? 1.65 : 1.52) : 1.5;
+      // host conv: 1.50x-1.51x since issue 13's four reference conv layers joined it (2026-12-03 21:00), 1.53x
+      // since conv_local_32x16x16_4x2 (which takes height splits too) joined the grid (2026-12-04); it gets a
+      // device call of its own (round 1 of 2269 jobs took 111 s on the H200 in round 15).
+      const limit = expId === 'conv-coexec' ? (profileName === 'host-pocl' ? 1.65 : 1.55) : 1.5;
       assert.ok(ratio > 1 && ratio <= limit, `${profileName}/${expId}: ${ratio.toFixed(2)}x`);
     }
   }
