@@ -113,7 +113,9 @@ The user's alternative beside ours: per layer of the co-execution runs (derived/
 predictor-selected strategy's measured latency) PyTorch CPU, PyTorch CUDA with resident tensors and PyTorch
 CUDA with the input and output copied through pinned memory, from FILE (native/bench/torch_reference.py on
 the same host). Speedup = the faster of PyTorch CPU and CUDA with copies / ours; geomean over the layers both
-sides have; a layer only one side has is listed with the other side empty. Writes OUT (default
+sides have; a layer only one side has is listed with the other side empty. Beside the selection, the grid
+search's fastest strategy (the run's oracle) and its speedup: what the engine can do there, apart from the
+predictors' choice. Writes OUT (default
 results/yardsticks/<platform>/vs-pytorch.json, with the runs, the torch file's hash, card and dates), .md
 and .csv beside it, and figures/vs-pytorch.svg/.png there. Runs given later replace earlier ones' layers
 (ordered by their createdAt).
