@@ -21,6 +21,7 @@
 #include "cpu/cpu_layers.h"
 #include "executor.h"
 #include "host_memory.h"
+#include "host_steal.h"
 #include "npy.h"
 #include "stats.h"
 #include "sync.h"
@@ -639,6 +640,7 @@ void RunCopyJob(const Plan& plan, const Job& job, DeviceProvider& devices, Json&
 
 Json RunJob(const Plan& plan, const Job& job, DeviceProvider& devices, const JobOptions& opts) {
   const int64_t wall0 = NowNs();
+  const CpuTicks ticks0 = ReadCpuTicks();
   Json r = Json::Object();
   r.Set("schemaVersion", 1).Set("jobId", job.id).Set("planId", plan.planId).Set("status", "ok");
   if (job.kind == "layer") r.Set("layer", job.layer.json);
@@ -661,6 +663,8 @@ Json RunJob(const Plan& plan, const Job& job, DeviceProvider& devices, const Job
     if (const Json* v = r.Find(key)) out.Set(key, *v);
   }
   out.Set("wallNs", Json(static_cast<long long>(NowNs() - wall0)));
+  // Over the whole job (setup included): where no tick passed or /proc/stat is missing, no field.
+  if (const double steal = StealPct(ticks0, ReadCpuTicks()); steal >= 0) out.Set("stealPct", steal);
   return out;
 }
 

@@ -477,6 +477,7 @@ check "stop: loose CI target -> ci-target at minSamples" stop_case ci-target 12 
 check "stop: unreachable CI target -> max-samples" stop_case max-samples 40 --min-samples 5 --max-samples 40 --target-median-ci-pct 1e-9
 check "stop: unreachable CI target -> max-time" stop_case max-time - --min-samples 5 --max-samples 100000 --max-time-ms 40 --target-median-ci-pct 1e-9
 check "median CI: the engine's equals the harness's on fixed sample sets" "$T" median-ci
+check "steal: /proc/stat's aggregate line parsed, steal share between two reads, unknown when no tick passed" "$T" steal
 
 npy_ok() {
   "$E" bench --layer linear --M 2 --N 5 --K 7 --ratio 0.4 --gpu gemm_tiled --wg 4 --sync svm-fine --min-samples 1 \

@@ -17,10 +17,15 @@
 #include <string>
 #include <vector>
 
+#include "host_steal.h"
 #include "json.h"
 #include "stats.h"
 
+using coexec::CpuTicks;
 using coexec::Json;
+using coexec::ParseCpuTicks;
+using coexec::ReadCpuTicks;
+using coexec::StealPct;
 
 namespace {
 
@@ -592,6 +597,27 @@ int MedianCi() {
   return failed == 0 ? 0 : 1;
 }
 
+// host_steal: the aggregate /proc/stat line parsed, steal in percent of all ticks between two reads, and
+// unknown (negative) where no tick passed, a read failed or a counter went backwards; then a live read.
+int Steal() {
+  int failed = 0;
+  auto expect = [&](bool ok, const char* what) {
+    if (!ok) { std::fprintf(stderr, "steal: %s\n", what); ++failed; }
+  };
+  const CpuTicks a = ParseCpuTicks("cpu  100 0 50 800 10 0 5 35 7 0\ncpu0 1 2 3");
+  expect(a.ok && a.steal == 35 && a.total == 1000, "first line: 8 fields summed, steal is the 8th, guest left out");
+  const CpuTicks b = ParseCpuTicks("cpu  150 0 50 830 10 0 5 55 9 0");
+  expect(std::abs(StealPct(a, b) - 20.0) < 1e-12, "20 of 100 ticks stolen -> 20%");
+  expect(StealPct(a, a) < 0, "no tick passed -> unknown");
+  expect(StealPct(b, a) < 0, "counters backwards -> unknown");
+  expect(!ParseCpuTicks("cpu0 1 2 3 4 5 6 7 8").ok && !ParseCpuTicks("cpu 1 2 3").ok && !ParseCpuTicks("").ok, "not the aggregate line");
+  expect(StealPct(CpuTicks{}, b) < 0, "a failed read -> unknown");
+  const CpuTicks live = ReadCpuTicks();
+  expect(live.ok && live.total > 0 && live.steal <= live.total, "/proc/stat of this machine");
+  std::printf("steal: %s\n", failed ? "FAILED" : "ok");
+  return failed ? 1 : 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -604,7 +630,8 @@ int main(int argc, char** argv) {
     if (cmd == "variants" && argc == 3) return Variants(argv[2]);
     if (cmd == "npy" && argc == 3) return Npy(argv[2]);
     if (cmd == "median-ci" && argc == 2) return MedianCi();
-    std::fprintf(stderr, "usage: coexec-test-tool sweep OUT [--small] | streams OUT [--small] | check PLAN RESULTS | info FILE | variants INFO | npy DIR | median-ci\n");
+    if (cmd == "steal" && argc == 2) return Steal();
+    std::fprintf(stderr, "usage: coexec-test-tool sweep OUT [--small] | streams OUT [--small] | check PLAN RESULTS | info FILE | variants INFO | npy DIR | median-ci | steal\n");
     return 2;
   } catch (const std::exception& e) {
     std::fprintf(stderr, "coexec-test-tool: %s\n", e.what());

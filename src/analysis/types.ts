@@ -108,6 +108,8 @@ export interface JobStats {
   breakdownMedianNs?: Partial<Record<'cpuStartDelay' | 'driverStartDelay' | 'enqueue' | 'cpuSlice' | 'waitAfterCpu', number>>;
   /** Engine time spent on the job (results.jsonl wallNs); the harness may copy it here. */
   wallNs?: number;
+  /** The engine's steal share while the job ran, % (jobs.json). */
+  stealPct?: number;
   /** Co-executed jobs: median and 95% CI of the per-iteration overhead (src/run/jobs.ts pairedOverhead). */
   pairedOverheadNs?: { n: number; medianNs: number; ci95LowNs: number; ci95HighNs: number };
 }

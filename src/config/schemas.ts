@@ -217,6 +217,8 @@ export const ProfileConfig = Type.Object({
     minSamples: Int(1),
     maxFreqDriftPct: Type.Number({ minimum: 0 }),
     maxTempRiseC: Type.Number({ minimum: 0 }),
+    /** Largest steal share (the engine's stealPct: CPU time a hypervisor gave other guests) a VALID job may have, % (default 1). */
+    maxStealPct: Type.Optional(Type.Number({ minimum: 0, maximum: 100 })),
   }, strict),
   experiments: Type.Record(Type.String(), Type.Object({
     workloads: Type.Optional(Type.Array(Type.String(), { minItems: 1, uniqueItems: true })),

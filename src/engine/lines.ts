@@ -37,6 +37,8 @@ export interface ResultLine {
   check?: { maxAbsErr: number; maxRelErr: number; tolerance: number; passed: boolean };
   startedAt?: string;
   wallNs?: number;
+  /** Share of every CPU's time the hypervisor gave other guests while the job ran, % (host_steal.h). */
+  stealPct?: number;
 }
 
 /**

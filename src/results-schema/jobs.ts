@@ -26,6 +26,8 @@ export const JobStats = Type.Object({
     outliers: Type.Integer({ minimum: 0 }),
   }, open)),
   cpuSideMedianNs: Type.Optional(Ns),
+  /** The engine's steal share while the job ran, % (the largest of the lines pooled into the row). */
+  stealPct: Type.Optional(Type.Number({ minimum: 0, maximum: 100 })),
   gpuSideMedianNs: Type.Optional(Ns),
   gpuKernelMedianNs: Type.Optional(Ns),
   gpuDispatchMedianNs: Type.Optional(Ns),

@@ -97,5 +97,7 @@ export const ResultLine = Type.Object({
   }, open)),
   startedAt: Type.Optional(Type.String()),
   wallNs: Type.Optional(Type.Integer({ minimum: 0 })),
+  /** Share of every CPU's time the hypervisor gave other guests while the job ran, % (/proc/stat steal; engines since 2026-12-04). */
+  stealPct: Type.Optional(Type.Number({ minimum: 0, maximum: 100 })),
 }, open);
 export type ResultLine = Static<typeof ResultLine>;

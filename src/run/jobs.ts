@@ -5,7 +5,7 @@
 import type { ExecutionBreakdownNs, ResultLine } from '../engine/lines.js';
 import { replicateBaseId, type JobMeta } from '../plan/expand.js';
 import { describe, median, medianCiRanks, quantileSorted, sortedCopy, type SampleStats } from '../stats/descriptive.js';
-import { type DriftFacts, type ValidityRule, verdictOf } from '../stats/verdict.js';
+import { type DriftFacts, stolen, type ValidityRule, verdictOf } from '../stats/verdict.js';
 
 /** One row of jobs.json. */
 export interface JobStats {
@@ -17,6 +17,8 @@ export interface JobStats {
   /** The engine's breakdown (first replicate's when pooled); absent from engines before issue 12. */
   breakdownMedianNs?: ExecutionBreakdownNs;
   wallNs?: number;
+  /** The engine's steal share while the job ran, % (the largest of the lines pooled into the row). */
+  stealPct?: number;
   replicates?: number; replicateSpreadPct?: number;
   /** Measurements pooled into this row: 1 + the re-measurement rounds that measured the job (absent: 1). */
   attempts?: number;
@@ -92,7 +94,7 @@ export type RunJobMeta = JobMeta & { phases: string[]; kind: 'layer' | 'roundtri
 /** Statistics of one line. */
 export function jobStats(line: ResultLine, meta: RunJobMeta | undefined, experiment: string, rule: ValidityRule, drift: DriftFacts): JobStats {
   const stats = line.samplesNs && line.samplesNs.length > 0 ? describe(line.samplesNs) : undefined;
-  const { verdict, reasons } = verdictOf(line.status, stats, rule, drift, line.reason);
+  const { verdict, reasons } = verdictOf(line.status, stats, rule, drift, line.reason, line.stealPct);
   const ts = line.gpuTimestampsNs ?? [];
   const med = (xs: number[] | undefined) => (xs && xs.length > 0 ? median(xs) : undefined);
   const row: JobStats = {
@@ -111,6 +113,7 @@ export function jobStats(line: ResultLine, meta: RunJobMeta | undefined, experim
   if (dispatch !== undefined) row.gpuDispatchMedianNs = dispatch;
   if (line.breakdownMedianNs !== undefined) row.breakdownMedianNs = line.breakdownMedianNs;
   if (line.wallNs !== undefined) row.wallNs = line.wallNs;
+  if (line.stealPct !== undefined) row.stealPct = line.stealPct;
   const paired = pairedOverhead(line);
   if (paired) row.pairedOverheadNs = paired;
   return row;
@@ -121,7 +124,11 @@ export function jobStats(line: ResultLine, meta: RunJobMeta | undefined, experim
  * times summed, the status of the first replicate that failed. The replicates ran at scattered places of the
  * pass, so the pooled median is less at the mercy of one slow spell of the machine than any single one.
  */
-export function poolReplicates(baseId: string, lines: readonly ResultLine[]): ResultLine {
+export function poolReplicates(baseId: string, all: readonly ResultLine[], rule: Pick<ValidityRule, 'maxStealPct'> = {}): ResultLine {
+  // Lines measured while the hypervisor stole time are left out when another line of the job was not: they
+  // are not this job's numbers (verdict.ts stolen). With every line stolen they all count, and the verdict says so.
+  const clean = all.filter((l) => !stolen(l.stealPct, rule));
+  const lines = clean.length > 0 ? clean : all;
   if (lines.length === 1) return { ...lines[0]!, jobId: baseId };
   const failed = lines.find((l) => l.status !== 'ok');
   const pooled: ResultLine = { ...lines[0]!, jobId: baseId, status: failed?.status ?? 'ok' };
@@ -135,6 +142,8 @@ export function poolReplicates(baseId: string, lines: readonly ResultLine[]): Re
   if (timestamps.length > 0) pooled.gpuTimestampsNs = timestamps; else delete pooled.gpuTimestampsNs;
   const walls = lines.map((l) => l.wallNs).filter((w): w is number => w !== undefined);
   if (walls.length > 0) pooled.wallNs = walls.reduce((s, w) => s + w, 0);
+  const steals = lines.map((l) => l.stealPct).filter((x): x is number => x !== undefined);
+  if (steals.length > 0) pooled.stealPct = Math.max(...steals); else delete pooled.stealPct;
   return pooled;
 }
 
@@ -195,7 +204,7 @@ export function buildJobs(
     const withAttempts = (row: JobStats, first: readonly ResultLine[], again: readonly ResultLine[]) => {
       if (again.length === 0) return row;
       row.attempts = 1 + again.length;
-      const firstPooled = first.length === 1 ? first[0]! : poolReplicates(row.jobId, first);
+      const firstPooled = first.length === 1 ? first[0]! : poolReplicates(row.jobId, first, rule);
       const spread = replicateSpreadPct([firstPooled, ...again]);
       if (spread !== undefined) row.attemptSpreadPct = spread;
       return row;
@@ -203,7 +212,7 @@ export function buildJobs(
     if (part.phase !== 'confirm') {
       for (const line of unique) {
         const again = retries.get(line.jobId) ?? [];
-        const pooled = again.length > 0 ? poolReplicates(line.jobId, [line, ...again]) : line;
+        const pooled = again.length > 0 ? poolReplicates(line.jobId, [line, ...again], rule) : line;
         const row = jobStats(pooled, meta[line.jobId], experiment, rule, drift);
         if (row.pairedOverheadNs && again.length > 0) row.pairedOverheadNs = withAttemptSpread(row.pairedOverheadNs, [line, ...again]);
         rows.push(withAttempts(row, [line], again));
@@ -213,7 +222,7 @@ export function buildJobs(
     for (const [baseId, replicas] of groupReplicates(unique)) {
       const m = { ...(meta[baseId] ?? { role: 'coexec', workloads: [], kind: 'layer' as const }), phase: 'confirm' as const, phases: ['confirm'] };
       const again = retries.get(baseId) ?? [];
-      const row = jobStats(poolReplicates(baseId, [...replicas, ...again]), m as RunJobMeta, experiment, rule, drift);
+      const row = jobStats(poolReplicates(baseId, [...replicas, ...again], rule), m as RunJobMeta, experiment, rule, drift);
       const spread = replicateSpreadPct(replicas);
       if (replicas.length > 1) row.replicates = replicas.length;
       if (spread !== undefined) row.replicateSpreadPct = spread;

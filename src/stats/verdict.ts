@@ -14,6 +14,21 @@ export interface ValidityRule {
    * latency we report is the median, which preemption spikes do not move while they inflate sd / mean.
    */
   dispersion?: 'cv' | 'robust-cv' | 'median-ci';
+  /** Largest share of the CPUs' time the hypervisor may steal while a job runs, % (default DEFAULT_MAX_STEAL_PCT). */
+  maxStealPct?: number;
+}
+
+/**
+ * Steal time (the engine's `stealPct`: the share of every CPU's time a hypervisor gave other guests while the
+ * job ran) above which a job's numbers are not its own. Quiet calls on the GPU host read 0.0% for minutes;
+ * the disturbed minutes of 2026-12-04 read 1.7-4.7% and gave CPU sides 3-14x their other measurement, while
+ * each job's samples still agreed with each other. One 10 ms tick on 16 CPUs over a 50 ms job is 1.25%.
+ */
+export const DEFAULT_MAX_STEAL_PCT = 1;
+
+/** Whether a line's steal share says another tenant disturbed it. */
+export function stolen(stealPct: number | undefined, rule: Pick<ValidityRule, 'maxStealPct'>): boolean {
+  return stealPct !== undefined && stealPct > (rule.maxStealPct ?? DEFAULT_MAX_STEAL_PCT);
 }
 
 /** Drift seen between the environment before and after the run (see src/env/). */
@@ -27,7 +42,7 @@ export function dispersionPct(stats: SampleStats, rule: ValidityRule): number {
 
 /** Verdict and reasons; a job is VALID when there is no reason. */
 export function verdictOf(
-  status: string, stats: SampleStats | undefined, rule: ValidityRule, drift: DriftFacts = {}, engineReason?: string,
+  status: string, stats: SampleStats | undefined, rule: ValidityRule, drift: DriftFacts = {}, engineReason?: string, stealPct?: number,
 ): { verdict: 'VALID' | 'INVALID'; reasons: string[] } {
   const reasons: string[] = [];
   if (status === 'invalid') reasons.push(`wrong result (${engineReason ?? 'check failed'}): the timing is not used; run \`coexec-engine bench\` with --save-tensors to inspect`);
@@ -41,6 +56,10 @@ export function verdictOf(
       reasons.push(`${label} ${dispersionPct(stats, rule).toFixed(1)}% > ${rule.maxCvPct}% with ${stats.n} samples: raise minSamples, close other programs or pin the clock`);
     }
   }
+  if ((status === 'ok' || status === 'invalid') && stolen(stealPct, rule)) {
+    reasons.push(`the hypervisor took ${stealPct!.toFixed(1)}% of the CPUs' time (steal) while this job ran, > ${rule.maxStealPct ?? DEFAULT_MAX_STEAL_PCT}%: ` +
+      'another guest\'s load on a shared host; measure it again (re-measurement rounds do) or move to a quieter host');
+  }
   if (drift.freqDriftPct !== undefined && drift.freqDriftPct > rule.maxFreqDriftPct) {
     reasons.push(`CPU frequency drifted ${drift.freqDriftPct.toFixed(1)}% > ${rule.maxFreqDriftPct}% during the run: set the governor to performance and rerun`);
   }
@@ -53,10 +72,12 @@ export function verdictOf(
 
 /**
  * True when a job's only measurement problems are ones more time can fix: the engine reported it ok (a
- * correct result) and it has too few samples (the time limit came first) or a dispersion above maxCvPct.
+ * correct result) and it has too few samples (the time limit came first), a dispersion above maxCvPct, or
+ * steal time above maxStealPct (a later look may find the host quiet).
  * Such a job can be measured again with more time (src/run/remeasure.ts); wrong results, errors and drift
  * cannot be measured away.
  */
-export function fixableWithMoreTime(status: string, stats: SampleStats | undefined, rule: ValidityRule): boolean {
-  return status === 'ok' && stats !== undefined && stats.n > 0 && (stats.n < rule.minSamples || dispersionPct(stats, rule) > rule.maxCvPct);
+export function fixableWithMoreTime(status: string, stats: SampleStats | undefined, rule: ValidityRule, stealPct?: number): boolean {
+  return status === 'ok' && stats !== undefined && stats.n > 0
+    && (stats.n < rule.minSamples || dispersionPct(stats, rule) > rule.maxCvPct || stolen(stealPct, rule));
 }
