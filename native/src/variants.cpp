@@ -248,12 +248,9 @@ VariantPlan PlanVariant(const Layer& layer, const Strategy& s, const SplitGeomet
     const auto& l = layer.linear;
     p.file = "linear.cl";
     main.scalars = {l.M, l.N, l.K, cpuRows, outer};
-    if (v == "gemv_row") {
+    if (v == "gemv_row" || v == "gemv_rows") {  // one work-group per output row; gemv_rows sums MB rows m at once
       p.knobs = {{"WGS", wg}};
-      main.global[0] = size_t(gpuRows) * wg;
-      main.local[0] = wg;
-    } else if (v == "gemv_rows") {
-      p.knobs = {{"WGS", wg}, {"MB", kGemvRowsPerPass}};
+      if (v == "gemv_rows") p.knobs.push_back({"MB", kGemvRowsPerPass});
       main.global[0] = size_t(gpuRows) * wg;
       main.local[0] = wg;
     } else if (v == "gemv_vec4") {

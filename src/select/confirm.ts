@@ -53,26 +53,26 @@ export interface ConfirmJob {
 }
 
 /**
- * The `count` VALID grid strategies that follow the grid's fastest, fastest first. Ties keep the space's
- * order, as gridSearch's argmin does, so the first of the ranking is always the grid oracle.
+ * The `count` candidates that follow the first in the order of `score` (lowest first; a candidate without a
+ * finite score is left out). Ties keep the space's order, as argmin does, so the first of the ranking is
+ * always what gridSearch or predictorGuided chose.
  */
-export function gridRunnersUp(space: LayerSpace, count = RUNNERS_UP): string[] {
-  const ranked = space.candidates
-    .map((c, i) => ({ id: c.strategyId, ns: space.measuredNs.get(c.strategyId), i }))
-    .filter((x): x is { id: string; ns: number; i: number } => x.ns !== undefined && Number.isFinite(x.ns))
-    .sort((a, b) => a.ns - b.ns || a.i - b.i);
-  return ranked.slice(1, 1 + count).map((x) => x.id);
-}
-
-/**
- * The `count` candidates the predictor ranks after its first choice, best first; ties keep the space's order,
- * as predictorGuided's argmin does, so the first of the ranking is always the selection.
- */
-export function predictedRunnersUp(space: LayerSpace, runner: Runner, count = PREDICTED_RUNNERS_UP): string[] {
+function runnersUpBy(space: LayerSpace, score: (c: LayerSpace['candidates'][number]) => number | undefined, count: number): string[] {
   return space.candidates
-    .map((c, i) => ({ id: c.strategyId, ns: runner.predictedNs!(c), i }))
+    .map((c, i) => ({ id: c.strategyId, ns: score(c), i }))
+    .filter((x): x is { id: string; ns: number; i: number } => x.ns !== undefined && Number.isFinite(x.ns))
     .sort((a, b) => a.ns - b.ns || a.i - b.i)
     .slice(1, 1 + count).map((x) => x.id);
+}
+
+/** The `count` VALID grid strategies that follow the grid's fastest, fastest first. */
+export function gridRunnersUp(space: LayerSpace, count = RUNNERS_UP): string[] {
+  return runnersUpBy(space, (c) => space.measuredNs.get(c.strategyId), count);
+}
+
+/** The `count` candidates the predictor ranks after its first choice, best first. */
+export function predictedRunnersUp(space: LayerSpace, runner: Runner, count = PREDICTED_RUNNERS_UP): string[] {
+  return runnersUpBy(space, (c) => runner.predictedNs!(c), count);
 }
 
 /** Chooses every role for one layer's space; `predictor` undefined leaves `selected` null. */
