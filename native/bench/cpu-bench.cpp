@@ -251,6 +251,34 @@ int main(int argc, char** argv) {
         for (size_t i = 0; i < impls.size(); ++i)
           Row(name, pool.Threads(), ResolvedCpuImplName(impls[i]), t[i], flops, blas && i > 0 ? &t[0] : nullptr);
       }
+    // Thin slices, as the CPU side of a split computes them (--only slices; not part of the default run):
+    // linear along N (output columns [0, rows) of Y) and along M (the first rows of X, every column).
+    // A slice's time against its share of the whole layer says whether the work is spread well.
+    if (o.only == "slices")
+      for (const LinearShape& s : {LinearShape{8, 3072, 768}, LinearShape{64, 3072, 768}, LinearShape{256, 3072, 768}}) {
+        const auto X = Filled(static_cast<size_t>(s.M) * s.K), W = Filled(static_cast<size_t>(s.N) * s.K),
+                   b = Filled(s.N);
+        std::vector<float> Y(static_cast<size_t>(s.M) * s.N);
+        for (const double r : {0.1, 0.2, 0.3, 0.5, 1.0})
+          for (const bool alongM : {false, true}) {
+            if (alongM && (r == 1.0 || s.M < 10)) continue;
+            const int rows = alongM ? static_cast<int>(r * s.M + 0.5) : static_cast<int>(r * s.N / 4 + 0.5) * 4;
+            const LinearShape part = alongM ? LinearShape{rows, s.N, s.K} : s;
+            const int cols = alongM ? s.N : rows;
+            char name[96];
+            std::snprintf(name, sizeof name, "linear M=%d N=%d K=%d %s %.1f (%d)", s.M, s.N, s.K,
+                          alongM ? "m-slice" : "n-slice", r, rows);
+            std::vector<std::string> impls = {"simd" + o.isaSuffix};
+            if (blas) impls.insert(impls.begin(), "openblas");
+            std::vector<std::function<void()>> runs;
+            for (const auto& impl : impls)
+              runs.push_back([&, impl] { LinearCpu(impl, part, X.data(), W.data(), b.data(), Y.data(), 0, cols, pool); });
+            const std::vector<Timing> t = MeasureRepeated(runs, o.minMs, o.repeat);
+            for (size_t i = 0; i < impls.size(); ++i)
+              Row(name, pool.Threads(), ResolvedCpuImplName(impls[i]), t[i], 2.0 * part.M * cols * s.K,
+                  blas && i > 0 ? &t[0] : nullptr);
+          }
+      }
     if (o.only.empty() || o.only == "conv")
       for (const ConvShape& s : convs) {
         const auto X = Filled(static_cast<size_t>(s.batch) * s.C * s.H * s.W),

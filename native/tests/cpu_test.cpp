@@ -97,7 +97,9 @@ void TestLinear(std::vector<ThreadPool*>& pools) {
                                 {2, 5, 3},    {3, 17, 33},  {5, 31, 47},  {16, 67, 255},  {7, 130, 513},
                                 {4, 40, 1100}, {13, 23, 17},
                                 // enough rows of X for the packed path on every ISA, with partial panels
-                                {32, 7, 9},   {37, 50, 129}, {64, 70, 200}, {100, 33, 77}, {130, 19, 300}};
+                                {32, 7, 9},   {37, 50, 129}, {64, 70, 200}, {100, 33, 77}, {130, 19, 300},
+                                // several groups of W rows (48, halved for thin slices) times several panels
+                                {150, 200, 40}, {70, 101, 16}};
   const auto impls = Runnable(false);
   uint32_t seed = 1;
   for (const LinearShape& s : shapes) {
