@@ -15,6 +15,7 @@ import { createHash } from 'node:crypto';
 import { main } from '../src/cli/main.js';
 import { deriveCommand } from '../src/analysis/derive-command.js';
 import { validateCommand } from '../src/validate/validate.js';
+import { EXIT } from '../src/validate/outcome.js';
 import type { BundleManifest } from '../src/platforms/bundle.js';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
@@ -152,7 +153,12 @@ test('export --with-node: run.sh measures both rounds, import checks the device 
   const layers = JSON.parse(readFileSync(path.join(runDir, 'derived/layers.json'), 'utf8')) as { rows: { latencySource: string }[] };
   assert.equal(layers.rows.map((row) => row.latencySource), ['confirm', 'confirm']);
   printed.length = 0;
-  assert.is(await validateCommand([runDir], root, (l) => printed.push(l)), 0, printed.join('\n'));
+  // The imported run is whole and its files check out. Its claims are measured on this machine's two tiny
+  // layers and may fail on a loaded one (q 0.16 was seen with other work on both cores): that is the run's
+  // verdict, not the import's, so only integrity is asserted here.
+  const status = await validateCommand([runDir], root, (l) => printed.push(l));
+  assert.ok(status !== EXIT.broken && status !== EXIT.usage, printed.join('\n'));
+  assert.ok(printed.some((l) => /^integrity: .*: PASS$/.test(l)), printed.join('\n'));
 
   // The device's plan with one strategy changed (and results/SHA256SUMS re-signed): refused, round 1 kept.
   const planFile = path.join(tampered, 'results/run/plan-confirm.json');
