@@ -2,7 +2,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { describe } from '../src/stats/descriptive.js';
-import { DEFAULT_MAX_STEAL_PCT, fixableWithMoreTime, verdictOf } from '../src/stats/verdict.js';
+import { DEFAULT_MAX_STEAL_PCT, MIN_STEAL_TICKS, fixableWithMoreTime, verdictOf } from '../src/stats/verdict.js';
 import { poolReplicates } from '../src/run/jobs.js';
 import { ResultLine as ResultLineSchema, schemaError } from '../src/results-schema/index.js';
 import type { ResultLine } from '../src/engine/lines.js';
@@ -21,6 +21,29 @@ test('steal above the bound makes an otherwise steady job INVALID, with the shar
   assert.match(v.reasons[0]!, /hypervisor took 3\.8% of the CPUs' time \(steal\).*> 1%.*measure it again/);
   assert.is(verdictOf('ok', steady, { ...rule, maxStealPct: 5 }, {}, undefined, 3.75).verdict, 'VALID', 'a profile may allow more');
   assert.is(verdictOf('skipped', undefined, rule, {}, 'no GPU', 50).reasons.length, 1, 'a skipped job is not blamed on steal');
+});
+
+test('a share made of one or two stolen ticks is no disturbance; three or more are', () => {
+  assert.is(MIN_STEAL_TICKS, 3);
+  // Two ticks of a short job on 16 CPUs read about 1.6%; five about 4.3%.
+  assert.is(verdictOf('ok', steady, rule, {}, undefined, 1.6, 2).verdict, 'VALID');
+  const v = verdictOf('ok', steady, rule, {}, undefined, 4.3, 5);
+  assert.is(v.verdict, 'INVALID');
+  assert.match(v.reasons[0]!, /4\.3% of the CPUs' time \(steal, 5 ticks\)/);
+  assert.is(verdictOf('ok', steady, rule, {}, undefined, 2.4, 3).verdict, 'INVALID', 'three ticks above the share count');
+  assert.is(verdictOf('ok', steady, rule, {}, undefined, 0.5, 40).verdict, 'VALID', 'many ticks under the share do not');
+  assert.not.ok(fixableWithMoreTime('ok', steady, rule, 1.6, 2));
+  assert.ok(fixableWithMoreTime('ok', steady, rule, 4.3, 5));
+  // Pooling: a line with two stolen ticks is not left out.
+  const two = { ...line('j~r2', [150, 151], 1.6), stealTicks: 2 } as ResultLine;
+  assert.equal(poolReplicates('j', [line('j', [100, 102], 0), two]).samplesNs, [100, 102, 150, 151]);
+  assert.is(poolReplicates('j', [{ ...line('j', [100], 0), stealTicks: 0 } as ResultLine, two]).stealTicks, 2);
+});
+
+test('raw lines: stealTicks is an optional count', () => {
+  const base = { schemaVersion: 1, jobId: 'j', planId: 'p', status: 'ok' };
+  assert.is(schemaError(ResultLineSchema, { ...base, stealPct: 2.5, stealTicks: 4 }), '');
+  assert.ok(schemaError(ResultLineSchema, { ...base, stealTicks: 1.5 }).startsWith('/stealTicks'));
 });
 
 test('a stolen job is worth another look; a steady unstolen one is not', () => {

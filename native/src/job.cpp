@@ -664,7 +664,13 @@ Json RunJob(const Plan& plan, const Job& job, DeviceProvider& devices, const Job
   }
   out.Set("wallNs", Json(static_cast<long long>(NowNs() - wall0)));
   // Over the whole job (setup included): where no tick passed or /proc/stat is missing, no field.
-  if (const double steal = StealPct(ticks0, ReadCpuTicks()); steal >= 0) out.Set("stealPct", steal);
+  // stealTicks beside the share: one or two ticks make several percent of a short job on many CPUs and say
+  // little (src/stats/verdict.ts MIN_STEAL_TICKS).
+  const CpuTicks ticks1 = ReadCpuTicks();
+  if (const double steal = StealPct(ticks0, ticks1); steal >= 0) {
+    out.Set("stealPct", steal);
+    out.Set("stealTicks", Json(static_cast<long long>(ticks1.steal - ticks0.steal)));
+  }
   return out;
 }
 

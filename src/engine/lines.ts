@@ -39,6 +39,8 @@ export interface ResultLine {
   wallNs?: number;
   /** Share of every CPU's time the hypervisor gave other guests while the job ran, % (host_steal.h). */
   stealPct?: number;
+  /** The same in stolen ticks (10 ms of one CPU each; host_steal.h). */
+  stealTicks?: number;
 }
 
 /**

@@ -28,6 +28,8 @@ export const JobStats = Type.Object({
   cpuSideMedianNs: Type.Optional(Ns),
   /** The engine's steal share while the job ran, % (the largest of the lines pooled into the row). */
   stealPct: Type.Optional(Type.Number({ minimum: 0, maximum: 100 })),
+  /** The engine's stolen ticks while the job ran (the most of the lines pooled into the row). */
+  stealTicks: Type.Optional(Type.Integer({ minimum: 0 })),
   gpuSideMedianNs: Type.Optional(Ns),
   gpuKernelMedianNs: Type.Optional(Ns),
   gpuDispatchMedianNs: Type.Optional(Ns),

@@ -99,5 +99,7 @@ export const ResultLine = Type.Object({
   wallNs: Type.Optional(Type.Integer({ minimum: 0 })),
   /** Share of every CPU's time the hypervisor gave other guests while the job ran, % (/proc/stat steal; engines since 2026-12-04). */
   stealPct: Type.Optional(Type.Number({ minimum: 0, maximum: 100 })),
+  /** The same steal in ticks (10 ms of one CPU each; engines since 2026-12-04 11:30 UTC): a share made of one or two ticks is no disturbance. */
+  stealTicks: Type.Optional(Type.Integer({ minimum: 0 })),
 }, open);
 export type ResultLine = Static<typeof ResultLine>;

@@ -19,6 +19,8 @@ export interface JobStats {
   wallNs?: number;
   /** The engine's steal share while the job ran, % (the largest of the lines pooled into the row). */
   stealPct?: number;
+  /** The engine's count of stolen 10 ms CPU ticks over the job (the most of the lines pooled into the row). */
+  stealTicks?: number;
   replicates?: number; replicateSpreadPct?: number;
   /** Measurements pooled into this row: 1 + the re-measurement rounds that measured the job (absent: 1). */
   attempts?: number;
@@ -94,7 +96,7 @@ export type RunJobMeta = JobMeta & { phases: string[]; kind: 'layer' | 'roundtri
 /** Statistics of one line. */
 export function jobStats(line: ResultLine, meta: RunJobMeta | undefined, experiment: string, rule: ValidityRule, drift: DriftFacts): JobStats {
   const stats = line.samplesNs && line.samplesNs.length > 0 ? describe(line.samplesNs) : undefined;
-  const { verdict, reasons } = verdictOf(line.status, stats, rule, drift, line.reason, line.stealPct);
+  const { verdict, reasons } = verdictOf(line.status, stats, rule, drift, line.reason, line.stealPct, line.stealTicks);
   const ts = line.gpuTimestampsNs ?? [];
   const med = (xs: number[] | undefined) => (xs && xs.length > 0 ? median(xs) : undefined);
   const row: JobStats = {
@@ -114,6 +116,7 @@ export function jobStats(line: ResultLine, meta: RunJobMeta | undefined, experim
   if (line.breakdownMedianNs !== undefined) row.breakdownMedianNs = line.breakdownMedianNs;
   if (line.wallNs !== undefined) row.wallNs = line.wallNs;
   if (line.stealPct !== undefined) row.stealPct = line.stealPct;
+  if (line.stealTicks !== undefined) row.stealTicks = line.stealTicks;
   const paired = pairedOverhead(line);
   if (paired) row.pairedOverheadNs = paired;
   return row;
@@ -127,7 +130,7 @@ export function jobStats(line: ResultLine, meta: RunJobMeta | undefined, experim
 export function poolReplicates(baseId: string, all: readonly ResultLine[], rule: Pick<ValidityRule, 'maxStealPct'> = {}): ResultLine {
   // Lines measured while the hypervisor stole time are left out when another line of the job was not: they
   // are not this job's numbers (verdict.ts stolen). With every line stolen they all count, and the verdict says so.
-  const clean = all.filter((l) => !stolen(l.stealPct, rule));
+  const clean = all.filter((l) => !stolen(l.stealPct, rule, l.stealTicks));
   const lines = clean.length > 0 ? clean : all;
   if (lines.length === 1) return { ...lines[0]!, jobId: baseId };
   const failed = lines.find((l) => l.status !== 'ok');
@@ -144,6 +147,9 @@ export function poolReplicates(baseId: string, all: readonly ResultLine[], rule:
   if (walls.length > 0) pooled.wallNs = walls.reduce((s, w) => s + w, 0);
   const steals = lines.map((l) => l.stealPct).filter((x): x is number => x !== undefined);
   if (steals.length > 0) pooled.stealPct = Math.max(...steals); else delete pooled.stealPct;
+  // The most ticks of any kept line: with the largest share, it makes the pooled row as stolen as its worst line.
+  const ticks = lines.map((l) => l.stealTicks).filter((x): x is number => x !== undefined);
+  if (ticks.length > 0) pooled.stealTicks = Math.max(...ticks); else delete pooled.stealTicks;
   return pooled;
 }
 

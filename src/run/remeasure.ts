@@ -146,7 +146,7 @@ export function planNextRound(
   const lines = partLines(runDir, part);
   // Drift is left out on purpose: it marks every job of the run alike and no second look can clear it.
   const rows = buildJobs('', '', opts.experiment, [lines], opts.meta, validity, {}).doc.rows;
-  const noisy = rows.filter((r) => fixableWithMoreTime(r.status, r.stats, validity, r.stealPct));
+  const noisy = rows.filter((r) => fixableWithMoreTime(r.status, r.stats, validity, r.stealPct, r.stealTicks));
   const wide = rule.claimMaxRelWidth !== undefined && opts.claims ? wideClaims(rows, opts.experiment, opts.claims, rule.claimMaxRelWidth) : [];
   const noisyIds = new Set(noisy.map((r) => r.jobId));
   const forClaims = new Set(wide.flatMap((w) => w.jobIds).filter((id) => !noisyIds.has(id)));
