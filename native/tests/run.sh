@@ -478,6 +478,12 @@ check "stop: unreachable CI target -> max-samples" stop_case max-samples 40 --mi
 check "stop: unreachable CI target -> max-time" stop_case max-time - --min-samples 5 --max-samples 100000 --max-time-ms 40 --target-median-ci-pct 1e-9
 check "median CI: the engine's equals the harness's on fixed sample sets" "$T" median-ci
 check "steal: /proc/stat's aggregate line parsed, steal share between two reads, unknown when no tick passed" "$T" steal
+steal_fields() {
+  # A job long enough for ticks to pass: its line carries the share and, beside it, the count of stolen ticks.
+  "$E" bench --layer linear --N 256 --K 256 --ratio 1 --min-samples 50 --max-samples 100000 --min-time-ms 60 >"$tmp/steal.json" || return 1
+  grep -q '"stealPct":[0-9.e+-]*,"stealTicks":[0-9]*}' "$tmp/steal.json"
+}
+check "steal: the result line has stealPct and stealTicks" steal_fields
 
 npy_ok() {
   "$E" bench --layer linear --M 2 --N 5 --K 7 --ratio 0.4 --gpu gemm_tiled --wg 4 --sync svm-fine --min-samples 1 \
