@@ -27,12 +27,18 @@ test('linear padded work: K rounded up to whole registers, column tiles split in
   assert.equal(cpuPaddedWork(linear, 10, 2, 'simd-avx2', 'avx512'), { flops: 480, flopsPerThread: 288 });
 });
 
-test('linear packed padded work: M above nnCols / 2, M paid in whole panels, tiles of nnRows W rows', () => {
+test('linear packed padded work: units (group of W rows, panel of m), M paid in whole panels', () => {
   const tall: Layer = { type: 'linear', M: 40, N: 10, K: 20 };
-  // AVX-512: 2 * 40 > 64 -> packed; M 40 -> 64; tiles of 6 -> 6 and 4 rows, one per thread; 2 * 64 * 20 = 2560 per row.
+  // AVX-512: 2 * 40 > 64 -> packed; M 40 -> one panel of 64; a group of 48 rows is one unit for two threads,
+  // halved to 24, 12, then 6: units of 6 and 4 rows, one per thread; 2 * 64 * 20 = 2560 per row.
   assert.equal(cpuPaddedWork(tall, 10, 2, 'simd', 'avx512'), { flops: 25600, flopsPerThread: 15360 });
-  // Scalar: panels of 8 -> M 40 exact; tiles of 4 -> 4, 4, 2 rows; thread 0 takes two tiles; 1600 per row.
-  assert.equal(cpuPaddedWork(tall, 10, 2, 'simd-scalar'), { flops: 16000, flopsPerThread: 12800 });
+  // Scalar: panels of 8 -> 5 panels, M 40 exact; one group of 32 rows covers all 10: 5 units of 2 * 8 * 20 * 10
+  // = 3200, three on thread 0.
+  assert.equal(cpuPaddedWork(tall, 10, 2, 'simd-scalar'), { flops: 16000, flopsPerThread: 9600 });
+  // 100 rows on AVX-512 with one panel: groups of 48, 48 and 4 rows, enough units for two threads (no halving);
+  // shared out in contiguous runs, thread 0 takes the two full groups.
+  assert.equal(cpuPaddedWork({ type: 'linear', M: 64, N: 100, K: 1 }, 100, 2, 'simd', 'avx512'),
+    { flops: 2 * 64 * 100, flopsPerThread: 2 * 64 * 96 });
 });
 
 test('conv flat padded work: chunks of the flattened [P][W + 2 padW] plane in whole column tiles', () => {

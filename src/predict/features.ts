@@ -125,7 +125,9 @@ function localTileGeometry(layer: Layer, rows: number, t: LocalTileKnobs): GpuGe
  * (native/src/cpu/conv2d.cpp): im2col unrolls the input into a [C*R*S][P*Q] matrix per image (skipped for a
  * plain 1x1 layer, which already is that matrix), direct
  * copies it into a zero-padded buffer. The cost is the whole layer's, whatever the slice's rows: for a thin
- * slice it is most of the time. Linear layers copy nothing.
+ * slice it is most of the time. Linear layers copy nothing here. (The packed linear path transposes X once
+ * per call, a cost that does not shrink with the slice; counting it here, as M * K bytes, left the held-out
+ * CPU MAPE of the gpu-host linear runs unchanged or 0.1-1.4 points worse and q flat, 2026-12-04.)
  */
 export function cpuCopyBytes(layer: Layer, impl: string): number {
   if (layer.type !== 'conv2d') return 0;
@@ -152,6 +154,11 @@ export interface CpuTiling {
   directCols: number;
   /** direct conv's wide tile: output columns per register tile (flat conv, and rows it pads no further). */
   wideCols: number;
+}
+
+/** The tiling of the kernels an implementation runs: its own ISA suffix first, else the one the engine resolved. */
+export function cpuTilingOf(impl: string, isa?: string): CpuTiling {
+  return CPU_TILING[cpuIsaOf(impl) ?? isa ?? DEFAULT_CPU_ISA] ?? CPU_TILING[DEFAULT_CPU_ISA]!;
 }
 
 export const CPU_TILING: Record<string, CpuTiling> = {
@@ -200,8 +207,8 @@ function splitWork(units: number, threads: number, work: (u: number) => number):
  * last, partial tile are paid in full, while row tails run a smaller instantiation (exact rows).
  *  - linear (gemmNT/GEMV), M up to nnCols / 2: rows split into tiles of ntRows columns, contiguous runs per
  *    thread; K is read in whole registers (rounded up to the vector width).
- *  - linear (packed gemmNN), M above nnCols / 2: tiles of nnRows W rows, contiguous runs per thread; each
- *    computes M rounded up to whole panels of nnCols.
+ *  - linear (packed gemmNN), M above nnCols / 2: units (group of 8 tiles of nnRows W rows, panel of nnCols
+ *    rows of m), groups halved while there are fewer units than threads; M rounded up to whole panels.
  *  - conv im2col (gemmNN): units (image, channel chunk, column panel); each panel computes nnCols columns
  *    (P*Q rounded up per image); channels are chunked in whole row tiles as SimdIm2col chooses, chunks
  *    fastest.
@@ -214,16 +221,20 @@ function splitWork(units: number, threads: number, work: (u: number) => number):
 export function cpuPaddedWork(layer: Layer, rows: number, threads: number, impl: string, isa?: string): PaddedWork {
   const t = Math.max(1, threads);
   if (rows <= 0) return { flops: 0, flopsPerThread: 0 };
-  const tl = CPU_TILING[cpuIsaOf(impl) ?? isa ?? DEFAULT_CPU_ISA] ?? CPU_TILING[DEFAULT_CPU_ISA]!;
+  const tl = cpuTilingOf(impl, isa);
   if (impl.startsWith('openblas')) {
     const flops = sliceFlops(layer, rows);
     return { flops, flopsPerThread: flops / t };
   }
   if (layer.type === 'linear') {
     if (2 * layer.M > tl.nnCols) {
-      const m = Math.ceil(layer.M / tl.nnCols) * tl.nnCols;
-      const tiles = Math.ceil(rows / tl.nnRows);
-      return splitWork(tiles, t, (u) => 2 * m * layer.K * Math.min(tl.nnRows, rows - u * tl.nnRows));
+      // Units (group of W rows, panel of m) as RunSimd hands them out: groups of 8 register tiles on
+      // boundaries counted from column 0, halved while there are fewer units than threads.
+      const panels = Math.ceil(layer.M / tl.nnCols);
+      let group = 8 * tl.nnRows;
+      while (Math.ceil(rows / group) * panels < t && group % (2 * tl.nnRows) === 0) group /= 2;
+      const groups = Math.ceil(rows / group);
+      return splitWork(groups * panels, t, (u) => 2 * tl.nnCols * layer.K * Math.min(group, rows - Math.floor(u / panels) * group));
     }
     const k = Math.ceil(layer.K / tl.width) * tl.width;
     const tiles = Math.ceil(rows / tl.ntRows);
