@@ -6,6 +6,8 @@
  * as fixed + perInputByte * inputBytes + perOutputByte * outputBytes with non-negative coefficients (a
  * larger copy is never cheaper), plus '*' fitted on every mechanism for mechanisms unseen in training. The
  * per-byte terms are kept only when their coefficients are clearly above their standard errors.
+ * Where the platform names its host-device link's peak bandwidth, a mechanism that copies over it has each
+ * per-byte term at least 1 / peak (copyFloorNsPerByte): the fit prices only the excess over that floor.
  */
 import { median } from '../analysis/metrics.js';
 import type { HostCostSample } from './dataset.js';
@@ -16,7 +18,10 @@ export interface HostCost {
   fixedNs: number;
   perInputByteNs: number;
   perOutputByteNs: number;
-  /** Per output row instead of per output byte, where the training could not tell the two apart (fitHostCost). */
+  /**
+   * Per output row instead of per output byte, where the training could not tell the two apart (fitHostCost);
+   * beside a per-byte term that is then the copy floor alone.
+   */
   perOutputRowNs?: number;
 }
 
@@ -132,14 +137,56 @@ function fitSignificantBytes(samples: readonly HostCostSample[]): HostCost {
 }
 
 /**
- * Fits one mechanism's host cost: per byte, keeping only the byte terms that stand out from the noise
+ * The least a byte copied over a link of peak `peakGBps` costs, in ns (1 GB/s moves 1 byte per ns); 0 where
+ * no link is named (host-unified memory: nothing is copied, or the platform does not say).
+ */
+export function copyFloorNsPerByte(peakGBps: number | undefined): number {
+  return peakGBps !== undefined && peakGBps > 0 ? 1 / peakGBps : 0;
+}
+
+/**
+ * The host memory paths (resolved.hostMemory, contract section 4) that copy a slice's input in and its
+ * output back over the link: pinned copies, and coarse-grained SVM's map and unmap, which on a device with
+ * memory of its own move the buffer (on the H200 host: 9 GB/s read back, slower than the pinned copy).
+ * Zero-copy and fine-grained SVM leave the data where it is (the kernel reads it in its own time), and
+ * CPU-only jobs move nothing.
+ */
+const COPYING_PATHS: ReadonlySet<string> = new Set(['pinned-copy', 'svm-coarse-map']);
+
+/**
+ * Whether a sample's GPU side copies its bytes over the link: by its host memory path, or for jobs from
+ * before the engine reported one, every mechanism but svm-fine (whose point is sharing memory).
+ */
+export function copiesOverLink(s: Pick<HostCostSample, 'mechanism' | 'hostMemory'>): boolean {
+  return s.hostMemory !== undefined ? COPYING_PATHS.has(s.hostMemory) : s.mechanism !== 'svm-fine';
+}
+
+/**
+ * Fits one mechanism's host cost with per-byte terms of at least `floorNsPerByte` (copyFloorNsPerByte; 0 =
+ * none). A copy cannot beat the link, yet a fit whose training shapes all copy little leaves the per-byte
+ * terms barely constrained or drops them as noise, and then prices a held-out layer's large copy as nearly
+ * free (gpu-host linear 1041Z, M = 256 held out: its 3.1 MB read-back priced at 37 us of host cost where 93 us
+ * were measured). The floor's share (floor x bytes) is taken out of every sample's cost first, the fixed
+ * cost and any per-byte excess are fitted on what remains (fitExcess) and the floor added back to the byte
+ * terms, so the fixed cost does not also absorb the copies the floor prices.
+ */
+export function fitHostCost(samples: readonly HostCostSample[], floorNsPerByte = 0): HostCost {
+  if (!(floorNsPerByte > 0)) return fitExcess(samples);
+  const excess = fitExcess(samples.map((s) => ({ ...s, costNs: s.costNs - floorNsPerByte * (s.inputBytes + s.outputBytes) })));
+  // With one output width the excess slope is per row (fitExcess) while the floor stays per byte: the link
+  // moves bytes whatever the width, and a cost per row (work-groups, waits) is what is left beyond it.
+  return { ...excess, perInputByteNs: excess.perInputByteNs + floorNsPerByte, perOutputByteNs: excess.perOutputByteNs + floorNsPerByte };
+}
+
+/**
+ * Fits one mechanism's host cost (beyond any copy floor): per byte, keeping only the byte terms that stand out from the noise
  * (byteTermT), else the constant. It matters where the cost does not follow bytes (a CPU device's "copies"
  * are memcpy next to a kernel whose own overhead varies; inputs of a few KB at M = 1): there a per-byte fit
  * only chases noise. Judging the terms by their standard error instead of by predicting each training
  * workload from the others keeps a copy cost that the largest input pins down alone (gpu-host conv
  * 2026-12-03: a 1.8 MB input among 60-200 KB ones; held-out GPU side MAPE 13.5 -> 8.5).
  */
-export function fitHostCost(samples: readonly HostCostSample[]): HostCost {
+function fitExcess(samples: readonly HostCostSample[]): HostCost {
   if (new Set(samples.map((s) => s.group)).size < MIN_GROUPS_FOR_BYTES) return constantCost(samples);
   if (!oneOutputWidth(samples)) return fitSignificantBytes(samples);
   // Output bytes are rows times one width here: a slope on them is as much a cost per row as per byte, and
@@ -165,12 +212,17 @@ export function oneOutputWidth(samples: readonly HostCostSample[]): boolean {
   return widths.size === 1;
 }
 
-/** Host cost per mechanism, with '*' fitted on all samples. */
-export function hostCostByMechanism(samples: readonly HostCostSample[]): Record<string, HostCost> {
+/**
+ * Host cost per mechanism, with '*' fitted on all samples. `floorNsPerByte` (copyFloorNsPerByte of the
+ * platform's link; 0 = none) bounds the per-byte terms of each fit whose samples all copy over the link
+ * (copiesOverLink); a fit with a sample that does not copy has no floor.
+ */
+export function hostCostByMechanism(samples: readonly HostCostSample[], floorNsPerByte = 0): Record<string, HostCost> {
   if (samples.length === 0) return {};
+  const fit = (mine: readonly HostCostSample[]): HostCost => fitHostCost(mine, mine.every(copiesOverLink) ? floorNsPerByte : 0);
   const mechanisms = [...new Set(samples.map((s) => s.mechanism))].sort();
   return Object.fromEntries([
-    ...mechanisms.map((m) => [m, fitHostCost(samples.filter((s) => s.mechanism === m))] as const),
-    ['*', fitHostCost(samples)] as const,
+    ...mechanisms.map((m) => [m, fit(samples.filter((s) => s.mechanism === m))] as const),
+    ['*', fit(samples)] as const,
   ]);
 }
