@@ -9,7 +9,7 @@ import * as assert from 'uvu/assert';
 import { readDevice, readHostLinkGBps } from '../src/analysis/run-files.js';
 import type { JobsFile, Layer, Strategy } from '../src/analysis/types.js';
 import { predictStrategy } from '../src/predict/compose.js';
-import { trainingJobs, type HostCostSample } from '../src/predict/dataset.js';
+import { hostCostSamples, trainingJobs, type HostCostSample } from '../src/predict/dataset.js';
 import { trainPredictor } from '../src/predict/evaluate.js';
 import { transferBytes } from '../src/predict/features.js';
 import { copiesOverLink, copyFloorNsPerByte, fitHostCost, hostCostByMechanism, hostCostNs } from '../src/predict/host-cost.js';
@@ -76,6 +76,23 @@ test('at one output width the floor stays per byte and the excess is per row', (
   // A wider output (M = 256) pays the link for its bytes, the row cost for its rows, and no invented copy.
   const m256 = transferBytes({ type: 'linear', M: 256, N: 3072, K: 768 }, 3072);
   assert.ok(near(hostCostNs(c, m256), c.fixedNs + c.perInputByteNs * m256.inputBytes + FLOOR * m256.outputBytes + c.perOutputRowNs! * 3072, 1e-6));
+});
+
+test('a shortfall below the link that neither slope shows alone in the joint fit is kept on the one that shows it', () => {
+  // gpu-host linear 1041Z, finish: the pinned copies run at about 50 GB/s, 0.004 ns per byte beyond the floor.
+  // Input and output bytes grow together over its shapes, so the joint fit of the excess splits that between
+  // two slopes of t 1.2 and 2.0, and dropping both priced M = 256's 3.9 MB of copies at the link (78 us of
+  // host cost where 94 us were measured).
+  const run = JSON.parse(readFileSync('results/gpu-host/linear-coexec-host-20261204T1041Z/jobs.json', 'utf8')) as JobsFile;
+  const finish = hostCostSamples(trainingJobs(run.rows)).filter((s) => s.mechanism === 'finish');
+  const excess = finish.map((s) => ({ ...s, costNs: s.costNs - FLOOR * (s.inputBytes + s.outputBytes) }));
+  const joint = fitHostCost(excess);
+  assert.is(joint.perInputByteNs + joint.perOutputByteNs, 0, 'the joint test drops both excess slopes');
+  const c = fitHostCost(finish, FLOOR);
+  assert.ok(c.perInputByteNs + c.perOutputByteNs > 2 * FLOOR + 0.002, JSON.stringify(c));
+  const m256 = finish.filter((s) => s.outputBytes === 3145728);
+  assert.ok(m256.length > 0);
+  for (const s of m256) assert.ok(near(hostCostNs(c, s), s.costNs, 0.1 * s.costNs), `${hostCostNs(c, s)} vs ${s.costNs}`);
 });
 
 test('no floor is the old fit exactly', () => {

@@ -127,11 +127,11 @@ export function byteTermT(samples: readonly HostCostSample[], c: HostCost): { in
 }
 
 /** The per-byte fit keeping only the byte terms that stand out from the noise (MIN_BYTE_T), refitted without the others. */
-function fitSignificantBytes(samples: readonly HostCostSample[]): HostCost {
+function fitSignificantBytes(samples: readonly HostCostSample[], singleRetry = false): HostCost {
   const first = fitPerByte(samples);
   const t = byteTermT(samples, first);
   const keep = { input: t.input >= MIN_BYTE_T, output: t.output >= MIN_BYTE_T };
-  if (!keep.input && !keep.output) return constantCost(samples);
+  if (!keep.input && !keep.output) return singleRetry ? fitOneSignificantByte(samples) : constantCost(samples);
   if (keep.input === first.perInputByteNs > 0 && keep.output === first.perOutputByteNs > 0) return first;
   return fitPerByte(samples, keep);
 }
@@ -168,30 +168,49 @@ export function copiesOverLink(s: Pick<HostCostSample, 'mechanism' | 'hostMemory
  * free (gpu-host linear 1041Z, M = 256 held out: its 3.1 MB read-back priced at 37 us of host cost where 93 us
  * were measured). The floor's share (floor x bytes) is taken out of every sample's cost first, the fixed
  * cost and any per-byte excess are fitted on what remains (fitExcess) and the floor added back to the byte
- * terms, so the fixed cost does not also absorb the copies the floor prices.
+ * terms, so the fixed cost does not also absorb the copies the floor prices. An excess that neither slope
+ * shows in the joint fit is tried on each alone (fitOneSignificantByte): a copy slower than the link is a
+ * shortfall of the link's, small beside the floor, and dropping it priced the 1041Z run's M = 256 finish
+ * copies at the link (78 us of host cost, 94 us measured). Without a floor the fit is as it always was.
  */
 export function fitHostCost(samples: readonly HostCostSample[], floorNsPerByte = 0): HostCost {
   if (!(floorNsPerByte > 0)) return fitExcess(samples);
-  const excess = fitExcess(samples.map((s) => ({ ...s, costNs: s.costNs - floorNsPerByte * (s.inputBytes + s.outputBytes) })));
+  const excess = fitExcess(samples.map((s) => ({ ...s, costNs: s.costNs - floorNsPerByte * (s.inputBytes + s.outputBytes) })), true);
   // With one output width the excess slope is per row (fitExcess) while the floor stays per byte: the link
   // moves bytes whatever the width, and a cost per row (work-groups, waits) is what is left beyond it.
   return { ...excess, perInputByteNs: excess.perInputByteNs + floorNsPerByte, perOutputByteNs: excess.perOutputByteNs + floorNsPerByte };
 }
 
 /**
- * Fits one mechanism's host cost (beyond any copy floor): per byte, keeping only the byte terms that stand out from the noise
- * (byteTermT), else the constant. It matters where the cost does not follow bytes (a CPU device's "copies"
+ * Where neither byte term stands out jointly: each alone, keeping the one with the larger t if it stands
+ * out (else the constant). Input and output bytes grow together over the training shapes (more rows, more of
+ * both), so their joint fit splits one shortfall between two uncertain slopes.
+ */
+function fitOneSignificantByte(samples: readonly HostCostSample[]): HostCost {
+  let best: HostCost | undefined, bestT = MIN_BYTE_T;
+  for (const only of [{ input: true, output: false }, { input: false, output: true }]) {
+    const c = fitPerByte(samples, only);
+    const t = byteTermT(samples, c);
+    const tt = only.input ? t.input : t.output;
+    if (tt >= bestT) { best = c; bestT = tt; }
+  }
+  return best ?? constantCost(samples);
+}
+
+/**
+ * Fits one mechanism's host cost (beyond any copy floor): per byte, keeping only the byte terms that stand
+ * out from the noise (byteTermT), else the constant. It matters where the cost does not follow bytes (a CPU device's "copies"
  * are memcpy next to a kernel whose own overhead varies; inputs of a few KB at M = 1): there a per-byte fit
  * only chases noise. Judging the terms by their standard error instead of by predicting each training
  * workload from the others keeps a copy cost that the largest input pins down alone (gpu-host conv
  * 2026-12-03: a 1.8 MB input among 60-200 KB ones; held-out GPU side MAPE 13.5 -> 8.5).
  */
-function fitExcess(samples: readonly HostCostSample[]): HostCost {
+function fitExcess(samples: readonly HostCostSample[], singleRetry = false): HostCost {
   if (new Set(samples.map((s) => s.group)).size < MIN_GROUPS_FOR_BYTES) return constantCost(samples);
-  if (!oneOutputWidth(samples)) return fitSignificantBytes(samples);
+  if (!oneOutputWidth(samples)) return fitSignificantBytes(samples, singleRetry);
   // Output bytes are rows times one width here: a slope on them is as much a cost per row as per byte, and
   // only the row reading extrapolates to a wider output without inventing a copy (see oneOutputWidth).
-  const byRows = fitSignificantBytes(samples.map((s) => ({ ...s, outputBytes: s.outputRows! })));
+  const byRows = fitSignificantBytes(samples.map((s) => ({ ...s, outputBytes: s.outputRows! })), singleRetry);
   return byRows.perOutputByteNs > 0 ? { ...byRows, perOutputByteNs: 0, perOutputRowNs: byRows.perOutputByteNs } : byRows;
 }
 
