@@ -1,10 +1,11 @@
 /**
  * Reading a run folder for the analysis (jobs.json, experiment definitions, the device's compute units
- * from env-before.json, the platform class from run.json, engine wall time from raw/*.jsonl[.gz]) and writing
+ * from env-before.json, the host link's peak bandwidth from the platform config, the platform class from run.json, engine wall time from raw/*.jsonl[.gz]) and writing
  * derived/*.json. The only file I/O of the analysis.
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { listRawFiles, readRawBytes } from '../engine/raw-files.js';
 import type { DeviceInfo, ExperimentDefinition, JobsFile } from './types.js';
 
@@ -57,19 +58,43 @@ function matchesSelector(d: InfoDevice, sel: NonNullable<ReturnType<typeof openc
  * The OpenCL device's compute units from the engine's info: env-before.json for runs measured by the
  * harness, raw/info.json for runs imported from an offline bundle. The device is the one marked `selected`,
  * else the one the run's platform selector names (a bundle host has NVIDIA and PoCL side by side), else the
- * first GPU, else the first device; 1 compute unit when nothing says (waves = groups).
+ * first GPU, else the first device; 1 compute unit when nothing says (waves = groups). With the peak
+ * bandwidth of the platform's host link (readHostLinkGBps), unless the device said it shares host memory.
  */
 export function readDevice(runDir: string): DeviceInfo {
   const path = [join(runDir, 'env-before.json'), join(runDir, 'raw', 'info.json')].find((p) => existsSync(p));
-  if (!path) return { computeUnits: 1 };
-  const devices = infoDevices(readJson(path));
+  const devices = path ? infoDevices(readJson(path)) : [];
   const sel = openclSelector(runDir);
   const pick = devices.find((d) => d.device.selected === true)
     ?? (sel ? devices.find((d) => matchesSelector(d, sel)) : undefined)
     ?? devices.find((d) => d.device.type === 'gpu') ?? devices[0];
+  const linkGBps = pick?.device.hostUnifiedMemory === true ? undefined : readHostLinkGBps(runDir);
+  const link = linkGBps !== undefined ? { hostLinkGBps: linkGBps } : {};
   const cu = pick?.device.computeUnits ?? pick?.device.maxComputeUnits;
-  if (typeof cu !== 'number') return { computeUnits: 1 };
-  return { computeUnits: cu, ...(typeof pick!.device.name === 'string' ? { name: pick!.device.name } : {}) };
+  if (typeof cu !== 'number') return { computeUnits: 1, ...link };
+  return { computeUnits: cu, ...(typeof pick!.device.name === 'string' ? { name: pick!.device.name } : {}), ...link };
+}
+
+/** This checkout's configs/platforms/ (the runs' platform configs by name). */
+const PLATFORMS_DIR = fileURLToPath(new URL('../../../configs/platforms/', import.meta.url));
+
+/**
+ * The peak GB/s of the run's host-device link (platform config `hostLink.peakGBps`): from the config the run
+ * recorded in run.json when it has the field, else from the config of the platform run.json names in this
+ * checkout (runs recorded before the field existed; a link does not change between runs of one platform);
+ * undefined when neither says, as for every platform whose device shares host memory.
+ */
+export function readHostLinkGBps(runDir: string, platformsDir = PLATFORMS_DIR): number | undefined {
+  const path = join(runDir, 'run.json');
+  if (!existsSync(path)) return undefined;
+  type Link = { hostLink?: { peakGBps?: unknown } };
+  const run = readJson(path) as { platform?: unknown; platformConfig?: Link };
+  const peak = (c: Link | undefined): number | undefined =>
+    typeof c?.hostLink?.peakGBps === 'number' && c.hostLink.peakGBps > 0 ? c.hostLink.peakGBps : undefined;
+  const recorded = peak(run.platformConfig);
+  if (recorded !== undefined || typeof run.platform !== 'string') return recorded;
+  const config = join(platformsDir, `${run.platform}.json`);
+  return existsSync(config) ? peak(readJson(config) as Link) : undefined;
 }
 
 /** The platform class from run.json (`platform.class` or `platformClass`), if any. */

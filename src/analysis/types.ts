@@ -61,6 +61,8 @@ export interface Resolved {
   cpuCores?: number[];
   /** The queues the GPU's share ran on (0 without GPU rows; absent before issue 14). */
   gpuStreams?: number;
+  /** How the exchanged tensors moved: pinned-copy, zero-copy, svm-coarse-map, svm-fine-shared, host (CPU-only). */
+  hostMemory?: string;
 }
 
 /** Statistics over samplesNs (contract section 8). */
@@ -171,6 +173,12 @@ export interface ExperimentDefinition {
 export interface DeviceInfo {
   computeUnits: number;
   name?: string;
+  /**
+   * Peak copy bandwidth (GB/s, each way) of the link between host memory and the device's own memory, from
+   * the platform config's hostLink (readDevice); absent where the device shares host memory or the platform
+   * does not say. The host cost fit bounds its per-byte copy terms by it (host-cost.ts copyFloorNsPerByte).
+   */
+  hostLinkGBps?: number;
 }
 
 // ---- derived rows (contract section 7) ----

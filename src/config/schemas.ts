@@ -96,6 +96,16 @@ export const PlatformConfig = Type.Object({
   expected: Type.Optional(Type.Object({
     svm: Type.Array(Type.String()), notes: Type.Optional(Type.String()),
   }, strict)),
+  hostLink: Type.Optional(Type.Object({
+    peakGBps: Type.Number({
+      exclusiveMinimum: 0,
+      description: 'peak copy bandwidth of the link each way in GB/s (1e9 bytes/s): no copy between host memory and the device can be faster, so the predictors price a copied byte at no less than 1 / peakGBps ns',
+    }),
+    source: Type.String({ minLength: 1, description: 'where the value comes from (the link and its specification)' }),
+  }, {
+    ...strict,
+    description: 'discrete-memory devices only: the link their copies cross (e.g. PCIe). Absent where the device shares host memory (PoCL, phones): no copy floor',
+  })),
 }, strict);
 export type PlatformConfig = Static<typeof PlatformConfig>;
 

@@ -22,7 +22,7 @@ import { median, predictionErrors } from '../analysis/metrics.js';
 import type { DeviceInfo, JobStats, Layer, Strategy } from '../analysis/types.js';
 import { hostCostSamples, syncByMechanism, type HostCostSample, type LayerJob } from './dataset.js';
 import { cpuFeatures, gpuFeatures, gpuGeometry, transferBytes, type TransferBytes } from './features.js';
-import { hostCostByMechanism, hostCostNs, type HostCost } from './host-cost.js';
+import { copyFloorNsPerByte, hostCostByMechanism, hostCostNs, type HostCost } from './host-cost.js';
 import type { ModelFile } from './model.js';
 import { predictSide } from './side-model.js';
 import { streamChunks, streamedGpuNs, type StreamChunk } from './streams.js';
@@ -337,7 +337,7 @@ export function fitComposition(
   training: readonly LayerJob[], roundTrips: Parameters<typeof syncByMechanism>[0], sides: Omit<Predictor, 'composition'>,
 ): Composition {
   const samples = hostCostSamples(training);
-  const tables = hostCostTables(hostCostByMechanism(samples));
+  const tables = hostCostTables(hostCostByMechanism(samples, copyFloorNsPerByte(sides.device.hostLinkGBps)));
   const byVariant = hostCostByVariant(tables, samples);
   const base: Composition = {
     ...tables, ...(Object.keys(byVariant).length > 0 ? { dispatchByVariantNs: byVariant } : {}),

@@ -99,6 +99,8 @@ export interface HostCostSample extends TransferBytes {
   group: string;
   /** The GPU kernel variant (its launch count and launch geometry shape the host cost too). */
   variant?: string;
+  /** How the job's tensors moved (resolved.hostMemory: pinned-copy, zero-copy, svm-coarse-map, ...); absent in runs from before the engine said. */
+  hostMemory?: string;
 }
 
 /**
@@ -115,6 +117,7 @@ export function hostCostSamples(jobs: readonly LayerJob[]): HostCostSample[] {
     out.push({
       mechanism: j.strategy.sync, variant: j.strategy.gpuVariant, costNs: j.gpuSideMedianNs! - j.gpuKernelMedianNs!, sideNs: j.gpuSideMedianNs!,
       group: j.workloads?.[0] ?? layerId(j.layer), ...transferBytes(j.layer, rowsGpu),
+      ...(j.resolved?.hostMemory ? { hostMemory: j.resolved.hostMemory } : {}),
     });
   }
   return out;

@@ -6,6 +6,8 @@
  * as fixed + perInputByte * inputBytes + perOutputByte * outputBytes with non-negative coefficients (a
  * larger copy is never cheaper), plus '*' fitted on every mechanism for mechanisms unseen in training. The
  * per-byte terms are kept only when their coefficients are clearly above their standard errors.
+ * Where the platform names its host-device link's peak bandwidth, a mechanism that copies over it has each
+ * per-byte term at least 1 / peak (copyFloorNsPerByte): the fit prices only the excess over that floor.
  */
 import { median } from '../analysis/metrics.js';
 import type { HostCostSample } from './dataset.js';
@@ -16,7 +18,10 @@ export interface HostCost {
   fixedNs: number;
   perInputByteNs: number;
   perOutputByteNs: number;
-  /** Per output row instead of per output byte, where the training could not tell the two apart (fitHostCost). */
+  /**
+   * Per output row instead of per output byte, where the training could not tell the two apart (fitHostCost);
+   * beside a per-byte term that is then the copy floor alone.
+   */
   perOutputRowNs?: number;
 }
 
@@ -122,29 +127,90 @@ export function byteTermT(samples: readonly HostCostSample[], c: HostCost): { in
 }
 
 /** The per-byte fit keeping only the byte terms that stand out from the noise (MIN_BYTE_T), refitted without the others. */
-function fitSignificantBytes(samples: readonly HostCostSample[]): HostCost {
+function fitSignificantBytes(samples: readonly HostCostSample[], singleRetry = false): HostCost {
   const first = fitPerByte(samples);
   const t = byteTermT(samples, first);
   const keep = { input: t.input >= MIN_BYTE_T, output: t.output >= MIN_BYTE_T };
-  if (!keep.input && !keep.output) return constantCost(samples);
+  if (!keep.input && !keep.output) return singleRetry ? fitOneSignificantByte(samples) : constantCost(samples);
   if (keep.input === first.perInputByteNs > 0 && keep.output === first.perOutputByteNs > 0) return first;
   return fitPerByte(samples, keep);
 }
 
 /**
- * Fits one mechanism's host cost: per byte, keeping only the byte terms that stand out from the noise
- * (byteTermT), else the constant. It matters where the cost does not follow bytes (a CPU device's "copies"
+ * The least a byte copied over a link of peak `peakGBps` costs, in ns (1 GB/s moves 1 byte per ns); 0 where
+ * no link is named (host-unified memory: nothing is copied, or the platform does not say).
+ */
+export function copyFloorNsPerByte(peakGBps: number | undefined): number {
+  return peakGBps !== undefined && peakGBps > 0 ? 1 / peakGBps : 0;
+}
+
+/**
+ * The host memory paths (resolved.hostMemory, contract section 4) that copy a slice's input in and its
+ * output back over the link: pinned copies, and coarse-grained SVM's map and unmap, which on a device with
+ * memory of its own move the buffer (on the H200 host: 9 GB/s read back, slower than the pinned copy).
+ * Zero-copy and fine-grained SVM leave the data where it is (the kernel reads it in its own time), and
+ * CPU-only jobs move nothing.
+ */
+const COPYING_PATHS: ReadonlySet<string> = new Set(['pinned-copy', 'svm-coarse-map']);
+
+/**
+ * Whether a sample's GPU side copies its bytes over the link: by its host memory path, or for jobs from
+ * before the engine reported one, every mechanism but svm-fine (whose point is sharing memory).
+ */
+export function copiesOverLink(s: Pick<HostCostSample, 'mechanism' | 'hostMemory'>): boolean {
+  return s.hostMemory !== undefined ? COPYING_PATHS.has(s.hostMemory) : s.mechanism !== 'svm-fine';
+}
+
+/**
+ * Fits one mechanism's host cost with per-byte terms of at least `floorNsPerByte` (copyFloorNsPerByte; 0 =
+ * none). A copy cannot beat the link, yet a fit whose training shapes all copy little leaves the per-byte
+ * terms barely constrained or drops them as noise, and then prices a held-out layer's large copy as nearly
+ * free (gpu-host linear 1041Z, M = 256 held out: its 3.1 MB read-back priced at 37 us of host cost where 93 us
+ * were measured). The floor's share (floor x bytes) is taken out of every sample's cost first, the fixed
+ * cost and any per-byte excess are fitted on what remains (fitExcess) and the floor added back to the byte
+ * terms, so the fixed cost does not also absorb the copies the floor prices. An excess that neither slope
+ * shows in the joint fit is tried on each alone (fitOneSignificantByte): a copy slower than the link is a
+ * shortfall of the link's, small beside the floor, and dropping it priced the 1041Z run's M = 256 finish
+ * copies at the link (78 us of host cost, 94 us measured). Without a floor the fit is as it always was.
+ */
+export function fitHostCost(samples: readonly HostCostSample[], floorNsPerByte = 0): HostCost {
+  if (!(floorNsPerByte > 0)) return fitExcess(samples);
+  const excess = fitExcess(samples.map((s) => ({ ...s, costNs: s.costNs - floorNsPerByte * (s.inputBytes + s.outputBytes) })), true);
+  // With one output width the excess slope is per row (fitExcess) while the floor stays per byte: the link
+  // moves bytes whatever the width, and a cost per row (work-groups, waits) is what is left beyond it.
+  return { ...excess, perInputByteNs: excess.perInputByteNs + floorNsPerByte, perOutputByteNs: excess.perOutputByteNs + floorNsPerByte };
+}
+
+/**
+ * Where neither byte term stands out jointly: each alone, keeping the one with the larger t if it stands
+ * out (else the constant). Input and output bytes grow together over the training shapes (more rows, more of
+ * both), so their joint fit splits one shortfall between two uncertain slopes.
+ */
+function fitOneSignificantByte(samples: readonly HostCostSample[]): HostCost {
+  let best: HostCost | undefined, bestT = MIN_BYTE_T;
+  for (const only of [{ input: true, output: false }, { input: false, output: true }]) {
+    const c = fitPerByte(samples, only);
+    const t = byteTermT(samples, c);
+    const tt = only.input ? t.input : t.output;
+    if (tt >= bestT) { best = c; bestT = tt; }
+  }
+  return best ?? constantCost(samples);
+}
+
+/**
+ * Fits one mechanism's host cost (beyond any copy floor): per byte, keeping only the byte terms that stand
+ * out from the noise (byteTermT), else the constant. It matters where the cost does not follow bytes (a CPU device's "copies"
  * are memcpy next to a kernel whose own overhead varies; inputs of a few KB at M = 1): there a per-byte fit
  * only chases noise. Judging the terms by their standard error instead of by predicting each training
  * workload from the others keeps a copy cost that the largest input pins down alone (gpu-host conv
  * 2026-12-03: a 1.8 MB input among 60-200 KB ones; held-out GPU side MAPE 13.5 -> 8.5).
  */
-export function fitHostCost(samples: readonly HostCostSample[]): HostCost {
+function fitExcess(samples: readonly HostCostSample[], singleRetry = false): HostCost {
   if (new Set(samples.map((s) => s.group)).size < MIN_GROUPS_FOR_BYTES) return constantCost(samples);
-  if (!oneOutputWidth(samples)) return fitSignificantBytes(samples);
+  if (!oneOutputWidth(samples)) return fitSignificantBytes(samples, singleRetry);
   // Output bytes are rows times one width here: a slope on them is as much a cost per row as per byte, and
   // only the row reading extrapolates to a wider output without inventing a copy (see oneOutputWidth).
-  const byRows = fitSignificantBytes(samples.map((s) => ({ ...s, outputBytes: s.outputRows! })));
+  const byRows = fitSignificantBytes(samples.map((s) => ({ ...s, outputBytes: s.outputRows! })), singleRetry);
   return byRows.perOutputByteNs > 0 ? { ...byRows, perOutputByteNs: 0, perOutputRowNs: byRows.perOutputByteNs } : byRows;
 }
 
@@ -165,12 +231,17 @@ export function oneOutputWidth(samples: readonly HostCostSample[]): boolean {
   return widths.size === 1;
 }
 
-/** Host cost per mechanism, with '*' fitted on all samples. */
-export function hostCostByMechanism(samples: readonly HostCostSample[]): Record<string, HostCost> {
+/**
+ * Host cost per mechanism, with '*' fitted on all samples. `floorNsPerByte` (copyFloorNsPerByte of the
+ * platform's link; 0 = none) bounds the per-byte terms of each fit whose samples all copy over the link
+ * (copiesOverLink); a fit with a sample that does not copy has no floor.
+ */
+export function hostCostByMechanism(samples: readonly HostCostSample[], floorNsPerByte = 0): Record<string, HostCost> {
   if (samples.length === 0) return {};
+  const fit = (mine: readonly HostCostSample[]): HostCost => fitHostCost(mine, mine.every(copiesOverLink) ? floorNsPerByte : 0);
   const mechanisms = [...new Set(samples.map((s) => s.mechanism))].sort();
   return Object.fromEntries([
-    ...mechanisms.map((m) => [m, fitHostCost(samples.filter((s) => s.mechanism === m))] as const),
-    ['*', fitHostCost(samples)] as const,
+    ...mechanisms.map((m) => [m, fit(samples.filter((s) => s.mechanism === m))] as const),
+    ['*', fit(samples)] as const,
   ]);
 }
