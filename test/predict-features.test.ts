@@ -2,7 +2,7 @@
 // pool's split (the first count % t threads take one unit more), so a change to either shows up here.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { cpuCopyBytes, cpuFeatures, cpuIsaOf, cpuPaddedWork } from '../src/predict/features.js';
+import { LINEAR_PACKS_WEIGHTS, cpuCopyBytes, cpuFeatures, cpuIsaOf, cpuPaddedWork } from '../src/predict/features.js';
 import type { Layer } from '../src/analysis/types.js';
 
 const linear: Layer = { type: 'linear', M: 1, N: 10, K: 20 };
@@ -27,18 +27,30 @@ test('linear padded work: K rounded up to whole registers, column tiles split in
   assert.equal(cpuPaddedWork(linear, 10, 2, 'simd-avx2', 'avx512'), { flops: 480, flopsPerThread: 288 });
 });
 
-test('linear packed padded work: units (group of W rows, panel of m), M paid in whole panels', () => {
+const W = LINEAR_PACKS_WEIGHTS;
+
+test('linear packed padded work: units (column panel of W^T, block of X rows), N paid in whole panels', () => {
   const tall: Layer = { type: 'linear', M: 40, N: 10, K: 20 };
-  // AVX-512: 2 * 40 > 64 -> packed; M 40 -> one panel of 64; a group of 48 rows is one unit for two threads,
-  // halved to 24, 12, then 6: units of 6 and 4 rows, one per thread; 2 * 64 * 20 = 2560 per row.
+  // AVX-512: 2 * 40 > 64 -> packed; 10 columns -> one panel of 64; blocks of 24 rows give 2 units, under 8 per
+  // thread, so 18, 12, then 6 rows: 7 units (six of 6 rows, one of 4); 2 * 64 * 20 = 2560 per row; thread 0
+  // takes the first 4 units (24 rows).
+  assert.equal(cpuPaddedWork(tall, 10, 2, 'simd', 'avx512', W), { flops: 102400, flopsPerThread: 61440 });
+  // Scalar: panels of 8 -> 2 panels; blocks shrink from 16 to 4 rows (one tile): 2 x 10 units of
+  // 2 * 8 * 20 * 4 = 1280, ten per thread.
+  assert.equal(cpuPaddedWork(tall, 10, 2, 'simd-scalar', undefined, W), { flops: 25600, flopsPerThread: 12800 });
+  // 100 columns on AVX-512: 2 panels x 11 blocks of 6 rows (the last of 4); contiguous runs, panel-major, so
+  // thread 0 takes all of panel 0.
+  assert.equal(cpuPaddedWork({ type: 'linear', M: 64, N: 100, K: 1 }, 100, 2, 'simd', 'avx512', W),
+    { flops: 2 * 2 * 64 * 64, flopsPerThread: 2 * 64 * 64 });
+});
+
+test('linear packed padded work of runs before weights-per-job: units (group of W rows, panel of m)', () => {
+  const tall: Layer = { type: 'linear', M: 40, N: 10, K: 20 };
+  // AVX-512: M 40 -> one panel of 64; a group of 48 rows is one unit for two threads, halved to 24, 12, then
+  // 6: units of 6 and 4 rows, one per thread; 2 * 64 * 20 = 2560 per row.
   assert.equal(cpuPaddedWork(tall, 10, 2, 'simd', 'avx512'), { flops: 25600, flopsPerThread: 15360 });
-  // Scalar: panels of 8 -> 5 panels, M 40 exact; one group of 32 rows covers all 10: 5 units of 2 * 8 * 20 * 10
-  // = 3200, three on thread 0.
+  // Scalar: panels of 8 -> 5 panels; one group of 32 rows covers all 10: 5 units of 3200, three on thread 0.
   assert.equal(cpuPaddedWork(tall, 10, 2, 'simd-scalar'), { flops: 16000, flopsPerThread: 9600 });
-  // 100 rows on AVX-512 with one panel: groups of 48, 48 and 4 rows, enough units for two threads (no halving);
-  // shared out in contiguous runs, thread 0 takes the two full groups.
-  assert.equal(cpuPaddedWork({ type: 'linear', M: 64, N: 100, K: 1 }, 100, 2, 'simd', 'avx512'),
-    { flops: 2 * 64 * 100, flopsPerThread: 2 * 64 * 96 });
 });
 
 test('conv flat padded work: chunks of the flattened [P][W + 2 padW] plane in whole column tiles', () => {

@@ -1,18 +1,24 @@
 #!/usr/bin/env bash
-# A/B of the CPU linear slices (coexec-cpu-bench --only slices) between this tree and the same tree with
-# native/src/cpu/linear.cpp replaced by OLD_LINEAR_CPP (e.g. `git show REV:native/src/cpu/linear.cpp`), both
+# A/B of the CPU linear slices (coexec-cpu-bench --only slices) between this tree and an older engine, both
 # built here and run alternately ROUNDS times, so a disturbance of the shared host hits both alike.
+# OLD is either a file that replaces native/src/cpu/linear.cpp (e.g. `git show REV:native/src/cpu/linear.cpp`)
+# or the root of an older tree holding native/src and native/bench (`git archive REV native | tar x -C DIR`),
+# built with its own bench, for changes that reach past linear.cpp.
 # On the GPU host: 15 threads on cores 1-15 (the engine's CPU side there). Writes OUT/{new,old}-N.json/.txt.
-# usage: native/bench/cpu-slices-ab.sh OUT OLD_LINEAR_CPP [ROUNDS=3]
+# usage: native/bench/cpu-slices-ab.sh OUT OLD [ROUNDS=3]
 set -euo pipefail
-[ $# -ge 2 ] || { echo "usage: $0 OUT OLD_LINEAR_CPP [ROUNDS=3]" >&2; exit 2; }
+[ $# -ge 2 ] || { echo "usage: $0 OUT OLD [ROUNDS=3]" >&2; exit 2; }
 out="$1"; old="$(cd "$(dirname "$2")" && pwd)/$(basename "$2")"; rounds="${3:-3}"
 cd "$(dirname "$0")/../.."
 mkdir -p "$out"
 work="$(mktemp -d)"
-cp -r native/src "$work/old-src" && cp "$old" "$work/old-src/cpu/linear.cpp"
-build() { g++ -O3 -Wall -Wextra -Werror -std=c++17 -pthread -I"$1" "$1"/cpu/*.cpp native/bench/cpu-bench.cpp -ldl -o "$2"; }
-build native/src "$work/new" & build "$work/old-src" "$work/old" & wait
+if [ -d "$old" ]; then
+  cp -r "$old/native/src" "$work/old-src" && old_bench="$old/native/bench/cpu-bench.cpp"
+else
+  cp -r native/src "$work/old-src" && cp "$old" "$work/old-src/cpu/linear.cpp" && old_bench=native/bench/cpu-bench.cpp
+fi
+build() { g++ -O3 -Wall -Wextra -Werror -std=c++17 -pthread -I"$1" "$1"/cpu/*.cpp "$3" -ldl -o "$2"; }
+build native/src "$work/new" native/bench/cpu-bench.cpp & build "$work/old-src" "$work/old" "$old_bench" & wait
 cores="${CORES:-1,2,3,4,5,6,7,8,9,10,11,12,13,14,15}"
 threads=$(tr ',' '\n' <<< "$cores" | grep -c .)
 for i in $(seq "$rounds"); do

@@ -473,11 +473,20 @@ void RunLayer(const Plan& plan, const Job& job, DeviceProvider& devices, const J
     ThreadPool* p = executor.Pool();
     // A channel split: channels / features [0, rows). An outer split: every channel of output rows [0, rows)
     // (conv2d), or the linear layer of the first `rows` rows of X and Y (contiguous prefixes).
-    run.cpuSlice = [&L, impl, rows, outer, p](const float* x, const float* w, const float* bias, float* y) {
+    const LinearShape cpuLinear = outer ? LinearShape{rows, L.linear.N, L.linear.K} : L.linear;
+    const int linearCols = outer ? L.linear.N : rows;
+    // Resident weights: the CPU side's packed copy is made once per job, like the GPU's upload.
+    std::shared_ptr<const LinearCpuWeights> packedW;
+    if (!L.conv) {
+      packedW = PackLinearCpuWeights(impl, cpuLinear, W.data(), 0, linearCols);
+      resolved.Set("cpuLinearPacking", "weights-per-job");  // the work layout the CPU features model
+      r.Set("resolved", resolved);
+    }
+    run.cpuSlice = [&L, impl, rows, outer, p, cpuLinear, linearCols, packedW](const float* x, const float* w,
+                                                                            const float* bias, float* y) {
       if (L.conv && outer) Conv2dCpu(impl, L.conv2d, x, w, bias, y, 0, L.conv2d.F, *p, 0, rows);
       else if (L.conv) Conv2dCpu(impl, L.conv2d, x, w, bias, y, 0, rows, *p);
-      else if (outer) LinearCpu(impl, LinearShape{rows, L.linear.N, L.linear.K}, x, w, bias, y, 0, L.linear.N, *p);
-      else LinearCpu(impl, L.linear, x, w, bias, y, 0, rows, *p);
+      else LinearCpu(impl, cpuLinear, x, w, bias, y, 0, linearCols, *p, packedW.get());
     };
   }
 

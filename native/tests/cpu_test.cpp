@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <stdexcept>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -98,8 +99,8 @@ void TestLinear(std::vector<ThreadPool*>& pools) {
                                 {4, 40, 1100}, {13, 23, 17},
                                 // enough rows of X for the packed path on every ISA, with partial panels
                                 {32, 7, 9},   {37, 50, 129}, {64, 70, 200}, {100, 33, 77}, {130, 19, 300},
-                                // several groups of W rows (48, halved for thin slices) times several panels
-                                {150, 200, 40}, {70, 101, 16}};
+                                // several column panels times several blocks of X rows, with tails of both
+                                {150, 200, 40}, {70, 101, 16}, {257, 129, 65}};
   const auto impls = Runnable(false);
   uint32_t seed = 1;
   for (const LinearShape& s : shapes) {
@@ -114,15 +115,22 @@ void TestLinear(std::vector<ThreadPool*>& pools) {
           char name[200];
           std::snprintf(name, sizeof name, "linear %s M=%d N=%d K=%d rows [%d,%d) threads=%d", impl.c_str(), s.M,
                         s.N, s.K, range.first, range.second, pool->Threads());
-          std::vector<float> Y(ref.size(), kSentinel);
-          try {
-            LinearCpu(impl, s, X.data(), W.data(), b.data(), Y.data(), range.first, range.second, *pool);
-          } catch (const std::exception& e) {
-            Fail(std::string(name) + ": threw " + e.what());
-            continue;
+          // Each range twice: weights packed by the call itself, and packed once beforehand (as a job does).
+          for (const bool prepare : {false, true}) {
+            std::vector<float> Y(ref.size(), kSentinel);
+            try {
+              std::unique_ptr<const LinearCpuWeights> packed;
+              if (prepare) packed = PackLinearCpuWeights(impl, s, W.data(), range.first, range.second);
+              if (prepare && !packed) continue;  // this call does not use packed weights
+              LinearCpu(impl, s, X.data(), W.data(), b.data(), Y.data(), range.first, range.second, *pool,
+                        packed.get());
+            } catch (const std::exception& e) {
+              Fail(std::string(name) + (prepare ? " prepared" : "") + ": threw " + e.what());
+              continue;
+            }
+            const std::string err = Compare(Y, ref, refAbs, s.M, s.N, 1, range.first, range.second);
+            Check(err.empty(), std::string(name) + (prepare ? " prepared" : "") + ": " + err);
           }
-          const std::string err = Compare(Y, ref, refAbs, s.M, s.N, 1, range.first, range.second);
-          Check(err.empty(), std::string(name) + ": " + err);
         }
   }
   // A null bias means no bias.
@@ -306,6 +314,20 @@ void TestErrors(ThreadPool& pool) {
     return false;
   };
   Check(throws("no-such-impl", 0, 4), "unknown implementation throws");
+  {  // packed weights must match the call's implementation, shape and column range
+    const LinearShape tall{64, 8, 4};
+    std::vector<float> Xt(256, 1.0f), Wt(32, 1.0f), Yt(512);
+    const auto packed = PackLinearCpuWeights("simd", tall, Wt.data(), 0, 8);
+    bool threw = false;
+    try {
+      LinearCpu("simd", tall, Xt.data(), Wt.data(), nullptr, Yt.data(), 0, 4, pool, packed.get());
+    } catch (const std::invalid_argument&) {
+      threw = true;
+    }
+    Check(packed && threw, "linear weights packed for columns [0,8) refused for [0,4)");
+    Check(!PackLinearCpuWeights("openblas", tall, Wt.data(), 0, 8) && !PackLinearCpuWeights("simd", s, W.data(), 0, 4),
+          "no packed weights where the call would not use them (OpenBLAS, one row of X)");
+  }
   Check(throws("simd-direct", 0, 4), "a conv2d name for linear throws");
   Check(throws("simd", 0, 5) && throws("simd", 3, 2) && throws("simd", -1, 2), "rows outside [0, N] throw");
   Check(!CpuImplUnavailableReason("no-such-impl").empty(), "unknown implementation has a reason");

@@ -63,6 +63,8 @@ export interface Resolved {
   gpuStreams?: number;
   /** How the exchanged tensors moved: pinned-copy, zero-copy, svm-coarse-map, svm-fine-shared, host (CPU-only). */
   hostMemory?: string;
+  /** Linear CPU slices: "weights-per-job" when the packed path packs W^T once per job (absent before). */
+  cpuLinearPacking?: string;
 }
 
 /** Statistics over samplesNs (contract section 8). */

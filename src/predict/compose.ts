@@ -82,6 +82,8 @@ export interface Predictor {
    * (features then assume the widest, DEFAULT_CPU_ISA).
    */
   cpuIsa?: string;
+  /** The training jobs' resolved.cpuLinearPacking (features.ts linearPackedWork); undefined for older runs. */
+  cpuLinearPacking?: string;
 }
 
 export interface StrategyPrediction {
@@ -127,7 +129,7 @@ export function predictStrategy(p: Predictor, layer: Layer, s: Strategy, cache?:
   };
   const cpuNs = cpu
     ? cached(`c/${dimKey}/${rowsCpu}/${s.cpuThreads}/${s.cpuImpl}`,
-      () => predictSide(p.cpu, cpuFeatures(cpuSide.layer, cpuSide.rows, s.cpuThreads, s.cpuImpl, p.cpuIsa)))
+      () => predictSide(p.cpu, cpuFeatures(cpuSide.layer, cpuSide.rows, s.cpuThreads, s.cpuImpl, p.cpuIsa, p.cpuLinearPacking)))
     : 0;
   const streams = s.gpuStreams ?? 1;
   const gpuNs = gpu && streams > 1 && p.composition.streams

@@ -44,7 +44,8 @@ export function cpuRowsOf(jobs: readonly LayerJob[]): TrainingRow[] {
     const timeNs = j.cpuSideMedianNs || j.stats!.medianNs;
     if (!(timeNs > 0)) continue;
     out.push({
-      features: cpuFeatures(j.layer, rowsCpu, j.strategy.cpuThreads, j.strategy.cpuImpl, cpuIsaOf(j.resolved?.cpuImpl)),
+      features: cpuFeatures(j.layer, rowsCpu, j.strategy.cpuThreads, j.strategy.cpuImpl, cpuIsaOf(j.resolved?.cpuImpl),
+        j.resolved?.cpuLinearPacking),
       timeNs, layerId: layerId(j.layer), strategyId: strategyId(j.layer, j.strategy),
     });
   }
@@ -62,6 +63,14 @@ export function trainingCpuIsa(jobs: readonly LayerJob[]): string | undefined {
     if (isa) counts.set(isa, (counts.get(isa) ?? 0) + 1);
   }
   return [...counts].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))[0]?.[0];
+}
+
+/**
+ * How the engine packed linear CPU slices in the training jobs (resolved.cpuLinearPacking), so ranking prices a
+ * slice with the work layout it was trained on; undefined for runs of the engine before the field.
+ */
+export function trainingCpuLinearPacking(jobs: readonly LayerJob[]): string | undefined {
+  return jobs.find((j) => j.resolved?.cpuLinearPacking)?.resolved?.cpuLinearPacking;
 }
 
 /** GPU kernel time of a GPU-only job: median(end - start), or the host-observed side time without timestamps. */

@@ -7,7 +7,7 @@
  * the launch geometry follows the kernels' stated preconditions.
  */
 import { convOut, elemsPerRow, sliceBytes, sliceFlops } from '../analysis/layers.js';
-import type { DeviceInfo, Layer } from '../analysis/types.js';
+import type { DeviceInfo, Layer, LinearLayer } from '../analysis/types.js';
 import { parseLocalTileVariant, parseRegTileVariant, type LocalTileKnobs, type RegTileKnobs } from '../plan/gpu-variants.js';
 
 export type SideName = 'cpu' | 'gpu';
@@ -125,10 +125,8 @@ function localTileGeometry(layer: Layer, rows: number, t: LocalTileKnobs): GpuGe
  * (native/src/cpu/conv2d.cpp): im2col unrolls the input into a [C*R*S][P*Q] matrix per image (skipped for a
  * plain 1x1 layer, which already is that matrix), direct
  * copies it into a zero-padded buffer. The cost is the whole layer's, whatever the slice's rows: for a thin
- * slice it is most of the time. Linear layers copy nothing here. (The packed linear path transposes X once
- * per call, a cost that does not shrink with the slice; counting it here, as M * K bytes, left the held-out
- * CPU MAPE of the gpu-host linear runs unchanged or 0.1-1.4 points worse and their mean q 0.907 -> 0.902,
- * 2026-12-04.)
+ * slice it is most of the time. Linear layers copy nothing on the timed path: their packed weights are made
+ * once per job (native/src/cpu/linear.cpp).
  */
 export function cpuCopyBytes(layer: Layer, impl: string): number {
   if (layer.type !== 'conv2d') return 0;
@@ -203,8 +201,9 @@ function splitWork(units: number, threads: number, work: (u: number) => number):
  * last, partial tile are paid in full, while row tails run a smaller instantiation (exact rows).
  *  - linear (gemmNT/GEMV), M up to nnCols / 2: rows split into tiles of ntRows columns, contiguous runs per
  *    thread; K is read in whole registers (rounded up to the vector width).
- *  - linear (packed gemmNN), M above nnCols / 2: units (group of 8 tiles of nnRows W rows, panel of nnCols
- *    rows of m), groups halved while there are fewer units than threads; M rounded up to whole panels.
+ *  - linear (packed gemmNN), M above nnCols / 2: units (panel of nnCols columns of W^T, block of up to 4
+ *    tiles of nnRows rows of X), panel-major, blocks cut while there are under 8 units per thread; the
+ *    slice's columns rounded up to whole panels (linearPackedWork has the earlier engine's units too).
  *  - conv im2col (gemmNN): units (image, channel chunk, column panel); each panel computes nnCols columns
  *    (P*Q rounded up per image); channels are chunked in whole row tiles as SimdIm2col chooses, chunks
  *    fastest.
@@ -214,7 +213,33 @@ function splitWork(units: number, threads: number, work: (u: number) => number):
  *    [P][W + 2 padW] plane, chunks of whole wideCols tiles as SimdDirectFlat chooses them.
  * OpenBLAS (unknown tiling) executes the true flops, split evenly.
  */
-export function cpuPaddedWork(layer: Layer, rows: number, threads: number, impl: string, isa?: string): PaddedWork {
+/**
+ * How the engine's packed linear path (M above nnCols / 2) lays out its work, from resolved.cpuLinearPacking:
+ * "weights-per-job" (W^T packed once per job; units are (column panel of W^T, block of X rows)), or absent in
+ * runs before 2026-12-04 evening, whose engine packed X^T on every call (units (group of W rows, panel of m)).
+ */
+export const LINEAR_PACKS_WEIGHTS = 'weights-per-job';
+
+function linearPackedWork(layer: LinearLayer, rows: number, t: number, tl: CpuTiling, packing?: string): PaddedWork {
+  if (packing === LINEAR_PACKS_WEIGHTS) {
+    // Panel-major units as RunSimd hands them out: blocks of up to 4 register tiles of X rows, one tile fewer
+    // while there are under 8 units per thread. A partial panel still computes whole registers.
+    const panels = Math.ceil(rows / tl.nnCols);
+    let block = 4 * tl.nnRows;
+    while (block > tl.nnRows && panels * Math.ceil(layer.M / block) < 8 * t) block -= tl.nnRows;
+    const blocks = Math.ceil(layer.M / block);
+    return splitWork(panels * blocks, t, (u) => 2 * tl.nnCols * layer.K * Math.min(block, layer.M - (u % blocks) * block));
+  }
+  // The earlier engine: groups of 8 register tiles of W rows on boundaries counted from column 0, halved while
+  // there are fewer units than threads, times panels of nnCols rows of m.
+  const panels = Math.ceil(layer.M / tl.nnCols);
+  let group = 8 * tl.nnRows;
+  while (Math.ceil(rows / group) * panels < t && group % (2 * tl.nnRows) === 0) group /= 2;
+  const groups = Math.ceil(rows / group);
+  return splitWork(groups * panels, t, (u) => 2 * tl.nnCols * layer.K * Math.min(group, rows - Math.floor(u / panels) * group));
+}
+
+export function cpuPaddedWork(layer: Layer, rows: number, threads: number, impl: string, isa?: string, linearPacking?: string): PaddedWork {
   const t = Math.max(1, threads);
   if (rows <= 0) return { flops: 0, flopsPerThread: 0 };
   const tl = CPU_TILING[cpuIsaOf(impl) ?? isa ?? DEFAULT_CPU_ISA] ?? CPU_TILING[DEFAULT_CPU_ISA]!;
@@ -223,15 +248,7 @@ export function cpuPaddedWork(layer: Layer, rows: number, threads: number, impl:
     return { flops, flopsPerThread: flops / t };
   }
   if (layer.type === 'linear') {
-    if (2 * layer.M > tl.nnCols) {
-      // Units (group of W rows, panel of m) as RunSimd hands them out: groups of 8 register tiles on
-      // boundaries counted from column 0, halved while there are fewer units than threads.
-      const panels = Math.ceil(layer.M / tl.nnCols);
-      let group = 8 * tl.nnRows;
-      while (Math.ceil(rows / group) * panels < t && group % (2 * tl.nnRows) === 0) group /= 2;
-      const groups = Math.ceil(rows / group);
-      return splitWork(groups * panels, t, (u) => 2 * tl.nnCols * layer.K * Math.min(group, rows - Math.floor(u / panels) * group));
-    }
+    if (2 * layer.M > tl.nnCols) return linearPackedWork(layer, rows, t, tl, linearPacking);
     const k = Math.ceil(layer.K / tl.width) * tl.width;
     const tiles = Math.ceil(rows / tl.ntRows);
     // A thread's run of tiles ends at the slice's end, so only the last tile may be partial.
@@ -287,10 +304,10 @@ export function cpuPaddedWork(layer: Layer, rows: number, threads: number, impl:
  * CPU features of a slice of `rows` output rows computed by `threads` threads with implementation `impl`;
  * `isa` is the kernel set the engine resolved (e.g. from resolved.cpuImpl "simd-im2col-avx512") when known.
  */
-export function cpuFeatures(layer: Layer, rows: number, threads: number, impl: string, isa?: string): SideFeatures {
+export function cpuFeatures(layer: Layer, rows: number, threads: number, impl: string, isa?: string, linearPacking?: string): SideFeatures {
   const t = Math.max(1, threads);
   const flops = sliceFlops(layer, rows);
-  const padded = cpuPaddedWork(layer, rows, t, impl, isa);
+  const padded = cpuPaddedWork(layer, rows, t, impl, isa, linearPacking);
   const copyBytes = cpuCopyBytes(layer, impl);
   return {
     group: `${layer.type}:${impl}`,

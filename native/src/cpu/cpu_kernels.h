@@ -28,6 +28,9 @@ struct KernelTable {
   // rows, B = the [CRS][PQ] column matrix, C = the output rows).
   void (*gemmNN)(int m, int n, int k, const float* A, int lda, const float* B, int ldb, float* C, int ldc,
                  const float* bias);
+  // The same with bias[j] per output column (packed linear: A = X rows, B = W^T in column panels).
+  void (*gemmNNColBias)(int m, int n, int k, const float* A, int lda, const float* B, int ldb, float* C,
+                        int ldc, const float* bias);
   // Output channels [f0, f1) and output rows [p0, p1) of one image.
   void (*directConv)(const DirectConvArgs& a, int f0, int f1, int p0, int p1);
   // The same with wider tiles (wideCols): for a flattened plane (one long row; SimdDirectFlat), and for rows

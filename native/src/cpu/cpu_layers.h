@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -62,12 +63,34 @@ std::string ResolvedCpuImplName(const std::string& impl);
 // Empty when the implementation can run here, else the reason (e.g. "libopenblas.so.0 not found").
 std::string CpuImplUnavailableReason(const std::string& impl);
 
+namespace cpu {
+struct KernelTable;
+}
+
+// W's columns [row0, row1) of Y repacked for the CPU side's broadcast GEMM (W^T in column panels of the
+// kernel set's width). Weights are resident for a whole job, so the engine packs them once per job, as
+// inference runtimes do at load time, and the timed call copies nothing (linear.cpp).
+struct LinearCpuWeights {
+  const cpu::KernelTable* kernels = nullptr;
+  int N = 0, K = 0, row0 = 0, row1 = 0;
+  std::vector<float> panels;
+  bool Fits(const cpu::KernelTable* k, const LinearShape& s, int r0, int r1) const {
+    return k == kernels && s.N == N && s.K == K && r0 == row0 && r1 == row1;
+  }
+};
+// Null where the call would not use them (OpenBLAS, an unknown name, an empty range, or few rows of X,
+// which take the dot-product kernels on W as it is); LinearCpu then needs none.
+std::unique_ptr<const LinearCpuWeights> PackLinearCpuWeights(const std::string& impl, const LinearShape& s,
+                                                             const float* W, int row0, int row1);
+
 // Computes output rows [row0, row1) of Y. Scratch memory, if any, is owned by the implementation and kept
 // between calls (no allocation on the timed path after the first call with a shape). An unknown or unavailable
 // implementation, a name of the other layer kind, or a bad shape/row range throws std::invalid_argument with
 // a one-line message. Not reentrant: one layer call at a time (the scratch is shared).
+// Linear with `prepared` (from PackLinearCpuWeights with the same impl, shape and range) reads W only
+// through it; without it a call that needs packed weights packs its columns of W first.
 void LinearCpu(const std::string& impl, const LinearShape& s, const float* X, const float* W, const float* b,
-               float* Y, int row0, int row1, ThreadPool& pool);
+               float* Y, int row0, int row1, ThreadPool& pool, const LinearCpuWeights* prepared = nullptr);
 void Conv2dCpu(const std::string& impl, const ConvShape& s, const float* X, const float* W, const float* b,
                float* Y, int row0, int row1, ThreadPool& pool);
 // The same for output rows (height) [p0, p1) only: the CPU's share of a split along the output height. Only

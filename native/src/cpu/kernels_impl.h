@@ -134,7 +134,7 @@ void GemmNT(int m, int n, int k, const float* A, int lda, const float* B, int ld
 
 template <int MR, bool TAIL>
 void MicroNN(int k, const float* A, int lda, const float* B, int ldb, float* C, int ldc, const float* bias,
-             bool accumulate, int cols) {
+             bool accumulate, int cols, bool colBias) {
   V::T acc[MR][kNnNV];
   for (int i = 0; i < MR; ++i)
     for (int v = 0; v < kNnNV; ++v) acc[i][v] = V::Zero();
@@ -152,23 +152,27 @@ void MicroNN(int k, const float* A, int lda, const float* B, int ldb, float* C, 
       float* c = C + i * ldc + v * V::W;
       const int n = TAIL ? cols - v * V::W : V::W;
       if (n <= 0) break;
-      const V::T base = accumulate ? LoadUpTo(c, n) : V::Splat(bias ? bias[i] : 0.0f);
+      const V::T base = accumulate ? LoadUpTo(c, n)
+                        : colBias  ? LoadUpTo(bias ? bias + v * V::W : nullptr, bias ? n : 0)
+                                   : V::Splat(bias ? bias[i] : 0.0f);
       StoreUpTo(c, V::Add(base, acc[i][v]), n);
     }
 }
 
 template <int MR>
 void CallNN(int mr, bool tail, int k, const float* A, int lda, const float* B, int ldb, float* C, int ldc,
-            const float* bias, bool accumulate, int cols) {
+            const float* bias, bool accumulate, int cols, bool colBias) {
   if (mr == MR) {
-    if (tail) return MicroNN<MR, true>(k, A, lda, B, ldb, C, ldc, bias, accumulate, cols);
-    return MicroNN<MR, false>(k, A, lda, B, ldb, C, ldc, bias, accumulate, cols);
+    if (tail) return MicroNN<MR, true>(k, A, lda, B, ldb, C, ldc, bias, accumulate, cols, colBias);
+    return MicroNN<MR, false>(k, A, lda, B, ldb, C, ldc, bias, accumulate, cols, colBias);
   }
-  if constexpr (MR > 1) return CallNN<MR - 1>(mr, tail, k, A, lda, B, ldb, C, ldc, bias, accumulate, cols);
+  if constexpr (MR > 1)
+    return CallNN<MR - 1>(mr, tail, k, A, lda, B, ldb, C, ldc, bias, accumulate, cols, colBias);
 }
 
-void GemmNN(int m, int n, int k, const float* A, int lda, const float* B, int ldb, float* C, int ldc,
-            const float* bias) {
+// colBias: bias is indexed by output column (packed linear, C = X W^T) instead of by row (conv, C = W col).
+void GemmNNBias(int m, int n, int k, const float* A, int lda, const float* B, int ldb, float* C, int ldc,
+                const float* bias, bool colBias) {
   if (m <= 0 || n <= 0) return;
   constexpr int kCols = kNnNV * V::W;
   // A partial column panel is copied, zero-padded to whole registers, once per K block: the micro-kernel's
@@ -191,10 +195,20 @@ void GemmNN(int m, int n, int k, const float* A, int lda, const float* B, int ld
       }
       for (int i0 = 0; i0 < m; i0 += kNnMR)
         CallNN<kNnMR>(MinI(kNnMR, m - i0), cols < kCols, kc, A + i0 * lda + k0, lda, panel, ldp,
-                      C + i0 * ldc + j0, ldc, bias ? bias + i0 : nullptr, k0 > 0, cols);
+                      C + i0 * ldc + j0, ldc, bias ? bias + (colBias ? j0 : i0) : nullptr, k0 > 0, cols, colBias);
     }
     if (k <= 0) break;
   }
+}
+
+void GemmNN(int m, int n, int k, const float* A, int lda, const float* B, int ldb, float* C, int ldc,
+            const float* bias) {
+  GemmNNBias(m, n, k, A, lda, B, ldb, C, ldc, bias, false);
+}
+
+void GemmNNColBias(int m, int n, int k, const float* A, int lda, const float* B, int ldb, float* C, int ldc,
+                   const float* bias) {
+  GemmNNBias(m, n, k, A, lda, B, ldb, C, ldc, bias, true);
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -263,5 +277,5 @@ void DirectConvWide(const DirectConvArgs& a, int f0, int f1, int p0, int p1) {
   DirectConvNV<kWideNV>(a, f0, f1, p0, p1);
 }
 
-const KernelTable kTable = {kIsaName, &GemmNT, &GemmNN, &DirectConv, &DirectConvWide, kNtNR, kNnNV * V::W,
+const KernelTable kTable = {kIsaName, &GemmNT, &GemmNN, &GemmNNColBias, &DirectConv, &DirectConvWide, kNtNR, kNnNV * V::W,
                             kNnMR, kDirFB, kDirNV * V::W, kWideNV * V::W};

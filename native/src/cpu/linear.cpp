@@ -1,7 +1,9 @@
 // LinearCpu: output columns [row0, row1) of Y = X W^T + b for all M rows, with our kernels or OpenBLAS.
 // The simd path splits the columns into register tiles and hands each pool thread a contiguous run of
 // tiles; every thread reads all of X and only its own rows of W. Few rows of X (M up to half a gemmNN
-// panel) use the dot-product kernels directly; more use the packed broadcast GEMM (RunPacked).
+// panel) use the dot-product kernels directly; more use the broadcast GEMM over W^T repacked in column
+// panels (RunPacked), once per job when the caller prepared the weights (PackLinearCpuWeights).
+#include <memory>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -45,105 +47,83 @@ void RunDot(const LinearJob& job, ThreadPool& pool) {
   });
 }
 
-// Packed form for many rows of X. Y^T = W X^T is a broadcast GEMM with W as the row operand (each W value
-// broadcast against a register of consecutive m) and X^T as the column operand, packed once per call into
-// panels of nnCols columns of m ([panel][K][nnCols], the layout gemmNN streams linearly). Packing X (M*K
-// floats) instead of W (N*K, the large operand) keeps the copy small; the price is a transpose of the
-// output tile, done from a small per-thread buffer while it is still in L1. Each W value loaded feeds
-// a whole register tile of FMAs instead of one dot-product lane, which is what lifts M = 64..256 to the
-// speed of a BLAS sgemm.
+// Packed form for many rows of X: Y = X W^T as a broadcast GEMM with X as the row operand (each X value
+// broadcast against a register of consecutive output columns) and W^T as the column operand, repacked
+// into panels of nnCols columns ([panel][K][nnCols], the layout gemmNN streams linearly). W is resident
+// for a whole job, so the engine repacks it once per job (PackLinearCpuWeights), as inference runtimes
+// repack weights at load time; the timed call then reads X in place and writes Y directly, with no copy
+// on its path. Packing X^T per call instead (the previous form) cost a thin slice about 90 us on 15
+// threads of the H200 host (the pack, a barrier, and every thread reading panels another core wrote).
 struct PackedJob {
   const cpu::KernelTable* kernels;
   const LinearShape* s;
-  const float *W, *b;
+  const float *X, *b;
   float* Y;
-  const float* xt;   // packed X^T
-  float* temp;       // per thread: groupRows x nnCols
-  int row0, row1, groupRows, panels;
+  const float* wt;  // packed W^T of columns [row0, row1): panel p holds columns row0 + p*nnCols ...
+  int row0, row1, blockRows, mBlocks, panels;
 };
 
-struct PackJob {
-  const LinearShape* s;
-  const float* X;
-  float* xt;
-  int cols;
-};
-
-// xt[p][k][c] = X[p * cols + c][k], zero for the columns past M in the last panel, so every panel is
-// whole (the GEMM then takes no partial-panel path).
-void PackXt(const PackJob& job, ThreadPool& pool) {
-  pool.ParallelFor(job.s->K, [&job](int k0, int k1, int) {
-    const LinearShape& s = *job.s;
-    const int cols = job.cols, panels = (s.M + cols - 1) / cols;
-    for (int p = 0; p < panels; ++p) {
-      const int m0 = p * cols, m1 = m0 + cols < s.M ? m0 + cols : s.M;
-      float* panel = job.xt + static_cast<size_t>(p) * s.K * cols;
-      for (int m = m0; m < m1; ++m) {
-        const float* x = job.X + static_cast<size_t>(m) * s.K;
-        for (int k = k0; k < k1; ++k) panel[static_cast<size_t>(k) * cols + (m - m0)] = x[k];
+// wt[p][k][c] = W[row0 + p * cols + c][k], zero past row1, so every panel is whole.
+void PackWt(const float* W, int K, int row0, int row1, int cols, float* wt, ThreadPool* pool) {
+  const int panels = (row1 - row0 + cols - 1) / cols;
+  auto body = [=](int p0, int p1, int) {
+    for (int p = p0; p < p1; ++p) {
+      float* panel = wt + static_cast<size_t>(p) * K * cols;
+      for (int c = 0; c < cols; ++c) {
+        const int j = row0 + p * cols + c;
+        const float* w = W + static_cast<size_t>(j) * K;
+        for (int k = 0; k < K; ++k) panel[static_cast<size_t>(k) * cols + c] = j < row1 ? w[k] : 0.0f;
       }
-      for (int k = k0; k < k1; ++k)
-        for (int c = m1 - m0; c < cols; ++c) panel[static_cast<size_t>(k) * cols + c] = 0.0f;
     }
-  });
+  };
+  if (pool) pool->ParallelFor(panels, body);
+  else body(0, panels, 0);
 }
 
-// The work items are (group of W rows, panel of m) pairs. Groups start at multiples of groupRows counted
-// from column 0 of Y, not from row0, so with groupRows a multiple of 16 floats two threads never write the
-// same cache line of Y (except where the slice itself starts or ends inside one). Handing out single
-// register tiles of 6 columns instead put three threads on every line of Y: on the H200 host (15 threads,
-// AVX-512) a 10% slice of linear 256x3072x768 along N took 250 us against 78 us for a tenth of the whole
-// layer (run linear-coexec-host-20261204T1021Z). Panels as a second dimension keep enough items for every
-// thread when the slice is thin.
-int GroupsOf(const PackedJob& job) {
-  return (job.row1 - 1) / job.groupRows - job.row0 / job.groupRows + 1;
-}
-
+// Work items are (column panel, block of X rows), panel-major, so the items a thread takes in a row share
+// one panel of W^T (kept in its L2 across executions) and each writes whole cache lines of Y: panels start
+// at row0, and the engine's CPU share always starts at column 0.
 void RunPacked(const PackedJob& job, ThreadPool& pool) {
-  const int firstGroup = job.row0 / job.groupRows;
-  pool.ParallelFor(GroupsOf(job) * job.panels, [&job, firstGroup](int i0, int i1, int thread) {
+  pool.ParallelFor(job.panels * job.mBlocks, [&job](int i0, int i1, int) {
     const LinearShape& s = *job.s;
-    const int cols = job.kernels->nnCols, K = s.K, N = s.N;
-    float* temp = job.temp + static_cast<size_t>(thread) * job.groupRows * cols;
+    const int cols = job.kernels->nnCols, K = s.K;
     for (int i = i0; i < i1; ++i) {
-      const int g = firstGroup + i / job.panels, p = i % job.panels;
-      const int j0 = g * job.groupRows > job.row0 ? g * job.groupRows : job.row0;
-      const int j1 = (g + 1) * job.groupRows < job.row1 ? (g + 1) * job.groupRows : job.row1;
-      const int rows = j1 - j0;
-      const int m0 = p * cols, n = m0 + cols < s.M ? cols : s.M - m0;
-      job.kernels->gemmNN(rows, cols, K, job.W + static_cast<size_t>(j0) * K, K,
-                          job.xt + static_cast<size_t>(p) * K * cols, cols, temp, cols,
-                          job.b ? job.b + j0 : nullptr);
-      // temp[r][c] is Y[m0 + c][j0 + r]: write Y row by row (contiguous in r), reading temp down a column.
-      for (int c = 0; c < n; ++c) {
-        float* y = job.Y + static_cast<size_t>(m0 + c) * N + j0;
-        for (int r = 0; r < rows; ++r) y[r] = temp[r * cols + c];
-      }
+      const int p = i / job.mBlocks, m0 = (i % job.mBlocks) * job.blockRows;
+      const int rows = m0 + job.blockRows < s.M ? job.blockRows : s.M - m0;
+      const int j0 = job.row0 + p * cols, n = j0 + cols < job.row1 ? cols : job.row1 - j0;
+      job.kernels->gemmNNColBias(rows, n, K, job.X + static_cast<size_t>(m0) * K, K,
+                                 job.wt + static_cast<size_t>(p) * K * cols, cols,
+                                 job.Y + static_cast<size_t>(m0) * s.N + j0, s.N, job.b ? job.b + j0 : nullptr);
     }
   });
 }
 
-void RunSimd(const LinearJob& job, ThreadPool& pool) {
+// The packed form computes whole register tiles of X rows; up to half a panel's width the dot form is
+// faster (AVX-512, N 3072, K 768, one thread: M = 32 1.8 vs 2.0 ms, M = 48 2.4 vs 2.2 ms).
+bool UsesPacked(const cpu::KernelTable& k, const LinearShape& s) { return s.M * 2 > k.nnCols; }
+
+void RunSimd(const LinearJob& job, const LinearCpuWeights* prepared, ThreadPool& pool) {
   const cpu::KernelTable& k = *job.kernels;
-  // The packed form computes whole panels of m; up to half a panel the dot form is faster (AVX-512, N 3072,
-  // K 768, one thread: M = 32 1.8 vs 2.0 ms, M = 48 2.4 vs 2.2 ms).
-  if (job.s->M * 2 <= k.nnCols) return RunDot(job, pool);
-  static std::vector<float> xtScratch, tempScratch;
-  const int panels = (job.s->M + k.nnCols - 1) / k.nnCols;
-  const size_t xtFloats = static_cast<size_t>(panels) * job.s->K * k.nnCols;
-  if (xtScratch.size() < xtFloats) xtScratch.resize(xtFloats);
-  // 8 register tiles of W rows per group (48 rows = 3 cache lines of Y for the 6-row tiles): the group's
-  // output tile (groupRows x nnCols) and one K block of the X^T panel stay in L1 together. A slice with
-  // fewer items than threads gets halved groups (down to one tile) rather than idle threads.
-  PackedJob packed{job.kernels, job.s, job.W, job.b, job.Y, nullptr, nullptr, job.row0, job.row1, 8 * k.nnRows,
-                   panels};
-  while (GroupsOf(packed) * panels < pool.Threads() && packed.groupRows % (2 * k.nnRows) == 0)
-    packed.groupRows /= 2;
-  const size_t tempFloats = static_cast<size_t>(pool.Threads()) * packed.groupRows * k.nnCols;
-  if (tempScratch.size() < tempFloats) tempScratch.resize(tempFloats);
-  PackXt(PackJob{job.s, job.X, xtScratch.data(), k.nnCols}, pool);
-  packed.xt = xtScratch.data();
-  packed.temp = tempScratch.data();
+  if (!UsesPacked(k, *job.s)) return RunDot(job, pool);
+  const int cols = k.nnCols, panels = (job.row1 - job.row0 + cols - 1) / cols;
+  const float* wt = nullptr;
+  if (prepared) {
+    wt = prepared->panels.data();
+  } else {  // a call without prepared weights (tests, one-off use) packs its columns of W now
+    static std::vector<float> wtScratch;
+    const size_t floats = static_cast<size_t>(panels) * job.s->K * cols;
+    if (wtScratch.size() < floats) wtScratch.resize(floats);
+    PackWt(job.W, job.s->K, job.row0, job.row1, cols, wtScratch.data(), &pool);
+    wt = wtScratch.data();
+  }
+  // Blocks of up to 4 register tiles of X rows (the panel's K block stays in L1 across them), made smaller
+  // while there are fewer than 8 items per thread, so a thin slice still spreads evenly over the pool (one
+  // item more or less per thread then costs at most ~1/8 of the slice).
+  const int M = job.s->M, threads = pool.Threads();
+  int blockRows = 4 * k.nnRows;
+  while (blockRows > k.nnRows && panels * ((M + blockRows - 1) / blockRows) < 8 * threads) blockRows -= k.nnRows;
+  const PackedJob packed{job.kernels, job.s, job.X, job.b, job.Y, wt, job.row0, job.row1,
+                         blockRows, (M + blockRows - 1) / blockRows, panels};
   RunPacked(packed, pool);
 }
 
@@ -167,15 +147,36 @@ void RunOpenBlas(const LinearShape& s, const float* X, const float* W, const flo
 }  // namespace
 
 void LinearCpu(const std::string& impl, const LinearShape& s, const float* X, const float* W, const float* b,
-               float* Y, int row0, int row1, ThreadPool& pool) {
+               float* Y, int row0, int row1, ThreadPool& pool, const LinearCpuWeights* prepared) {
   CheckArgs(s, row0, row1);
   const cpu::ImplChoice choice = cpu::SelectImpl(impl, false);
   if (!choice.error.empty())
     throw std::invalid_argument(choice.error.rfind("unknown ", 0) == 0 ? choice.error : impl + ": " + choice.error);
   if (row0 == row1) return;
   if (choice.backend == cpu::Backend::kOpenBlas) return RunOpenBlas(s, X, W, b, Y, row0, row1, pool);
+  if (prepared && !prepared->Fits(choice.kernels, s, row0, row1))
+    throw std::invalid_argument("linear CPU weights were packed for another implementation, shape or column range");
   const LinearJob job{choice.kernels, &s, X, W, b, Y, row0, row1, choice.kernels->ntRows};
-  RunSimd(job, pool);
+  RunSimd(job, prepared, pool);
+}
+
+std::unique_ptr<const LinearCpuWeights> PackLinearCpuWeights(const std::string& impl, const LinearShape& s,
+                                                             const float* W, int row0, int row1) {
+  CheckArgs(s, row0, row1);
+  const cpu::ImplChoice choice = cpu::SelectImpl(impl, false);
+  if (!choice.error.empty() || choice.backend == cpu::Backend::kOpenBlas || row0 == row1 ||
+      !UsesPacked(*choice.kernels, s))
+    return nullptr;
+  auto packed = std::make_unique<LinearCpuWeights>();
+  packed->kernels = choice.kernels;
+  packed->N = s.N;
+  packed->K = s.K;
+  packed->row0 = row0;
+  packed->row1 = row1;
+  const int cols = choice.kernels->nnCols;
+  packed->panels.resize(static_cast<size_t>((row1 - row0 + cols - 1) / cols) * s.K * cols);
+  PackWt(W, s.K, row0, row1, cols, packed->panels.data(), nullptr);
+  return packed;
 }
 
 }  // namespace coexec
