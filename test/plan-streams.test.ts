@@ -50,7 +50,7 @@ test('normalize: 1 and CPU-only drop the field, more streams than outer rows cla
   assert.is(normalizeStrategy({ ...linear, M: 8 }, { ...gpuOnly, splitRatio: 0.75, gpuStreams: 4 }).gpuStreams, 4);
 });
 
-test('streamLevels: only GPU rows on finish / event-poll, not clblast, up to the ratio bound', () => {
+test('streamLevels: only GPU rows on finish / event-poll, not clblast or a GEMV, up to the ratio bound', () => {
   const space = { ...configs.spaces.get('linear')!, gpuStreams: [1, 2, 4], gpuStreamsMaxSplitRatio: 0.5 };
   assert.equal(streamLevels(space, 'gemm_tiled', 0, 'finish'), [1, 2, 4]);
   assert.equal(streamLevels(space, 'gemm_tiled', 0.5, 'event-poll'), [1, 2, 4]);
@@ -58,6 +58,8 @@ test('streamLevels: only GPU rows on finish / event-poll, not clblast, up to the
   assert.equal(streamLevels(space, 'gemm_tiled', 1, 'finish'), [1]);
   assert.equal(streamLevels(space, 'gemm_tiled', 0.2, 'svm-fine'), [1]);
   assert.equal(streamLevels(space, 'clblast', 0.2, 'finish'), [1]);
+  assert.equal(streamLevels(space, 'gemv_rows', 0.2, 'finish'), [1]);
+  assert.equal(streamLevels(space, 'gemv_row', 0, 'event-poll'), [1]);
   assert.equal(streamLevels(configs.spaces.get('linear')!, 'gemm_tiled', 0, 'finish'), [1]);
   // A profile sets the levels on a space that lists none.
   const narrowed = narrowSpace(configs.spaces.get('linear')!, { gpuStreams: [1, 2], gpuStreamsMaxSplitRatio: 0.1 });

@@ -151,13 +151,16 @@ export function splitDimsFor(space: SpaceConfig, layer: Layer): SplitDim[] {
 
 /**
  * The gpuStreams levels of one grid point: the space's levels where the GPU has rows on a buffer mechanism
- * (finish, event-poll: copies to overlap), not clblast (one queue inside the library), at a ratio up to
- * gpuStreamsMaxSplitRatio; else [1]. Levels above the share's outer rows collapse in normalizeStrategy.
+ * (finish, event-poll: copies to overlap), not clblast (one queue inside the library), not a GEMV kernel, at
+ * a ratio up to gpuStreamsMaxSplitRatio; else [1]. Levels above the share's outer rows collapse in
+ * normalizeStrategy. Streams cut the share along M, and every chunk of a GEMV kernel reads all of its W, the
+ * traffic that bounds it: on the H200 host gemv_rows' best time with 2 or 4 streams was 1.2-2.4x its best
+ * with one, on M8 and M64 in both linear runs that measured it (gpu-host 20261204T1041Z and T1247Z).
  */
 export function streamLevels(space: SpaceConfig, gpuVariant: string, splitRatio: number, sync: SyncName): number[] {
   const levels = space.gpuStreams ?? [1];
   const applies = splitRatio < 1 && (sync === 'finish' || sync === 'event-poll') && gpuVariant !== 'clblast' &&
-    splitRatio <= (space.gpuStreamsMaxSplitRatio ?? 1);
+    !gpuVariant.startsWith('gemv_') && splitRatio <= (space.gpuStreamsMaxSplitRatio ?? 1);
   return applies ? levels : [1];
 }
 
