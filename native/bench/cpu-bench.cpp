@@ -6,7 +6,8 @@
 // machine the minimum is what the kernel can do, the median what it did.
 // It also times an empty ThreadPool::ParallelFor (the fixed cost every CPU slice pays), back to back and
 // after idle gaps that let the workers go from spinning to blocked.
-// Usage: coexec-cpu-bench [--threads 1,2] [--min-ms 300] [--only linear|conv|pool] [--cores 0,1] [--cpu-time]
+// Usage: coexec-cpu-bench [--threads 1,2] [--min-ms 300] [--only linear|conv|pool|slices|conv-slices]
+//                          [--cores 0,1] [--cpu-time] [--layers SUBSTRING] (conv-slices: only these layers)
 //                          [--isa avx512|avx2|neon|scalar]   (pin our kernels to one ISA; default: the widest)
 //                          [--repeat N]  (N interleaved measurements per layer, samples pooled; the JSON keeps
 //                                         each one's median too)
@@ -43,6 +44,7 @@ struct Options {
   std::string isaSuffix;  // "" or "-<isa>", appended to our simd implementation names
   int repeat = 1;         // whole measurements per layer, back to back; samples are pooled
   std::string json;       // path of the JSON document to write ("" = none)
+  std::string layers;     // --only conv-slices: only the reference layers whose id contains this
 };
 
 bool useCpuTime = false;  // set from Options before any timing
@@ -81,6 +83,7 @@ Options Parse(int argc, char** argv) {
     else if (a == "--isa" && next) o.isaSuffix = std::string("-") + argv[++i];
     else if (a == "--repeat" && next) o.repeat = std::atoi(argv[++i]);
     else if (a == "--json" && next) o.json = argv[++i];
+    else if (a == "--layers" && next) o.layers = argv[++i];
     else throw std::invalid_argument("unknown or incomplete option '" + a + "' (see the usage line in cpu-bench.cpp)");
   }
   return o;
@@ -199,6 +202,57 @@ void PoolLatency(ThreadPool& pool) {
   }
 }
 
+// CPU slices of the reference conv layers of experiment conv-coexec, as the engine computes them (--only
+// conv-slices; not part of the default run): output channels [0, rows) at 10/20/30/50/100% of F, rounded as
+// the plans round them (to the nearest 16 channels, at least 16), and output rows [0, rows) at the same
+// shares (nearest row, at least one) with every channel. A slice's time against its share of the whole
+// layer shows the per-call cost that does not shrink with the slice. The three simd implementations of one
+// slice are timed interleaved.
+void ConvSlices(ThreadPool& pool, const Options& o) {
+  struct Ref {
+    const char* id;
+    ConvShape s;
+  };
+  //                                        batch  C    H     W    F  R  S sh sw ph pw
+  const Ref refs[] = {{"inception-v3/7b-1x3", {1, 384, 8, 8, 384, 1, 3, 1, 1, 0, 1}},
+                      {"inception-v3/7b-3x1", {1, 384, 8, 8, 384, 3, 1, 1, 1, 1, 0}},
+                      {"resnet50/conv5_3x3", {1, 512, 7, 7, 512, 3, 3, 1, 1, 1, 1}},
+                      {"resnet18/layer3-3x3", {1, 256, 14, 14, 256, 3, 3, 1, 1, 1, 1}},
+                      {"inception-v3/6b-1x7", {1, 128, 17, 17, 128, 1, 7, 1, 1, 0, 3}},
+                      {"mobilenetv2/last-1x1", {1, 320, 7, 7, 1280, 1, 1, 1, 1, 0, 0}},
+                      {"resnet50/conv3_3x3", {1, 128, 28, 28, 128, 3, 3, 1, 1, 1, 1}},
+                      {"resnet18/layer1-3x3", {1, 64, 56, 56, 64, 3, 3, 1, 1, 1, 1}},
+                      {"resnet50/conv2_reduce", {1, 256, 56, 56, 64, 1, 1, 1, 1, 0, 0}},
+                      {"resnet18/conv1", {1, 3, 224, 224, 64, 7, 7, 2, 2, 3, 3}}};
+  for (const Ref& ref : refs) {
+    const ConvShape& s = ref.s;
+    if (!o.layers.empty() && std::string(ref.id).find(o.layers) == std::string::npos) continue;
+    const auto X = Filled(static_cast<size_t>(s.batch) * s.C * s.H * s.W),
+               W = Filled(static_cast<size_t>(s.F) * s.C * s.R * s.S), b = Filled(s.F);
+    std::vector<float> Y(static_cast<size_t>(s.batch) * s.F * s.P() * s.Q());
+    for (const double r : {0.1, 0.2, 0.3, 0.5, 1.0})
+      for (const bool alongH : {false, true}) {
+        if (alongH && r == 1.0) continue;  // the same call as the whole F
+        int rows = alongH ? static_cast<int>(r * s.P() + 0.5) : static_cast<int>(r * s.F / 16 + 0.5) * 16;
+        if (rows < (alongH ? 1 : 16)) rows = alongH ? 1 : 16;
+        if (rows > (alongH ? s.P() : s.F)) rows = alongH ? s.P() : s.F;
+        const int f1 = alongH ? s.F : rows, p1 = alongH ? rows : s.P();
+        char name[128];
+        std::snprintf(name, sizeof name, "conv %s %dx%dx%d F=%d %dx%d/s%d %s %.1f (%d)", ref.id, s.C, s.H, s.W, s.F,
+                      s.R, s.S, s.strideH, alongH ? "h-slice" : "f-slice", r, rows);
+        const std::vector<std::string> impls = {"simd-im2col" + o.isaSuffix, "simd-direct" + o.isaSuffix,
+                                                "simd-flat" + o.isaSuffix};
+        std::vector<std::function<void()>> runs;
+        for (const auto& impl : impls)
+          runs.push_back([&, impl] { Conv2dCpu(impl, s, X.data(), W.data(), b.data(), Y.data(), 0, f1, pool, 0, p1); });
+        const std::vector<Timing> t = MeasureRepeated(runs, o.minMs, o.repeat);
+        const double flops = 2.0 * s.batch * f1 * p1 * s.Q() * s.C * s.R * s.S;
+        for (size_t i = 0; i < impls.size(); ++i)
+          Row(name, pool.Threads(), ResolvedCpuImplName(impls[i]), t[i], flops, nullptr);
+      }
+  }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -290,6 +344,7 @@ int main(int argc, char** argv) {
                   blas && i > 0 ? &t[0] : nullptr);
           }
       }
+    if (o.only == "conv-slices") ConvSlices(pool, o);
     if (o.only.empty() || o.only == "conv")
       for (const ConvShape& s : convs) {
         const auto X = Filled(static_cast<size_t>(s.batch) * s.C * s.H * s.W),

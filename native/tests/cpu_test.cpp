@@ -178,7 +178,10 @@ void TestConv(std::vector<ThreadPool*>& pools) {
                               // stride 1 planes long enough for several simd-flat chunks with partial tails
                               {2, 20, 30, 33, 14, 3, 5, 1, 1, 1, 2}, {1, 3, 40, 41, 7, 5, 1, 1, 1, 2, 0},
                               // stride 2 with Q = 50: simd-direct takes its wide tile on AVX-512 and NEON
-                              {1, 4, 20, 100, 5, 3, 3, 2, 2, 1, 1}};
+                              {1, 4, 20, 100, 5, 3, 3, 2, 2, 1, 1},
+                              // fewer im2col column panels than threads (1 on AVX-512, 2 on AVX2): the K
+                              // rows (C*R*S = 111) split into parts of unequal length
+                              {1, 37, 5, 6, 13, 3, 1, 1, 1, 1, 0}};
   const auto impls = Runnable(true);
   uint32_t seed = 1000;
   for (const ConvShape& s : shapes) {

@@ -1,10 +1,15 @@
 // Conv2dCpu: output channels [row0, row1) of an NCHW convolution for every image of the batch, over output
 // rows [p0, p1) (all of them unless the layer is split along its height; then only the input rows those
 // output rows read are unrolled or padded).
-//  - im2col: the input is unrolled once into a [C*R*S][P*Q] matrix (panel-major for our GEMM; skipped for
+//  - im2col: the input is unrolled into a [C*R*S][P*Q] matrix (panel-major for our GEMM; skipped for
 //    1x1/stride 1/no padding where the input already is that matrix in the needed layout), then each output
 //    channel is a GEMM row: our broadcast GEMM on (image, channel chunk, column panel) units, or one
-//    OpenBLAS sgemm per image.
+//    OpenBLAS sgemm per image. Ours unrolls inside the GEMM's units, each into its thread's own block:
+//    with a column panel per thread or more, a unit unrolls its whole panel; with fewer, units split the
+//    C*R*S rows too and a second pass sums their partial products. This replaced a shared unroll pass whose
+//    panels every channel chunk then read back whole from the other cores' caches (conv run 1021Z on the
+//    H200 host: ~45 us per call on 15 threads that did not shrink with the slice). Layers with C*R*S < 64
+//    and too few panels keep the shared pass.
 //  - direct: the input is copied once into a zero-padded, column-phase-split buffer so the kernel needs no
 //    bounds checks and reads output columns contiguously even with stride 2; units are (image, channel
 //    tile, output row) in the order that re-reads the smaller operand; the kernel's wide tile where it
@@ -12,6 +17,7 @@
 //  - flat (stride 1): the wide kernel over the flattened padded plane, so its tiles do not round each
 //    output row up to whole registers (SimdDirectFlat).
 // Both copies live in scratch buffers that only grow, so repeated calls with one shape do not allocate.
+#include <cstring>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -78,44 +84,47 @@ void InsideColumns(const ConvShape& s, int t, int Q, int* lo, int* hi) {
   if (*lo > *hi) *lo = *hi;
 }
 
+// Writes n columns of row k = (c, r, t) of one image's unrolled matrix to dst[0, n), starting at output
+// position (p, q), in runs that do not cross an output row. [lo, hi) are tap t's InsideColumns, computed by
+// the caller once per call: this runs once per (row, panel), as often as every 16 floats.
+void UnrollRowRange(const ConvShape& s, const float* plane, int r, int t, int lo, int hi, int p, int q, int n,
+                    float* dst) {
+  const int Q = s.Q(), sw = s.strideW;
+  float* d = dst - q;  // d[q] is the current output row's column q
+  for (; n > 0; ++p, q = 0, d += Q) {
+    const int end = Q - q < n ? Q : q + n;
+    const int h = p * s.strideH - s.padH + r;
+    const bool rowInside = h >= 0 && h < s.H;
+    // src[q * sw] is input column q * sw - padW + t of row h.
+    const float* src = plane + (rowInside ? h : 0) * s.W + t - s.padW;
+    const int a = rowInside ? (lo > q ? (lo < end ? lo : end) : q) : end;
+    const int b = rowInside ? (hi < end ? (hi > a ? hi : a) : end) : end;
+    for (int i = q; i < a; ++i) d[i] = 0.0f;
+    if (sw == 1)
+      for (int i = a; i < b; ++i) d[i] = src[i];
+    else
+      for (int i = a; i < b; ++i) d[i] = src[i * sw];
+    for (int i = b; i < end; ++i) d[i] = 0.0f;
+    n -= end - q;
+  }
+}
+
 void Im2col(const Im2colJob& job, ThreadPool& pool) {
   const ConvShape& s = *job.s;
   // One unit per matrix row (image, c, r, t): a 3-channel stem still has 147 rows to share out.
   pool.ParallelFor(s.batch * s.C * s.R * s.S, [&job](int u0, int u1, int) {
     const ConvShape& s = *job.s;
-    const int Q = s.Q(), CRS = s.C * s.R * s.S, panel = job.panel, sw = s.strideW;
-    const size_t panelStride = Elems(CRS, panel);
+    const int NQ = (job.p1 - job.p0) * s.Q(), CRS = s.C * s.R * s.S, panel = job.panel;
     for (int u = u0; u < u1; ++u) {
-      const int img = u / CRS, c = u % CRS / (s.R * s.S), r = u % (s.R * s.S) / s.S, t = u % s.S;
+      const int img = u / CRS, k = u % CRS, c = k / (s.R * s.S), r = k % (s.R * s.S) / s.S, t = k % s.S;
       const float* plane = job.X + Elems(img * s.C + c, s.H, s.W);
       int lo, hi;
-      InsideColumns(s, t, Q, &lo, &hi);
-      const int k = (c * s.R + r) * s.S + t;
-      float* row = job.col + job.image * img + Elems(k, panel);  // row k of panel 0
-      int off = 0;                                               // column within the current panel
-      for (int p = job.p0; p < job.p1; ++p) {
-        const int h = p * s.strideH - s.padH + r;
-        const bool rowInside = h >= 0 && h < s.H;
-        // src[q * sw] is input column q * sw - padW + t of row h.
-        const float* src = plane + (rowInside ? h : 0) * s.W + t - s.padW;
-        // The Q values of this output row, in segments that do not cross a panel boundary.
-        for (int q = 0; q < Q;) {
-          const int n = Q - q < panel - off ? Q - q : panel - off;
-          float* dst = row + off - q;  // dst[q] is this row's column q
-          const int a = rowInside ? (lo > q ? lo : q) : q + n, b = rowInside ? (hi < q + n ? hi : q + n) : q + n;
-          for (int i = q; i < a && i < q + n; ++i) dst[i] = 0.0f;
-          if (sw == 1)
-            for (int i = a; i < b; ++i) dst[i] = src[i];
-          else
-            for (int i = a; i < b; ++i) dst[i] = src[i * sw];
-          for (int i = b > a ? b : a; i < q + n; ++i) dst[i] = 0.0f;
-          q += n;
-          off += n;
-          if (off == panel) {
-            off = 0;
-            row += panelStride;
-          }
-        }
+      InsideColumns(s, t, s.Q(), &lo, &hi);
+      // (p, q): the output position of the panel's first column.
+      for (int j0 = 0, pi = 0, p = job.p0, q = 0; j0 < NQ; j0 += panel, ++pi) {
+        UnrollRowRange(s, plane, r, t, lo, hi, p, q, panel < NQ - j0 ? panel : NQ - j0,
+                       job.col + job.image * img + Elems(static_cast<long long>(pi) * CRS + k, panel));
+        for (q += panel; q >= s.Q(); q -= s.Q()) ++p;
       }
     }
   });
@@ -146,11 +155,66 @@ struct GemmJob {
   size_t panelFloats, imageFloats;
   int nq = 0;                     // output positions computed: (p1 - p0) * Q
   size_t yOff = 0;                // position of the first one in each output plane: p0 * Q
+  // Fused (set when the layer has a column panel per thread or more): col is null and each unit unrolls its
+  // panel into its thread's `local` block ([C*R*S][nnCols] floats per thread) unless that block already
+  // holds it (held[thread] == image * panels + panel, written and read only by that thread).
+  const float* X = nullptr;
+  int p0 = 0;
+  float* local = nullptr;
+  int* held = nullptr;
+  const int* inside = nullptr;  // InsideColumns of each tap t: lo at [2t], hi at [2t + 1]
 };
+
+// Unrolls rows [k0, k1) of column panel `panel` (columns panel * cols, ..., n of them) of image img into B
+// ([k1 - k0][cols], B's row 0 being row k0), one output row's segment of the panel at a time (1-2 segments
+// for Q >= cols). Runs once per unit, as often as every 16 columns, so the bounds of every tap come from
+// `inside` (InsideColumns of tap t at [2t], [2t + 1]) and the copies are plain memcpy/memset of short runs.
+void UnrollPanel(const ConvShape& s, const float* X, const int* inside, int p0, int cols, int img, int panel, int n,
+                 int k0, int k1, float* B) {
+  const int Q = s.Q(), j0 = panel * cols, sw = s.strideW;
+  int p = p0 + j0 / Q, q = j0 % Q;
+  for (int off = 0; off < n; ++p, q = 0) {
+    const int end = Q - q < n - off ? Q : q + (n - off);
+    float* row = B + off - q;  // row[q] is column q of this output row in B's row 0
+    int c = k0 / (s.R * s.S), r = k0 % (s.R * s.S) / s.S, t = k0 % s.S;
+    for (int k = k0; k < k1; ++k) {
+      float* d = row + Elems(k - k0, cols);
+      const int h = p * s.strideH - s.padH + r;
+      if (h < 0 || h >= s.H) {
+        std::memset(d + q, 0, sizeof(float) * (end - q));
+      } else {
+        // src[q * sw] is input column q * sw - padW + t of row h.
+        const float* src = X + Elems(img * s.C + c, s.H, s.W) + h * s.W + t - s.padW;
+        const int lo = inside[2 * t], hi = inside[2 * t + 1];
+        const int a = lo > q ? (lo < end ? lo : end) : q, b = hi < end ? (hi > a ? hi : a) : end;
+        if (a > q) std::memset(d + q, 0, sizeof(float) * (a - q));
+        if (sw == 1) std::memcpy(d + a, src + a, sizeof(float) * (b - a));
+        else
+          for (int i = a; i < b; ++i) d[i] = src[i * sw];
+        if (end > b) std::memset(d + b, 0, sizeof(float) * (end - b));
+      }
+      if (++t == s.S) {
+        t = 0;
+        if (++r == s.R) r = 0, ++c;
+      }
+    }
+    off += end - q;
+  }
+}
+
+// InsideColumns of every tap, as UnrollPanel reads them.
+const int* TapBounds(const ConvShape& s) {
+  static std::vector<int> bounds;
+  bounds.resize(2 * static_cast<size_t>(s.S));
+  for (int t = 0; t < s.S; ++t) InsideColumns(s, t, s.Q(), &bounds[2 * t], &bounds[2 * t + 1]);
+  return bounds.data();
+}
 
 void RunSimdIm2col(const GemmJob& job, ThreadPool& pool) {
   const int units = job.s->batch * job.chunks * job.panels;
-  pool.ParallelFor(units, [&job](int u0, int u1, int) {
+  if (job.held)
+    for (int i = 0; i < pool.Threads(); ++i) job.held[i] = -1;
+  pool.ParallelFor(units, [&job](int u0, int u1, int thread) {
     const ConvShape& s = *job.s;
     const int PQ = s.P() * s.Q(), NQ = job.nq, CRS = s.C * s.R * s.S, cols = job.kernels->nnCols;
     for (int u = u0; u < u1; ++u) {
@@ -162,9 +226,75 @@ void RunSimdIm2col(const GemmJob& job, ThreadPool& pool) {
       const int j0 = panel * cols;
       const int n = j0 + cols < NQ ? cols : NQ - j0;
       if (f0 >= f1) continue;
-      const float* B = job.col + job.imageFloats * img + job.panelFloats * panel;
+      const float* B;
+      if (job.local) {
+        float* mine = job.local + Elems(thread, CRS, cols);
+        if (job.held[thread] != img * job.panels + panel) {
+          UnrollPanel(s, job.X, job.inside, job.p0, cols, img, panel, n, 0, CRS, mine);
+          job.held[thread] = img * job.panels + panel;
+        }
+        B = mine;
+      } else {
+        B = job.col + job.imageFloats * img + job.panelFloats * panel;
+      }
       job.kernels->gemmNN(f1 - f0, n, CRS, job.W + Elems(f0, CRS), CRS, B, job.ldb,
                           job.Y + Elems(img * s.F + f0, PQ) + job.yOff + j0, PQ, job.b ? job.b + f0 : nullptr);
+    }
+  });
+}
+
+// Fewer column panels than threads (late layers with 8x8 or 7x7 outputs are one panel; thin height
+// slices): the units split K (the C*R*S rows of the unrolled matrix) instead of only the channels. Each
+// unit unrolls its own rows of a panel and multiplies them with the matching columns of every weight row
+// of the slice into its own partial block; a second pass sums a panel's partial blocks into Y. The shared
+// unroll it replaces made every channel chunk read the whole panel (C*R*S x nnCols floats: 295 KB for
+// C384 1x3) from the caches of the cores that wrote it, a per-call cost that does not shrink with the
+// slice; here each unit reads only its rows, and the second pass reads (slice rows x nnCols) floats per
+// part.
+struct SplitKJob {
+  const KernelTable* kernels;
+  const ConvShape* s;
+  const float *X, *W, *b;
+  float* Y;
+  int row0, row1, p0;
+  int panels, parts, kPart;  // column panels per image, K parts per panel, rows of K per part
+  int nq;                    // output positions computed: (p1 - p0) * Q
+  const int* inside;         // TapBounds
+  float* local;              // per thread: kPart x nnCols, the unit's unrolled rows
+  float* partial;            // per unit (image, panel, part): (row1 - row0) x nnCols
+};
+
+void SimdIm2colSplitK(const SplitKJob& job, ThreadPool& pool) {
+  const ConvShape& s = *job.s;
+  const int rows = job.row1 - job.row0, cols = job.kernels->nnCols;
+  pool.ParallelFor(s.batch * job.panels * job.parts, [&job, rows, cols](int u0, int u1, int thread) {
+    const ConvShape& s = *job.s;
+    const int CRS = s.C * s.R * s.S;
+    float* mine = job.local + Elems(thread, job.kPart, cols);
+    for (int u = u0; u < u1; ++u) {
+      const int part = u % job.parts, panel = u / job.parts % job.panels, img = u / (job.parts * job.panels);
+      const int k0 = part * job.kPart, k1 = k0 + job.kPart < CRS ? k0 + job.kPart : CRS;
+      const int n = panel * cols + cols < job.nq ? cols : job.nq - panel * cols;
+      UnrollPanel(s, job.X, job.inside, job.p0, cols, img, panel, n, k0, k1, mine);
+      job.kernels->gemmNN(rows, n, k1 - k0, job.W + Elems(job.row0, CRS) + k0, CRS, mine, cols,
+                          job.partial + Elems(u, rows, cols), cols, nullptr);
+    }
+  });
+  // Sum the parts: one unit per (image, panel, output channel).
+  pool.ParallelFor(s.batch * job.panels * rows, [&job, rows, cols](int u0, int u1, int) {
+    const ConvShape& s = *job.s;
+    const int PQ = s.P() * s.Q();
+    for (int u = u0; u < u1; ++u) {
+      const int f = u % rows, panel = u / rows % job.panels, img = u / (rows * job.panels);
+      const int j0 = panel * cols, n = j0 + cols < job.nq ? cols : job.nq - j0;
+      float* y = job.Y + Elems(img * s.F + job.row0 + f, PQ) + Elems(job.p0, s.Q()) + j0;
+      const float bias = job.b ? job.b[job.row0 + f] : 0.0f;
+      const float* first = job.partial + Elems((img * job.panels + panel) * job.parts, rows, cols) + Elems(f, cols);
+      for (int j = 0; j < n; ++j) y[j] = bias + first[j];
+      for (int part = 1; part < job.parts; ++part) {
+        const float* add = first + Elems(part, rows, cols);
+        for (int j = 0; j < n; ++j) y[j] += add[j];
+      }
     }
   });
 }
@@ -176,14 +306,7 @@ void SimdIm2col(const KernelTable* kernels, const ConvShape& s, const float* X, 
   // column j * cols. That measured 1.4x faster than re-packing X into panels first (256x56x56 F64, one
   // thread, AVX-512), the copy being a whole extra pass over the input.
   const bool inPlace = Is1x1Plain(s);
-  const int panel = inPlace ? PQ : cols;
-  const float* col = Unroll(s, X, panel, pool, p0, p1, inPlace);
-  GemmJob job{kernels, &s, col, W, b, Y, row0, row1, 0, 1, 0, panel, 0, 0};
-  job.nq = NQ;
-  job.yOff = Elems(p0, s.Q());
-  job.panels = (NQ + cols - 1) / cols;
-  job.panelFloats = inPlace ? static_cast<size_t>(cols) : Elems(s.C * s.R * s.S, panel);
-  job.imageFloats = inPlace ? Elems(s.C, PQ) : job.panelFloats * job.panels;
+  const int panel = inPlace ? PQ : cols, panels = (NQ + cols - 1) / cols;
   // Split the channels too when there are too few column panels for an even share per thread (late layers
   // have small P*Q). ParallelFor hands the busiest thread ceil(units / threads) units, so pick the chunk
   // (whole row tiles) that minimises that many units times the tiles in each; on ties the larger chunk,
@@ -192,12 +315,53 @@ void SimdIm2col(const KernelTable* kernels, const ConvShape& s, const float* X, 
   int tilesPerChunk = tiles;
   long long bestCost = -1;
   for (int tpc = tiles; tpc >= 1; --tpc) {
-    const long long units = static_cast<long long>(s.batch) * job.panels * ((tiles + tpc - 1) / tpc);
+    const long long units = static_cast<long long>(s.batch) * panels * ((tiles + tpc - 1) / tpc);
     const long long cost = (units + threads - 1) / threads * tpc;
     if (bestCost < 0 || cost < bestCost) bestCost = cost, tilesPerChunk = tpc;
   }
+  const int chunks = (tiles + tilesPerChunk - 1) / tilesPerChunk;
+  // With a column panel per thread or more, each unit unrolls its own panel right before its GEMM, in one
+  // ParallelFor: the panel is then read from the thread's own cache instead of being gathered from the
+  // cores that unrolled its rows, and the call pays one pool wake-up and barrier instead of two.
+  const bool fused = !inPlace && s.batch * panels >= threads;
+  // Fewer panels than threads (late layers: 8x8 or 7x7 outputs are a single panel on AVX-512): several
+  // threads would each unroll the same panel, so split K instead, into parts of at least kMinPart rows
+  // (shorter parts would spend more on each register tile's set-up and store than on its FMAs), where that
+  // moves fewer floats between cores than the shared unroll: there each channel chunk reads its panel's
+  // C*R*S x nnCols floats, here each part writes and the sum reads (row1 - row0) x nnCols. Thin channel
+  // slices on many threads gain most (C384 1x3, 32 channels, 15 threads: 6 chunks x 1152 rows against
+  // 15 parts x 2 x 32); a whole layer on 2 threads measured no better split.
+  constexpr int kMinPart = 32;
+  const int CRS = s.C * s.R * s.S, perPanel = (threads + s.batch * panels - 1) / (s.batch * panels);
+  const int parts = perPanel < CRS / kMinPart ? perPanel : CRS / kMinPart;
+  if (!inPlace && !fused && parts >= 2 &&
+      static_cast<long long>(chunks) * CRS > 2LL * parts * (row1 - row0)) {
+    static std::vector<float> localScratch, partialScratch;
+    const int kPart = (CRS + parts - 1) / parts, units = s.batch * panels * parts;
+    const SplitKJob job{kernels, &s, X, W, b, Y, row0, row1, p0, panels, (CRS + kPart - 1) / kPart, kPart, NQ,
+                        TapBounds(s), Scratch(localScratch, Elems(threads, kPart, cols)),
+                        Scratch(partialScratch, Elems(units, row1 - row0, cols))};
+    return SimdIm2colSplitK(job, pool);
+  }
+  static std::vector<float> localScratch;
+  static std::vector<int> heldScratch;
+  const float* col = fused ? nullptr : Unroll(s, X, panel, pool, p0, p1, inPlace);
+  GemmJob job{kernels, &s, col, W, b, Y, row0, row1, 0, 1, 0, panel, 0, 0};
+  job.nq = NQ;
+  job.yOff = Elems(p0, s.Q());
+  job.panels = panels;
+  if (fused) {
+    job.X = X;
+    job.p0 = p0;
+    job.local = Scratch(localScratch, Elems(threads, CRS, cols));
+    if (heldScratch.size() < static_cast<size_t>(threads)) heldScratch.resize(threads);
+    job.held = heldScratch.data();
+    job.inside = TapBounds(s);
+  }
+  job.panelFloats = inPlace ? static_cast<size_t>(cols) : Elems(CRS, panel);
+  job.imageFloats = inPlace ? Elems(s.C, PQ) : job.panelFloats * job.panels;
   job.chunkRows = tilesPerChunk * kernels->nnRows;
-  job.chunks = (tiles + tilesPerChunk - 1) / tilesPerChunk;
+  job.chunks = chunks;
   RunSimdIm2col(job, pool);
 }
 
