@@ -121,12 +121,13 @@ function localTileGeometry(layer: Layer, rows: number, t: LocalTileKnobs): GpuGe
 }
 
 /**
- * Bytes a CPU conv implementation writes into its scratch copy of the input before any output row is computed
+ * Bytes a CPU conv implementation writes into its scratch copy of the input per call
  * (native/src/cpu/conv2d.cpp): im2col unrolls the input into a [C*R*S][P*Q] matrix per image (skipped for a
- * plain 1x1 layer, which already is that matrix), direct
- * copies it into a zero-padded buffer. The cost is the whole layer's, whatever the slice's rows: for a thin
- * slice it is most of the time. Linear layers copy nothing on the timed path: their packed weights are made
- * once per job (native/src/cpu/linear.cpp).
+ * plain 1x1 layer, which already is that matrix; since 2026-12-04 14:00 inside the GEMM's units, each unit its
+ * own panel, so the bytes are the same but are written by the thread that reads them), direct copies it into
+ * a zero-padded buffer before any output row is computed. The cost is the whole layer's, whatever the slice's
+ * rows: for a thin slice it is most of the time. Linear layers copy nothing on the timed path: their packed
+ * weights are made once per job (native/src/cpu/linear.cpp).
  */
 export function cpuCopyBytes(layer: Layer, impl: string): number {
   if (layer.type !== 'conv2d') return 0;
