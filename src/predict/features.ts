@@ -124,7 +124,8 @@ function localTileGeometry(layer: Layer, rows: number, t: LocalTileKnobs): GpuGe
  * Bytes a CPU conv implementation writes into its scratch copy of the input per call
  * (native/src/cpu/conv2d.cpp): im2col unrolls the input into a [C*R*S][P*Q] matrix per image (skipped for a
  * plain 1x1 layer, which already is that matrix; since 2026-12-04 14:00 inside the GEMM's units, each unit its
- * own panel, so the bytes are the same but are written by the thread that reads them), direct copies it into
+ * own panel in its thread's block: the thread that reads the panel writes it, and a panel that several
+ * threads' units share is unrolled by each of them; counted here once, as before), direct copies it into
  * a zero-padded buffer before any output row is computed. The cost is the whole layer's, whatever the slice's
  * rows: for a thin slice it is most of the time. Linear layers copy nothing on the timed path: their packed
  * weights are made once per job (native/src/cpu/linear.cpp).
