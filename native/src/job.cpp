@@ -455,6 +455,8 @@ void RunLayer(const Plan& plan, const Job& job, DeviceProvider& devices, const J
                     DeviceMayUseCores(plan.deviceCores, plan.cpuAffinity);
   if (run.cpuRows > 0) {
     resolved.Set("parkCpuPool", park).Set("poolChunking", ThreadPool::Chunking());
+    // The work layout the CPU features model: linear weights packed once per job (below).
+    if (!L.conv) resolved.Set("cpuLinearPacking", "weights-per-job");
     r.Set("resolved", resolved);
   }
   ExecutorConfig config;
@@ -477,11 +479,7 @@ void RunLayer(const Plan& plan, const Job& job, DeviceProvider& devices, const J
     const int linearCols = outer ? L.linear.N : rows;
     // Resident weights: the CPU side's packed copy is made once per job, like the GPU's upload.
     std::shared_ptr<const LinearCpuWeights> packedW;
-    if (!L.conv) {
-      packedW = PackLinearCpuWeights(impl, cpuLinear, W.data(), 0, linearCols);
-      resolved.Set("cpuLinearPacking", "weights-per-job");  // the work layout the CPU features model
-      r.Set("resolved", resolved);
-    }
+    if (!L.conv) packedW = PackLinearCpuWeights(impl, cpuLinear, W.data(), 0, linearCols);
     run.cpuSlice = [&L, impl, rows, outer, p, cpuLinear, linearCols, packedW](const float* x, const float* w,
                                                                             const float* bias, float* y) {
       if (L.conv && outer) Conv2dCpu(impl, L.conv2d, x, w, bias, y, 0, L.conv2d.F, *p, 0, rows);

@@ -72,6 +72,7 @@ struct Im2colJob {
   int panel;      // floats per panel row
   size_t image;   // floats per image in col
   int p0, p1;     // the output rows unrolled
+  const int* inside;  // TapBounds
 };
 
 // Output columns q in [lo, hi) read inside the input for tap t; the others read padding.
@@ -84,91 +85,11 @@ void InsideColumns(const ConvShape& s, int t, int Q, int* lo, int* hi) {
   if (*lo > *hi) *lo = *hi;
 }
 
-// Writes n columns of row k = (c, r, t) of one image's unrolled matrix to dst[0, n), starting at output
-// position (p, q), in runs that do not cross an output row. [lo, hi) are tap t's InsideColumns, computed by
-// the caller once per call: this runs once per (row, panel), as often as every 16 floats.
-void UnrollRowRange(const ConvShape& s, const float* plane, int r, int t, int lo, int hi, int p, int q, int n,
-                    float* dst) {
-  const int Q = s.Q(), sw = s.strideW;
-  float* d = dst - q;  // d[q] is the current output row's column q
-  for (; n > 0; ++p, q = 0, d += Q) {
-    const int end = Q - q < n ? Q : q + n;
-    const int h = p * s.strideH - s.padH + r;
-    const bool rowInside = h >= 0 && h < s.H;
-    // src[q * sw] is input column q * sw - padW + t of row h.
-    const float* src = plane + (rowInside ? h : 0) * s.W + t - s.padW;
-    const int a = rowInside ? (lo > q ? (lo < end ? lo : end) : q) : end;
-    const int b = rowInside ? (hi < end ? (hi > a ? hi : a) : end) : end;
-    for (int i = q; i < a; ++i) d[i] = 0.0f;
-    if (sw == 1)
-      for (int i = a; i < b; ++i) d[i] = src[i];
-    else
-      for (int i = a; i < b; ++i) d[i] = src[i * sw];
-    for (int i = b; i < end; ++i) d[i] = 0.0f;
-    n -= end - q;
-  }
-}
-
-void Im2col(const Im2colJob& job, ThreadPool& pool) {
-  const ConvShape& s = *job.s;
-  // One unit per matrix row (image, c, r, t): a 3-channel stem still has 147 rows to share out.
-  pool.ParallelFor(s.batch * s.C * s.R * s.S, [&job](int u0, int u1, int) {
-    const ConvShape& s = *job.s;
-    const int NQ = (job.p1 - job.p0) * s.Q(), CRS = s.C * s.R * s.S, panel = job.panel;
-    for (int u = u0; u < u1; ++u) {
-      const int img = u / CRS, k = u % CRS, c = k / (s.R * s.S), r = k % (s.R * s.S) / s.S, t = k % s.S;
-      const float* plane = job.X + Elems(img * s.C + c, s.H, s.W);
-      int lo, hi;
-      InsideColumns(s, t, s.Q(), &lo, &hi);
-      // (p, q): the output position of the panel's first column.
-      for (int j0 = 0, pi = 0, p = job.p0, q = 0; j0 < NQ; j0 += panel, ++pi) {
-        UnrollRowRange(s, plane, r, t, lo, hi, p, q, panel < NQ - j0 ? panel : NQ - j0,
-                       job.col + job.image * img + Elems(static_cast<long long>(pi) * CRS + k, panel));
-        for (q += panel; q >= s.Q(); q -= s.Q()) ++p;
-      }
-    }
-  });
-}
-
-// The unrolled input of output rows [p0, p1) of every image: with inPlace (1x1/stride 1/no padding) X
-// itself from position p0 * Q on (it already is that matrix, rows P*Q apart), else the scratch filled by
-// Im2col (panels of `panel` columns over the (p1 - p0) * Q positions).
-const float* Unroll(const ConvShape& s, const float* X, int panel, ThreadPool& pool, int p0, int p1, bool inPlace) {
-  if (inPlace) return X + Elems(p0, s.Q());
-  const int NQ = (p1 - p0) * s.Q();
-  static std::vector<float> colScratch;
-  const int panels = (NQ + panel - 1) / panel;
-  const size_t image = Elems(panels, s.C * s.R * s.S, panel);
-  const Im2colJob job{&s, X, Scratch(colScratch, image * s.batch), panel, image, p0, p1};
-  Im2col(job, pool);
-  return job.col;
-}
-
-struct GemmJob {
-  const KernelTable* kernels;
-  const ConvShape* s;
-  const float *col, *W, *b;
-  float* Y;
-  int row0, row1;
-  int panels, chunks, chunkRows;  // column panels per image, channel chunks, channels per chunk
-  int ldb;                        // floats per row of one panel: nnCols, or P*Q when col is X itself
-  size_t panelFloats, imageFloats;
-  int nq = 0;                     // output positions computed: (p1 - p0) * Q
-  size_t yOff = 0;                // position of the first one in each output plane: p0 * Q
-  // Fused (set when the layer has a column panel per thread or more): col is null and each unit unrolls its
-  // panel into its thread's `local` block ([C*R*S][nnCols] floats per thread) unless that block already
-  // holds it (held[thread] == image * panels + panel, written and read only by that thread).
-  const float* X = nullptr;
-  int p0 = 0;
-  float* local = nullptr;
-  int* held = nullptr;
-  const int* inside = nullptr;  // InsideColumns of each tap t: lo at [2t], hi at [2t + 1]
-};
-
 // Unrolls rows [k0, k1) of column panel `panel` (columns panel * cols, ..., n of them) of image img into B
 // ([k1 - k0][cols], B's row 0 being row k0), one output row's segment of the panel at a time (1-2 segments
-// for Q >= cols). Runs once per unit, as often as every 16 columns, so the bounds of every tap come from
-// `inside` (InsideColumns of tap t at [2t], [2t + 1]) and the copies are plain memcpy/memset of short runs.
+// for Q >= cols). Runs once per unit (one row per call in Im2col's shared pass), as often as every 16
+// columns, so the bounds of every tap come from `inside` (InsideColumns of tap t at [2t], [2t + 1]) and the
+// copies are plain memcpy/memset of short runs.
 void UnrollPanel(const ConvShape& s, const float* X, const int* inside, int p0, int cols, int img, int panel, int n,
                  int k0, int k1, float* B) {
   const int Q = s.Q(), j0 = panel * cols, sw = s.strideW;
@@ -209,6 +130,56 @@ const int* TapBounds(const ConvShape& s) {
   for (int t = 0; t < s.S; ++t) InsideColumns(s, t, s.Q(), &bounds[2 * t], &bounds[2 * t + 1]);
   return bounds.data();
 }
+
+void Im2col(const Im2colJob& job, ThreadPool& pool) {
+  const ConvShape& s = *job.s;
+  // One unit per matrix row (image, c, r, t): a 3-channel stem still has 147 rows to share out.
+  pool.ParallelFor(s.batch * s.C * s.R * s.S, [&job](int u0, int u1, int) {
+    const ConvShape& s = *job.s;
+    const int NQ = (job.p1 - job.p0) * s.Q(), CRS = s.C * s.R * s.S, panel = job.panel;
+    for (int u = u0; u < u1; ++u) {
+      const int img = u / CRS, k = u % CRS;
+      for (int j0 = 0, pi = 0; j0 < NQ; j0 += panel, ++pi)
+        UnrollPanel(s, job.X, job.inside, job.p0, panel, img, pi, panel < NQ - j0 ? panel : NQ - j0, k, k + 1,
+                    job.col + job.image * img + Elems(static_cast<long long>(pi) * CRS + k, panel));
+    }
+  });
+}
+
+// The unrolled input of output rows [p0, p1) of every image: with inPlace (1x1/stride 1/no padding) X
+// itself from position p0 * Q on (it already is that matrix, rows P*Q apart), else the scratch filled by
+// Im2col (panels of `panel` columns over the (p1 - p0) * Q positions).
+const float* Unroll(const ConvShape& s, const float* X, int panel, ThreadPool& pool, int p0, int p1, bool inPlace) {
+  if (inPlace) return X + Elems(p0, s.Q());
+  const int NQ = (p1 - p0) * s.Q();
+  static std::vector<float> colScratch;
+  const int panels = (NQ + panel - 1) / panel;
+  const size_t image = Elems(panels, s.C * s.R * s.S, panel);
+  const Im2colJob job{&s, X, Scratch(colScratch, image * s.batch), panel, image, p0, p1, TapBounds(s)};
+  Im2col(job, pool);
+  return job.col;
+}
+
+struct GemmJob {
+  const KernelTable* kernels;
+  const ConvShape* s;
+  const float *col, *W, *b;
+  float* Y;
+  int row0, row1;
+  int panels, chunks, chunkRows;  // column panels per image, channel chunks, channels per chunk
+  int ldb;                        // floats per row of one panel: nnCols, or P*Q when col is X itself
+  size_t panelFloats, imageFloats;
+  int nq = 0;                     // output positions computed: (p1 - p0) * Q
+  size_t yOff = 0;                // position of the first one in each output plane: p0 * Q
+  // Fused (set when the layer has a column panel per thread or more): col is null and each unit unrolls its
+  // panel into its thread's `local` block ([C*R*S][nnCols] floats per thread) unless that block already
+  // holds it (held[thread] == image * panels + panel, written and read only by that thread).
+  const float* X = nullptr;
+  int p0 = 0;
+  float* local = nullptr;
+  int* held = nullptr;
+  const int* inside = nullptr;  // InsideColumns of each tap t: lo at [2t], hi at [2t + 1]
+};
 
 void RunSimdIm2col(const GemmJob& job, ThreadPool& pool) {
   const int units = job.s->batch * job.chunks * job.panels;

@@ -71,8 +71,12 @@ void PackWt(const float* W, int K, int row0, int row1, int cols, float* wt, Thre
       float* panel = wt + static_cast<size_t>(p) * K * cols;
       for (int c = 0; c < cols; ++c) {
         const int j = row0 + p * cols + c;
-        const float* w = W + static_cast<size_t>(j) * K;
-        for (int k = 0; k < K; ++k) panel[static_cast<size_t>(k) * cols + c] = j < row1 ? w[k] : 0.0f;
+        if (j < row1) {
+          const float* w = W + static_cast<size_t>(j) * K;
+          for (int k = 0; k < K; ++k) panel[static_cast<size_t>(k) * cols + c] = w[k];
+        } else {
+          for (int k = 0; k < K; ++k) panel[static_cast<size_t>(k) * cols + c] = 0.0f;
+        }
       }
     }
   };
