@@ -1,34 +1,41 @@
 #!/usr/bin/env python3
-"""Summarises a cpu-slices-ab.sh directory: per layer, the median over rounds of each build's median time
-(our simd implementation; OpenBLAS rows are the yardstick and left out), and new / old.
-usage: native/bench/cpu-slices-compare.py DIR [--json OUT]"""
+"""Compares the rounds of cpu-slices-ab.sh / conv-slices-ab.sh: per (slice, threads, implementation) the
+median over rounds of each build's median, and new/old. Usage: cpu-slices-compare.py OUT [--json SUMMARY.json]"""
 import glob
 import json
+import os
 import statistics
 import sys
 
 
-def medians(directory, build):
-    by_layer = {}
-    for path in sorted(glob.glob(f"{directory}/{build}-*.json")):
-        for row in json.load(open(path))["rows"]:
-            if row["impl"].startswith("simd"):
-                by_layer.setdefault(row["layer"], []).append(row["medianUs"])
-    return {layer: statistics.median(v) for layer, v in by_layer.items()}
+def load(out, variant):
+    rows = {}
+    for path in sorted(glob.glob(os.path.join(out, f"{variant}-*.json"))):
+        for r in json.load(open(path))["rows"]:
+            rows.setdefault((r["layer"], r["threads"], r["impl"]), []).append(r["medianUs"])
+    return rows
 
 
-def main(argv):
-    if not argv or argv[0].startswith("-"):
-        sys.exit(__doc__)
-    old, new = medians(argv[0], "old"), medians(argv[0], "new")
-    rows = [{"layer": k, "oldUs": old[k], "newUs": new[k], "newOverOld": round(new[k] / old[k], 3)}
-            for k in new if k in old]
-    if not rows:
-        sys.exit(f"no old/new rows in {argv[0]}")
-    for r in rows:
-        print(f"{r['layer']:52s} old {r['oldUs']:9.1f} us  new {r['newUs']:9.1f} us  new/old {r['newOverOld']:.2f}")
-    if "--json" in argv:
-        json.dump(rows, open(argv[argv.index("--json") + 1], "w"), indent=1)
+def main():
+    out = sys.argv[1]
+    old, new = load(out, "old"), load(out, "new")
+    summary = []
+    print(f"{'slice':<64} {'t':>2} {'impl':<20} {'old us':>9} {'new us':>9} {'new/old':>7}")
+    for key in old:
+        if key not in new:
+            continue
+        o, n = statistics.median(old[key]), statistics.median(new[key])
+        print(f"{key[0]:<64} {key[1]:>2} {key[2]:<20} {o:9.1f} {n:9.1f} {n / o:7.2f}")
+        summary.append({"slice": key[0], "threads": key[1], "impl": key[2], "oldMedianUs": round(o, 2),
+                        "newMedianUs": round(n, 2), "newOverOld": round(n / o, 3), "rounds": len(old[key])})
+    ratios = [s["newOverOld"] for s in summary]
+    if ratios:
+        geo = statistics.geometric_mean(ratios)
+        print(f"geomean new/old over {len(ratios)} rows: {geo:.3f}")
+    if "--json" in sys.argv:
+        with open(sys.argv[sys.argv.index("--json") + 1], "w") as f:
+            json.dump({"rows": summary}, f, indent=1)
 
 
-main(sys.argv[1:])
+if __name__ == "__main__":
+    main()
