@@ -193,6 +193,30 @@ test('profile phase: single-side slices cover every combination and every row le
   }
 });
 
+test('profile phase: training-only workloads get marked slices and no grid jobs; profileSplitDims slices the side layers of M', () => {
+  const over = quick.experiments['linear-coexec']!;
+  const trained = {
+    ...quick, name: 'tiny-trained',
+    experiments: { ...quick.experiments, 'linear-coexec': { ...over, workloads: ['bert-base/attn-q-m1', 'bert-base/ffn-up-m8'], trainingWorkloads: ['gpt2/mlp-fc-m16'], profileSplitDims: ['m' as const] } },
+  };
+  const plan = planPhase(exp('linear-coexec'), trained, local, 'profile', { configs, now: NOW });
+  const m16 = plan.engine.jobs.filter((j) => plan.meta[j.id]!.workloads.includes('gpt2/mlp-fc-m16'));
+  assert.ok(m16.length > 0);
+  assert.ok(m16.every((j) => plan.meta[j.id]!.trainingOnly === true && plan.meta[j.id]!.parentLayerId === 'linear/M:16/N:3072/K:768'));
+  assert.ok(plan.engine.jobs.filter((j) => !plan.meta[j.id]!.workloads.includes('gpt2/mlp-fc-m16')).every((j) => plan.meta[j.id]!.trainingOnly === undefined));
+  // Along M: side layers of fewer rows at the row fractions (M 8 -> 2, 4, 8; M 16 -> 4, 8, 16), N and K whole;
+  // none for M = 1, which cannot be split along M.
+  const mRows = (parent: string) => [...new Set(plan.engine.jobs
+    .filter((j) => plan.meta[j.id]!.parentLayerId === parent && (j.layer as { N: number }).N === 3072)
+    .map((j) => (j.layer as { M: number }).M))].sort((a, b) => a - b);
+  assert.equal(mRows('linear/M:8/N:3072/K:768'), [2, 4, 8]);
+  assert.equal(mRows('linear/M:16/N:3072/K:768'), [4, 8, 16]);
+  assert.ok(plan.engine.jobs.filter((j) => plan.meta[j.id]!.parentLayerId === 'linear/M:1/N:768/K:768').every((j) => (j.layer as { M: number }).M === 1));
+  const grid = planPhase(exp('linear-coexec'), trained, local, 'grid', { configs, now: NOW });
+  assert.ok(grid.engine.jobs.every((j) => !grid.meta[j.id]!.workloads.includes('gpt2/mlp-fc-m16')));
+  assert.ok(grid.engine.jobs.some((j) => grid.meta[j.id]!.workloads.includes('bert-base/ffn-up-m8')));
+});
+
 test('confirm phase: the given strategies, parsed back and normalized; bad ids are user errors', () => {
   const ids = ['linear/M:1/N:768/K:768/r:0.50/t:1/cpu:simd/gpu:gemv_row-wg64/sync:svm-fine', 'linear/M:1/N:768/K:768/r:0.00/t:0/cpu:none/gpu:gemv_row-wg64/sync:finish'];
   const plan = planPhase(exp('linear-coexec'), quick, local, 'confirm', { configs, strategyIds: ids, now: NOW });

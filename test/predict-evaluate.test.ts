@@ -96,4 +96,18 @@ test('a fixed split holds out the named workloads with their profile slices, and
   assert.ok(r.predictions.every((p) => r.folds[0]!.testLayerIds.includes(p.layerId)));
 });
 
+test('slices of training-only workloads are trained on in every fold and tested in none', () => {
+  // Mark one synthetic workload's jobs training-only (as a profile's trainingWorkloads marks its slices).
+  const onlyTrained = 'synthetic/layer-2';
+  const rows = fixture.rows.map((j) => (j.workloads?.[0] === onlyTrained ? { ...j, trainingOnly: true } : j));
+  const r = crossValidate(rows, { device, folds: 4, seed: 7, families: ['baseline'] });
+  const trainedIds = new Set(rows.filter((j) => j.trainingOnly && j.layer).map((j) => layerId(j.layer!)));
+  assert.ok(trainedIds.size > 0);
+  for (const f of r.folds) {
+    assert.not.ok(f.testGroups.includes(onlyTrained));
+    for (const id of trainedIds) assert.ok(f.trainLayerIds.includes(id), `${id} missing from a fold's training`);
+  }
+  assert.ok(r.predictions.every((p) => !trainedIds.has(p.layerId)));
+});
+
 test.run();

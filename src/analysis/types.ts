@@ -96,6 +96,8 @@ export interface JobStats {
   role?: string;
   /** Workload ids the job serves; a profile slice serves the workload whose layer it was cut from. */
   workloads?: string[];
+  /** A profile slice of a training-only workload (a profile's trainingWorkloads): predictor training data, never tested. */
+  trainingOnly?: boolean;
   kind: 'layer' | 'roundtrip';
   layer?: Layer;
   strategy: Strategy;

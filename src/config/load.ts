@@ -16,6 +16,7 @@ import {
 import { formatErrors } from './errors.js';
 import { msg, UserError } from '../messages.js';
 import { expandVariantFamilies, familyProblem } from '../plan/gpu-variants.js';
+import { layerId as layerIdOf } from '../plan/ids.js';
 
 const Ajv2020 = Ajv2020Module as unknown as typeof Ajv2020Module.default;
 const ajv = new Ajv2020({ allErrors: false, verbose: true, strict: false });
@@ -188,6 +189,7 @@ function checkProfile(file: string, doc: ProfileConfig, configs: Configs, proble
     (over.workloads ?? []).forEach((id, i) => {
       if (!exp.workloads.includes(id)) problems.push(msg.unknownReference(file, `${base}/workloads/${i}`, `workloads of experiment "${expId}"`, id, exp.workloads));
     });
+    checkTrainingWorkloads(file, base, expId, exp, over, configs, problems);
     const names = [exp.space, exp.spaces?.linear, exp.spaces?.conv2d].filter((n): n is string => !!n);
     const spaces = [...new Set(names)].map((n) => configs.spaces.get(n)).filter((s): s is NonNullable<typeof s> => !!s);
     if (spaces.length === 0 || !over.space) continue;
@@ -209,6 +211,29 @@ function checkProfile(file: string, doc: ProfileConfig, configs: Configs, proble
       });
     }
   }
+}
+
+/**
+ * A profile's training-only workloads: the experiment's own, and none with the shape of a measured one (a
+ * shape is held out whole; one both measured and trained on would be tested on its own data).
+ */
+function checkTrainingWorkloads(
+  file: string, base: string, expId: string, exp: ExperimentConfig, over: ProfileConfig['experiments'][string], configs: Configs, problems: string[],
+): void {
+  const measured = new Map((over.workloads ?? exp.workloads).map((id) => {
+    const w = configs.workloads.get(id);
+    return [w ? layerIdOf(w.layer) : id, id] as const;
+  }));
+  (over.trainingWorkloads ?? []).forEach((id, i) => {
+    const path = `${base}/trainingWorkloads/${i}`;
+    if (!exp.workloads.includes(id)) {
+      problems.push(msg.unknownReference(file, path, `workloads of experiment "${expId}"`, id, exp.workloads));
+      return;
+    }
+    const w = configs.workloads.get(id);
+    const twin = w ? measured.get(layerIdOf(w.layer)) : undefined;
+    if (twin !== undefined) problems.push(msg.configInvalid(file, path, `a workload whose layer shape no measured workload has (${twin} has it)`, id));
+  });
 }
 
 /** Loads the whole config tree under root, or throws a UserError naming the first problem. */

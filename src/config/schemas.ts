@@ -237,6 +237,17 @@ export const ProfileConfig = Type.Object({
     profileJobsPerLayer: Type.Optional(Int(1)),
     /** profile phase: fractions of the output dimension given to the single-side slices. */
     profileRowFractions: Type.Optional(Type.Array(Type.Number({ exclusiveMinimum: 0, maximum: 1 }), { minItems: 1, uniqueItems: true })),
+    /**
+     * profile phase: more of the experiment's workloads, profiled (single-side slices) only to train the
+     * predictors: they get no grid or confirmation jobs, are never held out or selected for, and must not
+     * share a layer shape with the measured workloads (src/plan/expand.ts, src/predict/evaluate.ts).
+     */
+    trainingWorkloads: Type.Optional(Type.Array(Type.String(), { uniqueItems: true })),
+    /**
+     * profile phase: split dimensions along output rows ("m", "height") whose side layers are sliced too (each
+     * side computing M rows or output rows of the layer alone), besides the output dimension (N, F).
+     */
+    profileSplitDims: Type.Optional(Type.Array(Type.Union([Type.Literal('m'), Type.Literal('height')]), { uniqueItems: true })),
     measurement: Type.Optional(Type.Partial(Measurement)),
   }, strict)),
 }, strict);

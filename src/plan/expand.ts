@@ -11,8 +11,8 @@ import type { Configs } from '../config/load.js';
 import type { ExperimentConfig, GpuVariant, Layer, Phase, PlatformConfig, ProfileConfig, SpaceConfig, SyncName } from '../config/schemas.js';
 import { msg, UserError } from '../messages.js';
 import {
-  type Strategy, IDLE_SIDE, cpuRows, layerId, normalizeStrategy, outputSize, parseStrategyId, roundtripId, splitDimProblem, splitsOuter,
-  strategyId, withOutputSize,
+  type Strategy, IDLE_SIDE, cpuRows, layerId, normalizeStrategy, parseStrategyId, roundtripId, sideLayer, splitDimProblem,
+  splitExtent, splitsOuter, strategyId, withOutputSize,
 } from './ids.js';
 import { SPLIT_DIMS, type SplitDim } from '../config/schemas.js';
 import { regTileWaste } from './gpu-variants.js';
@@ -60,6 +60,8 @@ export interface JobMeta {
   workloads: string[];
   /** The workload's full layer id, for slices of it. */
   parentLayerId?: string;
+  /** A slice of a training-only workload (the profile's trainingWorkloads): predictor training data, never tested. */
+  trainingOnly?: true;
 }
 
 /** A phase's plan: what the engine runs and what the harness records with it. */
@@ -212,27 +214,43 @@ export function spreadLevels(levels: number, take: number, rotation: number): nu
  * Profiling slices of one layer: the CPU computing `rows` outputs alone (threads x impl) and the GPU
  * computing `rows` alone (variant x work-group), where each slice is the layer with its output dimension
  * set to `rows`. Within `perSide` jobs per side, every combination appears and row levels are spread over
- * combinations so that all levels are covered.
+ * combinations so that all levels are covered. For each of the profile's `profileSplitDims` along output
+ * rows (M, the output height) the same again with the side layers a split along it gives (sideLayer: M rows,
+ * or the output rows with their input halo), so the side models see the shapes they price for that split.
  */
 function profileSlices(
   space: SpaceConfig, layer: Layer, resolved: ResolvedProfile, gpuSync: SyncName, random: () => number,
   skip: (id: string, reason: string) => void,
 ): { layer: Layer; strategy: Strategy; role: 'cpu-slice' | 'gpu-slice' }[] {
-  const out = outputSize(layer);
-  const perSide = resolved.profileJobsPerLayer;
-  const rowsFor = (gran: number) => [...new Set(resolved.profileRowFractions.map((f) => {
-    const rows = Math.ceil((f * out) / gran) * gran;
-    return Math.min(Math.max(rows, gran), out);
-  }))].sort((a, b) => a - b);
   const result: { layer: Layer; strategy: Strategy; role: 'cpu-slice' | 'gpu-slice' }[] = [];
+  const extraDims = resolved.profileSplitDims.filter((d) => splitsOuter(d) && (space.splitDims ?? []).includes(d) && !splitDimProblem(layer, d));
+  for (const dim of [undefined, ...extraDims]) {
+    const extent = splitExtent(layer, dim);
+    const sliceOf = (rows: number): Layer => (dim ? sideLayer(layer, dim, rows) : withOutputSize(layer, rows));
+    // Along F or N a GPU slice keeps its variant's granularity; along M or P any row count is a split's.
+    const levelsFor = (gran: number) => [...new Set(resolved.profileRowFractions.map((f) => {
+      const g = dim ? 1 : gran;
+      const rows = Math.ceil((f * extent) / g) * g;
+      return Math.min(Math.max(rows, g), extent);
+    }))].sort((a, b) => a - b);
+    result.push(...sideSlices(space, layer, resolved.profileJobsPerLayer, levelsFor, sliceOf, gpuSync, random, skip));
+  }
+  return result;
+}
 
+/** One split dimension's profiling slices (see profileSlices): `sliceOf(rows)` is the layer a side computes alone. */
+function sideSlices(
+  space: SpaceConfig, layer: Layer, perSide: number, levelsFor: (granularity: number) => number[], sliceOf: (rows: number) => Layer,
+  gpuSync: SyncName, random: () => number, skip: (id: string, reason: string) => void,
+): { layer: Layer; strategy: Strategy; role: 'cpu-slice' | 'gpu-slice' }[] {
+  const result: { layer: Layer; strategy: Strategy; role: 'cpu-slice' | 'gpu-slice' }[] = [];
   const cpuCombos = space.cpuThreads.flatMap((t) => space.cpuImpls.map((impl) => ({ t, impl })));
-  const cpuLevels = rowsFor(1);
+  const cpuLevels = levelsFor(1);
   const cpuPicked = cpuCombos.length > perSide ? shuffled(cpuCombos, random).slice(0, perSide) : cpuCombos;
   const cpuTake = Math.max(1, Math.floor(perSide / cpuPicked.length));
   cpuPicked.forEach((c, ci) => {
     for (const li of spreadLevels(cpuLevels.length, cpuTake, ci)) {
-      const slice = withOutputSize(layer, cpuLevels[li]!);
+      const slice = sliceOf(cpuLevels[li]!);
       result.push({ layer: slice, role: 'cpu-slice', strategy: { splitRatio: 1, granularity: 1, cpuThreads: c.t, cpuImpl: c.impl, gpuVariant: 'none', gpuWorkGroup: 0, sync: 'finish' } });
     }
   });
@@ -247,9 +265,11 @@ function profileSlices(
   const gpuPicked = gpuCombos.length > perSide ? shuffled(gpuCombos, random).slice(0, perSide) : gpuCombos;
   const gpuTake = Math.max(1, Math.floor(perSide / gpuPicked.length));
   gpuPicked.forEach((c, ci) => {
-    const levels = rowsFor(c.v.granularity);
+    const levels = levelsFor(c.v.granularity);
     for (const li of spreadLevels(levels.length, gpuTake, ci)) {
-      const slice = withOutputSize(layer, levels[li]!);
+      const slice = sliceOf(levels[li]!);
+      const why = variantRestriction(c.v, slice);
+      if (why) { skip(`${layerId(slice)}/gpu:${c.v.id}`, why); continue; }
       result.push({ layer: slice, role: 'gpu-slice', strategy: { splitRatio: 0, granularity: c.v.granularity, cpuThreads: 1, cpuImpl: 'none', gpuVariant: c.v.id, gpuWorkGroup: c.wg, sync: gpuSync } });
     }
   });
@@ -336,12 +356,16 @@ export function planPhase(
       for (const s of gridStrategies(space, w.layer, skip)) addLayerJob(w.layer, s, { phase, role: 'coexec', workloads: [w.id] });
     }
   } else if (phase === 'profile') {
-    for (const w of workloads) {
+    // The measured workloads, then the training-only ones (their slices marked, so evaluation never tests them).
+    const training = workloadsOf(resolved.trainingWorkloads, opts.configs).map((w) => ({ w, trainingOnly: true as const }));
+    for (const { w, trainingOnly } of [...workloads.map((w) => ({ w, trainingOnly: undefined })), ...training]) {
       const space = spaceFor(resolved, w.layer);
       if (!space) { skip(w.id, `experiment has no ${w.layer.type} space`); continue; }
       const gpuSync: SyncName = space.syncs.includes('finish') || !syncs ? 'finish' : space.syncs.find((s) => syncs.has(s)) ?? 'finish';
       for (const slice of profileSlices(space, w.layer, resolved, gpuSync, random, skip)) {
-        addLayerJob(slice.layer, slice.strategy, { phase, role: slice.role, workloads: [w.id], parentLayerId: layerId(w.layer) });
+        addLayerJob(slice.layer, slice.strategy, {
+          phase, role: slice.role, workloads: [w.id], parentLayerId: layerId(w.layer), ...(trainingOnly ? { trainingOnly } : {}),
+        });
       }
     }
   } else {
@@ -384,6 +408,8 @@ export function planPhase(
     if (seen) {
       duplicates++;
       for (const w of c.meta.workloads) if (!seen.meta.workloads.includes(w)) seen.meta.workloads.push(w);
+      // A slice that a measured workload also asked for is that workload's: it may be tested.
+      if (!c.meta.trainingOnly) delete seen.meta.trainingOnly;
       continue;
     }
     byId.set(c.id, { ...c, meta: { ...c.meta, workloads: [...c.meta.workloads] } });

@@ -5,7 +5,7 @@
  * the profile as requested.
  */
 import type { Configs } from '../config/load.js';
-import type { ExperimentConfig, Measurement, ProfileConfig, SpaceConfig, SpaceNarrowing, Workload } from '../config/schemas.js';
+import type { ExperimentConfig, Measurement, ProfileConfig, SpaceConfig, SpaceNarrowing, SplitDim, Workload } from '../config/schemas.js';
 
 /** Everything a phase needs from the profile, with no optional left. */
 export interface ResolvedProfile {
@@ -15,9 +15,13 @@ export interface ResolvedProfile {
   seeds: { order: number; data: number };
   validity: ProfileConfig['validity'];
   workloads: string[];
+  /** Workloads profiled only to train the predictors (profile phase only; see the profile schema). */
+  trainingWorkloads: string[];
   spaces: { linear?: SpaceConfig; conv2d?: SpaceConfig };
   profileJobsPerLayer: number;
   profileRowFractions: number[];
+  /** Split dimensions along output rows (m, height) whose side layers the profile phase also slices. */
+  profileSplitDims: SplitDim[];
 }
 
 export const DEFAULT_PROFILE_JOBS_PER_LAYER = 16;
@@ -87,9 +91,11 @@ export function resolveProfile(profile: ProfileConfig, exp: ExperimentConfig, co
     seeds: { ...profile.seeds },
     validity: { ...profile.validity },
     workloads: over.workloads ?? exp.workloads,
+    trainingWorkloads: over.trainingWorkloads ?? [],
     spaces,
     profileJobsPerLayer: over.profileJobsPerLayer ?? DEFAULT_PROFILE_JOBS_PER_LAYER,
     profileRowFractions: over.profileRowFractions ?? DEFAULT_ROW_FRACTIONS,
+    profileSplitDims: over.profileSplitDims ?? [],
   };
 }
 

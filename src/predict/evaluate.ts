@@ -112,13 +112,16 @@ function stratId(j: LayerJob): string {
 /**
  * Runs the group k-fold evaluation over every VALID profile and grid job. A fold tests the jobs whose
  * primary key it holds and trains on the jobs that have no key in the fold and whose layer shape is not
- * tested, so a shape shared by two workloads never sits on both sides.
+ * tested, so a shape shared by two workloads never sits on both sides. Slices of training-only workloads
+ * (JobStats.trainingOnly) are in every fold's training set and in no test set.
  */
 export function crossValidate(jobs: readonly JobStats[], opts: CvOptions): CvResult {
   const keysOf = opts.groupKeys ?? groupKeys;
   const all = trainingJobs(jobs);
   const roundTrips = jobs.filter((j) => j.kind === 'roundtrip');
-  const present = new Set(all.flatMap((j) => keysOf(j)));
+  // Training-only workloads (a profile's trainingWorkloads) are never a fold's test group: always trained on.
+  const trainingOnly = new Set(all.filter((j) => j.trainingOnly).map((j) => keysOf(j)[0]!));
+  const present = new Set(all.flatMap((j) => keysOf(j)).filter((k) => !trainingOnly.has(k)));
   const fixed = (opts.fixedTestGroups ?? []).filter((g) => present.has(g));
   const folds = fixed.length > 0 ? [[...fixed].sort()] : groupFolds([...present], opts.folds ?? 5, opts.seed ?? 1);
   const result: CvResult = { folds: [], predictions: [], accuracy: [], heldOut: new Map(), failures: [] };

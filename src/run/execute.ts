@@ -112,6 +112,7 @@ export function mergePlans(plans: Plan[], planId: string, orderSeed: number, sal
       if (have) {
         if (!have.phases.includes(p.phase)) have.phases.push(p.phase);
         for (const w of m.workloads) if (!have.workloads.includes(w)) have.workloads.push(w);
+        if (!m.trainingOnly) delete have.trainingOnly;  // another phase measures it for a measured workload
         continue;
       }
       jobs.set(job.id, job);

@@ -10,6 +10,8 @@ import { type DriftFacts, stolen, type ValidityRule, verdictOf } from '../stats/
 /** One row of jobs.json. */
 export interface JobStats {
   jobId: string; experiment: string; phase: string; phases: string[]; role: string; workloads: string[];
+  /** A profile slice of a training-only workload (JobMeta.trainingOnly): trained on, never tested. */
+  trainingOnly?: true;
   kind: 'layer' | 'roundtrip'; layer?: unknown; strategy?: unknown; resolved?: unknown;
   status: ResultLine['status']; verdict: 'VALID' | 'INVALID'; reasons: string[];
   stats?: SampleStats;
@@ -101,7 +103,8 @@ export function jobStats(line: ResultLine, meta: RunJobMeta | undefined, experim
   const med = (xs: number[] | undefined) => (xs && xs.length > 0 ? median(xs) : undefined);
   const row: JobStats = {
     jobId: line.jobId, experiment, phase: meta?.phase ?? 'unknown', phases: meta?.phases ?? [], role: meta?.role ?? 'unknown',
-    workloads: meta?.workloads ?? [], kind: meta?.kind ?? (line.layer ? 'layer' : 'roundtrip'),
+    workloads: meta?.workloads ?? [], ...(meta?.trainingOnly ? { trainingOnly: true as const } : {}),
+    kind: meta?.kind ?? (line.layer ? 'layer' : 'roundtrip'),
     ...(line.layer ? { layer: line.layer } : {}), ...(line.strategy ? { strategy: line.strategy } : {}), ...(line.resolved ? { resolved: line.resolved } : {}),
     status: line.status, verdict, reasons, ...(stats ? { stats } : {}),
   };
