@@ -79,7 +79,7 @@ test('expansion: both dimensions of the host profile, granularity 1 along rows, 
   assert.ok([...convPlan.skipped, ...linearPlan.skipped].every((s) => !/_local_.*cannot compute a split/.test(s.id + s.reason)));
 });
 
-test('the host profiles keep the co-execution job count within 1.5x of the channels-only grid (conv: host 1.55x, host-pocl 1.65x)', () => {
+test('the host profiles keep the co-execution job count within 1.5x of the channels-only grid (conv: host 1.75x, host-pocl 1.65x)', () => {
   for (const [profileName, platformName] of [['host', 'gpu-host'], ['host-pocl', 'pocl-split']] as const) {
     // The split dimensions alone: without the gpuStreams levels (test/plan-streams.test.ts bounds those).
     const profile = structuredClone(configs.profiles.get(profileName)!);
@@ -92,6 +92,7 @@ test('the host profiles keep the co-execution job count within 1.5x of the chann
       const count = (p: ProfileConfig) => ['profile', 'grid'].reduce((n, phase) =>
         n + planPhase(exp, p, configs.platforms.get(platformName)!, phase as 'grid', { configs, now: NOW }).engine.jobs.length, 0);
       const defaultsOnly = structuredClone(profile);
+      delete defaultsOnly.experiments[expId]!.profileSplitDims;  // the second dimension's profile slices count too
       const space = defaultsOnly.experiments[expId]!.space!;
       space.splitDims = [expId === 'conv-coexec' ? 'channels' : 'n'];
       if (expId === 'conv-coexec') space.splitRatios = [0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1];  // the grid before
@@ -101,7 +102,9 @@ test('the host profiles keep the co-execution job count within 1.5x of the chann
       // host conv: 1.50x-1.51x since issue 13's four reference conv layers joined it (2026-12-03 21:00), 1.53x
       // since conv_local_32x16x16_4x2 (which takes height splits too) joined the grid (2026-12-04); it gets a
       // device call of its own (round 1 of 2269 jobs took 111 s on the H200 in round 15).
-      const limit = expId === 'conv-coexec' ? (profileName === 'host-pocl' ? 1.65 : 1.55) : 1.5;
+      // host conv: 1.74x since the profile slices the height split's side layers too (profileSplitDims,
+      // 2026-12-04 16:00: 9 layers x 24 more profile jobs of ~0.04 s each); the call stays under 300 s.
+      const limit = expId === 'conv-coexec' ? (profileName === 'host-pocl' ? 1.65 : 1.75) : 1.5;
       assert.ok(ratio > 1 && ratio <= limit, `${profileName}/${expId}: ${ratio.toFixed(2)}x`);
     }
   }
