@@ -203,6 +203,9 @@ test('profile phase: training-only workloads get marked slices and no grid jobs;
   const m16 = plan.engine.jobs.filter((j) => plan.meta[j.id]!.workloads[0] === 'gpt2/mlp-fc-m16');
   assert.ok(m16.length > 0);
   assert.ok(m16.every((j) => plan.meta[j.id]!.trainingOnly === true && plan.meta[j.id]!.parentLayerId === 'linear/M:16/N:3072/K:768'));
+  // Its whole layer also runs GPU-only under the space's other mechanisms (no grid does it for a training layer).
+  const wholeGpu = m16.filter((j) => (j.strategy as Strategy).splitRatio === 0 && layerId(j.layer as never) === 'linear/M:16/N:3072/K:768');
+  assert.ok(new Set(wholeGpu.map((j) => (j.strategy as Strategy).sync)).size >= 2);
   // Every other job is a measured workload's, including M16's slices that equal one of M8's (M 8 rows of N 3072).
   const others = plan.engine.jobs.filter((j) => plan.meta[j.id]!.workloads[0] !== 'gpt2/mlp-fc-m16');
   assert.ok(others.every((j) => plan.meta[j.id]!.trainingOnly === undefined));

@@ -276,6 +276,14 @@ function sideSlices(
   return result;
 }
 
+/** The whole-layer GPU-only slice of `slices` (its first), once per mechanism in `mechanisms`. */
+function otherMechanisms(
+  slices: readonly { layer: Layer; strategy: Strategy; role: 'cpu-slice' | 'gpu-slice' }[], layer: Layer, mechanisms: readonly SyncName[],
+): { layer: Layer; strategy: Strategy; role: 'gpu-slice' }[] {
+  const whole = slices.find((sl) => sl.role === 'gpu-slice' && layerId(sl.layer) === layerId(layer));
+  return whole ? mechanisms.map((sync) => ({ layer, role: 'gpu-slice' as const, strategy: { ...whole.strategy, sync } })) : [];
+}
+
 /** The device a plan targets and the mechanisms it supports. */
 function deviceFor(platform: PlatformConfig, info: unknown): { sel: EnginePlan['device']; device?: DeviceSummary; note?: string; cls: PlatformConfig['class'] } {
   const devices = listDevices(info);
@@ -362,7 +370,12 @@ export function planPhase(
       const space = spaceFor(resolved, w.layer);
       if (!space) { skip(w.id, `experiment has no ${w.layer.type} space`); continue; }
       const gpuSync: SyncName = space.syncs.includes('finish') || !syncs ? 'finish' : space.syncs.find((s) => syncs.has(s)) ?? 'finish';
-      for (const slice of profileSlices(space, w.layer, resolved, gpuSync, random, skip)) {
+      const slices = profileSlices(space, w.layer, resolved, gpuSync, random, skip);
+      // A measured layer's grid runs it GPU-only under every mechanism; a training-only layer has no grid, so
+      // its whole layer runs GPU-only under each other mechanism here, which gives the host-cost fit copies of
+      // every size per mechanism (held-out M256's svm-coarse side was predicted at 0.3x with none larger than M64's).
+      if (trainingOnly) slices.push(...otherMechanisms(slices, w.layer, space.syncs.filter((m) => m !== gpuSync && (!syncs || syncs.has(m)))));
+      for (const slice of slices) {
         addLayerJob(slice.layer, slice.strategy, {
           phase, role: slice.role, workloads: [w.id], parentLayerId: layerId(w.layer), ...(trainingOnly ? { trainingOnly } : {}),
         });
