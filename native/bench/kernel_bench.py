@@ -34,6 +34,11 @@ REFERENCE_SHAPES = [
     ("linear-1x768x3072", {"type": "linear", "M": 1, "N": 3072, "K": 768}),
     ("linear-64x768x3072", {"type": "linear", "M": 64, "N": 3072, "K": 768}),
     ("linear-256x768x3072", {"type": "linear", "M": 256, "N": 3072, "K": 768}),
+    # The other M = 1 layers of the co-execution experiments, and a GPU share of 30% of N (the GEMV screen).
+    ("linear-1x3072x768", {"type": "linear", "M": 1, "N": 768, "K": 3072}),
+    ("linear-1x384x1536", {"type": "linear", "M": 1, "N": 1536, "K": 384}),
+    ("linear-1x4096x4096", {"type": "linear", "M": 1, "N": 4096, "K": 4096}),
+    ("linear-1x768x922", {"type": "linear", "M": 1, "N": 922, "K": 768}),
     ("conv-64x56x56-f64-3x3", {"type": "conv2d", "batch": 1, "C": 64, "H": 56, "W": 56, "F": 64, "R": 3, "S": 3,
                                "strideH": 1, "strideW": 1, "padH": 1, "padW": 1}),
     ("conv-128x28x28-f128-3x3", {"type": "conv2d", "batch": 1, "C": 128, "H": 28, "W": 28, "F": 128, "R": 3, "S": 3,

@@ -56,7 +56,7 @@ const std::vector<std::string>& SyncNames() {
   return names;
 }
 const std::vector<std::string>& GpuVariantNames(bool conv) {
-  static const std::vector<std::string> linear{"gemv_row", "gemv_rows", "gemv_vec4", "gemm_tiled", "clblast"};
+  static const std::vector<std::string> linear{"gemv_row", "gemv_row4", "gemv_rows", "gemv_vec4", "gemm_tiled", "clblast"};
   static const std::vector<std::string> conv2d{"conv_direct", "conv_im2col_gemm", "conv_1x1_gemm", "clblast"};
   return conv ? conv2d : linear;
 }

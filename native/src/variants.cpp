@@ -248,7 +248,8 @@ VariantPlan PlanVariant(const Layer& layer, const Strategy& s, const SplitGeomet
     const auto& l = layer.linear;
     p.file = "linear.cl";
     main.scalars = {l.M, l.N, l.K, cpuRows, outer};
-    if (v == "gemv_row" || v == "gemv_rows") {  // one work-group per output row; gemv_rows sums MB rows m at once
+    if (v == "gemv_row" || v == "gemv_row4" || v == "gemv_rows") {
+      // One work-group per output row; gemv_row4 keeps four float4 loads in flight, gemv_rows sums MB rows m at once.
       p.knobs = {{"WGS", wg}};
       if (v == "gemv_rows") p.knobs.push_back({"MB", kGemvRowsPerPass});
       main.global[0] = size_t(gpuRows) * wg;

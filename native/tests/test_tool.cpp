@@ -129,7 +129,7 @@ int Sweep(const std::string& out, bool small) {
     linear.resize(2);
     conv.erase(conv.begin());
   }
-  const std::vector<Variant> linearGpu = {{"gemv_row", {8, 32}}, {"gemv_rows", {8, 32}}, {"gemv_vec4", {8, 64}}, {"gemm_tiled", {4, 16}}, {"clblast", {64}},
+  const std::vector<Variant> linearGpu = {{"gemv_row", {8, 32}}, {"gemv_row4", {8, 32}}, {"gemv_rows", {8, 32}}, {"gemv_vec4", {8, 64}}, {"gemm_tiled", {4, 16}}, {"clblast", {64}},
                                           {"linear_reg_v4_m2", {1, 8}}, {"linear_reg_v16_m8", {1}}, {"linear_reg_v8_m1", {4}}, {"linear_reg_v4x2_m4", {2}}, {"linear_reg_v16x2_m2", {1}},
                                           {"linear_reg_v4x4_m2", {1}}, {"linear_reg_v8x4_m1", {2}},
                                           {"gemm_local_16x64x16_2x4", {1}}, {"gemm_local_64x64x8_8x8", {1}}, {"gemm_local_32x16x32_1x1", {1}}};

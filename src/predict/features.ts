@@ -47,7 +47,7 @@ export interface GpuGeometry {
 /**
  * Launch geometry of the engine's variants (native/kernels/*.cl, their preconditions): `knob` is the
  * strategy's gpuWorkGroup, the 1-D work-group size WGS or the tile edge TS of the tiled variants.
- * gemv_row: one work-group per output row; gemv_vec4: 4 rows (RPW) per group, float4 loads; gemm_tiled and
+ * gemv_row (and gemv_row4, its float4 form): one work-group per output row; gemv_vec4: 4 rows (RPW) per group, float4 loads; gemm_tiled and
  * the conv GEMMs: TS x TS output tiles; conv_direct: one work-item per output element; the register-tiled
  * variants: regTileGeometry. An unknown variant
  * is treated as one work-item per output element, with the vector width its name declares (`_v4`, `_vec8`).
@@ -61,6 +61,8 @@ export function gpuGeometry(layer: Layer, rows: number, variant: string, knob: n
     case 'gemv_row':
     case 'gemv_rows':  // the same groups; each item sums 8 rows at once (native/kernels/linear.cl)
       return { workGroups: rows, outputsComputed: elems, workGroupSize: k, vectorWidth: 1 };
+    case 'gemv_row4':  // gemv_row's groups, float4 loads, four in flight per work-item
+      return { workGroups: rows, outputsComputed: elems, workGroupSize: k, vectorWidth: 4 };
     case 'gemv_vec4':
       return { workGroups: Math.ceil(rows / 4), outputsComputed: Math.ceil(rows / 4) * 4 * m, workGroupSize: k, vectorWidth: 4 };
     case 'gemm_tiled': {
