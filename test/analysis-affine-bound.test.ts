@@ -115,6 +115,8 @@ test('layerRow and kindSummary: both bounds side by side, and the worst oracle s
   const k = kindSummary([roomy, tight, { ...row, idealSpeedupLinear: 1.3, speedupOracle: 1.2 }])!;
   assert.is(k.layersWithRoom, 2);
   assert.is(k.worstSpeedupOracleWithRoom, 1.05);
+  // ... and why, from the same row: its layer and both bounds (what a failing claim prints beside its verdict).
+  assert.match(k.worstSpeedupOracleWithRoomWhy!, new RegExp(`^worst: ${roomy.layerId}, oracle 1\\.05x against a linear bound of 1\\.50 and a fixed-cost bound of \\d\\.\\d\\d \\(2 layers with room\\)$`));
   assert.is(k.layersWithAffineBound, 3);
   assert.is(kindSummary([tight])!.worstSpeedupOracleWithRoom, undefined);
 });

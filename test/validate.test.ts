@@ -83,6 +83,15 @@ test('claims that miss their range fail even with correct hashes', async () => {
   assert.match(fails[0]!, /claim {5}linear-oracle-speedup: measured 0\.8x, paper 2\.01x, range \[1, -\]/);
 });
 
+test('a failing claim prints the reason its summary gives for the metric (<metric>Why) beside the verdict', async () => {
+  const dir = await copyRunSmall();
+  await editJson(join(dir, 'derived/summary.json'), (s) => { s.linear.maxSpeedupOracle = 0.8; s.linear.maxSpeedupOracleWhy = 'worst: layer X, its fixed cost leaves no room'; });
+  await editJson(join(dir, 'derived/claims.json'), (c) => { c.rows[0].measured = 0.8; c.rows[0].pass = false; });
+  await writeManifest(dir);
+  const { lines } = await runValidate(dir, noExperiments);
+  assert.ok(lines.some((l) => l.startsWith('FAIL') && l.includes('linear-oracle-speedup') && l.endsWith('; worst: layer X, its fixed cost leaves no room')), lines.join('\n'));
+});
+
 test('claims.json disagreeing with summary.json fails the claim', async () => {
   const dir = await copyRunSmall();
   await editJson(join(dir, 'derived/claims.json'), (c) => { c.rows[1].measured = 3.5; });

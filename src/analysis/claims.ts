@@ -42,6 +42,9 @@ export function evaluateClaims(summary: unknown, experiments: readonly Experimen
       const measured = typeof raw === 'number' && Number.isFinite(raw) ? raw : null;
       const bound = claim.expected[platformClass];
       const data = [`derived/summary.json#${claim.metric}`];
+      // A metric may come with its reason in words (`<metric>Why`, e.g. which layer and what bounded it).
+      const why = metricAt(summary, `${claim.metric}Why`);
+      if (typeof why === 'string') data.push(why);
       if (claim.judgedOn && !claim.judgedOn.includes(platformClass)) {
         rows.push({
           id: claim.id, text: claim.text, experiment: exp.id, metric: claim.metric, paperValue: claim.paperValue ?? null,

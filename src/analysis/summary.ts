@@ -30,6 +30,8 @@ export interface KindSummary {
   /** Layers whose linear ideal bound is at least ROOM_IDEAL, and the lowest oracle speedup among them (absent: none). */
   layersWithRoom: number;
   worstSpeedupOracleWithRoom?: number;
+  /** Which layer that is and what bounded it, in words (a claim on the value shows it beside its verdict). */
+  worstSpeedupOracleWithRoomWhy?: string;
   /** Rows whose latencies (all of them: a row never mixes sources) came from the grid because the confirmation pass lacked one. */
   layersFromGrid: number;
 }
@@ -63,8 +65,23 @@ export function kindSummary(rows: readonly LayerRow[]): KindSummary | undefined 
     meanIdealSpeedupAffine: mean(affine.map((r) => r.idealSpeedupAffine!)),
     layersWithAffineBound: affine.length,
     layersWithRoom: room.length,
-    ...(room.length > 0 ? { worstSpeedupOracleWithRoom: Math.min(...room.map((r) => r.speedupOracle)) } : {}),
+    ...(room.length > 0 ? worstWithRoom(room) : {}),
     layersFromGrid: rows.filter((r) => r.latencySource === 'grid').length,
+  };
+}
+
+/**
+ * The lowest oracle speedup among the layers with room, and why, from the same row: its linear bound and, where
+ * the profile measured it, its fixed-cost bound (a bound near 1 says each side's fixed cost per execution, not the
+ * selection, left no room).
+ */
+function worstWithRoom(room: readonly LayerRow[]): Pick<KindSummary, 'worstSpeedupOracleWithRoom' | 'worstSpeedupOracleWithRoomWhy'> {
+  const worst = room.reduce((a, b) => (b.speedupOracle < a.speedupOracle ? b : a));
+  const fixed = worst.idealSpeedupAffine !== undefined ? ` and a fixed-cost bound of ${worst.idealSpeedupAffine.toFixed(2)}` : '';
+  return {
+    worstSpeedupOracleWithRoom: worst.speedupOracle,
+    worstSpeedupOracleWithRoomWhy: `worst: ${worst.layerId}, oracle ${worst.speedupOracle.toFixed(2)}x against a linear bound of ` +
+      `${worst.idealSpeedupLinear.toFixed(2)}${fixed} (${room.length} layer${room.length === 1 ? '' : 's'} with room)`,
   };
 }
 

@@ -28,6 +28,8 @@ export interface ClaimVerdict {
   /** The claim's 95% interval straddles a bound: not decided for measurement reasons (counted under validity). */
   undecided?: string;
   interval?: [number, number];
+  /** The metric's reason in words from derived/summary.json (`<metric>Why`: which layer, what bounded it). */
+  why?: string;
 }
 
 /** Follows a dotted path like `linear.geomeanSpeedupSelected` into an object. */
@@ -38,6 +40,16 @@ export function readMetric(doc: unknown, metric: string): number | null {
     cur = (cur as Record<string, unknown>)[key];
   }
   return typeof cur === 'number' && Number.isFinite(cur) ? cur : null;
+}
+
+/** The reason a summary gives for a metric in words (`<metric>Why`), if any. */
+function readWhy(doc: unknown, metric: string): string | undefined {
+  let cur: unknown = doc;
+  for (const key of `${metric}Why`.split('.')) {
+    if (cur === null || typeof cur !== 'object') return undefined;
+    cur = (cur as Record<string, unknown>)[key];
+  }
+  return typeof cur === 'string' ? cur : undefined;
 }
 
 /** True when `value` lies in the closed range; an empty range accepts everything but null. */
@@ -62,9 +74,10 @@ export function checkClaims(claims: ClaimRow[], summary: Summary | undefined, pl
     const cls = platformClass ?? c.platformClass;
     const range: Range = { min: c.tolerance.min, max: c.tolerance.max };
     const rangeSource = `claims.json tolerance${cls ? ` (${cls})` : ''}`;
+    const why = summary ? readWhy(summary, c.metric) : undefined;
     const verdict: ClaimVerdict = {
       id: c.id, pass: inRange(measured, range), measured, paperValue: c.paperValue, unit: c.unit,
-      range, rangeSource, dataUsed,
+      range, rangeSource, dataUsed, ...(why ? { why } : {}),
     };
     if (c.applicable === false) {
       // Not judged on this class (expected.<class>.notApplicable, or a claim made for other classes).

@@ -205,11 +205,11 @@ export async function runValidate(runDir: string, opts: ValidateOptions = {}): P
       if (v.notThisClass) {
         // Shown, not judged: the claim was made for another platform class (INFO never fails a section).
         say(true, `claim     ${v.id}: measured ${fmt(v.measured, v.unit)}, paper ${fmt(v.paperValue, v.unit)}, not this class (${cls}; ${v.notThisClass}), ` +
-          `data ${v.dataUsed}${v.problem ? `; ${v.problem}` : ''}`, true, 'INFO');
+          `data ${v.dataUsed}${v.why ? `; ${v.why}` : ''}${v.problem ? `; ${v.problem}` : ''}`, true, 'INFO');
         continue;
       }
       say(v.pass || undecided.includes(v), `claim     ${v.id}: measured ${fmt(v.measured, v.unit)}${interval}, paper ${fmt(v.paperValue, v.unit)}, ` +
-        `range ${formatRange(v.range)} from ${v.rangeSource}, data ${v.dataUsed}${v.problem ? `; ${v.problem}` : ''}`, v.notApplicable === true,
+        `range ${formatRange(v.range)} from ${v.rangeSource}, data ${v.dataUsed}${v.why ? `; ${v.why}` : ''}${v.problem ? `; ${v.problem}` : ''}`, v.notApplicable === true,
       undecided.includes(v) ? 'UNDECIDED' : undefined);
     }
     section = sections.validity;
