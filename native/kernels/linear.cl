@@ -29,6 +29,20 @@
 #define WP_BLOCKED 0  // linear_reg: packed weight layout, 1 = tile-blocked (CPU devices), 0 = k-major (GPUs)
 #endif
 
+// The sum of every work-item's `value` over the work-group (WGS items), through `partial` (WGS floats of local
+// memory); every work-item gets it, and `partial` may be reused as soon as this returns.
+float group_sum(__local float* partial, const int lid, const float value) {
+  partial[lid] = value;
+  barrier(CLK_LOCAL_MEM_FENCE);
+  for (int s = WGS / 2; s > 0; s >>= 1) {
+    if (lid < s) partial[lid] += partial[lid + s];
+    barrier(CLK_LOCAL_MEM_FENCE);
+  }
+  const float sum = partial[0];
+  barrier(CLK_LOCAL_MEM_FENCE);  // everyone has read partial[0] before the caller writes partial[] again
+  return sum;
+}
+
 // gemv_row: one work-group per output row n; its WGS work-items stride over K and reduce in local memory.
 // Preconditions: local size (WGS); global size ((N - rowOffset) * WGS) exactly; WGS a power of two.
 // Meant for M = 1 (loops over M otherwise, reusing the local buffer).
@@ -44,14 +58,8 @@ void gemv_row(const int M, const int N, const int K, const int rowOffset, const 
     __global const float* x = X + (size_t)m * K;
     float acc = 0.0f;
     for (int k = lid; k < K; k += WGS) acc = fma(x[k], w[k], acc);
-    partial[lid] = acc;
-    barrier(CLK_LOCAL_MEM_FENCE);
-    for (int s = WGS / 2; s > 0; s >>= 1) {
-      if (lid < s) partial[lid] += partial[lid + s];
-      barrier(CLK_LOCAL_MEM_FENCE);
-    }
-    if (lid == 0) Y[(size_t)m * N + n] = partial[0] + b[n];
-    barrier(CLK_LOCAL_MEM_FENCE);  // partial[] is rewritten for the next m
+    const float sum = group_sum(partial, lid, acc);
+    if (lid == 0) Y[(size_t)m * N + n] = sum + b[n];
   }
   COEXEC_SIGNAL_DONE();
 }
@@ -85,14 +93,8 @@ void gemv_row4(const int M, const int N, const int K, const int rowOffset, const
     const float4 s4 = (a0 + a1) + (a2 + a3);
     float acc = (s4.x + s4.y) + (s4.z + s4.w);
     for (int k = K4 * 4 + lid; k < K; k += WGS) acc = fma(x[k], w[k], acc);
-    partial[lid] = acc;
-    barrier(CLK_LOCAL_MEM_FENCE);
-    for (int s = WGS / 2; s > 0; s >>= 1) {
-      if (lid < s) partial[lid] += partial[lid + s];
-      barrier(CLK_LOCAL_MEM_FENCE);
-    }
-    if (lid == 0) Y[(size_t)m * N + n] = partial[0] + b[n];
-    barrier(CLK_LOCAL_MEM_FENCE);  // partial[] is rewritten for the next m
+    const float sum = group_sum(partial, lid, acc);
+    if (lid == 0) Y[(size_t)m * N + n] = sum + b[n];
   }
   COEXEC_SIGNAL_DONE();
 }
