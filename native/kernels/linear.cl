@@ -64,10 +64,11 @@ void gemv_row(const int M, const int N, const int K, const int rowOffset, const 
   COEXEC_SIGNAL_DONE();
 }
 
-// gemv_row4: gemv_row with float4 loads, four of them in flight per work-item. gemv_row's loop waits on each
-// load before the next (one in flight per work-item): on the H200 its M = 1 kernels took 8-11 us for 2.4-9.4 MB,
-// about K / WGS memory latencies in a row. Here each iteration issues four independent vload4s into four
-// accumulators before using any, so a row is read in K / (16 WGS) latencies. The K % 4 tail is read in scalar.
+// gemv_row4: gemv_row with float4 loads, four of them in flight per work-item: each iteration issues four
+// independent vload4s into four accumulators before using any, so a row is read in K / (16 WGS) memory latencies
+// instead of K / WGS. Measured (results/benchmarks/gpu-host-20261204-round18/call2-gemv): on PoCL 2-5x faster
+// than gemv_row; on the H200 no faster, every M = 1 GEMV kernel there taking 7.5-10 us whatever its loads in
+// flight. The K % 4 tail is read in scalar.
 // Preconditions: as gemv_row (local size WGS, global size (N - rowOffset) * WGS exactly, WGS a power of two).
 __kernel __attribute__((reqd_work_group_size(WGS, 1, 1)))
 void gemv_row4(const int M, const int N, const int K, const int rowOffset, const int mOffset,
