@@ -197,17 +197,20 @@ test('profile phase: training-only workloads get marked slices and no grid jobs;
   const over = quick.experiments['linear-coexec']!;
   const trained = {
     ...quick, name: 'tiny-trained',
-    experiments: { ...quick.experiments, 'linear-coexec': { ...over, workloads: ['bert-base/attn-q-m1', 'bert-base/ffn-up-m8'], trainingWorkloads: ['gpt2/mlp-fc-m16'], profileSplitDims: ['m' as const] } },
+    experiments: { ...quick.experiments, 'linear-coexec': { ...over, workloads: ['bert-base/attn-q-m1', 'bert-base/ffn-up-m8'], trainingWorkloads: ['gpt2/mlp-fc-m16', 'gpt2/attn-qkv-m1'], profileSplitDims: ['m' as const] } },
   };
   const plan = planPhase(exp('linear-coexec'), trained, local, 'profile', { configs, now: NOW });
   const m16 = plan.engine.jobs.filter((j) => plan.meta[j.id]!.workloads[0] === 'gpt2/mlp-fc-m16');
   assert.ok(m16.length > 0);
   assert.ok(m16.every((j) => plan.meta[j.id]!.trainingOnly === true && plan.meta[j.id]!.parentLayerId === 'linear/M:16/N:3072/K:768'));
-  // Its whole layer also runs GPU-only under the space's other mechanisms (no grid does it for a training layer).
-  const wholeGpu = m16.filter((j) => (j.strategy as Strategy).splitRatio === 0 && layerId(j.layer as never) === 'linear/M:16/N:3072/K:768');
-  assert.ok(new Set(wholeGpu.map((j) => (j.strategy as Strategy).sync)).size >= 2);
+  // A training layer's whole layer also runs GPU-only under the space's other mechanisms (no grid does it for
+  // it); M16 has no GPU variant in this profile (gemv_row is M = 1 only), the M = 1 training layer has.
+  const wholeGpu = plan.engine.jobs.filter((j) => plan.meta[j.id]!.workloads[0] === 'gpt2/attn-qkv-m1' && (j.strategy as Strategy).splitRatio === 0 &&
+    layerId(j.layer as never) === 'linear/M:1/N:2304/K:768');
+  assert.ok(wholeGpu.every((j) => plan.meta[j.id]!.trainingOnly === true));
+  assert.equal(new Set(wholeGpu.map((j) => (j.strategy as Strategy).sync)), new Set(quick.experiments['linear-coexec']!.space!.syncs ?? configs.spaces.get('linear')!.syncs));
   // Every other job is a measured workload's, including M16's slices that equal one of M8's (M 8 rows of N 3072).
-  const others = plan.engine.jobs.filter((j) => plan.meta[j.id]!.workloads[0] !== 'gpt2/mlp-fc-m16');
+  const others = plan.engine.jobs.filter((j) => !['gpt2/mlp-fc-m16', 'gpt2/attn-qkv-m1'].includes(plan.meta[j.id]!.workloads[0]!));
   assert.ok(others.every((j) => plan.meta[j.id]!.trainingOnly === undefined));
   assert.ok(others.some((j) => plan.meta[j.id]!.workloads.includes('gpt2/mlp-fc-m16')));
   // Along M: side layers of fewer rows at the row fractions (M 8 -> 2, 4, 8; M 16 -> 4, 8, 16), N and K whole;
@@ -216,7 +219,11 @@ test('profile phase: training-only workloads get marked slices and no grid jobs;
     .filter((j) => plan.meta[j.id]!.parentLayerId === parent && (j.layer as { N: number }).N === 3072)
     .map((j) => (j.layer as { M: number }).M))].sort((a, b) => a - b);
   assert.equal(mRows('linear/M:8/N:3072/K:768'), [2, 4, 8]);
-  assert.equal(mRows('linear/M:16/N:3072/K:768'), [4, 8, 16]);
+  // M16's 4- and 8-row side layers are M8's own slices: the measured workload owns those jobs (parent M8, not
+  // training-only), with M16 among their workloads.
+  assert.equal(mRows('linear/M:16/N:3072/K:768'), [16]);
+  const shared = plan.engine.jobs.filter((j) => plan.meta[j.id]!.workloads.includes('gpt2/mlp-fc-m16') && plan.meta[j.id]!.parentLayerId === 'linear/M:8/N:3072/K:768');
+  assert.equal(shared.map((j) => (j.layer as { M: number }).M).sort((a, b) => a - b), [4, 8]);
   assert.ok(plan.engine.jobs.filter((j) => plan.meta[j.id]!.parentLayerId === 'linear/M:1/N:768/K:768').every((j) => (j.layer as { M: number }).M === 1));
   const grid = planPhase(exp('linear-coexec'), trained, local, 'grid', { configs, now: NOW });
   assert.ok(grid.engine.jobs.every((j) => !grid.meta[j.id]!.workloads.includes('gpt2/mlp-fc-m16')));
