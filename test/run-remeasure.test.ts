@@ -231,7 +231,11 @@ test('real engine killed (SIGKILL) mid-round, then resumed: no job loses a sampl
     assert.equal(rawLines(join(first.runDir, 'raw/main.jsonl')), main);
     const after = rawLines(join(first.runDir, 'raw/main.remeasure-1.jsonl'));
     assert.equal(after.slice(0, round.length), round);
-    assert.is(after.length, jobs, 'each job of the round measured exactly once');
+    // On a mismatch, say which jobs the round left out and what their first lines said (a rare flake under load).
+    const inRound = new Set(after.map((l) => (JSON.parse(l) as { jobId: string }).jobId));
+    const left = main.map((l) => JSON.parse(l) as { jobId: string; status: string; reason?: string; samplesNs?: number[]; stealPct?: number })
+      .filter((o) => !inRound.has(o.jobId)).map((o) => `${o.jobId}: ${o.status}${o.reason ? ` (${o.reason})` : ''}, n ${o.samplesNs?.length ?? 0}, steal ${o.stealPct ?? '-'}`);
+    assert.is(after.length, jobs, `each job of the round measured exactly once; not in the round: ${left.join('; ')}`);
     // Every row pools both attempts: its n is the sum of the two lines' sample counts.
     const count = (lines: string[]) => new Map(lines.map((l) => { const o = JSON.parse(l) as { jobId: string; samplesNs?: number[] }; return [o.jobId, o.samplesNs?.length ?? 0]; }));
     const a = count(main);
