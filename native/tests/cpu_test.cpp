@@ -354,8 +354,12 @@ int main() {
   TestPool(pools);
   TestErrors(one);
   TestLinear(pools);
-  TestConv(pools);
-  TestConvHeight(pools);
+  // Conv also on more threads than the AVX2 column panels of most test shapes, so that the split-K path
+  // of simd-im2col picks its part count for several panels (on the GPU host the CPU side has 15 threads).
+  ThreadPool seven(7, {});
+  std::vector<ThreadPool*> convPools = {&one, &two, &three, &seven};
+  TestConv(convPools);
+  TestConvHeight(convPools);
   std::printf("SUITE cpu: %d passed, %d failed\n", passed, failed);
   return failed == 0 ? 0 : 1;
 }

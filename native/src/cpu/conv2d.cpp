@@ -304,9 +304,21 @@ void SimdIm2col(const KernelTable* kernels, const ConvShape& s, const float* X, 
   // 15 parts x 2 x 32); a whole layer on 2 threads measured no better split.
   constexpr int kMinPart = 32;
   const int CRS = s.C * s.R * s.S, perPanel = (threads + s.batch * panels - 1) / (s.batch * panels);
-  const int parts = perPanel < CRS / kMinPart ? perPanel : CRS / kMinPart;
-  if (!inPlace && !fused && parts >= 2 &&
-      static_cast<long long>(chunks) * CRS > 2LL * parts * (row1 - row0)) {
+  const int maxParts = CRS / kMinPart;
+  int parts = perPanel < maxParts ? perPanel : maxParts;
+  // Enough parts for a unit per thread is not yet an even share: 4 panels (C256 14x14: 196 positions) in
+  // 4 parts are 16 units, so on 15 threads one thread runs two and the call takes about twice its share.
+  // Take the part count that gives the busiest thread the least work, ceil(panels * parts / threads)
+  // units of kPart K rows each plus kPartCost for the unit's partial block (written, then read back by
+  // the sum from another core; an estimate, about what 16 K rows of FMAs take): C256 14x14 on 15 threads
+  // gets 15 parts (60 units, 4 each), a single panel keeps one part per thread. On ties the fewer parts;
+  // only as many as still move fewer floats than the shared unroll (the test below).
+  constexpr int kPartCost = 16;
+  const long long tasks = static_cast<long long>(s.batch) * panels, unrolled = static_cast<long long>(chunks) * CRS;
+  const auto busiest = [&](int n) { return (tasks * n + threads - 1) / threads * ((CRS + n - 1) / n + kPartCost); };
+  for (int more = parts + 1; more <= maxParts && unrolled > 2LL * more * (row1 - row0); ++more)
+    if (busiest(more) < busiest(parts)) parts = more;
+  if (!inPlace && !fused && parts >= 2 && unrolled > 2LL * parts * (row1 - row0)) {
     static std::vector<float> localScratch, partialScratch;
     const int kPart = (CRS + parts - 1) / parts, units = s.batch * panels * parts;
     const SplitKJob job{kernels, &s, X, W, b, Y, row0, row1, p0, panels, (CRS + kPart - 1) / kPart, kPart, NQ,
