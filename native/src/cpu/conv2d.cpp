@@ -11,7 +11,8 @@
 //    H200 host: ~45 us per call on 15 threads that did not shrink with the slice). Layers with C*R*S < 64
 //    and too few panels keep the shared pass.
 //  - direct: the input is copied once into a zero-padded, column-phase-split buffer so the kernel needs no
-//    bounds checks and reads output columns contiguously even with stride 2; units are (image, channel
+//    bounds checks and reads output columns contiguously even with stride 2 (a layer without padding and
+//    with column stride 1 is read in place, all but the last image's last rows); units are (image, channel
 //    tile, output row) in the order that re-reads the smaller operand; the kernel's wide tile where it
 //    pads Q no further than the narrow one.
 //  - flat (stride 1): the wide kernel over the flattened padded plane, so its tiles do not round each
@@ -435,7 +436,29 @@ struct DirectJob {
   size_t xpImage, yImage;  // floats per image in xp and Y
   bool rowFastest;         // unit order: (image, tile, row) if true, else (image, row, tile)
   bool wide;               // directConvWide instead of directConv
+  // In place (no padding, column stride 1): args read X itself, except the last image's rows from
+  // tailFrom on, whose last register tile would read past X's end; those read `tail` (that image's input
+  // rows from tailFrom * sh on, padded as PadInput pads, tailRows of them per channel).
+  int tailFrom = 0;
+  DirectConvArgs tail;
 };
+
+// The kernel call for tiles' channels [f0, f1) and output rows [p0, p1) of image img.
+void RunDirect(const DirectJob& job, int img, int f0, int f1, int p0, int p1) {
+  const auto kernel = job.wide ? job.kernels->directConvWide : job.kernels->directConv;
+  const int last = job.s->batch - 1;
+  if (img == last && p1 > job.tailFrom) {
+    if (p0 < job.tailFrom) RunDirect(job, img, f0, f1, p0, job.tailFrom);
+    DirectConvArgs a = job.tail;  // row 0 of the tail is output row tailFrom
+    a.y += job.yImage * img + Elems(job.tailFrom, a.Q);
+    const int from = p0 > job.tailFrom ? p0 : job.tailFrom;
+    return kernel(a, f0, f1, from - job.tailFrom, p1 - job.tailFrom);
+  }
+  DirectConvArgs a = job.args;
+  a.xp += job.xpImage * img;
+  a.y += job.yImage * img;
+  kernel(a, f0, f1, p0, p1);
+}
 
 // Padded rows [*hp0, *hp1) that output rows [p0, p1) read.
 void PaddedRows(const ConvShape& s, int p0, int p1, int* hp0, int* hp1) {
@@ -456,13 +479,38 @@ void SimdDirect(const KernelTable* kernels, const ConvShape& s, const float* X, 
   const int cols = wide ? kernels->wideCols : kernels->directCols;
   // Room for the kernel's reads: whole register tiles of columns, shifted by up to (S-1)/sw per tap.
   const int Wq = roundUp(cols) + (s.S - 1) / sw;
-  PadJob pad{&s, X, Scratch(padScratch, Elems(s.batch * s.C, Hp, sw, Wq)), Hp, Wq, 0, 0};
-  PaddedRows(s, p0, p1, &pad.hp0, &pad.hp1);
-  PadInput(pad, pool);
-
-  DirectJob job{kernels, &s, DirectConvArgs{}, row0, row1, 0, p0, p1 - p0, Elems(s.C, Hp, sw, Wq), Elems(s.F, P, Q),
-                true, wide};
-  job.args = DirectConvArgs{pad.xp, s.C, Hp, Wq, s.R, s.S, s.strideH, sw, P, Q, W, b, Y};
+  DirectJob job{kernels, &s, DirectConvArgs{}, row0, row1, 0, p0, p1 - p0, 0, Elems(s.F, P, Q), true, wide, P, {}};
+  if (s.padH == 0 && s.padW == 0 && sw == 1) {
+    // No padding and column stride 1: X already is the layout the kernel reads (rows W apart, one phase),
+    // so it reads X in place and the call skips the pass over all of X (per call, whatever the slice: a
+    // 10% channel slice of a 1x1 layer paid a copy of the whole input). A row's last register tile reads
+    // up to roundUp(Q) + S - 2 columns, past the row into the next one (those columns are not stored),
+    // and past X's end only in the last image's last rows: those read a padded copy of their input rows.
+    const long long plane = static_cast<long long>(s.H) * s.W;
+    while (job.tailFrom > 0 &&
+           static_cast<long long>((job.tailFrom - 1) * s.strideH + s.R - 1) * s.W + roundUp(cols) + s.S - 2 >= plane)
+      --job.tailFrom;
+    job.xpImage = Elems(s.C, s.H, s.W);
+    job.args = DirectConvArgs{X, s.C, s.H, s.W, s.R, s.S, s.strideH, 1, P, Q, W, b, Y};
+    if (job.tailFrom < p1) {
+      const int h0 = job.tailFrom * s.strideH, rows = s.H - h0;
+      float* tail = Scratch(padScratch, Elems(s.C, rows, Wq));
+      const float* x = X + Elems(s.batch - 1, s.C, s.H, s.W);
+      for (int c = 0; c < s.C; ++c)
+        for (int h = 0; h < rows; ++h) {
+          float* out = tail + Elems(c * rows + h, Wq);
+          std::memcpy(out, x + Elems(c, s.H, s.W) + Elems(h0 + h, s.W), sizeof(float) * s.W);
+          std::memset(out + s.W, 0, sizeof(float) * (Wq - s.W));
+        }
+      job.tail = DirectConvArgs{tail, s.C, rows, Wq, s.R, s.S, s.strideH, 1, P, Q, W, b, Y};
+    }
+  } else {
+    PadJob pad{&s, X, Scratch(padScratch, Elems(s.batch * s.C, Hp, sw, Wq)), Hp, Wq, 0, 0};
+    PaddedRows(s, p0, p1, &pad.hp0, &pad.hp1);
+    PadInput(pad, pool);
+    job.xpImage = Elems(s.C, Hp, sw, Wq);
+    job.args = DirectConvArgs{pad.xp, s.C, Hp, Wq, s.R, s.S, s.strideH, sw, P, Q, W, b, Y};
+  }
   job.tiles = (row1 - row0 + kernels->directRows - 1) / kernels->directRows;
   // Unit order decides which operand is re-read from further away: with the output row fastest, a channel
   // tile's weights stay in L1 while the whole input streams past once per tile; with the channel tile
@@ -486,12 +534,8 @@ void SimdDirect(const KernelTable* kernels, const ConvShape& s, const float* X, 
         p1 = p0 + 1;
         tile1 = tile + (u1 - u) < job.tiles ? tile + (u1 - u) : job.tiles;
       }
-      DirectConvArgs a = job.args;
-      a.xp += job.xpImage * img;
-      a.y += job.yImage * img;
       const int f0 = job.row0 + tile * fb, f1 = job.row0 + tile1 * fb;
-      (job.wide ? job.kernels->directConvWide : job.kernels->directConv)(a, f0, f1 < job.row1 ? f1 : job.row1,
-                                                                         job.pBegin + p0, job.pBegin + p1);
+      RunDirect(job, img, f0, f1 < job.row1 ? f1 : job.row1, job.pBegin + p0, job.pBegin + p1);
       u += (p1 - p0) * (tile1 - tile);
     }
   });
