@@ -65,6 +65,10 @@ export interface Resolved {
   hostMemory?: string;
   /** Linear CPU slices: "weights-per-job" when the packed path packs W^T once per job (absent before). */
   cpuLinearPacking?: string;
+  /** Conv CPU slices: "narrow-panels,unpadded-in-place" when simd-im2col computes a narrow last column panel
+   * with only the registers it needs and simd-direct reads an unpadded, column-stride-1 input in place
+   * (absent before: whole panels, every input copied). */
+  cpuConvLayout?: string;
 }
 
 /** Statistics over samplesNs (contract section 8). */
