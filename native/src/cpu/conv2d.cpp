@@ -16,7 +16,7 @@
 //    tile, output row) in the order that re-reads the smaller operand; the kernel's wide tile where it
 //    pads Q no further than the narrow one.
 //  - flat (stride 1): the wide kernel over the flattened padded plane, so its tiles do not round each
-//    output row up to whole registers (SimdDirectFlat).
+//    output row up to whole registers (SimdDirectFlat); without padding the plane is X itself.
 // Both copies live in scratch buffers that only grow, so repeated calls with one shape do not allocate.
 #include <cstring>
 #include <stdexcept>
@@ -558,6 +558,11 @@ struct FlatJob {
   int row0, row1, tiles, chunk, chunks, Wp, Hp;
   bool chunkFastest;
   int flatBegin = 0, flatEnd = 0;  // the flattened outputs computed: output rows [p0, p1) times Wp
+  // In place (no padding: xp is X): the last image's chunks from tailChunk on would read past X's end, so
+  // they read `tail`, that image's planes from flattened position tailOrigin on (tailHp rows each) and
+  // zeroed slack.
+  int tailChunk = 0, tailOrigin = 0, tailHp = 0;
+  const float* tail = nullptr;
 };
 
 void RunFlatUnit(const FlatJob& job, int img, int tile, int ci, float* temp) {
@@ -565,8 +570,10 @@ void RunFlatUnit(const FlatJob& job, int img, int tile, int ci, float* temp) {
   const int P = s.P(), Q = s.Q(), CRS = s.C * s.R * s.S, fb = job.kernels->directRows;
   const int f0 = job.row0 + tile * fb, f1 = f0 + fb < job.row1 ? f0 + fb : job.row1;
   const int o0 = job.flatBegin + ci * job.chunk, o1 = o0 + job.chunk < job.flatEnd ? o0 + job.chunk : job.flatEnd;
-  DirectConvArgs a{job.xp + Elems(img * s.C, job.Hp, job.Wp) + o0, s.C, job.Hp, job.Wp, s.R, s.S, 1, 1,
-                   1, o1 - o0, job.W + Elems(f0, CRS), job.b ? job.b + f0 : nullptr, temp};
+  const bool tail = img == s.batch - 1 && ci >= job.tailChunk;
+  DirectConvArgs a{tail ? job.tail + (o0 - job.tailOrigin) : job.xp + Elems(img * s.C, job.Hp, job.Wp) + o0, s.C,
+                   tail ? job.tailHp : job.Hp, job.Wp, s.R, s.S, 1, 1, 1, o1 - o0, job.W + Elems(f0, CRS),
+                   job.b ? job.b + f0 : nullptr, temp};
   job.kernels->directConvWide(a, 0, f1 - f0, 0, 1);
   for (int f = f0; f < f1; ++f) {
     const float* src = temp + Elems(f - f0, o1 - o0);
@@ -594,14 +601,18 @@ void SimdDirectFlat(const KernelTable* kernels, const ConvShape& s, const float*
   // The last tile of a plane reads up to a whole tile plus S - 1 floats past the plane's last output: the
   // next plane's data (feeding only discarded columns) or, after the last plane, this zeroed slack.
   const size_t slack = static_cast<size_t>(cols) + s.S;
+  // Without padding the flattened plane is X itself: no pad pass (as in SimdDirect).
+  const bool inPlace = s.padH == 0 && s.padW == 0;
   const size_t padFloats = Elems(s.batch * s.C, Hp, Wp);
-  float* xp = Scratch(padScratch, padFloats + slack);
-  PadJob pad{&s, X, xp, Hp, Wp, 0, 0};
-  PaddedRows(s, p0, p1, &pad.hp0, &pad.hp1);
-  PadInput(pad, pool);
-  for (size_t i = 0; i < slack; ++i) xp[padFloats + i] = 0.0f;
+  float* xp = inPlace ? nullptr : Scratch(padScratch, padFloats + slack);
+  if (!inPlace) {
+    PadJob pad{&s, X, xp, Hp, Wp, 0, 0};
+    PaddedRows(s, p0, p1, &pad.hp0, &pad.hp1);
+    PadInput(pad, pool);
+    for (size_t i = 0; i < slack; ++i) xp[padFloats + i] = 0.0f;
+  }
 
-  FlatJob job{kernels, &s, xp, W, b, Y, nullptr, row0, row1, 0, 0, 0, Wp, Hp, true};
+  FlatJob job{kernels, &s, inPlace ? X : xp, W, b, Y, nullptr, row0, row1, 0, 0, 0, Wp, Hp, true};
   job.flatBegin = p0 * Wp;
   job.flatEnd = p1 * Wp;
   job.tiles = (row1 - row0 + kernels->directRows - 1) / kernels->directRows;
@@ -615,6 +626,27 @@ void SimdDirectFlat(const KernelTable* kernels, const ConvShape& s, const float*
   job.chunk = tilesPerChunk * cols;
   job.chunks = (flat + job.chunk - 1) / job.chunk;
   job.temp = Scratch(tempScratch, Elems(pool.Threads(), kernels->directRows, job.chunk));
+  job.tailChunk = job.chunks;
+  if (inPlace) {
+    // A chunk reads up to its last whole tile plus (R - 1) rows and S - 1 floats past its start in every
+    // plane; in the last plane of the last image that must stay inside X, or the chunk reads the tail copy.
+    const auto reach = [&](int ci) {
+      const int o0 = job.flatBegin + ci * job.chunk, n = job.flatEnd - o0 < job.chunk ? job.flatEnd - o0 : job.chunk;
+      return static_cast<long long>(o0) + (n + cols - 1) / cols * cols + (s.R - 1) * Wp + s.S - 1;
+    };
+    while (job.tailChunk > 0 && reach(job.tailChunk - 1) > static_cast<long long>(Hp) * Wp) --job.tailChunk;
+    if (job.tailChunk < job.chunks) {
+      const int h0 = (job.flatBegin + job.tailChunk * job.chunk) / Wp;
+      job.tailOrigin = h0 * Wp;
+      job.tailHp = Hp - h0;
+      const size_t planeTail = Elems(job.tailHp, Wp), tailFloats = Elems(s.C, 1) * planeTail;
+      float* tail = Scratch(padScratch, tailFloats + slack);
+      const float* last = X + Elems(s.batch - 1, s.C, Hp, Wp) + job.tailOrigin;
+      for (int c = 0; c < s.C; ++c) std::memcpy(tail + c * planeTail, last + Elems(c, Hp, Wp), sizeof(float) * planeTail);
+      for (size_t i = 0; i < slack; ++i) tail[tailFloats + i] = 0.0f;
+      job.tail = tail;
+    }
+  }
   // As in SimdDirect: re-stream the smaller operand (weights of the slice vs one image's padded input).
   job.chunkFastest = Elems(row1 - row0, s.C, s.R, s.S) > Elems(s.C, Hp, Wp);
   pool.ParallelFor(s.batch * job.tiles * job.chunks, [&job](int u0, int u1, int thread) {
