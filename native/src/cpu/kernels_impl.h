@@ -277,13 +277,25 @@ void CallDirect(int fb, bool tail, const DirectConvArgs& a, int f, int p, int q0
   if constexpr (FB > 1) return CallDirect<FB - 1, NV>(fb, tail, a, f, p, q0);
 }
 
+// The last register tile of a row with only the registers it has columns for (nv <= NV): a 7-column row
+// (7x7 layers; simd-flat's one-row height slice of one) on AVX-512 would otherwise run the wide tile's
+// 64 columns, 9x its work.
+template <int NV>
+void CallDirectTail(int nv, int fb, const DirectConvArgs& a, int f, int p, int q0) {
+  if (nv == NV) return CallDirect<kDirFB, NV>(fb, true, a, f, p, q0);
+  if constexpr (NV > 1) return CallDirectTail<NV - 1>(nv, fb, a, f, p, q0);
+}
+
 template <int NV>
 void DirectConvNV(const DirectConvArgs& a, int f0, int f1, int p0, int p1) {
   constexpr int kCols = NV * V::W;
+  const int full = a.Q / kCols * kCols, nv = (a.Q - full + V::W - 1) / V::W;
   for (int f = f0; f < f1; f += kDirFB) {
     const int fb = MinI(kDirFB, f1 - f);
-    for (int p = p0; p < p1; ++p)
-      for (int q0 = 0; q0 < a.Q; q0 += kCols) CallDirect<kDirFB, NV>(fb, q0 + kCols > a.Q, a, f, p, q0);
+    for (int p = p0; p < p1; ++p) {
+      for (int q0 = 0; q0 < full; q0 += kCols) CallDirect<kDirFB, NV>(fb, false, a, f, p, q0);
+      if (nv > 0) CallDirectTail<NV>(nv, fb, a, f, p, full);
+    }
   }
 }
 
