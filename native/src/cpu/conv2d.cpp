@@ -417,11 +417,20 @@ void PadInput(const PadJob& job, ThreadPool& pool) {
           for (int i = 0; i < job.Wq; ++i) out[i] = 0.0f;
           continue;
         }
-        const float* src = plane + h * s.W;
-        for (int i = 0; i < job.Wq; ++i) {
-          const int w = ph + sw * i - s.padW;
-          out[i] = (w >= 0 && w < s.W) ? src[w] : 0.0f;
-        }
+        // out[i] = src[ph + sw * i - padW] for i in [lo, hi) (inside the row), zero elsewhere: a copy and two
+        // fills instead of a bounds test per float (the pad pass was 18% of a 16-channel slice of C128
+        // 28x28 3x3 on one AVX2 thread).
+        const float* src = plane + h * s.W + ph - s.padW;
+        const int first = s.padW - ph, last = s.W - 1 + s.padW - ph;
+        int lo = first <= 0 ? 0 : (first + sw - 1) / sw, hi = last < 0 ? 0 : last / sw + 1;
+        if (lo > job.Wq) lo = job.Wq;
+        if (hi > job.Wq) hi = job.Wq;
+        if (hi < lo) hi = lo;
+        std::memset(out, 0, sizeof(float) * lo);
+        if (sw == 1) std::memcpy(out + lo, src + lo, sizeof(float) * (hi - lo));
+        else
+          for (int i = lo; i < hi; ++i) out[i] = src[sw * i];
+        std::memset(out + hi, 0, sizeof(float) * (job.Wq - hi));
       }
     }
   });
