@@ -87,6 +87,30 @@ test('conv im2col padded work: P*Q paid in whole panels, channels chunked for th
   assert.equal(cpuPaddedWork(conv3x3, 8, 2, 'simd-im2col', 'avx512'), { flops: 18432, flopsPerThread: 13824 });
 });
 
+test('conv padded work with cpuConvLayout narrow-panels,unpadded-in-place: a last tile pays its columns to the vector width', () => {
+  const L = 'narrow-panels,unpadded-in-place';
+  // im2col, AVX-512: the one panel of P*Q = 25 computes 32 columns, not 64: unit = 2 * 18 * 32 * rows.
+  assert.equal(cpuPaddedWork(conv3x3, 8, 2, 'simd-im2col', 'avx512', undefined, L), { flops: 9216, flopsPerThread: 6912 });
+  // direct: Q = 5 -> 16 columns; unit = 2 * 18 * 16 * rows, thread 0 has tile 0 (6 rows) x 5 output rows.
+  assert.equal(cpuPaddedWork(conv3x3, 8, 2, 'simd-direct', 'avx512', undefined, L), { flops: 23040, flopsPerThread: 17280 });
+  // flat: the one chunk of 35 flattened outputs computes 48 columns: unit = 2 * 18 * 48 * rows.
+  assert.equal(cpuPaddedWork(conv3x3, 8, 2, 'simd-flat', 'avx512', undefined, L), { flops: 13824, flopsPerThread: 10368 });
+  // Earlier runs (no layout) keep whole tiles.
+  assert.equal(cpuPaddedWork(conv3x3, 8, 2, 'simd-im2col', 'avx512', undefined, undefined), { flops: 18432, flopsPerThread: 13824 });
+});
+
+test('copy bytes with cpuConvLayout: direct (column stride 1) and flat read an unpadded input in place', () => {
+  const L = 'narrow-panels,unpadded-in-place';
+  assert.is(cpuCopyBytes(conv1x1, 'simd-direct', L), 0);
+  assert.is(cpuCopyBytes(conv1x1, 'simd-flat', L), 0);
+  assert.is(cpuCopyBytes(conv1x1, 'simd-direct'), 4 * 2 * 5 * 5);
+  assert.is(cpuCopyBytes(conv3x3, 'simd-direct', L), 4 * 2 * 7 * 7);
+  // Column stride 2 still copies (phase split); flat runs a strided layer as direct.
+  const strided = { ...conv1x1, strideH: 2, strideW: 2 } as Layer;
+  assert.is(cpuCopyBytes(strided, 'simd-direct', L), 4 * 2 * 5 * 5);
+  assert.is(cpuCopyBytes(strided, 'simd-flat', L), 4 * 2 * 5 * 5);
+});
+
 test('OpenBLAS executes the true flops, split evenly', () => {
   // 2 * P*Q * rows * C*R*S = 2 * 25 * 8 * 18.
   assert.equal(cpuPaddedWork(conv3x3, 8, 2, 'openblas-im2col'), { flops: 7200, flopsPerThread: 3600 });

@@ -7,7 +7,9 @@
 # archive REV native | tar x -C DIR`), built with its own bench, for changes that reach past one file.
 # On the GPU host: 15 threads on cores 1-15 (the engine's CPU side there). Writes OUT/{new,old}-N.json/.txt.
 # Environment: CORES (default 1-15; the thread count is their number), MIN_MS per measurement (default 40),
-# LAYERS (conv-slices only: a substring of the reference layer ids in cpu-bench.cpp's ConvSlices).
+# LAYERS (conv-slices only: a substring of the reference layer ids in cpu-bench.cpp's ConvSlices),
+# BENCH_ARGS (more coexec-cpu-bench options for both builds, e.g. --cpu-time with one core in CORES: on a
+# shared machine the thread's CPU time leaves out the time it was descheduled).
 # usage: native/bench/cpu-slices-ab.sh OUT OLD [ROUNDS=3]
 set -euo pipefail
 [ $# -ge 2 ] || { echo "usage: $0 OUT OLD [ROUNDS=3]" >&2; exit 2; }
@@ -31,10 +33,11 @@ cores="${CORES:-1,2,3,4,5,6,7,8,9,10,11,12,13,14,15}"
 threads=$(tr ',' '\n' <<< "$cores" | grep -c .)
 layers=()
 [ -n "${LAYERS:-}" ] && layers=(--layers "$LAYERS")
+read -r -a extra <<< "${BENCH_ARGS:-}"
 for i in $(seq "$rounds"); do
   for v in old new; do
     "$work/$v" --only "$only" --threads "$threads" --cores "$cores" --min-ms "${MIN_MS:-40}" --repeat 2 \
-      "${layers[@]}" --json "$out/$v-$i.json" > "$out/$v-$i.txt"
+      "${layers[@]}" "${extra[@]}" --json "$out/$v-$i.json" > "$out/$v-$i.txt"
   done
 done
 echo "$only-ab: $rounds rounds in $out"

@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Compares the rounds of cpu-slices-ab.sh / conv-slices-ab.sh: per (slice, threads, implementation) the
-median over rounds of each build's median, and new/old. Usage: cpu-slices-compare.py OUT [--json SUMMARY.json]"""
+median over rounds of each build's median, and new/old; then geomeans of new/old per implementation and
+split (the unchanged paths show the run's noise). Usage: cpu-slices-compare.py OUT [--json SUMMARY.json]"""
 import glob
 import json
 import os
@@ -32,9 +33,19 @@ def main():
     if ratios:
         geo = statistics.geometric_mean(ratios)
         print(f"geomean new/old over {len(ratios)} rows: {geo:.3f}")
+    # Per implementation and split (f-/h-slice for conv, n-/m-slice for linear; whole layers are f-slice 1.0):
+    # a change to one path shows against the unchanged ones, which give the run's noise.
+    groups = {}
+    for s in summary:
+        split = next((w for w in s["slice"].split() if w.endswith("-slice")), "")
+        groups.setdefault((s["impl"], split), []).append(s["newOverOld"])
+    for (impl, split), rs in sorted(groups.items()):
+        print(f"geomean new/old {impl:<20} {split:<8} over {len(rs):3} rows: {statistics.geometric_mean(rs):.3f}")
     if "--json" in sys.argv:
+        geomeans = [{"impl": impl, "split": split, "rows": len(rs), "geomeanNewOverOld": round(statistics.geometric_mean(rs), 3)}
+                    for (impl, split), rs in sorted(groups.items())]
         with open(sys.argv[sys.argv.index("--json") + 1], "w") as f:
-            json.dump({"rows": summary}, f, indent=1)
+            json.dump({"rows": summary, "geomeans": geomeans}, f, indent=1)
 
 
 if __name__ == "__main__":

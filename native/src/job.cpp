@@ -457,6 +457,11 @@ void RunLayer(const Plan& plan, const Job& job, DeviceProvider& devices, const J
     resolved.Set("parkCpuPool", park).Set("poolChunking", ThreadPool::Chunking());
     // The work layout the CPU features model: linear weights packed once per job (below).
     if (!L.conv) resolved.Set("cpuLinearPacking", "weights-per-job");
+    // Conv: the simd kernels compute a narrow last column panel or tile (im2col panel, direct/flat row
+    // tile) with only the registers it needs, and simd-direct/flat read an unpadded (direct: and
+    // column-stride-1) input in place (no copy); absent in earlier runs, whose engine paid whole panels and
+    // tiles and copied every input (features.ts cpuPaddedWork, cpuCopyBytes).
+    if (L.conv) resolved.Set("cpuConvLayout", "narrow-panels,unpadded-in-place");
     r.Set("resolved", resolved);
   }
   ExecutorConfig config;

@@ -181,7 +181,9 @@ void TestConv(std::vector<ThreadPool*>& pools) {
                               {1, 4, 20, 100, 5, 3, 3, 2, 2, 1, 1},
                               // fewer im2col column panels than threads (1 on AVX-512, 2 on AVX2): the K
                               // rows (C*R*S = 111) split into parts of unequal length
-                              {1, 37, 5, 6, 13, 3, 1, 1, 1, 1, 0}};
+                              {1, 37, 5, 6, 13, 3, 1, 1, 1, 1, 0},
+                              // no padding, column stride 1, row stride 2: simd-direct reads X in place
+                              {2, 5, 13, 11, 7, 3, 2, 2, 1, 0, 0}};
   const auto impls = Runnable(true);
   uint32_t seed = 1000;
   for (const ConvShape& s : shapes) {
@@ -218,7 +220,8 @@ void TestConvHeight(std::vector<ThreadPool*>& pools) {
   const ConvShape shapes[] = {{1, 3, 7, 9, 5, 3, 3, 1, 1, 1, 1},   {2, 4, 11, 13, 7, 3, 2, 1, 1, 1, 0},
                               {1, 5, 17, 19, 9, 5, 3, 2, 2, 2, 1}, {1, 8, 16, 16, 16, 1, 1, 1, 1, 0, 0},
                               {2, 3, 23, 29, 6, 7, 7, 2, 2, 3, 3}, {1, 3, 12, 8, 5, 5, 3, 3, 1, 2, 1},
-                              {2, 20, 30, 33, 14, 3, 5, 1, 1, 1, 2}, {1, 4, 20, 100, 5, 3, 3, 2, 2, 1, 1}};
+                              {2, 20, 30, 33, 14, 3, 5, 1, 1, 1, 2}, {1, 4, 20, 100, 5, 3, 3, 2, 2, 1, 1},
+                              {2, 5, 13, 11, 7, 3, 2, 2, 1, 0, 0},   {2, 6, 9, 40, 8, 1, 1, 1, 1, 0, 0}};
   const auto impls = Runnable(true);
   uint32_t seed = 5000;
   for (const ConvShape& s : shapes) {
@@ -354,8 +357,12 @@ int main() {
   TestPool(pools);
   TestErrors(one);
   TestLinear(pools);
-  TestConv(pools);
-  TestConvHeight(pools);
+  // Conv also on more threads than the AVX2 column panels of most test shapes, so that the split-K path
+  // of simd-im2col picks its part count for several panels (on the GPU host the CPU side has 15 threads).
+  ThreadPool seven(7, {});
+  std::vector<ThreadPool*> convPools = {&one, &two, &three, &seven};
+  TestConv(convPools);
+  TestConvHeight(convPools);
   std::printf("SUITE cpu: %d passed, %d failed\n", passed, failed);
   return failed == 0 ? 0 : 1;
 }

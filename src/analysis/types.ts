@@ -65,6 +65,10 @@ export interface Resolved {
   hostMemory?: string;
   /** Linear CPU slices: "weights-per-job" when the packed path packs W^T once per job (absent before). */
   cpuLinearPacking?: string;
+  /** Conv CPU slices: "narrow-panels,unpadded-in-place" when the simd kernels compute a narrow last column
+   * panel or row tile with only the registers it needs and simd-direct/flat read an unpadded (direct: and
+   * column-stride-1) input in place (absent before: whole panels and tiles, every input copied). */
+  cpuConvLayout?: string;
 }
 
 /** Statistics over samplesNs (contract section 8). */

@@ -132,10 +132,15 @@ function localTileGeometry(layer: Layer, rows: number, t: LocalTileKnobs): GpuGe
  * rows: for a thin slice it is most of the time. Linear layers copy nothing on the timed path: their packed
  * weights are made once per job (native/src/cpu/linear.cpp).
  */
-export function cpuCopyBytes(layer: Layer, impl: string): number {
+export function cpuCopyBytes(layer: Layer, impl: string, convLayout?: string): number {
   if (layer.type !== 'conv2d') return 0;
   const plain1x1 = layer.R === 1 && layer.S === 1 && layer.strideH === 1 && layer.strideW === 1 && layer.padH === 0 && layer.padW === 0;
   if (impl.includes('direct') || impl.includes('flat')) {
+    // resolved.cpuConvLayout "narrow-panels,unpadded-in-place" (engine from 2026-12-04 late on; absent before):
+    // an unpadded input is read in place by flat (stride 1) and by direct with column stride 1, bar a copy of
+    // the last image's last rows (left out here: C x a few rows).
+    const flatRuns = impl.includes('flat') && layer.strideH === 1 && layer.strideW === 1;
+    if (convLayout === 'narrow-panels,unpadded-in-place' && layer.padH === 0 && layer.padW === 0 && (flatRuns || layer.strideW === 1)) return 0;
     return FLOAT_BYTES * layer.batch * layer.C * (layer.H + 2 * layer.padH) * (layer.W + 2 * layer.padW);
   }
   if (plain1x1 && (impl.startsWith('openblas') || impl.includes('im2col'))) return 0;
@@ -216,6 +221,9 @@ function splitWork(units: number, threads: number, work: (u: number) => number):
  *  - conv flat (stride 1; strided layers run as direct): units (image, channel tile, chunk) over the flattened
  *    [P][W + 2 padW] plane, chunks of whole wideCols tiles as SimdDirectFlat chooses them.
  * OpenBLAS (unknown tiling) executes the true flops, split evenly.
+ * With `convLayout` "narrow-panels,unpadded-in-place" (resolved.cpuConvLayout; absent in earlier runs, which
+ * keep the rules above) the last, partial column tile of a conv row, flat chunk or im2col panel pays its
+ * columns rounded up to the vector width only.
  */
 /**
  * How the engine's packed linear path (M above nnCols / 2) lays out its work, from resolved.cpuLinearPacking:
@@ -243,8 +251,15 @@ function linearPackedWork(layer: LinearLayer, rows: number, t: number, tl: CpuTi
   return splitWork(groups * panels, t, (u) => 2 * tl.nnCols * layer.K * Math.min(group, rows - Math.floor(u / panels) * group));
 }
 
-export function cpuPaddedWork(layer: Layer, rows: number, threads: number, impl: string, isa?: string, linearPacking?: string): PaddedWork {
+export function cpuPaddedWork(layer: Layer, rows: number, threads: number, impl: string, isa?: string, linearPacking?: string,
+  convLayout?: string): PaddedWork {
   const t = Math.max(1, threads);
+  // resolved.cpuConvLayout "narrow-panels,unpadded-in-place" (absent in earlier runs): the conv kernels run a
+  // row's or panel's last, partial tile with only the registers it has columns for, so it pays its columns
+  // rounded up to the vector width instead of to the whole tile.
+  const narrow = convLayout === 'narrow-panels,unpadded-in-place';
+  const lastTile = (cols: number, tile: number, width: number): number =>
+    narrow ? Math.floor(cols / tile) * tile + Math.ceil((cols % tile) / width) * width : Math.ceil(cols / tile) * tile;
   if (rows <= 0) return { flops: 0, flopsPerThread: 0 };
   const tl = CPU_TILING[cpuIsaOf(impl) ?? isa ?? DEFAULT_CPU_ISA] ?? CPU_TILING[DEFAULT_CPU_ISA]!;
   if (impl.startsWith('openblas')) {
@@ -272,14 +287,14 @@ export function cpuPaddedWork(layer: Layer, rows: number, threads: number, impl:
       const rest = u % (tiles * chunks);
       const tile = chunkFastest ? Math.floor(rest / chunks) : rest % tiles;
       const ci = chunkFastest ? rest % chunks : Math.floor(rest / tiles);
-      const cols = Math.ceil(Math.min(chunk, flat - ci * chunk) / tl.wideCols) * tl.wideCols;
+      const cols = lastTile(Math.min(chunk, flat - ci * chunk), tl.wideCols, tl.width);
       return 2 * crs * cols * Math.min(tl.directRows, rows - tile * tl.directRows);
     });
   }
   if (impl.includes('direct') || impl.includes('flat')) {
     const tiles = Math.ceil(rows / tl.directRows);
     // The narrow or the wide tile, whichever pads Q less (the wide one on a tie), pays the same columns.
-    const q = Math.min(Math.ceil(Q / tl.directCols) * tl.directCols, Math.ceil(Q / tl.wideCols) * tl.wideCols);
+    const q = Math.min(lastTile(Q, tl.directCols, tl.width), lastTile(Q, tl.wideCols, tl.width));
     // Unit u: output row u % P of channel tile (u / P) % tiles (the unit order does not change the split's sums).
     return splitWork(layer.batch * tiles * P, t, (u) => {
       const tile = Math.floor(u / P) % tiles;
@@ -297,10 +312,12 @@ export function cpuPaddedWork(layer: Layer, rows: number, threads: number, impl:
   }
   const chunkRows = tilesPerChunk * tl.nnRows;
   const chunks = Math.ceil(tiles / tilesPerChunk);
+  // The last panel of each image: its columns (narrow) or a whole panel.
+  const lastCols = lastTile(pq - (panels - 1) * tl.nnCols, tl.nnCols, tl.width);
   return splitWork(layer.batch * chunks * panels, t, (u) => {
-    const chunk = u % chunks;
+    const chunk = u % chunks, panel = Math.floor(u / chunks) % panels;
     const r = Math.max(0, Math.min(chunkRows, rows - chunk * chunkRows));
-    return 2 * crs * tl.nnCols * r;
+    return 2 * crs * (panel === panels - 1 ? lastCols : tl.nnCols) * r;
   });
 }
 

@@ -11,11 +11,12 @@
 //    H200 host: ~45 us per call on 15 threads that did not shrink with the slice). Layers with C*R*S < 64
 //    and too few panels keep the shared pass.
 //  - direct: the input is copied once into a zero-padded, column-phase-split buffer so the kernel needs no
-//    bounds checks and reads output columns contiguously even with stride 2; units are (image, channel
+//    bounds checks and reads output columns contiguously even with stride 2 (a layer without padding and
+//    with column stride 1 is read in place, all but the last image's last rows); units are (image, channel
 //    tile, output row) in the order that re-reads the smaller operand; the kernel's wide tile where it
 //    pads Q no further than the narrow one.
 //  - flat (stride 1): the wide kernel over the flattened padded plane, so its tiles do not round each
-//    output row up to whole registers (SimdDirectFlat).
+//    output row up to whole registers (SimdDirectFlat); without padding the plane is X itself.
 // Both copies live in scratch buffers that only grow, so repeated calls with one shape do not allocate.
 #include <cstring>
 #include <stdexcept>
@@ -85,39 +86,58 @@ void InsideColumns(const ConvShape& s, int t, int Q, int* lo, int* hi) {
   if (*lo > *hi) *lo = *hi;
 }
 
+// Copies and zero fills of the short runs UnrollPanel writes (a panel's share of one output row: 7-64
+// floats). In fixed 16-byte pieces, which the compiler turns into single vector moves, instead of memcpy
+// and memset calls: for runs this short the calls' own overhead was most of the unroll (perf, C128 28x28
+// 3x3, 16-channel slice on AVX2: memcpy/memset 31% of the call, the unroll loop around them 35%).
+inline void CopyRun(float* d, const float* src, int n) {
+  int i = 0;
+  for (; i + 4 <= n; i += 4) std::memcpy(d + i, src + i, 4 * sizeof(float));
+  for (; i < n; ++i) d[i] = src[i];
+}
+
+inline void ZeroRun(float* d, int n) {
+  static const float kZeros[4] = {0.0f, 0.0f, 0.0f, 0.0f};
+  int i = 0;
+  for (; i + 4 <= n; i += 4) std::memcpy(d + i, kZeros, 4 * sizeof(float));
+  for (; i < n; ++i) d[i] = 0.0f;
+}
+
 // Unrolls rows [k0, k1) of column panel `panel` (columns panel * cols, ..., n of them) of image img into B
 // ([k1 - k0][cols], B's row 0 being row k0), one output row's segment of the panel at a time (1-2 segments
 // for Q >= cols). Runs once per unit (one row per call in Im2col's shared pass), as often as every 16
-// columns, so the bounds of every tap come from `inside` (InsideColumns of tap t at [2t], [2t + 1]) and the
-// copies are plain memcpy/memset of short runs.
+// columns, so the bounds of every tap come from `inside` (InsideColumns of tap t at [2t], [2t + 1]), the
+// rows go by (c, r) with the taps of one input row innermost, and the copies are inline.
 void UnrollPanel(const ConvShape& s, const float* X, const int* inside, int p0, int cols, int img, int panel, int n,
                  int k0, int k1, float* B) {
-  const int Q = s.Q(), j0 = panel * cols, sw = s.strideW;
+  const int Q = s.Q(), j0 = panel * cols, sw = s.strideW, S = s.S, RS = s.R * s.S;
+  const size_t plane = Elems(s.H, s.W);
   int p = p0 + j0 / Q, q = j0 % Q;
   for (int off = 0; off < n; ++p, q = 0) {
     const int end = Q - q < n - off ? Q : q + (n - off);
-    float* row = B + off - q;  // row[q] is column q of this output row in B's row 0
-    int c = k0 / (s.R * s.S), r = k0 % (s.R * s.S) / s.S, t = k0 % s.S;
-    for (int k = k0; k < k1; ++k) {
-      float* d = row + Elems(k - k0, cols);
+    float* d = B + off - q;  // d[q] is column q of this output row in B's current row
+    int c = k0 / RS, r = k0 % RS / S, t0 = k0 % S;
+    for (int k = k0; k < k1;) {
+      const int t1 = S < t0 + (k1 - k) ? S : t0 + (k1 - k);  // taps of input row (c, h) in [k, k1)
       const int h = p * s.strideH - s.padH + r;
       if (h < 0 || h >= s.H) {
-        std::memset(d + q, 0, sizeof(float) * (end - q));
+        for (int t = t0; t < t1; ++t, d += cols) ZeroRun(d + q, end - q);
       } else {
-        // src[q * sw] is input column q * sw - padW + t of row h.
-        const float* src = X + Elems(img * s.C + c, s.H, s.W) + h * s.W + t - s.padW;
-        const int lo = inside[2 * t], hi = inside[2 * t + 1];
-        const int a = lo > q ? (lo < end ? lo : end) : q, b = hi < end ? (hi > a ? hi : a) : end;
-        if (a > q) std::memset(d + q, 0, sizeof(float) * (a - q));
-        if (sw == 1) std::memcpy(d + a, src + a, sizeof(float) * (b - a));
-        else
-          for (int i = a; i < b; ++i) d[i] = src[i * sw];
-        if (end > b) std::memset(d + b, 0, sizeof(float) * (end - b));
+        // row[q * sw + t] is input column q * sw - padW + t of row h.
+        const float* row = X + Elems(img * s.C + c, 1) * plane + Elems(h, s.W) - s.padW;
+        for (int t = t0; t < t1; ++t, d += cols) {
+          const int lo = inside[2 * t], hi = inside[2 * t + 1];
+          const int a = lo > q ? (lo < end ? lo : end) : q, b = hi < end ? (hi > a ? hi : a) : end;
+          ZeroRun(d + q, a - q);
+          if (sw == 1) CopyRun(d + a, row + t + a, b - a);
+          else
+            for (int i = a; i < b; ++i) d[i] = row[t + i * sw];
+          ZeroRun(d + b, end - b);
+        }
       }
-      if (++t == s.S) {
-        t = 0;
-        if (++r == s.R) r = 0, ++c;
-      }
+      k += t1 - t0;
+      t0 = 0;
+      if (++r == s.R) r = 0, ++c;
     }
     off += end - q;
   }
@@ -304,9 +324,21 @@ void SimdIm2col(const KernelTable* kernels, const ConvShape& s, const float* X, 
   // 15 parts x 2 x 32); a whole layer on 2 threads measured no better split.
   constexpr int kMinPart = 32;
   const int CRS = s.C * s.R * s.S, perPanel = (threads + s.batch * panels - 1) / (s.batch * panels);
-  const int parts = perPanel < CRS / kMinPart ? perPanel : CRS / kMinPart;
-  if (!inPlace && !fused && parts >= 2 &&
-      static_cast<long long>(chunks) * CRS > 2LL * parts * (row1 - row0)) {
+  const int maxParts = CRS / kMinPart;
+  int parts = perPanel < maxParts ? perPanel : maxParts;
+  // Enough parts for a unit per thread is not yet an even share: 4 panels (C256 14x14: 196 positions) in
+  // 4 parts are 16 units, so on 15 threads one thread runs two and the call takes about twice its share.
+  // Take the part count that gives the busiest thread the least work, ceil(panels * parts / threads)
+  // units of kPart K rows each plus kPartCost for the unit's partial block (written, then read back by
+  // the sum from another core; an estimate, about what 16 K rows of FMAs take): C256 14x14 on 15 threads
+  // gets 15 parts (60 units, 4 each), a single panel keeps one part per thread. On ties the fewer parts;
+  // only as many as still move fewer floats than the shared unroll (the test below).
+  constexpr int kPartCost = 16;
+  const long long tasks = static_cast<long long>(s.batch) * panels, unrolled = static_cast<long long>(chunks) * CRS;
+  const auto busiest = [&](int n) { return (tasks * n + threads - 1) / threads * ((CRS + n - 1) / n + kPartCost); };
+  for (int more = parts + 1; more <= maxParts && unrolled > 2LL * more * (row1 - row0); ++more)
+    if (busiest(more) < busiest(parts)) parts = more;
+  if (!inPlace && !fused && parts >= 2 && unrolled > 2LL * parts * (row1 - row0)) {
     static std::vector<float> localScratch, partialScratch;
     const int kPart = (CRS + parts - 1) / parts, units = s.batch * panels * parts;
     const SplitKJob job{kernels, &s, X, W, b, Y, row0, row1, p0, panels, (CRS + kPart - 1) / kPart, kPart, NQ,
@@ -385,11 +417,20 @@ void PadInput(const PadJob& job, ThreadPool& pool) {
           for (int i = 0; i < job.Wq; ++i) out[i] = 0.0f;
           continue;
         }
-        const float* src = plane + h * s.W;
-        for (int i = 0; i < job.Wq; ++i) {
-          const int w = ph + sw * i - s.padW;
-          out[i] = (w >= 0 && w < s.W) ? src[w] : 0.0f;
-        }
+        // out[i] = src[ph + sw * i - padW] for i in [lo, hi) (inside the row), zero elsewhere: a copy and two
+        // fills instead of a bounds test per float (the pad pass was 18% of a 16-channel slice of C128
+        // 28x28 3x3 on one AVX2 thread).
+        const float* src = plane + h * s.W + ph - s.padW;
+        const int first = s.padW - ph, last = s.W - 1 + s.padW - ph;
+        int lo = first <= 0 ? 0 : (first + sw - 1) / sw, hi = last < 0 ? 0 : last / sw + 1;
+        if (lo > job.Wq) lo = job.Wq;
+        if (hi > job.Wq) hi = job.Wq;
+        if (hi < lo) hi = lo;
+        std::memset(out, 0, sizeof(float) * lo);
+        if (sw == 1) std::memcpy(out + lo, src + lo, sizeof(float) * (hi - lo));
+        else
+          for (int i = lo; i < hi; ++i) out[i] = src[sw * i];
+        std::memset(out + hi, 0, sizeof(float) * (job.Wq - hi));
       }
     }
   });
@@ -404,7 +445,29 @@ struct DirectJob {
   size_t xpImage, yImage;  // floats per image in xp and Y
   bool rowFastest;         // unit order: (image, tile, row) if true, else (image, row, tile)
   bool wide;               // directConvWide instead of directConv
+  // In place (no padding, column stride 1): args read X itself, except the last image's rows from
+  // tailFrom on, whose last register tile would read past X's end; those read `tail` (that image's input
+  // rows from tailFrom * sh on, padded as PadInput pads, tailRows of them per channel).
+  int tailFrom = 0;
+  DirectConvArgs tail;
 };
+
+// The kernel call for tiles' channels [f0, f1) and output rows [p0, p1) of image img.
+void RunDirect(const DirectJob& job, int img, int f0, int f1, int p0, int p1) {
+  const auto kernel = job.wide ? job.kernels->directConvWide : job.kernels->directConv;
+  const int last = job.s->batch - 1;
+  if (img == last && p1 > job.tailFrom) {
+    if (p0 < job.tailFrom) RunDirect(job, img, f0, f1, p0, job.tailFrom);
+    DirectConvArgs a = job.tail;  // row 0 of the tail is output row tailFrom
+    a.y += job.yImage * img + Elems(job.tailFrom, a.Q);
+    const int from = p0 > job.tailFrom ? p0 : job.tailFrom;
+    return kernel(a, f0, f1, from - job.tailFrom, p1 - job.tailFrom);
+  }
+  DirectConvArgs a = job.args;
+  a.xp += job.xpImage * img;
+  a.y += job.yImage * img;
+  kernel(a, f0, f1, p0, p1);
+}
 
 // Padded rows [*hp0, *hp1) that output rows [p0, p1) read.
 void PaddedRows(const ConvShape& s, int p0, int p1, int* hp0, int* hp1) {
@@ -425,13 +488,38 @@ void SimdDirect(const KernelTable* kernels, const ConvShape& s, const float* X, 
   const int cols = wide ? kernels->wideCols : kernels->directCols;
   // Room for the kernel's reads: whole register tiles of columns, shifted by up to (S-1)/sw per tap.
   const int Wq = roundUp(cols) + (s.S - 1) / sw;
-  PadJob pad{&s, X, Scratch(padScratch, Elems(s.batch * s.C, Hp, sw, Wq)), Hp, Wq, 0, 0};
-  PaddedRows(s, p0, p1, &pad.hp0, &pad.hp1);
-  PadInput(pad, pool);
-
-  DirectJob job{kernels, &s, DirectConvArgs{}, row0, row1, 0, p0, p1 - p0, Elems(s.C, Hp, sw, Wq), Elems(s.F, P, Q),
-                true, wide};
-  job.args = DirectConvArgs{pad.xp, s.C, Hp, Wq, s.R, s.S, s.strideH, sw, P, Q, W, b, Y};
+  DirectJob job{kernels, &s, DirectConvArgs{}, row0, row1, 0, p0, p1 - p0, 0, Elems(s.F, P, Q), true, wide, P, {}};
+  if (s.padH == 0 && s.padW == 0 && sw == 1) {
+    // No padding and column stride 1: X already is the layout the kernel reads (rows W apart, one phase),
+    // so it reads X in place and the call skips the pass over all of X (per call, whatever the slice: a
+    // 10% channel slice of a 1x1 layer paid a copy of the whole input). A row's last register tile reads
+    // up to roundUp(Q) + S - 2 columns, past the row into the next one (those columns are not stored),
+    // and past X's end only in the last image's last rows: those read a padded copy of their input rows.
+    const long long plane = static_cast<long long>(s.H) * s.W;
+    while (job.tailFrom > 0 &&
+           static_cast<long long>((job.tailFrom - 1) * s.strideH + s.R - 1) * s.W + roundUp(cols) + s.S - 2 >= plane)
+      --job.tailFrom;
+    job.xpImage = Elems(s.C, s.H, s.W);
+    job.args = DirectConvArgs{X, s.C, s.H, s.W, s.R, s.S, s.strideH, 1, P, Q, W, b, Y};
+    if (job.tailFrom < p1) {
+      const int h0 = job.tailFrom * s.strideH, rows = s.H - h0;
+      float* tail = Scratch(padScratch, Elems(s.C, rows, Wq));
+      const float* x = X + Elems(s.batch - 1, s.C, s.H, s.W);
+      for (int c = 0; c < s.C; ++c)
+        for (int h = 0; h < rows; ++h) {
+          float* out = tail + Elems(c * rows + h, Wq);
+          std::memcpy(out, x + Elems(c, s.H, s.W) + Elems(h0 + h, s.W), sizeof(float) * s.W);
+          std::memset(out + s.W, 0, sizeof(float) * (Wq - s.W));
+        }
+      job.tail = DirectConvArgs{tail, s.C, rows, Wq, s.R, s.S, s.strideH, 1, P, Q, W, b, Y};
+    }
+  } else {
+    PadJob pad{&s, X, Scratch(padScratch, Elems(s.batch * s.C, Hp, sw, Wq)), Hp, Wq, 0, 0};
+    PaddedRows(s, p0, p1, &pad.hp0, &pad.hp1);
+    PadInput(pad, pool);
+    job.xpImage = Elems(s.C, Hp, sw, Wq);
+    job.args = DirectConvArgs{pad.xp, s.C, Hp, Wq, s.R, s.S, s.strideH, sw, P, Q, W, b, Y};
+  }
   job.tiles = (row1 - row0 + kernels->directRows - 1) / kernels->directRows;
   // Unit order decides which operand is re-read from further away: with the output row fastest, a channel
   // tile's weights stay in L1 while the whole input streams past once per tile; with the channel tile
@@ -455,12 +543,8 @@ void SimdDirect(const KernelTable* kernels, const ConvShape& s, const float* X, 
         p1 = p0 + 1;
         tile1 = tile + (u1 - u) < job.tiles ? tile + (u1 - u) : job.tiles;
       }
-      DirectConvArgs a = job.args;
-      a.xp += job.xpImage * img;
-      a.y += job.yImage * img;
       const int f0 = job.row0 + tile * fb, f1 = job.row0 + tile1 * fb;
-      (job.wide ? job.kernels->directConvWide : job.kernels->directConv)(a, f0, f1 < job.row1 ? f1 : job.row1,
-                                                                         job.pBegin + p0, job.pBegin + p1);
+      RunDirect(job, img, f0, f1 < job.row1 ? f1 : job.row1, job.pBegin + p0, job.pBegin + p1);
       u += (p1 - p0) * (tile1 - tile);
     }
   });
@@ -483,6 +567,11 @@ struct FlatJob {
   int row0, row1, tiles, chunk, chunks, Wp, Hp;
   bool chunkFastest;
   int flatBegin = 0, flatEnd = 0;  // the flattened outputs computed: output rows [p0, p1) times Wp
+  // In place (no padding: xp is X): the last image's chunks from tailChunk on would read past X's end, so
+  // they read `tail`, that image's planes from flattened position tailOrigin on (tailHp rows each) and
+  // zeroed slack.
+  int tailChunk = 0, tailOrigin = 0, tailHp = 0;
+  const float* tail = nullptr;
 };
 
 void RunFlatUnit(const FlatJob& job, int img, int tile, int ci, float* temp) {
@@ -490,8 +579,10 @@ void RunFlatUnit(const FlatJob& job, int img, int tile, int ci, float* temp) {
   const int P = s.P(), Q = s.Q(), CRS = s.C * s.R * s.S, fb = job.kernels->directRows;
   const int f0 = job.row0 + tile * fb, f1 = f0 + fb < job.row1 ? f0 + fb : job.row1;
   const int o0 = job.flatBegin + ci * job.chunk, o1 = o0 + job.chunk < job.flatEnd ? o0 + job.chunk : job.flatEnd;
-  DirectConvArgs a{job.xp + Elems(img * s.C, job.Hp, job.Wp) + o0, s.C, job.Hp, job.Wp, s.R, s.S, 1, 1,
-                   1, o1 - o0, job.W + Elems(f0, CRS), job.b ? job.b + f0 : nullptr, temp};
+  const bool tail = img == s.batch - 1 && ci >= job.tailChunk;
+  DirectConvArgs a{tail ? job.tail + (o0 - job.tailOrigin) : job.xp + Elems(img * s.C, job.Hp, job.Wp) + o0, s.C,
+                   tail ? job.tailHp : job.Hp, job.Wp, s.R, s.S, 1, 1, 1, o1 - o0, job.W + Elems(f0, CRS),
+                   job.b ? job.b + f0 : nullptr, temp};
   job.kernels->directConvWide(a, 0, f1 - f0, 0, 1);
   for (int f = f0; f < f1; ++f) {
     const float* src = temp + Elems(f - f0, o1 - o0);
@@ -519,14 +610,18 @@ void SimdDirectFlat(const KernelTable* kernels, const ConvShape& s, const float*
   // The last tile of a plane reads up to a whole tile plus S - 1 floats past the plane's last output: the
   // next plane's data (feeding only discarded columns) or, after the last plane, this zeroed slack.
   const size_t slack = static_cast<size_t>(cols) + s.S;
+  // Without padding the flattened plane is X itself: no pad pass (as in SimdDirect).
+  const bool inPlace = s.padH == 0 && s.padW == 0;
   const size_t padFloats = Elems(s.batch * s.C, Hp, Wp);
-  float* xp = Scratch(padScratch, padFloats + slack);
-  PadJob pad{&s, X, xp, Hp, Wp, 0, 0};
-  PaddedRows(s, p0, p1, &pad.hp0, &pad.hp1);
-  PadInput(pad, pool);
-  for (size_t i = 0; i < slack; ++i) xp[padFloats + i] = 0.0f;
+  float* xp = inPlace ? nullptr : Scratch(padScratch, padFloats + slack);
+  if (!inPlace) {
+    PadJob pad{&s, X, xp, Hp, Wp, 0, 0};
+    PaddedRows(s, p0, p1, &pad.hp0, &pad.hp1);
+    PadInput(pad, pool);
+    for (size_t i = 0; i < slack; ++i) xp[padFloats + i] = 0.0f;
+  }
 
-  FlatJob job{kernels, &s, xp, W, b, Y, nullptr, row0, row1, 0, 0, 0, Wp, Hp, true};
+  FlatJob job{kernels, &s, inPlace ? X : xp, W, b, Y, nullptr, row0, row1, 0, 0, 0, Wp, Hp, true};
   job.flatBegin = p0 * Wp;
   job.flatEnd = p1 * Wp;
   job.tiles = (row1 - row0 + kernels->directRows - 1) / kernels->directRows;
@@ -540,6 +635,27 @@ void SimdDirectFlat(const KernelTable* kernels, const ConvShape& s, const float*
   job.chunk = tilesPerChunk * cols;
   job.chunks = (flat + job.chunk - 1) / job.chunk;
   job.temp = Scratch(tempScratch, Elems(pool.Threads(), kernels->directRows, job.chunk));
+  job.tailChunk = job.chunks;
+  if (inPlace) {
+    // A chunk reads up to its last whole tile plus (R - 1) rows and S - 1 floats past its start in every
+    // plane; in the last plane of the last image that must stay inside X, or the chunk reads the tail copy.
+    const auto reach = [&](int ci) {
+      const int o0 = job.flatBegin + ci * job.chunk, n = job.flatEnd - o0 < job.chunk ? job.flatEnd - o0 : job.chunk;
+      return static_cast<long long>(o0) + (n + cols - 1) / cols * cols + (s.R - 1) * Wp + s.S - 1;
+    };
+    while (job.tailChunk > 0 && reach(job.tailChunk - 1) > static_cast<long long>(Hp) * Wp) --job.tailChunk;
+    if (job.tailChunk < job.chunks) {
+      const int h0 = (job.flatBegin + job.tailChunk * job.chunk) / Wp;
+      job.tailOrigin = h0 * Wp;
+      job.tailHp = Hp - h0;
+      const size_t planeTail = Elems(job.tailHp, Wp), tailFloats = Elems(s.C, 1) * planeTail;
+      float* tail = Scratch(padScratch, tailFloats + slack);
+      const float* last = X + Elems(s.batch - 1, s.C, Hp, Wp) + job.tailOrigin;
+      for (int c = 0; c < s.C; ++c) std::memcpy(tail + c * planeTail, last + Elems(c, Hp, Wp), sizeof(float) * planeTail);
+      for (size_t i = 0; i < slack; ++i) tail[tailFloats + i] = 0.0f;
+      job.tail = tail;
+    }
+  }
   // As in SimdDirect: re-stream the smaller operand (weights of the slice vs one image's padded input).
   job.chunkFastest = Elems(row1 - row0, s.C, s.R, s.S) > Elems(s.C, Hp, Wp);
   pool.ParallelFor(s.batch * job.tiles * job.chunks, [&job](int u0, int u1, int thread) {

@@ -130,25 +130,28 @@ void GemmNT(int m, int n, int k, const float* A, int lda, const float* B, int ld
 // ---------------------------------------------------------------------------------------------------------
 // Broadcast GEMM (conv im2col, packed linear): MR rows of A, NV registers of output columns; each k
 // broadcasts one A value per row against NV consecutive B values. B always has whole registers (GemmNN
-// pads a partial panel); TAIL masks the stores past `cols`.
+// pads a partial panel); TAIL masks the stores past `cols`. NV is kNnNV except on a narrow last panel,
+// which runs only the registers it has columns for: a 7- or 8-position panel (one output row of a 7x7 or 8x8
+// layer, a thin height slice) on AVX-512 would otherwise compute all 64 columns of the full tile, 8-9x its
+// work (conv run 1353Z on the H200 host: such a 10% height slice took as long as the whole layer).
 
-template <int MR, bool TAIL>
+template <int MR, int NV, bool TAIL>
 void MicroNN(int k, const float* A, int lda, const float* B, int ldb, float* C, int ldc, const float* bias,
              bool accumulate, int cols, bool colBias) {
-  V::T acc[MR][kNnNV];
+  V::T acc[MR][NV];
   for (int i = 0; i < MR; ++i)
-    for (int v = 0; v < kNnNV; ++v) acc[i][v] = V::Zero();
+    for (int v = 0; v < NV; ++v) acc[i][v] = V::Zero();
   for (int kk = 0; kk < k; ++kk) {
     const float* brow = B + kk * ldb;
-    V::T b[kNnNV];
-    for (int v = 0; v < kNnNV; ++v) b[v] = V::Load(brow + v * V::W);
+    V::T b[NV];
+    for (int v = 0; v < NV; ++v) b[v] = V::Load(brow + v * V::W);
     for (int i = 0; i < MR; ++i) {
       const V::T a = V::Splat(A[i * lda + kk]);
-      for (int v = 0; v < kNnNV; ++v) acc[i][v] = V::Fma(a, b[v], acc[i][v]);
+      for (int v = 0; v < NV; ++v) acc[i][v] = V::Fma(a, b[v], acc[i][v]);
     }
   }
   for (int i = 0; i < MR; ++i)
-    for (int v = 0; v < kNnNV; ++v) {
+    for (int v = 0; v < NV; ++v) {
       float* c = C + i * ldc + v * V::W;
       const int n = TAIL ? cols - v * V::W : V::W;
       if (n <= 0) break;
@@ -159,15 +162,25 @@ void MicroNN(int k, const float* A, int lda, const float* B, int ldb, float* C, 
     }
 }
 
-template <int MR>
-void CallNN(int mr, bool tail, int k, const float* A, int lda, const float* B, int ldb, float* C, int ldc,
-            const float* bias, bool accumulate, int cols, bool colBias) {
-  if (mr == MR) {
-    if (tail) return MicroNN<MR, true>(k, A, lda, B, ldb, C, ldc, bias, accumulate, cols, colBias);
-    return MicroNN<MR, false>(k, A, lda, B, ldb, C, ldc, bias, accumulate, cols, colBias);
+// The full tile (nv == kNnNV, no tail) or the narrow last panel (tail: nv registers, the last partly used).
+// The narrow panel keeps kNnMR rows: 2 * kNnMR rows with one register (AVX2, 7-column panels) measured
+// 6% slower, not faster, though each k then issues fewer loads per FMA.
+template <int MR, int NV>
+void CallNNV(int nv, bool tail, int k, const float* A, int lda, const float* B, int ldb, float* C, int ldc,
+             const float* bias, bool accumulate, int cols, bool colBias) {
+  if (nv == NV) {
+    if (tail) return MicroNN<MR, NV, true>(k, A, lda, B, ldb, C, ldc, bias, accumulate, cols, colBias);
+    return MicroNN<MR, NV, false>(k, A, lda, B, ldb, C, ldc, bias, accumulate, cols, colBias);
   }
+  if constexpr (NV > 1) return CallNNV<MR, NV - 1>(nv, tail, k, A, lda, B, ldb, C, ldc, bias, accumulate, cols, colBias);
+}
+
+template <int MR>
+void CallNN(int mr, int nv, bool tail, int k, const float* A, int lda, const float* B, int ldb, float* C, int ldc,
+            const float* bias, bool accumulate, int cols, bool colBias) {
+  if (mr == MR) return CallNNV<MR, kNnNV>(nv, tail, k, A, lda, B, ldb, C, ldc, bias, accumulate, cols, colBias);
   if constexpr (MR > 1)
-    return CallNN<MR - 1>(mr, tail, k, A, lda, B, ldb, C, ldc, bias, accumulate, cols, colBias);
+    return CallNN<MR - 1>(mr, nv, tail, k, A, lda, B, ldb, C, ldc, bias, accumulate, cols, colBias);
 }
 
 // colBias: bias is indexed by output column (packed linear, C = X W^T) instead of by row (conv, C = W col).
@@ -177,24 +190,26 @@ void GemmNNBias(int m, int n, int k, const float* A, int lda, const float* B, in
   constexpr int kCols = kNnNV * V::W;
   // A partial column panel is copied, zero-padded to whole registers, once per K block: the micro-kernel's
   // loads then need no masks or branches (masked loads inside the k loop ran at half speed), and B may end
-  // at its last real column (a 1x1 layer's input read in place).
+  // at its last real column (a 1x1 layer's input read in place). Only the registers the panel uses are
+  // copied (and computed).
   float padded[kNnKC * kCols];
   // Column panel outside, rows inside: the kNnKC x kCols block of B stays in L1 for every row tile.
   for (int k0 = 0; k0 < k || k0 == 0; k0 += kNnKC) {
     const int kc = MinI(kNnKC, k - k0);
     for (int j0 = 0; j0 < n; j0 += kCols) {
-      const int cols = MinI(kCols, n - j0);
+      const int cols = MinI(kCols, n - j0), nv = (cols + V::W - 1) / V::W;
       const float* panel = B + k0 * ldb + j0;
       int ldp = ldb;
       if (cols < kCols) {
+        const int width = nv * V::W;
         for (int kk = 0; kk < kc; ++kk)
-          for (int v = 0; v < kNnNV; ++v)
-            V::Store(padded + kk * kCols + v * V::W, LoadUpTo(panel + kk * ldb + v * V::W, cols - v * V::W));
+          for (int v = 0; v < nv; ++v)
+            V::Store(padded + kk * width + v * V::W, LoadUpTo(panel + kk * ldb + v * V::W, cols - v * V::W));
         panel = padded;
-        ldp = kCols;
+        ldp = width;
       }
       for (int i0 = 0; i0 < m; i0 += kNnMR)
-        CallNN<kNnMR>(MinI(kNnMR, m - i0), cols < kCols, kc, A + i0 * lda + k0, lda, panel, ldp,
+        CallNN<kNnMR>(MinI(kNnMR, m - i0), nv, cols < kCols, kc, A + i0 * lda + k0, lda, panel, ldp,
                       C + i0 * ldc + j0, ldc, bias ? bias + (colBias ? j0 : i0) : nullptr, k0 > 0, cols, colBias);
     }
     if (k <= 0) break;
@@ -262,13 +277,25 @@ void CallDirect(int fb, bool tail, const DirectConvArgs& a, int f, int p, int q0
   if constexpr (FB > 1) return CallDirect<FB - 1, NV>(fb, tail, a, f, p, q0);
 }
 
+// The last register tile of a row with only the registers it has columns for (nv <= NV): a 7-column row
+// (7x7 layers; simd-flat's one-row height slice of one) on AVX-512 would otherwise run the wide tile's
+// 64 columns, 9x its work.
+template <int NV>
+void CallDirectTail(int nv, int fb, const DirectConvArgs& a, int f, int p, int q0) {
+  if (nv == NV) return CallDirect<kDirFB, NV>(fb, true, a, f, p, q0);
+  if constexpr (NV > 1) return CallDirectTail<NV - 1>(nv, fb, a, f, p, q0);
+}
+
 template <int NV>
 void DirectConvNV(const DirectConvArgs& a, int f0, int f1, int p0, int p1) {
   constexpr int kCols = NV * V::W;
+  const int full = a.Q / kCols * kCols, nv = (a.Q - full + V::W - 1) / V::W;
   for (int f = f0; f < f1; f += kDirFB) {
     const int fb = MinI(kDirFB, f1 - f);
-    for (int p = p0; p < p1; ++p)
-      for (int q0 = 0; q0 < a.Q; q0 += kCols) CallDirect<kDirFB, NV>(fb, q0 + kCols > a.Q, a, f, p, q0);
+    for (int p = p0; p < p1; ++p) {
+      for (int q0 = 0; q0 < full; q0 += kCols) CallDirect<kDirFB, NV>(fb, false, a, f, p, q0);
+      if (nv > 0) CallDirectTail<NV>(nv, fb, a, f, p, full);
+    }
   }
 }
 
