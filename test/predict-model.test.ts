@@ -4,7 +4,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { JobsFile, LinearLayer } from '../src/analysis/types.js';
 import { loadComposition, predictStrategy, type Predictor } from '../src/predict/compose.js';
-import { trainingJobs } from '../src/predict/dataset.js';
+import { cpuRowsOf, trainingCpuConvLayout, trainingJobs, type LayerJob } from '../src/predict/dataset.js';
 import { trainPredictor } from '../src/predict/evaluate.js';
 import { cpuFeatures, cpuIsaOf, cpuPaddedWork, gpuFeatures, transferBytes } from '../src/predict/features.js';
 import { loadModel, saveModel, type TrainingRow } from '../src/predict/model.js';
@@ -105,6 +105,15 @@ test('CPU features: the conv input copy is the whole layer\'s whatever the rows,
   const plain = { ...conv, R: 1, S: 1, padH: 0, padW: 0 };
   assert.is(cpuFeatures(plain, 4, 1, 'openblas-im2col').values.copyBytes, 0);
   assert.is(cpuFeatures({ type: 'linear', M: 2, N: 100, K: 50 }, 30, 4, 'simd').values.copyBytes, 0);
+  // An engine that reads unpadded inputs in place (resolved.cpuConvLayout) copies nothing for direct on them,
+  // and the training rows carry the field from each job's resolved block.
+  const layout = 'narrow-panels,unpadded-in-place';
+  assert.ok(cpuFeatures(plain, 4, 1, 'simd-direct').values.copyBytes! > 0);
+  assert.is(cpuFeatures(plain, 4, 1, 'simd-direct', undefined, undefined, layout).values.copyBytes, 0);
+  const job = { kind: 'layer', layer: plain, strategy: { splitRatio: 1, granularity: 1, cpuThreads: 1, cpuImpl: 'simd-direct', gpuVariant: 'none', gpuWorkGroup: 0, sync: 'finish' },
+    resolved: { cpuRows: 16, gpuRows: 0, cpuConvLayout: layout }, status: 'ok', verdict: 'VALID', stats: { medianNs: 1000 } } as unknown as LayerJob;
+  assert.is(cpuRowsOf([job])[0]!.features.values.copyBytes, 0);
+  assert.is(trainingCpuConvLayout([job]), layout);
 });
 
 test('GPU features: work-groups and waves follow each variant\'s launch geometry', () => {

@@ -84,6 +84,8 @@ export interface Predictor {
   cpuIsa?: string;
   /** The training jobs' resolved.cpuLinearPacking (features.ts linearPackedWork); undefined for older runs. */
   cpuLinearPacking?: string;
+  /** The training jobs' resolved.cpuConvLayout (features.ts cpuPaddedWork, cpuCopyBytes); undefined for older runs. */
+  cpuConvLayout?: string;
 }
 
 export interface StrategyPrediction {
@@ -129,7 +131,7 @@ export function predictStrategy(p: Predictor, layer: Layer, s: Strategy, cache?:
   };
   const cpuNs = cpu
     ? cached(`c/${dimKey}/${rowsCpu}/${s.cpuThreads}/${s.cpuImpl}`,
-      () => predictSide(p.cpu, cpuFeatures(cpuSide.layer, cpuSide.rows, s.cpuThreads, s.cpuImpl, p.cpuIsa, p.cpuLinearPacking)))
+      () => predictSide(p.cpu, cpuFeatures(cpuSide.layer, cpuSide.rows, s.cpuThreads, s.cpuImpl, p.cpuIsa, p.cpuLinearPacking, p.cpuConvLayout)))
     : 0;
   const streams = s.gpuStreams ?? 1;
   const gpuNs = gpu && streams > 1 && p.composition.streams

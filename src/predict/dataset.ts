@@ -45,7 +45,7 @@ export function cpuRowsOf(jobs: readonly LayerJob[]): TrainingRow[] {
     if (!(timeNs > 0)) continue;
     out.push({
       features: cpuFeatures(j.layer, rowsCpu, j.strategy.cpuThreads, j.strategy.cpuImpl, cpuIsaOf(j.resolved?.cpuImpl),
-        j.resolved?.cpuLinearPacking),
+        j.resolved?.cpuLinearPacking, j.resolved?.cpuConvLayout),
       timeNs, layerId: layerId(j.layer), strategyId: strategyId(j.layer, j.strategy),
     });
   }
@@ -71,6 +71,14 @@ export function trainingCpuIsa(jobs: readonly LayerJob[]): string | undefined {
  */
 export function trainingCpuLinearPacking(jobs: readonly LayerJob[]): string | undefined {
   return jobs.find((j) => j.resolved?.cpuLinearPacking)?.resolved?.cpuLinearPacking;
+}
+
+/**
+ * How the engine laid out conv CPU slices in the training jobs (resolved.cpuConvLayout: narrow last panels and
+ * tiles, unpadded inputs read in place), so ranking prices a slice as it was trained; undefined for older runs.
+ */
+export function trainingCpuConvLayout(jobs: readonly LayerJob[]): string | undefined {
+  return jobs.find((j) => j.resolved?.cpuConvLayout)?.resolved?.cpuConvLayout;
 }
 
 /** GPU kernel time of a GPU-only job: median(end - start), or the host-observed side time without timestamps. */

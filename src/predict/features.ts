@@ -325,11 +325,13 @@ export function cpuPaddedWork(layer: Layer, rows: number, threads: number, impl:
  * CPU features of a slice of `rows` output rows computed by `threads` threads with implementation `impl`;
  * `isa` is the kernel set the engine resolved (e.g. from resolved.cpuImpl "simd-im2col-avx512") when known.
  */
-export function cpuFeatures(layer: Layer, rows: number, threads: number, impl: string, isa?: string, linearPacking?: string): SideFeatures {
+export function cpuFeatures(
+  layer: Layer, rows: number, threads: number, impl: string, isa?: string, linearPacking?: string, convLayout?: string,
+): SideFeatures {
   const t = Math.max(1, threads);
   const flops = sliceFlops(layer, rows);
-  const padded = cpuPaddedWork(layer, rows, t, impl, isa, linearPacking);
-  const copyBytes = cpuCopyBytes(layer, impl);
+  const padded = cpuPaddedWork(layer, rows, t, impl, isa, linearPacking, convLayout);
+  const copyBytes = cpuCopyBytes(layer, impl, convLayout);
   return {
     group: `${layer.type}:${impl}`,
     values: {
