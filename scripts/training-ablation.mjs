@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // What the profile's training-only workloads and second-dimension slices buy the predictors, on one run's own
 // data: re-runs derive's held-out evaluation and selection with the run's jobs as measured, without the
-// training-only slices, and without those and the profile slices along M or the output height, and prints per
+// training-only slices, without the profile slices along M or the output height, and without either, and prints per
 // variant the held-out MAPE per side (baseline family) and the grid decision quality per layer (the grid
 // median of the selected strategy over the grid's fastest; derive's q uses the confirmation pass instead).
 //   node scripts/training-ablation.mjs RUN_DIR
@@ -34,7 +34,8 @@ const outerSlice = (j) => {
 const variants = [
   ['as measured', () => true],
   ['no training-only workloads', (j) => !j.trainingOnly],
-  ['neither, nor M/height slices', (j) => !j.trainingOnly && !outerSlice(j)],
+  ['no M/height slices', (j) => !outerSlice(j)],
+  ['neither', (j) => !j.trainingOnly && !outerSlice(j)],
 ];
 const geomean = (xs) => Math.exp(xs.reduce((s, x) => s + Math.log(x), 0) / xs.length);
 for (const [name, keep] of variants) {
@@ -46,7 +47,9 @@ for (const [name, keep] of variants) {
     const p = cv.heldOut.get('baseline')?.get(space.layerId);
     if (!p) continue;
     const roles = chooseRoles(space, p).roles;
-    qs.push([space.layerId, space.measuredNs.get(roles.oracle) / (space.measuredNs.get(roles.selected) ?? Infinity)]);
+    // A selected strategy without a VALID grid median has no grid q (derive measures it in the confirmation pass).
+    const sel = space.measuredNs.get(roles.selected);
+    if (sel !== undefined) qs.push([space.layerId, space.measuredNs.get(roles.oracle) / sel]);
   }
   console.log(`${name}: ${rows.length} jobs; held-out MAPE cpu ${mape.cpu}, gpu ${mape.gpu}, composed ${mape.composed}`);
   console.log(`  grid q geomean ${geomean(qs.map((x) => x[1])).toFixed(3)}, worst ${Math.min(...qs.map((x) => x[1])).toFixed(2)}: ${qs.map(([id, q]) => `${id.replace(/^(linear|conv2d)\//, '')} ${q.toFixed(2)}`).join(', ')}`);
