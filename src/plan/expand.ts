@@ -210,6 +210,13 @@ export function spreadLevels(levels: number, take: number, rotation: number): nu
   return [...out].sort((a, b) => a - b);
 }
 
+/** A profiling job: one side computing a slice (a layer of fewer rows) alone. */
+interface ProfileSlice {
+  layer: Layer;
+  strategy: Strategy;
+  role: 'cpu-slice' | 'gpu-slice';
+}
+
 /**
  * Profiling slices of one layer: the CPU computing `rows` outputs alone (threads x impl) and the GPU
  * computing `rows` alone (variant x work-group), where each slice is the layer with its output dimension
@@ -221,8 +228,8 @@ export function spreadLevels(levels: number, take: number, rotation: number): nu
 function profileSlices(
   space: SpaceConfig, layer: Layer, resolved: ResolvedProfile, gpuSync: SyncName, random: () => number,
   skip: (id: string, reason: string) => void,
-): { layer: Layer; strategy: Strategy; role: 'cpu-slice' | 'gpu-slice' }[] {
-  const result: { layer: Layer; strategy: Strategy; role: 'cpu-slice' | 'gpu-slice' }[] = [];
+): ProfileSlice[] {
+  const result: ProfileSlice[] = [];
   const extraDims = resolved.profileSplitDims.filter((d) => splitsOuter(d) && (space.splitDims ?? []).includes(d) && !splitDimProblem(layer, d));
   for (const dim of [undefined, ...extraDims]) {
     const extent = splitExtent(layer, dim);
@@ -242,8 +249,8 @@ function profileSlices(
 function sideSlices(
   space: SpaceConfig, layer: Layer, perSide: number, levelsFor: (granularity: number) => number[], sliceOf: (rows: number) => Layer,
   gpuSync: SyncName, random: () => number, skip: (id: string, reason: string) => void,
-): { layer: Layer; strategy: Strategy; role: 'cpu-slice' | 'gpu-slice' }[] {
-  const result: { layer: Layer; strategy: Strategy; role: 'cpu-slice' | 'gpu-slice' }[] = [];
+): ProfileSlice[] {
+  const result: ProfileSlice[] = [];
   const cpuCombos = space.cpuThreads.flatMap((t) => space.cpuImpls.map((impl) => ({ t, impl })));
   const cpuLevels = levelsFor(1);
   const cpuPicked = cpuCombos.length > perSide ? shuffled(cpuCombos, random).slice(0, perSide) : cpuCombos;
@@ -278,10 +285,10 @@ function sideSlices(
 
 /** The whole-layer GPU-only slice of `slices` (its first), once per mechanism in `mechanisms`. */
 function otherMechanisms(
-  slices: readonly { layer: Layer; strategy: Strategy; role: 'cpu-slice' | 'gpu-slice' }[], layer: Layer, mechanisms: readonly SyncName[],
-): { layer: Layer; strategy: Strategy; role: 'gpu-slice' }[] {
+  slices: readonly ProfileSlice[], layer: Layer, mechanisms: readonly SyncName[],
+): ProfileSlice[] {
   const whole = slices.find((sl) => sl.role === 'gpu-slice' && layerId(sl.layer) === layerId(layer));
-  return whole ? mechanisms.map((sync) => ({ layer, role: 'gpu-slice' as const, strategy: { ...whole.strategy, sync } })) : [];
+  return whole ? mechanisms.map((sync) => ({ layer, role: 'gpu-slice', strategy: { ...whole.strategy, sync } })) : [];
 }
 
 /** The device a plan targets and the mechanisms it supports. */
