@@ -25,10 +25,13 @@ const inRun = new Set(jobs.rows.map((j) => j.experiment));
 const experiments = readExperiments(fileURLToPath(new URL('../experiments', import.meta.url)));
 const fixedTestGroups = experiments.filter((e) => inRun.has(e.id)).flatMap((e) => e.heldOut ?? []);
 const parentOf = (j) => j.layer && (j.layer.type === 'linear' ? j.layer.M : j.layer.H);
+/** Each workload's grid layer (by its first workload id), looked up once. */
+const gridLayerOf = new Map();
+for (const g of jobs.rows) if (inPhase(g, 'grid') && g.workloads?.[0] && !gridLayerOf.has(g.workloads[0])) gridLayerOf.set(g.workloads[0], g);
 /** A profile slice along M or the output height: its parent layer has other M (linear) or H (conv). */
 const outerSlice = (j) => {
   if (!inPhase(j, 'profile') || !j.layer) return false;
-  const grid = jobs.rows.find((g) => inPhase(g, 'grid') && g.workloads?.[0] === j.workloads?.[0]);
+  const grid = gridLayerOf.get(j.workloads?.[0]);
   return grid !== undefined && parentOf(grid) !== parentOf(j);
 };
 const variants = [

@@ -5,6 +5,7 @@
  * folders whose experiment definitions are not at hand: the range is the tolerance recorded in
  * claims.json. With the definitions, run-validate uses the analysis' evaluateClaims instead.
  */
+import { metricAt } from '../analysis/claims.js';
 import type { ClaimRow, Summary } from '../results-schema/index.js';
 
 /** Accepted range; a missing bound is open. */
@@ -34,22 +35,8 @@ export interface ClaimVerdict {
 
 /** Follows a dotted path like `linear.geomeanSpeedupSelected` into an object. */
 export function readMetric(doc: unknown, metric: string): number | null {
-  let cur: unknown = doc;
-  for (const key of metric.split('.')) {
-    if (cur === null || typeof cur !== 'object') return null;
-    cur = (cur as Record<string, unknown>)[key];
-  }
-  return typeof cur === 'number' && Number.isFinite(cur) ? cur : null;
-}
-
-/** The reason a summary gives for a metric in words (`<metric>Why`), if any. */
-function readWhy(doc: unknown, metric: string): string | undefined {
-  let cur: unknown = doc;
-  for (const key of `${metric}Why`.split('.')) {
-    if (cur === null || typeof cur !== 'object') return undefined;
-    cur = (cur as Record<string, unknown>)[key];
-  }
-  return typeof cur === 'string' ? cur : undefined;
+  const v = metricAt(doc, metric);
+  return typeof v === 'number' && Number.isFinite(v) ? v : null;
 }
 
 /** True when `value` lies in the closed range; an empty range accepts everything but null. */
@@ -74,10 +61,11 @@ export function checkClaims(claims: ClaimRow[], summary: Summary | undefined, pl
     const cls = platformClass ?? c.platformClass;
     const range: Range = { min: c.tolerance.min, max: c.tolerance.max };
     const rangeSource = `claims.json tolerance${cls ? ` (${cls})` : ''}`;
-    const why = summary ? readWhy(summary, c.metric) : undefined;
+    // The reason a summary gives for the metric in words (`<metric>Why`), if any.
+    const why = summary ? metricAt(summary, `${c.metric}Why`) : undefined;
     const verdict: ClaimVerdict = {
       id: c.id, pass: inRange(measured, range), measured, paperValue: c.paperValue, unit: c.unit,
-      range, rangeSource, dataUsed, ...(why ? { why } : {}),
+      range, rangeSource, dataUsed, ...(typeof why === 'string' ? { why } : {}),
     };
     if (c.applicable === false) {
       // Not judged on this class (expected.<class>.notApplicable, or a claim made for other classes).
