@@ -9,6 +9,11 @@
 #          datapath-allcores  the same with the CPU slice on all 16 cores and no driver core (counter-example)
 #          kernels-nvidia     native/bench/kernel-bench.sh: best NVIDIA variant vs the CPU side on cores 1-15
 #          kernels-pocl       the same with PoCL pinned to cores 0-7 vs 8 engine threads on cores 8-15
+#          event-poll-ab      the datapath layers under finish and event-poll with COEXEC_EVENT_POLL_US (the least time
+#                             between event-poll's status queries) 0, then each of EP_POLL_US (default "2 10"), in
+#                             turn EP_REPEATS (2) times, each run 2 rounds (event-poll-ab/poll<us>-rep<k>/datapath.json)
+#          torch-copies       native/bench/torch_copy_bandwidth.py: PyTorch CUDA copies from pinned memory, wall and
+#                             CUDA events (torch-copy-bandwidth.json), the yardstick of the datapath part's copies
 #          cpu                native/bench/cpu-bench-host.sh: CPU kernels vs OpenBLAS and PyTorch CPU
 #          torch              native/bench/torch_reference.py: PyTorch CPU (16 threads), CUDA resident and
 #                             CUDA with pinned copies on the reference layers and every co-execution layer of
@@ -101,6 +106,8 @@ for p in "$@"; do
     kernels-pocl) part kernels-pocl native/bench/kernel-bench.sh "$out/kernels-pocl" --device-type cpu \
         --platform Portable --gpu-taskset 0-7 --cpu-cores 8-15 --threads 8 \
         --machine "GPU host: PoCL on cores 0-7 vs 8 engine threads on cores 8-15 (pocl-split)" ${KB_POCL_ARGS:-} ;;
+    event-poll-ab) part event-poll-ab native/bench/event-poll-ab.sh "$out/event-poll-ab" ;;
+    torch-copies) part torch-copies python3 native/bench/torch_copy_bandwidth.py "$out/torch-copy-bandwidth.json" ;;
     cpu) part cpu native/bench/cpu-bench-host.sh "$out/cpu" "${CPU_REPEAT:-3}" ;;
     torch) part torch python3 native/bench/torch_reference.py "$out/torch-reference.json" 16 7 ;;
     yardsticks)

@@ -10,8 +10,13 @@ configs/workloads) at split ratio r (CPU share), with T CPU threads:
 Fixed co-execution overhead of S on a layer = median(coexec/S) - max(median(cpu-alone), median(gpu-alone/S)),
 i.e. what co-executing adds to the slower side run alone; the summary takes the median over the layers.
 CPU slice ratio = breakdownMedianNs.cpuSlice of coexec/S / median cpuSideNs of cpu-alone (same rows, same
-threads, same cores). Copies: host <-> device, 1 MB .. 32 MB, pinned and pageable host memory, GB/s =
-bytes / median ns. Round trips per mechanism as a reference. Jobs a device cannot run (svm-fine on NVIDIA)
+threads, same cores). With --rounds R > 1 the layer jobs (cpu-alone, then gpu-alone/S and coexec/S per S, per
+layer) run R times in turn in one engine process, so slow drift of the machine (frequency, neighbours) falls
+on every job alike: a layer's overhead and CPU slice ratio are then the medians over the rounds of each
+round's value (per round in "rounds"), its latencies round 1's. Copies: host <-> device, 1 MB .. 32 MB,
+pinned and pageable host memory, GB/s = bytes / median ns (wall: enqueue and clFinish on the driver
+thread); gpuGbPerS = bytes / median of the copy's own profiling end - start (one queue: the bus alone, what
+CUDA events time for PyTorch). Round trips per mechanism as a reference. Jobs a device cannot run (svm-fine on NVIDIA)
 are recorded with their status and reason and left out of the summaries.
 Timed queue (--timed-queues plain,profiling): the first arrangement (COEXEC_TIMED_QUEUE) runs everything and
 gives "layers" and "summary"; each further one re-runs the GPU jobs (GPU alone, co-executed, round trips) in
@@ -101,6 +106,11 @@ def ok_median(r):
     return median(r["samplesNs"]) if r and r["status"] == "ok" else None
 
 
+def round_id(jid, rnd):
+    """A layer job's id in round rnd (0-based); round 1 keeps the id the committed results use."""
+    return jid if rnd == 0 else f"{jid}#r{rnd + 1}"
+
+
 def copy_id(direction, host_memory, nbytes, queues):
     """A copy job's id; one queue keeps the id the committed results use."""
     return f"copy/{direction}/{host_memory}/{nbytes}" + (f"/q{queues}" if queues > 1 else "")
@@ -116,6 +126,7 @@ def main():
     ap.add_argument("--threads", type=int, default=0, help="CPU threads (default: one per listed core, else 1)")
     ap.add_argument("--ratio", type=float, default=0.5)
     ap.add_argument("--samples", type=int, default=100)
+    ap.add_argument("--rounds", type=int, default=1, help="layer jobs run this many times in turn (see above)")
     ap.add_argument("--syncs", default=",".join(SYNCS))
     ap.add_argument("--workloads", default="", help="comma-separated workload ids (default: sync-overhead's)")
     ap.add_argument("--linear-variant", default="gemv_vec4")
@@ -149,13 +160,15 @@ def main():
 
     # 1. Layers: the CPU side alone, the GPU side alone and the co-executed layer, per mechanism.
     jobs = []
-    for wid, layer in layers:
-        out = layer[out_dim(layer)]
-        cpu_rows = min(out - 1, max(1, round(a.ratio * out)))
-        jobs.append(layer_job(f"cpu-alone/{wid}", cut(layer, cpu_rows), 1.0, "finish", threads))
-        for s in syncs:
-            jobs.append(layer_job(f"gpu-alone/{wid}/{s}", cut(layer, out - cpu_rows), 0.0, s, 0))
-            jobs.append(layer_job(f"coexec/{wid}/{s}", layer, cpu_rows / out, s, threads))
+    rounds = max(1, a.rounds)
+    for rnd in range(rounds):
+        for wid, layer in layers:
+            out = layer[out_dim(layer)]
+            cpu_rows = min(out - 1, max(1, round(a.ratio * out)))
+            jobs.append(layer_job(round_id(f"cpu-alone/{wid}", rnd), cut(layer, cpu_rows), 1.0, "finish", threads))
+            for s in syncs:
+                jobs.append(layer_job(round_id(f"gpu-alone/{wid}/{s}", rnd), cut(layer, out - cpu_rows), 0.0, s, 0))
+                jobs.append(layer_job(round_id(f"coexec/{wid}/{s}", rnd), layer, cpu_rows / out, s, threads))
     # 2. Round trips; 3. copies.
     jobs += [dict(meas, id=f"roundtrip/{s}", kind="roundtrip", strategy={"sync": s}) for s in syncs]
     sizes = [int(float(m) * (1 << 20)) for m in a.copy_mb.split(",") if m]
@@ -168,19 +181,19 @@ def main():
                                      copy={"bytes": b, "direction": d, "hostMemory": h, "queues": k}))
     queues = [q for q in a.timed_queues.split(",") if q]
     res = run_plan(a, jobs, dict(os.environ, COEXEC_TIMED_QUEUE=queues[0]))
-    gpu_jobs = [j for j in jobs if j["id"].split("/")[0] in ("gpu-alone", "coexec", "roundtrip")]
+    gpu_jobs = [j for j in jobs if j["id"].split("/")[0] in ("gpu-alone", "coexec", "roundtrip") and "#" not in j["id"]]
     res_by_queue = {queues[0]: res}
     for q in queues[1:]:
         res_by_queue[q] = dict(res, **run_plan(a, gpu_jobs, dict(os.environ, COEXEC_TIMED_QUEUE=q)))
 
-    def layer_rows_of(res):
+    def layer_rows_of(res, rnd=0):
         rows = []
         for wid, layer in layers:
-            cpu = res.get(f"cpu-alone/{wid}")
+            cpu = res.get(round_id(f"cpu-alone/{wid}", rnd))
             cpu_med = ok_median(cpu)
             cpu_slice_alone = median(cpu["cpuSideNs"]) if cpu and cpu["status"] == "ok" else None
             for s in syncs:
-                co, go = res.get(f"coexec/{wid}/{s}"), res.get(f"gpu-alone/{wid}/{s}")
+                co, go = res.get(round_id(f"coexec/{wid}/{s}", rnd)), res.get(round_id(f"gpu-alone/{wid}/{s}", rnd))
                 co_med, go_med = ok_median(co), ok_median(go)
                 row = {"workload": wid, "sync": s, "status": co["status"] if co else "missing",
                        "reason": (co or {}).get("reason"), "cpuRows": (co or {}).get("resolved", {}).get("cpuRows"),
@@ -210,6 +223,15 @@ def main():
         return summary
 
     layer_rows = layer_rows_of(res)
+    if rounds > 1:
+        per_round = [layer_rows_of(res, rnd) for rnd in range(rounds)]
+        for i, row in enumerate(layer_rows):
+            seen = [rows[i] for rows in per_round]
+            row["rounds"] = [{k: r.get(k) for k in ("coexecUs", "cpuAloneUs", "gpuAloneUs", "overheadUs", "cpuSliceRatio")}
+                             for r in seen]
+            for k in ("overheadUs", "cpuSliceRatio"):
+                if all(r.get(k) is not None for r in seen):
+                    row[k] = round(median([r[k] for r in seen]), 3)
     summary = summary_of(layer_rows)
     timed_queues, timed_queue_ratios = {}, []
     if len(queues) > 1:
@@ -242,9 +264,11 @@ def main():
                 for k in (copy_queues if h == "pinned" else [1]):
                     r = res.get(copy_id(d, h, b, k))
                     m = ok_median(r)
+                    bus = median([t[3] - t[2] for t in (r or {}).get("gpuTimestampsNs") or []]) if m else None
                     copy_rows.append({"bytes": b, "direction": d, "hostMemory": h, "queues": k,
                                       "status": r["status"] if r else "missing",
-                                      "medianUs": us(m), "gbPerS": round(b / m, 2) if m else None})
+                                      "medianUs": us(m), "gbPerS": round(b / m, 2) if m else None,
+                                      "gpuUs": us(bus), "gpuGbPerS": round(b / bus, 2) if bus else None})
     rt_rows = [{"sync": s, "status": res[f"roundtrip/{s}"]["status"],
                 "medianUs": us(ok_median(res[f"roundtrip/{s}"]))} for s in syncs]
 
@@ -255,7 +279,7 @@ def main():
            "host": {"node": platform.node(), "cpuModel": info["cpu"].get("model"), "cores": info["cpu"].get("cores")},
            "device": device,
            "setup": {"cpuCores": parse_cores(a.cores), "driverCore": a.driver_core, "cpuThreads": threads,
-                     "ratio": a.ratio, "samples": a.samples, "syncs": syncs, "timedQueues": queues,
+                     "ratio": a.ratio, "samples": a.samples, "rounds": rounds, "syncs": syncs, "timedQueues": queues,
                      "variants": {"linearM1": [a.linear_variant, a.linear_wg], "linearM>1": ["gemm_tiled", 16],
                                   "conv": [a.conv_variant, a.conv_wg], "conv1x1": ["conv_1x1_gemm", 16]},
                      "command": " ".join(sys.argv)},
@@ -279,12 +303,14 @@ def main():
               f"{v['cpuSliceRatioMedian']}, {v['cpuSliceRatioMax']} |")
     print(f"\nsvm-fine / finish overhead: {svm_fine_over_finish}\n")
     pinned_cols = [("pinned", k) for k in copy_queues]
-    names = [f"pinned, {k} queues" if k > 1 else "pinned" for _, k in pinned_cols] + ["pageable"]
+    names = [f"pinned, {k} queues" if k > 1 else "pinned" for _, k in pinned_cols] + ["pageable", "pinned, copy's own time"]
     print("## Copies (GB/s)\n\n| MB | direction | " + " | ".join(names) + " |\n|---|---|" + "---|" * len(names))
     for b in sizes:
         for d in ("host-to-device", "device-to-host"):
-            cells = {(r["hostMemory"], r["queues"]): r["gbPerS"] for r in copy_rows if r["bytes"] == b and r["direction"] == d}
-            row = [cells.get(c) for c in pinned_cols] + [cells.get(("pageable", 1))]
+            here = [r for r in copy_rows if r["bytes"] == b and r["direction"] == d]
+            cells = {(r["hostMemory"], r["queues"]): r["gbPerS"] for r in here}
+            bus = next((r["gpuGbPerS"] for r in here if r["hostMemory"] == "pinned" and r["queues"] == 1), None)
+            row = [cells.get(c) for c in pinned_cols] + [cells.get(("pageable", 1)), bus]
             print(f"| {b / (1 << 20):g} | {d} | " + " | ".join(str(v) for v in row) + " |")
     print("\n## Round trips (us)\n\n" + "\n".join(f"- {r['sync']}: {r['medianUs']} ({r['status']})" for r in rt_rows))
     if timed_queues:

@@ -357,6 +357,7 @@ void RunLayer(const Plan& plan, const Job& job, DeviceProvider& devices, const J
   resolved.Set("cpuImpl", run.cpuRows > 0 ? Json(ResolvedCpuImplName(S.cpuImpl)) : Json("none"));
   resolved.Set("sync", run.gpuRows > 0 ? Json(S.sync) : Json("none"));
   resolved.Set("waitSpins", WaitSpins());
+  if (EventPollIntervalNs() > 0) resolved.Set("eventPollUs", EventPollIntervalNs() / 1000.0);
   resolved.Set("driverCore", plan.driverCore ? Json(*plan.driverCore) : Json());
   r.Set("resolved", resolved);  // early copy: a failing job still says what it resolved to
 
@@ -619,7 +620,8 @@ void RunRoundTripJob(const Plan& plan, const Job& job, DeviceProvider& devices, 
 }
 
 // A host <-> device copy alone, through the executor's driver thread like a layer's GPU side. Timed: the
-// enqueue and clFinish of one copy. The check: the destination holds the source's pattern.
+// enqueue and clFinish of one copy; with one queue, gpuTimestampsNs from profiled executions after them. The
+// check: the destination holds the source's pattern.
 void RunCopyJob(const Plan& plan, const Job& job, DeviceProvider& devices, Json& r) {
   GpuDevice* gpu = NeedDevice(devices, plan);
   r.Set("device", gpu->caps().ToJson());
@@ -639,8 +641,11 @@ void RunCopyJob(const Plan& plan, const Job& job, DeviceProvider& devices, Json&
   NoteAwakeCores(executor, plan, resolved);
   r.Set("resolved", resolved);
   Samples samples(job.maxSamples);
+  // One queue: separate untimed executions on the profiling queue give the copy's own start and end (the bus
+  // alone, what CUDA events time for PyTorch); with several queues one event would cover only the first part.
+  samples.withTimestamps = job.copy.queues == 1;
   TimingLoop(job, samples, [&](Sample& s, Event* profile) { executor.Execute(&copy, nullptr, s, profile); },
-             [](bool) {});  // no profiled executions (withTimestamps is false)
+             [&](bool on) { executor.OnDriver([&] { gpu->UseProfilingQueue(on); }); });
   const bool passed = copy.Verify();
   if (!passed) r.Set("status", "invalid").Set("reason", "the copied data differs from the source");
   PutSamples(r, samples);

@@ -37,6 +37,7 @@ constexpr const char* kUsage =
     "                --driver-core 0 (the GPU-driver thread's core; default: not pinned)\n"
     "conv extras:    --stride-h --stride-w --pad-h --pad-w (or --stride / --pad for both)\n"
     "environment:    COEXEC_OPENCL_LIB (OpenCL library path), COEXEC_WAIT_SPINS (pause spins before yielding),\n"
+    "                COEXEC_EVENT_POLL_US (event-poll: least time between two status queries; default 0),\n"
     "                COEXEC_HOST_MEMORY=pinned-copy|zero-copy (override the buffer mechanisms' host memory),\n"
     "                COEXEC_GPU_SUBMIT=calls|auto|command-buffer (default calls; auto: cl_khr_command_buffer replays where possible)\n";
 

@@ -25,7 +25,31 @@ int WaitSpins() {
   return spins;
 }
 
+int64_t EventPollIntervalNs() {
+  static const int64_t interval = [] {
+    const char* env = std::getenv("COEXEC_EVENT_POLL_US");
+    return env && *env ? static_cast<int64_t>(std::atof(env) * 1000) : int64_t{0};
+  }();
+  return interval;
+}
+
 namespace sync_detail {
+
+void PollUntilComplete(cl_event ev, const std::string& where) {
+  const int64_t interval = EventPollIntervalNs();
+  int64_t next = 0;
+  cl_int status = CL_QUEUED;
+  WaitUntil([&] {
+    if (interval > 0) {
+      const int64_t now = NowNs();
+      if (now < next) return false;
+      next = now + interval;
+    }
+    COEXEC_CL(Cl().clGetEventInfo(ev, CL_EVENT_COMMAND_EXECUTION_STATUS, sizeof status, &status, nullptr), where);
+    if (status < 0) throw std::runtime_error("GPU command failed with " + std::string(ClErrorName(status)));
+    return status == CL_COMPLETE;
+  });
+}
 
 std::string Where(const LayerRun& run, const std::string& what) {
   std::string s = what;

@@ -144,6 +144,9 @@ class RoundTrip : public GpuSide {
 
 // Pause iterations before a waiting host thread starts yielding (COEXEC_WAIT_SPINS, default 256).
 int WaitSpins();
+// event-poll's least time between two status queries of its event, in ns (COEXEC_EVENT_POLL_US, default 0: query
+// as fast as the driver answers). Between queries the driver thread only spins (WaitUntil), no driver call.
+int64_t EventPollIntervalNs();
 
 inline void CpuRelax() {
 #if defined(__x86_64__) || defined(__i386__)
@@ -167,6 +170,9 @@ void WaitUntil(Done done) {
 // Helpers shared by the mechanism files (sync.cpp).
 namespace sync_detail {
 std::string Where(const LayerRun& run, const std::string& what);
+// event-poll's wait: queries ev's status at most every EventPollIntervalNs() until it is complete; a failed
+// command throws. `where` names the call in errors.
+void PollUntilComplete(cl_event ev, const std::string& where);
 // Sets every launch's arguments: scalars, then tensors through bindTensor (TensorArg::Col is bound here),
 // then the completion counter of the main launch when there is one.
 void BindArgs(LayerRun& run, const std::function<void(cl_kernel, cl_uint, TensorArg)>& bindTensor, void* counter);

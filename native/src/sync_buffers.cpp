@@ -133,14 +133,7 @@ class BufferMechanism : public Mechanism {
       COEXEC_CL(Cl().clFinish(run.gpu->queue()), Where(run, "clFinish"));
       return;
     }
-    cl_event ev = lastEvent_.get();
-    cl_int status = CL_QUEUED;
-    WaitUntil([&] {
-      COEXEC_CL(Cl().clGetEventInfo(ev, CL_EVENT_COMMAND_EXECUTION_STATUS, sizeof status, &status, nullptr),
-                Where(run, "poll event"));
-      if (status < 0) throw std::runtime_error("GPU command failed with " + std::string(ClErrorName(status)));
-      return status == CL_COMPLETE;
-    });
+    PollUntilComplete(lastEvent_.get(), Where(run, "poll event"));
   }
 
   CpuTensors CpuSide() const override { return {xHost_.host(), run_->W->data(), run_->b->data(), yHost_.host()}; }

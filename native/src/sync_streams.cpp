@@ -125,16 +125,7 @@ class StreamedBufferMechanism : public Mechanism {
       for (size_t c = 0; c < chunks_.size(); ++c) COEXEC_CL(Cl().clFinish(QueueOf(c)), "gpuStreams: clFinish");
       return;
     }
-    for (Chunk& k : chunks_) {
-      cl_event ev = k.last.get();
-      cl_int status = CL_QUEUED;
-      WaitUntil([&] {
-        COEXEC_CL(Cl().clGetEventInfo(ev, CL_EVENT_COMMAND_EXECUTION_STATUS, sizeof status, &status, nullptr),
-                  "gpuStreams: poll event");
-        if (status < 0) throw std::runtime_error("GPU command failed with " + std::string(ClErrorName(status)));
-        return status == CL_COMPLETE;
-      });
-    }
+    for (Chunk& k : chunks_) PollUntilComplete(k.last.get(), "gpuStreams: poll event");
   }
 
   void WidenProfile(std::array<cl_ulong, 4>& ts) override {

@@ -423,6 +423,24 @@ copy_queues() {  # a copy cut into parts on several queues: every part arrives, 
 }
 check "bench --kind copy --queues 4: the copy's four parts on four queues all arrive" copy_queues
 
+copy_own_time() {  # a one-queue copy records its own profiling timestamps (the bus alone), ordered and non-empty
+  "$E" bench --kind copy --bytes 1048576 --direction host-to-device --min-samples 3 --min-time-ms 0 >"$tmp/copyt.json" || return 1
+  python3 - "$tmp/copyt.json" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1]))
+ts = r["gpuTimestampsNs"]
+assert ts and all(t[0] <= t[1] <= t[2] < t[3] for t in ts), ts
+PY
+}
+check "bench --kind copy: one queue records the copy's own GPU timestamps" copy_own_time
+
+event_poll_interval() {  # COEXEC_EVENT_POLL_US spaces event-poll's queries; the job stays correct and says so
+  COEXEC_EVENT_POLL_US=3 "$E" bench --layer linear --M 2 --N 64 --K 32 --ratio 0.5 --sync event-poll --threads 1 \
+    --min-samples 3 --min-time-ms 0 >"$tmp/poll.json" || return 1
+  grep -q '"eventPollUs":3' "$tmp/poll.json" && grep -q '"passed":true' "$tmp/poll.json"
+}
+check "COEXEC_EVENT_POLL_US: event-poll with spaced status queries stays correct and is recorded" event_poll_interval
+
 # The register-tiled kernels' GPU weight layout (k-major; a CPU device gets the tile-blocked one) on the
 # same sweep subset: every register-tiled job of the small sweep, forced through the hook.
 kmajor_sweep() {
