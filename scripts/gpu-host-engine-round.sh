@@ -12,6 +12,8 @@
 #          event-poll-ab      the datapath layers under finish and event-poll with COEXEC_EVENT_POLL_US (the least time
 #                             between event-poll's status queries) 0, then each of EP_POLL_US (default "2 10"), in
 #                             turn EP_REPEATS (2) times, each run 2 rounds (event-poll-ab/poll<us>-rep<k>/datapath.json)
+#          cpu-slice-probe    native/bench/cpu_slice_probe.py: the CPU slice alone, in a co-execution with a one-row GPU
+#                             share and in the r = 0.5 co-execution, same rows, PROBE_ROUNDS (7) alternated rounds
 #          torch-copies       native/bench/torch_copy_bandwidth.py: PyTorch CUDA copies from pinned memory, wall and
 #                             CUDA events (torch-copy-bandwidth.json), the yardstick of the datapath part's copies
 #          cpu                native/bench/cpu-bench-host.sh: CPU kernels vs OpenBLAS and PyTorch CPU
@@ -107,6 +109,8 @@ for p in "$@"; do
         --platform Portable --gpu-taskset 0-7 --cpu-cores 8-15 --threads 8 \
         --machine "GPU host: PoCL on cores 0-7 vs 8 engine threads on cores 8-15 (pocl-split)" ${KB_POCL_ARGS:-} ;;
     event-poll-ab) part event-poll-ab native/bench/event-poll-ab.sh "$out/event-poll-ab" ;;
+    cpu-slice-probe) part cpu-slice-probe python3 native/bench/cpu_slice_probe.py --out "$out/cpu-slice-probe" \
+        --cores 1-15 --driver-core 0 --device-type gpu --rounds "${PROBE_ROUNDS:-7}" --syncs finish,event-poll ;;
     torch-copies) part torch-copies python3 native/bench/torch_copy_bandwidth.py "$out/torch-copy-bandwidth.json" ;;
     cpu) part cpu native/bench/cpu-bench-host.sh "$out/cpu" "${CPU_REPEAT:-3}" ;;
     torch) part torch python3 native/bench/torch_reference.py "$out/torch-reference.json" 16 7 ;;
