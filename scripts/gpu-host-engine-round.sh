@@ -16,6 +16,8 @@
 #                             share and in the r = 0.5 co-execution, same rows, PROBE_ROUNDS (7) alternated rounds
 #          cpu-slice-probe-busy  native/bench/cpu-slice-probe-busy.sh: that probe plain, with core 0 kept busy, and
 #                             with the driver on core 8, in turn, twice
+#          interrupts         native/bench/interrupts_probe.py: interrupts per execution on the slice's cores, CPU alone vs
+#                             co-executed (interrupts.json)
 #          torch-copies       native/bench/torch_copy_bandwidth.py: PyTorch CUDA copies from pinned memory, wall and
 #                             CUDA events (torch-copy-bandwidth.json), the yardstick of the datapath part's copies
 #          cpu                native/bench/cpu-bench-host.sh: CPU kernels vs OpenBLAS and PyTorch CPU
@@ -114,6 +116,7 @@ for p in "$@"; do
     cpu-slice-probe) part cpu-slice-probe python3 native/bench/cpu_slice_probe.py --out "$out/cpu-slice-probe" \
         --cores 1-15 --driver-core 0 --device-type gpu --rounds "${PROBE_ROUNDS:-7}" --syncs finish,event-poll ;;
     cpu-slice-probe-busy) part cpu-slice-probe-busy native/bench/cpu-slice-probe-busy.sh "$out/cpu-slice-probe-busy" ;;
+    interrupts) part interrupts python3 native/bench/interrupts_probe.py "$out/interrupts.json" 3000 2 ;;
     torch-copies) part torch-copies python3 native/bench/torch_copy_bandwidth.py "$out/torch-copy-bandwidth.json" ;;
     cpu) part cpu native/bench/cpu-bench-host.sh "$out/cpu" "${CPU_REPEAT:-3}" ;;
     torch) part torch python3 native/bench/torch_reference.py "$out/torch-reference.json" 16 7 ;;
