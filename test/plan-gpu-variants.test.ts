@@ -91,9 +91,9 @@ test('a local-tiled family expands to one variant per tile; a wrong kernel or ti
 test('geometry of local-tiled variants: one work-group per MWG x NWG output tile, its size from the id', () => {
   // linear M 70 in rows of 32 -> 3; 50 features in columns of 64 -> 1.
   assert.equal(gpuGeometry({ type: 'linear', M: 70, N: 100, K: 7 }, 50, 'gemm_local_32x64x16_4x4', 1),
-    { workGroups: 3, outputsComputed: 3 * 32 * 64, workGroupSize: 8 * 16, vectorWidth: 4 });
+    { workGroups: 3, outputsComputed: 3 * 32 * 64, workGroupSize: 8 * 16, vectorWidth: 4, reductionStep: 16 });
   // conv: P 5 x Q 7 = 35 positions in columns of 16 -> 3; 20 channels in rows of 16 -> 2; 2 images.
   const conv: Layer = { type: 'conv2d', batch: 2, C: 3, H: 5, W: 7, F: 32, R: 3, S: 3, strideH: 1, strideW: 1, padH: 1, padW: 1 };
   assert.equal(gpuGeometry(conv, 20, 'conv_local_16x16x8_2x1', 64),
-    { workGroups: 2 * 2 * 3, outputsComputed: 12 * 16 * 16, workGroupSize: 8 * 16, vectorWidth: 1 });
+    { workGroups: 2 * 2 * 3, outputsComputed: 12 * 16 * 16, workGroupSize: 8 * 16, vectorWidth: 1, reductionStep: 8 });
 });

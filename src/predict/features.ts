@@ -30,6 +30,9 @@ export const GPU_FEATURES = [
   'reduction', 'elemsPerRow', 'serialFlops',
 ] as const;
 
+/** gemv_rows' MB: rows m one pass of a work-item sums (native/src/variants.h kGemvRowsPerPass). */
+const GEMV_ROWS_PER_PASS = 8;
+
 /** Length of the dot product behind one output element: K (linear) or C*R*S (conv2d). */
 function reduction(layer: Layer): number {
   return layer.type === 'linear' ? layer.K : layer.C * layer.R * layer.S;
@@ -42,6 +45,21 @@ export interface GpuGeometry {
   outputsComputed: number;
   workGroupSize: number;
   vectorWidth: number;
+  /**
+   * Reduction elements a tiled kernel stages per step (TS or KWG; absent: it walks the reduction one element
+   * at a time). Its last, partial step costs a whole one (gpuReductionWalked).
+   */
+  reductionStep?: number;
+}
+
+/**
+ * The reduction length a work-item walks: K or C*R*S rounded up to whole steps of the kernel's staged tile.
+ * A partial last step is loaded, synchronized and multiplied as a full one (zeros past the end), so the
+ * stem conv (C*R*S = 147) walks 160 at TS = 16: 9% more than its true reduction.
+ */
+export function gpuReductionWalked(layer: Layer, geo: GpuGeometry): number {
+  const k = reduction(layer);
+  return geo.reductionStep && geo.reductionStep > 1 ? Math.ceil(k / geo.reductionStep) * geo.reductionStep : k;
 }
 
 /**
@@ -59,21 +77,27 @@ export function gpuGeometry(layer: Layer, rows: number, variant: string, knob: n
   const m = layer.type === 'linear' ? layer.M : 1;
   switch (variant) {
     case 'gemv_row':
-    case 'gemv_rows':  // the same groups; each item sums 8 rows at once (native/kernels/linear.cl)
       return { workGroups: rows, outputsComputed: elems, workGroupSize: k, vectorWidth: 1 };
+    case 'gemv_rows': {
+      // gemv_row's groups; each pass over K sums MB rows m at once, a last partial pass paying all MB (its
+      // accumulators are unrolled over MB), so M = 2..8 walk K once and M = 64 eight times (H200: 14-17 us
+      // kernels for M = 2..8 at N 3072 K 768, 87 us at M = 64).
+      const passes = Math.ceil(m / GEMV_ROWS_PER_PASS);
+      return { workGroups: rows, outputsComputed: rows * passes * GEMV_ROWS_PER_PASS, workGroupSize: k, vectorWidth: 1 };
+    }
     case 'gemv_row4':  // gemv_row's groups, float4 loads, four in flight per work-item
       return { workGroups: rows, outputsComputed: elems, workGroupSize: k, vectorWidth: 4 };
     case 'gemv_vec4':
       return { workGroups: Math.ceil(rows / 4), outputsComputed: Math.ceil(rows / 4) * 4 * m, workGroupSize: k, vectorWidth: 4 };
     case 'gemm_tiled': {
       const groups = tiles(rows, m);
-      return { workGroups: groups, outputsComputed: groups * k * k, workGroupSize: k * k, vectorWidth: 1 };
+      return { workGroups: groups, outputsComputed: groups * k * k, workGroupSize: k * k, vectorWidth: 1, reductionStep: k };
     }
     case 'conv_im2col_gemm':
     case 'conv_1x1_gemm': {
       const pq = layer.type === 'conv2d' ? elemsPerRow(layer) / layer.batch : 1;
       const groups = tiles(pq, rows) * (layer.type === 'conv2d' ? layer.batch : 1);
-      return { workGroups: groups, outputsComputed: groups * k * k, workGroupSize: k * k, vectorWidth: 1 };
+      return { workGroups: groups, outputsComputed: groups * k * k, workGroupSize: k * k, vectorWidth: 1, reductionStep: k };
     }
     default: {
       const reg = parseRegTileVariant(variant);
@@ -119,7 +143,10 @@ function localTileGeometry(layer: Layer, rows: number, t: LocalTileKnobs): GpuGe
     const { P, Q } = convOut(layer);
     groups = layer.batch * Math.ceil(rows / t.mwg) * Math.ceil((P * Q) / t.nwg);
   }
-  return { workGroups: groups, outputsComputed: groups * t.mwg * t.nwg, workGroupSize: (t.mwg / t.mwi) * (t.nwg / t.nwi), vectorWidth: Math.min(4, t.nwi) };
+  return {
+    workGroups: groups, outputsComputed: groups * t.mwg * t.nwg, workGroupSize: (t.mwg / t.mwi) * (t.nwg / t.nwi),
+    vectorWidth: Math.min(4, t.nwi), reductionStep: t.kwg,
+  };
 }
 
 /**
@@ -367,7 +394,7 @@ export function gpuFeatures(layer: Layer, rows: number, variant: string, wg: num
     values: {
       flops: sliceFlops(layer, rows),
       // Executed multiply-adds x2, padding included: what a tiled kernel really pays for a thin slice.
-      workFlops: 2 * geo.outputsComputed * reduction(layer),
+      workFlops: 2 * geo.outputsComputed * gpuReductionWalked(layer, geo),
       bytes,
       rows,
       workGroups: geo.workGroups,
@@ -399,7 +426,7 @@ export function gpuFeatures(layer: Layer, rows: number, variant: string, wg: num
 export function gpuSerialFlops(layer: Layer, geo: GpuGeometry, computeUnits: number): number {
   const items = Math.max(1, geo.workGroups * geo.workGroupSize);
   const groupsPerUnit = Math.max(1, geo.workGroups / Math.max(1, computeUnits));
-  return groupsPerUnit * 2 * reduction(layer) * (geo.outputsComputed / items);
+  return groupsPerUnit * 2 * gpuReductionWalked(layer, geo) * (geo.outputsComputed / items);
 }
 
 /**
