@@ -18,6 +18,7 @@
 #                             with the driver on core 8, in turn, twice
 #          interrupts         native/bench/interrupts_probe.py: interrupts per execution on the slice's cores, CPU alone vs
 #                             co-executed (interrupts.json)
+#          syscalls           native/bench/syscalls-probe.sh: system calls of co-executed vs CPU-only executions (strace -c)
 #          torch-copies       native/bench/torch_copy_bandwidth.py: PyTorch CUDA copies from pinned memory, wall and
 #                             CUDA events (torch-copy-bandwidth.json), the yardstick of the datapath part's copies
 #          cpu                native/bench/cpu-bench-host.sh: CPU kernels vs OpenBLAS and PyTorch CPU
@@ -117,6 +118,7 @@ for p in "$@"; do
         --cores 1-15 --driver-core 0 --device-type gpu --rounds "${PROBE_ROUNDS:-7}" --syncs finish,event-poll ;;
     cpu-slice-probe-busy) part cpu-slice-probe-busy native/bench/cpu-slice-probe-busy.sh "$out/cpu-slice-probe-busy" ;;
     interrupts) part interrupts python3 native/bench/interrupts_probe.py "$out/interrupts.json" 3000 2 ;;
+    syscalls) part syscalls native/bench/syscalls-probe.sh "$out/syscalls" 1000 ;;
     torch-copies) part torch-copies python3 native/bench/torch_copy_bandwidth.py "$out/torch-copy-bandwidth.json" ;;
     cpu) part cpu native/bench/cpu-bench-host.sh "$out/cpu" "${CPU_REPEAT:-3}" ;;
     torch) part torch python3 native/bench/torch_reference.py "$out/torch-reference.json" 16 7 ;;
