@@ -23,6 +23,7 @@ export interface SideFeatures {
 export const CPU_FEATURES = [
   'flops', 'bytes', 'rows', 'threads', 'rowsPerThread', 'flopsPerThread', 'reduction', 'elemsPerRow',
   'copyBytes', 'copyBytesPerThread', 'weightBytes', 'paddedFlops', 'paddedFlopsPerThread', 'weightBytesPerThread',
+  'readBytesPerThread',
 ] as const;
 
 export const GPU_FEATURES = [
@@ -387,6 +388,8 @@ function evenPass(units: number, threads: number, per: number): { total: number;
 export interface ConvSchedule extends PaddedWork {
   copyFloats: number;
   copyFloatsPerThread: number;
+  /** Input and weight floats the busiest reader's units load (direct; 0 where not modelled). */
+  readFloatsPerThread?: number;
 }
 
 export function convSchedule(layer: Conv2dLayer, rows: number, threads: number, impl: string, tl: CpuTiling): ConvSchedule {
@@ -461,11 +464,27 @@ export function convSchedule(layer: Conv2dLayer, rows: number, threads: number, 
     const tiles = Math.ceil(rows / tl.directRows);
     const rowFastest = rows * crs > xpImage;
     const q = lastTile(Q, cols);
-    const pass = computePass(batch * tiles * P, (u) => {
-      const tile = rowFastest ? Math.floor(u / P) % tiles : u % tiles;
-      return 2 * crs * q * rowsOf(tile, tl.directRows);
-    });
-    return { flops: pass.total, flopsPerThread: pass.busiest, copyFloats: copy.total, copyFloatsPerThread: copy.busiest };
+    const tileOf = (u: number): number => (rowFastest ? Math.floor(u / P) % tiles : u % tiles);
+    const pass = computePass(batch * tiles * P, (u) => 2 * crs * q * rowsOf(tileOf(u), tl.directRows));
+    // What each thread's units read: an output row's input window (C x R input rows, of which a next row
+    // shares all but sh) and a channel tile's weights, each when it differs from the thread's previous unit's.
+    const rowFloats = xpImage / (C * (padH === 0 && padW === 0 && sw === 1 ? H : hp));
+    let reads = 0;
+    for (const share of pass.shares) {
+      let mine = 0, lastRow = -2, lastTile = -1;
+      for (const [a, b] of share) {
+        for (let u = a; u < b; ++u) {
+          const img = Math.floor(u / (tiles * P)), p = rowFastest ? u % P : Math.floor(u / tiles) % P, tile = tileOf(u);
+          const row = img * P + p;
+          if (row !== lastRow) mine += C * rowFloats * (row === lastRow + 1 ? Math.min(R, sh) : R);
+          if (tile !== lastTile) mine += rowsOf(tile, tl.directRows) * crs;
+          lastRow = row;
+          lastTile = tile;
+        }
+      }
+      reads = Math.max(reads, mine);
+    }
+    return { flops: pass.total, flopsPerThread: pass.busiest, copyFloats: copy.total, copyFloatsPerThread: copy.busiest, readFloatsPerThread: reads };
   }
   // im2col
   const pq = P * Q, cols = tl.nnCols;
@@ -543,15 +562,15 @@ export function convSchedule(layer: Conv2dLayer, rows: number, threads: number, 
  * whole input, a panel that several threads share is unrolled by each, split-K's sum reads its partial
  * blocks back, and an in-place direct or flat slice copies the last rows serially. Otherwise cpuCopyBytes, shared evenly.
  */
-export function cpuCopyWork(layer: Layer, rows: number, threads: number, impl: string, isa?: string, convLayout?: string): { bytes: number; bytesPerThread: number } {
+export function cpuCopyWork(layer: Layer, rows: number, threads: number, impl: string, isa?: string, convLayout?: string): { bytes: number; bytesPerThread: number; readBytesPerThread: number } {
   const t = Math.max(1, threads);
   if (layer.type === 'conv2d' && convLayout === CONV_NARROW_LAYOUT && !impl.startsWith('openblas') && rows > 0) {
     const tl = CPU_TILING[cpuIsaOf(impl) ?? isa ?? DEFAULT_CPU_ISA] ?? CPU_TILING[DEFAULT_CPU_ISA]!;
     const w = convSchedule(layer, rows, t, impl, tl);
-    return { bytes: FLOAT_BYTES * w.copyFloats, bytesPerThread: FLOAT_BYTES * w.copyFloatsPerThread };
+    return { bytes: FLOAT_BYTES * w.copyFloats, bytesPerThread: FLOAT_BYTES * w.copyFloatsPerThread, readBytesPerThread: FLOAT_BYTES * (w.readFloatsPerThread ?? 0) };
   }
   const bytes = cpuCopyBytes(layer, impl, convLayout);
-  return { bytes, bytesPerThread: bytes / t };
+  return { bytes, bytesPerThread: bytes / t, readBytesPerThread: 0 };
 }
 
 /**
@@ -580,6 +599,7 @@ export function cpuFeatures(
       copyBytes,
       // The copy on the critical path: the busiest thread's share of each copy pass and any serial copy (see cpuCopyWork).
       copyBytesPerThread: copy.bytesPerThread,
+      readBytesPerThread: copy.readBytesPerThread,
       // The slice's weight rows: read once, reused only across the output row (M or P*Q): bandwidth-bound when that is short.
       weightBytes: FLOAT_BYTES * rows * reduction(layer),
       // Executed flops with the kernels' tile padding, in total and on the busiest thread (see cpuPaddedWork).
