@@ -478,6 +478,7 @@ export function convSchedule(layer: Conv2dLayer, rows: number, threads: number, 
           const row = img * P + p;
           if (row !== lastRow) mine += C * rowFloats * (row === lastRow + 1 ? Math.min(R, sh) : R);
           if (tile !== lastTile) mine += rowsOf(tile, tl.directRows) * crs;
+          mine += rowsOf(tile, tl.directRows) * Q;
           lastRow = row;
           lastTile = tile;
         }
@@ -535,25 +536,31 @@ export function convSchedule(layer: Conv2dLayer, rows: number, threads: number, 
     const chunk = u % chunks, panel = Math.floor(u / chunks) % panels;
     return 2 * crs * lastTile(panelCols(panel), cols) * rowsOf(chunk, chunkRows);
   });
-  let copy = { total: 0, busiest: 0 };
-  if (fused) {
-    // A thread keeps the panel it unrolled last (held[thread]) across its chunks.
-    for (const s of pass.shares) {
-      let mine = 0, held = -1;
-      for (const [a, b] of s) {
-        for (let u = a; u < b; ++u) {
-          const panelIndex = Math.floor(u / chunks);
-          if (panelIndex !== held) mine += crs * panelCols(panelIndex % panels);
-          held = panelIndex;
+  let copy = { total: 0, busiest: 0 }, reads = 0;
+  // A thread's units, in order: a unit on another panel than its previous one unrolls it (fused: a thread
+  // keeps the panel it unrolled last, held[thread], across its chunks) or reads it (in place, or from the shared
+  // unroll); a unit on another chunk reads that chunk's weights; every unit writes its rows of its panel.
+  for (const share of pass.shares) {
+    let unrolled = 0, mine = 0, held = -1, lastChunk = -1;
+    for (const [a, b] of share) {
+      for (let u = a; u < b; ++u) {
+        const panelIndex = Math.floor(u / chunks), chunk = u % chunks, n = panelCols(panelIndex % panels);
+        if (panelIndex !== held) {
+          if (fused) unrolled += crs * n;
+          else mine += crs * n;
         }
+        if (chunk !== lastChunk) mine += rowsOf(chunk, chunkRows) * crs;
+        mine += rowsOf(chunk, chunkRows) * n;
+        held = panelIndex;
+        lastChunk = chunk;
       }
-      copy.total += mine;
-      copy.busiest = Math.max(copy.busiest, mine);
     }
-  } else if (!inPlace) {
-    copy = evenPass(batch * crs, t, pq);
+    copy.total += unrolled;
+    copy.busiest = Math.max(copy.busiest, unrolled);
+    reads = Math.max(reads, mine);
   }
-  return { flops: pass.total, flopsPerThread: pass.busiest, copyFloats: copy.total, copyFloatsPerThread: copy.busiest };
+  if (!fused && !inPlace) copy = evenPass(batch * crs, t, pq);
+  return { flops: pass.total, flopsPerThread: pass.busiest, copyFloats: copy.total, copyFloatsPerThread: copy.busiest, readFloatsPerThread: reads };
 }
 
 /**
