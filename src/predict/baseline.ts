@@ -50,7 +50,7 @@ export const MIN_SHARE_GAIN = 0.1;
  * on 8 threads and ~7.5 us on 15, so a single fixed cost under-predicts every small slice on 15 threads.
  */
 export const BASELINE_TERMS: Record<SideName, string[]> = {
-  cpu: ['1', 'threads', 'flopsPerThread', 'paddedFlopsPerThread', SPILL_TERM, 'bytes', 'copyBytesPerThread', 'readBytesPerThread'],
+  cpu: ['1', 'poolJoins', 'flopsPerThread', 'paddedFlopsPerThread', SPILL_TERM, 'bytes', 'copyBytesPerThread', 'readBytesPerThread'],
   gpu: ['1', 'workFlops', 'bytes', 'waves', 'workGroups', 'serialFlops'],
 };
 

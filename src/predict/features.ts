@@ -23,7 +23,7 @@ export interface SideFeatures {
 export const CPU_FEATURES = [
   'flops', 'bytes', 'rows', 'threads', 'rowsPerThread', 'flopsPerThread', 'reduction', 'elemsPerRow',
   'copyBytes', 'copyBytesPerThread', 'weightBytes', 'paddedFlops', 'paddedFlopsPerThread', 'weightBytesPerThread',
-  'readBytesPerThread',
+  'readBytesPerThread', 'poolJoins',
 ] as const;
 
 export const GPU_FEATURES = [
@@ -388,8 +388,10 @@ function evenPass(units: number, threads: number, per: number): { total: number;
 export interface ConvSchedule extends PaddedWork {
   copyFloats: number;
   copyFloatsPerThread: number;
-  /** Input and weight floats the busiest reader's units load (direct; 0 where not modelled). */
+  /** Input and weight floats the busiest reader's units load and output floats it stores (direct, im2col). */
   readFloatsPerThread?: number;
+  /** ParallelFor calls: a copy or sum pass before or after the compute pass is another wake-up and join. */
+  passes: number;
 }
 
 export function convSchedule(layer: Conv2dLayer, rows: number, threads: number, impl: string, tl: CpuTiling): ConvSchedule {
@@ -397,6 +399,9 @@ export function convSchedule(layer: Conv2dLayer, rows: number, threads: number, 
   const { P, Q } = convOut(layer);
   const { batch, C, H, W, R, S, strideH: sh, strideW: sw, padH, padW } = layer;
   const crs = C * R * S;
+  // Copies of a column-strided layer (UnrollPanel, PadInput) move one float at a time where stride 1 moves four
+  // in one 16-byte move: such a float is counted as four.
+  const strided = sw > 1 ? 4 : 1;
   const lastTile = (cols: number, tile: number): number => Math.floor(cols / tile) * tile + Math.ceil((cols % tile) / tl.width) * tl.width;
   const rowsOf = (tile: number, per: number): number => Math.max(0, Math.min(per, rows - tile * per));
   // The busiest thread's flops of a compute pass whose unit u costs work(u), and each thread's units in order.
@@ -440,7 +445,7 @@ export function convSchedule(layer: Conv2dLayer, rows: number, threads: number, 
         const ci = chunkFastest ? rest % chunks : Math.floor(rest / tiles);
         return 2 * crs * lastTile(Math.min(chunk, plane - ci * chunk), cols) * rowsOf(tile, tl.directRows);
       });
-      return { flops: pass.total, flopsPerThread: pass.busiest, copyFloats: copy.total, copyFloatsPerThread: copy.busiest };
+      return { flops: pass.total, flopsPerThread: pass.busiest, copyFloats: copy.total, copyFloatsPerThread: copy.busiest, passes: inPlace ? 1 : 2 };
     }
     const roundUp = (cols: number): number => Math.ceil(Q / cols) * cols;
     const cols = roundUp(tl.wideCols) <= roundUp(tl.directCols) ? tl.wideCols : tl.directCols;
@@ -459,7 +464,7 @@ export function convSchedule(layer: Conv2dLayer, rows: number, threads: number, 
       }
     } else {
       xpImage = C * hp * sw * wq;
-      copy = evenPass(batch * C * Math.min((P - 1) * sh + R, hp), t, sw * wq);
+      copy = evenPass(batch * C * Math.min((P - 1) * sh + R, hp), t, sw * wq * strided);
     }
     const tiles = Math.ceil(rows / tl.directRows);
     const rowFastest = rows * crs > xpImage;
@@ -485,7 +490,10 @@ export function convSchedule(layer: Conv2dLayer, rows: number, threads: number, 
       }
       reads = Math.max(reads, mine);
     }
-    return { flops: pass.total, flopsPerThread: pass.busiest, copyFloats: copy.total, copyFloatsPerThread: copy.busiest, readFloatsPerThread: reads };
+    return {
+      flops: pass.total, flopsPerThread: pass.busiest, copyFloats: copy.total, copyFloatsPerThread: copy.busiest, readFloatsPerThread: reads,
+      passes: padH === 0 && padW === 0 && sw === 1 ? 1 : 2,
+    };
   }
   // im2col
   const pq = P * Q, cols = tl.nnCols;
@@ -515,7 +523,7 @@ export function convSchedule(layer: Conv2dLayer, rows: number, threads: number, 
     let unroll = 0, busiestUnroll = 0;
     for (const s of pass.shares) {
       let mine = 0;
-      for (const [a, b] of s) for (let u = a; u < b; ++u) mine += kOf(u) * panelCols(panelOf(u));
+      for (const [a, b] of s) for (let u = a; u < b; ++u) mine += kOf(u) * panelCols(panelOf(u)) * strided;
       unroll += mine;
       busiestUnroll = Math.max(busiestUnroll, mine);
     }
@@ -529,7 +537,7 @@ export function convSchedule(layer: Conv2dLayer, rows: number, threads: number, 
       summed += mine;
       busiestSum = Math.max(busiestSum, mine);
     }
-    return { flops: pass.total, flopsPerThread: pass.busiest, copyFloats: unroll + summed, copyFloatsPerThread: busiestUnroll + busiestSum };
+    return { flops: pass.total, flopsPerThread: pass.busiest, copyFloats: unroll + summed, copyFloatsPerThread: busiestUnroll + busiestSum, passes: 2 };
   }
   const units = batch * chunks * panels;
   const pass = computePass(units, (u) => {
@@ -546,7 +554,7 @@ export function convSchedule(layer: Conv2dLayer, rows: number, threads: number, 
       for (let u = a; u < b; ++u) {
         const panelIndex = Math.floor(u / chunks), chunk = u % chunks, n = panelCols(panelIndex % panels);
         if (panelIndex !== held) {
-          if (fused) unrolled += crs * n;
+          if (fused) unrolled += crs * n * strided;
           else mine += crs * n;
         }
         if (chunk !== lastChunk) mine += rowsOf(chunk, chunkRows) * crs;
@@ -559,8 +567,11 @@ export function convSchedule(layer: Conv2dLayer, rows: number, threads: number, 
     copy.busiest = Math.max(copy.busiest, unrolled);
     reads = Math.max(reads, mine);
   }
-  if (!fused && !inPlace) copy = evenPass(batch * crs, t, pq);
-  return { flops: pass.total, flopsPerThread: pass.busiest, copyFloats: copy.total, copyFloatsPerThread: copy.busiest, readFloatsPerThread: reads };
+  if (!fused && !inPlace) copy = evenPass(batch * crs, t, pq * strided);
+  return {
+    flops: pass.total, flopsPerThread: pass.busiest, copyFloats: copy.total, copyFloatsPerThread: copy.busiest, readFloatsPerThread: reads,
+    passes: fused || inPlace ? 1 : 2,
+  };
 }
 
 /**
@@ -569,15 +580,15 @@ export function convSchedule(layer: Conv2dLayer, rows: number, threads: number, 
  * whole input, a panel that several threads share is unrolled by each, split-K's sum reads its partial
  * blocks back, and an in-place direct or flat slice copies the last rows serially. Otherwise cpuCopyBytes, shared evenly.
  */
-export function cpuCopyWork(layer: Layer, rows: number, threads: number, impl: string, isa?: string, convLayout?: string): { bytes: number; bytesPerThread: number; readBytesPerThread: number } {
+export function cpuCopyWork(layer: Layer, rows: number, threads: number, impl: string, isa?: string, convLayout?: string): { bytes: number; bytesPerThread: number; readBytesPerThread: number; passes: number } {
   const t = Math.max(1, threads);
   if (layer.type === 'conv2d' && convLayout === CONV_NARROW_LAYOUT && !impl.startsWith('openblas') && rows > 0) {
     const tl = CPU_TILING[cpuIsaOf(impl) ?? isa ?? DEFAULT_CPU_ISA] ?? CPU_TILING[DEFAULT_CPU_ISA]!;
     const w = convSchedule(layer, rows, t, impl, tl);
-    return { bytes: FLOAT_BYTES * w.copyFloats, bytesPerThread: FLOAT_BYTES * w.copyFloatsPerThread, readBytesPerThread: FLOAT_BYTES * (w.readFloatsPerThread ?? 0) };
+    return { bytes: FLOAT_BYTES * w.copyFloats, bytesPerThread: FLOAT_BYTES * w.copyFloatsPerThread, readBytesPerThread: FLOAT_BYTES * (w.readFloatsPerThread ?? 0), passes: w.passes };
   }
   const bytes = cpuCopyBytes(layer, impl, convLayout);
-  return { bytes, bytesPerThread: bytes / t, readBytesPerThread: 0 };
+  return { bytes, bytesPerThread: bytes / t, readBytesPerThread: 0, passes: 1 };
 }
 
 /**
@@ -607,6 +618,8 @@ export function cpuFeatures(
       // The copy on the critical path: the busiest thread's share of each copy pass and any serial copy (see cpuCopyWork).
       copyBytesPerThread: copy.bytesPerThread,
       readBytesPerThread: copy.readBytesPerThread,
+      // Every ParallelFor wakes and joins each thread: threads x the slice's passes (1 unless cpuCopyWork says).
+      poolJoins: t * copy.passes,
       // The slice's weight rows: read once, reused only across the output row (M or P*Q): bandwidth-bound when that is short.
       weightBytes: FLOAT_BYTES * rows * reduction(layer),
       // Executed flops with the kernels' tile padding, in total and on the busiest thread (see cpuPaddedWork).
