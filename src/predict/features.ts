@@ -222,9 +222,10 @@ function splitWork(units: number, threads: number, work: (u: number) => number):
  *  - conv flat (stride 1; strided layers run as direct): units (image, channel tile, chunk) over the flattened
  *    [P][W + 2 padW] plane, chunks of whole wideCols tiles as SimdDirectFlat chooses them.
  * OpenBLAS (unknown tiling) executes the true flops, split evenly.
- * With `convLayout` "narrow-panels,unpadded-in-place" (resolved.cpuConvLayout; absent in earlier runs, which
- * keep the rules above) the last, partial column tile of a conv row, flat chunk or im2col panel pays its
- * columns rounded up to the vector width only.
+ * With `convLayout` CONV_NARROW_LAYOUT (resolved.cpuConvLayout; absent in earlier runs, which keep the rules
+ * above) a conv slice is counted by convSchedule: the last, partial column tile of a conv row, flat chunk or
+ * im2col panel pays its columns rounded up to the vector width only, the pool hands out dynamic chunks, and
+ * im2col with fewer panels than threads splits C*R*S (split-K), where the busiest thread computes one part.
  */
 /**
  * How the engine's packed linear path (M above nnCols / 2) lays out its work, from resolved.cpuLinearPacking:
@@ -520,12 +521,19 @@ export function convSchedule(layer: Conv2dLayer, rows: number, threads: number, 
     const kOf = (u: number): number => Math.min(kPart, crs - (u % n) * kPart);
     const panelOf = (u: number): number => Math.floor(u / n) % panels;
     const pass = computePass(batch * panels * n, (u) => 2 * rows * kOf(u) * lastTile(panelCols(panelOf(u)), cols));
-    let unroll = 0, busiestUnroll = 0;
+    // Each unit unrolls its K rows of its panel, reads the slice's weights over them and stores a partial block.
+    let unroll = 0, busiestUnroll = 0, reads = 0;
     for (const s of pass.shares) {
-      let mine = 0;
-      for (const [a, b] of s) for (let u = a; u < b; ++u) mine += kOf(u) * panelCols(panelOf(u)) * strided;
+      let mine = 0, loads = 0;
+      for (const [a, b] of s) {
+        for (let u = a; u < b; ++u) {
+          mine += kOf(u) * panelCols(panelOf(u)) * strided;
+          loads += rows * kOf(u) + rows * panelCols(panelOf(u));
+        }
+      }
       unroll += mine;
       busiestUnroll = Math.max(busiestUnroll, mine);
+      reads = Math.max(reads, loads);
     }
     // The sum: one unit per (image, panel, output row), reading the row's columns of every part.
     const sums = dynamicChunks(batch * panels * rows, t, () => 1);
@@ -537,7 +545,7 @@ export function convSchedule(layer: Conv2dLayer, rows: number, threads: number, 
       summed += mine;
       busiestSum = Math.max(busiestSum, mine);
     }
-    return { flops: pass.total, flopsPerThread: pass.busiest, copyFloats: unroll + summed, copyFloatsPerThread: busiestUnroll + busiestSum, passes: 2 };
+    return { flops: pass.total, flopsPerThread: pass.busiest, copyFloats: unroll + summed, copyFloatsPerThread: busiestUnroll + busiestSum, readFloatsPerThread: reads, passes: 2 };
   }
   const units = batch * chunks * panels;
   const pass = computePass(units, (u) => {
