@@ -50,7 +50,7 @@ export const MIN_SHARE_GAIN = 0.1;
  * features.ts, cpuCopyWork): on the gpu-host a thin slice takes ~4.5 us on 8 threads and ~7.5 us on 15, so a
  * single fixed cost under-predicts every small slice on 15 threads, and a conv slice with a copy or sum pass
  * before or after its compute pass pays it twice (gpu-host conv 2026-12-04T1608Z, CPU held-out MAPE with
- * threads -> poolJoins: 22.5 -> 17.8; it equals threads for linear slices). "readBytesPerThread" is what the
+ * threads -> poolJoins: 22.5 -> 21.0; it equals threads for linear slices). "readBytesPerThread" is what the
  * busiest thread's conv units load and store (features.ts, convSchedule).
  */
 export const BASELINE_TERMS: Record<SideName, string[]> = {
