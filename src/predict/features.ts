@@ -23,8 +23,9 @@ export interface SideFeatures {
 export const CPU_FEATURES = [
   'flops', 'bytes', 'rows', 'threads', 'rowsPerThread', 'flopsPerThread', 'reduction', 'elemsPerRow',
   'copyBytes', 'copyBytesPerThread', 'weightBytes', 'paddedFlops', 'paddedFlopsPerThread', 'weightBytesPerThread',
-  'readBytesPerThread', 'poolJoins',
 ] as const;
+// cpuFeatures' readBytesPerThread and poolJoins are baseline terms (baseline.ts), not tree inputs: the trees of
+// runs without resolved.cpuConvLayout (where they are 0 and threads) then see the same columns and fit as before.
 
 export const GPU_FEATURES = [
   'flops', 'workFlops', 'bytes', 'rows', 'workGroups', 'waves', 'workGroupSize', 'bytesPerWorkItem', 'vectorWidth',
