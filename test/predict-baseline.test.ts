@@ -85,7 +85,7 @@ function cacheTruth(v: Record<string, number>): number {
 test('the CPU baseline fits the cache knot and the cost per thread, and extrapolates past the knot', () => {
   const shapes: [number, number][] = [[256, 1024], [512, 1024], [1024, 1024], [2048, 1024], [1024, 2048], [2048, 2048], [3072, 2048]];
   const m = fitBaseline('cpu', cacheRows(shapes, [2, 4, 8]), { lambda: 0, sweeps: 100000 });
-  assert.ok(m.terms!.includes(SPILL_TERM) && m.terms!.includes('threads'));
+  assert.ok(m.terms!.includes(SPILL_TERM) && m.terms!.includes('poolJoins'));
   assert.is(m.params.cacheKnotBytes, 512 << 10);
   // A shape with 4x the training's largest weight bytes per thread, on a thread count never trained on.
   const f = cpuFeatures({ type: 'linear', M: 1, N: 4096, K: 4096 }, 4096, 3, 'simd');

@@ -2,7 +2,7 @@
 // pool's split (the first count % t threads take one unit more), so a change to either shows up here.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { LINEAR_PACKS_WEIGHTS, cpuCopyBytes, cpuFeatures, cpuIsaOf, cpuPaddedWork } from '../src/predict/features.js';
+import { CONV_NARROW_LAYOUT, LINEAR_PACKS_WEIGHTS, cpuCopyBytes, cpuCopyWork, cpuFeatures, cpuIsaOf, cpuPaddedWork } from '../src/predict/features.js';
 import type { Layer } from '../src/analysis/types.js';
 
 const linear: Layer = { type: 'linear', M: 1, N: 10, K: 20 };
@@ -91,8 +91,10 @@ test('conv padded work with cpuConvLayout narrow-panels,unpadded-in-place: a las
   const L = 'narrow-panels,unpadded-in-place';
   // im2col, AVX-512: the one panel of P*Q = 25 computes 32 columns, not 64: unit = 2 * 18 * 32 * rows.
   assert.equal(cpuPaddedWork(conv3x3, 8, 2, 'simd-im2col', 'avx512', undefined, L), { flops: 9216, flopsPerThread: 6912 });
-  // direct: Q = 5 -> 16 columns; unit = 2 * 18 * 16 * rows, thread 0 has tile 0 (6 rows) x 5 output rows.
-  assert.equal(cpuPaddedWork(conv3x3, 8, 2, 'simd-direct', 'avx512', undefined, L), { flops: 23040, flopsPerThread: 17280 });
+  // direct: Q = 5 -> 16 columns; unit = 2 * 18 * 16 * rows. The slice's weights (8 x 18) are smaller than the
+  // padded input, so the channel tile runs fastest; the pool's dynamic chunks of ceil(10 / 8) = 2 units are one
+  // output row's two tiles (6 + 2 rows, 4608 flops), claimed in turn: thread 0 runs 3 of the 5, thread 1 runs 2.
+  assert.equal(cpuPaddedWork(conv3x3, 8, 2, 'simd-direct', 'avx512', undefined, L), { flops: 23040, flopsPerThread: 13824 });
   // flat: the one chunk of 35 flattened outputs computes 48 columns: unit = 2 * 18 * 48 * rows.
   assert.equal(cpuPaddedWork(conv3x3, 8, 2, 'simd-flat', 'avx512', undefined, L), { flops: 13824, flopsPerThread: 10368 });
   // Earlier runs (no layout) keep whole tiles.
@@ -109,6 +111,40 @@ test('copy bytes with cpuConvLayout: direct (column stride 1) and flat read an u
   const strided = { ...conv1x1, strideH: 2, strideW: 2 } as Layer;
   assert.is(cpuCopyBytes(strided, 'simd-direct', L), 4 * 2 * 5 * 5);
   assert.is(cpuCopyBytes(strided, 'simd-flat', L), 4 * 2 * 5 * 5);
+});
+
+test('im2col split-K with cpuConvLayout: fewer panels than threads split C*R*S, the busiest thread computes one part', () => {
+  // C8 4x4, 3x3, padding 1: P*Q = 16 positions, one panel of 64 on AVX-512 (computed to 16 columns, narrow);
+  // C*R*S = 72. On 4 threads the single panel is under a panel per thread (not fused); a part per thread
+  // would be 4, but parts keep at least 32 K rows: 2 parts of 36 rows. The shared unroll would move 1 chunk x 72
+  // rows, more than 2 x 2 parts x 6 rows, so SimdIm2col splits K.
+  const small: Layer = { type: 'conv2d', batch: 1, C: 8, H: 4, W: 4, F: 6, R: 3, S: 3, strideH: 1, strideW: 1, padH: 1, padW: 1 };
+  // Units (panel, part): 2, one per thread (chunks of 1 unit); each computes all 6 rows over its 36 K rows and
+  // 16 columns: 2 * 6 * 36 * 16 = 6912 flops. The whole K on one thread would be twice that.
+  assert.equal(cpuPaddedWork(small, 6, 4, 'simd-im2col', 'avx512', undefined, CONV_NARROW_LAYOUT), { flops: 13824, flopsPerThread: 6912 });
+  // Copies: each unit unrolls 36 rows x 16 columns (576 floats); the sum pass, one unit per output row (6),
+  // reads 2 parts x 16 columns per row; 6 units on 4 threads leave 2 on the busiest: 64 floats.
+  const copy = cpuCopyWork(small, 6, 4, 'simd-im2col', 'avx512', CONV_NARROW_LAYOUT);
+  assert.is(copy.bytes, 4 * (2 * 576 + 6 * 32));
+  assert.is(copy.bytesPerThread, 4 * (576 + 64));
+  // A unit reads the slice's weights over its K rows (6 x 36) and stores its partial block (6 x 16).
+  assert.is(copy.readBytesPerThread, 4 * (6 * 36 + 6 * 16));
+  // Two ParallelFor passes (parts, then their sum).
+  assert.is(copy.passes, 2);
+  assert.is(cpuFeatures(small, 6, 4, 'simd-im2col', 'avx512', undefined, CONV_NARROW_LAYOUT).values.poolJoins, 8);
+});
+
+test('direct in place with cpuConvLayout: the last rows whose tiles would read past X are copied serially', () => {
+  // C8 10x10 1x1: Q = 10 runs the 32-column tile (the 64-column one pads more); a row's last tile reads up to
+  // 32 + S - 2 floats from its start, so output rows 7-9 would read past the plane's 100 floats: their 3 input
+  // rows are copied, each padded to Wq = 32, on the calling thread (all of it on the critical path).
+  const plain: Layer = { type: 'conv2d', batch: 1, C: 8, H: 10, W: 10, F: 16, R: 1, S: 1, strideH: 1, strideW: 1, padH: 0, padW: 0 };
+  const copy = cpuCopyWork(plain, 16, 4, 'simd-direct', 'avx512', CONV_NARROW_LAYOUT);
+  assert.is(copy.bytes, 4 * 8 * 3 * 32);
+  assert.is(copy.bytesPerThread, copy.bytes);
+  assert.is(copy.passes, 1);
+  // Earlier runs: the whole input's padded copy, shared evenly, one pass.
+  assert.equal(cpuCopyWork(plain, 16, 4, 'simd-direct', 'avx512'), { bytes: 4 * 8 * 10 * 10, bytesPerThread: 4 * 8 * 10 * 10 / 4, readBytesPerThread: 0, passes: 1 });
 });
 
 test('OpenBLAS executes the true flops, split evenly', () => {

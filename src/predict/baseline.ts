@@ -46,11 +46,15 @@ export const MIN_SHARE_GAIN = 0.1;
  * weightBytes beside bytes at M = 1) let the fit split a cost between them arbitrarily, which then
  * extrapolates badly to a held-out reduction length (gpu-host 2026-12-03: CPU held-out MAPE 30.9 -> 19.7 on
  * conv without them). serialFlops is the GPU's critical path (features.ts, gpuSerialFlops).
- * CPU "threads" is the pool's wake-up and join, paid per thread: on the gpu-host a thin slice takes ~4.5 us
- * on 8 threads and ~7.5 us on 15, so a single fixed cost under-predicts every small slice on 15 threads.
+ * CPU "poolJoins" is the pool's wake-up and join, paid per thread and per ParallelFor (threads x passes;
+ * features.ts, cpuCopyWork): on the gpu-host a thin slice takes ~4.5 us on 8 threads and ~7.5 us on 15, so a
+ * single fixed cost under-predicts every small slice on 15 threads, and a conv slice with a copy or sum pass
+ * before or after its compute pass pays it twice (gpu-host conv 2026-12-04T1608Z, CPU held-out MAPE with
+ * threads -> poolJoins: 22.5 -> 21.0; it equals threads for linear slices). "readBytesPerThread" is what the
+ * busiest thread's conv units load and store (features.ts, convSchedule).
  */
 export const BASELINE_TERMS: Record<SideName, string[]> = {
-  cpu: ['1', 'threads', 'flopsPerThread', 'paddedFlopsPerThread', SPILL_TERM, 'bytes', 'copyBytesPerThread'],
+  cpu: ['1', 'poolJoins', 'flopsPerThread', 'paddedFlopsPerThread', SPILL_TERM, 'bytes', 'copyBytesPerThread', 'readBytesPerThread'],
   gpu: ['1', 'workFlops', 'bytes', 'waves', 'workGroups', 'serialFlops'],
 };
 

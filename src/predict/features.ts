@@ -7,7 +7,7 @@
  * the launch geometry follows the kernels' stated preconditions.
  */
 import { convOut, elemsPerRow, sliceBytes, sliceFlops } from '../analysis/layers.js';
-import type { DeviceInfo, Layer, LinearLayer } from '../analysis/types.js';
+import type { Conv2dLayer, DeviceInfo, Layer, LinearLayer } from '../analysis/types.js';
 import { parseLocalTileVariant, parseRegTileVariant, type LocalTileKnobs, type RegTileKnobs } from '../plan/gpu-variants.js';
 
 export type SideName = 'cpu' | 'gpu';
@@ -24,6 +24,8 @@ export const CPU_FEATURES = [
   'flops', 'bytes', 'rows', 'threads', 'rowsPerThread', 'flopsPerThread', 'reduction', 'elemsPerRow',
   'copyBytes', 'copyBytesPerThread', 'weightBytes', 'paddedFlops', 'paddedFlopsPerThread', 'weightBytesPerThread',
 ] as const;
+// cpuFeatures' readBytesPerThread and poolJoins are baseline terms (baseline.ts), not tree inputs: the trees of
+// runs without resolved.cpuConvLayout (where they are 0 and threads) then see the same columns and fit as before.
 
 export const GPU_FEATURES = [
   'flops', 'workFlops', 'bytes', 'rows', 'workGroups', 'waves', 'workGroupSize', 'bytesPerWorkItem', 'vectorWidth',
@@ -167,7 +169,7 @@ export function cpuCopyBytes(layer: Layer, impl: string, convLayout?: string): n
     // an unpadded input is read in place by flat (stride 1) and by direct with column stride 1, bar a copy of
     // the last image's last rows (left out here: C x a few rows).
     const flatRuns = impl.includes('flat') && layer.strideH === 1 && layer.strideW === 1;
-    if (convLayout === 'narrow-panels,unpadded-in-place' && layer.padH === 0 && layer.padW === 0 && (flatRuns || layer.strideW === 1)) return 0;
+    if (convLayout === CONV_NARROW_LAYOUT && layer.padH === 0 && layer.padW === 0 && (flatRuns || layer.strideW === 1)) return 0;
     return FLOAT_BYTES * layer.batch * layer.C * (layer.H + 2 * layer.padH) * (layer.W + 2 * layer.padW);
   }
   if (plain1x1 && (impl.startsWith('openblas') || impl.includes('im2col'))) return 0;
@@ -248,9 +250,10 @@ function splitWork(units: number, threads: number, work: (u: number) => number):
  *  - conv flat (stride 1; strided layers run as direct): units (image, channel tile, chunk) over the flattened
  *    [P][W + 2 padW] plane, chunks of whole wideCols tiles as SimdDirectFlat chooses them.
  * OpenBLAS (unknown tiling) executes the true flops, split evenly.
- * With `convLayout` "narrow-panels,unpadded-in-place" (resolved.cpuConvLayout; absent in earlier runs, which
- * keep the rules above) the last, partial column tile of a conv row, flat chunk or im2col panel pays its
- * columns rounded up to the vector width only.
+ * With `convLayout` CONV_NARROW_LAYOUT (resolved.cpuConvLayout; absent in earlier runs, which keep the rules
+ * above) a conv slice is counted by convSchedule: the last, partial column tile of a conv row, flat chunk or
+ * im2col panel pays its columns rounded up to the vector width only, the pool hands out dynamic chunks, and
+ * im2col with fewer panels than threads splits C*R*S (split-K), where the busiest thread computes one part.
  */
 /**
  * How the engine's packed linear path (M above nnCols / 2) lays out its work, from resolved.cpuLinearPacking:
@@ -284,7 +287,7 @@ export function cpuPaddedWork(layer: Layer, rows: number, threads: number, impl:
   // resolved.cpuConvLayout "narrow-panels,unpadded-in-place" (absent in earlier runs): the conv kernels run a
   // row's or panel's last, partial tile with only the registers it has columns for, so it pays its columns
   // rounded up to the vector width instead of to the whole tile.
-  const narrow = convLayout === 'narrow-panels,unpadded-in-place';
+  const narrow = convLayout === CONV_NARROW_LAYOUT;
   const lastTile = (cols: number, tile: number, width: number): number =>
     narrow ? Math.floor(cols / tile) * tile + Math.ceil((cols % tile) / width) * width : Math.ceil(cols / tile) * tile;
   if (rows <= 0) return { flops: 0, flopsPerThread: 0 };
@@ -299,6 +302,10 @@ export function cpuPaddedWork(layer: Layer, rows: number, threads: number, impl:
     const tiles = Math.ceil(rows / tl.ntRows);
     // A thread's run of tiles ends at the slice's end, so only the last tile may be partial.
     return splitWork(tiles, t, (u) => 2 * layer.M * k * Math.min(tl.ntRows, rows - u * tl.ntRows));
+  }
+  if (narrow) {
+    const w = convSchedule(layer, rows, t, impl, tl);
+    return { flops: w.flops, flopsPerThread: w.flopsPerThread };
   }
   const { P, Q } = convOut(layer);
   const crs = layer.C * layer.R * layer.S;
@@ -349,6 +356,278 @@ export function cpuPaddedWork(layer: Layer, rows: number, threads: number, impl:
 }
 
 /**
+ * resolved.cpuConvLayout of the engine from 2026-12-04 15:27 on: narrow last panels and tiles, unpadded inputs
+ * read in place. Every run that carries it also has the pool's dynamic chunking (the default since
+ * 2026-12-03), the im2col unroll inside the GEMM's units and its split-K path (2026-12-04 13:52 and 15:13),
+ * which convSchedule follows; runs without it keep the older rules of cpuPaddedWork and cpuCopyBytes.
+ */
+export const CONV_NARROW_LAYOUT = 'narrow-panels,unpadded-in-place';
+
+/**
+ * How ThreadPool::ParallelFor's dynamic chunking hands out `units` units on `threads` threads: chunks of
+ * ceil(units / (4 threads)) consecutive units, each claimed by whichever thread is free first. Simulated with
+ * every thread starting together and a chunk taking `cost` (its units' flops, or floats for a copy pass;
+ * ties to the lower thread): each thread's chunks, in the order it runs them. One thread runs everything in
+ * one call.
+ */
+function dynamicChunks(units: number, threads: number, cost: (u: number) => number): Array<Array<[number, number]>> {
+  const mine: Array<Array<[number, number]>> = Array.from({ length: threads }, () => []);
+  if (units <= 0) return mine;
+  if (threads === 1) {
+    mine[0]!.push([0, units]);
+    return mine;
+  }
+  const chunk = Math.ceil(units / (threads * 4));
+  const busyUntil = new Array<number>(threads).fill(0);
+  for (let u0 = 0; u0 < units; u0 += chunk) {
+    const u1 = Math.min(units, u0 + chunk);
+    let th = 0;
+    for (let i = 1; i < threads; ++i) if (busyUntil[i]! < busyUntil[th]!) th = i;
+    for (let u = u0; u < u1; ++u) busyUntil[th] = busyUntil[th]! + cost(u);
+    mine[th]!.push([u0, u1]);
+  }
+  return mine;
+}
+
+/** A pass of equal-cost units (a copy pass: `per` floats each): its total and its busiest thread's floats. */
+function evenPass(units: number, threads: number, per: number): { total: number; busiest: number } {
+  const shares = dynamicChunks(units, threads, () => 1);
+  return { total: units * per, busiest: Math.max(0, ...shares.map((s) => s.reduce((n, [a, b]) => n + b - a, 0))) * per };
+}
+
+/**
+ * A conv CPU slice as the engine of CONV_NARROW_LAYOUT runs it (native/src/cpu/conv2d.cpp): executed flops
+ * (tile padding included), in total and on the busiest thread of its compute pass, and the floats its copy
+ * passes write (or, for split-K's sum, read back), in total and on the critical path (the busiest thread of
+ * each parallel pass plus any serial copy before it).
+ *  - im2col, plain 1x1: X read in place, no copy.
+ *  - im2col fused (a column panel per thread or more): units (image, panel, channel chunk), chunks fastest;
+ *    a thread unrolls a panel (C*R*S x its columns) whenever its next unit is on another panel than the
+ *    last it unrolled, so a panel that several threads' units share is unrolled by each of them.
+ *  - im2col split-K (fewer panels than threads, the part count and the test as SimdIm2col picks them): units
+ *    (image, panel, part of C*R*S), each unrolling its part of the panel and computing every row of the
+ *    slice over it; a second pass over (image, panel, row) reads all parts' partial rows back.
+ *  - im2col otherwise: a shared unroll pass over (image, C*R*S row), then the GEMM units as fused.
+ *  - direct: the padded, phase-split copy (one unit per padded input row) or, read in place, the serial copy
+ *    of the last image's last rows (C x those rows x Wq: nearly all of a 7x7 input); units (image, channel
+ *    tile, output row) in the order SimdDirect picks; a row pays Q up to its tile's vector width.
+ *  - flat (stride 1): the padded plane (or, in place, the serial copy of the last plane's tail), chunks of
+ *    the flattened plane as SimdDirectFlat picks them.
+ */
+export interface ConvSchedule extends PaddedWork {
+  copyFloats: number;
+  copyFloatsPerThread: number;
+  /** Input and weight floats the busiest reader's units load and output floats it stores (direct, im2col). */
+  readFloatsPerThread?: number;
+  /** ParallelFor calls: a copy or sum pass before or after the compute pass is another wake-up and join. */
+  passes: number;
+}
+
+export function convSchedule(layer: Conv2dLayer, rows: number, threads: number, impl: string, tl: CpuTiling): ConvSchedule {
+  const t = Math.max(1, threads);
+  const { P, Q } = convOut(layer);
+  const { batch, C, H, W, R, S, strideH: sh, strideW: sw, padH, padW } = layer;
+  const crs = C * R * S;
+  // Copies of a column-strided layer (UnrollPanel, PadInput) move one float at a time where stride 1 moves four
+  // in one 16-byte move: such a float is counted as four.
+  const strided = sw > 1 ? 4 : 1;
+  const lastTile = (cols: number, tile: number): number => Math.floor(cols / tile) * tile + Math.ceil((cols % tile) / tl.width) * tl.width;
+  const rowsOf = (tile: number, per: number): number => Math.max(0, Math.min(per, rows - tile * per));
+  // The busiest thread's flops of a compute pass whose unit u costs work(u), and each thread's units in order.
+  const computePass = (units: number, work: (u: number) => number) => {
+    const shares = dynamicChunks(units, t, work);
+    let total = 0, busiest = 0;
+    for (const s of shares) {
+      let mine = 0;
+      for (const [a, b] of s) for (let u = a; u < b; ++u) mine += work(u);
+      total += mine;
+      busiest = Math.max(busiest, mine);
+    }
+    return { shares, total, busiest };
+  };
+  if (impl.includes('direct') || impl.includes('flat')) {
+    const flat = impl.includes('flat') && sh === 1 && sw === 1;
+    const hp = H + 2 * padH;
+    if (flat) {
+      const wp = W + 2 * padW, inPlace = padH === 0 && padW === 0, cols = tl.wideCols;
+      const tiles = Math.ceil(rows / tl.directRows);
+      const plane = P * wp, flatTiles = Math.ceil(plane / cols), maxTiles = Math.max(1, Math.floor(512 / cols));
+      const wanted = Math.ceil((8 * t) / (batch * tiles));
+      const chunk = Math.max(1, Math.min(maxTiles, Math.ceil(flatTiles / wanted))) * cols;
+      const chunks = Math.ceil(plane / chunk);
+      let copy = { total: 0, busiest: 0 };
+      if (!inPlace) copy = evenPass(batch * C * Math.min(P - 1 + R, hp), t, wp);
+      else {
+        // The chunks of the last plane that would read past X read a serial copy of its tail.
+        const reach = (ci: number): number => ci * chunk + Math.ceil(Math.min(chunk, plane - ci * chunk) / cols) * cols + (R - 1) * wp + S - 1;
+        let tailChunk = chunks;
+        while (tailChunk > 0 && reach(tailChunk - 1) > hp * wp) --tailChunk;
+        if (tailChunk < chunks) {
+          const tail = C * (hp - Math.floor((tailChunk * chunk) / wp)) * wp;
+          copy = { total: tail, busiest: tail };
+        }
+      }
+      const chunkFastest = rows * crs > C * hp * wp;
+      const pass = computePass(batch * tiles * chunks, (u) => {
+        const rest = u % (tiles * chunks);
+        const tile = chunkFastest ? Math.floor(rest / chunks) : rest % tiles;
+        const ci = chunkFastest ? rest % chunks : Math.floor(rest / tiles);
+        return 2 * crs * lastTile(Math.min(chunk, plane - ci * chunk), cols) * rowsOf(tile, tl.directRows);
+      });
+      return { flops: pass.total, flopsPerThread: pass.busiest, copyFloats: copy.total, copyFloatsPerThread: copy.busiest, passes: inPlace ? 1 : 2 };
+    }
+    const roundUp = (cols: number): number => Math.ceil(Q / cols) * cols;
+    const cols = roundUp(tl.wideCols) <= roundUp(tl.directCols) ? tl.wideCols : tl.directCols;
+    const wq = roundUp(cols) + Math.floor((S - 1) / sw);
+    let copy = { total: 0, busiest: 0 };
+    let xpImage: number;
+    if (padH === 0 && padW === 0 && sw === 1) {
+      xpImage = C * H * W;
+      // The last image's output rows whose last register tile would read past X read a serial copy of their
+      // input rows, each row padded to Wq.
+      let tailFrom = P;
+      while (tailFrom > 0 && ((tailFrom - 1) * sh + R - 1) * W + roundUp(cols) + S - 2 >= H * W) --tailFrom;
+      if (tailFrom < P) {
+        const tail = C * (H - tailFrom * sh) * wq;
+        copy = { total: tail, busiest: tail };
+      }
+    } else {
+      xpImage = C * hp * sw * wq;
+      copy = evenPass(batch * C * Math.min((P - 1) * sh + R, hp), t, sw * wq * strided);
+    }
+    const tiles = Math.ceil(rows / tl.directRows);
+    const rowFastest = rows * crs > xpImage;
+    const q = lastTile(Q, cols);
+    const tileOf = (u: number): number => (rowFastest ? Math.floor(u / P) % tiles : u % tiles);
+    const pass = computePass(batch * tiles * P, (u) => 2 * crs * q * rowsOf(tileOf(u), tl.directRows));
+    // What each thread's units read: an output row's input window (C x R input rows, of which a next row
+    // shares all but sh) and a channel tile's weights, each when it differs from the thread's previous unit's.
+    const rowFloats = xpImage / (C * (padH === 0 && padW === 0 && sw === 1 ? H : hp));
+    let reads = 0;
+    for (const share of pass.shares) {
+      let mine = 0, lastRow = -2, lastTile = -1;
+      for (const [a, b] of share) {
+        for (let u = a; u < b; ++u) {
+          const img = Math.floor(u / (tiles * P)), p = rowFastest ? u % P : Math.floor(u / tiles) % P, tile = tileOf(u);
+          const row = img * P + p;
+          if (row !== lastRow) mine += C * rowFloats * (row === lastRow + 1 ? Math.min(R, sh) : R);
+          if (tile !== lastTile) mine += rowsOf(tile, tl.directRows) * crs;
+          mine += rowsOf(tile, tl.directRows) * Q;
+          lastRow = row;
+          lastTile = tile;
+        }
+      }
+      reads = Math.max(reads, mine);
+    }
+    return {
+      flops: pass.total, flopsPerThread: pass.busiest, copyFloats: copy.total, copyFloatsPerThread: copy.busiest, readFloatsPerThread: reads,
+      passes: padH === 0 && padW === 0 && sw === 1 ? 1 : 2,
+    };
+  }
+  // im2col
+  const pq = P * Q, cols = tl.nnCols;
+  const panels = Math.ceil(pq / cols);
+  const panelCols = (panel: number): number => (panel === panels - 1 ? pq - (panels - 1) * cols : cols);
+  const tiles = Math.ceil(rows / tl.nnRows);
+  let tilesPerChunk = tiles, bestCost = -1;
+  for (let tpc = tiles; tpc >= 1; --tpc) {
+    const cost = Math.ceil((batch * panels * Math.ceil(tiles / tpc)) / t) * tpc;
+    if (bestCost < 0 || cost < bestCost) [bestCost, tilesPerChunk] = [cost, tpc];
+  }
+  const chunkRows = tilesPerChunk * tl.nnRows, chunks = Math.ceil(tiles / tilesPerChunk);
+  const inPlace = R === 1 && S === 1 && sh === 1 && sw === 1 && padH === 0 && padW === 0;
+  const fused = !inPlace && batch * panels >= t;
+  // SimdIm2col's part count: a part per thread's share of panels, then more while that lowers the busiest
+  // thread's K rows (plus 16 rows' worth per partial block) and still moves fewer floats than the shared unroll.
+  const minPart = 32, partCost = 16;
+  const tasks = batch * panels, unrolled = chunks * crs, maxParts = Math.floor(crs / minPart);
+  let parts = Math.min(Math.ceil(t / tasks), maxParts);
+  const busiestK = (n: number): number => Math.ceil((tasks * n) / t) * (Math.ceil(crs / n) + partCost);
+  for (let more = parts + 1; more <= maxParts && unrolled > 2 * more * rows; ++more) if (busiestK(more) < busiestK(parts)) parts = more;
+  if (!inPlace && !fused && parts >= 2 && unrolled > 2 * parts * rows) {
+    const kPart = Math.ceil(crs / parts), n = Math.ceil(crs / kPart);
+    const kOf = (u: number): number => Math.min(kPart, crs - (u % n) * kPart);
+    const panelOf = (u: number): number => Math.floor(u / n) % panels;
+    const pass = computePass(batch * panels * n, (u) => 2 * rows * kOf(u) * lastTile(panelCols(panelOf(u)), cols));
+    // Each unit unrolls its K rows of its panel, reads the slice's weights over them and stores a partial block.
+    let unroll = 0, busiestUnroll = 0, reads = 0;
+    for (const s of pass.shares) {
+      let mine = 0, loads = 0;
+      for (const [a, b] of s) {
+        for (let u = a; u < b; ++u) {
+          mine += kOf(u) * panelCols(panelOf(u)) * strided;
+          loads += rows * kOf(u) + rows * panelCols(panelOf(u));
+        }
+      }
+      unroll += mine;
+      busiestUnroll = Math.max(busiestUnroll, mine);
+      reads = Math.max(reads, loads);
+    }
+    // The sum: one unit per (image, panel, output row), reading the row's columns of every part.
+    const sums = dynamicChunks(batch * panels * rows, t, () => 1);
+    const sumOf = (u: number): number => n * panelCols(Math.floor(u / rows) % panels);
+    let summed = 0, busiestSum = 0;
+    for (const s of sums) {
+      let mine = 0;
+      for (const [a, b] of s) for (let u = a; u < b; ++u) mine += sumOf(u);
+      summed += mine;
+      busiestSum = Math.max(busiestSum, mine);
+    }
+    return { flops: pass.total, flopsPerThread: pass.busiest, copyFloats: unroll + summed, copyFloatsPerThread: busiestUnroll + busiestSum, readFloatsPerThread: reads, passes: 2 };
+  }
+  const units = batch * chunks * panels;
+  const pass = computePass(units, (u) => {
+    const chunk = u % chunks, panel = Math.floor(u / chunks) % panels;
+    return 2 * crs * lastTile(panelCols(panel), cols) * rowsOf(chunk, chunkRows);
+  });
+  let copy = { total: 0, busiest: 0 }, reads = 0;
+  // A thread's units, in order: a unit on another panel than its previous one unrolls it (fused: a thread
+  // keeps the panel it unrolled last, held[thread], across its chunks) or reads it (in place, or from the shared
+  // unroll); a unit on another chunk reads that chunk's weights; every unit writes its rows of its panel.
+  for (const share of pass.shares) {
+    let unrolled = 0, mine = 0, held = -1, lastChunk = -1;
+    for (const [a, b] of share) {
+      for (let u = a; u < b; ++u) {
+        const panelIndex = Math.floor(u / chunks), chunk = u % chunks, n = panelCols(panelIndex % panels);
+        if (panelIndex !== held) {
+          if (fused) unrolled += crs * n * strided;
+          else mine += crs * n;
+        }
+        if (chunk !== lastChunk) mine += rowsOf(chunk, chunkRows) * crs;
+        mine += rowsOf(chunk, chunkRows) * n;
+        held = panelIndex;
+        lastChunk = chunk;
+      }
+    }
+    copy.total += unrolled;
+    copy.busiest = Math.max(copy.busiest, unrolled);
+    reads = Math.max(reads, mine);
+  }
+  if (!fused && !inPlace) copy = evenPass(batch * crs, t, pq * strided);
+  return {
+    flops: pass.total, flopsPerThread: pass.busiest, copyFloats: copy.total, copyFloatsPerThread: copy.busiest, readFloatsPerThread: reads,
+    passes: fused || inPlace ? 1 : 2,
+  };
+}
+
+/**
+ * Bytes a CPU slice's copies write, in total and on the critical path. With CONV_NARROW_LAYOUT (conv) as
+ * convSchedule counts them for the slice's rows and threads: a thin channel slice still unrolls or pads the
+ * whole input, a panel that several threads share is unrolled by each, split-K's sum reads its partial
+ * blocks back, and an in-place direct or flat slice copies the last rows serially. Otherwise cpuCopyBytes, shared evenly.
+ */
+export function cpuCopyWork(layer: Layer, rows: number, threads: number, impl: string, isa?: string, convLayout?: string): { bytes: number; bytesPerThread: number; readBytesPerThread: number; passes: number } {
+  const t = Math.max(1, threads);
+  if (layer.type === 'conv2d' && convLayout === CONV_NARROW_LAYOUT && !impl.startsWith('openblas') && rows > 0) {
+    const tl = CPU_TILING[cpuIsaOf(impl) ?? isa ?? DEFAULT_CPU_ISA] ?? CPU_TILING[DEFAULT_CPU_ISA]!;
+    const w = convSchedule(layer, rows, t, impl, tl);
+    return { bytes: FLOAT_BYTES * w.copyFloats, bytesPerThread: FLOAT_BYTES * w.copyFloatsPerThread, readBytesPerThread: FLOAT_BYTES * (w.readFloatsPerThread ?? 0), passes: w.passes };
+  }
+  const bytes = cpuCopyBytes(layer, impl, convLayout);
+  return { bytes, bytesPerThread: bytes / t, readBytesPerThread: 0, passes: 1 };
+}
+
+/**
  * CPU features of a slice of `rows` output rows computed by `threads` threads with implementation `impl`;
  * `isa` is the kernel set the engine resolved (e.g. from resolved.cpuImpl "simd-im2col-avx512") when known.
  */
@@ -358,7 +637,8 @@ export function cpuFeatures(
   const t = Math.max(1, threads);
   const flops = sliceFlops(layer, rows);
   const padded = cpuPaddedWork(layer, rows, t, impl, isa, linearPacking, convLayout);
-  const copyBytes = cpuCopyBytes(layer, impl, convLayout);
+  const copy = cpuCopyWork(layer, rows, t, impl, isa, convLayout);
+  const copyBytes = copy.bytes;
   return {
     group: `${layer.type}:${impl}`,
     values: {
@@ -371,7 +651,11 @@ export function cpuFeatures(
       reduction: reduction(layer),
       elemsPerRow: elemsPerRow(layer),
       copyBytes,
-      copyBytesPerThread: copyBytes / t,
+      // The copy on the critical path: the busiest thread's share of each copy pass and any serial copy (see cpuCopyWork).
+      copyBytesPerThread: copy.bytesPerThread,
+      readBytesPerThread: copy.readBytesPerThread,
+      // Every ParallelFor wakes and joins each thread: threads x the slice's passes (1 unless cpuCopyWork says).
+      poolJoins: t * copy.passes,
       // The slice's weight rows: read once, reused only across the output row (M or P*Q): bandwidth-bound when that is short.
       weightBytes: FLOAT_BYTES * rows * reduction(layer),
       // Executed flops with the kernels' tile padding, in total and on the busiest thread (see cpuPaddedWork).
