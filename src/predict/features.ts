@@ -100,16 +100,16 @@ function regTileGeometry(layer: Layer, rows: number, reg: RegTileKnobs, wg: numb
   const blocks = Math.ceil(rows / width);
   let tiles: number;
   let perTile = reg.tile * vectorSpan;  // outputs one work-item computes
-  if (reg.kernel === 'gemv_reg') {  // RN features, each over every row m (its vectors run along K)
-    tiles = blocks;
-    perTile = reg.tile * layer.M;
-  } else if (layer.type === 'linear') tiles = blocks * Math.ceil(layer.M / reg.tile);
-  else if (reg.kernel === 'conv_reg_1x1') tiles = layer.batch * blocks * Math.ceil((layer.H * layer.W) / reg.tile);
+  if (layer.type === 'linear') {
+    if (reg.kernel === 'gemv_reg') {  // RN features, each over every row m (its vectors run along K)
+      tiles = blocks;
+      perTile = reg.tile * layer.M;
+    } else tiles = blocks * Math.ceil(layer.M / reg.tile);
+  } else if (reg.kernel === 'conv_reg_1x1') tiles = layer.batch * blocks * Math.ceil((layer.H * layer.W) / reg.tile);
   else if (reg.kernel === 'conv_pq_1x1') {  // one work-item per position block walks every channel block
     tiles = layer.batch * Math.ceil((layer.H * layer.W) / vectorSpan);
     perTile = vectorSpan * blocks * reg.tile;
-  }
-  else {
+  } else {
     const { P, Q } = convOut(layer);
     tiles = layer.batch * blocks * P * Math.ceil(Q / reg.tile);
   }
