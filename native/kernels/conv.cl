@@ -346,9 +346,9 @@ void conv_reg_1x1(const int batch, const int C, const int H, const int W, const 
 // rows (conv_reg_1x1 stores scalars, one channel row per element). The weights are packed as for conv_reg_1x1
 // with tile width RF (WP_BLOCKED 1: each channel block's weights are one c-major stream).
 // One work-item per pq block walks all of the GPU's channel blocks, RF channels at a time, re-reading its input
-// slab (C x VN * VW floats) from cache: PoCL's pthread device runs each work-group as one task, and one task per
-// (channel block, pq block) made small layers pay that per-task cost many times (measured on the 2-core VM:
-// 1.0-1.5x faster with the loop on C64 / C144 56x56).
+// slab (C x VN * VW floats, 4-16 KB) from L1 instead of each (channel block, pq block) task fetching it again
+// (measured on the 2-core VM's PoCL: 1.0-1.5x faster than a work-item per channel block on C64 / C144 56x56;
+// fewer, longer work-groups too, though PoCL 3.1's launch cost there is per command, results/benchmarks/README.md).
 // The last, partial pq block of an image loads its tail positions through clamped indices and stores only the
 // positions below PQ.
 // Preconditions: R = S = 1, strides 1, pads 0 (the host refuses anything else); local size (WGS); global size
