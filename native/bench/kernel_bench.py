@@ -140,6 +140,8 @@ def admits(variant, layer):
     if any(layer.get(k) != v for k, v in req.items()):
         return False
     knobs = variant.get("knobs") or {}
+    if variant.get("kernel") == "gemv_reg" and layer.get("M", 1) > 8:
+        return False  # an M = 1 kernel: it computes the rows m one after another, each over all of its W rows
     tile = knobs.get("RM") or knobs.get("RQ")
     if tile and tile > 1:
         if "RM" in knobs:
