@@ -59,7 +59,6 @@ test('geometry: one work-item per padded register tile, work-groups of the knob'
   assert.equal(gpuGeometry(conv1, 20, 'conv_reg_1x1_v4_q8', 64), { workGroups: 1, outputsComputed: 2 * 5 * 5 * 8 * 4, workGroupSize: 64, vectorWidth: 4 });
 });
 
-test.run();
 
 test('local-tiled ids: the engine\'s knob domain and constraints (native/src/plan.cpp ParseLocalTileVariant)', () => {
   assert.equal(parseLocalTileVariant('gemm_local_64x64x16_4x4'), { kernel: 'gemm_local', mwg: 64, nwg: 64, kwg: 16, mwi: 4, nwi: 4 });
@@ -97,3 +96,21 @@ test('geometry of local-tiled variants: one work-group per MWG x NWG output tile
   assert.equal(gpuGeometry(conv, 20, 'conv_local_16x16x8_2x1', 64),
     { workGroups: 2 * 2 * 3, outputsComputed: 12 * 16 * 16, workGroupSize: 8 * 16, vectorWidth: 1, reductionStep: 8 });
 });
+
+test('gemv_reg and conv_pq_1x1: the tile runs along the split dimension (granularity, no padding pruning, geometry)', () => {
+  assert.equal(parseRegTileVariant('gemv_reg_v16x2_n4'), { kernel: 'gemv_reg', vectorWidth: 16, vectors: 2, tile: 4 });
+  assert.equal(parseRegTileVariant('conv_pq_1x1_v8x2_f4'), { kernel: 'conv_pq_1x1', vectorWidth: 8, vectors: 2, tile: 4 });
+  for (const id of ['gemv_reg_v16x2_n4', 'conv_pq_1x1_v8x2_f4']) assert.is(regTileVariantId(parseRegTileVariant(id)!), id);
+  for (const id of ['gemv_reg_v16_m4', 'conv_pq_1x1_v8_q4', 'linear_reg_v8_n4', 'conv_reg_1x1_v8_f4']) assert.is(parseRegTileVariant(id), undefined, id);
+  const out = expandVariantFamilies({ ...space, gpuVariants: [{ id: 'gemv_reg', workGroups: [1], granularity: 1, knobs: { vectorWidths: [16], vectors: [2], tiles: [4] } }] });
+  assert.equal(out.gpuVariants.map((v) => `${v.id}/g${v.granularity}`), ['gemv_reg_v16x2_n4/g4']);
+  assert.is(regTileWaste('gemv_reg_v16_n8', { type: 'linear', M: 1 }), undefined);
+  // 50 features in blocks of 4 -> 13 work-items, each over the 9 rows m.
+  const linear: Layer = { type: 'linear', M: 9, N: 100, K: 7 };
+  assert.equal(gpuGeometry(linear, 50, 'gemv_reg_v8_n4', 1), { workGroups: 13, outputsComputed: 13 * 4 * 9, workGroupSize: 1, vectorWidth: 8 });
+  // 1x1, H * W = 35 positions in blocks of 2 x 8 = 16 -> 3 per image, 2 images; each walks 20 channels in 5 blocks of 4.
+  const conv1: Layer = { type: 'conv2d', batch: 2, C: 3, H: 5, W: 7, F: 32, R: 1, S: 1, strideH: 1, strideW: 1, padH: 0, padW: 0 };
+  assert.equal(gpuGeometry(conv1, 20, 'conv_pq_1x1_v8x2_f4', 1), { workGroups: 6, outputsComputed: 6 * 16 * 5 * 4, workGroupSize: 1, vectorWidth: 8 });
+});
+
+test.run();

@@ -47,6 +47,12 @@ REFERENCE_SHAPES = [
                                        "S": 7, "strideH": 2, "strideW": 2, "padH": 3, "padW": 3}),
     ("conv-256x56x56-f64-1x1", {"type": "conv2d", "batch": 1, "C": 256, "H": 56, "W": 56, "F": 64, "R": 1, "S": 1,
                                 "strideH": 1, "strideW": 1, "padH": 0, "padW": 0}),
+    # The 1x1 layers of the pocl-split co-execution runs where PoCL is furthest behind (mobilenetv2 b3-project,
+    # resnet50 conv2 reduce).
+    ("conv-144x56x56-f24-1x1", {"type": "conv2d", "batch": 1, "C": 144, "H": 56, "W": 56, "F": 24, "R": 1, "S": 1,
+                                "strideH": 1, "strideW": 1, "padH": 0, "padW": 0}),
+    ("conv-64x56x56-f64-1x1", {"type": "conv2d", "batch": 1, "C": 64, "H": 56, "W": 56, "F": 64, "R": 1, "S": 1,
+                               "strideH": 1, "strideW": 1, "padH": 0, "padW": 0}),
 ]
 
 
@@ -134,6 +140,8 @@ def admits(variant, layer):
     if any(layer.get(k) != v for k, v in req.items()):
         return False
     knobs = variant.get("knobs") or {}
+    if variant.get("kernel") == "gemv_reg" and layer.get("M", 1) > 8:
+        return False  # an M = 1 kernel: it computes the rows m one after another, each over all of its W rows
     tile = knobs.get("RM") or knobs.get("RQ")
     if tile and tile > 1:
         if "RM" in knobs:

@@ -338,3 +338,100 @@ void conv_reg_1x1(const int batch, const int C, const int H, const int W, const 
   if (active) conv_reg_store(acc, pos, posOk, rowOffset + fb * CONV_REG_TW, F, bb, PQ, b, Y);
   COEXEC_SIGNAL_DONE();
 }
+
+// conv_pq_1x1: conv_reg_1x1 with the register tile turned around, for CPU devices (PoCL): the tile is RF
+// channels x VN * VW consecutive positions pq, the positions vectorized. Per channel c: VN vector loads of
+// X[b][c][pq0..] (contiguous: whole cache lines, where conv_reg_1x1 broadcasts RQ scalars from each row of X),
+// RF broadcasts of the packed weights and RF x VN FMAs; the tile is stored as RF x VN vector stores along Y's
+// rows (conv_reg_1x1 stores scalars, one channel row per element). The weights are packed as for conv_reg_1x1
+// with tile width RF (WP_BLOCKED 1: each channel block's weights are one c-major stream).
+// One work-item per pq block walks all of the GPU's channel blocks, RF channels at a time, re-reading its input
+// slab (C x VN * VW floats, 4-16 KB) from L1 instead of each (channel block, pq block) task fetching it again
+// (measured on the 2-core VM's PoCL: 1.0-1.5x faster than a work-item per channel block on C64 / C144 56x56;
+// fewer, longer work-groups too, though PoCL 3.1's launch cost there is per command, results/benchmarks/README.md).
+// The last, partial pq block of an image loads its tail positions through clamped indices and stores only the
+// positions below PQ.
+// Preconditions: R = S = 1, strides 1, pads 0 (the host refuses anything else); local size (WGS); global size
+// batch * ceil((H * W - pqOffset) / (VN * VW)) rounded up to WGS (the extra work-items recompute tile 0 and store
+// nothing).
+#ifdef RF
+#define CONV_PQ_TW (VN * VW)
+#define vloadV COEXEC_CAT(vload, VW)
+
+// One channel c of conv_pq_1x1: acc[r][u] += Wp(c, channel r) * X(c, vector u).
+COEXEC_INLINE void conv_pq_1x1_step(floatV (*acc)[VN], const floatV* xv, __global const float* wc) {
+#pragma unroll
+  for (int r = 0; r < RF; ++r) {
+    const floatV wr = (floatV)(wc[r]);
+#pragma unroll
+    for (int u = 0; u < VN; ++u) acc[r][u] = fma(wr, xv[u], acc[r][u]);
+  }
+}
+
+__kernel __attribute__((reqd_work_group_size(WGS, 1, 1)))
+void conv_pq_1x1(const int batch, const int C, const int H, const int W, const int F, const int rowOffset,
+                 const int pqOffset, __global const float* X, __global const float* Wp, __global const float* b,
+                 __global float* Y COEXEC_SIGNAL_PARAM) {
+  const int PQ = H * W, rows = F - rowOffset;
+  const int fBlocks = (rows + RF - 1) / RF, pBlocks = (PQ - pqOffset + CONV_PQ_TW - 1) / CONV_PQ_TW;
+  int t = get_global_id(0);
+  const bool active = t < batch * pBlocks;
+  if (!active) t = 0;
+  const int pq0 = pqOffset + (t % pBlocks) * CONV_PQ_TW, bb = t / pBlocks;
+  __global const float* x = X + (size_t)bb * C * PQ + pq0;
+  const bool whole = pq0 + CONV_PQ_TW <= PQ;
+  for (int fb = 0; fb < fBlocks; ++fb) {
+#if WP_BLOCKED
+    __global const float* w = Wp + (size_t)fb * C * RF;
+    const int cStride = RF;
+#else
+    __global const float* w = Wp + fb * RF;
+    const int cStride = fBlocks * RF;  // packed channels per tap
+#endif
+    floatV acc[RF][VN];
+#pragma unroll
+    for (int r = 0; r < RF; ++r) {
+#pragma unroll
+      for (int u = 0; u < VN; ++u) acc[r][u] = (floatV)(0.0f);
+    }
+    if (whole) {
+      for (int c = 0; c < C; ++c) {
+        floatV xv[VN];
+#pragma unroll
+        for (int u = 0; u < VN; ++u) xv[u] = vloadV(u, x + (size_t)c * PQ);
+        conv_pq_1x1_step(acc, xv, w + (size_t)c * cStride);
+      }
+    } else {
+      const int last = PQ - 1 - pq0;  // offsets past it read the image's last position (not stored)
+      for (int c = 0; c < C; ++c) {
+        float xs[CONV_PQ_TW];
+        for (int e = 0; e < CONV_PQ_TW; ++e) xs[e] = x[(size_t)c * PQ + min(e, last)];
+        floatV xv[VN];
+#pragma unroll
+        for (int u = 0; u < VN; ++u) xv[u] = vloadV(u, xs);
+        conv_pq_1x1_step(acc, xv, w + (size_t)c * cStride);
+      }
+    }
+    if (active) {
+      const int f0 = rowOffset + fb * RF, valid = min(RF, F - f0), count = min(CONV_PQ_TW, PQ - pq0);
+#pragma unroll
+      for (int r = 0; r < RF; ++r) {
+        if (r < valid) {
+          const floatV bias = (floatV)(b[f0 + r]);
+          __global float* y = Y + ((size_t)bb * F + f0 + r) * PQ + pq0;
+          if (whole) {
+#pragma unroll
+            for (int u = 0; u < VN; ++u) vstoreV(acc[r][u] + bias, u, y);
+          } else {
+            float out[CONV_PQ_TW];
+#pragma unroll
+            for (int u = 0; u < VN; ++u) vstoreV(acc[r][u] + bias, u, out);
+            for (int e = 0; e < count; ++e) y[e] = out[e];
+          }
+        }
+      }
+    }
+  }
+  COEXEC_SIGNAL_DONE();
+}
+#endif  // RF

@@ -295,3 +295,70 @@ void linear_reg(const int M, const int N, const int K, const int rowOffset, cons
   }
   COEXEC_SIGNAL_DONE();
 }
+
+// gemv_reg: an M = 1 kernel for CPU devices (PoCL) on the unpacked weights: one work-item computes RN
+// consecutive features n, reading their rows of W and the row of X as floatVW along K (contiguous: K is split
+// across the vector lanes), VN vectors of k in flight per row, so RN x VN independent accumulators; each loaded
+// X vector is used by all RN rows. The lanes are summed once at the end. Versus linear_reg at M = 1 (per k: VN
+// weight vectors and one broadcast of X[k] for one FMA each), a weight vector here costs one load and one FMA,
+// X's loads are shared by RN rows, and no packed copy of W is needed.
+// Rows m in [mOffset, M) are computed one after another (correct for any M; meant for M = 1). The K % VW tail
+// is read in scalar. Features past N read row N - 1 and are not stored.
+// Preconditions: local size (WGS); global size ceil((N - rowOffset) / RN) rounded up to WGS (the extra
+// work-items recompute block 0 and store nothing: no early return).
+#ifdef RN
+#define vloadV COEXEC_CAT(vload, VW)
+__kernel __attribute__((reqd_work_group_size(WGS, 1, 1)))
+void gemv_reg(const int M, const int N, const int K, const int rowOffset, const int mOffset,
+              __global const float* X, __global const float* W, __global const float* b,
+              __global float* Y COEXEC_SIGNAL_PARAM) {
+  const int rows = N - rowOffset, blocks = (rows + RN - 1) / RN;
+  // Work-item t takes the blocks [t * per, (t + 1) * per): one block each when the launch has a work-item per
+  // block, several consecutive ones (one longer stream per task) when the host launches fewer.
+  const int tasks = get_global_size(0), per = (blocks + tasks - 1) / tasks, t = get_global_id(0);
+  const int KV = K / VW;  // whole vectors along K
+  for (int blk = t * per; blk < min(blocks, (t + 1) * per); ++blk) {
+    const int n0 = rowOffset + blk * RN;
+    __global const float* w[RN];
+#pragma unroll
+    for (int r = 0; r < RN; ++r) w[r] = W + (size_t)min(n0 + r, N - 1) * K;
+    for (int m = mOffset; m < M; ++m) {
+      __global const float* x = X + (size_t)m * K;
+      floatV acc[VN][RN];
+#pragma unroll
+      for (int u = 0; u < VN; ++u) {
+#pragma unroll
+        for (int r = 0; r < RN; ++r) acc[u][r] = (floatV)(0.0f);
+      }
+      int kv = 0;
+      for (; kv + VN <= KV; kv += VN) {
+#pragma unroll
+        for (int u = 0; u < VN; ++u) {
+          const floatV xv = vloadV(kv + u, x);
+#pragma unroll
+          for (int r = 0; r < RN; ++r) acc[u][r] = fma(xv, vloadV(kv + u, w[r]), acc[u][r]);
+        }
+      }
+      for (; kv < KV; ++kv) {
+        const floatV xv = vloadV(kv, x);
+#pragma unroll
+        for (int r = 0; r < RN; ++r) acc[0][r] = fma(xv, vloadV(kv, w[r]), acc[0][r]);
+      }
+#pragma unroll
+      for (int r = 0; r < RN; ++r) {
+        floatV a = acc[0][r];
+#pragma unroll
+        for (int u = 1; u < VN; ++u) a += acc[u][r];
+        float lanes[VW];
+        vstoreV(a, 0, lanes);
+        float sum = 0.0f;
+#pragma unroll
+        for (int e = 0; e < VW; ++e) sum += lanes[e];
+        for (int k = KV * VW; k < K; ++k) sum = fma(x[k], w[r][k], sum);
+        if (n0 + r < N) Y[(size_t)m * N + n0 + r] = sum + b[n0 + r];
+      }
+    }
+  }
+  COEXEC_SIGNAL_DONE();
+}
+#endif  // RN

@@ -4,6 +4,7 @@
 #include "variants.h"
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <cstdio>
 #include <limits>
@@ -77,12 +78,18 @@ const std::vector<int>& RegTileSizes() {
   return v;
 }
 const std::vector<std::string>& RegTileKernels(bool conv) {
-  static const std::vector<std::string> linear{"linear_reg"}, conv2d{"conv_reg", "conv_reg_1x1"};
+  static const std::vector<std::string> linear{"linear_reg", "gemv_reg"}, conv2d{"conv_reg", "conv_reg_1x1", "conv_pq_1x1"};
   return conv ? conv2d : linear;
+}
+std::string RegTileKnobName(const std::string& kernel) {
+  if (kernel == "linear_reg") return "RM";
+  if (kernel == "gemv_reg") return "RN";
+  if (kernel == "conv_pq_1x1") return "RF";
+  return "RQ";
 }
 std::string RegTileVariantId(const std::string& kernel, int vectorWidth, int vectors, int tile) {
   return kernel + "_v" + std::to_string(vectorWidth) + (vectors > 1 ? "x" + std::to_string(vectors) : "") +
-         (kernel == "linear_reg" ? "_m" : "_q") + std::to_string(tile);
+         std::string(1, '_') + char(std::tolower(RegTileKnobName(kernel)[1])) + std::to_string(tile);
 }
 
 std::optional<RegTileVariant> ParseRegTileVariant(const std::string& variant, bool conv) {

@@ -75,10 +75,10 @@ Json GpuVariantCatalog(bool conv) {
     for (int vw : RegTileVectorWidths()) {
       for (int vn : RegTileVectorCounts()) {
         for (int tile : RegTileSizes()) {
-          Json knobs = Json::Object().Set("VW", vw).Set("VN", vn).Set(conv ? "RQ" : "RM", tile);
+          Json knobs = Json::Object().Set("VW", vw).Set("VN", vn).Set(RegTileKnobName(kernel), tile);
           Json e = Json::Object().Set("id", RegTileVariantId(kernel, vw, vn, tile)).Set("kernel", kernel).Set("file", file)
-                       .Set("knobs", std::move(knobs)).Set("workGroup", wgs).Set("packedWeights", true);
-          if (kernel == "conv_reg_1x1") e.Set("requires", OneByOneOnly());
+                       .Set("knobs", std::move(knobs)).Set("workGroup", wgs).Set("packedWeights", kernel != "gemv_reg");
+          if (kernel == "conv_reg_1x1" || kernel == "conv_pq_1x1") e.Set("requires", OneByOneOnly());
           e.Set("splitDims", SplitDims(conv));
           list.Push(std::move(e));
         }
@@ -205,15 +205,24 @@ VariantPlan PlanVariant(const Layer& layer, const Strategy& s, const SplitGeomet
   const auto reg = ParseRegTileVariant(v, layer.conv);
   if (reg) {
     main.kernel = reg->kernel;
+    main.local[0] = wg;
+    const size_t blocks = CeilDiv(gpuRows, reg->TileWidth());
+    size_t tiles = 0;
+    if (reg->kernel == "gemv_reg") {  // reads W as it is: its rows are contiguous along K, as it loads them
+      const auto& l = layer.linear;
+      p.file = "linear.cl";
+      p.knobs = {{"WGS", wg}, {"VW", reg->vectorWidth}, {"VN", reg->vectors}, {"RN", reg->tile}};
+      main.scalars = {l.M, l.N, l.K, cpuRows, outer};
+      main.global[0] = RoundUp(blocks, wg);  // a work-item per block of RN features (the kernel takes fewer too)
+      p.launches.push_back(main);
+      return p;
+    }
     p.packTileWidth = reg->TileWidth();
     // A CPU device (PoCL) streams each work-item's weights best from one contiguous block; GPUs coalesce
     // neighbouring work-items' reads in the k-major layout.
     // Test hook (native/tests/run.sh): COEXEC_TEST_PACK_KMAJOR=1 takes the GPU layout on a CPU device too.
     p.packBlocked = (caps.type & CL_DEVICE_TYPE_CPU) != 0 && !std::getenv("COEXEC_TEST_PACK_KMAJOR");
     main.tensors[1] = TensorArg::PackedW;
-    main.local[0] = wg;
-    const size_t blocks = CeilDiv(gpuRows, reg->TileWidth());
-    size_t tiles = 0;
     if (!layer.conv) {
       const auto& l = layer.linear;
       p.file = "linear.cl";
@@ -223,15 +232,20 @@ VariantPlan PlanVariant(const Layer& layer, const Strategy& s, const SplitGeomet
     } else {
       const auto& c = layer.conv2d;
       p.file = "conv.cl";
-      p.knobs = {{"WGS", wg}, {"VW", reg->vectorWidth}, {"VN", reg->vectors}, {"RQ", reg->tile}, {"WP_BLOCKED", p.packBlocked}};
-      if (reg->kernel == "conv_reg_1x1") {
+      p.knobs = {{"WGS", wg}, {"VW", reg->vectorWidth}, {"VN", reg->vectors}, {RegTileKnobName(reg->kernel), reg->tile},
+                 {"WP_BLOCKED", p.packBlocked}};
+      if (reg->kernel == "conv_reg_1x1" || reg->kernel == "conv_pq_1x1") {
         if (c.R != 1 || c.S != 1 || c.strideH != 1 || c.strideW != 1 || c.padH != 0 || c.padW != 0)
           throw VariantRefused(v + " needs R = S = 1, stride 1x1 and pad 0x0; layer has R=" + std::to_string(c.R) +
                                " S=" + std::to_string(c.S) + " stride " + std::to_string(c.strideH) + "x" +
                                std::to_string(c.strideW) + " pad " + std::to_string(c.padH) + "x" +
                                std::to_string(c.padW));
         main.scalars = {c.batch, c.C, c.H, c.W, c.F, cpuRows, outer * c.Q()};
-        tiles = size_t(c.batch) * blocks * CeilDiv(size_t(c.H) * c.W - size_t(outer) * c.Q(), reg->tile);
+        // Positions per tile: RQ (conv_reg_1x1) or VN vectors of VW (conv_pq_1x1, whose work-item walks all
+        // of the GPU's channel blocks).
+        const int positions = reg->TileAlongSplit() ? reg->vectorWidth * reg->vectors : reg->tile;
+        tiles = size_t(c.batch) * (reg->TileAlongSplit() ? 1 : blocks) *
+                CeilDiv(size_t(c.H) * c.W - size_t(outer) * c.Q(), positions);
       } else {
         main.scalars = {c.batch, c.C, c.H, c.W, c.F, c.R, c.S, c.strideH, c.strideW, c.padH, c.padW,
                         c.P(), c.Q(), cpuRows, outer};

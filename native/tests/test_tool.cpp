@@ -102,7 +102,7 @@ std::string Expected(const Json& layer, const std::string& gpu, double ratio, co
   if (ratio >= 1) return "ok";
   if (gpu == "clblast" && sync.rfind("svm", 0) == 0) return "error";
   if (gpu == "clblast" && splitDim == "height") return "skipped";  // Sconvgemm writes whole planes
-  if (gpu == "conv_1x1_gemm" || gpu.rfind("conv_reg_1x1", 0) == 0) {
+  if (gpu == "conv_1x1_gemm" || gpu.rfind("conv_reg_1x1", 0) == 0 || gpu.rfind("conv_pq_1x1", 0) == 0) {
     bool oneByOne = I(layer, "R") == 1 && I(layer, "S") == 1 && I(layer, "strideH") == 1 && I(layer, "strideW") == 1 &&
                     I(layer, "padH") == 0 && I(layer, "padW") == 0;
     if (!oneByOne) return "skipped";
@@ -132,15 +132,24 @@ int Sweep(const std::string& out, bool small) {
   const std::vector<Variant> linearGpu = {{"gemv_row", {8, 32}}, {"gemv_row4", {8, 32}}, {"gemv_rows", {8, 32}}, {"gemv_vec4", {8, 64}}, {"gemm_tiled", {4, 16}}, {"clblast", {64}},
                                           {"linear_reg_v4_m2", {1, 8}}, {"linear_reg_v16_m8", {1}}, {"linear_reg_v8_m1", {4}}, {"linear_reg_v4x2_m4", {2}}, {"linear_reg_v16x2_m2", {1}},
                                           {"linear_reg_v4x4_m2", {1}}, {"linear_reg_v8x4_m1", {2}},
+                                          {"gemv_reg_v8_n4", {1, 8}}, {"gemv_reg_v16x2_n1", {2}}, {"gemv_reg_v4x4_n8", {1}}, {"gemv_reg_v4_n16", {1}},
                                           {"gemm_local_16x64x16_2x4", {1}}, {"gemm_local_64x64x8_8x8", {1}}, {"gemm_local_32x16x32_1x1", {1}}};
   const std::vector<Variant> convGpu = {{"conv_direct", {8, 64}}, {"conv_im2col_gemm", {4, 16}}, {"conv_1x1_gemm", {4, 8}},
                                         {"conv_reg_v4_q2", {1, 16}}, {"conv_reg_v16_q8", {1}}, {"conv_reg_v8_q1", {4}}, {"conv_reg_v4x2_q4", {2}}, {"conv_reg_v16x2_q2", {1}},
                                         {"conv_reg_1x1_v8_q4", {1, 8}}, {"conv_reg_1x1_v16_q1", {2}}, {"conv_reg_1x1_v8x2_q8", {1}},
                                         {"conv_reg_v4x4_q4", {1}}, {"conv_reg_v8x4_q2", {2}}, {"conv_reg_1x1_v4x4_q4", {1}},
                                         {"conv_reg_v4_q16", {1}}, {"clblast", {64}},
+                                        {"conv_pq_1x1_v4_f4", {1, 8}}, {"conv_pq_1x1_v8x2_f8", {1}}, {"conv_pq_1x1_v16_f1", {2}}, {"conv_pq_1x1_v4x4_f16", {1}},
                                         {"conv_local_16x64x16_2x4", {1}}, {"conv_local_64x32x8_8x2", {1}}, {"conv_local_im2col_32x32x16_4x4", {1}}};
   // The register-tiled variant every mechanism is checked with (svm-fine: per-work-group counter).
   const std::string linearReg = "linear_reg_v8_m4", convReg = "conv_reg_v8_q4", convReg1x1 = "conv_reg_1x1_v4_q8";
+  // The kernels whose tile runs along the split dimension (gemv_reg, conv_pq_1x1), checked the same way.
+  const std::string gemvReg = "gemv_reg_v4_n4", convPq = "conv_pq_1x1_v4_f4";
+  auto regsFor = [&](int kind, const Json& layer) -> std::vector<std::string> {
+    if (!kind) return {linearReg, gemvReg};
+    if (I(layer, "R") == 1 && I(layer, "padH") == 0) return {convReg1x1, convPq};
+    return {convReg};
+  };
   const std::vector<std::string> linearCpu = {"simd", "openblas"}, convCpu = {"simd-im2col", "simd-direct", "simd-flat", "openblas-im2col"};
   const std::vector<std::string> syncs = {"finish", "event-poll", "svm-coarse", "svm-fine"};
 
@@ -174,9 +183,10 @@ int Sweep(const std::string& out, bool small) {
           add(LayerJob(layer, 0.0, cpus[0], gpus[2].name, gpus[2].wgs[0], sync), Expected(layer, gpus[2].name, 0.0, sync));
       }
       for (const auto& sync : syncs) {  // the register-tiled kernels with every mechanism
-        const std::string& reg = kind ? (I(layer, "R") == 1 && I(layer, "padH") == 0 ? convReg1x1 : convReg) : linearReg;
-        add(LayerJob(layer, 0.37, cpus[0], reg, 2, sync), Expected(layer, reg, 0.37, sync));
-        if (!small) add(LayerJob(layer, 0.0, cpus[0], reg, 1, sync), Expected(layer, reg, 0.0, sync));
+        for (const std::string& reg : regsFor(kind, layer)) {
+          add(LayerJob(layer, 0.37, cpus[0], reg, 2, sync), Expected(layer, reg, 0.37, sync));
+          if (!small) add(LayerJob(layer, 0.0, cpus[0], reg, 1, sync), Expected(layer, reg, 0.0, sync));
+        }
       }
       for (const auto& sync : syncs) {  // the local-tiled kernels (gemm_local.cl) with every mechanism
         const std::string local = kind ? "conv_local_32x32x16_4x4" : "gemm_local_32x32x16_4x4";
@@ -191,7 +201,9 @@ int Sweep(const std::string& out, bool small) {
   for (int kind = 0; kind < 2 && !small; ++kind) {  // every register-tiled variant at the tile boundaries
     for (const Json& layer : kind ? convEdges : linearEdges) {
       for (const auto& g : kind ? convGpu : linearGpu) {
-        if (g.name.find("_reg") == std::string::npos && g.name.find("_local") == std::string::npos) continue;
+        if (g.name.find("_reg") == std::string::npos && g.name.find("_local") == std::string::npos &&
+            g.name.find("_pq_") == std::string::npos)
+          continue;
         for (double ratio : {0.0, 0.25, 0.33, 0.37})
           add(LayerJob(layer, ratio, kind ? convCpu[0] : linearCpu[0], g.name, g.wgs[0], ratio == 0.25 ? "svm-fine" : "finish"),
               Expected(layer, g.name, ratio, "finish"));
@@ -229,12 +241,14 @@ int Sweep(const std::string& out, bool small) {
           for (int k : small ? std::set<int>{rows / 2} : bounds)
             add(LayerJob(layer, ratioFor(k), cpus[0], g.name, g.wgs[0], "finish", dim),
                 Expected(layer, g.name, ratioFor(k), "finish", dim));
-        const std::string reg = kind ? (I(layer, "R") == 1 && I(layer, "padH") == 0 ? convReg1x1 : convReg) : linearReg;
+        const std::vector<std::string> regs = regsFor(kind, layer);
         const std::string local = kind ? "conv_local_32x32x16_4x4" : "gemm_local_32x32x16_4x4";
+        std::vector<std::string> checked = {gpus[0].name, local};
+        checked.insert(checked.end(), regs.begin(), regs.end());
         for (const auto& sync : syncs)
-          for (const std::string& gpu : {gpus[0].name, reg, local})
+          for (const std::string& gpu : checked)
             for (int k : small ? std::set<int>{1} : bounds)
-              add(LayerJob(layer, ratioFor(k), cpus[0], gpu, gpu == reg ? 2 : gpu == local ? 1 : gpus[0].wgs[0], sync, dim),
+              add(LayerJob(layer, ratioFor(k), cpus[0], gpu, gpu == local ? 1 : gpu == gpus[0].name ? gpus[0].wgs[0] : 2, sync, dim),
                   Expected(layer, gpu, ratioFor(k), sync, dim));
         for (const auto& cpu : cpus)
           for (int k : bounds)
@@ -283,10 +297,10 @@ int StreamsSweep(const std::string& out, bool small) {
   const std::vector<Json> conv = {Conv(1, 3, 11, 9, 13, 3, 2, 2, 1, 1, 2), Conv(2, 4, 7, 7, 7, 3, 3, 1, 2, 1, 1),
                                   Conv(2, 5, 6, 5, 11, 1, 1, 1, 1, 0, 0), Conv(1, 3, 12, 8, 5, 5, 3, 3, 1, 2, 1)};
   const std::vector<std::pair<std::string, int>> linearGpu = {{"gemv_row", 8}, {"gemm_tiled", 4}, {"linear_reg_v8_m4", 2},
-                                                              {"gemm_local_16x64x16_2x4", 1}};
+                                                              {"gemm_local_16x64x16_2x4", 1}, {"gemv_reg_v4_n4", 2}};
   const std::vector<std::pair<std::string, int>> convGpu = {{"conv_direct", 8}, {"conv_im2col_gemm", 4}, {"conv_reg_v8_q4", 2},
                                                             {"conv_local_16x64x16_2x4", 1}, {"conv_local_im2col_32x32x16_4x4", 1}};
-  const std::vector<std::pair<std::string, int>> oneByOne = {{"conv_1x1_gemm", 4}, {"conv_reg_1x1_v4_q8", 2}};
+  const std::vector<std::pair<std::string, int>> oneByOne = {{"conv_1x1_gemm", 4}, {"conv_reg_1x1_v4_q8", 2}, {"conv_pq_1x1_v4_f4", 2}};
   Json jobs = Json::Array(), expect = Json::Object();
   auto add = [&](const Json& job) {
     for (int k = 1; k <= 5; ++k) {

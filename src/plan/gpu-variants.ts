@@ -1,6 +1,6 @@
 /**
- * The register-tiled GPU variants (native/kernels: linear_reg, conv_reg, conv_reg_1x1) carry their knobs in
- * the variant id, "<kernel>_v<VW>[x<VN>]_<m|q><tile>" (docs/contract.md section 2), exactly as the engine
+ * The register-tiled GPU variants (native/kernels: linear_reg, gemv_reg, conv_reg, conv_reg_1x1, conv_pq_1x1)
+ * carry their knobs in the variant id, "<kernel>_v<VW>[x<VN>]_<m|n|q|f><tile>" (docs/contract.md section 2), exactly as the engine
  * parses them (native/src/plan.cpp, ParseRegTileVariant). A space declares a family once, with knob lists;
  * expandVariantFamilies turns it into one ordinary variant per combination when the space is loaded (likewise
  * the local-tiled families below, one variant per listed tile), so
@@ -8,31 +8,48 @@
  */
 import type { GpuVariant, SpaceConfig } from '../config/schemas.js';
 
-/** The register-tiled kernels per layer type; the tile knob is rows m (linear) or output positions q (conv). */
-export const REG_TILE_KERNELS = { linear: ['linear_reg'], conv2d: ['conv_reg', 'conv_reg_1x1'] } as const;
+/**
+ * The register-tiled kernels per layer type; the tile knob is rows m (linear_reg), output positions q (conv_reg,
+ * conv_reg_1x1), features n (gemv_reg: its vectors run along K) or channels f (conv_pq_1x1: its vectors run
+ * along the output positions).
+ */
+export const REG_TILE_KERNELS = { linear: ['linear_reg', 'gemv_reg'], conv2d: ['conv_reg', 'conv_reg_1x1', 'conv_pq_1x1'] } as const;
+
+/** The id letter of a kernel's tile knob (RM, RN, RQ, RF). */
+const TILE_LETTER = { linear_reg: 'm', gemv_reg: 'n', conv_reg: 'q', conv_reg_1x1: 'q', conv_pq_1x1: 'f' } as const;
+
+/** Whether the kernel's tile runs along the split dimension (features, channels) and its vectors along the other. */
+export function tileAlongSplit(kernel: RegTileKnobs['kernel']): boolean {
+  return kernel === 'gemv_reg' || kernel === 'conv_pq_1x1';
+}
+
+/** Features or channels per work-item: the split dimension's block (the packed weights' tile width). */
+export function regTileWidth(k: RegTileKnobs): number {
+  return tileAlongSplit(k.kernel) ? k.tile : k.vectorWidth * k.vectors;
+}
 
 /** Knobs of one register-tiled variant. */
 export interface RegTileKnobs {
-  kernel: 'linear_reg' | 'conv_reg' | 'conv_reg_1x1';
+  kernel: 'linear_reg' | 'gemv_reg' | 'conv_reg' | 'conv_reg_1x1' | 'conv_pq_1x1';
   /** VW: floats per vector (4, 8, 16). */
   vectorWidth: number;
-  /** VN: vectors per work-item along the split dimension (1, 2 or 4). */
+  /** VN: vectors per work-item along the split dimension (1, 2 or 4; gemv_reg: along K, conv_pq_1x1: along positions). */
   vectors: number;
-  /** RM (linear: rows per work-item) or RQ (conv: output positions per work-item). */
+  /** RM (linear_reg: rows m), RN (gemv_reg: features), RQ (conv_reg*: output positions) or RF (conv_pq_1x1: channels) per work-item. */
   tile: number;
 }
 
 /** The id of one knob combination, e.g. linear_reg_v16_m8 or conv_reg_v8x2_q4. */
 export function regTileVariantId(k: RegTileKnobs): string {
-  return `${k.kernel}_v${k.vectorWidth}${k.vectors > 1 ? `x${k.vectors}` : ''}_${k.kernel === 'linear_reg' ? 'm' : 'q'}${k.tile}`;
+  return `${k.kernel}_v${k.vectorWidth}${k.vectors > 1 ? `x${k.vectors}` : ''}_${TILE_LETTER[k.kernel]}${k.tile}`;
 }
 
 /** The knobs of a register-tiled variant id, or undefined for any other id. */
 export function parseRegTileVariant(id: string): RegTileKnobs | undefined {
-  const m = /^(linear_reg|conv_reg_1x1|conv_reg)_v(4|8|16)(?:x(2|4))?_(m|q)(1|2|4|8|16)$/.exec(id);
+  const m = /^(linear_reg|gemv_reg|conv_reg_1x1|conv_reg|conv_pq_1x1)_v(4|8|16)(?:x(2|4))?_(m|n|q|f)(1|2|4|8|16)$/.exec(id);
   if (!m) return undefined;
   const kernel = m[1] as RegTileKnobs['kernel'];
-  if ((kernel === 'linear_reg') !== (m[4] === 'm')) return undefined;
+  if (TILE_LETTER[kernel] !== m[4]) return undefined;
   return { kernel, vectorWidth: Number(m[2]), vectors: m[3] ? Number(m[3]) : 1, tile: Number(m[5]) };
 }
 
@@ -75,7 +92,7 @@ export function familyProblem(v: GpuVariant, layerType: 'linear' | 'conv2d'): st
 
 /**
  * The space with every family (an entry with knobs) replaced by its concrete variants, in knob order.
- * Each keeps the family's work-groups and requirements; its granularity is at least its tile width VN * VW,
+ * Each keeps the family's work-groups and requirements; its granularity is at least its tile width (regTileWidth),
  * so a split leaves the GPU whole vector tiles wherever the layer allows.
  */
 export function expandVariantFamilies(space: SpaceConfig): SpaceConfig {
@@ -91,8 +108,8 @@ export function expandVariantFamilies(space: SpaceConfig): SpaceConfig {
     for (const vectorWidth of knobs.vectorWidths)
       for (const vectors of knobs.vectors ?? [1])
         for (const tile of knobs.tiles) {
-          const id = regTileVariantId({ kernel: v.id as RegTileKnobs['kernel'], vectorWidth, vectors, tile });
-          out.push({ ...rest, id, granularity: Math.max(v.granularity, vectorWidth * vectors) });
+          const k: RegTileKnobs = { kernel: v.id as RegTileKnobs['kernel'], vectorWidth, vectors, tile };
+          out.push({ ...rest, id: regTileVariantId(k), granularity: Math.max(v.granularity, regTileWidth(k)) });
         }
     return out;
   });
@@ -107,7 +124,8 @@ export function expandVariantFamilies(space: SpaceConfig): SpaceConfig {
  */
 export function regTileWaste(id: string, layer: { type: 'linear'; M: number } | { type: 'conv2d'; Q: number; PQ: number }): string | undefined {
   const k = parseRegTileVariant(id);
-  if (!k || k.tile === 1) return undefined;
+  // gemv_reg's and conv_pq_1x1's tile runs along the split dimension, which a split shares out anyway.
+  if (!k || k.tile === 1 || tileAlongSplit(k.kernel)) return undefined;
   const extent = layer.type === 'linear' ? layer.M : k.kernel === 'conv_reg_1x1' ? layer.PQ : layer.Q;
   if (k.tile / 2 >= extent) {
     const what = layer.type === 'linear' ? `M=${extent}` : k.kernel === 'conv_reg_1x1' ? `P*Q=${extent}` : `Q=${extent}`;

@@ -8,7 +8,7 @@
  */
 import { convOut, elemsPerRow, sliceBytes, sliceFlops } from '../analysis/layers.js';
 import type { Conv2dLayer, DeviceInfo, Layer, LinearLayer } from '../analysis/types.js';
-import { parseLocalTileVariant, parseRegTileVariant, type LocalTileKnobs, type RegTileKnobs } from '../plan/gpu-variants.js';
+import { parseLocalTileVariant, parseRegTileVariant, regTileWidth, type LocalTileKnobs, type RegTileKnobs } from '../plan/gpu-variants.js';
 
 export type SideName = 'cpu' | 'gpu';
 
@@ -116,20 +116,30 @@ export function gpuGeometry(layer: Layer, rows: number, variant: string, knob: n
 
 /**
  * Register-tiled variants (linear_reg, conv_reg, conv_reg_1x1; src/plan/gpu-variants.ts): one work-item per
- * tile of `tile` rows m or output positions x VN * VW features, work-groups of `wg` work-items over the
+ * tile of `tile` rows m or output positions x VN * VW features (gemv_reg: `tile` features over every row m;
+ * conv_pq_1x1: VN * VW positions x every channel block of `tile` channels), work-groups of `wg` work-items over the
  * flattened tiles (native/kernels, their preconditions); padded tiles are computed in full.
  */
 function regTileGeometry(layer: Layer, rows: number, reg: RegTileKnobs, wg: number): GpuGeometry {
-  const width = reg.vectorWidth * reg.vectors;
+  const vectorSpan = reg.vectorWidth * reg.vectors;
+  const width = regTileWidth(reg);
   const blocks = Math.ceil(rows / width);
   let tiles: number;
-  if (layer.type === 'linear') tiles = blocks * Math.ceil(layer.M / reg.tile);
-  else if (reg.kernel === 'conv_reg_1x1') tiles = layer.batch * blocks * Math.ceil((layer.H * layer.W) / reg.tile);
-  else {
+  let perTile = reg.tile * vectorSpan;  // outputs one work-item computes
+  if (layer.type === 'linear') {
+    if (reg.kernel === 'gemv_reg') {  // RN features, each over every row m (its vectors run along K)
+      tiles = blocks;
+      perTile = reg.tile * layer.M;
+    } else tiles = blocks * Math.ceil(layer.M / reg.tile);
+  } else if (reg.kernel === 'conv_reg_1x1') tiles = layer.batch * blocks * Math.ceil((layer.H * layer.W) / reg.tile);
+  else if (reg.kernel === 'conv_pq_1x1') {  // one work-item per position block walks every channel block
+    tiles = layer.batch * Math.ceil((layer.H * layer.W) / vectorSpan);
+    perTile = vectorSpan * blocks * reg.tile;
+  } else {
     const { P, Q } = convOut(layer);
     tiles = layer.batch * blocks * P * Math.ceil(Q / reg.tile);
   }
-  return { workGroups: Math.ceil(tiles / wg), outputsComputed: tiles * reg.tile * width, workGroupSize: wg, vectorWidth: reg.vectorWidth };
+  return { workGroups: Math.ceil(tiles / wg), outputsComputed: tiles * perTile, workGroupSize: wg, vectorWidth: reg.vectorWidth };
 }
 
 /**
