@@ -443,9 +443,10 @@ export function convSchedule(layer: Conv2dLayer, rows: number, threads: number, 
   const strided = sw > 1 ? 4 : 1;
   const lastTile = (cols: number, tile: number): number => Math.floor(cols / tile) * tile + Math.ceil((cols % tile) / tl.width) * tl.width;
   const rowsOf = (tile: number, per: number): number => Math.max(0, Math.min(per, rows - tile * per));
-  // The busiest thread's flops of a compute pass whose unit u costs work(u), and each thread's units in order.
-  const computePass = (units: number, work: (u: number) => number) => {
-    const shares = dynamicChunks(units, t, work);
+  // The busiest thread's flops of a compute pass whose unit u costs work(u), and each thread's units in order;
+  // `schedule` is the cost the chunks are handed out by (the work itself unless given).
+  const computePass = (units: number, work: (u: number) => number, schedule: (u: number) => number = work) => {
+    const shares = dynamicChunks(units, t, schedule);
     let total = 0, busiest = 0;
     for (const s of shares) {
       let mine = 0;
@@ -574,16 +575,8 @@ export function convSchedule(layer: Conv2dLayer, rows: number, threads: number, 
       reads = Math.max(reads, loads);
     }
     // The sum: one unit per (image, panel, output row), reading the row's columns of every part.
-    const sums = dynamicChunks(batch * panels * rows, t, () => 1);
-    const sumOf = (u: number): number => n * panelCols(Math.floor(u / rows) % panels);
-    let summed = 0, busiestSum = 0;
-    for (const s of sums) {
-      let mine = 0;
-      for (const [a, b] of s) for (let u = a; u < b; ++u) mine += sumOf(u);
-      summed += mine;
-      busiestSum = Math.max(busiestSum, mine);
-    }
-    return { flops: pass.total, flopsPerThread: pass.busiest, copyFloats: unroll + summed, copyFloatsPerThread: busiestUnroll + busiestSum, readFloatsPerThread: reads, passes: 2 };
+    const sum = computePass(batch * panels * rows, (u) => n * panelCols(Math.floor(u / rows) % panels), () => 1);
+    return { flops: pass.total, flopsPerThread: pass.busiest, copyFloats: unroll + sum.total, copyFloatsPerThread: busiestUnroll + sum.busiest, readFloatsPerThread: reads, passes: 2 };
   }
   const units = batch * chunks * panels;
   const pass = computePass(units, (u) => {
