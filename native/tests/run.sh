@@ -435,6 +435,24 @@ PY
 }
 check "bench --kind copy: one queue records the copy's own GPU timestamps" copy_own_time
 
+bench_scripts_smoke() {  # the data-path benchmark with alternated rounds and the CPU-slice probe run end to end
+  python3 native/bench/datapath_bench.py --engine "$E" --out "$tmp/dp" --samples 3 --rounds 2 --syncs finish \
+    --workloads bert-base/attn-q-m1 --copy-mb 1 >/dev/null 2>&1 || return 1
+  python3 native/bench/cpu_slice_probe.py --engine "$E" --out "$tmp/csp" --samples 3 --rounds 2 --cores "" \
+    --workloads bert-base/attn-q-m1 >/dev/null 2>&1 || return 1
+  python3 - "$tmp/dp/datapath.json" "$tmp/csp/cpu-slice-probe.json" <<'PY'
+import json, sys
+dp, probe = (json.load(open(p)) for p in sys.argv[1:3])
+row = dp["layers"][0]
+assert row["status"] == "ok" and len(row["rounds"]) == 2 and row["cpuSliceRatio"] is not None, row
+pinned = [c for c in dp["copies"] if c["hostMemory"] == "pinned"]
+assert pinned and all(c["gpuGbPerS"] > 0 for c in pinned), pinned
+r = probe["rows"][0]
+assert len(r["rounds"]) == 2 and r["ratio1"] and r["ratioHalf"], r
+PY
+}
+check "bench scripts: datapath_bench --rounds and cpu_slice_probe produce their per-round figures" bench_scripts_smoke
+
 event_poll_interval() {  # COEXEC_EVENT_POLL_US spaces event-poll's queries; the job stays correct and says so
   COEXEC_EVENT_POLL_US=3 "$E" bench --layer linear --M 2 --N 64 --K 32 --ratio 0.5 --sync event-poll --threads 1 \
     --min-samples 3 --min-time-ms 0 >"$tmp/poll.json" || return 1
