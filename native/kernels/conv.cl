@@ -435,3 +435,122 @@ void conv_pq_1x1(const int batch, const int C, const int H, const int W, const i
   COEXEC_SIGNAL_DONE();
 }
 #endif  // RF
+
+// conv_pq: conv_pq_1x1's turned-around tile for any R x S filter with stride 1 along the width, for CPU
+// devices (PoCL). The tile is RF channels x VN output rows p x VW consecutive output columns q, the columns
+// vectorized: along a row, tap (r, s) reads the input columns q0 - padW + s .. + VW - 1, one contiguous
+// (unaligned) vector load per (row, tap) times a broadcast weight, RF x VN FMAs per tap and channel. The VN
+// rows of a tile share input rows (with stride 1, rows p + v and tap r read input row p + v + r - padH), which
+// the fully unrolled R x VN loop loads once; columns of the tile and channels of the block fill the registers.
+// Rows rather than more columns per work-item: Q = 56, 28, 14, 7 are multiples of 8 or 4 but rarely of 16.
+// Like conv_pq_1x1, one work-item per position block walks every channel block of the GPU's channels, RF at a
+// time, its input slab (C x (VN + R - 1) rows x (VW + S - 1) columns) staying in L1. Weights are packed as for
+// conv_reg with tile width RF (WP_BLOCKED 1: one tap-major stream per channel block).
+// A tile whose input columns leave the input (padding) or whose columns pass Q gathers each input row into
+// a private array (clamped loads, zero outside the input) and loads its vectors from there; rows above or below
+// the input are skipped, rows past P are computed from in-range input and not stored.
+// Preconditions: built with KR, KS, KSH equal to R, S, strideH (any); strideW 1 (the host refuses others);
+// local size (WGS); global size batch * ceil((P - pOffset) / VN) * ceil(Q / VW) rounded up to WGS (the extra
+// work-items recompute tile 0 and store nothing); Wp packed with tile width RF.
+#if defined(RF) && defined(KR)
+#define CONV_PQ_SEG (VW + KS - 1)  // input columns one output row of a tile reads
+
+// One input row's taps s for output row v of the tile: acc[f][v] += w(s, f) * x(iw0 + s ..). The row's
+// weights for tap s are at w + s * tapStride.
+COEXEC_INLINE void conv_pq_row(floatV (*acc)[VN], const int v, __global const float* xrow, const int iw0, const int W,
+                               __global const float* w, const int tapStride, const bool checked) {
+  float seg[CONV_PQ_SEG];
+  if (checked) {
+#pragma unroll
+    for (int e = 0; e < CONV_PQ_SEG; ++e) {
+      const int iw = iw0 + e;
+      const float x = xrow[clamp(iw, 0, W - 1)];
+      seg[e] = (iw >= 0 && iw < W) ? x : 0.0f;
+    }
+  }
+#pragma unroll
+  for (int s = 0; s < KS; ++s) {
+    const floatV xv = checked ? vloadV(0, seg + s) : vloadV(0, xrow + iw0 + s);
+#pragma unroll
+    for (int f = 0; f < RF; ++f) acc[f][v] = fma((floatV)(w[s * tapStride + f]), xv, acc[f][v]);
+  }
+}
+
+// Every channel c of one channel block: the R x VN (filter row, output row) pairs whose input row is inside.
+COEXEC_INLINE void conv_pq_channels(floatV (*acc)[VN], __global const float* xb, const int C, const int H, const int W,
+                                    const int ihBase, const int iw0, __global const float* w, const int tapStride,
+                                    const bool checked) {
+  for (int c = 0; c < C; ++c) {
+    __global const float* xc = xb + (size_t)c * H * W;
+    __global const float* wc = w + (size_t)c * KR * KS * tapStride;
+#pragma unroll
+    for (int r = 0; r < KR; ++r) {
+#pragma unroll
+      for (int v = 0; v < VN; ++v) {
+        const int ih = ihBase + v * KSH + r;
+        if (ih >= 0 && ih < H) conv_pq_row(acc, v, xc + (size_t)ih * W, iw0, W, wc + r * KS * tapStride, tapStride, checked);
+      }
+    }
+  }
+}
+
+__kernel __attribute__((reqd_work_group_size(WGS, 1, 1)))
+void conv_pq(const int batch, const int C, const int H, const int W, const int F, const int rArg, const int sArg,
+             const int strideHArg, const int strideWArg, const int padH, const int padW, const int P, const int Q,
+             const int rowOffset, const int pOffset, __global const float* X, __global const float* Wp,
+             __global const float* b, __global float* Y COEXEC_SIGNAL_PARAM) {
+  const int fBlocks = (F - rowOffset + RF - 1) / RF;
+  const int pBlocks = (P - pOffset + VN - 1) / VN, qBlocks = (Q + VW - 1) / VW;
+  int t = get_global_id(0);
+  const bool active = t < batch * pBlocks * qBlocks;
+  if (!active) t = 0;
+  const int q0 = (t % qBlocks) * VW;
+  t /= qBlocks;
+  const int p0 = pOffset + (t % pBlocks) * VN, bb = t / pBlocks;
+  const int iw0 = q0 - padW, ihBase = p0 * KSH - padH;
+  // A tile past Q also reads past the input's right edge (Q = W + 2 padW - S + 1), so it takes the checked path.
+  const bool checked = iw0 < 0 || iw0 + CONV_PQ_SEG > W;
+  __global const float* xb = X + (size_t)bb * C * H * W;
+  const int K = C * KR * KS;
+  for (int fb = 0; fb < fBlocks; ++fb) {
+#if WP_BLOCKED
+    __global const float* w = Wp + (size_t)fb * K * RF;
+    const int tapStride = RF;
+#else
+    __global const float* w = Wp + fb * RF;
+    const int tapStride = fBlocks * RF;  // packed channels per tap
+#endif
+    floatV acc[RF][VN];
+#pragma unroll
+    for (int f = 0; f < RF; ++f) {
+#pragma unroll
+      for (int v = 0; v < VN; ++v) acc[f][v] = (floatV)(0.0f);
+    }
+    if (checked) conv_pq_channels(acc, xb, C, H, W, ihBase, iw0, w, tapStride, true);
+    else conv_pq_channels(acc, xb, C, H, W, ihBase, iw0, w, tapStride, false);
+    if (active) {
+      const int f0 = rowOffset + fb * RF, valid = min(RF, F - f0), count = min(VW, Q - q0);
+#pragma unroll
+      for (int f = 0; f < RF; ++f) {
+        if (f < valid) {
+          const floatV bias = (floatV)(b[f0 + f]);
+#pragma unroll
+          for (int v = 0; v < VN; ++v) {
+            if (p0 + v < P) {
+              __global float* y = Y + (((size_t)bb * F + f0 + f) * P + p0 + v) * Q + q0;
+              if (count == VW) {
+                vstoreV(acc[f][v] + bias, 0, y);
+              } else {
+                float out[VW];
+                vstoreV(acc[f][v] + bias, 0, out);
+                for (int e = 0; e < count; ++e) y[e] = out[e];
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+  COEXEC_SIGNAL_DONE();
+}
+#endif  // RF && KR

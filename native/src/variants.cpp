@@ -41,6 +41,9 @@ Json OneByOneOnly() {
   return Json::Object().Set("R", 1).Set("S", 1).Set("strideH", 1).Set("strideW", 1).Set("padH", 0).Set("padW", 0);
 }
 
+// conv_pq's vectors run along contiguous output columns: one input column per output column.
+Json UnitStrideWOnly() { return Json::Object().Set("strideW", 1); }
+
 }  // namespace
 
 Json GpuVariantCatalog(bool conv) {
@@ -79,6 +82,7 @@ Json GpuVariantCatalog(bool conv) {
           Json e = Json::Object().Set("id", RegTileVariantId(kernel, vw, vn, tile)).Set("kernel", kernel).Set("file", file)
                        .Set("knobs", std::move(knobs)).Set("workGroup", wgs).Set("packedWeights", kernel != "gemv_reg");
           if (kernel == "conv_reg_1x1" || kernel == "conv_pq_1x1") e.Set("requires", OneByOneOnly());
+          if (kernel == "conv_pq") e.Set("requires", UnitStrideWOnly());
           e.Set("splitDims", SplitDims(conv));
           list.Push(std::move(e));
         }
@@ -247,11 +251,18 @@ VariantPlan PlanVariant(const Layer& layer, const Strategy& s, const SplitGeomet
         tiles = size_t(c.batch) * (reg->TileAlongSplit() ? 1 : blocks) *
                 CeilDiv(size_t(c.H) * c.W - size_t(outer) * c.Q(), positions);
       } else {
+        if (reg->kernel == "conv_pq" && c.strideW != 1)
+          throw VariantRefused(v + " needs stride 1 along the width; layer has stride " + std::to_string(c.strideH) +
+                               "x" + std::to_string(c.strideW));
         main.scalars = {c.batch, c.C, c.H, c.W, c.F, c.R, c.S, c.strideH, c.strideW, c.padH, c.padW,
                         c.P(), c.Q(), cpuRows, outer};
         // The program is built for this layer: filter shape and strides as constants unroll the tap loops.
         p.knobs.insert(p.knobs.end(), {{"KR", c.R}, {"KS", c.S}, {"KSH", c.strideH}, {"KSW", c.strideW}});
-        tiles = size_t(c.batch) * blocks * (c.P() - outer) * CeilDiv(c.Q(), reg->tile);
+        // conv_pq: a work-item per VN output rows x VW output columns walks all of the GPU's channel blocks.
+        if (reg->kernel == "conv_pq")
+          tiles = size_t(c.batch) * CeilDiv(c.P() - outer, reg->vectors) * CeilDiv(c.Q(), reg->vectorWidth);
+        else
+          tiles = size_t(c.batch) * blocks * (c.P() - outer) * CeilDiv(c.Q(), reg->tile);
       }
     }
     main.global[0] = RoundUp(tiles, wg);
