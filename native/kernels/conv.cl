@@ -455,40 +455,53 @@ void conv_pq_1x1(const int batch, const int C, const int H, const int W, const i
 #if defined(RF) && defined(KR)
 #define CONV_PQ_SEG (VW + KS - 1)  // input columns one output row of a tile reads
 
-// One input row's taps s for output row v of the tile: acc[f][v] += w(s, f) * x(iw0 + s ..). The row's
-// weights for tap s are at w + s * tapStride.
-COEXEC_INLINE void conv_pq_row(floatV (*acc)[VN], const int v, __global const float* xrow, const int iw0, const int W,
-                               __global const float* w, const int tapStride, const bool checked) {
-  float seg[CONV_PQ_SEG];
-  if (checked) {
-#pragma unroll
-    for (int e = 0; e < CONV_PQ_SEG; ++e) {
-      const int iw = iw0 + e;
-      const float x = xrow[clamp(iw, 0, W - 1)];
-      seg[e] = (iw >= 0 && iw < W) ? x : 0.0f;
-    }
-  }
-#pragma unroll
-  for (int s = 0; s < KS; ++s) {
-    const floatV xv = checked ? vloadV(0, seg + s) : vloadV(0, xrow + iw0 + s);
-#pragma unroll
-    for (int f = 0; f < RF; ++f) acc[f][v] = fma((floatV)(w[s * tapStride + f]), xv, acc[f][v]);
-  }
-}
-
-// Every channel c of one channel block: the R x VN (filter row, output row) pairs whose input row is inside.
+// Every channel c of one channel block. Per filter row r: the VN output rows' input rows; per tap s, their VN
+// input vectors (columns iw0 + s ..), then per channel f one weight broadcast for VN FMAs. The loops are
+// unrolled into one block per filter row, so a weight is broadcast once for all VN rows (a row that may
+// leave the input, rowsChecked, reads a clamped row and selects 0 rather than branching around its taps,
+// which would give each row its own block and its own weight loads).
+// colsChecked: the tile's columns leave the input (padding) or pass Q; its input rows are gathered into
+// private arrays through clamped indices, 0 outside the input.
 COEXEC_INLINE void conv_pq_channels(floatV (*acc)[VN], __global const float* xb, const int C, const int H, const int W,
                                     const int ihBase, const int iw0, __global const float* w, const int tapStride,
-                                    const bool checked) {
+                                    const bool colsChecked, const bool rowsChecked) {
   for (int c = 0; c < C; ++c) {
     __global const float* xc = xb + (size_t)c * H * W;
     __global const float* wc = w + (size_t)c * KR * KS * tapStride;
 #pragma unroll
     for (int r = 0; r < KR; ++r) {
+      __global const float* row[VN];
+      bool rowOk[VN];
+      float seg[VN][CONV_PQ_SEG];
 #pragma unroll
       for (int v = 0; v < VN; ++v) {
         const int ih = ihBase + v * KSH + r;
-        if (ih >= 0 && ih < H) conv_pq_row(acc, v, xc + (size_t)ih * W, iw0, W, wc + r * KS * tapStride, tapStride, checked);
+        rowOk[v] = !rowsChecked || (ih >= 0 && ih < H);
+        row[v] = xc + (size_t)(rowsChecked ? clamp(ih, 0, H - 1) : ih) * W;
+        if (colsChecked) {
+#pragma unroll
+          for (int e = 0; e < CONV_PQ_SEG; ++e) {
+            const int iw = iw0 + e;
+            const float x = row[v][clamp(iw, 0, W - 1)];
+            seg[v][e] = (iw >= 0 && iw < W) ? x : 0.0f;
+          }
+        }
+      }
+#pragma unroll
+      for (int s = 0; s < KS; ++s) {
+        floatV xv[VN];
+#pragma unroll
+        for (int v = 0; v < VN; ++v) {
+          xv[v] = colsChecked ? vloadV(0, seg[v] + s) : vloadV(0, row[v] + iw0 + s);
+          if (rowsChecked) xv[v] = rowOk[v] ? xv[v] : (floatV)(0.0f);
+        }
+        __global const float* wt = wc + (r * KS + s) * tapStride;
+#pragma unroll
+        for (int f = 0; f < RF; ++f) {
+          const floatV wf = (floatV)(wt[f]);
+#pragma unroll
+          for (int v = 0; v < VN; ++v) acc[f][v] = fma(wf, xv[v], acc[f][v]);
+        }
       }
     }
   }
@@ -508,8 +521,10 @@ void conv_pq(const int batch, const int C, const int H, const int W, const int F
   t /= qBlocks;
   const int p0 = pOffset + (t % pBlocks) * VN, bb = t / pBlocks;
   const int iw0 = q0 - padW, ihBase = p0 * KSH - padH;
-  // A tile past Q also reads past the input's right edge (Q = W + 2 padW - S + 1), so it takes the checked path.
-  const bool checked = iw0 < 0 || iw0 + CONV_PQ_SEG > W;
+  // A tile past Q also reads past the input's right edge (Q = W + 2 padW - S + 1), so it takes the checked path;
+  // rows past P may read past the input's bottom (not stored).
+  const bool colsChecked = iw0 < 0 || iw0 + CONV_PQ_SEG > W;
+  const bool rowsChecked = ihBase < 0 || ihBase + (VN - 1) * KSH + KR > H;
   __global const float* xb = X + (size_t)bb * C * H * W;
   const int K = C * KR * KS;
   for (int fb = 0; fb < fBlocks; ++fb) {
@@ -526,8 +541,13 @@ void conv_pq(const int batch, const int C, const int H, const int W, const int F
 #pragma unroll
       for (int v = 0; v < VN; ++v) acc[f][v] = (floatV)(0.0f);
     }
-    if (checked) conv_pq_channels(acc, xb, C, H, W, ihBase, iw0, w, tapStride, true);
-    else conv_pq_channels(acc, xb, C, H, W, ihBase, iw0, w, tapStride, false);
+    if (colsChecked) {
+      if (rowsChecked) conv_pq_channels(acc, xb, C, H, W, ihBase, iw0, w, tapStride, true, true);
+      else conv_pq_channels(acc, xb, C, H, W, ihBase, iw0, w, tapStride, true, false);
+    } else {
+      if (rowsChecked) conv_pq_channels(acc, xb, C, H, W, ihBase, iw0, w, tapStride, false, true);
+      else conv_pq_channels(acc, xb, C, H, W, ihBase, iw0, w, tapStride, false, false);
+    }
     if (active) {
       const int f0 = rowOffset + fb * RF, valid = min(RF, F - f0), count = min(VW, Q - q0);
 #pragma unroll
