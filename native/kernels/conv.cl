@@ -438,79 +438,45 @@ void conv_pq_1x1(const int batch, const int C, const int H, const int W, const i
 
 // conv_pq: conv_pq_1x1's turned-around tile for any R x S filter with stride 1 along the width, for CPU
 // devices (PoCL). The tile is RF channels x VN output rows p x VW consecutive output columns q, the columns
-// vectorized: along a row, tap (r, s) reads the input columns q0 - padW + s .. + VW - 1, one contiguous
-// (unaligned) vector load per (row, tap) times a broadcast weight, RF x VN FMAs per tap and channel. The VN
-// rows of a tile share input rows (with stride 1, rows p + v and tap r read input row p + v + r - padH), which
-// the fully unrolled R x VN loop loads once; columns of the tile and channels of the block fill the registers.
-// Rows rather than more columns per work-item: Q = 56, 28, 14, 7 are multiples of 8 or 4 but rarely of 16.
+// vectorized: along a row, tap (r, s) reads input columns q0 + s .. q0 + s + VW - 1 of the padded input, one
+// contiguous (unaligned) vector load per (output row, tap), then per channel one weight broadcast for VN FMAs.
+// VN counts rows rather than more columns: Q = 56, 28, 14, 7 are multiples of 8 or 4 but rarely of 16.
 // Like conv_pq_1x1, one work-item per position block walks every channel block of the GPU's channels, RF at a
-// time, its input slab (C x (VN + R - 1) rows x (VW + S - 1) columns) staying in L1. Weights are packed as for
-// conv_reg with tile width RF (WP_BLOCKED 1: one tap-major stream per channel block).
-// A tile whose input columns leave the input (padding) or whose columns pass Q gathers each input row into
-// a private array (clamped loads, zero outside the input) and loads its vectors from there; rows above or below
-// the input are skipped, rows past P are computed from in-range input and not stored.
+// time, its input slab (C x (VN - 1) * strideH + R rows x VW + S - 1 columns) staying in L1 or L2.
+// Weights are packed as for conv_reg with tile width RF (WP_BLOCKED 1: one tap-major stream per channel block).
+// The input comes zero-padded by conv_pq_pad (below), its rows and columns covering every tile, the last ones
+// past P and Q included: no bounds tests in the tap loops. (Tests there, with a gather into a private array
+// for the tiles on the padding, made those tiles about 3x slower on the 2-core VM's PoCL: with Q = 28 and
+// VW = 8 half of the tiles.) Rows past P and columns past Q are computed and not stored.
 // Preconditions: built with KR, KS, KSH equal to R, S, strideH (any); strideW 1 (the host refuses others);
-// local size (WGS); global size batch * ceil((P - pOffset) / VN) * ceil(Q / VW) rounded up to WGS (the extra
-// work-items recompute tile 0 and store nothing); Wp packed with tile width RF.
+// Xp = conv_pq_pad's output for these Hx, Wx (rows from pOffset * strideH on); local size (WGS); global size
+// batch * ceil((P - pOffset) / VN) * ceil(Q / VW) rounded up to WGS (the extra work-items recompute tile 0 and
+// store nothing); Wp packed with tile width RF.
 #if defined(RF) && defined(KR)
-#define CONV_PQ_SEG (VW + KS - 1)  // input columns one output row of a tile reads
+#ifndef PQ_PAD_WGS
+#define PQ_PAD_WGS 64  // conv_pq_pad's work-group size
+#endif
 
-// Every channel c of one channel block. Per filter row r: the VN output rows' input rows; per tap s, their VN
-// input vectors (columns iw0 + s ..), then per channel f one weight broadcast for VN FMAs. The loops are
-// unrolled into one block per filter row, so a weight is broadcast once for all VN rows (a row that may
-// leave the input, rowsChecked, reads a clamped row and selects 0 rather than branching around its taps,
-// which would give each row its own block and its own weight loads).
-// colsChecked: the tile's columns leave the input (padding) or pass Q; its input rows are gathered into
-// private arrays through clamped indices, 0 outside the input.
-COEXEC_INLINE void conv_pq_channels(floatV (*acc)[VN], __global const float* xb, const int C, const int H, const int W,
-                                    const int ihBase, const int iw0, __global const float* w, const int tapStride,
-                                    const bool colsChecked, const bool rowsChecked) {
-  for (int c = 0; c < C; ++c) {
-    __global const float* xc = xb + (size_t)c * H * W;
-    __global const float* wc = w + (size_t)c * KR * KS * tapStride;
-#pragma unroll
-    for (int r = 0; r < KR; ++r) {
-      __global const float* row[VN];
-      bool rowOk[VN];
-      float seg[VN][CONV_PQ_SEG];
-#pragma unroll
-      for (int v = 0; v < VN; ++v) {
-        const int ih = ihBase + v * KSH + r;
-        rowOk[v] = !rowsChecked || (ih >= 0 && ih < H);
-        row[v] = xc + (size_t)(rowsChecked ? clamp(ih, 0, H - 1) : ih) * W;
-        if (colsChecked) {
-#pragma unroll
-          for (int e = 0; e < CONV_PQ_SEG; ++e) {
-            const int iw = iw0 + e;
-            const float x = row[v][clamp(iw, 0, W - 1)];
-            seg[v][e] = (iw >= 0 && iw < W) ? x : 0.0f;
-          }
-        }
-      }
-#pragma unroll
-      for (int s = 0; s < KS; ++s) {
-        floatV xv[VN];
-#pragma unroll
-        for (int v = 0; v < VN; ++v) {
-          xv[v] = colsChecked ? vloadV(0, seg[v] + s) : vloadV(0, row[v] + iw0 + s);
-          if (rowsChecked) xv[v] = rowOk[v] ? xv[v] : (floatV)(0.0f);
-        }
-        __global const float* wt = wc + (r * KS + s) * tapStride;
-#pragma unroll
-        for (int f = 0; f < RF; ++f) {
-          const floatV wf = (floatV)(wt[f]);
-#pragma unroll
-          for (int v = 0; v < VN; ++v) acc[f][v] = fma(wf, xv[v], acc[f][v]);
-        }
-      }
-    }
-  }
+// conv_pq_pad (helper of conv_pq, not a variant): Xp[b][c][hx][wx] = X[b][c][hx - padH][wx - padW], 0 outside
+// X, for the rows hx in [hx0, Hx) and all Wx columns (the host sizes Hx, Wx to cover conv_pq's tiles).
+// Preconditions: local size (PQ_PAD_WGS); global size batch * C * (Hx - hx0) * Wx rounded up to PQ_PAD_WGS.
+__kernel __attribute__((reqd_work_group_size(PQ_PAD_WGS, 1, 1)))
+void conv_pq_pad(const int batch, const int C, const int H, const int W, const int padH, const int padW, const int Hx,
+                 const int Wx, const int hx0, __global const float* X, __global float* Xp) {
+  const int rows = Hx - hx0;
+  const long gid = get_global_id(0);
+  if (gid >= (long)batch * C * rows * Wx) return;
+  const int wx = gid % Wx;
+  const long t = gid / Wx;
+  const int hx = hx0 + (int)(t % rows);
+  const long plane = t / rows;  // b * C + c
+  const int ih = hx - padH, iw = wx - padW;
+  Xp[(plane * Hx + hx) * Wx + wx] = (ih >= 0 && ih < H && iw >= 0 && iw < W) ? X[(plane * H + ih) * W + iw] : 0.0f;
 }
 
 __kernel __attribute__((reqd_work_group_size(WGS, 1, 1)))
-void conv_pq(const int batch, const int C, const int H, const int W, const int F, const int rArg, const int sArg,
-             const int strideHArg, const int strideWArg, const int padH, const int padW, const int P, const int Q,
-             const int rowOffset, const int pOffset, __global const float* X, __global const float* Wp,
+void conv_pq(const int batch, const int C, const int Hx, const int Wx, const int F, const int P, const int Q,
+             const int rowOffset, const int pOffset, __global const float* Xp, __global const float* Wp,
              __global const float* b, __global float* Y COEXEC_SIGNAL_PARAM) {
   const int fBlocks = (F - rowOffset + RF - 1) / RF;
   const int pBlocks = (P - pOffset + VN - 1) / VN, qBlocks = (Q + VW - 1) / VW;
@@ -520,12 +486,8 @@ void conv_pq(const int batch, const int C, const int H, const int W, const int F
   const int q0 = (t % qBlocks) * VW;
   t /= qBlocks;
   const int p0 = pOffset + (t % pBlocks) * VN, bb = t / pBlocks;
-  const int iw0 = q0 - padW, ihBase = p0 * KSH - padH;
-  // A tile past Q also reads past the input's right edge (Q = W + 2 padW - S + 1), so it takes the checked path;
-  // rows past P may read past the input's bottom (not stored).
-  const bool colsChecked = iw0 < 0 || iw0 + CONV_PQ_SEG > W;
-  const bool rowsChecked = ihBase < 0 || ihBase + (VN - 1) * KSH + KR > H;
-  __global const float* xb = X + (size_t)bb * C * H * W;
+  // Output row p0 + v, filter row r reads padded row (p0 + v) * strideH + r.
+  __global const float* x0 = Xp + ((size_t)bb * C * Hx + (size_t)p0 * KSH) * Wx + q0;
   const int K = C * KR * KS;
   for (int fb = 0; fb < fBlocks; ++fb) {
 #if WP_BLOCKED
@@ -541,12 +503,26 @@ void conv_pq(const int batch, const int C, const int H, const int W, const int F
 #pragma unroll
       for (int v = 0; v < VN; ++v) acc[f][v] = (floatV)(0.0f);
     }
-    if (colsChecked) {
-      if (rowsChecked) conv_pq_channels(acc, xb, C, H, W, ihBase, iw0, w, tapStride, true, true);
-      else conv_pq_channels(acc, xb, C, H, W, ihBase, iw0, w, tapStride, true, false);
-    } else {
-      if (rowsChecked) conv_pq_channels(acc, xb, C, H, W, ihBase, iw0, w, tapStride, false, true);
-      else conv_pq_channels(acc, xb, C, H, W, ihBase, iw0, w, tapStride, false, false);
+    for (int c = 0; c < C; ++c) {
+      __global const float* xc = x0 + (size_t)c * Hx * Wx;
+      __global const float* wc = w + (size_t)c * KR * KS * tapStride;
+      // One block per channel: per tap, the VN rows' vectors, then each weight broadcast once for VN FMAs.
+#pragma unroll
+      for (int r = 0; r < KR; ++r) {
+#pragma unroll
+        for (int s = 0; s < KS; ++s) {
+          floatV xv[VN];
+#pragma unroll
+          for (int v = 0; v < VN; ++v) xv[v] = vloadV(0, xc + (v * KSH + r) * Wx + s);
+          __global const float* wt = wc + (r * KS + s) * tapStride;
+#pragma unroll
+          for (int f = 0; f < RF; ++f) {
+            const floatV wf = (floatV)(wt[f]);
+#pragma unroll
+            for (int v = 0; v < VN; ++v) acc[f][v] = fma(wf, xv[v], acc[f][v]);
+          }
+        }
+      }
     }
     if (active) {
       const int f0 = rowOffset + fb * RF, valid = min(RF, F - f0), count = min(VW, Q - q0);
