@@ -453,25 +453,33 @@ void conv_pq_1x1(const int batch, const int C, const int H, const int W, const i
 // batch * ceil((P - pOffset) / VN) * ceil(Q / VW) rounded up to WGS (the extra work-items recompute tile 0 and
 // store nothing); Wp packed with tile width RF.
 #if defined(RF) && defined(KR)
-#ifndef PQ_PAD_WGS
-#define PQ_PAD_WGS 64  // conv_pq_pad's work-group size
-#endif
-
 // conv_pq_pad (helper of conv_pq, not a variant): Xp[b][c][hx][wx] = X[b][c][hx - padH][wx - padW], 0 outside
-// X, for the rows hx in [hx0, Hx) and all Wx columns (the host sizes Hx, Wx to cover conv_pq's tiles).
-// Preconditions: local size (PQ_PAD_WGS); global size batch * C * (Hx - hx0) * Wx rounded up to PQ_PAD_WGS.
-__kernel __attribute__((reqd_work_group_size(PQ_PAD_WGS, 1, 1)))
+// X, for the rows hx in [hx0, Hx) and all Wx >= padW + W columns (the host sizes Hx, Wx to cover conv_pq's tiles).
+// One work-item per channel plane, work-groups of one: each row is a contiguous copy between zero runs, and a
+// work-item per element (or per row) cost PoCL about as long as conv_pq itself in work-group overhead (about
+// 1 ms of a 3.5 ms layer for C64 56x56 on the VM).
+// Preconditions: local size 1; global size batch * C.
+__kernel __attribute__((reqd_work_group_size(1, 1, 1)))
 void conv_pq_pad(const int batch, const int C, const int H, const int W, const int padH, const int padW, const int Hx,
                  const int Wx, const int hx0, __global const float* X, __global float* Xp) {
-  const int rows = Hx - hx0;
-  const long gid = get_global_id(0);
-  if (gid >= (long)batch * C * rows * Wx) return;
-  const int wx = gid % Wx;
-  const long t = gid / Wx;
-  const int hx = hx0 + (int)(t % rows);
-  const long plane = t / rows;  // b * C + c
-  const int ih = hx - padH, iw = wx - padW;
-  Xp[(plane * Hx + hx) * Wx + wx] = (ih >= 0 && ih < H && iw >= 0 && iw < W) ? X[(plane * H + ih) * W + iw] : 0.0f;
+  const int plane = get_global_id(0);  // b * C + c
+  if (plane < batch * C) {
+    __global const float* x = X + (size_t)plane * H * W;
+    __global float* xp = Xp + (size_t)plane * Hx * Wx;
+    const int lo = min(padW, Wx), hi = min(padW + W, Wx);
+    for (int hx = hx0; hx < Hx; ++hx) {
+      __global float* d = xp + (size_t)hx * Wx;
+      const int ih = hx - padH;
+      if (ih < 0 || ih >= H) {
+        for (int wx = 0; wx < Wx; ++wx) d[wx] = 0.0f;
+        continue;
+      }
+      __global const float* xr = x + (size_t)ih * W - padW;
+      for (int wx = 0; wx < lo; ++wx) d[wx] = 0.0f;
+      for (int wx = lo; wx < hi; ++wx) d[wx] = xr[wx];
+      for (int wx = hi; wx < Wx; ++wx) d[wx] = 0.0f;
+    }
+  }
 }
 
 __kernel __attribute__((reqd_work_group_size(WGS, 1, 1)))

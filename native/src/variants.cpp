@@ -263,15 +263,14 @@ VariantPlan PlanVariant(const Layer& layer, const Strategy& s, const SplitGeomet
         const size_t pBlocks = CeilDiv(c.P() - outer, reg->vectors), qBlocks = CeilDiv(c.Q(), reg->vectorWidth);
         const int wx = int(qBlocks * reg->vectorWidth) + c.S - 1;
         const int hx = int((outer + pBlocks * reg->vectors - 1) * c.strideH) + c.R, hx0 = outer * c.strideH;
-        p.knobs.insert(p.knobs.end(), {{"KR", c.R}, {"KS", c.S}, {"KSH", c.strideH}, {"KSW", c.strideW},
-                                       {"PQ_PAD_WGS", kIm2colGroup}});
+        p.knobs.insert(p.knobs.end(), {{"KR", c.R}, {"KS", c.S}, {"KSH", c.strideH}, {"KSW", c.strideW}});
         p.colCount = size_t(c.batch) * c.C * hx * wx;
         LaunchSpec pad;
         pad.kernel = "conv_pq_pad";
         pad.scalars = {c.batch, c.C, c.H, c.W, c.padH, c.padW, hx, wx, hx0};
         pad.tensors = {TensorArg::X, TensorArg::Col};
-        pad.global[0] = RoundUp(size_t(c.batch) * c.C * (hx - hx0) * wx, kIm2colGroup);
-        pad.local[0] = kIm2colGroup;
+        pad.global[0] = size_t(c.batch) * c.C;  // a work-item per channel plane
+        pad.local[0] = 1;
         p.launches.push_back(pad);
         main.tensors[0] = TensorArg::Col;
         main.scalars = {c.batch, c.C, hx, wx, c.F, c.P(), c.Q(), cpuRows, outer};
