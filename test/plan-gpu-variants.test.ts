@@ -113,4 +113,18 @@ test('gemv_reg and conv_pq_1x1: the tile runs along the split dimension (granula
   assert.equal(gpuGeometry(conv1, 20, 'conv_pq_1x1_v8x2_f4', 1), { workGroups: 6, outputsComputed: 6 * 16 * 5 * 4, workGroupSize: 1, vectorWidth: 8 });
 });
 
+test('conv_pq: any filter; VN output rows x VW output columns per work-item, walking every channel block', () => {
+  assert.equal(parseRegTileVariant('conv_pq_v8x2_f4'), { kernel: 'conv_pq', vectorWidth: 8, vectors: 2, tile: 4 });
+  assert.is(regTileVariantId(parseRegTileVariant('conv_pq_v8x2_f4')!), 'conv_pq_v8x2_f4');
+  for (const id of ['conv_pq_v8_q4', 'conv_pq_v8x3_f4', 'conv_pq_v8_f3']) assert.is(parseRegTileVariant(id), undefined, id);
+  assert.equal(parseRegTileVariant('conv_pq_1x1_v8_f4')?.kernel, 'conv_pq_1x1');
+  const out = expandVariantFamilies({ ...space, gpuVariants: [{ id: 'conv_pq', workGroups: [1], granularity: 1, knobs: { vectorWidths: [8], vectors: [2], tiles: [4, 8] } }] });
+  assert.equal(out.gpuVariants.map((v) => `${v.id}/g${v.granularity}`), ['conv_pq_v8x2_f4/g4', 'conv_pq_v8x2_f8/g8']);
+  assert.is(regTileWaste('conv_pq_v16_f16', { type: 'conv2d', Q: 3, PQ: 9 }), undefined);
+  // 3x3 pad 1: P = 5 rows in blocks of 2 -> 3, Q = 7 columns in blocks of 8 -> 1, 2 images: 6 work-items, each
+  // 2 x 8 positions over 20 channels in 5 blocks of 4.
+  const conv: Layer = { type: 'conv2d', batch: 2, C: 3, H: 5, W: 7, F: 32, R: 3, S: 3, strideH: 1, strideW: 1, padH: 1, padW: 1 };
+  assert.equal(gpuGeometry(conv, 20, 'conv_pq_v8x2_f4', 1), { workGroups: 6, outputsComputed: 6 * 16 * 5 * 4, workGroupSize: 1, vectorWidth: 8 });
+});
+
 test.run();

@@ -435,3 +435,126 @@ void conv_pq_1x1(const int batch, const int C, const int H, const int W, const i
   COEXEC_SIGNAL_DONE();
 }
 #endif  // RF
+
+// conv_pq: conv_pq_1x1's turned-around tile for any R x S filter with stride 1 along the width, for CPU
+// devices (PoCL). The tile is RF channels x VN output rows p x VW consecutive output columns q, the columns
+// vectorized: along a row, tap (r, s) reads input columns q0 + s .. q0 + s + VW - 1 of the padded input, one
+// contiguous (unaligned) vector load per (output row, tap), then per channel one weight broadcast for VN FMAs.
+// VN counts rows rather than more columns: Q = 56, 28, 14, 7 are multiples of 8 or 4 but rarely of 16.
+// Like conv_pq_1x1, one work-item per position block walks every channel block of the GPU's channels, RF at a
+// time, its input slab (C x (VN - 1) * strideH + R rows x VW + S - 1 columns) staying in L1 or L2.
+// Weights are packed as for conv_reg with tile width RF (WP_BLOCKED 1: one tap-major stream per channel block).
+// The input comes zero-padded by conv_pq_pad (below), its rows and columns covering every tile, the last ones
+// past P and Q included: no bounds tests in the tap loops. (Tests there, with a gather into a private array
+// for the tiles on the padding, made those tiles about 3x slower on the 2-core VM's PoCL: with Q = 28 and
+// VW = 8 half of the tiles.) Rows past P and columns past Q are computed and not stored.
+// Preconditions: built with KR, KS, KSH equal to R, S, strideH (any); strideW 1 (the host refuses others);
+// Xp = conv_pq_pad's output for these Hx, Wx (rows from pOffset * strideH on); local size (WGS); global size
+// batch * ceil((P - pOffset) / VN) * ceil(Q / VW) rounded up to WGS (the extra work-items recompute tile 0 and
+// store nothing); Wp packed with tile width RF.
+#if defined(RF) && defined(KR)
+// conv_pq_pad (helper of conv_pq, not a variant): Xp[b][c][hx][wx] = X[b][c][hx - padH][wx - padW], 0 outside
+// X, for the rows hx in [hx0, Hx) and all Wx >= padW + W columns (the host sizes Hx, Wx to cover conv_pq's tiles).
+// One work-item per channel plane, work-groups of one: each row is a contiguous copy between zero runs, and a
+// work-item per element (or per row) cost PoCL about as long as conv_pq itself in work-group overhead (about
+// 1 ms of a 3.5 ms layer for C64 56x56 on the VM).
+// Preconditions: local size 1; global size batch * C.
+__kernel __attribute__((reqd_work_group_size(1, 1, 1)))
+void conv_pq_pad(const int batch, const int C, const int H, const int W, const int padH, const int padW, const int Hx,
+                 const int Wx, const int hx0, __global const float* X, __global float* Xp) {
+  const int plane = get_global_id(0);  // b * C + c
+  if (plane < batch * C) {
+    __global const float* x = X + (size_t)plane * H * W;
+    __global float* xp = Xp + (size_t)plane * Hx * Wx;
+    const int lo = min(padW, Wx), hi = min(padW + W, Wx);
+    for (int hx = hx0; hx < Hx; ++hx) {
+      __global float* d = xp + (size_t)hx * Wx;
+      const int ih = hx - padH;
+      if (ih < 0 || ih >= H) {
+        for (int wx = 0; wx < Wx; ++wx) d[wx] = 0.0f;
+        continue;
+      }
+      __global const float* xr = x + (size_t)ih * W - padW;
+      for (int wx = 0; wx < lo; ++wx) d[wx] = 0.0f;
+      for (int wx = lo; wx < hi; ++wx) d[wx] = xr[wx];
+      for (int wx = hi; wx < Wx; ++wx) d[wx] = 0.0f;
+    }
+  }
+}
+
+__kernel __attribute__((reqd_work_group_size(WGS, 1, 1)))
+void conv_pq(const int batch, const int C, const int Hx, const int Wx, const int F, const int P, const int Q,
+             const int rowOffset, const int pOffset, __global const float* Xp, __global const float* Wp,
+             __global const float* b, __global float* Y COEXEC_SIGNAL_PARAM) {
+  const int fBlocks = (F - rowOffset + RF - 1) / RF;
+  const int pBlocks = (P - pOffset + VN - 1) / VN, qBlocks = (Q + VW - 1) / VW;
+  int t = get_global_id(0);
+  const bool active = t < batch * pBlocks * qBlocks;
+  if (!active) t = 0;
+  const int q0 = (t % qBlocks) * VW;
+  t /= qBlocks;
+  const int p0 = pOffset + (t % pBlocks) * VN, bb = t / pBlocks;
+  // Output row p0 + v, filter row r reads padded row (p0 + v) * strideH + r.
+  __global const float* x0 = Xp + ((size_t)bb * C * Hx + (size_t)p0 * KSH) * Wx + q0;
+  const int K = C * KR * KS;
+  for (int fb = 0; fb < fBlocks; ++fb) {
+#if WP_BLOCKED
+    __global const float* w = Wp + (size_t)fb * K * RF;
+    const int tapStride = RF;
+#else
+    __global const float* w = Wp + fb * RF;
+    const int tapStride = fBlocks * RF;  // packed channels per tap
+#endif
+    floatV acc[RF][VN];
+#pragma unroll
+    for (int f = 0; f < RF; ++f) {
+#pragma unroll
+      for (int v = 0; v < VN; ++v) acc[f][v] = (floatV)(0.0f);
+    }
+    for (int c = 0; c < C; ++c) {
+      __global const float* xc = x0 + (size_t)c * Hx * Wx;
+      __global const float* wc = w + (size_t)c * KR * KS * tapStride;
+      // One block per channel: per tap, the VN rows' vectors, then each weight broadcast once for VN FMAs.
+#pragma unroll
+      for (int r = 0; r < KR; ++r) {
+#pragma unroll
+        for (int s = 0; s < KS; ++s) {
+          floatV xv[VN];
+#pragma unroll
+          for (int v = 0; v < VN; ++v) xv[v] = vloadV(0, xc + (v * KSH + r) * Wx + s);
+          __global const float* wt = wc + (r * KS + s) * tapStride;
+#pragma unroll
+          for (int f = 0; f < RF; ++f) {
+            const floatV wf = (floatV)(wt[f]);
+#pragma unroll
+            for (int v = 0; v < VN; ++v) acc[f][v] = fma(wf, xv[v], acc[f][v]);
+          }
+        }
+      }
+    }
+    if (active) {
+      const int f0 = rowOffset + fb * RF, valid = min(RF, F - f0), count = min(VW, Q - q0);
+#pragma unroll
+      for (int f = 0; f < RF; ++f) {
+        if (f < valid) {
+          const floatV bias = (floatV)(b[f0 + f]);
+#pragma unroll
+          for (int v = 0; v < VN; ++v) {
+            if (p0 + v < P) {
+              __global float* y = Y + (((size_t)bb * F + f0 + f) * P + p0 + v) * Q + q0;
+              if (count == VW) {
+                vstoreV(acc[f][v] + bias, 0, y);
+              } else {
+                float out[VW];
+                vstoreV(acc[f][v] + bias, 0, out);
+                for (int e = 0; e < count; ++e) y[e] = out[e];
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+  COEXEC_SIGNAL_DONE();
+}
+#endif  // RF && KR

@@ -78,13 +78,13 @@ const std::vector<int>& RegTileSizes() {
   return v;
 }
 const std::vector<std::string>& RegTileKernels(bool conv) {
-  static const std::vector<std::string> linear{"linear_reg", "gemv_reg"}, conv2d{"conv_reg", "conv_reg_1x1", "conv_pq_1x1"};
+  static const std::vector<std::string> linear{"linear_reg", "gemv_reg"}, conv2d{"conv_reg", "conv_reg_1x1", "conv_pq_1x1", "conv_pq"};
   return conv ? conv2d : linear;
 }
 std::string RegTileKnobName(const std::string& kernel) {
   if (kernel == "linear_reg") return "RM";
   if (kernel == "gemv_reg") return "RN";
-  if (kernel == "conv_pq_1x1") return "RF";
+  if (kernel == "conv_pq_1x1" || kernel == "conv_pq") return "RF";
   return "RQ";
 }
 std::string RegTileVariantId(const std::string& kernel, int vectorWidth, int vectors, int tile) {

@@ -117,13 +117,13 @@ bool IsTiledVariant(const std::string& variant);  // gpuWorkGroup is the tile ed
 // linear_reg_v16_m8 (kernel linear_reg, one float16 = 16 features per work-item, RM = 8 rows) or
 // conv_reg_v8x2_q4 (two float8 = 16 channels, RQ = 4 output positions). docs/contract.md section 2.
 struct RegTileVariant {
-  std::string kernel;  // linear_reg | gemv_reg | conv_reg | conv_reg_1x1 | conv_pq_1x1
+  std::string kernel;  // linear_reg | gemv_reg | conv_reg | conv_reg_1x1 | conv_pq_1x1 | conv_pq
   int vectorWidth = 0; // VW: 4, 8 or 16
   int vectors = 1;     // VN: vectors per work-item along the split dimension, 1, 2 or 4 ("x2", "x4" in the id)
-  int tile = 0;        // RM (linear) or RQ (conv): 1, 2, 4, 8 or 16; RN (gemv_reg) or RF (conv_pq_1x1)
+  int tile = 0;        // RM (linear) or RQ (conv): 1, 2, 4, 8 or 16; RN (gemv_reg) or RF (conv_pq_1x1, conv_pq)
   // Whether the tile knob runs along the split dimension (features n, channels f) and the vectors along the
-  // other one (K for gemv_reg, positions pq for conv_pq_1x1).
-  bool TileAlongSplit() const { return kernel == "gemv_reg" || kernel == "conv_pq_1x1"; }
+  // other one (K for gemv_reg, positions pq for conv_pq_1x1, output columns q and rows p for conv_pq).
+  bool TileAlongSplit() const { return kernel == "gemv_reg" || kernel == "conv_pq_1x1" || kernel == "conv_pq"; }
   // Features / channels per work-item: the split dimension's block, and the packed weights' tile width.
   int TileWidth() const { return TileAlongSplit() ? tile : vectorWidth * vectors; }
 };
@@ -136,7 +136,7 @@ const std::vector<int>& RegTileSizes();
 const std::vector<std::string>& RegTileKernels(bool conv);
 std::string RegTileVariantId(const std::string& kernel, int vectorWidth, int vectors, int tile);
 // The tile knob of a register-tiled kernel: RM (linear_reg), RN (gemv_reg), RQ (conv_reg, conv_reg_1x1) or RF
-// (conv_pq_1x1); its second letter, lower-case, is the id's ("_m8", "_n4", "_q8", "_f8").
+// (conv_pq_1x1, conv_pq); its second letter, lower-case, is the id's ("_m8", "_n4", "_q8", "_f8").
 std::string RegTileKnobName(const std::string& kernel);
 
 // Local-memory tiled variants (native/kernels/gemm_local.cl) carry their tile in the id,

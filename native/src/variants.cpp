@@ -41,6 +41,9 @@ Json OneByOneOnly() {
   return Json::Object().Set("R", 1).Set("S", 1).Set("strideH", 1).Set("strideW", 1).Set("padH", 0).Set("padW", 0);
 }
 
+// conv_pq's vectors run along contiguous output columns: one input column per output column.
+Json UnitStrideWOnly() { return Json::Object().Set("strideW", 1); }
+
 }  // namespace
 
 Json GpuVariantCatalog(bool conv) {
@@ -79,6 +82,11 @@ Json GpuVariantCatalog(bool conv) {
           Json e = Json::Object().Set("id", RegTileVariantId(kernel, vw, vn, tile)).Set("kernel", kernel).Set("file", file)
                        .Set("knobs", std::move(knobs)).Set("workGroup", wgs).Set("packedWeights", kernel != "gemv_reg");
           if (kernel == "conv_reg_1x1" || kernel == "conv_pq_1x1") e.Set("requires", OneByOneOnly());
+          if (kernel == "conv_pq") {
+            e.Set("requires", UnitStrideWOnly());
+            // The profiled (main) kernel is conv_pq only: the padded copy before it is in the layer's time.
+            e.Set("helperKernels", Json::Array().Push("conv_pq_pad"));
+          }
           e.Set("splitDims", SplitDims(conv));
           list.Push(std::move(e));
         }
@@ -246,6 +254,27 @@ VariantPlan PlanVariant(const Layer& layer, const Strategy& s, const SplitGeomet
         const int positions = reg->TileAlongSplit() ? reg->vectorWidth * reg->vectors : reg->tile;
         tiles = size_t(c.batch) * (reg->TileAlongSplit() ? 1 : blocks) *
                 CeilDiv(size_t(c.H) * c.W - size_t(outer) * c.Q(), positions);
+      } else if (reg->kernel == "conv_pq") {
+        if (c.strideW != 1)
+          throw VariantRefused(v + " needs stride 1 along the width; layer has stride " + std::to_string(c.strideH) +
+                               "x" + std::to_string(c.strideW));
+        // conv_pq_pad first copies X zero-padded, its rows and columns covering every tile of VN output rows x
+        // VW output columns (past P and Q included), so that conv_pq reads without bounds tests.
+        const size_t pBlocks = CeilDiv(c.P() - outer, reg->vectors), qBlocks = CeilDiv(c.Q(), reg->vectorWidth);
+        const int wx = int(qBlocks * reg->vectorWidth) + c.S - 1;
+        const int hx = int((outer + pBlocks * reg->vectors - 1) * c.strideH) + c.R, hx0 = outer * c.strideH;
+        p.knobs.insert(p.knobs.end(), {{"KR", c.R}, {"KS", c.S}, {"KSH", c.strideH}, {"KSW", c.strideW}});
+        p.colCount = size_t(c.batch) * c.C * hx * wx;
+        LaunchSpec pad;
+        pad.kernel = "conv_pq_pad";
+        pad.scalars = {c.batch, c.C, c.H, c.W, c.padH, c.padW, hx, wx, hx0};
+        pad.tensors = {TensorArg::X, TensorArg::Col};
+        pad.global[0] = size_t(c.batch) * c.C;  // a work-item per channel plane
+        pad.local[0] = 1;
+        p.launches.push_back(pad);
+        main.tensors[0] = TensorArg::Col;
+        main.scalars = {c.batch, c.C, hx, wx, c.F, c.P(), c.Q(), cpuRows, outer};
+        tiles = size_t(c.batch) * pBlocks * qBlocks;  // a work-item walks all of the GPU's channel blocks
       } else {
         main.scalars = {c.batch, c.C, c.H, c.W, c.F, c.R, c.S, c.strideH, c.strideW, c.padH, c.padW,
                         c.P(), c.Q(), cpuRows, outer};

@@ -60,6 +60,7 @@ info_catalog() {
   "$T" variants "$tmp/info.json" >"$tmp/catalog.txt" || return 1
   [ "$(grep -c ' gpu linear_reg_' "$tmp/catalog.txt")" -eq 45 ] && [ "$(grep -c ' gpu conv_reg' "$tmp/catalog.txt")" -eq 90 ] || return 1
   [ "$(grep -c ' gpu gemv_reg_' "$tmp/catalog.txt")" -eq 45 ] && [ "$(grep -c ' gpu conv_pq_1x1_' "$tmp/catalog.txt")" -eq 45 ] || return 1
+  [ "$(grep -c ' gpu conv_pq_v' "$tmp/catalog.txt")" -eq 45 ] || return 1
   local kind side id flags
   while read -r kind side id; do
     if [ "$kind" = linear ]; then flags=(--layer linear --N 3 --K 2); else flags=(--layer conv2d --C 1 --H 2 --W 2 --F 2 --R 1 --S 1); fi

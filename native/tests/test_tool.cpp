@@ -107,6 +107,7 @@ std::string Expected(const Json& layer, const std::string& gpu, double ratio, co
                     I(layer, "padH") == 0 && I(layer, "padW") == 0;
     if (!oneByOne) return "skipped";
   }
+  if (gpu.rfind("conv_pq_v", 0) == 0 && I(layer, "strideW") != 1) return "skipped";  // vectors along q need stride 1
   return "ok";
 }
 
@@ -140,15 +141,19 @@ int Sweep(const std::string& out, bool small) {
                                         {"conv_reg_v4x4_q4", {1}}, {"conv_reg_v8x4_q2", {2}}, {"conv_reg_1x1_v4x4_q4", {1}},
                                         {"conv_reg_v4_q16", {1}}, {"clblast", {64}},
                                         {"conv_pq_1x1_v4_f4", {1, 8}}, {"conv_pq_1x1_v8x2_f8", {1}}, {"conv_pq_1x1_v16_f1", {2}}, {"conv_pq_1x1_v4x4_f16", {1}},
+                                        {"conv_pq_v4_f4", {1, 8}}, {"conv_pq_v8x2_f8", {1}}, {"conv_pq_v16_f1", {2}}, {"conv_pq_v4x4_f16", {1}},
+                                        {"conv_pq_v8x2_f4", {1}},
                                         {"conv_local_16x64x16_2x4", {1}}, {"conv_local_64x32x8_8x2", {1}}, {"conv_local_im2col_32x32x16_4x4", {1}}};
   // The register-tiled variant every mechanism is checked with (svm-fine: per-work-group counter).
   const std::string linearReg = "linear_reg_v8_m4", convReg = "conv_reg_v8_q4", convReg1x1 = "conv_reg_1x1_v4_q8";
   // The kernels whose tile runs along the split dimension (gemv_reg, conv_pq_1x1), checked the same way.
-  const std::string gemvReg = "gemv_reg_v4_n4", convPq = "conv_pq_1x1_v4_f4";
+  // conv_pq (any filter, stride 1 along the width; VN = 2 rows so that tiles straddle the height split) on
+  // every conv shape: it refuses the stride-2-wide ones.
+  const std::string gemvReg = "gemv_reg_v4_n4", convPq = "conv_pq_1x1_v4_f4", convPqK = "conv_pq_v4x2_f4";
   auto regsFor = [&](int kind, const Json& layer) -> std::vector<std::string> {
     if (!kind) return {linearReg, gemvReg};
-    if (I(layer, "R") == 1 && I(layer, "padH") == 0) return {convReg1x1, convPq};
-    return {convReg};
+    if (I(layer, "R") == 1 && I(layer, "padH") == 0) return {convReg1x1, convPq, convPqK};
+    return {convReg, convPqK};
   };
   const std::vector<std::string> linearCpu = {"simd", "openblas"}, convCpu = {"simd-im2col", "simd-direct", "simd-flat", "openblas-im2col"};
   const std::vector<std::string> syncs = {"finish", "event-poll", "svm-coarse", "svm-fine"};
@@ -202,7 +207,7 @@ int Sweep(const std::string& out, bool small) {
     for (const Json& layer : kind ? convEdges : linearEdges) {
       for (const auto& g : kind ? convGpu : linearGpu) {
         if (g.name.find("_reg") == std::string::npos && g.name.find("_local") == std::string::npos &&
-            g.name.find("_pq_") == std::string::npos)
+            g.name.find("_pq_") == std::string::npos)  // conv_pq_1x1_* and conv_pq_v*
           continue;
         for (double ratio : {0.0, 0.25, 0.33, 0.37})
           add(LayerJob(layer, ratio, kind ? convCpu[0] : linearCpu[0], g.name, g.wgs[0], ratio == 0.25 ? "svm-fine" : "finish"),
@@ -300,6 +305,7 @@ int StreamsSweep(const std::string& out, bool small) {
                                                               {"gemm_local_16x64x16_2x4", 1}, {"gemv_reg_v4_n4", 2}};
   const std::vector<std::pair<std::string, int>> convGpu = {{"conv_direct", 8}, {"conv_im2col_gemm", 4}, {"conv_reg_v8_q4", 2},
                                                             {"conv_local_16x64x16_2x4", 1}, {"conv_local_im2col_32x32x16_4x4", 1}};
+  const std::pair<std::string, int> unitStrideW = {"conv_pq_v4x2_f4", 2};  // refuses strideW 2
   const std::vector<std::pair<std::string, int>> oneByOne = {{"conv_1x1_gemm", 4}, {"conv_reg_1x1_v4_q8", 2}, {"conv_pq_1x1_v4_f4", 2}};
   Json jobs = Json::Array(), expect = Json::Object();
   auto add = [&](const Json& job) {
@@ -314,6 +320,7 @@ int StreamsSweep(const std::string& out, bool small) {
     for (const Json& layer : kind ? conv : linear) {
       auto gpus = kind ? convGpu : linearGpu;
       if (kind && I(layer, "R") == 1) gpus.insert(gpus.end(), oneByOne.begin(), oneByOne.end());
+      if (kind && I(layer, "strideW") == 1) gpus.push_back(unitStrideW);
       if (small) gpus.resize(2);
       const std::string cpu = kind ? "simd-direct" : "simd";
       const bool outerOk = kind || I(layer, "M") > 1;

@@ -1,5 +1,5 @@
 /**
- * The register-tiled GPU variants (native/kernels: linear_reg, gemv_reg, conv_reg, conv_reg_1x1, conv_pq_1x1)
+ * The register-tiled GPU variants (native/kernels: linear_reg, gemv_reg, conv_reg, conv_reg_1x1, conv_pq_1x1, conv_pq)
  * carry their knobs in the variant id, "<kernel>_v<VW>[x<VN>]_<m|n|q|f><tile>" (docs/contract.md section 2), exactly as the engine
  * parses them (native/src/plan.cpp, ParseRegTileVariant). A space declares a family once, with knob lists;
  * expandVariantFamilies turns it into one ordinary variant per combination when the space is loaded (likewise
@@ -11,16 +11,16 @@ import type { GpuVariant, SpaceConfig } from '../config/schemas.js';
 /**
  * The register-tiled kernels per layer type; the tile knob is rows m (linear_reg), output positions q (conv_reg,
  * conv_reg_1x1), features n (gemv_reg: its vectors run along K) or channels f (conv_pq_1x1: its vectors run
- * along the output positions).
+ * along the output positions; conv_pq: VW output columns of VN output rows).
  */
-export const REG_TILE_KERNELS = { linear: ['linear_reg', 'gemv_reg'], conv2d: ['conv_reg', 'conv_reg_1x1', 'conv_pq_1x1'] } as const;
+export const REG_TILE_KERNELS = { linear: ['linear_reg', 'gemv_reg'], conv2d: ['conv_reg', 'conv_reg_1x1', 'conv_pq_1x1', 'conv_pq'] } as const;
 
 /** The id letter of a kernel's tile knob (RM, RN, RQ, RF). */
-const TILE_LETTER = { linear_reg: 'm', gemv_reg: 'n', conv_reg: 'q', conv_reg_1x1: 'q', conv_pq_1x1: 'f' } as const;
+const TILE_LETTER = { linear_reg: 'm', gemv_reg: 'n', conv_reg: 'q', conv_reg_1x1: 'q', conv_pq_1x1: 'f', conv_pq: 'f' } as const;
 
 /** Whether the kernel's tile runs along the split dimension (features, channels) and its vectors along the other. */
 export function tileAlongSplit(kernel: RegTileKnobs['kernel']): boolean {
-  return kernel === 'gemv_reg' || kernel === 'conv_pq_1x1';
+  return kernel === 'gemv_reg' || kernel === 'conv_pq_1x1' || kernel === 'conv_pq';
 }
 
 /** Features or channels per work-item: the split dimension's block (the packed weights' tile width). */
@@ -30,12 +30,12 @@ export function regTileWidth(k: RegTileKnobs): number {
 
 /** Knobs of one register-tiled variant. */
 export interface RegTileKnobs {
-  kernel: 'linear_reg' | 'gemv_reg' | 'conv_reg' | 'conv_reg_1x1' | 'conv_pq_1x1';
+  kernel: 'linear_reg' | 'gemv_reg' | 'conv_reg' | 'conv_reg_1x1' | 'conv_pq_1x1' | 'conv_pq';
   /** VW: floats per vector (4, 8, 16). */
   vectorWidth: number;
-  /** VN: vectors per work-item along the split dimension (1, 2 or 4; gemv_reg: along K, conv_pq_1x1: along positions). */
+  /** VN: vectors per work-item along the split dimension (1, 2 or 4; gemv_reg: along K, conv_pq_1x1: along positions, conv_pq: output rows). */
   vectors: number;
-  /** RM (linear_reg: rows m), RN (gemv_reg: features), RQ (conv_reg*: output positions) or RF (conv_pq_1x1: channels) per work-item. */
+  /** RM (linear_reg: rows m), RN (gemv_reg: features), RQ (conv_reg*: output positions) or RF (conv_pq*: channels) per work-item. */
   tile: number;
 }
 
@@ -46,7 +46,7 @@ export function regTileVariantId(k: RegTileKnobs): string {
 
 /** The knobs of a register-tiled variant id, or undefined for any other id. */
 export function parseRegTileVariant(id: string): RegTileKnobs | undefined {
-  const m = /^(linear_reg|gemv_reg|conv_reg_1x1|conv_reg|conv_pq_1x1)_v(4|8|16)(?:x(2|4))?_(m|n|q|f)(1|2|4|8|16)$/.exec(id);
+  const m = /^(linear_reg|gemv_reg|conv_reg_1x1|conv_reg|conv_pq_1x1|conv_pq)_v(4|8|16)(?:x(2|4))?_(m|n|q|f)(1|2|4|8|16)$/.exec(id);
   if (!m) return undefined;
   const kernel = m[1] as RegTileKnobs['kernel'];
   if (TILE_LETTER[kernel] !== m[4]) return undefined;
@@ -124,7 +124,7 @@ export function expandVariantFamilies(space: SpaceConfig): SpaceConfig {
  */
 export function regTileWaste(id: string, layer: { type: 'linear'; M: number } | { type: 'conv2d'; Q: number; PQ: number }): string | undefined {
   const k = parseRegTileVariant(id);
-  // gemv_reg's and conv_pq_1x1's tile runs along the split dimension, which a split shares out anyway.
+  // gemv_reg's and conv_pq*'s tile runs along the split dimension, which a split shares out anyway.
   if (!k || k.tile === 1 || tileAlongSplit(k.kernel)) return undefined;
   const extent = layer.type === 'linear' ? layer.M : k.kernel === 'conv_reg_1x1' ? layer.PQ : layer.Q;
   if (k.tile / 2 >= extent) {

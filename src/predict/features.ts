@@ -117,7 +117,8 @@ export function gpuGeometry(layer: Layer, rows: number, variant: string, knob: n
 /**
  * Register-tiled variants (linear_reg, conv_reg, conv_reg_1x1; src/plan/gpu-variants.ts): one work-item per
  * tile of `tile` rows m or output positions x VN * VW features (gemv_reg: `tile` features over every row m;
- * conv_pq_1x1: VN * VW positions x every channel block of `tile` channels), work-groups of `wg` work-items over the
+ * conv_pq_1x1: VN * VW positions x every channel block of `tile` channels; conv_pq: VN output rows x VW output
+ * columns x every channel block; its zero-padding copy before it is not counted), work-groups of `wg` work-items over the
  * flattened tiles (native/kernels, their preconditions); padded tiles are computed in full.
  */
 function regTileGeometry(layer: Layer, rows: number, reg: RegTileKnobs, wg: number): GpuGeometry {
@@ -134,6 +135,10 @@ function regTileGeometry(layer: Layer, rows: number, reg: RegTileKnobs, wg: numb
   } else if (reg.kernel === 'conv_reg_1x1') tiles = layer.batch * blocks * Math.ceil((layer.H * layer.W) / reg.tile);
   else if (reg.kernel === 'conv_pq_1x1') {  // one work-item per position block walks every channel block
     tiles = layer.batch * Math.ceil((layer.H * layer.W) / vectorSpan);
+    perTile = vectorSpan * blocks * reg.tile;
+  } else if (reg.kernel === 'conv_pq') {  // VN output rows x VW output columns, walking every channel block
+    const { P, Q } = convOut(layer);
+    tiles = layer.batch * Math.ceil(P / reg.vectors) * Math.ceil(Q / reg.vectorWidth);
     perTile = vectorSpan * blocks * reg.tile;
   } else {
     const { P, Q } = convOut(layer);
