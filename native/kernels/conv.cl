@@ -358,6 +358,25 @@ void conv_reg_1x1(const int batch, const int C, const int H, const int W, const 
 #define CONV_PQ_TW (VN * VW)
 #define vloadV COEXEC_CAT(vload, VW)
 
+// conv_pq_1x1 and conv_pq: the packed weights of output-channel block fb, whose blocks are perBlock taps long
+// (C for 1x1, C * R * S otherwise), and the distance between one tap's RF weights and the next's.
+#if WP_BLOCKED
+#define CONV_PQ_FILTER_BLOCK(fb, perBlock) (Wp + (size_t)(fb) * (perBlock) * RF)
+#define CONV_PQ_TAP_STRIDE(fBlocks) RF
+#else
+#define CONV_PQ_FILTER_BLOCK(fb, perBlock) (Wp + (fb) * RF)
+#define CONV_PQ_TAP_STRIDE(fBlocks) ((fBlocks) * RF)  // packed channels per tap
+#endif
+
+// Both kernels' accumulator tile, RF channels x VN vectors, set to zero.
+COEXEC_INLINE void conv_pq_zero(floatV (*acc)[VN]) {
+#pragma unroll
+  for (int r = 0; r < RF; ++r) {
+#pragma unroll
+    for (int u = 0; u < VN; ++u) acc[r][u] = (floatV)(0.0f);
+  }
+}
+
 // One channel c of conv_pq_1x1: acc[r][u] += Wp(c, channel r) * X(c, vector u).
 COEXEC_INLINE void conv_pq_1x1_step(floatV (*acc)[VN], const floatV* xv, __global const float* wc) {
 #pragma unroll
@@ -381,19 +400,10 @@ void conv_pq_1x1(const int batch, const int C, const int H, const int W, const i
   __global const float* x = X + (size_t)bb * C * PQ + pq0;
   const bool whole = pq0 + CONV_PQ_TW <= PQ;
   for (int fb = 0; fb < fBlocks; ++fb) {
-#if WP_BLOCKED
-    __global const float* w = Wp + (size_t)fb * C * RF;
-    const int cStride = RF;
-#else
-    __global const float* w = Wp + fb * RF;
-    const int cStride = fBlocks * RF;  // packed channels per tap
-#endif
+    __global const float* w = CONV_PQ_FILTER_BLOCK(fb, C);
+    const int cStride = CONV_PQ_TAP_STRIDE(fBlocks);
     floatV acc[RF][VN];
-#pragma unroll
-    for (int r = 0; r < RF; ++r) {
-#pragma unroll
-      for (int u = 0; u < VN; ++u) acc[r][u] = (floatV)(0.0f);
-    }
+    conv_pq_zero(acc);
     if (whole) {
       for (int c = 0; c < C; ++c) {
         floatV xv[VN];
@@ -498,19 +508,10 @@ void conv_pq(const int batch, const int C, const int Hx, const int Wx, const int
   __global const float* x0 = Xp + ((size_t)bb * C * Hx + (size_t)p0 * KSH) * Wx + q0;
   const int K = C * KR * KS;
   for (int fb = 0; fb < fBlocks; ++fb) {
-#if WP_BLOCKED
-    __global const float* w = Wp + (size_t)fb * K * RF;
-    const int tapStride = RF;
-#else
-    __global const float* w = Wp + fb * RF;
-    const int tapStride = fBlocks * RF;  // packed channels per tap
-#endif
+    __global const float* w = CONV_PQ_FILTER_BLOCK(fb, K);
+    const int tapStride = CONV_PQ_TAP_STRIDE(fBlocks);
     floatV acc[RF][VN];
-#pragma unroll
-    for (int f = 0; f < RF; ++f) {
-#pragma unroll
-      for (int v = 0; v < VN; ++v) acc[f][v] = (floatV)(0.0f);
-    }
+    conv_pq_zero(acc);
     for (int c = 0; c < C; ++c) {
       __global const float* xc = x0 + (size_t)c * Hx * Wx;
       __global const float* wc = w + (size_t)c * KR * KS * tapStride;
