@@ -404,10 +404,25 @@ function dynamicChunks(units: number, threads: number, cost: (u: number) => numb
   return mine;
 }
 
+/**
+ * One ParallelFor pass whose unit u costs work(u), its chunks handed out by `schedule` (the work itself unless
+ * given): each thread's units in order, the pass's total and its busiest thread's.
+ */
+function parallelPass(units: number, threads: number, work: (u: number) => number, schedule: (u: number) => number = work) {
+  const shares = dynamicChunks(units, threads, schedule);
+  let total = 0, busiest = 0;
+  for (const s of shares) {
+    let mine = 0;
+    for (const [a, b] of s) for (let u = a; u < b; ++u) mine += work(u);
+    total += mine;
+    busiest = Math.max(busiest, mine);
+  }
+  return { shares, total, busiest };
+}
+
 /** A pass of equal-cost units (a copy pass: `per` floats each): its total and its busiest thread's floats. */
 function evenPass(units: number, threads: number, per: number): { total: number; busiest: number } {
-  const shares = dynamicChunks(units, threads, () => 1);
-  return { total: units * per, busiest: Math.max(0, ...shares.map((s) => s.reduce((n, [a, b]) => n + b - a, 0))) * per };
+  return parallelPass(units, threads, () => per, () => 1);
 }
 
 /**
@@ -448,19 +463,9 @@ export function convSchedule(layer: Conv2dLayer, rows: number, threads: number, 
   const strided = sw > 1 ? 4 : 1;
   const lastTile = (cols: number, tile: number): number => Math.floor(cols / tile) * tile + Math.ceil((cols % tile) / tl.width) * tl.width;
   const rowsOf = (tile: number, per: number): number => Math.max(0, Math.min(per, rows - tile * per));
-  // The busiest thread's flops of a compute pass whose unit u costs work(u), and each thread's units in order;
-  // `schedule` is the cost the chunks are handed out by (the work itself unless given).
-  const computePass = (units: number, work: (u: number) => number, schedule: (u: number) => number = work) => {
-    const shares = dynamicChunks(units, t, schedule);
-    let total = 0, busiest = 0;
-    for (const s of shares) {
-      let mine = 0;
-      for (const [a, b] of s) for (let u = a; u < b; ++u) mine += work(u);
-      total += mine;
-      busiest = Math.max(busiest, mine);
-    }
-    return { shares, total, busiest };
-  };
+  // A pass of this slice's threads (parallelPass): the busiest thread's flops and each thread's units in order.
+  const computePass = (units: number, work: (u: number) => number, schedule?: (u: number) => number) =>
+    parallelPass(units, t, work, schedule);
   if (impl.includes('direct') || impl.includes('flat')) {
     const flat = impl.includes('flat') && sh === 1 && sw === 1;
     const hp = H + 2 * padH;
