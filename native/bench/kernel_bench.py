@@ -53,6 +53,14 @@ REFERENCE_SHAPES = [
                                 "strideH": 1, "strideW": 1, "padH": 0, "padW": 0}),
     ("conv-64x56x56-f64-1x1", {"type": "conv2d", "batch": 1, "C": 64, "H": 56, "W": 56, "F": 64, "R": 1, "S": 1,
                                "strideH": 1, "strideW": 1, "padH": 0, "padW": 0}),
+    # The other pocl-split conv reference layers (resnet18 layer3 3x3, inception-v3 7b 1x3, mobilenetv2's last 1x1):
+    # where conv_pq and the two 1x1 families meet on the shapes the co-execution runs measure.
+    ("conv-256x14x14-f256-3x3", {"type": "conv2d", "batch": 1, "C": 256, "H": 14, "W": 14, "F": 256, "R": 3, "S": 3,
+                                 "strideH": 1, "strideW": 1, "padH": 1, "padW": 1}),
+    ("conv-384x8x8-f384-1x3", {"type": "conv2d", "batch": 1, "C": 384, "H": 8, "W": 8, "F": 384, "R": 1, "S": 3,
+                               "strideH": 1, "strideW": 1, "padH": 0, "padW": 1}),
+    ("conv-320x7x7-f1280-1x1", {"type": "conv2d", "batch": 1, "C": 320, "H": 7, "W": 7, "F": 1280, "R": 1, "S": 1,
+                                "strideH": 1, "strideW": 1, "padH": 0, "padW": 0}),
 ]
 
 
