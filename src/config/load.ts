@@ -195,7 +195,7 @@ function checkProfile(file: string, doc: ProfileConfig, configs: Configs, proble
     if (spaces.length === 0 || !over.space) continue;
     const allowed: Record<string, unknown[]> = {
       splitRatios: spaces.flatMap((s) => s.splitRatios), cpuThreads: spaces.flatMap((s) => s.cpuThreads),
-      cpuImpls: spaces.flatMap((s) => s.cpuImpls), gpuVariants: spaces.flatMap((s) => s.gpuVariants.map((v) => v.id)),
+      cpuImpls: spaces.flatMap((s) => s.cpuImpls), baselineCpuImpls: spaces.flatMap((s) => s.cpuImpls), gpuVariants: spaces.flatMap((s) => s.gpuVariants.map((v) => v.id)),
       workGroups: spaces.flatMap((s) => s.gpuVariants.flatMap((v) => v.workGroups)), syncs: spaces.flatMap((s) => s.syncs),
       splitDims: spaces.flatMap((s) => s.splitDims ?? [SPLIT_DIMS[s.layerType][0]!]),
     };

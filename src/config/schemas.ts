@@ -160,6 +160,14 @@ const GpuStreamsFields = {
   gpuStreams: Type.Optional(Type.Array(Int(1, { maximum: 64 }), { minItems: 1, uniqueItems: true, description: 'GPU stream counts (strategy.gpuStreams) for strategies with GPU rows on finish / event-poll, clblast excepted (absent: [1])' })),
   gpuStreamsMaxSplitRatio: Type.Optional(Type.Number({ minimum: 0, maximum: 1, description: 'gpuStreams > 1 only at split ratios up to this (absent: every ratio below 1)' })),
 };
+/**
+ * CPU implementations measured alone (split ratio 1: in the grid, and sliced in the profile phase) beside
+ * cpuImpls, never co-executed. The best single side is then the best over them too, so a co-execution grid
+ * narrowed to a few implementations cannot report a speedup over a CPU side slower than the engine's best.
+ */
+const BaselineCpuImplsField = {
+  baselineCpuImpls: Type.Optional(Type.Array(Type.String({ minLength: 1 }), { minItems: 1, uniqueItems: true, description: 'CPU implementations measured CPU-only (split ratio 1, grid and profile phase) but never co-executed, so that the best single side covers them; those also in cpuImpls add nothing' })),
+};
 export const SpaceConfig = Type.Object({
   $schema: Type.Optional(Type.String()),
   schemaVersion: Type.Literal(1),
@@ -171,6 +179,7 @@ export const SpaceConfig = Type.Object({
   gpuVariants: Type.Array(GpuVariant, { minItems: 1 }),
   syncs: Type.Array(SyncName, { minItems: 1, uniqueItems: true }),
   splitDims: Type.Optional(Type.Array(SplitDim, { minItems: 1, uniqueItems: true, description: "split dimensions of the layer type (absent: the default only, channels or n)" })),
+  ...BaselineCpuImplsField,
   ...GpuStreamsFields,
 }, strict);
 export type SpaceConfig = Static<typeof SpaceConfig>;
@@ -201,6 +210,7 @@ export const SpaceNarrowing = Type.Object({
   splitRatios: Type.Optional(Type.Array(Ratio, { minItems: 1, uniqueItems: true })),
   cpuThreads: Type.Optional(Type.Array(Int(1), { minItems: 1, uniqueItems: true })),
   cpuImpls: Type.Optional(Type.Array(Type.String(), { minItems: 1, uniqueItems: true })),
+  ...BaselineCpuImplsField,
   gpuVariants: Type.Optional(Type.Array(Type.String(), { minItems: 1, uniqueItems: true })),
   workGroups: Type.Optional(Type.Array(Int(1), { minItems: 1, uniqueItems: true })),
   syncs: Type.Optional(Type.Array(SyncName, { minItems: 1, uniqueItems: true })),

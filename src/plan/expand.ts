@@ -192,13 +192,17 @@ function gridStrategies(space: SpaceConfig, layer: Layer, skip: (id: string, rea
                 }
     }
   }
-  // A CPU-only strategy needs no GPU variant: keep it even when every variant is ruled out.
-  if (space.splitRatios.includes(1) && out.length === 0) {
+  const cpuOnly = (cpuImpls: string[]): void => {
     for (const cpuThreads of space.cpuThreads)
-      for (const cpuImpl of space.cpuImpls) {
+      for (const cpuImpl of cpuImpls) {
         out.push({ splitRatio: 1, granularity: 1, cpuThreads, cpuImpl, gpuVariant: IDLE_SIDE[layer.type].gpuVariant, gpuWorkGroup: IDLE_SIDE[layer.type].gpuWorkGroup, sync: 'finish' });
       }
-  }
+  };
+  if (!space.splitRatios.includes(1)) return out;
+  // A CPU-only strategy needs no GPU variant: keep it even when every variant is ruled out.
+  if (out.length === 0) cpuOnly(space.cpuImpls);
+  // Baseline implementations run alone only, so that the best single side covers them (schemas.ts).
+  cpuOnly(space.baselineCpuImpls ?? []);
   return out;
 }
 
@@ -251,7 +255,9 @@ function sideSlices(
   gpuSync: SyncName, random: () => number, skip: (id: string, reason: string) => void,
 ): ProfileSlice[] {
   const result: ProfileSlice[] = [];
-  const cpuCombos = space.cpuThreads.flatMap((t) => space.cpuImpls.map((impl) => ({ t, impl })));
+  // Baseline implementations are sliced too: the CPU model prices their CPU-only strategies like any other.
+  const cpuImpls = [...space.cpuImpls, ...(space.baselineCpuImpls ?? [])];
+  const cpuCombos = space.cpuThreads.flatMap((t) => cpuImpls.map((impl) => ({ t, impl })));
   const cpuLevels = levelsFor(1);
   const cpuPicked = cpuCombos.length > perSide ? shuffled(cpuCombos, random).slice(0, perSide) : cpuCombos;
   const cpuTake = Math.max(1, Math.floor(perSide / cpuPicked.length));

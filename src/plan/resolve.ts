@@ -32,6 +32,13 @@ export const DEFAULT_PROFILE_JOBS_PER_LAYER = 16;
 export const MEDIAN_CI_TARGET_SHARE = 0.8;
 export const DEFAULT_ROW_FRACTIONS = [0.125, 0.25, 0.5, 0.75, 1];
 
+/** The narrowing's baseline CPU implementations the space offers and the co-executed ones do not already cover. */
+function baselineImpls(space: SpaceConfig, n: SpaceNarrowing, coexecuted: string[]): Pick<SpaceConfig, 'baselineCpuImpls'> {
+  const wanted = n.baselineCpuImpls ?? space.baselineCpuImpls ?? [];
+  const extra = wanted.filter((impl) => space.cpuImpls.includes(impl) && !coexecuted.includes(impl));
+  return extra.length > 0 ? { baselineCpuImpls: extra } : {};
+}
+
 /** A space with every list intersected with the narrowing (a list that would become empty is kept whole). */
 export function narrowSpace(space: SpaceConfig, n: SpaceNarrowing | undefined): SpaceConfig {
   if (!n) return space;
@@ -48,6 +55,7 @@ export function narrowSpace(space: SpaceConfig, n: SpaceNarrowing | undefined): 
     splitRatios: keep(space.splitRatios, n.splitRatios),
     cpuThreads: keep(space.cpuThreads, n.cpuThreads),
     cpuImpls: keep(space.cpuImpls, n.cpuImpls),
+    ...baselineImpls(space, n, keep(space.cpuImpls, n.cpuImpls)),
     gpuVariants: variants,
     syncs: keep(space.syncs, n.syncs),
     ...(space.splitDims ? { splitDims: keep(space.splitDims, n.splitDims) } : {}),
