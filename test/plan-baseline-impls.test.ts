@@ -3,14 +3,13 @@
 // 20 found host-pocl's conv grid without simd-flat, the CPU side's fastest path on its 3x3 layer.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { collectConfigProblems, loadConfigs } from '../src/config/load.js';
 import type { ProfileConfig } from '../src/config/schemas.js';
 import type { Strategy } from '../src/plan/ids.js';
 import { planPhase } from '../src/plan/expand.js';
 import { narrowSpace } from '../src/plan/resolve.js';
+import { problemsAfterProfileEdit } from './config-copy.js';
 
 const configs = loadConfigs(resolve(process.cwd()));
 const NOW = new Date('2026-12-04T12:00:00Z');
@@ -60,20 +59,11 @@ test('grid and profile: baseline implementations run CPU-only at every thread co
 
 test('config: a baseline implementation the experiment\'s spaces do not offer is refused', () => {
   assert.equal(collectConfigProblems(resolve(process.cwd())).problems, []);
-  const t = mkdtempSync(join(tmpdir(), 'coexec-baseline-'));
-  try {
-    cpSync(join(process.cwd(), 'configs'), join(t, 'configs'), { recursive: true });
-    cpSync(join(process.cwd(), 'experiments'), join(t, 'experiments'), { recursive: true });
-    const file = join(t, 'configs/profiles/host-pocl.json');
-    const doc = JSON.parse(readFileSync(file, 'utf8')) as ProfileConfig;
+  const bad = problemsAfterProfileEdit('host-pocl', (doc) => {
     doc.experiments['conv-coexec']!.space!.baselineCpuImpls = ['simd-flat', 'simd-fast'];
-    writeFileSync(file, JSON.stringify(doc));
-    const bad = collectConfigProblems(t).problems;
-    assert.is(bad.length, 1);
-    assert.match(bad[0]!, /host-pocl\.json.*baselineCpuImpls\/1/);
-  } finally {
-    rmSync(t, { recursive: true, force: true });
-  }
+  });
+  assert.is(bad.length, 1);
+  assert.match(bad[0]!, /host-pocl\.json.*baselineCpuImpls\/1/);
 });
 
 test.run();

@@ -5,14 +5,13 @@
 // 1.5x of their job count without streams.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { collectConfigProblems, loadConfigs } from '../src/config/load.js';
 import type { ProfileConfig } from '../src/config/schemas.js';
 import { normalizeStrategy, parseStrategyId, strategyId, type Strategy } from '../src/plan/ids.js';
 import { planPhase, streamLevels } from '../src/plan/expand.js';
 import { narrowSpace } from '../src/plan/resolve.js';
+import { problemsAfterProfileEdit } from './config-copy.js';
 
 const configs = loadConfigs(resolve(process.cwd()));
 const NOW = new Date('2026-12-03T12:00:00Z');
@@ -72,20 +71,11 @@ test('config: the schema takes a profile\'s gpuStreams levels and refuses 0', ()
   assert.equal(good.problems, []);
   const host = configs.profiles.get('host')!;
   assert.equal(host.experiments['linear-coexec']!.space!.gpuStreams, [1, 2, 4]);
-  const t = mkdtempSync(join(tmpdir(), 'coexec-streams-'));
-  try {
-    cpSync(join(process.cwd(), 'configs'), join(t, 'configs'), { recursive: true });
-    cpSync(join(process.cwd(), 'experiments'), join(t, 'experiments'), { recursive: true });
-    const file = join(t, 'configs/profiles/host.json');
-    const doc = JSON.parse(readFileSync(file, 'utf8')) as ProfileConfig;
+  const bad = problemsAfterProfileEdit('host', (doc) => {
     doc.experiments['linear-coexec']!.space!.gpuStreams = [0, 2];
-    writeFileSync(file, JSON.stringify(doc));
-    const bad = collectConfigProblems(t).problems;
-    assert.is(bad.length, 1);
-    assert.match(bad[0]!, /profiles\/host\.json.*gpuStreams\/0/);
-  } finally {
-    rmSync(t, { recursive: true, force: true });
-  }
+  });
+  assert.is(bad.length, 1);
+  assert.match(bad[0]!, /profiles\/host\.json.*gpuStreams\/0/);
 });
 
 test('grid: the gpu-host profile measures streams 1/2/4 on GPU-only and low-ratio buffer strategies, within 1.5x', () => {
