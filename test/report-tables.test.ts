@@ -2,7 +2,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { loadRun, runTables } from '../src/report/render-run.js';
-import { claimsTable, layerLabel, toCsv, toMarkdown, layersTable, strategyLabel, summaryTable, type Table } from '../src/report/tables.js';
+import { claimsTable, layerLabel, toCsv, toMarkdown, layersTable, singleSideLabel, strategyLabel, summaryTable, type Table } from '../src/report/tables.js';
 import { RUN_SMALL } from './fixtures/make-run-small.js';
 
 test('every table of the fixture: one row per derived row, Markdown and CSV agree', async () => {
@@ -38,6 +38,10 @@ test('per-layer row carries the derived numbers', async () => {
   assert.is(col('q'), r.decisionQuality.toFixed(3));
   assert.is(col('oracle strategy'), strategyLabel(r.oracle.strategyId, r.layerId));
   assert.not.match(col('oracle strategy')!, /^linear\//);
+  // The best single side is named with its setting: which implementation or variant the speedups are against.
+  assert.match(col('best single')!, r.bestSingle.side === 'cpu' ? /^CPU t\d+ \S+$/ : /^GPU \S+-wg\d+ \S+/);
+  assert.is(singleSideLabel({ side: 'cpu', strategyId: 'conv2d/B:1/C:8/H:4/W:4/F:8/R:3/S:3/st:1x1/pad:1x1/r:1.00/t:8/cpu:simd-flat/gpu:none/sync:finish', latencyMs: 1 }), 'CPU t8 simd-flat');
+  assert.is(singleSideLabel({ side: 'gpu', strategyId: 'linear/M:4/N:8/K:8/r:0.00/t:0/cpu:none/gpu:gemm_tiled-wg16/sync:finish/streams:2', latencyMs: 1 }), 'GPU gemm_tiled-wg16 finish x2');
 });
 
 test('the summary table names each skipped layer with its reason (absent from every other table)', () => {

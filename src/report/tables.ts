@@ -6,6 +6,7 @@
 import type {
   LayerRow, AccuracyRow, SyncRow, Summary, ClaimRow, Layer,
 } from '../results-schema/index.js';
+import { parseStrategyId } from '../plan/ids.js';
 
 /** Column headers and cell text; every row has headers.length cells. */
 export interface Table { title: string; headers: string[]; rows: string[][] }
@@ -28,10 +29,17 @@ export function strategyLabel(strategyId: string, layerId: string): string {
   return strategyId.startsWith(`${layerId}/`) ? strategyId.slice(layerId.length + 1) : strategyId;
 }
 
+/** A single-side strategy in a few words: `CPU t8 simd-flat`, `GPU conv_reg_v16x2_q8-wg1 svm-fine`. */
+export function singleSideLabel(best: LayerRow['bestSingle']): string {
+  const s = parseStrategyId(best.strategyId).strategy;
+  return best.side === 'cpu' ? `CPU t${s.cpuThreads} ${s.cpuImpl}` : `GPU ${s.gpuVariant}-wg${s.gpuWorkGroup} ${s.sync}${s.gpuStreams ? ` x${s.gpuStreams}` : ''}`;
+}
+
 /**
  * Per-layer table of one experiment. A row's latencies all come from one source (analysis/layer-rows.ts):
  * the confirmation pass, or the grid when the pass lacks a VALID latency for one of the row's roles; the
- * `latencies from` column says which.
+ * `latencies from` column says which. `best single` names the side and its strategy, so a reader sees which CPU
+ * implementation (a co-executed one or a baseline measured alone) or GPU variant the speedups are against.
  */
 export function layersTable(experiment: string, rows: LayerRow[]): Table {
   return {
@@ -41,7 +49,7 @@ export function layersTable(experiment: string, rows: LayerRow[]): Table {
       'oracle vs GPU finish', 'selected vs GPU finish', 'q', 'ideal speedup (linear)', 'efficiency (linear)',
       'ideal speedup (fixed cost)', 'efficiency (fixed cost)'],
     rows: rows.filter((r) => r.experiment === experiment).map((r) => [
-      layerLabel(r.layer), r.latencySource === 'grid' ? 'grid' : r.latencySource === 'confirm' ? 'confirmation pass' : '', r.bestSingle.side.toUpperCase(), num(r.bestSingle.latencyMs, 3), num(r.gpuFinish.latencyMs, 3),
+      layerLabel(r.layer), r.latencySource === 'grid' ? 'grid' : r.latencySource === 'confirm' ? 'confirmation pass' : '', singleSideLabel(r.bestSingle), num(r.bestSingle.latencyMs, 3), num(r.gpuFinish.latencyMs, 3),
       num(r.oracle.splitRatio), num(r.oracle.latencyMs, 3), strategyLabel(r.oracle.strategyId, r.layerId),
       num(r.selected.splitRatio), num(r.selected.latencyMs, 3), strategyLabel(r.selected.strategyId, r.layerId),
       num(r.speedupOracle), num(r.speedupSelected), num(r.speedupOracleVsGpuFinish), num(r.speedupSelectedVsGpuFinish),
