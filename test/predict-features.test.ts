@@ -2,7 +2,9 @@
 // pool's split (the first count % t threads take one unit more), so a change to either shows up here.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { CONV_NARROW_LAYOUT, LINEAR_PACKS_WEIGHTS, cpuCopyBytes, cpuCopyWork, cpuFeatures, cpuIsaOf, cpuPaddedWork } from '../src/predict/features.js';
+import {
+  CONV_NARROW_LAYOUT, LINEAR_PACKS_WEIGHTS, cpuCopyBytes, cpuCopyWork, cpuFeatures, cpuIsaOf, cpuPaddedWork, gpuFeatures, gpuGatherLoads,
+} from '../src/predict/features.js';
 import type { Layer } from '../src/analysis/types.js';
 
 const linear: Layer = { type: 'linear', M: 1, N: 10, K: 20 };
@@ -181,6 +183,18 @@ test('weightBytesPerThread: the busiest thread\'s rows times the reduction, fp32
   assert.is(cpuFeatures({ type: 'linear', M: 1, N: 4096, K: 4096 }, 4096, 8, 'simd').values.weightBytesPerThread, 8 << 20);
   // 100 rows on 3 threads: the busiest thread has 34.
   assert.is(cpuFeatures({ type: 'linear', M: 8, N: 100, K: 768 }, 100, 3, 'simd').values.weightBytesPerThread, 4 * 34 * 768);
+});
+
+test('gpuGatherLoads: conv_pq_1x1\'s partial position block gathers VN * VW floats per channel block and input channel', () => {
+  // C 3, 5 x 7 = 35 positions in blocks of 8 x 2 = 16: the third block holds 3, so it gathers. 20 channels in
+  // blocks of RF 4 -> 5 channel blocks, each over 3 input channels: 5 x 3 x 16 = 240 floats.
+  const conv: Layer = { type: 'conv2d', batch: 2, C: 3, H: 5, W: 7, F: 32, R: 1, S: 1, strideH: 1, strideW: 1, padH: 0, padW: 0 };
+  assert.is(gpuGatherLoads(conv, 20, 'conv_pq_1x1_v8x2_f4'), 240);
+  // 4 x 8 = 32 positions: two whole blocks, nothing gathered; other variants clamp row pointers only.
+  assert.is(gpuGatherLoads({ ...conv, H: 4, W: 8 } as Layer, 20, 'conv_pq_1x1_v8x2_f4'), 0);
+  assert.is(gpuGatherLoads(conv, 20, 'conv_reg_1x1_v8x2_q4'), 0);
+  assert.is(gpuGatherLoads(conv, 0, 'conv_pq_1x1_v8x2_f4'), 0);
+  assert.is(gpuFeatures(conv, 20, 'conv_pq_1x1_v8x2_f4', 1, { computeUnits: 2 }).values.gatherLoads, 240);
 });
 
 test.run();

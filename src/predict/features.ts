@@ -3,7 +3,8 @@
  * device's compute units only (never from measurements), so the same function serves training rows and the
  * candidates ranked at selection time. CPU: flops, bytes, threads, rows per thread, reduction length. GPU:
  * flops and executed flops (tile padding included), bytes, work-groups, waves over compute units, bytes per
- * work-item, the variant's vector width, the critical path and its part queued behind the first work-group;
+ * work-item, the variant's vector width, the critical path and its part queued behind the first work-group, the
+ * floats a partial tile gathers one at a time on it;
  * the launch geometry follows the kernels' stated preconditions.
  */
 import { convOut, elemsPerRow, sliceBytes, sliceFlops } from '../analysis/layers.js';
@@ -145,6 +146,26 @@ function regTileGeometry(layer: Layer, rows: number, reg: RegTileKnobs, wg: numb
     tiles = layer.batch * blocks * P * Math.ceil(Q / reg.tile);
   }
   return { workGroups: Math.ceil(tiles / wg), outputsComputed: tiles * perTile, workGroupSize: wg, vectorWidth: reg.vectorWidth };
+}
+
+/**
+ * Scalar loads on a launch's critical path that go through clamped per-element indices, in floats: conv_pq_1x1's
+ * last, partial position block of each image (H * W not a multiple of its VN * VW positions) gathers its tile one
+ * float at a time, `min(e, last)` per element (native/kernels/conv.cl), where a whole block takes VN vector loads,
+ * and its work-item walks every channel block over every input channel like the others, so it gathers
+ * fBlocks x C x VN * VW floats. That work-item is the launch's slowest: on PoCL's CPU device (pocl-split
+ * 2026-12-04T1753Z, v16x2_f4) a (channel block, input channel) step of the partial block took 27-47 ns, one of a
+ * whole block about 3 ns (C64 56x56 F256: 14 work-items per core in 207 us). C160 and C320 at 7x7 (49 positions:
+ * blocks of 32 and 17) and C1024 14x14 (196: six whole blocks and one of 4) all run at the partial block's pace,
+ * C1024 F256 in 1.9 ms where conv_reg takes 0.32 ms. Each image has such a block, run side by side: one walk is
+ * on the critical path. Other variants: 0 (their partial tiles clamp a row pointer, not each element).
+ */
+export function gpuGatherLoads(layer: Layer, rows: number, variant: string): number {
+  const reg = parseRegTileVariant(variant);
+  if (!reg || reg.kernel !== 'conv_pq_1x1' || layer.type !== 'conv2d' || rows <= 0) return 0;
+  const span = reg.vectorWidth * reg.vectors;
+  if ((layer.H * layer.W) % span === 0) return 0;
+  return Math.ceil(rows / reg.tile) * layer.C * span;
 }
 
 /**
@@ -705,6 +726,9 @@ export function gpuFeatures(layer: Layer, rows: number, variant: string, wg: num
       // serialFlops split at the first work-group per compute unit (see gpuQueuedFlops): the baseline prices the
       // groups queued behind it at a fitted share of the first one's cost.
       queuedFlops: gpuQueuedFlops(layer, geo, cus),
+      // Gathered loads on the critical path (gpuGatherLoads): a baseline term, not a tree input, so runs without
+      // such a kernel fit as before.
+      gatherLoads: gpuGatherLoads(layer, rows, variant),
     },
   };
 }
