@@ -4,6 +4,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import {
   CONV_NARROW_LAYOUT, LINEAR_PACKS_WEIGHTS, cpuCopyBytes, cpuCopyWork, cpuFeatures, cpuIsaOf, cpuPaddedWork, gpuFeatures, gpuGatherLoads,
+  gpuInputLoads,
 } from '../src/predict/features.js';
 import type { Layer } from '../src/analysis/types.js';
 
@@ -195,6 +196,19 @@ test('gpuGatherLoads: conv_pq_1x1\'s partial position block gathers VN * VW floa
   assert.is(gpuGatherLoads(conv, 20, 'conv_reg_1x1_v8x2_q4'), 0);
   assert.is(gpuGatherLoads(conv, 0, 'conv_pq_1x1_v8x2_f4'), 0);
   assert.is(gpuFeatures(conv, 20, 'conv_pq_1x1_v8x2_f4', 1, { computeUnits: 2 }).values.gatherLoads, 240);
+});
+
+test('gpuInputLoads: conv_reg loads (RQ - 1) * strideW + S input columns per filter row inside the input, checked tiles twice', () => {
+  // 5x5, 3x3, pad 1: P = Q = 5. Filter rows inside the input over the 5 output rows: 2 + 3 + 3 + 3 + 2 = 13.
+  // RQ 4: 6 columns per filter row; q blocks at 0 (column -1: padding) and 4 (columns 3..8, past W = 5) are both
+  // checked, 2 x 6 each. 8 channels in blocks of VN * VW = 4: 2 blocks, each over C = 2 channels: 2 x 2 x 13 x 24.
+  const conv: Layer = { type: 'conv2d', batch: 1, C: 2, H: 5, W: 5, F: 8, R: 3, S: 3, strideH: 1, strideW: 1, padH: 1, padW: 1 };
+  assert.is(gpuInputLoads(conv, 8, 'conv_reg_v4_q4'), 1248);
+  // 1x1 over 2 x 16 positions, no tile reaching past W: every input float once per channel block (3 x 2 x 16).
+  const plain: Layer = { type: 'conv2d', batch: 1, C: 3, H: 2, W: 16, F: 4, R: 1, S: 1, strideH: 1, strideW: 1, padH: 0, padW: 0 };
+  assert.is(gpuInputLoads(plain, 4, 'conv_reg_v4_q4'), 96);
+  assert.is(gpuInputLoads(plain, 4, 'conv_reg_1x1_v4_q4'), 0);
+  assert.is(gpuFeatures(conv, 8, 'conv_reg_v4_q4', 1, { computeUnits: 2 }).values.inputLoads, 1248);
 });
 
 test.run();

@@ -52,12 +52,13 @@ export const MIN_SHARE_GAIN = 0.1;
  * before or after its compute pass pays it twice (gpu-host conv 2026-12-04T1608Z, CPU held-out MAPE with
  * threads -> poolJoins: 22.5 -> 21.0; it equals threads for linear slices). "readBytesPerThread" is what the
  * busiest thread's conv units load and store (features.ts, convSchedule). GPU "gatherLoads" is the floats a
- * partial tile gathers one at a time on the critical path (features.ts, gpuGatherLoads; 0 for the variants
- * without such a tile, so their fits do not change).
+ * partial tile gathers one at a time on the critical path (features.ts, gpuGatherLoads), "inputLoads" the input
+ * floats conv_reg broadcasts, whose share per FMA depends on the filter width and padding (gpuInputLoads); both are
+ * 0 for the other variants, whose fits therefore do not change.
  */
 export const BASELINE_TERMS: Record<SideName, string[]> = {
   cpu: ['1', 'poolJoins', 'flopsPerThread', 'paddedFlopsPerThread', SPILL_TERM, 'bytes', 'copyBytesPerThread', 'readBytesPerThread'],
-  gpu: ['1', 'workFlops', 'bytes', 'waves', 'workGroups', 'serialFlops', 'gatherLoads'],
+  gpu: ['1', 'workFlops', 'bytes', 'waves', 'workGroups', 'serialFlops', 'gatherLoads', 'inputLoads'],
 };
 
 export interface BaselineParams {

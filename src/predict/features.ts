@@ -169,6 +169,37 @@ export function gpuGatherLoads(layer: Layer, rows: number, variant: string): num
 }
 
 /**
+ * Input floats conv_reg's work-items load, a load through the checked path counted twice: per filter row inside
+ * the input a tile loads the CONV_REG_SEG = (RQ - 1) * strideW + S input columns it reads, once per input channel
+ * (native/kernels/conv.cl conv_reg_row); a tile whose columns reach the padding (or past W) clamps and selects each
+ * of them. Its FMAs per such row are S * RQ * VN vectors, so loads per FMA differ by filter width and padding: a 1x1
+ * layer loads RQ floats per RQ * VN FMAs, a 3x3 one (RQ + 2) per 3 * RQ * VN; at Q = 7 with RQ = 8 every tile is
+ * checked. Each load is a scalar broadcast to a vector, which on a CPU device costs about what two vector FMAs do
+ * (pocl-split 2026-12-04T1753Z, every fold's fit: 0.061-0.063 ns per load against 0.0009 ns per flop), so a
+ * 1x1 layer at 7x7 runs at about half a 3x3 layer's flop rate: flops alone predicted the held-out C320 7x7 F1280
+ * at 117 us against 152-185 measured (with this term 166). 0 for other variants.
+ */
+export function gpuInputLoads(layer: Layer, rows: number, variant: string): number {
+  const reg = parseRegTileVariant(variant);
+  if (!reg || reg.kernel !== 'conv_reg' || layer.type !== 'conv2d' || rows <= 0) return 0;
+  const { P, Q } = convOut(layer);
+  const rq = reg.tile, sw = layer.strideW, seg = (rq - 1) * sw + layer.S;
+  let rowsInside = 0;
+  for (let p = 0; p < P; ++p) {
+    for (let r = 0; r < layer.R; ++r) {
+      const ih = p * layer.strideH - layer.padH + r;
+      if (ih >= 0 && ih < layer.H) ++rowsInside;
+    }
+  }
+  let perRow = 0;
+  for (let q0 = 0; q0 < Q; q0 += rq) {
+    const iw0 = q0 * sw - layer.padW;
+    perRow += (iw0 < 0 || iw0 + (rq - 1) * sw + layer.S - 1 >= layer.W ? 2 : 1) * seg;
+  }
+  return layer.batch * Math.ceil(rows / regTileWidth(reg)) * layer.C * rowsInside * perRow;
+}
+
+/**
  * Local-tiled variants (gemm_local, conv_local, conv_local_im2col; native/kernels/gemm_local.cl): one
  * work-group of (MWG / MWI) x (NWG / NWI) work-items per MWG x NWG output tile, columns along features n
  * (linear) or output positions (conv: rows along the slice's channels, one batch image per grid layer); the work-group
@@ -729,6 +760,8 @@ export function gpuFeatures(layer: Layer, rows: number, variant: string, wg: num
       // Gathered loads on the critical path (gpuGatherLoads): a baseline term, not a tree input, so runs without
       // such a kernel fit as before.
       gatherLoads: gpuGatherLoads(layer, rows, variant),
+      // conv_reg's input loads (gpuInputLoads), a baseline term like gatherLoads.
+      inputLoads: gpuInputLoads(layer, rows, variant),
     },
   };
 }
