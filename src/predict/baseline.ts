@@ -61,6 +61,13 @@ export const BASELINE_TERMS: Record<SideName, string[]> = {
   gpu: ['1', 'workFlops', 'bytes', 'waves', 'workGroups', 'serialFlops', 'gatherLoads', 'inputLoads'],
 };
 
+/**
+ * Terms only some kernels have (0 for every other variant): a model whose training rows never have one leaves it out
+ * of its terms, where its coefficient would be 0 anyway, so the model files of runs without those kernels (every
+ * gpu-host run, the linear runs) stay as they were.
+ */
+export const KERNEL_SPECIFIC_TERMS = ['gatherLoads', 'inputLoads'];
+
 export interface BaselineParams {
   /** Ridge penalty on the column-normalized coefficients. */
   lambda: number;
@@ -156,7 +163,7 @@ function fitWithParams(rows: readonly TrainingRow[], terms: readonly string[], g
  * candidate: no knot, share 1).
  */
 export function fitBaseline(side: SideName, rows: readonly TrainingRow[], p: BaselineParams = DEFAULT_BASELINE): ModelFile {
-  const terms = BASELINE_TERMS[side];
+  const terms = BASELINE_TERMS[side].filter((t) => !KERNEL_SPECIFIC_TERMS.includes(t) || rows.some((r) => termValue(t, r.features, 0) !== 0));
   const groups = [...new Set(rows.map((r) => r.features.group))].sort();
   const knots = [0, ...(terms.includes(SPILL_TERM) ? CACHE_KNOTS.filter((k) => knotReached(rows, k)) : [])];
   const shares = terms.includes(SERIAL_TERM) ? QUEUED_SHARES : [1];
