@@ -147,7 +147,7 @@ test('direct in place with cpuConvLayout: the last rows whose tiles would read p
   assert.is(copy.bytesPerThread, copy.bytes);
   assert.is(copy.passes, 1);
   // Earlier runs: the whole input's padded copy, shared evenly, one pass.
-  assert.equal(cpuCopyWork(plain, 16, 4, 'simd-direct', 'avx512'), { bytes: 4 * 8 * 10 * 10, bytesPerThread: 4 * 8 * 10 * 10 / 4, readBytesPerThread: 0, passes: 1 });
+  assert.equal(cpuCopyWork(plain, 16, 4, 'simd-direct', 'avx512'), { bytes: 4 * 8 * 10 * 10, bytesPerThread: 4 * 8 * 10 * 10 / 4, readBytesPerThread: 0, passes: 1, tileLoadsPerThread: 0 });
 });
 
 test('OpenBLAS executes the true flops, split evenly', () => {
@@ -209,6 +209,17 @@ test('gpuInputLoads: conv_reg loads (RQ - 1) * strideW + S input columns per fil
   assert.is(gpuInputLoads(plain, 4, 'conv_reg_v4_q4'), 96);
   assert.is(gpuInputLoads(plain, 4, 'conv_reg_1x1_v4_q4'), 0);
   assert.is(gpuFeatures(conv, 8, 'conv_reg_v4_q4', 1, { computeUnits: 2 }).values.inputLoads, 1248);
+});
+
+test('tileLoadsPerThread: a direct register tile loads its input vectors and broadcasts its channels\' weights per tap', () => {
+  // conv3x3 (C 2, 5x5, pad 1): P = Q = 5, C*R*S = 18. AVX-512: the narrow tile (32 columns) pads Q = 5 less than the
+  // wide one; 5 columns are a tail tile of one vector. 8 channels: tiles of 6 and 2. A unit (channel tile, output
+  // row) loads 18 x (1 vector + 1 tile x its channels): 5 rows x 18 x 7 + 5 rows x 18 x 3 on one thread.
+  const f = cpuFeatures(conv3x3, 8, 1, 'simd-direct', 'avx512', undefined, CONV_NARROW_LAYOUT).values;
+  assert.is(f.tileLoadsPerThread, 5 * 18 * 7 + 5 * 18 * 3);
+  // Runs without cpuConvLayout and other implementations: none.
+  assert.is(cpuFeatures(conv3x3, 8, 1, 'simd-direct', 'avx512').values.tileLoadsPerThread, 0);
+  assert.is(cpuFeatures(conv3x3, 8, 1, 'simd-im2col', 'avx512', undefined, CONV_NARROW_LAYOUT).values.tileLoadsPerThread, 0);
 });
 
 test.run();

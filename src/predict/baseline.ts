@@ -54,10 +54,13 @@ export const MIN_SHARE_GAIN = 0.1;
  * busiest thread's conv units load and store (features.ts, convSchedule). GPU "gatherLoads" is the floats a
  * partial tile gathers one at a time on the critical path (features.ts, gpuGatherLoads), "inputLoads" the input
  * floats conv_reg broadcasts, whose share per FMA depends on the filter width and padding (gpuInputLoads); both are
- * 0 for the other variants, whose fits therefore do not change.
+ * 0 for the other variants, whose fits therefore do not change. CPU "tileLoadsPerThread" is the same cost on the
+ * CPU side: the busiest thread's direct-conv register-tile loads, heavy where a row is a single tail tile (7x7, 8x8,
+ * 14x14) or a slice a few channels (gpu-host conv 2026-12-04T1747Z: 0.22-0.28 ns per load in every fold's fit;
+ * CPU held-out MAPE 16.4 -> 15.8).
  */
 export const BASELINE_TERMS: Record<SideName, string[]> = {
-  cpu: ['1', 'poolJoins', 'flopsPerThread', 'paddedFlopsPerThread', SPILL_TERM, 'bytes', 'copyBytesPerThread', 'readBytesPerThread'],
+  cpu: ['1', 'poolJoins', 'flopsPerThread', 'paddedFlopsPerThread', SPILL_TERM, 'bytes', 'copyBytesPerThread', 'readBytesPerThread', 'tileLoadsPerThread'],
   gpu: ['1', 'workFlops', 'bytes', 'waves', 'workGroups', 'serialFlops', 'gatherLoads', 'inputLoads'],
 };
 
@@ -66,7 +69,7 @@ export const BASELINE_TERMS: Record<SideName, string[]> = {
  * of its terms, where its coefficient would be 0 anyway, so the model files of runs without those kernels (every
  * gpu-host run, the linear runs) stay as they were.
  */
-export const KERNEL_SPECIFIC_TERMS = ['gatherLoads', 'inputLoads'];
+export const KERNEL_SPECIFIC_TERMS = ['gatherLoads', 'inputLoads', 'tileLoadsPerThread'];
 
 export interface BaselineParams {
   /** Ridge penalty on the column-normalized coefficients. */

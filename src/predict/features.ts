@@ -501,6 +501,11 @@ export interface ConvSchedule extends PaddedWork {
   copyFloatsPerThread: number;
   /** Input and weight floats the busiest reader's units load and output floats it stores (direct, im2col). */
   readFloatsPerThread?: number;
+  /**
+   * The busiest thread's register-tile loads (direct): input vectors and weight broadcasts, which do not shrink with
+   * a tile's channels or a row's last columns the way its FMAs do.
+   */
+  tileLoadsPerThread?: number;
   /** ParallelFor calls: a copy or sum pass before or after the compute pass is another wake-up and join. */
   passes: number;
 }
@@ -576,11 +581,18 @@ export function convSchedule(layer: Conv2dLayer, rows: number, threads: number, 
     // What each thread's units read: an output row's input window (C x R input rows, of which a next row
     // shares all but sh) and a channel tile's weights, each when it differs from the thread's previous unit's.
     const rowFloats = xpImage / (C * (padH === 0 && padW === 0 && sw === 1 ? H : hp));
-    let reads = 0;
+    // The register tiles' loads (MicroDirect): per tap and input channel a tile of FB channels x NV vectors loads
+    // its NV input vectors and broadcasts FB weights for FB x NV FMAs; a row runs Q / cols whole tiles of cols /
+    // width vectors and a tail tile of the vectors its last columns need.
+    const wholeTiles = Math.floor(Q / cols), tailVectors = Math.ceil((Q - wholeTiles * cols) / tl.width);
+    const rowTiles = wholeTiles + (tailVectors > 0 ? 1 : 0), rowVectors = wholeTiles * (cols / tl.width) + tailVectors;
+    const unitLoads = (u: number): number => crs * (rowVectors + rowTiles * rowsOf(tileOf(u), tl.directRows));
+    let reads = 0, loads = 0;
     for (const share of pass.shares) {
-      let mine = 0, lastRow = -2, lastTile = -1;
+      let mine = 0, mineLoads = 0, lastRow = -2, lastTile = -1;
       for (const [a, b] of share) {
         for (let u = a; u < b; ++u) {
+          mineLoads += unitLoads(u);
           const img = Math.floor(u / (tiles * P)), p = rowFastest ? u % P : Math.floor(u / tiles) % P, tile = tileOf(u);
           const row = img * P + p;
           if (row !== lastRow) mine += C * rowFloats * (row === lastRow + 1 ? Math.min(R, sh) : R);
@@ -591,10 +603,11 @@ export function convSchedule(layer: Conv2dLayer, rows: number, threads: number, 
         }
       }
       reads = Math.max(reads, mine);
+      loads = Math.max(loads, mineLoads);
     }
     return {
       flops: pass.total, flopsPerThread: pass.busiest, copyFloats: copy.total, copyFloatsPerThread: copy.busiest, readFloatsPerThread: reads,
-      passes: padH === 0 && padW === 0 && sw === 1 ? 1 : 2,
+      tileLoadsPerThread: loads, passes: padH === 0 && padW === 0 && sw === 1 ? 1 : 2,
     };
   }
   // im2col
@@ -681,15 +694,20 @@ export function convSchedule(layer: Conv2dLayer, rows: number, threads: number, 
  * whole input, a panel that several threads share is unrolled by each, split-K's sum reads its partial
  * blocks back, and an in-place direct or flat slice copies the last rows serially. Otherwise cpuCopyBytes, shared evenly.
  */
-export function cpuCopyWork(layer: Layer, rows: number, threads: number, impl: string, isa?: string, convLayout?: string): { bytes: number; bytesPerThread: number; readBytesPerThread: number; passes: number } {
+export function cpuCopyWork(layer: Layer, rows: number, threads: number, impl: string, isa?: string, convLayout?: string): {
+  bytes: number; bytesPerThread: number; readBytesPerThread: number; passes: number; tileLoadsPerThread: number;
+} {
   const t = Math.max(1, threads);
   if (layer.type === 'conv2d' && convLayout === CONV_NARROW_LAYOUT && !impl.startsWith('openblas') && rows > 0) {
     const tl = CPU_TILING[cpuIsaOf(impl) ?? isa ?? DEFAULT_CPU_ISA] ?? CPU_TILING[DEFAULT_CPU_ISA]!;
     const w = convSchedule(layer, rows, t, impl, tl);
-    return { bytes: FLOAT_BYTES * w.copyFloats, bytesPerThread: FLOAT_BYTES * w.copyFloatsPerThread, readBytesPerThread: FLOAT_BYTES * (w.readFloatsPerThread ?? 0), passes: w.passes };
+    return {
+      bytes: FLOAT_BYTES * w.copyFloats, bytesPerThread: FLOAT_BYTES * w.copyFloatsPerThread, readBytesPerThread: FLOAT_BYTES * (w.readFloatsPerThread ?? 0),
+      passes: w.passes, tileLoadsPerThread: w.tileLoadsPerThread ?? 0,
+    };
   }
   const bytes = cpuCopyBytes(layer, impl, convLayout);
-  return { bytes, bytesPerThread: bytes / t, readBytesPerThread: 0, passes: 1 };
+  return { bytes, bytesPerThread: bytes / t, readBytesPerThread: 0, passes: 1, tileLoadsPerThread: 0 };
 }
 
 /**
@@ -719,6 +737,8 @@ export function cpuFeatures(
       // The copy on the critical path: the busiest thread's share of each copy pass and any serial copy (see cpuCopyWork).
       copyBytesPerThread: copy.bytesPerThread,
       readBytesPerThread: copy.readBytesPerThread,
+      // The busiest thread's register-tile loads (direct conv with CONV_NARROW_LAYOUT; convSchedule): a baseline term.
+      tileLoadsPerThread: copy.tileLoadsPerThread,
       // Every ParallelFor wakes and joins each thread: threads x the slice's passes (1 unless cpuCopyWork says).
       poolJoins: t * copy.passes,
       // The slice's weight rows: read once, reused only across the output row (M or P*Q): bandwidth-bound when that is short.
