@@ -56,7 +56,7 @@ export const MIN_SHARE_GAIN = 0.1;
  * floats conv_reg broadcasts, whose share per FMA depends on the filter width and padding (gpuInputLoads); both are
  * 0 for the other variants, whose fits therefore do not change. CPU "tileLoadsPerThread" is the same cost on the
  * CPU side: the busiest thread's direct-conv register-tile loads, heavy where a row is a single tail tile (7x7, 8x8,
- * 14x14) or a slice a few channels (gpu-host conv 2026-12-04T1747Z: 0.22-0.28 ns per load in every fold's fit;
+ * 14x14) or a slice of a few channels (gpu-host conv 2026-12-04T1747Z: 0.22-0.28 ns per load in every fold's fit;
  * CPU held-out MAPE 16.4 -> 15.8).
  */
 export const BASELINE_TERMS: Record<SideName, string[]> = {
@@ -66,8 +66,9 @@ export const BASELINE_TERMS: Record<SideName, string[]> = {
 
 /**
  * Terms only some kernels have (0 for every other variant): a model whose training rows never have one leaves it out
- * of its terms, where its coefficient would be 0 anyway, so the model files of runs without those kernels (every
- * gpu-host run, the linear runs) stay as they were.
+ * of its terms, where its coefficient would be 0 anyway, so the model files of runs without those kernels stay as
+ * they were: linear runs for all three, gpu-host runs for the GPU terms, runs without resolved.cpuConvLayout or
+ * simd-direct jobs (every pocl-split run) for the CPU one.
  */
 export const KERNEL_SPECIFIC_TERMS = ['gatherLoads', 'inputLoads', 'tileLoadsPerThread'];
 
