@@ -1,11 +1,11 @@
 // The physical baseline recovers known non-negative coefficients and never fits a negative cost.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { CACHE_KNOTS, SPILL_TERM, fitBaseline, fitNonNegative, predictBaseline, termValue } from '../src/predict/baseline.js';
+import { CACHE_KNOTS, KERNEL_SPECIFIC_TERMS, SPILL_TERM, fitBaseline, fitNonNegative, predictBaseline, termValue } from '../src/predict/baseline.js';
 import { fitForest, fitGbt } from '../src/predict/ensembles.js';
-import { cpuFeatures } from '../src/predict/features.js';
+import { cpuFeatures, gpuFeatures } from '../src/predict/features.js';
 import type { TrainingRow } from '../src/predict/model.js';
-import type { LinearLayer } from '../src/analysis/types.js';
+import type { Conv2dLayer, LinearLayer } from '../src/analysis/types.js';
 
 test('non-negative least squares recovers exact coefficients', () => {
   const x: number[][] = [];
@@ -122,6 +122,27 @@ test('a group needs rows only for the terms that vary in it: one thread count, n
   const m = fitBaseline('cpu', [...rows, ...pooledOnly.slice(0, 3)]);
   assert.ok(rows.length < 2 * m.terms!.length);
   assert.equal(Object.keys(m.perGroup!), ['linear:simd']);
+});
+
+// conv_pq_1x1 in small on a CPU device: a fixed cost, the flops, and the partial position block's gathered
+// floats at 1 ns each (the 7x7 layers' blocks of 32 and 17 positions), 56x56 (98 whole blocks) gathering none.
+const pq1x1 = (C: number, H: number, F: number): TrainingRow => {
+  const layer: Conv2dLayer = { type: 'conv2d', batch: 1, C, H, W: H, F, R: 1, S: 1, strideH: 1, strideW: 1, padH: 0, padW: 0 };
+  const f = gpuFeatures(layer, F, 'conv_pq_1x1_v16x2_f4', 1, { computeUnits: 7 });
+  return { features: f, timeNs: 20000 + 0.001 * f.values.workFlops! + f.values.gatherLoads!, layerId: `${C}x${H}x${F}`, strategyId: '' };
+};
+
+test('kernel-specific terms: fitted where a training row has them, left out of the model where none does', () => {
+  const whole = [64, 144].flatMap((C) => [8, 16, 32, 64].map((F) => pq1x1(C, 56, F)));
+  for (const t of KERNEL_SPECIFIC_TERMS) assert.not.ok(fitBaseline('gpu', whole).terms!.includes(t), t);
+  const partial = [160, 320].flatMap((C) => [128, 256, 512].map((F) => pq1x1(C, 7, F)));
+  const model = fitBaseline('gpu', [...whole, ...partial], { lambda: 0, sweeps: 50000 });
+  assert.ok(model.terms!.includes('gatherLoads'));
+  assert.not.ok(model.terms!.includes('inputLoads'));
+  // A held-out shape whose time is mostly its partial block's gathers: C 1024 at 14x14 (196 = 6 x 32 + 4).
+  const held = pq1x1(1024, 14, 256);
+  const err = Math.abs(predictBaseline(model, held.features) - held.timeNs) / held.timeNs;
+  assert.ok(err < 0.05, `${(100 * err).toFixed(1)}% off`);
 });
 
 test.run();

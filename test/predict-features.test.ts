@@ -2,7 +2,10 @@
 // pool's split (the first count % t threads take one unit more), so a change to either shows up here.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { CONV_NARROW_LAYOUT, LINEAR_PACKS_WEIGHTS, cpuCopyBytes, cpuCopyWork, cpuFeatures, cpuIsaOf, cpuPaddedWork } from '../src/predict/features.js';
+import {
+  CONV_NARROW_LAYOUT, LINEAR_PACKS_WEIGHTS, cpuCopyBytes, cpuCopyWork, cpuFeatures, cpuIsaOf, cpuPaddedWork, gpuFeatures, gpuGatherLoads,
+  gpuInputLoads,
+} from '../src/predict/features.js';
 import type { Layer } from '../src/analysis/types.js';
 
 const linear: Layer = { type: 'linear', M: 1, N: 10, K: 20 };
@@ -144,7 +147,7 @@ test('direct in place with cpuConvLayout: the last rows whose tiles would read p
   assert.is(copy.bytesPerThread, copy.bytes);
   assert.is(copy.passes, 1);
   // Earlier runs: the whole input's padded copy, shared evenly, one pass.
-  assert.equal(cpuCopyWork(plain, 16, 4, 'simd-direct', 'avx512'), { bytes: 4 * 8 * 10 * 10, bytesPerThread: 4 * 8 * 10 * 10 / 4, readBytesPerThread: 0, passes: 1 });
+  assert.equal(cpuCopyWork(plain, 16, 4, 'simd-direct', 'avx512'), { bytes: 4 * 8 * 10 * 10, bytesPerThread: 4 * 8 * 10 * 10 / 4, readBytesPerThread: 0, passes: 1, tileLoadsPerThread: 0 });
 });
 
 test('OpenBLAS executes the true flops, split evenly', () => {
@@ -181,6 +184,42 @@ test('weightBytesPerThread: the busiest thread\'s rows times the reduction, fp32
   assert.is(cpuFeatures({ type: 'linear', M: 1, N: 4096, K: 4096 }, 4096, 8, 'simd').values.weightBytesPerThread, 8 << 20);
   // 100 rows on 3 threads: the busiest thread has 34.
   assert.is(cpuFeatures({ type: 'linear', M: 8, N: 100, K: 768 }, 100, 3, 'simd').values.weightBytesPerThread, 4 * 34 * 768);
+});
+
+test('gpuGatherLoads: conv_pq_1x1\'s partial position block gathers VN * VW floats per channel block and input channel', () => {
+  // C 3, 5 x 7 = 35 positions in blocks of 8 x 2 = 16: the third block holds 3, so it gathers. 20 channels in
+  // blocks of RF 4 -> 5 channel blocks, each over 3 input channels: 5 x 3 x 16 = 240 floats.
+  const conv: Layer = { type: 'conv2d', batch: 2, C: 3, H: 5, W: 7, F: 32, R: 1, S: 1, strideH: 1, strideW: 1, padH: 0, padW: 0 };
+  assert.is(gpuGatherLoads(conv, 20, 'conv_pq_1x1_v8x2_f4'), 240);
+  // 4 x 8 = 32 positions: two whole blocks, nothing gathered; other variants clamp row pointers only.
+  assert.is(gpuGatherLoads({ ...conv, H: 4, W: 8 } as Layer, 20, 'conv_pq_1x1_v8x2_f4'), 0);
+  assert.is(gpuGatherLoads(conv, 20, 'conv_reg_1x1_v8x2_q4'), 0);
+  assert.is(gpuGatherLoads(conv, 0, 'conv_pq_1x1_v8x2_f4'), 0);
+  assert.is(gpuFeatures(conv, 20, 'conv_pq_1x1_v8x2_f4', 1, { computeUnits: 2 }).values.gatherLoads, 240);
+});
+
+test('gpuInputLoads: conv_reg loads (RQ - 1) * strideW + S input columns per filter row inside the input, checked tiles twice', () => {
+  // 5x5, 3x3, pad 1: P = Q = 5. Filter rows inside the input over the 5 output rows: 2 + 3 + 3 + 3 + 2 = 13.
+  // RQ 4: 6 columns per filter row; q blocks at 0 (column -1: padding) and 4 (columns 3..8, past W = 5) are both
+  // checked, 2 x 6 each. 8 channels in blocks of VN * VW = 4: 2 blocks, each over C = 2 channels: 2 x 2 x 13 x 24.
+  const conv: Layer = { type: 'conv2d', batch: 1, C: 2, H: 5, W: 5, F: 8, R: 3, S: 3, strideH: 1, strideW: 1, padH: 1, padW: 1 };
+  assert.is(gpuInputLoads(conv, 8, 'conv_reg_v4_q4'), 1248);
+  // 1x1 over 2 x 16 positions, no tile reaching past W: every input float once per channel block (3 x 2 x 16).
+  const plain: Layer = { type: 'conv2d', batch: 1, C: 3, H: 2, W: 16, F: 4, R: 1, S: 1, strideH: 1, strideW: 1, padH: 0, padW: 0 };
+  assert.is(gpuInputLoads(plain, 4, 'conv_reg_v4_q4'), 96);
+  assert.is(gpuInputLoads(plain, 4, 'conv_reg_1x1_v4_q4'), 0);
+  assert.is(gpuFeatures(conv, 8, 'conv_reg_v4_q4', 1, { computeUnits: 2 }).values.inputLoads, 1248);
+});
+
+test('tileLoadsPerThread: a direct register tile loads its input vectors and broadcasts its channels\' weights per tap', () => {
+  // conv3x3 (C 2, 5x5, pad 1): P = Q = 5, C*R*S = 18. AVX-512: the narrow tile (32 columns) pads Q = 5 less than the
+  // wide one; 5 columns are a tail tile of one vector. 8 channels: tiles of 6 and 2. A unit (channel tile, output
+  // row) loads 18 x (1 vector + 1 tile x its channels): 5 rows x 18 x 7 + 5 rows x 18 x 3 on one thread.
+  const f = cpuFeatures(conv3x3, 8, 1, 'simd-direct', 'avx512', undefined, CONV_NARROW_LAYOUT).values;
+  assert.is(f.tileLoadsPerThread, 5 * 18 * 7 + 5 * 18 * 3);
+  // Runs without cpuConvLayout and other implementations: none.
+  assert.is(cpuFeatures(conv3x3, 8, 1, 'simd-direct', 'avx512').values.tileLoadsPerThread, 0);
+  assert.is(cpuFeatures(conv3x3, 8, 1, 'simd-im2col', 'avx512', undefined, CONV_NARROW_LAYOUT).values.tileLoadsPerThread, 0);
 });
 
 test.run();

@@ -51,12 +51,26 @@ export const MIN_SHARE_GAIN = 0.1;
  * single fixed cost under-predicts every small slice on 15 threads, and a conv slice with a copy or sum pass
  * before or after its compute pass pays it twice (gpu-host conv 2026-12-04T1608Z, CPU held-out MAPE with
  * threads -> poolJoins: 22.5 -> 21.0; it equals threads for linear slices). "readBytesPerThread" is what the
- * busiest thread's conv units load and store (features.ts, convSchedule).
+ * busiest thread's conv units load and store (features.ts, convSchedule). GPU "gatherLoads" is the floats a
+ * partial tile gathers one at a time on the critical path (features.ts, gpuGatherLoads), "inputLoads" the input
+ * floats conv_reg broadcasts, whose share per FMA depends on the filter width and padding (gpuInputLoads); both are
+ * 0 for the other variants, whose fits therefore do not change. CPU "tileLoadsPerThread" is the same cost on the
+ * CPU side: the busiest thread's direct-conv register-tile loads, heavy where a row is a single tail tile (7x7, 8x8,
+ * 14x14) or a slice of a few channels (gpu-host conv 2026-12-04T1747Z: 0.22-0.28 ns per load in every fold's fit;
+ * CPU held-out MAPE 16.4 -> 15.8).
  */
 export const BASELINE_TERMS: Record<SideName, string[]> = {
-  cpu: ['1', 'poolJoins', 'flopsPerThread', 'paddedFlopsPerThread', SPILL_TERM, 'bytes', 'copyBytesPerThread', 'readBytesPerThread'],
-  gpu: ['1', 'workFlops', 'bytes', 'waves', 'workGroups', 'serialFlops'],
+  cpu: ['1', 'poolJoins', 'flopsPerThread', 'paddedFlopsPerThread', SPILL_TERM, 'bytes', 'copyBytesPerThread', 'readBytesPerThread', 'tileLoadsPerThread'],
+  gpu: ['1', 'workFlops', 'bytes', 'waves', 'workGroups', 'serialFlops', 'gatherLoads', 'inputLoads'],
 };
+
+/**
+ * Terms only some kernels have (0 for every other variant): a model whose training rows never have one leaves it out
+ * of its terms, where its coefficient would be 0 anyway, so the model files of runs without those kernels stay as
+ * they were: linear runs for all three, gpu-host runs for the GPU terms, runs without resolved.cpuConvLayout or
+ * simd-direct jobs (every pocl-split run) for the CPU one.
+ */
+export const KERNEL_SPECIFIC_TERMS = ['gatherLoads', 'inputLoads', 'tileLoadsPerThread'];
 
 export interface BaselineParams {
   /** Ridge penalty on the column-normalized coefficients. */
@@ -153,7 +167,7 @@ function fitWithParams(rows: readonly TrainingRow[], terms: readonly string[], g
  * candidate: no knot, share 1).
  */
 export function fitBaseline(side: SideName, rows: readonly TrainingRow[], p: BaselineParams = DEFAULT_BASELINE): ModelFile {
-  const terms = BASELINE_TERMS[side];
+  const terms = BASELINE_TERMS[side].filter((t) => !KERNEL_SPECIFIC_TERMS.includes(t) || rows.some((r) => termValue(t, r.features, 0) !== 0));
   const groups = [...new Set(rows.map((r) => r.features.group))].sort();
   const knots = [0, ...(terms.includes(SPILL_TERM) ? CACHE_KNOTS.filter((k) => knotReached(rows, k)) : [])];
   const shares = terms.includes(SERIAL_TERM) ? QUEUED_SHARES : [1];

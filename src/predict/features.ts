@@ -3,7 +3,8 @@
  * device's compute units only (never from measurements), so the same function serves training rows and the
  * candidates ranked at selection time. CPU: flops, bytes, threads, rows per thread, reduction length. GPU:
  * flops and executed flops (tile padding included), bytes, work-groups, waves over compute units, bytes per
- * work-item, the variant's vector width, the critical path and its part queued behind the first work-group;
+ * work-item, the variant's vector width, the critical path and its part queued behind the first work-group, the
+ * floats a partial tile gathers one at a time on it;
  * the launch geometry follows the kernels' stated preconditions.
  */
 import { convOut, elemsPerRow, sliceBytes, sliceFlops } from '../analysis/layers.js';
@@ -145,6 +146,57 @@ function regTileGeometry(layer: Layer, rows: number, reg: RegTileKnobs, wg: numb
     tiles = layer.batch * blocks * P * Math.ceil(Q / reg.tile);
   }
   return { workGroups: Math.ceil(tiles / wg), outputsComputed: tiles * perTile, workGroupSize: wg, vectorWidth: reg.vectorWidth };
+}
+
+/**
+ * Scalar loads on a launch's critical path that go through clamped per-element indices, in floats: conv_pq_1x1's
+ * last, partial position block of each image (H * W not a multiple of its VN * VW positions) gathers its tile one
+ * float at a time, `min(e, last)` per element (native/kernels/conv.cl), where a whole block takes VN vector loads,
+ * and its work-item walks every channel block over every input channel like the others, so it gathers
+ * fBlocks x C x VN * VW floats. That work-item is the launch's slowest: on PoCL's CPU device (pocl-split
+ * 2026-12-04T1753Z, v16x2_f4) a (channel block, input channel) step of the partial block took 27-47 ns, one of a
+ * whole block about 3 ns (C64 56x56 F256: 14 work-items per core in 207 us). C160 and C320 at 7x7 (49 positions:
+ * blocks of 32 and 17) and C1024 14x14 (196: six whole blocks and one of 4) all run at the partial block's pace,
+ * C1024 F256 in 1.9 ms where conv_reg takes 0.32 ms. Each image has such a block, run side by side: one walk is
+ * on the critical path. Other variants: 0 (their partial tiles clamp a row pointer, not each element).
+ */
+export function gpuGatherLoads(layer: Layer, rows: number, variant: string): number {
+  const reg = parseRegTileVariant(variant);
+  if (!reg || reg.kernel !== 'conv_pq_1x1' || layer.type !== 'conv2d' || rows <= 0) return 0;
+  const span = reg.vectorWidth * reg.vectors;
+  if ((layer.H * layer.W) % span === 0) return 0;
+  return Math.ceil(rows / reg.tile) * layer.C * span;
+}
+
+/**
+ * Input floats conv_reg's work-items load, a load through the checked path counted twice: per filter row inside
+ * the input a tile loads the CONV_REG_SEG = (RQ - 1) * strideW + S input columns it reads, once per input channel
+ * (native/kernels/conv.cl conv_reg_row); a tile whose columns reach the padding (or past W) clamps and selects each
+ * of them. Its FMAs per such row are S * RQ * VN vectors, so loads per FMA differ by filter width and padding: a 1x1
+ * layer loads RQ floats per RQ * VN FMAs, a 3x3 one (RQ + 2) per 3 * RQ * VN; at Q = 7 with RQ = 8 every tile is
+ * checked. Each load is a scalar broadcast to a vector, which on a CPU device costs about what two vector FMAs do
+ * (pocl-split 2026-12-04T1753Z, every fold's fit: 0.061-0.063 ns per load against 0.0009 ns per flop), so a
+ * 1x1 layer at 7x7 runs at about half a 3x3 layer's flop rate: flops alone predicted the held-out C320 7x7 F1280
+ * at 117 us against 152-185 measured (with this term 166). 0 for other variants.
+ */
+export function gpuInputLoads(layer: Layer, rows: number, variant: string): number {
+  const reg = parseRegTileVariant(variant);
+  if (!reg || reg.kernel !== 'conv_reg' || layer.type !== 'conv2d' || rows <= 0) return 0;
+  const { P, Q } = convOut(layer);
+  const rq = reg.tile, sw = layer.strideW, seg = (rq - 1) * sw + layer.S;
+  let rowsInside = 0;
+  for (let p = 0; p < P; ++p) {
+    for (let r = 0; r < layer.R; ++r) {
+      const ih = p * layer.strideH - layer.padH + r;
+      if (ih >= 0 && ih < layer.H) ++rowsInside;
+    }
+  }
+  let perRow = 0;
+  for (let q0 = 0; q0 < Q; q0 += rq) {
+    const iw0 = q0 * sw - layer.padW;
+    perRow += (iw0 < 0 || iw0 + (rq - 1) * sw + layer.S - 1 >= layer.W ? 2 : 1) * seg;
+  }
+  return layer.batch * Math.ceil(rows / regTileWidth(reg)) * layer.C * rowsInside * perRow;
 }
 
 /**
@@ -449,6 +501,11 @@ export interface ConvSchedule extends PaddedWork {
   copyFloatsPerThread: number;
   /** Input and weight floats the busiest reader's units load and output floats it stores (direct, im2col). */
   readFloatsPerThread?: number;
+  /**
+   * The busiest thread's register-tile loads (direct): input vectors and weight broadcasts, which do not shrink with
+   * a tile's channels or a row's last columns the way its FMAs do.
+   */
+  tileLoadsPerThread?: number;
   /** ParallelFor calls: a copy or sum pass before or after the compute pass is another wake-up and join. */
   passes: number;
 }
@@ -524,11 +581,18 @@ export function convSchedule(layer: Conv2dLayer, rows: number, threads: number, 
     // What each thread's units read: an output row's input window (C x R input rows, of which a next row
     // shares all but sh) and a channel tile's weights, each when it differs from the thread's previous unit's.
     const rowFloats = xpImage / (C * (padH === 0 && padW === 0 && sw === 1 ? H : hp));
-    let reads = 0;
+    // The register tiles' loads (MicroDirect): per tap and input channel a tile of FB channels x NV vectors loads
+    // its NV input vectors and broadcasts FB weights for FB x NV FMAs; a row runs Q / cols whole tiles of cols /
+    // width vectors and a tail tile of the vectors its last columns need.
+    const wholeTiles = Math.floor(Q / cols), tailVectors = Math.ceil((Q - wholeTiles * cols) / tl.width);
+    const rowTiles = wholeTiles + (tailVectors > 0 ? 1 : 0), rowVectors = wholeTiles * (cols / tl.width) + tailVectors;
+    const unitLoads = (u: number): number => crs * (rowVectors + rowTiles * rowsOf(tileOf(u), tl.directRows));
+    let reads = 0, loads = 0;
     for (const share of pass.shares) {
-      let mine = 0, lastRow = -2, lastTile = -1;
+      let mine = 0, mineLoads = 0, lastRow = -2, lastTile = -1;
       for (const [a, b] of share) {
         for (let u = a; u < b; ++u) {
+          mineLoads += unitLoads(u);
           const img = Math.floor(u / (tiles * P)), p = rowFastest ? u % P : Math.floor(u / tiles) % P, tile = tileOf(u);
           const row = img * P + p;
           if (row !== lastRow) mine += C * rowFloats * (row === lastRow + 1 ? Math.min(R, sh) : R);
@@ -539,10 +603,11 @@ export function convSchedule(layer: Conv2dLayer, rows: number, threads: number, 
         }
       }
       reads = Math.max(reads, mine);
+      loads = Math.max(loads, mineLoads);
     }
     return {
       flops: pass.total, flopsPerThread: pass.busiest, copyFloats: copy.total, copyFloatsPerThread: copy.busiest, readFloatsPerThread: reads,
-      passes: padH === 0 && padW === 0 && sw === 1 ? 1 : 2,
+      tileLoadsPerThread: loads, passes: padH === 0 && padW === 0 && sw === 1 ? 1 : 2,
     };
   }
   // im2col
@@ -629,15 +694,20 @@ export function convSchedule(layer: Conv2dLayer, rows: number, threads: number, 
  * whole input, a panel that several threads share is unrolled by each, split-K's sum reads its partial
  * blocks back, and an in-place direct or flat slice copies the last rows serially. Otherwise cpuCopyBytes, shared evenly.
  */
-export function cpuCopyWork(layer: Layer, rows: number, threads: number, impl: string, isa?: string, convLayout?: string): { bytes: number; bytesPerThread: number; readBytesPerThread: number; passes: number } {
+export function cpuCopyWork(layer: Layer, rows: number, threads: number, impl: string, isa?: string, convLayout?: string): {
+  bytes: number; bytesPerThread: number; readBytesPerThread: number; passes: number; tileLoadsPerThread: number;
+} {
   const t = Math.max(1, threads);
   if (layer.type === 'conv2d' && convLayout === CONV_NARROW_LAYOUT && !impl.startsWith('openblas') && rows > 0) {
     const tl = CPU_TILING[cpuIsaOf(impl) ?? isa ?? DEFAULT_CPU_ISA] ?? CPU_TILING[DEFAULT_CPU_ISA]!;
     const w = convSchedule(layer, rows, t, impl, tl);
-    return { bytes: FLOAT_BYTES * w.copyFloats, bytesPerThread: FLOAT_BYTES * w.copyFloatsPerThread, readBytesPerThread: FLOAT_BYTES * (w.readFloatsPerThread ?? 0), passes: w.passes };
+    return {
+      bytes: FLOAT_BYTES * w.copyFloats, bytesPerThread: FLOAT_BYTES * w.copyFloatsPerThread, readBytesPerThread: FLOAT_BYTES * (w.readFloatsPerThread ?? 0),
+      passes: w.passes, tileLoadsPerThread: w.tileLoadsPerThread ?? 0,
+    };
   }
   const bytes = cpuCopyBytes(layer, impl, convLayout);
-  return { bytes, bytesPerThread: bytes / t, readBytesPerThread: 0, passes: 1 };
+  return { bytes, bytesPerThread: bytes / t, readBytesPerThread: 0, passes: 1, tileLoadsPerThread: 0 };
 }
 
 /**
@@ -667,6 +737,8 @@ export function cpuFeatures(
       // The copy on the critical path: the busiest thread's share of each copy pass and any serial copy (see cpuCopyWork).
       copyBytesPerThread: copy.bytesPerThread,
       readBytesPerThread: copy.readBytesPerThread,
+      // The busiest thread's register-tile loads (direct conv with CONV_NARROW_LAYOUT; convSchedule): a baseline term.
+      tileLoadsPerThread: copy.tileLoadsPerThread,
       // Every ParallelFor wakes and joins each thread: threads x the slice's passes (1 unless cpuCopyWork says).
       poolJoins: t * copy.passes,
       // The slice's weight rows: read once, reused only across the output row (M or P*Q): bandwidth-bound when that is short.
@@ -705,6 +777,11 @@ export function gpuFeatures(layer: Layer, rows: number, variant: string, wg: num
       // serialFlops split at the first work-group per compute unit (see gpuQueuedFlops): the baseline prices the
       // groups queued behind it at a fitted share of the first one's cost.
       queuedFlops: gpuQueuedFlops(layer, geo, cus),
+      // Gathered loads on the critical path (gpuGatherLoads): a baseline term, not a tree input, so runs without
+      // such a kernel fit as before.
+      gatherLoads: gpuGatherLoads(layer, rows, variant),
+      // conv_reg's input loads (gpuInputLoads), a baseline term like gatherLoads.
+      inputLoads: gpuInputLoads(layer, rows, variant),
     },
   };
 }
