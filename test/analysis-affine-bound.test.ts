@@ -119,6 +119,12 @@ test('layerRow and kindSummary: both bounds side by side, and the worst oracle s
   assert.match(k.worstSpeedupOracleWithRoomWhy!, new RegExp(`^worst: ${roomy.layerId}, oracle 1\\.05x against a linear bound of 1\\.50 and a fixed-cost bound of \\d\\.\\d\\d \\(2 layers with room\\)$`));
   assert.is(k.layersWithAffineBound, 3);
   assert.is(kindSummary([tight])!.worstSpeedupOracleWithRoom, undefined);
+  // The top-3 selection's q aggregates over the rows that have one, and is absent when none does.
+  const k3 = kindSummary([{ ...row, decisionQualityTop3: 0.9 }, { ...row, decisionQualityTop3: 1 }, { ...row, decisionQualityTop3: undefined }])!;
+  assert.is(k3.layersWithTop3, 2);
+  close(k3.geomeanQTop3!, Math.sqrt(0.9));
+  assert.is(k3.worstQTop3, 0.9);
+  assert.not.ok('geomeanQTop3' in kindSummary([{ ...row, decisionQualityTop3: undefined }])!);
 });
 
 test.run();

@@ -173,4 +173,23 @@ test('(e) the confirm list holds the two runners-up once each, merged with a row
   assert.is(new Set(tiedList.map((c) => c.strategyId)).size, tiedList.length);
 });
 
+test('top 3 measured: the grid picks among the predictor\'s top 3 and the confirmation pass scores the pick', () => {
+  // The predictor's order: third, then quarter and gpuS; the grid measured quarter (0.95) fastest of the three.
+  const top3 = { ...choices, predictedRunnersUp: ['quarter', 'gpuS'] };
+  const row = layerRow(space, top3, ms({ half: 0.8, third: 1.0, quarter: 0.9, cpu2: 1.9, gpuS: 1.4, gpuF: 1.7 })) as LayerRow;
+  assert.is(row.selected.strategyId, 'third');
+  assert.is(row.selectedTop3!.strategyId, 'quarter');
+  close(row.selectedTop3!.latencyMs, 0.9);
+  close(row.decisionQualityTop3!, 0.8 / 0.9);
+  // A pick the pass did not measure has no score (the grid's own measurement chose it).
+  const unconfirmed = layerRow(space, top3, ms({ half: 0.8, third: 1.0, cpu2: 1.9, gpuS: 1.4, gpuF: 1.7 })) as LayerRow;
+  assert.is(unconfirmed.selectedTop3, undefined);
+  assert.is(unconfirmed.decisionQualityTop3, undefined);
+  // A grid row scores it with the grid: quarter 0.95 against the grid oracle half 0.9.
+  const gridRow = layerRow(space, top3, undefined) as LayerRow;
+  close(gridRow.decisionQualityTop3!, 0.9 / 0.95);
+  // Without runners-up the pick is the predictor's own choice.
+  assert.is((layerRow(space, choices, undefined) as LayerRow).selectedTop3!.strategyId, 'third');
+});
+
 test.run();

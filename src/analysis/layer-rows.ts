@@ -146,7 +146,34 @@ export function layerRow(
       ? { idealSpeedupAffine: idealAffine, efficiencyAffine: efficiency(speedupOracle, idealAffine), affineBound: bound }
       : {}),
     latencySource: lat.source,
+    ...top3Pick(space, choices, lat.source, confirm, oracle.latencyMs),
   };
+}
+
+/**
+ * Predictor-guided selection with three measurements: of the predictor's choice and its two runners-up, the
+ * one its grid job measured fastest, as a selector that measures its top 3 once each would pick. The grid's
+ * measurement picks and the row's source scores it: for a confirm row that is a second, independent
+ * measurement, as for the oracle, which the grid also picks and the pass scores. A row from the grid scores it
+ * with the same measurement that picked it, like the grid's oracle there. Absent when the source has no VALID
+ * latency for it.
+ */
+function top3Pick(
+  space: LayerSpace, choices: LayerChoices, source: LatencySource, confirm: Map<string, number> | undefined, oracleMs: number,
+): Pick<LayerRow, 'selectedTop3' | 'decisionQualityTop3'> {
+  const top = [choices.roles.selected, ...choices.predictedRunnersUp].filter((id): id is string => id !== null);
+  let pick: { id: string; ns: number } | undefined;
+  for (const id of top) {
+    const ns = space.measuredNs.get(id);
+    if (ns !== undefined && (!pick || ns < pick.ns)) pick = { id, ns };
+  }
+  if (!pick) return {};
+  const ns = source === 'confirm' ? confirm?.get(pick.id) : pick.ns;
+  if (ns === undefined) return {};
+  const latencyMs = ns / 1e6;
+  const splitRatio = space.candidates.find((c) => c.strategyId === pick!.id)!.strategy.splitRatio;
+  // The pass's oracle is the fastest strategy it measured, so this q is at most 1 like the predictor's.
+  return { selectedTop3: { strategyId: pick.id, splitRatio, latencyMs }, decisionQualityTop3: decisionQuality(oracleMs, latencyMs) };
 }
 
 /** Best VALID grid latency per split ratio of one layer, flagged with the oracle and the selected ratio. */

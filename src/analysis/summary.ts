@@ -34,6 +34,11 @@ export interface KindSummary {
   worstSpeedupOracleWithRoomWhy?: string;
   /** Rows whose latencies (all of them: a row never mixes sources) came from the grid because the confirmation pass lacked one. */
   layersFromGrid: number;
+  /** q of the fastest of the predictor's top 3 by their grid measurements (layer-rows.ts, top3Pick), over the rows that have it. */
+  layersWithTop3?: number;
+  meanQTop3?: number;
+  geomeanQTop3?: number;
+  worstQTop3?: number;
 }
 
 /** A linear ideal bound at least this large says co-execution has room to pay (issue 14's gpu-host target). */
@@ -67,7 +72,15 @@ export function kindSummary(rows: readonly LayerRow[]): KindSummary | undefined 
     layersWithRoom: room.length,
     ...(room.length > 0 ? worstWithRoom(room) : {}),
     layersFromGrid: rows.filter((r) => r.latencySource === 'grid').length,
+    ...top3Summary(rows),
   };
+}
+
+/** The top-3 selection's q over the rows that have one (nothing when none does, e.g. a run without a predictor). */
+function top3Summary(rows: readonly LayerRow[]): Pick<KindSummary, 'layersWithTop3' | 'meanQTop3' | 'geomeanQTop3' | 'worstQTop3'> {
+  const q = rows.map((r) => r.decisionQualityTop3).filter((v): v is number => v !== undefined);
+  if (q.length === 0) return {};
+  return { layersWithTop3: q.length, meanQTop3: mean(q), geomeanQTop3: geomean(q), worstQTop3: Math.min(...q) };
 }
 
 /**

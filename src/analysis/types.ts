@@ -223,6 +223,13 @@ export interface LayerRow {
   affineBound?: AffineBound;
   /** Extension: 'confirm' when every latency above came from the confirmation pass, 'grid' when every one came from the grid (never mixed). */
   latencySource: LatencySource;
+  /**
+   * Selection with a measurement budget of three: the fastest, by its grid measurement, of the predictor's top 3
+   * (its choice and its two runners-up, each measured once as a deployed selector would), with its latency from
+   * the row's source; absent when the source lacks it. Its q is decisionQualityTop3.
+   */
+  selectedTop3?: { strategyId: string; splitRatio: number; latencyMs: number };
+  decisionQualityTop3?: number;
 }
 
 export interface SplitCurveRow {

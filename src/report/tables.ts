@@ -46,14 +46,14 @@ export function layersTable(experiment: string, rows: LayerRow[]): Table {
     title: `${experiment}: per-layer results (latencies in ms)`,
     headers: ['layer', 'latencies from', 'best single', 'best single ms', 'GPU finish ms', 'oracle r', 'oracle ms', 'oracle strategy',
       'selected r', 'selected ms', 'selected strategy', 'speedup oracle', 'speedup selected',
-      'oracle vs GPU finish', 'selected vs GPU finish', 'q', 'ideal speedup (linear)', 'efficiency (linear)',
+      'oracle vs GPU finish', 'selected vs GPU finish', 'q', 'q, top 3 measured', 'ideal speedup (linear)', 'efficiency (linear)',
       'ideal speedup (fixed cost)', 'efficiency (fixed cost)'],
     rows: rows.filter((r) => r.experiment === experiment).map((r) => [
       layerLabel(r.layer), r.latencySource === 'grid' ? 'grid' : r.latencySource === 'confirm' ? 'confirmation pass' : '', singleSideLabel(r.bestSingle), num(r.bestSingle.latencyMs, 3), num(r.gpuFinish.latencyMs, 3),
       num(r.oracle.splitRatio), num(r.oracle.latencyMs, 3), strategyLabel(r.oracle.strategyId, r.layerId),
       num(r.selected.splitRatio), num(r.selected.latencyMs, 3), strategyLabel(r.selected.strategyId, r.layerId),
       num(r.speedupOracle), num(r.speedupSelected), num(r.speedupOracleVsGpuFinish), num(r.speedupSelectedVsGpuFinish),
-      num(r.decisionQuality, 3), num(r.idealSpeedupLinear), num(r.efficiencyLinear, 3),
+      num(r.decisionQuality, 3), r.decisionQualityTop3 !== undefined ? num(r.decisionQualityTop3, 3) : 'n/a', num(r.idealSpeedupLinear), num(r.efficiencyLinear, 3),
       r.idealSpeedupAffine !== undefined ? num(r.idealSpeedupAffine) : 'n/a', r.efficiencyAffine !== undefined ? num(r.efficiencyAffine, 3) : 'n/a',
     ]),
   };
@@ -88,6 +88,9 @@ export function summaryTable(s: Summary): Table {
     rows.push([kind, 'geomean speedup oracle (x)', num(k.geomeanSpeedupOracle)], [kind, 'max speedup oracle (x)', num(k.maxSpeedupOracle)],
       [kind, 'geomean speedup selected (x)', num(k.geomeanSpeedupSelected)], [kind, 'max speedup selected (x)', num(k.maxSpeedupSelected)],
       [kind, 'mean q', num(k.meanQ, 3)], [kind, 'worst q', num(k.worstQ, 3)]);
+    if (k.geomeanQTop3 !== undefined && k.worstQTop3 !== undefined) {
+      rows.push([kind, 'geomean q, top 3 measured', num(k.geomeanQTop3, 3)], [kind, 'worst q, top 3 measured', num(k.worstQTop3, 3)]);
+    }
   }
   if (s.selectionMsPerLayer !== undefined) rows.push(['selection', 'ms per layer', num(s.selectionMsPerLayer, 3)]);
   if (s.selectionOverGridWall !== undefined) rows.push(['selection', 'wall time vs grid search', num(s.selectionOverGridWall, 4)]);

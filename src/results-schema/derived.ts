@@ -41,6 +41,9 @@ export const LayerRow = Type.Object({
   affineBound: Type.Optional(Type.Object({ splitRatio: Ratio, latencyMs: Ms }, open)),
   /** Where every latency of the row comes from (one source per row); absent in files written before it existed. */
   latencySource: Type.Optional(Type.Union([Type.Literal('confirm'), Type.Literal('grid')])),
+  /** The fastest of the predictor's top 3 by their grid measurements, scored from the row's source (absent: not derived, or no latency there). */
+  selectedTop3: Type.Optional(Pick),
+  decisionQualityTop3: Type.Optional(Positive),
 }, open);
 export type LayerRow = Static<typeof LayerRow>;
 export const LayersFile = rowsFile(LayerRow);
@@ -88,6 +91,8 @@ const KindSummary = Type.Object({
   geomeanSpeedupOracle: Positive, maxSpeedupOracle: Positive,
   geomeanSpeedupSelected: Positive, maxSpeedupSelected: Positive,
   meanQ: Positive, worstQ: Positive,
+  /** Selection with three measurements (the fastest of the predictor's top 3): its q over the rows that have one. */
+  meanQTop3: Type.Optional(Positive), geomeanQTop3: Type.Optional(Positive), worstQTop3: Type.Optional(Positive),
 }, open);
 
 export const Summary = Type.Object({
