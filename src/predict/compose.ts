@@ -9,9 +9,11 @@
  * their predictions had on co-executed training jobs (the plain max when that did not help). kc and kg are each
  * side's slowdown while the other runs on the same memory (coexecSlowdown, per split dimension: a height
  * slice reads its own input rows plus a halo, an F slice all of the input), or kc = alpha (cpuContention) and
- * kg = 1 where the slowdowns did not help. They and the offsets are fitted on co-executed and GPU-only grid
- * jobs of TRAINING shapes, and each is kept only if it lowers the training error. GPU-only strategies have their own offset: their host-observed side already
- * ends with the wait, so adding sync(m) counts the round trip twice, and their offset takes it back out.
+ * kg = 1 where the slowdowns did not help. They are fitted on co-executed and GPU-only grid jobs of TRAINING
+ * shapes, and each is kept only if it lowers the training error. The offsets are what those jobs' latency
+ * holds beyond their own measured sides (offsetsOutsideSides), not what the predicted sides miss. GPU-only
+ * strategies have their own offset: their host-observed side already ends with the wait, so adding sync(m)
+ * counts the round trip twice, and their offset takes it back out.
  * With gpuStreams k > 1 the GPU side (before any of the above) is the chunks' copy / kernel pipeline
  * (streams.ts) plus a per-chunk cost fitted on the training shapes' k > 1 grid jobs (Composition.streams).
  */
@@ -66,6 +68,7 @@ export interface Composition {
    * jobs, or it did not help): every k is priced as k = 1.
    */
   streams?: { perChunkNs: number; occupancy?: boolean };
+  /** Per offset key (offsetKey), the latency beyond the sides' overlap and sync cost (offsetsOutsideSides). */
   offsetNs: Record<string, number>;
 }
 
@@ -473,15 +476,47 @@ function fitCorrections(
     const loss = trainingSelectionLoss(candidate);
     if (loss < bestLoss - 1e-9) { best = candidate; bestLoss = loss; }
   }
-  // Offsets: the median residual per key (mechanism co-executed, mechanism GPU-only, CPU-only); robust to
-  // the few strategies the side models get badly wrong.
+  // Offsets: per key (mechanism co-executed, mechanism GPU-only, CPU-only) what the latency holds beyond its
+  // measured sides (offsetsOutsideSides), so that they price the layer call and not the side models' bias.
+  const measured = offsetsOutsideSides(grid, (i) => preds[i]!.cpuNs > 0, (i) => preds[i]!.gpuNs > 0, base.syncNs);
+  // A key without measured sides (runs of an engine that did not report them) keeps the median residual of
+  // its jobs, kept only where it lowers the training error.
   const residuals = new Map<string, number[]>();
   grid.forEach((j, i) => {
     const key = offsetKey(j.strategy.sync, preds[i]!.cpuNs > 0, preds[i]!.gpuNs > 0);
+    if (key in measured) return;
     residuals.set(key, [...(residuals.get(key) ?? []), j.stats!.medianNs - composeAt(best, i)]);
   });
-  const withOffsets = { ...best, offsetNs: Object.fromEntries([...residuals].map(([k, v]) => [k, median(v)])) };
-  return errorWith(withOffsets) < errorWith(best) - 1e-9 ? withOffsets : best;
+  const withMeasured = { ...best, offsetNs: measured };
+  if (residuals.size === 0) return withMeasured;
+  const withResiduals = { ...best, offsetNs: { ...measured, ...Object.fromEntries([...residuals].map(([k, v]) => [k, median(v)])) } };
+  return errorWith(withResiduals) < errorWith(withMeasured) - 1e-9 ? withResiduals : withMeasured;
+}
+
+/**
+ * The offset per key (see offsetKey) from what each grid job's latency holds beyond its own measured sides:
+ * the median of (latency - CPU side) over CPU-only jobs, (latency - GPU side) over GPU-only ones, (latency -
+ * the slower side) over co-executed ones, less the mechanism's sync cost where composeNs adds it. Only jobs
+ * with every side they ran measured count; a key with none gets no entry.
+ * The offsets used to be the median residual of the composed prediction over the training jobs: in-sample
+ * bias of side models fitted on those very jobs, in absolute ns over jobs of 10 us to 1 ms. On gpu-host conv
+ * 2026-12-04T1747Z that made the CPU-only key -4 to -8 us per fold (its CPU-only jobs' latency is their CPU
+ * side + 0.1 us), which priced a 35 us CPU-only layer 23% below its side and selected it over a split
+ * measured 22% faster; on PoCL a GPU-only key of 7 jobs came out at +83 to +130 us.
+ */
+export function offsetsOutsideSides(
+  grid: readonly LayerJob[], cpuOf: (i: number) => boolean, gpuOf: (i: number) => boolean, syncNs: Record<string, number>,
+): Record<string, number> {
+  const by = new Map<string, number[]>();
+  grid.forEach((j, i) => {
+    const cpu = cpuOf(i), gpu = gpuOf(i);
+    const cpuSide = j.cpuSideMedianNs ?? 0, gpuSide = j.gpuSideMedianNs ?? 0;
+    if ((cpu && !(cpuSide > 0)) || (gpu && !(gpuSide > 0)) || (!cpu && !gpu)) return;
+    const key = offsetKey(j.strategy.sync, cpu, gpu);
+    const outside = j.stats!.medianNs - Math.max(cpu ? cpuSide : 0, gpu ? gpuSide : 0) - (gpu ? lookup(syncNs, j.strategy.sync) : 0);
+    by.set(key, [...(by.get(key) ?? []), outside]);
+  });
+  return Object.fromEntries([...by].sort((a, b) => (a[0] < b[0] ? -1 : 1)).map(([k, v]) => [k, median(v)]));
 }
 
 /**
