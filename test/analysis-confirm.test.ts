@@ -9,7 +9,7 @@ import { layerRow, type SkippedLayer } from '../src/analysis/layer-rows.js';
 import { strategyId } from '../src/analysis/layers.js';
 import type { LayerRow, LinearLayer, Strategy } from '../src/analysis/types.js';
 import { buildConfirmList, chooseRoles, predictedRunnersUp, type LayerChoices } from '../src/select/confirm.js';
-import type { LayerSpace } from '../src/select/space.js';
+import { selectableCandidates, type LayerSpace } from '../src/select/space.js';
 import { CPU1, CPU2, GPU_FINE, GPU_FINISH, HALF_FINE, HALF_FINISH, LAYER, handJobs } from './fixtures/recorded/hand-built.js';
 
 const layer: LinearLayer = { type: 'linear', M: 1, N: 1024, K: 1024 };
@@ -190,6 +190,24 @@ test('top 3 measured: the grid picks among the predictor\'s top 3 and the confir
   close(gridRow.decisionQualityTop3!, 0.9 / 0.95);
   // Without runners-up the pick is the predictor's own choice.
   assert.is((layerRow(space, choices, undefined) as LayerRow).selectedTop3!.strategyId, 'third');
+});
+
+test('selectable candidates: a CPU implementation the grid only measures alone (a baseline) is not a choice', () => {
+  const withBaseline: LayerSpace = {
+    ...space,
+    candidates: [...space.candidates, { strategyId: 'blas', layer, strategy: { ...strategy(1, 'finish', 2), cpuImpl: 'openblas' } }],
+  };
+  const ids = selectableCandidates(withBaseline.candidates).map((c) => c.strategyId);
+  assert.not.ok(ids.includes('blas'));
+  assert.equal(ids, space.candidates.map((c) => c.strategyId));
+  // The oracle and the best CPU side still see it.
+  const m = new Map(withBaseline.measuredNs); m.set('blas', 0.5e6);
+  const c = chooseRoles({ ...withBaseline, measuredNs: m }, undefined);
+  assert.is(c.roles.oracle, 'blas');
+  assert.is(c.roles.bestCpu, 'blas');
+  // A space that co-executes nothing keeps every candidate.
+  const cpuOnly = withBaseline.candidates.filter((x) => x.strategy.splitRatio === 1);
+  assert.is(selectableCandidates(cpuOnly).length, cpuOnly.length);
 });
 
 test.run();

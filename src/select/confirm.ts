@@ -11,7 +11,7 @@ import type { JobStats, Layer, Strategy } from '../analysis/types.js';
 import type { Predictor } from '../predict/compose.js';
 import { gridSearch } from './grid.js';
 import { predictorGuided } from './predicted.js';
-import { gridSpaces, measuredRunner, predictedRunner, singleSide, type LayerSpace } from './space.js';
+import { gridSpaces, measuredRunner, predictedRunner, selectableCandidates, singleSide, type LayerSpace } from './space.js';
 import type { Runner } from './types.js';
 
 /** The roles a layers.json row needs: each must have a latency, or the layer is skipped. */
@@ -80,17 +80,18 @@ export function chooseRoles(space: LayerSpace, predictor: Predictor | undefined)
   const measured = measuredRunner(space);
   const predicted = predictor ? predictedRunner(predictor) : undefined;  // one cache for the choice and its runners-up
   const gpuOnly = singleSide(space.candidates, 'gpu');
+  const selectable = selectableCandidates(space.candidates);
   return {
     layerId: space.layerId, layer: space.layer, experiment: space.experiment,
     roles: {
       oracle: gridSearch.select(space.candidates, measured),
-      selected: predicted ? predictorGuided.select(space.candidates, predicted) : null,
+      selected: predicted ? predictorGuided.select(selectable, predicted) : null,
       bestCpu: gridSearch.select(singleSide(space.candidates, 'cpu'), measured),
       bestGpu: gridSearch.select(gpuOnly, measured),
       gpuFinish: gridSearch.select(gpuOnly.filter((c) => c.strategy.sync === 'finish'), measured),
     },
     runnersUp: gridRunnersUp(space),
-    predictedRunnersUp: predicted ? predictedRunnersUp(space, predicted) : [],
+    predictedRunnersUp: predicted ? predictedRunnersUp({ ...space, candidates: selectable }, predicted) : [],
   };
 }
 

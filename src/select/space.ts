@@ -60,6 +60,20 @@ export function predictedRunner(p: Predictor): Runner {
 }
 
 /** Candidates that run on one side only. */
+/**
+ * The candidates predictor-guided selection chooses among: every strategy but the CPU-only ones of an
+ * implementation the layer's grid never co-executes. Those are baselines measured alone (baselineCpuImpls)
+ * so that the best single side, and the oracle, cover them; they are the reference, not a choice of the
+ * method, and the profile slices them too thinly to rank them (gpu-host linear 2026-12-04T2050Z selected
+ * openblas CPU-only on three M = 1 layers on predictions within 1% of simd's, q 0.75-0.92). A space that
+ * co-executes nothing keeps every candidate.
+ */
+export function selectableCandidates(space: readonly Candidate[]): Candidate[] {
+  const coexecuted = new Set(space.filter((c) => { const s = sidesOf(c.layer, c.strategy); return s.cpu && s.gpu; }).map((c) => c.strategy.cpuImpl));
+  if (coexecuted.size === 0) return [...space];
+  return space.filter((c) => sidesOf(c.layer, c.strategy).gpu || coexecuted.has(c.strategy.cpuImpl));
+}
+
 export function singleSide(space: readonly Candidate[], side: 'cpu' | 'gpu'): Candidate[] {
   return space.filter((c) => {
     const s = sidesOf(c.layer, c.strategy);
