@@ -193,9 +193,10 @@ function checkProfile(file: string, doc: ProfileConfig, configs: Configs, proble
     const names = [exp.space, exp.spaces?.linear, exp.spaces?.conv2d].filter((n): n is string => !!n);
     const spaces = [...new Set(names)].map((n) => configs.spaces.get(n)).filter((s): s is NonNullable<typeof s> => !!s);
     if (spaces.length === 0 || !over.space) continue;
+    const cpuImpls = spaces.flatMap((s) => s.cpuImpls);  // a baseline implementation is one of the space's too
     const allowed: Record<string, unknown[]> = {
       splitRatios: spaces.flatMap((s) => s.splitRatios), cpuThreads: spaces.flatMap((s) => s.cpuThreads),
-      cpuImpls: spaces.flatMap((s) => s.cpuImpls), baselineCpuImpls: spaces.flatMap((s) => s.cpuImpls), gpuVariants: spaces.flatMap((s) => s.gpuVariants.map((v) => v.id)),
+      cpuImpls, baselineCpuImpls: cpuImpls, gpuVariants: spaces.flatMap((s) => s.gpuVariants.map((v) => v.id)),
       workGroups: spaces.flatMap((s) => s.gpuVariants.flatMap((v) => v.workGroups)), syncs: spaces.flatMap((s) => s.syncs),
       splitDims: spaces.flatMap((s) => s.splitDims ?? [SPLIT_DIMS[s.layerType][0]!]),
     };

@@ -50,12 +50,13 @@ export function narrowSpace(space: SpaceConfig, n: SpaceNarrowing | undefined): 
   let variants = space.gpuVariants.filter((v) => !n.gpuVariants || n.gpuVariants.includes(v.id));
   if (variants.length === 0) variants = space.gpuVariants;
   variants = variants.map((v) => ({ ...v, workGroups: keep(v.workGroups, n.workGroups) }));
+  const cpuImpls = keep(space.cpuImpls, n.cpuImpls);
   return {
     ...space,
     splitRatios: keep(space.splitRatios, n.splitRatios),
     cpuThreads: keep(space.cpuThreads, n.cpuThreads),
-    cpuImpls: keep(space.cpuImpls, n.cpuImpls),
-    ...baselineImpls(space, n, keep(space.cpuImpls, n.cpuImpls)),
+    cpuImpls,
+    ...baselineImpls(space, n, cpuImpls),
     gpuVariants: variants,
     syncs: keep(space.syncs, n.syncs),
     ...(space.splitDims ? { splitDims: keep(space.splitDims, n.splitDims) } : {}),

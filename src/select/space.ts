@@ -59,7 +59,6 @@ export function predictedRunner(p: Predictor): Runner {
   return { predictedNs: (c) => predictStrategy(p, c.layer, c.strategy, cache).composedNs };
 }
 
-/** Candidates that run on one side only. */
 /**
  * The candidates predictor-guided selection chooses among: every strategy but the CPU-only ones of an
  * implementation the layer's grid never co-executes. Those are baselines measured alone (baselineCpuImpls)
@@ -74,6 +73,7 @@ export function selectableCandidates(space: readonly Candidate[]): Candidate[] {
   return space.filter((c) => sidesOf(c.layer, c.strategy).gpu || coexecuted.has(c.strategy.cpuImpl));
 }
 
+/** Candidates that run on one side only. */
 export function singleSide(space: readonly Candidate[], side: 'cpu' | 'gpu'): Candidate[] {
   return space.filter((c) => {
     const s = sidesOf(c.layer, c.strategy);
