@@ -6,7 +6,7 @@
 // machine the minimum is what the kernel can do, the median what it did.
 // It also times an empty ThreadPool::ParallelFor (the fixed cost every CPU slice pays), back to back and
 // after idle gaps that let the workers go from spinning to blocked.
-// Usage: coexec-cpu-bench [--threads 1,2] [--min-ms 300] [--only linear|conv|pool|slices|conv-slices]
+// Usage: coexec-cpu-bench [--threads 1,2] [--min-ms 300] [--only linear|conv|pool|slices|gemv|conv-slices]
 //                          [--cores 0,1] [--cpu-time] [--layers SUBSTRING] (conv-slices: only these layers)
 //                          [--isa avx512|avx2|neon|scalar]   (pin our kernels to one ISA; default: the widest)
 //                          [--repeat N]  (N interleaved measurements per layer, samples pooled; the JSON keeps
@@ -313,14 +313,23 @@ int main(int argc, char** argv) {
     // Thin slices, as the CPU side of a split computes them (--only slices; not part of the default run):
     // linear along N (output columns [0, rows) of Y) and along M (the first rows of X, every column).
     // A slice's time against its share of the whole layer says whether the work is spread well.
-    if (o.only == "slices")
-      for (const LinearShape& s : {LinearShape{8, 3072, 768}, LinearShape{64, 3072, 768}, LinearShape{256, 3072, 768}}) {
+    // --only gemv: the M = 1 layers of the co-execution experiments, whole and as the CPU slices of splits
+    // along N (the shape where 15 threads left one thread a quarter more tiles than its share before
+    // DynamicChunkSize; compare runs with COEXEC_POOL_CHUNKING=coarse, native/bench/gemv-chunking-probe.sh).
+    const bool gemvOnly = o.only == "gemv";
+    const std::vector<LinearShape> sliceShapes =
+        gemvOnly ? std::vector<LinearShape>{{1, 1536, 384}, {1, 3072, 768}, {1, 768, 3072}, {1, 4096, 4096}}
+                 : std::vector<LinearShape>{{8, 3072, 768}, {64, 3072, 768}, {256, 3072, 768}};
+    const std::vector<double> sliceRatios =
+        gemvOnly ? std::vector<double>{0.3, 0.5, 0.7, 0.9, 1.0} : std::vector<double>{-48.0, -96.0, 0.1, 0.2, 0.3, 0.5, 1.0};
+    if (o.only == "slices" || gemvOnly)
+      for (const LinearShape& s : sliceShapes) {
         const auto X = Filled(static_cast<size_t>(s.M) * s.K), W = Filled(static_cast<size_t>(s.N) * s.K),
                    b = Filled(s.N);
         std::vector<float> Y(static_cast<size_t>(s.M) * s.N);
         // r < 0 names a slice of -r columns along N (a few register panels), where a per-call cost that does
         // not shrink with the slice shows against a known amount of work.
-        for (const double r : {-48.0, -96.0, 0.1, 0.2, 0.3, 0.5, 1.0})
+        for (const double r : sliceRatios)
           for (const bool alongM : {false, true}) {
             if (alongM && (r < 0 || r == 1.0 || s.M < 10)) continue;
             const int rows = r < 0 ? static_cast<int>(-r)

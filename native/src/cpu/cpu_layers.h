@@ -27,6 +27,10 @@ struct ConvShape {
 
 // A persistent pool: threads are created once, pinned to the given cores (empty = not pinned), and woken
 // for each ParallelFor. The calling thread takes part as worker 0, so a pool of 1 runs inline.
+// Added: the chunk size dynamic chunking claims when ParallelFor splits `count` elements over `threads`
+// threads: at most 4 chunks per thread, smaller where that leaves one thread a much larger share.
+int DynamicChunkSize(int count, int threads);
+
 class ThreadPool {
  public:
   ThreadPool(int threads, const std::vector<int>& cores);
@@ -34,7 +38,8 @@ class ThreadPool {
   ThreadPool(const ThreadPool&) = delete;
   ThreadPool& operator=(const ThreadPool&) = delete;
   int Threads() const;
-  // Added: "static" (one even chunk per thread) or "dynamic" (chunks claimed from a counter): thread_pool.cpp.
+  // Added: "static" (one even chunk per thread), "dynamic" (chunks claimed from a counter) or "coarse" (dynamic
+  // with the pre-DynamicChunkSize chunk size, a measurement hook): thread_pool.cpp.
   static const char* Chunking();
   // Splits [0, count) into one contiguous chunk per thread and runs body(begin, end, thread) on each;
   // returns when all are done.

@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# The pool's chunk size on the M = 1 linear layers (thread_pool.cpp, DynamicChunkSize): coexec-cpu-bench
+# --only gemv (each layer whole and as CPU slices of 0.3-0.9 along N, simd beside OpenBLAS) on THREADS
+# threads on cores 1..THREADS, alternating the current rule with COEXEC_POOL_CHUNKING=coarse (the chunk size
+# before it) ROUNDS times, so the two meet the machine's state alike. Writes
+# OUT/gemv-<rule>-<round>.{json,txt}.
+# usage: native/bench/gemv-chunking-probe.sh OUT [THREADS=15] [ROUNDS=3]
+set -euo pipefail
+[ $# -ge 1 ] || { echo "usage: $0 OUT [THREADS] [ROUNDS]" >&2; exit 2; }
+out="$1"; threads="${2:-15}"; rounds="${3:-3}"
+cd "$(dirname "$0")/../.."; mkdir -p "$out"
+bin="$(mktemp -d)/cpu-bench"
+g++ -O3 -Wall -Wextra -Werror -std=c++17 -pthread -Inative/src native/src/cpu/*.cpp native/bench/cpu-bench.cpp -ldl -o "$bin"
+cores=$(seq -s, 1 "$threads")
+for round in $(seq 1 "$rounds"); do
+  for rule in dynamic coarse; do
+    COEXEC_POOL_CHUNKING="$rule" "$bin" --only gemv --threads "$threads" --cores "$cores" --min-ms "${MIN_MS:-30}" \
+      --json "$out/gemv-$rule-$round.json" > "$out/gemv-$rule-$round.txt"
+  done
+done
+echo "gemv-chunking-probe: $out"
