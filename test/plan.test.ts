@@ -145,7 +145,7 @@ test('variant restrictions and missing mechanisms are skipped with a reason', ()
   // gemm_tiled requires M >= 2 in sync-linear, gemv_row M <= 1: one of them is skipped per linear layer
   assert.ok(plan.skipped.some((s) => /gpu variant gemm_tiled requires M >= 2 \(layer has M=1\)/.test(s.reason)));
   const fullConv = planPhase(exp('conv-coexec'), configs.profiles.get('full')!, local, 'profile', { configs, now: NOW });
-  assert.ok(fullConv.skipped.some((s) => /conv_1x1_gemm requires a 1x1 kernel/.test(s.reason)));
+  assert.ok(fullConv.skipped.some((s) => /conv_reg_1x1_v8x2_q4 requires a 1x1 kernel/.test(s.reason)));
 });
 
 test('engine info: missing CPU implementation skipped; local pick prefers a fine-SVM GPU', () => {

@@ -315,7 +315,7 @@ int main(int argc, char** argv) {
     // A slice's time against its share of the whole layer says whether the work is spread well.
     // --only gemv: the M = 1 layers of the co-execution experiments, whole and as the CPU slices of splits
     // along N (the shape where 15 threads left one thread a quarter more tiles than its share before
-    // DynamicChunkSize; compare runs with COEXEC_POOL_CHUNKING=coarse, native/bench/gemv-chunking-probe.sh).
+    // BalancedChunkSize; compare runs with COEXEC_POOL_CHUNKING=dynamic, native/bench/gemv-chunking-probe.sh).
     const bool gemvOnly = o.only == "gemv";
     const std::vector<LinearShape> sliceShapes =
         gemvOnly ? std::vector<LinearShape>{{1, 1536, 384}, {1, 3072, 768}, {1, 768, 3072}, {1, 4096, 4096}}

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# The pool's chunk size on the M = 1 linear layers (thread_pool.cpp, DynamicChunkSize): coexec-cpu-bench
+# The pool's chunk size on the M = 1 linear layers (thread_pool.cpp, BalancedChunkSize): coexec-cpu-bench
 # --only gemv (each layer whole and as CPU slices of 0.3-0.9 along N, simd beside OpenBLAS) on THREADS
-# threads on cores 1..THREADS, alternating the current rule with COEXEC_POOL_CHUNKING=coarse (the chunk size
+# threads on cores 1..THREADS, alternating the current rule with COEXEC_POOL_CHUNKING=dynamic (the chunk size
 # before it) ROUNDS times, so the two meet the machine's state alike. Writes
 # OUT/gemv-<rule>-<round>.{json,txt}.
 # usage: native/bench/gemv-chunking-probe.sh OUT [THREADS=15] [ROUNDS=3]
@@ -13,7 +13,7 @@ bin="$(mktemp -d)/cpu-bench"
 g++ -O3 -Wall -Wextra -Werror -std=c++17 -pthread -Inative/src native/src/cpu/*.cpp native/bench/cpu-bench.cpp -ldl -o "$bin"
 cores=$(seq -s, 1 "$threads")
 for round in $(seq 1 "$rounds"); do
-  for rule in dynamic coarse; do
+  for rule in balanced dynamic; do
     COEXEC_POOL_CHUNKING="$rule" "$bin" --only gemv --threads "$threads" --cores "$cores" --min-ms "${MIN_MS:-30}" \
       --json "$out/gemv-$rule-$round.json" > "$out/gemv-$rule-$round.txt"
   done

@@ -308,14 +308,14 @@ void TestPool(std::vector<ThreadPool*>& pools) {
   }
 }
 
-// DynamicChunkSize: never above the default size, and the thread that claims the most chunks gets at most a
+// BalancedChunkSize: never above the dynamic rule's size, and the thread that claims the most chunks gets at most a
 // fair share plus 1/16 of it (at least one element), over counts and thread counts like the engine's slices.
 void TestChunkSize() {
   bool ok = true;
   std::string first;
   for (int threads = 2; threads <= 16 && ok; ++threads)
     for (int count = 1; count <= 4000 && ok; ++count) {
-      const int chunk = DynamicChunkSize(count, threads);
+      const int chunk = BalancedChunkSize(count, threads);
       const int coarsest = (count + threads * 4 - 1) / (threads * 4);
       const int fair = (count + threads - 1) / threads;
       const int busiest = ((count + chunk - 1) / chunk + threads - 1) / threads * chunk;
@@ -324,12 +324,12 @@ void TestChunkSize() {
         first = std::to_string(count) + " on " + std::to_string(threads) + " threads: chunk " + std::to_string(chunk);
       }
     }
-  Check(ok, "dynamic chunk size within the default and near a fair share" + (first.empty() ? "" : " (" + first + ")"));
-  // linear M1 N768 K3072 on the GPU host's 15 threads: 192 four-row tiles (the default, 4, left 16 tiles to
+  Check(ok, "balanced chunk size within the dynamic rule's and near a fair share" + (first.empty() ? "" : " (" + first + ")"));
+  // linear M1 N768 K3072 on the GPU host's 15 threads: 192 four-row tiles (the dynamic rule's chunk, 4, left 16 tiles to
   // three threads against a share of 12.8)
-  const int chunk = DynamicChunkSize(192, 15);
+  const int chunk = BalancedChunkSize(192, 15);
   Check(chunk < 4 && ((192 + chunk - 1) / chunk + 14) / 15 * chunk <= 14, "192 tiles on 15 threads: busiest thread <= 14 tiles");
-  Check(DynamicChunkSize(192, 2) == 24 && DynamicChunkSize(1000, 15) == 17, "balanced defaults are kept");
+  Check(BalancedChunkSize(192, 2) == 24 && BalancedChunkSize(1000, 15) == 17, "the dynamic rule's chunk is kept where it is balanced");
 }
 
 void TestErrors(ThreadPool& pool) {
@@ -379,7 +379,7 @@ int main() {
   ThreadPool one(1, {}), two(2, {}), three(3, {});
   std::vector<ThreadPool*> pools = {&one, &two, &three};
   TestPool(pools);
-  {  // more threads than cores, with chunks smaller than the default (192 elements on 15)
+  {  // more threads than cores, with chunks smaller than the dynamic rule's (192 elements on 15)
     ThreadPool fifteen(15, {});
     std::vector<ThreadPool*> wide = {&fifteen};
     TestPool(wide);

@@ -27,9 +27,9 @@ struct ConvShape {
 
 // A persistent pool: threads are created once, pinned to the given cores (empty = not pinned), and woken
 // for each ParallelFor. The calling thread takes part as worker 0, so a pool of 1 runs inline.
-// Added: the chunk size dynamic chunking claims when ParallelFor splits `count` elements over `threads`
+// Added: the chunk size balanced chunking claims when ParallelFor splits `count` elements over `threads`
 // threads: at most 4 chunks per thread, smaller where that leaves one thread a much larger share.
-int DynamicChunkSize(int count, int threads);
+int BalancedChunkSize(int count, int threads);
 
 class ThreadPool {
  public:
@@ -38,8 +38,8 @@ class ThreadPool {
   ThreadPool(const ThreadPool&) = delete;
   ThreadPool& operator=(const ThreadPool&) = delete;
   int Threads() const;
-  // Added: "static" (one even chunk per thread), "dynamic" (chunks claimed from a counter) or "coarse" (dynamic
-  // with the pre-DynamicChunkSize chunk size, a measurement hook): thread_pool.cpp.
+  // Added: "balanced" (the default: chunks of BalancedChunkSize claimed from a counter), "dynamic" (the same
+  // with the larger chunks used before 2026-12-04) or "static" (one even chunk per thread): thread_pool.cpp.
   static const char* Chunking();
   // Splits [0, count) into one contiguous chunk per thread and runs body(begin, end, thread) on each;
   // returns when all are done.

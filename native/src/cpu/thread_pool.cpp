@@ -39,23 +39,23 @@ constexpr auto kSpinBeforeBlock = std::chrono::microseconds(150);
 // Spins between clock reads while waiting.
 constexpr int kSpinsPerClockRead = 64;
 
-// How ParallelFor hands out [0, count): one even contiguous chunk per thread (static), or chunks of at most
-// ceil(count / (threads * kChunksPerThread)) claimed from a shared counter (dynamic, the default; the size is
-// DynamicChunkSize's).
+// How ParallelFor hands out [0, count): one even contiguous chunk per thread (static), or chunks claimed from
+// a shared counter: of ceil(count / (threads * kChunksPerThread)) (dynamic, the default until 2026-12-04) or
+// of BalancedChunkSize's size, never larger (balanced, the default since).
 // Measured on the 2-core PoCL machine (results/benchmarks/pool-chunking-local.txt: 2 threads, medians of 4
 // alternating job medians, two runs): CPU-only within +-3% of static except linear M=16 1024x1024, 8-10%
 // slower (gemmNT packs X once per call, and dynamic makes 4x the calls); inside co-execution, where PoCL's
 // threads take the same cores and a worker starts late, dynamic's CPU slice took 0.13x and 0.22x of
-// static's (conv, svm-fine) and 0.48x and 1.04x (linear, finish). COEXEC_POOL_CHUNKING=static|dynamic|coarse
-// overrides it (a measurement hook, recorded as resolved.poolChunking; "coarse" is dynamic with the default
-// chunk size always, the rule before 2026-12-04's DynamicChunkSize, kept to measure one against the other).
-enum class Chunking { Static, Dynamic, Coarse };
+// static's (conv, svm-fine) and 0.48x and 1.04x (linear, finish). COEXEC_POOL_CHUNKING=static|dynamic|balanced
+// overrides it (a measurement hook, recorded as resolved.poolChunking: runs before 2026-12-04's balanced rule
+// recorded "dynamic", which stays that rule, to be measured against the new one).
+enum class Chunking { Static, Dynamic, Balanced };
 constexpr int kChunksPerThread = 4;
 const Chunking kChunking = [] {
   const char* env = std::getenv("COEXEC_POOL_CHUNKING");
   if (env && std::string(env) == "static") return Chunking::Static;
-  if (env && std::string(env) == "coarse") return Chunking::Coarse;
-  return Chunking::Dynamic;
+  if (env && std::string(env) == "dynamic") return Chunking::Dynamic;
+  return Chunking::Balanced;
 }();
 
 // Pins the calling thread to one core; returns false (and leaves it unpinned) if the core is not usable.
@@ -68,15 +68,15 @@ bool PinToCore(int core) {
 
 }  // namespace
 
-// The largest chunk, up to the default size ceil(count / (threads * kChunksPerThread)), whose busiest thread
+// The largest chunk, up to the dynamic rule's ceil(count / (threads * kChunksPerThread)), whose busiest thread
 // (all threads running at one speed) takes no more than a fair share plus 1/16 of it (at least one element). The
-// default alone can leave that thread a quarter more than its share: 192 four-row tiles of linear M1 N768
+// dynamic rule alone can leave that thread a quarter more than its share: 192 four-row tiles of linear M1 N768
 // K3072 on 15 threads make 48 chunks of 4, so three threads take 4 chunks (16 tiles) where 12.8 is the share,
 // and the slice ends 1.25x later. That layer's CPU side measured 26.9 us on the H200 host's 15 threads
 // against OpenBLAS's 23.0 (round 20, 2126Z) while on 8 threads (32 chunks, 4 each) it was 0.6x OpenBLAS's.
 // A smaller chunk costs one more claim of the shared counter per chunk, far less than a tile of a layer
 // worth splitting.
-int DynamicChunkSize(int count, int threads) {
+int BalancedChunkSize(int count, int threads) {
   if (count <= 0 || threads <= 1) return count > 0 ? count : 1;
   const int coarsest = (count + threads * kChunksPerThread - 1) / (threads * kChunksPerThread);
   const int fair = (count + threads - 1) / threads;
@@ -214,7 +214,7 @@ void ThreadPool::Park() { impl_->parkRequests.fetch_add(1, std::memory_order_rel
 int ThreadPool::Threads() const { return impl_->threads; }
 
 const char* ThreadPool::Chunking() {
-  return kChunking == Chunking::Static ? "static" : kChunking == Chunking::Coarse ? "coarse" : "dynamic";
+  return kChunking == Chunking::Static ? "static" : kChunking == Chunking::Dynamic ? "dynamic" : "balanced";
 }
 
 void ThreadPool::ParallelFor(int count, const std::function<void(int begin, int end, int thread)>& body) {
@@ -227,9 +227,9 @@ void ThreadPool::ParallelFor(int count, const std::function<void(int begin, int 
   p.body = &body;
   p.count = count;
   p.next.store(0, std::memory_order_relaxed);  // published by the generation bump below
-  p.chunk = kChunking == Chunking::Coarse
+  p.chunk = kChunking == Chunking::Dynamic
                 ? (count + p.threads * kChunksPerThread - 1) / (p.threads * kChunksPerThread)
-                : DynamicChunkSize(count, p.threads);
+                : BalancedChunkSize(count, p.threads);
   p.callerCpu.store(sched_getcpu(), std::memory_order_relaxed);
   p.pending.store(p.threads - 1, std::memory_order_relaxed);
   p.generation.fetch_add(1, std::memory_order_seq_cst);
