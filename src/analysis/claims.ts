@@ -33,8 +33,19 @@ export function intervalAt(summary: unknown, path: string): [number, number] | u
 
 const round3 = (v: number) => (Number.isFinite(v) ? Number(v.toPrecision(3)) : v);
 
+/** What a run says about its hardware beyond its class. */
+export interface ClaimRunFacts {
+  /** The GPU side ran on the CPU side's cores (run-files.ts gpuSideSharesCpuCores): claims needing separate cores are N/A. */
+  gpuSideSharesCpuCores?: boolean;
+}
+
+/** Why a claim that needs separate cores cannot be judged where the GPU side shares them. */
+export const SHARED_CORES_WHY = 'the GPU side is an OpenCL CPU device on the CPU side\'s cores: co-execution adds no hardware, '
+  + 'so no split can beat the faster side using every core, and a bound built from two independent sides says nothing here';
+
 /** Evaluates every claim of `experiments` for `platformClass`. */
-export function evaluateClaims(summary: unknown, experiments: readonly ExperimentDefinition[], platformClass: string): ClaimRow[] {
+export function evaluateClaims(summary: unknown, experiments: readonly ExperimentDefinition[], platformClass: string,
+  facts: ClaimRunFacts = {}): ClaimRow[] {
   const rows: ClaimRow[] = [];
   for (const exp of experiments) {
     for (const claim of exp.claims ?? []) {
@@ -54,11 +65,13 @@ export function evaluateClaims(summary: unknown, experiments: readonly Experimen
         });
         continue;
       }
-      if (bound?.notApplicable) {
+      const notApplicable = bound?.notApplicable !== undefined ? `not applicable on ${platformClass}: ${bound.notApplicable}`
+        : claim.needsSeparateCores && facts.gpuSideSharesCpuCores ? `not applicable on this run: ${SHARED_CORES_WHY}` : undefined;
+      if (notApplicable) {
         rows.push({
           id: claim.id, text: claim.text, experiment: exp.id, metric: claim.metric, paperValue: claim.paperValue ?? null,
           measured, tolerance: {}, platformClass, unit: claim.unit ?? '', pass: true, applicable: false,
-          data: [...data, `not applicable on ${platformClass}: ${bound.notApplicable}`],
+          data: [...data, notApplicable],
         });
         continue;
       }

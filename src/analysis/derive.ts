@@ -19,7 +19,7 @@ import { evaluateClaims } from './claims.js';
 import { inPhase } from './layers.js';
 import { confirmLatencies, layerRow, splitCurve, type SkippedLayer } from './layer-rows.js';
 import { mean } from './metrics.js';
-import { readDevice, readExperiments, readJobs, readPlatformClass, readWallNs, writeDerived } from './run-files.js';
+import { gpuSideSharesCpuCores, readDevice, readExperiments, readJobs, readPlatformClass, readWallNs, writeDerived } from './run-files.js';
 import { bestPerSide, kindSummary } from './summary.js';
 import { measurementSummary } from './measurement.js';
 import { syncOverheadRows, syncSummary } from './sync-overhead.js';
@@ -36,6 +36,8 @@ export interface DeriveOptions {
   device?: DeviceInfo;
   /** Platform class for claims; deriveRun reads run.json when absent. */
   platformClass?: string;
+  /** The GPU side ran on the CPU side's cores (claims needing separate cores are N/A); deriveRun reads the run when absent. */
+  gpuSideSharesCpuCores?: boolean;
   /** Folds of the held-out evaluation (whole shapes), seed of folds and forests. */
   folds?: number;
   seed?: number;
@@ -173,7 +175,8 @@ export async function deriveFromJobs(jobsFile: JobsFile, experiments: readonly E
   for (const k of ['linear', 'conv']) if (summary[k] === undefined) delete summary[k];
   // A run folder holds one experiment's jobs: only the claims of experiments with jobs here are checked.
   const inRun = new Set(jobs.map((j) => j.experiment));
-  const claims = evaluateClaims(summary, experiments.filter((e) => inRun.has(e.id)), opts.platformClass ?? 'unknown');
+  const claims = evaluateClaims(summary, experiments.filter((e) => inRun.has(e.id)), opts.platformClass ?? 'unknown',
+    { gpuSideSharesCpuCores: opts.gpuSideSharesCpuCores });
   return {
     layers, skippedLayers: skipped, splitCurves,
     predictions: opts.predictionRows === 'all' ? cv.predictions : cv.predictions.filter((p) => p.side !== 'composed' || p.model === family),
@@ -206,6 +209,7 @@ export async function deriveRun(runDir: string, opts: DeriveOptions = {}): Promi
   const experiments = opts.experiments ?? readExperiments(opts.experimentsDir ?? 'experiments');
   const d = await deriveFromJobs(jobsFile, experiments, {
     ...opts, device: opts.device ?? readDevice(runDir), platformClass: opts.platformClass ?? readPlatformClass(runDir),
+    gpuSideSharesCpuCores: opts.gpuSideSharesCpuCores ?? gpuSideSharesCpuCores(runDir),
   });
   const measurement = measurementSummary(runDir, jobsFile);
   if (measurement) d.summary.measurement = measurement;
@@ -239,7 +243,8 @@ export function rederiveClaims(runDir: string, opts: Pick<DeriveOptions, 'experi
   const summary = JSON.parse(readFileSync(join(runDir, 'derived', 'summary.json'), 'utf8')) as unknown;
   const experiments = readExperiments(opts.experimentsDir ?? 'experiments');
   const inRun = new Set(jobsFile.rows.map((j) => j.experiment));
-  const claims = evaluateClaims(summary, experiments.filter((e) => inRun.has(e.id)), opts.platformClass ?? readPlatformClass(runDir) ?? 'unknown');
+  const claims = evaluateClaims(summary, experiments.filter((e) => inRun.has(e.id)), opts.platformClass ?? readPlatformClass(runDir) ?? 'unknown',
+    { gpuSideSharesCpuCores: gpuSideSharesCpuCores(runDir) });
   writeDerived(runDir, { claims: { schemaVersion: 1, platform: jobsFile.platform, rows: claims } });
   return claims;
 }
@@ -275,7 +280,8 @@ export async function rederiveLayers(runDir: string, opts: Pick<DeriveOptions, '
   }
   summary.skippedLayers = d.summary.skippedLayers;
   const inRun = new Set(jobsFile.rows.map((j) => j.experiment));
-  const claims = evaluateClaims(summary, experiments.filter((e) => inRun.has(e.id)), platformClass);
+  const claims = evaluateClaims(summary, experiments.filter((e) => inRun.has(e.id)), platformClass,
+    { gpuSideSharesCpuCores: gpuSideSharesCpuCores(runDir) });
   writeDerived(runDir, {
     layers: { schemaVersion: 1, platform: jobsFile.platform, rows },
     summary,

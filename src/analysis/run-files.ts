@@ -54,6 +54,35 @@ function matchesSelector(d: InfoDevice, sel: NonNullable<ReturnType<typeof openc
   return typeOk && d.platform.includes(sel.platformContains ?? '') && String(d.device.name ?? '').includes(sel.deviceContains ?? '');
 }
 
+/** The OpenCL device the run used, as readDevice picks it; undefined when no info was recorded. */
+function pickedDevice(runDir: string): InfoDevice | undefined {
+  const path = [join(runDir, 'env-before.json'), join(runDir, 'raw', 'info.json')].find((p) => existsSync(p));
+  const devices = path ? infoDevices(readJson(path)) : [];
+  const sel = openclSelector(runDir);
+  return devices.find((d) => d.device.selected === true)
+    ?? (sel ? devices.find((d) => matchesSelector(d, sel)) : undefined)
+    ?? devices.find((d) => d.device.type === 'gpu') ?? devices[0];
+}
+
+/**
+ * Whether the run's GPU side ran on the CPU side's cores: its device is an OpenCL CPU device (PoCL) and the
+ * platform config gives it no cores of its own (opencl.deviceCores absent, or overlapping cpu.cores; an empty
+ * cpu.cores is every core). `local` with PoCL is such a run, `pocl-split` (PoCL on cores 0-6, the CPU side on
+ * 8-15) is not. Co-execution then adds no hardware, so the claims that compare it with a bound of two
+ * independent sides cannot be judged (ClaimDefinition.needsSeparateCores).
+ */
+export function gpuSideSharesCpuCores(runDir: string): boolean {
+  if (pickedDevice(runDir)?.device.type !== 'cpu') return false;
+  const path = join(runDir, 'run.json');
+  const config = existsSync(path)
+    ? (readJson(path) as { platformConfig?: { opencl?: { deviceCores?: number[] }; cpu?: { cores?: number[] } } }).platformConfig
+    : undefined;
+  const deviceCores = config?.opencl?.deviceCores;
+  if (deviceCores === undefined || deviceCores.length === 0) return true;
+  const cpuCores = config?.cpu?.cores ?? [];
+  return cpuCores.length === 0 || cpuCores.some((c) => deviceCores.includes(c));
+}
+
 /**
  * The OpenCL device's compute units from the engine's info: env-before.json for runs measured by the
  * harness, raw/info.json for runs imported from an offline bundle. The device is the one marked `selected`,
@@ -62,12 +91,7 @@ function matchesSelector(d: InfoDevice, sel: NonNullable<ReturnType<typeof openc
  * bandwidth of the platform's host link (readHostLinkGBps), unless the device said it shares host memory.
  */
 export function readDevice(runDir: string): DeviceInfo {
-  const path = [join(runDir, 'env-before.json'), join(runDir, 'raw', 'info.json')].find((p) => existsSync(p));
-  const devices = path ? infoDevices(readJson(path)) : [];
-  const sel = openclSelector(runDir);
-  const pick = devices.find((d) => d.device.selected === true)
-    ?? (sel ? devices.find((d) => matchesSelector(d, sel)) : undefined)
-    ?? devices.find((d) => d.device.type === 'gpu') ?? devices[0];
+  const pick = pickedDevice(runDir);
   const linkGBps = pick?.device.hostUnifiedMemory === true ? undefined : readHostLinkGBps(runDir);
   const link = linkGBps !== undefined ? { hostLinkGBps: linkGBps } : {};
   const cu = pick?.device.computeUnits ?? pick?.device.maxComputeUnits;

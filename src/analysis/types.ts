@@ -154,6 +154,11 @@ export interface ClaimDefinition {
    */
   judgedOn?: string[];
   /**
+   * The claim compares co-execution with a bound of two independent sides (the efficiency claims): N/A on a
+   * run whose GPU side ran on the CPU side's cores (claims.ts ClaimRunFacts), judged as usual elsewhere.
+   */
+  needsSeparateCores?: boolean;
+  /**
    * A dotted path to the metric's 95% interval [low, high] in summary.json. With it the claim is decided only
    * when the whole interval lies inside the range (PASS) or outside it (FAIL); an interval that straddles a
    * bound leaves it undecided, a measurement problem reported under validity, never a verdict by chance.

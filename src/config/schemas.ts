@@ -291,6 +291,7 @@ export const ExperimentConfig = Type.Object({
     paperValue: Type.Optional(Type.Number()), unit: Type.String(),
     interval: Type.Optional(Type.String({ minLength: 1, description: 'dotted path to the metric\'s 95% interval [low, high] in summary.json: decided only when the whole interval is inside or outside the range' })),
     judgedOn: Type.Optional(Type.Array(PlatformClass, { minItems: 1, uniqueItems: true, description: 'the platform classes the claim was made for (the paper\'s claims: unified-memory-gpu); on any other class the measured value is shown as "not this class", without a verdict' })),
+    needsSeparateCores: Type.Optional(Type.Boolean({ description: 'the claim compares co-execution with a bound of two independent sides: N/A on a run whose GPU side is an OpenCL CPU device on the CPU side\'s cores (local with PoCL), judged as usual elsewhere (pocl-split gives PoCL cores of its own)' })),
     expected: Type.Object({
       'unified-memory-gpu': Type.Optional(Bound), 'pocl-cpu': Type.Optional(Bound), 'discrete-gpu': Type.Optional(Bound),
     }, strict),

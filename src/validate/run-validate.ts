@@ -18,6 +18,7 @@ import { GZ_SUFFIX, readRawBytes } from '../engine/raw-files.js';
 import { listFiles } from '../manifest/hash.js';
 import { isRegenerated, verifyManifest } from '../manifest/manifest.js';
 import { evaluateClaims } from '../analysis/claims.js';
+import { gpuSideSharesCpuCores } from '../analysis/run-files.js';
 import type { ExperimentDefinition } from '../analysis/types.js';
 import { checkClaims, formatRange, type ClaimVerdict } from './claims.js';
 import { DEFAULT_MIN_VALID_SHARE, type SectionVerdicts } from './outcome.js';
@@ -180,7 +181,7 @@ export async function runValidate(runDir: string, opts: ValidateOptions = {}): P
       // The experiment definitions are the source of truth for ranges; claims.json must agree on the values.
       const placeholder = (exp: string, id: string) => (defs.find((d) => d.id === exp)?.claims?.find((c) => c.id === id)
         ?.expected[cls] as { placeholder?: boolean } | undefined)?.placeholder === true;
-      verdicts = evaluateClaims(summary, defs, cls).map((c) => ({
+      verdicts = evaluateClaims(summary, defs, cls, { gpuSideSharesCpuCores: gpuSideSharesCpuCores(runDir) }).map((c) => ({
         id: c.id, pass: c.pass, notApplicable: c.applicable === false, ...(c.notThisClass ? { notThisClass: c.notThisClass } : {}),
         measured: c.measured, paperValue: c.paperValue, unit: c.unit, range: c.tolerance,
         ...(c.undecided ? { undecided: c.undecided } : {}), ...(c.interval ? { interval: c.interval } : {}),
