@@ -69,6 +69,9 @@ export interface Resolved {
    * panel or row tile with only the registers it needs and simd-direct/flat read an unpadded (direct: and
    * column-stride-1) input in place (absent before: whole panels and tiles, every input copied). */
   cpuConvLayout?: string;
+  /** How the CPU pool handed out its units: "dynamic" (2026-12-03 12:04 on) or "balanced" (commit 8e50b77 on);
+   * absent before, when every thread took one contiguous run (src/predict/pool-split.ts). */
+  poolChunking?: string;
 }
 
 /** Statistics over samplesNs (contract section 8). */

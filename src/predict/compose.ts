@@ -89,6 +89,8 @@ export interface Predictor {
   cpuLinearPacking?: string;
   /** The training jobs' resolved.cpuConvLayout (features.ts cpuPaddedWork, cpuCopyBytes); undefined for older runs. */
   cpuConvLayout?: string;
+  /** The training jobs' resolved.poolChunking (pool-split.ts); undefined for runs before it (static). */
+  cpuPoolChunking?: string;
 }
 
 export interface StrategyPrediction {
@@ -134,7 +136,7 @@ export function predictStrategy(p: Predictor, layer: Layer, s: Strategy, cache?:
   };
   const cpuNs = cpu
     ? cached(`c/${dimKey}/${rowsCpu}/${s.cpuThreads}/${s.cpuImpl}`,
-      () => predictSide(p.cpu, cpuFeatures(cpuSide.layer, cpuSide.rows, s.cpuThreads, s.cpuImpl, p.cpuIsa, p.cpuLinearPacking, p.cpuConvLayout)))
+      () => predictSide(p.cpu, cpuFeatures(cpuSide.layer, cpuSide.rows, s.cpuThreads, s.cpuImpl, p.cpuIsa, p.cpuLinearPacking, p.cpuConvLayout, p.cpuPoolChunking)))
     : 0;
   const streams = s.gpuStreams ?? 1;
   const gpuNs = gpu && streams > 1 && p.composition.streams

@@ -45,7 +45,7 @@ export function cpuRowsOf(jobs: readonly LayerJob[]): TrainingRow[] {
     if (!(timeNs > 0)) continue;
     out.push({
       features: cpuFeatures(j.layer, rowsCpu, j.strategy.cpuThreads, j.strategy.cpuImpl, cpuIsaOf(j.resolved?.cpuImpl),
-        j.resolved?.cpuLinearPacking, j.resolved?.cpuConvLayout),
+        j.resolved?.cpuLinearPacking, j.resolved?.cpuConvLayout, j.resolved?.poolChunking),
       timeNs, layerId: layerId(j.layer), strategyId: strategyId(j.layer, j.strategy),
     });
   }
@@ -79,6 +79,14 @@ export function trainingCpuLinearPacking(jobs: readonly LayerJob[]): string | un
  */
 export function trainingCpuConvLayout(jobs: readonly LayerJob[]): string | undefined {
   return jobs.find((j) => j.resolved?.cpuConvLayout)?.resolved?.cpuConvLayout;
+}
+
+/**
+ * How the training jobs' CPU pool handed out its units (resolved.poolChunking: dynamic or balanced), so ranking
+ * splits a slice's work as the engine that will run it does; undefined for runs before the field (static).
+ */
+export function trainingPoolChunking(jobs: readonly LayerJob[]): string | undefined {
+  return jobs.find((j) => j.resolved?.poolChunking)?.resolved?.poolChunking;
 }
 
 /** GPU kernel time of a GPU-only job: median(end - start), or the host-observed side time without timestamps. */

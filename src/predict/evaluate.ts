@@ -9,7 +9,7 @@ import { inPhase, layerId, strategyId } from '../analysis/layers.js';
 import { predictionErrors } from '../analysis/metrics.js';
 import type { AccuracyRow, DeviceInfo, JobStats, PredictionRow, Side } from '../analysis/types.js';
 import { fitComposition, predictStrategy, type Predictor } from './compose.js';
-import { cpuRowsOf, gpuKernelNs, gpuRowsOf, jobCpuRows, jobGpuRows, trainingCpuConvLayout, trainingCpuIsa, trainingCpuLinearPacking, trainingJobs, type LayerJob } from './dataset.js';
+import { cpuRowsOf, gpuKernelNs, gpuRowsOf, jobCpuRows, jobGpuRows, trainingCpuConvLayout, trainingCpuIsa, trainingCpuLinearPacking, trainingJobs, trainingPoolChunking, type LayerJob } from './dataset.js';
 import { createRng, shuffled } from './rng.js';
 import { MODEL_KINDS, fitSide, type ModelKind } from './side-model.js';
 
@@ -66,8 +66,10 @@ export function trainPredictor(family: ModelKind, training: readonly LayerJob[],
   const cpu = fitSide(family, 'cpu', cpuRowsOf(training), seed);
   const gpu = fitSide(family, 'gpu', gpuRowsOf(training, device), seed);
   const cpuIsa = trainingCpuIsa(training), cpuLinearPacking = trainingCpuLinearPacking(training), cpuConvLayout = trainingCpuConvLayout(training);
+  const cpuPoolChunking = trainingPoolChunking(training);
   const sides = {
     family, cpu, gpu, device, ...(cpuIsa ? { cpuIsa } : {}), ...(cpuLinearPacking ? { cpuLinearPacking } : {}), ...(cpuConvLayout ? { cpuConvLayout } : {}),
+    ...(cpuPoolChunking ? { cpuPoolChunking } : {}),
   };
   return { ...sides, composition: fitComposition(training, roundTrips, sides) };
 }

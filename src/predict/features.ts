@@ -10,6 +10,7 @@
 import { convOut, elemsPerRow, sliceBytes, sliceFlops } from '../analysis/layers.js';
 import type { Conv2dLayer, DeviceInfo, Layer, LinearLayer } from '../analysis/types.js';
 import { parseLocalTileVariant, parseRegTileVariant, regTileWidth, type LocalTileKnobs, type RegTileKnobs } from '../plan/gpu-variants.js';
+import { poolChunkingOf, poolPass, type PoolChunking } from './pool-split.js';
 
 export type SideName = 'cpu' | 'gpu';
 
@@ -284,28 +285,54 @@ export interface PaddedWork {
 }
 
 /**
- * Work of `units` units split as ThreadPool::ParallelFor splits them (contiguous runs, the first count % t
- * threads one unit more): the total and the busiest thread's sum of `work(u)`.
+ * Work of `units` units split as ThreadPool::ParallelFor splits them under `chunking` (pool-split.ts): the total
+ * and the busiest thread's sum of `work(u)`.
  */
-function splitWork(units: number, threads: number, work: (u: number) => number): PaddedWork {
-  const base = Math.floor(units / threads), extra = units % threads;
-  let total = 0, busiest = 0;
-  for (let th = 0, u = 0; th < threads; ++th) {
-    const end = u + base + (th < extra ? 1 : 0);
-    let mine = 0;
-    for (; u < end; ++u) mine += work(u);
-    total += mine;
-    busiest = Math.max(busiest, mine);
+function splitWork(units: number, threads: number, chunking: PoolChunking, work: (u: number) => number): PaddedWork {
+  const pass = poolPass(units, threads, chunking, work);
+  return { flops: pass.total, flopsPerThread: pass.busiest };
+}
+
+/**
+ * The pool's rule for a slice: the one its job recorded (resolved.poolChunking); where none is recorded, static,
+ * except under CONV_NARROW_LAYOUT, whose engine chunked dynamically already.
+ */
+function chunkingFor(poolChunking: string | undefined, convLayout: string | undefined): PoolChunking {
+  return poolChunkingOf(poolChunking, convLayout === CONV_NARROW_LAYOUT ? 'dynamic' : 'static');
+}
+
+/**
+ * How the engine's packed linear path (M above nnCols / 2) lays out its work, from resolved.cpuLinearPacking:
+ * "weights-per-job" (W^T packed once per job; units are (column panel of W^T, block of X rows)), or absent in
+ * runs before 2026-12-04 evening, whose engine packed X^T on every call (units (group of W rows, panel of m)).
+ */
+export const LINEAR_PACKS_WEIGHTS = 'weights-per-job';
+
+function linearPackedWork(layer: LinearLayer, rows: number, t: number, tl: CpuTiling, chunking: PoolChunking, packing?: string): PaddedWork {
+  if (packing === LINEAR_PACKS_WEIGHTS) {
+    // Panel-major units as RunSimd hands them out: blocks of up to 4 register tiles of X rows, one tile fewer
+    // while there are under 8 units per thread. A partial panel still computes whole registers.
+    const panels = Math.ceil(rows / tl.nnCols);
+    let block = 4 * tl.nnRows;
+    while (block > tl.nnRows && panels * Math.ceil(layer.M / block) < 8 * t) block -= tl.nnRows;
+    const blocks = Math.ceil(layer.M / block);
+    return splitWork(panels * blocks, t, chunking, (u) => 2 * tl.nnCols * layer.K * Math.min(block, layer.M - (u % blocks) * block));
   }
-  return { flops: total, flopsPerThread: busiest };
+  // The earlier engine: groups of 8 register tiles of W rows on boundaries counted from column 0, halved while
+  // there are fewer units than threads, times panels of nnCols rows of m.
+  const panels = Math.ceil(layer.M / tl.nnCols);
+  let group = 8 * tl.nnRows;
+  while (Math.ceil(rows / group) * panels < t && group % (2 * tl.nnRows) === 0) group /= 2;
+  const groups = Math.ceil(rows / group);
+  return splitWork(groups * panels, t, chunking, (u) => 2 * tl.nnCols * layer.K * Math.min(group, rows - Math.floor(u / panels) * group));
 }
 
 /**
  * Flops the engine's simd kernels execute for a slice of `rows` output rows on `threads` threads with ISA
  * `isa`, following native/src/cpu: every register tile computes all its lanes, so the columns of the
  * last, partial tile are paid in full, while row tails run a smaller instantiation (exact rows).
- *  - linear (gemmNT/GEMV), M up to nnCols / 2: rows split into tiles of ntRows columns, contiguous runs per
- *    thread; K is read in whole registers (rounded up to the vector width).
+ *  - linear (gemmNT/GEMV), M up to nnCols / 2: units are tiles of ntRows columns; K is read in whole registers
+ *    (rounded up to the vector width).
  *  - linear (packed gemmNN), M above nnCols / 2: units (panel of nnCols columns of W^T, block of up to 4
  *    tiles of nnRows rows of X), panel-major, blocks cut while there are under 8 units per thread; the
  *    slice's columns rounded up to whole panels (linearPackedWork has the earlier engine's units too).
@@ -316,41 +343,25 @@ function splitWork(units: number, threads: number, work: (u: number) => number):
  *    (or to wideCols where that is no more).
  *  - conv flat (stride 1; strided layers run as direct): units (image, channel tile, chunk) over the flattened
  *    [P][W + 2 padW] plane, chunks of whole wideCols tiles as SimdDirectFlat chooses them.
- * OpenBLAS (unknown tiling) executes the true flops, split evenly.
+ * The units go to the threads as static ParallelFor did (contiguous runs, the first count % t threads one unit
+ * more), also in runs that recorded claimed chunks (see fittedSplit in the body). SimdIm2col's and SimdDirectFlat's
+ * own chunking only sets what a unit is; the pool's rule then hands those units out.
+ * OpenBLAS (unknown tiling, its own threads) executes the true flops, split evenly.
  * With `convLayout` CONV_NARROW_LAYOUT (resolved.cpuConvLayout; absent in earlier runs, which keep the rules
  * above) a conv slice is counted by convSchedule: the last, partial column tile of a conv row, flat chunk or
- * im2col panel pays its columns rounded up to the vector width only, the pool hands out dynamic chunks, and
- * im2col with fewer panels than threads splits C*R*S (split-K), where the busiest thread computes one part.
+ * im2col panel pays its columns rounded up to the vector width only, the pool hands out its units by the
+ * job's `poolChunking` (pool-split.ts; dynamic where none is recorded: that engine chunked dynamically already),
+ * and im2col with fewer panels than threads splits C*R*S (split-K), where the busiest thread computes one part.
  */
-/**
- * How the engine's packed linear path (M above nnCols / 2) lays out its work, from resolved.cpuLinearPacking:
- * "weights-per-job" (W^T packed once per job; units are (column panel of W^T, block of X rows)), or absent in
- * runs before 2026-12-04 evening, whose engine packed X^T on every call (units (group of W rows, panel of m)).
- */
-export const LINEAR_PACKS_WEIGHTS = 'weights-per-job';
-
-function linearPackedWork(layer: LinearLayer, rows: number, t: number, tl: CpuTiling, packing?: string): PaddedWork {
-  if (packing === LINEAR_PACKS_WEIGHTS) {
-    // Panel-major units as RunSimd hands them out: blocks of up to 4 register tiles of X rows, one tile fewer
-    // while there are under 8 units per thread. A partial panel still computes whole registers.
-    const panels = Math.ceil(rows / tl.nnCols);
-    let block = 4 * tl.nnRows;
-    while (block > tl.nnRows && panels * Math.ceil(layer.M / block) < 8 * t) block -= tl.nnRows;
-    const blocks = Math.ceil(layer.M / block);
-    return splitWork(panels * blocks, t, (u) => 2 * tl.nnCols * layer.K * Math.min(block, layer.M - (u % blocks) * block));
-  }
-  // The earlier engine: groups of 8 register tiles of W rows on boundaries counted from column 0, halved while
-  // there are fewer units than threads, times panels of nnCols rows of m.
-  const panels = Math.ceil(layer.M / tl.nnCols);
-  let group = 8 * tl.nnRows;
-  while (Math.ceil(rows / group) * panels < t && group % (2 * tl.nnRows) === 0) group /= 2;
-  const groups = Math.ceil(rows / group);
-  return splitWork(groups * panels, t, (u) => 2 * tl.nnCols * layer.K * Math.min(group, rows - Math.floor(u / panels) * group));
-}
-
 export function cpuPaddedWork(layer: Layer, rows: number, threads: number, impl: string, isa?: string, linearPacking?: string,
-  convLayout?: string): PaddedWork {
+  convLayout?: string, poolChunking?: string): PaddedWork {
   const t = Math.max(1, threads);
+  // convSchedule (CONV_NARROW_LAYOUT) hands out its units by the run's recorded rule; the other paths keep the
+  // static split they were fitted with, even where a run recorded dynamic chunking: following that rule there too
+  // left the held-out CPU MAPE of gpu-host's 15-thread linear runs where it was (2126Z 14.4% -> 14.4% on simd,
+  // 2050Z 12.0% -> 12.1%) and cost older conv runs up to 3.6 points (gpu-host conv 2026-12-03T1612Z 19.7 -> 23.3).
+  const chunking = chunkingFor(poolChunking, convLayout);
+  const fittedSplit: PoolChunking = 'static';
   // resolved.cpuConvLayout "narrow-panels,unpadded-in-place" (absent in earlier runs): the conv kernels run a
   // row's or panel's last, partial tile with only the registers it has columns for, so it pays its columns
   // rounded up to the vector width instead of to the whole tile.
@@ -364,14 +375,14 @@ export function cpuPaddedWork(layer: Layer, rows: number, threads: number, impl:
     return { flops, flopsPerThread: flops / t };
   }
   if (layer.type === 'linear') {
-    if (2 * layer.M > tl.nnCols) return linearPackedWork(layer, rows, t, tl, linearPacking);
+    if (2 * layer.M > tl.nnCols) return linearPackedWork(layer, rows, t, tl, fittedSplit, linearPacking);
     const k = Math.ceil(layer.K / tl.width) * tl.width;
     const tiles = Math.ceil(rows / tl.ntRows);
     // A thread's run of tiles ends at the slice's end, so only the last tile may be partial.
-    return splitWork(tiles, t, (u) => 2 * layer.M * k * Math.min(tl.ntRows, rows - u * tl.ntRows));
+    return splitWork(tiles, t, fittedSplit, (u) => 2 * layer.M * k * Math.min(tl.ntRows, rows - u * tl.ntRows));
   }
   if (narrow) {
-    const w = convSchedule(layer, rows, t, impl, tl);
+    const w = convSchedule(layer, rows, t, impl, tl, chunking);
     return { flops: w.flops, flopsPerThread: w.flopsPerThread };
   }
   const { P, Q } = convOut(layer);
@@ -384,7 +395,7 @@ export function cpuPaddedWork(layer: Layer, rows: number, threads: number, impl:
     const chunk = Math.max(1, Math.min(maxTiles, Math.ceil(flatTiles / wanted))) * tl.wideCols;
     const chunks = Math.ceil(flat / chunk);
     const chunkFastest = rows * crs > layer.C * hp * wp;
-    return splitWork(layer.batch * tiles * chunks, t, (u) => {
+    return splitWork(layer.batch * tiles * chunks, t, fittedSplit, (u) => {
       const rest = u % (tiles * chunks);
       const tile = chunkFastest ? Math.floor(rest / chunks) : rest % tiles;
       const ci = chunkFastest ? rest % chunks : Math.floor(rest / tiles);
@@ -397,7 +408,7 @@ export function cpuPaddedWork(layer: Layer, rows: number, threads: number, impl:
     // The narrow or the wide tile, whichever pads Q less (the wide one on a tie), pays the same columns.
     const q = Math.min(lastTile(Q, tl.directCols, tl.width), lastTile(Q, tl.wideCols, tl.width));
     // Unit u: output row u % P of channel tile (u / P) % tiles (the unit order does not change the split's sums).
-    return splitWork(layer.batch * tiles * P, t, (u) => {
+    return splitWork(layer.batch * tiles * P, t, fittedSplit, (u) => {
       const tile = Math.floor(u / P) % tiles;
       return 2 * crs * q * Math.min(tl.directRows, rows - tile * tl.directRows);
     });
@@ -415,7 +426,7 @@ export function cpuPaddedWork(layer: Layer, rows: number, threads: number, impl:
   const chunks = Math.ceil(tiles / tilesPerChunk);
   // The last panel of each image: its columns (narrow) or a whole panel.
   const lastCols = lastTile(pq - (panels - 1) * tl.nnCols, tl.nnCols, tl.width);
-  return splitWork(layer.batch * chunks * panels, t, (u) => {
+  return splitWork(layer.batch * chunks * panels, t, fittedSplit, (u) => {
     const chunk = u % chunks, panel = Math.floor(u / chunks) % panels;
     const r = Math.max(0, Math.min(chunkRows, rows - chunk * chunkRows));
     return 2 * crs * (panel === panels - 1 ? lastCols : tl.nnCols) * r;
@@ -424,64 +435,24 @@ export function cpuPaddedWork(layer: Layer, rows: number, threads: number, impl:
 
 /**
  * resolved.cpuConvLayout of the engine from 2026-12-04 15:27 on: narrow last panels and tiles, unpadded inputs
- * read in place. Every run that carries it also has the pool's dynamic chunking (the default since
- * 2026-12-03), the im2col unroll inside the GEMM's units and its split-K path (2026-12-04 13:52 and 15:13),
- * which convSchedule follows; runs without it keep the older rules of cpuPaddedWork and cpuCopyBytes.
+ * read in place. Every run that carries it also records the pool's chunking (resolved.poolChunking: dynamic, or
+ * balanced from commit 8e50b77 on) and has the im2col unroll inside the GEMM's units and its split-K path
+ * (2026-12-04 13:52 and 15:13), which convSchedule follows; runs without it keep the older rules of
+ * cpuPaddedWork and cpuCopyBytes.
  */
 export const CONV_NARROW_LAYOUT = 'narrow-panels,unpadded-in-place';
 
-/**
- * How ThreadPool::ParallelFor's dynamic chunking hands out `units` units on `threads` threads: chunks of
- * ceil(units / (4 threads)) consecutive units, each claimed by whichever thread is free first. Simulated with
- * every thread starting together and a chunk taking `cost` (its units' flops, or floats for a copy pass;
- * ties to the lower thread): each thread's chunks, in the order it runs them. One thread runs everything in
- * one call.
- */
-function dynamicChunks(units: number, threads: number, cost: (u: number) => number): Array<Array<[number, number]>> {
-  const mine: Array<Array<[number, number]>> = Array.from({ length: threads }, () => []);
-  if (units <= 0) return mine;
-  if (threads === 1) {
-    mine[0]!.push([0, units]);
-    return mine;
-  }
-  const chunk = Math.ceil(units / (threads * 4));
-  const busyUntil = new Array<number>(threads).fill(0);
-  for (let u0 = 0; u0 < units; u0 += chunk) {
-    const u1 = Math.min(units, u0 + chunk);
-    let th = 0;
-    for (let i = 1; i < threads; ++i) if (busyUntil[i]! < busyUntil[th]!) th = i;
-    for (let u = u0; u < u1; ++u) busyUntil[th] = busyUntil[th]! + cost(u);
-    mine[th]!.push([u0, u1]);
-  }
-  return mine;
-}
-
-/**
- * One ParallelFor pass whose unit u costs work(u), its chunks handed out by `schedule` (the work itself unless
- * given): each thread's units in order, the pass's total and its busiest thread's.
- */
-function parallelPass(units: number, threads: number, work: (u: number) => number, schedule: (u: number) => number = work) {
-  const shares = dynamicChunks(units, threads, schedule);
-  let total = 0, busiest = 0;
-  for (const s of shares) {
-    let mine = 0;
-    for (const [a, b] of s) for (let u = a; u < b; ++u) mine += work(u);
-    total += mine;
-    busiest = Math.max(busiest, mine);
-  }
-  return { shares, total, busiest };
-}
-
 /** A pass of equal-cost units (a copy pass: `per` floats each): its total and its busiest thread's floats. */
-function evenPass(units: number, threads: number, per: number): { total: number; busiest: number } {
-  return parallelPass(units, threads, () => per, () => 1);
+function evenPass(units: number, threads: number, chunking: PoolChunking, per: number): { total: number; busiest: number } {
+  return poolPass(units, threads, chunking, () => per, () => 1);
 }
 
 /**
  * A conv CPU slice as the engine of CONV_NARROW_LAYOUT runs it (native/src/cpu/conv2d.cpp): executed flops
  * (tile padding included), in total and on the busiest thread of its compute pass, and the floats its copy
  * passes write (or, for split-K's sum, read back), in total and on the critical path (the busiest thread of
- * each parallel pass plus any serial copy before it).
+ * each parallel pass plus any serial copy before it). Every pass hands its units out by `chunking`, the job's
+ * recorded pool rule (pool-split.ts).
  *  - im2col, plain 1x1: X read in place, no copy.
  *  - im2col fused (a column panel per thread or more): units (image, panel, channel chunk), chunks fastest;
  *    a thread unrolls a panel (C*R*S x its columns) whenever its next unit is on another panel than the
@@ -510,7 +481,7 @@ export interface ConvSchedule extends PaddedWork {
   passes: number;
 }
 
-export function convSchedule(layer: Conv2dLayer, rows: number, threads: number, impl: string, tl: CpuTiling): ConvSchedule {
+export function convSchedule(layer: Conv2dLayer, rows: number, threads: number, impl: string, tl: CpuTiling, chunking: PoolChunking): ConvSchedule {
   const t = Math.max(1, threads);
   const { P, Q } = convOut(layer);
   const { batch, C, H, W, R, S, strideH: sh, strideW: sw, padH, padW } = layer;
@@ -520,9 +491,9 @@ export function convSchedule(layer: Conv2dLayer, rows: number, threads: number, 
   const strided = sw > 1 ? 4 : 1;
   const lastTile = (cols: number, tile: number): number => Math.floor(cols / tile) * tile + Math.ceil((cols % tile) / tl.width) * tl.width;
   const rowsOf = (tile: number, per: number): number => Math.max(0, Math.min(per, rows - tile * per));
-  // A pass of this slice's threads (parallelPass): the busiest thread's flops and each thread's units in order.
+  // A pass of this slice's threads (poolPass): the busiest thread's flops and each thread's units in order.
   const computePass = (units: number, work: (u: number) => number, schedule?: (u: number) => number) =>
-    parallelPass(units, t, work, schedule);
+    poolPass(units, t, chunking, work, schedule);
   if (impl.includes('direct') || impl.includes('flat')) {
     const flat = impl.includes('flat') && sh === 1 && sw === 1;
     const hp = H + 2 * padH;
@@ -534,7 +505,7 @@ export function convSchedule(layer: Conv2dLayer, rows: number, threads: number, 
       const chunk = Math.max(1, Math.min(maxTiles, Math.ceil(flatTiles / wanted))) * cols;
       const chunks = Math.ceil(plane / chunk);
       let copy = { total: 0, busiest: 0 };
-      if (!inPlace) copy = evenPass(batch * C * Math.min(P - 1 + R, hp), t, wp);
+      if (!inPlace) copy = evenPass(batch * C * Math.min(P - 1 + R, hp), t, chunking, wp);
       else {
         // The chunks of the last plane that would read past X read a serial copy of its tail.
         const reach = (ci: number): number => ci * chunk + Math.ceil(Math.min(chunk, plane - ci * chunk) / cols) * cols + (R - 1) * wp + S - 1;
@@ -571,7 +542,7 @@ export function convSchedule(layer: Conv2dLayer, rows: number, threads: number, 
       }
     } else {
       xpImage = C * hp * sw * wq;
-      copy = evenPass(batch * C * Math.min((P - 1) * sh + R, hp), t, sw * wq * strided);
+      copy = evenPass(batch * C * Math.min((P - 1) * sh + R, hp), t, chunking, sw * wq * strided);
     }
     const tiles = Math.ceil(rows / tl.directRows);
     const rowFastest = rows * crs > xpImage;
@@ -681,7 +652,7 @@ export function convSchedule(layer: Conv2dLayer, rows: number, threads: number, 
     copy.busiest = Math.max(copy.busiest, unrolled);
     reads = Math.max(reads, mine);
   }
-  if (!fused && !inPlace) copy = evenPass(batch * crs, t, pq * strided);
+  if (!fused && !inPlace) copy = evenPass(batch * crs, t, chunking, pq * strided);
   return {
     flops: pass.total, flopsPerThread: pass.busiest, copyFloats: copy.total, copyFloatsPerThread: copy.busiest, readFloatsPerThread: reads,
     passes: fused || inPlace ? 1 : 2,
@@ -694,13 +665,13 @@ export function convSchedule(layer: Conv2dLayer, rows: number, threads: number, 
  * whole input, a panel that several threads share is unrolled by each, split-K's sum reads its partial
  * blocks back, and an in-place direct or flat slice copies the last rows serially. Otherwise cpuCopyBytes, shared evenly.
  */
-export function cpuCopyWork(layer: Layer, rows: number, threads: number, impl: string, isa?: string, convLayout?: string): {
+export function cpuCopyWork(layer: Layer, rows: number, threads: number, impl: string, isa?: string, convLayout?: string, poolChunking?: string): {
   bytes: number; bytesPerThread: number; readBytesPerThread: number; passes: number; tileLoadsPerThread: number;
 } {
   const t = Math.max(1, threads);
   if (layer.type === 'conv2d' && convLayout === CONV_NARROW_LAYOUT && !impl.startsWith('openblas') && rows > 0) {
     const tl = CPU_TILING[cpuIsaOf(impl) ?? isa ?? DEFAULT_CPU_ISA] ?? CPU_TILING[DEFAULT_CPU_ISA]!;
-    const w = convSchedule(layer, rows, t, impl, tl);
+    const w = convSchedule(layer, rows, t, impl, tl, chunkingFor(poolChunking, convLayout));
     return {
       bytes: FLOAT_BYTES * w.copyFloats, bytesPerThread: FLOAT_BYTES * w.copyFloatsPerThread, readBytesPerThread: FLOAT_BYTES * (w.readFloatsPerThread ?? 0),
       passes: w.passes, tileLoadsPerThread: w.tileLoadsPerThread ?? 0,
@@ -716,11 +687,12 @@ export function cpuCopyWork(layer: Layer, rows: number, threads: number, impl: s
  */
 export function cpuFeatures(
   layer: Layer, rows: number, threads: number, impl: string, isa?: string, linearPacking?: string, convLayout?: string,
+  poolChunking?: string,
 ): SideFeatures {
   const t = Math.max(1, threads);
   const flops = sliceFlops(layer, rows);
-  const padded = cpuPaddedWork(layer, rows, t, impl, isa, linearPacking, convLayout);
-  const copy = cpuCopyWork(layer, rows, t, impl, isa, convLayout);
+  const padded = cpuPaddedWork(layer, rows, t, impl, isa, linearPacking, convLayout, poolChunking);
+  const copy = cpuCopyWork(layer, rows, t, impl, isa, convLayout, poolChunking);
   const copyBytes = copy.bytes;
   return {
     group: `${layer.type}:${impl}`,
