@@ -74,6 +74,7 @@ DeviceCaps QueryCaps(const DeviceEntry& e) {
   c.openclCVersion = q.String(CL_DEVICE_OPENCL_C_VERSION);
   c.type = e.type;
   c.computeUnits = q.Uint(CL_DEVICE_MAX_COMPUTE_UNITS);
+  c.nativeVectorWidthFloat = q.Uint(CL_DEVICE_NATIVE_VECTOR_WIDTH_FLOAT);
   c.maxWorkGroupSize = q.Size(CL_DEVICE_MAX_WORK_GROUP_SIZE);
   c.localMemBytes = q.Ulong(CL_DEVICE_LOCAL_MEM_SIZE);
   c.globalMemBytes = q.Ulong(CL_DEVICE_GLOBAL_MEM_SIZE);

@@ -21,6 +21,9 @@ struct DeviceCaps {
   bool openclC30 = false, openclC20 = false;  // the device compiles -cl-std=CL3.0 / CL2.0
   std::vector<std::string> openclCVersions, openclCFeatures;
   cl_uint computeUnits = 0;
+  // CL_DEVICE_NATIVE_VECTOR_WIDTH_FLOAT: floats per native vector (PoCL: 16 on AVX-512, 8 on AVX2; 1 on a
+  // scalar-SIMT GPU). A profile's register-tiled variants may take it as their VW (src/plan/gpu-variants.ts).
+  cl_uint nativeVectorWidthFloat = 0;
   size_t maxWorkGroupSize = 0;
   cl_ulong localMemBytes = 0, globalMemBytes = 0;
   cl_device_atomic_capabilities atomicMemoryCaps = 0, atomicFenceCaps = 0;

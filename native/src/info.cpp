@@ -149,6 +149,7 @@ Json OpenClInfo() {
         .Set("driver", c.driver).Set("openclCVersion", c.openclCVersion)
         .Set("openclCVersions", StringArray(c.openclCVersions)).Set("openclCFeatures", StringArray(c.openclCFeatures))
         .Set("clStd", c.ClStd()).Set("computeUnits", c.computeUnits)
+        .Set("nativeVectorWidthFloat", c.nativeVectorWidthFloat)
         .Set("maxWorkGroupSize", Json(static_cast<unsigned long long>(c.maxWorkGroupSize)))
         .Set("localMemBytes", Json(static_cast<unsigned long long>(c.localMemBytes)))
         .Set("globalMemBytes", Json(static_cast<unsigned long long>(c.globalMemBytes)))

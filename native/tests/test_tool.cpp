@@ -489,8 +489,8 @@ int Info(const std::string& path) {
     const bool pocl = p.Find("name")->AsString().find("Portable Computing Language") != std::string::npos;
     for (const Json& d : p.Find("devices")->Items()) {
       ++devices;
-      for (const char* key : {"version", "driver", "openclCVersions", "computeUnits", "maxWorkGroupSize", "localMemBytes", "svm",
-                              "atomicMemoryCaps"}) {
+      for (const char* key : {"version", "driver", "openclCVersions", "computeUnits", "nativeVectorWidthFloat", "maxWorkGroupSize",
+                              "localMemBytes", "svm", "atomicMemoryCaps"}) {
         if (!d.Find(key)) throw std::runtime_error(std::string("device lacks ") + key);
       }
       std::vector<std::string> names;

@@ -15,7 +15,7 @@ import {
 } from './schemas.js';
 import { formatErrors } from './errors.js';
 import { msg, UserError } from '../messages.js';
-import { expandVariantFamilies, familyProblem } from '../plan/gpu-variants.js';
+import { expandVariantFamilies, familyProblem, resolveVectorWidth } from '../plan/gpu-variants.js';
 import { layerId as layerIdOf } from '../plan/ids.js';
 
 const Ajv2020 = Ajv2020Module as unknown as typeof Ajv2020Module.default;
@@ -206,7 +206,10 @@ function checkProfile(file: string, doc: ProfileConfig, configs: Configs, proble
       if (key === 'gpuStreams' && !spaces.some((s) => s.gpuStreams)) continue;
       if (key === 'gpuStreams') allowed.gpuStreams = spaces.flatMap((s) => s.gpuStreams ?? [1]);
       (values as unknown[]).forEach((value, i) => {
-        if (!allowed[key]!.includes(value)) {
+        // A "v*" variant (its vector width left to the device) narrows when the space has it at some width.
+        const known = key === 'gpuVariants' && typeof value === 'string'
+          ? resolveVectorWidth(value, allowed.gpuVariants as string[]).length > 0 : allowed[key]!.includes(value);
+        if (!known) {
           problems.push(msg.spaceNotNarrowing(file, `${base}/space/${key}/${i}`, value, spaces.map((s) => s.name).join('" or "')));
         }
       });

@@ -16,6 +16,8 @@ export interface DeviceSummary {
   svm: string[];
   /** Sync mechanisms that passed the engine's round trip; undefined when info does not say. */
   syncs?: SyncName[];
+  /** Floats per native vector (CL_DEVICE_NATIVE_VECTOR_WIDTH_FLOAT); undefined when info does not say. */
+  nativeVectorWidthFloat?: number;
 }
 
 type Obj = Record<string, unknown>;
@@ -63,6 +65,12 @@ function syncsOf(d: Obj): SyncName[] | undefined {
   return undefined;
 }
 
+/** The device's native float vector width when its info has a positive one. */
+function vectorWidthOf(d: Obj): Pick<DeviceSummary, 'nativeVectorWidthFloat'> {
+  const w = d.nativeVectorWidthFloat;
+  return typeof w === 'number' && Number.isInteger(w) && w > 0 ? { nativeVectorWidthFloat: w } : {};
+}
+
 /** Every OpenCL device listed in an engine info document. */
 export function listDevices(info: unknown): DeviceSummary[] {
   if (!isObj(info)) return [];
@@ -73,14 +81,14 @@ export function listDevices(info: unknown): DeviceSummary[] {
       if (!isObj(p)) continue;
       for (const d of Array.isArray(p.devices) ? p.devices : []) {
         if (!isObj(d)) continue;
-        out.push({ platform: str(p.name), name: str(d.name), type: typeOf(d.type), svm: svmOf(d), syncs: syncsOf(d) });
+        out.push({ platform: str(p.name), name: str(d.name), type: typeOf(d.type), svm: svmOf(d), syncs: syncsOf(d), ...vectorWidthOf(d) });
       }
     }
   }
   const flat = info.devices ?? (isObj(info.opencl) ? info.opencl.devices : undefined);
   if (out.length === 0 && Array.isArray(flat)) {
     for (const d of flat) {
-      if (isObj(d)) out.push({ platform: str(d.platform), name: str(d.name), type: typeOf(d.type), svm: svmOf(d), syncs: syncsOf(d) });
+      if (isObj(d)) out.push({ platform: str(d.platform), name: str(d.name), type: typeOf(d.type), svm: svmOf(d), syncs: syncsOf(d), ...vectorWidthOf(d) });
     }
   }
   return out;

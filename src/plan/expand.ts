@@ -343,8 +343,8 @@ export function planPhase(
 ): Plan {
   // 1. resolve the profile and the device
   if (!experiment.phases.includes(phase)) throw new UserError(msg.phaseNotInExperiment(phase, experiment.id, experiment.phases));
-  const resolved = resolveProfile(profile, experiment, opts.configs);
   const { sel, device, note, cls } = deviceFor(platform, opts.engineInfo);
+  const resolved = resolveProfile(profile, experiment, opts.configs, device?.nativeVectorWidthFloat);
   // Without engine info (an offline bundle is planned before its device is seen) the platform config's
   // expected SVM capabilities decide, so a discrete GPU is not sent svm-fine jobs it can only refuse.
   const engineSyncs = supportedSyncs(device);

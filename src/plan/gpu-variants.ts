@@ -54,6 +54,36 @@ export function parseRegTileVariant(id: string): RegTileKnobs | undefined {
 }
 
 /**
+ * A profile may name a register-tiled variant with its vector width left to the device, "v*" in place of
+ * "v<VW>" (e.g. linear_reg_v*x2_m4): the tile that fits a machine's registers depends on its ISA (PoCL on an
+ * AVX2 VM won with VW 8 tiles, on an AVX-512 VM with VW 16: results/benchmarks/kernel-bench-vm-2core-*).
+ * resolveVectorWidth turns it into the space's variant whose VW is the largest not above the device's native
+ * float vector width (the smallest the space has when the device's is narrower, as a scalar-SIMT GPU's 1);
+ * without a known width, into every width the space has.
+ */
+export const ANY_VECTOR_WIDTH = 'v*';
+
+/** Whether a profile's variant name leaves its vector width to the device. */
+export function isVectorWidthWildcard(id: string): boolean {
+  return id.includes(`_${ANY_VECTOR_WIDTH}`);
+}
+
+/** The concrete ids `id` stands for among `available` (see ANY_VECTOR_WIDTH); [id] for a concrete id. */
+export function resolveVectorWidth(id: string, available: readonly string[], nativeWidth?: number): string[] {
+  if (!isVectorWidthWildcard(id)) return [id];
+  const byWidth = new Map<number, string>();
+  for (const vw of [4, 8, 16]) {
+    const concrete = id.replace(`_${ANY_VECTOR_WIDTH}`, `_v${vw}`);
+    if (available.includes(concrete) && parseRegTileVariant(concrete)) byWidth.set(vw, concrete);
+  }
+  const widths = [...byWidth.keys()].sort((a, b) => a - b);
+  if (widths.length === 0) return [];
+  if (nativeWidth === undefined) return widths.map((w) => byWidth.get(w)!);
+  const fitting = widths.filter((w) => w <= nativeWidth);
+  return [byWidth.get(fitting.length > 0 ? fitting[fitting.length - 1]! : widths[0]!)!];
+}
+
+/**
  * The local-memory tiled GPU variants (native/kernels/gemm_local.cl) carry their tile in the id,
  * "<kernel>_<MWG>x<NWG>x<KWG>_<MWI>x<NWI>" (docs/contract.md section 2), with the engine's knob domain
  * (native/src/plan.cpp, ParseLocalTileVariant): a work-group computes MWG rows x NWG columns of Y (columns:

@@ -5,6 +5,7 @@
  * the profile as requested.
  */
 import type { Configs } from '../config/load.js';
+import { resolveVectorWidth } from './gpu-variants.js';
 import type { ExperimentConfig, Measurement, ProfileConfig, SpaceConfig, SpaceNarrowing, SplitDim, Workload } from '../config/schemas.js';
 
 /** Everything a phase needs from the profile, with no optional left. */
@@ -39,15 +40,21 @@ function baselineImpls(space: SpaceConfig, n: SpaceNarrowing, coexecuted: string
   return extra.length > 0 ? { baselineCpuImpls: extra } : {};
 }
 
-/** A space with every list intersected with the narrowing (a list that would become empty is kept whole). */
-export function narrowSpace(space: SpaceConfig, n: SpaceNarrowing | undefined): SpaceConfig {
+/**
+ * A space with every list intersected with the narrowing (a list that would become empty is kept whole). A
+ * narrowing's "v*" variant names take the device's native float vector width (gpu-variants.ts
+ * resolveVectorWidth; every width when it is unknown).
+ */
+export function narrowSpace(space: SpaceConfig, n: SpaceNarrowing | undefined, nativeVectorWidth?: number): SpaceConfig {
   if (!n) return space;
   const keep = <T>(all: T[], wanted: T[] | undefined): T[] => {
     if (!wanted) return all;
     const kept = all.filter((v) => wanted.includes(v));
     return kept.length ? kept : all;
   };
-  let variants = space.gpuVariants.filter((v) => !n.gpuVariants || n.gpuVariants.includes(v.id));
+  const ids = space.gpuVariants.map((v) => v.id);
+  const wanted = n.gpuVariants?.flatMap((id) => resolveVectorWidth(id, ids, nativeVectorWidth));
+  let variants = space.gpuVariants.filter((v) => !wanted || wanted.includes(v.id));
   if (variants.length === 0) variants = space.gpuVariants;
   variants = variants.map((v) => ({ ...v, workGroups: keep(v.workGroups, n.workGroups) }));
   const cpuImpls = keep(space.cpuImpls, n.cpuImpls);
@@ -84,14 +91,14 @@ export function withMedianCiTarget(measurement: Measurement, validity: ProfileCo
   return { ...measurement, targetMedianCiPct: MEDIAN_CI_TARGET_SHARE * validity.maxCvPct };
 }
 
-/** The profile resolved for one experiment. */
-export function resolveProfile(profile: ProfileConfig, exp: ExperimentConfig, configs: Configs): ResolvedProfile {
+/** The profile resolved for one experiment (for a device of `nativeVectorWidth` floats per vector, when known). */
+export function resolveProfile(profile: ProfileConfig, exp: ExperimentConfig, configs: Configs, nativeVectorWidth?: number): ResolvedProfile {
   const over = profile.experiments[exp.id] ?? {};
   const spaces: ResolvedProfile['spaces'] = {};
   for (const type of ['linear', 'conv2d'] as const) {
     const name = spaceNameFor(exp, type, configs);
     const space = name ? configs.spaces.get(name) : undefined;
-    if (space) spaces[type] = narrowSpace(space, over.space);
+    if (space) spaces[type] = narrowSpace(space, over.space, nativeVectorWidth);
   }
   return {
     name: profile.name,
