@@ -285,11 +285,12 @@ export interface PaddedWork {
 }
 
 /**
- * Work of `units` units split as ThreadPool::ParallelFor splits them under `chunking` (pool-split.ts): the total
- * and the busiest thread's sum of `work(u)`.
+ * Work of `units` units split as static ParallelFor split them (contiguous runs, the first count % t threads one
+ * unit more; pool-split.ts): the total and the busiest thread's sum of `work(u)`. The paths outside convSchedule
+ * keep this split in every run (cpuPaddedWork says why).
  */
-function splitWork(units: number, threads: number, chunking: PoolChunking, work: (u: number) => number): PaddedWork {
-  const pass = poolPass(units, threads, chunking, work);
+function splitWork(units: number, threads: number, work: (u: number) => number): PaddedWork {
+  const pass = poolPass(units, threads, 'static', work);
   return { flops: pass.total, flopsPerThread: pass.busiest };
 }
 
@@ -308,7 +309,7 @@ function chunkingFor(poolChunking: string | undefined, convLayout: string | unde
  */
 export const LINEAR_PACKS_WEIGHTS = 'weights-per-job';
 
-function linearPackedWork(layer: LinearLayer, rows: number, t: number, tl: CpuTiling, chunking: PoolChunking, packing?: string): PaddedWork {
+function linearPackedWork(layer: LinearLayer, rows: number, t: number, tl: CpuTiling, packing?: string): PaddedWork {
   if (packing === LINEAR_PACKS_WEIGHTS) {
     // Panel-major units as RunSimd hands them out: blocks of up to 4 register tiles of X rows, one tile fewer
     // while there are under 8 units per thread. A partial panel still computes whole registers.
@@ -316,7 +317,7 @@ function linearPackedWork(layer: LinearLayer, rows: number, t: number, tl: CpuTi
     let block = 4 * tl.nnRows;
     while (block > tl.nnRows && panels * Math.ceil(layer.M / block) < 8 * t) block -= tl.nnRows;
     const blocks = Math.ceil(layer.M / block);
-    return splitWork(panels * blocks, t, chunking, (u) => 2 * tl.nnCols * layer.K * Math.min(block, layer.M - (u % blocks) * block));
+    return splitWork(panels * blocks, t, (u) => 2 * tl.nnCols * layer.K * Math.min(block, layer.M - (u % blocks) * block));
   }
   // The earlier engine: groups of 8 register tiles of W rows on boundaries counted from column 0, halved while
   // there are fewer units than threads, times panels of nnCols rows of m.
@@ -324,7 +325,7 @@ function linearPackedWork(layer: LinearLayer, rows: number, t: number, tl: CpuTi
   let group = 8 * tl.nnRows;
   while (Math.ceil(rows / group) * panels < t && group % (2 * tl.nnRows) === 0) group /= 2;
   const groups = Math.ceil(rows / group);
-  return splitWork(groups * panels, t, chunking, (u) => 2 * tl.nnCols * layer.K * Math.min(group, rows - Math.floor(u / panels) * group));
+  return splitWork(groups * panels, t, (u) => 2 * tl.nnCols * layer.K * Math.min(group, rows - Math.floor(u / panels) * group));
 }
 
 /**
@@ -344,7 +345,7 @@ function linearPackedWork(layer: LinearLayer, rows: number, t: number, tl: CpuTi
  *  - conv flat (stride 1; strided layers run as direct): units (image, channel tile, chunk) over the flattened
  *    [P][W + 2 padW] plane, chunks of whole wideCols tiles as SimdDirectFlat chooses them.
  * The units go to the threads as static ParallelFor did (contiguous runs, the first count % t threads one unit
- * more), also in runs that recorded claimed chunks (see fittedSplit in the body). SimdIm2col's and SimdDirectFlat's
+ * more), also in runs that recorded claimed chunks (splitWork; the body says why). SimdIm2col's and SimdDirectFlat's
  * own chunking only sets what a unit is; the pool's rule then hands those units out.
  * OpenBLAS (unknown tiling, its own threads) executes the true flops, split evenly.
  * With `convLayout` CONV_NARROW_LAYOUT (resolved.cpuConvLayout; absent in earlier runs, which keep the rules
@@ -361,7 +362,6 @@ export function cpuPaddedWork(layer: Layer, rows: number, threads: number, impl:
   // left the held-out CPU MAPE of gpu-host's 15-thread linear runs where it was (2126Z 14.4% -> 14.4% on simd,
   // 2050Z 12.0% -> 12.1%) and cost older conv runs up to 3.6 points (gpu-host conv 2026-12-03T1612Z 19.7 -> 23.3).
   const chunking = chunkingFor(poolChunking, convLayout);
-  const fittedSplit: PoolChunking = 'static';
   // resolved.cpuConvLayout "narrow-panels,unpadded-in-place" (absent in earlier runs): the conv kernels run a
   // row's or panel's last, partial tile with only the registers it has columns for, so it pays its columns
   // rounded up to the vector width instead of to the whole tile.
@@ -375,11 +375,11 @@ export function cpuPaddedWork(layer: Layer, rows: number, threads: number, impl:
     return { flops, flopsPerThread: flops / t };
   }
   if (layer.type === 'linear') {
-    if (2 * layer.M > tl.nnCols) return linearPackedWork(layer, rows, t, tl, fittedSplit, linearPacking);
+    if (2 * layer.M > tl.nnCols) return linearPackedWork(layer, rows, t, tl, linearPacking);
     const k = Math.ceil(layer.K / tl.width) * tl.width;
     const tiles = Math.ceil(rows / tl.ntRows);
     // A thread's run of tiles ends at the slice's end, so only the last tile may be partial.
-    return splitWork(tiles, t, fittedSplit, (u) => 2 * layer.M * k * Math.min(tl.ntRows, rows - u * tl.ntRows));
+    return splitWork(tiles, t, (u) => 2 * layer.M * k * Math.min(tl.ntRows, rows - u * tl.ntRows));
   }
   if (narrow) {
     const w = convSchedule(layer, rows, t, impl, tl, chunking);
@@ -395,7 +395,7 @@ export function cpuPaddedWork(layer: Layer, rows: number, threads: number, impl:
     const chunk = Math.max(1, Math.min(maxTiles, Math.ceil(flatTiles / wanted))) * tl.wideCols;
     const chunks = Math.ceil(flat / chunk);
     const chunkFastest = rows * crs > layer.C * hp * wp;
-    return splitWork(layer.batch * tiles * chunks, t, fittedSplit, (u) => {
+    return splitWork(layer.batch * tiles * chunks, t, (u) => {
       const rest = u % (tiles * chunks);
       const tile = chunkFastest ? Math.floor(rest / chunks) : rest % tiles;
       const ci = chunkFastest ? rest % chunks : Math.floor(rest / tiles);
@@ -408,7 +408,7 @@ export function cpuPaddedWork(layer: Layer, rows: number, threads: number, impl:
     // The narrow or the wide tile, whichever pads Q less (the wide one on a tie), pays the same columns.
     const q = Math.min(lastTile(Q, tl.directCols, tl.width), lastTile(Q, tl.wideCols, tl.width));
     // Unit u: output row u % P of channel tile (u / P) % tiles (the unit order does not change the split's sums).
-    return splitWork(layer.batch * tiles * P, t, fittedSplit, (u) => {
+    return splitWork(layer.batch * tiles * P, t, (u) => {
       const tile = Math.floor(u / P) % tiles;
       return 2 * crs * q * Math.min(tl.directRows, rows - tile * tl.directRows);
     });
@@ -426,7 +426,7 @@ export function cpuPaddedWork(layer: Layer, rows: number, threads: number, impl:
   const chunks = Math.ceil(tiles / tilesPerChunk);
   // The last panel of each image: its columns (narrow) or a whole panel.
   const lastCols = lastTile(pq - (panels - 1) * tl.nnCols, tl.nnCols, tl.width);
-  return splitWork(layer.batch * chunks * panels, t, fittedSplit, (u) => {
+  return splitWork(layer.batch * chunks * panels, t, (u) => {
     const chunk = u % chunks, panel = Math.floor(u / chunks) % panels;
     const r = Math.max(0, Math.min(chunkRows, rows - chunk * chunkRows));
     return 2 * crs * (panel === panels - 1 ? lastCols : tl.nnCols) * r;
