@@ -5,8 +5,8 @@
 # compiler, python3 (stdlib) and an OpenCL driver; no Node.
 #
 # usage: native/bench/kernel-bench.sh OUT_DIR [kernel_bench.py options...]
-#   2-core VM, PoCL on both cores vs 2 CPU threads:
-#     native/bench/kernel-bench.sh /tmp/kb --device-type cpu --threads 2
+#   2-core VM, PoCL on both cores (worker i pinned to core i) vs 2 CPU threads:
+#     native/bench/kernel-bench.sh /tmp/kb --device-type cpu --threads 2 --pocl-affinity
 #   GPU host, PoCL pinned to cores 0-7 vs 8 engine threads on cores 8-15 (pocl-split):
 #     native/bench/kernel-bench.sh OUT --device-type cpu --platform Portable --gpu-taskset 0-7 --cpu-cores 8-15 --threads 8
 #   the same with PoCL's 8 workers pinned to cores 0-7 and the engine's host threads on core 8 (as in co-execution):

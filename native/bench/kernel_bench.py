@@ -19,6 +19,10 @@ and POCL_CPU_MAX_CU_NUM is set to the count), `--cpu-cores LIST` pins the engine
 cpuAffinity; they are set per thread and so leave the taskset), `--threads N` is the CPU side's thread count.
 `--pocl-workers N --pocl-affinity` pins PoCL's N workers to cores 0..N-1 (POCL_AFFINITY), so that `--gpu-taskset`
 can put the engine's own host threads (GPU driver, waiting thread) on a CPU-side core instead, as in co-execution.
+On a machine where PoCL has every core (the 2-core VM), pass `--pocl-affinity` as well: unpinned, PoCL's workers
+of a freshly started engine sit on one vCPU beside the engine's waiting host threads for tens of milliseconds,
+longer than a final round's 12 executions, so PoCL measured up to 2x slow (results/benchmarks/
+kernel-bench-vm-2core-20261204-s15-affinity/).
 """
 import argparse
 import datetime
