@@ -18,11 +18,11 @@ const hostInfo = {
   },
 };
 
-function bundleRun(selector: Record<string, string>): string {
+function bundleRun(selector: Record<string, unknown>, cpu?: { cores: number[] }): string {
   const dir = mkdtempSync(join(tmpdir(), 'coexec-device-'));
   mkdirSync(join(dir, 'raw'));
   writeFileSync(join(dir, 'raw', 'info.json'), JSON.stringify(hostInfo));
-  writeFileSync(join(dir, 'run.json'), JSON.stringify({ platformConfig: { opencl: selector } }));
+  writeFileSync(join(dir, 'run.json'), JSON.stringify({ platformConfig: { opencl: selector, ...(cpu ? { cpu } : {}) } }));
   return dir;
 }
 
@@ -33,7 +33,14 @@ test('a bundle run on the NVIDIA platform reads 132 compute units from raw/info.
 
 test('a bundle run on PoCL picks the CPU device its selector names, not the first GPU', () => {
   const d = readDevice(bundleRun({ platformContains: 'Portable Computing Language', deviceContains: '', deviceType: 'cpu' }));
-  assert.equal(d, { computeUnits: 16, name: 'cpu-skylake' });
+  // No deviceCores: PoCL may run on the CPU side's cores.
+  assert.equal(d, { computeUnits: 16, name: 'cpu-skylake', sharesCpuCores: true });
+});
+
+test('PoCL pinned to cores of its own (pocl-split) does not share the CPU side\'s cores; overlapping ones do', () => {
+  const selector = { platformContains: 'Portable Computing Language', deviceContains: '', deviceType: 'cpu' };
+  assert.equal(readDevice(bundleRun({ ...selector, deviceCores: [0, 1, 2] }, { cores: [8, 9] })), { computeUnits: 16, name: 'cpu-skylake' });
+  assert.is(readDevice(bundleRun({ ...selector, deviceCores: [0, 1, 2] }, { cores: [2, 3] })).sharesCpuCores, true);
 });
 
 test('env-before.json (engine info under engineInfo) wins; nothing readable gives 1 compute unit', () => {

@@ -193,7 +193,8 @@ function compositionSummary(c: Predictor['composition']): Record<string, unknown
   }]));
   return {
     cpuContention: c.cpuContention, ...(c.coexecSlowdown ? { coexecSlowdown: c.coexecSlowdown } : {}),
-    ...(c.sideSpread ? { sideSpread: c.sideSpread } : {}), dispatchUs: us(c.dispatchNs), dispatchNsPerKiB: perKiB,
+    ...(c.sideSpread ? { sideSpread: c.sideSpread } : {}), ...(c.overlapShare !== undefined ? { overlapShare: c.overlapShare } : {}),
+    dispatchUs: us(c.dispatchNs), dispatchNsPerKiB: perKiB,
     ...(c.dispatchByVariantNs ? { dispatchByVariantUs: us(c.dispatchByVariantNs) } : {}), syncUs: us(c.syncNs), offsetUs: us(c.offsetNs),
   };
 }

@@ -94,9 +94,10 @@ export function readDevice(runDir: string): DeviceInfo {
   const pick = pickedDevice(runDir);
   const linkGBps = pick?.device.hostUnifiedMemory === true ? undefined : readHostLinkGBps(runDir);
   const link = linkGBps !== undefined ? { hostLinkGBps: linkGBps } : {};
+  const shared = gpuSideSharesCpuCores(runDir) ? { sharesCpuCores: true } : {};
   const cu = pick?.device.computeUnits ?? pick?.device.maxComputeUnits;
-  if (typeof cu !== 'number') return { computeUnits: 1, ...link };
-  return { computeUnits: cu, ...(typeof pick!.device.name === 'string' ? { name: pick!.device.name } : {}), ...link };
+  if (typeof cu !== 'number') return { computeUnits: 1, ...link, ...shared };
+  return { computeUnits: cu, ...(typeof pick!.device.name === 'string' ? { name: pick!.device.name } : {}), ...link, ...shared };
 }
 
 /** This checkout's configs/platforms/ (the runs' platform configs by name). */

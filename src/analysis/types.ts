@@ -195,6 +195,12 @@ export interface DeviceInfo {
    * does not say. The host cost fit bounds its per-byte copy terms by it (host-cost.ts copyFloorNsPerByte).
    */
   hostLinkGBps?: number;
+  /**
+   * True where the "GPU" is an OpenCL CPU device that may run on the CPU side's cores (gpuSideSharesCpuCores:
+   * PoCL on local): the two sides of a split then take turns on the same cores, and the composition may
+   * price a split as more than the max of its sides (Composition.overlapShare).
+   */
+  sharesCpuCores?: boolean;
 }
 
 // ---- derived rows (contract section 7) ----
