@@ -32,9 +32,22 @@ test('the four experiments and both profiles exist; platforms are the required s
   const c = loadConfigs(ROOT);
   assert.equal([...c.experiments.keys()].sort(), ['conv-coexec', 'linear-coexec', 'predictor-accuracy', 'sync-overhead']);
   assert.ok(c.profiles.has('quick') && c.profiles.has('full'));
-  for (const name of ['local', 'ssh-example', 'pixel5', 'gpu-host', 'pocl-split']) assert.ok(c.platforms.has(name), name);
+  for (const name of ['local', 'local-split', 'ssh-example', 'pixel5', 'gpu-host', 'pocl-split']) assert.ok(c.platforms.has(name), name);
   assert.ok([...c.platforms.values()].filter((p) => p.kind === 'adb').length >= 4);
   assert.equal([...c.platforms.values()].filter((p) => p.tested).map((p) => p.name), ['local']);
+});
+
+test('the split PoCL platforms give the device cores of its own and exactly one PoCL worker per device core', () => {
+  const c = loadConfigs(ROOT);
+  for (const name of ['local-split', 'pocl-split']) {
+    const p = c.platforms.get(name)!;
+    const device = p.opencl.deviceCores ?? [];
+    assert.ok(device.length > 0, name);
+    assert.ok(!device.some((core) => p.cpu.cores.includes(core)), `${name}: device and CPU side share a core`);
+    assert.is(p.env?.POCL_MAX_PTHREAD_COUNT, String(device.length), name);
+    assert.is(p.env?.POCL_CPU_MAX_CU_NUM, String(device.length), name);
+    assert.is(p.env?.POCL_AFFINITY, '1', name);
+  }
 });
 
 test('every experiment expands every planned phase under every profile without a warning', () => {
