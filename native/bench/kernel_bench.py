@@ -416,6 +416,12 @@ def main():
     unknown = wanted - {n for n, _ in REFERENCE_SHAPES}
     if unknown:
         sys.exit(f"kernel-bench: unknown shapes {sorted(unknown)} (known: {', '.join(n for n, _ in REFERENCE_SHAPES)})")
+    if args.device_type == "cpu" and not args.pocl_affinity and not args.no_cpu:
+        # Each final round starts a fresh engine for about 12 executions, and unpinned PoCL workers of a fresh
+        # engine shared one vCPU for its first ~40 ms on the 2-core VM (results/benchmarks/
+        # kernel-bench-vm-2core-20261204-s15-affinity/): the GPU side then measures up to 2x slow.
+        print("kernel-bench: note: PoCL's workers are not pinned; on a machine where PoCL shares the CPU side's cores, "
+              "pass --pocl-affinity to measure its steady state", file=sys.stderr)
     os.makedirs(args.out, exist_ok=True)
     args.torch_rows = {}
     if args.torch_reference:
