@@ -208,9 +208,10 @@ function withWallNs(jobsFile: JobsFile, wall: Map<string, number>): JobsFile {
 export async function deriveRun(runDir: string, opts: DeriveOptions = {}): Promise<Derived> {
   const jobsFile = withWallNs(readJobs(runDir), readWallNs(runDir));
   const experiments = opts.experiments ?? readExperiments(opts.experimentsDir ?? 'experiments');
+  const device = opts.device ?? readDevice(runDir);
   const d = await deriveFromJobs(jobsFile, experiments, {
-    ...opts, device: opts.device ?? readDevice(runDir), platformClass: opts.platformClass ?? readPlatformClass(runDir),
-    gpuSideSharesCpuCores: opts.gpuSideSharesCpuCores ?? gpuSideSharesCpuCores(runDir),
+    ...opts, device, platformClass: opts.platformClass ?? readPlatformClass(runDir),
+    gpuSideSharesCpuCores: opts.gpuSideSharesCpuCores ?? (opts.device ? gpuSideSharesCpuCores(runDir) : device.sharesCpuCores === true),
   });
   const measurement = measurementSummary(runDir, jobsFile);
   if (measurement) d.summary.measurement = measurement;

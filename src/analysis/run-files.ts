@@ -72,7 +72,12 @@ function pickedDevice(runDir: string): InfoDevice | undefined {
  * independent sides cannot be judged (ClaimDefinition.needsSeparateCores).
  */
 export function gpuSideSharesCpuCores(runDir: string): boolean {
-  if (pickedDevice(runDir)?.device.type !== 'cpu') return false;
+  return sharesCpuCores(pickedDevice(runDir), runDir);
+}
+
+/** gpuSideSharesCpuCores for a device already picked (readDevice picks it once for both). */
+function sharesCpuCores(pick: InfoDevice | undefined, runDir: string): boolean {
+  if (pick?.device.type !== 'cpu') return false;
   const path = join(runDir, 'run.json');
   const config = existsSync(path)
     ? (readJson(path) as { platformConfig?: { opencl?: { deviceCores?: number[] }; cpu?: { cores?: number[] } } }).platformConfig
@@ -94,7 +99,7 @@ export function readDevice(runDir: string): DeviceInfo {
   const pick = pickedDevice(runDir);
   const linkGBps = pick?.device.hostUnifiedMemory === true ? undefined : readHostLinkGBps(runDir);
   const link = linkGBps !== undefined ? { hostLinkGBps: linkGBps } : {};
-  const shared = gpuSideSharesCpuCores(runDir) ? { sharesCpuCores: true } : {};
+  const shared = sharesCpuCores(pick, runDir) ? { sharesCpuCores: true } : {};
   const cu = pick?.device.computeUnits ?? pick?.device.maxComputeUnits;
   if (typeof cu !== 'number') return { computeUnits: 1, ...link, ...shared };
   return { computeUnits: cu, ...(typeof pick!.device.name === 'string' ? { name: pick!.device.name } : {}), ...link, ...shared };
