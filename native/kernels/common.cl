@@ -17,16 +17,74 @@
 #else
 #define COEXEC_SIGNAL_SCOPE memory_scope_device
 #endif
+#define COEXEC_FIRST_ITEM() (get_local_id(0) == 0 && get_local_id(1) == 0 && get_local_id(2) == 0)
+#endif
+
+#if defined(COEXEC_SIGNAL) && !defined(COEXEC_RESIDENT)
 #define COEXEC_SIGNAL_PARAM , __global atomic_int* doneCounter
 #define COEXEC_SIGNAL_DONE()                                                                      \
   do {                                                                                            \
     work_group_barrier(CLK_GLOBAL_MEM_FENCE, memory_scope_device);                                \
-    if (get_local_id(0) == 0 && get_local_id(1) == 0 && get_local_id(2) == 0)                     \
+    if (COEXEC_FIRST_ITEM())                                                                      \
       atomic_fetch_add_explicit(doneCounter, 1, memory_order_release, COEXEC_SIGNAL_SCOPE);       \
   } while (0)
-#else
+#elif !defined(COEXEC_SIGNAL)
 #define COEXEC_SIGNAL_PARAM
 #define COEXEC_SIGNAL_DONE() do { } while (0)
+#endif
+
+// The svm-resident mechanism (native/src/sync_svm_resident.cpp). Built with -DCOEXEC_SIGNAL -DCOEXEC_RESIDENT,
+// a layer kernel is launched once per job with as many work-groups as the device runs at once (its "physical"
+// groups) and stays resident: each physical group waits for the host to bump `epoch` (an int in fine-grained
+// SVM), computes the launch's work-groups ("virtual" groups, vgroups0 x vgroups1 x vgroups2, dealt
+// round-robin: physical group p takes p, p + P, ...; always the same ones, so a CPU device's worker keeps its
+// slice of the weights in its own cache), then adds 1 to doneCounter; a negative epoch ends the kernel.
+//   epoch:       written by the host only (release store of the next value, or -1 to stop); read by the
+//                first work-item of each group (acquire loads), which hands the value to its group through
+//                local memory and a barrier, so every work-item takes the same branch;
+//   doneCounter: as for svm-fine, one release add per physical group per execution after its writes of Y;
+//                the host zeroes it before bumping the epoch and waits until it equals the physical groups.
+// A kernel body sits between COEXEC_RESIDENT_BEGIN() (after its __local declarations, which OpenCL C wants
+// at kernel scope) and COEXEC_SIGNAL_DONE(), and names its work-group and global ids through GROUP_ID,
+// GLOBAL_ID and GLOBAL_SIZE, which are the builtins outside resident builds and the virtual group's inside.
+#if defined(COEXEC_SIGNAL) && defined(COEXEC_RESIDENT)
+#define COEXEC_SIGNAL_PARAM \
+  , __global atomic_int* doneCounter, __global atomic_int* epoch, const int vgroups0, const int vgroups1, const int vgroups2
+#define COEXEC_RESIDENT_BEGIN()                                                                              \
+  __local int coexecEpochShared;                                                                             \
+  int coexecEpochSeen = 0;                                                                                   \
+  for (;;) {                                                                                                 \
+    if (COEXEC_FIRST_ITEM()) {                                                                               \
+      int e_;                                                                                                \
+      while ((e_ = atomic_load_explicit(epoch, memory_order_acquire, COEXEC_SIGNAL_SCOPE)) == coexecEpochSeen) { \
+      }                                                                                                      \
+      coexecEpochShared = e_;                                                                                \
+    }                                                                                                        \
+    work_group_barrier(CLK_LOCAL_MEM_FENCE | CLK_GLOBAL_MEM_FENCE);                                          \
+    coexecEpochSeen = coexecEpochShared;                                                                     \
+    if (coexecEpochSeen < 0) break;                                                                          \
+    for (int coexecV = (int)get_group_id(0); coexecV < vgroups0 * vgroups1 * vgroups2;                       \
+         coexecV += (int)get_num_groups(0)) {                                                                \
+      const int coexecG0 = coexecV % vgroups0, coexecG1 = (coexecV / vgroups0) % vgroups1,                  \
+                coexecG2 = coexecV / (vgroups0 * vgroups1);
+// Closes both loops of COEXEC_RESIDENT_BEGIN. The barrier after each virtual group keeps the next one from
+// overwriting local tiles that another work-item still reads, and orders the group's writes of Y before the
+// signal.
+#define COEXEC_SIGNAL_DONE()                                                                      \
+      work_group_barrier(CLK_LOCAL_MEM_FENCE | CLK_GLOBAL_MEM_FENCE);                             \
+    }                                                                                             \
+    if (COEXEC_FIRST_ITEM())                                                                      \
+      atomic_fetch_add_explicit(doneCounter, 1, memory_order_release, COEXEC_SIGNAL_SCOPE);       \
+  }
+#define GROUP_ID(d) ((size_t)((d) == 0 ? coexecG0 : (d) == 1 ? coexecG1 : coexecG2))
+#define NUM_GROUPS(d) ((size_t)((d) == 0 ? vgroups0 : (d) == 1 ? vgroups1 : vgroups2))
+#define GLOBAL_ID(d) (GROUP_ID(d) * get_local_size(d) + get_local_id(d))
+#define GLOBAL_SIZE(d) (NUM_GROUPS(d) * get_local_size(d))
+#else
+#define COEXEC_RESIDENT_BEGIN() do { } while (0)
+#define GROUP_ID(d) get_group_id(d)
+#define GLOBAL_ID(d) get_global_id(d)
+#define GLOBAL_SIZE(d) get_global_size(d)
 #endif
 
 // Helpers of the register-tiled kernels must be inlined: their accumulators live in registers only when the

@@ -33,8 +33,9 @@ void conv_direct(const int batch, const int C, const int H, const int W, const i
                  const int P, const int Q, const int rowOffset, const int pOffset,
                  __global const float* X, __global const float* Wt, __global const float* b,
                  __global float* Y COEXEC_SIGNAL_PARAM) {
+  COEXEC_RESIDENT_BEGIN();
   const int rows = F - rowOffset, rowsP = P - pOffset;
-  const long gid = get_global_id(0);
+  const long gid = GLOBAL_ID(0);
   if (gid < (long)batch * rows * rowsP * Q) {
     const int q = gid % Q;
     long t = gid / Q;
@@ -98,9 +99,10 @@ void conv_bias_rows(const int batch, const int F, const int PQ, const int rowOff
 // batch).
 inline void conv_gemm_tile(const int F, const int K, const int PQ, const int rowOffset, const int pqOffset,
                            __global const float* B, __global const float* Wt, __global const float* b,
-                           __global float* Y, __local float (*As)[TS + 1], __local float (*Bs)[TS + 1]) {
-  const int tx = get_local_id(0), ty = get_local_id(1), bb = get_global_id(2);
-  const int pqBase = pqOffset + (int)get_group_id(0) * TS, fBase = rowOffset + (int)get_group_id(1) * TS;
+                           __global float* Y, __local float (*As)[TS + 1], __local float (*Bs)[TS + 1],
+                           const int group0, const int group1, const int bb) {
+  const int tx = get_local_id(0), ty = get_local_id(1);
+  const int pqBase = pqOffset + group0 * TS, fBase = rowOffset + group1 * TS;
   __global const float* Bb = B + (size_t)bb * K * PQ;
   float acc = 0.0f;
   for (int k0 = 0; k0 < K; k0 += TS) {
@@ -123,7 +125,8 @@ void conv_im2col_gemm(const int F, const int K, const int PQ, const int rowOffse
                       __global float* Y COEXEC_SIGNAL_PARAM) {
   __local float As[TS][TS + 1];
   __local float Bs[TS][TS + 1];
-  conv_gemm_tile(F, K, PQ, rowOffset, pqOffset, col, Wt, b, Y, As, Bs);
+  COEXEC_RESIDENT_BEGIN();
+  conv_gemm_tile(F, K, PQ, rowOffset, pqOffset, col, Wt, b, Y, As, Bs, (int)GROUP_ID(0), (int)GROUP_ID(1), (int)GLOBAL_ID(2));
   COEXEC_SIGNAL_DONE();
 }
 
@@ -136,7 +139,8 @@ void conv_1x1_gemm(const int F, const int K, const int PQ, const int rowOffset, 
                    __global float* Y COEXEC_SIGNAL_PARAM) {
   __local float As[TS][TS + 1];
   __local float Bs[TS][TS + 1];
-  conv_gemm_tile(F, K, PQ, rowOffset, pqOffset, X, Wt, b, Y, As, Bs);
+  COEXEC_RESIDENT_BEGIN();
+  conv_gemm_tile(F, K, PQ, rowOffset, pqOffset, X, Wt, b, Y, As, Bs, (int)GROUP_ID(0), (int)GROUP_ID(1), (int)GLOBAL_ID(2));
   COEXEC_SIGNAL_DONE();
 }
 
@@ -237,10 +241,11 @@ void conv_reg(const int batch, const int C, const int H, const int W, const int 
               const int strideHArg, const int strideWArg, const int padH, const int padW, const int P, const int Q,
               const int rowOffset, const int pOffset, __global const float* X, __global const float* Wp,
               __global const float* b, __global float* Y COEXEC_SIGNAL_PARAM) {
+  COEXEC_RESIDENT_BEGIN();
   const int R = CONV_REG_R, S = CONV_REG_S, strideH = CONV_REG_STRIDE_H, strideW = CONV_REG_STRIDE_W;
   const int fBlocks = (F - rowOffset + CONV_REG_TW - 1) / CONV_REG_TW, qBlocks = (Q + RQ - 1) / RQ;
   const int rowsP = P - pOffset;
-  int t = get_global_id(0);
+  int t = GLOBAL_ID(0);
   const bool active = t < batch * fBlocks * rowsP * qBlocks;
   if (!active) t = 0;
   const int q0 = (t % qBlocks) * RQ;
@@ -311,9 +316,10 @@ __kernel __attribute__((reqd_work_group_size(WGS, 1, 1)))
 void conv_reg_1x1(const int batch, const int C, const int H, const int W, const int F, const int rowOffset,
                   const int pqOffset, __global const float* X, __global const float* Wp, __global const float* b,
                   __global float* Y COEXEC_SIGNAL_PARAM) {
+  COEXEC_RESIDENT_BEGIN();
   const int PQ = H * W;
   const int fBlocks = (F - rowOffset + CONV_REG_TW - 1) / CONV_REG_TW, pBlocks = (PQ - pqOffset + RQ - 1) / RQ;
-  int t = get_global_id(0);
+  int t = GLOBAL_ID(0);
   const bool active = t < batch * fBlocks * pBlocks;
   if (!active) t = 0;
   const int pq0 = pqOffset + (t % pBlocks) * RQ;
@@ -391,9 +397,10 @@ __kernel __attribute__((reqd_work_group_size(WGS, 1, 1)))
 void conv_pq_1x1(const int batch, const int C, const int H, const int W, const int F, const int rowOffset,
                  const int pqOffset, __global const float* X, __global const float* Wp, __global const float* b,
                  __global float* Y COEXEC_SIGNAL_PARAM) {
+  COEXEC_RESIDENT_BEGIN();
   const int PQ = H * W, rows = F - rowOffset;
   const int fBlocks = (rows + RF - 1) / RF, pBlocks = (PQ - pqOffset + CONV_PQ_TW - 1) / CONV_PQ_TW;
-  int t = get_global_id(0);
+  int t = GLOBAL_ID(0);
   const bool active = t < batch * pBlocks;
   if (!active) t = 0;
   const int pq0 = pqOffset + (t % pBlocks) * CONV_PQ_TW, bb = t / pBlocks;
@@ -496,9 +503,10 @@ __kernel __attribute__((reqd_work_group_size(WGS, 1, 1)))
 void conv_pq(const int batch, const int C, const int Hx, const int Wx, const int F, const int P, const int Q,
              const int rowOffset, const int pOffset, __global const float* Xp, __global const float* Wp,
              __global const float* b, __global float* Y COEXEC_SIGNAL_PARAM) {
+  COEXEC_RESIDENT_BEGIN();
   const int fBlocks = (F - rowOffset + RF - 1) / RF;
   const int pBlocks = (P - pOffset + VN - 1) / VN, qBlocks = (Q + VW - 1) / VW;
-  int t = get_global_id(0);
+  int t = GLOBAL_ID(0);
   const bool active = t < batch * pBlocks * qBlocks;
   if (!active) t = 0;
   const int q0 = (t % qBlocks) * VW;

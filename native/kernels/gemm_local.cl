@@ -201,9 +201,10 @@ void gemm_local(const int M, const int N, const int K, const int rowOffset, cons
                 __global float* Y COEXEC_SIGNAL_PARAM) {
   __local float As[KWG * MWG] __attribute__((aligned(16)));
   __local float Bs[KWG * NWG] __attribute__((aligned(16)));
+  COEXEC_RESIDENT_BEGIN();
   const int tn = get_local_id(0), tm = get_local_id(1), lid = tm * NDIMC + tn;
   const int rows = N - rowOffset, ldw = GL_CEIL(rows, NWG) * NWG;
-  const int m0 = mOffset + (int)get_group_id(1) * MWG, j0 = (int)get_group_id(0) * NWG;
+  const int m0 = mOffset + (int)GROUP_ID(1) * MWG, j0 = (int)GROUP_ID(0) * NWG;
   float acc[MWI][NWI];
 #pragma unroll
   for (int i = 0; i < MWI; ++i) {
@@ -308,10 +309,11 @@ void conv_local(const int batch, const int C, const int H, const int W, const in
                 __global float* Y COEXEC_SIGNAL_PARAM) {
   __local float As[KWG * MWG] __attribute__((aligned(16)));
   __local float Bs[KWG * NWG] __attribute__((aligned(16)));
+  COEXEC_RESIDENT_BEGIN();
   const int tn = get_local_id(0), tm = get_local_id(1), lid = tm * NDIMC + tn;
   const int rows = F - rowOffset, ldw = GL_CEIL(rows, MWG) * MWG;
   const int PQ = P * Q, K = C * rArg * sArg;
-  const int pq0 = pqOffset + (int)get_group_id(0) * NWG, f0 = (int)get_group_id(1) * MWG, bb = (int)get_group_id(2);
+  const int pq0 = pqOffset + (int)GROUP_ID(0) * NWG, f0 = (int)GROUP_ID(1) * MWG, bb = (int)GROUP_ID(2);
   const int col0 = lid % NWG, row0 = lid / NWG;  // the first column and row this work-item gathers
   GlGather g;
 #pragma unroll

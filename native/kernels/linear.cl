@@ -51,8 +51,9 @@ void gemv_row(const int M, const int N, const int K, const int rowOffset, const 
               __global const float* X, __global const float* W, __global const float* b,
               __global float* Y COEXEC_SIGNAL_PARAM) {
   __local float partial[WGS];
+  COEXEC_RESIDENT_BEGIN();
   const int lid = get_local_id(0);
-  const int n = rowOffset + get_group_id(0);
+  const int n = rowOffset + GROUP_ID(0);
   __global const float* w = W + (size_t)n * K;
   for (int m = mOffset; m < M; ++m) {
     __global const float* x = X + (size_t)m * K;
@@ -75,8 +76,9 @@ void gemv_row4(const int M, const int N, const int K, const int rowOffset, const
                __global const float* X, __global const float* W, __global const float* b,
                __global float* Y COEXEC_SIGNAL_PARAM) {
   __local float partial[WGS];
+  COEXEC_RESIDENT_BEGIN();
   const int lid = get_local_id(0);
-  const int n = rowOffset + get_group_id(0);
+  const int n = rowOffset + GROUP_ID(0);
   __global const float* w = W + (size_t)n * K;
   const int K4 = K / 4;
   for (int m = mOffset; m < M; ++m) {
@@ -110,8 +112,9 @@ void gemv_rows(const int M, const int N, const int K, const int rowOffset, const
                __global const float* X, __global const float* W, __global const float* b,
                __global float* Y COEXEC_SIGNAL_PARAM) {
   __local float partial[MB][WGS];
+  COEXEC_RESIDENT_BEGIN();
   const int lid = get_local_id(0);
-  const int n = rowOffset + get_group_id(0);
+  const int n = rowOffset + GROUP_ID(0);
   __global const float* w = W + (size_t)n * K;
   for (int m0 = mOffset; m0 < M; m0 += MB) {
     const int rows = min(MB, M - m0);
@@ -146,9 +149,10 @@ void gemv_vec4(const int M, const int N, const int K, const int rowOffset, const
                __global const float* X, __global const float* W, __global const float* b,
                __global float* Y COEXEC_SIGNAL_PARAM) {
   __local float partial[WGS];
+  COEXEC_RESIDENT_BEGIN();
   const int lid = get_local_id(0);
   const int t = lid % VEC4_TPR;
-  const int n = rowOffset + (int)get_group_id(0) * RPW + lid / VEC4_TPR;
+  const int n = rowOffset + (int)GROUP_ID(0) * RPW + lid / VEC4_TPR;
   const bool valid = n < N;
   const int K4 = K / 4;
   for (int m = mOffset; m < M; ++m) {
@@ -181,8 +185,9 @@ void gemm_tiled(const int M, const int N, const int K, const int rowOffset, cons
                 __global float* Y COEXEC_SIGNAL_PARAM) {
   __local float Xs[TS][TS + 1];  // Xs[m][k]; +1 column: no bank conflicts on the column-wise writes
   __local float Ws[TS][TS + 1];  // Ws[k][n]: stored transposed so the inner loop reads along n (work-items)
+  COEXEC_RESIDENT_BEGIN();
   const int tx = get_local_id(0), ty = get_local_id(1);
-  const int nBase = rowOffset + (int)get_group_id(0) * TS, mBase = mOffset + (int)get_group_id(1) * TS;
+  const int nBase = rowOffset + (int)GROUP_ID(0) * TS, mBase = mOffset + (int)GROUP_ID(1) * TS;
   const int n = nBase + tx, m = mBase + ty;
   float acc = 0.0f;
   for (int k0 = 0; k0 < K; k0 += TS) {
@@ -234,10 +239,11 @@ __kernel __attribute__((reqd_work_group_size(WGS, 1, 1)))
 void linear_reg(const int M, const int N, const int K, const int rowOffset, const int mOffset,
                 __global const float* X, __global const float* Wp, __global const float* b,
                 __global float* Y COEXEC_SIGNAL_PARAM) {
+  COEXEC_RESIDENT_BEGIN();
   const int rows = N - rowOffset;
   const int colBlocks = (rows + LINEAR_REG_TW - 1) / LINEAR_REG_TW, rowBlocks = (M - mOffset + RM - 1) / RM;
   const int rowVectors = colBlocks * VN;  // floatV per k in Wp
-  int t = get_global_id(0);
+  int t = GLOBAL_ID(0);
   const bool active = t < rowBlocks * colBlocks;
   if (!active) t = 0;
 #if WP_BLOCKED
@@ -312,10 +318,11 @@ __kernel __attribute__((reqd_work_group_size(WGS, 1, 1)))
 void gemv_reg(const int M, const int N, const int K, const int rowOffset, const int mOffset,
               __global const float* X, __global const float* W, __global const float* b,
               __global float* Y COEXEC_SIGNAL_PARAM) {
+  COEXEC_RESIDENT_BEGIN();
   const int rows = N - rowOffset, blocks = (rows + RN - 1) / RN;
   // Work-item t takes the blocks [t * per, (t + 1) * per): one block each when the launch has a work-item per
   // block, several consecutive ones (one longer stream per task) when the host launches fewer.
-  const int tasks = get_global_size(0), per = (blocks + tasks - 1) / tasks, t = get_global_id(0);
+  const int tasks = GLOBAL_SIZE(0), per = (blocks + tasks - 1) / tasks, t = GLOBAL_ID(0);
   const int KV = K / VW;  // whole vectors along K
   for (int blk = t * per; blk < min(blocks, (t + 1) * per); ++blk) {
     const int n0 = rowOffset + blk * RN;

@@ -22,12 +22,16 @@
 
 namespace coexec {
 
-enum class GpuSubmit { Calls, CommandBuffer };
+// Resident: the layer kernel is launched once per job and each execution is a store to fine-grained SVM
+// (svm-resident), no command at all.
+enum class GpuSubmit { Calls, CommandBuffer, Resident };
 
 struct GpuSubmitChoice {
   GpuSubmit submit = GpuSubmit::Calls;
   std::string note;  // why calls under auto (empty when nothing was refused)
-  const char* Name() const { return submit == GpuSubmit::CommandBuffer ? "command-buffer" : "calls"; }
+  const char* Name() const {
+    return submit == GpuSubmit::CommandBuffer ? "command-buffer" : submit == GpuSubmit::Resident ? "resident" : "calls";
+  }
 };
 
 // The request of COEXEC_GPU_SUBMIT: "auto" (unset or empty), "calls" or "command-buffer"; throws on another value.

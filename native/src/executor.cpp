@@ -189,7 +189,15 @@ void Executor::Execute(GpuSide* gpu, const std::function<void()>* cpuSlice, Samp
   profile_ = profile;
   const int64_t t0 = NowNs();
   t0_ = t0;
-  if (gpu) driver_->Start(driverTask_);
+  const bool onCaller = gpu && gpu->EnqueuesOnCaller();
+  if (onCaller) {
+    const int64_t d0 = NowNs();
+    gpu->Enqueue(profile);
+    s.driverStartNs = d0 - t0;
+    s.enqueueNs = NowNs() - d0;
+  } else if (gpu) {
+    driver_->Start(driverTask_);
+  }
   int64_t cpuEnd = t0;
   if (cpuSlice) {
     const int64_t c0 = NowNs();
@@ -202,7 +210,7 @@ void Executor::Execute(GpuSide* gpu, const std::function<void()>* cpuSlice, Samp
     if (config_.parkPoolAfterSlice && pool_) pool_->Park();
   }
   if (gpu) {
-    driver_->Wait();
+    if (!onCaller) driver_->Wait();
     if (gpu->WaitsOnHost()) {
       WaitUntil([&] { return gpu->HostSeesGpuDone(); });
       s.gpuNs = NowNs() - t0;

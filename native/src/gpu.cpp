@@ -150,12 +150,15 @@ void GpuDevice::UseProfilingQueue(bool on) {
 }
 
 GpuDevice::Built GpuDevice::BuildProgram(const std::string& file,
-                                          const std::vector<std::pair<std::string, int>>& knobs, bool signal) {
+                                          const std::vector<std::pair<std::string, int>>& knobs, bool signal,
+                                          bool resident) {
+  signal = signal || resident;
   if (signal && !caps_.openclC20 && !caps_.openclC30)
     throw std::runtime_error("the completion counter needs OpenCL C 2.0 or 3.0; device has " + caps_.openclCVersion);
   std::string options = "-cl-std=" + caps_.ClStd();
   for (const auto& [name, value] : knobs) options += " -D" + name + "=" + std::to_string(value);
   if (signal) options += " -DCOEXEC_SIGNAL";
+  if (resident) options += " -DCOEXEC_RESIDENT";
   const std::string key = file + "|" + options;
   if (auto it = cache_.find(key); it != cache_.end()) return {it->second.get(), options};
 

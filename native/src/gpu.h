@@ -79,7 +79,10 @@ class GpuDevice {
   };
   // Builds common.cl + `file` with -cl-std, the knobs as -DNAME=value and the feature macros (signal: the
   // svm-fine completion counter), or returns the cached program. Throws with the build log on failure.
-  Built BuildProgram(const std::string& file, const std::vector<std::pair<std::string, int>>& knobs, bool signal);
+  // signal: the completion counter (svm-fine); resident (implies signal): the svm-resident build of the
+  // layer kernels (native/kernels/common.cl).
+  Built BuildProgram(const std::string& file, const std::vector<std::pair<std::string, int>>& knobs, bool signal,
+                     bool resident = false);
 
  private:
   DeviceEntry entry_;

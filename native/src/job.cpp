@@ -376,6 +376,10 @@ void RunLayer(const Plan& plan, const Job& job, DeviceProvider& devices, const J
       throw SkipJob(e.what());
     }
     mech = MakeMechanism(S.sync, run.gpu->caps());
+    // (clblast with any SVM mechanism is refused as an error below, as before.)
+    if (S.sync == "svm-resident" && !run.variant.clblast && run.variant.launches.size() != 1)
+      throw SkipJob("svm-resident keeps one layer kernel resident; " + S.gpuVariant +
+                    " enqueues helper kernels before its own");
     // gpuStreams (sync_streams.cpp): at most one chunk per outer row of the GPU's share; one chunk is the
     // single-queue path itself.
     const int outerRows = (L.conv ? L.conv2d.P() : L.linear.M) - run.split.outerOffset;
@@ -399,7 +403,7 @@ void RunLayer(const Plan& plan, const Job& job, DeviceProvider& devices, const J
     }
   }
   if (run.gpuRows > 0 && !run.variant.launches.empty()) {  // clblast for conv2d launches our bias kernel too
-    auto built = run.gpu->BuildProgram(run.variant.file, run.variant.knobs, S.sync == "svm-fine");
+    auto built = run.gpu->BuildProgram(run.variant.file, run.variant.knobs, S.sync == "svm-fine", S.sync == "svm-resident");
     resolved.Set("buildOptions", run.variant.clblast ? "clblast:" + ClblastLibraryPath() + " " + built.options : built.options);
     const auto& main = run.variant.launches.back();
     Json global = Json::Array(), local = Json::Array();
@@ -607,7 +611,8 @@ void RunRoundTripJob(const Plan& plan, const Job& job, DeviceProvider& devices, 
   TimingLoop(job, samples, [&](Sample& s, Event* profile) {
     trip.SetValue(++value);
     executor.Execute(&trip, nullptr, s, profile);
-  }, [&](bool on) { executor.OnDriver([&] { gpu->UseProfilingQueue(on); }); });
+  }, [&](bool on) { executor.OnDriver([&] { gpu->UseProfilingQueue(on); }); },
+     [&](std::array<cl_ulong, 4>& ts) { trip.WidenProfile(ts); });
   const int got = trip.LastValue();
   const bool passed = got == value;
   if (!passed) r.Set("status", "invalid").Set("reason", "round trip read " + std::to_string(got) + ", expected " + std::to_string(value));

@@ -53,7 +53,7 @@ const std::vector<std::string>& SplitDimNames(bool conv) {
 }
 
 const std::vector<std::string>& SyncNames() {
-  static const std::vector<std::string> names{"finish", "event-poll", "svm-coarse", "svm-fine"};
+  static const std::vector<std::string> names{"finish", "event-poll", "svm-coarse", "svm-fine", "svm-resident"};
   return names;
 }
 const std::vector<std::string>& GpuVariantNames(bool conv) {

@@ -216,6 +216,7 @@ std::unique_ptr<Mechanism> MakeFinishMechanism();
 std::unique_ptr<Mechanism> MakeEventPollMechanism();
 std::unique_ptr<Mechanism> MakeSvmCoarseMechanism();
 std::unique_ptr<Mechanism> MakeSvmFineMechanism();
+std::unique_ptr<Mechanism> MakeSvmResidentMechanism();
 
 namespace {
 
@@ -246,12 +247,12 @@ std::string MechanismUnsupportedReason(const std::string& sync, const DeviceCaps
     if (!(caps.svm & CL_DEVICE_SVM_COARSE_GRAIN_BUFFER)) return "svm-coarse: device lacks CL_DEVICE_SVM_COARSE_GRAIN_BUFFER";
     return "";
   }
-  if (sync == "svm-fine") {
-    if (!(caps.svm & CL_DEVICE_SVM_FINE_GRAIN_BUFFER)) return "svm-fine: device lacks CL_DEVICE_SVM_FINE_GRAIN_BUFFER";
-    if (!(caps.svm & CL_DEVICE_SVM_ATOMICS)) return "svm-fine: device lacks CL_DEVICE_SVM_ATOMICS";
-    if (!caps.openclC20 && !caps.openclC30) return "svm-fine: device has no OpenCL C 2.0/3.0 (atomics in kernels)";
+  if (sync == "svm-fine" || sync == "svm-resident") {  // svm-resident: svm-fine's memory and atomics
+    if (!(caps.svm & CL_DEVICE_SVM_FINE_GRAIN_BUFFER)) return sync + ": device lacks CL_DEVICE_SVM_FINE_GRAIN_BUFFER";
+    if (!(caps.svm & CL_DEVICE_SVM_ATOMICS)) return sync + ": device lacks CL_DEVICE_SVM_ATOMICS";
+    if (!caps.openclC20 && !caps.openclC30) return sync + ": device has no OpenCL C 2.0/3.0 (atomics in kernels)";
     if (caps.openclC30 && !caps.openclC20 && !caps.HasFeature("__opencl_c_atomic_order_acq_rel"))
-      return "svm-fine: device lacks __opencl_c_atomic_order_acq_rel";
+      return sync + ": device lacks __opencl_c_atomic_order_acq_rel";
     return "";
   }
   return "unknown mechanism " + sync;
@@ -262,6 +263,7 @@ std::unique_ptr<Mechanism> MakeMechanism(const std::string& sync, const DeviceCa
   if (sync == "finish") return MakeFinishMechanism();
   if (sync == "event-poll") return MakeEventPollMechanism();
   if (sync == "svm-coarse") return MakeSvmCoarseMechanism();
+  if (sync == "svm-resident") return MakeSvmResidentMechanism();
   return MakeSvmFineMechanism();
 }
 

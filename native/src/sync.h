@@ -1,7 +1,8 @@
 // The synchronization mechanisms between the CPU slice and the GPU slice of one layer execution
 // (BRIEF.md section 3). A mechanism only says what to enqueue, copy or map and how to wait; who runs when
 // (the GPU-driver thread, the CPU pool, the start/finish handshake) is the executor's (executor.h). One
-// file per mechanism: sync_buffers.cpp (finish, event-poll), sync_svm_coarse.cpp, sync_svm_fine.cpp;
+// file per mechanism: sync_buffers.cpp (finish, event-poll), sync_svm_coarse.cpp, sync_svm_fine.cpp,
+// sync_svm_resident.cpp;
 // the CPU-only path and the shared helpers are in sync.cpp, the bare round trip in roundtrip.cpp.
 #pragma once
 
@@ -79,6 +80,9 @@ class GpuSide {
   // OpenCL call (svm-fine's counter). Mechanisms whose wait is an OpenCL call leave it true.
   virtual bool WaitsOnHost() const { return false; }
   virtual bool HostSeesGpuDone() { return true; }
+  // True when Enqueue is a few stores and no OpenCL call (svm-resident): the executing thread runs it itself
+  // instead of waking the driver thread, and DriverWait is never called.
+  virtual bool EnqueuesOnCaller() const { return false; }
 };
 
 class Mechanism : public GpuSide {
@@ -134,6 +138,10 @@ class RoundTrip : public GpuSide {
   void DriverWait() override;
   bool WaitsOnHost() const override;
   bool HostSeesGpuDone() override;
+  bool EnqueuesOnCaller() const override;
+  // svm-resident has no kernel event: fills a profiled execution's timestamps from the host clock as
+  // Mechanism::WidenProfile does for it (sync_svm_resident.cpp); the others keep their event's.
+  void WidenProfile(std::array<cl_ulong, 4>& ts) const;
   int LastValue();           // untimed: the value the kernel wrote last
   const std::string& buildOptions() const { return options_; }
  private:

@@ -41,6 +41,14 @@ Json OneByOneOnly() {
   return Json::Object().Set("R", 1).Set("S", 1).Set("strideH", 1).Set("strideW", 1).Set("padH", 0).Set("padW", 0);
 }
 
+// The mechanisms of a variant with helper kernels: svm-resident keeps one kernel resident per job.
+Json AllButResident() {
+  Json a = Json::Array();
+  for (const auto& s : SyncNames())
+    if (s != "svm-resident") a.Push(s);
+  return a;
+}
+
 // conv_pq's vectors run along contiguous output columns: one input column per output column.
 Json UnitStrideWOnly() { return Json::Object().Set("strideW", 1); }
 
@@ -66,7 +74,7 @@ Json GpuVariantCatalog(bool conv) {
     if (v == "gemv_rows") knobs.Set("MB", kGemvRowsPerPass);
     if (v == "conv_im2col_gemm") knobs.Set("im2colWGS", kIm2colGroup);
     // The profiled (main) kernel is the GEMM only: im2col before it is in the layer's time, not the kernel's.
-    if (v == "conv_im2col_gemm") e.Set("helperKernels", Json::Array().Push("im2col"));
+    if (v == "conv_im2col_gemm") e.Set("helperKernels", Json::Array().Push("im2col")).Set("syncs", AllButResident());
     e.Set("kernel", v).Set("file", file).Set("knobs", std::move(knobs)).Set("workGroup", IsTiledVariant(v) ? ts : wgs);
     if (v == "gemv_vec4") e.Set("workGroup", WorkGroupRule("WGS", kVec4RowsPerGroup, 1024, "work-items per work-group; RPW rows share it"));
     if (v == "gemv_rows") e.Set("workGroup", WorkGroupRule("WGS", kGemvRowsPerPass, 1024, "work-items per work-group (1-D); at least MB"));
@@ -85,7 +93,7 @@ Json GpuVariantCatalog(bool conv) {
           if (kernel == "conv_pq") {
             e.Set("requires", UnitStrideWOnly());
             // The profiled (main) kernel is conv_pq only: the padded copy before it is in the layer's time.
-            e.Set("helperKernels", Json::Array().Push("conv_pq_pad"));
+            e.Set("helperKernels", Json::Array().Push("conv_pq_pad")).Set("syncs", AllButResident());
           }
           e.Set("splitDims", SplitDims(conv));
           list.Push(std::move(e));
@@ -101,7 +109,7 @@ Json GpuVariantCatalog(bool conv) {
                  .Set("splitDims", SplitDims(conv));
     // Its profiled (main) kernel is the GEMM only: the im2col kernel before it is in the layer's time, not
     // in the kernel time.
-    if (t.kernel == "conv_local_im2col") e.Set("helperKernels", Json::Array().Push("gl_im2col"));
+    if (t.kernel == "conv_local_im2col") e.Set("helperKernels", Json::Array().Push("gl_im2col")).Set("syncs", AllButResident());
     list.Push(std::move(e));
   }
   return list;

@@ -52,7 +52,7 @@ fi
 info_ok() {
   "$E" info >"$tmp/info.json" && "$T" info "$tmp/info.json"
 }
-check "info: JSON with CPU, devices and four sync mechanisms proven by round trips" info_ok
+check "info: JSON with CPU, devices and five sync mechanisms proven by round trips" info_ok
 
 # Every GPU variant and CPU implementation that info lists is a name the plan parser accepts (a CPU-only
 # job validates the gpuVariant without building it), and nothing the parser accepts is missing from it.
@@ -103,7 +103,7 @@ rc=$?
 grep '^FAIL' "$tmp/sweep.check"
 read -r p f < <(sed -n 's/^COUNTS //p' "$tmp/sweep.check")
 passed=$((passed + ${p:-0})); failed=$((failed + ${f:-1}))
-echo "sweep: ${p:-0} jobs passed, ${f:-1} failed (CPU impls, GPU variants x work-groups x splits 0/0.37/1, 4 syncs, round trips)"
+echo "sweep: ${p:-0} jobs passed, ${f:-1} failed (CPU impls, GPU variants x work-groups x splits 0/0.37/1, 5 syncs, round trips)"
 
 # The same mechanisms through the other host-memory path: PoCL is host-unified, so the sweep above ran
 # finish / event-poll zero-copy; here they copy through pinned buffers (the discrete-GPU path), with the
@@ -312,6 +312,40 @@ timed_queue_mechanisms() {
   done; done
 }
 check "plain timed queue: every mechanism and submit path correct, profiled timestamps come back" timed_queue_mechanisms
+# svm-resident (sync_svm_resident.cpp) as local-split runs it: PoCL with one worker, the CPU slice on core 1.
+# Linear and conv kernels, split along the features / channels and along M / the height, GPU only and
+# co-executed: the output checked, "resident" submission, 30 profiled rows from the host clock (dispatch 0).
+resident_split_cores() {
+  local args
+  while read -r args; do
+    POCL_MAX_PTHREAD_COUNT=1 POCL_AFFINITY=1 "$E" bench $args --threads 1 --cores 1 --sync svm-resident \
+      --min-samples 40 --min-time-ms 0 >"$tmp/res.json" 2>/dev/null || return 1
+    grep -q '"status":"ok"' "$tmp/res.json" && grep -q '"passed":true' "$tmp/res.json" &&
+      grep -q '"hostMemory":"svm-fine-shared","gpuSubmit":"resident"' "$tmp/res.json" ||
+      { echo "$args: $(head -c 600 "$tmp/res.json")"; return 1; }
+    python3 - "$tmp/res.json" <<'PY' || { echo "$args: timestamps"; return 1; }
+import json, sys
+rows = json.loads(open(sys.argv[1]).readline())["gpuTimestampsNs"]
+assert len(rows) == 30 and all(q == s == st <= e for q, s, st, e in rows), rows[:3]
+PY
+  done <<'ARGS'
+--layer linear --M 1 --N 768 --K 768 --ratio 0.5 --gpu linear_reg_v16x2_m1 --wg 1
+--layer linear --M 1 --N 77 --K 53 --ratio 0 --gpu gemv_row --wg 8
+--layer linear --M 9 --N 48 --K 33 --ratio 0.37 --split-dim m --gpu gemm_tiled --wg 4
+--layer linear --M 5 --N 70 --K 128 --ratio 0.25 --gpu gemm_local_32x32x16_4x4 --wg 1
+--layer conv2d --C 3 --H 11 --W 9 --F 13 --R 3 --S 2 --ratio 0.37 --gpu conv_reg_v8_q4 --wg 2
+--layer conv2d --batch 2 --C 4 --H 7 --W 7 --F 7 --R 3 --S 3 --stride-h 2 --stride-w 2 --pad-h 1 --pad-w 1 --ratio 0.37 --split-dim height --gpu conv_direct --wg 8
+--layer conv2d --C 6 --H 9 --W 10 --F 32 --R 2 --S 3 --pad-w 1 --ratio 0 --gpu conv_local_16x64x16_2x4 --wg 1
+ARGS
+}
+check "svm-resident on separate cores: linear and conv, both split dimensions, checked; resident submission, host-clock timestamps" resident_split_cores
+# More resident work-groups than the device runs at once would wait forever: the handshake reports it.
+resident_handshake() {
+  COEXEC_RESIDENT_GROUPS=8 POCL_MAX_PTHREAD_COUNT=1 timeout 60 "$E" bench --layer linear --M 1 --N 64 --K 32 --ratio 0 \
+    --gpu gemv_row --wg 1 --sync svm-resident --min-samples 3 --min-time-ms 0 >"$tmp/hs.json" 2>/dev/null
+  grep -q '"status":"error","reason":"svm-resident: 1 of 8 resident work-groups answered within 5 s' "$tmp/hs.json"
+}
+check "svm-resident: too many resident work-groups end in an error after the 5 s handshake, not a hang" resident_handshake
 timed_queue_profiling() {  # the old arrangement still runs every job of the small sweep correctly (auto: replays)
   COEXEC_TIMED_QUEUE=profiling "$E" run "$tmp/calls.json" --out "$tmp/tqp.jsonl" 2>"$tmp/tqp.err" || return 1
   "$T" check "$tmp/calls.json" "$tmp/tqp.jsonl" >"$tmp/tqp.check"
@@ -639,7 +673,7 @@ if [ "${COEXEC_TEST_SKIP_ASAN:-0}" != 1 ]; then
     sanitized_subset asan-streams "sanitized gpuStreams subset" streams COEXEC_HOST_MEMORY=pinned-copy
     ASAN_OPTIONS=detect_leaks=0 native/build-asan/coexec-engine info >"$tmp/asan-info.json" 2>"$tmp/asan-info.err" &&
       "$T" info "$tmp/asan-info.json" && ! grep -qE "Sanitizer|runtime error:" "$tmp/asan-info.err" &&
-      pass "sanitized: info with its four round trips" || fail "sanitized: info"
+      pass "sanitized: info with its five round trips" || fail "sanitized: info"
     ASAN_OPTIONS=detect_leaks=0 native/build-asan/coexec-engine run "$tmp/bad.json" --out "$tmp/asan-bad.jsonl" 2>"$tmp/asan-bad.err"
     [ $? -eq 2 ] && ! grep -q Sanitizer "$tmp/asan-bad.err" && pass "sanitized: bad plan exits 2 cleanly" || fail "sanitized: bad plan"
   else
@@ -681,7 +715,7 @@ if [ "${COEXEC_TEST_SKIP_TSAN:-0}" != 1 ]; then
       fi
     done
     native/build-tsan/coexec-engine info >"$tmp/tsan-info.json" 2>"$tmp/tsan-info.err" && "$T" info "$tmp/tsan-info.json" &&
-      ! grep -q ThreadSanitizer "$tmp/tsan-info.err" && pass "TSan: info with its four round trips" || fail "TSan: info"
+      ! grep -q ThreadSanitizer "$tmp/tsan-info.err" && pass "TSan: info with its five round trips" || fail "TSan: info"
   else
     tail -n 30 "$tmp/tsan.log"
     fail "build native/build-tsan (ThreadSanitizer)"
