@@ -32,7 +32,7 @@ export interface Conv2dLayer {
 
 export type Layer = LinearLayer | Conv2dLayer;
 
-export type SyncMechanism = 'finish' | 'event-poll' | 'svm-coarse' | 'svm-fine';
+export type SyncMechanism = 'finish' | 'event-poll' | 'svm-coarse' | 'svm-fine' | 'svm-resident';
 
 /** One point of the search space (contract section 2). */
 export interface Strategy {

@@ -9,13 +9,17 @@ const strict = { additionalProperties: false } as const;
 const Int = (min: number, extra: object = {}) => Type.Integer({ minimum: min, ...extra });
 const Id = Type.String({ pattern: '^[a-z0-9][a-z0-9._/-]*$', description: 'lower-case id: letters, digits, . _ / -' });
 
-/** Sync mechanism names (contract section 2). */
+/**
+ * Sync mechanism names (contract section 2). svm-resident is svm-fine with the layer kernel launched once per
+ * job and kept resident (its work-groups poll an epoch counter in fine-grained SVM): no OpenCL call per
+ * execution. It is planned only where the device has cores of its own (expand.ts, residentGate).
+ */
 export const SyncName = Type.Union(
-  [Type.Literal('finish'), Type.Literal('event-poll'), Type.Literal('svm-coarse'), Type.Literal('svm-fine')],
+  [Type.Literal('finish'), Type.Literal('event-poll'), Type.Literal('svm-coarse'), Type.Literal('svm-fine'), Type.Literal('svm-resident')],
   { description: 'sync mechanism' },
 );
 export type SyncName = Static<typeof SyncName>;
-export const SYNC_NAMES: SyncName[] = ['finish', 'event-poll', 'svm-coarse', 'svm-fine'];
+export const SYNC_NAMES: SyncName[] = ['finish', 'event-poll', 'svm-coarse', 'svm-fine', 'svm-resident'];
 
 /**
  * The output dimension a strategy splits (contract section 2, strategy.splitDim): conv2d "channels" (F, the

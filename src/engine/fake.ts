@@ -12,8 +12,10 @@ import { SYNC_NAMES } from '../config/schemas.js';
 import { type Strategy, cpuRows, outputSize, splitExtent } from '../plan/ids.js';
 import type { ResultLine } from './lines.js';
 
-/** Sync cost the fake adds per mechanism, in ns. */
-export const FAKE_SYNC_NS: Record<string, number> = { finish: 40_000, 'event-poll': 30_000, 'svm-coarse': 25_000, 'svm-fine': 10_000 };
+/** Sync cost the fake adds per mechanism, in ns (svm-resident: a resident kernel's execution costs a few us). */
+export const FAKE_SYNC_NS: Record<string, number> = {
+  finish: 40_000, 'event-poll': 30_000, 'svm-coarse': 25_000, 'svm-fine': 10_000, 'svm-resident': 3_000,
+};
 
 /** Multiply-accumulates per output row of the split dimension. */
 export function macsPerRow(layer: Layer): number {
@@ -33,7 +35,11 @@ export const FAKE_INFO = {
  * The fake line for a job. Sides: cpuNs = cpuRows * macs / threads ns, gpuNs = 20 us + gpuRows * macs / 2 ns;
  * latency = max(cpu, gpu) + the mechanism's sync cost (GPU work only). Sample i is latency * (1 + d_i s / 100)
  * with d = (-1, 0, +1) repeating and s = shape.spreadPct (default 1), and n = shape.samples (default
- * minSamples); wallNs = (warmup + n) * latency. Round trips take 5 us + the sync cost.
+ * minSamples); wallNs = (warmup + n) * latency. Round trips take 5 us + the sync cost. GPU timestamp rows are
+ * [queued, queued + 2 us, queued + 5 us, start + gpuNs - 20 us], except under svm-resident, whose rows come from
+ * the host clock as the engine's do (queued = submit = start = the epoch bump, end = the done counter seen:
+ * zero dispatch, end - start = gpuNs) and whose lines resolve gpuSubmit "resident" and hostMemory
+ * "svm-fine-shared".
  */
 export function fakeResult(
   plan: EnginePlan, job: EngineJob, startedAt: string, status: ResultLine['status'] = 'ok', shape: { spreadPct?: number; samples?: number } = {},
@@ -58,6 +64,11 @@ export function fakeResult(
     base = Math.max(cpuNs, gpuNs) + (rows < out ? FAKE_SYNC_NS[sync] ?? 0 : 0);
     resolved = { cpuRows: rows, gpuRows: out - rows, cpuImpl: s.cpuImpl, cpuCores: plan.cpuAffinity };
   }
+  const resident = sync === 'svm-resident' && (job.kind === 'roundtrip' || gpuNs > 0);
+  if (resident) resolved = { ...resolved, gpuSubmit: 'resident', hostMemory: 'svm-fine-shared' };
+  const timestampRow = (i: number): [number, number, number, number] => (resident
+    ? [i * 1e6, i * 1e6, i * 1e6, i * 1e6 + gpuNs]
+    : [i * 1e6, i * 1e6 + 2_000, i * 1e6 + 5_000, i * 1e6 + 5_000 + gpuNs - 20_000]);
   const samplesNs = Array.from({ length: n }, (_, i) => Math.round(base * (1 + (((i % 3) - 1) * spread) / 100)));
   const line: ResultLine = {
     schemaVersion: 1, jobId: job.id, planId: plan.planId, status,
@@ -67,7 +78,7 @@ export function fakeResult(
     samplesNs,
     cpuSideNs: samplesNs.map(() => cpuNs),
     gpuSideNs: samplesNs.map(() => gpuNs),
-    ...(gpuNs > 0 ? { gpuTimestampsNs: samplesNs.map((_, i) => [i * 1e6, i * 1e6 + 2_000, i * 1e6 + 5_000, i * 1e6 + 5_000 + gpuNs - 20_000] as [number, number, number, number]) } : {}),
+    ...(gpuNs > 0 ? { gpuTimestampsNs: samplesNs.map((_, i) => timestampRow(i)) } : {}),
     medianNs: [...samplesNs].sort((a, b) => a - b)[Math.floor(n / 2)]!,
     check: { maxAbsErr: status === 'invalid' ? 0.5 : 1e-7, maxRelErr: status === 'invalid' ? 0.5 : 1e-7, tolerance: 1e-4, passed: status !== 'invalid' },
     startedAt, wallNs: (job.warmup + n) * base,

@@ -154,11 +154,17 @@ export function copyFloorNsPerByte(peakGBps: number | undefined): number {
 const COPYING_PATHS: ReadonlySet<string> = new Set(['pinned-copy', 'svm-coarse-map']);
 
 /**
+ * The mechanisms whose point is sharing memory: svm-fine, and svm-resident, which keeps svm-fine's
+ * fine-grained SVM buffers (resolved.hostMemory "svm-fine-shared") under a kernel launched once per job.
+ */
+const SHARING_MECHANISMS: ReadonlySet<string> = new Set(['svm-fine', 'svm-resident']);
+
+/**
  * Whether a sample's GPU side copies its bytes over the link: by its host memory path, or for jobs from
- * before the engine reported one, every mechanism but svm-fine (whose point is sharing memory).
+ * before the engine reported one, every mechanism but the sharing ones (svm-fine, svm-resident).
  */
 export function copiesOverLink(s: Pick<HostCostSample, 'mechanism' | 'hostMemory'>): boolean {
-  return s.hostMemory !== undefined ? COPYING_PATHS.has(s.hostMemory) : s.mechanism !== 'svm-fine';
+  return s.hostMemory !== undefined ? COPYING_PATHS.has(s.hostMemory) : !SHARING_MECHANISMS.has(s.mechanism);
 }
 
 /**

@@ -25,7 +25,7 @@ const LANES = [
   { lane: 'driver thread', parts: [['driverStartDelay', 'driver start delay'], ['enqueue', 'enqueue (OpenCL calls)']] },
 ] as const;
 
-const MECHANISMS = ['finish', 'event-poll', 'svm-coarse', 'svm-fine'];
+const MECHANISMS = ['finish', 'event-poll', 'svm-coarse', 'svm-fine', 'svm-resident'];
 const mechanismOrder = (m: string) => (MECHANISMS.includes(m) ? MECHANISMS.indexOf(m) : MECHANISMS.length);
 
 /** Co-executed jobs of a run that carry a breakdown. */

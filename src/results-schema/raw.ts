@@ -27,6 +27,7 @@ export type Layer = Static<typeof Layer>;
 
 export const SyncMechanism = Type.Union([
   Type.Literal('finish'), Type.Literal('event-poll'), Type.Literal('svm-coarse'), Type.Literal('svm-fine'),
+  Type.Literal('svm-resident'),
 ]);
 export type SyncMechanism = Static<typeof SyncMechanism>;
 
