@@ -120,22 +120,73 @@ export function pickLocalDevice(devices: DeviceSummary[]): DevicePick | undefine
     device, why, selector: { platformContains: device.platform, deviceContains: device.name, deviceType: device.type === 'gpu' ? 'gpu' : 'cpu' },
   });
   const fineGpu = gpus.find(fine);
-  if (fineGpu) return choose(fineGpu, 'a GPU with fine-grained SVM (all four sync mechanisms can be compared)');
+  if (fineGpu) return choose(fineGpu, 'a GPU with fine-grained SVM (finish, event-poll, svm-coarse and svm-fine can be compared)');
   if (gpus[0]) return choose(gpus[0], `a GPU without fine-grained SVM (no GPU with it among ${devices.length} device(s)); svm-fine jobs will be skipped`);
   const pocl = cpus.find((d) => /portable computing language|pocl/i.test(d.platform)) ?? cpus[0];
   if (pocl) return choose(pocl, `no OpenCL GPU found; falling back to the CPU device "${pocl.name}" (the "GPU" side shares the CPU's cores)`);
   return undefined;
 }
 
-/** Mechanisms the device can use, or undefined when info does not say (then nothing is skipped). */
+/**
+ * Mechanisms the device can use, or undefined when info does not say (then nothing is skipped). Without the
+ * engine's round trips the SVM capabilities decide; svm-resident needs what svm-fine needs (fine-grained SVM
+ * with atomics). Whether the platform gives the device cores of its own, which svm-resident also needs, is
+ * the planner's question (expand.ts, residentProblem).
+ */
 export function supportedSyncs(device: DeviceSummary | undefined): Set<SyncName> | undefined {
   if (!device) return undefined;
   if (device.syncs) return new Set(device.syncs);
   if (device.svm.length === 0) return undefined;
   const s = new Set<SyncName>(['finish', 'event-poll']);
   if (device.svm.includes('coarse')) s.add('svm-coarse');
-  if ((device.svm.includes('fine-buffer') || device.svm.includes('fine-system')) && device.svm.includes('atomics')) s.add('svm-fine');
+  if ((device.svm.includes('fine-buffer') || device.svm.includes('fine-system')) && device.svm.includes('atomics')) {
+    s.add('svm-fine');
+    s.add('svm-resident');
+  }
   return s;
+}
+
+/**
+ * The mechanisms GPU variants run with, per layer type: by variant id, or by family (`<kernel>_*`, null when
+ * the family entry restricts none), from info.layers.<type>.gpuVariants[].syncs and gpuVariantFamilies[].syncs.
+ */
+export type VariantSyncs = Record<'linear' | 'conv2d', Map<string, SyncName[] | null>>;
+
+/**
+ * The sync restrictions the engine's info gives its GPU variants: a variant whose entry carries `syncs` runs
+ * with those mechanisms only (clblast works on cl_mem buffers: finish and event-poll; a variant of several
+ * launches, such as im2col + gemm, cannot stay resident: no svm-resident). A variant without `syncs`, or
+ * not listed and of no family, is unrestricted; an id of a family (`gpuVariantFamilies[]`: local-tile ids
+ * outside the listed shortlist) takes the entry of the family whose kernel name is its longest prefix.
+ */
+export function variantSyncs(info: unknown): VariantSyncs {
+  const out: VariantSyncs = { linear: new Map(), conv2d: new Map() };
+  const layers = isObj(info) && isObj(info.layers) ? info.layers : undefined;
+  const syncList = (v: Obj): SyncName[] | null =>
+    (Array.isArray(v.syncs) ? v.syncs.filter((x): x is SyncName => SYNC_NAMES.includes(x as SyncName)) : null);
+  for (const type of ['linear', 'conv2d'] as const) {
+    const entry = layers && isObj(layers[type]) ? layers[type] : undefined;
+    for (const f of Array.isArray(entry?.gpuVariantFamilies) ? entry.gpuVariantFamilies : []) {
+      if (isObj(f) && str(f.kernel)) out[type].set(`${str(f.kernel)}_*`, syncList(f));
+    }
+    for (const v of Array.isArray(entry?.gpuVariants) ? entry.gpuVariants : []) {
+      if (isObj(v) && str(v.id) && Array.isArray(v.syncs)) out[type].set(str(v.id), syncList(v));
+    }
+  }
+  return out;
+}
+
+/** The mechanisms `variant` runs with on a layer type, or undefined when the engine's info restricts none. */
+export function syncsOfVariant(table: VariantSyncs, type: 'linear' | 'conv2d', variant: string): SyncName[] | undefined {
+  const byId = table[type].get(variant);
+  if (byId) return byId;
+  let best: { len: number; syncs: SyncName[] | null } | undefined;
+  for (const [key, syncs] of table[type]) {
+    if (!key.endsWith('_*')) continue;
+    const prefix = key.slice(0, -1);
+    if (variant.startsWith(prefix) && (!best || prefix.length > best.len)) best = { len: prefix.length, syncs };
+  }
+  return best?.syncs ?? undefined;
 }
 
 /** CPU implementations the engine says cannot run here, with its reason (info.cpu.impls: true or why not). */

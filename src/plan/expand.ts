@@ -18,7 +18,9 @@ import { SPLIT_DIMS, type SplitDim } from '../config/schemas.js';
 import { regTileWaste } from './gpu-variants.js';
 import { fnv1a, mulberry32, shuffled } from './prng.js';
 import { type ResolvedProfile, resolveProfile, workloadsOf } from './resolve.js';
-import { type DeviceSummary, listDevices, pickLocalDevice, selectDevice, supportedSyncs, unavailableCpuImpls } from '../engine/device-info.js';
+import {
+  type DeviceSummary, listDevices, pickLocalDevice, selectDevice, supportedSyncs, syncsOfVariant, unavailableCpuImpls, variantSyncs,
+} from '../engine/device-info.js';
 
 /** One job as the engine reads it (contract section 3); no other field may appear. */
 export interface EngineJob {
@@ -297,6 +299,29 @@ function otherMechanisms(
   return whole ? mechanisms.map((sync) => ({ layer, role: 'gpu-slice', strategy: { ...whole.strategy, sync } })) : [];
 }
 
+/**
+ * Why a platform cannot run svm-resident, or undefined when it can. The resident kernel's work-items spin on
+ * an epoch counter between executions, so the mechanism is only sensible on a device with cores of its own:
+ * the platform pins the device (opencl.deviceCores) and the CPU side (cpu.cores) to disjoint cores, as
+ * local-split and pocl-split do. On a device that shares the CPU side's cores the spinners hold them, and
+ * every execution waits a scheduler tick (about 4 ms). A GPU (deviceCores is for CPU devices) is not
+ * admitted either: no shipped platform has shown the mechanism pays there.
+ */
+export function residentProblem(platform: PlatformConfig): string | undefined {
+  const why = (what: string) => `sync svm-resident requires a device with cores of its own (opencl.deviceCores disjoint from cpu.cores): ${what}; its spinning work-items would hold the CPU side's cores`;
+  const device = platform.opencl.deviceCores;
+  if (!device || device.length === 0) return why(`platform "${platform.name}" sets no opencl.deviceCores`);
+  if (platform.cpu.cores.length === 0) return why(`platform "${platform.name}" pins the CPU side to no cores (cpu.cores is empty)`);
+  const shared = device.filter((c) => platform.cpu.cores.includes(c));
+  if (shared.length > 0) return why(`platform "${platform.name}" has core(s) ${shared.join(', ')} in both`);
+  return undefined;
+}
+
+/** Skip id of every job a mechanism-wide rule rules out (one record per plan rather than one per job). */
+export function syncSkipId(sync: SyncName): string {
+  return `sync:${sync}`;
+}
+
 /** The device a plan targets and the mechanisms it supports. */
 function deviceFor(platform: PlatformConfig, info: unknown): { sel: EnginePlan['device']; device?: DeviceSummary; note?: string; cls: PlatformConfig['class'] } {
   const devices = listDevices(info);
@@ -351,6 +376,12 @@ export function planPhase(
   const expectedSvm = platform.expected?.svm;
   const syncs = engineSyncs ?? (expectedSvm ? supportedSyncs({ name: platform.name, svm: expectedSvm } as DeviceSummary) : undefined);
   const syncSource = engineSyncs ? 'engine info' : 'expected.svm of the platform config';
+  // Mechanism-wide rules of the platform (svm-resident: cores of its own) and the engine's per-variant ones.
+  const platformBars = new Map<SyncName, string>();
+  const resident = residentProblem(platform);
+  if (resident) platformBars.set('svm-resident', resident);
+  const byVariant = variantSyncs(opts.engineInfo);
+  const runnable = (sync: SyncName) => !platformBars.has(sync) && (!syncs || syncs.has(sync));
   const missingImpls = unavailableCpuImpls(opts.engineInfo);
   const maxThreads = threadLimit(platform, opts.engineInfo);
   const random = mulberry32((resolved.seeds.order ^ fnv1a(`${experiment.id}/${phase}`)) >>> 0);
@@ -382,12 +413,12 @@ export function planPhase(
     for (const { w, trainingOnly } of [...workloads.map((w) => ({ w, trainingOnly: undefined })), ...training]) {
       const space = spaceFor(resolved, w.layer);
       if (!space) { skip(w.id, `experiment has no ${w.layer.type} space`); continue; }
-      const gpuSync: SyncName = space.syncs.includes('finish') || !syncs ? 'finish' : space.syncs.find((s) => syncs.has(s)) ?? 'finish';
+      const gpuSync: SyncName = space.syncs.includes('finish') || !syncs ? 'finish' : space.syncs.find(runnable) ?? 'finish';
       const slices = profileSlices(space, w.layer, resolved, gpuSync, random, skip);
       // A measured layer's grid runs it GPU-only under every mechanism; a training-only layer has no grid, so
       // its whole layer runs GPU-only under each other mechanism here, which gives the host-cost fit copies of
       // every size per mechanism (held-out M256's svm-coarse side was predicted at 0.3x with none larger than M64's).
-      if (trainingOnly) slices.push(...otherMechanisms(slices, w.layer, space.syncs.filter((m) => m !== gpuSync && (!syncs || syncs.has(m)))));
+      if (trainingOnly) slices.push(...otherMechanisms(slices, w.layer, space.syncs.filter((m) => m !== gpuSync && runnable(m))));
       for (const slice of slices) {
         addLayerJob(slice.layer, slice.strategy, {
           phase, role: slice.role, workloads: [w.id], parentLayerId: layerId(w.layer), ...(trainingOnly ? { trainingOnly } : {}),
@@ -417,8 +448,18 @@ export function planPhase(
   for (const c of candidates) {
     const sync = c.strategy.sync;
     const usesGpu = c.kind === 'roundtrip' || (c.strategy as Strategy).splitRatio !== 1;
+    const bar = usesGpu ? platformBars.get(sync) : undefined;
+    if (bar) { skip(syncSkipId(sync), bar); continue; }
     if (usesGpu && syncs && !syncs.has(sync)) {
-      skip(c.id, `sync ${sync} is not supported by device "${device?.name ?? platform.name}" (${syncSource})`);
+      // svm-resident is newer than the engines that may answer info: one record, not one per job.
+      skip(sync === 'svm-resident' ? syncSkipId(sync) : c.id, `sync ${sync} is not supported by device "${device?.name ?? platform.name}" (${syncSource})`);
+      continue;
+    }
+    const layerStrategy = c.kind === 'layer' && c.layer && usesGpu ? (c.strategy as Strategy) : undefined;
+    const variantOnly = layerStrategy ? syncsOfVariant(byVariant, c.layer!.type, layerStrategy.gpuVariant) : undefined;
+    if (layerStrategy && variantOnly && !variantOnly.includes(sync)) {
+      skip(`${layerId(c.layer!)}/gpu:${layerStrategy.gpuVariant}/sync:${sync}`,
+        `gpu variant ${layerStrategy.gpuVariant} requires sync ${variantOnly.join(' or ')} (engine info), not ${sync}`);
       continue;
     }
     const impl = c.kind === 'layer' ? (c.strategy as Strategy) : undefined;
