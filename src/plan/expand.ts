@@ -304,8 +304,8 @@ function otherMechanisms(
  * an epoch counter between executions, so the mechanism is only sensible on a device with cores of its own:
  * the platform pins the device (opencl.deviceCores) and the CPU side (cpu.cores) to disjoint cores, as
  * local-split and pocl-split do. On a device that shares the CPU side's cores the spinners hold them, and
- * every execution waits a scheduler tick (about 4 ms). A GPU (deviceCores is for CPU devices) is not
- * admitted either: no shipped platform has shown the mechanism pays there.
+ * every execution waits a scheduler tick (about 4 ms). A GPU platform sets no deviceCores (the field is for
+ * CPU devices), so the same rule leaves it out: whether a resident kernel pays on a phone's GPU is unmeasured.
  */
 export function residentProblem(platform: PlatformConfig): string | undefined {
   const why = (what: string) => `sync svm-resident requires a device with cores of its own (opencl.deviceCores disjoint from cpu.cores): ${what}; its spinning work-items would hold the CPU side's cores`;
