@@ -2,8 +2,9 @@
 // it only where svm-fine runs and the platform gives the device cores of its own (local-split, pocl-split),
 // with one skip record elsewhere, and respects a GPU variant's `syncs` from engine info; a resident result
 // line (host-clock timestamps, zero dispatch) goes through jobs.json, derive and the predictors.
-import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { Ajv } from 'ajv';
@@ -11,10 +12,11 @@ import { loadConfigs } from '../src/config/load.js';
 import { SpaceConfig, SYNC_NAMES, type PlatformConfig, type ProfileConfig } from '../src/config/schemas.js';
 import { ResultLine } from '../src/results-schema/raw.js';
 import { listDevices, supportedSyncs, syncsOfVariant, variantSyncs } from '../src/engine/device-info.js';
-import { FAKE_INFO, FAKE_SYNC_NS, fakeResult } from '../src/engine/fake.js';
+import { FAKE_INFO, FAKE_SYNC_NS, FakeDriver, fakeResult } from '../src/engine/fake.js';
 import { planPhase, residentProblem, type EnginePlan } from '../src/plan/expand.js';
 import { parseStrategyId, type Strategy } from '../src/plan/ids.js';
 import { jobStats } from '../src/run/jobs.js';
+import { runExperiment } from '../src/run/execute.js';
 import { deriveFromJobs } from '../src/analysis/derive.js';
 import { hostCostSamples, syncByMechanism } from '../src/predict/dataset.js';
 import { copiesOverLink } from '../src/predict/host-cost.js';
@@ -177,6 +179,29 @@ test('a resident line: zero dispatch is kept as 0, kernel = the host-observed GP
   assert.not.ok(copiesOverLink({ mechanism: 'svm-resident', hostMemory: 'svm-fine-shared' }));
 });
 
+test('a fake run on local-split measures resident jobs with exact numbers: zero dispatch, 3 us sync', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'coexec-resident-'));
+  configs.profiles.set('tiny-resident', { ...withResident, name: 'tiny-resident' });
+  try {
+    const r = await runExperiment({
+      configs, repoRoot: resolve(process.cwd()), resultsRoot: dir, experiment: 'linear-coexec', profile: 'tiny-resident',
+      platform: 'local-split', driver: new FakeDriver({ info: residentInfo }), phases: ['grid'], progress: false,
+      now: () => NOW, envRoot: join(dir, 'no-sys'),
+    });
+    assert.ok(r.complete);
+    const jobs = JSON.parse(readFileSync(join(r.runDir, 'jobs.json'), 'utf8')) as JobsFile;
+    // GPU-only on 768x768: gpu = 20000 + 768 * 768 / 2 = 314912 ns, + 3000 (svm-resident) = 317912.
+    const row = jobs.rows.find((x) => x.jobId === 'linear/M:1/N:768/K:768/r:0.00/t:0/cpu:none/gpu:gemv_row-wg64/sync:svm-resident')!;
+    assert.equal([row.verdict, row.stats!.medianNs, row.gpuDispatchMedianNs, row.gpuKernelMedianNs], ['VALID', 317912, 0, 314912]);
+    assert.equal([row.resolved?.gpuSubmit, row.resolved?.hostMemory], ['resident', 'svm-fine-shared']);
+    const coexec = jobs.rows.filter((x) => x.strategy?.sync === 'svm-resident' && x.strategy.splitRatio > 0 && x.strategy.splitRatio < 1);
+    assert.ok(coexec.length > 0 && coexec.every((x) => x.pairedOverheadNs !== undefined && x.gpuDispatchMedianNs === 0));
+  } finally {
+    configs.profiles.delete('tiny-resident');
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 /** A resident copy of an svm-fine row: host-clock timestamps (no dispatch, kernel = GPU side), 5% faster. */
 function residentCopy(r: JobStats): JobStats {
   const faster = (ns: number) => Math.round(ns * 0.95);
@@ -185,7 +210,7 @@ function residentCopy(r: JobStats): JobStats {
     ...r,
     jobId: r.jobId.replace('/sync:svm-fine', '/sync:svm-resident'),
     strategy: { ...r.strategy, sync: 'svm-resident' },
-    resolved: { ...r.resolved, hostMemory: 'svm-fine-shared', gpuSubmit: 'resident' } as JobStats['resolved'],
+    resolved: { ...r.resolved, hostMemory: 'svm-fine-shared', gpuSubmit: 'resident' },
     ...(r.stats ? { stats: { ...r.stats, medianNs: faster(r.stats.medianNs), ci95LowNs: faster(r.stats.ci95LowNs), ci95HighNs: faster(r.stats.ci95HighNs) } } : {}),
     ...(gpu ? { gpuKernelMedianNs: faster(r.gpuSideMedianNs!), gpuDispatchMedianNs: 0 } : {}),
     ...(r.kind === 'roundtrip' ? { gpuDispatchMedianNs: 0, gpuKernelMedianNs: 2_000 } : {}),

@@ -63,6 +63,8 @@ export interface Resolved {
   gpuStreams?: number;
   /** How the exchanged tensors moved: pinned-copy, zero-copy, svm-coarse-map, svm-fine-shared, host (CPU-only). */
   hostMemory?: string;
+  /** How the timed executions issued their commands: command-buffer, calls, resident (svm-resident: none per execution), none. */
+  gpuSubmit?: string;
   /** Linear CPU slices: "weights-per-job" when the packed path packs W^T once per job (absent before). */
   cpuLinearPacking?: string;
   /** Conv CPU slices: "narrow-panels,unpadded-in-place" when the simd kernels compute a narrow last column
