@@ -22,6 +22,9 @@
 #include <cstdlib>
 #include <cstring>
 #include <limits>
+#include <map>
+#include <mutex>
+#include <utility>
 
 #include "sync.h"
 
@@ -43,6 +46,16 @@ int ResidentGroups(const DeviceCaps& caps) {
   if (const char* e = std::getenv("POCL_MAX_PTHREAD_COUNT"); e && *e && std::atoi(e) > 0)
     groups = std::min(groups, std::atoi(e));
   return std::max(1, groups);
+}
+
+// A failed handshake, remembered per device and group count for the rest of the process: every later job
+// that would wait the same 5 s for the same answer fails at once with the first one's reason (a plan of
+// hundreds of resident jobs would otherwise spend minutes of a device's time budget waiting).
+std::string& RememberedHandshakeFailure(cl_device_id device, int groups) {
+  static std::mutex mu;
+  static std::map<std::pair<cl_device_id, int>, std::string> failures;
+  std::lock_guard<std::mutex> lock(mu);
+  return failures[{device, groups}];
 }
 
 class SvmResidentMechanism : public Mechanism {
@@ -85,6 +98,8 @@ class SvmResidentMechanism : public Mechanism {
       COEXEC_CL(Cl().clSetKernelArg(k, a++, sizeof(int), &groups), Where(run, "resident work-groups"));
     }
     physical_ = static_cast<int>(std::min<size_t>(ResidentGroups(run.gpu->caps()), launch.Groups()));
+    std::string& failed = RememberedHandshakeFailure(run.gpu->id(), physical_);
+    if (!failed.empty()) throw std::runtime_error(failed + " (an earlier job's handshake on this device; not retried)");
     const size_t global[3] = {physical_ * launch.local[0], launch.local[1], launch.local[2]};
 
     cl_int err = CL_SUCCESS;
@@ -103,9 +118,10 @@ class SvmResidentMechanism : public Mechanism {
       if (NowNs() > deadline) {
         const int answered = __atomic_load_n(counter_.as<int>(), __ATOMIC_ACQUIRE);
         Stop();
-        throw std::runtime_error("svm-resident: " + std::to_string(answered) + " of " + std::to_string(physical_) +
-                                 " resident work-groups answered within 5 s: the device runs fewer work-groups at once "
-                                 "(set COEXEC_RESIDENT_GROUPS, or POCL_MAX_PTHREAD_COUNT for PoCL)");
+        failed = "svm-resident: " + std::to_string(answered) + " of " + std::to_string(physical_) +
+                 " resident work-groups answered within 5 s: the device runs fewer work-groups at once "
+                 "(set COEXEC_RESIDENT_GROUPS, or POCL_MAX_PTHREAD_COUNT for PoCL)";
+        throw std::runtime_error(failed);
       }
       CpuRelax();
     }
