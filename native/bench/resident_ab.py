@@ -71,21 +71,33 @@ def arms_of(row, planned):
     return arms
 
 
-def main():
-    ap = argparse.ArgumentParser()
+def split_bench_args(description):
+    """The arguments both split benchmarks take: OUT, the runs, rounds and the split's cores."""
+    ap = argparse.ArgumentParser(description=description)
     ap.add_argument("out")
     ap.add_argument("runs", nargs="+")
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--cpu-cores", default="1")
     ap.add_argument("--device-cores", default="0")
-    ap.add_argument("--seed", type=int, default=1)
-    a = ap.parse_args()
-    os.makedirs(a.out, exist_ok=True)
+    return ap
+
+
+def load_runs(runs):
+    """[(run name, layers.json row)] over the runs, and every planned strategy by job id."""
     layers, planned = [], {}
-    for run in a.runs:
+    for run in runs:
         with open(os.path.join(run, "derived", "layers.json")) as f:
             layers += [(os.path.basename(run.rstrip("/")), r) for r in json.load(f)["rows"]]
         planned.update(planned_strategies(run))
+    return layers, planned
+
+
+def main():
+    ap = split_bench_args(__doc__.split("\n")[0])
+    ap.add_argument("--seed", type=int, default=1)
+    a = ap.parse_args()
+    os.makedirs(a.out, exist_ok=True)
+    layers, planned = load_runs(a.runs)
     jobs = []
     for run, row in layers:
         for arm, strategy in arms_of(row, planned):

@@ -13,7 +13,6 @@ Usage (local-split's arrangement on a 2-core machine):
       [--all-cores 0,1] [--pocl-env POCL_MAX_PTHREAD_COUNT=1,POCL_CPU_MAX_CU_NUM=1,POCL_AFFINITY=1]
 Writes OUT_DIR/results.jsonl and OUT_DIR/summary.md.
 """
-import argparse
 import json
 import os
 import statistics
@@ -21,7 +20,7 @@ import sys
 
 sys.path.insert(0, os.path.dirname(__file__))
 from engine_io import run_engine_plan  # noqa: E402
-from resident_ab import ENGINE, JOB_BUDGET, planned_strategies, strategy_of  # noqa: E402
+from resident_ab import ENGINE, JOB_BUDGET, load_runs, split_bench_args, strategy_of  # noqa: E402
 
 CPU_IMPLS = {"linear": ["simd", "openblas"], "conv2d": ["simd-im2col", "simd-direct", "simd-flat", "openblas-im2col"]}
 POCL_VARS = ("POCL_MAX_PTHREAD_COUNT", "POCL_CPU_MAX_CU_NUM", "POCL_AFFINITY")
@@ -37,21 +36,13 @@ def median_ok(values):
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("out")
-    ap.add_argument("runs", nargs="+")
-    ap.add_argument("--rounds", type=int, default=3)
-    ap.add_argument("--cpu-cores", default="1")
-    ap.add_argument("--device-cores", default="0")
+    ap = split_bench_args(__doc__.split("\n")[0])
     ap.add_argument("--all-cores", default="0,1")
     ap.add_argument("--pocl-env", default="POCL_MAX_PTHREAD_COUNT=1,POCL_CPU_MAX_CU_NUM=1,POCL_AFFINITY=1")
     a = ap.parse_args()
     os.makedirs(a.out, exist_ok=True)
-    rows, planned = [], {}
-    for run in a.runs:
-        with open(os.path.join(run, "derived", "layers.json")) as f:
-            rows += json.load(f)["rows"]
-        planned.update(planned_strategies(run))
+    layers, planned = load_runs(a.runs)
+    rows = [row for _, row in layers]
     pick = lambda sid: dict(planned[sid]) if sid in planned else strategy_of(sid)
     split_jobs, whole_jobs = [], []
     for row in rows:

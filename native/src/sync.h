@@ -195,6 +195,14 @@ std::unique_ptr<CommandBuffer> RecordReplay(LayerRun& run, GpuSubmitChoice* choi
 // Records the variant's launches, in order, into `cb` (not CLBlast: RecordReplay never records it).
 void RecordLaunches(LayerRun& run, CommandBuffer& cb);
 inline size_t Bytes(size_t floats) { return floats * sizeof(float); }
+// svm-fine's memory, which svm-resident shares: X, W, b and Y in fine-grained SVM holding the producer's X, W
+// and b (Y zeroed), the completion counter (zeroed) in fine-grained SVM with atomics, and every launch's tensor
+// and counter arguments bound to them (sync_svm_fine.cpp). `mechanism` names the buffers in errors.
+struct FineSvmMemory {
+  SvmBuffer x, w, b, y, counter;
+  void Prepare(LayerRun& run, const std::string& mechanism);
+  CpuTensors Tensors() const { return {x.as<float>(), w.as<float>(), b.as<float>(), y.as<float>()}; }
+};
 // Copies the runs of a tensor from src to dst (both whole tensors of the same layout), on the host.
 void CopyRuns(const TensorRuns& runs, const float* src, float* dst);
 // Enqueues the copy of the runs of a whole host tensor into the same place of a device buffer (write) or

@@ -16,7 +16,7 @@
 // Shared atomics, both ints in fine-grained SVM allocated with CL_MEM_SVM_ATOMICS:
 //   epoch_:   written by the host only (release: orders the counter's zeroing before it); read by the first
 //             work-item of each physical group (acquire);
-//   counter_: zeroed by the host before each bump; one release add per physical group after its writes of Y;
+//   counter:  zeroed by the host before each bump; one release add per physical group after its writes of Y;
 //             the host's acquire load that sees P makes every GPU row of Y visible.
 #include <algorithm>
 #include <cstdlib>
@@ -67,25 +67,11 @@ class SvmResidentMechanism : public Mechanism {
     if (run.variant.clblast || run.variant.launches.size() != 1)
       throw std::runtime_error("svm-resident runs one layer kernel per job; this variant enqueues " +
                                std::string(run.variant.clblast ? "CLBlast" : "helper kernels before its own"));
-    const Layer& l = *run.layer;
+    mem_.Prepare(run, "svm-resident");
     cl_context ctx = run.gpu->context();
-    const cl_svm_mem_flags fine = CL_MEM_READ_WRITE | CL_MEM_SVM_FINE_GRAIN_BUFFER;
-    x_ = SvmBuffer(ctx, fine, Bytes(l.XCount()), "svm-resident X");
-    w_ = SvmBuffer(ctx, fine, Bytes(l.WCount()), "svm-resident W");
-    b_ = SvmBuffer(ctx, fine, Bytes(l.BCount()), "svm-resident b");
-    y_ = SvmBuffer(ctx, fine, Bytes(l.YCount()), "svm-resident Y");
-    counter_ = SvmBuffer(ctx, fine | CL_MEM_SVM_ATOMICS, sizeof(int), "svm-resident counter");
-    epoch_ = SvmBuffer(ctx, fine | CL_MEM_SVM_ATOMICS, sizeof(int), "svm-resident epoch");
-    std::memcpy(x_.get(), run.X->data(), x_.bytes());
-    std::memcpy(w_.get(), run.W->data(), w_.bytes());
-    std::memcpy(b_.get(), run.b->data(), b_.bytes());
-    std::memset(y_.get(), 0, y_.bytes());
-    __atomic_store_n(counter_.as<int>(), 0, __ATOMIC_RELAXED);
+    epoch_ = SvmBuffer(ctx, CL_MEM_READ_WRITE | CL_MEM_SVM_FINE_GRAIN_BUFFER | CL_MEM_SVM_ATOMICS, sizeof(int),
+                       "svm-resident epoch");
     __atomic_store_n(epoch_.as<int>(), 0, __ATOMIC_RELAXED);
-    BindArgs(run, [&](cl_kernel k, cl_uint a, TensorArg t) {
-      void* p = t == TensorArg::X ? x_.get() : t == TensorArg::W ? w_.get() : t == TensorArg::B ? b_.get() : y_.get();
-      COEXEC_CL(Cl().clSetKernelArgSVMPointer(k, a, p), Where(run, "SVM argument"));
-    }, counter_.get());
 
     // The resident arguments follow the counter (COEXEC_SIGNAL_PARAM under COEXEC_RESIDENT): the epoch, then
     // the launch's work-groups per dimension, which the physical groups deal among themselves.
@@ -116,7 +102,7 @@ class SvmResidentMechanism : public Mechanism {
     const int64_t deadline = NowNs() + kHandshakeTimeoutNs;
     while (!HostSeesGpuDone()) {
       if (NowNs() > deadline) {
-        const int answered = __atomic_load_n(counter_.as<int>(), __ATOMIC_ACQUIRE);
+        const int answered = __atomic_load_n(mem_.counter.as<int>(), __ATOMIC_ACQUIRE);
         Stop();
         failed = "svm-resident: " + std::to_string(answered) + " of " + std::to_string(physical_) +
                  " resident work-groups answered within 5 s: the device runs fewer work-groups at once "
@@ -134,13 +120,13 @@ class SvmResidentMechanism : public Mechanism {
     (void)profile;  // no event: WidenProfile fills the profiled execution's timestamps from the host clock
     bumpNs_ = NowNs();
     doneNs_ = 0;
-    __atomic_store_n(counter_.as<int>(), 0, __ATOMIC_RELAXED);
+    __atomic_store_n(mem_.counter.as<int>(), 0, __ATOMIC_RELAXED);
     __atomic_store_n(epoch_.as<int>(), ++epochValue_, __ATOMIC_RELEASE);
   }
 
   bool WaitsOnHost() const override { return true; }
   bool HostSeesGpuDone() override {
-    if (__atomic_load_n(counter_.as<int>(), __ATOMIC_ACQUIRE) < physical_) return false;
+    if (__atomic_load_n(mem_.counter.as<int>(), __ATOMIC_ACQUIRE) < physical_) return false;
     if (!doneNs_) doneNs_ = NowNs();
     return true;
   }
@@ -153,13 +139,13 @@ class SvmResidentMechanism : public Mechanism {
     ts = {bump, bump, bump, static_cast<cl_ulong>(doneNs_ ? doneNs_ : bumpNs_)};
   }
 
-  CpuTensors CpuSide() const override { return {x_.as<float>(), w_.as<float>(), b_.as<float>(), y_.as<float>()}; }
-  const float* Output() const override { return y_.as<float>(); }
+  CpuTensors CpuSide() const override { return mem_.Tensors(); }
+  const float* Output() const override { return mem_.y.as<float>(); }
 
   void PoisonOutput() override {
     // Every group signalled the last execution and waits for the next epoch: none of them writes Y now.
-    float* y = y_.as<float>();
-    std::fill(y, y + y_.bytes() / sizeof(float), std::numeric_limits<float>::quiet_NaN());
+    float* y = mem_.y.as<float>();
+    std::fill(y, y + mem_.y.bytes() / sizeof(float), std::numeric_limits<float>::quiet_NaN());
   }
 
   std::string HostMemoryPath() const override { return "svm-fine-shared"; }
@@ -174,7 +160,8 @@ class SvmResidentMechanism : public Mechanism {
   }
 
   LayerRun* run_ = nullptr;
-  SvmBuffer x_, w_, b_, y_, counter_, epoch_;
+  FineSvmMemory mem_;
+  SvmBuffer epoch_;
   Queue queue_;
   int physical_ = 0;
   int epochValue_ = 0;
