@@ -47,19 +47,52 @@ test('the baseline per implementation predicts a CPU time that is linear in its 
   assert.ok(predictBaseline(m, cpuFeatures(layer, 2048, 2, 'openblas')) > 0);
 });
 
-test('a group with too few rows to fit every term is served by the pooled fit', () => {
+test('a CPU group with too few rows to fit every term is served by the pooled fit at its own scale', () => {
   const rows: TrainingRow[] = [];
-  for (let n = 64; n <= 64 * 16; n += 64) { // 16 simd rows: enough for every term; 3 openblas rows: not
+  const law = (f: ReturnType<typeof cpuFeatures>): number => 1000 + f.values.flops! / 3;
+  for (let n = 64; n <= 64 * 16; n += 64) { // 16 simd rows: enough for every term; 3 openblas rows, 2x slower: not
     for (const impl of n <= 192 ? ['simd', 'openblas'] : ['simd']) {
       const f = cpuFeatures({ type: 'linear', M: 1, N: n, K: 256 }, n, 1, impl);
-      rows.push({ features: f, timeNs: 1000 + f.values.flops! / 3, layerId: 'x', strategyId: 'y' });
+      rows.push({ features: f, timeNs: (impl === 'openblas' ? 2 : 1) * law(f), layerId: `n${n}`, strategyId: impl });
     }
   }
+  // One row of a third implementation: too few to tell its scale from noise.
+  const one = cpuFeatures({ type: 'linear', M: 1, N: 128, K: 256 }, 128, 1, 'naive');
+  rows.push({ features: one, timeNs: 5 * law(one), layerId: 'n128', strategyId: 'naive' });
+  // A fourth whose speed against the pool differs by layer (half on one, twice on the other): no scale carries.
+  for (const [n, k] of [[320, 0.5], [384, 2]] as const) {
+    const f = cpuFeatures({ type: 'linear', M: 1, N: n, K: 256 }, n, 1, 'odd');
+    rows.push({ features: f, timeNs: k * law(f), layerId: `n${n}`, strategyId: 'odd' });
+  }
   const m = fitBaseline('cpu', rows);
-  assert.equal(Object.keys(m.perGroup!), ['linear:simd']);
+  assert.equal(Object.keys(m.perGroup!).sort(), ['linear:openblas', 'linear:simd']);
+  const pooledAt = (f: ReturnType<typeof cpuFeatures>): number =>
+    m.terms!.reduce((s, t, j) => s + m.pooled!.coef[j]! * termValue(t, f, m.params.cacheKnotBytes ?? 0), 0);
+  // The openblas group: the pooled fit's coefficients times one scale, the geometric mean of its rows' measured / pooled.
+  const openblasRows = rows.filter((r) => r.features.group === 'linear:openblas');
+  const scale = Math.exp(openblasRows.reduce((s, r) => s + Math.log(r.timeNs / pooledAt(r.features)), 0) / openblasRows.length);
   const f = cpuFeatures({ type: 'linear', M: 1, N: 100, K: 256 }, 100, 1, 'openblas');
-  const pooled = m.terms!.reduce((s, t, j) => s + m.pooled!.coef[j]! * termValue(t, f, m.params.cacheKnotBytes ?? 0), 0);
-  assert.is(predictBaseline(m, f), pooled);
+  assert.ok(Math.abs(predictBaseline(m, f) / (scale * pooledAt(f)) - 1) < 1e-9);
+  // ... which prices it near its true 2x (the pooled fit, dominated by simd, would not).
+  assert.ok(Math.abs(predictBaseline(m, f) / (2 * law(f)) - 1) < 0.1, String(predictBaseline(m, f)));
+  for (const impl of ['naive', 'odd']) {
+    const g = cpuFeatures({ type: 'linear', M: 1, N: 100, K: 256 }, 100, 1, impl);
+    assert.is(predictBaseline(m, g), pooledAt(g));
+  }
+  // The GPU side never scales a thin variant's group: its cost's shape is its own launch geometry.
+  const gpuRows: TrainingRow[] = [];
+  for (let n = 64; n <= 64 * 20; n += 64) {
+    for (const variant of n <= 192 ? ['gemm_tiled', 'gemv_row'] : ['gemm_tiled']) {
+      // The same geometry under another variant's name, 2x slower: a scale the CPU side would take.
+      const g = gpuFeatures({ type: 'linear', M: 1, N: n, K: 256 }, n, 'gemm_tiled', 64, { computeUnits: 4 });
+      gpuRows.push({
+        features: { ...g, group: `linear:${variant}` }, timeNs: (variant === 'gemv_row' ? 2 : 1) * (5000 + g.values.workFlops! / 50),
+        layerId: `n${n}`, strategyId: variant,
+      });
+    }
+  }
+  const gm = fitBaseline('gpu', gpuRows);
+  assert.ok('linear:gemm_tiled' in gm.perGroup! && !('linear:gemv_row' in gm.perGroup!), JSON.stringify(Object.keys(gm.perGroup!)));
 });
 
 /**
@@ -121,7 +154,11 @@ test('a group needs rows only for the terms that vary in it: one thread count, n
   const pooledOnly = rows.map((r) => ({ ...r, features: { ...r.features, group: 'linear:other' } }));
   const m = fitBaseline('cpu', [...rows, ...pooledOnly.slice(0, 3)]);
   assert.ok(rows.length < 2 * m.terms!.length);
-  assert.equal(Object.keys(m.perGroup!), ['linear:simd']);
+  // simd has a fit of its own; the 3 'other' rows at most scale the pooled one (scaledPooled).
+  assert.ok('linear:simd' in m.perGroup!);
+  const other = m.perGroup!['linear:other'];
+  const ratios = (other?.coef ?? []).flatMap((c, j) => (m.pooled!.coef[j]! > 0 ? [c / m.pooled!.coef[j]!] : []));
+  assert.ok(ratios.every((r) => Math.abs(r / ratios[0]! - 1) < 1e-9), String(ratios));
 });
 
 // conv_pq_1x1 in small on a CPU device: a fixed cost, the flops, and the partial position block's gathered

@@ -3,7 +3,7 @@
  * cost, flops per thread or executed flops with padding, bytes, waves over compute units, ...), fitted per group (implementation
  * or variant) by ridge-regularized non-negative least squares on RELATIVE error, so small slices count as
  * much as large ones. Non-negativity keeps every term a cost; a pooled fit over all groups serves groups
- * unseen in training.
+ * unseen in training, and (scaled to the group, CPU side only) groups with too few rows for a fit of their own.
  */
 import { featureNames, type SideFeatures, type SideName } from './features.js';
 import { MODEL_SCHEMA_VERSION, trainingDataSha256, type LinearCoefficients, type ModelFile, type TrainingRow } from './model.js';
@@ -137,6 +137,47 @@ function termsInPlay(rows: readonly TrainingRow[], terms: readonly string[], tp:
   return terms.filter((t) => t === '1' || new Set(rows.map((r) => termValue(t, r.features, tp.knot, tp.queuedShare))).size >= 2).length;
 }
 
+/** A group with fewer rows than this keeps the pooled fit as it is (one row cannot tell its scale from its noise). */
+export const MIN_SCALED_ROWS = 2;
+
+/**
+ * The pooled coefficients times the geometric mean of the group's measured / pooled-predicted times: every term
+ * scaled alike, one number fitted on the group's rows. The CPU implementations of a layer run on the same cores
+ * and threads and pay the same kinds of cost (flops per thread, bytes, pool joins), each at its own speed; the
+ * pooled fit mixes them, and a group's rows too few for a fit of its own still say how fast it is against the
+ * pool. Unscaled, the pooled fit priced the implementation that every co-executed strategy used at the others'
+ * speed: local-split conv 2026-12-05T0153Z, simd-im2col (about 10 training rows per fold against the 12 its own
+ * fit needs, pooled with openblas-im2col at twice its time) was over-predicted by 11-24% on every held-out layer,
+ * which moved the predicted balance point of every split towards the GPU. Only the CPU side uses it: a GPU
+ * variant's cost follows its own launch geometry (waves, work-groups, serial path), which a fit pooled over other
+ * variants gets wrong in shape and not only in scale (gpu-host linear 2026-12-04T1041Z: GPU held-out MAPE 13.6
+ * -> 17.2 and q 0.88 -> 0.78 with its thin variant groups scaled).
+ */
+export function scaledPooled(pooled: LinearCoefficients, mine: readonly TrainingRow[], terms: readonly string[], tp: TermParams): LinearCoefficients {
+  const logRatio = mine.reduce((s, r) => s + Math.log(r.timeNs / predictWith(pooled, terms, tp, r.features)), 0) / mine.length;
+  const scale = Math.exp(logRatio);
+  return { coef: pooled.coef.map((c) => c * scale) };
+}
+
+/**
+ * Whether a group's scale (scaledPooled) carries over to shapes it was not taken from: leaving out each layer of
+ * the group's rows in turn, the scale from the other layers' rows prices the left-out rows with a smaller sum of
+ * squared relative errors than the pooled fit does. A group whose rows come from one layer cannot show it.
+ */
+export function scaleCarries(pooled: LinearCoefficients, mine: readonly TrainingRow[], terms: readonly string[], tp: TermParams): boolean {
+  const layers = [...new Set(mine.map((r) => r.layerId))];
+  if (layers.length < 2) return false;
+  let scaledSse = 0, pooledSse = 0;
+  for (const l of layers) {
+    const scale = scaledPooled(pooled, mine.filter((r) => r.layerId !== l), terms, tp);
+    for (const r of mine.filter((r) => r.layerId === l)) {
+      scaledSse += (predictWith(scale, terms, tp, r.features) / r.timeNs - 1) ** 2;
+      pooledSse += (predictWith(pooled, terms, tp, r.features) / r.timeNs - 1) ** 2;
+    }
+  }
+  return scaledSse < pooledSse;
+}
+
 interface BaselineFit extends TermParams {
   perGroup: Record<string, LinearCoefficients>;
   pooled: LinearCoefficients;
@@ -144,15 +185,19 @@ interface BaselineFit extends TermParams {
   sse: number;
 }
 
-function fitWithParams(rows: readonly TrainingRow[], terms: readonly string[], groups: readonly string[], tp: TermParams, p: BaselineParams): BaselineFit {
+function fitWithParams(
+  side: SideName, rows: readonly TrainingRow[], terms: readonly string[], groups: readonly string[], tp: TermParams, p: BaselineParams,
+): BaselineFit {
   const perGroup: Record<string, LinearCoefficients> = {};
+  const pooled = fitRows(rows, terms, tp, p);
   for (const g of groups) {
     const mine = rows.filter((r) => r.features.group === g);
     const groupParams = { ...tp, knot: knotReached(mine, tp.knot) ? tp.knot : 0 };
-    // Too few rows to pin every term down: the group is served by the pooled fit rather than a guess.
     if (mine.length >= 2 * termsInPlay(mine, terms, groupParams)) perGroup[g] = fitRows(mine, terms, groupParams, p);
+    // Too few rows to pin every term down: a CPU implementation gets the pooled fit's shape at its own scale
+    // where that scale carries across its layers (scaledPooled, scaleCarries), else the pooled fit as it is.
+    else if (side === 'cpu' && mine.length >= MIN_SCALED_ROWS && scaleCarries(pooled, mine, terms, tp)) perGroup[g] = scaledPooled(pooled, mine, terms, tp);
   }
-  const pooled = fitRows(rows, terms, tp, p);
   let sse = 0;
   for (const r of rows) {
     const e = predictWith(perGroup[r.features.group] ?? pooled, terms, tp, r.features) / r.timeNs - 1;
@@ -175,7 +220,7 @@ export function fitBaseline(side: SideName, rows: readonly TrainingRow[], p: Bas
   let best: BaselineFit | undefined;
   for (const knot of knots) {
     for (const queuedShare of shares) {
-      const fit = fitWithParams(rows, terms, groups, { knot, queuedShare }, p);
+      const fit = fitWithParams(side, rows, terms, groups, { knot, queuedShare }, p);
       if (!best || score(fit) < score(best)) best = fit;
     }
   }
