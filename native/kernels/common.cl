@@ -37,8 +37,10 @@
 // a layer kernel is launched once per job with as many work-groups as the device runs at once (its "physical"
 // groups) and stays resident: each physical group waits for the host to bump `epoch` (an int in fine-grained
 // SVM), computes the launch's work-groups ("virtual" groups, vgroups0 x vgroups1 x vgroups2, dealt
-// round-robin: physical group p takes p, p + P, ...; always the same ones, so a CPU device's worker keeps its
-// slice of the weights in its own cache), then adds 1 to doneCounter; a negative epoch ends the kernel.
+// in contiguous chunks: physical group p takes [p * ceil(V / P), (p + 1) * ceil(V / P)), as PoCL's own scheduler
+// deals a launch's first grabs; always the same ones, so a CPU device's worker keeps its slice of the weights
+// in its own cache), then adds 1 to doneCounter; a negative epoch ends the kernel. Dealt round-robin instead,
+// pocl-split's 7 workers ran M = 64 GEMMs 2.4x slower than launched (results/benchmarks/resident-pocl-split-20261205).
 //   epoch:       written by the host only (release store of the next value, or -1 to stop); read by the
 //                first work-item of each group (acquire loads), which hands the value to its group through
 //                local memory and a barrier, so every work-item takes the same branch;
@@ -63,8 +65,10 @@
     work_group_barrier(CLK_LOCAL_MEM_FENCE | CLK_GLOBAL_MEM_FENCE);                                          \
     coexecEpochSeen = coexecEpochShared;                                                                     \
     if (coexecEpochSeen < 0) break;                                                                          \
-    for (int coexecV = (int)get_group_id(0); coexecV < vgroups0 * vgroups1 * vgroups2;                       \
-         coexecV += (int)get_num_groups(0)) {                                                                \
+    const int coexecTotal = vgroups0 * vgroups1 * vgroups2;                                                  \
+    const int coexecPer = (coexecTotal + (int)get_num_groups(0) - 1) / (int)get_num_groups(0);               \
+    const int coexecEnd = min(coexecTotal, ((int)get_group_id(0) + 1) * coexecPer);                          \
+    for (int coexecV = (int)get_group_id(0) * coexecPer; coexecV < coexecEnd; ++coexecV) {                   \
       const int coexecG0 = coexecV % vgroups0, coexecG1 = (coexecV / vgroups0) % vgroups1,                  \
                 coexecG2 = coexecV / (vgroups0 * vgroups1);
 // Closes both loops of COEXEC_RESIDENT_BEGIN. The barrier after each virtual group keeps the next one from
