@@ -183,3 +183,44 @@ test('kernel-specific terms: fitted where a training row has them, left out of t
 });
 
 test.run();
+
+// A resident kernel (svm-resident) pays no launch: its GPU sides get a fit of their own where that prices its
+// left-out layers better, so the launched rows of the same variant no longer lift every resident prediction.
+function gpuRow(n: number, k: number, sync: string, timeNs: (f: ReturnType<typeof gpuFeatures>) => number, share = 1): TrainingRow {
+  const layer: LinearLayer = { type: 'linear', M: 1, N: n, K: k };
+  const rows = Math.round(n * share);
+  const f = gpuFeatures(layer, rows, 'linear_reg_v16x2_m1', 1, { computeUnits: 7 }, sync);
+  return { features: f, timeNs: timeNs(f), layerId: `linear/M:1/N:${n}/K:${k}`, strategyId: `${n}/${k}/${rows}/${sync}` };
+}
+
+test('resident GPU sides get their own group and fit where it prices left-out layers better', () => {
+  const shapes = [[384, 1536], [768, 3072], [1536, 384], [2304, 768], [3072, 768], [1000, 2048], [512, 512], [4096, 1024]] as const;
+  const launchedNs = (f: ReturnType<typeof gpuFeatures>): number => 25000 + f.values.workFlops! / 20;
+  const residentNs = (f: ReturnType<typeof gpuFeatures>): number => 800 + f.values.workFlops! / 80;
+  const rows: TrainingRow[] = [];
+  for (const [n, k] of shapes) {
+    for (const share of [1, 0.5, 0.25]) {
+      for (const sync of ['finish', 'svm-fine', 'event-poll']) rows.push(gpuRow(n, k, sync, launchedNs, share));
+      rows.push(gpuRow(n, k, 'svm-resident', residentNs, share));
+    }
+  }
+  assert.is(rows.find((r) => r.strategyId.endsWith('svm-resident'))!.features.group, 'linear:linear_reg_v16x2_m1@resident');
+  const model = fitBaseline('gpu', rows);
+  assert.ok(model.perGroup!['linear:linear_reg_v16x2_m1@resident'], 'the resident group has a fit');
+  const probe = gpuRow(1536, 1536, 'svm-resident', residentNs);
+  const launchedProbe = gpuRow(1536, 1536, 'finish', launchedNs);
+  assert.ok(Math.abs(predictBaseline(model, probe.features) / probe.timeNs - 1) < 0.05, 'resident side priced as resident');
+  assert.ok(Math.abs(predictBaseline(model, launchedProbe.features) / launchedProbe.timeNs - 1) < 0.05, 'launched side priced as launched');
+});
+
+test('a resident group as fast as its launched rows keeps the shared fit, and launched-only runs keep no spill term', () => {
+  const shapes = [[384, 1536], [768, 3072], [1536, 384], [2304, 768], [3072, 768]] as const;
+  const sameNs = (f: ReturnType<typeof gpuFeatures>): number => 3000 + f.values.workFlops! / 40;
+  const rows: TrainingRow[] = [];
+  for (const [n, k] of shapes) for (const sync of ['finish', 'svm-resident']) rows.push(gpuRow(n, k, sync, sameNs));
+  const model = fitBaseline('gpu', rows);
+  const probe = gpuRow(1536, 1536, 'svm-resident', sameNs);
+  assert.ok(Math.abs(predictBaseline(model, probe.features) / probe.timeNs - 1) < 0.05);
+  const launchedOnly = fitBaseline('gpu', rows.filter((r) => !r.features.group.endsWith('@resident')));
+  assert.not.ok(launchedOnly.terms!.includes(SPILL_TERM), 'no resident rows: no GPU spill term');
+});

@@ -223,3 +223,13 @@ test('tileLoadsPerThread: a direct register tile loads its input vectors and bro
 });
 
 test.run();
+
+test('a resident worker keeps its contiguous chunk of the launch: ceil(groups / workers) groups of bytes', async () => {
+  const { residentBytesPerWorker, gpuFeatures } = await import('../src/predict/features.js');
+  assert.is(residentBytesPerWorker(7000, 7, 7), 1000);
+  assert.is(residentBytesPerWorker(9600, 96, 7), 1400);  // chunks of 14 groups
+  assert.is(residentBytesPerWorker(300, 3, 7), 100);      // fewer groups than workers: one each
+  const layer = { type: 'linear' as const, M: 1, N: 768, K: 768 };
+  assert.is(gpuFeatures(layer, 768, 'linear_reg_v16x2_m1', 1, { computeUnits: 7 }, 'finish').values.residentBytesPerWorker, 0);
+  assert.ok(gpuFeatures(layer, 768, 'linear_reg_v16x2_m1', 1, { computeUnits: 7 }, 'svm-resident').values.residentBytesPerWorker! > 0);
+});

@@ -5,7 +5,7 @@
  * much as large ones. Non-negativity keeps every term a cost; a pooled fit over all groups serves groups
  * unseen in training, and (scaled to the group, CPU side only) groups with too few rows for a fit of their own.
  */
-import { featureNames, type SideFeatures, type SideName } from './features.js';
+import { featureNames, RESIDENT_GROUP_SUFFIX, type SideFeatures, type SideName } from './features.js';
 import { MODEL_SCHEMA_VERSION, trainingDataSha256, type LinearCoefficients, type ModelFile, type TrainingRow } from './model.js';
 import { nnls } from './nnls.js';
 
@@ -61,7 +61,7 @@ export const MIN_SHARE_GAIN = 0.1;
  */
 export const BASELINE_TERMS: Record<SideName, string[]> = {
   cpu: ['1', 'poolJoins', 'flopsPerThread', 'paddedFlopsPerThread', SPILL_TERM, 'bytes', 'copyBytesPerThread', 'readBytesPerThread', 'tileLoadsPerThread'],
-  gpu: ['1', 'workFlops', 'bytes', 'waves', 'workGroups', 'serialFlops', 'gatherLoads', 'inputLoads'],
+  gpu: ['1', 'workFlops', 'bytes', 'waves', 'workGroups', 'serialFlops', 'gatherLoads', 'inputLoads', SPILL_TERM],
 };
 
 /**
@@ -71,6 +71,15 @@ export const BASELINE_TERMS: Record<SideName, string[]> = {
  * simd-direct jobs (every pocl-split run) for the CPU one.
  */
 export const KERNEL_SPECIFIC_TERMS = ['gatherLoads', 'inputLoads', 'tileLoadsPerThread'];
+
+/**
+ * The bytes per worker SPILL_TERM prices beyond its knot: the busiest CPU thread's weights, or what a resident GPU
+ * kernel's worker keeps for itself (features.ts residentBytesPerWorker; 0 for launched kernels, so a GPU model
+ * without resident rows has no spill term and fits as before).
+ */
+function spillBytes(f: SideFeatures): number {
+  return f.values.weightBytesPerThread ?? f.values.residentBytesPerWorker ?? 0;
+}
 
 export interface BaselineParams {
   /** Ridge penalty on the column-normalized coefficients. */
@@ -99,7 +108,7 @@ export const MIN_SPILL_ROWS = 2;
  */
 export function termValue(term: string, f: SideFeatures, knot: number, queuedShare = 1): number {
   if (term === '1') return 1;
-  if (term === SPILL_TERM) return knot > 0 ? Math.max(0, (f.values.weightBytesPerThread ?? 0) - knot) : 0;
+  if (term === SPILL_TERM) return knot > 0 ? Math.max(0, spillBytes(f) - knot) : 0;
   if (term === SERIAL_TERM && queuedShare !== 1) {
     const queued = f.values.queuedFlops ?? 0;
     return (f.values[term] ?? 0) - (1 - queuedShare) * queued;
@@ -115,7 +124,7 @@ interface TermParams {
 
 /** Whether the training rows reach far enough past `knot` to fit SPILL_TERM (see MIN_SPILL_ROWS). */
 export function knotReached(rows: readonly TrainingRow[], knot: number): boolean {
-  return rows.filter((r) => (r.features.values.weightBytesPerThread ?? 0) >= 2 * knot).length >= MIN_SPILL_ROWS;
+  return rows.filter((r) => spillBytes(r.features) >= 2 * knot).length >= MIN_SPILL_ROWS;
 }
 
 /** The baseline's fit: non-negative least squares on relative error (see nnls.ts). */
@@ -178,6 +187,46 @@ export function scaleCarries(pooled: LinearCoefficients, mine: readonly Training
   return scaledSse < pooledSse;
 }
 
+/** The fit of `rows` if they pin down every term in play (twice as many rows as terms), else undefined. */
+function ownFit(rows: readonly TrainingRow[], terms: readonly string[], tp: TermParams, p: BaselineParams): LinearCoefficients | undefined {
+  const groupParams = { ...tp, knot: knotReached(rows, tp.knot) ? tp.knot : 0 };
+  return rows.length > 0 && rows.length >= 2 * termsInPlay(rows, terms, groupParams) ? fitRows(rows, terms, groupParams, p) : undefined;
+}
+
+/**
+ * The fit of a resident GPU group (a variant run as a resident kernel, features.ts runsResident), from three
+ * candidates: its own rows alone, every resident group's rows together, and its rows with the same variant
+ * launched; the one that prices each of the group's layers best when that layer is left out of the fit (sum of
+ * squared relative errors) serves it. A resident kernel pays no launch and keeps each worker's share of the
+ * weights in that worker's cache, so on PoCL's CPU device it runs an M = 1 layer 2.5-8x faster than launched
+ * (pocl-split 2026-12-05T0321Z), and a fit shared with the launched rows, most of a run's GPU rows,
+ * over-predicted every resident side (q 0.72); with one worker and a cheap launch (local-split) the two differ
+ * less and the shared fit's extra rows win. Undefined where no candidate has rows enough: the pooled fit serves.
+ */
+function residentFit(
+  mine: readonly TrainingRow[], all: readonly TrainingRow[], launched: readonly TrainingRow[], terms: readonly string[],
+  tp: TermParams, p: BaselineParams,
+): LinearCoefficients | undefined {
+  const resident = all.filter((r) => r.features.group.endsWith(RESIDENT_GROUP_SUFFIX));
+  const candidates = [(keep: (r: TrainingRow) => boolean) => mine.filter(keep),
+    (keep: (r: TrainingRow) => boolean) => resident.filter(keep),
+    (keep: (r: TrainingRow) => boolean) => [...launched.filter(keep), ...mine.filter(keep)],
+    (keep: (r: TrainingRow) => boolean) => all.filter(keep)];
+  let best: { fit: LinearCoefficients; sse: number } | undefined;
+  for (const rowsOf of candidates) {
+    const fit = ownFit(rowsOf(() => true), terms, tp, p);
+    if (!fit) continue;
+    let sse = 0;
+    for (const l of new Set(mine.map((r) => r.layerId))) {
+      const lo = ownFit(rowsOf((r) => r.layerId !== l), terms, tp, p);
+      if (!lo) { sse = Number.POSITIVE_INFINITY; break; }
+      for (const r of mine) if (r.layerId === l) sse += (predictWith(lo, terms, tp, r.features) / r.timeNs - 1) ** 2;
+    }
+    if (!best || sse < best.sse) best = { fit, sse };
+  }
+  return best?.fit;
+}
+
 interface BaselineFit extends TermParams {
   perGroup: Record<string, LinearCoefficients>;
   pooled: LinearCoefficients;
@@ -193,7 +242,11 @@ function fitWithParams(
   for (const g of groups) {
     const mine = rows.filter((r) => r.features.group === g);
     const groupParams = { ...tp, knot: knotReached(mine, tp.knot) ? tp.knot : 0 };
-    if (mine.length >= 2 * termsInPlay(mine, terms, groupParams)) perGroup[g] = fitRows(mine, terms, groupParams, p);
+    if (g.endsWith(RESIDENT_GROUP_SUFFIX)) {
+      const fit = residentFit(mine, rows,
+        rows.filter((r) => r.features.group === g.slice(0, -RESIDENT_GROUP_SUFFIX.length)), terms, tp, p);
+      if (fit) perGroup[g] = fit;
+    } else if (mine.length >= 2 * termsInPlay(mine, terms, groupParams)) perGroup[g] = fitRows(mine, terms, groupParams, p);
     // Too few rows to pin every term down: a CPU implementation gets the pooled fit's shape at its own scale
     // where that scale carries across its layers (scaledPooled, scaleCarries), else the pooled fit as it is.
     else if (side === 'cpu' && mine.length >= MIN_SCALED_ROWS && scaleCarries(pooled, mine, terms, tp)) perGroup[g] = scaledPooled(pooled, mine, terms, tp);
@@ -212,7 +265,8 @@ function fitWithParams(
  * candidate: no knot, share 1).
  */
 export function fitBaseline(side: SideName, rows: readonly TrainingRow[], p: BaselineParams = DEFAULT_BASELINE): ModelFile {
-  const terms = BASELINE_TERMS[side].filter((t) => !KERNEL_SPECIFIC_TERMS.includes(t) || rows.some((r) => termValue(t, r.features, 0) !== 0));
+  const terms = BASELINE_TERMS[side].filter((t) => (!KERNEL_SPECIFIC_TERMS.includes(t) || rows.some((r) => termValue(t, r.features, 0) !== 0))
+    && (t !== SPILL_TERM || rows.some((r) => spillBytes(r.features) > 0)));
   const groups = [...new Set(rows.map((r) => r.features.group))].sort();
   const knots = [0, ...(terms.includes(SPILL_TERM) ? CACHE_KNOTS.filter((k) => knotReached(rows, k)) : [])];
   const shares = terms.includes(SERIAL_TERM) ? QUEUED_SHARES : [1];

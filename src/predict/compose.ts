@@ -26,7 +26,7 @@ import { inPhase, layerId, sideSlice, sidesOf } from '../analysis/layers.js';
 import { median, predictionErrors } from '../analysis/metrics.js';
 import type { DeviceInfo, JobStats, Layer, Strategy } from '../analysis/types.js';
 import { hostCostSamples, syncByMechanism, type HostCostSample, type LayerJob } from './dataset.js';
-import { cpuFeatures, gpuFeatures, gpuGeometry, transferBytes, type TransferBytes } from './features.js';
+import { cpuFeatures, gpuFeatures, gpuGeometry, runsResident, transferBytes, type TransferBytes } from './features.js';
 import { copyFloorNsPerByte, hostCostByMechanism, hostCostNs, type HostCost } from './host-cost.js';
 import type { ModelFile } from './model.js';
 import { predictSide } from './side-model.js';
@@ -154,8 +154,8 @@ export function predictStrategy(p: Predictor, layer: Layer, s: Strategy, cache?:
   const gpuNs = gpu && streams > 1 && p.composition.streams
     ? streamedSideNs(p, layer, s, rowsCpu, streams, p.composition.streams, cached)
     : gpu
-    ? gpuHostNs(p.composition, s.sync, transferBytes(gpuSide.layer, gpuSide.rows), s.gpuVariant) + cached(`g/${dimKey}/${rowsGpu}/${s.gpuVariant}/${s.gpuWorkGroup}`,
-      () => predictSide(p.gpu, gpuFeatures(gpuSide.layer, gpuSide.rows, s.gpuVariant, s.gpuWorkGroup, p.device)))
+    ? gpuHostNs(p.composition, s.sync, transferBytes(gpuSide.layer, gpuSide.rows), s.gpuVariant) + cached(`g/${dimKey}/${rowsGpu}/${s.gpuVariant}/${s.gpuWorkGroup}/${runsResident(s.sync) ? 'r' : 'l'}`,
+      () => predictSide(p.gpu, gpuFeatures(gpuSide.layer, gpuSide.rows, s.gpuVariant, s.gpuWorkGroup, p.device, s.sync)))
     : 0;
   return { cpuNs, gpuNs, composedNs: composeNs(p.composition, s.sync, cpuNs, gpuNs, cpu, gpu, s.splitDim) };
 }

@@ -107,7 +107,7 @@ export function gpuRowsOf(jobs: readonly LayerJob[], device: DeviceInfo): Traini
     const timeNs = gpuKernelNs(j);
     if (timeNs === undefined || !(timeNs > 0)) continue;
     out.push({
-      features: gpuFeatures(j.layer, rowsGpu, j.strategy.gpuVariant, j.strategy.gpuWorkGroup, device),
+      features: gpuFeatures(j.layer, rowsGpu, j.strategy.gpuVariant, j.strategy.gpuWorkGroup, device, j.strategy.sync),
       timeNs, layerId: layerId(j.layer), strategyId: strategyId(j.layer, j.strategy),
     });
   }

@@ -726,12 +726,13 @@ export function cpuFeatures(
 }
 
 /** GPU features of a slice of `rows` output rows computed by `variant` with work-group size `wg`. */
-export function gpuFeatures(layer: Layer, rows: number, variant: string, wg: number, device: DeviceInfo): SideFeatures {
+export function gpuFeatures(layer: Layer, rows: number, variant: string, wg: number, device: DeviceInfo, sync?: string): SideFeatures {
   const geo = gpuGeometry(layer, rows, variant, wg);
   const bytes = sliceBytes(layer, rows);
   const cus = Math.max(1, device.computeUnits);
+  const resident = runsResident(sync);
   return {
-    group: `${layer.type}:${variant}`,
+    group: resident ? `${layer.type}:${variant}${RESIDENT_GROUP_SUFFIX}` : `${layer.type}:${variant}`,
     values: {
       flops: sliceFlops(layer, rows),
       // Executed multiply-adds x2, padding included: what a tiled kernel really pays for a thin slice.
@@ -754,8 +755,35 @@ export function gpuFeatures(layer: Layer, rows: number, variant: string, wg: num
       gatherLoads: gpuGatherLoads(layer, rows, variant),
       // conv_reg's input loads (gpuInputLoads), a baseline term like gatherLoads.
       inputLoads: gpuInputLoads(layer, rows, variant),
+      // The bytes a resident worker keeps for itself between executions (residentBytesPerWorker); 0 for a
+      // launched kernel, whose work-groups go to whichever worker is free, so no worker keeps a share warm.
+      residentBytesPerWorker: resident ? residentBytesPerWorker(bytes, geo.workGroups, cus) : 0,
     },
   };
+}
+
+/** The mechanism whose kernel stays resident (native/src/sync_svm_resident.cpp): one group per worker, no launches. */
+export const RESIDENT_SYNC = 'svm-resident';
+/** Group suffix of a resident GPU side: its own fit, apart from the same variant launched. */
+export const RESIDENT_GROUP_SUFFIX = '@resident';
+
+/**
+ * Whether a GPU side under mechanism `sync` runs as a resident kernel (and gets its own model group).
+ * COEXEC_RESIDENT_GROUPS_OFF=1 prices it as the variant launched, as before 2026-12-05 s17: the switch that
+ * scripts/q-over-runs.mjs compares the two with.
+ */
+export function runsResident(sync: string | undefined): boolean {
+  return sync === RESIDENT_SYNC && process.env.COEXEC_RESIDENT_GROUPS_OFF !== '1';
+}
+
+/**
+ * The slice's bytes one resident worker touches on every execution: the resident kernel deals its launch's
+ * work-groups to the device's workers in contiguous chunks of ceil(groups / workers), and the same worker
+ * takes the same chunk each time, so its share of the weights stays in its own cache while it fits there.
+ */
+export function residentBytesPerWorker(bytes: number, workGroups: number, workers: number): number {
+  const groups = Math.max(1, workGroups);
+  return bytes * Math.min(groups, Math.ceil(groups / Math.max(1, workers))) / groups;
 }
 
 /**
