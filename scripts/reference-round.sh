@@ -12,7 +12,7 @@
 #       --out $D/PL-E/b1 --results $D/results
 # Then, on the GPU host, with dist/ and $D carried (committed results/ may have to stay home):
 #   ROUND_COMMIT=<sha> bash scripts/reference-round.sh $D PL:E:P:BUDGET_S[:RETEST_S] ...
-# It writes $OUT/reference.tgz: every run folder under $D/results with both rounds imported, the logs and
+# It writes $OUT/reference.tgz (or, past 15 MB, its parts reference.tgz.part*): every run folder under $D/results with both rounds imported, the logs and
 # machine.txt. Back home: untar, move the run folders to results/PL/, `coexec derive` and `coexec validate`.
 # RETEST_S > 0 keeps that many of the run's BUDGET_S seconds for the same-session test-retest floor
 # (scripts/device-round.sh): the archive then also holds retest/RUN_ID (round 1's bundle measured again)
@@ -30,9 +30,17 @@ out="${OUT:-$dev/out}"; mkdir -p "$out/logs"
 # REF_TOTAL_S bounds the whole call (the device tool's limit): a run gets at most what is left minus 20 s
 # for packing, and the archive is rewritten after every run, so a call stopped from outside still returns.
 deadline=$(( $(date +%s) + ${REF_TOTAL_S:-570} ))
+# The device tool returns no file over 16 MB (s17 lost a 19.9 MB archive's retest and logs): an archive past
+# 15 MB is left as reference.tgz.part* instead (`cat reference.tgz.part* | tar xzf -` at home).
 pack() {
   local extra=(); [ -d "$dev/retest" ] && extra=(retest)
-  tar czf "$out/reference.tgz.tmp" -C "$dev" results "${extra[@]}" -C "$out" logs && mv "$out/reference.tgz.tmp" "$out/reference.tgz"
+  tar czf "$out/reference.tgz.tmp" -C "$dev" results "${extra[@]}" -C "$out" logs || return 1
+  rm -f "$out"/reference.tgz.part*
+  if [ "$(stat -c %s "$out/reference.tgz.tmp")" -gt $(( 15 << 20 )) ]; then
+    split -b 15M "$out/reference.tgz.tmp" "$out/reference.tgz.part" && rm -f "$out/reference.tgz.tmp" "$out/reference.tgz"
+  else
+    mv "$out/reference.tgz.tmp" "$out/reference.tgz"
+  fi
 }
 first=""   # the first bundle's engine build; the others have the same native sources and reuse it
 for spec in "$@"; do
