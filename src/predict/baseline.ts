@@ -194,9 +194,9 @@ function ownFit(rows: readonly TrainingRow[], terms: readonly string[], tp: Term
 }
 
 /**
- * The fit of a resident GPU group (a variant run as a resident kernel, features.ts runsResident), from three
- * candidates: its own rows alone, every resident group's rows together, and its rows with the same variant
- * launched; the one that prices each of the group's layers best when that layer is left out of the fit (sum of
+ * The fit of a resident GPU group (a variant run as a resident kernel, features.ts runsResident), from four
+ * candidates: its own rows alone, every resident group's rows together, its rows with the same variant
+ * launched, and every row; the one that prices each of the group's layers best when that layer is left out of the fit (sum of
  * squared relative errors) serves it. A resident kernel pays no launch and keeps each worker's share of the
  * weights in that worker's cache, so on PoCL's CPU device it runs an M = 1 layer 2.5-8x faster than launched
  * (pocl-split 2026-12-05T0321Z), and a fit shared with the launched rows, most of a run's GPU rows,
@@ -241,12 +241,10 @@ function fitWithParams(
   const pooled = fitRows(rows, terms, tp, p);
   for (const g of groups) {
     const mine = rows.filter((r) => r.features.group === g);
-    const groupParams = { ...tp, knot: knotReached(mine, tp.knot) ? tp.knot : 0 };
-    if (g.endsWith(RESIDENT_GROUP_SUFFIX)) {
-      const fit = residentFit(mine, rows,
-        rows.filter((r) => r.features.group === g.slice(0, -RESIDENT_GROUP_SUFFIX.length)), terms, tp, p);
-      if (fit) perGroup[g] = fit;
-    } else if (mine.length >= 2 * termsInPlay(mine, terms, groupParams)) perGroup[g] = fitRows(mine, terms, groupParams, p);
+    const fit = g.endsWith(RESIDENT_GROUP_SUFFIX)
+      ? residentFit(mine, rows, rows.filter((r) => r.features.group === g.slice(0, -RESIDENT_GROUP_SUFFIX.length)), terms, tp, p)
+      : ownFit(mine, terms, tp, p);
+    if (fit) perGroup[g] = fit;
     // Too few rows to pin every term down: a CPU implementation gets the pooled fit's shape at its own scale
     // where that scale carries across its layers (scaledPooled, scaleCarries), else the pooled fit as it is.
     else if (side === 'cpu' && mine.length >= MIN_SCALED_ROWS && scaleCarries(pooled, mine, terms, tp)) perGroup[g] = scaledPooled(pooled, mine, terms, tp);

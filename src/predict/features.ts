@@ -767,13 +767,16 @@ export const RESIDENT_SYNC = 'svm-resident';
 /** Group suffix of a resident GPU side: its own fit, apart from the same variant launched. */
 export const RESIDENT_GROUP_SUFFIX = '@resident';
 
+// Read once: runsResident is called for every candidate strategy a selection ranks.
+const RESIDENT_GROUPS_ON = process.env.COEXEC_RESIDENT_GROUPS_OFF !== '1';
+
 /**
  * Whether a GPU side under mechanism `sync` runs as a resident kernel (and gets its own model group).
  * COEXEC_RESIDENT_GROUPS_OFF=1 prices it as the variant launched, as before 2026-12-05 s17: the switch that
  * scripts/q-over-runs.mjs compares the two with.
  */
 export function runsResident(sync: string | undefined): boolean {
-  return sync === RESIDENT_SYNC && process.env.COEXEC_RESIDENT_GROUPS_OFF !== '1';
+  return sync === RESIDENT_SYNC && RESIDENT_GROUPS_ON;
 }
 
 /**
