@@ -15,6 +15,7 @@ import { listDevices, supportedSyncs, syncsOfVariant, variantSyncs } from '../sr
 import { FAKE_INFO, FAKE_SYNC_NS, FakeDriver, fakeResult } from '../src/engine/fake.js';
 import { planPhase, residentProblem, type EnginePlan } from '../src/plan/expand.js';
 import { parseStrategyId, type Strategy } from '../src/plan/ids.js';
+import { layerId } from '../src/analysis/layers.js';
 import { jobStats } from '../src/run/jobs.js';
 import { runExperiment } from '../src/run/execute.js';
 import { deriveFromJobs } from '../src/analysis/derive.js';
@@ -102,6 +103,32 @@ test('planner: local-split and pocl-split plan svm-resident grid jobs and round 
   assert.ok(full.engine.jobs.some((j) => j.id === 'roundtrip/sync:svm-resident'));
   const hostPocl = planPhase(exp('conv-coexec'), configs.profiles.get('host-pocl')!, platform('pocl-split'), 'grid', { configs, now: NOW });
   assert.ok(residentJobs(hostPocl).length > 0);
+});
+
+test('planner: the profile measures every thinner GPU slice once more resident where the platform runs it', () => {
+  const gpuSlices = (plan: { engine: EnginePlan; meta: Record<string, { role: string }> }) =>
+    plan.engine.jobs.filter((j) => plan.meta[j.id]!.role === 'gpu-slice');
+  for (const name of ['local-split', 'pocl-split']) {
+    const plan = planPhase(exp('linear-coexec'), withResident, platform(name), 'profile', { configs, now: NOW });
+    const slices = gpuSlices(plan);
+    const wholeIds = new Set(exp('linear-coexec').workloads.map((w) => configs.workloads.get(w)!.layer).map((l) => JSON.stringify(l)));
+    const launched = slices.filter((j) => j.strategy.sync === 'finish' && !wholeIds.has(JSON.stringify(j.layer)));
+    const resident = residentJobs(plan);
+    assert.ok(launched.length > 0, name);
+    // A resident twin of each thinner launched slice: same layer, variant and work-group.
+    const key = (j: (typeof slices)[number]) => `${JSON.stringify(j.layer)} ${(j.strategy as Strategy).gpuVariant} ${(j.strategy as Strategy).gpuWorkGroup}`;
+    const residentKeys = new Set(resident.map(key));
+    for (const j of launched) assert.ok(residentKeys.has(key(j)), `${name}: ${j.id} has no resident twin`);
+    // No twin of a measured layer's whole layer (the grid runs it under every mechanism); a training-only
+    // layer's whole layer is otherMechanisms' job.
+    const meta = plan.meta as Record<string, { parentLayerId?: string; trainingOnly?: boolean }>;
+    assert.not.ok(resident.some((j) => !meta[j.id]!.trainingOnly && layerId(j.layer!) === meta[j.id]!.parentLayerId), name);
+    assert.not.ok(plan.skipped.some((s) => /svm-resident/.test(s.id + s.reason)), name);
+  }
+  // Where the platform cannot run it, the profile has no resident job and no record of its own.
+  const local = planPhase(exp('linear-coexec'), withResident, platform('local'), 'profile', { configs, now: NOW });
+  assert.is(residentJobs(local).length, 0);
+  assert.not.ok(local.skipped.some((s) => /svm-resident/.test(s.id + s.reason)));
 });
 
 test('planner: local, gpu-host and a phone skip svm-resident with one record per plan and keep the rest', () => {

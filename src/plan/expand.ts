@@ -291,6 +291,25 @@ function sideSlices(
   return result;
 }
 
+/**
+ * Every GPU slice of `slices` thinner than `layer` once more under svm-resident. A resident kernel has its own
+ * model group (predict/features.ts, runsResident) and runs a slice unlike the same variant launched: no launch,
+ * and each device worker keeps its chunk of the weights in its own cache, so its cost turns where a worker's
+ * chunk leaves that cache. Without these twins its only rows were whole layers (the grid's GPU-only jobs, a
+ * training-only layer's otherMechanisms), never the slices a split gives it: pocl-split linear
+ * 2026-12-05T0416Z trained it on 18 whole layers against 119 launched slices, and priced M1 N3072 K768's
+ * resident side at 80% of the layer from whole layers that sit past the turn (86 us measured whole, 14 us at
+ * 80%); conv's resident groups had 2-7 rows per fold, too few for a fit of their own. The whole layer is left
+ * out: the grid measures it under every mechanism, and a training-only layer gets it from otherMechanisms.
+ * Planned only where the platform runs svm-resident: elsewhere the grid's resident jobs already leave the
+ * plan's one skip record.
+ */
+function residentTwins(slices: readonly ProfileSlice[], layer: Layer): ProfileSlice[] {
+  const whole = layerId(layer);
+  return slices.filter((sl) => sl.role === 'gpu-slice' && layerId(sl.layer) !== whole)
+    .map((sl) => ({ ...sl, strategy: { ...sl.strategy, sync: 'svm-resident' as const } }));
+}
+
 /** The whole-layer GPU-only slice of `slices` (its first), once per mechanism in `mechanisms`. */
 function otherMechanisms(
   slices: readonly ProfileSlice[], layer: Layer, mechanisms: readonly SyncName[],
@@ -419,6 +438,7 @@ export function planPhase(
       // its whole layer runs GPU-only under each other mechanism here, which gives the host-cost fit copies of
       // every size per mechanism (held-out M256's svm-coarse side was predicted at 0.3x with none larger than M64's).
       if (trainingOnly) slices.push(...otherMechanisms(slices, w.layer, space.syncs.filter((m) => m !== gpuSync && runnable(m))));
+      if (gpuSync !== 'svm-resident' && space.syncs.includes('svm-resident') && runnable('svm-resident')) slices.push(...residentTwins(slices, w.layer));
       for (const slice of slices) {
         addLayerJob(slice.layer, slice.strategy, {
           phase, role: slice.role, workloads: [w.id], parentLayerId: layerId(w.layer), ...(trainingOnly ? { trainingOnly } : {}),
