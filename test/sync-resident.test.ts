@@ -125,9 +125,11 @@ test('planner: the profile measures every thinner GPU slice once more resident w
     assert.not.ok(resident.some((j) => !meta[j.id]!.trainingOnly && layerId(j.layer!) === meta[j.id]!.parentLayerId), name);
     assert.not.ok(plan.skipped.some((s) => /svm-resident/.test(s.id + s.reason)), name);
   }
-  // Where the platform cannot run it, the profile has no resident job and no record of its own.
+  // Where the platform cannot run it, the profile has no resident job and no record of its own; nor has an
+  // experiment without a grid (predictor-accuracy).
   const local = planPhase(exp('linear-coexec'), withResident, platform('local'), 'profile', { configs, now: NOW });
   assert.is(residentJobs(local).length, 0);
+  assert.is(residentJobs(planPhase(exp('predictor-accuracy'), withResident, platform('local-split'), 'profile', { configs, now: NOW })).length, 0);
   assert.not.ok(local.skipped.some((s) => /svm-resident/.test(s.id + s.reason)));
 });
 

@@ -301,8 +301,9 @@ function sideSlices(
  * resident side at 80% of the layer from whole layers that sit past the turn (86 us measured whole, 14 us at
  * 80%); conv's resident groups had 2-7 rows per fold, too few for a fit of their own. The whole layer is left
  * out: the grid measures it under every mechanism, and a training-only layer gets it from otherMechanisms.
- * Planned only where the platform runs svm-resident: elsewhere the grid's resident jobs already leave the
- * plan's one skip record.
+ * Planned only for an experiment with a grid (predictor-accuracy's held-out test keeps its launched slices)
+ * and where the platform runs svm-resident: elsewhere the grid's resident jobs already leave the plan's one
+ * skip record.
  */
 function residentTwins(slices: readonly ProfileSlice[], layer: Layer): ProfileSlice[] {
   const whole = layerId(layer);
@@ -429,6 +430,8 @@ export function planPhase(
   } else if (phase === 'profile') {
     // The measured workloads, then the training-only ones (their slices marked, so evaluation never tests them).
     const training = workloadsOf(resolved.trainingWorkloads, opts.configs).map((w) => ({ w, trainingOnly: true as const }));
+    // Resident twins price a split's resident GPU side: only an experiment that searches splits needs them.
+    const twinsResident = experiment.phases.includes('grid') && runnable('svm-resident');
     for (const { w, trainingOnly } of [...workloads.map((w) => ({ w, trainingOnly: undefined })), ...training]) {
       const space = spaceFor(resolved, w.layer);
       if (!space) { skip(w.id, `experiment has no ${w.layer.type} space`); continue; }
@@ -438,7 +441,7 @@ export function planPhase(
       // its whole layer runs GPU-only under each other mechanism here, which gives the host-cost fit copies of
       // every size per mechanism (held-out M256's svm-coarse side was predicted at 0.3x with none larger than M64's).
       if (trainingOnly) slices.push(...otherMechanisms(slices, w.layer, space.syncs.filter((m) => m !== gpuSync && runnable(m))));
-      if (gpuSync !== 'svm-resident' && space.syncs.includes('svm-resident') && runnable('svm-resident')) slices.push(...residentTwins(slices, w.layer));
+      if (twinsResident && gpuSync !== 'svm-resident' && space.syncs.includes('svm-resident')) slices.push(...residentTwins(slices, w.layer));
       for (const slice of slices) {
         addLayerJob(slice.layer, slice.strategy, {
           phase, role: slice.role, workloads: [w.id], parentLayerId: layerId(w.layer), ...(trainingOnly ? { trainingOnly } : {}),
