@@ -7,7 +7,7 @@
 // strategy on every layer) is printed beside it: one source before and after a change to the predictors.
 // A layer whose selected strategy has no VALID measurement at all gets no row (and no q): counted as skipped. Runs are the folders under results/{gpu-host,pocl-split,local}/
 // whose derived layers.json has rows (the co-execution runs), or the RUN_DIRs given.
-//   node scripts/q-over-runs.mjs [RUN_DIR ...] [--json OUT.json] [--family NAME] [--seed N] [--folds N]
+//   node scripts/q-over-runs.mjs [RUN_DIR ...] [--json OUT.json] [--family NAME] [--seed N] [--folds N] [--without-profile-sync SYNC]
 // Needs `npx tsc -p tsconfig.json` first (reads dist/).
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -24,6 +24,9 @@ const selectionFamily = flag('--family') ?? 'auto';
 const seed = Number(flag('--seed') ?? 1);
 // Another fold count (e.g. 99: one shape group per fold, leave-one-group-out) against derive's default.
 const foldsArg = flag('--folds');
+// An ablation of the training data: the profile phase's jobs under this mechanism left out (e.g. svm-resident: the
+// resident twins of the GPU slices, src/plan/expand.ts residentTwins), so one run compares training with and without.
+const withoutProfileSync = flag('--without-profile-sync');
 const folds = foldsArg === undefined ? undefined : Number(foldsArg);
 const root = fileURLToPath(new URL('..', import.meta.url));
 const hasLayerRows = (dir) => {
@@ -46,6 +49,7 @@ console.log('| run | family | layers (skipped) | geomean q | worst q | grid q | 
 console.log('| --- | --- | --- | --- | --- | --- | --- | --- |');
 for (const run of runs) {
   const jobs = readJobs(run);
+  if (withoutProfileSync) jobs.rows = jobs.rows.filter((j) => !(j.phase === 'profile' && j.strategy?.sync === withoutProfileSync));
   const d = await deriveFromJobs(jobs, experiments, { device: readDevice(run), selectionBudgetMs: 0, selectionFamily, seed, ...(folds ? { folds } : {}) });
   const spaces = gridSpaces(jobs.rows);
   const gridQ = (r) => {
