@@ -7,6 +7,7 @@ usage: python3 scripts/artifact-run-rows.py results/PLATFORM/RUN_ID ...
 """
 import json
 import math
+import os
 import sys
 
 
@@ -37,7 +38,10 @@ def row(run_dir):
 
 
 if __name__ == "__main__":
-    if len(sys.argv) < 2:
+    if len(sys.argv) < 2 or any(a.startswith("-") for a in sys.argv[1:]):
         sys.exit(__doc__.strip())
+    missing = [a for a in sys.argv[1:] if not os.path.isfile(os.path.join(a, "derived", "layers.json"))]
+    if missing:
+        sys.exit(f"artifact-run-rows: no derived/layers.json in {', '.join(missing)} (run `npx coexec derive RUN` first)")
     for arg in sys.argv[1:]:
         print(row(arg))
