@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { deriveFromJobs } from '../dist/src/analysis/derive.js';
 import { readDevice, readExperiments, readJobs } from '../dist/src/analysis/run-files.js';
+import { inPhase } from '../dist/src/analysis/layers.js';
 import { gridSpaces } from '../dist/src/select/space.js';
 
 const args = process.argv.slice(2);
@@ -26,6 +27,7 @@ const seed = Number(flag('--seed') ?? 1);
 const foldsArg = flag('--folds');
 // An ablation of the training data: the profile phase's jobs under this mechanism left out (e.g. svm-resident: the
 // resident twins of the GPU slices, src/plan/expand.ts residentTwins), so one run compares training with and without.
+// A job that the grid also asked for (a slice that is another workload's whole layer) stays: the grid measures it anyway.
 const withoutProfileSync = flag('--without-profile-sync');
 const folds = foldsArg === undefined ? undefined : Number(foldsArg);
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -49,7 +51,7 @@ console.log('| run | family | layers (skipped) | geomean q | worst q | grid q | 
 console.log('| --- | --- | --- | --- | --- | --- | --- | --- |');
 for (const run of runs) {
   const jobs = readJobs(run);
-  if (withoutProfileSync) jobs.rows = jobs.rows.filter((j) => !(j.phase === 'profile' && j.strategy?.sync === withoutProfileSync));
+  if (withoutProfileSync) jobs.rows = jobs.rows.filter((j) => !(inPhase(j, 'profile') && !inPhase(j, 'grid') && j.strategy?.sync === withoutProfileSync));
   const d = await deriveFromJobs(jobs, experiments, { device: readDevice(run), selectionBudgetMs: 0, selectionFamily, seed, ...(folds ? { folds } : {}) });
   const spaces = gridSpaces(jobs.rows);
   const gridQ = (r) => {
