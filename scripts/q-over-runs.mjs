@@ -4,7 +4,9 @@
 // decision quality q, the worst layer with its selected and oracle strategies, the selection family and the
 // held-out MAPE per side of that family. A selection that the run's confirmation pass did not measure takes
 // the row's latencies from the grid (layer-rows.ts), so `grid q` (grid oracle / grid latency of the selected
-// strategy on every layer) is printed beside it: one source before and after a change to the predictors.
+// strategy on every layer) is printed beside it: one source before and after a change to the predictors. Beside
+// that, the floor of grid q from each results/repeatability file that names the run (a perfect predictor trained
+// on the other run of the pair: scripts/repeatability.mjs).
 // A layer whose selected strategy has no VALID measurement at all gets no row (and no q): counted as skipped. Runs are the folders under results/{gpu-host,pocl-split,local}/
 // whose derived layers.json has rows (the co-execution runs), or the RUN_DIRs given.
 //   node scripts/q-over-runs.mjs [RUN_DIR ...] [--json OUT.json] [--family NAME] [--seed N] [--folds N] [--without-profile-sync SYNC]
@@ -16,6 +18,7 @@ import { deriveFromJobs } from '../dist/src/analysis/derive.js';
 import { readDevice, readExperiments, readJobs } from '../dist/src/analysis/run-files.js';
 import { inPhase } from '../dist/src/analysis/layers.js';
 import { gridSpaces } from '../dist/src/select/space.js';
+import { loadFloorsFor, retestQFor } from '../dist/src/report/floor-section.js';
 
 const args = process.argv.slice(2);
 const flag = (name) => { const i = args.indexOf(name); return i < 0 ? undefined : args.splice(i, 2)[1]; };
@@ -47,8 +50,8 @@ const experiments = readExperiments(join(root, 'experiments'));
 const geomean = (xs) => Math.exp(xs.reduce((s, x) => s + Math.log(x), 0) / xs.length);
 const short = (row, id) => id.slice(row.layerId.length + 1);
 const out = [];
-console.log('| run | family | layers (skipped) | geomean q | worst q | grid q | worst layer: selected / oracle | held-out MAPE cpu / gpu / composed % |');
-console.log('| --- | --- | --- | --- | --- | --- | --- | --- |');
+console.log('| run | family | layers (skipped) | geomean q | worst q | grid q | grid q floor | worst layer: selected / oracle | held-out MAPE cpu / gpu / composed % |');
+console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- |');
 for (const run of runs) {
   const jobs = readJobs(run);
   if (withoutProfileSync) jobs.rows = jobs.rows.filter((j) => !(inPhase(j, 'profile') && !inPhase(j, 'grid') && j.strategy?.sync === withoutProfileSync));
@@ -64,15 +67,17 @@ for (const run of runs) {
   const family = d.summary.selectionFamily;
   const mape = (side) => d.predictorAccuracy.find((a) => a.side === side && a.model === family)?.mape;
   const name = run.split('/').slice(-2).join('/');
+  // The test-retest floors of grid q that results/repeatability holds for this run (scripts/repeatability.mjs).
+  const floors = loadFloorsFor(run, jobs.runId).map((f) => retestQFor(f, jobs.runId)).filter(Boolean);
   const entry = {
-    run: name, family, layers: qs.length, skipped: d.skippedLayers.map((s) => s.layerId), geomeanQ: geomean(qs), worstQ: worst.decisionQuality, gridQ: geomean(d.layers.map(gridQ)), worstLayer: worst.layerId,
+    run: name, family, layers: qs.length, skipped: d.skippedLayers.map((s) => s.layerId), geomeanQ: geomean(qs), worstQ: worst.decisionQuality, gridQ: geomean(d.layers.map(gridQ)), gridQFloors: floors.map((f) => f.geomean), worstLayer: worst.layerId,
     worstSelected: short(worst, worst.selected.strategyId), worstOracle: short(worst, worst.oracle.strategyId),
     mape: { cpu: mape('cpu'), gpu: mape('gpu'), composed: mape('composed') },
     perLayer: Object.fromEntries(d.layers.map((r) => [r.layerId, { q: r.decisionQuality, gridQ: gridQ(r), selected: short(r, r.selected.strategyId), source: r.latencySource }])),
   };
   out.push(entry);
   const f = (x) => (x === undefined ? '-' : x.toFixed(1));
-  console.log(`| ${name} | ${family} | ${qs.length} (${d.skippedLayers.length}) | ${entry.geomeanQ.toFixed(3)} | ${entry.worstQ.toFixed(2)} | ${entry.gridQ.toFixed(3)} | ${worst.layerId}: ${entry.worstSelected} / ${entry.worstOracle} | ${f(entry.mape.cpu)} / ${f(entry.mape.gpu)} / ${f(entry.mape.composed)} |`);
+  console.log(`| ${name} | ${family} | ${qs.length} (${d.skippedLayers.length}) | ${entry.geomeanQ.toFixed(3)} | ${entry.worstQ.toFixed(2)} | ${entry.gridQ.toFixed(3)} | ${floors.map((f) => f.geomean.toFixed(3)).join(', ') || '-'} | ${worst.layerId}: ${entry.worstSelected} / ${entry.worstOracle} | ${f(entry.mape.cpu)} / ${f(entry.mape.gpu)} / ${f(entry.mape.composed)} |`);
 }
 const all = out.map((e) => e.geomeanQ);
 const mean = (xs) => xs.reduce((s, x) => s + x, 0) / xs.length;

@@ -5,10 +5,13 @@
 //   node scripts/repeatability.mjs RUN_A RUN_B [--held-out] [--out FILE.json] [--note TEXT]
 // --held-out keeps only the jobs of the experiment's held-out workloads (what predictor-accuracy scores).
 // --note says how the two runs relate (kept in the file; e.g. scripts/device-round.sh's same-call retest).
+// It also prints (and stores as `decisionQuality`) the retest decision quality both ways: per layer, run A's
+// grid-search choice scored by run B's grid (`aChoiceInB`: the grid q a perfect predictor trained on run A would
+// reach in run B) and the reverse (`bChoiceInA`).
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { compareRuns } from '../dist/src/analysis/repeatability.js';
+import { compareRuns, retestDecisionQuality } from '../dist/src/analysis/repeatability.js';
 import { readExperiments, readJobs } from '../dist/src/analysis/run-files.js';
 
 const args = process.argv.slice(2);
@@ -34,7 +37,19 @@ const pct = (x) => x.toFixed(1);
 console.log(`A = ${a.runId}\nB = ${b.runId}${heldOutOnly ? ' (held-out workloads only)' : ''}\n`);
 console.log('| group | n | MAPE % | median APE % | RMSPE % | within +-10% |\n| --- | --- | --- | --- | --- | --- |');
 for (const r of rows) console.log(`| ${r.group} | ${r.n} | ${pct(r.mape)} | ${pct(r.medianApePct)} | ${pct(r.rmspe)} | ${(100 * r.within10).toFixed(0)}% |`);
+// Held-out filtering narrows the MAPE rows only: a layer's grid choice needs its whole grid. Both directions:
+// A's choice scored by B's grid is B's floor, B's choice scored by A's grid is A's.
+const decisionQuality = { aChoiceInB: retestDecisionQuality(a.rows, b.rows), bChoiceInA: retestDecisionQuality(b.rows, a.rows) };
+for (const [key, chooser, scorer] of [['aChoiceInB', 'A', 'B'], ['bChoiceInA', 'B', 'A']]) {
+  const dq = decisionQuality[key];
+  if (!dq) continue;
+  const short = (l, id) => id.slice(l.layerId.length + 1);
+  console.log(`\nRetest decision quality, run ${chooser}'s fastest grid strategy scored by run ${scorer}'s grid: geomean ${dq.geomean.toFixed(3)}, worst ${dq.worst.toFixed(3)}`);
+  console.log(`| layer | candidates | q | ${chooser}'s choice | ${scorer}'s fastest |\n| --- | --- | --- | --- | --- |`);
+  for (const l of dq.layers) console.log(`| ${l.layerId} | ${l.candidates} | ${l.q.toFixed(3)} | ${short(l, l.choiceInA)} | ${short(l, l.bestInB)} |`);
+}
+const hasDecisionQuality = decisionQuality.aChoiceInB !== undefined;
 if (out) {
   mkdirSync(dirname(resolve(out)), { recursive: true });
-  writeFileSync(out, `${JSON.stringify({ schemaVersion: 1, generator: 'scripts/repeatability.mjs', runA: a.runId, runB: b.runId, platform: b.platform, experiment, heldOutOnly, ...(note ? { note } : {}), rows }, null, 2)}\n`);
+  writeFileSync(out, `${JSON.stringify({ schemaVersion: 1, generator: 'scripts/repeatability.mjs', runA: a.runId, runB: b.runId, platform: b.platform, experiment, heldOutOnly, ...(note ? { note } : {}), rows, ...(hasDecisionQuality ? { decisionQuality } : {}) }, null, 2)}\n`);
 }

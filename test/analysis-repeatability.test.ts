@@ -2,8 +2,9 @@
 // hand-computed errors.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { compareRuns, repeatGroup } from '../src/analysis/repeatability.js';
-import { CPU1, CPU2, GPU_FINE, GPU_FINISH, HALF_FINE, HALF_FINISH, TRAP, handJobs } from './fixtures/recorded/hand-built.js';
+import { compareRuns, repeatGroup, retestDecisionQuality } from '../src/analysis/repeatability.js';
+import { CPU1, CPU2, GPU_FINE, GPU_FINISH, HALF_FINE, HALF_FINISH, LAYER, TRAP, handJobs } from './fixtures/recorded/hand-built.js';
+import { strategyId } from '../src/analysis/layers.js';
 
 // Run A and run B measure the same strategies (same job ids); latencies in ms.
 const A = handJobs('grid', [[CPU1, 10], [CPU2, 8], [GPU_FINISH, 6], [GPU_FINE, 5], [HALF_FINE, 4], [HALF_FINISH, 4.5], [TRAP, 1, false]]);
@@ -38,4 +39,24 @@ test('a filter narrows the jobs, and runs with nothing in common give no rows', 
   assert.equal(compareRuns(A, []), []);
 });
 
+test('retest decision quality: run A\'s grid choice scored by run B\'s grid, among strategies both measured VALID', () => {
+  // Candidates: VALID in both grids, so not TRAP (INVALID in A) nor HALF_FINISH (INVALID in B). A's fastest of
+  // them is HALF_FINE (4 ms); in B it takes 5 ms, as fast as B's fastest (GPU_FINISH, GPU_FINE): q = 1.
+  const tie = retestDecisionQuality(A, B)!;
+  assert.is(tie.layers.length, 1);
+  assert.is(tie.layers[0]!.candidates, 5);
+  assert.is(tie.layers[0]!.choiceInA, strategyId(LAYER, HALF_FINE));
+  assert.is(tie.layers[0]!.q, 1);
+  // B slower on A's choice: B's fastest 5 ms over 6.25 ms = 0.8 (B's fastest is one of the two 5 ms GPU-only ones).
+  const slower = handJobs('grid', [[CPU1, 8], [CPU2, 8], [GPU_FINISH, 5], [GPU_FINE, 5], [HALF_FINE, 6.25]]);
+  const r = retestDecisionQuality(A, slower)!;
+  assert.ok(Math.abs(r.layers[0]!.q - 0.8) < 1e-12);
+  assert.ok(Math.abs(r.geomean - 0.8) < 1e-12 && Math.abs(r.worst - 0.8) < 1e-12);
+  assert.ok([strategyId(LAYER, GPU_FINISH), strategyId(LAYER, GPU_FINE)].includes(r.layers[0]!.bestInB));
+  // Confirm-phase jobs do not count, and runs with fewer than two common strategies give nothing.
+  assert.is(retestDecisionQuality(A, handJobs('confirm', [[CPU1, 8], [HALF_FINE, 5]])), undefined);
+  assert.is(retestDecisionQuality(A, handJobs('grid', [[CPU1, 8]])), undefined);
+});
+
 test.run();
+

@@ -7,7 +7,7 @@ import * as assert from 'uvu/assert';
 import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { floorSection, floorTable, loadFloorsFor } from '../src/report/floor-section.js';
+import { floorSection, floorTable, loadFloorsFor, qFloorTable, retestQFor } from '../src/report/floor-section.js';
 import type { RunData } from '../src/report/render-run.js';
 
 async function tree(): Promise<string> {
@@ -55,4 +55,27 @@ test('floorSection: none without a floor file; with one, the table and the file\
   assert.match(s.html, /same call/);
 });
 
+const dq = (geomean: number, worst: number) => ({ layers: [{ layerId: 'l1' }, { layerId: 'l2' }], geomean, worst });
+
+test('retestQFor: the other run\'s choice scored by this run\'s grid; a same-call retest reads round 1\'s side', () => {
+  const both = { decisionQuality: { aChoiceInB: dq(0.9, 0.8), bChoiceInA: dq(0.95, 0.85) } };
+  const other = { file: 'f', runA: 'run-x', runB: 'run-a', rows: [], ...both };
+  assert.is(retestQFor(other, 'run-a')!.geomean, 0.9);
+  assert.is(retestQFor(other, 'run-x')!.geomean, 0.95);
+  assert.is(retestQFor({ ...other, runA: 'run-a' }, 'run-a')!.geomean, 0.95);
+  assert.is(retestQFor({ file: 'f', runA: 'run-x', runB: 'run-a', rows: [] }, 'run-a'), undefined);
+});
+
+test('qFloorTable: per layer kind, the selection\'s grid q beside the floor and their ratio; files without one give no row', () => {
+  const floors = [
+    { file: 'results/repeatability/p.json', runA: 'run-x', runB: 'run-a', rows: [], decisionQuality: { aChoiceInB: dq(0.9, 0.8), bChoiceInA: dq(0.95, 0.85) } },
+    { file: 'results/repeatability/old.json', runA: 'run-x', runB: 'run-a', rows: [] },
+  ];
+  const t = qFloorTable({ linear: { layers: 2, geomeanQ: 0.97, worstQ: 0.9, geomeanGridQ: 0.72, worstGridQ: 0.5 }, conv: undefined }, floors, 'run-a');
+  assert.equal(t.rows, [['linear', '0.720 / 0.50', '0.900 / 0.80 (2 layers)', '0.80', '0.970 / 0.90', 'results/repeatability/p.json']]);
+  // A summary from before the grid q was derived shows n/a for it.
+  assert.equal(qFloorTable({ conv: { layers: 2, geomeanQ: 0.97, worstQ: 0.9 } }, floors, 'run-a').rows[0]!.slice(1, 4), ['n/a', '0.900 / 0.80 (2 layers)', 'n/a']);
+});
+
 test.run();
+

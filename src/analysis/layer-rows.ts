@@ -146,8 +146,19 @@ export function layerRow(
       ? { idealSpeedupAffine: idealAffine, efficiencyAffine: efficiency(speedupOracle, idealAffine), affineBound: bound }
       : {}),
     latencySource: lat.source,
+    ...gridQ(space, r.selected),
     ...top3Pick(space, choices, lat.source, confirm, oracle.latencyMs),
   };
+}
+
+/**
+ * The selected strategy's q on the grid's own single measurements (the grid's minimum over its grid latency), the
+ * measure a test-retest floor is taken in (analysis/repeatability.ts retestDecisionQuality); absent when the
+ * grid has no VALID latency for it.
+ */
+function gridQ(space: LayerSpace, selected: string): Pick<LayerRow, 'gridDecisionQuality'> {
+  const ns = space.measuredNs.get(selected);
+  return ns === undefined ? {} : { gridDecisionQuality: decisionQuality(Math.min(...space.measuredNs.values()), ns) };
 }
 
 /**

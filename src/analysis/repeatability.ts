@@ -6,7 +6,9 @@
  * Jobs are matched by job id (the readable strategy id: same layer, same strategy); confirmation replicates
  * are pooled into one row per id already (run/jobs.ts), so a confirmed job is matched once.
  */
-import { median, predictionErrors, type ErrorSummary } from './metrics.js';
+import { isValidLayerJob } from '../predict/dataset.js';
+import { inPhase, layerId, strategyId } from './layers.js';
+import { decisionQuality, geomean, median, predictionErrors, type ErrorSummary } from './metrics.js';
 import type { JobStats } from './types.js';
 
 /** What a job measures, for the groups of the comparison (the predictors' sides and the composed layer). */
@@ -51,4 +53,63 @@ export function compareRuns(a: readonly JobStats[], b: readonly JobStats[], only
   const rows = order.filter((g) => byGroup.has(g)).map((g) => row(g, byGroup.get(g)!));
   const all = [...byGroup.values()].flat();
   return all.length > 0 ? [...rows, row('all', all)] : [];
+}
+
+/** One layer's retest decision quality (retestDecisionQuality). */
+export interface RetestLayerQ {
+  layerId: string;
+  /** Strategies both runs' grids measured VALID for the layer: the choice is made among these. */
+  candidates: number;
+  /** Run A's fastest grid strategy (its grid-search choice). */
+  choiceInA: string;
+  /** Run B's fastest grid strategy. */
+  bestInB: string;
+  /** B's grid latency of its fastest over B's grid latency of A's choice (1 when both runs agree). */
+  q: number;
+}
+
+/** Retest decision quality of a pair of runs: per layer, then geomean and worst over layers. */
+export interface RetestDecisionQuality {
+  layers: RetestLayerQ[];
+  geomean: number;
+  worst: number;
+}
+
+/** Fastest VALID grid median per layer id then strategy id. */
+function gridMedians(jobs: readonly JobStats[]): Map<string, Map<string, number>> {
+  const out = new Map<string, Map<string, number>>();
+  for (const j of jobs) {
+    if (!inPhase(j, 'grid') || !isValidLayerJob(j)) continue;
+    const lid = layerId(j.layer);
+    const m = out.get(lid) ?? out.set(lid, new Map()).get(lid)!;
+    const sid = strategyId(j.layer, j.strategy);
+    m.set(sid, Math.min(m.get(sid) ?? Infinity, j.stats!.medianNs));
+  }
+  return out;
+}
+
+/**
+ * The floor under grid-sourced decision quality that the machine's noise sets: run A's grid-search choice
+ * (its fastest grid strategy per layer) scored in run B as a selection is (B's grid minimum over B's grid
+ * latency of that choice). It is the q of a perfect predictor trained on run A, as compareRuns' MAPE is its
+ * error, and it compares with a selection's grid q in run B (scripts/q-over-runs.mjs `grid q`), which takes
+ * the same latencies; derive's q re-measures its roles in the confirmation pass and is not the same measure.
+ * Only strategies both grids measured VALID count, so a retest that measured part of the grid (the same-call
+ * retest, bounded) chooses among fewer; a layer with fewer than two such strategies has no row.
+ */
+export function retestDecisionQuality(a: readonly JobStats[], b: readonly JobStats[]): RetestDecisionQuality | undefined {
+  const gridA = gridMedians(a), gridB = gridMedians(b);
+  const layers: RetestLayerQ[] = [];
+  for (const [lid, inB] of [...gridB].sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0))) {
+    const inA = gridA.get(lid);
+    if (!inA) continue;
+    const common = [...inB.keys()].filter((id) => inA.has(id)).sort();
+    if (common.length < 2) continue;
+    const fastest = (m: Map<string, number>): string => common.reduce((x, id) => (m.get(id)! < m.get(x)! ? id : x));
+    const choiceInA = fastest(inA), bestInB = fastest(inB);
+    layers.push({ layerId: lid, candidates: common.length, choiceInA, bestInB, q: decisionQuality(inB.get(bestInB)!, inB.get(choiceInA)!) });
+  }
+  if (layers.length === 0) return undefined;
+  const qs = layers.map((l) => l.q);
+  return { layers, geomean: geomean(qs), worst: Math.min(...qs) };
 }

@@ -39,6 +39,10 @@ export interface KindSummary {
   meanQTop3?: number;
   geomeanQTop3?: number;
   worstQTop3?: number;
+  /** q on the grid's single measurements (rows' gridDecisionQuality) over the rows that have it: what a test-retest floor compares with. */
+  layersWithGridQ?: number;
+  geomeanGridQ?: number;
+  worstGridQ?: number;
 }
 
 /** A linear ideal bound at least this large says co-execution has room to pay (issue 14's gpu-host target). */
@@ -73,7 +77,15 @@ export function kindSummary(rows: readonly LayerRow[]): KindSummary | undefined 
     ...(room.length > 0 ? worstWithRoom(room) : {}),
     layersFromGrid: rows.filter((r) => r.latencySource === 'grid').length,
     ...top3Summary(rows),
+    ...gridQSummary(rows),
   };
+}
+
+/** The grid-measured q over the rows that have it (nothing when none does). */
+function gridQSummary(rows: readonly LayerRow[]): Pick<KindSummary, 'layersWithGridQ' | 'geomeanGridQ' | 'worstGridQ'> {
+  const q = rows.map((r) => r.gridDecisionQuality).filter((v): v is number => v !== undefined);
+  if (q.length === 0) return {};
+  return { layersWithGridQ: q.length, geomeanGridQ: geomean(q), worstGridQ: Math.min(...q) };
 }
 
 /** The top-3 selection's q over the rows that have one (nothing when none does, e.g. a run without a predictor). */

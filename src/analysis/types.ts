@@ -246,6 +246,12 @@ export interface LayerRow {
    */
   selectedTop3?: { strategyId: string; splitRatio: number; latencyMs: number };
   decisionQualityTop3?: number;
+  /**
+   * The selected strategy's q on the grid's single measurements: the grid's fastest VALID median over the
+   * selected strategy's grid median, whatever the row's source; absent when the grid has no VALID latency for
+   * it. It is the measure a test-retest floor of q is taken in (scripts/repeatability.mjs).
+   */
+  gridDecisionQuality?: number;
 }
 
 export interface SplitCurveRow {

@@ -20,6 +20,15 @@ export interface FloorFile {
   note?: string;
   heldOutOnly?: boolean;
   rows: { group: string; n: number; mape: number; medianApePct?: number }[];
+  /** The retest decision quality both ways (scripts/repeatability.mjs); absent in files written before it. */
+  decisionQuality?: { aChoiceInB?: RetestQ; bChoiceInA?: RetestQ };
+}
+
+/** A retest decision quality as the file stores it, the fields read here. */
+interface RetestQ {
+  layers: { layerId: string }[];
+  geomean: number;
+  worst: number;
 }
 
 /** Test-retest files beside the run's platform folder (results/repeatability/) that name the run. */
@@ -31,7 +40,10 @@ export function loadFloorsFor(runDir: string, runId: string): FloorFile[] {
     try {
       const f = JSON.parse(readFileSync(join(dir, name), 'utf8')) as Omit<FloorFile, 'file'> & { schemaVersion?: number };
       if (f.schemaVersion !== 1 || !Array.isArray(f.rows) || (f.runA !== runId && f.runB !== runId)) continue;
-      out.push({ file: `results/repeatability/${name}`, runA: f.runA, runB: f.runB, note: f.note, heldOutOnly: f.heldOutOnly, rows: f.rows });
+      out.push({
+        file: `results/repeatability/${name}`, runA: f.runA, runB: f.runB, note: f.note, heldOutOnly: f.heldOutOnly, rows: f.rows,
+        ...(f.decisionQuality ? { decisionQuality: f.decisionQuality } : {}),
+      });
     } catch {
       continue; // not a test-retest file
     }
@@ -64,18 +76,68 @@ export function floorTable(predictor: Record<string, { model: string; mape: numb
   };
 }
 
+/**
+ * The floor a file sets under this run's grid q: the other run's grid choice scored by this run's grid. A
+ * same-call retest file names the run as both A (round 1, the run) and B (the retest), so A's side is read.
+ */
+export function retestQFor(f: FloorFile, runId: string): RetestQ | undefined {
+  const dq = f.decisionQuality;
+  if (!dq) return undefined;
+  return f.runB === runId && f.runA !== runId ? dq.aChoiceInB : dq.bChoiceInA;
+}
+
+/** The summary fields of one layer kind read here. */
+interface KindQ {
+  layers: number;
+  geomeanQ: number;
+  worstQ: number;
+  geomeanGridQ?: number;
+  worstGridQ?: number;
+}
+
+/** Per layer kind and test-retest file: the selection's grid q beside the retest floor, and derive's q. */
+export function qFloorTable(kinds: Record<string, KindQ | undefined>, floors: readonly FloorFile[], runId: string): Table {
+  const rows: string[][] = [];
+  const pair = (g: number | undefined, w: number | undefined): string => (g === undefined || w === undefined ? 'n/a' : `${num(g, 3)} / ${num(w, 2)}`);
+  for (const [kind, k] of Object.entries(kinds)) {
+    if (!k) continue;
+    for (const f of floors) {
+      const floor = retestQFor(f, runId);
+      if (!floor) continue;
+      rows.push([
+        kind, pair(k.geomeanGridQ, k.worstGridQ), `${pair(floor.geomean, floor.worst)} (${floor.layers.length} layers)`,
+        k.geomeanGridQ !== undefined && floor.geomean > 0 ? num(k.geomeanGridQ / floor.geomean, 2) : 'n/a',
+        pair(k.geomeanQ, k.worstQ), f.file,
+      ]);
+    }
+  }
+  return {
+    title: 'Decision quality beside its test-retest floor',
+    headers: ['layers', 'selected: grid q geomean / worst', 'floor: grid q geomean / worst', 'grid q / floor', 'selected: q geomean / worst (as derived)', 'floor from'],
+    rows,
+  };
+}
+
+function htmlTable(t: Table): string {
+  const head = `<tr>${t.headers.map((h) => `<th>${escapeHtml(h)}</th>`).join('')}</tr>`;
+  const body = t.rows.map((r) => `<tr>${r.map((c) => `<td>${escapeHtml(c)}</td>`).join('')}</tr>`).join('\n');
+  return `<table>${head}\n${body}</table>`;
+}
+
 /** The report section; none when no test-retest file names this run. */
 export function floorSection(run: RunData): ReportSection | undefined {
   const floors = run.floors ?? [];
   if (floors.length === 0) return undefined;
   const predictor = run.summary?.predictor as Record<string, { model: string; mape: number }> | undefined;
   const t = floorTable(predictor, floors);
-  if (t.rows.length === 0) return undefined;
-  const head = `<tr>${t.headers.map((h) => `<th>${escapeHtml(h)}</th>`).join('')}</tr>`;
-  const body = t.rows.map((r) => `<tr>${r.map((c) => `<td>${escapeHtml(c)}</td>`).join('')}</tr>`).join('\n');
+  const kinds = { linear: run.summary?.linear, conv: run.summary?.conv } as Record<string, KindQ | undefined>;
+  const q = qFloorTable(kinds, floors, run.runId);
+  if (t.rows.length === 0 && q.rows.length === 0) return undefined;
   const notes = floors.filter((f) => f.note).map((f) => `<p>${escapeHtml(`${f.file}: ${f.note}`)}</p>`).join('\n');
+  const mapeHtml = t.rows.length === 0 ? '' : `<p>The floor is the error a perfect predictor would make here: one run's job medians scored as predictions of the other run's same jobs (CPU-only and GPU-only jobs).</p>\n${htmlTable(t)}\n`;
+  const qHtml = q.rows.length === 0 ? '' : `<h3>${escapeHtml(q.title)}</h3>\n<p>The floor is the grid q a perfect predictor trained on the other run would reach here: per layer, the other run's fastest grid strategy scored by this run's grid (its fastest grid median over that strategy's). The selected strategy's grid q takes the same single grid measurements; the q as derived re-measures its roles in the confirmation pass.</p>\n${htmlTable(q)}\n`;
   return {
     id: 'predictor-floor', title: t.title,
-    html: `<p>The floor is the error a perfect predictor would make here: one run's job medians scored as predictions of the other run's same jobs (CPU-only and GPU-only jobs).</p>\n<table>${head}\n${body}</table>\n${notes}`,
+    html: `${mapeHtml}${qHtml}${notes}`,
   };
 }

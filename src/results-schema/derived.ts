@@ -44,6 +44,7 @@ export const LayerRow = Type.Object({
   /** The fastest of the predictor's top 3 by their grid measurements, scored from the row's source (absent: not derived, or no latency there). */
   selectedTop3: Type.Optional(Pick),
   decisionQualityTop3: Type.Optional(Positive),
+  gridDecisionQuality: Type.Optional(Positive),
 }, open);
 export type LayerRow = Static<typeof LayerRow>;
 export const LayersFile = rowsFile(LayerRow);
@@ -93,6 +94,8 @@ const KindSummary = Type.Object({
   meanQ: Positive, worstQ: Positive,
   /** Selection with three measurements (the fastest of the predictor's top 3): its q over the rows that have one. */
   meanQTop3: Type.Optional(Positive), geomeanQTop3: Type.Optional(Positive), worstQTop3: Type.Optional(Positive),
+  /** q on the grid's single measurements (layer rows' gridDecisionQuality), over the rows that have it. */
+  geomeanGridQ: Type.Optional(Positive), worstGridQ: Type.Optional(Positive),
 }, open);
 
 export const Summary = Type.Object({
