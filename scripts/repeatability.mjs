@@ -44,9 +44,12 @@ for (const [key, chooser, scorer] of [['aChoiceInB', 'A', 'B'], ['bChoiceInA', '
   const dq = decisionQuality[key];
   if (!dq) continue;
   const short = (l, id) => id.slice(l.layerId.length + 1);
-  console.log(`\nRetest decision quality, run ${chooser}'s fastest grid strategy scored by run ${scorer}'s grid: geomean ${dq.geomean.toFixed(3)}, worst ${dq.worst.toFixed(3)}`);
-  console.log(`| layer | candidates | q | ${chooser}'s choice | ${scorer}'s fastest |\n| --- | --- | --- | --- | --- |`);
-  for (const l of dq.layers) console.log(`| ${l.layerId} | ${l.candidates} | ${l.q.toFixed(3)} | ${short(l, l.choiceInA)} | ${short(l, l.bestInB)} |`);
+  const confirmed = dq.confirmed
+    ? `; where ${scorer}'s confirmation pass re-measured the choice (${dq.confirmed.layers} of ${dq.layers.length} layers): geomean ${dq.confirmed.geomean.toFixed(3)}, worst ${dq.confirmed.worst.toFixed(3)}`
+    : '';
+  console.log(`\nRetest decision quality, run ${chooser}'s fastest grid strategy scored by run ${scorer}'s grid: geomean ${dq.geomean.toFixed(3)}, worst ${dq.worst.toFixed(3)}${confirmed}`);
+  console.log(`| layer | candidates | q | q in ${scorer}'s confirmation pass | ${chooser}'s choice | ${scorer}'s fastest |\n| --- | --- | --- | --- | --- | --- |`);
+  for (const l of dq.layers) console.log(`| ${l.layerId} | ${l.candidates} | ${l.q.toFixed(3)} | ${l.qConfirmed?.toFixed(3) ?? '-'} | ${short(l, l.choiceInA)} | ${short(l, l.bestInB)} |`);
 }
 const hasDecisionQuality = decisionQuality.aChoiceInB !== undefined;
 if (out) {

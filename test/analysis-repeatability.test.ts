@@ -53,6 +53,14 @@ test('retest decision quality: run A\'s grid choice scored by run B\'s grid, amo
   assert.ok(Math.abs(r.layers[0]!.q - 0.8) < 1e-12);
   assert.ok(Math.abs(r.geomean - 0.8) < 1e-12 && Math.abs(r.worst - 0.8) < 1e-12);
   assert.ok([strategyId(LAYER, GPU_FINISH), strategyId(LAYER, GPU_FINE)].includes(r.layers[0]!.bestInB));
+  assert.is(r.layers[0]!.qConfirmed, undefined);
+  assert.is(r.confirmed, undefined);
+  // Where B's confirmation pass re-measured A's choice, its q in that pass's latencies: fastest confirmed 4.5 ms
+  // (GPU_FINE) over HALF_FINE's 6 ms = 0.75; the grid q is unchanged.
+  const withPass = retestDecisionQuality(A, [...slower, ...handJobs('confirm', [[HALF_FINE, 6], [GPU_FINE, 4.5], [CPU1, 9]])])!;
+  assert.ok(Math.abs(withPass.layers[0]!.q - 0.8) < 1e-12);
+  assert.ok(Math.abs(withPass.layers[0]!.qConfirmed! - 0.75) < 1e-12);
+  assert.equal(withPass.confirmed, { layers: 1, geomean: withPass.layers[0]!.qConfirmed!, worst: withPass.layers[0]!.qConfirmed! });
   // Confirm-phase jobs do not count, and runs with fewer than two common strategies give nothing.
   assert.is(retestDecisionQuality(A, handJobs('confirm', [[CPU1, 8], [HALF_FINE, 5]])), undefined);
   assert.is(retestDecisionQuality(A, handJobs('grid', [[CPU1, 8]])), undefined);

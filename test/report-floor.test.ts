@@ -72,7 +72,9 @@ test('qFloorTable: per layer kind, the selection\'s grid q beside the floor and 
     { file: 'results/repeatability/old.json', runA: 'run-x', runB: 'run-a', rows: [] },
   ];
   const t = qFloorTable({ linear: { layers: 2, geomeanQ: 0.97, worstQ: 0.9, geomeanGridQ: 0.72, worstGridQ: 0.5 }, conv: undefined }, floors, 'run-a');
-  assert.equal(t.rows, [['linear', '0.720 / 0.50', '0.900 / 0.80 (2 layers)', '0.80', '0.970 / 0.90', 'results/repeatability/p.json']]);
+  assert.equal(t.rows, [['linear', '0.720 / 0.50', '0.900 / 0.80 (2 layers)', '0.80', '0.970 / 0.90', 'n/a', 'results/repeatability/p.json']]);
+  const confirmed = [{ ...floors[0]!, decisionQuality: { aChoiceInB: { ...dq(0.9, 0.8), confirmed: { layers: 1, geomean: 0.93, worst: 0.93 } } } }];
+  assert.is(qFloorTable({ linear: { layers: 2, geomeanQ: 0.97, worstQ: 0.9 } }, confirmed, 'run-a').rows[0]![5], '0.930 / 0.93 (1 of 2 layers)');
   // A summary from before the grid q was derived shows n/a for it.
   assert.equal(qFloorTable({ conv: { layers: 2, geomeanQ: 0.97, worstQ: 0.9 } }, floors, 'run-a').rows[0]!.slice(1, 4), ['n/a', '0.900 / 0.80 (2 layers)', 'n/a']);
 });

@@ -66,6 +66,11 @@ export interface RetestLayerQ {
   bestInB: string;
   /** B's grid latency of its fastest over B's grid latency of A's choice (1 when both runs agree). */
   q: number;
+  /**
+   * The same in derive's measure, where run B's confirmation pass re-measured A's choice: the fastest strategy
+   * that pass measured for the layer over its latency of A's choice. Absent when the pass did not measure it.
+   */
+  qConfirmed?: number;
 }
 
 /** Retest decision quality of a pair of runs: per layer, then geomean and worst over layers. */
@@ -73,13 +78,15 @@ export interface RetestDecisionQuality {
   layers: RetestLayerQ[];
   geomean: number;
   worst: number;
+  /** Over the layers with qConfirmed (absent: none): a partial floor in the measure derive's q takes. */
+  confirmed?: { layers: number; geomean: number; worst: number };
 }
 
-/** Fastest VALID grid median per layer id then strategy id. */
-function gridMedians(jobs: readonly JobStats[]): Map<string, Map<string, number>> {
+/** Fastest VALID median of a phase's jobs per layer id then strategy id. */
+function phaseMedians(jobs: readonly JobStats[], phase: 'grid' | 'confirm'): Map<string, Map<string, number>> {
   const out = new Map<string, Map<string, number>>();
   for (const j of jobs) {
-    if (!inPhase(j, 'grid') || !isValidLayerJob(j)) continue;
+    if (!inPhase(j, phase) || !isValidLayerJob(j)) continue;
     const lid = layerId(j.layer);
     const m = out.get(lid) ?? out.set(lid, new Map()).get(lid)!;
     const sid = strategyId(j.layer, j.strategy);
@@ -95,10 +102,11 @@ function gridMedians(jobs: readonly JobStats[]): Map<string, Map<string, number>
  * error, and it compares with a selection's grid q in run B (scripts/q-over-runs.mjs `grid q`), which takes
  * the same latencies; derive's q re-measures its roles in the confirmation pass and is not the same measure.
  * Only strategies both grids measured VALID count, so a retest that measured part of the grid (the same-call
- * retest, bounded) chooses among fewer; a layer with fewer than two such strategies has no row.
+ * retest, bounded) chooses among fewer; a layer with fewer than two such strategies has no row. Where run B's
+ * confirmation pass also re-measured A's choice, the row adds the q in that pass's latencies (qConfirmed).
  */
 export function retestDecisionQuality(a: readonly JobStats[], b: readonly JobStats[]): RetestDecisionQuality | undefined {
-  const gridA = gridMedians(a), gridB = gridMedians(b);
+  const gridA = phaseMedians(a, 'grid'), gridB = phaseMedians(b, 'grid'), confirmB = phaseMedians(b, 'confirm');
   const layers: RetestLayerQ[] = [];
   for (const [lid, inB] of [...gridB].sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0))) {
     const inA = gridA.get(lid);
@@ -107,9 +115,17 @@ export function retestDecisionQuality(a: readonly JobStats[], b: readonly JobSta
     if (common.length < 2) continue;
     const fastest = (m: Map<string, number>): string => common.reduce((x, id) => (m.get(id)! < m.get(x)! ? id : x));
     const choiceInA = fastest(inA), bestInB = fastest(inB);
-    layers.push({ layerId: lid, candidates: common.length, choiceInA, bestInB, q: decisionQuality(inB.get(bestInB)!, inB.get(choiceInA)!) });
+    const pass = confirmB.get(lid), confirmedNs = pass?.get(choiceInA);
+    layers.push({
+      layerId: lid, candidates: common.length, choiceInA, bestInB, q: decisionQuality(inB.get(bestInB)!, inB.get(choiceInA)!),
+      ...(pass && confirmedNs !== undefined ? { qConfirmed: decisionQuality(Math.min(...pass.values()), confirmedNs) } : {}),
+    });
   }
   if (layers.length === 0) return undefined;
   const qs = layers.map((l) => l.q);
-  return { layers, geomean: geomean(qs), worst: Math.min(...qs) };
+  const confirmed = layers.map((l) => l.qConfirmed).filter((q): q is number => q !== undefined);
+  return {
+    layers, geomean: geomean(qs), worst: Math.min(...qs),
+    ...(confirmed.length > 0 ? { confirmed: { layers: confirmed.length, geomean: geomean(confirmed), worst: Math.min(...confirmed) } } : {}),
+  };
 }

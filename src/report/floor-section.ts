@@ -29,6 +29,8 @@ interface RetestQ {
   layers: { layerId: string }[];
   geomean: number;
   worst: number;
+  /** The same where this run's confirmation pass re-measured the other run's choice (derive's measure). */
+  confirmed?: { layers: number; geomean: number; worst: number };
 }
 
 /** Test-retest files beside the run's platform folder (results/repeatability/) that name the run. */
@@ -107,13 +109,16 @@ export function qFloorTable(kinds: Record<string, KindQ | undefined>, floors: re
       rows.push([
         kind, pair(k.geomeanGridQ, k.worstGridQ), `${pair(floor.geomean, floor.worst)} (${floor.layers.length} layers)`,
         k.geomeanGridQ !== undefined && floor.geomean > 0 ? num(k.geomeanGridQ / floor.geomean, 2) : 'n/a',
-        pair(k.geomeanQ, k.worstQ), f.file,
+        pair(k.geomeanQ, k.worstQ),
+        floor.confirmed ? `${pair(floor.confirmed.geomean, floor.confirmed.worst)} (${floor.confirmed.layers} of ${floor.layers.length} layers)` : 'n/a',
+        f.file,
       ]);
     }
   }
   return {
     title: 'Decision quality beside its test-retest floor',
-    headers: ['layers', 'selected: grid q geomean / worst', 'floor: grid q geomean / worst', 'grid q / floor', 'selected: q geomean / worst (as derived)', 'floor from'],
+    headers: ['layers', 'selected: grid q geomean / worst', 'floor: grid q geomean / worst', 'grid q / floor', 'selected: q geomean / worst (as derived)',
+      'floor in the confirmation pass: geomean / worst', 'floor from'],
     rows,
   };
 }
@@ -135,7 +140,7 @@ export function floorSection(run: RunData): ReportSection | undefined {
   if (t.rows.length === 0 && q.rows.length === 0) return undefined;
   const notes = floors.filter((f) => f.note).map((f) => `<p>${escapeHtml(`${f.file}: ${f.note}`)}</p>`).join('\n');
   const mapeHtml = t.rows.length === 0 ? '' : `<p>The floor is the error a perfect predictor would make here: one run's job medians scored as predictions of the other run's same jobs (CPU-only and GPU-only jobs).</p>\n${htmlTable(t)}\n`;
-  const qHtml = q.rows.length === 0 ? '' : `<h3>${escapeHtml(q.title)}</h3>\n<p>The floor is the grid q a perfect predictor trained on the other run would reach here: per layer, the other run's fastest grid strategy scored by this run's grid (its fastest grid median over that strategy's). The selected strategy's grid q takes the same single grid measurements; the q as derived re-measures its roles in the confirmation pass.</p>\n${htmlTable(q)}\n`;
+  const qHtml = q.rows.length === 0 ? '' : `<h3>${escapeHtml(q.title)}</h3>\n<p>The floor is the grid q a perfect predictor trained on the other run would reach here: per layer, the other run's fastest grid strategy scored by this run's grid (its fastest grid median over that strategy's). The selected strategy's grid q takes the same single grid measurements; the q as derived re-measures its roles in the confirmation pass, and the last floor is the other run's choice scored in that pass, on the layers where the pass re-measured it.</p>\n${htmlTable(q)}\n`;
   return {
     id: 'predictor-floor', title: t.title,
     html: `${mapeHtml}${qHtml}${notes}`,
