@@ -7,7 +7,7 @@
 // strategy on every layer) is printed beside it: one source before and after a change to the predictors. Beside
 // that, the floor of grid q from each results/repeatability file that names the run (a perfect predictor trained
 // on the other run of the pair: scripts/repeatability.mjs).
-// A layer whose selected strategy has no VALID measurement at all gets no row (and no q): counted as skipped. Runs are the folders under results/{gpu-host,pocl-split,local}/
+// A layer whose selected strategy has no VALID measurement at all gets no row (and no q): counted as skipped. Runs are the folders under results/{gpu-host,pocl-split,local,local-split}/
 // whose derived layers.json has rows (the co-execution runs), or the RUN_DIRs given.
 //   node scripts/q-over-runs.mjs [RUN_DIR ...] [--json OUT.json] [--family NAME] [--seed N] [--folds N] [--without-profile-sync SYNC]
 // Needs `npx tsc -p tsconfig.json` first (reads dist/).
@@ -38,7 +38,7 @@ const hasLayerRows = (dir) => {
   const f = join(dir, 'derived', 'layers.json');
   return existsSync(f) && JSON.parse(readFileSync(f, 'utf8')).rows.length > 0;
 };
-const runs = args.length > 0 ? args : ['gpu-host', 'pocl-split', 'local'].flatMap((p) => {
+const runs = args.length > 0 ? args : ['gpu-host', 'pocl-split', 'local', 'local-split'].flatMap((p) => {
   const dir = join(root, 'results', p);
   return readdirSync(dir).sort().map((r) => join(dir, r)).filter((r) => existsSync(join(r, 'jobs.json')) && hasLayerRows(r));
 });
