@@ -4,7 +4,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import {
   CONV_NARROW_LAYOUT, LINEAR_PACKS_WEIGHTS, cpuCopyBytes, cpuCopyWork, cpuFeatures, cpuIsaOf, cpuPaddedWork, gpuFeatures, gpuGatherLoads,
-  gpuInputLoads,
+  gpuInputLoads, openblasGemmThreads,
 } from '../src/predict/features.js';
 import type { Layer } from '../src/analysis/types.js';
 
@@ -150,9 +150,30 @@ test('direct in place with cpuConvLayout: the last rows whose tiles would read p
   assert.equal(cpuCopyWork(plain, 16, 4, 'simd-direct', 'avx512'), { bytes: 4 * 8 * 10 * 10, bytesPerThread: 4 * 8 * 10 * 10 / 4, readBytesPerThread: 0, passes: 1, tileLoadsPerThread: 0 });
 });
 
-test('OpenBLAS executes the true flops, split evenly', () => {
-  // 2 * P*Q * rows * C*R*S = 2 * 25 * 8 * 18.
-  assert.equal(cpuPaddedWork(conv3x3, 8, 2, 'openblas-im2col'), { flops: 7200, flopsPerThread: 3600 });
+test('OpenBLAS executes the true flops on the threads its GEMM partition uses', () => {
+  // 2 * P*Q * rows * C*R*S = 2 * 25 * 8 * 18; m*n*k = 25 * 8 * 18 is far under OpenBLAS's 65536 * 4: one thread.
+  assert.equal(cpuPaddedWork(conv3x3, 8, 2, 'openblas-im2col'), { flops: 7200, flopsPerThread: 7200 });
+  // C256 14x14 3x3 on 15 threads: m = P*Q = 196 parts of >= 32 rows: 15 -> 7 -> 3 threads along m; n = rows.
+  const c256: Layer = { type: 'conv2d', batch: 1, C: 256, H: 14, W: 14, F: 256, R: 3, S: 3, strideH: 1, strideW: 1, padH: 1, padW: 1 };
+  const flops = 2 * 196 * 64 * 2304;
+  // 64 rows < 32 * 3: one part along n, 3 threads in all.
+  assert.equal(cpuPaddedWork(c256, 64, 15, 'openblas-im2col'), { flops, flopsPerThread: flops / 3 });
+  // 256 rows: ceil(256 / 96) = 3 parts along n, 9 threads.
+  assert.equal(cpuPaddedWork(c256, 256, 15, 'openblas-im2col').flopsPerThread, (4 * flops) / 9);
+  // Linear M = 1 is a GEMV, split evenly unless rows * K < 2304 * 4; M > 1 a GEMM with m = rows, n = M.
+  assert.equal(cpuPaddedWork({ type: 'linear', M: 1, N: 3072, K: 768 }, 1536, 15, 'openblas').flopsPerThread, (2 * 1536 * 768) / 15);
+  assert.equal(cpuPaddedWork({ type: 'linear', M: 1, N: 64, K: 64 }, 64, 15, 'openblas').flopsPerThread, 2 * 64 * 64);
+  // m = 100 rows: 15 -> 7 -> 3 threads along m (100 >= 96); n = M = 64 < 96: 3 threads.
+  assert.equal(cpuPaddedWork({ type: 'linear', M: 64, N: 3072, K: 768 }, 100, 15, 'openblas').flopsPerThread, (2 * 64 * 100 * 768) / 3);
+});
+
+test('openblasGemmThreads: parts along m of at least the switch ratio, along n capped by the threads left', () => {
+  assert.is(openblasGemmThreads(3136, 16, 64, 15), 15);  // m splits 15 ways, n = 16 < 32 * 15 stays whole
+  assert.is(openblasGemmThreads(64, 384, 1152, 15), 12);  // m = 64 < 96: 1 part; n: ceil(384 / 32) = 12
+  assert.is(openblasGemmThreads(64, 1024, 1152, 15), 15); // n: ceil(1024 / 32) = 32, capped at 15 / 1
+  assert.is(openblasGemmThreads(63, 1024, 1152, 15), 15); // m < 2 * 32: never split
+  assert.is(openblasGemmThreads(196, 256, 2304, 1), 1);
+  assert.is(openblasGemmThreads(196, 256, 2304, 8), 8);   // m: 8 -> 4 (196 >= 128), n: ceil(256 / 128) = 2
 });
 
 test('copy bytes: im2col unrolls, direct pads, a plain 1x1 layer is read in place, linear copies nothing', () => {

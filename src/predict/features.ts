@@ -271,6 +271,51 @@ export const CPU_TILING: Record<string, CpuTiling> = {
 /** The ISA assumed when neither the implementation name nor the engine's resolved name carries one: the widest. */
 export const DEFAULT_CPU_ISA = 'avx512';
 
+/**
+ * Rows per thread below which OpenBLAS does not split a GEMM dimension further (its SWITCH_RATIO: 32 in the
+ * x86-64 kernels the shipped hosts run, Haswell and Skylake-X).
+ */
+export const OPENBLAS_SWITCH_RATIO = 32;
+/** m * n * k at or under which OpenBLAS runs a GEMM on one thread (SMP_THRESHOLD_MIN x GEMM_MULTITHREAD_THRESHOLD). */
+const OPENBLAS_GEMM_SERIAL_MNK = 65536 * 4;
+/** m * n under which OpenBLAS runs a GEMV on one thread (2304 x GEMM_MULTITHREAD_THRESHOLD). */
+const OPENBLAS_GEMV_SERIAL_MN = 2304 * 4;
+
+/**
+ * How many of `threads` OpenBLAS puts to work on a column-major m x n x k GEMM. It splits m only into parts of
+ * at least OPENBLAS_SWITCH_RATIO rows, halving its thread count until they are, and n into parts of about that
+ * ratio times the m threads, capped so that the grid fits `threads`; it then trades threads between m and n
+ * for squarer blocks, which keeps their product. So a GEMM with few output positions or few output channels
+ * runs on a fraction of the threads it was given (gpu-host conv 2026-12-04T2050Z, 15 threads: C256 14x14 F64
+ * 3x3 gets 3, C384 8x8 F96 1x3 gets 3), where flops / threads priced it 31-55% too fast.
+ */
+export function openblasGemmThreads(m: number, n: number, k: number, threads: number, ratio = OPENBLAS_SWITCH_RATIO): number {
+  if (threads <= 1 || m * n * k <= OPENBLAS_GEMM_SERIAL_MNK) return 1;
+  let alongM = 1;
+  if (m >= 2 * ratio) {
+    alongM = threads;
+    while (m < alongM * ratio) alongM = Math.floor(alongM / 2);
+  }
+  let alongN = 1;
+  if (n >= ratio * alongM) alongN = Math.min(Math.ceil(n / (ratio * alongM)), Math.floor(threads / alongM));
+  return Math.max(1, alongM * alongN);
+}
+
+/**
+ * The threads OpenBLAS uses for a slice of `rows` output rows: the engine's conv path (openblas-im2col) calls
+ * a row-major rows x PQ x CRS GEMM per image, which OpenBLAS runs as the column-major m = P*Q, n = rows; the
+ * linear path a row-major M x rows x K GEMM (m = rows, n = M), or for M = 1 a GEMV over `rows` rows, split
+ * evenly unless it is tiny.
+ */
+function openblasThreads(layer: Layer, rows: number, threads: number): number {
+  if (layer.type === 'conv2d') {
+    const { P, Q } = convOut(layer);
+    return openblasGemmThreads(P * Q, rows, layer.C * layer.R * layer.S, threads);
+  }
+  if (layer.M === 1) return rows * layer.K < OPENBLAS_GEMV_SERIAL_MN ? 1 : threads;
+  return openblasGemmThreads(rows, layer.M, layer.K, threads);
+}
+
 /** The ISA an implementation name pins ("simd-im2col-avx2" -> avx2), or undefined ("simd", "openblas"). */
 export function cpuIsaOf(impl: string | undefined): string | undefined {
   if (!impl) return undefined;
@@ -347,7 +392,8 @@ function linearPackedWork(layer: LinearLayer, rows: number, t: number, tl: CpuTi
  * The units go to the threads as static ParallelFor did (contiguous runs, the first count % t threads one unit
  * more), also in runs that recorded claimed chunks (splitWork; the body says why). SimdIm2col's and SimdDirectFlat's
  * own chunking only sets what a unit is; the pool's rule then hands those units out.
- * OpenBLAS (unknown tiling, its own threads) executes the true flops, split evenly.
+ * OpenBLAS (unknown tiling, its own threads) executes the true flops, split over the threads its GEMM partition
+ * uses (openblasThreads; before 2026-12-05 s19, over every thread).
  * With `convLayout` CONV_NARROW_LAYOUT (resolved.cpuConvLayout; absent in earlier runs, which keep the rules
  * above) a conv slice is counted by convSchedule: the last, partial column tile of a conv row, flat chunk or
  * im2col panel pays its columns rounded up to the vector width only, the pool hands out its units by the
@@ -372,7 +418,7 @@ export function cpuPaddedWork(layer: Layer, rows: number, threads: number, impl:
   const tl = CPU_TILING[cpuIsaOf(impl) ?? isa ?? DEFAULT_CPU_ISA] ?? CPU_TILING[DEFAULT_CPU_ISA]!;
   if (impl.startsWith('openblas')) {
     const flops = sliceFlops(layer, rows);
-    return { flops, flopsPerThread: flops / t };
+    return { flops, flopsPerThread: flops / openblasThreads(layer, rows, t) };
   }
   if (layer.type === 'linear') {
     if (2 * layer.M > tl.nnCols) return linearPackedWork(layer, rows, t, tl, linearPacking);
