@@ -5,10 +5,12 @@
 // the selection's grid q (derived summary.json geomeanGridQ / worstGridQ), their ratio, derive's q, and the
 // floor where this run's confirmation pass re-measured the other run's choice. Geomean / worst over layers.
 //   node scripts/q-floor-table.mjs [FILE.json ...]     (default: every results/repeatability/*.json)
-// Reads committed files only (run folders under results/<platform>/ by run id); writes nothing.
+// Reads committed files only (run folders under results/<platform>/ by run id); writes nothing. Needs
+// `npx tsc -p tsconfig.json` first (reads dist/).
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { retestQFor } from '../dist/src/report/floor-section.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const dir = join(root, 'results', 'repeatability');
@@ -21,7 +23,9 @@ console.log('| --- | --- | --- | --- | --- | --- |');
 for (const file of files) {
   const f = JSON.parse(readFileSync(file, 'utf8'));
   if (!f.decisionQuality) continue;
-  for (const [runId, floor] of [[f.runA, f.decisionQuality.bChoiceInA], [f.runB, f.decisionQuality.aChoiceInB]]) {
+  // Each run the file names, scored once (a same-call retest names one run twice).
+  for (const runId of new Set([f.runA, f.runB])) {
+    const floor = retestQFor(f, runId);
     const summaryFile = join(root, 'results', f.platform, runId, 'derived', 'summary.json');
     if (!floor || !existsSync(summaryFile)) continue;
     const k = JSON.parse(readFileSync(summaryFile, 'utf8'))[kindOf(f.experiment)];

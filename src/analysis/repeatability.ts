@@ -6,8 +6,8 @@
  * Jobs are matched by job id (the readable strategy id: same layer, same strategy); confirmation replicates
  * are pooled into one row per id already (run/jobs.ts), so a confirmed job is matched once.
  */
-import { isValidLayerJob } from '../predict/dataset.js';
-import { inPhase, layerId, strategyId } from './layers.js';
+import { gridSpaces } from '../select/space.js';
+import { confirmLatencies } from './layer-rows.js';
 import { decisionQuality, geomean, median, predictionErrors, type ErrorSummary } from './metrics.js';
 import type { JobStats } from './types.js';
 
@@ -82,19 +82,6 @@ export interface RetestDecisionQuality {
   confirmed?: { layers: number; geomean: number; worst: number };
 }
 
-/** Fastest VALID median of a phase's jobs per layer id then strategy id. */
-function phaseMedians(jobs: readonly JobStats[], phase: 'grid' | 'confirm'): Map<string, Map<string, number>> {
-  const out = new Map<string, Map<string, number>>();
-  for (const j of jobs) {
-    if (!inPhase(j, phase) || !isValidLayerJob(j)) continue;
-    const lid = layerId(j.layer);
-    const m = out.get(lid) ?? out.set(lid, new Map()).get(lid)!;
-    const sid = strategyId(j.layer, j.strategy);
-    m.set(sid, Math.min(m.get(sid) ?? Infinity, j.stats!.medianNs));
-  }
-  return out;
-}
-
 /**
  * The floor under grid-sourced decision quality that the machine's noise sets: run A's grid-search choice
  * (its fastest grid strategy per layer) scored in run B as a selection is (B's grid minimum over B's grid
@@ -106,10 +93,10 @@ function phaseMedians(jobs: readonly JobStats[], phase: 'grid' | 'confirm'): Map
  * confirmation pass also re-measured A's choice, the row adds the q in that pass's latencies (qConfirmed).
  */
 export function retestDecisionQuality(a: readonly JobStats[], b: readonly JobStats[]): RetestDecisionQuality | undefined {
-  const gridA = phaseMedians(a, 'grid'), gridB = phaseMedians(b, 'grid'), confirmB = phaseMedians(b, 'confirm');
+  const gridA = gridSpaces(a), gridB = gridSpaces(b), confirmB = confirmLatencies(b);
   const layers: RetestLayerQ[] = [];
-  for (const [lid, inB] of [...gridB].sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0))) {
-    const inA = gridA.get(lid);
+  for (const [lid, spaceB] of [...gridB].sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0))) {
+    const inA = gridA.get(lid)?.measuredNs, inB = spaceB.measuredNs;
     if (!inA) continue;
     const common = [...inB.keys()].filter((id) => inA.has(id)).sort();
     if (common.length < 2) continue;

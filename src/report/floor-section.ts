@@ -7,6 +7,7 @@
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { RetestDecisionQuality } from '../analysis/repeatability.js';
 import { escapeHtml } from './html.js';
 import type { RunData } from './render-run.js';
 import type { ReportSection } from './sections.js';
@@ -24,14 +25,8 @@ export interface FloorFile {
   decisionQuality?: { aChoiceInB?: RetestQ; bChoiceInA?: RetestQ };
 }
 
-/** A retest decision quality as the file stores it, the fields read here. */
-interface RetestQ {
-  layers: { layerId: string }[];
-  geomean: number;
-  worst: number;
-  /** The same where this run's confirmation pass re-measured the other run's choice (derive's measure). */
-  confirmed?: { layers: number; geomean: number; worst: number };
-}
+/** A retest decision quality as the file stores it (analysis/repeatability.ts), the fields read here. */
+type RetestQ = Pick<RetestDecisionQuality, 'geomean' | 'worst' | 'confirmed'> & { layers: readonly { layerId: string }[] };
 
 /** Test-retest files beside the run's platform folder (results/repeatability/) that name the run. */
 export function loadFloorsFor(runDir: string, runId: string): FloorFile[] {
