@@ -125,17 +125,42 @@ test('host cost per variant: a two-launch variant pays its second launch on top 
     }
   }
   samples.push(sample('rare', 0, 1, 90000), sample('rare', 1, 1, 90000)); // too few samples and workloads: no entry
-  const byVariant = hostCostByVariant(table, samples);
+  const fitted = hostCostByVariant(table, samples);
+  const byVariant = fitted.dispatchByVariantNs!;
   // one_launch sits on its mechanism's cost within the noise: no shift is kept for it.
   assert.equal(Object.keys(byVariant), ['two_launches']);
   assert.ok(near(byVariant.two_launches!, 7000, 1), JSON.stringify(byVariant));
   assert.ok(MIN_VARIANT_GROUPS > 2);
+  // No sample has helper floats: no per-float cost.
+  assert.is(fitted.dispatchPerHelperFloatNs, undefined);
   const comp = loadComposition(JSON.stringify({ ...table, dispatchByVariantNs: byVariant, syncNs: {}, cpuContention: 1, offsetNs: {} }));
   const bytes = { inputBytes: 4096, outputBytes: 1024, outputRows: 256 };
   assert.is(gpuHostNs(comp, 'finish', bytes, 'two_launches'), 22000);
   assert.is(gpuHostNs(comp, 'finish', bytes, 'rare'), 15000);
   assert.is(gpuHostNs(comp, 'finish', bytes, 'one_launch'), 15000);
   assert.is(gpuHostNs(comp, 'finish', bytes), 15000);
+});
+
+test('host cost per variant: helper launches cost per float they write, on top of the variant\'s shift', () => {
+  const table = { dispatchNs: { finish: 15000 }, dispatchPerByteNs: {} };
+  // An im2col before the GEMM: 2 ns per 1000 floats unrolled plus 3 us for its launch, +-200 ns of noise.
+  const samples: HostCostSample[] = [];
+  for (let g = 0; g < 4; g++) {
+    for (let k = 0; k < 3; k++) {
+      const helperFloats = 100000 * (1 + g) * (k === 2 ? 9 : 1);
+      samples.push({ mechanism: 'finish', variant: 'unrolls', group: `w${g}`, inputBytes: 0, outputBytes: 0, outputRows: 0, helperFloats,
+        costNs: 15000 + 3000 + 0.002 * helperFloats + (k === 1 ? 200 : -200), sideNs: 60000 });
+    }
+  }
+  const fitted = hostCostByVariant(table, samples);
+  assert.ok(near(fitted.dispatchPerHelperFloatNs!.unrolls!, 0.002, 0.0002), JSON.stringify(fitted));
+  assert.ok(near(fitted.dispatchByVariantNs!.unrolls!, 3000, 300), JSON.stringify(fitted));
+  // The composition file keeps the slope, and gpuHostNs prices a slice by its helper floats.
+  const comp = loadComposition(JSON.stringify({ ...table, ...fitted, syncNs: {}, cpuContention: 1, offsetNs: {} }));
+  const none = { inputBytes: 0, outputBytes: 0, outputRows: 0 };
+  assert.ok(near(gpuHostNs(comp, 'finish', none, 'unrolls', 1e6), 15000 + 3000 + 2000, 400));
+  assert.ok(near(gpuHostNs(comp, 'finish', none, 'unrolls'), 18000, 400));
+  assert.is(gpuHostNs(comp, 'finish', none, 'other', 1e6), 15000);
 });
 
 const device = { computeUnits: 4 };

@@ -6,7 +6,7 @@ import type { JobsFile, LinearLayer } from '../src/analysis/types.js';
 import { loadComposition, predictStrategy, type Predictor } from '../src/predict/compose.js';
 import { cpuRowsOf, trainingCpuConvLayout, trainingJobs, type LayerJob } from '../src/predict/dataset.js';
 import { trainPredictor } from '../src/predict/evaluate.js';
-import { cpuFeatures, cpuIsaOf, cpuPaddedWork, gpuFeatures, transferBytes } from '../src/predict/features.js';
+import { cpuFeatures, cpuIsaOf, cpuPaddedWork, gpuFeatures, gpuHelperFloats, transferBytes } from '../src/predict/features.js';
 import { loadModel, saveModel, type TrainingRow } from '../src/predict/model.js';
 import { MODEL_KINDS, fitSide, kindOf, predictSide } from '../src/predict/side-model.js';
 
@@ -115,6 +115,16 @@ test('CPU features: the conv input copy is the whole layer\'s whatever the rows,
     resolved: { cpuRows: 16, gpuRows: 0, cpuConvLayout: layout }, status: 'ok', verdict: 'VALID', stats: { medianNs: 1000 } } as unknown as LayerJob;
   assert.is(cpuRowsOf([job])[0]!.features.values.copyBytes, 4 * 8 * 3 * 32);
   assert.is(trainingCpuConvLayout([job]), layout);
+});
+
+test('GPU helper floats: the im2col before conv_im2col_gemm unrolls C*R*S floats per output position, whatever the channels', () => {
+  const conv = { type: 'conv2d', batch: 1, C: 8, H: 10, W: 10, F: 32, R: 3, S: 3, strideH: 1, strideW: 1, padH: 1, padW: 1 } as const;
+  assert.is(gpuHelperFloats(conv, 'conv_im2col_gemm'), 8 * 9 * 100);
+  assert.is(gpuHelperFloats({ ...conv, F: 4 }, 'conv_im2col_gemm'), 8 * 9 * 100);
+  // A height slice: its own output rows only (here 4 of 10, one layer of 6 input rows unpadded in height).
+  assert.is(gpuHelperFloats({ ...conv, H: 6, padH: 0 }, 'conv_im2col_gemm'), 8 * 9 * 40);
+  assert.is(gpuHelperFloats(conv, 'conv_direct'), 0);
+  assert.is(gpuHelperFloats({ type: 'linear', M: 4, N: 8, K: 16 }, 'conv_im2col_gemm'), 0);
 });
 
 test('GPU features: work-groups and waves follow each variant\'s launch geometry', () => {

@@ -26,7 +26,7 @@ import { inPhase, layerId, sideSlice, sidesOf } from '../analysis/layers.js';
 import { median, predictionErrors } from '../analysis/metrics.js';
 import type { DeviceInfo, JobStats, Layer, Strategy } from '../analysis/types.js';
 import { hostCostSamples, syncByMechanism, type HostCostSample, type LayerJob } from './dataset.js';
-import { cpuFeatures, gpuFeatures, gpuGeometry, runsResident, transferBytes, type TransferBytes } from './features.js';
+import { cpuFeatures, gpuFeatures, gpuGeometry, gpuHelperFloats, runsResident, transferBytes, type TransferBytes } from './features.js';
 import { copyFloorNsPerByte, hostCostByMechanism, hostCostNs, type HostCost } from './host-cost.js';
 import type { ModelFile } from './model.js';
 import { predictSide } from './side-model.js';
@@ -44,6 +44,13 @@ export interface Composition {
    * for variants with too few): a variant of two launches (im2col then GEMM) waits for two.
    */
   dispatchByVariantNs?: Record<string, number>;
+  /**
+   * Per GPU variant with helper launches, ns per float they write (features.ts gpuHelperFloats), fitted with
+   * that variant's shift on its samples' residuals; absent where the slope is not clear of noise. The im2col
+   * before conv_im2col_gemm's GEMM writes C*R*S floats per output position, so a constant shift priced the 3x3
+   * and 7x7 layers' host-observed rest 10-25% short and the 1x1 layers' long (gpu-host conv 2026-12-04T2050Z).
+   */
+  dispatchPerHelperFloatNs?: Record<string, number>;
   /** Multiplicative CPU slowdown when both sides run; 1 when fitting it did not help (unused with coexecSlowdown). */
   cpuContention: number;
   /**
@@ -154,7 +161,7 @@ export function predictStrategy(p: Predictor, layer: Layer, s: Strategy, cache?:
   const gpuNs = gpu && streams > 1 && p.composition.streams
     ? streamedSideNs(p, layer, s, rowsCpu, streams, p.composition.streams, cached)
     : gpu
-    ? gpuHostNs(p.composition, s.sync, transferBytes(gpuSide.layer, gpuSide.rows), s.gpuVariant) + cached(`g/${dimKey}/${rowsGpu}/${s.gpuVariant}/${s.gpuWorkGroup}/${runsResident(s.sync) ? 'r' : 'l'}`,
+    ? gpuHostNs(p.composition, s.sync, transferBytes(gpuSide.layer, gpuSide.rows), s.gpuVariant, gpuHelperFloats(gpuSide.layer, s.gpuVariant)) + cached(`g/${dimKey}/${rowsGpu}/${s.gpuVariant}/${s.gpuWorkGroup}/${runsResident(s.sync) ? 'r' : 'l'}`,
       () => predictSide(p.gpu, gpuFeatures(gpuSide.layer, gpuSide.rows, s.gpuVariant, s.gpuWorkGroup, p.device, s.sync)))
     : 0;
   return { cpuNs, gpuNs, composedNs: composeNs(p.composition, s.sync, cpuNs, gpuNs, cpu, gpu, s.splitDim) };
@@ -172,7 +179,9 @@ function streamedSideNs(
   const c = p.composition;
   const perByte = c.dispatchPerByteNs[s.sync in c.dispatchNs ? s.sync : '*'];
   return streamedGpuNs(streamChunks(layer, s, rowsCpu, streams), {
-    fixedNs: gpuHostNs(c, s.sync, { inputBytes: 0, outputBytes: 0, outputRows: 0 }, s.gpuVariant),
+    // The helper launches (an im2col before the GEMM) run once per chunk over its rows: together the side's.
+    fixedNs: gpuHostNs(c, s.sync, { inputBytes: 0, outputBytes: 0, outputRows: 0 }, s.gpuVariant,
+      gpuHelperFloats(sideSlice(layer, s, sidesOf(layer, s).rowsGpu).layer, s.gpuVariant)),
     perExtraChunkNs: fit.perChunkNs,
     ...(fit.occupancy
       ? { occupancy: (chunk: StreamChunk) => gpuGeometry(chunk.layer, chunk.rows, s.gpuVariant, s.gpuWorkGroup).workGroups / Math.max(1, p.device.computeUnits) }
@@ -186,13 +195,21 @@ function streamedSideNs(
   });
 }
 
-/** The GPU side's host cost beyond the kernel under mechanism `sync` for a slice moving `bytes`. */
-export function gpuHostNs(c: Composition, sync: string, bytes: TransferBytes, variant?: string): number {
+/**
+ * The GPU side's host cost beyond the kernel under mechanism `sync` for a slice moving `bytes`, whose variant's
+ * helper launches write `helperFloats` (gpuHelperFloats).
+ */
+export function gpuHostNs(
+  c: Pick<Composition, 'dispatchNs' | 'dispatchPerByteNs' | 'dispatchByVariantNs' | 'dispatchPerHelperFloatNs'>, sync: string,
+  bytes: TransferBytes, variant?: string, helperFloats = 0,
+): number {
   const key = sync in c.dispatchNs ? sync : '*';
   const perByte = c.dispatchPerByteNs[key];
   const byMechanism = (c.dispatchNs[key] ?? 0)
     + (perByte ? perByte.input * bytes.inputBytes + perByte.output * bytes.outputBytes + (perByte.outputRow ?? 0) * (bytes.outputRows ?? 0) : 0);
-  return Math.max(0, byMechanism + (variant === undefined ? 0 : c.dispatchByVariantNs?.[variant] ?? 0));
+  if (variant === undefined) return Math.max(0, byMechanism);
+  const byVariant = (c.dispatchByVariantNs?.[variant] ?? 0) + (c.dispatchPerHelperFloatNs?.[variant] ?? 0) * helperFloats;
+  return Math.max(0, byMechanism + byVariant);
 }
 
 /** Fewer samples or workloads than these cannot tell a variant's own host cost from noise. */
@@ -201,21 +218,48 @@ export const MIN_VARIANT_GROUPS = 3;
 /** A variant's shift is kept only when at least this many standard errors from zero (as the per-byte terms in host-cost.ts). */
 export const MIN_VARIANT_T = 2;
 
-/** Per variant, the median residual of its host cost samples against the mechanism's fit (see Composition). */
-export function hostCostByVariant(c: Pick<Composition, 'dispatchNs' | 'dispatchPerByteNs'>, samples: readonly HostCostSample[]): Record<string, number> {
+/** A variant's host cost beyond its mechanism's: a shift, and a cost per float its helper launches write. */
+export type VariantHostCost = Pick<Composition, 'dispatchByVariantNs' | 'dispatchPerHelperFloatNs'>;
+
+/**
+ * Per variant, its host cost samples' residuals against the mechanism's fit (see Composition): where they have
+ * helper floats of at least two sizes, first the least-squares slope on them, kept when positive and
+ * MIN_VARIANT_T standard errors clear of zero; then the median of what is left as the shift, kept when that
+ * many standard errors from zero.
+ */
+export function hostCostByVariant(c: Pick<Composition, 'dispatchNs' | 'dispatchPerByteNs'>, samples: readonly HostCostSample[]): VariantHostCost {
   const by = new Map<string, HostCostSample[]>();
   for (const s of samples) if (s.variant !== undefined) by.set(s.variant, [...(by.get(s.variant) ?? []), s]);
-  const bare = { ...c, syncNs: {}, cpuContention: 1, offsetNs: {} };
-  const out: Record<string, number> = {};
+  const shifts: Record<string, number> = {}, slopes: Record<string, number> = {};
   for (const [v, mine] of [...by].sort((a, b) => (a[0] < b[0] ? -1 : 1))) {
     if (mine.length < MIN_VARIANT_SAMPLES || new Set(mine.map((s) => s.group)).size < MIN_VARIANT_GROUPS) continue;
-    const residuals = mine.map((s) => s.costNs - gpuHostNs(bare, s.mechanism, s));
-    const shift = median(residuals);
+    const residuals = mine.map((s) => s.costNs - gpuHostNs(c, s.mechanism, s));
+    const slope = helperSlope(mine.map((s) => s.helperFloats ?? 0), residuals);
+    if (slope !== undefined) slopes[v] = slope;
+    const rest = residuals.map((r, i) => r - (slope ?? 0) * (mine[i]!.helperFloats ?? 0));
+    const shift = median(rest);
     // The median's standard error is 1.2533 sigma / sqrt(n): a shift within MIN_VARIANT_T of them is host noise.
-    const se = (1.2533 * robustSigma(residuals, shift)) / Math.sqrt(residuals.length);
-    if (Math.abs(shift) >= MIN_VARIANT_T * se) out[v] = shift;
+    const se = (1.2533 * robustSigma(rest, shift)) / Math.sqrt(rest.length);
+    if (Math.abs(shift) >= MIN_VARIANT_T * se) shifts[v] = shift;
   }
-  return out;
+  return {
+    ...(Object.keys(shifts).length > 0 ? { dispatchByVariantNs: shifts } : {}),
+    ...(Object.keys(slopes).length > 0 ? { dispatchPerHelperFloatNs: slopes } : {}),
+  };
+}
+
+/** Ordinary least-squares slope of `y` on `x` with an intercept, if positive and MIN_VARIANT_T standard errors from 0. */
+function helperSlope(x: readonly number[], y: readonly number[]): number | undefined {
+  const n = x.length;
+  if (new Set(x).size < 2) return undefined;
+  const mx = x.reduce((a, b) => a + b, 0) / n, my = y.reduce((a, b) => a + b, 0) / n;
+  let sxx = 0, sxy = 0;
+  for (let i = 0; i < n; i++) { sxx += (x[i]! - mx) ** 2; sxy += (x[i]! - mx) * (y[i]! - my); }
+  const slope = sxy / sxx;
+  let sse = 0;
+  for (let i = 0; i < n; i++) sse += (y[i]! - my - slope * (x[i]! - mx)) ** 2;
+  const se = Math.sqrt(sse / Math.max(1, n - 2) / sxx);
+  return slope > 0 && slope >= MIN_VARIANT_T * se ? slope : undefined;
 }
 
 /**
@@ -366,9 +410,8 @@ export function fitComposition(
 ): Composition {
   const samples = hostCostSamples(training);
   const tables = hostCostTables(hostCostByMechanism(samples, copyFloorNsPerByte(sides.device.hostLinkGBps)));
-  const byVariant = hostCostByVariant(tables, samples);
   const base: Composition = {
-    ...tables, ...(Object.keys(byVariant).length > 0 ? { dispatchByVariantNs: byVariant } : {}),
+    ...tables, ...hostCostByVariant(tables, samples),
     syncNs: syncByMechanism(roundTrips), cpuContention: 1, offsetNs: {},
   };
   const grid = training.filter((j) => inPhase(j, 'grid'));
@@ -580,6 +623,7 @@ export const COMPOSITION_SCHEMA = {
     },
     syncNs: numberTable,
     dispatchByVariantNs: numberTable,
+    dispatchPerHelperFloatNs: numberTable,
     cpuContention: { type: 'number', minimum: 0 },
     coexecSlowdown: {
       type: 'object',
@@ -617,6 +661,7 @@ export function loadComposition(text: string): Composition {
   return {
     dispatchNs: c.dispatchNs, dispatchPerByteNs: c.dispatchPerByteNs ?? {}, syncNs: c.syncNs,
     ...(c.dispatchByVariantNs ? { dispatchByVariantNs: c.dispatchByVariantNs } : {}),
+    ...(c.dispatchPerHelperFloatNs ? { dispatchPerHelperFloatNs: c.dispatchPerHelperFloatNs } : {}),
     cpuContention: c.cpuContention, ...(c.coexecSlowdown ? { coexecSlowdown: c.coexecSlowdown } : {}),
     ...(c.sideSpread ? { sideSpread: c.sideSpread } : {}), ...(c.overlapShare !== undefined ? { overlapShare: c.overlapShare } : {}),
     ...(c.streams ? { streams: c.streams } : {}), offsetNs: c.offsetNs,

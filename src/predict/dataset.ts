@@ -8,7 +8,7 @@
 import { inPhase, layerId, sidesOf, strategyId } from '../analysis/layers.js';
 import { median } from '../analysis/metrics.js';
 import type { DeviceInfo, JobStats, Layer } from '../analysis/types.js';
-import { cpuFeatures, cpuIsaOf, gpuFeatures, transferBytes, type TransferBytes } from './features.js';
+import { cpuFeatures, cpuIsaOf, gpuFeatures, gpuHelperFloats, transferBytes, type TransferBytes } from './features.js';
 import type { TrainingRow } from './model.js';
 
 /** A VALID layer job with a layer (the only kind whose timings analysis uses). */
@@ -124,6 +124,8 @@ export interface HostCostSample extends TransferBytes {
   group: string;
   /** The GPU kernel variant (its launch count and launch geometry shape the host cost too). */
   variant?: string;
+  /** Floats the variant's helper launches write (features.ts gpuHelperFloats): the im2col before a GEMM. */
+  helperFloats?: number;
   /** How the job's tensors moved (resolved.hostMemory: pinned-copy, zero-copy, svm-coarse-map, ...); absent in runs from before the engine said. */
   hostMemory?: string;
 }
@@ -142,6 +144,7 @@ export function hostCostSamples(jobs: readonly LayerJob[]): HostCostSample[] {
     out.push({
       mechanism: j.strategy.sync, variant: j.strategy.gpuVariant, costNs: j.gpuSideMedianNs! - j.gpuKernelMedianNs!, sideNs: j.gpuSideMedianNs!,
       group: j.workloads?.[0] ?? layerId(j.layer), ...transferBytes(j.layer, rowsGpu),
+      helperFloats: gpuHelperFloats(j.layer, j.strategy.gpuVariant),
       ...(j.resolved?.hostMemory ? { hostMemory: j.resolved.hostMemory } : {}),
     });
   }

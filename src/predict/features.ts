@@ -180,6 +180,18 @@ export function gpuGatherLoads(layer: Layer, rows: number, variant: string): num
  * 1x1 layer at 7x7 runs at about half a 3x3 layer's flop rate: flops alone predicted the held-out C320 7x7 F1280
  * at 117 us against 152-185 measured (with this term 166). 0 for other variants.
  */
+/**
+ * Floats a GPU variant's helper launches write before its main kernel, whose profiling time is the only one the
+ * engine reads (native/src/job.cpp Profile), so their cost lands in the host-observed rest of the side:
+ * conv_im2col_gemm's im2col (native/src/variants.cpp) unrolls the input of every output position the GPU
+ * computes, C*R*S floats each, whatever its channels. `layer` is the GPU's own layer (sideSlice: its rows of
+ * the output height for a height split). 0 for other variants.
+ */
+export function gpuHelperFloats(layer: Layer, variant: string): number {
+  if (variant !== 'conv_im2col_gemm' || layer.type !== 'conv2d') return 0;
+  return elemsPerRow(layer) * layer.C * layer.R * layer.S;
+}
+
 export function gpuInputLoads(layer: Layer, rows: number, variant: string): number {
   const reg = parseRegTileVariant(variant);
   if (!reg || reg.kernel !== 'conv_reg' || layer.type !== 'conv2d' || rows <= 0) return 0;
