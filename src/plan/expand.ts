@@ -15,6 +15,9 @@ import {
   splitExtent, splitsOuter, strategyId, withOutputSize,
 } from './ids.js';
 import { SPLIT_DIMS, type SplitDim } from '../config/schemas.js';
+import { outDim } from '../analysis/layers.js';
+import type { Layer as AnalysisLayer } from '../analysis/types.js';
+import { gpuGeometry } from '../predict/features.js';
 import { regTileWaste } from './gpu-variants.js';
 import { fnv1a, mulberry32, shuffled } from './prng.js';
 import { type ResolvedProfile, resolveProfile, workloadsOf } from './resolve.js';
@@ -139,6 +142,28 @@ export function variantRestriction(v: GpuVariant, layer: Layer): string | undefi
   return undefined;
 }
 
+/**
+ * Why a GPU variant at work-group size `wg` would starve a CPU device of `workers` pinned workers on this layer,
+ * or undefined. On PoCL's CPU device a work-group is one worker's unit, and a launch of fewer work-groups than
+ * half its workers for the WHOLE layer (a co-executed slice launches fewer still) leaves most of them idle:
+ * conv_pq_1x1_v16x2_f4 on C320 7x7 F1280 launches 2 for pocl-split's 7 and ran 1.3-2.5 ms per execution against
+ * about 70 us for the other variants. On the five pocl-split conv runs of 2026-12-04/05 such jobs took 19.7-38.3 s
+ * of 36.6-92.3 s of grid time and none was a layer's grid-search oracle (scripts/thin-launch-probe.mjs).
+ */
+export function variantStarves(v: GpuVariant, wg: number, layer: Layer, workers: number | undefined): string | undefined {
+  if (!workers || workers < 2) return undefined;
+  const asLayer = layer as AnalysisLayer;
+  const groups = gpuGeometry(asLayer, outDim(asLayer), v.id, wg).workGroups;
+  if (groups >= workers / 2) return undefined;
+  return `gpu variant ${v.id}-wg${wg} launches ${groups} work-group(s) for the whole layer on a CPU device of ${workers} workers (fewer than half of them; every split launches fewer still)`;
+}
+
+/** Pinned workers of a CPU OpenCL device (the platform's opencl.deviceCores), or undefined for a GPU or an unpinned device. */
+export function cpuDeviceWorkers(platform: PlatformConfig): number | undefined {
+  if (platform.opencl.deviceType !== 'cpu') return undefined;
+  return platform.opencl.deviceCores?.length || undefined;
+}
+
 function spaceFor(resolved: ResolvedProfile, layer: Layer): SpaceConfig | undefined {
   return resolved.spaces[layer.type];
 }
@@ -168,14 +193,25 @@ export function streamLevels(space: SpaceConfig, gpuVariant: string, splitRatio:
   return applies ? levels : [1];
 }
 
-/** Every strategy of a space on one layer (before normalization). */
-function gridStrategies(space: SpaceConfig, layer: Layer, skip: (id: string, reason: string) => void): Strategy[] {
+/**
+ * Every strategy of a space on one layer (before normalization). On a CPU device of `deviceWorkers` pinned
+ * workers, a variant and work-group size that starves it (variantStarves) is left out with a skip record, unless
+ * no other variant of the space could run the layer's GPU side.
+ */
+function gridStrategies(space: SpaceConfig, layer: Layer, skip: (id: string, reason: string) => void, deviceWorkers?: number): Strategy[] {
   const out: Strategy[] = [];
   const dims = splitDimsFor(space, layer);
+  const usable = space.gpuVariants.filter((v) => !variantWasteful(v, layer) && !variantRestriction(v, layer));
+  const fed = (v: GpuVariant): number[] => v.workGroups.filter((wg) => !variantStarves(v, wg, layer, deviceWorkers));
+  const anyFed = usable.some((v) => fed(v).length > 0);
   for (const v of space.gpuVariants) {
     if (variantWasteful(v, layer)) continue;
     const why = variantRestriction(v, layer);
     if (why) { skip(`${layerId(layer)}/gpu:${v.id}`, why); continue; }
+    const workGroups = anyFed ? fed(v) : v.workGroups;
+    for (const wg of v.workGroups) {
+      if (!workGroups.includes(wg)) skip(`${layerId(layer)}/gpu:${v.id}-wg${wg}`, variantStarves(v, wg, layer, deviceWorkers)!);
+    }
     for (const splitDim of dims) {
       if (v.requires?.splitDims && !v.requires.splitDims.includes(splitDim)) {
         skip(`${layerId(layer)}/split:${splitDim}/gpu:${v.id}`, `gpu variant ${v.id} cannot compute a split along ${splitDim} (requires.splitDims: ${v.requires.splitDims.join(', ')})`);
@@ -187,7 +223,7 @@ function gridStrategies(space: SpaceConfig, layer: Layer, skip: (id: string, rea
       for (const splitRatio of space.splitRatios)
         for (const cpuThreads of space.cpuThreads)
           for (const cpuImpl of space.cpuImpls)
-            for (const gpuWorkGroup of v.workGroups)
+            for (const gpuWorkGroup of workGroups)
               for (const sync of space.syncs)
                 for (const gpuStreams of streamLevels(space, v.id, splitRatio, sync)) {
                   out.push({ splitRatio, granularity, cpuThreads, cpuImpl, gpuVariant: v.id, gpuWorkGroup, sync, ...named, ...(gpuStreams > 1 ? { gpuStreams } : {}) });
@@ -425,7 +461,7 @@ export function planPhase(
     for (const w of workloads) {
       const space = spaceFor(resolved, w.layer);
       if (!space) { skip(w.id, `experiment has no ${w.layer.type} space`); continue; }
-      for (const s of gridStrategies(space, w.layer, skip)) addLayerJob(w.layer, s, { phase, role: 'coexec', workloads: [w.id] });
+      for (const s of gridStrategies(space, w.layer, skip, cpuDeviceWorkers(platform))) addLayerJob(w.layer, s, { phase, role: 'coexec', workloads: [w.id] });
     }
   } else if (phase === 'profile') {
     // The measured workloads, then the training-only ones (their slices marked, so evaluation never tests them).
