@@ -6,9 +6,8 @@
 // F1280 launches 2 for 7 workers and ran 1.3-2.5 ms per execution against about 70 us for the other variants.
 //   node scripts/thin-launch-probe.mjs RUN_DIR... [--workers N]   (default 7: pocl-split's PoCL workers)
 // Needs `npx tsc -p tsconfig.json` first (reads dist/). Prints; writes nothing.
-import { outDim } from '../dist/src/analysis/layers.js';
 import { readJobs } from '../dist/src/analysis/run-files.js';
-import { gpuGeometry } from '../dist/src/predict/features.js';
+import { variantStarves } from '../dist/src/plan/expand.js';
 import { gridSpaces } from '../dist/src/select/space.js';
 
 const args = process.argv.slice(2);
@@ -18,7 +17,8 @@ if (args.length === 0 || !(workers > 0)) {
   console.error('usage: node scripts/thin-launch-probe.mjs RUN_DIR... [--workers N]');
   process.exit(2);
 }
-const starved = (s) => s.splitRatio < 1 && gpuGeometry(s.layer, outDim(s.layer), s.gpuVariant, s.gpuWorkGroup).workGroups < workers / 2;
+// The plan's rule (src/plan/expand.ts variantStarves) on a co-executed or GPU-only job.
+const starved = (s) => s.splitRatio < 1 && variantStarves({ id: s.gpuVariant }, s.gpuWorkGroup, s.layer, workers) !== undefined;
 console.log('| run | grid wall s | of it starved-variant jobs s | grid oracles that are such jobs |\n| --- | --- | --- | --- |');
 for (const run of args) {
   const jobs = readJobs(run).rows;

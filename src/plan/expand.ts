@@ -201,17 +201,19 @@ export function streamLevels(space: SpaceConfig, gpuVariant: string, splitRatio:
 function gridStrategies(space: SpaceConfig, layer: Layer, skip: (id: string, reason: string) => void, deviceWorkers?: number): Strategy[] {
   const out: Strategy[] = [];
   const dims = splitDimsFor(space, layer);
-  const usable = space.gpuVariants.filter((v) => !variantWasteful(v, layer) && !variantRestriction(v, layer));
-  const fed = (v: GpuVariant): number[] => v.workGroups.filter((wg) => !variantStarves(v, wg, layer, deviceWorkers));
-  const anyFed = usable.some((v) => fed(v).length > 0);
+  const runnable = space.gpuVariants.filter((v) => !variantWasteful(v, layer) && !variantRestriction(v, layer));
+  const starved = new Map(runnable.flatMap((v) => v.workGroups.map((wg) => [`${v.id}-wg${wg}`, variantStarves(v, wg, layer, deviceWorkers)] as const)));
+  // Every runnable launch starving the device: keep them all, a GPU side must stay possible.
+  const dropStarved = [...starved.values()].some((why) => why === undefined);
   for (const v of space.gpuVariants) {
     if (variantWasteful(v, layer)) continue;
     const why = variantRestriction(v, layer);
     if (why) { skip(`${layerId(layer)}/gpu:${v.id}`, why); continue; }
-    const workGroups = anyFed ? fed(v) : v.workGroups;
-    for (const wg of v.workGroups) {
-      if (!workGroups.includes(wg)) skip(`${layerId(layer)}/gpu:${v.id}-wg${wg}`, variantStarves(v, wg, layer, deviceWorkers)!);
-    }
+    const workGroups = v.workGroups.filter((wg) => {
+      const starvedWhy = dropStarved ? starved.get(`${v.id}-wg${wg}`) : undefined;
+      if (starvedWhy) skip(`${layerId(layer)}/gpu:${v.id}-wg${wg}`, starvedWhy);
+      return !starvedWhy;
+    });
     for (const splitDim of dims) {
       if (v.requires?.splitDims && !v.requires.splitDims.includes(splitDim)) {
         skip(`${layerId(layer)}/split:${splitDim}/gpu:${v.id}`, `gpu variant ${v.id} cannot compute a split along ${splitDim} (requires.splitDims: ${v.requires.splitDims.join(', ')})`);

@@ -158,10 +158,11 @@ export function predictStrategy(p: Predictor, layer: Layer, s: Strategy, cache?:
       () => predictSide(p.cpu, cpuFeatures(cpuSide.layer, cpuSide.rows, s.cpuThreads, s.cpuImpl, p.cpuIsa, p.cpuLinearPacking, p.cpuConvLayout, p.cpuPoolChunking)))
     : 0;
   const streams = s.gpuStreams ?? 1;
+  const helperFloats = gpu ? gpuHelperFloats(gpuSide.layer, s.gpuVariant) : 0;
   const gpuNs = gpu && streams > 1 && p.composition.streams
-    ? streamedSideNs(p, layer, s, rowsCpu, streams, p.composition.streams, cached)
+    ? streamedSideNs(p, layer, s, rowsCpu, streams, p.composition.streams, helperFloats, cached)
     : gpu
-    ? gpuHostNs(p.composition, s.sync, transferBytes(gpuSide.layer, gpuSide.rows), s.gpuVariant, gpuHelperFloats(gpuSide.layer, s.gpuVariant)) + cached(`g/${dimKey}/${rowsGpu}/${s.gpuVariant}/${s.gpuWorkGroup}/${runsResident(s.sync) ? 'r' : 'l'}`,
+    ? gpuHostNs(p.composition, s.sync, transferBytes(gpuSide.layer, gpuSide.rows), s.gpuVariant, helperFloats) + cached(`g/${dimKey}/${rowsGpu}/${s.gpuVariant}/${s.gpuWorkGroup}/${runsResident(s.sync) ? 'r' : 'l'}`,
       () => predictSide(p.gpu, gpuFeatures(gpuSide.layer, gpuSide.rows, s.gpuVariant, s.gpuWorkGroup, p.device, s.sync)))
     : 0;
   return { cpuNs, gpuNs, composedNs: composeNs(p.composition, s.sync, cpuNs, gpuNs, cpu, gpu, s.splitDim) };
@@ -174,14 +175,13 @@ export function predictStrategy(p: Predictor, layer: Layer, s: Strategy, cache?:
  */
 function streamedSideNs(
   p: Predictor, layer: Layer, s: Strategy, rowsCpu: number, streams: number, fit: NonNullable<Composition['streams']>,
-  cached: (key: string, f: () => number) => number,
+  helperFloats: number, cached: (key: string, f: () => number) => number,
 ): number {
   const c = p.composition;
   const perByte = c.dispatchPerByteNs[s.sync in c.dispatchNs ? s.sync : '*'];
   return streamedGpuNs(streamChunks(layer, s, rowsCpu, streams), {
     // The helper launches (an im2col before the GEMM) run once per chunk over its rows: together the side's.
-    fixedNs: gpuHostNs(c, s.sync, { inputBytes: 0, outputBytes: 0, outputRows: 0 }, s.gpuVariant,
-      gpuHelperFloats(sideSlice(layer, s, sidesOf(layer, s).rowsGpu).layer, s.gpuVariant)),
+    fixedNs: gpuHostNs(c, s.sync, { inputBytes: 0, outputBytes: 0, outputRows: 0 }, s.gpuVariant, helperFloats),
     perExtraChunkNs: fit.perChunkNs,
     ...(fit.occupancy
       ? { occupancy: (chunk: StreamChunk) => gpuGeometry(chunk.layer, chunk.rows, s.gpuVariant, s.gpuWorkGroup).workGroups / Math.max(1, p.device.computeUnits) }

@@ -170,17 +170,6 @@ export function gpuGatherLoads(layer: Layer, rows: number, variant: string): num
 }
 
 /**
- * Input floats conv_reg's work-items load, a load through the checked path counted twice: per filter row inside
- * the input a tile loads the CONV_REG_SEG = (RQ - 1) * strideW + S input columns it reads, once per input channel
- * (native/kernels/conv.cl conv_reg_row); a tile whose columns reach the padding (or past W) clamps and selects each
- * of them. Its FMAs per such row are S * RQ * VN vectors, so loads per FMA differ by filter width and padding: a 1x1
- * layer loads RQ floats per RQ * VN FMAs, a 3x3 one (RQ + 2) per 3 * RQ * VN; at Q = 7 with RQ = 8 every tile is
- * checked. Each load is a scalar broadcast to a vector, which on a CPU device costs about what two vector FMAs do
- * (pocl-split 2026-12-04T1753Z, every fold's fit: 0.061-0.063 ns per load against 0.0009 ns per flop), so a
- * 1x1 layer at 7x7 runs at about half a 3x3 layer's flop rate: flops alone predicted the held-out C320 7x7 F1280
- * at 117 us against 152-185 measured (with this term 166). 0 for other variants.
- */
-/**
  * Floats a GPU variant's helper launches write before its main kernel, whose profiling time is the only one the
  * engine reads (native/src/job.cpp Profile), so their cost lands in the host-observed rest of the side:
  * conv_im2col_gemm's im2col (native/src/variants.cpp) unrolls the input of every output position the GPU
@@ -192,6 +181,17 @@ export function gpuHelperFloats(layer: Layer, variant: string): number {
   return elemsPerRow(layer) * layer.C * layer.R * layer.S;
 }
 
+/**
+ * Input floats conv_reg's work-items load, a load through the checked path counted twice: per filter row inside
+ * the input a tile loads the CONV_REG_SEG = (RQ - 1) * strideW + S input columns it reads, once per input channel
+ * (native/kernels/conv.cl conv_reg_row); a tile whose columns reach the padding (or past W) clamps and selects each
+ * of them. Its FMAs per such row are S * RQ * VN vectors, so loads per FMA differ by filter width and padding: a 1x1
+ * layer loads RQ floats per RQ * VN FMAs, a 3x3 one (RQ + 2) per 3 * RQ * VN; at Q = 7 with RQ = 8 every tile is
+ * checked. Each load is a scalar broadcast to a vector, which on a CPU device costs about what two vector FMAs do
+ * (pocl-split 2026-12-04T1753Z, every fold's fit: 0.061-0.063 ns per load against 0.0009 ns per flop), so a
+ * 1x1 layer at 7x7 runs at about half a 3x3 layer's flop rate: flops alone predicted the held-out C320 7x7 F1280
+ * at 117 us against 152-185 measured (with this term 166). 0 for other variants.
+ */
 export function gpuInputLoads(layer: Layer, rows: number, variant: string): number {
   const reg = parseRegTileVariant(variant);
   if (!reg || reg.kernel !== 'conv_reg' || layer.type !== 'conv2d' || rows <= 0) return 0;
