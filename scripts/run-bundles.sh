@@ -12,11 +12,16 @@ cd "$round"
 logs="$PWD/logs-$platform"; mkdir -p "$logs"
 nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv > "$logs/gpu.txt" 2>&1
 deadline=$(( $(date +%s) + ${BUDGET_S:-470} ))
+built=""
 for b in "$platform"-*/; do
   b="${b%/}"; start=$(date +%s)
   left=$(( deadline - start )); [ "$left" -gt 20 ] || { echo "$b: no time left"; continue; }
+  # Bundles of one round carry the same engine sources: the first one's build saves the others a build
+  # (run.sh rebuilds when the source hash differs, and re-points a copied CMake cache).
+  [ -n "$built" ] && [ ! -d "$b/build" ] && cp -a "$built/build" "$b/build"
   (cd "$b" && bounded "$left" ./run.sh --jobs 16) > "$logs/$b.log" 2>&1
   echo "$b: rc=$? $(( $(date +%s) - start )) s; $(cat "$b"/results/*.jsonl 2>/dev/null | wc -l) lines"
+  [ -x "$b/build/coexec-engine" ] && built="$b"
 done
 if [ -n "$ys" ]; then
   b="$platform-linear-coexec"

@@ -6,92 +6,21 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { cpSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
-import { createHash } from 'node:crypto';
-import { main } from '../src/cli/main.js';
 import { deriveCommand } from '../src/analysis/derive-command.js';
 import { validateCommand } from '../src/validate/validate.js';
 import { EXIT } from '../src/validate/outcome.js';
 import type { BundleManifest } from '../src/platforms/bundle.js';
+import { cli, ENGINE, lineCount, resign, runSh, seedBuild, sha256, tempDir, testRoot } from './bundle-fixture.js';
 
-const REPO = fileURLToPath(new URL('../../', import.meta.url));
-const ENGINE = path.join(REPO, 'native/build/coexec-engine');
-const tmp = mkdtempSync(path.join(os.tmpdir(), 'coexec-bundle-confirm-'));
+const tmp = tempDir('coexec-bundle-confirm-');
 test.after(() => rmSync(tmp, { recursive: true, force: true }));
-
-/** Microseconds per job; a CV bound no measurement on a shared 2-core VM misses, so every job is VALID. */
-const TINY_PROFILE = {
-  schemaVersion: 1, name: 'tiny-bundle', description: 'Test: two linear layers, three ratios, one thread, one sync.',
-  measurement: { warmup: 1, minSamples: 5, minTimeMs: 5, maxSamples: 20, maxTimeMs: 40, confirmReplicates: 2 },
-  seeds: { order: 1, data: 2 },
-  validity: { maxCvPct: 10000, minSamples: 3, maxFreqDriftPct: 100, maxTempRiseC: 100 },
-  experiments: {
-    'linear-coexec': {
-      workloads: ['whisper-tiny/dec-q-m1', 'bert-base/attn-q-m1'], profileJobsPerLayer: 2, profileRowFractions: [0.5, 1],
-      space: { splitRatios: [0, 0.5, 1], cpuThreads: [1], cpuImpls: ['simd'], gpuVariants: ['gemv_row'], workGroups: [64], syncs: ['finish'] },
-    },
-  },
-};
-const TEST_PLATFORM = {
-  schemaVersion: 1, name: 'test-bundle', kind: 'bundle', class: 'pocl-cpu', description: 'Test: PoCL through an offline bundle.', tested: false,
-  opencl: { platformContains: 'Portable Computing Language', deviceContains: '', deviceType: 'cpu' }, cpu: { cores: [] },
-  expected: { svm: ['coarse', 'fine-buffer', 'atomics'] },
-};
-
-/** A repository root with the shipped configs plus the tiny profile and platform; the rest linked to this one. */
-function testRoot(name: string, withDist = true): string {
-  const root = path.join(tmp, name);
-  mkdirSync(path.join(root, 'scripts'), { recursive: true });
-  for (const dir of ['configs', 'experiments']) cpSync(path.join(REPO, dir), path.join(root, dir), { recursive: true });
-  copyFileSync(path.join(REPO, 'package.json'), path.join(root, 'package.json'));
-  writeFileSync(path.join(root, 'configs/profiles/tiny-bundle.json'), JSON.stringify(TINY_PROFILE, null, 2));
-  writeFileSync(path.join(root, 'configs/platforms/test-bundle.json'), JSON.stringify(TEST_PLATFORM, null, 2));
-  symlinkSync(path.join(REPO, 'native'), path.join(root, 'native'));
-  symlinkSync(path.join(REPO, 'node_modules'), path.join(root, 'node_modules'));
-  symlinkSync(path.join(REPO, 'scripts/bundle-template'), path.join(root, 'scripts/bundle-template'));
-  if (withDist) {
-    mkdirSync(path.join(root, 'dist'));
-    symlinkSync(path.join(REPO, 'dist/src'), path.join(root, 'dist/src'));
-  }
-  return root;
-}
-
-async function cli(root: string, ...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await main(argv, { out: (l) => out.push(l), err: (l) => err.push(l) }, root);
-  return { code, out: out.join('\n'), err: err.join('\n') };
-}
-
-/** Puts the engine built from these sources into the bundle's build/, as run.sh leaves it after building. */
-function seedBuild(bundle: string): void {
-  const manifest = JSON.parse(readFileSync(path.join(bundle, 'bundle.json'), 'utf8')) as BundleManifest;
-  mkdirSync(path.join(bundle, 'build'), { recursive: true });
-  copyFileSync(ENGINE, path.join(bundle, 'build/coexec-engine'));
-  writeFileSync(path.join(bundle, 'build/.coexec-source-sha256'), `${manifest.sourceSha256}\n`);
-}
-
-function runSh(dir: string): { status: number; stderr: string } {
-  const r = spawnSync('bash', [path.join(dir, 'run.sh'), '--jobs', '2'], { encoding: 'utf8', timeout: 120_000 });
-  return { status: r.status ?? -1, stderr: r.stderr };
-}
-
-const lineCount = (file: string) => readFileSync(file, 'utf8').split('\n').filter(Boolean).length;
-const sha256 = (data: string | Buffer) => createHash('sha256').update(data).digest('hex');
-
-/** Rewrites a sha256sum file's entry for `rel` (a test playing the part of a consistent bundle). */
-function resign(sumsFile: string, rel: string, hash: string): void {
-  const lines = readFileSync(sumsFile, 'utf8').split('\n').filter(Boolean).map((l) => (l.endsWith(`  ${rel}`) ? `${hash}  ${rel}` : l));
-  writeFileSync(sumsFile, `${lines.join('\n')}\n`);
-}
 
 test('export --with-node: run.sh measures both rounds, import checks the device plan, the run derives and validates', async () => {
   if (!existsSync(ENGINE)) return void console.log('SKIP: native/build/coexec-engine not built');
-  const root = testRoot('root');
+  const root = testRoot(tmp, 'root');
   const bundle = path.join(tmp, 'bundle');
   const exported = await cli(root, 'export', '--experiment', 'linear-coexec', '--profile', 'tiny-bundle', '--platform', 'test-bundle',
     '--out', bundle, '--results', path.join(tmp, 'results'), '--with-node');
@@ -201,7 +130,7 @@ test('export --with-node: run.sh measures both rounds, import checks the device 
 });
 
 test('export --with-node refuses experiments without a confirm phase, a confirm export and a missing build', async () => {
-  const root = existsSync(path.join(tmp, 'root')) ? path.join(tmp, 'root') : testRoot('root');
+  const root = existsSync(path.join(tmp, 'root')) ? path.join(tmp, 'root') : testRoot(tmp, 'root');
   const common = ['--profile', 'tiny-bundle', '--platform', 'test-bundle', '--results', path.join(tmp, 'results-refused'), '--with-node'];
   let r = await cli(root, 'export', '--experiment', 'sync-overhead', '--out', path.join(tmp, 'b-sync'), ...common);
   assert.is(r.code, 1);
@@ -209,7 +138,7 @@ test('export --with-node refuses experiments without a confirm phase, a confirm 
   r = await cli(root, 'export', '--experiment', 'linear-coexec', '--out', path.join(tmp, 'b-confirm'), '--phase', 'confirm', '--strategies', 'x', ...common);
   assert.is(r.code, 2);
   assert.match(r.err, /^error: export --with-node carries round 1 .*: leave out --resume and --phase confirm$/);
-  const bare = testRoot('root-without-dist', false);
+  const bare = testRoot(tmp, 'root-without-dist', false);
   r = await cli(bare, 'export', '--experiment', 'linear-coexec', '--out', path.join(tmp, 'b-bare'), ...common);
   assert.is(r.code, 1);
   assert.match(r.err, /^error: export --with-node carries the compiled harness, but \S+dist\/src is missing or stale: run `npm run build` first$/);

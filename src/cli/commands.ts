@@ -2,7 +2,7 @@
  * The CLI commands, each a function of its parsed flags that returns an exit status. They load configs,
  * call into the stage modules and print; they never exit the process (only main does).
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Configs } from '../config/load.js';
 import { loadConfigs } from '../config/load.js';
@@ -129,6 +129,7 @@ export async function runCommand(root: string, flags: Flags, io: Io): Promise<nu
 /** `coexec export`: plan a run folder and write the offline bundle. */
 export async function exportCommand(root: string, flags: Flags, io: Io): Promise<number> {
   const configs = loadConfigs(root);
+  if (flags.remeasure !== undefined) return exportRemeasure(root, configs, flags, io);
   const experiment = need(flags, 'export', 'experiment');
   const profile = need(flags, 'export', 'profile');
   const out = need(flags, 'export', 'out');
@@ -157,6 +158,41 @@ export async function exportCommand(root: string, flags: Flags, io: Io): Promise
   io.out(`run folder: ${runDir}`);
   io.out(`bundle: ${result.outDir} (run ./run.sh there, then: coexec import --bundle ${result.outDir} --run ${runDir})`);
   if (withNode) io.out(`carries Node ${process.version} (${process.platform}-${process.arch}): run.sh also plans and measures the confirmation pass`);
+  return 0;
+}
+
+/**
+ * `export --resume RUN --remeasure S`: the next re-measurement round of every part of an imported run
+ * (src/run/bundle-remeasure.ts), S seconds of extra engine time per part, as a bundle of its own.
+ */
+async function exportRemeasure(root: string, configs: Configs, flags: Flags, io: Io): Promise<number> {
+  const runDir = flags.resume as string | undefined;
+  if (!runDir) throw new UserError(msg.badFlag('export --remeasure S needs --resume RUN_DIR (the imported run to measure again)'), 2);
+  if (flags.phase !== undefined || flags.strategies !== undefined || flags['with-node'] === true) {
+    throw new UserError(msg.badFlag('export --remeasure: --phase, --strategies and --with-node do not apply (it plans rounds of the parts already measured)'), 2);
+  }
+  const extraS = Number(flags.remeasure);
+  if (!Number.isFinite(extraS) || extraS <= 0) throw new UserError(msg.badFlag(`--remeasure ${String(flags.remeasure)}: expected seconds of extra engine time per part, > 0`), 2);
+  if (!existsSync(join(runDir, 'run.json'))) throw new UserError(msg.resumeMissing(runDir));
+  const record = JSON.parse(readFileSync(join(runDir, 'run.json'), 'utf8')) as { platform: string };
+  const platform = platformOf(configs, (flags.platform as string | undefined) ?? record.platform);
+  if (record.platform !== platform.name) throw new UserError(msg.badFlag(`--platform ${platform.name}: ${runDir} was measured on ${record.platform}`), 2);
+  const exportBundle = (await optionalImport('../platforms/bundle.js'))?.exportBundle as ((o: unknown) => Promise<{ outDir: string }>) | undefined;
+  if (!exportBundle) throw new UserError(msg.driverUnavailable('bundle', 'src/platforms/bundle.ts (exportBundle)'));
+  // Checked before planning: a round is recorded in run.json as soon as it is planned.
+  const out = need(flags, 'export', 'out');
+  if (existsSync(out) && readdirSync(out).length > 0) throw new UserError(msg.badFlag(`--out ${out} exists and is not empty: choose a new folder for the bundle`), 2);
+  const { planBundleRemeasure } = await import('../run/bundle-remeasure.js');
+  const { rounds, stopped } = planBundleRemeasure(runDir, { extraS, configs });
+  for (const s of stopped) io.out(`no round for ${s}`);
+  if (rounds.length === 0) {
+    io.out(`nothing to measure again in ${runDir}: no bundle written`);
+    return 0;
+  }
+  for (const r of rounds) io.out(`${r.part}, round ${r.round}: ${r.jobs} jobs, at most ${r.budgetS.toFixed(0)} s of engine time`);
+  const extraDebs = ([] as string[]).concat((flags['extra-deb'] as string[] | string | undefined) ?? []);
+  const result = await exportBundle({ outDir: out, repoRoot: root, platform, extraDebs, plans: rounds.map((r) => ({ name: r.name, planPath: r.planPath })) });
+  io.out(`bundle: ${result.outDir} (run ./run.sh there, then: coexec import --bundle ${result.outDir} --run ${runDir})`);
   return 0;
 }
 

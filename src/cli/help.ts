@@ -62,11 +62,16 @@ what is missing.
 Example: coexec run --experiment linear-coexec --profile quick --phase grid`,
   export: `Usage: coexec export --experiment E --profile P --platform P --out DIR [--phase PH] [--with-node]
                      [--resume RUN_DIR --phase confirm --strategies ID,ID|@FILE] [--extra-deb FILE.deb]
+       coexec export --resume RUN_DIR --remeasure S --out DIR
 
 Plans a run like \`run\` (folder results/<platform>/<run-id>/ without results yet) and writes an offline
 bundle to DIR: engine sources, a build script, the plans and run.sh. Copy DIR to the machine, run
 ./run.sh there, copy it back and \`coexec import\` it.
 With --resume, extends an imported run by the asked phases (the confirmation pass) and exports only those.
+With --remeasure S, plans the next re-measurement round of every part of an imported run (the jobs INVALID
+only for want of time or for steal time, as a local run's rounds; at most S s of extra engine time per part;
+the profile's measurement.remeasure rule, else 3 rounds with 1.5x the time each) and exports only that
+round: import appends its lines to raw/<part>.remeasure-<k>.jsonl and jobs.json pools every attempt.
 --extra-deb puts a .deb (e.g. Debian's libclblast1 for the CLBlast yardstick) into the bundle's extra/.
 --with-node (experiments with a confirm phase, not with --resume): the bundle also carries this Node binary
 (gzip, about 36 MB), the compiled harness (run \`npm run build\` first) and the run folder, so that run.sh

@@ -25,6 +25,7 @@ const FLAGS: Record<string, Options> = {
     experiment: { type: 'string' }, profile: { type: 'string' }, platform: { type: 'string' }, out: { type: 'string' },
     phase: { type: 'string', multiple: true }, strategies: { type: 'string' }, results: { type: 'string' },
     resume: { type: 'string' }, 'extra-deb': { type: 'string', multiple: true }, 'with-node': { type: 'boolean' },
+    remeasure: { type: 'string' },
   },
   import: { bundle: { type: 'string' }, run: { type: 'string' } },
 };

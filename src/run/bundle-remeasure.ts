@@ -1,0 +1,87 @@
+/**
+ * Re-measurement rounds for runs measured through offline bundles (`coexec export --resume RUN --remeasure S`).
+ *
+ * A local run re-measures its noisy jobs itself (src/run/remeasure.ts): after a part, the jobs INVALID only
+ * for want of time, or because the hypervisor stole time while they ran, are measured again in rounds. A
+ * bundle's device cannot do that (it has no Node), so its jobs were judged on one attempt: a GPU-host call
+ * of 2026-12-05 with 1-10% steal time left 315 of 984 linear and 477 of 1290 conv grid jobs INVALID.
+ *
+ * Here home plans the next round of every part of an imported run with the same planNextRound a local run
+ * uses, writes its plan into the run folder and records it in run.json (parts[].rounds), exactly as a local
+ * round is recorded; the bundle carries the round's plans under the names `<part>.remeasure-<k>`, so that
+ * `coexec import` appends the device's lines to raw/<part>.remeasure-<k>.jsonl, the round's raw file, and
+ * jobs.json pools every attempt (a stolen attempt is left out once a clean one exists: jobs.ts poolReplicates).
+ *
+ * The rule: the profile's `measurement.remeasure` when it has one, else BUNDLE_RULE; in both, the extra engine
+ * time per part is the `--remeasure` seconds given (a device call's time is what bounds a bundle, not a
+ * profile). A round exported and never imported is exported again as planned, never planned anew: the next
+ * round depends on its results.
+ */
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Configs } from '../config/load.js';
+import { PlatformError } from '../platforms/errors.js';
+import type { ExperimentDefinition } from '../analysis/types.js';
+import type { RunRecord } from './execute.js';
+import { planNextRound, type RemeasureRound, type RemeasureRule } from './remeasure.js';
+
+/** Rounds and time factor for a profile without `measurement.remeasure` (the host profiles). */
+export const BUNDLE_RULE: Omit<RemeasureRule, 'maxExtraS'> = { maxRounds: 3, timeFactor: 1.5 };
+
+/** One planned round, ready to export. */
+export interface BundleRound {
+  /** The bundle's plan name: `<part>.remeasure-<k>`, so that import writes the round's raw file. */
+  name: string;
+  planPath: string;
+  part: string;
+  round: number;
+  jobs: number;
+  /** Worst-case engine time planned, in s. */
+  budgetS: number;
+}
+
+const readJson = <T>(file: string): T => JSON.parse(readFileSync(file, 'utf8')) as T;
+
+const hasRaw = (runDir: string, rawFile: string): boolean => existsSync(join(runDir, rawFile)) || existsSync(join(runDir, `${rawFile}.gz`));
+
+/**
+ * The round of every part of the run in `runDir` to measure on the device: a round exported earlier whose
+ * results were never imported (the bundle was lost or did not run) again as it was planned, else the next
+ * round planned from every attempt so far, written to the run folder and recorded in its run.json.
+ * `stopped` says, per part, why it has none.
+ */
+export function planBundleRemeasure(runDir: string, opts: { extraS: number; configs: Configs }): { rounds: BundleRound[]; stopped: string[] } {
+  if (!(opts.extraS > 0)) throw new PlatformError(`export --remeasure: expected a positive number of seconds (extra engine time per part), got ${opts.extraS}.`);
+  const runFile = join(runDir, 'run.json');
+  if (!existsSync(runFile)) throw new PlatformError(`export --remeasure: ${runFile} not found: give the folder of an imported run.`);
+  const record = readJson<RunRecord>(runFile);
+  for (const part of record.parts) {
+    if (!hasRaw(runDir, part.rawFile)) {
+      throw new PlatformError(`export --remeasure: part ${part.name} of ${runDir} has no results (${part.rawFile}): import its bundle first.`);
+    }
+  }
+  const own = record.profile.resolved.measurement.remeasure;
+  const rule: RemeasureRule = { ...(own ?? BUNDLE_RULE), maxExtraS: opts.extraS };
+  const experiment = opts.configs.experiments.get(record.experiment);
+  const claims = experiment ? { definitions: [experiment as unknown as ExperimentDefinition], platformClass: record.platformClass } : undefined;
+  const rounds: BundleRound[] = [];
+  const stopped: string[] = [];
+  let recorded = false;
+  for (const part of record.parts) {
+    const toRound = (r: RemeasureRound): BundleRound => ({
+      name: `${part.name}.remeasure-${r.round}`, planPath: join(runDir, r.planFile), part: part.name, round: r.round, jobs: r.jobs, budgetS: r.budgetS,
+    });
+    const pending = (part.rounds ?? []).find((r) => !hasRaw(runDir, r.rawFile));
+    if (pending) { rounds.push(toRound(pending)); continue; }
+    const next = planNextRound(runDir, part, {
+      rule, validity: record.profile.resolved.validity, orderSeed: record.seeds.order, experiment: record.experiment, meta: record.jobs, claims,
+    });
+    if ('stop' in next) { stopped.push(`${part.name}: ${next.stop}`); continue; }
+    writeFileSync(join(runDir, next.round.planFile), `${JSON.stringify(next.plan, null, 2)}\n`);
+    part.rounds = [...(part.rounds ?? []), next.round];
+    recorded = true;
+    rounds.push(toRound(next.round));
+  }
+  if (recorded) writeFileSync(runFile, `${JSON.stringify(record, null, 2)}\n`);
+  return { rounds, stopped };
+}
