@@ -2,10 +2,10 @@
 // home from the imported results, measured by run.sh, imported into raw/<part>.remeasure-<k>.jsonl and pooled
 // into jobs.json. Real engine on PoCL, one tiny linear-coexec run; two of its lines are marked as measured
 // while the hypervisor stole time (as the GPU host's call of 2026-12-05 left a third of its jobs), so the
-// jobs to measure again are known exactly.
+// jobs to measure again are known exactly. A round that ran on another machine is refused at import.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { cli, ENGINE, lineCount, resign, runSh, seedBuild, sha256, tempDir, testRoot } from './bundle-fixture.js';
 
@@ -61,6 +61,19 @@ test('a bundle run\'s stolen jobs are planned again at home, measured by run.sh 
   seedBuild(second);
   r = runSh(second);
   assert.is(r.status, 0, r.stderr.slice(-3000));
+  // The same round from another machine: refused before a line is appended (its samples would be pooled).
+  const elsewhere = path.join(tmp, 'remeasure1-elsewhere');
+  cpSync(second, elsewhere, { recursive: true });
+  const infoFile = path.join(elsewhere, 'results/info.json');
+  const info = JSON.parse(readFileSync(infoFile, 'utf8')) as { cpu: { model: string } };
+  info.cpu.model = 'Another CPU';
+  writeFileSync(infoFile, JSON.stringify(info));
+  resign(path.join(elsewhere, 'results/SHA256SUMS'), 'info.json', sha256(readFileSync(infoFile)));
+  const refused = await cli(root, 'import', '--bundle', elsewhere, '--run', runDir);
+  assert.is(refused.code, 1);
+  assert.match(refused.err, /^error: import: this re-measurement round ran on another machine than the run's earlier results \(.* before, Another CPU x\d+; .* now\): its samples cannot be pooled/);
+  assert.not.ok(existsSync(path.join(runDir, 'raw/main.remeasure-1.jsonl')));
+
   const back = await cli(root, 'import', '--bundle', second, '--run', runDir);
   assert.is(back.code, 0, back.err);
   assert.match(back.out, /^main\.remeasure-1: 2 new lines, 2 jobs done, 0 missing$/m);

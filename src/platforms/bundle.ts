@@ -12,7 +12,7 @@
  */
 
 import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile, chmod } from 'node:fs/promises';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { envAssignments, shellQuote, type RemotePlatformConfig } from './config.js';
@@ -203,26 +203,52 @@ async function importBundleDir(dir: string, runDir: string): Promise<ImportSumma
       throw new PlatformError(`import: results/${rel} changed after run.sh wrote it (SHA-256 differs from results/SHA256SUMS).`);
     }
   }
-  // 3. Each plan's lines: parseable, of this plan, for its jobs.
-  await mkdir(path.join(runDir, 'raw'), { recursive: true });
+  // 3. The machine it ran on (before any line is appended: a round from another machine is refused whole).
   const summary: ImportSummary = { platform: manifest.platform, plans: [], warnings };
-  for (const plan of manifest.plans) {
-    summary.plans.push(await importPlanResults(dir, plan, path.join(runDir, 'raw', `${plan.name}.jsonl`), warnings));
-  }
   const infoPath = path.join(dir, 'results', 'info.json');
-  if (existsSync(infoPath)) {
-    const infoText = await readFile(infoPath, 'utf8');
+  const infoText = existsSync(infoPath) ? await readFile(infoPath, 'utf8') : undefined;
+  if (infoText !== undefined) {
     try {
       summary.info = JSON.parse(infoText);
     } catch {
       throw new PlatformError(`import: results/info.json is not valid JSON.`);
     }
-    await writeFile(path.join(runDir, 'raw', 'info.json'), infoText);
+    const machineNote = otherMachine(path.join(runDir, 'raw', 'info.json'), summary.info);
+    if (machineNote) {
+      // A re-measurement round pools its samples with the earlier attempts: from another machine they would
+      // be another machine's numbers under this run's name.
+      if (manifest.plans.some((p) => /\.remeasure-\d+$/.test(p.name))) {
+        throw new PlatformError(`import: this re-measurement round ran on another machine than the run's earlier results (${machineNote}): its samples cannot be pooled with theirs; run the bundle on the run's machine.`);
+      }
+      warnings.push(`this bundle ran on another machine than the run's earlier results (${machineNote})`);
+    }
   } else {
     warnings.push('results/info.json missing: the engine info of the bundle machine is unknown');
   }
+  // 4. Each plan's lines: parseable, of this plan, for its jobs.
+  await mkdir(path.join(runDir, 'raw'), { recursive: true });
+  for (const plan of manifest.plans) {
+    summary.plans.push(await importPlanResults(dir, plan, path.join(runDir, 'raw', `${plan.name}.jsonl`), warnings));
+  }
+  if (infoText !== undefined) await writeFile(path.join(runDir, 'raw', 'info.json'), infoText);
   await copyFile(manifestPath, path.join(runDir, 'raw', 'bundle.json'));
   return summary;
+}
+
+/** The machine an engine `info` describes: its CPU model and core count and its OpenCL devices. */
+function machineOf(info: unknown): string {
+  const i = info as { cpu?: { model?: string; cores?: number }; opencl?: { platforms?: { devices?: { name?: string }[] }[] } } | undefined;
+  const devices = (i?.opencl?.platforms ?? []).flatMap((p) => (p.devices ?? []).map((d) => d.name ?? '?'));
+  return `${i?.cpu?.model ?? '?'} x${i?.cpu?.cores ?? '?'}; ${devices.join(', ') || 'no OpenCL device'}`;
+}
+
+/** How the run's recorded machine (raw/info.json, when there is one) differs from `info`'s, or undefined. */
+function otherMachine(recordedPath: string, info: unknown): string | undefined {
+  if (!existsSync(recordedPath)) return undefined;
+  let recorded: unknown;
+  try { recorded = JSON.parse(readFileSync(recordedPath, 'utf8')); } catch { return undefined; }
+  const [was, now] = [machineOf(recorded), machineOf(info)];
+  return was === now ? undefined : `${was} before, ${now} now`;
 }
 
 /**
