@@ -7,6 +7,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { cpSync, existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { validateCommand } from '../src/validate/validate.js';
 import { cli, ENGINE, lineCount, resign, runSh, seedBuild, sha256, tempDir, testRoot } from './bundle-fixture.js';
 
 const tmp = tempDir('coexec-bundle-remeasure-');
@@ -51,6 +52,11 @@ test('a bundle run\'s stolen jobs are planned again at home, measured by run.sh 
   assert.equal(plan.jobs.map((j) => j.id).sort(), [...stolen].sort());
   const manifest = JSON.parse(readFileSync(path.join(second, 'bundle.json'), 'utf8')) as { plans: { name: string; planId: string; jobs: number }[] };
   assert.equal(manifest.plans.map((p) => [p.name, p.planId, p.jobs]), [['main.remeasure-1', plan.planId, 2]]);
+
+  // The run waiting for the round's results is whole: run.json and the new plan are in its manifest.
+  const printed: string[] = [];
+  await validateCommand([runDir], root, (l) => printed.push(l));
+  assert.ok(printed.some((l) => /^integrity: .*: PASS$/.test(l)), printed.join('\n'));
 
   // A round whose results never came back is exported again as planned, not planned anew.
   const lost = await cli(root, 'export', '--resume', runDir, '--remeasure', '30', '--out', path.join(tmp, 'remeasure1-again'));

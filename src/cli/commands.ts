@@ -185,6 +185,8 @@ async function exportRemeasure(root: string, configs: Configs, flags: Flags, io:
   const { planBundleRemeasure } = await import('../run/bundle-remeasure.js');
   const { rounds, stopped } = planBundleRemeasure(runDir, { extraS, configs });
   for (const s of stopped) io.out(`no round for ${s}`);
+  // The manifest covers run.json and the plans: a run waiting for its round's results stays whole.
+  if (rounds.length > 0) finalizeRun(runDir, { repoRoot: root, configs });
   if (rounds.length === 0) {
     io.out(`nothing to measure again in ${runDir}: no bundle written`);
     return 0;
