@@ -22,6 +22,8 @@ for b in "$platform"-*/; do
   (cd "$b" && bounded "$left" ./run.sh --jobs 16) > "$logs/$b.log" 2>&1
   echo "$b: rc=$? $(( $(date +%s) - start )) s; $(cat "$b"/results/*.jsonl 2>/dev/null | wc -l) lines"
   [ -x "$b/build/coexec-engine" ] && built="$b"
+  # Packed after every bundle, so a call stopped from outside still brings back the bundles done.
+  tar czf "$OUT/$platform-$round-results.tgz" "$platform"-*/results "logs-$platform" 2>/dev/null
 done
 if [ -n "$ys" ]; then
   b="$platform-linear-coexec"
