@@ -17,7 +17,6 @@ import { fileURLToPath } from 'node:url';
 import { deriveFromJobs } from '../dist/src/analysis/derive.js';
 import { readDevice, readExperiments, readJobs } from '../dist/src/analysis/run-files.js';
 import { inPhase } from '../dist/src/analysis/layers.js';
-import { gridSpaces } from '../dist/src/select/space.js';
 import { loadFloorsFor, retestQFor } from '../dist/src/report/floor-section.js';
 
 const args = process.argv.slice(2);
@@ -56,11 +55,11 @@ for (const run of runs) {
   const jobs = readJobs(run);
   if (withoutProfileSync) jobs.rows = jobs.rows.filter((j) => !(inPhase(j, 'profile') && !inPhase(j, 'grid') && j.strategy?.sync === withoutProfileSync));
   const d = await deriveFromJobs(jobs, experiments, { device: readDevice(run), selectionBudgetMs: 0, selectionFamily, seed, ...(folds ? { folds } : {}) });
-  const spaces = gridSpaces(jobs.rows);
-  const gridQ = (r) => {
-    const m = spaces.get(r.layerId).measuredNs;
-    return Math.min(...m.values()) / (m.get(r.selected.strategyId) ?? Infinity);
-  };
+  // derive's own grid q per layer (layer-rows.ts gridQ): absent where the grid has no VALID latency for the
+  // selected strategy (a stolen job the confirmation pass measured), so the geomean is over the layers that have one
+  // (summary.json's geomeanGridQ), not 0.
+  const gridQ = (r) => r.gridDecisionQuality;
+  const gridQs = (rows) => rows.map(gridQ).filter((q) => q !== undefined);
   const qs = d.layers.map((r) => r.decisionQuality);
   if (qs.length === 0) continue;
   const worst = d.layers.reduce((a, b) => (b.decisionQuality < a.decisionQuality ? b : a));
@@ -70,18 +69,18 @@ for (const run of runs) {
   // The test-retest floors of grid q that results/repeatability holds for this run (scripts/repeatability.mjs).
   const floors = loadFloorsFor(run, jobs.runId).map((f) => retestQFor(f, jobs.runId)).filter(Boolean);
   const entry = {
-    run: name, family, layers: qs.length, skipped: d.skippedLayers.map((s) => s.layerId), geomeanQ: geomean(qs), worstQ: worst.decisionQuality, gridQ: geomean(d.layers.map(gridQ)), gridQFloors: floors.map((f) => f.geomean), worstLayer: worst.layerId,
+    run: name, family, layers: qs.length, skipped: d.skippedLayers.map((s) => s.layerId), geomeanQ: geomean(qs), worstQ: worst.decisionQuality, gridQ: gridQs(d.layers).length > 0 ? geomean(gridQs(d.layers)) : undefined, gridQFloors: floors.map((f) => f.geomean), worstLayer: worst.layerId,
     worstSelected: short(worst, worst.selected.strategyId), worstOracle: short(worst, worst.oracle.strategyId),
     mape: { cpu: mape('cpu'), gpu: mape('gpu'), composed: mape('composed') },
     perLayer: Object.fromEntries(d.layers.map((r) => [r.layerId, { q: r.decisionQuality, gridQ: gridQ(r), selected: short(r, r.selected.strategyId), source: r.latencySource }])),
   };
   out.push(entry);
   const f = (x) => (x === undefined ? '-' : x.toFixed(1));
-  console.log(`| ${name} | ${family} | ${qs.length} (${d.skippedLayers.length}) | ${entry.geomeanQ.toFixed(3)} | ${entry.worstQ.toFixed(2)} | ${entry.gridQ.toFixed(3)} | ${floors.map((f) => f.geomean.toFixed(3)).join(', ') || '-'} | ${worst.layerId}: ${entry.worstSelected} / ${entry.worstOracle} | ${f(entry.mape.cpu)} / ${f(entry.mape.gpu)} / ${f(entry.mape.composed)} |`);
+  console.log(`| ${name} | ${family} | ${qs.length} (${d.skippedLayers.length}) | ${entry.geomeanQ.toFixed(3)} | ${entry.worstQ.toFixed(2)} | ${entry.gridQ?.toFixed(3) ?? 'n/a'} | ${floors.map((f) => f.geomean.toFixed(3)).join(', ') || '-'} | ${worst.layerId}: ${entry.worstSelected} / ${entry.worstOracle} | ${f(entry.mape.cpu)} / ${f(entry.mape.gpu)} / ${f(entry.mape.composed)} |`);
 }
 const all = out.map((e) => e.geomeanQ);
 const mean = (xs) => xs.reduce((s, x) => s + x, 0) / xs.length;
-console.log(`\nmean geomean q over ${out.length} runs: ${mean(all).toFixed(3)} (grid q ${mean(out.map((e) => e.gridQ)).toFixed(3)}); `
+console.log(`\nmean geomean q over ${out.length} runs: ${mean(all).toFixed(3)} (grid q ${mean(out.map((e) => e.gridQ).filter((q) => q !== undefined)).toFixed(3)}); `
   + `runs with geomean q >= 0.97: ${all.filter((x) => x >= 0.97).length}; worst layer >= 0.90: ${out.filter((e) => e.worstQ >= 0.9).length}; `
   + `layers skipped (no VALID latency for a role, e.g. the selected strategy): ${out.reduce((s, e) => s + e.skipped.length, 0)}`);
 if (jsonOut) writeFileSync(jsonOut, JSON.stringify(out, null, 1) + '\n');
