@@ -2,7 +2,8 @@
 // home from the imported results, measured by run.sh, imported into raw/<part>.remeasure-<k>.jsonl and pooled
 // into jobs.json. Real engine on PoCL, one tiny linear-coexec run; two of its lines are marked as measured
 // while the hypervisor stole time (as the GPU host's call of 2026-12-05 left a third of its jobs), so the
-// jobs to measure again are known exactly. A round that ran on another machine is refused at import.
+// jobs to measure again are known exactly. A round that ran on another machine is refused at import; one
+// that came back short is exported again with its missing jobs only.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { cpSync, existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -14,6 +15,7 @@ const tmp = tempDir('coexec-bundle-remeasure-');
 test.after(() => rmSync(tmp, { recursive: true, force: true }));
 
 interface Row { jobId: string; verdict: string; reasons?: string[]; attempts?: number }
+const ids = (planFile: string): string[] => (JSON.parse(readFileSync(planFile, 'utf8')) as { jobs: { id: string }[] }).jobs.map((j) => j.id);
 const rows = (runDir: string): Row[] => (JSON.parse(readFileSync(path.join(runDir, 'jobs.json'), 'utf8')) as { rows: Row[] }).rows;
 const rounds = (runDir: string) => (JSON.parse(readFileSync(path.join(runDir, 'run.json'), 'utf8')) as { parts: { name: string; rounds?: { round: number; jobs: number }[] }[] }).parts;
 
@@ -80,9 +82,28 @@ test('a bundle run\'s stolen jobs are planned again at home, measured by run.sh 
   assert.match(refused.err, /^error: import: this re-measurement round ran on another machine than the run's earlier results \(.* before, Another CPU x\d+; .* now\): its samples cannot be pooled/);
   assert.not.ok(existsSync(path.join(runDir, 'raw/main.remeasure-1.jsonl')));
 
-  const back = await cli(root, 'import', '--bundle', second, '--run', runDir);
+  // The call ended after one of the two jobs: import takes that one, and the next export sends only the other.
+  const partial = path.join(tmp, 'remeasure1-partial');
+  cpSync(second, partial, { recursive: true });
+  const partialResults = path.join(partial, 'results/main.remeasure-1.jsonl');
+  const [firstLine] = readFileSync(partialResults, 'utf8').split('\n');
+  writeFileSync(partialResults, `${firstLine}\n`);
+  resign(path.join(partial, 'results/SHA256SUMS'), 'main.remeasure-1.jsonl', sha256(readFileSync(partialResults)));
+  const half = await cli(root, 'import', '--bundle', partial, '--run', runDir);
+  assert.is(half.code, 0, half.err);
+  assert.match(half.out, /^main\.remeasure-1: 1 new lines, 1 jobs done, 1 missing$/m);
+  const rest = path.join(tmp, 'remeasure1-rest');
+  const again = await cli(root, 'export', '--resume', runDir, '--remeasure', '30', '--out', rest);
+  assert.is(again.code, 0, again.err);
+  assert.match(again.out, /^main, round 1: 1 jobs, at most \d+ s of engine time$/m);
+  const missing = stolen.find((id) => id !== (JSON.parse(firstLine!) as { jobId: string }).jobId)!;
+  assert.equal(ids(path.join(rest, 'plans/main.remeasure-1.json')), [missing]);
+  seedBuild(rest);
+  r = runSh(rest);
+  assert.is(r.status, 0, r.stderr.slice(-3000));
+  const back = await cli(root, 'import', '--bundle', rest, '--run', runDir);
   assert.is(back.code, 0, back.err);
-  assert.match(back.out, /^main\.remeasure-1: 2 new lines, 2 jobs done, 0 missing$/m);
+  assert.match(back.out, /^main\.remeasure-1: 1 new lines, 1 jobs done, 0 missing$/m);
   assert.is(lineCount(path.join(runDir, 'raw/main.remeasure-1.jsonl')), 2);
   const after = rows(runDir).filter((row) => stolen.includes(row.jobId));
   assert.equal(after.map((row) => row.attempts), [2, 2]);

@@ -14,11 +14,14 @@
  *
  * The rule: the profile's `measurement.remeasure` when it has one, else BUNDLE_RULE; in both, the extra engine
  * time per part is the `--remeasure` seconds given (a device call's time is what bounds a bundle, not a
- * profile). A round exported and never imported is exported again as planned, never planned anew: the next
- * round depends on its results.
+ * profile). A round exported and not wholly imported is exported again (its missing jobs), never planned
+ * anew: the next round depends on its results.
  */
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { readResultLines } from '../engine/lines.js';
+import type { EnginePlan } from '../plan/expand.js';
 import type { Configs } from '../config/load.js';
 import { PlatformError } from '../platforms/errors.js';
 import type { ExperimentDefinition } from '../analysis/types.js';
@@ -43,10 +46,27 @@ export interface BundleRound {
 const readJson = <T>(file: string): T => JSON.parse(readFileSync(file, 'utf8')) as T;
 
 const hasRaw = (runDir: string, rawFile: string): boolean => existsSync(join(runDir, rawFile)) || existsSync(join(runDir, `${rawFile}.gz`));
+/** Job ids with a line in a raw file (none when it is absent). */
+const doneIn = (runDir: string, rawFile: string): Set<string> => new Set(readResultLines(join(runDir, rawFile)).lines.map((l) => l.jobId));
+
+/**
+ * A round exported earlier that came back short (the device call ended mid-round) or not at all: its jobs
+ * without a line yet, as a plan of the same planId in a scratch folder, so import appends the rest.
+ */
+function unfinished(runDir: string, round: BundleRound, record: RemeasureRound): BundleRound {
+  const done = doneIn(runDir, record.rawFile);
+  if (done.size === 0) return round;
+  const plan = readJson<EnginePlan>(join(runDir, record.planFile));
+  const rest = { ...plan, jobs: plan.jobs.filter((j) => !done.has(j.id)) };
+  const planPath = join(mkdtempSync(join(tmpdir(), 'coexec-remeasure-')), `${round.name}.json`);
+  writeFileSync(planPath, `${JSON.stringify(rest)}\n`);
+  return { ...round, planPath, jobs: rest.jobs.length };
+}
 
 /**
  * The round of every part of the run in `runDir` to measure on the device: a round exported earlier whose
- * results were never imported (the bundle was lost or did not run) again as it was planned, else the next
+ * results did not all come back (the bundle was lost, did not run or was stopped) again, its jobs without a
+ * line only, else the next
  * round planned from every attempt so far, written to the run folder and recorded in its run.json.
  * `stopped` says, per part, why it has none.
  */
@@ -71,8 +91,8 @@ export function planBundleRemeasure(runDir: string, opts: { extraS: number; conf
     const toRound = (r: RemeasureRound): BundleRound => ({
       name: `${part.name}.remeasure-${r.round}`, planPath: join(runDir, r.planFile), part: part.name, round: r.round, jobs: r.jobs, budgetS: r.budgetS,
     });
-    const pending = (part.rounds ?? []).find((r) => !hasRaw(runDir, r.rawFile));
-    if (pending) { rounds.push(toRound(pending)); continue; }
+    const pending = (part.rounds ?? []).find((r) => doneIn(runDir, r.rawFile).size < r.jobs);
+    if (pending) { rounds.push(unfinished(runDir, toRound(pending), pending)); continue; }
     const next = planNextRound(runDir, part, {
       rule, validity: record.profile.resolved.validity, orderSeed: record.seeds.order, experiment: record.experiment, meta: record.jobs, claims,
     });
