@@ -263,6 +263,21 @@ function fitWithParams(
  * candidate: no knot, share 1).
  */
 export function fitBaseline(side: SideName, rows: readonly TrainingRow[], p: BaselineParams = DEFAULT_BASELINE): ModelFile {
+  // The baseline and both residual ensembles of a fold fit it on the same rows array (evaluate.ts sideRowsOf):
+  // fitted once, it is most of derive's and the confirmation list's time.
+  const key = `${side}|${rows.length}|${p.lambda}|${p.sweeps}`;
+  const memo = baselineFits.get(rows);
+  const known = memo?.get(key);
+  if (known) return known;
+  const model = fitBaselineOnce(side, rows, p);
+  (memo ?? baselineFits.set(rows, new Map()).get(rows)!).set(key, model);
+  return model;
+}
+
+/** Baselines fitted so far, by rows array, then side, row count and params. */
+const baselineFits = new WeakMap<readonly TrainingRow[], Map<string, ModelFile>>();
+
+function fitBaselineOnce(side: SideName, rows: readonly TrainingRow[], p: BaselineParams): ModelFile {
   const terms = BASELINE_TERMS[side].filter((t) => (!KERNEL_SPECIFIC_TERMS.includes(t) || rows.some((r) => termValue(t, r.features, 0) !== 0))
     && (t !== SPILL_TERM || rows.some((r) => spillBytes(r.features) > 0)));
   const groups = [...new Set(rows.map((r) => r.features.group))].sort();

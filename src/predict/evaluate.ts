@@ -12,6 +12,7 @@ import { fitComposition, predictStrategy, type Predictor } from './compose.js';
 import { cpuRowsOf, gpuKernelNs, gpuRowsOf, jobCpuRows, jobGpuRows, trainingCpuConvLayout, trainingCpuIsa, trainingCpuLinearPacking, trainingJobs, trainingPoolChunking, type LayerJob } from './dataset.js';
 import { createRng, shuffled } from './rng.js';
 import { MODEL_KINDS, fitSide, type ModelKind } from './side-model.js';
+import type { TrainingRow } from './model.js';
 
 export interface CvOptions {
   device: DeviceInfo;
@@ -61,10 +62,24 @@ export function groupFolds(groups: readonly string[], k: number, seed: number): 
   return folds.map((f) => f.sort());
 }
 
+/**
+ * Each side's training rows of one training set, built once for every family trained on it (a fold trains
+ * five): the same rows array also lets fitBaseline reuse the baseline that the residual families fit again.
+ */
+const sideRows = new WeakMap<readonly LayerJob[], { device: DeviceInfo; cpu: TrainingRow[]; gpu: TrainingRow[] }>();
+function sideRowsOf(training: readonly LayerJob[], device: DeviceInfo): { cpu: TrainingRow[]; gpu: TrainingRow[] } {
+  const known = sideRows.get(training);
+  if (known && known.device === device) return known;
+  const rows = { device, cpu: cpuRowsOf(training), gpu: gpuRowsOf(training, device) };
+  sideRows.set(training, rows);
+  return rows;
+}
+
 /** Trains one family's predictor on the given training jobs. */
 export function trainPredictor(family: ModelKind, training: readonly LayerJob[], roundTrips: readonly JobStats[], device: DeviceInfo, seed = 1): Predictor {
-  const cpu = fitSide(family, 'cpu', cpuRowsOf(training), seed);
-  const gpu = fitSide(family, 'gpu', gpuRowsOf(training, device), seed);
+  const rows = sideRowsOf(training, device);
+  const cpu = fitSide(family, 'cpu', rows.cpu, seed);
+  const gpu = fitSide(family, 'gpu', rows.gpu, seed);
   const cpuIsa = trainingCpuIsa(training), cpuLinearPacking = trainingCpuLinearPacking(training), cpuConvLayout = trainingCpuConvLayout(training);
   const cpuPoolChunking = trainingPoolChunking(training);
   const sides = {
