@@ -185,12 +185,12 @@ async function exportRemeasure(root: string, configs: Configs, flags: Flags, io:
   const { planBundleRemeasure } = await import('../run/bundle-remeasure.js');
   const { rounds, stopped } = planBundleRemeasure(runDir, { extraS, configs });
   for (const s of stopped) io.out(`no round for ${s}`);
-  // The manifest covers run.json and the plans: a run waiting for its round's results stays whole.
-  if (rounds.length > 0) finalizeRun(runDir, { repoRoot: root, configs });
   if (rounds.length === 0) {
     io.out(`nothing to measure again in ${runDir}: no bundle written`);
     return 0;
   }
+  // The manifest covers run.json and the plans: a run waiting for its round's results stays whole.
+  finalizeRun(runDir, { repoRoot: root, configs });
   for (const r of rounds) io.out(`${r.part}, round ${r.round}: ${r.jobs} jobs, at most ${r.budgetS.toFixed(0)} s of engine time`);
   const extraDebs = ([] as string[]).concat((flags['extra-deb'] as string[] | string | undefined) ?? []);
   const result = await exportBundle({ outDir: out, repoRoot: root, platform, extraDebs, plans: rounds.map((r) => ({ name: r.name, planPath: r.planPath })) });

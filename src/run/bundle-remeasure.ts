@@ -24,9 +24,8 @@ import { readResultLines } from '../engine/lines.js';
 import type { EnginePlan } from '../plan/expand.js';
 import type { Configs } from '../config/load.js';
 import { PlatformError } from '../platforms/errors.js';
-import type { ExperimentDefinition } from '../analysis/types.js';
 import type { RunRecord } from './execute.js';
-import { planNextRound, type RemeasureRound, type RemeasureRule } from './remeasure.js';
+import { claimContextOf, planNextRound, type RemeasureRound, type RemeasureRule } from './remeasure.js';
 
 /** Rounds and time factor for a profile without `measurement.remeasure` (the host profiles). */
 export const BUNDLE_RULE: Omit<RemeasureRule, 'maxExtraS'> = { maxRounds: 3, timeFactor: 1.5 };
@@ -45,8 +44,7 @@ export interface BundleRound {
 
 const readJson = <T>(file: string): T => JSON.parse(readFileSync(file, 'utf8')) as T;
 
-const hasRaw = (runDir: string, rawFile: string): boolean => existsSync(join(runDir, rawFile)) || existsSync(join(runDir, `${rawFile}.gz`));
-/** Job ids with a line in a raw file (none when it is absent). */
+/** Job ids with a line in a raw file, plain or compacted (none when it is absent). */
 const doneIn = (runDir: string, rawFile: string): Set<string> => new Set(readResultLines(join(runDir, rawFile)).lines.map((l) => l.jobId));
 
 /**
@@ -76,14 +74,13 @@ export function planBundleRemeasure(runDir: string, opts: { extraS: number; conf
   if (!existsSync(runFile)) throw new PlatformError(`export --remeasure: ${runFile} not found: give the folder of an imported run.`);
   const record = readJson<RunRecord>(runFile);
   for (const part of record.parts) {
-    if (!hasRaw(runDir, part.rawFile)) {
+    if (doneIn(runDir, part.rawFile).size === 0) {
       throw new PlatformError(`export --remeasure: part ${part.name} of ${runDir} has no results (${part.rawFile}): import its bundle first.`);
     }
   }
   const own = record.profile.resolved.measurement.remeasure;
   const rule: RemeasureRule = { ...(own ?? BUNDLE_RULE), maxExtraS: opts.extraS };
-  const experiment = opts.configs.experiments.get(record.experiment);
-  const claims = experiment ? { definitions: [experiment as unknown as ExperimentDefinition], platformClass: record.platformClass } : undefined;
+  const claims = claimContextOf(opts.configs, record);
   const rounds: BundleRound[] = [];
   const stopped: string[] = [];
   let recorded = false;

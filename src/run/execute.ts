@@ -24,9 +24,8 @@ import { type EngineJob, type EnginePlan, type Plan, planPhase, stamp } from '..
 import { fnv1a, mulberry32, shuffled } from '../plan/prng.js';
 import { buildJobs, type JobsDoc, type RunJobMeta } from './jobs.js';
 import { formatDuration, Progress, type ProgressOptions } from './progress.js';
-import { partLines, planNextRound, type RemeasureRound, validAmong } from './remeasure.js';
+import { claimContextOf, partLines, planNextRound, type RemeasureRound, validAmong } from './remeasure.js';
 import { measureNoise, noiseLine, type NoiseEstimate } from '../env/noise.js';
-import type { ExperimentDefinition } from '../analysis/types.js';
 
 /** One engine plan of a run folder and the raw file its lines go to, with its re-measurement rounds. */
 export interface RunPart { name: string; phases: Phase[]; planFile: string; rawFile: string; planId: string; jobs: number; rounds?: RemeasureRound[] }
@@ -278,8 +277,7 @@ export async function runExperiment(opts: RunOptions): Promise<RunResult> {
   let exitCode = 0;
   let stderrTail = '';
   // The experiment's claims, so that a claim too wide to judge gets its jobs measured again (remeasure.ts).
-  const experimentDef = opts.configs.experiments.get(record.experiment);
-  const claimContext = experimentDef ? { definitions: [experimentDef as unknown as ExperimentDefinition], platformClass: record.platformClass } : undefined;
+  const claimContext = claimContextOf(opts.configs, record);
 
   const scratch = mkdtempSync(join(tmpdir(), 'coexec-plan-'));
   /** Runs the jobs of planFile that rawFile has no line for; false when the run must stop (abort, crash). */

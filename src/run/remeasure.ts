@@ -26,6 +26,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { Configs } from '../config/load.js';
 import type { Measurement } from '../config/schemas.js';
 import { readResultLines } from '../engine/lines.js';
 import type { EngineJob, EnginePlan } from '../plan/expand.js';
@@ -81,6 +82,12 @@ export function spentMs(lines: PartLines): number {
 
 /** The experiment's claims and the class that judges them, for the claims' own re-measurement. */
 export interface ClaimContext { definitions: readonly ExperimentDefinition[]; platformClass: string }
+
+/** The claims of a run's experiment, from the loaded configs (none when the experiment is not among them). */
+export function claimContextOf(configs: Configs, run: { experiment: string; platformClass: string }): ClaimContext | undefined {
+  const experiment = configs.experiments.get(run.experiment);
+  return experiment ? { definitions: [experiment as unknown as ExperimentDefinition], platformClass: run.platformClass } : undefined;
+}
 
 /** A claim whose interval is too wide, and the jobs its measurement comes from. */
 export interface WideClaim { id: string; interval: [number, number | null]; relWidth: number; jobIds: string[]; why: 'wide' | 'one-spell' }
