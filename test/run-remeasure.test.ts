@@ -205,11 +205,13 @@ const engine = join(ROOT, 'native/build/coexec-engine');
 test('real engine killed (SIGKILL) mid-round, then resumed: no job loses a sample of an earlier attempt', async () => {
   if (!existsSync(engine)) { console.log('  (skipped: native/build/coexec-engine not built)'); return; }
   const dir = mkdtempSync(join(tmpdir(), 'coexec-remeasure-'));
-  // A CI limit no job can meet, so every job goes to round 1; short jobs so the test stays quick.
+  // A CI limit no job can meet and a validity minimum above maxSamples, so every job goes to round 1; short jobs
+  // so the test stays quick. The CI limit alone was not enough: on an idle machine a short CPU-only job can take
+  // its 1000 samples with a median CI of 0 and be VALID at once (2026-12-05, 3 of 7 runs).
   const real: ProfileConfig = {
     schemaVersion: 1, name: 'tiny-real', description: 'test',
     measurement: { warmup: 0, minSamples: 3, minTimeMs: 20, maxSamples: 1000, maxTimeMs: 40, remeasure: { maxRounds: 1, maxExtraS: 60, timeFactor: 1 } },
-    seeds: { order: 3, data: 4 }, validity: { maxCvPct: 0.0001, dispersion: 'median-ci', minSamples: 1, maxFreqDriftPct: 100, maxTempRiseC: 100 },
+    seeds: { order: 3, data: 4 }, validity: { maxCvPct: 0.0001, dispersion: 'median-ci', minSamples: 1001, maxFreqDriftPct: 100, maxTempRiseC: 100 },
     experiments: { 'linear-coexec': { workloads: ['whisper-tiny/dec-q-m1'], space: { splitRatios: [0, 0.3, 0.5, 0.7, 1], cpuThreads: [1], cpuImpls: ['simd'], gpuVariants: ['gemv_row'], workGroups: [64], syncs: ['finish', 'svm-fine'] } } },
   };
   const platform = loadConfigs(ROOT).platforms.get('local')!;
