@@ -6,27 +6,35 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { refreshManifest } from '../manifest/manifest.js';
+import { MODEL_KINDS, type ModelKind } from '../predict/side-model.js';
 import { deriveRun, rederiveClaims, rederiveLayers } from './derive.js';
 
 /**
  * Derives one measured run folder and re-hashes its manifest, so the derived files are covered by it
  * (the one place both `derive` and `reproduce` go through).
  */
-export async function deriveAndRehash(runDir: string, root: string): ReturnType<typeof deriveRun> {
-  const derived = await deriveRun(runDir, { experimentsDir: join(root, 'experiments') });
+export async function deriveAndRehash(runDir: string, root: string, selectionFamily?: ModelKind | 'auto'): ReturnType<typeof deriveRun> {
+  const derived = await deriveRun(runDir, { experimentsDir: join(root, 'experiments'), ...(selectionFamily ? { selectionFamily } : {}) });
   refreshManifest(runDir);
   return derived;
 }
 
 /** Parses args and derives; returns the exit status (0 ok, 2 usage). */
-export async function deriveCommand(args: string[], root: string = process.cwd(), print: (line: string) => void = console.log): Promise<number> {
+export async function deriveCommand(argv: string[], root: string = process.cwd(), print: (line: string) => void = console.log): Promise<number> {
+  const args = [...argv];
+  const familyAt = args.indexOf('--family');
+  const family = familyAt >= 0 ? args.splice(familyAt, 2)[1] : undefined;
   const dirs = args.filter((a) => !a.startsWith('-'));
   const claimsOnly = args.includes('--claims-only');
   const layersOnly = args.includes('--layers-only');
-  if (dirs.length === 0 || (claimsOnly && layersOnly) || args.some((a) => a.startsWith('-') && a !== '--claims-only' && a !== '--layers-only')) {
-    print('usage: coexec derive [--claims-only | --layers-only] RUN_DIR... (run folders holding jobs.json, e.g. results/gpu-host/<run-id>; ' +
+  const familyOk = familyAt < 0 || (family !== undefined && (family === 'auto' || (MODEL_KINDS as readonly string[]).includes(family)));
+  if (dirs.length === 0 || (claimsOnly && layersOnly) || !familyOk || (familyAt >= 0 && (claimsOnly || layersOnly))
+    || args.some((a) => a.startsWith('-') && a !== '--claims-only' && a !== '--layers-only')) {
+    print('usage: coexec derive [--claims-only | --layers-only | --family F] RUN_DIR... (run folders holding jobs.json, e.g. results/gpu-host/<run-id>; ' +
       '--claims-only: derived/claims.json again from the run\'s derived/summary.json and today\'s experiments/, nothing else; ' +
-      '--layers-only: layers.json, the summary\'s linear and conv sections and claims.json again, predictor files kept)');
+      '--layers-only: layers.json, the summary\'s linear and conv sections and claims.json again, predictor files kept; ' +
+      `--family F: select with model family F (auto, ${MODEL_KINDS.join(', ')}; default auto) instead, e.g. a shipped run's ` +
+      'derived/summary.json selectionFamily, to derive it as it was shipped)');
     return 2;
   }
   for (const dir of dirs.map((d) => resolve(root, d))) {
@@ -49,7 +57,7 @@ export async function deriveCommand(args: string[], root: string = process.cwd()
       print(`derive: ${dir}: layer rows, summary sections and ${claims.length} claims (layers only)`);
       continue;
     }
-    const d = await deriveAndRehash(dir, root);
+    const d = await deriveAndRehash(dir, root, family as ModelKind | 'auto' | undefined);
     print(`derive: ${dir}: ${d.layers.length} layers, ${d.predictorAccuracy.length} accuracy rows, ${d.claims.length} claims`);
     // A skipped layer is missing from every table and aggregate: say which and why, not only in summary.json.
     for (const s of d.skippedLayers) print(`derive: ${dir}: skipped layer ${s.layerId}: ${s.reason}`);

@@ -88,11 +88,18 @@ Builds the engine, probes the platform, estimates this machine's timing noise, r
 (re-measuring, within the profile's bounds, jobs INVALID only for want of time), derives, renders and
 validates; measurement validity and claims are reported apart, and the last line says which failed.
 ${EXIT_STATUS_HELP}`,
-  derive: `Usage: coexec derive RUN_DIR...
+  derive: `Usage: coexec derive [--family F] RUN_DIR...
+       coexec derive --claims-only | --layers-only RUN_DIR...
 
 Derives speedups, decision quality, predictor accuracy and sync overhead of measured run folders (after
 \`coexec import\` of an offline bundle, or again after the analysis changed) into RUN_DIR/derived/*.json, and
 re-hashes each folder's manifest. Needs no engine and no device.
+--family F selects with model family F (auto, baseline, forest, gbt, forest-residual, gbt-residual) instead of
+auto (forest-residual where the run evaluated it); a run shipped before 2026-12-05 17:30 selected with the family
+its derived/summary.json names as selectionFamily (mostly baseline), and its confirmation pass measured those
+choices: derive it with that family to regenerate it as shipped.
+--claims-only judges the claims again from derived/summary.json; --layers-only redoes the layer rows, the
+summary's linear and conv sections and the claims, the predictor files kept.
 Example: coexec derive results/pocl-split/linear-coexec-host-pocl-20261201T2325Z`,
   yardsticks: `Usage: coexec yardsticks ENGINE.jsonl [TORCH.jsonl] --out DIR
 

@@ -1,0 +1,68 @@
+#!/usr/bin/env node
+// Which model family selects best? For each run, re-runs the held-out evaluation exactly as derive does (same
+// folds, same fixed split) and scores every family's held-out selection per grid layer in the run's own grid:
+// grid q = the grid's fastest over the grid median of the family's first choice (a layer whose choice of any
+// family has no VALID grid median is left out, so every family is scored on the same layers). Prints per run
+// the geomean grid q of each family and of the family derive picks, then the geomean over runs per platform.
+// This is how AUTO_FAMILY (src/analysis/derive.ts) was chosen.
+//   node scripts/family-selection.mjs RUN_DIR...   [--json FILE]
+// Needs `npx tsc -p tsconfig.json` first (reads dist/). About 20-40 s per run on the 2-core VM.
+import { existsSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { pickFamily } from '../dist/src/analysis/derive.js';
+import { readDevice, readExperiments, readJobs } from '../dist/src/analysis/run-files.js';
+import { predictStrategy } from '../dist/src/predict/compose.js';
+import { crossValidate } from '../dist/src/predict/evaluate.js';
+import { gridSpaces, selectableCandidates } from '../dist/src/select/space.js';
+
+const args = process.argv.slice(2);
+const jsonAt = args.indexOf('--json');
+const jsonFile = jsonAt >= 0 ? args.splice(jsonAt, 2)[1] : undefined;
+if (args.length === 0 || args.some((r) => !existsSync(join(r, 'jobs.json'))) || (jsonAt >= 0 && !jsonFile)) {
+  console.error('usage: node scripts/family-selection.mjs RUN_DIR... [--json FILE]');
+  process.exit(2);
+}
+const experiments = readExperiments(fileURLToPath(new URL('../experiments', import.meta.url)));
+const geomean = (xs) => (xs.length === 0 ? undefined : Math.exp(xs.reduce((s, x) => s + Math.log(x), 0) / xs.length));
+const fixed = (x) => (x === undefined ? 'n/a' : x.toFixed(3));
+
+const results = [];
+for (const run of args) {
+  const jobs = readJobs(run);
+  const inRun = new Set(jobs.rows.map((j) => j.experiment));
+  const fixedTestGroups = experiments.filter((e) => inRun.has(e.id)).flatMap((e) => e.heldOut ?? []);
+  const cv = crossValidate(jobs.rows, { device: readDevice(run), folds: 5, seed: 1, fixedTestGroups });
+  const families = [...cv.heldOut.keys()].sort();
+  const layers = [];
+  for (const space of [...gridSpaces(jobs.rows).values()].sort((a, b) => (a.layerId < b.layerId ? -1 : 1))) {
+    const candidates = selectableCandidates(space.candidates);
+    if (candidates.length === 0 || space.measuredNs.size === 0) continue;
+    const fastest = Math.min(...space.measuredNs.values());
+    const q = {};
+    for (const family of families) {
+      const predictor = cv.heldOut.get(family).get(space.layerId);
+      if (!predictor) continue;
+      let choice, best = Infinity;
+      for (const c of candidates) {
+        const ns = predictStrategy(predictor, c.layer, c.strategy).composedNs;
+        if (ns < best) { best = ns; choice = c; }
+      }
+      const measured = space.measuredNs.get(choice.strategyId);
+      q[family] = measured === undefined ? undefined : fastest / measured;
+    }
+    if (families.every((f) => q[f] !== undefined)) layers.push({ layerId: space.layerId, q });
+  }
+  const byFamily = Object.fromEntries(families.map((f) => [f, geomean(layers.map((l) => l.q[f]))]));
+  const picked = pickFamily(cv, 'auto');
+  results.push({ run, platform: run.split('/').filter(Boolean).slice(-2, -1)[0], layers: layers.length, picked, byFamily });
+  console.log(`${run}: ${layers.length} layers; ${families.map((f) => `${f} ${fixed(byFamily[f])}`).join(', ')}; auto picks ${picked}`);
+}
+console.log('\n| platform | runs | ' + [...new Set(results.flatMap((r) => Object.keys(r.byFamily)))].sort().join(' | ') + ' |');
+const allFamilies = [...new Set(results.flatMap((r) => Object.keys(r.byFamily)))].sort();
+console.log('| --- | --- | ' + allFamilies.map(() => '---').join(' | ') + ' |');
+for (const platform of [...new Set(results.map((r) => r.platform)), 'all']) {
+  const mine = results.filter((r) => platform === 'all' || r.platform === platform);
+  console.log(`| ${platform} | ${mine.length} | ${allFamilies.map((f) => fixed(geomean(mine.map((r) => r.byFamily[f]).filter((x) => x !== undefined)))).join(' | ')} |`);
+}
+if (jsonFile) writeFileSync(jsonFile, `${JSON.stringify({ generator: 'scripts/family-selection.mjs', results }, null, 2)}\n`);
