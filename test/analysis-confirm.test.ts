@@ -48,7 +48,7 @@ test('a lucky grid oracle measured slower in the confirmation pass gives way to 
   assert.is(row.decisionQuality, 1);
   assert.is(row.bestSingle.strategyId, 'gpuS');
   assert.ok(Math.abs(row.speedupOracle - 1.4 / 0.95) < 1e-12);
-  assert.ok(Math.abs(row.speedupOracleVsGpuFinish - 1.7 / 0.95) < 1e-12);
+  assert.ok(Math.abs(row.speedupOracleVsGpuFinish! - 1.7 / 0.95) < 1e-12);
   assert.is(row.latencySource, 'confirm');
 });
 
@@ -99,8 +99,8 @@ test('(a) mixed availability: the whole row comes from the grid, with the grid c
   close(row.decisionQuality, 0.9);
   close(row.speedupOracle, 1.5 / 0.9);
   close(row.speedupSelected, 1.5);
-  close(row.speedupOracleVsGpuFinish, 1.6 / 0.9);
-  close(row.speedupSelectedVsGpuFinish, 1.6);
+  close(row.speedupOracleVsGpuFinish!, 1.6 / 0.9);
+  close(row.speedupSelectedVsGpuFinish!, 1.6);
   close(row.idealSpeedupLinear, 1 + 1.5 / 1.8);
   close(row.efficiencyLinear, (1.5 / 0.9) / (1 + 1.5 / 1.8));
   // Selected confirmed but no CPU-only strategy confirmed: grid again, not the confirmed 0.95 ms selected.
@@ -119,7 +119,7 @@ test('(b) every role confirmed: the whole row comes from the pass; an unconfirme
   assert.equal(row.gpuFinish, { strategyId: 'gpuF', latencyMs: 1.7 });
   assert.is(row.decisionQuality, 1);
   close(row.speedupOracle, 1.4 / 1.05);
-  close(row.speedupSelectedVsGpuFinish, 1.7 / 1.05);
+  close(row.speedupSelectedVsGpuFinish!, 1.7 / 1.05);
   close(row.idealSpeedupLinear, 1 + 1.4 / 1.9);
 });
 
@@ -128,11 +128,16 @@ test('(c) a selected strategy with no VALID measurement in the pass or the grid 
   const reason = 'selected strategy third has no VALID measurement in the confirmation pass or the grid';
   assert.equal(layerRow(noSelected, choices, undefined), { layerId: 'L', reason });
   assert.equal(layerRow(noSelected, choices, ms({ half: 1.1, cpu2: 1.9, gpuS: 1.4, gpuF: 1.7 })), { layerId: 'L', reason });
-  // Confirmed but not in the grid, while the pass lacks another role: neither source has the whole row.
-  assert.equal(layerRow(noSelected, choices, ms({ half: 1.1, third: 0.95, cpu2: 1.9, gpuS: 1.4 })), {
+  // Confirmed but not in the grid, while the pass lacks another required role: neither source has the row.
+  assert.equal(layerRow(noSelected, choices, ms({ half: 1.1, third: 0.95, gpuS: 1.4, gpuF: 1.7 })), {
     layerId: 'L',
-    reason: 'selected strategy third has no VALID grid measurement, and the confirmation pass has no VALID latency for gpuFinish strategy gpuF',
+    reason: 'selected strategy third has no VALID grid measurement, and the confirmation pass has no VALID latency for bestCpu strategy cpu2',
   });
+  // The pass lacks only GPU-only finish, which a row can do without: the pass serves it, without that baseline.
+  const noFinish = asRow(layerRow(noSelected, choices, ms({ half: 1.1, third: 0.95, cpu2: 1.9, gpuS: 1.4 })));
+  assert.is(noFinish.latencySource, 'confirm');
+  assert.is(noFinish.gpuFinish, undefined);
+  assert.is(noFinish.speedupSelectedVsGpuFinish, undefined);
   // Confirmed for every role: the grid's gap does not matter.
   const row = asRow(layerRow(noSelected, choices, ms({ half: 1.1, third: 0.95, cpu2: 1.9, gpuS: 1.4, gpuF: 1.7 })));
   assert.is(row.latencySource, 'confirm');
@@ -145,7 +150,7 @@ test('(d) a runner-up the pass measures faster than the grid oracle and the sele
   assert.equal(row.oracle, { strategyId: 'quarter', splitRatio: 0.25, latencyMs: 0.85 });
   close(row.decisionQuality, 0.85 / 0.95);
   close(row.speedupOracle, 1.4 / 0.85);
-  close(row.speedupOracleVsGpuFinish, 1.7 / 0.85);
+  close(row.speedupOracleVsGpuFinish!, 1.7 / 0.85);
   close(row.efficiencyLinear, (1.4 / 0.85) / (1 + 1.4 / 1.9));
 });
 

@@ -8,6 +8,7 @@ import type { JobStats, LayerRow, Strategy } from '../src/analysis/types.js';
 import { CPU2, GPU_FINE, GPU_FINISH, GRID, HALF_FINE, HALF_FINISH, LAYER, handJobs } from './fixtures/recorded/hand-built.js';
 import { chooseRoles } from '../src/select/confirm.js';
 import { syncOverheadRows } from '../src/analysis/sync-overhead.js';
+import { kindSummary } from '../src/analysis/summary.js';
 import { gridSpaces } from '../src/select/space.js';
 
 const id = (s: Strategy): string => strategyId(LAYER, s);
@@ -41,8 +42,8 @@ test('layer row from the confirmation pass equals the hand computation', () => {
   const close = (a: number, b: number): void => assert.ok(Math.abs(a - b) < 1e-12, `${a} != ${b}`);
   close(r.speedupOracle, 5.0 / 4.2);
   close(r.speedupSelected, 5.0 / 4.6);
-  close(r.speedupOracleVsGpuFinish, 6.3 / 4.2);
-  close(r.speedupSelectedVsGpuFinish, 6.3 / 4.6);
+  close(r.speedupOracleVsGpuFinish!, 6.3 / 4.2);
+  close(r.speedupSelectedVsGpuFinish!, 6.3 / 4.6);
   close(r.decisionQuality, 4.2 / 4.6);
   close(r.idealSpeedupLinear, (1 / 8.4 + 1 / 5) / (1 / 5));
   close(r.efficiencyLinear, 5.0 / 4.2 / (1 + 5 / 8.4));
@@ -52,9 +53,47 @@ test('a strategy missing from the confirmation pass puts the whole row on the gr
   const confirm = handJobs('confirm', [[HALF_FINE, 4.2], [CPU2, 8.4], [GPU_FINE, 5.0], [HALF_FINISH, 4.6], [GPU_FINISH, 2, false]]);
   const r = handRow(confirm);
   assert.is(r.latencySource, 'grid');
-  assert.is(r.gpuFinish.latencyMs, 6);
+  assert.is(r.gpuFinish!.latencyMs, 6);
   // Every other latency is the grid's too, not the confirmed one (4.2, 4.6, 5.0).
   assert.equal([r.oracle.latencyMs, r.selected.latencyMs, r.bestSingle.latencyMs], [4, 4.5, 5]);
+});
+
+test('a layer without a VALID GPU-only finish job keeps its row, without that baseline and its two speedups', () => {
+  // The grid's finish job INVALID (e.g. stolen by the hypervisor): no gpuFinish role at all.
+  const grid: JobStats[] = GRID.map((j) => (j.strategy === GPU_FINISH ? { ...j, status: 'invalid' as const, verdict: 'INVALID' as const } : j));
+  const space = gridSpaces(grid).get('linear/M:1/N:100/K:100')!;
+  const choices = chooseRoles(space, undefined);
+  assert.is(choices.roles.gpuFinish, null);
+  choices.roles.selected = id(HALF_FINISH);
+  const row = layerRow(space, choices, undefined);
+  if (!('speedupOracle' in row)) throw new Error(row.reason);
+  assert.is(row.latencySource, 'grid');
+  assert.is(row.gpuFinish, undefined);
+  assert.is(row.speedupOracleVsGpuFinish, undefined);
+  assert.is(row.speedupSelectedVsGpuFinish, undefined);
+  assert.ok(Math.abs(row.decisionQuality - 4 / 4.5) < 1e-12);
+  const summary = kindSummary([row, { ...handRow(handJobs('confirm', [[HALF_FINE, 4.2], [CPU2, 8.4], [GPU_FINE, 5.0], [GPU_FINISH, 6.3], [HALF_FINISH, 4.6]])) }])!;
+  assert.is(summary.layers, 2);
+  assert.is(summary.layersWithGpuFinish, 1);
+  assert.ok(Math.abs(summary.geomeanSpeedupOracleVsGpuFinish! - 6.3 / 4.2) < 1e-12);
+  assert.is(kindSummary([row])!.geomeanSpeedupOracleVsGpuFinish, undefined);
+});
+
+test('the pass without a VALID finish latency: the grid, which has every role, serves the row; without it, the pass', () => {
+  // The pass has every required role but not finish, the grid has all: the row stays whole, from the grid.
+  const confirm = handJobs('confirm', [[HALF_FINE, 4.2], [CPU2, 8.4], [GPU_FINE, 5.0], [HALF_FINISH, 4.6], [GPU_FINISH, 2, false]]);
+  assert.is(handRow(confirm).latencySource, 'grid');
+  assert.is(handRow(confirm).gpuFinish!.latencyMs, 6);
+  // Neither has a VALID finish latency: the pass's required roles serve the row, without finish.
+  const grid: JobStats[] = GRID.map((j) => (j.strategy === GPU_FINISH ? { ...j, status: 'invalid' as const, verdict: 'INVALID' as const } : j));
+  const space = gridSpaces(grid).get('linear/M:1/N:100/K:100')!;
+  const choices = chooseRoles(space, undefined);
+  choices.roles.selected = id(HALF_FINISH);
+  const row = layerRow(space, choices, confirmLatencies(confirm).get(space.layerId));
+  if (!('speedupOracle' in row)) throw new Error(row.reason);
+  assert.is(row.latencySource, 'confirm');
+  assert.is(row.gpuFinish, undefined);
+  assert.equal([row.oracle.latencyMs, row.selected.latencyMs], [4.2, 4.6]);
 });
 
 test('split curve: best VALID latency per ratio, one oracle row', () => {

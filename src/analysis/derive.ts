@@ -271,7 +271,7 @@ export async function rederiveLayers(runDir: string, opts: Pick<DeriveOptions, '
   const selectionFamily = typeof recorded === 'string' && (MODEL_KINDS as readonly string[]).includes(recorded) ? recorded as ModelKind : 'auto';
   const d = await deriveFromJobs(jobsFile, experiments, { device: readDevice(runDir), platformClass, selectionBudgetMs: 0, selectionFamily });
   const old = read('layers') as { rows: LayerRow[] };
-  const picks = (r: LayerRow): string => [r.layerId, r.oracle.strategyId, r.selected.strategyId, r.bestSingle.strategyId, r.gpuFinish.strategyId].join(' ');
+  const picks = (r: LayerRow): string => [r.layerId, r.oracle.strategyId, r.selected.strategyId, r.bestSingle.strategyId, r.gpuFinish?.strategyId ?? '-'].join(' ');
   const before = old.rows.map(picks).join('\n');
   const now = d.layers.map(picks).join('\n');
   if (before !== now) return 'today\'s analysis chooses other strategies than derived/layers.json has: derive the run in full';

@@ -36,8 +36,14 @@ export interface SkippedLayer {
 }
 
 type Roles = LayerChoices['roles'];
-/** Roles once every one has a strategy (layerRow skips the layer otherwise). */
-type FilledRoles = Record<RowRole, string>;
+/**
+ * Roles a row can do without: GPU-only with finish only gives the secondary speedup (the framework user's
+ * baseline), so a layer without a VALID one keeps its row without that speedup. Required, it dropped whole
+ * layers: one finish job stolen by the hypervisor cost pocl-split linear 1306Z a layer before re-measurement.
+ */
+const OPTIONAL_ROLES: ReadonlySet<RowRole> = new Set<RowRole>(['gpuFinish']);
+/** Roles once every required one has a strategy (layerRow skips the layer otherwise). */
+type FilledRoles = Record<RowRole, string> & { gpuFinish: string | null };
 
 /** The fastest of `candidates` that the confirmation pass measured, or `fallback` when it measured none. */
 function fastestConfirmed(candidates: LayerSpace['candidates'], confirm: Map<string, number>, fallback: string | null): string | null {
@@ -66,21 +72,27 @@ export function confirmedRoles(space: LayerSpace, roles: Roles, confirm: Map<str
   };
 }
 
-/** Each row role's strategy id and latency (ns), all from one source. */
+/** Each row role's strategy id and latency (ns), all from one source; an optional role may have none. */
 interface SourcedRoles {
   source: LatencySource;
   ids: FilledRoles;
-  ns: Record<RowRole, number>;
+  ns: Partial<Record<RowRole, number>>;
 }
 
-/** The roles with a latency in `latencyNs`, or the roles (with their ids) that have none. */
-function sourced(source: LatencySource, roles: FilledRoles, latencyNs: (id: string) => number | undefined): SourcedRoles | { gaps: [RowRole, string][] } {
-  const ns = {} as Record<RowRole, number>;
+/**
+ * The roles with a latency in `latencyNs`, or the roles (with their ids) that have none: every role when
+ * `complete`, else the required ones (an optional role without a latency is then left out).
+ */
+function sourced(
+  source: LatencySource, roles: FilledRoles, latencyNs: (id: string) => number | undefined, complete: boolean,
+): SourcedRoles | { gaps: [RowRole, string][] } {
+  const ns: Partial<Record<RowRole, number>> = {};
   const gaps: [RowRole, string][] = [];
   for (const role of ROW_ROLES) {
-    const v = latencyNs(roles[role]);
-    if (v === undefined || !Number.isFinite(v)) gaps.push([role, roles[role]]);
-    else ns[role] = v;
+    const id = roles[role];
+    const v = id === null ? undefined : latencyNs(id);
+    if (v !== undefined && Number.isFinite(v)) ns[role] = v;
+    else if (complete || !OPTIONAL_ROLES.has(role)) gaps.push([role, id ?? '(none)']);
   }
   return gaps.length > 0 ? { gaps } : { source, ids: roles, ns };
 }
@@ -88,15 +100,22 @@ function sourced(source: LatencySource, roles: FilledRoles, latencyNs: (id: stri
 /**
  * The row's latencies: from the confirmation pass when it has a VALID latency for every role as the pass
  * decides them, else from the grid for every role with the grid's choices (its oracle is the grid minimum, so
- * q <= 1 there too), else the reason neither source has them all.
+ * q <= 1 there too); failing both, the same again for the required roles only (the row then lacks GPU-only
+ * finish); else the reason neither source has them.
  */
 function rowLatencies(space: LayerSpace, roles: FilledRoles, confirm: Map<string, number> | undefined): SourcedRoles | string {
   // confirmedRoles falls back to the (filled) grid role for a kind the pass measured none of.
   const confirmed = confirmedRoles(space, roles, confirm) as FilledRoles;
-  const fromConfirm = confirm && confirm.size > 0 ? sourced('confirm', confirmed, (id) => confirm.get(id)) : undefined;
-  if (fromConfirm && 'source' in fromConfirm) return fromConfirm;
-  const fromGrid = sourced('grid', roles, (id) => space.measuredNs.get(id));
-  if ('source' in fromGrid) return fromGrid;
+  const fromPass = (complete: boolean) => (confirm && confirm.size > 0 ? sourced('confirm', confirmed, (id) => confirm.get(id), complete) : undefined);
+  const fromGridOf = (complete: boolean) => sourced('grid', roles, (id) => space.measuredNs.get(id), complete);
+  for (const complete of [true, false]) {
+    const fromConfirm = fromPass(complete);
+    if (fromConfirm && 'source' in fromConfirm) return fromConfirm;
+    const fromGrid = fromGridOf(complete);
+    if ('source' in fromGrid) return fromGrid;
+  }
+  const fromConfirm = fromPass(false) as { gaps: [RowRole, string][] } | undefined;
+  const fromGrid = fromGridOf(false) as { gaps: [RowRole, string][] };
   // A role with a confirmed latency but no grid one still cannot be used: the rest of the row would be grid.
   const confirmGaps = fromConfirm ? fromConfirm.gaps.map(([role, id]) => `${role} strategy ${id}`).join(', ') : '';
   return fromGrid.gaps.map(([role, id]) => (confirm?.has(id)
@@ -113,12 +132,12 @@ export function layerRow(
   space: LayerSpace, choices: LayerChoices, confirm: Map<string, number> | undefined,
   sidePoints?: { cpu: SharePoint[]; gpu: SharePoint[] },
 ): LayerRow | SkippedLayer {
-  const missing = ROW_ROLES.filter((k) => choices.roles[k] === null);
+  const missing = ROW_ROLES.filter((k) => choices.roles[k] === null && !OPTIONAL_ROLES.has(k));
   if (missing.length > 0) return { layerId: space.layerId, reason: `no ${missing.join(', ')} strategy (no VALID grid job or no predictor)` };
   const lat = rowLatencies(space, choices.roles as FilledRoles, confirm);
   if (typeof lat === 'string') return { layerId: space.layerId, reason: lat };
   const r = lat.ids;
-  const ms = (role: RowRole): number => lat.ns[role] / 1e6;
+  const ms = (role: RowRole): number => lat.ns[role]! / 1e6;
   const ratio = (id: string): number => space.candidates.find((c) => c.strategyId === id)!.strategy.splitRatio;
   const oracle = { strategyId: r.oracle, splitRatio: ratio(r.oracle), latencyMs: ms('oracle') };
   const selected = { strategyId: r.selected, splitRatio: ratio(r.selected), latencyMs: ms('selected') };
@@ -127,18 +146,20 @@ export function layerRow(
   const bestSingle = cpuMs <= gpuMs
     ? { strategyId: r.bestCpu, side: 'cpu' as const, latencyMs: cpuMs }
     : { strategyId: r.bestGpu, side: 'gpu' as const, latencyMs: gpuMs };
-  const gpuFinish = { strategyId: r.gpuFinish, latencyMs: ms('gpuFinish') };
+  const gpuFinish = r.gpuFinish !== null && lat.ns.gpuFinish !== undefined ? { strategyId: r.gpuFinish, latencyMs: ms('gpuFinish') } : undefined;
   const speedupOracle = speedup(bestSingle.latencyMs, oracle.latencyMs);
   const ideal = idealSpeedup(cpuMs, gpuMs);
   const bound = affineBound(sidePoints, cpuMs, gpuMs);
   const idealAffine = bound ? speedup(bestSingle.latencyMs, bound.latencyMs) : undefined;
   return {
     experiment: space.experiment, layerId: space.layerId, layer: space.layer,
-    bestSingle, gpuFinish, oracle, selected,
+    bestSingle, ...(gpuFinish ? { gpuFinish } : {}), oracle, selected,
     speedupOracle,
     speedupSelected: speedup(bestSingle.latencyMs, selected.latencyMs),
-    speedupOracleVsGpuFinish: speedup(gpuFinish.latencyMs, oracle.latencyMs),
-    speedupSelectedVsGpuFinish: speedup(gpuFinish.latencyMs, selected.latencyMs),
+    ...(gpuFinish ? {
+      speedupOracleVsGpuFinish: speedup(gpuFinish.latencyMs, oracle.latencyMs),
+      speedupSelectedVsGpuFinish: speedup(gpuFinish.latencyMs, selected.latencyMs),
+    } : {}),
     decisionQuality: decisionQuality(oracle.latencyMs, selected.latencyMs),
     idealSpeedupLinear: ideal,
     efficiencyLinear: efficiency(speedupOracle, ideal),

@@ -13,10 +13,13 @@ export interface KindSummary {
   maxSpeedupOracle: number;
   geomeanSpeedupSelected: number;
   maxSpeedupSelected: number;
-  geomeanSpeedupOracleVsGpuFinish: number;
-  maxSpeedupOracleVsGpuFinish: number;
-  geomeanSpeedupSelectedVsGpuFinish: number;
-  maxSpeedupSelectedVsGpuFinish: number;
+  /** Over the layers with a GPU-only finish latency (layerRow); absent when none has one. */
+  geomeanSpeedupOracleVsGpuFinish?: number;
+  maxSpeedupOracleVsGpuFinish?: number;
+  geomeanSpeedupSelectedVsGpuFinish?: number;
+  maxSpeedupSelectedVsGpuFinish?: number;
+  /** How many layers those four cover, where fewer than `layers`. */
+  layersWithGpuFinish?: number;
   meanQ: number;
   geomeanQ: number;
   worstQ: number;
@@ -55,16 +58,20 @@ export function kindSummary(rows: readonly LayerRow[]): KindSummary | undefined 
   const q = col((r) => r.decisionQuality);
   const affine = rows.filter((r) => r.efficiencyAffine !== undefined && r.idealSpeedupAffine !== undefined);
   const room = rows.filter((r) => r.idealSpeedupLinear >= ROOM_IDEAL);
+  const finish = rows.filter((r) => r.speedupOracleVsGpuFinish !== undefined && r.speedupSelectedVsGpuFinish !== undefined);
   return {
     layers: rows.length,
     geomeanSpeedupOracle: geomean(col((r) => r.speedupOracle)),
     maxSpeedupOracle: Math.max(...col((r) => r.speedupOracle)),
     geomeanSpeedupSelected: geomean(col((r) => r.speedupSelected)),
     maxSpeedupSelected: Math.max(...col((r) => r.speedupSelected)),
-    geomeanSpeedupOracleVsGpuFinish: geomean(col((r) => r.speedupOracleVsGpuFinish)),
-    maxSpeedupOracleVsGpuFinish: Math.max(...col((r) => r.speedupOracleVsGpuFinish)),
-    geomeanSpeedupSelectedVsGpuFinish: geomean(col((r) => r.speedupSelectedVsGpuFinish)),
-    maxSpeedupSelectedVsGpuFinish: Math.max(...col((r) => r.speedupSelectedVsGpuFinish)),
+    ...(finish.length > 0 ? {
+      geomeanSpeedupOracleVsGpuFinish: geomean(finish.map((r) => r.speedupOracleVsGpuFinish!)),
+      maxSpeedupOracleVsGpuFinish: Math.max(...finish.map((r) => r.speedupOracleVsGpuFinish!)),
+      geomeanSpeedupSelectedVsGpuFinish: geomean(finish.map((r) => r.speedupSelectedVsGpuFinish!)),
+      maxSpeedupSelectedVsGpuFinish: Math.max(...finish.map((r) => r.speedupSelectedVsGpuFinish!)),
+    } : {}),
+    ...(finish.length < rows.length ? { layersWithGpuFinish: finish.length } : {}),
     meanQ: mean(q),
     geomeanQ: geomean(q),
     worstQ: Math.min(...q),

@@ -219,13 +219,15 @@ export interface LayerRow {
   layerId: string;
   layer: Layer;
   bestSingle: { strategyId: string; side: 'cpu' | 'gpu'; latencyMs: number };
-  gpuFinish: { strategyId: string; latencyMs: number };
+  /** GPU-only with finish (the framework user's baseline); absent where its source has no VALID latency for it. */
+  gpuFinish?: { strategyId: string; latencyMs: number };
   oracle: { strategyId: string; splitRatio: number; latencyMs: number };
   selected: { strategyId: string; splitRatio: number; latencyMs: number };
   speedupOracle: number;
   speedupSelected: number;
-  speedupOracleVsGpuFinish: number;
-  speedupSelectedVsGpuFinish: number;
+  /** Over gpuFinish; absent with it. */
+  speedupOracleVsGpuFinish?: number;
+  speedupSelectedVsGpuFinish?: number;
   decisionQuality: number;
   /** Ideal speedup (a + b) / max(a, b) from the single sides' throughputs: each side's time linear in its share. */
   idealSpeedupLinear: number;

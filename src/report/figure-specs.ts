@@ -118,9 +118,10 @@ export function speedupFigure(platform: string, experiment: string, layers: Laye
   const rules: Record<string, unknown>[] = [];
   const template = loadTemplate('speedup-per-layer');
   SPEEDUP_PANELS.forEach((panel, i) => {
-    const bars = mine.flatMap((l) => [
-      { layer: layerLabel(l.layer), baseline: panel.baseline, strategy: 'oracle', speedup: l[panel.oracle] },
-      { layer: layerLabel(l.layer), baseline: panel.baseline, strategy: 'selected', speedup: l[panel.selected] },
+    // A layer without the panel's baseline (no VALID GPU-only finish latency) has no bars in that panel.
+    const bars = mine.filter((l) => l[panel.oracle] !== undefined && l[panel.selected] !== undefined).flatMap((l) => [
+      { layer: layerLabel(l.layer), baseline: panel.baseline, strategy: 'oracle', speedup: l[panel.oracle]! },
+      { layer: layerLabel(l.layer), baseline: panel.baseline, strategy: 'selected', speedup: l[panel.selected]! },
     ]);
     rows.push(...bars);
     const scale: PanelScale = { type: panel.type, height: panel.height,

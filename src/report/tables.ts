@@ -49,7 +49,7 @@ export function layersTable(experiment: string, rows: LayerRow[]): Table {
       'oracle vs GPU finish', 'selected vs GPU finish', 'q', 'q, top 3 measured', 'ideal speedup (linear)', 'efficiency (linear)',
       'ideal speedup (fixed cost)', 'efficiency (fixed cost)'],
     rows: rows.filter((r) => r.experiment === experiment).map((r) => [
-      layerLabel(r.layer), r.latencySource === 'grid' ? 'grid' : r.latencySource === 'confirm' ? 'confirmation pass' : '', singleSideLabel(r.bestSingle), num(r.bestSingle.latencyMs, 3), num(r.gpuFinish.latencyMs, 3),
+      layerLabel(r.layer), r.latencySource === 'grid' ? 'grid' : r.latencySource === 'confirm' ? 'confirmation pass' : '', singleSideLabel(r.bestSingle), num(r.bestSingle.latencyMs, 3), num(r.gpuFinish?.latencyMs, 3),
       num(r.oracle.splitRatio), num(r.oracle.latencyMs, 3), strategyLabel(r.oracle.strategyId, r.layerId),
       num(r.selected.splitRatio), num(r.selected.latencyMs, 3), strategyLabel(r.selected.strategyId, r.layerId),
       num(r.speedupOracle), num(r.speedupSelected), num(r.speedupOracleVsGpuFinish), num(r.speedupSelectedVsGpuFinish),

@@ -24,13 +24,14 @@ export const LayerRow = Type.Object({
   bestSingle: Type.Object({
     strategyId: Type.String(), side: Type.Union([Type.Literal('cpu'), Type.Literal('gpu')]), latencyMs: Ms,
   }, open),
-  gpuFinish: Type.Object({ strategyId: Type.String(), latencyMs: Ms }, open),
+  /** Absent where the row's latency source has no VALID GPU-only finish job (the layer keeps its row). */
+  gpuFinish: Type.Optional(Type.Object({ strategyId: Type.String(), latencyMs: Ms }, open)),
   oracle: Pick,
   selected: Pick,
   speedupOracle: Positive,
   speedupSelected: Positive,
-  speedupOracleVsGpuFinish: Positive,
-  speedupSelectedVsGpuFinish: Positive,
+  speedupOracleVsGpuFinish: Type.Optional(Positive),
+  speedupSelectedVsGpuFinish: Type.Optional(Positive),
   decisionQuality: Positive,
   /** Ideal bound with each side's time linear in its share, and oracle speedup / that bound. */
   idealSpeedupLinear: Positive,
