@@ -10,10 +10,8 @@
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { pickFamily } from '../dist/src/analysis/derive.js';
-import { readDevice, readExperiments, readJobs } from '../dist/src/analysis/run-files.js';
+import { heldOutEvaluationOfRunDir } from '../dist/src/analysis/derive.js';
 import { predictStrategy } from '../dist/src/predict/compose.js';
-import { crossValidate } from '../dist/src/predict/evaluate.js';
 import { gridSpaces, selectableCandidates } from '../dist/src/select/space.js';
 
 const args = process.argv.slice(2);
@@ -23,16 +21,13 @@ if (args.length === 0 || args.some((r) => !existsSync(join(r, 'jobs.json'))) || 
   console.error('usage: node scripts/family-selection.mjs RUN_DIR... [--json FILE]');
   process.exit(2);
 }
-const experiments = readExperiments(fileURLToPath(new URL('../experiments', import.meta.url)));
+const experimentsDir = fileURLToPath(new URL('../experiments', import.meta.url));
 const geomean = (xs) => (xs.length === 0 ? undefined : Math.exp(xs.reduce((s, x) => s + Math.log(x), 0) / xs.length));
 const fixed = (x) => (x === undefined ? 'n/a' : x.toFixed(3));
 
 const results = [];
 for (const run of args) {
-  const jobs = readJobs(run);
-  const inRun = new Set(jobs.rows.map((j) => j.experiment));
-  const fixedTestGroups = experiments.filter((e) => inRun.has(e.id)).flatMap((e) => e.heldOut ?? []);
-  const cv = crossValidate(jobs.rows, { device: readDevice(run), folds: 5, seed: 1, fixedTestGroups });
+  const { jobs, cv, family: picked } = heldOutEvaluationOfRunDir(run, experimentsDir);
   const families = [...cv.heldOut.keys()].sort();
   const layers = [];
   for (const space of [...gridSpaces(jobs.rows).values()].sort((a, b) => (a.layerId < b.layerId ? -1 : 1))) {
@@ -54,7 +49,6 @@ for (const run of args) {
     if (families.every((f) => q[f] !== undefined)) layers.push({ layerId: space.layerId, q });
   }
   const byFamily = Object.fromEntries(families.map((f) => [f, geomean(layers.map((l) => l.q[f]))]));
-  const picked = pickFamily(cv, 'auto');
   results.push({ run, platform: run.split('/').filter(Boolean).slice(-2, -1)[0], layers: layers.length, picked, byFamily });
   console.log(`${run}: ${layers.length} layers; ${families.map((f) => `${f} ${fixed(byFamily[f])}`).join(', ')}; auto picks ${picked}`);
 }

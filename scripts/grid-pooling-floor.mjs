@@ -9,12 +9,11 @@
 // Grids hold VALID jobs only, as derive's; --stolen also keeps jobs INVALID only for steal time (their medians
 // include what the hypervisor took: 1-10%), for a measurement a disturbed call left with holes in its grid.
 // Prints a table; with --json also writes it. Needs `npx tsc -p tsconfig.json` first (reads dist/).
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { gunzipSync } from 'node:zlib';
 import { inPhase, layerId, strategyId } from '../dist/src/analysis/layers.js';
 import { isValidLayerJob } from '../dist/src/predict/dataset.js';
-import { readJobs } from '../dist/src/analysis/run-files.js';
+import { readJobRows } from './lib/job-rows.mjs';
 
 const args = process.argv.slice(2);
 const jsonAt = args.indexOf('--json');
@@ -27,11 +26,7 @@ if (args.length !== 3 || args.some((r) => !existsSync(jobsFileOf(r))) || (jsonAt
   process.exit(2);
 }
 const names = ['A', 'B', 'C'];
-function readRows(arg) {
-  const file = jobsFileOf(arg);
-  if (file.endsWith('.gz')) return JSON.parse(gunzipSync(readFileSync(file)).toString('utf8')).rows;
-  return readJobs(file.slice(0, -'/jobs.json'.length) || '.').rows;
-}
+const readRows = (arg) => readJobRows(jobsFileOf(arg));
 const onlyStolen = (j) => j.verdict !== 'VALID' && (j.reasons ?? []).length > 0 && j.reasons.every((r) => r.includes('(steal,'));
 /** Per measurement: layer id -> (strategy id -> grid median ns) over grid jobs with a correct result (see the header). */
 function gridOf(run) {

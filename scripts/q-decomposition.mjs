@@ -4,15 +4,14 @@
 //   r-choice      = oracle / the best grid strategy at the selected split ratio (what choosing that r costs)
 //   config-at-r   = that best / the selected strategy (what the CPU implementation, split dimension, GPU
 //                   variant and sync mechanism chosen at that r cost)
-// Re-runs the held-out evaluation exactly as derive does (same folds, same fixed split, derive's family).
+// Re-runs the held-out evaluation exactly as derive does (same folds, same fixed split) with the family the run's
+// derived/summary.json records as selectionFamily (the selection it shipped; 'auto' for a run not derived yet).
 //   node scripts/q-decomposition.mjs RUN_DIR...
 // Needs `npx tsc -p tsconfig.json` first (reads dist/). Prints a table per run; writes nothing.
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { pickFamily } from '../dist/src/analysis/derive.js';
-import { readDevice, readExperiments, readJobs } from '../dist/src/analysis/run-files.js';
-import { crossValidate } from '../dist/src/predict/evaluate.js';
+import { heldOutEvaluationOfRunDir } from '../dist/src/analysis/derive.js';
 import { chooseRoles } from '../dist/src/select/confirm.js';
 import { gridSpaces } from '../dist/src/select/space.js';
 
@@ -21,16 +20,14 @@ if (runs.length === 0 || runs.some((r) => !existsSync(join(r, 'jobs.json')))) {
   console.error('usage: node scripts/q-decomposition.mjs RUN_DIR...   (run folders with jobs.json)');
   process.exit(2);
 }
-const experiments = readExperiments(fileURLToPath(new URL('../experiments', import.meta.url)));
+const experimentsDir = fileURLToPath(new URL('../experiments', import.meta.url));
 const geomean = (xs) => Math.exp(xs.reduce((s, x) => s + Math.log(x), 0) / xs.length);
 const sameRatio = (a, b) => Math.abs(a - b) < 1e-9;
 
 for (const run of runs) {
-  const jobs = readJobs(run);
-  const inRun = new Set(jobs.rows.map((j) => j.experiment));
-  const fixedTestGroups = experiments.filter((e) => inRun.has(e.id)).flatMap((e) => e.heldOut ?? []);
-  const cv = crossValidate(jobs.rows, { device: readDevice(run), folds: 5, seed: 1, fixedTestGroups });
-  const family = pickFamily(cv, 'auto');
+  const summaryFile = join(run, 'derived', 'summary.json');
+  const recorded = existsSync(summaryFile) ? JSON.parse(readFileSync(summaryFile, 'utf8')).selectionFamily : undefined;
+  const { jobs, cv, family } = heldOutEvaluationOfRunDir(run, experimentsDir, recorded ?? 'auto');
   const factors = { q: [], r: [], config: [] };
   console.log(`\n## ${run} (family ${family})\n`);
   console.log('| layer | grid q | r-choice | config-at-r | selected | best at its r |\n| --- | --- | --- | --- | --- | --- |');

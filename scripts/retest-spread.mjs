@@ -5,19 +5,15 @@
 // one scripts/device-round.sh measures (logs/<platform>-<experiment>/retest.tgz; gzip accepted).
 //   node scripts/retest-spread.mjs RUN_DIR RETEST_JOBS.json[.gz]
 // Prints a table; writes nothing.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { gunzipSync } from 'node:zlib';
+import { readJobRows as readRows } from './lib/job-rows.mjs';
 
 const [runDir, retestFile] = process.argv.slice(2);
 if (!runDir || !retestFile || !existsSync(join(runDir, 'jobs.json')) || !existsSync(retestFile)) {
   console.error('usage: node scripts/retest-spread.mjs RUN_DIR RETEST_JOBS.json[.gz]');
   process.exit(2);
 }
-const readRows = (file) => {
-  const bytes = readFileSync(file);
-  return JSON.parse((file.endsWith('.gz') ? gunzipSync(bytes) : bytes).toString('utf8')).rows;
-};
 const retest = new Map(readRows(retestFile).filter((j) => j.stats).map((j) => [j.jobId, j]));
 const sideOf = (s) => (s.splitRatio === 0 ? 'GPU-only' : s.splitRatio === 1 ? 'CPU-only' : 'co-executed');
 const groups = new Map();

@@ -8,11 +8,9 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { pickFamily } from '../dist/src/analysis/derive.js';
+import { heldOutEvaluationOfRunDir, pickFamily } from '../dist/src/analysis/derive.js';
 import { inPhase, strategyId } from '../dist/src/analysis/layers.js';
-import { readDevice, readExperiments, readJobs } from '../dist/src/analysis/run-files.js';
 import { predictStrategy } from '../dist/src/predict/compose.js';
-import { crossValidate } from '../dist/src/predict/evaluate.js';
 import { MODEL_KINDS } from '../dist/src/predict/side-model.js';
 import { chooseRoles } from '../dist/src/select/confirm.js';
 import { gridSpaces } from '../dist/src/select/space.js';
@@ -25,11 +23,7 @@ if (!run || !existsSync(join(run, 'jobs.json')) || (requested !== undefined && !
   console.error(`usage: node scripts/selection-diagnosis.mjs RUN_DIR [--family ${MODEL_KINDS.join('|')}]`);
   process.exit(2);
 }
-const jobs = readJobs(run);
-const inRun = new Set(jobs.rows.map((j) => j.experiment));
-const experiments = readExperiments(fileURLToPath(new URL('../experiments', import.meta.url)));
-const fixedTestGroups = experiments.filter((e) => inRun.has(e.id)).flatMap((e) => e.heldOut ?? []);
-const cv = crossValidate(jobs.rows, { device: readDevice(run), folds: 5, seed: 1, fixedTestGroups });
+const { jobs, cv } = heldOutEvaluationOfRunDir(run, fileURLToPath(new URL('../experiments', import.meta.url)));
 // The family derive's 'auto' picks (pickFamily).
 const composed = cv.accuracy.filter((a) => a.side === 'composed' && cv.heldOut.has(a.model)).sort((a, b) => a.mape - b.mape || a.model.localeCompare(b.model));
 const family = pickFamily(cv, requested ?? 'auto');

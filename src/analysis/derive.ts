@@ -100,17 +100,36 @@ export function pickFamily(cv: Pick<CvResult, 'heldOut' | 'accuracy'>, requested
   return (composed[0]?.model as ModelKind | undefined) ?? available[0];
 }
 
+/** Every family evaluated on whole held-out shapes, as derive and the confirmation list do it, and the family that selects. */
+function heldOutEvaluation(
+  jobs: JobsFile['rows'], experiments: readonly ExperimentDefinition[],
+  opts: Pick<DeriveOptions, 'device' | 'folds' | 'seed' | 'families' | 'selectionFamily'>,
+): { cv: CvResult; family: ModelKind | undefined } {
+  const cv = crossValidate(jobs, {
+    device: opts.device ?? { computeUnits: 1 }, folds: opts.folds ?? 5, seed: opts.seed ?? 1, families: opts.families ?? MODEL_KINDS,
+    fixedTestGroups: heldOutWorkloads(jobs, experiments),
+  });
+  return { cv, family: pickFamily(cv, opts.selectionFamily) };
+}
+
+/**
+ * A run folder's held-out evaluation exactly as `coexec derive` runs it (its device, same folds and fixed split),
+ * with the selection family (pickFamily of `selectionFamily`): for the scripts that look into a run's selections.
+ */
+export function heldOutEvaluationOfRunDir(
+  runDir: string, experimentsDir = 'experiments', selectionFamily: ModelKind | 'auto' = 'auto',
+): { jobs: JobsFile; cv: CvResult; family: ModelKind | undefined } {
+  const jobs = readJobs(runDir);
+  return { jobs, ...heldOutEvaluation(jobs.rows, readExperiments(experimentsDir), { device: readDevice(runDir), selectionFamily }) };
+}
+
 /** The whole analysis of one run's jobs, without file I/O. */
 export async function deriveFromJobs(jobsFile: JobsFile, experiments: readonly ExperimentDefinition[], opts: DeriveOptions = {}): Promise<Derived> {
   const jobs = jobsFile.rows;
   const device = opts.device ?? { computeUnits: 1 };
   const platform = jobsFile.platform;
   // 1. Predictors of every family evaluated on whole held-out shapes; keep each layer's held-out predictor.
-  const cv = crossValidate(jobs, {
-    device, folds: opts.folds ?? 5, seed: opts.seed ?? 1, families: opts.families ?? MODEL_KINDS,
-    fixedTestGroups: heldOutWorkloads(jobs, experiments),
-  });
-  const family = pickFamily(cv, opts.selectionFamily);
+  const { cv, family } = heldOutEvaluation(jobs, experiments, { ...opts, device });
   const predictorFor = (id: string): Predictor | undefined => (family ? cv.heldOut.get(family)?.get(id) : undefined);
   // 2. Grid spaces of the co-execution experiments and the choices per layer.
   const layerTypeOf = new Map(experiments.map((e) => [e.id, e.layerType]));
@@ -305,11 +324,7 @@ export async function rederiveLayers(runDir: string, opts: Pick<DeriveOptions, '
 export function confirmListForRun(
   jobsFile: JobsFile, opts: Pick<DeriveOptions, 'device' | 'folds' | 'seed' | 'families' | 'selectionFamily' | 'experiments'> = {},
 ): ConfirmJob[] {
-  const cv = crossValidate(jobsFile.rows, {
-    device: opts.device ?? { computeUnits: 1 }, folds: opts.folds ?? 5, seed: opts.seed ?? 1, families: opts.families ?? MODEL_KINDS,
-    fixedTestGroups: heldOutWorkloads(jobsFile.rows, opts.experiments ?? []),
-  });
-  const family = pickFamily(cv, opts.selectionFamily);
+  const { cv, family } = heldOutEvaluation(jobsFile.rows, opts.experiments ?? [], opts);
   return buildConfirmList(jobsFile.rows, (id) => (family ? cv.heldOut.get(family)?.get(id) : undefined));
 }
 

@@ -38,12 +38,12 @@ export interface SkippedLayer {
 type Roles = LayerChoices['roles'];
 /**
  * Roles a row can do without: GPU-only with finish only gives the secondary speedup (the framework user's
- * baseline), so a layer without a VALID one keeps its row without that speedup. Required, it dropped whole
- * layers: one finish job stolen by the hypervisor cost pocl-split linear 1306Z a layer before re-measurement.
+ * baseline), so a layer without a VALID one keeps its row without that speedup. Required, one finish job
+ * stolen by the hypervisor dropped the whole layer.
  */
 const OPTIONAL_ROLES: ReadonlySet<RowRole> = new Set<RowRole>(['gpuFinish']);
 /** Roles once every required one has a strategy (layerRow skips the layer otherwise). */
-type FilledRoles = Record<RowRole, string> & { gpuFinish: string | null };
+type FilledRoles = Omit<Record<RowRole, string>, 'gpuFinish'> & { gpuFinish: string | null };
 
 /** The fastest of `candidates` that the confirmation pass measured, or `fallback` when it measured none. */
 function fastestConfirmed(candidates: LayerSpace['candidates'], confirm: Map<string, number>, fallback: string | null): string | null {
@@ -106,19 +106,19 @@ function sourced(
 function rowLatencies(space: LayerSpace, roles: FilledRoles, confirm: Map<string, number> | undefined): SourcedRoles | string {
   // confirmedRoles falls back to the (filled) grid role for a kind the pass measured none of.
   const confirmed = confirmedRoles(space, roles, confirm) as FilledRoles;
-  const fromPass = (complete: boolean) => (confirm && confirm.size > 0 ? sourced('confirm', confirmed, (id) => confirm.get(id), complete) : undefined);
-  const fromGridOf = (complete: boolean) => sourced('grid', roles, (id) => space.measuredNs.get(id), complete);
+  let fromConfirm: { gaps: [RowRole, string][] } | undefined;
+  let fromGrid: { gaps: [RowRole, string][] } | undefined;
   for (const complete of [true, false]) {
-    const fromConfirm = fromPass(complete);
-    if (fromConfirm && 'source' in fromConfirm) return fromConfirm;
-    const fromGrid = fromGridOf(complete);
-    if ('source' in fromGrid) return fromGrid;
+    const pass = confirm && confirm.size > 0 ? sourced('confirm', confirmed, (id) => confirm.get(id), complete) : undefined;
+    if (pass && 'source' in pass) return pass;
+    const grid = sourced('grid', roles, (id) => space.measuredNs.get(id), complete);
+    if ('source' in grid) return grid;
+    fromConfirm = pass;
+    fromGrid = grid;
   }
-  const fromConfirm = fromPass(false) as { gaps: [RowRole, string][] } | undefined;
-  const fromGrid = fromGridOf(false) as { gaps: [RowRole, string][] };
   // A role with a confirmed latency but no grid one still cannot be used: the rest of the row would be grid.
   const confirmGaps = fromConfirm ? fromConfirm.gaps.map(([role, id]) => `${role} strategy ${id}`).join(', ') : '';
-  return fromGrid.gaps.map(([role, id]) => (confirm?.has(id)
+  return fromGrid!.gaps.map(([role, id]) => (confirm?.has(id)
     ? `${role} strategy ${id} has no VALID grid measurement, and the confirmation pass has no VALID latency for ${confirmGaps}`
     : `${role} strategy ${id} has no VALID measurement in the confirmation pass or the grid`)).join('; ');
 }
