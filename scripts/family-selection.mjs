@@ -5,12 +5,17 @@
 // family has no VALID grid median is left out, so every family is scored on the same layers). Prints per run
 // the geomean grid q of each family and of the family derive picks, then the geomean over runs per platform.
 // This is how AUTO_FAMILY (src/analysis/derive.ts) was chosen.
+// Beside it, confirmed q: the same choices scored on the run's confirmation pass (the fastest confirmed
+// strategy of the layer over the choice's confirmed latency, as derive scores q), on the layers where the pass
+// measured every family's choice. Since s23 the pass measures each evaluated family's first choice (role
+// familyChoice, src/select/confirm.ts), so runs measured since then are scored on every layer.
 //   node scripts/family-selection.mjs RUN_DIR...   [--json FILE]
 // Needs `npx tsc -p tsconfig.json` first (reads dist/). About 20-40 s per run on the 2-core VM.
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { heldOutEvaluationOfRunDir } from '../dist/src/analysis/derive.js';
+import { confirmLatencies } from '../dist/src/analysis/layer-rows.js';
 import { predictStrategy } from '../dist/src/predict/compose.js';
 import { gridSpaces, selectableCandidates } from '../dist/src/select/space.js';
 
@@ -29,12 +34,15 @@ const results = [];
 for (const run of args) {
   const { jobs, cv, family: picked } = heldOutEvaluationOfRunDir(run, experimentsDir);
   const families = [...cv.heldOut.keys()].sort();
+  const confirmed = confirmLatencies(jobs.rows);
   const layers = [];
+  const confirmedLayers = [];
   for (const space of [...gridSpaces(jobs.rows).values()].sort((a, b) => (a.layerId < b.layerId ? -1 : 1))) {
     const candidates = selectableCandidates(space.candidates);
     if (candidates.length === 0 || space.measuredNs.size === 0) continue;
     const fastest = Math.min(...space.measuredNs.values());
     const q = {};
+    const choices = {};
     for (const family of families) {
       const predictor = cv.heldOut.get(family).get(space.layerId);
       if (!predictor) continue;
@@ -45,18 +53,34 @@ for (const run of args) {
       }
       const measured = space.measuredNs.get(choice.strategyId);
       q[family] = measured === undefined ? undefined : fastest / measured;
+      choices[family] = choice.strategyId;
     }
     if (families.every((f) => q[f] !== undefined)) layers.push({ layerId: space.layerId, q });
+    const pass = confirmed.get(space.layerId);
+    if (pass && families.every((f) => choices[f] !== undefined && pass.has(choices[f]))) {
+      const oracle = Math.min(...pass.values());
+      confirmedLayers.push({ layerId: space.layerId, q: Object.fromEntries(families.map((f) => [f, oracle / pass.get(choices[f])])) });
+    }
   }
   const byFamily = Object.fromEntries(families.map((f) => [f, geomean(layers.map((l) => l.q[f]))]));
-  results.push({ run, platform: run.split('/').filter(Boolean).slice(-2, -1)[0], layers: layers.length, picked, byFamily });
+  const confirmedByFamily = Object.fromEntries(families.map((f) => [f, geomean(confirmedLayers.map((l) => l.q[f]))]));
+  results.push({
+    run, platform: run.split('/').filter(Boolean).slice(-2, -1)[0], layers: layers.length, picked, byFamily,
+    confirmedLayers: confirmedLayers.length, confirmedByFamily,
+  });
   console.log(`${run}: ${layers.length} layers; ${families.map((f) => `${f} ${fixed(byFamily[f])}`).join(', ')}; auto picks ${picked}`);
+  console.log(`  confirmed q, ${confirmedLayers.length} layers where the pass measured every family's choice: ${families.map((f) => `${f} ${fixed(confirmedByFamily[f])}`).join(', ')}`);
 }
-console.log('\n| platform | runs | ' + [...new Set(results.flatMap((r) => Object.keys(r.byFamily)))].sort().join(' | ') + ' |');
 const allFamilies = [...new Set(results.flatMap((r) => Object.keys(r.byFamily)))].sort();
-console.log('| --- | --- | ' + allFamilies.map(() => '---').join(' | ') + ' |');
-for (const platform of [...new Set(results.map((r) => r.platform)), 'all']) {
-  const mine = results.filter((r) => platform === 'all' || r.platform === platform);
-  console.log(`| ${platform} | ${mine.length} | ${allFamilies.map((f) => fixed(geomean(mine.map((r) => r.byFamily[f]).filter((x) => x !== undefined)))).join(' | ')} |`);
-}
+const table = (title, scoreOf, runsOf) => {
+  console.log(`\n${title}\n\n| platform | runs | ${allFamilies.join(' | ')} |`);
+  console.log('| --- | --- | ' + allFamilies.map(() => '---').join(' | ') + ' |');
+  for (const platform of [...new Set(results.map((r) => r.platform)), 'all']) {
+    const mine = results.filter((r) => (platform === 'all' || r.platform === platform) && runsOf(r));
+    if (mine.length === 0) continue;
+    console.log(`| ${platform} | ${mine.length} | ${allFamilies.map((f) => fixed(geomean(mine.map((r) => scoreOf(r)[f]).filter((x) => x !== undefined)))).join(' | ')} |`);
+  }
+};
+table('Grid q (each family\'s choice scored by the run\'s grid medians):', (r) => r.byFamily, () => true);
+table('Confirmed q (runs whose confirmation pass measured every family\'s choice on at least one layer):', (r) => r.confirmedByFamily, (r) => r.confirmedLayers > 0);
 if (jsonFile) writeFileSync(jsonFile, `${JSON.stringify({ generator: 'scripts/family-selection.mjs', results }, null, 2)}\n`);

@@ -85,6 +85,24 @@ test('the confirm list built before the confirmation pass selects what derive re
   assert.equal(list.filter((c) => c.roles.includes('oracle')).length, d.layers.length);
 });
 
+test('the confirm list holds every evaluated family\'s first choice, so each family can be scored on confirmed latencies', async () => {
+  const jobs = JSON.parse(readFileSync('test/fixtures/recorded/jobs.json', 'utf8'));
+  const families = ['baseline', 'gbt'] as const;
+  const list = confirmListForRun(jobs, { device: { computeUnits: 4 }, families: [...families] });
+  const listed = new Set(list.map((c) => c.strategyId));
+  let otherChoices = 0;
+  for (const family of families) {
+    const other = await deriveFromJobs(jobs, [linearExp, syncExp], { device: { computeUnits: 4 }, families: [...families], selectionFamily: family, selectionBudgetMs: 0 });
+    for (const r of other.layers) {
+      assert.ok(listed.has(r.selected.strategyId), `${family}'s choice for ${r.layerId} is not in the confirm list`);
+      if (family !== d.summary.selectionFamily) otherChoices++;
+    }
+  }
+  assert.ok(otherChoices > 0);
+  // A family choice that no other role names carries the role familyChoice alone.
+  for (const c of list) assert.ok(c.roles.length > 0 && new Set(c.roles).size === c.roles.length, c.strategyId);
+});
+
 test('the fitted contention factor is close to the synthetic model\'s 1.15', () => {
   const c = d.summary.composition as { cpuContention: number };
   assert.ok(Math.abs(c.cpuContention - 1.15) <= 0.06, String(c.cpuContention));

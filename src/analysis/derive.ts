@@ -319,13 +319,19 @@ export async function rederiveLayers(runDir: string, opts: Pick<DeriveOptions, '
 /**
  * The confirmation pass's strategies for a run whose profile and grid phases are done: per layer the
  * oracle, the selected strategy (held-out predictor of the chosen family), best CPU-only, best GPU-only,
- * GPU-only with finish and the grid's two runners-up, each once with its roles.
+ * GPU-only with finish, the grid's two runners-up, the predictor's next two choices and every other
+ * evaluated family's first choice, each once with its roles.
  */
 export function confirmListForRun(
   jobsFile: JobsFile, opts: Pick<DeriveOptions, 'device' | 'folds' | 'seed' | 'families' | 'selectionFamily' | 'experiments'> = {},
 ): ConfirmJob[] {
   const { cv, family } = heldOutEvaluation(jobsFile.rows, opts.experiments ?? [], opts);
-  return buildConfirmList(jobsFile.rows, (id) => (family ? cv.heldOut.get(family)?.get(id) : undefined));
+  const others = [...cv.heldOut.entries()].filter(([f]) => f !== family).map(([, byLayer]) => byLayer);
+  return buildConfirmList(
+    jobsFile.rows,
+    (id) => (family ? cv.heldOut.get(family)?.get(id) : undefined),
+    (id) => others.map((byLayer) => byLayer.get(id)).filter((p): p is Predictor => p !== undefined),
+  );
 }
 
 /**

@@ -5,7 +5,9 @@
  * runners-up (a lucky grid minimum must not decide the oracle alone: re-measured, a runner-up may be faster)
  * and the predictor's two runners-up (its next choices: a near tie, or a predictor changed after the run, then
  * selects a strategy the pass measured instead of one measured once in the grid; gpu-host conv
- * 2026-12-04T0513Z lost q 0.13 on a layer whose new selection had only a disturbed grid measurement).
+ * 2026-12-04T0513Z lost q 0.13 on a layer whose new selection had only a disturbed grid measurement), and
+ * the first choice of every other model family evaluated, so that which family selects best is judged on
+ * confirmed latencies, as q is, and not on single grid medians (scripts/family-selection.mjs).
  */
 import type { JobStats, Layer, Strategy } from '../analysis/types.js';
 import type { Predictor } from '../predict/compose.js';
@@ -21,9 +23,9 @@ export const ROW_ROLES: readonly RowRole[] = ['oracle', 'selected', 'bestCpu', '
 /**
  * Why a strategy is in the confirmation pass. `runnerUp` (2nd or 3rd fastest VALID grid strategy) is only a
  * candidate for the oracle, never required for a row; `predictedRunnerUp` (the predictor's 2nd or 3rd choice)
- * gives a later selection a re-measured latency.
+ * gives a later selection a re-measured latency; `familyChoice` is another model family's first choice.
  */
-export type ConfirmRole = RowRole | 'runnerUp' | 'predictedRunnerUp';
+export type ConfirmRole = RowRole | 'runnerUp' | 'predictedRunnerUp' | 'familyChoice';
 
 /** How many grid runners-up (after the grid's fastest) the confirmation pass re-measures per layer. */
 export const RUNNERS_UP = 2;
@@ -97,10 +99,14 @@ export function chooseRoles(space: LayerSpace, predictor: Predictor | undefined)
 
 /**
  * Builds the confirmation list from grid-phase jobs and a predictor per layer (the held-out one: see
- * predict/evaluate.ts). Each strategy appears once per layer with all its roles (row roles first, then
- * `runnerUp`), in layer-id order.
+ * predict/evaluate.ts) and, optionally, the held-out predictors of the other families. Each strategy appears
+ * once per layer with all its roles (row roles first, then `runnerUp`, `predictedRunnerUp`, `familyChoice`),
+ * in layer-id order.
  */
-export function buildConfirmList(jobs: readonly JobStats[], predictorFor: (layerId: string) => Predictor | undefined): ConfirmJob[] {
+export function buildConfirmList(
+  jobs: readonly JobStats[], predictorFor: (layerId: string) => Predictor | undefined,
+  otherFamiliesFor: (layerId: string) => readonly Predictor[] = () => [],
+): ConfirmJob[] {
   const out: ConfirmJob[] = [];
   const spaces = [...gridSpaces(jobs).values()].sort((a, b) => (a.layerId < b.layerId ? -1 : 1));
   for (const space of spaces) {
@@ -118,6 +124,11 @@ export function buildConfirmList(jobs: readonly JobStats[], predictorFor: (layer
     }
     for (const id of choices.runnersUp) add(id, 'runnerUp');
     for (const id of choices.predictedRunnersUp) add(id, 'predictedRunnerUp');
+    const selectable = selectableCandidates(space.candidates);
+    for (const other of otherFamiliesFor(space.layerId)) {
+      const id = predictorGuided.select(selectable, predictedRunner(other));
+      if (id !== null) add(id, 'familyChoice');
+    }
     out.push(...byId.values());
   }
   return out;
