@@ -29,6 +29,7 @@
 # re-measures a random subset of the plan's jobs. $OUT/retest.tgz holds the retest folder.
 set -uo pipefail
 source "$(dirname "$0")/lib/bounded.sh"
+source "$(dirname "$0")/lib/confirm-pass.sh"
 dev="$(cd "$1" && pwd)"; run="$2"; exp="$3"; prof="$4"; plat="$5"; budget="$6"; retest="${7:-0}"
 out="${OUT:-$dev/out}"; mkdir -p "$out"
 t0=$(date +%s); left() { echo $(( budget - ($(date +%s) - t0) )); }
@@ -93,13 +94,7 @@ if [ "$n" -gt 0 ] && [ "$reserve" -gt 0 ] && [ "$(( $(left) - reserve ))" -le 45
   reserve=$cut
 fi
 if [ "$n" -gt 0 ] && [ "$(( $(left) - reserve ))" -gt 25 ]; then
-  node bin/coexec.js export --experiment "$exp" --profile "$prof" --platform "$plat" --resume "$run" --phase confirm \
-    --strategies "@$dev/confirm.txt" --out "$dev/b2" >> "$out/go.log" 2>&1 || log "export of round 2 failed"
-  # Same engine sources as round 1: reuse its build instead of compiling again.
-  [ -d "$dev/b1/build" ] && cp -a "$dev/b1/build" "$dev/b2/build"
-  (cd "$dev/b2" && bounded "$(( $(left) - 8 - reserve ))" ./run.sh --jobs "$(nproc)") > "$out/round2.log" 2>&1
-  log "round 2 rc=$? lines=$(cat "$dev"/b2/results/*.jsonl 2>/dev/null | wc -l)"
-  node bin/coexec.js import --bundle "$dev/b2" --run "$run" >> "$out/go.log" 2>&1 || log "import of round 2 failed"
+  measure_confirm_pass "$(( $(left) - 8 - reserve ))" "$dev/b1/build" round2
 fi
 tar czf "$out/rundir.tgz" -C "$(dirname "$run")" "$(basename "$run")"
 

@@ -14,6 +14,7 @@
 # then `coexec derive`, `validate` and `compact`. Import refuses a round measured on another kind of machine.
 set -uo pipefail
 source "$(dirname "$0")/lib/bounded.sh"
+source "$(dirname "$0")/lib/confirm-pass.sh"
 [ $# -eq 4 ] || { echo "usage: $0 DIR PL/RUN_ID EXPERIMENT PROFILE" >&2; exit 2; }
 dev="$(cd "$1" && pwd)"; run="$dev/results/$2"; exp="$3"; prof="$4"; plat="${2%%/*}"
 out="${OUT:-$dev/out}"; mkdir -p "$out"
@@ -38,13 +39,7 @@ pack
 node scripts/confirm-list.mjs "$run" > "$dev/confirm.txt" 2>> "$out/go.log" || log "confirm-list failed"
 n=$(grep -vc '^#' "$dev/confirm.txt" || true); log "confirm list: $n strategies"
 if [ "$n" -gt 0 ] && [ "$(left)" -gt 25 ]; then
-  node bin/coexec.js export --experiment "$exp" --profile "$prof" --platform "$plat" --resume "$run" --phase confirm \
-    --strategies "@$dev/confirm.txt" --out "$dev/b2" >> "$out/go.log" 2>&1 || log "export of the confirmation pass failed"
-  # The same engine sources as the re-measurement bundle: reuse its build.
-  [ -d "$dev/b1b/build" ] && cp -a "$dev/b1b/build" "$dev/b2/build"
-  (cd "$dev/b2" && bounded "$(( $(left) - 10 ))" ./run.sh --jobs "$(nproc)") > "$out/confirm.log" 2>&1
-  log "confirmation pass rc=$? lines=$(cat "$dev"/b2/results/*.jsonl 2>/dev/null | wc -l)"
-  node bin/coexec.js import --bundle "$dev/b2" --run "$run" >> "$out/go.log" 2>&1 || log "import of the confirmation pass failed"
+  measure_confirm_pass "$(( $(left) - 10 ))" "$dev/b1b/build" confirm
   pack
 else
   log "no confirmation pass: $n strategies, $(left) s left"
