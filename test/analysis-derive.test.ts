@@ -99,6 +99,11 @@ test('the confirm list holds every evaluated family\'s first choice, so each fam
     }
   }
   assert.ok(otherChoices > 0);
+  // The fixture's pass predates the role, so only some layers have every family's choice confirmed.
+  const fq = d.summary.familyConfirmedQ as { layers: number; ofLayers: number; geomeanQ: Record<string, number> };
+  assert.ok(fq.layers >= 1 && fq.layers <= fq.ofLayers, JSON.stringify(fq));
+  assert.equal(Object.keys(fq.geomeanQ).sort(), ['baseline', 'gbt']);
+  for (const q of Object.values(fq.geomeanQ)) assert.ok(q > 0 && q <= 1, String(q));
   // A family choice that no other role names carries the role familyChoice alone.
   for (const c of list) assert.ok(c.roles.length > 0 && new Set(c.roles).size === c.roles.length, c.strategyId);
 });

@@ -11,6 +11,7 @@ import { trainingJobs } from '../predict/dataset.js';
 import type { ModelFile } from '../predict/model.js';
 import { MODEL_KINDS, type ModelKind } from '../predict/side-model.js';
 import { buildConfirmList, chooseRoles, type ConfirmJob } from '../select/confirm.js';
+import { familyConfirmedQ } from './family-confirmed.js';
 import { predictorGuided } from '../select/predicted.js';
 import { gridSpaces, predictedRunner } from '../select/space.js';
 import { timeSelection } from '../select/timing.js';
@@ -176,6 +177,7 @@ export async function deriveFromJobs(jobsFile: JobsFile, experiments: readonly E
     }
   }
   // 7. Summary and claims.
+  const familyQ = familyConfirmedQ(spaces, cv.heldOut, confirm);
   const gridWallTotal = gridWallMs.reduce((s, v) => s + v, 0);
   const summary: Record<string, unknown> = {
     schemaVersion: 1, platform, device: device.name ?? `${device.computeUnits} compute units`,
@@ -184,6 +186,7 @@ export async function deriveFromJobs(jobsFile: JobsFile, experiments: readonly E
     ...(selectionMs.length > 0 ? { selectionMsPerLayer: mean(selectionMs) } : {}),
     ...(gridWallTotal > 0 ? { selectionOverGridWall: selectionMs.reduce((s, v) => s + v, 0) / gridWallTotal } : {}),
     selectionFamily: family ?? null,
+    ...(familyQ ? { familyConfirmedQ: familyQ } : {}),
     predictor: bestPerSide(cv.accuracy),
     ...(models ? { composition: compositionSummary(models.composition) } : {}),
     sync: syncSummary(sync.rows),

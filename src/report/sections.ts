@@ -11,6 +11,7 @@ import { measurementSection } from './measurement-section.js';
 import { breakdownSection } from './breakdown-figure.js';
 import { vsPytorchSection } from './vs-pytorch-report.js';
 import { floorSection } from './floor-section.js';
+import { familySection } from './family-section.js';
 
 /** One section: a heading and its HTML body (escape every value with html.ts's escapeHtml). */
 export interface ReportSection { id: string; title: string; html: string }
@@ -19,7 +20,7 @@ export interface ReportSection { id: string; title: string; html: string }
 export type SectionBuilder = (run: RunData) => ReportSection | undefined;
 
 /** Section builders, in page order (after the claims). */
-export const REPORT_SECTIONS: readonly SectionBuilder[] = [measurementSection, breakdownSection, vsPytorchSection, floorSection];
+export const REPORT_SECTIONS: readonly SectionBuilder[] = [measurementSection, breakdownSection, vsPytorchSection, floorSection, familySection];
 
 /** The sections a run's page shows. */
 export function runSections(run: RunData, builders: readonly SectionBuilder[] = REPORT_SECTIONS): ReportSection[] {

@@ -108,6 +108,16 @@ export const Summary = Type.Object({
   selectionMsPerLayer: Type.Optional(Type.Number({ minimum: 0 })),
   selectionOverGridWall: Type.Optional(Type.Number({ minimum: 0 })),
   predictor: Type.Optional(Type.Record(Type.String(), Type.Object({ model: Type.String(), mape: Type.Number() }, open))),
+  /** The model family whose held-out predictors chose `selected` (null when none could be trained). */
+  selectionFamily: Type.Optional(Type.Union([Type.String(), Type.Null()])),
+  /**
+   * Every evaluated family's first choice scored on the confirmation pass, on the `layers` of `ofLayers` where
+   * the pass measured every family's choice (analysis/family-confirmed.ts); absent when there are none.
+   */
+  familyConfirmedQ: Type.Optional(Type.Object({
+    layers: Type.Integer({ minimum: 1 }), ofLayers: Type.Integer({ minimum: 1 }),
+    geomeanQ: Type.Record(Type.String(), Type.Number({ minimum: 0 })),
+  }, open)),
   /** Layers with no layers.json row: a role without a strategy or without a VALID latency, in words. */
   skippedLayers: Type.Optional(Type.Array(Type.Object({ layerId: Type.String(), reason: Type.String() }, open))),
 }, open);
