@@ -15,6 +15,7 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { heldOutEvaluationOfRunDir } from '../dist/src/analysis/derive.js';
+import { scoreChoices } from '../dist/src/analysis/family-confirmed.js';
 import { confirmLatencies } from '../dist/src/analysis/layer-rows.js';
 import { predictStrategy } from '../dist/src/predict/compose.js';
 import { gridSpaces, selectableCandidates } from '../dist/src/select/space.js';
@@ -34,9 +35,9 @@ const results = [];
 for (const run of args) {
   const { jobs, cv, family: picked } = heldOutEvaluationOfRunDir(run, experimentsDir);
   const families = [...cv.heldOut.keys()].sort();
-  const confirmed = confirmLatencies(jobs.rows);
   const layers = [];
-  const confirmedLayers = [];
+  const spaces = [];
+  const choicesByLayer = new Map();
   for (const space of [...gridSpaces(jobs.rows).values()].sort((a, b) => (a.layerId < b.layerId ? -1 : 1))) {
     const candidates = selectableCandidates(space.candidates);
     if (candidates.length === 0 || space.measuredNs.size === 0) continue;
@@ -56,20 +57,20 @@ for (const run of args) {
       choices[family] = choice.strategyId;
     }
     if (families.every((f) => q[f] !== undefined)) layers.push({ layerId: space.layerId, q });
-    const pass = confirmed.get(space.layerId);
-    if (pass && families.every((f) => choices[f] !== undefined && pass.has(choices[f]))) {
-      const oracle = Math.min(...pass.values());
-      confirmedLayers.push({ layerId: space.layerId, q: Object.fromEntries(families.map((f) => [f, oracle / pass.get(choices[f])])) });
-    }
+    spaces.push(space);
+    choicesByLayer.set(space.layerId, choices);
   }
   const byFamily = Object.fromEntries(families.map((f) => [f, geomean(layers.map((l) => l.q[f]))]));
-  const confirmedByFamily = Object.fromEntries(families.map((f) => [f, geomean(confirmedLayers.map((l) => l.q[f]))]));
+  // The same choices on the confirmation pass, scored as derive scores familyConfirmedQ.
+  const onPass = scoreChoices(spaces, families, confirmLatencies(jobs.rows), (f, space) => choicesByLayer.get(space.layerId)[f] ?? null);
+  const confirmedByFamily = onPass?.geomeanQ ?? {};
+  const confirmedLayers = onPass?.layers ?? 0;
   results.push({
     run, platform: run.split('/').filter(Boolean).slice(-2, -1)[0], layers: layers.length, picked, byFamily,
-    confirmedLayers: confirmedLayers.length, confirmedByFamily,
+    confirmedLayers, confirmedByFamily,
   });
   console.log(`${run}: ${layers.length} layers; ${families.map((f) => `${f} ${fixed(byFamily[f])}`).join(', ')}; auto picks ${picked}`);
-  console.log(`  confirmed q, ${confirmedLayers.length} layers where the pass measured every family's choice: ${families.map((f) => `${f} ${fixed(confirmedByFamily[f])}`).join(', ')}`);
+  console.log(`  confirmed q, ${confirmedLayers} layers where the pass measured every family's choice: ${families.map((f) => `${f} ${fixed(confirmedByFamily[f])}`).join(', ')}`);
 }
 const allFamilies = [...new Set(results.flatMap((r) => Object.keys(r.byFamily)))].sort();
 const table = (title, scoreOf, runsOf) => {
