@@ -89,7 +89,7 @@ fi
 # too little beside the reserve, the reserve gives way (s23: linear 1835Z had 59 s left and a 40 s reserve, so
 # no pass, and the retest then measured 463 of 984 jobs in 51 s).
 if [ "$n" -gt 0 ] && [ "$reserve" -gt 0 ] && [ "$(( $(left) - reserve ))" -le 45 ] && [ "$(left)" -gt 45 ]; then
-  cut=$(( $(left) - 45 )); [ "$cut" -lt 0 ] && cut=0
+  cut=$(( $(left) - 45 ))
   log "confirmation pass before the retest: its reserve cut from ${reserve} s to ${cut} s"
   reserve=$cut
 fi

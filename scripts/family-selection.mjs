@@ -17,7 +17,7 @@ import { fileURLToPath } from 'node:url';
 import { heldOutEvaluationOfRunDir } from '../dist/src/analysis/derive.js';
 import { scoreChoices } from '../dist/src/analysis/family-confirmed.js';
 import { confirmLatencies } from '../dist/src/analysis/layer-rows.js';
-import { predictStrategy } from '../dist/src/predict/compose.js';
+import { familyFirstChoice } from '../dist/src/select/confirm.js';
 import { gridSpaces, selectableCandidates } from '../dist/src/select/space.js';
 
 const args = process.argv.slice(2);
@@ -39,22 +39,17 @@ for (const run of args) {
   const spaces = [];
   const choicesByLayer = new Map();
   for (const space of [...gridSpaces(jobs.rows).values()].sort((a, b) => (a.layerId < b.layerId ? -1 : 1))) {
-    const candidates = selectableCandidates(space.candidates);
-    if (candidates.length === 0 || space.measuredNs.size === 0) continue;
+    if (selectableCandidates(space.candidates).length === 0 || space.measuredNs.size === 0) continue;
     const fastest = Math.min(...space.measuredNs.values());
     const q = {};
     const choices = {};
     for (const family of families) {
       const predictor = cv.heldOut.get(family).get(space.layerId);
       if (!predictor) continue;
-      let choice, best = Infinity;
-      for (const c of candidates) {
-        const ns = predictStrategy(predictor, c.layer, c.strategy).composedNs;
-        if (ns < best) { best = ns; choice = c; }
-      }
-      const measured = space.measuredNs.get(choice.strategyId);
+      const choice = familyFirstChoice(space, predictor);
+      const measured = space.measuredNs.get(choice);
       q[family] = measured === undefined ? undefined : fastest / measured;
-      choices[family] = choice.strategyId;
+      choices[family] = choice;
     }
     if (families.every((f) => q[f] !== undefined)) layers.push({ layerId: space.layerId, q });
     spaces.push(space);

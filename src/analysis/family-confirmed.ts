@@ -7,8 +7,8 @@
  * grid medians instead picked a rule in s22 that the next four runs did not bear out (ARTIFACT.md J).
  */
 import type { Predictor } from '../predict/compose.js';
-import { predictorGuided } from '../select/predicted.js';
-import { predictedRunner, selectableCandidates, type LayerSpace } from '../select/space.js';
+import { familyFirstChoice } from '../select/confirm.js';
+import type { LayerSpace } from '../select/space.js';
 import { geomean } from './metrics.js';
 
 export interface FamilyConfirmedQ {
@@ -30,7 +30,7 @@ export function familyConfirmedQ(
 ): FamilyConfirmedQ | undefined {
   return scoreChoices(spaces, [...heldOut.keys()], confirm, (family, space) => {
     const predictor = heldOut.get(family)?.get(space.layerId);
-    return predictor ? predictorGuided.select(selectableCandidates(space.candidates), predictedRunner(predictor)) : null;
+    return predictor ? familyFirstChoice(space, predictor) : null;
   });
 }
 

@@ -77,6 +77,14 @@ export function predictedRunnersUp(space: LayerSpace, runner: Runner, count = PR
   return runnersUpBy(space, (c) => runner.predictedNs!(c), count);
 }
 
+/**
+ * A model family's first choice on one layer: what predictor-guided selection picks among the selectable
+ * candidates with that family's predictor (`selected`, when the family is the one selecting).
+ */
+export function familyFirstChoice(space: LayerSpace, predictor: Predictor): string | null {
+  return predictorGuided.select(selectableCandidates(space.candidates), predictedRunner(predictor));
+}
+
 /** Chooses every role for one layer's space; `predictor` undefined leaves `selected` null. */
 export function chooseRoles(space: LayerSpace, predictor: Predictor | undefined): LayerChoices {
   const measured = measuredRunner(space);
@@ -124,9 +132,8 @@ export function buildConfirmList(
     }
     for (const id of choices.runnersUp) add(id, 'runnerUp');
     for (const id of choices.predictedRunnersUp) add(id, 'predictedRunnerUp');
-    const selectable = selectableCandidates(space.candidates);
     for (const other of otherFamiliesFor(space.layerId)) {
-      const id = predictorGuided.select(selectable, predictedRunner(other));
+      const id = familyFirstChoice(space, other);
       if (id !== null) add(id, 'familyChoice');
     }
     out.push(...byId.values());
