@@ -27,6 +27,7 @@ test('an absent resolved.poolChunking is static unless the caller knows better; 
   assert.is(poolChunkingOf(undefined), 'static');
   assert.is(poolChunkingOf(undefined, 'dynamic'), 'dynamic');
   assert.is(poolChunkingOf('balanced'), 'balanced');
+  assert.is(poolChunkingOf('affine'), 'affine');
   assert.is(poolChunkingOf('coarse'), 'static');
 });
 
@@ -42,6 +43,23 @@ test('192 equal units on 15 threads: static 13 on the busiest, dynamic 16 (chunk
   assert.equal(poolShares(5, 2, 'static', one), [[[0, 3]], [[3, 5]]]);
   // One thread runs everything in one call under any rule.
   assert.equal(poolShares(7, 1, 'dynamic', one), [[[0, 7]]]);
+});
+
+test('affine: static\'s runs for units of one cost; a thread done with its run takes the chunks left of the next run', () => {
+  const one = (): number => 1;
+  assert.equal(poolPass(192, 15, 'affine', one).busiest, poolPass(192, 15, 'static', one).busiest);
+  // 15 threads, balanced chunks of 2: each thread runs its own 12 or 13 units in chunks, nothing else.
+  const shares = poolShares(192, 15, 'affine', one);
+  const runs = poolShares(192, 15, 'static', one);
+  shares.forEach((mine, th) => {
+    const [a, b] = runs[th]![0]!;
+    assert.ok(mine.every(([u0, u1]) => u0 >= a && u1 <= b), `thread ${th} stays in its run`);
+  });
+  // Units 0-3 cost 3 and 4-7 cost 1 on 2 threads (chunks of 1): thread 1 ends its run at time 4 and takes unit 2
+  // of thread 0's, which then ends at 9 where static's 12.
+  const dear = (u: number): number => (u < 4 ? 3 : 1);
+  assert.equal(poolShares(8, 2, 'affine', dear), [[[0, 1], [1, 2], [3, 4]], [[4, 5], [5, 6], [6, 7], [7, 8], [2, 3]]]);
+  assert.equal([poolPass(8, 2, 'affine', dear).busiest, poolPass(8, 2, 'static', dear).busiest], [9, 12]);
 });
 
 test('linear slices keep the static split they were fitted with, whatever rule the run recorded', () => {

@@ -459,7 +459,8 @@ void RunLayer(const Plan& plan, const Job& job, DeviceProvider& devices, const J
   const bool park = run.gpu && (run.gpu->caps().type & CL_DEVICE_TYPE_CPU) && run.cpuRows > 0 &&
                     DeviceMayUseCores(plan.deviceCores, plan.cpuAffinity);
   if (run.cpuRows > 0) {
-    resolved.Set("parkCpuPool", park).Set("poolChunking", ThreadPool::Chunking());
+    // Linear's calls ask for the same units each call (cpu/linear.cpp); conv's do not.
+    resolved.Set("parkCpuPool", park).Set("poolChunking", ThreadPool::Chunking(/*sameUnitsEachCall=*/!L.conv));
     // The work layout the CPU features model: linear weights packed once per job (below).
     if (!L.conv) resolved.Set("cpuLinearPacking", "weights-per-job");
     // Conv: the simd kernels compute a narrow last column panel or tile (im2col panel, direct/flat row

@@ -278,34 +278,38 @@ void TestConvHeight(std::vector<ThreadPool*>& pools) {
 }
 
 // Every index of [0, count) is visited exactly once, by the chunk of the thread that was given it, over many
-// back-to-back calls (which is where a lost wake-up or a stale job would show). With static chunking thread t
-// owns the t-th contiguous chunk, so owners ascend with the index; dynamic chunks go to whichever thread
-// claims them first, so there only the visit count and the owner's range are checked.
+// back-to-back calls (which is where a lost wake-up or a stale job would show), for calls that ask for the same
+// units each call (affine by default: a thread's own share, walked from alternate ends, and the others'
+// left-overs) and calls that do not (balanced). With static chunking thread t owns the t-th contiguous chunk, so
+// owners ascend with the index; claimed chunks go to whichever thread claims them first, so there only the visit
+// count and the owner's range are checked.
 void TestPool(std::vector<ThreadPool*>& pools) {
-  const bool ordered = std::string(ThreadPool::Chunking()) == "static";
-  for (ThreadPool* pool : pools) {
-    const int counts[] = {0, 1, 2, 3, 5, 64, 192, 1001};
-    bool ok = true;
-    for (int round = 0; round < 300 && ok; ++round)
-      for (int count : counts) {
-        std::vector<int> hits(static_cast<size_t>(count), 0);
-        std::vector<int> owner(static_cast<size_t>(count), -1);
-        pool->ParallelFor(count, [&](int begin, int end, int thread) {
-          for (int i = begin; i < end; ++i) {
-            ++hits[static_cast<size_t>(i)];
-            owner[static_cast<size_t>(i)] = thread;
-          }
-        });
-        for (int i = 0; i < count; ++i)
-          if (hits[static_cast<size_t>(i)] != 1 || owner[static_cast<size_t>(i)] < 0 ||
-              owner[static_cast<size_t>(i)] >= pool->Threads() ||
-              (ordered && i > 0 && owner[static_cast<size_t>(i)] < owner[static_cast<size_t>(i) - 1]))
-            ok = false;
-        if (round % 50 == 0) pool->Park();  // parked workers must still wake for the next job
-      }
-    Check(ok, "thread pool of " + std::to_string(pool->Threads()) + " (" + ThreadPool::Chunking() +
-                  " chunking): each index once" + (ordered ? ", contiguous chunks in order" : ", by a pool thread"));
-  }
+  for (ThreadPool* pool : pools)
+    for (bool sameUnits : {false, true}) {
+      const std::string rule = ThreadPool::Chunking(sameUnits);
+      const bool ordered = rule == "static";
+      const int counts[] = {0, 1, 2, 3, 5, 64, 192, 1001};
+      bool ok = true;
+      for (int round = 0; round < 300 && ok; ++round)
+        for (int count : counts) {
+          std::vector<int> hits(static_cast<size_t>(count), 0);
+          std::vector<int> owner(static_cast<size_t>(count), -1);
+          pool->ParallelFor(count, [&](int begin, int end, int thread) {
+            for (int i = begin; i < end; ++i) {
+              ++hits[static_cast<size_t>(i)];
+              owner[static_cast<size_t>(i)] = thread;
+            }
+          }, sameUnits);
+          for (int i = 0; i < count; ++i)
+            if (hits[static_cast<size_t>(i)] != 1 || owner[static_cast<size_t>(i)] < 0 ||
+                owner[static_cast<size_t>(i)] >= pool->Threads() ||
+                (ordered && i > 0 && owner[static_cast<size_t>(i)] < owner[static_cast<size_t>(i) - 1]))
+              ok = false;
+          if (round % 50 == 0) pool->Park();  // parked workers must still wake for the next job
+        }
+      Check(ok, "thread pool of " + std::to_string(pool->Threads()) + " (" + rule + " chunking): each index once" +
+                    (ordered ? ", contiguous chunks in order" : ", by a pool thread"));
+    }
 }
 
 // BalancedChunkSize: never above the dynamic rule's size, and the thread that claims the most chunks gets at most a

@@ -46,6 +46,11 @@ own_suite() {
 }
 if [ -x native/build/coexec-cpu-test ]; then
   own_suite "coexec-cpu-test" native/build/coexec-cpu-test
+  # Every CPU kernel and the pool again under the pool's other chunking rules (the engine's measurement hook):
+  # the chunk boundaries each rule hands a kernel differ.
+  for rule in static dynamic balanced; do
+    COEXEC_POOL_CHUNKING=$rule own_suite "coexec-cpu-test ($rule chunking)" native/build/coexec-cpu-test
+  done
 fi
 
 # --- info ---------------------------------------------------------------------------------------------

@@ -71,7 +71,7 @@ export interface Resolved {
    * panel or row tile with only the registers it needs and simd-direct/flat read an unpadded (direct: and
    * column-stride-1) input in place (absent before: whole panels and tiles, every input copied). */
   cpuConvLayout?: string;
-  /** How the CPU pool handed out its units: "dynamic" (2026-12-03 12:04 on) or "balanced" (commit 8e50b77 on);
+  /** How the CPU pool handed out its units: "dynamic" (2026-12-03 12:04 on), "balanced" (commit 8e50b77 on) or "affine" (2026-12-05 s24 on);
    * absent before, when every thread took one contiguous run (src/predict/pool-split.ts). */
   poolChunking?: string;
 }

@@ -82,7 +82,7 @@ export function trainingCpuConvLayout(jobs: readonly LayerJob[]): string | undef
 }
 
 /**
- * How the training jobs' CPU pool handed out its units (resolved.poolChunking: dynamic or balanced), so ranking
+ * How the training jobs' CPU pool handed out its units (resolved.poolChunking: dynamic, balanced or affine), so ranking
  * splits a slice's work as the engine that will run it does; undefined for runs before the field (static).
  */
 export function trainingPoolChunking(jobs: readonly LayerJob[]): string | undefined {

@@ -8,11 +8,15 @@
  *    order from a shared counter; with threads of one speed, thread i runs chunks i, i + t, ..., so the busiest
  *    runs ceil(chunks / t) of them: 192 tiles on 15 threads are 48 chunks of 4, three threads run 16 tiles
  *    against a fair 12.8;
- *  - "balanced" (from commit 8e50b77 on): the same claiming with BalancedChunkSize's smaller chunk.
+ *  - "balanced" (from commit 8e50b77 on): the same claiming with BalancedChunkSize's smaller chunk;
+ *  - "affine" (from 2026-12-05 s24 on): each thread owns static's run and claims it in BalancedChunkSize chunks, then
+ *    claims what is left of the next threads' runs; with threads of one speed and units of one cost, static's shares.
  * A pool of one thread runs the whole range in one call, whatever the rule.
  */
 
-export type PoolChunking = 'static' | 'dynamic' | 'balanced';
+export type PoolChunking = 'static' | 'dynamic' | 'balanced' | 'affine';
+
+const RULES: readonly PoolChunking[] = ['static', 'dynamic', 'balanced', 'affine'];
 
 /** thread_pool.cpp kChunksPerThread: the dynamic rule's chunks per thread. */
 const CHUNKS_PER_THREAD = 4;
@@ -22,7 +26,7 @@ const CHUNKS_PER_THREAD = 4;
  * static, unless the caller knows that engine chunked dynamically already).
  */
 export function poolChunkingOf(recorded: string | undefined, absent: PoolChunking = 'static'): PoolChunking {
-  return recorded === 'static' || recorded === 'dynamic' || recorded === 'balanced' ? recorded : absent;
+  return RULES.find((r) => r === recorded) ?? absent;
 }
 
 /**
@@ -42,7 +46,7 @@ export function balancedChunkSize(count: number, threads: number): number {
   return 1;
 }
 
-/** Units per claimed chunk under a claiming rule (ParallelFor's p.chunk). */
+/** Units per claimed chunk under a claiming rule (ParallelFor's p.chunk; affine claims its runs in balanced's chunks). */
 export function poolChunkSize(units: number, threads: number, chunking: Exclude<PoolChunking, 'static'>): number {
   return chunking === 'dynamic' ? Math.ceil(units / (threads * CHUNKS_PER_THREAD)) : balancedChunkSize(units, threads);
 }
@@ -65,15 +69,11 @@ export function poolShares(units: number, threads: number, chunking: PoolChunkin
     return mine;
   }
   if (chunking === 'static') {
-    const base = Math.floor(units / t), extra = units % t;
-    for (let th = 0, u = 0; th < t; ++th) {
-      const end = u + base + (th < extra ? 1 : 0);
-      if (end > u) mine[th]!.push([u, end]);
-      u = end;
-    }
+    staticRuns(units, t).forEach(([a, b], th) => { if (b > a) mine[th]!.push([a, b]); });
     return mine;
   }
   const chunk = poolChunkSize(units, t, chunking);
+  if (chunking === 'affine') return affineShares(staticRuns(units, t), chunk, cost);
   const busyUntil = new Array<number>(t).fill(0);
   for (let u0 = 0; u0 < units; u0 += chunk) {
     const u1 = Math.min(units, u0 + chunk);
@@ -83,6 +83,42 @@ export function poolShares(units: number, threads: number, chunking: PoolChunkin
     mine[th]!.push([u0, u1]);
   }
   return mine;
+}
+
+/** Static's run [begin, end) per thread: even, the first units % t threads one unit more. */
+function staticRuns(units: number, t: number): Array<[number, number]> {
+  const base = Math.floor(units / t), extra = units % t;
+  const runs: Array<[number, number]> = [];
+  for (let th = 0, u = 0; th < t; ++th) {
+    const end = u + base + (th < extra ? 1 : 0);
+    runs.push([u, end]);
+    u = end;
+  }
+  return runs;
+}
+
+/**
+ * Affine claiming simulated as poolShares does the shared counter's: every thread starting together, the thread free
+ * first (ties to the lower) taking the next chunk of its own run, else of the first later thread's run (wrapping)
+ * with chunks left. (The engine walks the runs from their ends every other job; with one cost per unit the shares
+ * are the same either way.)
+ */
+function affineShares(runs: ReadonlyArray<[number, number]>, chunk: number, cost: (u: number) => number): ThreadShares {
+  const t = runs.length;
+  const mine: ThreadShares = Array.from({ length: t }, () => []);
+  const next = runs.map(([a]) => a);
+  const busyUntil = new Array<number>(t).fill(0);
+  for (;;) {
+    let th = 0;
+    for (let i = 1; i < t; ++i) if (busyUntil[i]! < busyUntil[th]!) th = i;
+    let owner = -1;
+    for (let k = 0; k < t && owner < 0; ++k) if (next[(th + k) % t]! < runs[(th + k) % t]![1]) owner = (th + k) % t;
+    if (owner < 0) return mine;
+    const u0 = next[owner]!, u1 = Math.min(runs[owner]![1], u0 + chunk);
+    next[owner] = u1;
+    for (let u = u0; u < u1; ++u) busyUntil[th] = busyUntil[th]! + cost(u);
+    mine[th]!.push([u0, u1]);
+  }
 }
 
 /** One ParallelFor pass: each thread's units, the pass's total work and its busiest thread's. */

@@ -38,12 +38,17 @@ class ThreadPool {
   ThreadPool(const ThreadPool&) = delete;
   ThreadPool& operator=(const ThreadPool&) = delete;
   int Threads() const;
-  // Added: "balanced" (the default: chunks of BalancedChunkSize claimed from a counter), "dynamic" (the same
-  // with the larger chunks used before 2026-12-04) or "static" (one even chunk per thread): thread_pool.cpp.
-  static const char* Chunking();
-  // Splits [0, count) into one contiguous chunk per thread and runs body(begin, end, thread) on each;
-  // returns when all are done.
-  void ParallelFor(int count, const std::function<void(int begin, int end, int thread)>& body);
+  // Added: the rule ParallelFor calls with this sameUnitsEachCall hand out their units by: "affine" (the
+  // default for calls that ask for the same units each call: each thread its static share, claimed in chunks,
+  // the others' left-overs after), "balanced" (the default for the others: chunks of BalancedChunkSize claimed
+  // from one counter), "dynamic" (the same with the larger chunks used before 2026-12-04) or "static" (one even
+  // chunk per thread); COEXEC_POOL_CHUNKING names one rule for every call (thread_pool.cpp).
+  static const char* Chunking(bool sameUnitsEachCall = false);
+  // Splits [0, count) into chunks and runs body(begin, end, thread) on them over the pool's threads; returns when
+  // all are done. sameUnitsEachCall: give each thread the same units at every call as far as the threads keep
+  // pace (units whose data a thread's cache can keep between calls, such as rows of a layer's weights).
+  void ParallelFor(int count, const std::function<void(int begin, int end, int thread)>& body,
+                   bool sameUnitsEachCall = false);
   // Added: tells idle workers to block now instead of spinning a little longer, before the cores are handed
   // to another runtime's threads (OpenBLAS, or an OpenCL CPU device such as PoCL).
   void Park();

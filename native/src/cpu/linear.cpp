@@ -35,7 +35,8 @@ struct LinearJob {
   int row0, row1, tile;
 };
 
-// Dot-product form for few rows of X: each tile of W rows is reduced against every X row, no packing.
+// Dot-product form for few rows of X: each tile of W rows is reduced against every X row, no packing. The
+// pool gives a thread the same tiles each call, so rows of W its cache kept are read from there.
 void RunDot(const LinearJob& job, ThreadPool& pool) {
   const int tiles = (job.row1 - job.row0 + job.tile - 1) / job.tile;
   pool.ParallelFor(tiles, [&job](int t0, int t1, int) {
@@ -44,7 +45,7 @@ void RunDot(const LinearJob& job, ThreadPool& pool) {
     const int K = job.s->K;
     job.kernels->gemmNT(job.s->M, j1 - j0, K, job.X, K, job.W + static_cast<size_t>(j0) * K, K, job.Y + j0,
                         job.s->N, job.b ? job.b + j0 : nullptr);
-  });
+  }, /*sameUnitsEachCall=*/true);
 }
 
 // Packed form for many rows of X: Y = X W^T as a broadcast GEMM with X as the row operand (each X value
@@ -85,8 +86,8 @@ void PackWt(const float* W, int K, int row0, int row1, int cols, float* wt, Thre
 }
 
 // Work items are (column panel, block of X rows), panel-major, so the items a thread takes in a row share
-// one panel of W^T (kept in its L2 across executions) and each writes whole cache lines of Y: panels start
-// at row0, and the engine's CPU share always starts at column 0.
+// one panel of W^T (kept in its L2 across executions: the pool gives a thread the same items each call) and
+// each writes whole cache lines of Y: panels start at row0, and the engine's CPU share always starts at column 0.
 void RunPacked(const PackedJob& job, ThreadPool& pool) {
   pool.ParallelFor(job.panels * job.mBlocks, [&job](int i0, int i1, int) {
     const LinearShape& s = *job.s;
@@ -99,7 +100,7 @@ void RunPacked(const PackedJob& job, ThreadPool& pool) {
                                  job.wt + static_cast<size_t>(p) * K * cols, cols,
                                  job.Y + static_cast<size_t>(m0) * s.N + j0, s.N, job.b ? job.b + j0 : nullptr);
     }
-  });
+  }, /*sameUnitsEachCall=*/true);
 }
 
 // The packed form computes whole register tiles of X rows; up to half a panel's width the dot form is

@@ -12,6 +12,7 @@
 #include <string>
 #include <mutex>
 #include <thread>
+#include <vector>
 
 #include "cpu/cpu_layers.h"
 
@@ -39,24 +40,60 @@ constexpr auto kSpinBeforeBlock = std::chrono::microseconds(150);
 // Spins between clock reads while waiting.
 constexpr int kSpinsPerClockRead = 64;
 
-// How ParallelFor hands out [0, count): one even contiguous chunk per thread (static), or chunks claimed from
+// How ParallelFor hands out [0, count): one even contiguous chunk per thread (static), chunks claimed from
 // a shared counter: of ceil(count / (threads * kChunksPerThread)) (dynamic, the default until 2026-12-04) or
-// of BalancedChunkSize's size, never larger (balanced, the default since).
+// of BalancedChunkSize's size, never larger (balanced, the default until 2026-12-05), or static's chunks each
+// claimed in BalancedChunkSize pieces by its own thread first (affine, the default since; below).
 // Measured on the 2-core PoCL machine (results/benchmarks/pool-chunking-local.txt: 2 threads, medians of 4
 // alternating job medians, two runs): CPU-only within +-3% of static except linear M=16 1024x1024, 8-10%
 // slower (gemmNT packs X once per call, and dynamic makes 4x the calls); inside co-execution, where PoCL's
 // threads take the same cores and a worker starts late, dynamic's CPU slice took 0.13x and 0.22x of
-// static's (conv, svm-fine) and 0.48x and 1.04x (linear, finish). COEXEC_POOL_CHUNKING=static|dynamic|balanced
-// overrides it (a measurement hook, recorded as resolved.poolChunking: runs before 2026-12-04's balanced rule
-// recorded "dynamic", which stays that rule, to be measured against the new one).
-enum class Chunking { Static, Dynamic, Balanced };
+// static's (conv, svm-fine) and 0.48x and 1.04x (linear, finish). COEXEC_POOL_CHUNKING=static|dynamic|balanced|affine
+// overrides it (a measurement hook, recorded as resolved.poolChunking: each name stays its rule, so runs of one
+// engine can be measured against another's).
+// Affine (cache-affine with stealing): each thread owns the range static would give it and claims that
+// range's chunks (BalancedChunkSize) from a cursor of its own; a thread done with its range claims the chunks
+// left in the others' ranges, so a worker that starts late is covered as under dynamic. With threads of one
+// speed every thread runs its own range and nothing else, the same rows every execution: an M = 1 slice whose
+// weights fit in the cores' caches (8 threads, 1.2 MB of weights each beside 2 MB of L2 on the GPU host) reads
+// them from the thread's own cache at each execution, where a shared counter hands each thread other rows each
+// time and they come from the shared L3 (pocl-split linear 2026-12-05T1835Z, M1 N3072 K768 on 8 threads: ours
+// 56.7 us with balanced chunks, OpenBLAS's static split 22-27 us). Every other job walks the ranges backwards
+// (RunChunk). On the 2-core VM (2 threads, 2 MB of L2 a core; results/benchmarks/pool-affine-vm-20261205/) the
+// M = 1 CPU side ran 1.06-1.37x faster than balanced, M = 8 and 64 1.04-1.07x, conv within the VM's noise.
+// Affine is the rule of the calls that ask for the same units each call (linear's, whose units are rows of the
+// weights); the others keep balanced: on the same VM the direct and im2col 3x3 convolutions measured 0.96x under
+// affine (their units' inputs overlap, and nothing of a thread's own stays cached between calls).
+enum class ChunkRule { Static, Dynamic, Balanced, Affine, PerCall };
 constexpr int kChunksPerThread = 4;
-const Chunking kChunking = [] {
+const ChunkRule kChunking = [] {
   const char* env = std::getenv("COEXEC_POOL_CHUNKING");
-  if (env && std::string(env) == "static") return Chunking::Static;
-  if (env && std::string(env) == "dynamic") return Chunking::Dynamic;
-  return Chunking::Balanced;
+  if (env && std::string(env) == "static") return ChunkRule::Static;
+  if (env && std::string(env) == "dynamic") return ChunkRule::Dynamic;
+  if (env && std::string(env) == "balanced") return ChunkRule::Balanced;
+  if (env && std::string(env) == "affine") return ChunkRule::Affine;
+  return ChunkRule::PerCall;
 }();
+
+// The rule of one ParallelFor call: the forced one, or per call.
+ChunkRule RuleFor(bool sameUnitsEachCall) {
+  if (kChunking != ChunkRule::PerCall) return kChunking;
+  return sameUnitsEachCall ? ChunkRule::Affine : ChunkRule::Balanced;
+}
+
+// Thread `thread`'s share of [0, count) under static chunking: the first (count % threads) get one more.
+void StaticRange(int count, int threads, int thread, int* begin, int* end) {
+  const int base = count / threads, extra = count % threads;
+  *begin = thread * base + (thread < extra ? thread : extra);
+  *end = *begin + base + (thread < extra ? 1 : 0);
+}
+
+// One thread's range under affine chunking, on a cache line of its own: in the common case only its owner
+// claims from it.
+struct alignas(64) HomeRange {
+  std::atomic<int> next{0};  // units of the range claimed so far
+  int begin = 0, end = 0;
+};
 
 // Pins the calling thread to one core; returns false (and leaves it unpinned) if the core is not usable.
 bool PinToCore(int core) {
@@ -110,18 +147,41 @@ struct ThreadPool::Impl {
   bool callerPinned = false;
   cpu_set_t callerMask;  // the caller's affinity before the pool pinned it, restored by the destructor
 
-  // Dynamic chunking: the next unclaimed element and the chunk size of the current job.
+  // The current job's rule; dynamic and balanced chunking: the next unclaimed element and the chunk size.
+  ChunkRule rule = ChunkRule::Balanced;
   std::atomic<int> next{0};
   int chunk = 1;
+  // Affine chunking: each thread's range of the current job (written by the caller before the generation bump).
+  std::vector<HomeRange> homes;
+  bool backwards = false;  // whether this job walks the ranges from their ends (every other job)
 
   // The body must not throw: on a worker thread an exception would end the process.
   void RunChunk(int thread) {
-    if (kChunking == Chunking::Static) {
-      // Even split: the first (count % threads) chunks get one more element.
-      const int base = count / threads, extra = count % threads;
-      const int begin = thread * base + (thread < extra ? thread : extra);
-      const int end = begin + base + (thread < extra ? 1 : 0);
+    if (rule == ChunkRule::Static) {
+      int begin = 0, end = 0;
+      StaticRange(count, threads, thread, &begin, &end);
       if (begin < end) (*body)(begin, end, thread);
+      return;
+    }
+    if (rule == ChunkRule::Affine) {
+      // Its own range first, then whatever is left of the next threads' ranges. Every other job walks the
+      // ranges from their ends: a range larger than the core's cache then starts on the rows the last job
+      // read last, which are still there, where walking it the same way each time finds none of it cached
+      // (each row is evicted before it is read again).
+      for (int k = 0; k < threads; ++k) {
+        HomeRange& home = homes[static_cast<size_t>((thread + k) % threads)];
+        for (;;) {
+          const int offset = home.next.fetch_add(chunk, std::memory_order_relaxed);
+          if (offset >= home.end - home.begin) break;
+          if (backwards) {
+            const int end = home.end - offset;
+            (*body)(end - chunk > home.begin ? end - chunk : home.begin, end, thread);
+          } else {
+            const int begin = home.begin + offset;
+            (*body)(begin, begin + chunk < home.end ? begin + chunk : home.end, thread);
+          }
+        }
+      }
       return;
     }
     // Dynamic: claim contiguous chunks until none is left, so a worker that starts late (descheduled, or
@@ -183,6 +243,7 @@ struct ThreadPool::Impl {
 
 ThreadPool::ThreadPool(int threads, const std::vector<int>& cores) : impl_(new Impl) {
   impl_->threads = threads < 1 ? 1 : threads;
+  impl_->homes = std::vector<HomeRange>(static_cast<size_t>(impl_->threads));
   if (!cores.empty()) {
     // The caller is worker 0, so it is pinned too (to cores[0]); its old mask comes back in the destructor.
     if (pthread_getaffinity_np(pthread_self(), sizeof(impl_->callerMask), &impl_->callerMask) == 0)
@@ -213,11 +274,19 @@ void ThreadPool::Park() { impl_->parkRequests.fetch_add(1, std::memory_order_rel
 
 int ThreadPool::Threads() const { return impl_->threads; }
 
-const char* ThreadPool::Chunking() {
-  return kChunking == Chunking::Static ? "static" : kChunking == Chunking::Dynamic ? "dynamic" : "balanced";
+const char* ThreadPool::Chunking(bool sameUnitsEachCall) {
+  switch (RuleFor(sameUnitsEachCall)) {
+    case ChunkRule::Static: return "static";
+    case ChunkRule::Dynamic: return "dynamic";
+    case ChunkRule::Affine: return "affine";
+    case ChunkRule::Balanced:
+    case ChunkRule::PerCall: break;
+  }
+  return "balanced";
 }
 
-void ThreadPool::ParallelFor(int count, const std::function<void(int begin, int end, int thread)>& body) {
+void ThreadPool::ParallelFor(int count, const std::function<void(int begin, int end, int thread)>& body,
+                             bool sameUnitsEachCall) {
   if (count <= 0) return;
   Impl& p = *impl_;
   if (p.threads == 1) {
@@ -226,10 +295,22 @@ void ThreadPool::ParallelFor(int count, const std::function<void(int begin, int 
   }
   p.body = &body;
   p.count = count;
-  p.next.store(0, std::memory_order_relaxed);  // published by the generation bump below
-  p.chunk = kChunking == Chunking::Dynamic
+  p.rule = RuleFor(sameUnitsEachCall);  // this and the rest are published by the generation bump below
+  p.next.store(0, std::memory_order_relaxed);
+  p.chunk = p.rule == ChunkRule::Dynamic
                 ? (count + p.threads * kChunksPerThread - 1) / (p.threads * kChunksPerThread)
                 : BalancedChunkSize(count, p.threads);
+  if (p.rule == ChunkRule::Affine) {
+    for (int t = 0; t < p.threads; ++t) {
+      int begin = 0, end = 0;
+      StaticRange(count, p.threads, t, &begin, &end);
+      HomeRange& home = p.homes[static_cast<size_t>(t)];
+      home.next.store(0, std::memory_order_relaxed);
+      home.begin = begin;
+      home.end = end;
+    }
+    p.backwards = !p.backwards;
+  }
   p.callerCpu.store(sched_getcpu(), std::memory_order_relaxed);
   p.pending.store(p.threads - 1, std::memory_order_relaxed);
   p.generation.fetch_add(1, std::memory_order_seq_cst);
