@@ -2,10 +2,10 @@
 # The CPU pool's chunking rules against each other (thread_pool.cpp, COEXEC_POOL_CHUNKING) on the jobs where
 # they differ: M = 1 linear layers whose weights fit in the cores' caches or not, M = 8 and 64, conv, and two
 # co-executed layers with the OpenCL device on the same cores (where a late-starting worker matters). Each job
-# runs once per rule, the rules alternating, ROUNDS times, so they meet the machine's state alike; every run's
-# output is checked against the double reference by the engine (check.passed). Writes OUT/runs.txt (one line
-# per run: job rule round median_us check) and OUT/summary.md (per job, the median over rounds per rule and
-# its speedup over the first rule).
+# runs once per rule, the rules alternating (their order reversed every other round), ROUNDS times, so they
+# meet the machine's state alike; every run's output is checked against the double reference by the engine
+# (check.passed). Writes OUT/runs.txt (one line per run: job rule round median_us check) and OUT/summary.md
+# (per job, the median over rounds per rule and its speedup over the first rule).
 # usage: native/bench/pool-chunking-ab.sh OUT [THREADS=2] [CORES=0,1] [ROUNDS=4]   (RULES="balanced affine static")
 set -euo pipefail
 [ $# -ge 1 ] || { echo "usage: $0 OUT [THREADS] [CORES] [ROUNDS]" >&2; exit 2; }
@@ -37,7 +37,8 @@ n=0
 for job in "${jobs[@]}"; do
   name="${job%%|*}"; read -r -a flags <<< "${job#*|}"
   for round in $(seq 1 "$rounds"); do
-    for rule in $rules; do
+    order="$rules"; [ $((round % 2)) -eq 0 ] && order=$(echo "$rules" | tr ' ' '\n' | tac | tr '\n' ' ')
+    for rule in $order; do  # reversed every other round: no rule always runs after the same one
       line=$(COEXEC_POOL_CHUNKING="$rule" "$engine" bench "${flags[@]}" "${common[@]}" 2>/dev/null | python3 -c '
 import json, sys
 d = json.loads(sys.stdin.read())

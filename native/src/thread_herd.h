@@ -14,15 +14,17 @@ void SetForeignThreadPolicy(const std::vector<int>& sliceCores, std::optional<in
 struct HerdResult {
   int moved = 0;                   // foreign threads whose affinity changed this time
   std::vector<std::string> names;  // their names (/proc/self/task/<tid>/comm), for the result line
-  int helpers = 0;                 // helper threads alive, each now allowed exactly the slice's cores
+  int helpers = 0;                 // helper threads alive, each now pinned to one of the slice's cores
   std::vector<int> helperCores;    // the cores their masks allow, read back after setting them
 };
 
 // Places every thread of this process (the calling thread excepted):
-// - a helper thread of the CPU side (cpu/helper_threads.h) gets the CPU slice's cores as its mask,
-//   whatever it had: OpenBLAS's workers are created with the mask of the thread that loaded the library
-//   (wide, or one pinned core) and would otherwise be herded onto the driver core (H200 host, 2026-12-03:
-//   15 workers on core 0, CPU-only OpenBLAS jobs 10-16x slower) or share worker 0's core;
+// - a helper thread of the CPU side (cpu/helper_threads.h) is pinned to one core of the CPU slice, the
+//   k-th (by thread id) to the slice's core k + 1 (wrapping), the first core being the caller's, whatever
+//   mask it had: OpenBLAS's workers are created with the mask of the thread that loaded the library (wide,
+//   or one pinned core) and would otherwise be herded onto the driver core (H200 host, 2026-12-03: 15
+//   workers on core 0, CPU-only OpenBLAS jobs 10-16x slower) or share worker 0's core (allowed the whole
+//   slice, one did so in 6 of 10 processes on the 2-core VM: sgemv 4.5x slower, 2026-12-05);
 // - any other thread that may run on more than one core loses the slice's cores; one left with no core
 //   goes to the driver core. The engine's own threads are each pinned to one core (CPU workers, the
 //   GPU-driver thread) and a driver's deliberately pinned workers (PoCL with POCL_AFFINITY) too, so what

@@ -443,6 +443,23 @@ PY
 }
 check "OpenBLAS's workers on the CPU slice's core 1 (helperThreads), not herded to the driver core" helper_threads
 
+helper_own_core() {  # on a slice of two cores OpenBLAS's worker gets the core the caller is not pinned to
+  [ "$(nproc)" -ge 2 ] || return 0
+  grep -q '"openblas":true' "$tmp/hinfo.json" || { echo "OpenBLAS not available here: case not run"; return 0; }
+  printf '{"schemaVersion": 1, "planId": "helper-core", "device": {"deviceType": "cpu"}, "cpuAffinity": [0, 1], "jobs": [
+    {"id": "blas-2t", "kind": "layer", "layer": {"type": "linear", "M": 1, "N": 256, "K": 128}, "strategy": {"splitRatio": 1, "cpuImpl": "openblas", "cpuThreads": 2, "gpuVariant": "none", "gpuWorkGroup": 8, "sync": "finish"}, "warmup": 1, "minSamples": 3, "maxSamples": 3}]}' \
+    >"$tmp/helper-core.json"
+  "$E" run "$tmp/helper-core.json" --out "$tmp/helper-core.jsonl" || return 1
+  python3 - "$tmp/helper-core.jsonl" <<'PY'
+import json, sys
+r = json.loads(open(sys.argv[1]).readline())
+assert r["status"] == "ok", r.get("reason")
+h = r.get("helperThreads")
+assert h and h["count"] >= 1 and h["cores"] == [1], h
+PY
+}
+check "OpenBLAS's worker pinned to the slice core the caller is not on (helperThreads)" helper_own_core
+
 split_ids() {  # the default split dimension keeps the old id; another one is named in it and resolved
   "$E" bench --layer linear --M 4 --N 9 --K 5 --ratio 0.5 --split-dim n --min-samples 1 --min-time-ms 0 >"$tmp/sn.json" || return 1
   grep -q '"jobId":"linear/M:4/N:9/K:5/r:0.50/t:1/cpu:simd/gpu:gemv_row-wg64/sync:finish"' "$tmp/sn.json" &&
