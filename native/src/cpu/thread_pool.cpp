@@ -60,10 +60,10 @@ constexpr int kSpinsPerClockRead = 64;
 // time and they come from the shared L3 (pocl-split linear 2026-12-05T1835Z, M1 N3072 K768 on 8 threads: ours
 // 56.7 us with balanced chunks, OpenBLAS's static split 22-27 us). Every other job walks the ranges backwards
 // (RunChunk). On the 2-core VM (2 threads, 2 MB of L2 a core; results/benchmarks/pool-affine-vm-20261205/) the
-// M = 1 CPU side ran 1.06-1.37x faster than balanced, M = 8 and 64 1.04-1.07x, conv within the VM's noise.
+// M = 1 CPU side ran 1.09-1.34x faster than balanced, M = 8 1.10x, M = 64 1.05x.
 // Affine is the rule of the calls that ask for the same units each call (linear's, whose units are rows of the
-// weights); the others keep balanced: on the same VM the direct and im2col 3x3 convolutions measured 0.96x under
-// affine (their units' inputs overlap, and nothing of a thread's own stays cached between calls).
+// weights); the others keep balanced: on the same VM the direct and im2col 3x3 convolutions measured 0.95-1.00x
+// under affine, and what a conv unit could keep cached between calls is its input, which a network changes.
 enum class ChunkRule { Static, Dynamic, Balanced, Affine, PerCall };
 constexpr int kChunksPerThread = 4;
 const ChunkRule kChunking = [] {
