@@ -94,6 +94,10 @@ test('training rows and ranking price a slice with the chunking the run recorded
   assert.is(cpuRowsOf([job])[0]!.features.values.paddedFlopsPerThread, balanced.paddedFlopsPerThread);
   assert.is(trainingPoolChunking([job]), 'balanced');
   assert.is(trainingPoolChunking([{ ...job, resolved: { cpuRows: 72, gpuRows: 0 } } as LayerJob]), undefined);
+  // A run with both kinds: conv's rule, whichever job comes first (linear's calls record affine since s24).
+  const linearJob = { ...job, layer: { type: 'linear', M: 1, N: 64, K: 64 }, resolved: { cpuRows: 64, gpuRows: 0, poolChunking: 'affine' } } as unknown as LayerJob;
+  assert.is(trainingPoolChunking([linearJob, job]), 'balanced');
+  assert.is(trainingPoolChunking([linearJob]), 'affine');
   // A baseline pricing padded flops per thread only (1 ns each): its prediction is that feature itself.
   const cpu = {
     schemaVersion: 1, family: 'baseline', side: 'cpu', featureNames: [], groups: [], params: {}, nTrain: 1,

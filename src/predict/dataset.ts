@@ -83,10 +83,14 @@ export function trainingCpuConvLayout(jobs: readonly LayerJob[]): string | undef
 
 /**
  * How the training jobs' CPU pool handed out its units (resolved.poolChunking: dynamic, balanced or affine), so ranking
- * splits a slice's work as the engine that will run it does; undefined for runs before the field (static).
+ * splits a slice's work as the engine that will run it does; undefined for runs before the field (static). The
+ * rule conv jobs recorded where the run has any: since 2026-12-05 (s24) the engine's rule depends on the layer kind
+ * (affine for linear's calls, balanced for conv's), and only conv's CPU features read it (linear slices are priced
+ * with static's split whatever the rule, features.ts), so a run mixing both kinds must not price conv with linear's.
  */
 export function trainingPoolChunking(jobs: readonly LayerJob[]): string | undefined {
-  return jobs.find((j) => j.resolved?.poolChunking)?.resolved?.poolChunking;
+  const recorded = (j: LayerJob): boolean => j.resolved?.poolChunking !== undefined;
+  return (jobs.find((j) => recorded(j) && j.layer.type === 'conv2d') ?? jobs.find(recorded))?.resolved?.poolChunking;
 }
 
 /** GPU kernel time of a GPU-only job: median(end - start), or the host-observed side time without timestamps. */
