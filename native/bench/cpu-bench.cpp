@@ -29,6 +29,7 @@
 #include <vector>
 
 #include "cpu/cpu_layers.h"
+#include "cpu/helper_threads.h"
 
 using namespace coexec;
 using Clock = std::chrono::steady_clock;
@@ -133,7 +134,13 @@ std::vector<Timing> MeasureInterleaved(const std::vector<std::function<void()>>&
 }
 
 // `repeat` measurements back to back, pooled: min over all, median of all samples' per-repeat medians.
+// --cores: OpenBLAS's workers are pinned one per core as the engine pins them (cpu::PinHelperThreads) once each
+// run has been called, so its thread count (and with it its workers) is what the timing will use.
+std::vector<int> g_benchCores;
+
 std::vector<Timing> MeasureRepeated(const std::vector<std::function<void()>>& runs, double minMs, int repeat) {
+  for (const auto& run : runs) run();
+  cpu::PinHelperThreads(g_benchCores);
   std::vector<Timing> all(runs.size(), Timing{1e30, 0, {}});
   for (int r = 0; r < repeat; ++r) {
     const std::vector<Timing> one = MeasureInterleaved(runs, minMs);
@@ -264,6 +271,7 @@ int main(int argc, char** argv) {
     return 2;
   }
   useCpuTime = o.cpuTime;
+  g_benchCores = o.cores;
   if (o.repeat < 1) {
     std::fprintf(stderr, "error: --repeat needs a count >= 1\n");
     return 2;

@@ -19,12 +19,10 @@ struct HerdResult {
 };
 
 // Places every thread of this process (the calling thread excepted):
-// - a helper thread of the CPU side (cpu/helper_threads.h) is pinned to one core of the CPU slice, the
-//   k-th (by thread id) to the slice's core k + 1 (wrapping), the first core being the caller's, whatever
-//   mask it had: OpenBLAS's workers are created with the mask of the thread that loaded the library (wide,
-//   or one pinned core) and would otherwise be herded onto the driver core (H200 host, 2026-12-03: 15
-//   workers on core 0, CPU-only OpenBLAS jobs 10-16x slower) or share worker 0's core (allowed the whole
-//   slice, one did so in 6 of 10 processes on the 2-core VM: sgemv 4.5x slower, 2026-12-05);
+// - a helper thread of the CPU side (cpu/helper_threads.h) is pinned to one core of the CPU slice
+//   (cpu::PinHelperThreads), whatever mask it had: OpenBLAS's workers are created with the mask of the thread
+//   that loaded the library (wide, or one pinned core) and would otherwise be herded onto the driver core (H200
+//   host, 2026-12-03: 15 workers on core 0, CPU-only OpenBLAS jobs 10-16x slower) or share worker 0's core;
 // - any other thread that may run on more than one core loses the slice's cores; one left with no core
 //   goes to the driver core. The engine's own threads are each pinned to one core (CPU workers, the
 //   GPU-driver thread) and a driver's deliberately pinned workers (PoCL with POCL_AFFINITY) too, so what

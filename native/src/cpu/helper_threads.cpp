@@ -2,6 +2,7 @@
 #include "cpu/helper_threads.h"
 
 #include <dirent.h>
+#include <sched.h>
 
 #include <cstdlib>
 #include <mutex>
@@ -38,6 +39,25 @@ void RecordHelperThreadsOf(const std::function<void()>& start) {
 std::set<int> HelperThreadIds() {
   std::lock_guard<std::mutex> lock(g_mutex);
   return g_helpers;
+}
+
+int PinHelperThreads(const std::vector<int>& cores, std::set<int>* allowed) {
+  if (cores.empty()) return 0;
+  const std::set<int> alive = ThreadIds();
+  int pinned = 0;
+  for (int tid : HelperThreadIds()) {  // ascending: the order they were started
+    if (!alive.count(tid)) continue;
+    const int core = cores[static_cast<size_t>(pinned + 1) % cores.size()];
+    cpu_set_t mask, now;
+    CPU_ZERO(&mask);
+    if (core >= 0 && core < CPU_SETSIZE) CPU_SET(core, &mask);
+    if (sched_setaffinity(tid, sizeof mask, &mask) != 0 || sched_getaffinity(tid, sizeof now, &now) != 0) continue;
+    ++pinned;
+    if (allowed)
+      for (int c = 0; c < CPU_SETSIZE; ++c)
+        if (CPU_ISSET(c, &now)) allowed->insert(c);
+  }
+  return pinned;
 }
 
 }  // namespace cpu

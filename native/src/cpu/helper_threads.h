@@ -5,6 +5,7 @@
 
 #include <functional>
 #include <set>
+#include <vector>
 
 namespace coexec {
 namespace cpu {
@@ -17,6 +18,16 @@ void RecordHelperThreadsOf(const std::function<void()>& start);
 
 // The Linux thread ids recorded so far (some may have exited).
 std::set<int> HelperThreadIds();
+
+// Pins the recorded helper threads still alive one per core: the k-th (by thread id: the order OpenBLAS starts its
+// workers) to cores[(k + 1) % cores.size()], so the first is on the core after cores[0], where the caller runs (a
+// ThreadPool pins its caller to its first core), and a library with a worker per core but one has a core for each.
+// Allowed every core, a worker could stay on the caller's core while the caller spins there waiting for it:
+// OpenBLAS sgemv on 2 threads took 88-97 us in 6 of 10 fresh processes against 20-22 us in the others (2-core VM,
+// M1 N768 K1024, 2026-12-05); with PoCL's workers on the same cores (local) pinned and unpinned measured alike
+// (0.99x; results/benchmarks/openblas-helper-core-vm-20261205/). Returns how many were pinned; `allowed` (when
+// given) collects the cores their masks allow afterwards, as the kernel reports them. No cores: nothing is done.
+int PinHelperThreads(const std::vector<int>& cores, std::set<int>* allowed = nullptr);
 
 }  // namespace cpu
 }  // namespace coexec
