@@ -139,8 +139,10 @@ std::vector<Timing> MeasureInterleaved(const std::vector<std::function<void()>>&
 std::vector<int> g_benchCores;
 
 std::vector<Timing> MeasureRepeated(const std::vector<std::function<void()>>& runs, double minMs, int repeat) {
-  for (const auto& run : runs) run();
-  cpu::PinHelperThreads(g_benchCores);
+  if (!g_benchCores.empty()) {
+    for (const auto& run : runs) run();
+    cpu::PinHelperThreads(g_benchCores);
+  }
   std::vector<Timing> all(runs.size(), Timing{1e30, 0, {}});
   for (int r = 0; r < repeat; ++r) {
     const std::vector<Timing> one = MeasureInterleaved(runs, minMs);

@@ -14,11 +14,6 @@ for round in $(seq 1 "$rounds"); do
   for side in $order; do
     bin="$a"; [ "$side" = B ] && bin="$b"
     printf '%s %s %s ' "$label" "$side" "$round"
-    "$bin" bench "$@" --min-samples 100 --max-samples 200 --min-time-ms 100 2>/dev/null | python3 -c '
-import json, sys
-d = json.loads(sys.stdin.read())
-s = sorted(d.get("samplesNs") or [])
-ok = d.get("status") == "ok" and (d.get("check") or {}).get("passed") is True
-print("%.2f %s" % (s[len(s) // 2] / 1e3 if s else float("nan"), "passed" if ok else "FAILED"))' || echo "nan FAILED"
+    "$bin" bench "$@" --min-samples 100 --max-samples 200 --min-time-ms 100 2>/dev/null | python3 "$(dirname "$0")/bench_median.py" || true
   done
 done

@@ -39,12 +39,7 @@ for job in "${jobs[@]}"; do
   for round in $(seq 1 "$rounds"); do
     order="$rules"; [ $((round % 2)) -eq 0 ] && order=$(echo "$rules" | tr ' ' '\n' | tac | tr '\n' ' ')
     for rule in $order; do  # reversed every other round: no rule always runs after the same one
-      line=$(COEXEC_POOL_CHUNKING="$rule" "$engine" bench "${flags[@]}" "${common[@]}" 2>/dev/null | python3 -c '
-import json, sys
-d = json.loads(sys.stdin.read())
-s = sorted(d.get("samplesNs") or [])
-ok = d.get("status") == "ok" and (d.get("check") or {}).get("passed") is True
-print("%.2f %s" % (s[len(s) // 2] / 1e3 if s else float("nan"), "passed" if ok else "FAILED"))' || echo "nan FAILED")
+      line=$(COEXEC_POOL_CHUNKING="$rule" "$engine" bench "${flags[@]}" "${common[@]}" 2>/dev/null | python3 native/bench/bench_median.py || true)
       echo "$name $rule $round $line" >> "$out/runs.txt"
     done
     n=$((n + 1)); echo "pool-chunking-ab: $n/$total $name" >&2
@@ -58,13 +53,10 @@ for line in open(sys.argv[1]):
     name, rule, _round, median, check = line.split()
     runs[name][rule].append(float(median))
     failed += check != "passed"
-first = None
+rules = list(next(iter(runs.values())))  # every job ran every rule, in the order of the first round
+print("| job | " + " | ".join(f"{r}: median us (rounds)" for r in rules) + " | " + " | ".join(f"{r} speedup over {rules[0]}" for r in rules[1:]) + " |")
+print("| --- " * (2 * len(rules)) + "|")
 for name, by_rule in runs.items():
-    rules = list(by_rule)
-    first = first or rules[0]
-    if name == next(iter(runs)):
-        print("| job | " + " | ".join(f"{r}: median us (rounds)" for r in rules) + " | " + " | ".join(f"{r} speedup over {rules[0]}" for r in rules[1:]) + " |")
-        print("| --- " * (2 * len(rules)) + "|")
     med = {r: statistics.median(v) for r, v in by_rule.items()}
     cells = [f"{med[r]:.1f} ({' '.join(f'{x:.0f}' for x in by_rule[r])})" for r in rules]
     print(f"| {name} | " + " | ".join(cells) + " | " + " | ".join(f"{med[rules[0]] / med[r]:.2f}" for r in rules[1:]) + " |")

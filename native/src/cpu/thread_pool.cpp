@@ -11,6 +11,7 @@
 #include <cstdlib>
 #include <string>
 #include <mutex>
+#include <optional>
 #include <thread>
 #include <vector>
 
@@ -42,8 +43,9 @@ constexpr int kSpinsPerClockRead = 64;
 
 // How ParallelFor hands out [0, count): one even contiguous chunk per thread (static), chunks claimed from
 // a shared counter: of ceil(count / (threads * kChunksPerThread)) (dynamic, the default until 2026-12-04) or
-// of BalancedChunkSize's size, never larger (balanced, the default until 2026-12-05), or static's chunks each
-// claimed in BalancedChunkSize pieces by its own thread first (affine, the default since; below).
+// of BalancedChunkSize's size, never larger (balanced, the default until 2026-12-05, and since then for the calls
+// that do not ask for the same units each call), or static's chunks each claimed in BalancedChunkSize pieces by
+// its own thread first (affine, since 2026-12-05 for the calls that do; below).
 // Measured on the 2-core PoCL machine (results/benchmarks/pool-chunking-local.txt: 2 threads, medians of 4
 // alternating job medians, two runs): CPU-only within +-3% of static except linear M=16 1024x1024, 8-10%
 // slower (gemmNT packs X once per call, and dynamic makes 4x the calls); inside co-execution, where PoCL's
@@ -64,20 +66,21 @@ constexpr int kSpinsPerClockRead = 64;
 // Affine is the rule of the calls that ask for the same units each call (linear's, whose units are rows of the
 // weights); the others keep balanced: on the same VM the direct and im2col 3x3 convolutions measured 0.95-1.00x
 // under affine, and what a conv unit could keep cached between calls is its input, which a network changes.
-enum class ChunkRule { Static, Dynamic, Balanced, Affine, PerCall };
+enum class ChunkRule { Static, Dynamic, Balanced, Affine };
 constexpr int kChunksPerThread = 4;
-const ChunkRule kChunking = [] {
+// The rule COEXEC_POOL_CHUNKING forces on every call; none: each call's own (RuleFor).
+const std::optional<ChunkRule> kForcedRule = []() -> std::optional<ChunkRule> {
   const char* env = std::getenv("COEXEC_POOL_CHUNKING");
   if (env && std::string(env) == "static") return ChunkRule::Static;
   if (env && std::string(env) == "dynamic") return ChunkRule::Dynamic;
   if (env && std::string(env) == "balanced") return ChunkRule::Balanced;
   if (env && std::string(env) == "affine") return ChunkRule::Affine;
-  return ChunkRule::PerCall;
+  return std::nullopt;
 }();
 
 // The rule of one ParallelFor call: the forced one, or per call.
 ChunkRule RuleFor(bool sameUnitsEachCall) {
-  if (kChunking != ChunkRule::PerCall) return kChunking;
+  if (kForcedRule) return *kForcedRule;
   return sameUnitsEachCall ? ChunkRule::Affine : ChunkRule::Balanced;
 }
 
@@ -279,8 +282,7 @@ const char* ThreadPool::Chunking(bool sameUnitsEachCall) {
     case ChunkRule::Static: return "static";
     case ChunkRule::Dynamic: return "dynamic";
     case ChunkRule::Affine: return "affine";
-    case ChunkRule::Balanced:
-    case ChunkRule::PerCall: break;
+    case ChunkRule::Balanced: break;
   }
   return "balanced";
 }
