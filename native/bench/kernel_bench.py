@@ -80,11 +80,17 @@ def parse_cores(text):
     return out
 
 
+def pocl_worker_count(args):
+    """PoCL's worker threads as the engine is started: --pocl-workers, else one per --gpu-taskset core, else 0
+    (PoCL's own default)."""
+    return args.pocl_workers or (len(parse_cores(args.gpu_taskset)) if args.gpu_taskset else 0)
+
+
 def resident_arrangement_problem(args):
     """Why svm-resident cannot run on a CPU device as arranged, or None. Its resident work-items spin on PoCL's
     workers' cores, so the host threads (under --gpu-taskset) must be on other cores, as the harness's planner
     asks of a platform (opencl.deviceCores disjoint from the CPU side's cores, src/plan/expand.ts)."""
-    workers = args.pocl_workers or 0
+    workers = pocl_worker_count(args)
     if not (args.pocl_affinity and workers and args.gpu_taskset):
         return "PoCL's workers pinned apart from the host threads (--pocl-workers N --pocl-affinity --gpu-taskset CORES >= N)"
     if any(c < workers for c in parse_cores(args.gpu_taskset)):
@@ -97,7 +103,7 @@ class Engine:
         self.path = args.engine
         self.prefix = ["taskset", "-c", args.gpu_taskset] if args.gpu_taskset else []
         self.env = dict(os.environ)
-        workers = args.pocl_workers or (len(parse_cores(args.gpu_taskset)) if args.gpu_taskset else 0)
+        workers = pocl_worker_count(args)
         if workers:
             # PoCL 3.1 and the GPU host's PoCL 5.0 read POCL_MAX_PTHREAD_COUNT (5.0 ignored POCL_CPU_MAX_CU_NUM
             # there: 16 compute units with it alone); newer PoCL reads POCL_CPU_MAX_CU_NUM. Both are set.
