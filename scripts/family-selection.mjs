@@ -62,7 +62,7 @@ for (const run of args) {
   const confirmedLayers = onPass?.layers ?? 0;
   results.push({
     run, platform: run.split('/').filter(Boolean).slice(-2, -1)[0], layers: layers.length, picked, byFamily,
-    confirmedLayers, confirmedByFamily,
+    confirmedLayers, confirmedByFamily, gridQByLayer: layers,
   });
   console.log(`${run}: ${layers.length} layers; ${families.map((f) => `${f} ${fixed(byFamily[f])}`).join(', ')}; auto picks ${picked}`);
   console.log(`  confirmed q, ${confirmedLayers} layers where the pass measured every family's choice: ${families.map((f) => `${f} ${fixed(confirmedByFamily[f])}`).join(', ')}`);

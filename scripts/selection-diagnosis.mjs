@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { heldOutEvaluationOfRunDir, pickFamily } from '../dist/src/analysis/derive.js';
 import { inPhase, strategyId } from '../dist/src/analysis/layers.js';
+import { readDevice } from '../dist/src/analysis/run-files.js';
 import { predictStrategy } from '../dist/src/predict/compose.js';
 import { MODEL_KINDS } from '../dist/src/predict/side-model.js';
 import { chooseRoles } from '../dist/src/select/confirm.js';
@@ -26,7 +27,7 @@ if (!run || !existsSync(join(run, 'jobs.json')) || (requested !== undefined && !
 const { jobs, cv } = heldOutEvaluationOfRunDir(run, fileURLToPath(new URL('../experiments', import.meta.url)));
 // The family derive's 'auto' picks (pickFamily).
 const composed = cv.accuracy.filter((a) => a.side === 'composed' && cv.heldOut.has(a.model)).sort((a, b) => a.mape - b.mape || a.model.localeCompare(b.model));
-const family = pickFamily(cv, requested ?? 'auto');
+const family = pickFamily(cv, requested ?? 'auto', readDevice(run).type);
 if (!family || !cv.heldOut.has(family)) {
   console.error(`selection-diagnosis: no held-out predictor of family ${family ?? '(none)'} in ${run}`);
   process.exit(1);

@@ -28,25 +28,25 @@ function bundleRun(selector: Record<string, unknown>, cpu?: { cores: number[] })
 
 test('a bundle run on the NVIDIA platform reads 132 compute units from raw/info.json', () => {
   const d = readDevice(bundleRun({ platformContains: 'NVIDIA', deviceContains: '', deviceType: 'gpu' }));
-  assert.equal(d, { computeUnits: 132, name: 'NVIDIA H200' });
+  assert.equal(d, { computeUnits: 132, name: 'NVIDIA H200', type: 'gpu' });
 });
 
 test('a bundle run on PoCL picks the CPU device its selector names, not the first GPU', () => {
   const d = readDevice(bundleRun({ platformContains: 'Portable Computing Language', deviceContains: '', deviceType: 'cpu' }));
   // No deviceCores: PoCL may run on the CPU side's cores.
-  assert.equal(d, { computeUnits: 16, name: 'cpu-skylake', sharesCpuCores: true });
+  assert.equal(d, { computeUnits: 16, name: 'cpu-skylake', type: 'cpu', sharesCpuCores: true });
 });
 
 test('PoCL pinned to cores of its own (pocl-split) does not share the CPU side\'s cores; overlapping ones do', () => {
   const selector = { platformContains: 'Portable Computing Language', deviceContains: '', deviceType: 'cpu' };
-  assert.equal(readDevice(bundleRun({ ...selector, deviceCores: [0, 1, 2] }, { cores: [8, 9] })), { computeUnits: 16, name: 'cpu-skylake' });
+  assert.equal(readDevice(bundleRun({ ...selector, deviceCores: [0, 1, 2] }, { cores: [8, 9] })), { computeUnits: 16, name: 'cpu-skylake', type: 'cpu' });
   assert.is(readDevice(bundleRun({ ...selector, deviceCores: [0, 1, 2] }, { cores: [2, 3] })).sharesCpuCores, true);
 });
 
 test('env-before.json (engine info under engineInfo) wins; nothing readable gives 1 compute unit', () => {
   const dir = bundleRun({ platformContains: 'NVIDIA', deviceContains: '', deviceType: 'gpu' });
   writeFileSync(join(dir, 'env-before.json'), JSON.stringify({ engineInfo: { opencl: { platforms: [{ name: 'p', devices: [{ name: 'g', type: 'gpu', computeUnits: 6 }] }] } } }));
-  assert.equal(readDevice(dir), { computeUnits: 6, name: 'g' });
+  assert.equal(readDevice(dir), { computeUnits: 6, name: 'g', type: 'gpu' });
   assert.equal(readDevice(mkdtempSync(join(tmpdir(), 'coexec-empty-'))), { computeUnits: 1 });
 });
 

@@ -111,7 +111,7 @@ const accuracy = (mapes: Record<string, number>): { heldOut: Map<ModelKind, Map<
   accuracy: Object.entries(mapes).map(([model, mape]) => ({ side: 'composed', model, mape, rmspe: mape, within10: 0.5, n: 10 })),
 });
 
-test('auto picks forest-residual wherever the run evaluated it, whatever the MAPEs; else the lowest MAPE, the baseline on a tie', () => {
+test('auto picks forest-residual (baseline on a GPU) wherever the run evaluated it, whatever the MAPEs; else the lowest MAPE, the baseline on a tie', () => {
   assert.is(pickFamily(accuracy({ baseline: 14.1, 'forest-residual': 13.1, 'gbt-residual': 13.3 }), 'auto'), 'forest-residual');
   assert.is(pickFamily(accuracy({ baseline: 12, 'forest-residual': 20, 'gbt-residual': 25 }), 'auto'), 'forest-residual');
   assert.is(pickFamily(accuracy({ forest: 20, gbt: 25 }), 'auto'), 'forest');
@@ -119,6 +119,12 @@ test('auto picks forest-residual wherever the run evaluated it, whatever the MAP
   assert.is(pickFamily(accuracy({ baseline: 14, forest: 10 }), 'auto'), 'forest');
   assert.is(pickFamily(accuracy({ baseline: 14, forest: 10 }), 'baseline'), 'baseline');
   assert.is(pickFamily(accuracy({ baseline: 14 }), 'gbt'), undefined);
+  // 'auto' by the device type: the baseline on a GPU, forest-residual on PoCL's CPU device and where unknown.
+  const both = accuracy({ baseline: 14.1, 'forest-residual': 13.1, 'gbt-residual': 13.3 });
+  assert.is(pickFamily(both, 'auto', 'gpu'), 'baseline');
+  assert.is(pickFamily(both, 'auto', 'cpu'), 'forest-residual');
+  assert.is(pickFamily(both, 'auto', 'accelerator'), 'forest-residual');
+  assert.is(pickFamily(accuracy({ 'forest-residual': 20, gbt: 10 }), 'auto', 'gpu'), 'gbt');
 });
 
 test.run();

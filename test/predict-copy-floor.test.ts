@@ -148,7 +148,7 @@ function linkRun(platform: string, recorded: Record<string, unknown> = {}, devic
 
 test('the link comes from the run\'s recorded platform config, else from the named platform\'s config; none for unified memory', () => {
   // Recorded before the field existed: this checkout's configs/platforms/gpu-host.json says 63 GB/s.
-  assert.equal(readDevice(linkRun('gpu-host')), { computeUnits: 132, name: 'NVIDIA H200', hostLinkGBps: 63 });
+  assert.equal(readDevice(linkRun('gpu-host')), { computeUnits: 132, name: 'NVIDIA H200', type: 'gpu', hostLinkGBps: 63 });
   // What the run recorded wins.
   assert.is(readHostLinkGBps(linkRun('gpu-host', { hostLink: { peakGBps: 31.5, source: 'PCIe Gen4 x16' } })), 31.5);
   // Platforms whose device shares host memory name no link.

@@ -77,25 +77,45 @@ function heldOutWorkloads(jobs: JobsFile['rows'], experiments: readonly Experime
 }
 
 /**
- * The family 'auto' selects with when the run evaluated it: the physical baseline with a random forest fitted on
- * its residuals. Chosen by what it selects, not by its MAPE: over 25 co-execution runs shipped by 2026-12-05
- * (pocl-split, local-split, gpu-host, local), each layer's held-out selection scored in its own grid (geomean grid
- * q; scripts/family-selection.mjs, results/benchmarks/family-selection-20261205-s22/) reached 0.893 with it
- * against 0.867 with the baseline alone, which the rule before picked on all but five of them (the baseline unless
- * a learned family's composed MAPE was 30% lower): pocl-split 0.873 against 0.814, local-split 0.955 against 0.959,
- * gpu-host 0.897 against 0.900. The families' composed MAPEs lie within 1-2 points of each other, so the lowest
- * MAPE did not pick the better selector; the forest corrects the baseline where a layer's split curve bends.
+ * The family 'auto' selects with when the run evaluated it and its device type is unknown: the physical baseline
+ * with a random forest fitted on its residuals. Chosen by what it selects, not by its MAPE: over 25 co-execution
+ * runs shipped by 2026-12-05 (pocl-split, local-split, gpu-host, local), each layer's held-out selection scored
+ * in its own grid (geomean grid q; scripts/family-selection.mjs, results/benchmarks/family-selection-20261205-s22/)
+ * reached 0.893 with it against 0.867 with the baseline alone, which the rule before picked on all but five of
+ * them (the baseline unless a learned family's composed MAPE was 30% lower). The families' composed MAPEs lie
+ * within 1-2 points of each other, so the lowest MAPE did not pick the better selector.
  */
 export const AUTO_FAMILY: ModelKind = 'forest-residual';
 
 /**
- * The family that selects: the requested one, or for 'auto' AUTO_FAMILY where the run evaluated it, else the
- * family with the lowest held-out composed MAPE (the baseline on a tie).
+ * The family 'auto' selects with by the run's OpenCL device type (AUTO_FAMILY for any other). Scored again over
+ * the 99 co-execution runs shipped by 2026-12-06 with the analysis of the day (results/benchmarks/
+ * family-selection-20261206-s26/): on a discrete GPU (gpu-host, 31 runs) the baseline's held-out choices reach a
+ * geomean grid q of 0.910 against forest-residual's 0.889 (better in 19 runs, worse in 11; mean log ratio
+ * 0.025, standard error 0.012), where the physical terms price both sides to 8-20% and a forest fitted on a
+ * few dozen residuals adds its own noise; on PoCL's CPU device (pocl-split, local-split, local: 68 runs)
+ * forest-residual's are ahead by about 1% (0.873 / 0.864, 0.956 / 0.942, 0.845 / 0.841), where it corrects
+ * the cache effects the terms miss. Choosing each run's family from the other runs of its platform and layer
+ * kind gives 0.904 over all 99 against 0.894 for forest-residual everywhere.
  */
-export function pickFamily(cv: Pick<CvResult, 'heldOut' | 'accuracy'>, requested: ModelKind | 'auto' | undefined): ModelKind | undefined {
+export const AUTO_FAMILY_BY_DEVICE_TYPE: Readonly<Record<string, ModelKind>> = { gpu: 'baseline', cpu: 'forest-residual' };
+
+/** The family 'auto' selects with on a device of this type (AUTO_FAMILY_BY_DEVICE_TYPE, else AUTO_FAMILY). */
+export function autoFamily(deviceType: string | undefined): ModelKind {
+  return (deviceType !== undefined ? AUTO_FAMILY_BY_DEVICE_TYPE[deviceType] : undefined) ?? AUTO_FAMILY;
+}
+
+/**
+ * The family that selects: the requested one, or for 'auto' autoFamily(deviceType) where the run evaluated it,
+ * else the family with the lowest held-out composed MAPE (the baseline on a tie).
+ */
+export function pickFamily(
+  cv: Pick<CvResult, 'heldOut' | 'accuracy'>, requested: ModelKind | 'auto' | undefined, deviceType?: string,
+): ModelKind | undefined {
   const available = [...cv.heldOut.keys()];
   if (requested && requested !== 'auto') return available.includes(requested) ? requested : undefined;
-  if (available.includes(AUTO_FAMILY)) return AUTO_FAMILY;
+  const auto = autoFamily(deviceType);
+  if (available.includes(auto)) return auto;
   const composed = cv.accuracy.filter((a) => a.side === 'composed' && available.includes(a.model as ModelKind));
   composed.sort((a, b) => a.mape - b.mape || (a.model === 'baseline' ? -1 : b.model === 'baseline' ? 1 : a.model.localeCompare(b.model)));
   return (composed[0]?.model as ModelKind | undefined) ?? available[0];
@@ -110,7 +130,7 @@ function heldOutEvaluation(
     device: opts.device ?? { computeUnits: 1 }, folds: opts.folds ?? 5, seed: opts.seed ?? 1, families: opts.families ?? MODEL_KINDS,
     fixedTestGroups: heldOutWorkloads(jobs, experiments),
   });
-  return { cv, family: pickFamily(cv, opts.selectionFamily) };
+  return { cv, family: pickFamily(cv, opts.selectionFamily, opts.device?.type) };
 }
 
 /**

@@ -100,9 +100,10 @@ export function readDevice(runDir: string): DeviceInfo {
   const linkGBps = pick?.device.hostUnifiedMemory === true ? undefined : readHostLinkGBps(runDir);
   const link = linkGBps !== undefined ? { hostLinkGBps: linkGBps } : {};
   const shared = sharesCpuCores(pick, runDir) ? { sharesCpuCores: true } : {};
+  const type = typeof pick?.device.type === 'string' ? { type: pick.device.type } : {};
   const cu = pick?.device.computeUnits ?? pick?.device.maxComputeUnits;
-  if (typeof cu !== 'number') return { computeUnits: 1, ...link, ...shared };
-  return { computeUnits: cu, ...(typeof pick!.device.name === 'string' ? { name: pick!.device.name } : {}), ...link, ...shared };
+  if (typeof cu !== 'number') return { computeUnits: 1, ...type, ...link, ...shared };
+  return { computeUnits: cu, ...(typeof pick!.device.name === 'string' ? { name: pick!.device.name } : {}), ...type, ...link, ...shared };
 }
 
 /** This checkout's configs/platforms/ (the runs' platform configs by name). */

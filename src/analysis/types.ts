@@ -191,6 +191,8 @@ export interface ExperimentDefinition {
 export interface DeviceInfo {
   computeUnits: number;
   name?: string;
+  /** The OpenCL device type the engine reported ('gpu', 'cpu' for PoCL, ...); absent where nothing said. */
+  type?: string;
   /**
    * Peak copy bandwidth (GB/s, each way) of the link between host memory and the device's own memory, from
    * the platform config's hostLink (readDevice); absent where the device shares host memory or the platform

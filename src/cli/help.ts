@@ -95,7 +95,8 @@ Derives speedups, decision quality, predictor accuracy and sync overhead of meas
 \`coexec import\` of an offline bundle, or again after the analysis changed) into RUN_DIR/derived/*.json, and
 re-hashes each folder's manifest. Needs no engine and no device.
 --family F selects with model family F (auto, baseline, forest, gbt, forest-residual, gbt-residual) instead of
-auto (forest-residual where the run evaluated it); a run shipped before 2026-12-05 17:30 selected with the family
+auto (where the run evaluated it: the baseline on a GPU, forest-residual on a CPU OpenCL device such as PoCL,
+since 2026-12-06; forest-residual on every device from 2026-12-05 17:30); a run shipped before 2026-12-05 17:30 selected with the family
 its derived/summary.json names as selectionFamily (mostly baseline), and its confirmation pass measured those
 choices: derive it with that family to regenerate it as shipped.
 --claims-only judges the claims again from derived/summary.json; --layers-only redoes the layer rows, the
