@@ -35,8 +35,8 @@ const rows = compareRuns(a.rows, b.rows, only);
 if (rows.length === 0) { console.error('repeatability: the two runs share no VALID job'); process.exit(1); }
 const pct = (x) => x.toFixed(1);
 console.log(`A = ${a.runId}\nB = ${b.runId}${heldOutOnly ? ' (held-out workloads only)' : ''}\n`);
-console.log('| group | n | MAPE % | median APE % | RMSPE % | within +-10% |\n| --- | --- | --- | --- | --- | --- |');
-for (const r of rows) console.log(`| ${r.group} | ${r.n} | ${pct(r.mape)} | ${pct(r.medianApePct)} | ${pct(r.rmspe)} | ${(100 * r.within10).toFixed(0)}% |`);
+console.log('| group | n | MAPE % | median APE % | RMSPE % | within +-10% | median B / A |\n| --- | --- | --- | --- | --- | --- | --- |');
+for (const r of rows) console.log(`| ${r.group} | ${r.n} | ${pct(r.mape)} | ${pct(r.medianApePct)} | ${pct(r.rmspe)} | ${(100 * r.within10).toFixed(0)}% | ${r.medianRatio.toFixed(3)} |`);
 // Held-out filtering narrows the MAPE rows only: a layer's grid choice needs its whole grid. Both directions:
 // A's choice scored by B's grid is B's floor, B's choice scored by A's grid is A's.
 const decisionQuality = { aChoiceInB: retestDecisionQuality(a.rows, b.rows), bChoiceInA: retestDecisionQuality(b.rows, a.rows) };

@@ -31,6 +31,9 @@ test('run A scored as a prediction of run B, per group; INVALID on either side i
   // all: 25, 0, 20, 0, 20 -> MAPE 13, median 20
   assert.ok(Math.abs(all!.mape - 13) < 1e-9);
   assert.ok(Math.abs(all!.medianApePct - 20) < 1e-9);
+  // B / A: 0.8, 1, 5/6, 1, 1.25 -> median 1 (the runs differ job by job, not as a whole); cpu: 0.8, 1 -> 0.9
+  assert.ok(Math.abs(all!.medianRatio! - 1) < 1e-9);
+  assert.ok(Math.abs(cpu!.medianRatio! - 0.9) < 1e-9);
 });
 
 test('a filter narrows the jobs, and runs with nothing in common give no rows', () => {

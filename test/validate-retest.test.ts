@@ -21,8 +21,9 @@ async function layout(runId: string): Promise<{ run: string; rep: string }> {
   return { run, rep };
 }
 
-const retestFile = (runA: string, runB: string, medianApePct: number) => JSON.stringify({
-  schemaVersion: 1, runA, runB, rows: [{ group: 'cpu-slice', n: 3, mape: 1, medianApePct: 1 }, { group: 'all', n: 40, mape: 9, medianApePct }],
+const retestFile = (runA: string, runB: string, medianApePct: number, medianRatio?: number) => JSON.stringify({
+  schemaVersion: 1, runA, runB,
+  rows: [{ group: 'cpu-slice', n: 3, mape: 1, medianApePct: 1 }, { group: 'all', n: 40, mape: 9, medianApePct, ...(medianRatio ? { medianRatio } : {}) }],
 });
 
 test('no repeatability folder or no file for this run: nothing to check', async () => {
@@ -51,6 +52,20 @@ test('a quiet retest passes and a disturbed one fails validity, naming the chang
   // A looser bound given on purpose passes it.
   v = await runValidate(run, { ...noExperiments, maxRetestMedianApePct: 40 });
   assert.ok(v.sections.validity.lines.some((l) => l.startsWith('PASS  retest')));
+});
+
+test('a retest whose jobs all moved one way says the machine slowed or sped up as a whole; noise says nothing more', async () => {
+  const id = 'linear-coexec-host-20990101T0000Z';
+  const { run, rep } = await layout(id);
+  const file = join(rep, `pocl-split-linear-coexec-${id}-same-call.json`);
+  const line = async (): Promise<string> => (await runValidate(run, noExperiments)).sections.validity.lines.find((l) => l.includes('retest'))!;
+  await writeFile(file, retestFile(id, id, 23.6, 1.303));
+  assert.equal(findSameCallRetest(run), { file, jobs: 40, medianApePct: 23.6, medianRatio: 1.303 });
+  assert.match(await line(), /^FAIL.*median change 23\.6%.*the retest ran 1\.30x slower than the run, job for job: the machine slowed as a whole/);
+  await writeFile(file, retestFile(id, id, 20, 0.8));
+  assert.match(await line(), /the retest ran 1\.25x faster than the run, job for job/);
+  await writeFile(file, retestFile(id, id, 18, 1.02));
+  assert.not.match(await line(), /job for job/);
 });
 
 test('a damaged retest file fails with its name instead of being skipped', async () => {

@@ -19,6 +19,12 @@ export interface RepeatabilityRow extends ErrorSummary {
   group: RepeatGroup | 'all';
   /** Median of the absolute percentage differences (percent): robust to the few jobs that stalled once. */
   medianApePct: number;
+  /**
+   * Median of run B's median over run A's (files written since 2026-12-06): near 1 where the runs differ by
+   * noise alone; away from 1, with medianApePct near |medianRatio - 1|, every job moved together, i.e. the
+   * machine ran faster or slower as a whole (pocl-split linear 2201Z's same-call retest: 1.30, every group).
+   */
+  medianRatio?: number;
 }
 
 /** The group of a job: its plan role where the run recorded one, else CPU-only / GPU-only / split by ratio. */
@@ -31,7 +37,7 @@ export function repeatGroup(j: JobStats): RepeatGroup {
 
 function row(group: RepeatabilityRow['group'], pairs: { predicted: number; measured: number }[]): RepeatabilityRow {
   const apes = pairs.map((p) => (100 * Math.abs(p.predicted - p.measured)) / p.measured);
-  return { group, ...predictionErrors(pairs), medianApePct: median(apes) };
+  return { group, ...predictionErrors(pairs), medianApePct: median(apes), medianRatio: median(pairs.map((p) => p.measured / p.predicted)) };
 }
 
 /**

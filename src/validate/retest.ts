@@ -21,6 +21,8 @@ export interface SameCallRetest {
   jobs: number;
   /** Median absolute percentage change over those jobs. */
   medianApePct: number;
+  /** Median of the retest's median over the run's (files written since 2026-12-06; see RepeatabilityRow). */
+  medianRatio?: number;
 }
 
 /** Default folder of repeatability files for a run folder results/<platform>/<run id>: results/repeatability. */
@@ -38,12 +40,12 @@ export function findSameCallRetest(runDir: string, dir = repeatabilityDirOf(runD
   const runId = basename(runDir);
   for (const name of readdirSync(dir).filter((n) => n.endsWith('-same-call.json')).sort()) {
     const file = join(dir, name);
-    let doc: { runA?: unknown; runB?: unknown; rows?: { group?: unknown; n?: unknown; medianApePct?: unknown }[] };
+    let doc: { runA?: unknown; runB?: unknown; rows?: { group?: unknown; n?: unknown; medianApePct?: unknown; medianRatio?: unknown }[] };
     try { doc = JSON.parse(readFileSync(file, 'utf8')); } catch { throw new Error(`${file}: not JSON`); }
     if (doc.runA !== runId || doc.runB !== runId) continue;
     const all = doc.rows?.find((r) => r.group === 'all');
     if (!all || typeof all.medianApePct !== 'number' || typeof all.n !== 'number') throw new Error(`${file}: no "all" row with n and medianApePct`);
-    return { file, jobs: all.n, medianApePct: all.medianApePct };
+    return { file, jobs: all.n, medianApePct: all.medianApePct, ...(typeof all.medianRatio === 'number' ? { medianRatio: all.medianRatio } : {}) };
   }
   return undefined;
 }

@@ -155,7 +155,7 @@ export async function runValidate(runDir: string, opts: ValidateOptions = {}): P
     const retest = findSameCallRetest(runDir, opts.repeatabilityDir);
     if (retest) {
       say(retest.medianApePct <= maxRetest, `retest    same-call retest of ${retest.jobs} jobs: median change ${retest.medianApePct.toFixed(1)}% ` +
-        `(need <= ${maxRetest}%: above it the machine was disturbed while it measured; ${relative(process.cwd(), retest.file)})`);
+        `(need <= ${maxRetest}%: above it the machine was disturbed while it measured${shiftOf(retest.medianRatio)}; ${relative(process.cwd(), retest.file)})`);
     }
   } catch (err) {
     say(false, `retest    ${(err as Error).message}`);
@@ -219,4 +219,16 @@ export async function runValidate(runDir: string, opts: ValidateOptions = {}): P
 
   const verdicts = { integrity: sections.integrity.ok, validity: sections.validity.ok, claims: sections.claims.ok };
   return { ok: verdicts.integrity && verdicts.validity && verdicts.claims, lines, sections, verdicts };
+}
+
+/**
+ * What the retest's median ratio says about a disturbance (SameCallRetest.medianRatio): a whole-machine shift
+ * where the jobs moved together by more than 5%, in words; nothing where the file has no ratio or the jobs moved
+ * apart (noise).
+ */
+export function shiftOf(medianRatio: number | undefined): string {
+  if (medianRatio === undefined || Math.abs(Math.log(medianRatio)) < Math.log(1.05)) return '';
+  return medianRatio > 1
+    ? `; the retest ran ${medianRatio.toFixed(2)}x slower than the run, job for job: the machine slowed as a whole`
+    : `; the retest ran ${(1 / medianRatio).toFixed(2)}x faster than the run, job for job: the machine sped up as a whole`;
 }
