@@ -56,6 +56,10 @@ if [ "$retest" -gt 0 ]; then rm -rf "$retest_run"; mkdir -p "$dev/retest" && cp 
 (cd "$dev/b1" && bounded "$(( $(left) - 12 - reserve ))" ./run.sh --jobs "$(nproc)") > "$out/round1.log" 2>&1
 rc1=$?
 log "round 1 rc=$rc1 lines=$(cat "$dev"/b1/results/*.jsonl 2>/dev/null | wc -l)"
+# The host's speed after each round (scripts/lib/host-canary.py, about a second): a host that slows within the
+# call shows here, round by round, and not only in the retest afterwards.
+canary() { [ -x "$dev/b1/build/coexec-engine" ] && [ "$(left)" -gt 20 ] && log "$(python3 scripts/lib/host-canary.py "$dev/b1/build/coexec-engine" "$dev/b1/plans/main.json" "$1")"; }
+canary "after round 1"
 node bin/coexec.js import --bundle "$dev/b1" --run "$run" >> "$out/go.log" 2>&1 || log "import of round 1 failed"
 
 # Round 1b: the jobs of round 1 that are INVALID only for steal time or want of time, measured once more
@@ -96,6 +100,7 @@ fi
 if [ "$n" -gt 0 ] && [ "$(( $(left) - reserve ))" -gt 25 ]; then
   measure_confirm_pass "$(( $(left) - 8 - reserve ))" "$dev/b1/build" round2
 fi
+canary "after the confirmation pass"
 tar czf "$out/rundir.tgz" -C "$(dirname "$run")" "$(basename "$run")"
 
 # The retest: round 1's bundle again, its own results, the engine build reused; what it finished counts.
@@ -107,6 +112,7 @@ if [ "$retest" -gt 0 ] && [ "$(( $(left) - 8 ))" -ge 20 ]; then
   node scripts/repeatability.mjs "$run" "$retest_run" --out "$out/repeatability.json" \
     --note "same device call: round 1's bundle measured again after the confirmation pass, bounded by ${retest} s" \
     >> "$out/go.log" 2>&1 || log "repeatability failed"
+  canary "after the retest"
   tar czf "$out/retest.tgz" -C "$dev/retest" "$(basename "$run")"
 elif [ "$retest" -gt 0 ]; then
   log "retest skipped: $(left) s left"
