@@ -96,9 +96,9 @@ Derives speedups, decision quality, predictor accuracy and sync overhead of meas
 re-hashes each folder's manifest. Needs no engine and no device.
 --family F selects with model family F (auto, baseline, forest, gbt, forest-residual, gbt-residual) instead of
 auto (where the run evaluated it: the baseline on a GPU, forest-residual on a CPU OpenCL device such as PoCL,
-since 2026-12-06; forest-residual on every device from 2026-12-05 17:30); a run shipped before 2026-12-05 17:30 selected with the family
-its derived/summary.json names as selectionFamily (mostly baseline), and its confirmation pass measured those
-choices: derive it with that family to regenerate it as shipped.
+since 2026-12-06; forest-residual on every device from 2026-12-05 17:30). A shipped run selected with the
+family its derived/summary.json names as selectionFamily (the baseline for most runs derived before 2026-12-05
+17:30), and its confirmation pass measured those choices: derive it with that family to regenerate it as shipped.
 --claims-only judges the claims again from derived/summary.json; --layers-only redoes the layer rows, the
 summary's linear and conv sections and the claims, the predictor files kept.
 Example: coexec derive results/pocl-split/linear-coexec-host-pocl-20261201T2325Z`,
