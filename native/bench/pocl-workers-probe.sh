@@ -43,7 +43,7 @@ measure() {  # arrangement plan env...
     gzip -c "$tmp/$name-$rep.jsonl" > "$out/raw/$name-$rep.jsonl.gz"
   done
 }
-measure two "$tmp/plan.json" COEXEC_PROBE=two
+measure two "$tmp/plan.json"
 measure one "$tmp/plan.json" POCL_MAX_PTHREAD_COUNT=1 POCL_CPU_MAX_CU_NUM=1
 measure pinned "$tmp/plan.json" POCL_AFFINITY=1
 measure awake "$tmp/plan-awake.json" POCL_AFFINITY=1

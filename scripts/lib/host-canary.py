@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
 """The host's speed at one moment of a device call, in one line: two fixed CPU-only jobs on the run's own CPU-side
 cores, timed by the bundle's engine. A memory-bound GEMV (linear M1 N4096 K4096, 67 MB of weights) and a
-compute-bound GEMM (linear M64 N3072 K768), 40 samples each, about a second in all. Logged before and after each
-round (scripts/device-round.sh), it shows when a host's speed moved within a call: pocl-split linear 2201Z's
-confirmation pass and retest ran 1.3x slower than its round 1, and the retest could only say so afterwards.
+compute-bound GEMM (linear M64 N3072 K768), 40 samples each, about a second in all. Logged after round 1, after the
+confirmation pass and after the retest (scripts/device-round.sh), it shows when a host's speed moved within a call:
+pocl-split linear 2201Z's confirmation pass and retest ran 1.3x slower than its round 1, and the retest could only
+say so afterwards.
 
 usage: host-canary.py ENGINE PLAN.json LABEL   (PLAN: the round's plan, for its device selector and CPU cores)
 prints: canary LABEL: gemv M1 N4096 K4096 <us> us, gemm M64 N3072 K768 <us> us (<threads> threads)
@@ -11,9 +12,10 @@ prints: canary LABEL: gemv M1 N4096 K4096 <us> us, gemm M64 N3072 K768 <us> us (
 import json
 import os
 import statistics
-import subprocess
 import sys
-import tempfile
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', 'native', 'bench'))
+from engine_io import run_engine_plan  # noqa: E402  (the bench scripts' one way to run a plan)
 
 JOBS = [("gemv M1 N4096 K4096", {"type": "linear", "M": 1, "N": 4096, "K": 4096}),
         ("gemm M64 N3072 K768", {"type": "linear", "M": 64, "N": 3072, "K": 768})]
@@ -30,11 +32,7 @@ def main(engine, plan_path, label):
             for name, layer in JOBS]
     canary = {k: v for k, v in plan.items() if k != "jobs"}
     canary.update(planId=f"host-canary-{label}", jobs=jobs)
-    with tempfile.TemporaryDirectory() as d:
-        pp, rp = os.path.join(d, "plan.json"), os.path.join(d, "results.jsonl")
-        json.dump(canary, open(pp, "w"))
-        subprocess.run([engine, "run", pp, "--out", rp], check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=60)
-        lines = {r["jobId"]: r for r in map(json.loads, open(rp))}
+    lines = run_engine_plan(engine, canary, os.environ.copy())
     cells = []
     for name, _ in JOBS:
         r = lines.get(f"canary/{name}", {})
