@@ -6,7 +6,7 @@ import * as assert from 'uvu/assert';
 import { layerId } from '../src/analysis/layers.js';
 import type { JobsFile } from '../src/analysis/types.js';
 import { cpuRowsOf, gpuRowsOf, trainingJobs } from '../src/predict/dataset.js';
-import { crossValidate, groupFolds } from '../src/predict/evaluate.js';
+import { crossValidate, groupFolds, trainPredictor } from '../src/predict/evaluate.js';
 import { CPU_FEATURES, GPU_FEATURES } from '../src/predict/features.js';
 import { trainingDataSha256 } from '../src/predict/model.js';
 
@@ -111,3 +111,18 @@ test('slices of training-only workloads are trained on in every fold and tested 
 });
 
 test.run();
+
+test('a study trainer sees each fold\'s training jobs once per family, and its predictors are the held-out ones', () => {
+  const calls: { family: string; layers: string[] }[] = [];
+  const r = crossValidate(fixture.rows, {
+    device, folds: 4, seed: 7, families: ['baseline'],
+    train: (family, training, roundTrips, dev, seed) => {
+      calls.push({ family, layers: [...new Set(training.map((j) => layerId(j.layer)))].sort() });
+      return trainPredictor(family, training, roundTrips, dev, seed);
+    },
+  });
+  assert.equal(calls.map((c) => c.layers), r.folds.map((f) => f.trainLayerIds));
+  assert.ok(calls.every((c) => c.family === 'baseline'));
+  // The same folds and the same trainer as without the hook: the same held-out predictions.
+  assert.equal(r.predictions, cv.predictions);
+});

@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { compositionTrainingSha256, type Predictor } from '../predict/compose.js';
-import { crossValidate, trainPredictor, type CvResult } from '../predict/evaluate.js';
+import { crossValidate, trainPredictor, type CvOptions, type CvResult } from '../predict/evaluate.js';
 import { trainingJobs } from '../predict/dataset.js';
 import type { ModelFile } from '../predict/model.js';
 import { MODEL_KINDS, type ModelKind } from '../predict/side-model.js';
@@ -124,11 +124,11 @@ export function pickFamily(
 /** Every family evaluated on whole held-out shapes, as derive and the confirmation list do it, and the family that selects. */
 function heldOutEvaluation(
   jobs: JobsFile['rows'], experiments: readonly ExperimentDefinition[],
-  opts: Pick<DeriveOptions, 'device' | 'folds' | 'seed' | 'families' | 'selectionFamily'>,
+  opts: Pick<DeriveOptions, 'device' | 'folds' | 'seed' | 'families' | 'selectionFamily'> & Pick<CvOptions, 'train'>,
 ): { cv: CvResult; family: ModelKind | undefined } {
   const cv = crossValidate(jobs, {
     device: opts.device ?? { computeUnits: 1 }, folds: opts.folds ?? 5, seed: opts.seed ?? 1, families: opts.families ?? MODEL_KINDS,
-    fixedTestGroups: heldOutWorkloads(jobs, experiments),
+    fixedTestGroups: heldOutWorkloads(jobs, experiments), ...(opts.train ? { train: opts.train } : {}),
   });
   return { cv, family: pickFamily(cv, opts.selectionFamily, opts.device?.type) };
 }
@@ -139,9 +139,10 @@ function heldOutEvaluation(
  */
 export function heldOutEvaluationOfRunDir(
   runDir: string, experimentsDir = 'experiments', selectionFamily: ModelKind | 'auto' = 'auto',
+  study: Pick<CvOptions, 'families' | 'train'> = {},
 ): { jobs: JobsFile; cv: CvResult; family: ModelKind | undefined } {
   const jobs = readJobs(runDir);
-  return { jobs, ...heldOutEvaluation(jobs.rows, readExperiments(experimentsDir), { device: readDevice(runDir), selectionFamily }) };
+  return { jobs, ...heldOutEvaluation(jobs.rows, readExperiments(experimentsDir), { device: readDevice(runDir), selectionFamily, ...study }) };
 }
 
 /** The whole analysis of one run's jobs, without file I/O. */

@@ -27,6 +27,12 @@ export interface CvOptions {
   fixedTestGroups?: readonly string[];
   /** What is held out together: the keys of a job, its primary key first (default: groupKeys). */
   groupKeys?: (j: LayerJob) => string[];
+  /**
+   * How a family's predictor is trained on a fold (default: trainPredictor). For offline studies of families
+   * the product does not ship (scripts/hybrid-family.mjs trains each side with another family), on exactly the
+   * folds derive uses.
+   */
+  train?: (family: ModelKind, training: readonly LayerJob[], roundTrips: readonly JobStats[], device: DeviceInfo, seed: number) => Predictor;
 }
 
 export interface Fold {
@@ -155,7 +161,7 @@ export function crossValidate(jobs: readonly JobStats[], opts: CvOptions): CvRes
     for (const family of opts.families ?? MODEL_KINDS) {
       let p: Predictor;
       try {
-        p = trainPredictor(family, train, roundTrips, opts.device, opts.seed ?? 1);
+        p = (opts.train ?? trainPredictor)(family, train, roundTrips, opts.device, opts.seed ?? 1);
       } catch (e) {
         // A fold whose training shapes lack one side entirely cannot predict its held-out shapes; say so and go on.
         result.failures.push(`${family}, fold holding out ${testGroups.join(' ')}: ${(e as Error).message}`);
