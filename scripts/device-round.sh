@@ -97,7 +97,7 @@ if [ "$n" -gt 0 ] && [ "$reserve" -gt 0 ] && [ "$(( $(left) - reserve ))" -le 45
   log "confirmation pass before the retest: its reserve cut from ${reserve} s to ${cut} s"
   reserve=$cut
 fi
-# Planning the pass (import, confirm-list's training) took 30-50 s on the H200 host of s27: a spec's BUDGET_S
+# Planning the pass (import, confirm-list's training) took 29-51 s on the H200 host of s27: a spec's BUDGET_S
 # wants round 1 + about 60 s + the pass. Say so when the pass is skipped: s27's first call lost three passes
 # without a line in the logs.
 if [ "$n" -gt 0 ] && [ "$(( $(left) - reserve ))" -gt 25 ]; then
