@@ -205,20 +205,30 @@ function ownFit(rows: readonly TrainingRow[], terms: readonly string[], tp: Term
  */
 function residentFit(
   mine: readonly TrainingRow[], all: readonly TrainingRow[], launched: readonly TrainingRow[], terms: readonly string[],
-  tp: TermParams, p: BaselineParams,
+  tp: TermParams, p: BaselineParams, sharedFits: Map<string, LinearCoefficients | undefined>,
 ): LinearCoefficients | undefined {
   const resident = all.filter((r) => r.features.group.endsWith(RESIDENT_GROUP_SUFFIX));
+  // The second and fourth candidates do not depend on the group: every resident group of one fit shares them
+  // (`sharedFits`, keyed by candidate and left-out layer), so each is fitted once and not once per group.
   const candidates = [(keep: (r: TrainingRow) => boolean) => mine.filter(keep),
     (keep: (r: TrainingRow) => boolean) => resident.filter(keep),
     (keep: (r: TrainingRow) => boolean) => [...launched.filter(keep), ...mine.filter(keep)],
     (keep: (r: TrainingRow) => boolean) => all.filter(keep)];
+  const fitOf = (candidate: number, leftOut: string | undefined): LinearCoefficients | undefined => {
+    const fitted = (): LinearCoefficients | undefined =>
+      ownFit(candidates[candidate]!(leftOut === undefined ? () => true : (r) => r.layerId !== leftOut), terms, tp, p);
+    if (candidate !== 1 && candidate !== 3) return fitted();
+    const key = `${candidate}|${leftOut ?? ''}`;
+    if (!sharedFits.has(key)) sharedFits.set(key, fitted());
+    return sharedFits.get(key);
+  };
   let best: { fit: LinearCoefficients; sse: number } | undefined;
-  for (const rowsOf of candidates) {
-    const fit = ownFit(rowsOf(() => true), terms, tp, p);
+  for (let candidate = 0; candidate < candidates.length; candidate++) {
+    const fit = fitOf(candidate, undefined);
     if (!fit) continue;
     let sse = 0;
     for (const l of new Set(mine.map((r) => r.layerId))) {
-      const lo = ownFit(rowsOf((r) => r.layerId !== l), terms, tp, p);
+      const lo = fitOf(candidate, l);
       if (!lo) { sse = Number.POSITIVE_INFINITY; break; }
       for (const r of mine) if (r.layerId === l) sse += (predictWith(lo, terms, tp, r.features) / r.timeNs - 1) ** 2;
     }
@@ -239,10 +249,11 @@ function fitWithParams(
 ): BaselineFit {
   const perGroup: Record<string, LinearCoefficients> = {};
   const pooled = fitRows(rows, terms, tp, p);
+  const sharedFits = new Map<string, LinearCoefficients | undefined>();
   for (const g of groups) {
     const mine = rows.filter((r) => r.features.group === g);
     const fit = g.endsWith(RESIDENT_GROUP_SUFFIX)
-      ? residentFit(mine, rows, rows.filter((r) => r.features.group === g.slice(0, -RESIDENT_GROUP_SUFFIX.length)), terms, tp, p)
+      ? residentFit(mine, rows, rows.filter((r) => r.features.group === g.slice(0, -RESIDENT_GROUP_SUFFIX.length)), terms, tp, p, sharedFits)
       : ownFit(mine, terms, tp, p);
     if (fit) perGroup[g] = fit;
     // Too few rows to pin every term down: a CPU implementation gets the pooled fit's shape at its own scale

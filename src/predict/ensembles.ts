@@ -9,7 +9,7 @@ import { fitBaseline, predictBaseline } from './baseline.js';
 import { featureNames, toVector, type SideFeatures, type SideName } from './features.js';
 import { MODEL_SCHEMA_VERSION, trainingDataSha256, type ModelFile, type TrainingRow } from './model.js';
 import { createRng } from './rng.js';
-import { fitTree, predictTree } from './tree.js';
+import { fitTree, predictTree, presort } from './tree.js';
 
 export interface ForestParams {
   trees: number;
@@ -88,10 +88,11 @@ export function fitGbt(side: SideName, rows: readonly TrainingRow[], p: GbtParam
   const init = y.reduce((s, v) => s + v, 0) / y.length;
   const current = y.map(() => init);
   const all = y.map((_, i) => i);
+  const sorted = presort(x, all); // every round fits the same rows: sorted once
   const trees = [];
   for (let r = 0; r < p.rounds; r++) {
     const residual = y.map((v, i) => v - current[i]!);
-    const tree = fitTree(x, residual, all, { maxDepth: p.maxDepth, minLeaf: p.minLeaf });
+    const tree = fitTree(x, residual, all, { maxDepth: p.maxDepth, minLeaf: p.minLeaf }, sorted);
     trees.push(tree);
     for (let i = 0; i < y.length; i++) current[i]! += p.shrinkage * predictTree(tree, x[i]!);
   }
