@@ -6,22 +6,13 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { nnls, type NnlsOptions } from '../src/predict/nnls.js';
 import { createRng, type Rng } from '../src/predict/rng.js';
-import { fitTree, presort, type FlatTree, type TreeOptions } from '../src/predict/tree.js';
+import { candidateFeatures, fitTree, presort, type FlatTree, type TreeOptions } from '../src/predict/tree.js';
 
 /** CART by definition: at every node, sort the node's rows by each candidate feature (stable) and scan. */
 function referenceTree(x: readonly number[][], y: readonly number[], idx: readonly number[], opts: TreeOptions): FlatTree {
   const tree: FlatTree = { feature: [], threshold: [], left: [], right: [], value: [] };
   const p = x[0]?.length ?? 0;
-  const features = (): number[] => {
-    const all = Array.from({ length: p }, (_, i) => i);
-    const k = opts.featuresPerSplit;
-    if (k === undefined || k >= p || !opts.rng) return all;
-    for (let i = 0; i < k; i++) {
-      const j = i + opts.rng.int(p - i);
-      [all[i], all[j]] = [all[j]!, all[i]!];
-    }
-    return all.slice(0, k).sort((a, b) => a - b);
-  };
+  const features = (): number[] => candidateFeatures(p, opts); // the seeded feature sampling is shared, not under test
   const grow = (rows: number[], depth: number): number => {
     const node = tree.feature.length;
     const sum = rows.reduce((s, i) => s + y[i]!, 0);

@@ -110,7 +110,8 @@ export function fitTree(x: readonly number[][], y: readonly number[], idx: reado
   return tree;
 }
 
-function candidateFeatures(p: number, opts: TreeOptions): number[] {
+/** The features a split tries: all, or a seeded subset of featuresPerSplit of them in index order. */
+export function candidateFeatures(p: number, opts: TreeOptions): number[] {
   const all = Array.from({ length: p }, (_, i) => i);
   const k = opts.featuresPerSplit;
   if (k === undefined || k >= p || !opts.rng) return all;
