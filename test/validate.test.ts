@@ -182,6 +182,29 @@ test('too small a VALID share fails', async () => {
   assert.ok((await runValidate(dir, { ...noExperiments, minValidShare: 0.5 })).ok);
 });
 
+test('below the VALID share, an INFO line counts the INVALID jobs by cause and gives the main cause\'s way out', async () => {
+  const dir = await copyRunSmall();
+  const steal = "the hypervisor took 5.9% of the CPUs' time (steal, 12 ticks) while this job ran, > 1%: another guest's load";
+  await editJson(join(dir, 'jobs.json'), (j) => {
+    for (const r of j.rows) if (r.verdict === 'INVALID') { r.verdict = 'VALID'; r.reasons = []; }
+    j.rows.slice(0, 20).forEach((r: any, i: number) => {
+      r.verdict = 'INVALID';
+      r.reasons = i < 15 ? [steal] : i < 18 ? ['CV 12.0% > 5% with 30 samples: raise minSamples', steal] : ['4 samples < 10: raise maxTimeMs'];
+    });
+  });
+  await writeManifest(dir);
+  const { ok, sections } = await runValidate(dir, noExperiments);
+  assert.not.ok(ok);
+  const causes = sections.validity.lines.find((l) => l.startsWith('INFO  causes'));
+  assert.ok(causes, sections.validity.lines.join('\n'));
+  assert.match(causes!, /INVALID jobs by cause: steal time 18, dispersion 3, too few samples 2 \(of 20; a job may have two\)/);
+  assert.match(causes!, /the most: another guest's load on the shared host \(hypervisor steal\): closing programs here does not help/);
+  // Above the threshold there is nothing to explain: no causes line.
+  const loose = await runValidate(dir, { ...noExperiments, minValidShare: 0.5 });
+  assert.ok(loose.ok);
+  assert.not.ok(loose.sections.validity.lines.some((l) => l.includes('causes')));
+});
+
 test('schema errors name the file and the line', async () => {
   const dir = await copyRunSmall();
   await writeFile(join(dir, 'raw/grid.jsonl'), (await readFile(join(dir, 'raw/grid.jsonl'), 'utf8')) + '{"schemaVersion":1,"jobId":"x"}\n');

@@ -151,7 +151,9 @@ Checks each run folder in three sections and prints them apart: integrity (the m
 file's schema), validity (the share of VALID layer jobs, default >= 0.9, and, where the device call measured
 the run's jobs twice, results/repeatability/*-<run id>-same-call.json, their median change, default <= 15%:
 above it the machine was disturbed while it measured) and claims (each claim against its range for the
-platform class). The last line says which section failed.
+platform class). Below the VALID share, an INFO line counts the INVALID jobs by cause (steal time, dispersion,
+too few samples, wrong result, engine error, drift) and gives the way out of the most frequent one: steal time
+on a shared host is not fixed by closing programs here. The last line says which section failed.
 ${EXIT_STATUS_HELP}`,
   compact: `Usage: coexec compact [RUN_DIR...] [--results DIR]
 

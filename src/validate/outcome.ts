@@ -53,7 +53,7 @@ export function sectionsText(v: SectionVerdicts): string {
 export function whatFailed(v: SectionVerdicts): string {
   if (!v.integrity) return 'run folder broken (files do not match manifest.json or their schema): the measurement and claims cannot be judged';
   if (!v.validity && !v.claims) return 'measurement validity FAILED and a claim FAILED: rerun on a quieter machine before judging the claims';
-  if (!v.validity) return 'measurement validity FAILED (too few VALID jobs, or a claim too noisy to decide: the machine was too noisy), every decided claim PASSED: close other programs and rerun, or give noisy jobs more time (profile measurement.remeasure; a bundle run: coexec export --resume RUN_DIR --remeasure S)';
+  if (!v.validity) return 'measurement validity FAILED (too few VALID jobs, or a claim too noisy to decide: the machine was too noisy), every decided claim PASSED: the causes line under validity, where there is one, says why; on a noisy machine close other programs and rerun, on a shared host with steal time rerun later or elsewhere, or give noisy jobs more time (profile measurement.remeasure; a bundle run: coexec export --resume RUN_DIR --remeasure S)';
   if (!v.claims) return 'a claim FAILED on a valid measurement: the claim does not hold here';
   return 'every check PASSED';
 }

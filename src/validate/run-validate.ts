@@ -23,6 +23,7 @@ import type { ExperimentDefinition } from '../analysis/types.js';
 import { checkClaims, formatRange, type ClaimVerdict } from './claims.js';
 import { DEFAULT_MIN_VALID_SHARE, type SectionVerdicts } from './outcome.js';
 import { DEFAULT_MAX_RETEST_MEDIAN_APE_PCT, findSameCallRetest } from './retest.js';
+import { invalidCauses, invalidCausesLine } from './invalid-causes.js';
 
 /** Options of runValidate. */
 export interface ValidateOptions {
@@ -148,6 +149,9 @@ export async function runValidate(runDir: string, opts: ValidateOptions = {}): P
     const remeasured = again.length > 0 ? `; ${again.length} re-measured, ${again.filter((r) => r.verdict === 'VALID').length} of them VALID now` : '';
     say(layerJobs.length > 0 && share >= minShare,
       `valid     ${(share * 100).toFixed(1)}% of ${layerJobs.length} layer jobs VALID (need >= ${(minShare * 100).toFixed(0)}%; skipped jobs not counted${remeasured})`);
+    // Below the threshold, why: the way out differs by cause (steal time on a shared host is not fixed here).
+    const causes = share < minShare ? invalidCausesLine(invalidCauses(layerJobs)) : undefined;
+    if (causes) say(true, `causes    ${causes}`, true, 'INFO');
   }
   // A disturbed call moves whole stretches of jobs together, each still VALID: the same call's retest shows it.
   const maxRetest = opts.maxRetestMedianApePct ?? DEFAULT_MAX_RETEST_MEDIAN_APE_PCT;
