@@ -43,9 +43,16 @@ pack() {
   fi
 }
 first=""   # the first bundle's engine build; the others have the same native sources and reuse it
+# Set by scripts/device-round.sh when round 1 found the host's CPUs taken by other guests (steal time): the later
+# specs are skipped, and the call ends early, so its device time can go to another host.
+export HOST_STOLEN_FLAG="$dev/host-stolen.txt"; rm -f "$HOST_STOLEN_FLAG"
 for spec in "$@"; do
   IFS=: read -r plat exp prof budget retest <<< "$spec"
   retest="${retest:-0}"
+  if [ -f "$HOST_STOLEN_FLAG" ]; then
+    echo "$spec: skipped: the host is too busy to measure on ($(head -1 "$HOST_STOLEN_FLAG")); give the machine back and measure it in another call" | tee -a "$out/logs/round.log"
+    continue
+  fi
   left=$(( deadline - $(date +%s) - 20 ))
   [ "$left" -ge 45 ] || { echo "$spec: skipped, ${left} s left" | tee -a "$out/logs/round.log"; continue; }
   [ "$budget" -le "$left" ] || budget=$left

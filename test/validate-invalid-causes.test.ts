@@ -1,7 +1,7 @@
 // invalidCauses: INVALID jobs grouped by the cause their reasons name, the way out of the most frequent cause.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { invalidCauses, invalidCausesLine } from '../src/validate/invalid-causes.js';
+import { invalidCauses, invalidCausesLine, roundHealth } from '../src/validate/invalid-causes.js';
 
 test('each reason of src/stats/verdict.ts falls under its cause; a job with two causes counts under both', () => {
   const c = invalidCauses([
@@ -31,6 +31,19 @@ test('no INVALID job: no causes and no line', () => {
   const c = invalidCauses([{ verdict: 'VALID', reasons: [] }]);
   assert.equal(c, { invalid: 0, counts: [] });
   assert.is(invalidCausesLine(c), undefined);
+});
+
+test('roundHealth: a host is "stolen" only below the share AND with steal time the main cause; skipped jobs do not count', () => {
+  const steal = "the hypervisor took 4.9% of the CPUs' time (steal, 40 ticks) while this job ran, > 1%";
+  const layer = (verdict: string, reasons: string[] = []) => ({ kind: 'layer', status: 'ok', verdict, reasons });
+  const stolen = [layer('VALID'), layer('INVALID', [steal]), layer('INVALID', [steal]), { kind: 'layer', status: 'skipped', verdict: 'INVALID', reasons: ['skipped by the engine: no SVM'] }, { kind: 'roundtrip', status: 'ok', verdict: 'INVALID' }];
+  const h = roundHealth(stolen, 0.5);
+  assert.equal([h.layerJobs, h.valid, h.stolenHost], [3, 1, true]);
+  assert.is(roundHealth(stolen, 0.3).stolenHost, false); // 33% VALID is above a 30% floor
+  // As many INVALID jobs, but for dispersion: a noisy machine of our own, not the host's other guests.
+  const noisy = [layer('VALID'), layer('INVALID', ['CV 9.0% > 5% with 40 samples']), layer('INVALID', ['CV 8.0% > 5% with 40 samples'])];
+  assert.is(roundHealth(noisy, 0.5).stolenHost, false);
+  assert.is(roundHealth([], 0.5).stolenHost, false);
 });
 
 test.run();

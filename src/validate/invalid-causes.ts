@@ -57,3 +57,33 @@ export function invalidCausesLine(c: InvalidCauses): string | undefined {
   return `INVALID jobs by cause: ${c.counts.map((x) => `${x.label} ${x.jobs}`).join(', ')} (of ${c.invalid}; a job may have two); ` +
     `the most: ${c.wayOut}`;
 }
+
+/** A round's VALID share and INVALID causes, and whether the host was too busy to go on measuring on it. */
+export interface RoundHealth {
+  layerJobs: number;
+  valid: number;
+  share: number;
+  causes: InvalidCauses;
+  /**
+   * Fewer than `minValidShare` of the layer jobs VALID, most INVALID ones refused for steal time: the host's
+   * other guests, not this call, decide the measurement, so the call's remaining time would buy INVALID jobs.
+   */
+  stolenHost: boolean;
+}
+
+/**
+ * The health of the rounds measured so far (jobs.json rows; skipped jobs not counted, as `validate` counts).
+ * scripts/device-round.sh asks after round 1: s28's first call measured its second spec and both confirmation
+ * passes on a host where 32% and 46% of round 1's jobs were VALID, 400 s of a 1800 s session budget for
+ * nothing that could be shipped.
+ */
+export function roundHealth(
+  rows: readonly { kind?: string; status?: string; verdict?: string; reasons?: readonly string[] }[], minValidShare: number,
+): RoundHealth {
+  const layerJobs = rows.filter((r) => r.kind === 'layer' && r.status !== 'skipped');
+  const valid = layerJobs.filter((r) => r.verdict === 'VALID').length;
+  const share = layerJobs.length > 0 ? valid / layerJobs.length : 0;
+  const causes = invalidCauses(layerJobs);
+  const stolenHost = layerJobs.length > 0 && share < minValidShare && causes.counts[0]?.cause === 'steal';
+  return { layerJobs: layerJobs.length, valid, share, causes, stolenHost };
+}
