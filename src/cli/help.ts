@@ -88,7 +88,7 @@ Builds the engine, probes the platform, estimates this machine's timing noise, r
 (re-measuring, within the profile's bounds, jobs INVALID only for want of time), derives, renders and
 validates; measurement validity and claims are reported apart, and the last line says which failed.
 ${EXIT_STATUS_HELP}`,
-  derive: `Usage: coexec derive [--family F] RUN_DIR...
+  derive: `Usage: coexec derive [--family F] [--jobs N] RUN_DIR...
        coexec derive --claims-only | --layers-only RUN_DIR...
 
 Derives speedups, decision quality, predictor accuracy and sync overhead of measured run folders (after
@@ -100,7 +100,9 @@ since 2026-12-06; forest-residual on every device from 2026-12-05 17:30). A ship
 family its derived/summary.json names as selectionFamily (the baseline for most runs derived before 2026-12-05
 17:30), and its confirmation pass measured those choices: derive it with that family to regenerate it as shipped.
 --claims-only judges the claims again from derived/summary.json; --layers-only redoes the layer rows, the
-summary's linear and conv sections and the claims, the predictor files kept.
+summary's linear and conv sections and the claims, the predictor files kept. Several folders are derived side
+by side, one per core (--jobs N: at most N at once; --jobs 1 in order), their lines printed in the order given;
+a folder that fails is named at the end and the others are still derived (exit 1).
 Example: coexec derive results/pocl-split/linear-coexec-host-pocl-20261201T2325Z`,
   yardsticks: `Usage: coexec yardsticks ENGINE.jsonl [TORCH.jsonl] --out DIR
 
