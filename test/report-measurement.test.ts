@@ -47,6 +47,14 @@ test('a noisy run: the warning fired, validity FAIL while the claims PASS, each 
   assert.ok(Number(/([0-9.]+)% of layer jobs VALID/.exec(t)![1]) < 90);
 });
 
+test('INVALID jobs by cause: a run refused for steal time says closing programs does not help', async () => {
+  const dir = await copyRunSmall();
+  const m = addMeasurement(dir, { invalid: 12, invalidReason: "the hypervisor took 4.9% of the CPUs' time (steal, 40 ticks) while this job ran, > 1%" }) as { invalidCauses: { cause: string; jobs: number }[] };
+  assert.equal(m.invalidCauses[0], { cause: 'steal time', jobs: 12 });
+  const t = text(measurementSection(await loadRun(dir))!.html);
+  assert.match(t, /INVALID layer jobs by cause steal time 12(, [a-z ]+ \d+)* \(a job may have two\); the most: another guest's load on the shared host \(hypervisor steal\): closing programs here does not help/);
+});
+
 test('a digest from an older harness (no prediction) and a failed calibration still read', async () => {
   const run = await loadRun(await copyRunSmall());
   const old = { ...run, summary: { ...run.summary!, measurement: { noise: { samplesPerRepetition: 40, dispersion: 'median-ci', limitPct: 10, observedPct: 12.5, tooNoisy: true, cpu: { what: 'w', runToRunCvPct: 1 } }, remeasured: { jobs: 0, validNow: 0, maxAttempts: 1 }, validShare: 0.95 } } };

@@ -1,12 +1,12 @@
 #!/usr/bin/env node
 // One line on the rounds a run folder holds so far: its VALID share and the INVALID jobs by cause
-// (src/validate/invalid-causes.ts roundHealth). Exit 3 when fewer than MIN_VALID_SHARE of the layer jobs are
+// (src/stats/invalid-causes.ts roundHealth). Exit 3 when fewer than MIN_VALID_SHARE of the layer jobs are
 // VALID and steal time refused most of the others (the host's other guests decide the measurement), else 0;
 // 2 on a usage error. scripts/device-round.sh asks after round 1 and stops measuring on such a host.
 //   node scripts/lib/round-health.mjs RUN_DIR MIN_VALID_SHARE
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { roundHealth } from '../../dist/src/validate/invalid-causes.js';
+import { roundHealth } from '../../dist/src/stats/invalid-causes.js';
 
 const [runDir, minArg] = process.argv.slice(2);
 const min = Number(minArg);

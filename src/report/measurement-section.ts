@@ -24,6 +24,9 @@ interface MeasurementDigest {
   };
   remeasured?: { jobs?: number; validNow?: number; maxAttempts?: number };
   validShare?: number | null;
+  /** INVALID layer jobs by cause, largest first, and the way out of the first (absent: none INVALID, or an older harness). */
+  invalidCauses?: { cause: string; jobs: number }[];
+  invalidWayOut?: string;
 }
 
 const STATISTIC = { 'median-ci': '95% CI half-width of the median', 'robust-cv': 'robust CV', cv: 'CV' } as const;
@@ -73,6 +76,10 @@ export function measurementSection(run: RunData): ReportSection | undefined {
   rows.push(['Re-measured jobs', (again.jobs ?? 0) === 0 ? 'none' : `${again.jobs} (up to ${again.maxAttempts} attempts each, every sample pooled); ${again.validNow} of them VALID now`]);
   const share = typeof m.validShare === 'number' ? m.validShare : undefined;
   rows.push(['VALID layer jobs', share === undefined ? 'no layer job' : `${(100 * share).toFixed(1)}%`]);
+  if (m.invalidCauses && m.invalidCauses.length > 0) {
+    rows.push(['INVALID layer jobs by cause', `${m.invalidCauses.map((c) => `${c.cause} ${c.jobs}`).join(', ')} (a job may have two)` +
+      `${m.invalidWayOut ? `; the most: ${m.invalidWayOut}` : ''}`]);
+  }
 
   const validity = share !== undefined && share >= DEFAULT_MIN_VALID_SHARE;
   const claims = claimsVerdict(run.claims?.rows);

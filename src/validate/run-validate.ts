@@ -23,7 +23,7 @@ import type { ExperimentDefinition } from '../analysis/types.js';
 import { checkClaims, formatRange, type ClaimVerdict } from './claims.js';
 import { DEFAULT_MIN_VALID_SHARE, type SectionVerdicts } from './outcome.js';
 import { DEFAULT_MAX_RETEST_MEDIAN_APE_PCT, findSameCallRetest } from './retest.js';
-import { invalidCauses, invalidCausesLine } from './invalid-causes.js';
+import { invalidCauses, invalidCausesLine } from '../stats/invalid-causes.js';
 
 /** Options of runValidate. */
 export interface ValidateOptions {

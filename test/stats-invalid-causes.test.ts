@@ -1,7 +1,7 @@
 // invalidCauses: INVALID jobs grouped by the cause their reasons name, the way out of the most frequent cause.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { invalidCauses, invalidCausesLine, roundHealth } from '../src/validate/invalid-causes.js';
+import { invalidCauses, invalidCausesLine, roundHealth } from '../src/stats/invalid-causes.js';
 
 test('each reason of src/stats/verdict.ts falls under its cause; a job with two causes counts under both', () => {
   const c = invalidCauses([
