@@ -84,7 +84,7 @@ test('report with measurement data: the Measurement section follows the claims, 
   });
   await page.close();
   assert.ok(layout.heads.indexOf('Measurement') === layout.heads.indexOf('Claims') + 1, layout.heads.join(' | '));
-  assert.is(layout.rows, 6);
+  assert.is(layout.rows, 7); // six rows, and the INVALID jobs by cause: the synthetic run has INVALID jobs
   assert.ok(layout.width > 300 && layout.height > 60, `table ${layout.width}x${layout.height}`);
   assert.match(layout.verdicts, /^Validity PASS: [0-9.]+% of layer jobs VALID, validate needs >= 90%; claims PASS: 4 of 4 claims hold\./);
 });

@@ -240,7 +240,15 @@ void CommandBuffer::Finalize() {
 }
 
 void CommandBuffer::Enqueue(cl_event* event) {
-  const cl_int err = impl_->ep.enqueue(1, &impl_->queue, impl_->buffer, 0, nullptr, event);
+  cl_int err = impl_->ep.enqueue(1, &impl_->queue, impl_->buffer, 0, nullptr, event);
+  // A command buffer recorded without simultaneous use is "pending" until the runtime retires its last replay,
+  // and a replay enqueued while it is refused with CL_INVALID_OPERATION. PoCL can retire it a moment after the
+  // replay's work is seen complete: CI's ThreadSanitizer subset (zero-copy, auto, event-poll) hit it once in three
+  // runs of 2026-12-06. Wait for the queue to drain, then replay once more; a second refusal is an error.
+  if (err == CL_INVALID_OPERATION) {
+    Cl().clFinish(impl_->queue);  // its own error, if any, shows in the replay below
+    err = impl_->ep.enqueue(1, &impl_->queue, impl_->buffer, 0, nullptr, event);
+  }
   if (err != CL_SUCCESS) ClCheck(err, "clEnqueueCommandBufferKHR", "cl_khr_command_buffer " + impl_->ep.version);
 }
 
