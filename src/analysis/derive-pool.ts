@@ -8,8 +8,8 @@
 import { statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
-import { Worker } from 'node:worker_threads';
 import type { ModelKind } from '../predict/side-model.js';
+import { onWorkers } from '../worker-pool.js';
 import type { DeriveReply } from './derive-worker.js';
 
 /**
@@ -27,36 +27,13 @@ export async function deriveInParallel(
   const done = new Array<string[] | undefined>(dirs.length);
   const failures: string[] = [];
   let printed = 0;
-  let next = 0;
-  const workers: Worker[] = [];
-  try {
-    await new Promise<void>((resolve, reject) => {
-      let finished = 0;
-      const feed = (w: Worker): void => {
-        if (next >= dirs.length) return;
-        const id = order[next++]!;
-        w.postMessage({ id, dir: dirs[id]!, root, ...(family ? { family } : {}) });
-      };
-      for (let i = 0; i < n; i++) {
-        // Node's flags pass on to the worker, except --input-type, which a worker file refuses.
-        const w = new Worker(new URL('./derive-worker.js', import.meta.url), { execArgv: process.execArgv.filter((a) => !a.startsWith('--input-type')) });
-        workers.push(w);
-        w.on('message', (r: DeriveReply) => {
-          if ('error' in r) {
-            failures.push(`${dirs[r.id]}: ${r.error}`);
-            done[r.id] = [`derive: ${dirs[r.id]}: FAILED: ${r.error}`];
-          } else done[r.id] = r.lines;
-          while (printed < dirs.length && done[printed]) for (const line of done[printed++]!) print(line);
-          if (++finished === dirs.length) resolve();
-          else feed(w);
-        });
-        w.on('error', reject);
-        w.on('exit', (code) => { if (code !== 0 && finished < dirs.length) reject(new Error(`a derive worker exited with code ${code}`)); });
-        feed(w);
-      }
-    });
-  } finally {
-    await Promise.all(workers.map((w) => w.terminate()));
-  }
+  const requests = dirs.map((dir) => ({ dir, root, ...(family ? { family } : {}) }));
+  await onWorkers<DeriveReply>(new URL('./derive-worker.js', import.meta.url), requests, n, (r) => {
+    if ('error' in r) {
+      failures.push(`${dirs[r.id]}: ${r.error}`);
+      done[r.id] = [`derive: ${dirs[r.id]}: FAILED: ${r.error}`];
+    } else done[r.id] = r.lines;
+    while (printed < dirs.length && done[printed]) for (const line of done[printed++]!) print(line);
+  }, order);
   return failures;
 }

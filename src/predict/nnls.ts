@@ -44,8 +44,8 @@ export function nnls(x: readonly (readonly number[])[], y: readonly number[], op
     for (let r = 0; r < n; r++) sum += a[r * m + j]! * a[r * m + j]!;
     norms[j] = Math.sqrt(sum);
   }
-  // The columns scaled to unit norm (a zero column stays zero).
-  const unit = new Float64Array(n * m);
+  // The columns scaled to unit norm in place (a zero column stays zero).
+  const unit = a;
   for (let r = 0; r < n; r++) for (let j = 0; j < m; j++) unit[r * m + j] = norms[j]! > 0 ? a[r * m + j]! / norms[j]! : 0;
   const g = new Float64Array(m * m);
   const h = new Float64Array(m);

@@ -5,7 +5,7 @@
  * on the main thread instead, because a worker's start (loading vega) costs about as much as two figures.
  */
 import { availableParallelism } from 'node:os';
-import { Worker } from 'node:worker_threads';
+import { onWorkers } from '../worker-pool.js';
 import type { RenderReply } from './render-worker.js';
 
 /** One figure to draw: a filled vega-lite spec; `png` also rasterizes it; `name` labels an error. */
@@ -41,33 +41,9 @@ export async function renderJobs(jobs: RenderJob[], maxThreads = availableParall
   const threads = threadsFor(jobs.length, maxThreads);
   if (threads <= 1) return renderInline(jobs);
   const out = new Array<Rendered>(jobs.length);
-  const workers: Worker[] = [];
-  let next = 0;
-  try {
-    await new Promise<void>((resolve, reject) => {
-      let done = 0;
-      const feed = (w: Worker) => {
-        if (next >= jobs.length) return;
-        const id = next++;
-        w.postMessage({ id, spec: jobs[id]!.spec, png: jobs[id]!.png });
-      };
-      for (let i = 0; i < threads; i++) {
-        // Node's flags pass on to the worker, except --input-type, which a worker file refuses.
-        const w = new Worker(new URL('./render-worker.js', import.meta.url), { execArgv: process.execArgv.filter((a) => !a.startsWith('--input-type')) });
-        workers.push(w);
-        w.on('message', (r: RenderReply) => {
-          if ('error' in r) { reject(new Error(`${jobs[r.id]!.name ?? `figure ${r.id}`}: ${r.error}`)); return; }
-          out[r.id] = r.png ? { svg: r.svg, png: Buffer.from(r.png.buffer, r.png.byteOffset, r.png.byteLength) } : { svg: r.svg };
-          if (++done === jobs.length) resolve();
-          else feed(w);
-        });
-        w.on('error', reject);
-        w.on('exit', (code) => { if (code !== 0 && done < jobs.length) reject(new Error(`render worker exited with code ${code}`)); });
-        feed(w);
-      }
-    });
-  } finally {
-    await Promise.all(workers.map((w) => w.terminate()));
-  }
+  await onWorkers<RenderReply>(new URL('./render-worker.js', import.meta.url), jobs.map((j) => ({ spec: j.spec, png: j.png })), threads, (r) => {
+    if ('error' in r) throw new Error(`${jobs[r.id]!.name ?? `figure ${r.id}`}: ${r.error}`);
+    out[r.id] = r.png ? { svg: r.svg, png: Buffer.from(r.png.buffer, r.png.byteOffset, r.png.byteLength) } : { svg: r.svg };
+  });
   return out;
 }

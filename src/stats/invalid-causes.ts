@@ -72,8 +72,8 @@ export interface RoundHealth {
 }
 
 /**
- * The health of the rounds measured so far (jobs.json rows; skipped jobs not counted, as `validate` counts).
- * scripts/device-round.sh asks after round 1: s28's first call measured its second spec and both confirmation
+ * The health of the rounds measured so far (jobs.json rows; skipped jobs not counted): `validate`'s VALID share and
+ * causes, and what scripts/device-round.sh asks after round 1: s28's first call measured its second spec and both confirmation
  * passes on a host where 32% and 46% of round 1's jobs were VALID, 400 s of a 1800 s session budget for
  * nothing that could be shipped.
  */

@@ -23,7 +23,7 @@ import type { ExperimentDefinition } from '../analysis/types.js';
 import { checkClaims, formatRange, type ClaimVerdict } from './claims.js';
 import { DEFAULT_MIN_VALID_SHARE, type SectionVerdicts } from './outcome.js';
 import { DEFAULT_MAX_RETEST_MEDIAN_APE_PCT, findSameCallRetest } from './retest.js';
-import { invalidCauses, invalidCausesLine } from '../stats/invalid-causes.js';
+import { invalidCausesLine, roundHealth } from '../stats/invalid-causes.js';
 
 /** Options of runValidate. */
 export interface ValidateOptions {
@@ -141,16 +141,14 @@ export async function runValidate(runDir: string, opts: ValidateOptions = {}): P
   const jobs = await tryReadJson(join(runDir, 'jobs.json'));
   if (!isValid(JobsFile, jobs)) say(false, 'valid     jobs.json missing or invalid: no VALID share');
   else {
-    const layerJobs = jobs.rows.filter((r) => r.kind === 'layer' && r.status !== 'skipped');
-    const valid = layerJobs.filter((r) => r.verdict === 'VALID').length;
-    const share = layerJobs.length ? valid / layerJobs.length : 0;
+    const health = roundHealth(jobs.rows, minShare);
     // Re-measured jobs (src/run/remeasure.ts) say how much of the share a second look recovered.
-    const again = layerJobs.filter((r) => (r.attempts ?? 1) > 1);
+    const again = jobs.rows.filter((r) => r.kind === 'layer' && r.status !== 'skipped' && (r.attempts ?? 1) > 1);
     const remeasured = again.length > 0 ? `; ${again.length} re-measured, ${again.filter((r) => r.verdict === 'VALID').length} of them VALID now` : '';
-    say(layerJobs.length > 0 && share >= minShare,
-      `valid     ${(share * 100).toFixed(1)}% of ${layerJobs.length} layer jobs VALID (need >= ${(minShare * 100).toFixed(0)}%; skipped jobs not counted${remeasured})`);
+    say(health.layerJobs > 0 && health.share >= minShare,
+      `valid     ${(health.share * 100).toFixed(1)}% of ${health.layerJobs} layer jobs VALID (need >= ${(minShare * 100).toFixed(0)}%; skipped jobs not counted${remeasured})`);
     // Below the threshold, why: the way out differs by cause (steal time on a shared host is not fixed here).
-    const causes = share < minShare ? invalidCausesLine(invalidCauses(layerJobs)) : undefined;
+    const causes = health.share < minShare ? invalidCausesLine(health.causes) : undefined;
     if (causes) say(true, `causes    ${causes}`, true, 'INFO');
   }
   // A disturbed call moves whole stretches of jobs together, each still VALID: the same call's retest shows it.
