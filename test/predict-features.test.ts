@@ -243,6 +243,31 @@ test('tileLoadsPerThread: a direct register tile loads its input vectors and bro
   assert.is(cpuFeatures(conv3x3, 8, 1, 'simd-im2col', 'avx512', undefined, CONV_NARROW_LAYOUT).values.tileLoadsPerThread, 0);
 });
 
+test('flat (stride 1) reads: a chunk\'s input window, a tile\'s weights, the unit\'s outputs', () => {
+  // conv3x3 (C 2, 5x5, pad 1) on AVX-512, 8 channels, one thread: the flattened padded plane is P x Wp = 5 x 7 = 35
+  // floats, one chunk of 64 (one wide tile); tiles of 6 and 2 channels; C*R*S = 18 > C*Hp*Wp / rows: chunk fastest.
+  // Unit 0 reads the chunk's window, 2 x (35 + (R - 1) x 7 + S - 1) = 102, tile 0's weights 6 x 18 and writes 6 x 35;
+  // unit 1 stays on that chunk: tile 1's weights 2 x 18 and its outputs 2 x 35. 4 bytes a float.
+  const f = cpuFeatures(conv3x3, 8, 1, 'simd-flat', 'avx512', undefined, CONV_NARROW_LAYOUT).values;
+  assert.is(f.readBytesPerThread, 4 * (102 + 108 + 210 + 36 + 70));
+  // Two threads: a unit each, each reading the window.
+  assert.is(cpuFeatures(conv3x3, 8, 2, 'simd-flat', 'avx512', undefined, CONV_NARROW_LAYOUT).values.readBytesPerThread, 4 * (102 + 108 + 210));
+  // Runs without cpuConvLayout keep the older rules: nothing read is priced.
+  assert.is(cpuFeatures(conv3x3, 8, 1, 'simd-flat', 'avx512').values.readBytesPerThread, 0);
+});
+
+test('OpenBLAS conv: the output floats its GEMM writes, per thread of its partition', () => {
+  // conv3x3: P*Q = 25 output positions x 8 rows, a GEMM OpenBLAS runs on one thread.
+  assert.is(cpuFeatures(conv3x3, 8, 2, 'openblas-im2col', undefined, undefined, CONV_NARROW_LAYOUT).values.readBytesPerThread, 4 * 25 * 8);
+  // Runs without cpuConvLayout keep their models: not priced.
+  assert.is(cpuFeatures(conv3x3, 8, 2, 'openblas-im2col').values.readBytesPerThread, 0);
+  // C256 14x14 3x3, 64 rows on 15 threads: OpenBLAS uses 3 (the test above), each writing a third of 196 x 64.
+  const c256: Layer = { type: 'conv2d', batch: 1, C: 256, H: 14, W: 14, F: 256, R: 3, S: 3, strideH: 1, strideW: 1, padH: 1, padW: 1 };
+  assert.is(cpuFeatures(c256, 64, 15, 'openblas-im2col', undefined, undefined, CONV_NARROW_LAYOUT).values.readBytesPerThread, 4 * 196 * 64 / 3);
+  // Linear slices are not affected.
+  assert.is(cpuFeatures(linear, 10, 2, 'openblas').values.readBytesPerThread, 0);
+});
+
 test.run();
 
 test('a resident worker keeps its contiguous chunk of the launch: ceil(groups / workers) groups of bytes', async () => {

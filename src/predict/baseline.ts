@@ -51,7 +51,8 @@ export const MIN_SHARE_GAIN = 0.1;
  * single fixed cost under-predicts every small slice on 15 threads, and a conv slice with a copy or sum pass
  * before or after its compute pass pays it twice (gpu-host conv 2026-12-04T1608Z, CPU held-out MAPE with
  * threads -> poolJoins: 22.5 -> 21.0; it equals threads for linear slices). "readBytesPerThread" is what the
- * busiest thread's conv units load and store (features.ts, convSchedule). GPU "gatherLoads" is the floats a
+ * busiest thread's conv units load and store (features.ts, convSchedule), or for OpenBLAS's conv GEMM the output
+ * its busiest thread writes (features.ts, cpuCopyWork). GPU "gatherLoads" is the floats a
  * partial tile gathers one at a time on the critical path (features.ts, gpuGatherLoads), "inputLoads" the input
  * floats conv_reg broadcasts, whose share per FMA depends on the filter width and padding (gpuInputLoads); both are
  * 0 for the other variants, whose fits therefore do not change. CPU "tileLoadsPerThread" is the same cost on the

@@ -523,12 +523,14 @@ function evenPass(units: number, threads: number, chunking: PoolChunking, per: n
  *    of the last image's last rows (C x those rows x Wq: nearly all of a 7x7 input); units (image, channel
  *    tile, output row) in the order SimdDirect picks; a row pays Q up to its tile's vector width.
  *  - flat (stride 1): the padded plane (or, in place, the serial copy of the last plane's tail), chunks of
- *    the flattened plane as SimdDirectFlat picks them.
+ *    the flattened plane as SimdDirectFlat picks them; what the busiest thread's units read and write as for direct
+ *    (since s29: gpu-host conv 2026-12-06T0650Z, held-out CPU MAPE of simd-flat 25.6 -> 24.6%; no change on the
+ *    2-core VM, where the fit leaves the term at 0).
  */
 export interface ConvSchedule extends PaddedWork {
   copyFloats: number;
   copyFloatsPerThread: number;
-  /** Input and weight floats the busiest reader's units load and output floats it stores (direct, im2col). */
+  /** Input and weight floats the busiest reader's units load and output floats it stores (direct, flat, im2col). */
   readFloatsPerThread?: number;
   /**
    * The busiest thread's register-tile loads (direct): input vectors and weight broadcasts, which do not shrink with
@@ -581,7 +583,31 @@ export function convSchedule(layer: Conv2dLayer, rows: number, threads: number, 
         const ci = chunkFastest ? rest % chunks : Math.floor(rest / tiles);
         return 2 * crs * lastTile(Math.min(chunk, plane - ci * chunk), cols) * rowsOf(tile, tl.directRows);
       });
-      return { flops: pass.total, flopsPerThread: pass.busiest, copyFloats: copy.total, copyFloatsPerThread: copy.busiest, passes: inPlace ? 1 : 2 };
+      // What each thread's units read and write, as for direct below: a chunk's input window (C planes of the chunk
+      // plus the filter's reach) when the unit is on another chunk than the thread's previous one, a channel tile's
+      // weights when on another tile, and the unit's outputs.
+      let reads = 0;
+      for (const share of pass.shares) {
+        let mine = 0, lastChunk = -1, lastTileIndex = -1;
+        for (const [a, b] of share) {
+          for (let u = a; u < b; ++u) {
+            const rest = u % (tiles * chunks), img = Math.floor(u / (tiles * chunks));
+            const tile = chunkFastest ? Math.floor(rest / chunks) : rest % tiles;
+            const ci = chunkFastest ? rest % chunks : Math.floor(rest / tiles);
+            const span = Math.min(chunk, plane - ci * chunk);
+            if (img * chunks + ci !== lastChunk) mine += C * (span + (R - 1) * wp + S - 1);
+            if (tile !== lastTileIndex) mine += rowsOf(tile, tl.directRows) * crs;
+            mine += rowsOf(tile, tl.directRows) * span;
+            lastChunk = img * chunks + ci;
+            lastTileIndex = tile;
+          }
+        }
+        reads = Math.max(reads, mine);
+      }
+      return {
+        flops: pass.total, flopsPerThread: pass.busiest, copyFloats: copy.total, copyFloatsPerThread: copy.busiest, readFloatsPerThread: reads,
+        passes: inPlace ? 1 : 2,
+      };
     }
     const roundUp = (cols: number): number => Math.ceil(Q / cols) * cols;
     const cols = roundUp(tl.wideCols) <= roundUp(tl.directCols) ? tl.wideCols : tl.directCols;
@@ -736,7 +762,16 @@ export function cpuCopyWork(layer: Layer, rows: number, threads: number, impl: s
     };
   }
   const bytes = cpuCopyBytes(layer, impl, convLayout);
-  return { bytes, bytesPerThread: bytes / t, readBytesPerThread: 0, passes: 1, tileLoadsPerThread: 0 };
+  // OpenBLAS's conv GEMM (CONV_NARROW_LAYOUT runs; earlier runs keep their models): the output floats each of its
+  // threads writes. With a short reduction (C*R*S of 16-64 on the 1x1 layers) a GEMM is bound by its output, which
+  // OpenBLAS zeroes and then stores: gpu-host conv 2026-12-06T0650Z priced C16 112x112 and C64 56x56 1x1 slices
+  // 30-69% too fast by their flops (held-out CPU MAPE of openblas-im2col 28.5 -> 20.1% with this term).
+  let readBytesPerThread = 0;
+  if (layer.type === 'conv2d' && impl.startsWith('openblas') && convLayout === CONV_NARROW_LAYOUT && rows > 0) {
+    const { P, Q } = convOut(layer);
+    readBytesPerThread = FLOAT_BYTES * layer.batch * P * Q * rows / openblasThreads(layer, rows, t);
+  }
+  return { bytes, bytesPerThread: bytes / t, readBytesPerThread, passes: 1, tileLoadsPerThread: 0 };
 }
 
 /**

@@ -1,0 +1,34 @@
+// The held-out CPU-side MAPE of the baseline and the residual families per run and CPU implementation, on
+// the folds derive uses: a quick check of a change to the CPU features (src/predict/features.ts) or the
+// baseline's terms before re-deriving whole runs.
+//   node scripts/cpu-side-study.mjs RUN_DIR... [--families baseline,forest-residual]
+// Needs `npx tsc -p tsconfig.json` first (reads dist/).
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { heldOutEvaluationOfRunDir } from '../dist/src/analysis/derive.js';
+
+const args = process.argv.slice(2);
+const famAt = args.indexOf('--families');
+const families = famAt >= 0 ? args.splice(famAt, 2)[1].split(',') : ['baseline', 'forest-residual'];
+if (args.length === 0 || args.some((r) => !existsSync(join(r, 'jobs.json')))) {
+  console.error('usage: node scripts/cpu-side-study.mjs RUN_DIR... [--families a,b]');
+  process.exit(2);
+}
+const experimentsDir = fileURLToPath(new URL('../experiments', import.meta.url));
+const implOf = (strategyId) => /\/cpu:([^/]+)\//.exec(strategyId)?.[1] ?? '?';
+const mape = (rows) => (100 * rows.reduce((s, r) => s + Math.abs(r.predictedMs / r.measuredMs - 1), 0)) / rows.length;
+const signed = (rows) => (100 * rows.reduce((s, r) => s + (r.predictedMs / r.measuredMs - 1), 0)) / rows.length;
+const totals = new Map();
+for (const run of args) {
+  const { cv } = heldOutEvaluationOfRunDir(run, experimentsDir, 'auto', { families });
+  for (const family of families) {
+    const rows = cv.predictions.filter((p) => p.side === 'cpu' && p.model === family);
+    const byImpl = new Map();
+    for (const r of rows) byImpl.set(implOf(r.strategyId), [...(byImpl.get(implOf(r.strategyId)) ?? []), r]);
+    const parts = [...byImpl].sort().map(([impl, rs]) => `${impl} ${mape(rs).toFixed(1)} (${signed(rs) >= 0 ? '+' : ''}${signed(rs).toFixed(1)})`);
+    console.log(`${run.split('/').slice(-1)[0]} ${family}: CPU ${mape(rows).toFixed(2)}% n=${rows.length} | ${parts.join(', ')}`);
+    totals.set(family, [...(totals.get(family) ?? []), mape(rows)]);
+  }
+}
+for (const [family, xs] of totals) console.log(`mean over runs, ${family}: ${(xs.reduce((a, b) => a + b, 0) / xs.length).toFixed(2)}%`);
