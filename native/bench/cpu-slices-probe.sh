@@ -1,17 +1,24 @@
 #!/usr/bin/env bash
-# Where a thin CPU linear slice's time goes on the GPU host: coexec-cpu-bench --only slices (slices of 48 and
-# 96 columns besides shares of N and M) on 1, 8 and 15 threads (cores 1..), and on 15 threads with the pool's
-# static chunking. Writes OUT/slices-<threads>t[-static].{json,txt}.
-# usage: native/bench/cpu-slices-probe.sh OUT
+# Where a thin CPU slice's time goes on the GPU host: coexec-cpu-bench --only $ONLY on 1, 8 and 15 threads
+# (cores 1..), and on 15 threads with the pool's static chunking. ONLY=slices (the default: linear slices of 48
+# and 96 columns besides shares of N and M) or ONLY=conv-slices (the reference conv layers' channel and height
+# slices at 10-100%, the three simd implementations interleaved; LAYERS narrows them, e.g. resnet18/layer1).
+# A slice whose time does not shrink with its share from 1 to 15 threads shows a per-call cost of the pool.
+# Writes OUT/<ONLY>-<threads>t[-static].{json,txt}.
+# usage: [ONLY=conv-slices] [LAYERS=SUBSTRING] native/bench/cpu-slices-probe.sh OUT
 set -euo pipefail
 [ $# -ge 1 ] || { echo "usage: $0 OUT" >&2; exit 2; }
 out="$1"; cd "$(dirname "$0")/../.."; mkdir -p "$out"
 bin="$(mktemp -d)/cpu-bench"
 g++ -O3 -Wall -Wextra -Werror -std=c++17 -pthread -Inative/src native/src/cpu/*.cpp native/bench/cpu-bench.cpp -ldl -o "$bin"
+only="${ONLY:-slices}"
+layers=()
+[ -n "${LAYERS:-}" ] && layers=(--layers "$LAYERS")
 for t in 15 8 1; do
   cores=$(seq -s, 1 "$t")
-  "$bin" --only slices --threads "$t" --cores "$cores" --min-ms "${MIN_MS:-30}" --json "$out/slices-${t}t.json" > "$out/slices-${t}t.txt"
+  "$bin" --only "$only" "${layers[@]}" --threads "$t" --cores "$cores" --min-ms "${MIN_MS:-30}" --json "$out/$only-${t}t.json" \
+    > "$out/$only-${t}t.txt"
 done
-COEXEC_POOL_CHUNKING=static "$bin" --only slices --threads 15 --cores "$(seq -s, 1 15)" --min-ms "${MIN_MS:-30}" \
-  --json "$out/slices-15t-static.json" > "$out/slices-15t-static.txt"
+COEXEC_POOL_CHUNKING=static "$bin" --only "$only" "${layers[@]}" --threads 15 --cores "$(seq -s, 1 15)" --min-ms "${MIN_MS:-30}" \
+  --json "$out/$only-15t-static.json" > "$out/$only-15t-static.txt"
 echo "cpu-slices-probe: $out"
