@@ -7,6 +7,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { heldOutEvaluationOfRunDir } from '../dist/src/analysis/derive.js';
+import { predictionErrors } from '../dist/src/analysis/metrics.js';
 
 const args = process.argv.slice(2);
 const famAt = args.indexOf('--families');
@@ -19,7 +20,7 @@ if (args.length === 0 || args.some((r) => !existsSync(join(r, 'jobs.json')))) {
 }
 const experimentsDir = fileURLToPath(new URL('../experiments', import.meta.url));
 const implOf = (strategyId) => new RegExp(`/${side}:([^/]+)/`).exec(strategyId)?.[1] ?? '?';
-const mape = (rows) => (100 * rows.reduce((s, r) => s + Math.abs(r.predictedMs / r.measuredMs - 1), 0)) / rows.length;
+const mape = (rows) => predictionErrors(rows.map((r) => ({ predicted: r.predictedMs, measured: r.measuredMs }))).mape;
 const signed = (rows) => (100 * rows.reduce((s, r) => s + (r.predictedMs / r.measuredMs - 1), 0)) / rows.length;
 const totals = new Map();
 for (const run of args) {

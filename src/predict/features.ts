@@ -577,12 +577,17 @@ export function convSchedule(layer: Conv2dLayer, rows: number, threads: number, 
         }
       }
       const chunkFastest = rows * crs > C * hp * wp;
-      const pass = computePass(batch * tiles * chunks, (u) => {
+      // Unit u (SimdDirectFlat's order): channel tile and chunk of its image, the chunk's length in flattened outputs.
+      const unitTile = (u: number): number => {
         const rest = u % (tiles * chunks);
-        const tile = chunkFastest ? Math.floor(rest / chunks) : rest % tiles;
-        const ci = chunkFastest ? rest % chunks : Math.floor(rest / tiles);
-        return 2 * crs * lastTile(Math.min(chunk, plane - ci * chunk), cols) * rowsOf(tile, tl.directRows);
-      });
+        return chunkFastest ? Math.floor(rest / chunks) : rest % tiles;
+      };
+      const unitChunk = (u: number): number => {
+        const rest = u % (tiles * chunks);
+        return chunkFastest ? rest % chunks : Math.floor(rest / tiles);
+      };
+      const span = (ci: number): number => Math.min(chunk, plane - ci * chunk);
+      const pass = computePass(batch * tiles * chunks, (u) => 2 * crs * lastTile(span(unitChunk(u)), cols) * rowsOf(unitTile(u), tl.directRows));
       // What each thread's units read and write, as for direct below: a chunk's input window (C planes of the chunk
       // plus the filter's reach) when the unit is on another chunk than the thread's previous one, a channel tile's
       // weights when on another tile, and the unit's outputs.
@@ -591,14 +596,11 @@ export function convSchedule(layer: Conv2dLayer, rows: number, threads: number, 
         let mine = 0, lastChunk = -1, lastTileIndex = -1;
         for (const [a, b] of share) {
           for (let u = a; u < b; ++u) {
-            const rest = u % (tiles * chunks), img = Math.floor(u / (tiles * chunks));
-            const tile = chunkFastest ? Math.floor(rest / chunks) : rest % tiles;
-            const ci = chunkFastest ? rest % chunks : Math.floor(rest / tiles);
-            const span = Math.min(chunk, plane - ci * chunk);
-            if (img * chunks + ci !== lastChunk) mine += C * (span + (R - 1) * wp + S - 1);
+            const ci = unitChunk(u), tile = unitTile(u), chunkId = Math.floor(u / (tiles * chunks)) * chunks + ci;
+            if (chunkId !== lastChunk) mine += C * (span(ci) + (R - 1) * wp + S - 1);
             if (tile !== lastTileIndex) mine += rowsOf(tile, tl.directRows) * crs;
-            mine += rowsOf(tile, tl.directRows) * span;
-            lastChunk = img * chunks + ci;
+            mine += rowsOf(tile, tl.directRows) * span(ci);
+            lastChunk = chunkId;
             lastTileIndex = tile;
           }
         }
