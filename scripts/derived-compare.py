@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Compare run folders' derived/ files at a base git revision with the working tree: per run, the best family's
-held-out MAPE of the CPU and GPU sides (derived/predictor-accuracy.json) and the geomean and worst q over the
-decided layers (derived/layers.json). Prints a Markdown table; a run missing either file at either side is left out.
+held-out MAPE of the CPU and GPU sides and of the composed latency (derived/predictor-accuracy.json) and the geomean
+and worst q over the decided layers (derived/layers.json); then the mean of each over the runs of each platform.
+Prints Markdown tables; a run missing either file at either side is left out.
 Used to report what a predictor change did to the shipped runs after `coexec derive` rewrote them.
 
 usage: python3 scripts/derived-compare.py BASE_REV RUN_DIR...
@@ -41,8 +42,9 @@ def main(argv):
     if len(argv) < 2:
         sys.exit(__doc__)
     rev, runs = argv[0], argv[1:]
-    print(f'| run | CPU MAPE, best family: {rev} -> now | GPU: {rev} -> now | q geomean / worst: {rev} -> now |')
-    print('| --- | --- | --- | --- |')
+    print(f'| run | CPU MAPE, best family: {rev} -> now | GPU: {rev} -> now | composed: {rev} -> now | q geomean / worst: {rev} -> now |')
+    print('| --- | --- | --- | --- | --- |')
+    means = {}
     for run in runs:
         run = run.rstrip('/')
         try:
@@ -55,7 +57,16 @@ def main(argv):
             q0 = q1 = None
         name = '/'.join(run.split('/')[-2:])
         print(f"| {name} | {cell(best(before, 'cpu'))} -> {cell(best(after, 'cpu'))} | "
-              f"{cell(best(before, 'gpu'))} -> {cell(best(after, 'gpu'))} | {qcell(q0)} -> {qcell(q1)} |")
+              f"{cell(best(before, 'gpu'))} -> {cell(best(after, 'gpu'))} | "
+              f"{cell(best(before, 'composed'))} -> {cell(best(after, 'composed'))} | {qcell(q0)} -> {qcell(q1)} |")
+        per = means.setdefault(run.split('/')[-2], [])
+        per.append([v for pair in ((best(before, side), best(after, side)) for side in ('cpu', 'composed')) for v in
+                    (r['mape'] if r else math.nan for r in pair)] + [q0[0] if q0 else math.nan, q1[0] if q1 else math.nan])
+    print(f'\n| platform | runs | CPU MAPE: {rev} -> now | composed MAPE | q geomean |')
+    print('| --- | --- | --- | --- | --- |')
+    for platform, rows in sorted(means.items()):
+        m = [sum(c) / len(c) if c else math.nan for c in ([r[i] for r in rows if not math.isnan(r[i])] for i in range(6))]
+        print(f'| {platform} | {len(rows)} | {m[0]:.2f} -> {m[1]:.2f} | {m[2]:.2f} -> {m[3]:.2f} | {m[4]:.3f} -> {m[5]:.3f} |')
 
 
 if __name__ == '__main__':

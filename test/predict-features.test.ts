@@ -150,6 +150,38 @@ test('direct in place with cpuConvLayout: the last rows whose tiles would read p
   assert.equal(cpuCopyWork(plain, 16, 4, 'simd-direct', 'avx512'), { bytes: 4 * 8 * 10 * 10, bytesPerThread: 4 * 8 * 10 * 10 / 4, readBytesPerThread: 0, passes: 1, tileLoadsPerThread: 0 });
 });
 
+test('a height split\'s CPU side reads the whole layer\'s X: a tail copy only where its reads reach X\'s end', () => {
+  // C8 10x10 1x1 in place. The CPU side of a split along the output height computes output rows [0, p1) of the
+  // whole layer, priced as the layer of p1 rows (sideSlice: H = p1). Alone, that layer's last rows would read past
+  // its own end; inside the whole X the GPU's rows follow them.
+  const plain: Layer = { type: 'conv2d', batch: 1, C: 8, H: 10, W: 10, F: 16, R: 1, S: 1, strideH: 1, strideW: 1, padH: 0, padW: 0 };
+  const rowsOf = (p1: number): Layer => ({ ...plain, H: p1 });
+  const copied = (layer: Layer, impl: string, whole?: Layer): number =>
+    cpuCopyWork(layer, 16, 1, impl, 'avx512', CONV_NARROW_LAYOUT, undefined, whole).bytes;
+  // Direct, 32-column tiles (Q = 10): alone, 5 rows of a 50-float plane copy rows 2-4 (8 x 3 x Wq 32); inside the
+  // whole layer only its rows 7-9 would read past X, none of them the CPU's.
+  assert.is(copied(rowsOf(5), 'simd-direct'), 4 * 8 * 3 * 32);
+  assert.is(copied(rowsOf(5), 'simd-direct', plain), 0);
+  // 8 CPU rows include rows 7-9's first: rows 7-9 of X are copied, as for the whole layer.
+  assert.is(copied(rowsOf(8), 'simd-direct', plain), 4 * 8 * 3 * 32);
+  assert.is(copied(plain, 'simd-direct'), 4 * 8 * 3 * 32);
+  // Flat, 64-float chunks of the flattened plane (3 channel tiles on 1 thread: 3 chunks wanted, one tile each).
+  // Alone, 5 rows are one chunk whose tile reads 64 floats of a 50-float plane: all 5 rows copied (8 x 5 x 10);
+  // inside the whole X (100 floats) nothing.
+  assert.is(copied(rowsOf(5), 'simd-flat'), 4 * 8 * 5 * 10);
+  assert.is(copied(rowsOf(5), 'simd-flat', plain), 0);
+  // 9 rows: the second chunk (from float 64, row 6) reads to 128, past the whole X too: rows 6-9 copied, as for the
+  // whole layer (alone: rows 6-8).
+  assert.is(copied(rowsOf(9), 'simd-flat', plain), 4 * 8 * 4 * 10);
+  assert.is(copied(rowsOf(9), 'simd-flat'), 4 * 8 * 3 * 10);
+  assert.is(copied(plain, 'simd-flat'), 4 * 8 * 4 * 10);
+  // A padded whole layer is padded, never read in place, whatever the slice's own padding (sideSlice sets padH 0).
+  const padded: Layer = { ...plain, R: 3, padH: 1 } as Layer;
+  const slice = { ...padded, H: 4 + 3 - 1, padH: 0 } as Layer;
+  assert.is(cpuCopyWork(slice, 16, 1, 'simd-flat', 'avx512', CONV_NARROW_LAYOUT, undefined, padded).passes, 2);
+  assert.is(cpuCopyWork(slice, 16, 1, 'simd-flat', 'avx512', CONV_NARROW_LAYOUT).passes, 1);
+});
+
 test('OpenBLAS executes the true flops on the threads its GEMM partition uses', () => {
   // 2 * P*Q * rows * C*R*S = 2 * 25 * 8 * 18; m*n*k = 25 * 8 * 18 is far under OpenBLAS's 65536 * 4: one thread.
   assert.equal(cpuPaddedWork(conv3x3, 8, 2, 'openblas-im2col'), { flops: 7200, flopsPerThread: 7200 });

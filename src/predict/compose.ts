@@ -155,7 +155,8 @@ export function predictStrategy(p: Predictor, layer: Layer, s: Strategy, cache?:
   };
   const cpuNs = cpu
     ? cached(`c/${dimKey}/${rowsCpu}/${s.cpuThreads}/${s.cpuImpl}`,
-      () => predictSide(p.cpu, cpuFeatures(cpuSide.layer, cpuSide.rows, s.cpuThreads, s.cpuImpl, p.cpuIsa, p.cpuLinearPacking, p.cpuConvLayout, p.cpuPoolChunking)))
+      () => predictSide(p.cpu, cpuFeatures(cpuSide.layer, cpuSide.rows, s.cpuThreads, s.cpuImpl, p.cpuIsa, p.cpuLinearPacking, p.cpuConvLayout, p.cpuPoolChunking,
+        cpuSide.layer === layer ? undefined : layer)))
     : 0;
   const streams = s.gpuStreams ?? 1;
   const helperFloats = gpu ? gpuHelperFloats(gpuSide.layer, s.gpuVariant) : 0;

@@ -541,10 +541,20 @@ export interface ConvSchedule extends PaddedWork {
   passes: number;
 }
 
-export function convSchedule(layer: Conv2dLayer, rows: number, threads: number, impl: string, tl: CpuTiling, chunking: PoolChunking): ConvSchedule {
+export function convSchedule(layer: Conv2dLayer, rows: number, threads: number, impl: string, tl: CpuTiling, chunking: PoolChunking,
+  whole?: Conv2dLayer): ConvSchedule {
   const t = Math.max(1, threads);
   const { P, Q } = convOut(layer);
   const { batch, C, H, W, R, S, strideH: sh, strideW: sw, padH, padW } = layer;
+  // `whole`: the layer whose first output rows `layer` is (a height split's CPU side, sideSlice's layer of P rows).
+  // The engine computes those rows inside the whole layer's X, so it reads X in place by the whole layer's padding
+  // and copies a serial tail only where the slice's reads reach the end of the whole X: the CPU's first rows are
+  // followed by the GPU's, so mostly they do not (pocl-split conv 2026-12-06T0647Z: simd-flat's 50% height slices
+  // of C64 and C144 56x56 1x1 priced with a tail copy of their own end, 2.2x their measured 22 us).
+  const inX = whole ?? layer;
+  const unpadded = inX.padH === 0 && inX.padW === 0;
+  // Input rows after the slice's own in X (0 for a layer computed whole).
+  const rowsAfter = whole ? Math.max(0, whole.H - H) : 0;
   const crs = C * R * S;
   // Copies of a column-strided layer (UnrollPanel, PadInput) move one float at a time where stride 1 moves four
   // in one 16-byte move: such a float is counted as four.
@@ -558,7 +568,7 @@ export function convSchedule(layer: Conv2dLayer, rows: number, threads: number, 
     const flat = impl.includes('flat') && sh === 1 && sw === 1;
     const hp = H + 2 * padH;
     if (flat) {
-      const wp = W + 2 * padW, inPlace = padH === 0 && padW === 0, cols = tl.wideCols;
+      const wp = W + 2 * padW, inPlace = unpadded, cols = tl.wideCols;
       const tiles = Math.ceil(rows / tl.directRows);
       const plane = P * wp, flatTiles = Math.ceil(plane / cols), maxTiles = Math.max(1, Math.floor(512 / cols));
       const wanted = Math.ceil((8 * t) / (batch * tiles));
@@ -567,12 +577,13 @@ export function convSchedule(layer: Conv2dLayer, rows: number, threads: number, 
       let copy = { total: 0, busiest: 0 };
       if (!inPlace) copy = evenPass(batch * C * Math.min(P - 1 + R, hp), t, chunking, wp);
       else {
-        // The chunks of the last plane that would read past X read a serial copy of its tail.
+        // The chunks of the last plane that would read past X read a serial copy of its tail (to X's end).
+        const xRows = hp + rowsAfter;
         const reach = (ci: number): number => ci * chunk + Math.ceil(Math.min(chunk, plane - ci * chunk) / cols) * cols + (R - 1) * wp + S - 1;
         let tailChunk = chunks;
-        while (tailChunk > 0 && reach(tailChunk - 1) > hp * wp) --tailChunk;
+        while (tailChunk > 0 && reach(tailChunk - 1) > xRows * wp) --tailChunk;
         if (tailChunk < chunks) {
-          const tail = C * (hp - Math.floor((tailChunk * chunk) / wp)) * wp;
+          const tail = C * (xRows - Math.floor((tailChunk * chunk) / wp)) * wp;
           copy = { total: tail, busiest: tail };
         }
       }
@@ -616,14 +627,15 @@ export function convSchedule(layer: Conv2dLayer, rows: number, threads: number, 
     const wq = roundUp(cols) + Math.floor((S - 1) / sw);
     let copy = { total: 0, busiest: 0 };
     let xpImage: number;
-    if (padH === 0 && padW === 0 && sw === 1) {
+    if (unpadded && sw === 1) {
       xpImage = C * H * W;
       // The last image's output rows whose last register tile would read past X read a serial copy of their
-      // input rows, each row padded to Wq.
-      let tailFrom = P;
-      while (tailFrom > 0 && ((tailFrom - 1) * sh + R - 1) * W + roundUp(cols) + S - 2 >= H * W) --tailFrom;
+      // input rows, each row padded to Wq; rows of the whole layer after the slice's count (SimdDirect's tailFrom).
+      const xRows = H + rowsAfter, xP = P + rowsAfter / sh;
+      let tailFrom = Math.floor(xP);
+      while (tailFrom > 0 && ((tailFrom - 1) * sh + R - 1) * W + roundUp(cols) + S - 2 >= xRows * W) --tailFrom;
       if (tailFrom < P) {
-        const tail = C * (H - tailFrom * sh) * wq;
+        const tail = C * (xRows - tailFrom * sh) * wq;
         copy = { total: tail, busiest: tail };
       }
     } else {
@@ -637,7 +649,7 @@ export function convSchedule(layer: Conv2dLayer, rows: number, threads: number, 
     const pass = computePass(batch * tiles * P, (u) => 2 * crs * q * rowsOf(tileOf(u), tl.directRows));
     // What each thread's units read: an output row's input window (C x R input rows, of which a next row
     // shares all but sh) and a channel tile's weights, each when it differs from the thread's previous unit's.
-    const rowFloats = xpImage / (C * (padH === 0 && padW === 0 && sw === 1 ? H : hp));
+    const rowFloats = xpImage / (C * (unpadded && sw === 1 ? H : hp));
     // The register tiles' loads (MicroDirect): per tap and input channel a tile of FB channels x NV vectors loads
     // its NV input vectors and broadcasts FB weights for FB x NV FMAs; a row runs Q / cols whole tiles of cols /
     // width vectors and a tail tile of the vectors its last columns need.
@@ -664,7 +676,7 @@ export function convSchedule(layer: Conv2dLayer, rows: number, threads: number, 
     }
     return {
       flops: pass.total, flopsPerThread: pass.busiest, copyFloats: copy.total, copyFloatsPerThread: copy.busiest, readFloatsPerThread: reads,
-      tileLoadsPerThread: loads, passes: padH === 0 && padW === 0 && sw === 1 ? 1 : 2,
+      tileLoadsPerThread: loads, passes: unpadded && sw === 1 ? 1 : 2,
     };
   }
   // im2col
@@ -751,13 +763,14 @@ export function convSchedule(layer: Conv2dLayer, rows: number, threads: number, 
  * whole input, a panel that several threads share is unrolled by each, split-K's sum reads its partial
  * blocks back, and an in-place direct or flat slice copies the last rows serially. Otherwise cpuCopyBytes, shared evenly.
  */
-export function cpuCopyWork(layer: Layer, rows: number, threads: number, impl: string, isa?: string, convLayout?: string, poolChunking?: string): {
+export function cpuCopyWork(layer: Layer, rows: number, threads: number, impl: string, isa?: string, convLayout?: string, poolChunking?: string,
+  whole?: Layer): {
   bytes: number; bytesPerThread: number; readBytesPerThread: number; passes: number; tileLoadsPerThread: number;
 } {
   const t = Math.max(1, threads);
   if (layer.type === 'conv2d' && convLayout === CONV_NARROW_LAYOUT && !impl.startsWith('openblas') && rows > 0) {
     const tl = CPU_TILING[cpuIsaOf(impl) ?? isa ?? DEFAULT_CPU_ISA] ?? CPU_TILING[DEFAULT_CPU_ISA]!;
-    const w = convSchedule(layer, rows, t, impl, tl, chunkingFor(poolChunking, convLayout));
+    const w = convSchedule(layer, rows, t, impl, tl, chunkingFor(poolChunking, convLayout), whole?.type === 'conv2d' ? whole : undefined);
     return {
       bytes: FLOAT_BYTES * w.copyFloats, bytesPerThread: FLOAT_BYTES * w.copyFloatsPerThread, readBytesPerThread: FLOAT_BYTES * (w.readFloatsPerThread ?? 0),
       passes: w.passes, tileLoadsPerThread: w.tileLoadsPerThread ?? 0,
@@ -779,15 +792,17 @@ export function cpuCopyWork(layer: Layer, rows: number, threads: number, impl: s
 /**
  * CPU features of a slice of `rows` output rows computed by `threads` threads with implementation `impl`;
  * `isa` is the kernel set the engine resolved (e.g. from resolved.cpuImpl "simd-im2col-avx512") when known.
+ * `whole`: for the CPU side of a split along the output height, the layer whose first rows `layer` is (see
+ * convSchedule); absent for a layer computed whole or sliced along its channels.
  */
 export function cpuFeatures(
   layer: Layer, rows: number, threads: number, impl: string, isa?: string, linearPacking?: string, convLayout?: string,
-  poolChunking?: string,
+  poolChunking?: string, whole?: Layer,
 ): SideFeatures {
   const t = Math.max(1, threads);
   const flops = sliceFlops(layer, rows);
   const padded = cpuPaddedWork(layer, rows, t, impl, isa, linearPacking, convLayout, poolChunking);
-  const copy = cpuCopyWork(layer, rows, t, impl, isa, convLayout, poolChunking);
+  const copy = cpuCopyWork(layer, rows, t, impl, isa, convLayout, poolChunking, whole);
   const copyBytes = copy.bytes;
   return {
     group: `${layer.type}:${impl}`,
