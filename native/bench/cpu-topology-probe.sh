@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# How the host's CPUs share cores, and how our CPU conv and linear paths scale over them: sysfs topology (SMT
+# siblings, core and package ids), then coexec-cpu-bench --only conv and --only linear on core sets that differ in
+# size and in placement (consecutive cores, every other core, the GPU host's CPU-side cores 1-15, pocl-split's
+# 8-15 and 8-11). The conv 3x3 layers scaled 1.3-1.55x from 8 to 15 threads on the GPU host where the GEMM scaled
+# 1.83x (ARTIFACT.md J, s30); if two vCPUs share a core's FMA units, placement shows it.
+# Writes OUT/cpu-topology.tgz (topology.txt, <set>.{json,txt}): one file, since a device call returns at most 8.
+# usage: native/bench/cpu-topology-probe.sh OUT
+set -euo pipefail
+[ $# -ge 1 ] || { echo "usage: $0 OUT" >&2; exit 2; }
+out="$1"; cd "$(dirname "$0")/../.."; mkdir -p "$out"
+work="$(mktemp -d)"
+{
+  lscpu
+  echo
+  for c in /sys/devices/system/cpu/cpu[0-9]*; do
+    [ -r "$c/topology/thread_siblings_list" ] || continue
+    echo "$(basename "$c") siblings $(cat "$c/topology/thread_siblings_list") core $(cat "$c/topology/core_id" 2>/dev/null) package $(cat "$c/topology/physical_package_id" 2>/dev/null)"
+  done | sort -V
+} > "$work/topology.txt" 2>&1
+bin="$(mktemp -d)/cpu-bench"
+g++ -O3 -Wall -Wextra -Werror -std=c++17 -pthread -Inative/src native/src/cpu/*.cpp native/bench/cpu-bench.cpp -ldl -o "$bin"
+# name:cores
+sets="t1:1 t2-adjacent:1,2 t2-apart:1,9 t4-pocl:8,9,10,11 t8-first:1,2,3,4,5,6,7,8 t8-pocl:8,9,10,11,12,13,14,15
+t8-odd:1,3,5,7,9,11,13,15 t15:1,2,3,4,5,6,7,8,9,10,11,12,13,14,15"
+for s in $sets; do
+  name="${s%%:*}"; cores="${s#*:}"; n=$(echo "$cores" | tr ',' '\n' | wc -l)
+  for only in conv linear; do
+    "$bin" --only "$only" --threads "$n" --cores "$cores" --min-ms "${MIN_MS:-20}" --json "$work/$name-$only.json" \
+      > "$work/$name-$only.txt" 2>&1 || echo "$name $only failed" >> "$work/topology.txt"
+  done
+done
+tar czf "$out/cpu-topology.tgz" -C "$work" .
+echo "cpu-topology-probe: $out/cpu-topology.tgz"
