@@ -88,6 +88,26 @@ test('host cost: a slope fitted on inputs of a few KB amid host noise is dropped
   assert.ok(near(c.perInputByteNs, 0.02, 0.003), JSON.stringify(c));
 });
 
+test('host cost: where only the output slope stands out, one slope on input plus output bytes is kept if it fits better', () => {
+  // pocl-split conv 2026-12-06T0647Z's svm-coarse GPU-only training samples with mobilenetv2/b3-project held out (KB in,
+  // KB out, host cost us, side us; from its jobs.json, rounded): inputs and outputs grow together but for one shape
+  // with a 3 MB output, which pins the output's slope while the input's stays under MIN_BYTE_T (t 1.9). The output's
+  // slope alone priced the held-out 1.8 MB input at 58 us (250-344 measured); a slope on both bytes prices it at 180.
+  const rows: [string, number, number, number, number][] = [['b14', 31, 184, 32.9, 77.3], ['last', 61, 245, 40.6, 130.8],
+    ['last', 61, 245, 40.5, 110.5], ['3x1', 96, 96, 37.7, 119.6], ['1x3', 96, 96, 36.5, 132.3], ['1x7', 145, 145, 42.6, 152.3],
+    ['l3', 196, 196, 80.4, 424.6], ['c3', 392, 392, 92.1, 416.6], ['exp', 784, 3136, 595.6, 990.1], ['c2', 784, 784, 132.1, 230.1],
+    ['c2', 784, 784, 131.0, 218.0], ['c2', 784, 784, 126.2, 180.0], ['l1', 784, 784, 154.8, 510.5], ['c4', 784, 196, 126.1, 481.7],
+    ['l2', 784, 392, 134.6, 394.1]];
+  const coarse: HostCostSample[] = rows.map(([group, i, o, c, side]) => ({
+    mechanism: 'svm-coarse', group, inputBytes: i * 1024, outputBytes: o * 1024, costNs: c * 1e3, sideNs: side * 1e3 }));
+  const c = fitHostCost(coarse);
+  assert.ok(c.perInputByteNs > 0 && c.perInputByteNs === c.perOutputByteNs, JSON.stringify(c));
+  const heldOut = hostCostNs(c, { inputBytes: 1764 * 1024, outputBytes: 294 * 1024 });
+  assert.ok(heldOut > 150e3 && heldOut < 250e3, String(heldOut));
+  // Where both slopes stand out they stay apart (the PCIe test above); where the output width is one (per-row
+  // reading), no shared slope is tried.
+});
+
 test('host cost trained at one output width: the output slope is read per row, so a wider output is not priced as a copy', () => {
   // Four M = 1 workloads (output width 4 bytes per row): 15 us plus 5 ns per output row, +-1% noise.
   const m1: HostCostSample[] = [[384, [192, 768, 1536]], [768, [384, 1536, 3072]], [3072, [96, 384, 768]], [4096, [512, 2048, 4096]]]

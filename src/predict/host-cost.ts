@@ -126,14 +126,38 @@ export function byteTermT(samples: readonly HostCostSample[], c: HostCost): { in
   return { input: t(1), output: t(2) };
 }
 
-/** The per-byte fit keeping only the byte terms that stand out from the noise (MIN_BYTE_T), refitted without the others. */
-function fitSignificantBytes(samples: readonly HostCostSample[], singleRetry = false): HostCost {
+/**
+ * The per-byte fit keeping only the byte terms that stand out from the noise (MIN_BYTE_T), refitted without the
+ * others. Where only one of the two stands out and `shared` allows it, one slope on input plus output bytes is
+ * kept instead if it fits the samples better: input and output grow together over most training shapes, so the
+ * joint fit can leave the input's slope just under the bar while one shape with a large output pins the output's.
+ * The output's slope alone then prices a held-out shape with a large input as nearly free (pocl-split conv
+ * 2026-12-06T0647Z, svm-coarse, C144 56x56 1x1 held out: its 1.8 MB input priced at 58 us of host cost where
+ * 250-344 us were measured; the input's t was 1.9). A shared slope is what a copy of both costs per byte.
+ */
+function fitSignificantBytes(samples: readonly HostCostSample[], singleRetry = false, shared = false): HostCost {
   const first = fitPerByte(samples);
   const t = byteTermT(samples, first);
   const keep = { input: t.input >= MIN_BYTE_T, output: t.output >= MIN_BYTE_T };
   if (!keep.input && !keep.output) return singleRetry ? fitOneSignificantByte(samples) : constantCost(samples);
   if (keep.input === first.perInputByteNs > 0 && keep.output === first.perOutputByteNs > 0) return first;
-  return fitPerByte(samples, keep);
+  const one = fitPerByte(samples, keep);
+  if (!shared || keep.input === keep.output) return one;
+  const both = fitSharedSlope(samples);
+  return both && weightedRss(samples, both) < weightedRss(samples, one) ? both : one;
+}
+
+/** One slope on input plus output bytes (and the fixed cost); undefined where the total does not vary. */
+function fitSharedSlope(samples: readonly HostCostSample[]): HostCost | undefined {
+  const total = samples.map((s) => s.inputBytes + s.outputBytes);
+  if (samples.length < MIN_SAMPLES_FOR_BYTES || !varies(total)) return undefined;
+  const [fixedNs, perByteNs] = nnls(samples.map((_, i) => [1, total[i]!]), samples.map((s) => s.costNs), { ...NNLS, scale: samples.map((s) => s.sideNs) }) as [number, number];
+  return perByteNs > 0 ? { fixedNs, perInputByteNs: perByteNs, perOutputByteNs: perByteNs } : undefined;
+}
+
+/** The fit's squared residuals relative to each sample's side time (the weighting every fit here uses). */
+function weightedRss(samples: readonly HostCostSample[], c: HostCost): number {
+  return samples.reduce((sum, s) => sum + ((hostCostNs(c, s) - s.costNs) / s.sideNs) ** 2, 0);
 }
 
 /**
@@ -213,7 +237,7 @@ function fitOneSignificantByte(samples: readonly HostCostSample[]): HostCost {
  */
 function fitExcess(samples: readonly HostCostSample[], singleRetry = false): HostCost {
   if (new Set(samples.map((s) => s.group)).size < MIN_GROUPS_FOR_BYTES) return constantCost(samples);
-  if (!oneOutputWidth(samples)) return fitSignificantBytes(samples, singleRetry);
+  if (!oneOutputWidth(samples)) return fitSignificantBytes(samples, singleRetry, true);
   // Output bytes are rows times one width here: a slope on them is as much a cost per row as per byte, and
   // only the row reading extrapolates to a wider output without inventing a copy (see oneOutputWidth).
   const byRows = fitSignificantBytes(samples.map((s) => ({ ...s, outputBytes: s.outputRows! })), singleRetry);

@@ -1,0 +1,46 @@
+// A/B of a predictor change on shipped runs: derives each run in memory with the code of another checkout (its
+// dist/, built there) and prints, per run, that code's best-family GPU and composed held-out MAPE and geomean q
+// beside the run folder's derived/ files (this tree's code, after `coexec derive`). One JSON line per run:
+// {"run", "gpu": [base, now], "composed": [base, now], "q": [base, now]}. Separates what a change does from
+// derived/ files that an older commit wrote (s30: 1 of 121 runs' committed q was stale by 0.38).
+//   node scripts/derive-ab.mjs BASE_ROOT RUN_DIR...
+// BASE_ROOT: a checkout of the base revision with `npx tsc` run in it, e.g.
+//   git archive BASE src tsconfig.json package.json | tar -x -C /tmp/base && ln -s "$PWD/node_modules" /tmp/base/ &&
+//   (cd /tmp/base && npx tsc -p tsconfig.json)
+import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+
+const [baseRoot, ...runs] = process.argv.slice(2);
+if (!baseRoot || runs.length === 0) {
+  console.error('usage: node scripts/derive-ab.mjs BASE_ROOT RUN_DIR...');
+  process.exit(2);
+}
+const from = (path) => import(pathToFileURL(join(resolve(baseRoot), 'dist/src', path)).href);
+const { deriveFromJobs } = await from('analysis/derive.js');
+const { readJobs, readExperiments, readDevice, readPlatformClass, readWallNs } = await from('analysis/run-files.js');
+const experiments = readExperiments(new URL('../experiments', import.meta.url).pathname);
+
+const geomean = (xs) => (xs.length ? Math.exp(xs.reduce((s, x) => s + Math.log(x), 0) / xs.length) : null);
+const best = (rows, side) => Math.min(...rows.filter((r) => r.side === side).map((r) => r.mape));
+const q = (layers) => geomean(layers.map((r) => r.decisionQuality).filter((x) => x));
+const derived = (run, file) => JSON.parse(readFileSync(join(run, 'derived', file), 'utf8')).rows;
+
+for (const run of runs) {
+  try {
+    // As deriveRun reads a run: engine wall times attached, its device, its platform class.
+    const jobsFile = readJobs(run), wall = readWallNs(run);
+    jobsFile.rows = jobsFile.rows.map((j) => (j.wallNs === undefined && wall.has(j.jobId) ? { ...j, wallNs: wall.get(j.jobId) } : j));
+    const device = readDevice(run);
+    const d = await deriveFromJobs(jobsFile, experiments, {
+      device, platformClass: readPlatformClass(run), gpuSideSharesCpuCores: device.sharesCpuCores === true,
+    });
+    const acc = derived(run, 'predictor-accuracy.json');
+    console.log(JSON.stringify({
+      run, gpu: [best(d.predictorAccuracy, 'gpu'), best(acc, 'gpu')],
+      composed: [best(d.predictorAccuracy, 'composed'), best(acc, 'composed')], q: [q(d.layers), q(derived(run, 'layers.json'))],
+    }));
+  } catch (e) {
+    console.log(JSON.stringify({ run, error: String(e).slice(0, 200) }));
+  }
+}
