@@ -47,7 +47,7 @@ test('a GPU slowdown moves the predicted best split towards the CPU', () => {
 });
 
 /** Co-executed jobs whose sides are the predicted ones times `cpu` and `gpu` (per split dim) with log-normal noise. */
-function coExecuted(spec: { dim?: string; n: number; cpu: number; gpu: number }[], seed: number): { jobs: JobStats[]; preds: { cpuNs: number; gpuNs: number; composedNs: number }[] } {
+function coExecuted(spec: { dim?: string; threads?: number; n: number; cpu: number; gpu: number }[], seed: number): { jobs: JobStats[]; preds: { cpuNs: number; gpuNs: number; composedNs: number }[] } {
   const rng = createRng(seed);
   const jobs: JobStats[] = [];
   const preds = [];
@@ -58,7 +58,7 @@ function coExecuted(spec: { dim?: string; n: number; cpu: number; gpu: number }[
       const noise = (): number => Math.exp(0.1 * (rng.next() - 0.5));
       jobs.push({
         cpuSideMedianNs: s.cpu * cpu * noise(), gpuSideMedianNs: s.gpu * gpu * noise(),
-        strategy: { splitDim: s.dim },
+        strategy: { splitDim: s.dim, ...(s.threads !== undefined ? { cpuThreads: s.threads } : {}) },
       } as JobStats);
     }
   }
@@ -80,6 +80,22 @@ test('slowdowns are recovered per split dimension and pooled; too few jobs give 
   // Single-side predictions (one side 0) do not count.
   const single = few.preds.map((p) => ({ ...p, gpuNs: 0 }));
   assert.is(coexecSlowdowns([...few.jobs, ...few.jobs], [...single, ...single]), undefined);
+});
+
+test('where the sides share cores, slowdowns per thread count: a CPU side on every core slows both sides more', () => {
+  // 2 cores: with 2 CPU threads the device's workers and the CPU side take turns (both sides 2.5x); with 1 they barely meet.
+  const { jobs, preds } = coExecuted([{ threads: 2, n: 60, cpu: 2.5, gpu: 2.5 }, { threads: 1, n: 60, cpu: 1.1, gpu: 1.05 }], 9);
+  assert.equal(Object.keys(coexecSlowdowns(jobs, preds)!), ['*']);
+  const s = coexecSlowdowns(jobs, preds, true)!;
+  assert.equal(Object.keys(s).sort(), ['*', `${SLOWDOWN_DEFAULT_DIM}@t1`, `${SLOWDOWN_DEFAULT_DIM}@t2`]);
+  assert.ok(near(s[`${SLOWDOWN_DEFAULT_DIM}@t2`]!.cpu, 2.5, 0.05) && near(s[`${SLOWDOWN_DEFAULT_DIM}@t1`]!.gpu, 1.05, 0.03), JSON.stringify(s));
+  const c: Composition = { ...bare, coexecSlowdown: s };
+  assert.equal(slowdownOf(c, 'channels', 2), s[`${SLOWDOWN_DEFAULT_DIM}@t2`]);
+  // A thread count or dimension without an entry falls back to the dimension's, then to the pooled one.
+  assert.equal(slowdownOf(c, 'channels', 4), s['*']);
+  assert.equal(slowdownOf(c, 'height', 2), s['*']);
+  // Both sides about 2.5x: the CPU side's 60 us is the longer one.
+  assert.is(composeNs(c, 'finish', 60_000, 50_000, true, true, 'channels', 2), s[`${SLOWDOWN_DEFAULT_DIM}@t2`]!.cpu * 60_000 + 5_000);
 });
 
 test('a saved composition with slowdowns reloads identically; a non-positive slowdown is rejected', () => {

@@ -166,7 +166,7 @@ export function predictStrategy(p: Predictor, layer: Layer, s: Strategy, cache?:
     ? gpuHostNs(p.composition, s.sync, transferBytes(gpuSide.layer, gpuSide.rows), s.gpuVariant, helperFloats) + cached(`g/${dimKey}/${rowsGpu}/${s.gpuVariant}/${s.gpuWorkGroup}/${runsResident(s.sync) ? 'r' : 'l'}`,
       () => predictSide(p.gpu, gpuFeatures(gpuSide.layer, gpuSide.rows, s.gpuVariant, s.gpuWorkGroup, p.device, s.sync)))
     : 0;
-  return { cpuNs, gpuNs, composedNs: composeNs(p.composition, s.sync, cpuNs, gpuNs, cpu, gpu, s.splitDim) };
+  return { cpuNs, gpuNs, composedNs: composeNs(p.composition, s.sync, cpuNs, gpuNs, cpu, gpu, s.splitDim, s.cpuThreads) };
 }
 
 /**
@@ -269,12 +269,13 @@ function helperSlope(x: readonly number[], y: readonly number[]): number | undef
  * can outweigh the sides (a quick VM run of 2026-12-03 predicted -0.02 ms and its derive wrote a file its own
  * schema refused), and a latency below zero is no prediction at all.
  */
-export function composeNs(c: Composition, sync: string, cpuNs: number, gpuNs: number, cpu: boolean, gpu: boolean, splitDim?: string): number {
+export function composeNs(c: Composition, sync: string, cpuNs: number, gpuNs: number, cpu: boolean, gpu: boolean, splitDim?: string,
+  cpuThreads?: number): number {
   const offset = c.offsetNs[offsetKey(sync, cpu, gpu)] ?? 0;
   if (!gpu) return Math.max(1, cpuNs + offset);
   let overlap = gpuNs;
   if (cpu) {
-    const k = slowdownOf(c, splitDim);
+    const k = slowdownOf(c, splitDim, cpuThreads);
     overlap = overlapNs(c, k.cpu * cpuNs, k.gpu * gpuNs);
   }
   return Math.max(1, overlap + lookup(c.syncNs, sync) + offset);
@@ -288,11 +289,19 @@ export function slowdownKey(splitDim: string | undefined): string {
   return splitDim === undefined || splitDim === '' || splitDim === 'channels' || splitDim === 'n' ? SLOWDOWN_DEFAULT_DIM : splitDim;
 }
 
-/** Both sides' co-execution slowdowns for a split dimension: coexecSlowdown's entry (else its pooled '*'), else alpha and 1. */
-export function slowdownOf(c: Composition, splitDim: string | undefined): { cpu: number; gpu: number } {
+/** The key of a split dimension at a CPU thread count in coexecSlowdown (see coexecSlowdowns' byThreads). */
+export function threadsSlowdownKey(splitDim: string | undefined, cpuThreads: number): string {
+  return `${slowdownKey(splitDim)}@t${cpuThreads}`;
+}
+
+/**
+ * Both sides' co-execution slowdowns for a split dimension (at a CPU thread count, where the table has that
+ * entry): coexecSlowdown's entry (else the dimension's, else its pooled '*'), else alpha and 1.
+ */
+export function slowdownOf(c: Composition, splitDim: string | undefined, cpuThreads?: number): { cpu: number; gpu: number } {
   const table = c.coexecSlowdown;
   if (table) {
-    const k = table[slowdownKey(splitDim)] ?? table['*'];
+    const k = (cpuThreads !== undefined ? table[threadsSlowdownKey(splitDim, cpuThreads)] : undefined) ?? table[slowdownKey(splitDim)] ?? table['*'];
     if (k) return k;
   }
   return { cpu: c.cpuContention, gpu: 1 };
@@ -305,9 +314,14 @@ export const MIN_SLOWDOWN_SAMPLES = 12;
  * Each side's slowdown when both run (see Composition.coexecSlowdown), pooled ('*') and per split
  * dimension with at least MIN_SLOWDOWN_SAMPLES co-executed jobs whose sides were both measured and
  * predicted; the median of the log ratio, so the few jobs whose side stalled do not move it. Undefined with
- * fewer than MIN_SLOWDOWN_SAMPLES such jobs in all.
+ * fewer than MIN_SLOWDOWN_SAMPLES such jobs in all. With `byThreads`, also per split dimension at each CPU
+ * thread count (threadsSlowdownKey): where the "GPU" is an OpenCL CPU device on the CPU slice's own cores, a
+ * CPU side on every core and the device's workers take turns on them, while a thinner CPU side leaves the
+ * device cores of its own (local linear 2026-12-05T2237Z, 2 cores: co-executed M = 1 layers took 1.3-2.8x the
+ * sum of their sides alone with 2 CPU threads, 0.3-1.0x with 1).
  */
-export function coexecSlowdowns(jobs: readonly JobStats[], preds: readonly StrategyPrediction[]): Record<string, { cpu: number; gpu: number }> | undefined {
+export function coexecSlowdowns(jobs: readonly JobStats[], preds: readonly StrategyPrediction[], byThreads = false,
+): Record<string, { cpu: number; gpu: number }> | undefined {
   const by = new Map<string, { cpu: number[]; gpu: number[] }>();
   const add = (key: string, cpu: number, gpu: number): void => {
     const e = by.get(key) ?? by.set(key, { cpu: [], gpu: [] }).get(key)!;
@@ -319,14 +333,16 @@ export function coexecSlowdowns(jobs: readonly JobStats[], preds: readonly Strat
     const cpu = Math.log(j.cpuSideMedianNs! / p.cpuNs), gpu = Math.log(j.gpuSideMedianNs! / p.gpuNs);
     add('*', cpu, gpu);
     add(slowdownKey(j.strategy?.splitDim), cpu, gpu);
+    if (byThreads && j.strategy?.cpuThreads !== undefined) add(threadsSlowdownKey(j.strategy.splitDim, j.strategy.cpuThreads), cpu, gpu);
   });
   if ((by.get('*')?.cpu.length ?? 0) < MIN_SLOWDOWN_SAMPLES) return undefined;
   const out: Record<string, { cpu: number; gpu: number }> = {};
   for (const [k, v] of [...by].sort((a, b) => (a[0] < b[0] ? -1 : 1))) {
     if (v.cpu.length >= MIN_SLOWDOWN_SAMPLES) out[k] = { cpu: Math.exp(median(v.cpu)), gpu: Math.exp(median(v.gpu)) };
   }
-  // With one split dimension its entry is the pooled one: keep that alone.
-  if (by.size === 2) return { '*': out['*']! };
+  // With one split dimension its entry is the pooled one: keep that alone (and any entries per thread count).
+  const dims = [...by.keys()].filter((k) => k !== '*' && !k.includes('@'));
+  if (dims.length === 1) delete out[dims[0]!];
   return out;
 }
 
@@ -501,7 +517,8 @@ function fitCorrections(
   const preds = grid.map((j) => predictStrategy({ ...sides, composition: base }, j.layer, j.strategy, cacheOf(layerId(j.layer))));
   const both = (i: number): boolean => preds[i]!.cpuNs > 0 && preds[i]!.gpuNs > 0;
   const composeAt = (c: Composition, i: number): number =>
-    composeNs(c, grid[i]!.strategy.sync, preds[i]!.cpuNs, preds[i]!.gpuNs, preds[i]!.cpuNs > 0, preds[i]!.gpuNs > 0, grid[i]!.strategy.splitDim);
+    composeNs(c, grid[i]!.strategy.sync, preds[i]!.cpuNs, preds[i]!.gpuNs, preds[i]!.cpuNs > 0, preds[i]!.gpuNs > 0, grid[i]!.strategy.splitDim,
+      grid[i]!.strategy.cpuThreads);
   const errorWith = (c: Composition, only?: (i: number) => boolean): number =>
     predictionErrors(grid.flatMap((j, i) => (only && !only(i) ? [] : [{ predicted: composeAt(c, i), measured: j.stats!.medianNs }]))).mape;
   // What selecting by `c` loses on the training shapes' own grids (selectionLoss).
@@ -528,13 +545,16 @@ function fitCorrections(
   // shipped co-execution runs they raise mean q while the held-out composed MAPE rises by about 1 point).
   const slowdown = coexecSlowdowns(grid, preds);
   // The per-dimension table and its pooled entry alone (fewer numbers, for when the dimensions' own
-  // entries fit noise), each with the spreads of the sides it scales.
-  const slowdownTables = slowdown ? [slowdown, ...(Object.keys(slowdown).length > 1 ? [{ '*': slowdown['*']! }] : [])] : [];
+  // entries fit noise), each with the spreads of the sides it scales; and, where the sides share cores,
+  // the table per thread count too (coexecSlowdowns' byThreads).
+  const byThreads = sides.device.sharesCpuCores ? coexecSlowdowns(grid, preds, true) : undefined;
+  const slowdownTables = slowdown ? [slowdown, ...(Object.keys(slowdown).length > 1 ? [{ '*': slowdown['*']! }] : []),
+    ...(byThreads && Object.keys(byThreads).some((k) => k.includes('@')) ? [byThreads] : [])] : [];
   let bestLoss = trainingSelectionLoss(best);
   for (const table of slowdownTables) {
     const slowed = { ...base, coexecSlowdown: table };
     const scaled = preds.map((p, i) => {
-      const k = slowdownOf(slowed, grid[i]!.strategy.splitDim);
+      const k = slowdownOf(slowed, grid[i]!.strategy.splitDim, grid[i]!.strategy.cpuThreads);
       return { ...p, cpuNs: k.cpu * p.cpuNs, gpuNs: k.gpu * p.gpuNs };
     });
     const candidate = withSpreadIfBetter(slowed, sideSpreads(grid, scaled));
