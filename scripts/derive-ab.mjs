@@ -17,9 +17,18 @@ if (!baseRoot || runs.length === 0) {
   process.exit(2);
 }
 const from = (path) => import(pathToFileURL(join(resolve(baseRoot), 'dist/src', path)).href);
-const { deriveFromJobs } = await from('analysis/derive.js');
+const { deriveFromJobs, deriveRunInMemory } = await from('analysis/derive.js');
 const { readJobs, readExperiments, readDevice, readPlatformClass, readWallNs } = await from('analysis/run-files.js');
 const experiments = readExperiments(new URL('../experiments', import.meta.url).pathname);
+
+/** The base code's derive of a run, as `coexec derive` reads it; bases from before deriveRunInMemory (s30) read it here. */
+async function deriveWithBase(run) {
+  if (deriveRunInMemory) return (await deriveRunInMemory(run, { experiments })).derived;
+  const jobsFile = readJobs(run), wall = readWallNs(run);
+  jobsFile.rows = jobsFile.rows.map((j) => (j.wallNs === undefined && wall.has(j.jobId) ? { ...j, wallNs: wall.get(j.jobId) } : j));
+  const device = readDevice(run);
+  return deriveFromJobs(jobsFile, experiments, { device, platformClass: readPlatformClass(run), gpuSideSharesCpuCores: device.sharesCpuCores === true });
+}
 
 const geomean = (xs) => (xs.length ? Math.exp(xs.reduce((s, x) => s + Math.log(x), 0) / xs.length) : null);
 const best = (rows, side) => Math.min(...rows.filter((r) => r.side === side).map((r) => r.mape));
@@ -28,13 +37,7 @@ const derived = (run, file) => JSON.parse(readFileSync(join(run, 'derived', file
 
 for (const run of runs) {
   try {
-    // As deriveRun reads a run: engine wall times attached, its device, its platform class.
-    const jobsFile = readJobs(run), wall = readWallNs(run);
-    jobsFile.rows = jobsFile.rows.map((j) => (j.wallNs === undefined && wall.has(j.jobId) ? { ...j, wallNs: wall.get(j.jobId) } : j));
-    const device = readDevice(run);
-    const d = await deriveFromJobs(jobsFile, experiments, {
-      device, platformClass: readPlatformClass(run), gpuSideSharesCpuCores: device.sharesCpuCores === true,
-    });
+    const d = await deriveWithBase(run);
     const acc = derived(run, 'predictor-accuracy.json');
     console.log(JSON.stringify({
       run, gpu: [best(d.predictorAccuracy, 'gpu'), best(acc, 'gpu')],

@@ -5,8 +5,8 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { deriveFromJobs } from '../src/analysis/derive.js';
-import { readDevice, readExperiments, readJobs, readPlatformClass, readWallNs } from '../src/analysis/run-files.js';
+import { deriveRunInMemory } from '../src/analysis/derive.js';
+import { readExperiments } from '../src/analysis/run-files.js';
 
 const RESULTS = 'results';
 
@@ -36,11 +36,7 @@ test('the newest co-execution run of each platform has derived/ files as this co
   assert.ok(runs.length >= 3, `expected committed runs under ${RESULTS}/, found ${runs.length}`);
   const experiments = readExperiments('experiments');
   for (const run of runs) {
-    // As deriveRun reads a run folder.
-    const jobsFile = readJobs(run), wall = readWallNs(run);
-    jobsFile.rows = jobsFile.rows.map((j) => (j.wallNs === undefined && wall.has(j.jobId) ? { ...j, wallNs: wall.get(j.jobId)! } : j));
-    const device = readDevice(run);
-    const d = await deriveFromJobs(jobsFile, experiments, { device, platformClass: readPlatformClass(run), gpuSideSharesCpuCores: device.sharesCpuCores === true });
+    const { derived: d } = await deriveRunInMemory(run, { experiments });
     const stale = `${run}: its committed derived/ files are not what this code derives; run \`coexec derive ${run}\` (and the other shipped runs)`;
     assert.equal(rowsOf(run, 'predictor-accuracy.json'), plain(d.predictorAccuracy), `${stale} (predictor-accuracy)`);
     assert.equal(rowsOf(run, 'layers.json'), plain(d.layers), `${stale} (layers)`);

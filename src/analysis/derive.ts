@@ -248,15 +248,21 @@ function withWallNs(jobsFile: JobsFile, wall: Map<string, number>): JobsFile {
   return { ...jobsFile, rows: jobsFile.rows.map((j) => (j.wallNs === undefined && wall.has(j.jobId) ? { ...j, wallNs: wall.get(j.jobId)! } : j)) };
 }
 
-/** Reads runDir/jobs.json, derives everything, writes runDir/derived/*.json and returns it. */
-export async function deriveRun(runDir: string, opts: DeriveOptions = {}): Promise<Derived> {
+/** Reads runDir/jobs.json and derives everything as `coexec derive` does, writing nothing (with the jobs it read). */
+export async function deriveRunInMemory(runDir: string, opts: DeriveOptions = {}): Promise<{ jobsFile: JobsFile; derived: Derived }> {
   const jobsFile = withWallNs(readJobs(runDir), readWallNs(runDir));
   const experiments = opts.experiments ?? readExperiments(opts.experimentsDir ?? 'experiments');
   const device = opts.device ?? readDevice(runDir);
-  const d = await deriveFromJobs(jobsFile, experiments, {
+  const derived = await deriveFromJobs(jobsFile, experiments, {
     ...opts, device, platformClass: opts.platformClass ?? readPlatformClass(runDir),
     gpuSideSharesCpuCores: opts.gpuSideSharesCpuCores ?? (opts.device ? gpuSideSharesCpuCores(runDir) : device.sharesCpuCores === true),
   });
+  return { jobsFile, derived };
+}
+
+/** Reads runDir/jobs.json, derives everything, writes runDir/derived/*.json and returns it. */
+export async function deriveRun(runDir: string, opts: DeriveOptions = {}): Promise<Derived> {
+  const { jobsFile, derived: d } = await deriveRunInMemory(runDir, opts);
   const measurement = measurementSummary(runDir, jobsFile);
   if (measurement) d.summary.measurement = measurement;
   const envelope = <T>(rows: T[]): { schemaVersion: 1; platform: string; rows: T[] } => ({ schemaVersion: 1, platform: jobsFile.platform, rows });
