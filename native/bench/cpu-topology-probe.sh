@@ -6,6 +6,9 @@
 # 1.83x (ARTIFACT.md J, s30); if two vCPUs share a core's FMA units, placement shows it.
 # Writes OUT/cpu-topology.tgz (topology.txt, <set>.{json,txt}): one file, since a device call returns at most 8.
 # usage: native/bench/cpu-topology-probe.sh OUT
+# Environment: SETS (space-separated name:cores, default below), ONLY ("conv linear"), ROUNDS (1): with ROUNDS > 1
+# every set runs once per round, in turn, so a placement comparison is interleaved rather than one set after another
+# (files <set>-<only>-r<k>.json); MIN_MS (20) per measurement.
 set -euo pipefail
 [ $# -ge 1 ] || { echo "usage: $0 OUT" >&2; exit 2; }
 out="$1"; cd "$(dirname "$0")/../.."; mkdir -p "$out"
@@ -21,13 +24,18 @@ work="$(mktemp -d)"
 bin="$(mktemp -d)/cpu-bench"
 g++ -O3 -Wall -Wextra -Werror -std=c++17 -pthread -Inative/src native/src/cpu/*.cpp native/bench/cpu-bench.cpp -ldl -o "$bin"
 # name:cores
-sets="t1:1 t2-adjacent:1,2 t2-apart:1,9 t4-pocl:8,9,10,11 t8-first:1,2,3,4,5,6,7,8 t8-pocl:8,9,10,11,12,13,14,15
-t8-odd:1,3,5,7,9,11,13,15 t15:1,2,3,4,5,6,7,8,9,10,11,12,13,14,15"
-for s in $sets; do
-  name="${s%%:*}"; cores="${s#*:}"; n=$(echo "$cores" | tr ',' '\n' | wc -l)
-  for only in conv linear; do
-    "$bin" --only "$only" --threads "$n" --cores "$cores" --min-ms "${MIN_MS:-20}" --json "$work/$name-$only.json" \
-      > "$work/$name-$only.txt" 2>&1 || echo "$name $only failed" >> "$work/topology.txt"
+sets="${SETS:-t1:1 t2-adjacent:1,2 t2-apart:1,9 t4-pocl:8,9,10,11 t8-first:1,2,3,4,5,6,7,8 t8-pocl:8,9,10,11,12,13,14,15
+t8-odd:1,3,5,7,9,11,13,15 t15:1,2,3,4,5,6,7,8,9,10,11,12,13,14,15}"
+rounds="${ROUNDS:-1}"
+for ((r = 1; r <= rounds; r++)); do
+  suffix=""; [ "$rounds" -gt 1 ] && suffix="-r$r"
+  for s in $sets; do
+    name="${s%%:*}"; cores="${s#*:}"; n=$(echo "$cores" | tr ',' '\n' | wc -l)
+    for only in ${ONLY:-conv linear}; do
+      "$bin" --only "$only" --threads "$n" --cores "$cores" --min-ms "${MIN_MS:-20}" \
+        --json "$work/$name-$only$suffix.json" > "$work/$name-$only$suffix.txt" 2>&1 \
+        || echo "$name $only$suffix failed" >> "$work/topology.txt"
+    done
   done
 done
 tar czf "$out/cpu-topology.tgz" -C "$work" .
