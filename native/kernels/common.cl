@@ -46,14 +46,63 @@
 //                local memory and a barrier, so every work-item takes the same branch;
 //   doneCounter: as for svm-fine, one release add per physical group per execution after its writes of Y;
 //                the host zeroes it before bumping the epoch and waits until it equals the physical groups.
+// Stealing (-DCOEXEC_RESIDENT_STEAL, the engine's default; COEXEC_RESIDENT_DEAL=static leaves it out): each
+// physical group still takes its own contiguous chunk first, in order, but claims its virtual groups one at a
+// time from a cursor of its own, and once its chunk is done claims what is left of the others' chunks. A static
+// deal waits for its slowest worker every execution: on pocl-split a job's resident GPU side moved 1.3x or more
+// between a run and its same-call retest in 43-61% of the jobs (finish, which PoCL deals dynamically: 3-14%),
+// so one slow vCPU decided whole jobs. Cursors live in the epoch's buffer, one per 64-byte line after the
+// epoch's own (COEXEC_CURSOR), touched by the device only. Each owner zeroes its cursor when it sees a new
+// epoch; until then the cursor still holds its last value, at or past its chunk's length (every group left
+// the last execution only once its own chunk was exhausted; the host starts them at 1 << 30), so a group that
+// looks at it early claims nothing from it rather than work of the wrong execution.
 // A kernel body sits between COEXEC_RESIDENT_BEGIN() (after its __local declarations, which OpenCL C wants
 // at kernel scope) and COEXEC_SIGNAL_DONE(), and names its work-group and global ids through GROUP_ID,
 // GLOBAL_ID and GLOBAL_SIZE, which are the builtins outside resident builds and the virtual group's inside.
 #if defined(COEXEC_SIGNAL) && defined(COEXEC_RESIDENT)
 #define COEXEC_SIGNAL_PARAM \
   , __global atomic_int* doneCounter, __global atomic_int* epoch, const int vgroups0, const int vgroups1, const int vgroups2
+#define COEXEC_CURSOR(group) (epoch + 16 * (1 + (group)))
+#ifdef COEXEC_RESIDENT_STEAL
+// The next virtual group for physical group `group` of `groups`: from its own chunk while it lasts, then from
+// the following groups' chunks in turn; -1 when every chunk is claimed. Called by one work-item per group.
+int coexecClaim(__global atomic_int* epoch, int group, int groups, int per, int total) {
+  for (int k = 0; k < groups; ++k) {
+    const int q = (group + k) % groups;
+    const int first = q * per, count = min(total, first + per) - first;
+    __global atomic_int* cursor = COEXEC_CURSOR(q);
+    // A plain load first, so exhausted cursors are read rather than written (no cache-line ping-pong).
+    if (count <= 0 || atomic_load_explicit(cursor, memory_order_relaxed, memory_scope_device) >= count) continue;
+    const int i = atomic_fetch_add_explicit(cursor, 1, memory_order_relaxed, memory_scope_device);
+    if (i < count) return first + i;
+  }
+  return -1;
+}
+// The claimed index reaches the group's work-items through local memory, read after a barrier and written
+// again only after the loop's closing barrier. The loop is a plain `for` whose condition reads the claim:
+// Debian's PoCL 3.1 recursed until it crashed compiling a `break` right after a barrier inside the loop.
+#define COEXEC_DEAL_BEGIN()                                                                                  \
+    if (COEXEC_FIRST_ITEM()) {                                                                               \
+      atomic_store_explicit(COEXEC_CURSOR(get_group_id(0)), 0, memory_order_relaxed, memory_scope_device);   \
+      coexecClaimShared = coexecClaim(epoch, (int)get_group_id(0), (int)get_num_groups(0), coexecPer, coexecTotal); \
+    }                                                                                                        \
+    work_group_barrier(CLK_LOCAL_MEM_FENCE);                                                                 \
+    int coexecNextV = coexecClaimShared;                                                                     \
+    for (int coexecV = coexecNextV; coexecV >= 0; coexecV = coexecNextV) {
+#define COEXEC_DEAL_NEXT()                                                                                   \
+      if (COEXEC_FIRST_ITEM())                                                                               \
+        coexecClaimShared = coexecClaim(epoch, (int)get_group_id(0), (int)get_num_groups(0), coexecPer, coexecTotal); \
+      work_group_barrier(CLK_LOCAL_MEM_FENCE);                                                               \
+      coexecNextV = coexecClaimShared;
+#else
+#define COEXEC_DEAL_BEGIN()                                                                                  \
+    const int coexecEnd = min(coexecTotal, ((int)get_group_id(0) + 1) * coexecPer);                          \
+    for (int coexecV = (int)get_group_id(0) * coexecPer; coexecV < coexecEnd; ++coexecV) {
+#define COEXEC_DEAL_NEXT()
+#endif
 #define COEXEC_RESIDENT_BEGIN()                                                                              \
   __local int coexecEpochShared;                                                                             \
+  __local int coexecClaimShared;                                                                             \
   int coexecEpochSeen = 0;                                                                                   \
   for (;;) {                                                                                                 \
     if (COEXEC_FIRST_ITEM()) {                                                                               \
@@ -67,8 +116,7 @@
     if (coexecEpochSeen < 0) break;                                                                          \
     const int coexecTotal = vgroups0 * vgroups1 * vgroups2;                                                  \
     const int coexecPer = (coexecTotal + (int)get_num_groups(0) - 1) / (int)get_num_groups(0);               \
-    const int coexecEnd = min(coexecTotal, ((int)get_group_id(0) + 1) * coexecPer);                          \
-    for (int coexecV = (int)get_group_id(0) * coexecPer; coexecV < coexecEnd; ++coexecV) {                   \
+    COEXEC_DEAL_BEGIN()                                                                                      \
       const int coexecG0 = coexecV % vgroups0, coexecG1 = (coexecV / vgroups0) % vgroups1,                  \
                 coexecG2 = coexecV / (vgroups0 * vgroups1);
 // Closes both loops of COEXEC_RESIDENT_BEGIN. The barrier after each virtual group keeps the next one from
@@ -76,6 +124,7 @@
 // signal.
 #define COEXEC_SIGNAL_DONE()                                                                      \
       work_group_barrier(CLK_LOCAL_MEM_FENCE | CLK_GLOBAL_MEM_FENCE);                             \
+      COEXEC_DEAL_NEXT()                                                                          \
     }                                                                                             \
     if (COEXEC_FIRST_ITEM())                                                                      \
       atomic_fetch_add_explicit(doneCounter, 1, memory_order_release, COEXEC_SIGNAL_SCOPE);       \

@@ -54,8 +54,7 @@ RoundTrip::RoundTrip(GpuDevice& gpu, const std::string& sync) : impl_(std::make_
       COEXEC_CL(Cl().clSetKernelArgSVMPointer(s.kernel.get(), 2, s.counter.get()), "roundtrip counter");
     }
     if (resident) {
-      s.epoch = SvmBuffer(gpu.context(), flags | CL_MEM_SVM_ATOMICS, sizeof(int), "roundtrip epoch");
-      __atomic_store_n(s.epoch.as<int>(), 0, __ATOMIC_RELAXED);
+      s.epoch = sync_detail::ResidentEpochBuffer(gpu.context(), 1, "roundtrip epoch");
       __atomic_store_n(s.counter.as<int>(), 0, __ATOMIC_RELAXED);
       COEXEC_CL(Cl().clSetKernelArgSVMPointer(s.kernel.get(), 3, s.epoch.get()), "roundtrip epoch");
       const int one = 1;

@@ -203,6 +203,10 @@ struct FineSvmMemory {
   void Prepare(LayerRun& run, const std::string& mechanism);
   CpuTensors Tensors() const { return {x.as<float>(), w.as<float>(), b.as<float>(), y.as<float>()}; }
 };
+// svm-resident's epoch buffer for `groups` physical work-groups (fine-grained SVM with atomics): the epoch
+// (zero) on the first 64-byte line, then one claim cursor per group on a line of its own, started past any
+// chunk (native/kernels/common.cl, COEXEC_CURSOR and coexecClaim).
+SvmBuffer ResidentEpochBuffer(cl_context ctx, int groups, const std::string& what);
 // Copies the runs of a tensor from src to dst (both whole tensors of the same layout), on the host.
 void CopyRuns(const TensorRuns& runs, const float* src, float* dst);
 // Enqueues the copy of the runs of a whole host tensor into the same place of a device buffer (write) or

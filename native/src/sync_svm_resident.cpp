@@ -69,21 +69,18 @@ class SvmResidentMechanism : public Mechanism {
                                std::string(run.variant.clblast ? "CLBlast" : "helper kernels before its own"));
     mem_.Prepare(run, "svm-resident");
     cl_context ctx = run.gpu->context();
-    epoch_ = SvmBuffer(ctx, CL_MEM_READ_WRITE | CL_MEM_SVM_FINE_GRAIN_BUFFER | CL_MEM_SVM_ATOMICS, sizeof(int),
-                       "svm-resident epoch");
-    __atomic_store_n(epoch_.as<int>(), 0, __ATOMIC_RELAXED);
-
     // The resident arguments follow the counter (COEXEC_SIGNAL_PARAM under COEXEC_RESIDENT): the epoch, then
     // the launch's work-groups per dimension, which the physical groups deal among themselves.
     const LaunchSpec& launch = run.variant.launches.back();
     cl_kernel k = run.kernels.back().get();
+    physical_ = static_cast<int>(std::min<size_t>(ResidentGroups(run.gpu->caps()), launch.Groups()));
+    epoch_ = ResidentEpochBuffer(ctx, physical_, "svm-resident epoch");
     cl_uint a = static_cast<cl_uint>(launch.scalars.size() + launch.tensors.size() + 1);
     COEXEC_CL(Cl().clSetKernelArgSVMPointer(k, a++, epoch_.get()), Where(run, "resident epoch"));
     for (int d = 0; d < 3; ++d) {
       const int groups = static_cast<int>(launch.global[d] / launch.local[d]);
       COEXEC_CL(Cl().clSetKernelArg(k, a++, sizeof(int), &groups), Where(run, "resident work-groups"));
     }
-    physical_ = static_cast<int>(std::min<size_t>(ResidentGroups(run.gpu->caps()), launch.Groups()));
     std::string& failed = RememberedHandshakeFailure(run.gpu->id(), physical_);
     if (!failed.empty()) throw std::runtime_error(failed + " (an earlier job's handshake on this device; not retried)");
     const size_t global[3] = {physical_ * launch.local[0], launch.local[1], launch.local[2]};
@@ -170,6 +167,16 @@ class SvmResidentMechanism : public Mechanism {
 };
 
 }  // namespace
+
+SvmBuffer sync_detail::ResidentEpochBuffer(cl_context ctx, int groups, const std::string& what) {
+  constexpr int kLineInts = 16;  // COEXEC_CURSOR's stride: a cursor per 64-byte line
+  SvmBuffer buffer(ctx, CL_MEM_READ_WRITE | CL_MEM_SVM_FINE_GRAIN_BUFFER | CL_MEM_SVM_ATOMICS,
+                   sizeof(int) * kLineInts * static_cast<size_t>(1 + groups), what);
+  int* ints = buffer.as<int>();
+  __atomic_store_n(&ints[0], 0, __ATOMIC_RELAXED);
+  for (int g = 0; g < groups; ++g) __atomic_store_n(&ints[kLineInts * (1 + g)], 1 << 30, __ATOMIC_RELAXED);
+  return buffer;
+}
 
 std::unique_ptr<Mechanism> MakeSvmResidentMechanism() { return std::make_unique<SvmResidentMechanism>(); }
 
