@@ -359,6 +359,31 @@ resident_handshake() {
     sed -n 3p "$tmp/hs.jsonl" | grep -q '"status":"ok"'
 }
 check "svm-resident: too many resident work-groups end in an error after the 5 s handshake (once per device), not a hang" resident_handshake
+# The resident deal (native/kernels/common.cl): with more PoCL workers than cores, some physical groups fall
+# behind and the others claim their left-over virtual groups (the default, steal); static keeps each group's
+# fixed chunk. Both must give the checked output, say which deal they built, and a bad value must be refused.
+resident_deals() {
+  local args deal
+  for deal in steal static; do
+    while read -r args; do
+      COEXEC_RESIDENT_DEAL=$deal POCL_MAX_PTHREAD_COUNT=3 timeout 120 "$E" bench $args --sync svm-resident \
+        --min-samples 20 --min-time-ms 0 >"$tmp/deal.json" 2>/dev/null || return 1
+      grep -q '"status":"ok"' "$tmp/deal.json" && grep -q '"passed":true' "$tmp/deal.json" ||
+        { echo "$deal $args: $(head -c 600 "$tmp/deal.json")"; return 1; }
+      if [ "$deal" = steal ]; then grep -q -- '-DCOEXEC_RESIDENT -DCOEXEC_RESIDENT_STEAL' "$tmp/deal.json"
+      else ! grep -q -- 'COEXEC_RESIDENT_STEAL' "$tmp/deal.json"; fi || { echo "$deal $args: build options"; return 1; }
+    done <<'ARGS'
+--layer linear --M 1 --N 768 --K 768 --ratio 0 --gpu linear_reg_v16x2_m1 --wg 1
+--layer linear --M 9 --N 200 --K 33 --ratio 0.3 --split-dim m --gpu gemm_tiled --wg 4 --threads 1 --cores 1
+--layer conv2d --batch 2 --C 4 --H 13 --W 7 --F 7 --R 3 --S 3 --stride-h 2 --pad-h 1 --pad-w 1 --ratio 0 --gpu conv_direct --wg 8
+--layer conv2d --C 6 --H 9 --W 10 --F 32 --R 2 --S 3 --pad-w 1 --ratio 0 --gpu conv_local_16x64x16_2x4 --wg 1
+ARGS
+  done
+  COEXEC_RESIDENT_DEAL=dynamic "$E" bench --layer linear --M 1 --N 64 --K 32 --ratio 0 --gpu gemv_row --wg 1 \
+    --sync svm-resident --min-samples 3 --min-time-ms 0 2>/dev/null |
+    grep -q '"status":"error".*COEXEC_RESIDENT_DEAL must be static or steal, got dynamic'
+}
+check "svm-resident deals: stealing and static both checked with more workers than cores; a bad COEXEC_RESIDENT_DEAL refused" resident_deals
 timed_queue_profiling() {  # the old arrangement still runs every job of the small sweep correctly (auto: replays)
   COEXEC_TIMED_QUEUE=profiling "$E" run "$tmp/calls.json" --out "$tmp/tqp.jsonl" 2>"$tmp/tqp.err" || return 1
   "$T" check "$tmp/calls.json" "$tmp/tqp.jsonl" >"$tmp/tqp.check"
