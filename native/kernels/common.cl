@@ -47,15 +47,15 @@
 //   doneCounter: as for svm-fine, one release add per physical group per execution after its writes of Y;
 //                the host zeroes it before bumping the epoch and waits until it equals the physical groups.
 // Stealing (-DCOEXEC_RESIDENT_STEAL, the engine's default; COEXEC_RESIDENT_DEAL=static leaves it out): each
-// physical group still takes its own contiguous chunk first, in order, but claims its virtual groups one at a
-// time from a cursor of its own, and once its chunk is done claims what is left of the others' chunks. A static
-// deal waits for its slowest worker every execution: on pocl-split a job's resident GPU side moved 1.3x or more
-// between a run and its same-call retest in 43-61% of the jobs (finish, which PoCL deals dynamically: 3-14%),
-// so one slow vCPU decided whole jobs. Cursors live in the epoch's buffer, one per 64-byte line after the
-// epoch's own (COEXEC_CURSOR), touched by the device only. Each owner zeroes its cursor when it sees a new
-// epoch; until then the cursor still holds its last value, at or past its chunk's length (every group left
-// the last execution only once its own chunk was exhausted; the host starts them at 1 << 30), so a group that
-// looks at it early claims nothing from it rather than work of the wrong execution.
+// physical group owns a balanced contiguous chunk and claims it from the front, in order, one virtual group at a
+// time; once it is done it claims what is left of the others' chunks from their backs. A static deal waits for
+// its slowest worker every execution: on pocl-split a job's resident GPU side moved 1.3x or more between a run
+// and its same-call retest in 44-61% of the jobs (finish, which PoCL deals dynamically: 10-14%), so one slow vCPU
+// decided whole jobs. Cursors live in the epoch's buffer, one per 64-byte line after the epoch's own
+// (COEXEC_CURSOR), touched by the device only. Each owner resets its cursor to its whole chunk when it sees a new
+// epoch; until then the cursor still reads exhausted (every group left the last execution only once its own
+// chunk was; the host starts them at 0, exhausted), so a group that looks at it early claims nothing from it
+// rather than work of another execution.
 // A kernel body sits between COEXEC_RESIDENT_BEGIN() (after its __local declarations, which OpenCL C wants
 // at kernel scope) and COEXEC_SIGNAL_DONE(), and names its work-group and global ids through GROUP_ID,
 // GLOBAL_ID and GLOBAL_SIZE, which are the builtins outside resident builds and the virtual group's inside.
@@ -64,17 +64,32 @@
   , __global atomic_int* doneCounter, __global atomic_int* epoch, const int vgroups0, const int vgroups1, const int vgroups2
 #define COEXEC_CURSOR(group) (epoch + 16 * (1 + (group)))
 #ifdef COEXEC_RESIDENT_STEAL
-// The next virtual group for physical group `group` of `groups`: from its own chunk while it lasts, then from
-// the following groups' chunks in turn; -1 when every chunk is claimed. Called by one work-item per group.
-int coexecClaim(__global atomic_int* epoch, int group, int groups, int per, int total) {
-  for (int k = 0; k < groups; ++k) {
+// Balanced chunks: group q owns virtual groups [q * V / P, (q + 1) * V / P), so sizes differ by at most one and
+// no group starts empty (ceil-sized chunks left the last groups with nothing, which then stole from the start).
+#define COEXEC_CHUNK_FIRST(q, groups, total) ((q) * (total) / (groups))
+// A cursor packs its chunk's unclaimed range [front, back) as front | back << 16: the owner claims the front, in
+// order (its slice of the weights stays in its cache from one execution to the next), a thief the back, each
+// with one compare-exchange, so the two never take the same virtual group. front >= back: exhausted.
+// The next virtual group for physical group `group` of `groups`: from the front of its own chunk while it lasts,
+// then from the back of the following groups' chunks in turn; -1 when every chunk is claimed. Called by one
+// work-item per group.
+int coexecClaim(__global atomic_int* epoch, int group, int groups, int total) {
+  __global atomic_int* own = COEXEC_CURSOR(group);
+  int v = atomic_load_explicit(own, memory_order_relaxed, memory_scope_device);
+  while ((v & 0xFFFF) < (v >> 16)) {
+    if (atomic_compare_exchange_weak_explicit(own, &v, v + 1, memory_order_relaxed, memory_order_relaxed,
+                                              memory_scope_device))
+      return COEXEC_CHUNK_FIRST(group, groups, total) + (v & 0xFFFF);
+  }
+  for (int k = 1; k < groups; ++k) {
     const int q = (group + k) % groups;
-    const int first = q * per, count = min(total, first + per) - first;
     __global atomic_int* cursor = COEXEC_CURSOR(q);
-    // A plain load first, so exhausted cursors are read rather than written (no cache-line ping-pong).
-    if (count <= 0 || atomic_load_explicit(cursor, memory_order_relaxed, memory_scope_device) >= count) continue;
-    const int i = atomic_fetch_add_explicit(cursor, 1, memory_order_relaxed, memory_scope_device);
-    if (i < count) return first + i;
+    int w = atomic_load_explicit(cursor, memory_order_relaxed, memory_scope_device);
+    while ((w & 0xFFFF) < (w >> 16)) {
+      if (atomic_compare_exchange_weak_explicit(cursor, &w, w - 0x10000, memory_order_relaxed, memory_order_relaxed,
+                                                memory_scope_device))
+        return COEXEC_CHUNK_FIRST(q, groups, total) + (w >> 16) - 1;
+    }
   }
   return -1;
 }
@@ -83,15 +98,17 @@ int coexecClaim(__global atomic_int* epoch, int group, int groups, int per, int 
 // Debian's PoCL 3.1 recursed until it crashed compiling a `break` right after a barrier inside the loop.
 #define COEXEC_DEAL_BEGIN()                                                                                  \
     if (COEXEC_FIRST_ITEM()) {                                                                               \
-      atomic_store_explicit(COEXEC_CURSOR(get_group_id(0)), 0, memory_order_relaxed, memory_scope_device);   \
-      coexecClaimShared = coexecClaim(epoch, (int)get_group_id(0), (int)get_num_groups(0), coexecPer, coexecTotal); \
+      const int g_ = (int)get_group_id(0), p_ = (int)get_num_groups(0);                                     \
+      const int count_ = COEXEC_CHUNK_FIRST(g_ + 1, p_, coexecTotal) - COEXEC_CHUNK_FIRST(g_, p_, coexecTotal); \
+      atomic_store_explicit(COEXEC_CURSOR(g_), count_ << 16, memory_order_relaxed, memory_scope_device);     \
+      coexecClaimShared = coexecClaim(epoch, g_, p_, coexecTotal);                                          \
     }                                                                                                        \
     work_group_barrier(CLK_LOCAL_MEM_FENCE);                                                                 \
     int coexecNextV = coexecClaimShared;                                                                     \
     for (int coexecV = coexecNextV; coexecV >= 0; coexecV = coexecNextV) {
 #define COEXEC_DEAL_NEXT()                                                                                   \
       if (COEXEC_FIRST_ITEM())                                                                               \
-        coexecClaimShared = coexecClaim(epoch, (int)get_group_id(0), (int)get_num_groups(0), coexecPer, coexecTotal); \
+        coexecClaimShared = coexecClaim(epoch, (int)get_group_id(0), (int)get_num_groups(0), coexecTotal);    \
       work_group_barrier(CLK_LOCAL_MEM_FENCE);                                                               \
       coexecNextV = coexecClaimShared;
 #else

@@ -149,6 +149,13 @@ void GpuDevice::UseProfilingQueue(bool on) {
   current_ = next;
 }
 
+bool ResidentDealSteals() {
+  const char* deal = std::getenv("COEXEC_RESIDENT_DEAL");
+  if (!deal || !*deal || std::strcmp(deal, "steal") == 0) return true;
+  if (std::strcmp(deal, "static") == 0) return false;
+  throw std::runtime_error(std::string("COEXEC_RESIDENT_DEAL must be static or steal, got ") + deal);
+}
+
 GpuDevice::Built GpuDevice::BuildProgram(const std::string& file,
                                           const std::vector<std::pair<std::string, int>>& knobs, bool signal,
                                           bool resident) {
@@ -161,12 +168,7 @@ GpuDevice::Built GpuDevice::BuildProgram(const std::string& file,
   if (resident) options += " -DCOEXEC_RESIDENT";
   // The resident kernel's physical groups steal each other's left-over virtual groups (common.cl) unless
   // COEXEC_RESIDENT_DEAL=static asks for the fixed contiguous deal (an A/B: native/bench/resident_deal_bench.py).
-  if (resident) {
-    const char* deal = std::getenv("COEXEC_RESIDENT_DEAL");
-    if (deal && *deal && std::strcmp(deal, "static") != 0 && std::strcmp(deal, "steal") != 0)
-      throw std::runtime_error(std::string("COEXEC_RESIDENT_DEAL must be static or steal, got ") + deal);
-    if (!deal || std::strcmp(deal, "static") != 0) options += " -DCOEXEC_RESIDENT_STEAL";
-  }
+  if (resident && ResidentDealSteals()) options += " -DCOEXEC_RESIDENT_STEAL";
   const std::string key = file + "|" + options;
   if (auto it = cache_.find(key); it != cache_.end()) return {it->second.get(), options};
 

@@ -51,6 +51,10 @@ const char* TimedQueueName(TimedQueue q);  // "plain" | "profiling"
 // COEXEC_TIMED_QUEUE=plain|profiling (unset or empty: plain); throws on another value.
 TimedQueue TimedQueueRequest();
 
+// Whether svm-resident builds deal virtual work-groups with stealing (COEXEC_RESIDENT_DEAL unset or "steal", the
+// default) or in fixed chunks ("static"); any other value throws.
+bool ResidentDealSteals();
+
 class GpuDevice {
  public:
   explicit GpuDevice(const DeviceEntry& entry);

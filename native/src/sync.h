@@ -204,8 +204,8 @@ struct FineSvmMemory {
   CpuTensors Tensors() const { return {x.as<float>(), w.as<float>(), b.as<float>(), y.as<float>()}; }
 };
 // svm-resident's epoch buffer for `groups` physical work-groups (fine-grained SVM with atomics): the epoch
-// (zero) on the first 64-byte line, then one claim cursor per group on a line of its own, started past any
-// chunk (native/kernels/common.cl, COEXEC_CURSOR and coexecClaim).
+// (zero) on the first 64-byte line, then one claim cursor per group on a line of its own, started exhausted
+// (zero; native/kernels/common.cl, COEXEC_CURSOR and coexecClaim).
 SvmBuffer ResidentEpochBuffer(cl_context ctx, int groups, const std::string& what);
 // Copies the runs of a tensor from src to dst (both whole tensors of the same layout), on the host.
 void CopyRuns(const TensorRuns& runs, const float* src, float* dst);

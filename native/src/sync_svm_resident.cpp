@@ -74,6 +74,11 @@ class SvmResidentMechanism : public Mechanism {
     const LaunchSpec& launch = run.variant.launches.back();
     cl_kernel k = run.kernels.back().get();
     physical_ = static_cast<int>(std::min<size_t>(ResidentGroups(run.gpu->caps()), launch.Groups()));
+    // A stealing cursor packs its chunk's range into 16-bit halves (common.cl, coexecClaim).
+    if (ResidentDealSteals() && (launch.Groups() + physical_ - 1) / physical_ > 0xFFFF)
+      throw std::runtime_error("svm-resident: " + std::to_string(launch.Groups()) + " work-groups over " +
+                               std::to_string(physical_) + " resident groups is over 65535 each, the most a stealing "
+                               "cursor holds (COEXEC_RESIDENT_DEAL=static has no such limit)");
     epoch_ = ResidentEpochBuffer(ctx, physical_, "svm-resident epoch");
     cl_uint a = static_cast<cl_uint>(launch.scalars.size() + launch.tensors.size() + 1);
     COEXEC_CL(Cl().clSetKernelArgSVMPointer(k, a++, epoch_.get()), Where(run, "resident epoch"));
@@ -174,7 +179,7 @@ SvmBuffer sync_detail::ResidentEpochBuffer(cl_context ctx, int groups, const std
                    sizeof(int) * kLineInts * static_cast<size_t>(1 + groups), what);
   int* ints = buffer.as<int>();
   __atomic_store_n(&ints[0], 0, __ATOMIC_RELAXED);
-  for (int g = 0; g < groups; ++g) __atomic_store_n(&ints[kLineInts * (1 + g)], 1 << 30, __ATOMIC_RELAXED);
+  for (int g = 0; g < groups; ++g) __atomic_store_n(&ints[kLineInts * (1 + g)], 0, __ATOMIC_RELAXED);  // exhausted
   return buffer;
 }
 
