@@ -22,8 +22,7 @@ import statistics
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from engine_io import run_engine_plan  # noqa: E402
-from kernel_bench import parse_cores  # noqa: E402
+from engine_io import add_pocl_split_args, parse_cores, pocl_split_plan, run_engine_plan  # noqa: E402
 
 
 def jobs(cpu_threads):
@@ -54,19 +53,9 @@ def jobs(cpu_threads):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("out")
-    ap.add_argument("--engine", default="native/build/coexec-engine")
-    ap.add_argument("--device-cores", default="0-6")
-    ap.add_argument("--driver-core", type=int, default=7)
-    ap.add_argument("--cpu-cores", default="8-15")
-    ap.add_argument("--rounds", type=int, default=3)
+    add_pocl_split_args(ap, rounds=3)
     a = ap.parse_args()
-    device_cores, cpu_cores = parse_cores(a.device_cores), parse_cores(a.cpu_cores)
-    env = dict(os.environ, POCL_AFFINITY="1",
-               POCL_MAX_PTHREAD_COUNT=str(len(device_cores)), POCL_CPU_MAX_CU_NUM=str(len(device_cores)))
-    base = {"schemaVersion": 1, "device": {"deviceType": "cpu", "platformContains": "Portable"},
-            "cpuAffinity": cpu_cores, "driverCore": a.driver_core, "deviceCores": device_cores,
-            "jobs": jobs(len(cpu_cores))}
+    env, base = pocl_split_plan(a, jobs(len(parse_cores(a.cpu_cores))))
     medians = {"off": {}, "on": {}}
     errors = []
     for rnd in range(a.rounds):
@@ -87,7 +76,8 @@ def main():
         rows.append(row)
     doc = {"schemaVersion": 1, "benchmark": "native/bench/awake_cores_bench.py: keepDeviceCoresAwake off vs on",
            "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
-           "arrangement": {"deviceCores": device_cores, "driverCore": a.driver_core, "cpuCores": cpu_cores},
+           "arrangement": {"deviceCores": base["deviceCores"], "driverCore": base["driverCore"],
+                           "cpuCores": base["cpuAffinity"]},
            "rounds": a.rounds, "latency": "median over rounds of each round's median (us)", "rows": rows,
            "errors": errors}
     os.makedirs(a.out, exist_ok=True)

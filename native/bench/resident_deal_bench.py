@@ -25,8 +25,7 @@ import statistics
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from engine_io import run_engine_plan  # noqa: E402
-from kernel_bench import parse_cores  # noqa: E402
+from engine_io import add_pocl_split_args, pocl_split_plan, run_engine_plan  # noqa: E402
 
 STRATEGIES = """
 linear/M:1/N:1536/K:384/r:0.00/t:0/cpu:none/gpu:linear_reg_v16x2_m1-wg1/sync:svm-resident
@@ -75,20 +74,11 @@ def job_from_strategy_id(sid):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("out")
-    ap.add_argument("--engine", default="native/build/coexec-engine")
-    ap.add_argument("--device-cores", default="0-6")
-    ap.add_argument("--driver-core", type=int, default=7)
-    ap.add_argument("--cpu-cores", default="8-15")
-    ap.add_argument("--rounds", type=int, default=4)
+    add_pocl_split_args(ap, rounds=4)
     ap.add_argument("--only", default="", help="only strategies whose id contains this (a quick check)")
     a = ap.parse_args()
-    device_cores, cpu_cores = parse_cores(a.device_cores), parse_cores(a.cpu_cores)
-    env = dict(os.environ, POCL_AFFINITY="1",
-               POCL_MAX_PTHREAD_COUNT=str(len(device_cores)), POCL_CPU_MAX_CU_NUM=str(len(device_cores)))
     jobs = [job_from_strategy_id(s) for s in STRATEGIES if a.only in s]
-    base = {"schemaVersion": 1, "device": {"deviceType": "cpu", "platformContains": "Portable"},
-            "cpuAffinity": cpu_cores, "driverCore": a.driver_core, "deviceCores": device_cores, "jobs": jobs}
+    env, base = pocl_split_plan(a, jobs)
     deals = ("static", "steal")
     medians = {d: {} for d in deals}
     errors = []
@@ -121,7 +111,8 @@ def main():
     summary["geomeanStealOverStatic"] = round(math.exp(statistics.fmean(map(math.log, ratios))), 3) if ratios else None
     doc = {"schemaVersion": 1, "benchmark": "native/bench/resident_deal_bench.py: svm-resident static deal vs stealing",
            "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
-           "arrangement": {"deviceCores": device_cores, "driverCore": a.driver_core, "cpuCores": cpu_cores},
+           "arrangement": {"deviceCores": base["deviceCores"], "driverCore": base["driverCore"],
+                           "cpuCores": base["cpuAffinity"]},
            "rounds": a.rounds, "latency": "each round's median (us); median over rounds; spread = max / min over rounds",
            "summary": summary, "rows": rows, "errors": errors}
     os.makedirs(a.out, exist_ok=True)
