@@ -891,8 +891,9 @@ export function runsResident(sync: string | undefined): boolean {
 
 /**
  * The slice's bytes one resident worker touches on every execution: the resident kernel deals its launch's
- * work-groups to the device's workers in contiguous chunks of ceil(groups / workers), and the same worker
- * takes the same chunk each time, so its share of the weights stays in its own cache while it fits there.
+ * work-groups to the device's workers in contiguous chunks of at most ceil(groups / workers) (balanced ones, which
+ * workers that finish early may steal from, since s31's engine), and the same worker takes the same chunk each
+ * time, so its share of the weights stays in its own cache while it fits there.
  */
 export function residentBytesPerWorker(bytes: number, workGroups: number, workers: number): number {
   const groups = Math.max(1, workGroups);
