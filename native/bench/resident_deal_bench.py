@@ -14,6 +14,7 @@ Arrangement (default pocl-split's): PoCL workers pinned to --device-cores (POCL_
 --driver-core, CPU slice on --cpu-cores.
 usage: native/bench/resident_deal_bench.py OUT [--engine E] [--device-cores 0-6] [--driver-core 7]
        [--cpu-cores 8-15] [--rounds 4] [--only SUBSTRING]
+       native/bench/resident_deal_bench.py --table resident-deal.json...   (the tables of saved results)
 """
 import argparse
 import datetime
@@ -119,13 +120,26 @@ def main():
     with open(os.path.join(a.out, "resident-deal.json"), "w") as f:
         json.dump(doc, f, indent=1)
         f.write("\n")
-    for r in rows:
-        print(f"{r['job'][:110]:110s} static {r['static']['medianUs']} ({r['static']['spread']})  "
-              f"steal {r['steal']['medianUs']} ({r['steal']['spread']})  steal/static {r['stealOverStatic']}")
-    print(json.dumps(summary))
-    for e in errors:
+    print_table(doc)
+
+
+def print_table(doc):
+    """The markdown table of one resident-deal.json: per job both deals' median over rounds (spread) and their ratio."""
+    print(f"{doc['date']}, {doc['rounds']} rounds: {json.dumps(doc['summary'])}\n")
+    print("| job | static us (spread) | steal us (spread) | steal / static |")
+    print("| --- | --- | --- | --- |")
+    for r in doc["rows"]:
+        print(f"| {r['job']} | {r['static']['medianUs']} ({r['static']['spread']}) | "
+              f"{r['steal']['medianUs']} ({r['steal']['spread']}) | {r['stealOverStatic']} |")
+    for e in doc["errors"]:
         print("not ok:", e)
 
 
 if __name__ == "__main__":
-    main()
+    if len(sys.argv) > 2 and sys.argv[1] == "--table":  # reprint saved results: --table FILE.json...
+        for path in sys.argv[2:]:
+            with open(path) as f:
+                print_table(json.load(f))
+            print()
+    else:
+        main()
