@@ -21,12 +21,12 @@ import datetime
 import json
 import math
 import os
-import re
 import statistics
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from engine_io import add_pocl_split_args, pocl_split_plan, run_engine_plan  # noqa: E402
+from resident_ab import strategy_of  # noqa: E402
 
 STRATEGIES = """
 linear/M:1/N:1536/K:384/r:0.00/t:0/cpu:none/gpu:linear_reg_v16x2_m1-wg1/sync:svm-resident
@@ -53,7 +53,8 @@ conv2d/B:1/C:64/H:56/W:56/F:64/R:1/S:1/st:1x1/pad:0x0/r:0.40/t:8/cpu:simd-flat/g
 
 
 def job_from_strategy_id(sid):
-    """An engine layer job from a strategy id as the harness writes them (src/plan/ids.ts)."""
+    """An engine layer job from a strategy id as the harness writes them (src/plan/ids.ts): the layer's fields
+    parsed here, the strategy's by resident_ab.strategy_of."""
     fields = dict(p.split(":", 1) for p in sid.split("/")[1:] if ":" in p)
     if sid.startswith("linear/"):
         layer = {"type": "linear", "M": int(fields["M"]), "N": int(fields["N"]), "K": int(fields["K"])}
@@ -63,13 +64,7 @@ def job_from_strategy_id(sid):
         layer = {"type": "conv2d", "batch": int(fields["B"]), "C": int(fields["C"]), "H": int(fields["H"]),
                  "W": int(fields["W"]), "F": int(fields["F"]), "R": int(fields["R"]), "S": int(fields["S"]),
                  "strideH": sh, "strideW": sw, "padH": ph, "padW": pw}
-    variant, wg = re.fullmatch(r"(.+)-wg(\d+)", fields["gpu"]).groups()
-    ratio, threads = float(fields["r"]), int(fields["t"])
-    strategy = {"splitRatio": ratio, "cpuThreads": threads, "cpuImpl": fields["cpu"], "gpuVariant": variant,
-                "gpuWorkGroup": int(wg), "sync": fields["sync"]}
-    if "split" in fields:
-        strategy["splitDim"] = fields["split"]
-    return {"id": sid, "kind": "layer", "layer": layer, "strategy": strategy,
+    return {"id": sid, "kind": "layer", "layer": layer, "strategy": strategy_of(sid),
             "warmup": 10, "minSamples": 40, "minTimeMs": 40, "maxSamples": 300, "maxTimeMs": 400}
 
 

@@ -67,7 +67,8 @@
 // Balanced chunks: group q owns virtual groups [q * V / P, (q + 1) * V / P), so sizes differ by at most one and
 // no group starts empty (ceil-sized chunks left the last groups with nothing, which then stole from the start).
 #define COEXEC_CHUNK_FIRST(q, groups, total) ((q) * (total) / (groups))
-// A cursor packs its chunk's unclaimed range [front, back) as front | back << 16: the owner claims the front, in
+// A cursor packs its chunk's unclaimed range [front, back) as front | back << 16 (back <= 32767, so the int stays
+// positive; the host refuses larger chunks): the owner claims the front, in
 // order (its slice of the weights stays in its cache from one execution to the next), a thief the back, each
 // with one compare-exchange, so the two never take the same virtual group. front >= back: exhausted.
 // The next virtual group for physical group `group` of `groups`: from the front of its own chunk while it lasts,
@@ -113,6 +114,7 @@ int coexecClaim(__global atomic_int* epoch, int group, int groups, int total) {
       coexecNextV = coexecClaimShared;
 #else
 #define COEXEC_DEAL_BEGIN()                                                                                  \
+    const int coexecPer = (coexecTotal + (int)get_num_groups(0) - 1) / (int)get_num_groups(0);               \
     const int coexecEnd = min(coexecTotal, ((int)get_group_id(0) + 1) * coexecPer);                          \
     for (int coexecV = (int)get_group_id(0) * coexecPer; coexecV < coexecEnd; ++coexecV) {
 #define COEXEC_DEAL_NEXT()
@@ -132,7 +134,6 @@ int coexecClaim(__global atomic_int* epoch, int group, int groups, int total) {
     coexecEpochSeen = coexecEpochShared;                                                                     \
     if (coexecEpochSeen < 0) break;                                                                          \
     const int coexecTotal = vgroups0 * vgroups1 * vgroups2;                                                  \
-    const int coexecPer = (coexecTotal + (int)get_num_groups(0) - 1) / (int)get_num_groups(0);               \
     COEXEC_DEAL_BEGIN()                                                                                      \
       const int coexecG0 = coexecV % vgroups0, coexecG1 = (coexecV / vgroups0) % vgroups1,                  \
                 coexecG2 = coexecV / (vgroups0 * vgroups1);

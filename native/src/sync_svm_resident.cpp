@@ -74,10 +74,10 @@ class SvmResidentMechanism : public Mechanism {
     const LaunchSpec& launch = run.variant.launches.back();
     cl_kernel k = run.kernels.back().get();
     physical_ = static_cast<int>(std::min<size_t>(ResidentGroups(run.gpu->caps()), launch.Groups()));
-    // A stealing cursor packs its chunk's range into 16-bit halves (common.cl, coexecClaim).
-    if (ResidentDealSteals() && (launch.Groups() + physical_ - 1) / physical_ > 0xFFFF)
+    // A stealing cursor packs its chunk's range into the halves of a positive int (common.cl, coexecClaim).
+    if (ResidentDealSteals() && (launch.Groups() + physical_ - 1) / physical_ > 0x7FFF)
       throw std::runtime_error("svm-resident: " + std::to_string(launch.Groups()) + " work-groups over " +
-                               std::to_string(physical_) + " resident groups is over 65535 each, the most a stealing "
+                               std::to_string(physical_) + " resident groups is over 32767 each, the most a stealing "
                                "cursor holds (COEXEC_RESIDENT_DEAL=static has no such limit)");
     epoch_ = ResidentEpochBuffer(ctx, physical_, "svm-resident epoch");
     cl_uint a = static_cast<cl_uint>(launch.scalars.size() + launch.tensors.size() + 1);
@@ -177,9 +177,8 @@ SvmBuffer sync_detail::ResidentEpochBuffer(cl_context ctx, int groups, const std
   constexpr int kLineInts = 16;  // COEXEC_CURSOR's stride: a cursor per 64-byte line
   SvmBuffer buffer(ctx, CL_MEM_READ_WRITE | CL_MEM_SVM_FINE_GRAIN_BUFFER | CL_MEM_SVM_ATOMICS,
                    sizeof(int) * kLineInts * static_cast<size_t>(1 + groups), what);
-  int* ints = buffer.as<int>();
-  __atomic_store_n(&ints[0], 0, __ATOMIC_RELAXED);
-  for (int g = 0; g < groups; ++g) __atomic_store_n(&ints[kLineInts * (1 + g)], 0, __ATOMIC_RELAXED);  // exhausted
+  // Zero throughout: the epoch, and every cursor's range [0, 0), exhausted. No kernel runs on it yet.
+  std::fill(buffer.as<int>(), buffer.as<int>() + kLineInts * (1 + groups), 0);
   return buffer;
 }
 
