@@ -1,0 +1,52 @@
+#!/usr/bin/env node
+// How far each side's held-out prediction is from the grid's measured side, per split dimension and CPU
+// implementation: for every VALID co-executed grid job, predicted / measured CPU side and GPU side (the same
+// held-out predictors selection uses, as in scripts/selection-diagnosis.mjs). Prints median ratio and MAPE per
+// group. Tells whether a side model misprices height splits against channel splits.
+//   node scripts/split-side-errors.mjs RUN_DIR [--family NAME]
+// Needs `npx tsc -p tsconfig.json` first (reads dist/). Prints; writes nothing.
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { heldOutEvaluationOfRunDir, pickFamily } from '../dist/src/analysis/derive.js';
+import { inPhase, strategyId } from '../dist/src/analysis/layers.js';
+import { readDevice } from '../dist/src/analysis/run-files.js';
+import { predictStrategy } from '../dist/src/predict/compose.js';
+import { MODEL_KINDS } from '../dist/src/predict/side-model.js';
+import { gridSpaces } from '../dist/src/select/space.js';
+
+const args = process.argv.slice(2);
+const flag = (name) => { const i = args.indexOf(name); return i < 0 ? undefined : args.splice(i, 2)[1]; };
+const requested = flag('--family');
+const [run] = args;
+if (!run || !existsSync(join(run, 'jobs.json')) || (requested !== undefined && !MODEL_KINDS.includes(requested))) {
+  console.error(`usage: node scripts/split-side-errors.mjs RUN_DIR [--family ${MODEL_KINDS.join('|')}]`);
+  process.exit(2);
+}
+const { jobs, cv } = heldOutEvaluationOfRunDir(run, fileURLToPath(new URL('../experiments', import.meta.url)));
+const family = pickFamily(cv, requested ?? 'auto', readDevice(run).type);
+const grid = new Map();
+for (const j of jobs.rows) if (inPhase(j, 'grid') && j.kind === 'layer' && j.stats && j.verdict === 'VALID') grid.set(strategyId(j.layer, j.strategy), j);
+const groups = new Map();
+const add = (key, ratio) => { if (!groups.has(key)) groups.set(key, []); groups.get(key).push(ratio); };
+for (const space of gridSpaces(jobs.rows).values()) {
+  const p = cv.heldOut.get(family)?.get(space.layerId);
+  if (!p) continue;
+  for (const c of space.candidates) {
+    const s = c.strategy;
+    if (!(s.splitRatio > 0 && s.splitRatio < 1)) continue;
+    const j = grid.get(c.strategyId);
+    if (!j) continue;
+    const pr = predictStrategy(p, c.layer, s);
+    const dim = s.splitDim ?? 'channel';
+    if (j.cpuSideMedianNs > 0 && pr.cpuNs > 0) add(`cpu ${dim} ${s.cpuImpl}`, pr.cpuNs / j.cpuSideMedianNs);
+    if (j.gpuSideMedianNs > 0 && pr.gpuNs > 0) add(`gpu ${dim} ${s.sync}`, pr.gpuNs / j.gpuSideMedianNs);
+  }
+}
+const median = (xs) => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length / 2)]; };
+console.log(`family ${family}\n| side, split, setting | n | predicted / measured (median) | p10 | p90 | MAPE % |\n| --- | --- | --- | --- | --- | --- |`);
+for (const [key, rs] of [...groups].sort()) {
+  const s = [...rs].sort((a, b) => a - b);
+  const mape = 100 * rs.reduce((a, r) => a + Math.abs(r - 1), 0) / rs.length;
+  console.log(`| ${key} | ${rs.length} | ${median(rs).toFixed(2)} | ${s[Math.floor(0.1 * s.length)].toFixed(2)} | ${s[Math.floor(0.9 * s.length)].toFixed(2)} | ${mape.toFixed(1)} |`);
+}
