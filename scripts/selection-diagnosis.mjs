@@ -5,36 +5,15 @@
 // beside the grid's measured median, CPU side, GPU side and kernel time (us).
 //   node scripts/selection-diagnosis.mjs RUN_DIR [--family NAME]   (default: the family derive would pick)
 // Needs `npx tsc -p tsconfig.json` first (reads dist/). Prints; writes nothing.
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { heldOutEvaluationOfRunDir, pickFamily } from '../dist/src/analysis/derive.js';
-import { inPhase, strategyId } from '../dist/src/analysis/layers.js';
-import { readDevice } from '../dist/src/analysis/run-files.js';
 import { predictStrategy } from '../dist/src/predict/compose.js';
-import { MODEL_KINDS } from '../dist/src/predict/side-model.js';
 import { chooseRoles } from '../dist/src/select/confirm.js';
 import { gridSpaces } from '../dist/src/select/space.js';
+import { loadHeldOutRun } from './lib/held-out-run.mjs';
 
-const args = process.argv.slice(2);
-const flag = (name) => { const i = args.indexOf(name); return i < 0 ? undefined : args.splice(i, 2)[1]; };
-const requested = flag('--family');
-const [run] = args;
-if (!run || !existsSync(join(run, 'jobs.json')) || (requested !== undefined && !MODEL_KINDS.includes(requested))) {
-  console.error(`usage: node scripts/selection-diagnosis.mjs RUN_DIR [--family ${MODEL_KINDS.join('|')}]`);
-  process.exit(2);
-}
-const { jobs, cv } = heldOutEvaluationOfRunDir(run, fileURLToPath(new URL('../experiments', import.meta.url)));
-// The family derive's 'auto' picks (pickFamily).
+const { jobs, cv, family, grid } = loadHeldOutRun('scripts/selection-diagnosis.mjs');
+// The held-out composed MAPE of every family, lowest first.
 const composed = cv.accuracy.filter((a) => a.side === 'composed' && cv.heldOut.has(a.model)).sort((a, b) => a.mape - b.mape || a.model.localeCompare(b.model));
-const family = pickFamily(cv, requested ?? 'auto', readDevice(run).type);
-if (!family || !cv.heldOut.has(family)) {
-  console.error(`selection-diagnosis: no held-out predictor of family ${family ?? '(none)'} in ${run}`);
-  process.exit(1);
-}
 console.log(`family ${family}; held-out composed MAPE: ${composed.map((a) => `${a.model} ${a.mape.toFixed(1)}%`).join(', ')}`);
-const grid = new Map();
-for (const j of jobs.rows) if (inPhase(j, 'grid') && j.kind === 'layer' && j.stats && j.verdict === 'VALID') grid.set(strategyId(j.layer, j.strategy), j);
 const us = (ns) => (ns === undefined || ns === null ? '-' : (ns / 1e3).toFixed(1));
 for (const space of [...gridSpaces(jobs.rows).values()].sort((a, b) => (a.layerId < b.layerId ? -1 : 1))) {
   const p = cv.heldOut.get(family).get(space.layerId);

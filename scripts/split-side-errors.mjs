@@ -5,28 +5,11 @@
 // group. Tells whether a side model misprices height splits against channel splits.
 //   node scripts/split-side-errors.mjs RUN_DIR [--family NAME]
 // Needs `npx tsc -p tsconfig.json` first (reads dist/). Prints; writes nothing.
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { heldOutEvaluationOfRunDir, pickFamily } from '../dist/src/analysis/derive.js';
-import { inPhase, strategyId } from '../dist/src/analysis/layers.js';
-import { readDevice } from '../dist/src/analysis/run-files.js';
 import { predictStrategy } from '../dist/src/predict/compose.js';
-import { MODEL_KINDS } from '../dist/src/predict/side-model.js';
 import { gridSpaces } from '../dist/src/select/space.js';
+import { loadHeldOutRun } from './lib/held-out-run.mjs';
 
-const args = process.argv.slice(2);
-const flag = (name) => { const i = args.indexOf(name); return i < 0 ? undefined : args.splice(i, 2)[1]; };
-const requested = flag('--family');
-const [run] = args;
-if (!run || !existsSync(join(run, 'jobs.json')) || (requested !== undefined && !MODEL_KINDS.includes(requested))) {
-  console.error(`usage: node scripts/split-side-errors.mjs RUN_DIR [--family ${MODEL_KINDS.join('|')}]`);
-  process.exit(2);
-}
-const { jobs, cv } = heldOutEvaluationOfRunDir(run, fileURLToPath(new URL('../experiments', import.meta.url)));
-const family = pickFamily(cv, requested ?? 'auto', readDevice(run).type);
-const grid = new Map();
-for (const j of jobs.rows) if (inPhase(j, 'grid') && j.kind === 'layer' && j.stats && j.verdict === 'VALID') grid.set(strategyId(j.layer, j.strategy), j);
+const { jobs, cv, family, grid } = loadHeldOutRun('scripts/split-side-errors.mjs');
 const groups = new Map();
 const add = (key, ratio) => { if (!groups.has(key)) groups.set(key, []); groups.get(key).push(ratio); };
 for (const space of gridSpaces(jobs.rows).values()) {

@@ -15,8 +15,7 @@ cd "$(dirname "$0")/../.."
 mkdir -p "$out"
 bin="${BUILD_DIR:-native/build-bench}"
 mkdir -p "$bin"
-g++ -O3 -Wall -Wextra -Werror -std=c++17 -pthread -Inative/src native/src/cpu/*.cpp native/bench/cpu-bench.cpp \
-  -ldl -o "$bin/coexec-cpu-bench"
+native/bench/build-cpu-bench.sh "$bin/coexec-cpu-bench" >/dev/null
 cores="${CORES:-1,2,3,4,5,6,7,8,9,10,11,12,13,14,15}"
 threads=$(tr ',' '\n' <<< "$cores" | grep -c .)
 min_ms="${MIN_MS:-200}"

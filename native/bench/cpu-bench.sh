@@ -8,8 +8,7 @@ RUNS=${1:-3}
 [ $# -gt 0 ] && shift
 OUT=${BUILD_DIR:-native/build-bench}
 mkdir -p "$OUT"
-g++ -O3 -Wall -Wextra -Werror -std=c++17 -pthread -Inative/src native/src/cpu/*.cpp native/bench/cpu-bench.cpp \
-  -ldl -o "$OUT/coexec-cpu-bench"
+native/bench/build-cpu-bench.sh "$OUT/coexec-cpu-bench" >/dev/null
 for run in $(seq 1 "$RUNS"); do
   echo "== run $run of $RUNS"
   "$OUT/coexec-cpu-bench" "$@"

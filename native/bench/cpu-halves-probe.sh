@@ -13,8 +13,7 @@ cd "$(dirname "$0")/../.."
 mkdir -p "$out"
 bin="${BUILD_DIR:-native/build-bench}"
 mkdir -p "$bin"
-g++ -O3 -Wall -Wextra -Werror -std=c++17 -pthread -Inative/src native/src/cpu/*.cpp native/bench/cpu-bench.cpp \
-  -ldl -o "$bin/coexec-cpu-bench"
+native/bench/build-cpu-bench.sh "$bin/coexec-cpu-bench" >/dev/null
 { lscpu -e; echo; lscpu | grep -Ei 'model name|mhz|numa|thread|socket|cache'; } > "$out/topology.txt" 2>&1 || true
 for round in $(seq 1 "${ROUNDS:-2}"); do
   for set in "t8-low:0,1,2,3,4,5,6,7" "t8-high:8,9,10,11,12,13,14,15" "t1-core1:1" "t1-core9:9"; do

@@ -13,7 +13,7 @@ engine="$1"; out="$2"; cd "$(dirname "$0")/../.."; mkdir -p "$out"
 work="$(mktemp -d)"
 cores=1,2,3,4,5,6,7,8,9,10,11,12,13,14,15
 bin="$(mktemp -d)/cpu-bench"
-g++ -O3 -Wall -Wextra -Werror -std=c++17 -pthread -Inative/src native/src/cpu/*.cpp native/bench/cpu-bench.cpp -ldl -o "$bin"
+native/bench/build-cpu-bench.sh "$bin" >/dev/null
 measure=(--warmup 3 --min-samples 20 --min-time-ms 100 --max-samples 300 --max-time-ms 800)
 declare -A setups=(
   [yardstick]="--device-type gpu --platform NVIDIA --cores $cores --driver-core 0"

@@ -10,7 +10,7 @@ set -euo pipefail
 [ $# -ge 1 ] || { echo "usage: $0 OUT" >&2; exit 2; }
 out="$1"; cd "$(dirname "$0")/../.."; mkdir -p "$out"
 bin="$(mktemp -d)/cpu-bench"
-g++ -O3 -Wall -Wextra -Werror -std=c++17 -pthread -Inative/src native/src/cpu/*.cpp native/bench/cpu-bench.cpp -ldl -o "$bin"
+native/bench/build-cpu-bench.sh "$bin" >/dev/null
 only="${ONLY:-slices}"
 layers=()
 [ -n "${LAYERS:-}" ] && layers=(--layers "$LAYERS")

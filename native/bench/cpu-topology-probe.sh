@@ -22,7 +22,7 @@ work="$(mktemp -d)"
   done | sort -V
 } > "$work/topology.txt" 2>&1
 bin="$(mktemp -d)/cpu-bench"
-g++ -O3 -Wall -Wextra -Werror -std=c++17 -pthread -Inative/src native/src/cpu/*.cpp native/bench/cpu-bench.cpp -ldl -o "$bin"
+native/bench/build-cpu-bench.sh "$bin" >/dev/null
 # name:cores
 sets="${SETS:-t1:1 t2-adjacent:1,2 t2-apart:1,9 t4-pocl:8,9,10,11 t8-first:1,2,3,4,5,6,7,8 t8-pocl:8,9,10,11,12,13,14,15
 t8-odd:1,3,5,7,9,11,13,15 t15:1,2,3,4,5,6,7,8,9,10,11,12,13,14,15}"
