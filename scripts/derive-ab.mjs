@@ -1,7 +1,7 @@
 // A/B of a predictor change on shipped runs: derives each run in memory with the code of another checkout (its
 // dist/, built there) and prints, per run, that code's best-family GPU and composed held-out MAPE and geomean q
 // beside the run folder's derived/ files (this tree's code, after `coexec derive`). One JSON line per run:
-// {"run", "gpu": [base, now], "composed": [base, now], "q": [base, now]}. Separates what a change does from
+// {"run", "gpu": [base, now], "composed": [base, now], "q": [base, now], "gridQ": [base, now]}. Separates what a change does from
 // derived/ files that an older commit wrote (s30: 1 of 121 runs' committed q was stale by 0.38).
 //   node scripts/derive-ab.mjs BASE_ROOT RUN_DIR...
 // BASE_ROOT: a checkout of the base revision with `npx tsc` run in it, e.g.
@@ -33,6 +33,10 @@ async function deriveWithBase(run) {
 const geomean = (xs) => (xs.length ? Math.exp(xs.reduce((s, x) => s + Math.log(x), 0) / xs.length) : null);
 const best = (rows, side) => Math.min(...rows.filter((r) => r.side === side).map((r) => r.mape));
 const q = (layers) => geomean(layers.map((r) => r.decisionQuality).filter((x) => x));
+// The selection's grid q (gridDecisionQuality: its choice's and the oracle's grid medians). q itself takes the
+// confirmation pass's latencies, which the base's choices had and another code's choices may not: grid q is
+// the A/B that favours neither.
+const gridQ = (layers) => geomean(layers.map((r) => r.gridDecisionQuality).filter((x) => x));
 const derived = (run, file) => JSON.parse(readFileSync(join(run, 'derived', file), 'utf8')).rows;
 
 for (const run of runs) {
@@ -42,6 +46,7 @@ for (const run of runs) {
     console.log(JSON.stringify({
       run, gpu: [best(d.predictorAccuracy, 'gpu'), best(acc, 'gpu')],
       composed: [best(d.predictorAccuracy, 'composed'), best(acc, 'composed')], q: [q(d.layers), q(derived(run, 'layers.json'))],
+      gridQ: [gridQ(d.layers), gridQ(derived(run, 'layers.json'))],
     }));
   } catch (e) {
     console.log(JSON.stringify({ run, error: String(e).slice(0, 200) }));

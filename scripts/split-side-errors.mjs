@@ -3,6 +3,9 @@
 // implementation: for every VALID co-executed grid job, predicted / measured CPU side and GPU side (the same
 // held-out predictors selection uses, as in scripts/selection-diagnosis.mjs). Prints median ratio and MAPE per
 // group. Tells whether a side model misprices height splits against channel splits.
+// The GPU side of svm-fine and svm-resident jobs is censored: the CPU-slice thread polls the GPU's done counter
+// only once its own slice is done (native/src/executor.cpp), so a GPU share that finished first reads as the CPU
+// side's end, and those rows' "predicted / measured" runs low for GPU shares smaller than the CPU's.
 //   node scripts/split-side-errors.mjs RUN_DIR [--family NAME]
 // Needs `npx tsc -p tsconfig.json` first (reads dist/). Prints; writes nothing.
 import { predictStrategy } from '../dist/src/predict/compose.js';
@@ -27,7 +30,7 @@ for (const space of gridSpaces(jobs.rows).values()) {
   }
 }
 const median = (xs) => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length / 2)]; };
-console.log(`family ${family}\n| side, split, setting | n | predicted / measured (median) | p10 | p90 | MAPE % |\n| --- | --- | --- | --- | --- | --- |`);
+console.log(`family ${family}; GPU rows of svm-fine and svm-resident are censored by the CPU slice (see the header)\n| side, split, setting | n | predicted / measured (median) | p10 | p90 | MAPE % |\n| --- | --- | --- | --- | --- | --- |`);
 for (const [key, rs] of [...groups].sort()) {
   const s = [...rs].sort((a, b) => a - b);
   const mape = 100 * rs.reduce((a, r) => a + Math.abs(r - 1), 0) / rs.length;
