@@ -32,15 +32,11 @@ out="${OUT:-$dev/out}"; mkdir -p "$out/logs"
 deadline=$(( $(date +%s) + ${REF_TOTAL_S:-570} ))
 # The device tool returns no file over 16 MB (s17 lost a 19.9 MB archive's retest and logs): an archive past
 # 15 MB is left as reference.tgz.part* instead (`cat reference.tgz.part* | tar xzf -` at home).
+# scripts/device-pack.sh does it; copy the parts into the device's $OUT as they are (tarring them again makes one
+# file past the limit, s32).
 pack() {
   local extra=(); [ -d "$dev/retest" ] && extra=(retest)
-  tar czf "$out/reference.tgz.tmp" -C "$dev" results "${extra[@]}" -C "$out" logs || return 1
-  rm -f "$out"/reference.tgz.part*
-  if [ "$(stat -c %s "$out/reference.tgz.tmp")" -gt $(( 15 << 20 )) ]; then
-    split -b 15M "$out/reference.tgz.tmp" "$out/reference.tgz.part" && rm -f "$out/reference.tgz.tmp" "$out/reference.tgz"
-  else
-    mv "$out/reference.tgz.tmp" "$out/reference.tgz"
-  fi
+  bash "$(dirname "$0")/device-pack.sh" reference "$out" -C "$dev" results "${extra[@]}" -C "$out" logs 2>/dev/null
 }
 first=""   # the first bundle's engine build; the others have the same native sources and reuse it
 # Set by scripts/device-round.sh when round 1 found the host's CPUs taken by other guests (steal time): the later
