@@ -7,8 +7,10 @@
 // other orientation, for stride-1 layers:
 //   cvec: weights packed once as Wp[F / 64][C][R][S][64] (zero-padded channels); per run of QB positions of
 //         the flattened zero-padded plane (as simd-flat walks it) acc[QB][4] (QB x 64 channels) += Wp's 4
-//         vectors x X broadcast, over c, r, s; X padded once per call, so no bounds tests; the QB x 64 block is
-//         stored through a small transpose buffer into NCHW, padding columns skipped.
+//         vectors x X broadcast, over input-channel blocks of C_BLOCK (partial sums kept in a [position][64]
+//         buffer between blocks, so a block's weights stay in L1), then r, s; with S = 3 a filter row's QB + 2
+//         input values are loaded once and broadcast to every tap (conv_reg's seg); X padded once per call, so
+//         no bounds tests; the buffer is written into NCHW at the end, padding columns skipped.
 // Both are checked against the engine's double-precision reference (max relative error printed).
 // Build: g++ -O3 -std=c++17 -mavx512f -mfma -pthread -Inative/src native/src/cpu/*.cpp native/bench/conv_cvec_probe.cpp -ldl
 // Run:   taskset -c 1 ./a.out [MIN_MS=300] [ROUNDS=5] [C_BLOCK=16]   (C_BLOCK: input channels per block)
@@ -31,7 +33,7 @@ using namespace coexec;
 
 namespace {
 
-constexpr int kQB = 6;   // output columns per register tile
+constexpr int kQB = 4;   // output columns per register tile
 constexpr int kFV = 4;   // vectors of 16 output channels per tile (64 channels)
 constexpr int kFB = 16 * kFV;
 
@@ -60,7 +62,7 @@ Packed PackWeights(const ConvShape& s, const float* W) {
 // [c0, c1). Over the flattened plane a tap (r, s) reads X at o + r * Wp + s: QN consecutive floats, so rows need
 // no tail tiles. Partial sums live in acc64[o][64] (the tile's 64 channels contiguous per position) between
 // input-channel blocks, so that one block's weights (cb x R x S x 64 floats) stay in L1 across all tiles.
-template <int QN>
+template <int QN, int KS>
 void Tile(const ConvShape& s, const float* xp, int Hp, int Wp, const float* wblock, float* acc64, int o0, int c0, int c1) {
   __m512 acc[QN][kFV];
   float* a = acc64 + size_t(o0) * kFB;
@@ -71,6 +73,22 @@ void Tile(const ConvShape& s, const float* xp, int Hp, int Wp, const float* wblo
     const float* plane = xp + size_t(c) * Hp * Wp + o0;
     for (int r = 0; r < s.R; ++r) {
       const float* xrow = plane + r * Wp;
+      if (KS > 0) {
+        // The row's QN + KS - 1 input values are loaded once and every tap broadcasts from them (conv_reg's seg).
+        float seg[QN + (KS > 0 ? KS : 1) - 1];
+        for (int e = 0; e < QN + KS - 1; ++e) seg[e] = xrow[e];
+        for (int t = 0; t < KS; ++t, w += kFB) {
+          const __m512 w0 = _mm512_load_ps(w), w1 = _mm512_load_ps(w + 16), w2 = _mm512_load_ps(w + 32), w3 = _mm512_load_ps(w + 48);
+          for (int j = 0; j < QN; ++j) {
+            const __m512 xv = _mm512_set1_ps(seg[t + j]);
+            acc[j][0] = _mm512_fmadd_ps(w0, xv, acc[j][0]);
+            acc[j][1] = _mm512_fmadd_ps(w1, xv, acc[j][1]);
+            acc[j][2] = _mm512_fmadd_ps(w2, xv, acc[j][2]);
+            acc[j][3] = _mm512_fmadd_ps(w3, xv, acc[j][3]);
+          }
+        }
+        continue;
+      }
       for (int t = 0; t < s.S; ++t, w += kFB) {
         const __m512 w0 = _mm512_load_ps(w), w1 = _mm512_load_ps(w + 16), w2 = _mm512_load_ps(w + 32), w3 = _mm512_load_ps(w + 48);
         for (int j = 0; j < QN; ++j) {
@@ -87,10 +105,11 @@ void Tile(const ConvShape& s, const float* xp, int Hp, int Wp, const float* wblo
     for (int v = 0; v < kFV; ++v) _mm512_store_ps(a + j * kFB + 16 * v, acc[j][v]);
 }
 
-template <int QN>
+// KS: the filter width as a compile-time constant (3), or 0 for any width read at run time.
+template <int QN, int KS>
 void TileTail(int qn, const ConvShape& s, const float* xp, int Hp, int Wp, const float* wb, float* acc64, int o0, int c0, int c1) {
-  if (qn == QN) return Tile<QN>(s, xp, Hp, Wp, wb, acc64, o0, c0, c1);
-  if constexpr (QN > 1) return TileTail<QN - 1>(qn, s, xp, Hp, Wp, wb, acc64, o0, c0, c1);
+  if (qn == QN) return Tile<QN, KS>(s, xp, Hp, Wp, wb, acc64, o0, c0, c1);
+  if constexpr (QN > 1) return TileTail<QN - 1, KS>(qn, s, xp, Hp, Wp, wb, acc64, o0, c0, c1);
 }
 
 float* Aligned(std::vector<float>& v, size_t floats) {
@@ -117,7 +136,8 @@ void ConvCvec(const ConvShape& s, const float* X, const Packed& pw, const float*
     const float* wb = pw.w + fb * blockFloats;
     for (int c0 = 0; c0 < s.C; c0 += cBlock)
       for (int o0 = 0; o0 < flat; o0 += kQB)
-        TileTail<kQB>(std::min(kQB, flat - o0), s, xpad.data(), Hp, Wp, wb, acc64, o0, c0, std::min(s.C, c0 + cBlock));
+        s.S == 3 ? TileTail<kQB, 3>(std::min(kQB, flat - o0), s, xpad.data(), Hp, Wp, wb, acc64, o0, c0, std::min(s.C, c0 + cBlock))
+                 : TileTail<kQB, 0>(std::min(kQB, flat - o0), s, xpad.data(), Hp, Wp, wb, acc64, o0, c0, std::min(s.C, c0 + cBlock));
     for (int i = 0; i < fn; ++i)
       for (int p = 0; p < P; ++p)
         for (int q = 0; q < Q; ++q) Y[(size_t(f0 + i) * P + p) * Q + q] = acc64[(size_t(p) * Wp + q) * kFB + i];
