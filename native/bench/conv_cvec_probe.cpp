@@ -57,6 +57,19 @@ Packed PackWeights(const ConvShape& s, const float* W) {
   return p;
 }
 
+// One tap: acc[j] += the tap's 64 packed weights (4 aligned vectors at w) x x[j] broadcast, j < QN.
+template <int QN>
+inline void Tap(__m512 (*acc)[kFV], const float* w, const float* x) {
+  const __m512 w0 = _mm512_load_ps(w), w1 = _mm512_load_ps(w + 16), w2 = _mm512_load_ps(w + 32), w3 = _mm512_load_ps(w + 48);
+  for (int j = 0; j < QN; ++j) {
+    const __m512 xv = _mm512_set1_ps(x[j]);
+    acc[j][0] = _mm512_fmadd_ps(w0, xv, acc[j][0]);
+    acc[j][1] = _mm512_fmadd_ps(w1, xv, acc[j][1]);
+    acc[j][2] = _mm512_fmadd_ps(w2, xv, acc[j][2]);
+    acc[j][3] = _mm512_fmadd_ps(w3, xv, acc[j][3]);
+  }
+}
+
 // One tile: flattened output positions [o0, o0 + QN) of the padded plane (o = p * Wp + q; columns q >= Q are
 // computed from the padding and dropped at the end), 64 channels of weight block `wblock`, input channels
 // [c0, c1). Over the flattened plane a tap (r, s) reads X at o + r * Wp + s: QN consecutive floats, so rows need
@@ -77,28 +90,10 @@ void Tile(const ConvShape& s, const float* xp, int Hp, int Wp, const float* wblo
         // The row's QN + KS - 1 input values are loaded once and every tap broadcasts from them (conv_reg's seg).
         float seg[QN + (KS > 0 ? KS : 1) - 1];
         for (int e = 0; e < QN + KS - 1; ++e) seg[e] = xrow[e];
-        for (int t = 0; t < KS; ++t, w += kFB) {
-          const __m512 w0 = _mm512_load_ps(w), w1 = _mm512_load_ps(w + 16), w2 = _mm512_load_ps(w + 32), w3 = _mm512_load_ps(w + 48);
-          for (int j = 0; j < QN; ++j) {
-            const __m512 xv = _mm512_set1_ps(seg[t + j]);
-            acc[j][0] = _mm512_fmadd_ps(w0, xv, acc[j][0]);
-            acc[j][1] = _mm512_fmadd_ps(w1, xv, acc[j][1]);
-            acc[j][2] = _mm512_fmadd_ps(w2, xv, acc[j][2]);
-            acc[j][3] = _mm512_fmadd_ps(w3, xv, acc[j][3]);
-          }
-        }
+        for (int t = 0; t < KS; ++t, w += kFB) Tap<QN>(acc, w, seg + t);
         continue;
       }
-      for (int t = 0; t < s.S; ++t, w += kFB) {
-        const __m512 w0 = _mm512_load_ps(w), w1 = _mm512_load_ps(w + 16), w2 = _mm512_load_ps(w + 32), w3 = _mm512_load_ps(w + 48);
-        for (int j = 0; j < QN; ++j) {
-          const __m512 xv = _mm512_set1_ps(xrow[t + j]);
-          acc[j][0] = _mm512_fmadd_ps(w0, xv, acc[j][0]);
-          acc[j][1] = _mm512_fmadd_ps(w1, xv, acc[j][1]);
-          acc[j][2] = _mm512_fmadd_ps(w2, xv, acc[j][2]);
-          acc[j][3] = _mm512_fmadd_ps(w3, xv, acc[j][3]);
-        }
-      }
+      for (int t = 0; t < s.S; ++t, w += kFB) Tap<QN>(acc, w, xrow + t);
     }
   }
   for (int j = 0; j < QN; ++j)
