@@ -9,6 +9,7 @@
 // (svm-fine's counter); that instant ends the timed window.
 #pragma once
 
+#include <atomic>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -31,6 +32,9 @@ struct ExecutorConfig {
   std::optional<int> driverCore;      // the driver thread's core; absent: the driver thread is not pinned
   bool parkPoolAfterSlice = false;    // the OpenCL device runs on the CPU cores (PoCL): idle workers block
   std::vector<int> awakeCores;        // cores kept out of idle for the executor's lifetime (awake_cores.h)
+  // The driver thread timestamps a host-waited GPU side's end while the CPU slice runs (GpuSide::WatchesGpuDone):
+  // set only where its core is its own (not the pool's, not the device's), so the watch costs neither side.
+  bool watchGpuDone = false;
 };
 
 class Executor {
@@ -62,11 +66,18 @@ class Executor {
   std::unique_ptr<AwakeCores> awake_;     // spinners on config.awakeCores
   std::unique_ptr<CallerPin> callerPin_;  // GPU-only: the calling thread's core while it waits (see Executor())
   std::function<void()> driverTask_;  // built once: DriverPart on the current execution
+  std::function<void()> watchTask_;   // built once: WatchGpu alone (a mechanism that enqueues on the caller)
+  void WatchGpu();  // the driver thread: spin until the GPU side is done, note when (watchedNs_)
   // The current execution, written by the calling thread before it releases the driver thread.
   GpuSide* gpu_ = nullptr;
   Sample* sample_ = nullptr;
   Event* profile_ = nullptr;
   int64_t t0_ = 0;
+  bool watching_ = false;
+  // Written by the driver thread: its enqueue is done (release; the calling thread may then poll the GPU's
+  // done counter, which that enqueue zeroed), and when it saw the GPU done (read after joining it).
+  std::atomic<bool> enqueued_{false};
+  int64_t watchedNs_ = 0;
 };
 
 }  // namespace coexec

@@ -70,6 +70,23 @@ bool DeviceMayUseCores(const std::vector<int>& deviceCores, const std::vector<in
   return false;
 }
 
+// Executor::watchGpuDone: the plan's driver core is its own, neither the CPU pool's nor the device's (pocl-split:
+// device 0-6, driver 7, pool 8-15), so a spinning watch there takes no time from either side. COEXEC_WATCH_GPU_DONE
+// =0 turns it off (an A/B), =1 on wherever there is a driver thread (tests on a machine without a spare core).
+bool WatchGpuDone(const Plan& plan) {
+  if (const char* e = std::getenv("COEXEC_WATCH_GPU_DONE"); e && *e) {
+    if (std::string(e) == "0") return false;
+    if (std::string(e) == "1") return true;
+    throw std::runtime_error(std::string("COEXEC_WATCH_GPU_DONE must be 0 or 1, not '") + e + "'");
+  }
+  if (!plan.driverCore || plan.deviceCores.empty()) return false;
+  for (int c : plan.deviceCores)
+    if (c == *plan.driverCore) return false;
+  for (int c : plan.cpuAffinity)
+    if (c == *plan.driverCore) return false;
+  return true;
+}
+
 struct SkipJob : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
@@ -476,6 +493,11 @@ void RunLayer(const Plan& plan, const Job& job, DeviceProvider& devices, const J
   config.withGpu = run.gpuRows > 0;
   config.driverCore = plan.driverCore;
   config.parkPoolAfterSlice = park;
+  config.watchGpuDone = WatchGpuDone(plan);
+  // resolved.gpuDoneWatched (engines since s32): whether this job's co-executed GPU side is timed by the driver
+  // thread's watch (its own end) rather than when the CPU-slice thread, done with its slice, first saw it.
+  if (mech && run.cpuRows > 0 && mech->WaitsOnHost() && mech->WatchesGpuDone())
+    resolved.Set("gpuDoneWatched", config.watchGpuDone);
   if (run.gpuRows > 0) config.awakeCores = CoresToKeepAwake(plan);
   Executor executor(config);
   if (run.gpuRows > 0) NoteAwakeCores(executor, plan, resolved);

@@ -83,6 +83,15 @@ class GpuSide {
   // True when Enqueue is a few stores and no OpenCL call (svm-resident): the executing thread runs it itself
   // instead of waking the driver thread, and DriverWait is never called.
   virtual bool EnqueuesOnCaller() const { return false; }
+  // A host-waited side (WaitsOnHost) is seen done by the CPU-slice thread only once its own slice is done, so a
+  // GPU share that finished first would be recorded at the CPU's end. Where WatchesGpuDone(), the executor's
+  // driver thread, on a core of its own, polls GpuDoneNow() from the enqueue on and timestamps the GPU's end
+  // itself (Executor::Execute). GpuDoneNow: any thread, timed, no side effect.
+  virtual bool WatchesGpuDone() const { return false; }
+  virtual bool GpuDoneNow() const { return true; }
+  // The calling thread, untimed, after the watcher saw the GPU done at `ns` (steady clock, NowNs): a mechanism
+  // whose profile timestamps are the host's own observation (svm-resident) keeps the earlier end.
+  virtual void NoteGpuDoneNs(int64_t ns) { (void)ns; }
 };
 
 class Mechanism : public GpuSide {

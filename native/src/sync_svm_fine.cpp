@@ -57,7 +57,9 @@ class SvmFineMechanism : public Mechanism {
   }
 
   bool WaitsOnHost() const override { return true; }
-  bool HostSeesGpuDone() override { return __atomic_load_n(mem_.counter.as<int>(), __ATOMIC_ACQUIRE) >= groups_; }
+  bool HostSeesGpuDone() override { return GpuDoneNow(); }
+  bool WatchesGpuDone() const override { return true; }
+  bool GpuDoneNow() const override { return __atomic_load_n(mem_.counter.as<int>(), __ATOMIC_ACQUIRE) >= groups_; }
 
   CpuTensors CpuSide() const override { return mem_.Tensors(); }
   const float* Output() const override { return mem_.y.as<float>(); }

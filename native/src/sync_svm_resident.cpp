@@ -128,9 +128,14 @@ class SvmResidentMechanism : public Mechanism {
 
   bool WaitsOnHost() const override { return true; }
   bool HostSeesGpuDone() override {
-    if (__atomic_load_n(mem_.counter.as<int>(), __ATOMIC_ACQUIRE) < physical_) return false;
+    if (!GpuDoneNow()) return false;
     if (!doneNs_) doneNs_ = NowNs();
     return true;
+  }
+  bool WatchesGpuDone() const override { return true; }
+  bool GpuDoneNow() const override { return __atomic_load_n(mem_.counter.as<int>(), __ATOMIC_ACQUIRE) >= physical_; }
+  void NoteGpuDoneNs(int64_t ns) override {
+    if (ns > 0 && (!doneNs_ || ns < doneNs_)) doneNs_ = ns;
   }
 
   // A resident kernel has no event per execution: queued = submit = start = the epoch's bump, end = when the

@@ -142,6 +142,35 @@ grep -q '"parkCpuPool":false' "$tmp/park-disjoint.jsonl" && grep -q '"parkCpuPoo
   pass "CPU pool parks only when the CPU device may use its cores (deviceCores)" ||
   fail "deviceCores / parkCpuPool: $(cat "$tmp/park-"*.jsonl "$tmp/park.err" 2>/dev/null | head -c 600)"
 
+# The driver thread watches a host-waited GPU side's end (Executor, resolved.gpuDoneWatched) only where its core
+# is its own: neither the pool's nor the device's. COEXEC_WATCH_GPU_DONE=0 turns it off, =1 on, anything else is
+# refused. Watched or not, the job is correct, and no GPU side ends after the execution; svm-resident's host-clock
+# timestamps keep their shape with the watch (its kernel end is the watcher's when that was earlier).
+watch_plan() {  # AFFINITY DRIVER OUT [SYNC]
+  printf '{"schemaVersion": 1, "planId": "watch", "device": {"deviceType": "cpu"}, "cpuAffinity": [%s], "driverCore": %s, "deviceCores": [1], "jobs": [{"id": "watch-job", "kind": "layer", "layer": {"type": "linear", "M": 1, "N": 64, "K": 32}, "strategy": {"splitRatio": 0.75, "cpuThreads": 1, "cpuImpl": "simd", "gpuVariant": "gemv_row", "gpuWorkGroup": 8, "sync": "%s"}, "warmup": 1, "minSamples": 8, "maxSamples": 8}]}' "$1" "$2" "${4:-svm-fine}" >"$tmp/watch.json"
+  POCL_MAX_PTHREAD_COUNT=1 POCL_CPU_MAX_CU_NUM=1 POCL_AFFINITY=1 "$E" run "$tmp/watch.json" --out "$3" 2>>"$tmp/watch.err"
+}
+gpu_done_watch() {
+  watch_plan 1 0 "$tmp/watch-own.jsonl" && grep -q '"gpuDoneWatched":true' "$tmp/watch-own.jsonl" &&
+    watch_plan 0 1 "$tmp/watch-device.jsonl" && grep -q '"gpuDoneWatched":false' "$tmp/watch-device.jsonl" &&
+    COEXEC_WATCH_GPU_DONE=0 watch_plan 1 0 "$tmp/watch-off.jsonl" && grep -q '"gpuDoneWatched":false' "$tmp/watch-off.jsonl" &&
+    COEXEC_WATCH_GPU_DONE=1 watch_plan 1 0 "$tmp/watch-res.jsonl" svm-resident &&
+    grep -q '"gpuDoneWatched":true' "$tmp/watch-res.jsonl" || { cat "$tmp"/watch-*.jsonl "$tmp/watch.err" | head -c 800; return 1; }
+  [ "$(cat "$tmp"/watch-*.jsonl | grep -c '"passed":true')" -eq 4 ] || { echo "not every job checked"; return 1; }
+  python3 - "$tmp"/watch-*.jsonl <<'PY' || return 1
+import json, sys
+for path in sys.argv[1:]:
+    line = json.loads(open(path).readline())
+    assert all(g <= t for g, t in zip(line["gpuSideNs"], line["samplesNs"])), (path, "a GPU side ends after the execution")
+    for q, s, st, e in line.get("gpuTimestampsNs", []):
+        if line["strategy"]["sync"] == "svm-resident": assert q == s == st <= e, (path, q, s, st, e)
+PY
+  COEXEC_WATCH_GPU_DONE=yes watch_plan 1 0 "$tmp/watch-bad.jsonl"
+  grep -q "COEXEC_WATCH_GPU_DONE must be 0 or 1, not 'yes'" "$tmp/watch-bad.jsonl" "$tmp/watch.err" ||
+    { echo "bad COEXEC_WATCH_GPU_DONE not refused: $(head -c 400 "$tmp/watch-bad.jsonl")"; return 1; }
+}
+check "GPU-done watch: on only where the driver core is its own (or forced), correct either way, a bad setting refused" gpu_done_watch
+
 # A CPU OpenCL device with more compute units than deviceCores lists would run workers on other cores (PoCL 5.0
 # ignored POCL_CPU_MAX_CU_NUM and put 16 workers on all 16 cores of pocl-split): the job is an error that
 # names the fix, not a measurement of another arrangement.
