@@ -6,7 +6,10 @@
 // issues every OpenCL call of the execution (the mechanism's Enqueue, then its DriverWait) while the calling
 // thread starts the CPU slice at once on the pool, without waiting for any enqueue. After the slice the
 // calling thread waits until the driver thread is done and then until the mechanism's host-side wait holds
-// (svm-fine's counter); that instant ends the timed window.
+// (svm-fine's counter); that instant ends the timed window. With watchGpuDone and a host-waited mechanism the
+// driver thread, its enqueue done, keeps polling the GPU's done counter and notes when it saw it: the GPU side's
+// own end, which the calling thread, busy with its slice, would have seen late; the calling thread then waits
+// only for that enqueue before polling, and joins the watcher after the timed window.
 #pragma once
 
 #include <atomic>
