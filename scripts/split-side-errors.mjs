@@ -5,7 +5,8 @@
 // group. Tells whether a side model misprices height splits against channel splits.
 // The GPU side of svm-fine and svm-resident jobs is censored: the CPU-slice thread polls the GPU's done counter
 // only once its own slice is done (native/src/executor.cpp), so a GPU share that finished first reads as the CPU
-// side's end, and those rows' "predicted / measured" runs low for GPU shares smaller than the CPU's.
+// side's end, and those rows' "predicted / measured" runs low for GPU shares smaller than the CPU's. Engines since
+// s32 time them on the driver's own core where they can (resolved.gpuDoneWatched); the header line says which.
 //   node scripts/split-side-errors.mjs RUN_DIR [--family NAME]
 // Needs `npx tsc -p tsconfig.json` first (reads dist/). Prints; writes nothing.
 import { predictStrategy } from '../dist/src/predict/compose.js';
@@ -30,7 +31,12 @@ for (const space of gridSpaces(jobs.rows).values()) {
   }
 }
 const median = (xs) => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length / 2)]; };
-console.log(`family ${family}; GPU rows of svm-fine and svm-resident are censored by the CPU slice (see the header)\n| side, split, setting | n | predicted / measured (median) | p10 | p90 | MAPE % |\n| --- | --- | --- | --- | --- | --- |`);
+// Runs since the engine's GPU-done watch (s32) say per job whether its host-waited GPU side was timed on its own.
+const hostWaited = [...grid.values()].filter((j) => j.strategy.sync === 'svm-fine' || j.strategy.sync === 'svm-resident');
+const watched = hostWaited.filter((j) => j.resolved?.gpuDoneWatched === true).length;
+const censoring = watched === hostWaited.length ? 'timed by the driver thread\'s watch (uncensored)'
+  : watched === 0 ? 'censored by the CPU slice (see the header)' : `timed by the watch in ${watched} of ${hostWaited.length} jobs`;
+console.log(`family ${family}; GPU rows of svm-fine and svm-resident: ${censoring}\n| side, split, setting | n | predicted / measured (median) | p10 | p90 | MAPE % |\n| --- | --- | --- | --- | --- | --- |`);
 for (const [key, rs] of [...groups].sort()) {
   const s = [...rs].sort((a, b) => a - b);
   const mape = 100 * rs.reduce((a, r) => a + Math.abs(r - 1), 0) / rs.length;

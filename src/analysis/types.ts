@@ -74,6 +74,10 @@ export interface Resolved {
   /** How the CPU pool handed out its units: "dynamic" (2026-12-03 12:04 on), "balanced" (commit 8e50b77 on) or "affine" (2026-12-05 s24 on);
    * absent before, when every thread took one contiguous run (src/predict/pool-split.ts). */
   poolChunking?: string;
+  /** Co-executed svm-fine and svm-resident jobs (engines since s32): true when the GPU side (gpuSideNs) was timed by
+   * the driver thread's watch on its own core, false when the CPU-slice thread saw it only after its slice (a GPU
+   * share that finished first then reads as the CPU side's end); absent for other jobs and earlier engines. */
+  gpuDoneWatched?: boolean;
 }
 
 /** Statistics over samplesNs (contract section 8). */
