@@ -784,9 +784,11 @@ if [ "${COEXEC_TEST_SKIP_TSAN:-0}" != 1 ]; then
     fi
     "$T" sweep "$tmp/tsan.json" --small >/dev/null
     sed -i 's/"cpuAffinity":\[\]/"cpuAffinity":[0],"driverCore":1/' "$tmp/tsan.json"
-    for mode in zero-copy/auto pinned-copy/auto pinned-copy/calls; do  # auto: command buffers on PoCL
-      hm=${mode%/*}
-      if COEXEC_HOST_MEMORY=$hm COEXEC_GPU_SUBMIT=${mode#*/} TSAN_OPTIONS=halt_on_error=0 native/build-tsan/coexec-engine run "$tmp/tsan.json" \
+    # +watch: the driver thread also watches the host-waited GPU sides' end (COEXEC_WATCH_GPU_DONE, Executor).
+    for mode in zero-copy/auto pinned-copy/auto pinned-copy/calls zero-copy/auto+watch; do  # auto: command buffers on PoCL
+      watch=0; [ "${mode%+watch}" != "$mode" ] && watch=1
+      base=${mode%+watch}; hm=${base%/*}; mode=${mode/+/-}
+      if COEXEC_WATCH_GPU_DONE=$watch COEXEC_HOST_MEMORY=$hm COEXEC_GPU_SUBMIT=${base#*/} TSAN_OPTIONS=halt_on_error=0 native/build-tsan/coexec-engine run "$tmp/tsan.json" \
            --out "$tmp/tsan-${mode/\//-}.jsonl" 2>"$tmp/tsan-${mode/\//-}.err" && ! grep -q "ThreadSanitizer" "$tmp/tsan-${mode/\//-}.err"; then
         "$T" check "$tmp/tsan.json" "$tmp/tsan-${mode/\//-}.jsonl" >"$tmp/tsan.check"
         grep '^FAIL' "$tmp/tsan.check"
