@@ -36,7 +36,7 @@ deadline=$(( $(date +%s) + ${REF_TOTAL_S:-570} ))
 # file past the limit, s32).
 pack() {
   local extra=(); [ -d "$dev/retest" ] && extra=(retest)
-  bash "$(dirname "$0")/device-pack.sh" reference "$out" -C "$dev" results "${extra[@]}" -C "$out" logs 2>/dev/null
+  bash "$(dirname "$0")/device-pack.sh" reference "$out" -C "$dev" results "${extra[@]}" -C "$out" logs
 }
 first=""   # the first bundle's engine build; the others have the same native sources and reuse it
 # Set by scripts/device-round.sh when round 1 found the host's CPUs taken by other guests (steal time): the later

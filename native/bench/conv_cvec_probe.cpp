@@ -37,23 +37,32 @@ constexpr int kQB = 4;   // output columns per register tile
 constexpr int kFV = 4;   // vectors of 16 output channels per tile (64 channels)
 constexpr int kFB = 16 * kFV;
 
+// The first 64-byte aligned float at or after p (buffers are allocated 16 floats longer than they need).
+template <typename T>
+T* AlignUp(T* p) {
+  return reinterpret_cast<T*>((reinterpret_cast<uintptr_t>(p) + 63) & ~uintptr_t(63));
+}
+
+float* Aligned(std::vector<float>& v, size_t floats) {
+  v.resize(floats + 16);
+  return AlignUp(v.data());
+}
+
 struct Packed {
   std::vector<float> storage;
-  float* w = nullptr;  // [F / 64][C][R][S][64]
   int fBlocks = 0;
+  const float* w() const { return AlignUp(storage.data()); }  // [F / 64][C][R][S][64]
 };
 
 Packed PackWeights(const ConvShape& s, const float* W) {
-  Packed p;  // (returned by value: storage moves, w keeps pointing into it)
+  Packed p;
   p.fBlocks = (s.F + kFB - 1) / kFB;
-  const size_t floats = size_t(p.fBlocks) * s.C * s.R * s.S * kFB;
-  p.storage.assign(floats + 16, 0.0f);
-  p.w = reinterpret_cast<float*>((reinterpret_cast<uintptr_t>(p.storage.data()) + 63) & ~uintptr_t(63));
+  float* w = Aligned(p.storage, size_t(p.fBlocks) * s.C * s.R * s.S * kFB);
   for (int f = 0; f < s.F; ++f)
     for (int c = 0; c < s.C; ++c)
       for (int r = 0; r < s.R; ++r)
         for (int t = 0; t < s.S; ++t)
-          p.w[(((size_t(f / kFB) * s.C + c) * s.R + r) * s.S + t) * kFB + f % kFB] = W[((size_t(f) * s.C + c) * s.R + r) * s.S + t];
+          w[(((size_t(f / kFB) * s.C + c) * s.R + r) * s.S + t) * kFB + f % kFB] = W[((size_t(f) * s.C + c) * s.R + r) * s.S + t];
   return p;
 }
 
@@ -107,12 +116,6 @@ void TileTail(int qn, const ConvShape& s, const float* xp, int Hp, int Wp, const
   if constexpr (QN > 1) return TileTail<QN - 1, KS>(qn, s, xp, Hp, Wp, wb, acc64, o0, c0, c1);
 }
 
-float* Aligned(std::vector<float>& v, size_t floats) {
-  v.resize(floats + 16);
-  auto addr = reinterpret_cast<uintptr_t>(v.data());
-  return reinterpret_cast<float*>((addr + 63) & ~uintptr_t(63));
-}
-
 // Whole layer, batch 1, stride 1, one thread.
 void ConvCvec(const ConvShape& s, const float* X, const Packed& pw, const float* b, float* Y, std::vector<float>& xpad,
               std::vector<float>& accBuf, int cBlock) {
@@ -128,7 +131,7 @@ void ConvCvec(const ConvShape& s, const float* X, const Packed& pw, const float*
     const int f0 = fb * kFB, fn = std::min(kFB, s.F - f0);
     for (int o = 0; o < flat; ++o)
       for (int i = 0; i < kFB; ++i) acc64[size_t(o) * kFB + i] = i < fn ? b[f0 + i] : 0.0f;
-    const float* wb = pw.w + fb * blockFloats;
+    const float* wb = pw.w() + fb * blockFloats;
     for (int c0 = 0; c0 < s.C; c0 += cBlock)
       for (int o0 = 0; o0 < flat; o0 += kQB)
         s.S == 3 ? TileTail<kQB, 3>(std::min(kQB, flat - o0), s, xpad.data(), Hp, Wp, wb, acc64, o0, c0, std::min(s.C, c0 + cBlock))

@@ -14,7 +14,6 @@ out="$1"; repeat="${2:-5}"
 cd "$(dirname "$0")/../.."
 mkdir -p "$out"
 bin="${BUILD_DIR:-native/build-bench}"
-mkdir -p "$bin"
 native/bench/build-cpu-bench.sh "$bin/coexec-cpu-bench" >/dev/null
 cores="${CORES:-1,2,3,4,5,6,7,8,9,10,11,12,13,14,15}"
 threads=$(tr ',' '\n' <<< "$cores" | grep -c .)

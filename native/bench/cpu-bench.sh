@@ -7,7 +7,6 @@ cd "$(dirname "$0")/../.."
 RUNS=${1:-3}
 [ $# -gt 0 ] && shift
 OUT=${BUILD_DIR:-native/build-bench}
-mkdir -p "$OUT"
 native/bench/build-cpu-bench.sh "$OUT/coexec-cpu-bench" >/dev/null
 for run in $(seq 1 "$RUNS"); do
   echo "== run $run of $RUNS"

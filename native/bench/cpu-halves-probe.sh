@@ -12,7 +12,6 @@ out="$1"
 cd "$(dirname "$0")/../.."
 mkdir -p "$out"
 bin="${BUILD_DIR:-native/build-bench}"
-mkdir -p "$bin"
 native/bench/build-cpu-bench.sh "$bin/coexec-cpu-bench" >/dev/null
 { lscpu -e; echo; lscpu | grep -Ei 'model name|mhz|numa|thread|socket|cache'; } > "$out/topology.txt" 2>&1 || true
 for round in $(seq 1 "${ROUNDS:-2}"); do
