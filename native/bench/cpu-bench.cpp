@@ -6,7 +6,7 @@
 // machine the minimum is what the kernel can do, the median what it did.
 // It also times an empty ThreadPool::ParallelFor (the fixed cost every CPU slice pays), back to back and
 // after idle gaps that let the workers go from spinning to blocked.
-// Usage: coexec-cpu-bench [--threads 1,2] [--min-ms 300] [--only linear|conv|pool|slices|gemv|conv-slices]
+// Usage: coexec-cpu-bench [--threads 1,2] [--min-ms 300] [--only linear|conv|pool|slices|gemv|conv-slices|conv-passes]
 //                          [--cores 0,1] [--cpu-time] [--layers SUBSTRING] (conv-slices: only these layers)
 //                          [--isa avx512|avx2|neon|scalar]   (pin our kernels to one ISA; default: the widest)
 //                          [--repeat N]  (N interleaved measurements per layer, samples pooled; the JSON keeps
@@ -23,6 +23,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <functional>
+#include <iterator>
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -262,6 +263,90 @@ void ConvSlices(ThreadPool& pool, const Options& o) {
   }
 }
 
+// Where a multi-threaded conv layer's time goes (--only conv-passes; not part of the default run): each
+// reference conv layer under each of our implementations, executed with the pool's pass recorder set
+// (ThreadPool::SetPassRecorder), then per ParallelFor pass of one execution (a copy pass, the compute pass, a sum
+// pass) the medians over executions of: its wall time from post to last thread done; the latest thread's first
+// chunk start (the wake-up); the mean and the largest thread's time inside its chunks, and their sum over threads
+// (against one thread's time of the same pass: the work grown by running in parallel); and the spread of the
+// threads' last chunk ends (the imbalance). Prints one row per pass; --json writes them with the layer rows'.
+void ConvPasses(ThreadPool& pool, const Options& o, const std::vector<ConvShape>& convs) {
+  for (const ConvShape& s : convs) {
+    const auto X = Filled(static_cast<size_t>(s.batch) * s.C * s.H * s.W),
+               W = Filled(static_cast<size_t>(s.F) * s.C * s.R * s.S), b = Filled(s.F);
+    std::vector<float> Y(static_cast<size_t>(s.batch) * s.F * s.P() * s.Q());
+    char name[80];
+    std::snprintf(name, sizeof name, "conv %dx%dx%d F=%d %dx%d/s%d pad%d", s.C, s.H, s.W, s.F, s.R, s.S, s.strideH,
+                  s.padH);
+    for (const std::string base : {"simd-im2col", "simd-direct", "simd-flat"}) {
+      const std::string impl = base + o.isaSuffix;
+      const auto run = [&] { Conv2dCpu(impl, s, X.data(), W.data(), b.data(), Y.data(), 0, s.F, pool); };
+      for (int i = 0; i < 5; ++i) run();  // scratch allocation, page faults
+      std::vector<PoolPassTimes> records;
+      std::vector<double> executionUs;
+      const auto start = Clock::now();
+      pool.SetPassRecorder(&records);
+      while (executionUs.size() < 20 ||
+             std::chrono::duration<double, std::milli>(Clock::now() - start).count() < o.minMs) {
+        const auto t0 = Clock::now();
+        run();
+        executionUs.push_back(std::chrono::duration<double, std::micro>(Clock::now() - t0).count());
+      }
+      pool.SetPassRecorder(nullptr);
+      const size_t executions = executionUs.size(), passes = records.size() / executions;
+      if (passes == 0 || records.size() % executions != 0) {
+        std::fprintf(stderr, "error: %s %s: %zu passes over %zu executions\n", name, impl.c_str(), records.size(),
+                     executions);
+        continue;
+      }
+      std::string passJson;
+      for (size_t k = 0; k < passes; ++k) {
+        std::vector<double> wall, wake, meanBusy, maxBusy, sumBusy, endSpread;
+        for (size_t e = 0; e < executions; ++e) {
+          const PoolPassTimes& r = records[e * passes + k];
+          double latestStart = 0, most = 0, sum = 0, firstEnd = 1e30, lastEnd = 0;
+          int ran = 0;
+          for (size_t t = 0; t < r.busyUs.size(); ++t) {
+            if (r.firstStartUs[t] < 0) continue;
+            ++ran;
+            latestStart = std::max(latestStart, r.firstStartUs[t]);
+            most = std::max(most, r.busyUs[t]);
+            sum += r.busyUs[t];
+            firstEnd = std::min(firstEnd, r.lastEndUs[t]);
+            lastEnd = std::max(lastEnd, r.lastEndUs[t]);
+          }
+          wall.push_back(r.wallUs);
+          wake.push_back(latestStart);
+          meanBusy.push_back(ran ? sum / ran : 0);
+          maxBusy.push_back(most);
+          sumBusy.push_back(sum);
+          endSpread.push_back(ran ? lastEnd - firstEnd : 0);
+        }
+        const int units = records[k].count;
+        std::printf("%-30s t=%-2d %-19s pass %zu/%zu units %5d  wall %8.1f us  wake %6.1f  busy mean %8.1f max %8.1f"
+                    " sum %9.1f  end spread %7.1f\n",
+                    name, pool.Threads(), ResolvedCpuImplName(impl).c_str(), k + 1, passes, units, Median(wall),
+                    Median(wake), Median(meanBusy), Median(maxBusy), Median(sumBusy), Median(endSpread));
+        char buf[320];
+        std::snprintf(buf, sizeof buf,
+                      "%s{\"units\":%d,\"wallUs\":%.2f,\"wakeUs\":%.2f,\"meanBusyUs\":%.2f,\"maxBusyUs\":%.2f,"
+                      "\"sumBusyUs\":%.2f,\"endSpreadUs\":%.2f}",
+                      passJson.empty() ? "" : ",", units, Median(wall), Median(wake), Median(meanBusy),
+                      Median(maxBusy), Median(sumBusy), Median(endSpread));
+        passJson += buf;
+      }
+      std::printf("%-30s t=%-2d %-19s execution median %8.1f us over %zu executions\n", name, pool.Threads(),
+                  ResolvedCpuImplName(impl).c_str(), Median(executionUs), executions);
+      std::fflush(stdout);
+      char head[256];
+      std::snprintf(head, sizeof head, "{\"layer\":\"%s\",\"threads\":%d,\"impl\":\"%s\",\"executions\":%zu,"
+                    "\"executionMedianUs\":%.2f,\"passes\":[",
+                    name, pool.Threads(), ResolvedCpuImplName(impl).c_str(), executions, Median(executionUs));
+      jsonRows.push_back(std::string(head) + passJson + "]}");
+    }
+  }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -364,6 +449,7 @@ int main(int argc, char** argv) {
           }
       }
     if (o.only == "conv-slices") ConvSlices(pool, o);
+    if (o.only == "conv-passes") ConvPasses(pool, o, std::vector<ConvShape>(std::begin(convs), std::end(convs)));
     if (o.only.empty() || o.only == "conv")
       for (const ConvShape& s : convs) {
         const auto X = Filled(static_cast<size_t>(s.batch) * s.C * s.H * s.W),

@@ -6,8 +6,13 @@
 #   - crowd: one thread on core 9 alone, then while seven copies of the same single-thread bench run on cores 8
 #     and 10-15. No pool is involved, so if the crowded thread slows as much as the 8-thread pool does, the
 #     machine (AVX-512 clocks, shared L3 or memory bandwidth) sets the limit, not our pool or partition;
-#   - chunking: 8 threads under each of the pool's rules (COEXEC_POOL_CHUNKING: balanced is conv's own).
-# Needs g++; no Node, no GPU. usage: native/bench/cpu-scaling-probe.sh OUT_DIR   (ROUNDS=2, MIN_MS=150)
+#   - chunking: 8 threads under each of the pool's rules (COEXEC_POOL_CHUNKING: balanced is conv's own);
+#   - passes: each ParallelFor pass of every conv implementation timed per thread on 1 and 8 threads
+#     (coexec-cpu-bench --only conv-passes: wake-up, time inside chunks, end spread), which says where the
+#     8-thread run loses; `python3 native/bench/conv_passes_table.py OUT_DIR` tabulates it.
+# Needs g++; no Node, no GPU. usage: native/bench/cpu-scaling-probe.sh OUT_DIR
+#   (ROUNDS=2, MIN_MS=150, PARTS="scaling crowd chunking passes": any of them; for passes, PASS_THREADS="1 8"
+#   threads from core CORE0=8 on: on the 2-core VM, PARTS=passes PASS_THREADS="1 2" CORE0=0)
 set -euo pipefail
 [ $# -ge 1 ] || { echo "usage: $0 OUT_DIR" >&2; exit 2; }
 out="$1"
@@ -16,6 +21,7 @@ mkdir -p "$out"
 bin="${BUILD_DIR:-native/build-bench}/coexec-cpu-bench"
 native/bench/build-cpu-bench.sh "$bin" >/dev/null
 min_ms="${MIN_MS:-150}"
+core0="${CORE0:-8}"
 bench() {  # NAME THREADS CORES [ENV=VALUE]: one conv bench into OUT/NAME.json and .txt
   local name="$1" threads="$2" cores="$3"; shift 3
   echo "[cpu-scaling] $name (threads $threads, cores $cores${1:+, $1})"
@@ -36,11 +42,24 @@ stop_crowd() {
   crowd_pids=()
 }
 trap stop_crowd EXIT
+parts=" ${PARTS:-scaling crowd chunking passes} "
+part() { [[ "$parts" == *" $1 "* ]]; }
 for round in $(seq 1 "${ROUNDS:-2}"); do
-  for t in 1 2 4 8; do bench "scale-t$t-r$round" "$t" "$(seq -s, 8 $((7 + t)))"; done
-  bench "solo-core9-r$round" 1 9
-  start_crowd
-  bench "crowd-core9-r$round" 1 9
-  stop_crowd
-  for rule in balanced affine static dynamic; do bench "chunk-$rule-t8-r$round" 8 8,9,10,11,12,13,14,15 "COEXEC_POOL_CHUNKING=$rule"; done
+  if part scaling; then for t in 1 2 4 8; do bench "scale-t$t-r$round" "$t" "$(seq -s, 8 $((7 + t)))"; done; fi
+  if part crowd; then
+    bench "solo-core9-r$round" 1 9
+    start_crowd
+    bench "crowd-core9-r$round" 1 9
+    stop_crowd
+  fi
+  if part chunking; then
+    for rule in balanced affine static dynamic; do bench "chunk-$rule-t8-r$round" 8 8,9,10,11,12,13,14,15 "COEXEC_POOL_CHUNKING=$rule"; done
+  fi
+  if part passes; then
+    for t in ${PASS_THREADS:-1 8}; do
+      echo "[cpu-scaling] passes-t$t-r$round"
+      "$bin" --threads "$t" --cores "$(seq -s, "$core0" $((core0 + t - 1)))" --only conv-passes --min-ms "$min_ms" \
+        --json "$out/passes-t$t-r$round.json" > "$out/passes-t$t-r$round.txt"
+    done
+  fi
 done

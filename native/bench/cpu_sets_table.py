@@ -10,24 +10,15 @@ usage: python3 native/bench/cpu_sets_table.py FOLDER_OR_TGZ [SETTING...]   (defa
 import collections
 import io
 import json
-import os
 import re
 import sys
-import tarfile
+
+from bench_files import read_files
 
 
 def read_sets(source):
     """{setting: {(layer, impl): [median us per round]}} from NAME-rROUND.json files."""
-    files = []
-    if os.path.isdir(source):
-        for name in sorted(os.listdir(source)):
-            with open(os.path.join(source, name), 'rb') as f:
-                files.append((name, f.read()))
-    else:
-        with tarfile.open(source) as tar:
-            for member in tar.getmembers():
-                if member.isfile():
-                    files.append((os.path.basename(member.name), tar.extractfile(member).read()))
+    files = read_files(source)
     sets = collections.defaultdict(lambda: collections.defaultdict(list))
     for name, data in files:
         m = re.match(r'^(.+)-r(\d+)\.json$', name)

@@ -2,6 +2,7 @@
 // OpenBLAS where present) against the double-precision references over awkward shapes, row ranges and
 // thread counts, plus the thread pool's work split. No framework: one line per failed case, one per skipped
 // implementation, and the summary line "SUITE cpu: N passed, N failed" last. Exit status 1 on any failure.
+#include <chrono>
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
@@ -378,6 +379,48 @@ void TestErrors(ThreadPool& pool) {
 
 }  // namespace
 
+// The pass recorder (ThreadPool::SetPassRecorder) records every ParallelFor call while it is set and none after:
+// the call's unit count, and per thread times that are ordered (first start <= last end <= the call's wall time),
+// busy no longer than its span, and a thread that ran no chunk marked -1. Units that each take a known time make
+// the busy sum at least that time.
+void TestPassRecorder(std::vector<ThreadPool*>& pools) {
+  for (ThreadPool* pool : pools) {
+    std::vector<PoolPassTimes> records;
+    const auto unitWork = std::chrono::microseconds(20);
+    const auto body = [&](int begin, int end, int) {
+      const auto until = std::chrono::steady_clock::now() + unitWork * (end - begin);
+      while (std::chrono::steady_clock::now() < until) {
+      }
+    };
+    pool->SetPassRecorder(&records);
+    for (int count : {1, 7, 64}) pool->ParallelFor(count, body);
+    pool->SetPassRecorder(nullptr);
+    pool->ParallelFor(5, body);
+    bool ok = records.size() == 3;
+    const int counts[] = {1, 7, 64};
+    for (size_t i = 0; ok && i < records.size(); ++i) {
+      const PoolPassTimes& r = records[i];
+      ok = r.count == counts[i] && r.busyUs.size() == static_cast<size_t>(pool->Threads()) &&
+           r.firstStartUs.size() == r.busyUs.size() && r.lastEndUs.size() == r.busyUs.size();
+      double busySum = 0;
+      int ran = 0;
+      for (size_t t = 0; ok && t < r.busyUs.size(); ++t) {
+        if (r.firstStartUs[t] < 0) {
+          ok = r.lastEndUs[t] < 0 && r.busyUs[t] == 0;
+          continue;
+        }
+        ++ran;
+        busySum += r.busyUs[t];
+        ok = r.firstStartUs[t] <= r.lastEndUs[t] && r.lastEndUs[t] <= r.wallUs &&
+             r.busyUs[t] <= r.lastEndUs[t] - r.firstStartUs[t] + 1e-3;
+      }
+      ok = ok && ran >= 1 && busySum >= 20.0 * r.count * 0.99;
+    }
+    Check(ok, "pass recorder of a pool of " + std::to_string(pool->Threads()) + ": " + std::to_string(records.size()) +
+                  " records, ordered times");
+  }
+}
+
 int main() {
   std::printf("resolved simd: %s\n", ResolvedSimdName().c_str());
   ThreadPool one(1, {}), two(2, {}), three(3, {});
@@ -388,6 +431,7 @@ int main() {
     std::vector<ThreadPool*> wide = {&fifteen};
     TestPool(wide);
   }
+  TestPassRecorder(pools);
   TestChunkSize();
   TestErrors(one);
   TestLinear(pools);

@@ -31,6 +31,15 @@ struct ConvShape {
 // threads: at most 4 chunks per thread, smaller where that leaves one thread a much larger share.
 int BalancedChunkSize(int count, int threads);
 
+// Added: one ParallelFor call's timing, recorded while a pass recorder is set (ThreadPool::SetPassRecorder), in
+// microseconds from the caller's post of the job: the call's wall time, and per thread when its first chunk
+// started and its last chunk ended (-1 for a thread that ran none) and the time spent inside its chunks.
+struct PoolPassTimes {
+  int count = 0;
+  double wallUs = 0;
+  std::vector<double> firstStartUs, lastEndUs, busyUs;
+};
+
 class ThreadPool {
  public:
   ThreadPool(int threads, const std::vector<int>& cores);
@@ -49,6 +58,10 @@ class ThreadPool {
   // pace (units whose data a thread's cache can keep between calls, such as rows of a layer's weights).
   void ParallelFor(int count, const std::function<void(int begin, int end, int thread)>& body,
                    bool sameUnitsEachCall = false);
+  // Added: appends every later ParallelFor call's PoolPassTimes to *out (nullptr stops it). A profiling hook for
+  // native/bench/cpu-bench.cpp (--only conv-passes); unset, it costs a test per call and per chunk. Call it between
+  // ParallelFor calls, from the thread that makes them.
+  void SetPassRecorder(std::vector<PoolPassTimes>* out);
   // Added: tells idle workers to block now instead of spinning a little longer, before the cores are handed
   // to another runtime's threads (OpenBLAS, or an OpenCL CPU device such as PoCL).
   void Park();

@@ -158,12 +158,59 @@ struct ThreadPool::Impl {
   std::vector<HomeRange> homes;
   bool backwards = false;  // whether this job walks the ranges from their ends (every other job)
 
+  // Pass recording (SetPassRecorder): where records go, whether the current job is recorded, when the caller
+  // posted it, and each thread's times in it (a cache line each: every thread writes only its own).
+  struct alignas(64) ThreadTimes {
+    double firstStartUs = -1, lastEndUs = -1, busyUs = 0;
+  };
+  std::vector<PoolPassTimes>* recorder = nullptr;
+  bool recording = false;
+  std::chrono::steady_clock::time_point posted;
+  std::vector<ThreadTimes> times;
+
+  double SincePostUs() const {
+    return std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - posted).count();
+  }
+  // Runs one chunk of the current job, timing it when the job is recorded.
+  void Run(int begin, int end, int thread) {
+    if (!recording) {
+      (*body)(begin, end, thread);
+      return;
+    }
+    const double start = SincePostUs();
+    (*body)(begin, end, thread);
+    const double stop = SincePostUs();
+    ThreadTimes& t = times[static_cast<size_t>(thread)];
+    if (t.firstStartUs < 0) t.firstStartUs = start;
+    t.lastEndUs = stop;
+    t.busyUs += stop - start;
+  }
+  // Starts recording a job (the caller, before posting it) and appends its record once every thread is done.
+  void BeginRecord() {
+    recording = recorder != nullptr;
+    if (!recording) return;
+    for (ThreadTimes& t : times) t = ThreadTimes{};
+    posted = std::chrono::steady_clock::now();
+  }
+  void EndRecord() {
+    if (!recording) return;
+    PoolPassTimes r;
+    r.count = count;
+    r.wallUs = SincePostUs();
+    for (const ThreadTimes& t : times) {
+      r.firstStartUs.push_back(t.firstStartUs);
+      r.lastEndUs.push_back(t.lastEndUs);
+      r.busyUs.push_back(t.busyUs);
+    }
+    recorder->push_back(std::move(r));
+  }
+
   // The body must not throw: on a worker thread an exception would end the process.
   void RunChunk(int thread) {
     if (rule == ChunkRule::Static) {
       int begin = 0, end = 0;
       StaticRange(count, threads, thread, &begin, &end);
-      if (begin < end) (*body)(begin, end, thread);
+      if (begin < end) Run(begin, end, thread);
       return;
     }
     if (rule == ChunkRule::Affine) {
@@ -178,10 +225,10 @@ struct ThreadPool::Impl {
           if (offset >= home.end - home.begin) break;
           if (backwards) {
             const int end = home.end - offset;
-            (*body)(end - chunk > home.begin ? end - chunk : home.begin, end, thread);
+            Run(end - chunk > home.begin ? end - chunk : home.begin, end, thread);
           } else {
             const int begin = home.begin + offset;
-            (*body)(begin, begin + chunk < home.end ? begin + chunk : home.end, thread);
+            Run(begin, begin + chunk < home.end ? begin + chunk : home.end, thread);
           }
         }
       }
@@ -193,7 +240,7 @@ struct ThreadPool::Impl {
       const int begin = next.fetch_add(chunk, std::memory_order_relaxed);
       if (begin >= count) return;
       const int end = begin + chunk < count ? begin + chunk : count;
-      (*body)(begin, end, thread);
+      Run(begin, end, thread);
     }
   }
 
@@ -247,6 +294,7 @@ struct ThreadPool::Impl {
 ThreadPool::ThreadPool(int threads, const std::vector<int>& cores) : impl_(new Impl) {
   impl_->threads = threads < 1 ? 1 : threads;
   impl_->homes = std::vector<HomeRange>(static_cast<size_t>(impl_->threads));
+  impl_->times = std::vector<Impl::ThreadTimes>(static_cast<size_t>(impl_->threads));
   if (!cores.empty()) {
     // The caller is worker 0, so it is pinned too (to cores[0]); its old mask comes back in the destructor.
     if (pthread_getaffinity_np(pthread_self(), sizeof(impl_->callerMask), &impl_->callerMask) == 0)
@@ -273,6 +321,8 @@ ThreadPool::~ThreadPool() {
   delete impl_;
 }
 
+void ThreadPool::SetPassRecorder(std::vector<PoolPassTimes>* out) { impl_->recorder = out; }
+
 void ThreadPool::Park() { impl_->parkRequests.fetch_add(1, std::memory_order_relaxed); }
 
 int ThreadPool::Threads() const { return impl_->threads; }
@@ -291,12 +341,15 @@ void ThreadPool::ParallelFor(int count, const std::function<void(int begin, int 
                              bool sameUnitsEachCall) {
   if (count <= 0) return;
   Impl& p = *impl_;
-  if (p.threads == 1) {
-    body(0, count, 0);
-    return;
-  }
   p.body = &body;
   p.count = count;
+  p.BeginRecord();
+  if (p.threads == 1) {
+    p.Run(0, count, 0);
+    p.EndRecord();
+    p.body = nullptr;
+    return;
+  }
   p.rule = RuleFor(sameUnitsEachCall);  // this and the rest are published by the generation bump below
   p.next.store(0, std::memory_order_relaxed);
   p.chunk = p.rule == ChunkRule::Dynamic
@@ -328,6 +381,7 @@ void ThreadPool::ParallelFor(int count, const std::function<void(int begin, int 
     if (spins < 64) CpuRelax();
     else std::this_thread::yield();
   }
+  p.EndRecord();
   p.body = nullptr;
 }
 
