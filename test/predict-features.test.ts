@@ -3,7 +3,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import {
-  CONV_NARROW_LAYOUT, LINEAR_PACKS_WEIGHTS, cpuCopyBytes, cpuCopyWork, cpuFeatures, cpuIsaOf, cpuPaddedWork, gpuFeatures, gpuGatherLoads,
+  CONV_NARROW_LAYOUT, CONV_UNIT_COST_LAYOUT, LINEAR_PACKS_WEIGHTS, narrowConvLayout, cpuCopyBytes, cpuCopyWork, cpuFeatures, cpuIsaOf, cpuPaddedWork, gpuFeatures, gpuGatherLoads,
   gpuInputLoads, openblasGemmThreads,
 } from '../src/predict/features.js';
 import type { Layer } from '../src/analysis/types.js';
@@ -135,6 +135,21 @@ test('im2col split-K with cpuConvLayout: fewer panels than threads split C*R*S, 
   // Two ParallelFor passes (parts, then their sum).
   assert.is(copy.passes, 2);
   assert.is(cpuFeatures(small, 6, 4, 'simd-im2col', 'avx512', undefined, CONV_NARROW_LAYOUT).values.poolJoins, 8);
+});
+
+test('conv im2col chunk under cpuConvLayout im2col-unit-cost: a quarter tile per unit keeps whole channel chunks', () => {
+  // C64 56x56 3x3 on 2 threads (AVX-512: 6-row tiles, 64-column panels): 49 panels x 11 tiles. Counting tiles
+  // alone, one-tile chunks (539 units) give the busiest thread 270 units, 24 whole panels and 6 tiles of a 25th:
+  // 1572 panel rows of 2 x 576 x 64 flops. With a quarter tile per unit the whole chunk wins (25 x 11.25 against
+  // 270 x 1.25 tiles): 25 whole panels of 64 rows, 1600 panel rows.
+  const layer: Layer = { type: 'conv2d', batch: 1, C: 64, H: 56, W: 56, F: 64, R: 3, S: 3, strideH: 1, strideW: 1, padH: 1, padW: 1 };
+  const perPanelRow = 2 * 576 * 64;
+  assert.is(cpuPaddedWork(layer, 64, 2, 'simd-im2col', 'avx512', undefined, CONV_NARROW_LAYOUT, 'static').flopsPerThread, 1572 * perPanelRow);
+  assert.is(cpuPaddedWork(layer, 64, 2, 'simd-im2col', 'avx512', undefined, CONV_UNIT_COST_LAYOUT, 'static').flopsPerThread, 1600 * perPanelRow);
+  // Both layouts keep the narrow layout's other rules (an in-place 1x1 reads X: no copy).
+  const plain: Layer = { ...layer, R: 1, S: 1, padH: 0, padW: 0 };
+  assert.is(cpuCopyBytes(plain, 'simd-flat', CONV_UNIT_COST_LAYOUT), cpuCopyBytes(plain, 'simd-flat', CONV_NARROW_LAYOUT));
+  assert.ok(narrowConvLayout(CONV_UNIT_COST_LAYOUT) && narrowConvLayout(CONV_NARROW_LAYOUT) && !narrowConvLayout(undefined));
 });
 
 test('direct in place with cpuConvLayout: the last rows whose tiles would read past X are copied serially', () => {

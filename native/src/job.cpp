@@ -483,8 +483,9 @@ void RunLayer(const Plan& plan, const Job& job, DeviceProvider& devices, const J
     // Conv: the simd kernels compute a narrow last column panel or tile (im2col panel, direct/flat row
     // tile) with only the registers it needs, and simd-direct/flat read an unpadded (direct: and
     // column-stride-1) input in place (no copy); absent in earlier runs, whose engine paid whole panels and
-    // tiles and copied every input (features.ts cpuPaddedWork, cpuCopyBytes).
-    if (L.conv) resolved.Set("cpuConvLayout", "narrow-panels,unpadded-in-place");
+    // tiles and copied every input (features.ts cpuPaddedWork, cpuCopyBytes). Since s33 ",im2col-unit-cost":
+    // simd-im2col's channel chunk counts a quarter tile per unit (conv2d.cpp SimdIm2col; features.ts convSchedule).
+    if (L.conv) resolved.Set("cpuConvLayout", "narrow-panels,unpadded-in-place,im2col-unit-cost");
     r.Set("resolved", resolved);
   }
   ExecutorConfig config;

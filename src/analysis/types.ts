@@ -69,7 +69,9 @@ export interface Resolved {
   cpuLinearPacking?: string;
   /** Conv CPU slices: "narrow-panels,unpadded-in-place" when the simd kernels compute a narrow last column
    * panel or row tile with only the registers it needs and simd-direct/flat read an unpadded (direct: and
-   * column-stride-1) input in place (absent before: whole panels and tiles, every input copied). */
+   * column-stride-1) input in place (absent before: whole panels and tiles, every input copied); since s33
+   * "narrow-panels,unpadded-in-place,im2col-unit-cost": the same, simd-im2col's channel chunk counting a
+   * quarter tile per unit (features.ts CONV_UNIT_COST_LAYOUT). */
   cpuConvLayout?: string;
   /** How the CPU pool handed out its units: "dynamic" (2026-12-03 12:04 on), "balanced" (commit 8e50b77 on) or "affine" (2026-12-05 s24 on);
    * absent before, when every thread took one contiguous run (src/predict/pool-split.ts). */

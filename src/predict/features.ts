@@ -249,7 +249,7 @@ export function cpuCopyBytes(layer: Layer, impl: string, convLayout?: string): n
     // an unpadded input is read in place by flat (stride 1) and by direct with column stride 1, bar a copy of
     // the last image's last rows (left out here: C x a few rows).
     const flatRuns = impl.includes('flat') && layer.strideH === 1 && layer.strideW === 1;
-    if (convLayout === CONV_NARROW_LAYOUT && layer.padH === 0 && layer.padW === 0 && (flatRuns || layer.strideW === 1)) return 0;
+    if (narrowConvLayout(convLayout) && layer.padH === 0 && layer.padW === 0 && (flatRuns || layer.strideW === 1)) return 0;
     return FLOAT_BYTES * layer.batch * layer.C * (layer.H + 2 * layer.padH) * (layer.W + 2 * layer.padW);
   }
   if (plain1x1 && (impl.startsWith('openblas') || impl.includes('im2col'))) return 0;
@@ -356,7 +356,7 @@ function splitWork(units: number, threads: number, work: (u: number) => number):
  * except under CONV_NARROW_LAYOUT, whose engine chunked dynamically already.
  */
 function chunkingFor(poolChunking: string | undefined, convLayout: string | undefined): PoolChunking {
-  return poolChunkingOf(poolChunking, convLayout === CONV_NARROW_LAYOUT ? 'dynamic' : 'static');
+  return poolChunkingOf(poolChunking, narrowConvLayout(convLayout) ? 'dynamic' : 'static');
 }
 
 /**
@@ -423,7 +423,7 @@ export function cpuPaddedWork(layer: Layer, rows: number, threads: number, impl:
   // resolved.cpuConvLayout "narrow-panels,unpadded-in-place" (absent in earlier runs): the conv kernels run a
   // row's or panel's last, partial tile with only the registers it has columns for, so it pays its columns
   // rounded up to the vector width instead of to the whole tile.
-  const narrow = convLayout === CONV_NARROW_LAYOUT;
+  const narrow = narrowConvLayout(convLayout);
   const lastTile = (cols: number, tile: number, width: number): number =>
     narrow ? Math.floor(cols / tile) * tile + Math.ceil((cols % tile) / width) * width : Math.ceil(cols / tile) * tile;
   if (rows <= 0) return { flops: 0, flopsPerThread: 0 };
@@ -440,7 +440,7 @@ export function cpuPaddedWork(layer: Layer, rows: number, threads: number, impl:
     return splitWork(tiles, t, (u) => 2 * layer.M * k * Math.min(tl.ntRows, rows - u * tl.ntRows));
   }
   if (narrow) {
-    const w = convSchedule(layer, rows, t, impl, tl, chunking);
+    const w = convSchedule(layer, rows, t, impl, tl, chunking, undefined, convLayout === CONV_UNIT_COST_LAYOUT);
     return { flops: w.flops, flopsPerThread: w.flopsPerThread };
   }
   const { P, Q } = convOut(layer);
@@ -500,6 +500,20 @@ export function cpuPaddedWork(layer: Layer, rows: number, threads: number, impl:
  */
 export const CONV_NARROW_LAYOUT = 'narrow-panels,unpadded-in-place';
 
+/**
+ * resolved.cpuConvLayout of the engine since 2026-12-06 (s33): CONV_NARROW_LAYOUT's rules, and SimdIm2col picks its
+ * channel chunk counting a quarter tile per unit besides the tiles (IM2COL_UNIT_COST_TILES; convSchedule).
+ */
+export const CONV_UNIT_COST_LAYOUT = `${CONV_NARROW_LAYOUT},im2col-unit-cost`;
+
+/** SimdIm2col's cost of a unit in row tiles, beside its tiles, under CONV_UNIT_COST_LAYOUT (conv2d.cpp kUnitCostQuarterTiles / 4). */
+export const IM2COL_UNIT_COST_TILES = 0.25;
+
+/** Whether a run's conv CPU slices follow CONV_NARROW_LAYOUT's rules (that layout, or CONV_UNIT_COST_LAYOUT built on it). */
+export function narrowConvLayout(convLayout: string | undefined): boolean {
+  return convLayout === CONV_NARROW_LAYOUT || convLayout === CONV_UNIT_COST_LAYOUT;
+}
+
 /** A pass of equal-cost units (a copy pass: `per` floats each): its total and its busiest thread's floats. */
 function evenPass(units: number, threads: number, chunking: PoolChunking, per: number): { total: number; busiest: number } {
   return poolPass(units, threads, chunking, () => per, () => 1);
@@ -542,7 +556,7 @@ export interface ConvSchedule extends PaddedWork {
 }
 
 export function convSchedule(layer: Conv2dLayer, rows: number, threads: number, impl: string, tl: CpuTiling, chunking: PoolChunking,
-  whole?: Conv2dLayer): ConvSchedule {
+  whole?: Conv2dLayer, im2colUnitCost = false): ConvSchedule {
   const t = Math.max(1, threads);
   const { P, Q } = convOut(layer);
   const { batch, C, H, W, R, S, strideH: sh, strideW: sw, padH, padW } = layer;
@@ -684,9 +698,12 @@ export function convSchedule(layer: Conv2dLayer, rows: number, threads: number, 
   const panels = Math.ceil(pq / cols);
   const panelCols = (panel: number): number => (panel === panels - 1 ? pq - (panels - 1) * cols : cols);
   const tiles = Math.ceil(rows / tl.nnRows);
+  // SimdIm2col's channel chunk: the fewest tiles on the busiest thread, plus a unit's own cost under
+  // CONV_UNIT_COST_LAYOUT; ties to the larger chunk.
+  const unitCost = im2colUnitCost ? IM2COL_UNIT_COST_TILES : 0;
   let tilesPerChunk = tiles, bestCost = -1;
   for (let tpc = tiles; tpc >= 1; --tpc) {
-    const cost = Math.ceil((batch * panels * Math.ceil(tiles / tpc)) / t) * tpc;
+    const cost = Math.ceil((batch * panels * Math.ceil(tiles / tpc)) / t) * (tpc + unitCost);
     if (bestCost < 0 || cost < bestCost) [bestCost, tilesPerChunk] = [cost, tpc];
   }
   const chunkRows = tilesPerChunk * tl.nnRows, chunks = Math.ceil(tiles / tilesPerChunk);
@@ -768,9 +785,10 @@ export function cpuCopyWork(layer: Layer, rows: number, threads: number, impl: s
   bytes: number; bytesPerThread: number; readBytesPerThread: number; passes: number; tileLoadsPerThread: number;
 } {
   const t = Math.max(1, threads);
-  if (layer.type === 'conv2d' && convLayout === CONV_NARROW_LAYOUT && !impl.startsWith('openblas') && rows > 0) {
+  if (layer.type === 'conv2d' && narrowConvLayout(convLayout) && !impl.startsWith('openblas') && rows > 0) {
     const tl = CPU_TILING[cpuIsaOf(impl) ?? isa ?? DEFAULT_CPU_ISA] ?? CPU_TILING[DEFAULT_CPU_ISA]!;
-    const w = convSchedule(layer, rows, t, impl, tl, chunkingFor(poolChunking, convLayout), whole?.type === 'conv2d' ? whole : undefined);
+    const w = convSchedule(layer, rows, t, impl, tl, chunkingFor(poolChunking, convLayout), whole?.type === 'conv2d' ? whole : undefined,
+      convLayout === CONV_UNIT_COST_LAYOUT);
     return {
       bytes: FLOAT_BYTES * w.copyFloats, bytesPerThread: FLOAT_BYTES * w.copyFloatsPerThread, readBytesPerThread: FLOAT_BYTES * (w.readFloatsPerThread ?? 0),
       passes: w.passes, tileLoadsPerThread: w.tileLoadsPerThread ?? 0,
@@ -782,7 +800,7 @@ export function cpuCopyWork(layer: Layer, rows: number, threads: number, impl: s
   // OpenBLAS zeroes and then stores: gpu-host conv 2026-12-06T0650Z priced C16 112x112 and C64 56x56 1x1 slices
   // 30-69% too fast by their flops (held-out CPU MAPE of openblas-im2col 28.5 -> 20.1% with this term).
   let readBytesPerThread = 0;
-  if (layer.type === 'conv2d' && impl.startsWith('openblas') && convLayout === CONV_NARROW_LAYOUT && rows > 0) {
+  if (layer.type === 'conv2d' && impl.startsWith('openblas') && narrowConvLayout(convLayout) && rows > 0) {
     const { P, Q } = convOut(layer);
     readBytesPerThread = FLOAT_BYTES * layer.batch * P * Q * rows / openblasThreads(layer, rows, t);
   }

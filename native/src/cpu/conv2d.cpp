@@ -300,14 +300,19 @@ void SimdIm2col(const KernelTable* kernels, const ConvShape& s, const float* X, 
   const int panel = inPlace ? PQ : cols, panels = (NQ + cols - 1) / cols;
   // Split the channels too when there are too few column panels for an even share per thread (late layers
   // have small P*Q). ParallelFor hands the busiest thread ceil(units / threads) units, so pick the chunk
-  // (whole row tiles) that minimises that many units times the tiles in each; on ties the larger chunk,
-  // which re-reads each panel fewer times. One thread gets one chunk of all rows.
+  // (whole row tiles) that minimises that many units times the tiles in each plus a unit's own cost, a
+  // quarter tile; on ties the larger chunk, which re-reads each panel fewer times. One thread gets one chunk
+  // of all rows. The unit's cost: each unit is a GEMM call over its panel. Counting tiles alone, two threads
+  // cut C64 56x56 3x3 and C256 56x56 1x1 into one-tile units whose work summed to 1.19-1.20x the one-thread
+  // pass (2-core VM, s33: results/benchmarks/conv-passes-vm-20261206-s33/); with the quarter tile they stay
+  // whole and ran in 0.95 and 0.88 of the time (results/benchmarks/im2col-unit-cost-vm-20261206-s33/).
+  constexpr long long kUnitCostQuarterTiles = 1;
   const int tiles = (row1 - row0 + kernels->nnRows - 1) / kernels->nnRows, threads = pool.Threads();
   int tilesPerChunk = tiles;
   long long bestCost = -1;
   for (int tpc = tiles; tpc >= 1; --tpc) {
     const long long units = static_cast<long long>(s.batch) * panels * ((tiles + tpc - 1) / tpc);
-    const long long cost = (units + threads - 1) / threads * tpc;
+    const long long cost = (units + threads - 1) / threads * (4LL * tpc + kUnitCostQuarterTiles);
     if (bestCost < 0 || cost < bestCost) bestCost = cost, tilesPerChunk = tpc;
   }
   const int chunks = (tiles + tilesPerChunk - 1) / tilesPerChunk;
