@@ -4,18 +4,17 @@
 // on and off; then per bundle and group (co-executed svm-fine / svm-resident, which the watch times, and every
 // other job, which it leaves alone: their ratio is the call's own noise) the geometric mean of on / off, its
 // spread over jobs (p10, p90), and the rounds' spread (the ratio of two off rounds of the same job).
-//   node scripts/watch-ab-compare.mjs DIR
+//   node scripts/watch-ab-compare.mjs DIR     (needs `npx tsc -p tsconfig.json` first: reads dist/)
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { geomean, median } from '../dist/src/analysis/metrics.js';
 
 const dir = process.argv[2];
 if (!dir) { console.error('usage: node scripts/watch-ab-compare.mjs DIR'); process.exit(2); }
 const files = readdirSync(dir).map((f) => f.match(/^(.+)-watch([01])-r(\d+)\.jsonl$/)).filter(Boolean);
 if (files.length === 0) { console.error(`watch-ab-compare: no <bundle>-watch<0|1>-r<round>.jsonl in ${dir}`); process.exit(1); }
 
-const median = (xs) => { const s = [...xs].sort((a, b) => a - b); const n = s.length; return n % 2 ? s[(n - 1) / 2] : (s[n / 2 - 1] + s[n / 2]) / 2; };
 const quantile = (xs, q) => { const s = [...xs].sort((a, b) => a - b); return s[Math.min(s.length - 1, Math.floor(q * s.length))]; };
-const geomean = (xs) => Math.exp(xs.reduce((a, x) => a + Math.log(x), 0) / xs.length);
 // The geometric mean's 95% interval from the standard error of the mean log ratio.
 const interval = (xs) => {
   const logs = xs.map(Math.log), m = logs.reduce((a, x) => a + x, 0) / logs.length;

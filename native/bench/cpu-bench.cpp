@@ -23,7 +23,6 @@
 #include <cstdlib>
 #include <cstring>
 #include <functional>
-#include <iterator>
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -263,6 +262,47 @@ void ConvSlices(ThreadPool& pool, const Options& o) {
   }
 }
 
+// A reference conv layer's name in the rows and the JSON (its shape, stride and padding).
+std::string ConvName(const ConvShape& s) {
+  char name[80];
+  std::snprintf(name, sizeof name, "conv %dx%dx%d F=%d %dx%d/s%d pad%d", s.C, s.H, s.W, s.F, s.R, s.S, s.strideH,
+                s.padH);
+  return name;
+}
+
+// Medians over executions of one ParallelFor pass's records (see ConvPasses).
+struct PassSummary {
+  int units = 0;
+  double wallUs = 0, wakeUs = 0, meanBusyUs = 0, maxBusyUs = 0, sumBusyUs = 0, endSpreadUs = 0;
+};
+
+// Pass k of every execution: records[e * passes + k] for e in [0, executions).
+PassSummary SummarizePass(const std::vector<PoolPassTimes>& records, size_t passes, size_t k) {
+  std::vector<double> wall, wake, meanBusy, maxBusy, sumBusy, endSpread;
+  for (size_t i = k; i < records.size(); i += passes) {
+    const PoolPassTimes& r = records[i];
+    double latestStart = 0, most = 0, sum = 0, firstEnd = 1e30, lastEnd = 0;
+    int ran = 0;
+    for (size_t t = 0; t < r.busyUs.size(); ++t) {
+      if (r.firstStartUs[t] < 0) continue;  // a thread that ran no chunk
+      ++ran;
+      latestStart = std::max(latestStart, r.firstStartUs[t]);
+      most = std::max(most, r.busyUs[t]);
+      sum += r.busyUs[t];
+      firstEnd = std::min(firstEnd, r.lastEndUs[t]);
+      lastEnd = std::max(lastEnd, r.lastEndUs[t]);
+    }
+    wall.push_back(r.wallUs);
+    wake.push_back(latestStart);
+    meanBusy.push_back(ran ? sum / ran : 0);
+    maxBusy.push_back(most);
+    sumBusy.push_back(sum);
+    endSpread.push_back(ran ? lastEnd - firstEnd : 0);
+  }
+  return {records[k].count, Median(wall), Median(wake), Median(meanBusy), Median(maxBusy), Median(sumBusy),
+          Median(endSpread)};
+}
+
 // Where a multi-threaded conv layer's time goes (--only conv-passes; not part of the default run): each
 // reference conv layer under each of our implementations, executed with the pool's pass recorder set
 // (ThreadPool::SetPassRecorder), then per ParallelFor pass of one execution (a copy pass, the compute pass, a sum
@@ -275,9 +315,7 @@ void ConvPasses(ThreadPool& pool, const Options& o, const std::vector<ConvShape>
     const auto X = Filled(static_cast<size_t>(s.batch) * s.C * s.H * s.W),
                W = Filled(static_cast<size_t>(s.F) * s.C * s.R * s.S), b = Filled(s.F);
     std::vector<float> Y(static_cast<size_t>(s.batch) * s.F * s.P() * s.Q());
-    char name[80];
-    std::snprintf(name, sizeof name, "conv %dx%dx%d F=%d %dx%d/s%d pad%d", s.C, s.H, s.W, s.F, s.R, s.S, s.strideH,
-                  s.padH);
+    const std::string name = ConvName(s);
     for (const std::string base : {"simd-im2col", "simd-direct", "simd-flat"}) {
       const std::string impl = base + o.isaSuffix;
       const auto run = [&] { Conv2dCpu(impl, s, X.data(), W.data(), b.data(), Y.data(), 0, s.F, pool); };
@@ -295,53 +333,32 @@ void ConvPasses(ThreadPool& pool, const Options& o, const std::vector<ConvShape>
       pool.SetPassRecorder(nullptr);
       const size_t executions = executionUs.size(), passes = records.size() / executions;
       if (passes == 0 || records.size() % executions != 0) {
-        std::fprintf(stderr, "error: %s %s: %zu passes over %zu executions\n", name, impl.c_str(), records.size(),
+        std::fprintf(stderr, "error: %s %s: %zu passes over %zu executions\n", name.c_str(), impl.c_str(), records.size(),
                      executions);
         continue;
       }
       std::string passJson;
       for (size_t k = 0; k < passes; ++k) {
-        std::vector<double> wall, wake, meanBusy, maxBusy, sumBusy, endSpread;
-        for (size_t e = 0; e < executions; ++e) {
-          const PoolPassTimes& r = records[e * passes + k];
-          double latestStart = 0, most = 0, sum = 0, firstEnd = 1e30, lastEnd = 0;
-          int ran = 0;
-          for (size_t t = 0; t < r.busyUs.size(); ++t) {
-            if (r.firstStartUs[t] < 0) continue;
-            ++ran;
-            latestStart = std::max(latestStart, r.firstStartUs[t]);
-            most = std::max(most, r.busyUs[t]);
-            sum += r.busyUs[t];
-            firstEnd = std::min(firstEnd, r.lastEndUs[t]);
-            lastEnd = std::max(lastEnd, r.lastEndUs[t]);
-          }
-          wall.push_back(r.wallUs);
-          wake.push_back(latestStart);
-          meanBusy.push_back(ran ? sum / ran : 0);
-          maxBusy.push_back(most);
-          sumBusy.push_back(sum);
-          endSpread.push_back(ran ? lastEnd - firstEnd : 0);
-        }
-        const int units = records[k].count;
+        const PassSummary p = SummarizePass(records, passes, k);
         std::printf("%-30s t=%-2d %-19s pass %zu/%zu units %5d  wall %8.1f us  wake %6.1f  busy mean %8.1f max %8.1f"
                     " sum %9.1f  end spread %7.1f\n",
-                    name, pool.Threads(), ResolvedCpuImplName(impl).c_str(), k + 1, passes, units, Median(wall),
-                    Median(wake), Median(meanBusy), Median(maxBusy), Median(sumBusy), Median(endSpread));
+                    name.c_str(), pool.Threads(), ResolvedCpuImplName(impl).c_str(), k + 1, passes, p.units, p.wallUs,
+                    p.wakeUs, p.meanBusyUs, p.maxBusyUs, p.sumBusyUs, p.endSpreadUs);
         char buf[320];
         std::snprintf(buf, sizeof buf,
                       "%s{\"units\":%d,\"wallUs\":%.2f,\"wakeUs\":%.2f,\"meanBusyUs\":%.2f,\"maxBusyUs\":%.2f,"
                       "\"sumBusyUs\":%.2f,\"endSpreadUs\":%.2f}",
-                      passJson.empty() ? "" : ",", units, Median(wall), Median(wake), Median(meanBusy),
-                      Median(maxBusy), Median(sumBusy), Median(endSpread));
+                      passJson.empty() ? "" : ",", p.units, p.wallUs, p.wakeUs, p.meanBusyUs, p.maxBusyUs, p.sumBusyUs,
+                      p.endSpreadUs);
         passJson += buf;
       }
-      std::printf("%-30s t=%-2d %-19s execution median %8.1f us over %zu executions\n", name, pool.Threads(),
+      std::printf("%-30s t=%-2d %-19s execution median %8.1f us over %zu executions\n", name.c_str(), pool.Threads(),
                   ResolvedCpuImplName(impl).c_str(), Median(executionUs), executions);
       std::fflush(stdout);
       char head[256];
       std::snprintf(head, sizeof head, "{\"layer\":\"%s\",\"threads\":%d,\"impl\":\"%s\",\"executions\":%zu,"
                     "\"executionMedianUs\":%.2f,\"passes\":[",
-                    name, pool.Threads(), ResolvedCpuImplName(impl).c_str(), executions, Median(executionUs));
+                    name.c_str(), pool.Threads(), ResolvedCpuImplName(impl).c_str(), executions, Median(executionUs));
       jsonRows.push_back(std::string(head) + passJson + "]}");
     }
   }
@@ -377,7 +394,7 @@ int main(int argc, char** argv) {
 
   const LinearShape linears[] = {{1, 3072, 768}, {64, 3072, 768}, {256, 3072, 768}};
   //                      batch  C    H    W    F  R  S sh sw ph pw
-  const ConvShape convs[] = {{1, 64, 56, 56, 64, 3, 3, 1, 1, 1, 1},
+  const std::vector<ConvShape> convs = {{1, 64, 56, 56, 64, 3, 3, 1, 1, 1, 1},
                              {1, 128, 28, 28, 128, 3, 3, 1, 1, 1, 1},
                              {1, 3, 224, 224, 64, 7, 7, 2, 2, 3, 3},
                              {1, 256, 56, 56, 64, 1, 1, 1, 1, 0, 0}};
@@ -449,16 +466,14 @@ int main(int argc, char** argv) {
           }
       }
     if (o.only == "conv-slices") ConvSlices(pool, o);
-    if (o.only == "conv-passes") ConvPasses(pool, o, std::vector<ConvShape>(std::begin(convs), std::end(convs)));
+    if (o.only == "conv-passes") ConvPasses(pool, o, convs);
     if (o.only.empty() || o.only == "conv")
       for (const ConvShape& s : convs) {
         const auto X = Filled(static_cast<size_t>(s.batch) * s.C * s.H * s.W),
                    W = Filled(static_cast<size_t>(s.F) * s.C * s.R * s.S), b = Filled(s.F);
         std::vector<float> Y(static_cast<size_t>(s.batch) * s.F * s.P() * s.Q());
         const double flops = 2.0 * s.batch * s.F * s.P() * s.Q() * s.C * s.R * s.S;
-        char name[80];
-        std::snprintf(name, sizeof name, "conv %dx%dx%d F=%d %dx%d/s%d pad%d", s.C, s.H, s.W, s.F, s.R, s.S, s.strideH,
-                      s.padH);
+        const std::string name = ConvName(s);
         std::vector<std::string> impls = {"simd-im2col" + o.isaSuffix, "simd-direct" + o.isaSuffix,
                                           "simd-flat" + o.isaSuffix};
         if (blas) impls.insert(impls.begin(), "openblas-im2col");
