@@ -232,7 +232,10 @@ void ConvSlices(ThreadPool& pool, const Options& o) {
                       {"resnet50/conv3_3x3", {1, 128, 28, 28, 128, 3, 3, 1, 1, 1, 1}},
                       {"resnet18/layer1-3x3", {1, 64, 56, 56, 64, 3, 3, 1, 1, 1, 1}},
                       {"resnet50/conv2_reduce", {1, 256, 56, 56, 64, 1, 1, 1, 1, 0, 0}},
-                      {"resnet18/conv1", {1, 3, 224, 224, 64, 7, 7, 2, 2, 3, 3}}};
+                      {"resnet18/conv1", {1, 3, 224, 224, 64, 7, 7, 2, 2, 3, 3}},
+                      // pocl-split's two 1x1 layers with few channels (conv-coexec's host-pocl profile)
+                      {"mobilenetv2/b2-project-1x1", {1, 144, 56, 56, 24, 1, 1, 1, 1, 0, 0}},
+                      {"resnet50/conv2_1x1", {1, 64, 56, 56, 64, 1, 1, 1, 1, 0, 0}}};
   for (const Ref& ref : refs) {
     const ConvShape& s = ref.s;
     if (!o.layers.empty() && std::string(ref.id).find(o.layers) == std::string::npos) continue;
@@ -466,7 +469,14 @@ int main(int argc, char** argv) {
           }
       }
     if (o.only == "conv-slices") ConvSlices(pool, o);
-    if (o.only == "conv-passes") ConvPasses(pool, o, convs);
+    if (o.only == "conv-passes") {
+      // and pocl-split's layers that its CPU side runs slowest against PoCL's (conv-coexec, host-pocl profile)
+      std::vector<ConvShape> passConvs = convs;
+      passConvs.push_back({1, 64, 56, 56, 64, 1, 1, 1, 1, 0, 0});
+      passConvs.push_back({1, 384, 8, 8, 384, 1, 3, 1, 1, 0, 1});
+      passConvs.push_back({1, 320, 7, 7, 1280, 1, 1, 1, 1, 0, 0});
+      ConvPasses(pool, o, passConvs);
+    }
     if (o.only.empty() || o.only == "conv")
       for (const ConvShape& s : convs) {
         const auto X = Filled(static_cast<size_t>(s.batch) * s.C * s.H * s.W),
