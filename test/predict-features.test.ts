@@ -3,7 +3,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import {
-  CONV_NARROW_LAYOUT, CONV_UNIT_COST_LAYOUT, LINEAR_PACKS_WEIGHTS, narrowConvLayout, cpuCopyBytes, cpuCopyWork, cpuFeatures, cpuIsaOf, cpuPaddedWork, gpuFeatures, gpuGatherLoads,
+  CONV_FLAT_AFFINE_LAYOUT, CONV_NARROW_LAYOUT, CONV_UNIT_COST_LAYOUT, LINEAR_PACKS_WEIGHTS, narrowConvLayout, cpuCopyBytes, cpuCopyWork, cpuFeatures, cpuIsaOf, cpuPaddedWork, gpuFeatures, gpuGatherLoads,
   gpuInputLoads, openblasGemmThreads,
 } from '../src/predict/features.js';
 import type { Layer } from '../src/analysis/types.js';
@@ -150,6 +150,23 @@ test('conv im2col chunk under cpuConvLayout im2col-unit-cost: a quarter tile per
   const plain: Layer = { ...layer, R: 1, S: 1, padH: 0, padW: 0 };
   assert.is(cpuCopyBytes(plain, 'simd-flat', CONV_UNIT_COST_LAYOUT), cpuCopyBytes(plain, 'simd-flat', CONV_NARROW_LAYOUT));
   assert.ok(narrowConvLayout(CONV_UNIT_COST_LAYOUT) && narrowConvLayout(CONV_NARROW_LAYOUT) && !narrowConvLayout(undefined));
+});
+
+test('conv under cpuConvLayout flat-pad-affine: the unit-cost rules, and simd-flat padded passes under the affine rule', () => {
+  const layer: Layer = { type: 'conv2d', batch: 1, C: 64, H: 56, W: 56, F: 64, R: 3, S: 3, strideH: 1, strideW: 1, padH: 1, padW: 1 };
+  assert.ok(narrowConvLayout(CONV_FLAT_AFFINE_LAYOUT));
+  // im2col keeps the unit cost.
+  assert.equal(cpuPaddedWork(layer, 64, 2, 'simd-im2col', 'avx512', undefined, CONV_FLAT_AFFINE_LAYOUT, 'static'),
+    cpuPaddedWork(layer, 64, 2, 'simd-im2col', 'avx512', undefined, CONV_UNIT_COST_LAYOUT, 'static'));
+  // simd-flat on the padded plane: the same flops; its copy rows and compute units now go to the threads by the affine
+  // rule (here, on 2 threads, the same halves as static), whatever the job's recorded rule.
+  const affine = cpuPaddedWork(layer, 64, 2, 'simd-flat', 'avx512', undefined, CONV_FLAT_AFFINE_LAYOUT, 'dynamic');
+  assert.is(affine.flops, cpuPaddedWork(layer, 64, 2, 'simd-flat', 'avx512', undefined, CONV_UNIT_COST_LAYOUT, 'dynamic').flops);
+  assert.equal(affine, cpuPaddedWork(layer, 64, 2, 'simd-flat', 'avx512', undefined, CONV_UNIT_COST_LAYOUT, 'affine'));
+  // An unpadded plane is read in place, as before.
+  const plain: Layer = { ...layer, R: 1, S: 1, padH: 0, padW: 0 };
+  assert.equal(cpuPaddedWork(plain, 64, 2, 'simd-flat', 'avx512', undefined, CONV_FLAT_AFFINE_LAYOUT, 'dynamic'),
+    cpuPaddedWork(plain, 64, 2, 'simd-flat', 'avx512', undefined, CONV_UNIT_COST_LAYOUT, 'dynamic'));
 });
 
 test('direct in place with cpuConvLayout: the last rows whose tiles would read past X are copied serially', () => {

@@ -485,7 +485,9 @@ void RunLayer(const Plan& plan, const Job& job, DeviceProvider& devices, const J
     // column-stride-1) input in place (no copy); absent in earlier runs, whose engine paid whole panels and
     // tiles and copied every input (features.ts cpuPaddedWork, cpuCopyBytes). Since s33 ",im2col-unit-cost":
     // simd-im2col's channel chunk counts a quarter tile per unit (conv2d.cpp SimdIm2col; features.ts convSchedule).
-    if (L.conv) resolved.Set("cpuConvLayout", "narrow-panels,unpadded-in-place,im2col-unit-cost");
+    // Since s34 ",flat-pad-affine": simd-flat on a padded plane copies and computes with the same units per thread at
+    // every call (the pool's affine rule), each thread copying the rows it reads (conv2d.cpp PadJob::spatial).
+    if (L.conv) resolved.Set("cpuConvLayout", "narrow-panels,unpadded-in-place,im2col-unit-cost,flat-pad-affine");
     r.Set("resolved", resolved);
   }
   ExecutorConfig config;

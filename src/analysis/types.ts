@@ -71,7 +71,8 @@ export interface Resolved {
    * panel or row tile with only the registers it needs and simd-direct/flat read an unpadded (direct: and
    * column-stride-1) input in place (absent before: whole panels and tiles, every input copied); since s33
    * "narrow-panels,unpadded-in-place,im2col-unit-cost": the same, simd-im2col's channel chunk counting a
-   * quarter tile per unit (features.ts CONV_UNIT_COST_LAYOUT). */
+   * quarter tile per unit (features.ts CONV_UNIT_COST_LAYOUT); since s34 "...,im2col-unit-cost,flat-pad-affine": and
+   * simd-flat on a padded plane copies and computes under the pool's affine rule (CONV_FLAT_AFFINE_LAYOUT). */
   cpuConvLayout?: string;
   /** How the CPU pool handed out its units: "dynamic" (2026-12-03 12:04 on), "balanced" (commit 8e50b77 on) or "affine" (2026-12-05 s24 on);
    * absent before, when every thread took one contiguous run (src/predict/pool-split.ts). */

@@ -440,7 +440,8 @@ export function cpuPaddedWork(layer: Layer, rows: number, threads: number, impl:
     return splitWork(tiles, t, (u) => 2 * layer.M * k * Math.min(tl.ntRows, rows - u * tl.ntRows));
   }
   if (narrow) {
-    const w = convSchedule(layer, rows, t, impl, tl, chunking, undefined, convLayout === CONV_UNIT_COST_LAYOUT);
+    const w = convSchedule(layer, rows, t, impl, tl, chunking, undefined, im2colUnitCostLayout(convLayout),
+      convLayout === CONV_FLAT_AFFINE_LAYOUT);
     return { flops: w.flops, flopsPerThread: w.flopsPerThread };
   }
   const { P, Q } = convOut(layer);
@@ -509,9 +510,23 @@ export const CONV_UNIT_COST_LAYOUT = `${CONV_NARROW_LAYOUT},im2col-unit-cost`;
 /** SimdIm2col's cost of a unit in row tiles, beside its tiles, under CONV_UNIT_COST_LAYOUT (conv2d.cpp kUnitCostQuarterTiles / 4). */
 export const IM2COL_UNIT_COST_TILES = 0.25;
 
-/** Whether a run's conv CPU slices follow CONV_NARROW_LAYOUT's rules (that layout, or CONV_UNIT_COST_LAYOUT built on it). */
+/**
+ * resolved.cpuConvLayout of the engine since 2026-12-06 (s34): CONV_UNIT_COST_LAYOUT's rules, and simd-flat on a padded
+ * plane that it computes tiles fastest in two chunks or more runs its copy in (image, padded row, channel) order and
+ * both passes under the pool's affine rule, so that each thread copies the rows it then reads (conv2d.cpp
+ * PadJob::spatial): a copy shared across cores took as long on 8 threads as on one
+ * (results/benchmarks/conv-passes-gpu-host-20261206-s34/).
+ */
+export const CONV_FLAT_AFFINE_LAYOUT = `${CONV_UNIT_COST_LAYOUT},flat-pad-affine`;
+
+/** Whether a run's conv CPU slices follow CONV_NARROW_LAYOUT's rules (that layout, or one built on it). */
 export function narrowConvLayout(convLayout: string | undefined): boolean {
-  return convLayout === CONV_NARROW_LAYOUT || convLayout === CONV_UNIT_COST_LAYOUT;
+  return convLayout === CONV_NARROW_LAYOUT || convLayout === CONV_UNIT_COST_LAYOUT || convLayout === CONV_FLAT_AFFINE_LAYOUT;
+}
+
+/** Whether simd-im2col picks its channel chunk with a cost per unit (CONV_UNIT_COST_LAYOUT and the layouts built on it). */
+function im2colUnitCostLayout(convLayout: string | undefined): boolean {
+  return convLayout === CONV_UNIT_COST_LAYOUT || convLayout === CONV_FLAT_AFFINE_LAYOUT;
 }
 
 /** A pass of equal-cost units (a copy pass: `per` floats each): its total and its busiest thread's floats. */
@@ -556,7 +571,7 @@ export interface ConvSchedule extends PaddedWork {
 }
 
 export function convSchedule(layer: Conv2dLayer, rows: number, threads: number, impl: string, tl: CpuTiling, chunking: PoolChunking,
-  whole?: Conv2dLayer, im2colUnitCost = false): ConvSchedule {
+  whole?: Conv2dLayer, im2colUnitCost = false, flatPadAffine = false): ConvSchedule {
   const t = Math.max(1, threads);
   const { P, Q } = convOut(layer);
   const { batch, C, H, W, R, S, strideH: sh, strideW: sw, padH, padW } = layer;
@@ -588,8 +603,12 @@ export function convSchedule(layer: Conv2dLayer, rows: number, threads: number, 
       const wanted = Math.ceil((8 * t) / (batch * tiles));
       const chunk = Math.max(1, Math.min(maxTiles, Math.ceil(flatTiles / wanted))) * cols;
       const chunks = Math.ceil(plane / chunk);
+      const chunkFastest = rows * crs > C * hp * wp;
+      // CONV_FLAT_AFFINE_LAYOUT: a padded plane computed tiles fastest in two chunks or more runs its copy and its
+      // compute under the affine rule.
+      const affine = flatPadAffine && !inPlace && !chunkFastest && chunks >= 2;
       let copy = { total: 0, busiest: 0 };
-      if (!inPlace) copy = evenPass(batch * C * Math.min(P - 1 + R, hp), t, chunking, wp);
+      if (!inPlace) copy = evenPass(batch * C * Math.min(P - 1 + R, hp), t, affine ? 'affine' : chunking, wp);
       else {
         // The chunks of the last plane that would read past X read a serial copy of its tail (to X's end).
         const xRows = hp + rowsAfter;
@@ -601,7 +620,6 @@ export function convSchedule(layer: Conv2dLayer, rows: number, threads: number, 
           copy = { total: tail, busiest: tail };
         }
       }
-      const chunkFastest = rows * crs > C * hp * wp;
       // Unit u (SimdDirectFlat's order): channel tile and chunk of its image, the chunk's length in flattened outputs.
       const unitTile = (u: number): number => {
         const rest = u % (tiles * chunks);
@@ -612,7 +630,8 @@ export function convSchedule(layer: Conv2dLayer, rows: number, threads: number, 
         return chunkFastest ? rest % chunks : Math.floor(rest / tiles);
       };
       const span = (ci: number): number => Math.min(chunk, plane - ci * chunk);
-      const pass = computePass(batch * tiles * chunks, (u) => 2 * crs * lastTile(span(unitChunk(u)), cols) * rowsOf(unitTile(u), tl.directRows));
+      const flatWork = (u: number): number => 2 * crs * lastTile(span(unitChunk(u)), cols) * rowsOf(unitTile(u), tl.directRows);
+      const pass = affine ? poolPass(batch * tiles * chunks, t, 'affine', flatWork) : computePass(batch * tiles * chunks, flatWork);
       // What each thread's units read and write, as for direct below: a chunk's input window (C planes of the chunk
       // plus the filter's reach) when the unit is on another chunk than the thread's previous one, a channel tile's
       // weights when on another tile, and the unit's outputs.
@@ -788,7 +807,7 @@ export function cpuCopyWork(layer: Layer, rows: number, threads: number, impl: s
   if (layer.type === 'conv2d' && narrowConvLayout(convLayout) && !impl.startsWith('openblas') && rows > 0) {
     const tl = CPU_TILING[cpuIsaOf(impl) ?? isa ?? DEFAULT_CPU_ISA] ?? CPU_TILING[DEFAULT_CPU_ISA]!;
     const w = convSchedule(layer, rows, t, impl, tl, chunkingFor(poolChunking, convLayout), whole?.type === 'conv2d' ? whole : undefined,
-      convLayout === CONV_UNIT_COST_LAYOUT);
+      im2colUnitCostLayout(convLayout), convLayout === CONV_FLAT_AFFINE_LAYOUT);
     return {
       bytes: FLOAT_BYTES * w.copyFloats, bytesPerThread: FLOAT_BYTES * w.copyFloatsPerThread, readBytesPerThread: FLOAT_BYTES * (w.readFloatsPerThread ?? 0),
       passes: w.passes, tileLoadsPerThread: w.tileLoadsPerThread ?? 0,

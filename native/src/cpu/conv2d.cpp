@@ -401,6 +401,9 @@ struct PadJob {
   float* xp;
   int Hp, Wq;
   int hp0, hp1;  // the padded rows filled: those the computed output rows read
+  // Units in (image, hp, c) order, each thread given the same ones at every call (the pool's affine rule), so
+  // that a thread pads the rows its own compute units read (SimdDirectFlat). Otherwise (image, c, hp), balanced.
+  bool spatial = false;
 };
 
 // Fills the padded, phase-split copy: element (c, h, w) of the padded input at
@@ -413,7 +416,9 @@ void PadInput(const PadJob& job, ThreadPool& pool) {
     const ConvShape& s = *job.s;
     const int sw = s.strideW;
     for (int u = u0; u < u1; ++u) {
-      const int hp = job.hp0 + u % rows, planeIndex = u / rows;
+      const int img = u / (rows * s.C), rest = u % (rows * s.C);
+      const int hp = job.hp0 + (job.spatial ? rest / s.C : rest % rows);
+      const int planeIndex = img * s.C + (job.spatial ? rest % s.C : rest / rows);
       const float* plane = job.X + Elems(planeIndex, s.H, s.W);
       float* out = job.xp + Elems(planeIndex * job.Hp + hp, sw, job.Wq);
       const int h = hp - s.padH;
@@ -438,7 +443,7 @@ void PadInput(const PadJob& job, ThreadPool& pool) {
         std::memset(out + hi, 0, sizeof(float) * (job.Wq - hi));
       }
     }
-  });
+  }, /*sameUnitsEachCall=*/job.spatial);
 }
 
 struct DirectJob {
@@ -619,12 +624,6 @@ void SimdDirectFlat(const KernelTable* kernels, const ConvShape& s, const float*
   const bool inPlace = s.padH == 0 && s.padW == 0;
   const size_t padFloats = Elems(s.batch * s.C, Hp, Wp);
   float* xp = inPlace ? nullptr : Scratch(padScratch, padFloats + slack);
-  if (!inPlace) {
-    PadJob pad{&s, X, xp, Hp, Wp, 0, 0};
-    PaddedRows(s, p0, p1, &pad.hp0, &pad.hp1);
-    PadInput(pad, pool);
-    for (size_t i = 0; i < slack; ++i) xp[padFloats + i] = 0.0f;
-  }
 
   FlatJob job{kernels, &s, inPlace ? X : xp, W, b, Y, nullptr, row0, row1, 0, 0, 0, Wp, Hp, true};
   job.flatBegin = p0 * Wp;
@@ -639,6 +638,20 @@ void SimdDirectFlat(const KernelTable* kernels, const ConvShape& s, const float*
   if (tilesPerChunk < 1) tilesPerChunk = 1;
   job.chunk = tilesPerChunk * cols;
   job.chunks = (flat + job.chunk - 1) / job.chunk;
+  job.chunkFastest = Elems(row1 - row0, s.C, s.R, s.S) > Elems(s.C, Hp, Wp);
+  // A padded plane computed tiles fastest in two chunks or more: each thread's units cover a run of the plane, so
+  // the pool gives each thread the same units at every call (its affine rule) and the thread copies the padded
+  // rows of its own run (PadJob::spatial), in the copy pass under the same rule. A copy written by one core and
+  // read by others took as long on 8 threads of the GPU host as on one (C64 56x56 3x3: about 100 us, 27% of the
+  // layer; results/benchmarks/conv-passes-gpu-host-20261206-s34/). On the 2-core VM this made C64 56x56 3x3 0.82 of
+  // its time; chunk-fastest planes (every unit reads every row) keep the shared copy and the balanced rule.
+  const bool affine = !inPlace && !job.chunkFastest && job.chunks >= 2;
+  if (!inPlace) {
+    PadJob pad{&s, X, xp, Hp, Wp, 0, 0, /*spatial=*/affine};
+    PaddedRows(s, p0, p1, &pad.hp0, &pad.hp1);
+    PadInput(pad, pool);
+    for (size_t i = 0; i < slack; ++i) xp[padFloats + i] = 0.0f;
+  }
   job.temp = Scratch(tempScratch, Elems(pool.Threads(), kernels->directRows, job.chunk));
   job.tailChunk = job.chunks;
   if (inPlace) {
@@ -661,8 +674,7 @@ void SimdDirectFlat(const KernelTable* kernels, const ConvShape& s, const float*
       job.tail = tail;
     }
   }
-  // As in SimdDirect: re-stream the smaller operand (weights of the slice vs one image's padded input).
-  job.chunkFastest = Elems(row1 - row0, s.C, s.R, s.S) > Elems(s.C, Hp, Wp);
+  // As in SimdDirect: re-stream the smaller operand (weights of the slice vs one image's padded input; chunkFastest above).
   pool.ParallelFor(s.batch * job.tiles * job.chunks, [&job](int u0, int u1, int thread) {
     float* temp = job.temp + Elems(thread, job.kernels->directRows, job.chunk);
     for (int u = u0; u < u1; ++u) {
@@ -671,7 +683,7 @@ void SimdDirectFlat(const KernelTable* kernels, const ConvShape& s, const float*
       const int ci = job.chunkFastest ? rest % job.chunks : rest / job.tiles;
       RunFlatUnit(job, img, tile, ci, temp);
     }
-  });
+  }, /*sameUnitsEachCall=*/affine);
 }
 
 }  // namespace
