@@ -643,8 +643,9 @@ void SimdDirectFlat(const KernelTable* kernels, const ConvShape& s, const float*
   // the pool gives each thread the same units at every call (its affine rule) and the thread copies the padded
   // rows of its own run (PadJob::spatial), in the copy pass under the same rule. A copy written by one core and
   // read by others took as long on 8 threads of the GPU host as on one (C64 56x56 3x3: about 100 us, 27% of the
-  // layer; results/benchmarks/conv-passes-gpu-host-20261206-s34/). On the 2-core VM this made C64 56x56 3x3 0.82 of
-  // its time; chunk-fastest planes (every unit reads every row) keep the shared copy and the balanced rule.
+  // layer; results/benchmarks/conv-passes-gpu-host-20261206-s34/). On the 2-core VM this made C64 56x56 3x3 0.92 of
+  // its time and its CPU slices 0.76-0.83 (results/benchmarks/flat-pad-affine-vm-20261206-s34/); chunk-fastest
+  // planes (every unit reads every row) keep the shared copy and the balanced rule.
   const bool affine = !inPlace && !job.chunkFastest && job.chunks >= 2;
   if (!inPlace) {
     PadJob pad{&s, X, xp, Hp, Wp, 0, 0, /*spatial=*/affine};
