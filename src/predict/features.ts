@@ -440,8 +440,7 @@ export function cpuPaddedWork(layer: Layer, rows: number, threads: number, impl:
     return splitWork(tiles, t, (u) => 2 * layer.M * k * Math.min(tl.ntRows, rows - u * tl.ntRows));
   }
   if (narrow) {
-    const w = convSchedule(layer, rows, t, impl, tl, chunking, undefined, im2colUnitCostLayout(convLayout),
-      convLayout === CONV_FLAT_AFFINE_LAYOUT);
+    const w = convSchedule(layer, rows, t, impl, tl, chunking, undefined, convLayout);
     return { flops: w.flops, flopsPerThread: w.flopsPerThread };
   }
   const { P, Q } = convOut(layer);
@@ -524,11 +523,6 @@ export function narrowConvLayout(convLayout: string | undefined): boolean {
   return convLayout === CONV_NARROW_LAYOUT || convLayout === CONV_UNIT_COST_LAYOUT || convLayout === CONV_FLAT_AFFINE_LAYOUT;
 }
 
-/** Whether simd-im2col picks its channel chunk with a cost per unit (CONV_UNIT_COST_LAYOUT and the layouts built on it). */
-function im2colUnitCostLayout(convLayout: string | undefined): boolean {
-  return convLayout === CONV_UNIT_COST_LAYOUT || convLayout === CONV_FLAT_AFFINE_LAYOUT;
-}
-
 /** A pass of equal-cost units (a copy pass: `per` floats each): its total and its busiest thread's floats. */
 function evenPass(units: number, threads: number, chunking: PoolChunking, per: number): { total: number; busiest: number } {
   return poolPass(units, threads, chunking, () => per, () => 1);
@@ -552,7 +546,8 @@ function evenPass(units: number, threads: number, chunking: PoolChunking, per: n
  *    of the last image's last rows (C x those rows x Wq: nearly all of a 7x7 input); units (image, channel
  *    tile, output row) in the order SimdDirect picks; a row pays Q up to its tile's vector width.
  *  - flat (stride 1): the padded plane (or, in place, the serial copy of the last plane's tail), chunks of
- *    the flattened plane as SimdDirectFlat picks them; what the busiest thread's units read and write as for direct
+ *    the flattened plane as SimdDirectFlat picks them (under CONV_FLAT_AFFINE_LAYOUT a padded plane computed tiles
+ *    fastest in two chunks or more runs both passes by the affine rule, whatever the job's); what the busiest thread's units read and write as for direct
  *    (since s29: gpu-host conv 2026-12-06T0650Z, held-out CPU MAPE of simd-flat 25.6 -> 24.6%; no change on the
  *    2-core VM, where the fit leaves the term at 0).
  */
@@ -571,8 +566,11 @@ export interface ConvSchedule extends PaddedWork {
 }
 
 export function convSchedule(layer: Conv2dLayer, rows: number, threads: number, impl: string, tl: CpuTiling, chunking: PoolChunking,
-  whole?: Conv2dLayer, im2colUnitCost = false, flatPadAffine = false): ConvSchedule {
+  whole?: Conv2dLayer, convLayout?: string): ConvSchedule {
   const t = Math.max(1, threads);
+  // The rules the recorded layout adds to CONV_NARROW_LAYOUT's (CONV_UNIT_COST_LAYOUT, CONV_FLAT_AFFINE_LAYOUT).
+  const im2colUnitCost = convLayout === CONV_UNIT_COST_LAYOUT || convLayout === CONV_FLAT_AFFINE_LAYOUT;
+  const flatPadAffine = convLayout === CONV_FLAT_AFFINE_LAYOUT;
   const { P, Q } = convOut(layer);
   const { batch, C, H, W, R, S, strideH: sh, strideW: sw, padH, padW } = layer;
   // `whole`: the layer whose first output rows `layer` is (a height split's CPU side, sideSlice's layer of P rows).
@@ -807,7 +805,7 @@ export function cpuCopyWork(layer: Layer, rows: number, threads: number, impl: s
   if (layer.type === 'conv2d' && narrowConvLayout(convLayout) && !impl.startsWith('openblas') && rows > 0) {
     const tl = CPU_TILING[cpuIsaOf(impl) ?? isa ?? DEFAULT_CPU_ISA] ?? CPU_TILING[DEFAULT_CPU_ISA]!;
     const w = convSchedule(layer, rows, t, impl, tl, chunkingFor(poolChunking, convLayout), whole?.type === 'conv2d' ? whole : undefined,
-      im2colUnitCostLayout(convLayout), convLayout === CONV_FLAT_AFFINE_LAYOUT);
+      convLayout);
     return {
       bytes: FLOAT_BYTES * w.copyFloats, bytesPerThread: FLOAT_BYTES * w.copyFloatsPerThread, readBytesPerThread: FLOAT_BYTES * (w.readFloatsPerThread ?? 0),
       passes: w.passes, tileLoadsPerThread: w.tileLoadsPerThread ?? 0,
