@@ -3,7 +3,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import {
-  CONV_FLAT_AFFINE_LAYOUT, CONV_NARROW_LAYOUT, CONV_UNIT_COST_LAYOUT, LINEAR_PACKS_WEIGHTS, narrowConvLayout, cpuCopyBytes, cpuCopyWork, cpuFeatures, cpuIsaOf, cpuPaddedWork, gpuFeatures, gpuGatherLoads,
+  CONV_FLAT_AFFINE_LAYOUT, CONV_COLUMN_RUNS_LAYOUT, CONV_NARROW_LAYOUT, CONV_UNIT_COST_LAYOUT, LINEAR_PACKS_WEIGHTS, narrowConvLayout, cpuCopyBytes, cpuCopyWork, cpuFeatures, cpuIsaOf, cpuPaddedWork, gpuFeatures, gpuGatherLoads,
   gpuInputLoads, openblasGemmThreads,
 } from '../src/predict/features.js';
 import type { Layer } from '../src/analysis/types.js';
@@ -167,6 +167,34 @@ test('conv under cpuConvLayout flat-pad-affine: the unit-cost rules, and simd-fl
   const plain: Layer = { ...layer, R: 1, S: 1, padH: 0, padW: 0 };
   assert.equal(cpuPaddedWork(plain, 64, 2, 'simd-flat', 'avx512', undefined, CONV_FLAT_AFFINE_LAYOUT, 'dynamic'),
     cpuPaddedWork(plain, 64, 2, 'simd-flat', 'avx512', undefined, CONV_UNIT_COST_LAYOUT, 'dynamic'));
+});
+
+test('conv under cpuConvLayout 1x1-column-runs: simd-im2col gives each thread one run of a plain 1x1 plane', () => {
+  const plain: Layer = { type: 'conv2d', batch: 1, C: 64, H: 56, W: 56, F: 64, R: 1, S: 1, strideH: 1, strideW: 1, padH: 0, padW: 0 };
+  assert.ok(narrowConvLayout(CONV_COLUMN_RUNS_LAYOUT));
+  // C64 56x56 1x1 on 8 threads (AVX-512: 16-float vectors, 64-column panels): 3136 positions are 196 vectors, runs of
+  // 24 or 25 (the first four 25). Under 64-column panels the busiest thread takes 7 of the 49 panels, 448 columns;
+  // in runs 400.
+  const flopsPerColumn = 2 * 64 * 64;
+  assert.is(cpuPaddedWork(plain, 64, 8, 'simd-im2col', 'avx512', undefined, CONV_FLAT_AFFINE_LAYOUT, 'balanced').flopsPerThread, 448 * flopsPerColumn);
+  const runs = cpuPaddedWork(plain, 64, 8, 'simd-im2col', 'avx512', undefined, CONV_COLUMN_RUNS_LAYOUT, 'balanced');
+  assert.is(runs.flopsPerThread, 400 * flopsPerColumn);
+  assert.is(runs.flops, 3136 * flopsPerColumn);
+  // Two images of 9x40 (360 positions, 22.5 vectors each: the last vector of a plane is computed whole) on 3 threads:
+  // 46 vectors in runs of 16, 15, 15; the second run crosses into image 1 (vectors 16-22 of image 0, 0-7 of image 1).
+  const two: Layer = { ...plain, batch: 2, C: 6, H: 9, W: 40, F: 8 };
+  const twoRuns = cpuPaddedWork(two, 8, 3, 'simd-im2col', 'avx512', undefined, CONV_COLUMN_RUNS_LAYOUT, 'balanced');
+  assert.is(twoRuns.flops, 2 * 6 * 8 * 2 * 368);
+  assert.is(twoRuns.flopsPerThread, 2 * 6 * 8 * 16 * 16);
+  // Too few vectors for a tile's width per thread (C320 7x7: 4 vectors), a padded layer, or one thread: the rules before.
+  const late: Layer = { ...plain, C: 320, H: 7, W: 7, F: 1280 };
+  assert.equal(cpuPaddedWork(late, 1280, 8, 'simd-im2col', 'avx512', undefined, CONV_COLUMN_RUNS_LAYOUT, 'balanced'),
+    cpuPaddedWork(late, 1280, 8, 'simd-im2col', 'avx512', undefined, CONV_FLAT_AFFINE_LAYOUT, 'balanced'));
+  const padded: Layer = { ...plain, R: 3, S: 3, padH: 1, padW: 1 };
+  assert.equal(cpuPaddedWork(padded, 64, 8, 'simd-im2col', 'avx512', undefined, CONV_COLUMN_RUNS_LAYOUT, 'balanced'),
+    cpuPaddedWork(padded, 64, 8, 'simd-im2col', 'avx512', undefined, CONV_FLAT_AFFINE_LAYOUT, 'balanced'));
+  assert.equal(cpuPaddedWork(plain, 64, 1, 'simd-im2col', 'avx512', undefined, CONV_COLUMN_RUNS_LAYOUT, 'balanced'),
+    cpuPaddedWork(plain, 64, 1, 'simd-im2col', 'avx512', undefined, CONV_FLAT_AFFINE_LAYOUT, 'balanced'));
 });
 
 test('direct in place with cpuConvLayout: the last rows whose tiles would read past X are copied serially', () => {

@@ -487,7 +487,10 @@ void RunLayer(const Plan& plan, const Job& job, DeviceProvider& devices, const J
     // simd-im2col's channel chunk counts a quarter tile per unit (conv2d.cpp SimdIm2col; features.ts convSchedule).
     // Since s34 ",flat-pad-affine": simd-flat on a padded plane copies and computes with the same units per thread at
     // every call (the pool's affine rule), each thread copying the rows it reads (conv2d.cpp PadJob::spatial).
-    if (L.conv) resolved.Set("cpuConvLayout", "narrow-panels,unpadded-in-place,im2col-unit-cost,flat-pad-affine");
+    // Since s35 ",1x1-column-runs": simd-im2col gives each thread one run of a plain 1x1 plane's columns
+    // (conv2d.cpp SimdIm2colColumnRuns).
+    if (L.conv)
+      resolved.Set("cpuConvLayout", "narrow-panels,unpadded-in-place,im2col-unit-cost,flat-pad-affine,1x1-column-runs");
     r.Set("resolved", resolved);
   }
   ExecutorConfig config;

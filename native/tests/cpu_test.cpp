@@ -184,7 +184,10 @@ void TestConv(std::vector<ThreadPool*>& pools) {
                               // rows (C*R*S = 111) split into parts of unequal length
                               {1, 37, 5, 6, 13, 3, 1, 1, 1, 1, 0},
                               // no padding, column stride 1, row stride 2: simd-direct reads X in place
-                              {2, 5, 13, 11, 7, 3, 2, 2, 1, 0, 0}};
+                              {2, 5, 13, 11, 7, 3, 2, 2, 1, 0, 0},
+                              // plain 1x1 with a vector per thread or more on 7 threads: simd-im2col's column runs,
+                              // the last vector of each plane partial and runs crossing from one image to the next
+                              {1, 10, 30, 31, 9, 1, 1, 1, 1, 0, 0}, {3, 5, 13, 17, 7, 1, 1, 1, 1, 0, 0}};
   const auto impls = Runnable(true);
   uint32_t seed = 1000;
   for (const ConvShape& s : shapes) {
@@ -222,7 +225,8 @@ void TestConvHeight(std::vector<ThreadPool*>& pools) {
                               {1, 5, 17, 19, 9, 5, 3, 2, 2, 2, 1}, {1, 8, 16, 16, 16, 1, 1, 1, 1, 0, 0},
                               {2, 3, 23, 29, 6, 7, 7, 2, 2, 3, 3}, {1, 3, 12, 8, 5, 5, 3, 3, 1, 2, 1},
                               {2, 20, 30, 33, 14, 3, 5, 1, 1, 1, 2}, {1, 4, 20, 100, 5, 3, 3, 2, 2, 1, 1},
-                              {2, 5, 13, 11, 7, 3, 2, 2, 1, 0, 0},   {2, 6, 9, 40, 8, 1, 1, 1, 1, 0, 0}};
+                              {2, 5, 13, 11, 7, 3, 2, 2, 1, 0, 0},   {2, 6, 9, 40, 8, 1, 1, 1, 1, 0, 0},
+                              {3, 5, 13, 17, 7, 1, 1, 1, 1, 0, 0}};
   const auto impls = Runnable(true);
   uint32_t seed = 5000;
   for (const ConvShape& s : shapes) {

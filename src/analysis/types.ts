@@ -72,7 +72,9 @@ export interface Resolved {
    * column-stride-1) input in place (absent before: whole panels and tiles, every input copied); since s33
    * "narrow-panels,unpadded-in-place,im2col-unit-cost": the same, simd-im2col's channel chunk counting a
    * quarter tile per unit (features.ts CONV_UNIT_COST_LAYOUT); since s34 "...,im2col-unit-cost,flat-pad-affine": and
-   * simd-flat on a padded plane copies and computes under the pool's affine rule (CONV_FLAT_AFFINE_LAYOUT). */
+   * simd-flat on a padded plane copies and computes under the pool's affine rule (CONV_FLAT_AFFINE_LAYOUT); since s35
+   * "...,flat-pad-affine,1x1-column-runs": and simd-im2col gives each thread one run of a plain 1x1 plane's columns
+   * (CONV_COLUMN_RUNS_LAYOUT). */
   cpuConvLayout?: string;
   /** How the CPU pool handed out its units: "dynamic" (2026-12-03 12:04 on), "balanced" (commit 8e50b77 on) or "affine" (2026-12-05 s24 on);
    * absent before, when every thread took one contiguous run (src/predict/pool-split.ts). */

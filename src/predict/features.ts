@@ -518,9 +518,27 @@ export const IM2COL_UNIT_COST_TILES = 0.25;
  */
 export const CONV_FLAT_AFFINE_LAYOUT = `${CONV_UNIT_COST_LAYOUT},flat-pad-affine`;
 
+/**
+ * resolved.cpuConvLayout of the engine since 2026-12-06 (s35): CONV_FLAT_AFFINE_LAYOUT's rules, and simd-im2col on a
+ * plain 1x1 plane with a register tile's width of output positions per thread or more gives each thread one run of
+ * whole vectors (an even share to the vector) and every row of the slice over it, in units of a tile's width from
+ * the run's start, under the pool's affine rule (conv2d.cpp SimdIm2colColumnRuns): 64-column panels left the busiest
+ * of 8 threads 7 of C64 56x56's 49.
+ */
+export const CONV_COLUMN_RUNS_LAYOUT = `${CONV_FLAT_AFFINE_LAYOUT},1x1-column-runs`;
+
+/** The conv layouts built on CONV_NARROW_LAYOUT, oldest first: each adds one rule to the one before it. */
+const NARROW_CONV_LAYOUTS = [CONV_NARROW_LAYOUT, CONV_UNIT_COST_LAYOUT, CONV_FLAT_AFFINE_LAYOUT, CONV_COLUMN_RUNS_LAYOUT];
+
 /** Whether a run's conv CPU slices follow CONV_NARROW_LAYOUT's rules (that layout, or one built on it). */
 export function narrowConvLayout(convLayout: string | undefined): boolean {
-  return convLayout === CONV_NARROW_LAYOUT || convLayout === CONV_UNIT_COST_LAYOUT || convLayout === CONV_FLAT_AFFINE_LAYOUT;
+  return convLayout !== undefined && NARROW_CONV_LAYOUTS.includes(convLayout);
+}
+
+/** Whether the recorded conv layout has `layout`'s rules: it is that layout or one built on it later. */
+function convLayoutHas(convLayout: string | undefined, layout: string): boolean {
+  const at = convLayout === undefined ? -1 : NARROW_CONV_LAYOUTS.indexOf(convLayout);
+  return at >= 0 && at >= NARROW_CONV_LAYOUTS.indexOf(layout);
 }
 
 /** A pass of equal-cost units (a copy pass: `per` floats each): its total and its busiest thread's floats. */
@@ -569,8 +587,9 @@ export function convSchedule(layer: Conv2dLayer, rows: number, threads: number, 
   whole?: Conv2dLayer, convLayout?: string): ConvSchedule {
   const t = Math.max(1, threads);
   // The rules the recorded layout adds to CONV_NARROW_LAYOUT's (CONV_UNIT_COST_LAYOUT, CONV_FLAT_AFFINE_LAYOUT).
-  const im2colUnitCost = convLayout === CONV_UNIT_COST_LAYOUT || convLayout === CONV_FLAT_AFFINE_LAYOUT;
-  const flatPadAffine = convLayout === CONV_FLAT_AFFINE_LAYOUT;
+  const im2colUnitCost = convLayoutHas(convLayout, CONV_UNIT_COST_LAYOUT);
+  const flatPadAffine = convLayoutHas(convLayout, CONV_FLAT_AFFINE_LAYOUT);
+  const columnRuns = convLayoutHas(convLayout, CONV_COLUMN_RUNS_LAYOUT);
   const { P, Q } = convOut(layer);
   const { batch, C, H, W, R, S, strideH: sh, strideW: sw, padH, padW } = layer;
   // `whole`: the layer whose first output rows `layer` is (a height split's CPU side, sideSlice's layer of P rows).
@@ -725,6 +744,8 @@ export function convSchedule(layer: Conv2dLayer, rows: number, threads: number, 
   }
   const chunkRows = tilesPerChunk * tl.nnRows, chunks = Math.ceil(tiles / tilesPerChunk);
   const inPlace = R === 1 && S === 1 && sh === 1 && sw === 1 && padH === 0 && padW === 0;
+  const imageVectors = Math.ceil(pq / tl.width), vectorsPerUnit = cols / tl.width;
+  if (columnRuns && inPlace && t > 1 && batch * imageVectors >= t * vectorsPerUnit) return columnRunsSchedule(batch, imageVectors, pq, crs, rows, t, tl);
   const fused = !inPlace && batch * panels >= t;
   // SimdIm2col's part count: a part per thread's share of panels, then more while that lowers the busiest
   // thread's K rows (plus 16 rows' worth per partial block) and still moves fewer floats than the shared unroll.
@@ -789,6 +810,40 @@ export function convSchedule(layer: Conv2dLayer, rows: number, threads: number, 
     flops: pass.total, flopsPerThread: pass.busiest, copyFloats: copy.total, copyFloatsPerThread: copy.busiest, readFloatsPerThread: reads,
     passes: fused || inPlace ? 1 : 2,
   };
+}
+
+/**
+ * SimdIm2colColumnRuns (CONV_COLUMN_RUNS_LAYOUT): thread r's run of the batch's vectors (the first vectors % threads
+ * runs one longer), cut into units of a register tile's width from its start, every row over each; a unit that reaches
+ * into the next image is one GEMM call per image, each computing whole vectors. The units go out by the affine rule.
+ */
+function columnRunsSchedule(batch: number, imageVectors: number, pq: number, crs: number, rows: number, threads: number, tl: CpuTiling): ConvSchedule {
+  const vectors = batch * imageVectors, perUnit = tl.nnCols / tl.width;
+  const unitsPerThread = Math.ceil(Math.ceil(vectors / threads) / perUnit);
+  const base = Math.floor(vectors / threads), extra = vectors % threads;
+  // The output columns unit u computes (whole vectors) and the input columns it reads (up to each plane's end).
+  const unitColumns = (u: number): { computed: number; read: number } => {
+    const r = Math.floor(u / unitsPerThread), runBegin = r * base + Math.min(r, extra), runEnd = runBegin + base + (r < extra ? 1 : 0);
+    let v = runBegin + (u % unitsPerThread) * perUnit, computed = 0, read = 0;
+    const v1 = Math.min(v + perUnit, runEnd);
+    while (v < v1) {
+      const img = Math.floor(v / imageVectors), stop = Math.min(v1, (img + 1) * imageVectors);
+      const c0 = (v - img * imageVectors) * tl.width, c1 = Math.min((stop - img * imageVectors) * tl.width, pq);
+      computed += Math.ceil((c1 - c0) / tl.width) * tl.width;
+      read += c1 - c0;
+      v = stop;
+    }
+    return { computed, read };
+  };
+  const pass = poolPass(threads * unitsPerThread, threads, 'affine', (u) => 2 * crs * rows * unitColumns(u).computed);
+  // Each thread reads the slice's weights, its columns of X and writes its columns of the slice's rows.
+  let reads = 0;
+  for (const share of pass.shares) {
+    let columns = 0;
+    for (const [a, b] of share) for (let u = a; u < b; ++u) columns += unitColumns(u).read;
+    if (columns > 0) reads = Math.max(reads, rows * crs + columns * (crs + rows));
+  }
+  return { flops: pass.total, flopsPerThread: pass.busiest, copyFloats: 0, copyFloatsPerThread: 0, readFloatsPerThread: reads, passes: 1 };
 }
 
 /**

@@ -290,6 +290,54 @@ void SimdIm2colSplitK(const SplitKJob& job, ThreadPool& pool) {
   });
 }
 
+// A plain 1x1 layer (X read in place) in column runs: the output positions of every image in one sequence of
+// vectors, each thread given one contiguous run of them (an even share to the vector) and computing every row of
+// the slice over it, in units of one register tile's width (nnCols) from the run's start, so only a run's last
+// unit is narrow. Units go out under the pool's affine rule: a thread computes the same run at every call. Panels
+// of nnCols alone left the busiest of 8 threads 7 of C64 56x56's 49 panels where the share is 6.1 (s34's pass
+// probe on the GPU host: simd-im2col at 0.65 of 8x its one-thread speed on that layer, while PoCL ran our own
+// kernel there 1.4x faster than our 8 threads).
+struct ColumnRunsJob {
+  const KernelTable* kernels;
+  const ConvShape* s;
+  const float *X, *W, *b;  // X: image 0's input at output position p0 * Q
+  float* Y;                // image 0's output channel 0 at position p0 * Q
+  int row0, row1;
+  int nq;                  // output positions per image: (p1 - p0) * Q
+  int imageVectors;        // vectors per image: ceil(nq / width)
+  int unitsPerThread;
+};
+
+// Thread `thread`'s run of the `total` vectors: the first (total % threads) runs one vector longer.
+void VectorRun(int total, int threads, int thread, int* begin, int* end) {
+  const int base = total / threads, extra = total % threads;
+  *begin = thread * base + (thread < extra ? thread : extra);
+  *end = *begin + base + (thread < extra ? 1 : 0);
+}
+
+void SimdIm2colColumnRuns(const ColumnRunsJob& job, ThreadPool& pool) {
+  const int threads = pool.Threads();
+  pool.ParallelFor(threads * job.unitsPerThread, [&job, threads](int u0, int u1, int) {
+    const ConvShape& s = *job.s;
+    const int PQ = s.P() * s.Q(), width = job.kernels->width, perUnit = job.kernels->nnCols / width;
+    const int rows = job.row1 - job.row0;
+    for (int u = u0; u < u1; ++u) {
+      int runBegin = 0, runEnd = 0;
+      VectorRun(s.batch * job.imageVectors, threads, u / job.unitsPerThread, &runBegin, &runEnd);
+      int v = runBegin + (u % job.unitsPerThread) * perUnit;
+      const int v1 = v + perUnit < runEnd ? v + perUnit : runEnd;
+      while (v < v1) {  // one GEMM call per image the unit's vectors fall in
+        const int img = v / job.imageVectors, stop = v1 < (img + 1) * job.imageVectors ? v1 : (img + 1) * job.imageVectors;
+        const int c0 = (v - img * job.imageVectors) * width;
+        const int c1 = (stop - img * job.imageVectors) * width < job.nq ? (stop - img * job.imageVectors) * width : job.nq;
+        job.kernels->gemmNN(rows, c1 - c0, s.C, job.W + Elems(job.row0, s.C), s.C, job.X + Elems(img * s.C, PQ) + c0, PQ,
+                            job.Y + Elems(img * s.F + job.row0, PQ) + c0, PQ, job.b ? job.b + job.row0 : nullptr);
+        v = stop;
+      }
+    }
+  }, /*sameUnitsEachCall=*/true);
+}
+
 void SimdIm2col(const KernelTable* kernels, const ConvShape& s, const float* X, const float* W, const float* b,
                 float* Y, int row0, int row1, ThreadPool& pool, int p0, int p1) {
   const int PQ = s.P() * s.Q(), NQ = (p1 - p0) * s.Q(), cols = kernels->nnCols;
@@ -298,6 +346,14 @@ void SimdIm2col(const KernelTable* kernels, const ConvShape& s, const float* X, 
   // thread, AVX-512), the copy being a whole extra pass over the input.
   const bool inPlace = Is1x1Plain(s);
   const int panel = inPlace ? PQ : cols, panels = (NQ + cols - 1) / cols;
+  const int threads = pool.Threads(), imageVectors = (NQ + kernels->width - 1) / kernels->width;
+  const int vectorsPerUnit = cols / kernels->width, vectors = s.batch * imageVectors;
+  if (inPlace && threads > 1 && vectors >= threads * vectorsPerUnit) {
+    const int longestRun = (vectors + threads - 1) / threads;
+    const ColumnRunsJob job{kernels, &s, X + Elems(p0, s.Q()), W, b, Y + Elems(p0, s.Q()), row0, row1, NQ, imageVectors,
+                            (longestRun + vectorsPerUnit - 1) / vectorsPerUnit};
+    return SimdIm2colColumnRuns(job, pool);
+  }
   // Split the channels too when there are too few column panels for an even share per thread (late layers
   // have small P*Q). ParallelFor hands the busiest thread ceil(units / threads) units, so pick the chunk
   // (whole row tiles) that minimises that many units times the tiles in each plus a unit's own cost, a
@@ -307,7 +363,7 @@ void SimdIm2col(const KernelTable* kernels, const ConvShape& s, const float* X, 
   // pass (2-core VM, s33: results/benchmarks/conv-passes-vm-20261206-s33/); with the quarter tile they stay
   // whole and ran in 0.95 and 0.88 of the time (results/benchmarks/im2col-unit-cost-vm-20261206-s33/).
   constexpr long long kUnitCostQuarterTiles = 1;
-  const int tiles = (row1 - row0 + kernels->nnRows - 1) / kernels->nnRows, threads = pool.Threads();
+  const int tiles = (row1 - row0 + kernels->nnRows - 1) / kernels->nnRows;
   int tilesPerChunk = tiles;
   long long bestCost = -1;
   for (int tpc = tiles; tpc >= 1; --tpc) {

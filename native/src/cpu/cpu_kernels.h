@@ -42,6 +42,7 @@ struct KernelTable {
   int directRows;  // output channels per direct-conv register tile
   int directCols;  // output columns per direct-conv register tile (the buffer over-read bound)
   int wideCols;    // output columns per directConvWide register tile (a multiple of directCols)
+  int width;       // floats per vector register
 };
 
 // Null when the table is not compiled for this architecture. The caller checks CPU support separately.

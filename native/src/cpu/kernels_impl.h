@@ -305,4 +305,4 @@ void DirectConvWide(const DirectConvArgs& a, int f0, int f1, int p0, int p1) {
 }
 
 const KernelTable kTable = {kIsaName, &GemmNT, &GemmNN, &GemmNNColBias, &DirectConv, &DirectConvWide, kNtNR, kNnNV * V::W,
-                            kNnMR, kDirFB, kDirNV * V::W, kWideNV * V::W};
+                            kNnMR, kDirFB, kDirNV * V::W, kWideNV * V::W, V::W};
