@@ -7,7 +7,8 @@
 // It also times an empty ThreadPool::ParallelFor (the fixed cost every CPU slice pays), back to back and
 // after idle gaps that let the workers go from spinning to blocked.
 // Usage: coexec-cpu-bench [--threads 1,2] [--min-ms 300] [--only linear|conv|pool|slices|gemv|conv-slices|conv-passes]
-//                          [--cores 0,1] [--cpu-time] [--layers SUBSTRING] (conv-slices: only these layers)
+//                          [--cores 0,1] [--cpu-time] [--layers SUBSTRING] (conv-slices: only these layers; conv-passes: these layer names)
+//                          [--impls SUBSTRING] (conv-passes: only these implementations)
 //                          [--isa avx512|avx2|neon|scalar]   (pin our kernels to one ISA; default: the widest)
 //                          [--repeat N]  (N interleaved measurements per layer, samples pooled; the JSON keeps
 //                                         each one's median too)
@@ -45,7 +46,8 @@ struct Options {
   std::string isaSuffix;  // "" or "-<isa>", appended to our simd implementation names
   int repeat = 1;         // whole measurements per layer, back to back; samples are pooled
   std::string json;       // path of the JSON document to write ("" = none)
-  std::string layers;     // --only conv-slices: only the reference layers whose id contains this
+  std::string layers;     // --only conv-slices: only the reference layers whose id contains this; conv-passes: whose name
+  std::string impls;      // --only conv-passes: only the implementations whose name contains this
 };
 
 bool useCpuTime = false;  // set from Options before any timing
@@ -85,6 +87,7 @@ Options Parse(int argc, char** argv) {
     else if (a == "--repeat" && next) o.repeat = std::atoi(argv[++i]);
     else if (a == "--json" && next) o.json = argv[++i];
     else if (a == "--layers" && next) o.layers = argv[++i];
+    else if (a == "--impls" && next) o.impls = argv[++i];
     else throw std::invalid_argument("unknown or incomplete option '" + a + "' (see the usage line in cpu-bench.cpp)");
   }
   return o;
@@ -319,8 +322,10 @@ void ConvPasses(ThreadPool& pool, const Options& o, const std::vector<ConvShape>
                W = Filled(static_cast<size_t>(s.F) * s.C * s.R * s.S), b = Filled(s.F);
     std::vector<float> Y(static_cast<size_t>(s.batch) * s.F * s.P() * s.Q());
     const std::string name = ConvName(s);
+    if (!o.layers.empty() && name.find(o.layers) == std::string::npos) continue;
     for (const std::string base : {"simd-im2col", "simd-direct", "simd-flat"}) {
       const std::string impl = base + o.isaSuffix;
+      if (!o.impls.empty() && base.find(o.impls) == std::string::npos) continue;
       const auto run = [&] { Conv2dCpu(impl, s, X.data(), W.data(), b.data(), Y.data(), 0, s.F, pool); };
       for (int i = 0; i < 5; ++i) run();  // scratch allocation, page faults
       std::vector<PoolPassTimes> records;
