@@ -25,6 +25,7 @@
 #include <cstring>
 #include <functional>
 #include <memory>
+#include <new>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -93,8 +94,23 @@ Options Parse(int argc, char** argv) {
   return o;
 }
 
-std::vector<float> Filled(size_t n) {
-  std::vector<float> v(n);
+// The layers' buffers start on a cache line, as the engine's do (clSVMAlloc with 64-byte alignment): a plain vector
+// starts 16 bytes into one, so two threads' adjacent output columns could share a line the engine's never do.
+template <class T>
+struct CacheLineAllocator {
+  using value_type = T;
+  CacheLineAllocator() = default;
+  template <class U>
+  CacheLineAllocator(const CacheLineAllocator<U>&) {}
+  T* allocate(size_t n) { return static_cast<T*>(::operator new(n * sizeof(T), std::align_val_t(64))); }
+  void deallocate(T* p, size_t) { ::operator delete(p, std::align_val_t(64)); }
+  bool operator==(const CacheLineAllocator&) const { return true; }
+  bool operator!=(const CacheLineAllocator&) const { return false; }
+};
+using Floats = std::vector<float, CacheLineAllocator<float>>;
+
+Floats Filled(size_t n) {
+  Floats v(n);
   for (size_t i = 0; i < n; ++i) v[i] = static_cast<float>((i * 7919) % 2001) / 1000.0f - 1.0f;
   return v;
 }
@@ -244,7 +260,7 @@ void ConvSlices(ThreadPool& pool, const Options& o) {
     if (!o.layers.empty() && std::string(ref.id).find(o.layers) == std::string::npos) continue;
     const auto X = Filled(static_cast<size_t>(s.batch) * s.C * s.H * s.W),
                W = Filled(static_cast<size_t>(s.F) * s.C * s.R * s.S), b = Filled(s.F);
-    std::vector<float> Y(static_cast<size_t>(s.batch) * s.F * s.P() * s.Q());
+    Floats Y(static_cast<size_t>(s.batch) * s.F * s.P() * s.Q());
     for (const double r : {0.1, 0.2, 0.3, 0.5, 1.0})
       for (const bool alongH : {false, true}) {
         if (alongH && r == 1.0) continue;  // the same call as the whole F
@@ -320,7 +336,7 @@ void ConvPasses(ThreadPool& pool, const Options& o, const std::vector<ConvShape>
   for (const ConvShape& s : convs) {
     const auto X = Filled(static_cast<size_t>(s.batch) * s.C * s.H * s.W),
                W = Filled(static_cast<size_t>(s.F) * s.C * s.R * s.S), b = Filled(s.F);
-    std::vector<float> Y(static_cast<size_t>(s.batch) * s.F * s.P() * s.Q());
+    Floats Y(static_cast<size_t>(s.batch) * s.F * s.P() * s.Q());
     const std::string name = ConvName(s);
     if (!o.layers.empty() && name.find(o.layers) == std::string::npos) continue;
     for (const std::string base : {"simd-im2col", "simd-direct", "simd-flat"}) {
@@ -413,7 +429,7 @@ int main(int argc, char** argv) {
       for (const LinearShape& s : linears) {
         const auto X = Filled(static_cast<size_t>(s.M) * s.K), W = Filled(static_cast<size_t>(s.N) * s.K),
                    b = Filled(s.N);
-        std::vector<float> Y(static_cast<size_t>(s.M) * s.N);
+        Floats Y(static_cast<size_t>(s.M) * s.N);
         const double flops = 2.0 * s.M * s.N * s.K;
         char name[80];
         std::snprintf(name, sizeof name, "linear M=%d N=%d K=%d", s.M, s.N, s.K);
@@ -446,7 +462,7 @@ int main(int argc, char** argv) {
       for (const LinearShape& s : sliceShapes) {
         const auto X = Filled(static_cast<size_t>(s.M) * s.K), W = Filled(static_cast<size_t>(s.N) * s.K),
                    b = Filled(s.N);
-        std::vector<float> Y(static_cast<size_t>(s.M) * s.N);
+        Floats Y(static_cast<size_t>(s.M) * s.N);
         // r < 0 names a slice of -r columns along N (a few register panels), where a per-call cost that does
         // not shrink with the slice shows against a known amount of work.
         for (const double r : sliceRatios)
@@ -486,7 +502,7 @@ int main(int argc, char** argv) {
       for (const ConvShape& s : convs) {
         const auto X = Filled(static_cast<size_t>(s.batch) * s.C * s.H * s.W),
                    W = Filled(static_cast<size_t>(s.F) * s.C * s.R * s.S), b = Filled(s.F);
-        std::vector<float> Y(static_cast<size_t>(s.batch) * s.F * s.P() * s.Q());
+        Floats Y(static_cast<size_t>(s.batch) * s.F * s.P() * s.Q());
         const double flops = 2.0 * s.batch * s.F * s.P() * s.Q() * s.C * s.R * s.S;
         const std::string name = ConvName(s);
         std::vector<std::string> impls = {"simd-im2col" + o.isaSuffix, "simd-direct" + o.isaSuffix,
