@@ -5,6 +5,7 @@
 # (LAYER, IMPL), its ParallelFor pass timed per thread (coexec-cpu-bench --only conv-passes), on:
 #   - 1, 2, 4 and 8 threads on neighbouring cores from 8 on, and 2, 4 and 8 spread over the 16 cores;
 #   - 8 threads under the pool's static rule;
+#   - one thread on each of cores 8-15 alone (SOLO_CORES), which the 8-thread busy sum compares with;
 #   - one thread on core 9 while seven single-thread copies of the same probe run on cores 8 and 10-15 (crowd), and
 #     two single-thread copies side by side on cores 8 and 9 (pair);
 #   - with `perf stat` where the machine has it: cycles and instructions per thread-second (clock and IPC).
@@ -31,6 +32,9 @@ for round in $(seq 1 "${ROUNDS:-2}"); do
     probe "$(tr ',' '\n' <<< "$cores" | grep -c .)" "$cores" > "$out/${set%%:*}-r$round.txt"
   done
   probe 8 8,9,10,11,12,13,14,15 COEXEC_POOL_CHUNKING=static > "$out/t8-static-r$round.txt"
+  # Each core of the 8-thread set alone, so that set's busy sum compares with its own cores (s35: core 9 took 1.3x
+  # core 8's time in the same minute).
+  for c in ${SOLO_CORES:-8 9 10 11 12 13 14 15}; do probe 1 "$c" > "$out/solo-core$c-r$round.txt"; done
   # Seven single-thread copies in a loop beside one measured on core 9.
   pids=()
   for c in 8 10 11 12 13 14 15; do
