@@ -51,8 +51,9 @@ class ThreadPool {
   // default for calls that ask for the same units each call: each thread its static share, claimed in chunks,
   // the others' left-overs after), "balanced" (the default for the others: chunks of BalancedChunkSize claimed
   // from one counter), "dynamic" (the same with the larger chunks used before 2026-12-04) or "static" (one even
-  // chunk per thread); COEXEC_POOL_CHUNKING names one rule for every call (thread_pool.cpp).
-  static const char* Chunking(bool sameUnitsEachCall = false);
+  // chunk per thread); COEXEC_POOL_CHUNKING names one rule for every call (thread_pool.cpp), and
+  // COEXEC_POOL_CHUNK_SIZE=N forces every chunk to N units (then "<rule>,chunk=N").
+  static std::string Chunking(bool sameUnitsEachCall = false);
   // Splits [0, count) into chunks and runs body(begin, end, thread) on them over the pool's threads; returns when
   // all are done. sameUnitsEachCall: give each thread the same units at every call as far as the threads keep
   // pace (units whose data a thread's cache can keep between calls, such as rows of a layer's weights).

@@ -78,6 +78,15 @@ const std::optional<ChunkRule> kForcedRule = []() -> std::optional<ChunkRule> {
   return std::nullopt;
 }();
 
+// COEXEC_POOL_CHUNK_SIZE=N: every call's chunk (the units a thread claims at once) forced to N under the
+// dynamic, balanced and affine rules. A measurement hook for the benches (does claiming one unit at a time let
+// the GPU host's faster cores take work from its slower ones?); jobs record it in resolved.poolChunking
+// ("balanced,chunk=1"), a value the CPU features do not model.
+const int kForcedChunk = []() {
+  const char* env = std::getenv("COEXEC_POOL_CHUNK_SIZE");
+  return env && std::atoi(env) > 0 ? std::atoi(env) : 0;
+}();
+
 // The rule of one ParallelFor call: the forced one, or per call.
 ChunkRule RuleFor(bool sameUnitsEachCall) {
   if (kForcedRule) return *kForcedRule;
@@ -327,14 +336,15 @@ void ThreadPool::Park() { impl_->parkRequests.fetch_add(1, std::memory_order_rel
 
 int ThreadPool::Threads() const { return impl_->threads; }
 
-const char* ThreadPool::Chunking(bool sameUnitsEachCall) {
+std::string ThreadPool::Chunking(bool sameUnitsEachCall) {
+  std::string rule = "balanced";
   switch (RuleFor(sameUnitsEachCall)) {
     case ChunkRule::Static: return "static";
-    case ChunkRule::Dynamic: return "dynamic";
-    case ChunkRule::Affine: return "affine";
+    case ChunkRule::Dynamic: rule = "dynamic"; break;
+    case ChunkRule::Affine: rule = "affine"; break;
     case ChunkRule::Balanced: break;
   }
-  return "balanced";
+  return kForcedChunk > 0 ? rule + ",chunk=" + std::to_string(kForcedChunk) : rule;
 }
 
 void ThreadPool::ParallelFor(int count, const std::function<void(int begin, int end, int thread)>& body,
@@ -355,6 +365,7 @@ void ThreadPool::ParallelFor(int count, const std::function<void(int begin, int 
   p.chunk = p.rule == ChunkRule::Dynamic
                 ? (count + p.threads * kChunksPerThread - 1) / (p.threads * kChunksPerThread)
                 : BalancedChunkSize(count, p.threads);
+  if (kForcedChunk > 0) p.chunk = kForcedChunk;
   if (p.rule == ChunkRule::Affine) {
     for (int t = 0; t < p.threads; ++t) {
       int begin = 0, end = 0;
