@@ -8,21 +8,18 @@
 # usage: native/bench/cpu-env-ab.sh OUT NAME=VALUE [ROUNDS=3]
 set -euo pipefail
 [ $# -ge 2 ] && [[ "$2" == *=* ]] || { echo "usage: $0 OUT NAME=VALUE [ROUNDS=3]" >&2; exit 2; }
-out="$1"; setting="$2"; rounds="${3:-3}"
-cd "$(dirname "$0")/../.."
-mkdir -p "$out"
-bin="${BUILD_DIR:-native/build-bench}/coexec-cpu-bench"
-native/bench/build-cpu-bench.sh "$bin" >/dev/null
+setting="$2"; rounds="${3:-3}"
+mkdir -p "$1" && out="$(cd "$1" && pwd)"
+bin="$("$(dirname "$0")/build-cpu-bench.sh" "${BUILD_DIR:-$(dirname "$0")/../build-bench}/coexec-cpu-bench")"
 cores="${CORES:-8,9,10,11,12,13,14,15}"
-threads=$(tr ',' '\n' <<< "$cores" | grep -c .)
 layers=()
 [ -n "${LAYERS:-}" ] && layers=(--layers "$LAYERS")
 for i in $(seq "$rounds"); do
   for v in old new; do
     extra=()
     [ "$v" = new ] && extra=("$setting")
-    env "${extra[@]}" "$bin" --only "${ONLY:-conv-slices}" --threads "$threads" --cores "$cores" --min-ms "${MIN_MS:-60}" \
-      --repeat 2 "${layers[@]}" --json "$out/$v-$i.json" > "$out/$v-$i.txt"
+    env "${extra[@]}" "$bin" --only "${ONLY:-conv-slices}" --threads "$(tr ',' '\n' <<< "$cores" | grep -c .)" \
+      --cores "$cores" --min-ms "${MIN_MS:-60}" --repeat 2 "${layers[@]}" --json "$out/$v-$i.json" > "$out/$v-$i.txt"
   done
 done
 echo "cpu-env-ab ($setting): $rounds rounds in $out"

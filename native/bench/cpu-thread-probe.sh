@@ -13,11 +13,8 @@
 # usage: native/bench/cpu-thread-probe.sh OUT_DIR   (LAYER="64x56x56 F=64 1x1", IMPL=im2col, MIN_MS=100, ROUNDS=2)
 set -euo pipefail
 [ $# -ge 1 ] || { echo "usage: $0 OUT_DIR" >&2; exit 2; }
-out="$1"
-cd "$(dirname "$0")/../.."
-mkdir -p "$out"
-bin="${BUILD_DIR:-native/build-bench}/coexec-cpu-bench"
-native/bench/build-cpu-bench.sh "$bin" >/dev/null
+mkdir -p "$1" && out="$(cd "$1" && pwd)"
+bin="$("$(dirname "$0")/build-cpu-bench.sh" "${BUILD_DIR:-$(dirname "$0")/../build-bench}/coexec-cpu-bench")"
 layer="${LAYER:-64x56x56 F=64 1x1}" impl="${IMPL:-im2col}" min_ms="${MIN_MS:-100}"
 probe() {  # THREADS CORES [ENV=VALUE...]: one pass probe on stdout
   local threads="$1" cores="$2"; shift 2
