@@ -10,7 +10,7 @@
 import { convOut, elemsPerRow, sliceBytes, sliceFlops } from '../analysis/layers.js';
 import type { Conv2dLayer, DeviceInfo, Layer, LinearLayer } from '../analysis/types.js';
 import { parseLocalTileVariant, parseRegTileVariant, regTileWidth, type LocalTileKnobs, type RegTileKnobs } from '../plan/gpu-variants.js';
-import { poolChunkingOf, poolPass, type PoolChunking } from './pool-split.js';
+import { poolChunkingOf, poolPass, staticRuns, type PoolChunking } from './pool-split.js';
 
 export type SideName = 'cpu' | 'gpu';
 
@@ -523,7 +523,8 @@ export const CONV_FLAT_AFFINE_LAYOUT = `${CONV_UNIT_COST_LAYOUT},flat-pad-affine
  * plain 1x1 plane with a register tile's width of output positions per thread or more gives each thread one run of
  * whole vectors (an even share to the vector) and every row of the slice over it, in units of a tile's width from
  * the run's start, under the pool's affine rule (conv2d.cpp SimdIm2colColumnRuns): 64-column panels left the busiest
- * of 8 threads 7 of C64 56x56's 49.
+ * of 8 threads 7 of C64 56x56's 49 (on the GPU host it gained on C256 56x56 1x1 and C144 56x56 F24, not on C64 56x56
+ * 1x1: results/benchmarks/cpu-8t-ab-gpu-host-20261206-s35/).
  */
 export const CONV_COLUMN_RUNS_LAYOUT = `${CONV_FLAT_AFFINE_LAYOUT},1x1-column-runs`;
 
@@ -552,7 +553,8 @@ function evenPass(units: number, threads: number, chunking: PoolChunking, per: n
  * passes write (or, for split-K's sum, read back), in total and on the critical path (the busiest thread of
  * each parallel pass plus any serial copy before it). Every pass hands its units out by `chunking`, the job's
  * recorded pool rule (pool-split.ts).
- *  - im2col, plain 1x1: X read in place, no copy.
+ *  - im2col, plain 1x1: X read in place, no copy; under CONV_COLUMN_RUNS_LAYOUT with a tile's width per thread,
+ *    each thread's run of columns (columnRunsSchedule).
  *  - im2col fused (a column panel per thread or more): units (image, panel, channel chunk), chunks fastest;
  *    a thread unrolls a panel (C*R*S x its columns) whenever its next unit is on another panel than the
  *    last it unrolled, so a panel that several threads' units share is unrolled by each of them.
@@ -565,7 +567,8 @@ function evenPass(units: number, threads: number, chunking: PoolChunking, per: n
  *    tile, output row) in the order SimdDirect picks; a row pays Q up to its tile's vector width.
  *  - flat (stride 1): the padded plane (or, in place, the serial copy of the last plane's tail), chunks of
  *    the flattened plane as SimdDirectFlat picks them (under CONV_FLAT_AFFINE_LAYOUT a padded plane computed tiles
- *    fastest in two chunks or more runs both passes by the affine rule, whatever the job's); what the busiest thread's units read and write as for direct
+ *    fastest in two chunks or more runs both passes by the affine rule, whatever the job's); what the busiest
+ *    thread's units read and write as for direct
  *    (since s29: gpu-host conv 2026-12-06T0650Z, held-out CPU MAPE of simd-flat 25.6 -> 24.6%; no change on the
  *    2-core VM, where the fit leaves the term at 0).
  */
@@ -586,7 +589,8 @@ export interface ConvSchedule extends PaddedWork {
 export function convSchedule(layer: Conv2dLayer, rows: number, threads: number, impl: string, tl: CpuTiling, chunking: PoolChunking,
   whole?: Conv2dLayer, convLayout?: string): ConvSchedule {
   const t = Math.max(1, threads);
-  // The rules the recorded layout adds to CONV_NARROW_LAYOUT's (CONV_UNIT_COST_LAYOUT, CONV_FLAT_AFFINE_LAYOUT).
+  // The rules the recorded layout adds to CONV_NARROW_LAYOUT's (CONV_UNIT_COST_LAYOUT, CONV_FLAT_AFFINE_LAYOUT,
+  // CONV_COLUMN_RUNS_LAYOUT).
   const im2colUnitCost = convLayoutHas(convLayout, CONV_UNIT_COST_LAYOUT);
   const flatPadAffine = convLayoutHas(convLayout, CONV_FLAT_AFFINE_LAYOUT);
   const columnRuns = convLayoutHas(convLayout, CONV_COLUMN_RUNS_LAYOUT);
@@ -820,10 +824,10 @@ export function convSchedule(layer: Conv2dLayer, rows: number, threads: number, 
 function columnRunsSchedule(batch: number, imageVectors: number, pq: number, crs: number, rows: number, threads: number, tl: CpuTiling): ConvSchedule {
   const vectors = batch * imageVectors, perUnit = tl.nnCols / tl.width;
   const unitsPerThread = Math.ceil(Math.ceil(vectors / threads) / perUnit);
-  const base = Math.floor(vectors / threads), extra = vectors % threads;
+  const runs = staticRuns(vectors, threads);
   // The output columns unit u computes (whole vectors) and the input columns it reads (up to each plane's end).
   const unitColumns = (u: number): { computed: number; read: number } => {
-    const r = Math.floor(u / unitsPerThread), runBegin = r * base + Math.min(r, extra), runEnd = runBegin + base + (r < extra ? 1 : 0);
+    const [runBegin, runEnd] = runs[Math.floor(u / unitsPerThread)]!;
     let v = runBegin + (u % unitsPerThread) * perUnit, computed = 0, read = 0;
     const v1 = Math.min(v + perUnit, runEnd);
     while (v < v1) {

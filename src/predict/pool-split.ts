@@ -85,8 +85,8 @@ export function poolShares(units: number, threads: number, chunking: PoolChunkin
   return mine;
 }
 
-/** Static's run [begin, end) per thread: even, the first units % t threads one unit more. */
-function staticRuns(units: number, t: number): Array<[number, number]> {
+/** Static's run [begin, end) per thread (thread_pool.cpp StaticRange): even, the first units % t threads one unit more. */
+export function staticRuns(units: number, t: number): Array<[number, number]> {
   const base = Math.floor(units / t), extra = units % t;
   const runs: Array<[number, number]> = [];
   for (let th = 0, u = 0; th < t; ++th) {

@@ -291,12 +291,12 @@ void SimdIm2colSplitK(const SplitKJob& job, ThreadPool& pool) {
 }
 
 // A plain 1x1 layer (X read in place) in column runs: the output positions of every image in one sequence of
-// vectors, each thread given one contiguous run of them (an even share to the vector) and computing every row of
-// the slice over it, in units of one register tile's width (nnCols) from the run's start, so only a run's last
-// unit is narrow. Units go out under the pool's affine rule: a thread computes the same run at every call. Panels
-// of nnCols alone left the busiest of 8 threads 7 of C64 56x56's 49 panels where the share is 6.1 (s34's pass
-// probe on the GPU host: simd-im2col at 0.65 of 8x its one-thread speed on that layer, while PoCL ran our own
-// kernel there 1.4x faster than our 8 threads).
+// vectors, each thread given one contiguous run of them (StaticRange: an even share to the vector) and computing
+// every row of the slice over it, in units of one register tile's width (nnCols) from the run's start, so only a
+// run's last unit is narrow. Units go out under the pool's affine rule: a thread computes the same run at every
+// call. Panels of nnCols alone left the busiest of 8 threads 7 of C64 56x56's 49 panels where the share is 6.1.
+// On 8 threads of the GPU host this measured 0.92 on C256 56x56 1x1 and 0.84-0.88 on C144 56x56 F24, but no gain
+// on C64 56x56 1x1 itself (results/benchmarks/cpu-8t-ab-gpu-host-20261206-s35/).
 struct ColumnRunsJob {
   const KernelTable* kernels;
   const ConvShape* s;
@@ -308,13 +308,6 @@ struct ColumnRunsJob {
   int unitsPerThread;
 };
 
-// Thread `thread`'s run of the `total` vectors: the first (total % threads) runs one vector longer.
-void VectorRun(int total, int threads, int thread, int* begin, int* end) {
-  const int base = total / threads, extra = total % threads;
-  *begin = thread * base + (thread < extra ? thread : extra);
-  *end = *begin + base + (thread < extra ? 1 : 0);
-}
-
 void SimdIm2colColumnRuns(const ColumnRunsJob& job, ThreadPool& pool) {
   const int threads = pool.Threads();
   pool.ParallelFor(threads * job.unitsPerThread, [&job, threads](int u0, int u1, int) {
@@ -323,13 +316,13 @@ void SimdIm2colColumnRuns(const ColumnRunsJob& job, ThreadPool& pool) {
     const int rows = job.row1 - job.row0;
     for (int u = u0; u < u1; ++u) {
       int runBegin = 0, runEnd = 0;
-      VectorRun(s.batch * job.imageVectors, threads, u / job.unitsPerThread, &runBegin, &runEnd);
+      StaticRange(s.batch * job.imageVectors, threads, u / job.unitsPerThread, &runBegin, &runEnd);
       int v = runBegin + (u % job.unitsPerThread) * perUnit;
       const int v1 = v + perUnit < runEnd ? v + perUnit : runEnd;
       while (v < v1) {  // one GEMM call per image the unit's vectors fall in
-        const int img = v / job.imageVectors, stop = v1 < (img + 1) * job.imageVectors ? v1 : (img + 1) * job.imageVectors;
-        const int c0 = (v - img * job.imageVectors) * width;
-        const int c1 = (stop - img * job.imageVectors) * width < job.nq ? (stop - img * job.imageVectors) * width : job.nq;
+        const int img = v / job.imageVectors, first = img * job.imageVectors;
+        const int stop = v1 < first + job.imageVectors ? v1 : first + job.imageVectors;
+        const int c0 = (v - first) * width, c1 = (stop - first) * width < job.nq ? (stop - first) * width : job.nq;
         job.kernels->gemmNN(rows, c1 - c0, s.C, job.W + Elems(job.row0, s.C), s.C, job.X + Elems(img * s.C, PQ) + c0, PQ,
                             job.Y + Elems(img * s.F + job.row0, PQ) + c0, PQ, job.b ? job.b + job.row0 : nullptr);
         v = stop;

@@ -30,6 +30,9 @@ struct ConvShape {
 // Added: the chunk size balanced chunking claims when ParallelFor splits `count` elements over `threads`
 // threads: at most 4 chunks per thread, smaller where that leaves one thread a much larger share.
 int BalancedChunkSize(int count, int threads);
+// Added: thread `thread`'s share [begin, end) of [0, count) under static chunking (the affine rule's home range):
+// even, the first (count % threads) one element longer.
+void StaticRange(int count, int threads, int thread, int* begin, int* end);
 
 // Added: one ParallelFor call's timing, recorded while a pass recorder is set (ThreadPool::SetPassRecorder), in
 // microseconds from the caller's post of the job: the call's wall time, and per thread when its first chunk

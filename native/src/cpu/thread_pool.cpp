@@ -93,13 +93,6 @@ ChunkRule RuleFor(bool sameUnitsEachCall) {
   return sameUnitsEachCall ? ChunkRule::Affine : ChunkRule::Balanced;
 }
 
-// Thread `thread`'s share of [0, count) under static chunking: the first (count % threads) get one more.
-void StaticRange(int count, int threads, int thread, int* begin, int* end) {
-  const int base = count / threads, extra = count % threads;
-  *begin = thread * base + (thread < extra ? thread : extra);
-  *end = *begin + base + (thread < extra ? 1 : 0);
-}
-
 // One thread's range under affine chunking, on a cache line of its own: in the common case only its owner
 // claims from it.
 struct alignas(64) HomeRange {
@@ -116,6 +109,12 @@ bool PinToCore(int core) {
 }
 
 }  // namespace
+
+void StaticRange(int count, int threads, int thread, int* begin, int* end) {
+  const int base = count / threads, extra = count % threads;
+  *begin = thread * base + (thread < extra ? thread : extra);
+  *end = *begin + base + (thread < extra ? 1 : 0);
+}
 
 // The largest chunk, up to the dynamic rule's ceil(count / (threads * kChunksPerThread)), whose busiest thread
 // (all threads running at one speed) takes no more than a fair share plus 1/16 of it (at least one element). The
