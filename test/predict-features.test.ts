@@ -3,7 +3,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import {
-  CONV_FLAT_AFFINE_LAYOUT, CONV_COLUMN_RUNS_LAYOUT, CONV_NARROW_LAYOUT, CONV_UNIT_COST_LAYOUT, LINEAR_PACKS_WEIGHTS, narrowConvLayout, cpuCopyBytes, cpuCopyWork, cpuFeatures, cpuIsaOf, cpuPaddedWork, gpuFeatures, gpuGatherLoads,
+  CONV_FLAT_AFFINE_LAYOUT, CONV_COLUMN_RUNS_LAYOUT, CONV_NARROW_LAYOUT, CONV_UNIT_COST_LAYOUT, LINEAR_GEMV_PANELS, LINEAR_PACKS_WEIGHTS, gemvPanelCols, narrowConvLayout, cpuCopyBytes, cpuCopyWork, cpuFeatures, cpuIsaOf, cpuPaddedWork, gpuFeatures, gpuGatherLoads,
   gpuInputLoads, openblasGemmThreads,
 } from '../src/predict/features.js';
 import type { Layer } from '../src/analysis/types.js';
@@ -45,6 +45,21 @@ test('linear packed padded work: units (column panel of W^T, block of X rows), N
   // thread 0 takes all of panel 0.
   assert.equal(cpuPaddedWork({ type: 'linear', M: 64, N: 100, K: 1 }, 100, 2, 'simd', 'avx512', W),
     { flops: 2 * 2 * 64 * 64, flopsPerThread: 2 * 64 * 64 });
+});
+
+test('GEMV padded work with gemv-panels: panels of 1, 2 or 4 registers, 4 panels a thread, K exact', () => {
+  // AVX-512 (16 floats a register): 4 registers need 64 * 4 * t columns, 2 registers 32 * 4 * t.
+  assert.equal([gemvPanelCols(1536, 2, 16), gemvPanelCols(300, 2, 16), gemvPanelCols(200, 2, 16)], [64, 32, 16]);
+  assert.equal(gemvPanelCols(1536, 8, 16), 32);
+  const gemv: Layer = { type: 'linear', M: 1, N: 1000, K: 20 };
+  // 200 columns on 2 threads: 13 panels of 16 (the last zero-padded), 7 on thread 0; 2 * 16 * 20 = 640 each.
+  assert.equal(cpuPaddedWork(gemv, 200, 2, 'simd', 'avx512', LINEAR_GEMV_PANELS), { flops: 8320, flopsPerThread: 4480 });
+  // 600 columns on 2 threads: 10 panels of 64 (2 * 64 * 20 = 2560 each), 5 a thread.
+  assert.equal(cpuPaddedWork(gemv, 600, 2, 'simd', 'avx512', LINEAR_GEMV_PANELS), { flops: 25600, flopsPerThread: 12800 });
+  // Runs before gemv-panels keep the dot form's tiles of W rows; more rows of X keep the packed GEMM's units.
+  assert.equal(cpuPaddedWork(gemv, 200, 2, 'simd', 'avx512', W), cpuPaddedWork(gemv, 200, 2, 'simd', 'avx512'));
+  const tall: Layer = { type: 'linear', M: 40, N: 10, K: 20 };
+  assert.equal(cpuPaddedWork(tall, 10, 2, 'simd', 'avx512', LINEAR_GEMV_PANELS), cpuPaddedWork(tall, 10, 2, 'simd', 'avx512', W));
 });
 
 test('linear packed padded work of runs before weights-per-job: units (group of W rows, panel of m)', () => {

@@ -13,6 +13,8 @@
 //                          [--repeat N]  (N interleaved measurements per layer, samples pooled; the JSON keeps
 //                                         each one's median too)
 //                          [--json PATH] (also write every row as one JSON document)
+//                          [--no-openblas] (time our kernels alone: OpenBLAS timed between them reads its own
+//                                           copy of the weights, which evicts ours from the caches)
 // The layers are the reference shapes of issue 13 (cpu_torch.py times the same ones with PyTorch).
 // --cpu-time times with the calling thread's CPU clock instead of the wall clock: on a loaded machine it
 // leaves out the time the thread was descheduled, which makes single-thread kernel comparisons usable. It
@@ -44,6 +46,7 @@ struct Options {
   double minMs = 300;
   std::string only;
   bool cpuTime = false;
+  bool noBlas = false;
   std::string isaSuffix;  // "" or "-<isa>", appended to our simd implementation names
   int repeat = 1;         // whole measurements per layer, back to back; samples are pooled
   std::string json;       // path of the JSON document to write ("" = none)
@@ -84,6 +87,7 @@ Options Parse(int argc, char** argv) {
     else if (a == "--min-ms" && next) o.minMs = std::atof(argv[++i]);
     else if (a == "--only" && next) o.only = argv[++i];
     else if (a == "--cpu-time") o.cpuTime = true;
+    else if (a == "--no-openblas") o.noBlas = true;
     else if (a == "--isa" && next) o.isaSuffix = std::string("-") + argv[++i];
     else if (a == "--repeat" && next) o.repeat = std::atoi(argv[++i]);
     else if (a == "--json" && next) o.json = argv[++i];
@@ -412,7 +416,7 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "error: %s\n", why.c_str());
     return 2;
   }
-  const bool blas = CpuImplUnavailableReason("openblas").empty();
+  const bool blas = !o.noBlas && CpuImplUnavailableReason("openblas").empty();
   std::printf("simd resolves to %s; OpenBLAS: %s; clock: %s\n", ResolvedSimdName().c_str(),
               blas ? "loaded" : CpuImplUnavailableReason("openblas").c_str(), o.cpuTime ? "thread CPU time" : "wall");
 
@@ -439,7 +443,7 @@ int main(int argc, char** argv) {
         // Weights packed once before timing, as the engine does once per job.
         for (const auto& impl : impls)
           runs.push_back([&, impl, packed = std::shared_ptr<const LinearCpuWeights>(
-                                       PackLinearCpuWeights(impl, s, W.data(), 0, s.N))] {
+                                       PackLinearCpuWeights(impl, s, W.data(), 0, s.N, pool.Threads()))] {
             LinearCpu(impl, s, X.data(), W.data(), b.data(), Y.data(), 0, s.N, pool, packed.get());
           });
         const std::vector<Timing> t = MeasureRepeated(runs, o.minMs, o.repeat);
@@ -480,7 +484,7 @@ int main(int argc, char** argv) {
             std::vector<std::function<void()>> runs;
             for (const auto& impl : impls)
               runs.push_back([&, impl, packed = std::shared_ptr<const LinearCpuWeights>(
-                                           PackLinearCpuWeights(impl, part, W.data(), 0, cols))] {
+                                           PackLinearCpuWeights(impl, part, W.data(), 0, cols, pool.Threads()))] {
                 LinearCpu(impl, part, X.data(), W.data(), b.data(), Y.data(), 0, cols, pool, packed.get());
               });
             const std::vector<Timing> t = MeasureRepeated(runs, o.minMs, o.repeat);

@@ -479,7 +479,9 @@ void RunLayer(const Plan& plan, const Job& job, DeviceProvider& devices, const J
     // Linear's calls ask for the same units each call (cpu/linear.cpp); conv's do not.
     resolved.Set("parkCpuPool", park).Set("poolChunking", ThreadPool::Chunking(/*sameUnitsEachCall=*/!L.conv));
     // The work layout the CPU features model: linear weights packed once per job (below).
-    if (!L.conv) resolved.Set("cpuLinearPacking", "weights-per-job");
+    // Since s36 ",gemv-panels": a GEMV (M = 1) reads W^T packed in panels of 1, 2 or 4 registers (linear.cpp
+    // RunGemvPanels; features.ts gemvPanelCols) instead of W's rows in place.
+    if (!L.conv) resolved.Set("cpuLinearPacking", "weights-per-job,gemv-panels");
     // Conv: the simd kernels compute a narrow last column panel or tile (im2col panel, direct/flat row
     // tile) with only the registers it needs, and simd-direct/flat read an unpadded (direct: and
     // column-stride-1) input in place (no copy); absent in earlier runs, whose engine paid whole panels and
@@ -518,7 +520,7 @@ void RunLayer(const Plan& plan, const Job& job, DeviceProvider& devices, const J
     const int linearCols = outer ? L.linear.N : rows;
     // Resident weights: the CPU side's packed copy is made once per job, like the GPU's upload.
     std::shared_ptr<const LinearCpuWeights> packedW;
-    if (!L.conv) packedW = PackLinearCpuWeights(impl, cpuLinear, W.data(), 0, linearCols);
+    if (!L.conv) packedW = PackLinearCpuWeights(impl, cpuLinear, W.data(), 0, linearCols, S.cpuThreads);
     run.cpuSlice = [&L, impl, rows, outer, p, cpuLinear, linearCols, packedW](const float* x, const float* w,
                                                                             const float* bias, float* y) {
       if (L.conv && outer) Conv2dCpu(impl, L.conv2d, x, w, bias, y, 0, L.conv2d.F, *p, 0, rows);

@@ -96,6 +96,8 @@ std::vector<std::string> Runnable(bool conv) {
 
 void TestLinear(std::vector<ThreadPool*>& pools) {
   const LinearShape shapes[] = {{1, 1, 1},    {1, 7, 13},   {1, 37, 129}, {1, 100, 1000}, {1, 257, 1031},
+                                // a GEMV wide enough for 4-register panels on each pool, with a partial last panel
+                                {1, 1801, 9},
                                 {2, 5, 3},    {3, 17, 33},  {5, 31, 47},  {16, 67, 255},  {7, 130, 513},
                                 {4, 40, 1100}, {13, 23, 17},
                                 // enough rows of X for the packed path on every ISA, with partial panels
@@ -121,7 +123,7 @@ void TestLinear(std::vector<ThreadPool*>& pools) {
             std::vector<float> Y(ref.size(), kSentinel);
             try {
               std::unique_ptr<const LinearCpuWeights> packed;
-              if (prepare) packed = PackLinearCpuWeights(impl, s, W.data(), range.first, range.second);
+              if (prepare) packed = PackLinearCpuWeights(impl, s, W.data(), range.first, range.second, pool->Threads());
               if (prepare && !packed) continue;  // this call does not use packed weights
               LinearCpu(impl, s, X.data(), W.data(), b.data(), Y.data(), range.first, range.second, *pool,
                         packed.get());
@@ -364,8 +366,10 @@ void TestErrors(ThreadPool& pool) {
       threw = true;
     }
     Check(packed && threw, "linear weights packed for columns [0,8) refused for [0,4)");
-    Check(!PackLinearCpuWeights("openblas", tall, Wt.data(), 0, 8) && !PackLinearCpuWeights("simd", s, W.data(), 0, 4),
-          "no packed weights where the call would not use them (OpenBLAS, one row of X)");
+    const LinearShape few{3, 4, 4};  // 2 <= M <= half a panel: the dot-product kernels read W as it is
+    Check(!PackLinearCpuWeights("openblas", tall, Wt.data(), 0, 8) && !PackLinearCpuWeights("simd", few, W.data(), 0, 4),
+          "no packed weights where the call would not use them (OpenBLAS, a few rows of X)");
+    Check(PackLinearCpuWeights("simd", s, W.data(), 0, 4) != nullptr, "a GEMV (one row of X) reads packed weights");
   }
   Check(throws("simd-direct", 0, 4), "a conv2d name for linear throws");
   Check(throws("simd", 0, 5) && throws("simd", 3, 2) && throws("simd", -1, 2), "rows outside [0, N] throw");

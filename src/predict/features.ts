@@ -365,9 +365,26 @@ function chunkingFor(poolChunking: string | undefined, convLayout: string | unde
  * runs before 2026-12-04 evening, whose engine packed X^T on every call (units (group of W rows, panel of m)).
  */
 export const LINEAR_PACKS_WEIGHTS = 'weights-per-job';
+/**
+ * resolved.cpuLinearPacking of the engine since 2026-12-06 (s36): LINEAR_PACKS_WEIGHTS, and a GEMV (M = 1) reads
+ * W^T packed in panels of 1, 2 or 4 registers (linear.cpp RunGemvPanels) instead of tiles of W's rows.
+ */
+export const LINEAR_GEMV_PANELS = `${LINEAR_PACKS_WEIGHTS},gemv-panels`;
+
+function linearPacksWeights(packing?: string): boolean {
+  return packing?.split(',')[0] === LINEAR_PACKS_WEIGHTS;
+}
+
+/** Columns per GEMV panel as linear.cpp GemvPanelCols picks them: the widest of 4, 2, 1 registers with 4 panels a thread. */
+export function gemvPanelCols(rows: number, threads: number, width: number): number {
+  for (const registers of [4, 2]) {
+    if (Math.ceil(rows / (registers * width)) >= 4 * threads) return registers * width;
+  }
+  return width;
+}
 
 function linearPackedWork(layer: LinearLayer, rows: number, t: number, tl: CpuTiling, packing?: string): PaddedWork {
-  if (packing === LINEAR_PACKS_WEIGHTS) {
+  if (linearPacksWeights(packing)) {
     // Panel-major units as RunSimd hands them out: blocks of up to 4 register tiles of X rows, one tile fewer
     // while there are under 8 units per thread. A partial panel still computes whole registers.
     const panels = Math.ceil(rows / tl.nnCols);
@@ -390,7 +407,7 @@ function linearPackedWork(layer: LinearLayer, rows: number, t: number, tl: CpuTi
  * `isa`, following native/src/cpu: every register tile computes all its lanes, so the columns of the
  * last, partial tile are paid in full, while row tails run a smaller instantiation (exact rows).
  *  - linear (gemmNT/GEMV), M up to nnCols / 2: units are tiles of ntRows columns; K is read in whole registers
- *    (rounded up to the vector width).
+ *    (rounded up to the vector width). With LINEAR_GEMV_PANELS a GEMV's units are panels of gemvPanelCols columns.
  *  - linear (packed gemmNN), M above nnCols / 2: units (panel of nnCols columns of W^T, block of up to 4
  *    tiles of nnRows rows of X), panel-major, blocks cut while there are under 8 units per thread; the
  *    slice's columns rounded up to whole panels (linearPackedWork has the earlier engine's units too).
@@ -433,6 +450,11 @@ export function cpuPaddedWork(layer: Layer, rows: number, threads: number, impl:
     return { flops, flopsPerThread: flops / openblasThreads(layer, rows, t) };
   }
   if (layer.type === 'linear') {
+    if (layer.M === 1 && linearPacking === LINEAR_GEMV_PANELS) {
+      // Each panel computes all its registers over the whole K (the last one zero-padded).
+      const cols = gemvPanelCols(rows, t, tl.width);
+      return splitWork(Math.ceil(rows / cols), t, () => 2 * cols * layer.K);
+    }
     if (2 * layer.M > tl.nnCols) return linearPackedWork(layer, rows, t, tl, linearPacking);
     const k = Math.ceil(layer.K / tl.width) * tl.width;
     const tiles = Math.ceil(rows / tl.ntRows);

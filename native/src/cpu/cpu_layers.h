@@ -94,21 +94,23 @@ namespace cpu {
 struct KernelTable;
 }
 
-// W's columns [row0, row1) of Y repacked for the CPU side's broadcast GEMM (W^T in column panels of the
-// kernel set's width). Weights are resident for a whole job, so the engine packs them once per job, as
+// W's columns [row0, row1) of Y repacked for the CPU side's broadcast GEMM or GEMV (W^T in column panels of
+// panelCols). Weights are resident for a whole job, so the engine packs them once per job, as
 // inference runtimes do at load time, and the timed call copies nothing (linear.cpp).
 struct LinearCpuWeights {
   const cpu::KernelTable* kernels = nullptr;
   int N = 0, K = 0, row0 = 0, row1 = 0;
+  int panelCols = 0;  // columns per panel: nnCols, or for a GEMV (M = 1) 1, 2 or 4 registers (linear.cpp)
   std::vector<float> panels;
   bool Fits(const cpu::KernelTable* k, const LinearShape& s, int r0, int r1) const {
     return k == kernels && s.N == N && s.K == K && r0 == row0 && r1 == row1;
   }
 };
-// Null where the call would not use them (OpenBLAS, an unknown name, an empty range, or few rows of X,
-// which take the dot-product kernels on W as it is); LinearCpu then needs none.
+// Null where the call would not use them (OpenBLAS, an unknown name, an empty range, or 2 <= M <= half a
+// panel, which take the dot-product kernels on W as it is); LinearCpu then needs none. `threads`: the pool's
+// threads, which set a GEMV's panel width.
 std::unique_ptr<const LinearCpuWeights> PackLinearCpuWeights(const std::string& impl, const LinearShape& s,
-                                                             const float* W, int row0, int row1);
+                                                             const float* W, int row0, int row1, int threads = 1);
 
 // Computes output rows [row0, row1) of Y. Scratch memory, if any, is owned by the implementation and kept
 // between calls (no allocation on the timed path after the first call with a shape). An unknown or unavailable

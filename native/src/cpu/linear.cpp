@@ -1,8 +1,9 @@
 // LinearCpu: output columns [row0, row1) of Y = X W^T + b for all M rows, with our kernels or OpenBLAS.
 // The simd path splits the columns into register tiles and hands each pool thread a contiguous run of
-// tiles; every thread reads all of X and only its own rows of W. Few rows of X (M up to half a gemmNN
+// tiles; every thread reads all of X and only its own rows of W. Few rows of X (2 <= M <= half a gemmNN
 // panel) use the dot-product kernels directly; more use the broadcast GEMM over W^T repacked in column
-// panels (RunPacked), once per job when the caller prepared the weights (PackLinearCpuWeights).
+// panels (RunPacked), and one row (a GEMV) reads such panels too (RunGemvPanels), packed once per job when
+// the caller prepared the weights (PackLinearCpuWeights).
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -104,23 +105,50 @@ void RunPacked(const PackedJob& job, ThreadPool& pool) {
 }
 
 // The packed form computes whole register tiles of X rows; up to half a panel's width the dot form is
-// faster (AVX-512, N 3072, K 768, one thread: M = 32 1.8 vs 2.0 ms, M = 48 2.4 vs 2.2 ms).
-bool UsesPacked(const cpu::KernelTable& k, const LinearShape& s) { return s.M * 2 > k.nnCols; }
+// faster (AVX-512, N 3072, K 768, one thread: M = 32 1.8 vs 2.0 ms, M = 48 2.4 vs 2.2 ms). A GEMV (M = 1) reads
+// packed panels too (GemvPanels), 1.2-1.6x the dot form's rate.
+bool UsesPacked(const cpu::KernelTable& k, const LinearShape& s) { return s.M == 1 || s.M * 2 > k.nnCols; }
+
+// Columns per GEMV panel for `rows` output columns on `threads` threads: the widest of 4, 2 and 1 registers that
+// still gives every thread 4 panels (wider panels stream a little faster, 5% from the caches and 12% from memory
+// on the VM; narrower ones balance a thin slice). features.ts gemvPanelCols follows it.
+int GemvPanelCols(const cpu::KernelTable& k, int rows, int threads) {
+  for (const int registers : {4, 2}) {
+    const int cols = registers * k.width;
+    if ((rows + cols - 1) / cols >= 4 * threads) return cols;
+  }
+  return k.width;
+}
+
+// W^T of columns [row0, row1) in panels of `cols`: the caller's prepared copy, or packed now into a scratch
+// buffer kept between calls (tests, one-off use).
+const float* PackedWt(const LinearJob& job, const LinearCpuWeights* prepared, int cols, ThreadPool& pool) {
+  if (prepared) return prepared->panels.data();
+  static std::vector<float> wtScratch;
+  const size_t floats = static_cast<size_t>((job.row1 - job.row0 + cols - 1) / cols) * job.s->K * cols;
+  if (wtScratch.size() < floats) wtScratch.resize(floats);
+  PackWt(job.W, job.s->K, job.row0, job.row1, cols, wtScratch.data(), &pool);
+  return wtScratch.data();
+}
+
+// M = 1: each unit is one panel; the pool gives a thread the same panels each call, so they stay in its cache.
+void RunGemvPanels(const LinearJob& job, const LinearCpuWeights* prepared, ThreadPool& pool) {
+  const int rows = job.row1 - job.row0;
+  const int cols = prepared ? prepared->panelCols : GemvPanelCols(*job.kernels, rows, pool.Threads());
+  const float* wt = PackedWt(job, prepared, cols, pool);
+  pool.ParallelFor((rows + cols - 1) / cols, [&job, wt, cols, rows](int p0, int p1, int) {
+    const int K = job.s->K, j0 = p0 * cols, j1 = p1 * cols < rows ? p1 * cols : rows;
+    job.kernels->gemvPanels(j1 - j0, K, job.X, wt + static_cast<size_t>(p0) * K * cols, cols, job.Y + job.row0 + j0,
+                            job.b ? job.b + job.row0 + j0 : nullptr);
+  }, /*sameUnitsEachCall=*/true);
+}
 
 void RunSimd(const LinearJob& job, const LinearCpuWeights* prepared, ThreadPool& pool) {
   const cpu::KernelTable& k = *job.kernels;
+  if (job.s->M == 1) return RunGemvPanels(job, prepared, pool);
   if (!UsesPacked(k, *job.s)) return RunDot(job, pool);
   const int cols = k.nnCols, panels = (job.row1 - job.row0 + cols - 1) / cols;
-  const float* wt = nullptr;
-  if (prepared) {
-    wt = prepared->panels.data();
-  } else {  // a call without prepared weights (tests, one-off use) packs its columns of W now
-    static std::vector<float> wtScratch;
-    const size_t floats = static_cast<size_t>(panels) * job.s->K * cols;
-    if (wtScratch.size() < floats) wtScratch.resize(floats);
-    PackWt(job.W, job.s->K, job.row0, job.row1, cols, wtScratch.data(), &pool);
-    wt = wtScratch.data();
-  }
+  const float* wt = PackedWt(job, prepared, cols, pool);
   // Blocks of up to 4 register tiles of X rows (the panel's K block stays in L1 across them), made smaller
   // while there are fewer than 8 items per thread, so a thin slice still spreads evenly over the pool (one
   // item more or less per thread then costs at most ~1/8 of the slice).
@@ -166,7 +194,7 @@ void LinearCpu(const std::string& impl, const LinearShape& s, const float* X, co
 }
 
 std::unique_ptr<const LinearCpuWeights> PackLinearCpuWeights(const std::string& impl, const LinearShape& s,
-                                                             const float* W, int row0, int row1) {
+                                                             const float* W, int row0, int row1, int threads) {
   CheckArgs(s, row0, row1);
   const cpu::ImplChoice choice = cpu::SelectImpl(impl, false);
   if (!choice.error.empty() || choice.backend == cpu::Backend::kOpenBlas || row0 == row1 ||
@@ -178,7 +206,8 @@ std::unique_ptr<const LinearCpuWeights> PackLinearCpuWeights(const std::string& 
   packed->K = s.K;
   packed->row0 = row0;
   packed->row1 = row1;
-  const int cols = choice.kernels->nnCols;
+  const int cols = s.M == 1 ? GemvPanelCols(*choice.kernels, row1 - row0, threads) : choice.kernels->nnCols;
+  packed->panelCols = cols;
   packed->panels.resize(static_cast<size_t>((row1 - row0 + cols - 1) / cols) * s.K * cols);
   PackWt(W, s.K, row0, row1, cols, packed->panels.data(), nullptr);
   return packed;
