@@ -96,7 +96,7 @@ std::vector<std::string> Runnable(bool conv) {
 
 void TestLinear(std::vector<ThreadPool*>& pools) {
   const LinearShape shapes[] = {{1, 1, 1},    {1, 7, 13},   {1, 37, 129}, {1, 100, 1000}, {1, 257, 1031},
-                                // a GEMV wide enough for 4-register panels on each pool, with a partial last panel
+                                // a GEMV in panels of 4 registers on one thread, 1 on two and 2 on three (AVX-512), a partial last panel
                                 {1, 1801, 9},
                                 {2, 5, 3},    {3, 17, 33},  {5, 31, 47},  {16, 67, 255},  {7, 130, 513},
                                 {4, 40, 1100}, {13, 23, 17},

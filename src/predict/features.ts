@@ -375,10 +375,14 @@ function linearPacksWeights(packing?: string): boolean {
   return packing?.split(',')[0] === LINEAR_PACKS_WEIGHTS;
 }
 
-/** Columns per GEMV panel as linear.cpp GemvPanelCols picks them: the widest of 4, 2, 1 registers with 4 panels a thread. */
+/**
+ * Columns per GEMV panel as linear.cpp GemvPanelCols picks them: the widest of 4, 2, 1 registers whose busiest
+ * thread gets at most 5% more columns than an even share.
+ */
 export function gemvPanelCols(rows: number, threads: number, width: number): number {
   for (const registers of [4, 2]) {
-    if (Math.ceil(rows / (registers * width)) >= 4 * threads) return registers * width;
+    const cols = registers * width;
+    if (Math.ceil(Math.ceil(rows / cols) / threads) * cols * threads <= 1.05 * rows) return cols;
   }
   return width;
 }
