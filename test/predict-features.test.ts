@@ -3,7 +3,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import {
-  CONV_FLAT_AFFINE_LAYOUT, CONV_COLUMN_RUNS_LAYOUT, CONV_NARROW_LAYOUT, CONV_UNIT_COST_LAYOUT, LINEAR_GEMV_PANELS, LINEAR_PACKS_WEIGHTS, gemvPanelCols, narrowConvLayout, cpuCopyBytes, cpuCopyWork, cpuFeatures, cpuIsaOf, cpuPaddedWork, gpuFeatures, gpuGatherLoads,
+  CONV_FLAT_AFFINE_LAYOUT, CONV_COLUMN_RUNS_LAYOUT, CONV_NARROW_LAYOUT, CONV_UNIT_COST_LAYOUT, LINEAR_FEW_ROWS_PANELS, LINEAR_PACKS_WEIGHTS, fewRowsPanelCols, narrowConvLayout, cpuCopyBytes, cpuCopyWork, cpuFeatures, cpuIsaOf, cpuPaddedWork, gpuFeatures, gpuGatherLoads,
   gpuInputLoads, openblasGemmThreads,
 } from '../src/predict/features.js';
 import type { Layer } from '../src/analysis/types.js';
@@ -47,21 +47,23 @@ test('linear packed padded work: units (column panel of W^T, block of X rows), N
     { flops: 2 * 2 * 64 * 64, flopsPerThread: 2 * 64 * 64 });
 });
 
-test('GEMV padded work with gemv-panels: panels of 1, 2 or 4 registers within 5% of an even share, K exact', () => {
+test('few rows of X with few-rows-panels: panels of 1, 2 or 4 registers within 5% of an even share, K exact', () => {
   // AVX-512 (16 floats a register), 2 threads: 1536 columns in 24 panels of 64, 12 a thread, even. 920: in 64s
   // 15 panels, the busiest thread 8 x 64 = 512 > 1.05 x 460; in 32s 29 panels, 15 x 32 = 480 <= 483. 200: in 64s
   // 2 x 64 = 128 a thread, in 32s 4 x 32 = 128, both > 105: one register.
-  assert.equal([gemvPanelCols(1536, 2, 16), gemvPanelCols(920, 2, 16), gemvPanelCols(200, 2, 16)], [64, 32, 16]);
-  assert.equal(gemvPanelCols(1536, 8, 16), 64);
+  assert.equal([fewRowsPanelCols(1536, 2, 16), fewRowsPanelCols(920, 2, 16), fewRowsPanelCols(200, 2, 16)], [64, 32, 16]);
+  assert.equal(fewRowsPanelCols(1536, 8, 16), 64);
   const gemv: Layer = { type: 'linear', M: 1, N: 1000, K: 20 };
   // 200 columns on 2 threads: 13 panels of 16 (the last zero-padded), 7 on thread 0; 2 * 16 * 20 = 640 each.
-  assert.equal(cpuPaddedWork(gemv, 200, 2, 'simd', 'avx512', LINEAR_GEMV_PANELS), { flops: 8320, flopsPerThread: 4480 });
+  assert.equal(cpuPaddedWork(gemv, 200, 2, 'simd', 'avx512', LINEAR_FEW_ROWS_PANELS), { flops: 8320, flopsPerThread: 4480 });
   // 640 columns on 2 threads: 10 panels of 64 (2 * 64 * 20 = 2560 each), 5 a thread.
-  assert.equal(cpuPaddedWork(gemv, 640, 2, 'simd', 'avx512', LINEAR_GEMV_PANELS), { flops: 25600, flopsPerThread: 12800 });
-  // Runs before gemv-panels keep the dot form's tiles of W rows; more rows of X keep the packed GEMM's units.
+  assert.equal(cpuPaddedWork(gemv, 640, 2, 'simd', 'avx512', LINEAR_FEW_ROWS_PANELS), { flops: 25600, flopsPerThread: 12800 });
+  // M = 8: the same panels, 8 rows each.
+  assert.equal(cpuPaddedWork({ ...gemv, M: 8 }, 640, 2, 'simd', 'avx512', LINEAR_FEW_ROWS_PANELS), { flops: 204800, flopsPerThread: 102400 });
+  // Runs before few-rows-panels keep the dot form's tiles of W rows; more rows of X keep the packed GEMM's units.
   assert.equal(cpuPaddedWork(gemv, 200, 2, 'simd', 'avx512', W), cpuPaddedWork(gemv, 200, 2, 'simd', 'avx512'));
   const tall: Layer = { type: 'linear', M: 40, N: 10, K: 20 };
-  assert.equal(cpuPaddedWork(tall, 10, 2, 'simd', 'avx512', LINEAR_GEMV_PANELS), cpuPaddedWork(tall, 10, 2, 'simd', 'avx512', W));
+  assert.equal(cpuPaddedWork(tall, 10, 2, 'simd', 'avx512', LINEAR_FEW_ROWS_PANELS), cpuPaddedWork(tall, 10, 2, 'simd', 'avx512', W));
 });
 
 test('linear packed padded work of runs before weights-per-job: units (group of W rows, panel of m)', () => {

@@ -366,20 +366,21 @@ function chunkingFor(poolChunking: string | undefined, convLayout: string | unde
  */
 export const LINEAR_PACKS_WEIGHTS = 'weights-per-job';
 /**
- * resolved.cpuLinearPacking of the engine since 2026-12-06 (s36): LINEAR_PACKS_WEIGHTS, and a GEMV (M = 1) reads
- * W^T packed in panels of 1, 2 or 4 registers (linear.cpp RunGemvPanels) instead of tiles of W's rows.
+ * resolved.cpuLinearPacking of the engine since 2026-12-06 (s36): LINEAR_PACKS_WEIGHTS, and few rows of X (M up
+ * to nnCols / 2, a GEMV included) read W^T packed in panels of 1, 2 or 4 registers, a whole panel per unit
+ * (linear.cpp RunFewRowsPanels), instead of tiles of W's rows.
  */
-export const LINEAR_GEMV_PANELS = `${LINEAR_PACKS_WEIGHTS},gemv-panels`;
+export const LINEAR_FEW_ROWS_PANELS = `${LINEAR_PACKS_WEIGHTS},few-rows-panels`;
 
 function linearPacksWeights(packing?: string): boolean {
   return packing?.split(',')[0] === LINEAR_PACKS_WEIGHTS;
 }
 
 /**
- * Columns per GEMV panel as linear.cpp GemvPanelCols picks them: the widest of 4, 2, 1 registers whose busiest
- * thread gets at most 5% more columns than an even share.
+ * Columns per panel of few rows of X as linear.cpp FewRowsPanelCols picks them: the widest of 4, 2, 1 registers
+ * whose busiest thread gets at most 5% more columns than an even share.
  */
-export function gemvPanelCols(rows: number, threads: number, width: number): number {
+export function fewRowsPanelCols(rows: number, threads: number, width: number): number {
   for (const registers of [4, 2]) {
     const cols = registers * width;
     if (Math.ceil(Math.ceil(rows / cols) / threads) * cols * threads <= 1.05 * rows) return cols;
@@ -411,7 +412,8 @@ function linearPackedWork(layer: LinearLayer, rows: number, t: number, tl: CpuTi
  * `isa`, following native/src/cpu: every register tile computes all its lanes, so the columns of the
  * last, partial tile are paid in full, while row tails run a smaller instantiation (exact rows).
  *  - linear (gemmNT/GEMV), M up to nnCols / 2: units are tiles of ntRows columns; K is read in whole registers
- *    (rounded up to the vector width). With LINEAR_GEMV_PANELS a GEMV's units are panels of gemvPanelCols columns.
+ *    (rounded up to the vector width). With LINEAR_FEW_ROWS_PANELS the units are panels of fewRowsPanelCols
+ *    columns with every row of X.
  *  - linear (packed gemmNN), M above nnCols / 2: units (panel of nnCols columns of W^T, block of up to 4
  *    tiles of nnRows rows of X), panel-major, blocks cut while there are under 8 units per thread; the
  *    slice's columns rounded up to whole panels (linearPackedWork has the earlier engine's units too).
@@ -454,10 +456,10 @@ export function cpuPaddedWork(layer: Layer, rows: number, threads: number, impl:
     return { flops, flopsPerThread: flops / openblasThreads(layer, rows, t) };
   }
   if (layer.type === 'linear') {
-    if (layer.M === 1 && linearPacking === LINEAR_GEMV_PANELS) {
-      // Each panel computes all its registers over the whole K (the last one zero-padded).
-      const cols = gemvPanelCols(rows, t, tl.width);
-      return splitWork(Math.ceil(rows / cols), t, () => 2 * cols * layer.K);
+    if (2 * layer.M <= tl.nnCols && linearPacking === LINEAR_FEW_ROWS_PANELS) {
+      // Each panel computes all its registers for every row of X over the whole K (the last one zero-padded).
+      const cols = fewRowsPanelCols(rows, t, tl.width);
+      return splitWork(Math.ceil(rows / cols), t, () => 2 * layer.M * cols * layer.K);
     }
     if (2 * layer.M > tl.nnCols) return linearPackedWork(layer, rows, t, tl, linearPacking);
     const k = Math.ceil(layer.K / tl.width) * tl.width;

@@ -31,9 +31,11 @@ struct KernelTable {
   // The same with bias[j] per output column (packed linear: A = X rows, B = W^T in column panels).
   void (*gemmNNColBias)(int m, int n, int k, const float* A, int lda, const float* B, int ldb, float* C,
                         int ldc, const float* bias);
-  // y[j] = bias[j] + sum_k x[k] * W[j][k] for j < n (linear, M = 1) from W^T packed in panels of panelCols
-  // columns ([panel][K][panelCols], zero past n; panelCols = 1, 2 or 4 registers), bias may be null.
-  void (*gemvPanels)(int n, int k, const float* x, const float* panels, int panelCols, float* y, const float* bias);
+  // Y[i][j] = bias[j] + sum_k X[i][k] * W[j][k] for i < m, j < n (linear with few rows of X, GEMV included) from
+  // W^T packed in panels of panelCols columns ([panel][K][panelCols], zero past n; panelCols = 1, 2 or 4
+  // registers), bias may be null.
+  void (*gemmPanels)(int m, int n, int k, const float* X, int ldx, const float* panels, int panelCols, float* Y,
+                     int ldy, const float* bias);
   // Output channels [f0, f1) and output rows [p0, p1) of one image.
   void (*directConv)(const DirectConvArgs& a, int f0, int f1, int p0, int p1);
   // The same with wider tiles (wideCols): for a flattened plane (one long row; SimdDirectFlat), and for rows

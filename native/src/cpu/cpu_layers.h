@@ -100,15 +100,14 @@ struct KernelTable;
 struct LinearCpuWeights {
   const cpu::KernelTable* kernels = nullptr;
   int N = 0, K = 0, row0 = 0, row1 = 0;
-  int panelCols = 0;  // columns per panel: nnCols, or for a GEMV (M = 1) 1, 2 or 4 registers (linear.cpp)
+  int panelCols = 0;  // columns per panel: nnCols, or for few rows of X 1, 2 or 4 registers (linear.cpp)
   std::vector<float> panels;
   bool Fits(const cpu::KernelTable* k, const LinearShape& s, int r0, int r1) const {
     return k == kernels && s.N == N && s.K == K && r0 == row0 && r1 == row1;
   }
 };
-// Null where the call would not use them (OpenBLAS, an unknown name, an empty range, or 2 <= M <= half a
-// panel, which take the dot-product kernels on W as it is); LinearCpu then needs none. `threads`: the pool's
-// threads, which set a GEMV's panel width.
+// Null where the call would not use them (OpenBLAS, an unknown name, an empty range); LinearCpu then needs
+// none. `threads`: the pool's threads, which set the panel width for few rows of X.
 std::unique_ptr<const LinearCpuWeights> PackLinearCpuWeights(const std::string& impl, const LinearShape& s,
                                                              const float* W, int row0, int row1, int threads = 1);
 

@@ -1,9 +1,9 @@
 // LinearCpu: output columns [row0, row1) of Y = X W^T + b for all M rows, with our kernels or OpenBLAS.
 // The simd path splits the columns into register tiles and hands each pool thread a contiguous run of
-// tiles; every thread reads all of X and only its own rows of W. Few rows of X (2 <= M <= half a gemmNN
-// panel) use the dot-product kernels directly; more use the broadcast GEMM over W^T repacked in column
-// panels (RunPacked), and one row (a GEMV) reads such panels too (RunGemvPanels), packed once per job when
-// the caller prepared the weights (PackLinearCpuWeights).
+// tiles; every thread reads all of X and only its own columns of W^T, repacked in column panels once per job
+// when the caller prepared the weights (PackLinearCpuWeights). Few rows of X (M up to half a gemmNN panel, a GEMV
+// included) take narrower panels, a whole panel per unit (RunFewRowsPanels); more take the broadcast GEMM's
+// tiles (RunPacked).
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -33,21 +33,8 @@ struct LinearJob {
   const LinearShape* s;
   const float *X, *W, *b;
   float* Y;
-  int row0, row1, tile;
+  int row0, row1;
 };
-
-// Dot-product form for few rows of X: each tile of W rows is reduced against every X row, no packing. The
-// pool gives a thread the same tiles each call, so rows of W its cache kept are read from there.
-void RunDot(const LinearJob& job, ThreadPool& pool) {
-  const int tiles = (job.row1 - job.row0 + job.tile - 1) / job.tile;
-  pool.ParallelFor(tiles, [&job](int t0, int t1, int) {
-    const int j0 = job.row0 + t0 * job.tile;
-    const int j1 = job.row0 + t1 * job.tile < job.row1 ? job.row0 + t1 * job.tile : job.row1;
-    const int K = job.s->K;
-    job.kernels->gemmNT(job.s->M, j1 - j0, K, job.X, K, job.W + static_cast<size_t>(j0) * K, K, job.Y + j0,
-                        job.s->N, job.b ? job.b + j0 : nullptr);
-  }, /*sameUnitsEachCall=*/true);
-}
 
 // Packed form for many rows of X: Y = X W^T as a broadcast GEMM with X as the row operand (each X value
 // broadcast against a register of consecutive output columns) and W^T as the column operand, repacked
@@ -104,16 +91,18 @@ void RunPacked(const PackedJob& job, ThreadPool& pool) {
   }, /*sameUnitsEachCall=*/true);
 }
 
-// The packed form computes whole register tiles of X rows; up to half a panel's width the dot form is
-// faster (AVX-512, N 3072, K 768, one thread: M = 32 1.8 vs 2.0 ms, M = 48 2.4 vs 2.2 ms). A GEMV (M = 1) reads
-// packed panels too (GemvPanels), 1.2-1.6x the dot form's rate.
-bool UsesPacked(const cpu::KernelTable& k, const LinearShape& s) { return s.M == 1 || s.M * 2 > k.nnCols; }
+// Up to half a gemmNN panel's width of X rows (M <= 32 on AVX-512), the panels are narrower and each unit is a
+// whole panel (GemmPanels: row tiles of near-equal size, a GEMV its own kernel); more rows take RunPacked's tiles.
+// Both replaced the dot-product form (gemmNT on W as it is) there in s36: one AVX-512 thread of the VM, N 3072
+// K 768, the GEMV 1.2-1.4x its rate and M = 8 1.6x (M = 16 1.5x, M = 32 1.45x).
+bool UsesFewRowsPanels(const cpu::KernelTable& k, const LinearShape& s) { return s.M * 2 <= k.nnCols; }
 
-// Columns per GEMV panel for `rows` output columns on `threads` threads: the widest of 4, 2 and 1 registers whose
-// busiest thread gets at most 5% more columns than an even share. Wider panels stream a little faster (5% from the
-// caches, 12% from memory on the VM); whole panels per thread leave a thin slice uneven (920 columns on 2 threads
-// in 64-column panels: 512 against 460, 1.08x the dot form's time). features.ts gemvPanelCols follows it.
-int GemvPanelCols(const cpu::KernelTable& k, int rows, int threads) {
+// Columns per panel of the few-rows form for `rows` output columns on `threads` threads: the widest of 4, 2 and 1
+// registers whose busiest thread gets at most 5% more columns than an even share. Wider panels stream a little
+// faster (GEMV: 5% from the caches, 12% from memory on the VM); whole panels per thread leave a thin slice uneven
+// (920 columns on 2 threads in 64-column panels: 512 against 460, 1.08x the dot form's time). features.ts
+// fewRowsPanelCols follows it.
+int FewRowsPanelCols(const cpu::KernelTable& k, int rows, int threads) {
   for (const int registers : {4, 2}) {
     const int cols = registers * k.width;
     const int busiest = ((rows + cols - 1) / cols + threads - 1) / threads * cols;
@@ -133,22 +122,22 @@ const float* PackedWt(const LinearJob& job, const LinearCpuWeights* prepared, in
   return wtScratch.data();
 }
 
-// M = 1: each unit is one panel; the pool gives a thread the same panels each call, so they stay in its cache.
-void RunGemvPanels(const LinearJob& job, const LinearCpuWeights* prepared, ThreadPool& pool) {
+// Few rows of X: each unit is one panel with all of X's rows; the pool gives a thread the same panels each call, so
+// they stay in its cache.
+void RunFewRowsPanels(const LinearJob& job, const LinearCpuWeights* prepared, ThreadPool& pool) {
   const int rows = job.row1 - job.row0;
-  const int cols = prepared ? prepared->panelCols : GemvPanelCols(*job.kernels, rows, pool.Threads());
+  const int cols = prepared ? prepared->panelCols : FewRowsPanelCols(*job.kernels, rows, pool.Threads());
   const float* wt = PackedWt(job, prepared, cols, pool);
   pool.ParallelFor((rows + cols - 1) / cols, [&job, wt, cols, rows](int p0, int p1, int) {
-    const int K = job.s->K, j0 = p0 * cols, j1 = p1 * cols < rows ? p1 * cols : rows;
-    job.kernels->gemvPanels(j1 - j0, K, job.X, wt + static_cast<size_t>(p0) * K * cols, cols, job.Y + job.row0 + j0,
-                            job.b ? job.b + job.row0 + j0 : nullptr);
+    const int K = job.s->K, N = job.s->N, j0 = p0 * cols, j1 = p1 * cols < rows ? p1 * cols : rows;
+    job.kernels->gemmPanels(job.s->M, j1 - j0, K, job.X, K, wt + static_cast<size_t>(p0) * K * cols, cols,
+                            job.Y + job.row0 + j0, N, job.b ? job.b + job.row0 + j0 : nullptr);
   }, /*sameUnitsEachCall=*/true);
 }
 
 void RunSimd(const LinearJob& job, const LinearCpuWeights* prepared, ThreadPool& pool) {
   const cpu::KernelTable& k = *job.kernels;
-  if (job.s->M == 1) return RunGemvPanels(job, prepared, pool);
-  if (!UsesPacked(k, *job.s)) return RunDot(job, pool);
+  if (UsesFewRowsPanels(k, *job.s)) return RunFewRowsPanels(job, prepared, pool);
   const int cols = k.nnCols, panels = (job.row1 - job.row0 + cols - 1) / cols;
   const float* wt = PackedWt(job, prepared, cols, pool);
   // Blocks of up to 4 register tiles of X rows (the panel's K block stays in L1 across them), made smaller
@@ -191,7 +180,7 @@ void LinearCpu(const std::string& impl, const LinearShape& s, const float* X, co
   if (choice.backend == cpu::Backend::kOpenBlas) return RunOpenBlas(s, X, W, b, Y, row0, row1, pool);
   if (prepared && !prepared->Fits(choice.kernels, s, row0, row1))
     throw std::invalid_argument("linear CPU weights were packed for another implementation, shape or column range");
-  const LinearJob job{choice.kernels, &s, X, W, b, Y, row0, row1, choice.kernels->ntRows};
+  const LinearJob job{choice.kernels, &s, X, W, b, Y, row0, row1};
   RunSimd(job, prepared, pool);
 }
 
@@ -199,16 +188,15 @@ std::unique_ptr<const LinearCpuWeights> PackLinearCpuWeights(const std::string& 
                                                              const float* W, int row0, int row1, int threads) {
   CheckArgs(s, row0, row1);
   const cpu::ImplChoice choice = cpu::SelectImpl(impl, false);
-  if (!choice.error.empty() || choice.backend == cpu::Backend::kOpenBlas || row0 == row1 ||
-      !UsesPacked(*choice.kernels, s))
-    return nullptr;
+  if (!choice.error.empty() || choice.backend == cpu::Backend::kOpenBlas || row0 == row1) return nullptr;
   auto packed = std::make_unique<LinearCpuWeights>();
   packed->kernels = choice.kernels;
   packed->N = s.N;
   packed->K = s.K;
   packed->row0 = row0;
   packed->row1 = row1;
-  const int cols = s.M == 1 ? GemvPanelCols(*choice.kernels, row1 - row0, threads) : choice.kernels->nnCols;
+  const int cols = UsesFewRowsPanels(*choice.kernels, s) ? FewRowsPanelCols(*choice.kernels, row1 - row0, threads)
+                                                        : choice.kernels->nnCols;
   packed->panelCols = cols;
   packed->panels.resize(static_cast<size_t>((row1 - row0 + cols - 1) / cols) * s.K * cols);
   PackWt(W, s.K, row0, row1, cols, packed->panels.data(), nullptr);
