@@ -3,7 +3,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import {
-  CONV_FLAT_AFFINE_LAYOUT, CONV_COLUMN_RUNS_LAYOUT, CONV_NARROW_LAYOUT, CONV_UNIT_COST_LAYOUT, LINEAR_FEW_ROWS_PANELS, LINEAR_PACKS_WEIGHTS, fewRowsPanelCols, narrowConvLayout, cpuCopyBytes, cpuCopyWork, cpuFeatures, cpuIsaOf, cpuPaddedWork, gpuFeatures, gpuGatherLoads,
+  CONV_FLAT_AFFINE_LAYOUT, CONV_COLUMN_RUNS_LAYOUT, CONV_NARROW_LAYOUT, CONV_UNIT_COST_LAYOUT, LINEAR_FEW_ROWS_PANELS, LINEAR_PACKS_WEIGHTS, LINEAR_ROWS_2_PANELS, fewRowsPanelCols, narrowConvLayout, cpuCopyBytes, cpuCopyWork, cpuFeatures, cpuIsaOf, cpuPaddedWork, gpuFeatures, gpuGatherLoads,
   gpuInputLoads, openblasGemmThreads,
 } from '../src/predict/features.js';
 import type { Layer } from '../src/analysis/types.js';
@@ -60,6 +60,9 @@ test('few rows of X with few-rows-panels: panels of 1, 2 or 4 registers within 5
   assert.equal(cpuPaddedWork(gemv, 640, 2, 'simd', 'avx512', LINEAR_FEW_ROWS_PANELS), { flops: 25600, flopsPerThread: 12800 });
   // M = 8: the same panels, 8 rows each.
   assert.equal(cpuPaddedWork({ ...gemv, M: 8 }, 640, 2, 'simd', 'avx512', LINEAR_FEW_ROWS_PANELS), { flops: 204800, flopsPerThread: 102400 });
+  // rows-2-panels: the same from M = 2 on; a GEMV keeps the dot form's tiles of W rows.
+  assert.equal(cpuPaddedWork({ ...gemv, M: 8 }, 640, 2, 'simd', 'avx512', LINEAR_ROWS_2_PANELS), { flops: 204800, flopsPerThread: 102400 });
+  assert.equal(cpuPaddedWork(gemv, 200, 2, 'simd', 'avx512', LINEAR_ROWS_2_PANELS), cpuPaddedWork(gemv, 200, 2, 'simd', 'avx512'));
   // Runs before few-rows-panels keep the dot form's tiles of W rows; more rows of X keep the packed GEMM's units.
   assert.equal(cpuPaddedWork(gemv, 200, 2, 'simd', 'avx512', W), cpuPaddedWork(gemv, 200, 2, 'simd', 'avx512'));
   const tall: Layer = { type: 'linear', M: 40, N: 10, K: 20 };

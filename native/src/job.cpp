@@ -479,10 +479,10 @@ void RunLayer(const Plan& plan, const Job& job, DeviceProvider& devices, const J
     // Linear's calls ask for the same units each call (cpu/linear.cpp); conv's do not.
     resolved.Set("parkCpuPool", park).Set("poolChunking", ThreadPool::Chunking(/*sameUnitsEachCall=*/!L.conv));
     // The work layout the CPU features model: linear weights packed once per job (below).
-    // Since s36 ",few-rows-panels": few rows of X (M up to half a gemmNN panel, a GEMV included) read W^T packed in
-    // panels of 1, 2 or 4 registers, a whole panel per unit (linear.cpp RunFewRowsPanels; features.ts
-    // fewRowsPanelCols), instead of W's rows in place.
-    if (!L.conv) resolved.Set("cpuLinearPacking", "weights-per-job,few-rows-panels");
+    // Since s36 ",rows-2-panels": 2 <= M <= half a gemmNN panel reads W^T packed in panels of 1, 2 or 4 registers,
+    // a whole panel per unit (linear.cpp RunFewRowsPanels; features.ts fewRowsPanelCols), instead of W's rows in
+    // place; a GEMV keeps the dot form. (Run 2052Z's engine, ",few-rows-panels", took the panels for M = 1 too.)
+    if (!L.conv) resolved.Set("cpuLinearPacking", "weights-per-job,rows-2-panels");
     // Conv: the simd kernels compute a narrow last column panel or tile (im2col panel, direct/flat row
     // tile) with only the registers it needs, and simd-direct/flat read an unpadded (direct: and
     // column-stride-1) input in place (no copy); absent in earlier runs, whose engine paid whole panels and

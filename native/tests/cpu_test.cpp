@@ -96,11 +96,11 @@ std::vector<std::string> Runnable(bool conv) {
 
 void TestLinear(std::vector<ThreadPool*>& pools) {
   const LinearShape shapes[] = {{1, 1, 1},    {1, 7, 13},   {1, 37, 129}, {1, 100, 1000}, {1, 257, 1031},
-                                // a GEMV in panels of 4 registers on one thread, 1 on two and 2 on three (AVX-512), a partial last panel
                                 {1, 1801, 9},
                                 {2, 5, 3},    {3, 17, 33},  {5, 31, 47},  {16, 67, 255},  {7, 130, 513},
-                                // few rows in row tiles of near-equal size, in panels of each width
-                                {8, 1801, 11}, {13, 300, 5}, {31, 90, 7},
+                                // few rows in row tiles of near-equal size, in panels of 4 registers on one thread,
+                                // 1 on two and 2 on three (AVX-512), with a partial last panel
+                                {8, 1801, 11}, {13, 300, 5}, {31, 90, 7}, {2, 1801, 3},
                                 {4, 40, 1100}, {13, 23, 17},
                                 // enough rows of X for the packed path on every ISA, with partial panels
                                 {32, 7, 9},   {37, 50, 129}, {64, 70, 200}, {100, 33, 77}, {130, 19, 300},
@@ -368,9 +368,11 @@ void TestErrors(ThreadPool& pool) {
       threw = true;
     }
     Check(packed && threw, "linear weights packed for columns [0,8) refused for [0,4)");
-    Check(!PackLinearCpuWeights("openblas", tall, Wt.data(), 0, 8) && !PackLinearCpuWeights("simd", s, W.data(), 2, 2),
-          "no packed weights where the call would not use them (OpenBLAS, an empty range)");
-    Check(PackLinearCpuWeights("simd", s, W.data(), 0, 4) != nullptr, "a GEMV (one row of X) reads packed weights");
+    const LinearShape few{2, 4, 4};  // from 2 rows of X on, panels
+    Check(!PackLinearCpuWeights("openblas", tall, Wt.data(), 0, 8) && !PackLinearCpuWeights("simd", s, W.data(), 0, 4) &&
+              !PackLinearCpuWeights("simd", few, W.data(), 2, 2),
+          "no packed weights where the call would not use them (OpenBLAS, one row of X, an empty range)");
+    Check(PackLinearCpuWeights("simd", few, W.data(), 0, 4) != nullptr, "two rows of X read packed weights");
   }
   Check(throws("simd-direct", 0, 4), "a conv2d name for linear throws");
   Check(throws("simd", 0, 5) && throws("simd", 3, 2) && throws("simd", -1, 2), "rows outside [0, N] throw");

@@ -366,11 +366,13 @@ function chunkingFor(poolChunking: string | undefined, convLayout: string | unde
  */
 export const LINEAR_PACKS_WEIGHTS = 'weights-per-job';
 /**
- * resolved.cpuLinearPacking of the engine since 2026-12-06 (s36): LINEAR_PACKS_WEIGHTS, and few rows of X (M up
+ * resolved.cpuLinearPacking of run 2052Z's engine (2026-12-06, s36): LINEAR_PACKS_WEIGHTS, and few rows of X (M up
  * to nnCols / 2, a GEMV included) read W^T packed in panels of 1, 2 or 4 registers, a whole panel per unit
  * (linear.cpp RunFewRowsPanels), instead of tiles of W's rows.
  */
 export const LINEAR_FEW_ROWS_PANELS = `${LINEAR_PACKS_WEIGHTS},few-rows-panels`;
+/** The engine after it (s36): the same panels from M = 2 on; a GEMV keeps the dot form's tiles of W rows. */
+export const LINEAR_ROWS_2_PANELS = `${LINEAR_PACKS_WEIGHTS},rows-2-panels`;
 
 function linearPacksWeights(packing?: string): boolean {
   return packing?.split(',')[0] === LINEAR_PACKS_WEIGHTS;
@@ -412,8 +414,8 @@ function linearPackedWork(layer: LinearLayer, rows: number, t: number, tl: CpuTi
  * `isa`, following native/src/cpu: every register tile computes all its lanes, so the columns of the
  * last, partial tile are paid in full, while row tails run a smaller instantiation (exact rows).
  *  - linear (gemmNT/GEMV), M up to nnCols / 2: units are tiles of ntRows columns; K is read in whole registers
- *    (rounded up to the vector width). With LINEAR_FEW_ROWS_PANELS the units are panels of fewRowsPanelCols
- *    columns with every row of X.
+ *    (rounded up to the vector width). With LINEAR_FEW_ROWS_PANELS (LINEAR_ROWS_2_PANELS: from M = 2 on) the
+ *    units are panels of fewRowsPanelCols columns with every row of X.
  *  - linear (packed gemmNN), M above nnCols / 2: units (panel of nnCols columns of W^T, block of up to 4
  *    tiles of nnRows rows of X), panel-major, blocks cut while there are under 8 units per thread; the
  *    slice's columns rounded up to whole panels (linearPackedWork has the earlier engine's units too).
@@ -456,7 +458,8 @@ export function cpuPaddedWork(layer: Layer, rows: number, threads: number, impl:
     return { flops, flopsPerThread: flops / openblasThreads(layer, rows, t) };
   }
   if (layer.type === 'linear') {
-    if (2 * layer.M <= tl.nnCols && linearPacking === LINEAR_FEW_ROWS_PANELS) {
+    const panelsFrom = linearPacking === LINEAR_FEW_ROWS_PANELS ? 1 : linearPacking === LINEAR_ROWS_2_PANELS ? 2 : Infinity;
+    if (layer.M >= panelsFrom && 2 * layer.M <= tl.nnCols) {
       // Each panel computes all its registers for every row of X over the whole K (the last one zero-padded).
       const cols = fewRowsPanelCols(rows, t, tl.width);
       return splitWork(Math.ceil(rows / cols), t, () => 2 * layer.M * cols * layer.K);

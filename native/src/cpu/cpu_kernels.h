@@ -31,7 +31,7 @@ struct KernelTable {
   // The same with bias[j] per output column (packed linear: A = X rows, B = W^T in column panels).
   void (*gemmNNColBias)(int m, int n, int k, const float* A, int lda, const float* B, int ldb, float* C,
                         int ldc, const float* bias);
-  // Y[i][j] = bias[j] + sum_k X[i][k] * W[j][k] for i < m, j < n (linear with few rows of X, GEMV included) from
+  // Y[i][j] = bias[j] + sum_k X[i][k] * W[j][k] for i < m, j < n (linear with few rows of X) from
   // W^T packed in panels of panelCols columns ([panel][K][panelCols], zero past n; panelCols = 1, 2 or 4
   // registers), bias may be null.
   void (*gemmPanels)(int m, int n, int k, const float* X, int ldx, const float* panels, int panelCols, float* Y,

@@ -107,40 +107,8 @@ void CallGemv(int nr, int k, const float* x, const float* B, int ldb, float* y, 
   if constexpr (NR > 1) return CallGemv<NR - 1>(nr, k, x, B, ldb, y, bias);
 }
 
-// GEMV over W^T packed in panels (M = 1, resident weights): panel p holds output columns [p * cols, p * cols +
-// cols) as [K][cols], cols = NV registers, so a panel is one linear stream the hardware prefetchers follow and each
-// loaded register feeds one FMA with a broadcast x value: no horizontal sums, no concurrent row streams (MicroGemv
-// reads NR rows of W at once). 8 / NV consecutive k steps accumulate in separate registers, 8 FMA chains in all.
-// One AVX-512 thread of the 2-core VM: 1.23-1.38x MicroGemv's rate from L2 and L3 (N 192-3072, K 768-3072),
-// 1.4-1.6x from memory (4096 x 4096); one register per panel was within 5% of four from the caches.
-template <int NV>
-void MicroGemvPanel(int k, const float* x, const float* panel, float* y, const float* bias, int cols) {
-  constexpr int U = 8 / NV;
-  constexpr int kCols = NV * V::W;
-  V::T acc[U][NV];
-  for (int u = 0; u < U; ++u)
-    for (int v = 0; v < NV; ++v) acc[u][v] = V::Zero();
-  int kk = 0;
-  for (; kk + U <= k; kk += U)
-    for (int u = 0; u < U; ++u) {
-      const V::T xv = V::Splat(x[kk + u]);
-      const float* row = panel + (kk + u) * kCols;
-      for (int v = 0; v < NV; ++v) acc[u][v] = V::Fma(xv, V::Load(row + v * V::W), acc[u][v]);
-    }
-  for (; kk < k; ++kk) {
-    const V::T xv = V::Splat(x[kk]);
-    for (int v = 0; v < NV; ++v) acc[0][v] = V::Fma(xv, V::Load(panel + kk * kCols + v * V::W), acc[0][v]);
-  }
-  for (int v = 0; v < NV; ++v) {
-    V::T sum = acc[0][v];
-    for (int u = 1; u < U; ++u) sum = V::Add(sum, acc[u][v]);
-    const int n = cols - v * V::W;
-    if (n <= 0) break;
-    StoreUpTo(y + v * V::W, V::Add(LoadUpTo(bias ? bias + v * V::W : nullptr, bias ? n : 0), sum), n);
-  }
-}
-
-// A few rows of X (2 <= M <= half a gemmNN panel) over the same panels: MR rows of X x NV registers of one panel,
+// A few rows of X (2 <= M <= half a gemmNN panel) over W^T packed in panels of NV registers ([K][NV * W], one
+// linear stream per panel; resident weights, packed once per job): MR rows of X x NV registers of one panel,
 // each loaded register feeding MR FMAs with broadcast X values, the whole K in one pass. One AVX-512 thread of the
 // VM, M 8 N 3072 K 768: 4 rows x 4 registers and 8 x 2 both 1.6x the dot form (MicroNT) and 1.3x gemmNN's 6 + 2
 // row tiles; N 384 (from L2) 1.33x.
@@ -190,18 +158,14 @@ void RowsPanel(int m, int k, const float* X, int ldx, const float* panel, float*
 }
 
 // Columns [0, n) of rows [0, m) of Y = X W^T + bias from W^T packed in panels of `panelCols` columns (1, 2 or 4
-// registers; the last panel zero-padded past n in the packing); bias may be null. m = 1 takes MicroGemvPanel.
+// registers; the last panel zero-padded past n in the packing); bias may be null.
 void GemmPanels(int m, int n, int k, const float* X, int ldx, const float* panels, int panelCols, float* Y, int ldy,
                 const float* bias) {
   for (int j0 = 0; j0 < n; j0 += panelCols) {
     const float* panel = panels + static_cast<long>(j0 / panelCols) * k * panelCols;
     const float* b = bias ? bias + j0 : nullptr;
     const int cols = MinI(panelCols, n - j0);
-    if (m == 1) {
-      if (panelCols == 4 * V::W) MicroGemvPanel<4>(k, X, panel, Y + j0, b, cols);
-      else if (panelCols == 2 * V::W) MicroGemvPanel<2>(k, X, panel, Y + j0, b, cols);
-      else MicroGemvPanel<1>(k, X, panel, Y + j0, b, cols);
-    } else if (panelCols == 4 * V::W) {
+    if (panelCols == 4 * V::W) {
       RowsPanel<4>(m, k, X, ldx, panel, Y + j0, ldy, b, cols);
     } else if (panelCols == 2 * V::W) {
       RowsPanel<2>(m, k, X, ldx, panel, Y + j0, ldy, b, cols);

@@ -1,9 +1,9 @@
 // LinearCpu: output columns [row0, row1) of Y = X W^T + b for all M rows, with our kernels or OpenBLAS.
 // The simd path splits the columns into register tiles and hands each pool thread a contiguous run of
 // tiles; every thread reads all of X and only its own columns of W^T, repacked in column panels once per job
-// when the caller prepared the weights (PackLinearCpuWeights). Few rows of X (M up to half a gemmNN panel, a GEMV
-// included) take narrower panels, a whole panel per unit (RunFewRowsPanels); more take the broadcast GEMM's
-// tiles (RunPacked).
+// when the caller prepared the weights (PackLinearCpuWeights). Few rows of X (2 <= M <= half a gemmNN panel) take
+// narrower panels, a whole panel per unit (RunFewRowsPanels); more take the broadcast GEMM's tiles (RunPacked);
+// one row (a GEMV) reads W as it is in tiles of rows (RunDot).
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -33,8 +33,24 @@ struct LinearJob {
   const LinearShape* s;
   const float *X, *W, *b;
   float* Y;
-  int row0, row1;
+  int row0, row1, tile;
 };
+
+// Dot-product form for one row of X (a GEMV): each tile of W rows is reduced against X, no packing. The pool
+// gives a thread the same tiles each call, so rows of W its cache kept are read from there. W^T in panels
+// (GemmPanels' form) read 1.2-1.4x faster on the AMD VM but 1.15-1.3x slower on 8 threads of the GPU host's
+// Xeon, whose L2 feeds MicroGemv's four prefetched row streams faster than one panel stream
+// (results/benchmarks/linear-panels-gpu-host-20261206-s36/).
+void RunDot(const LinearJob& job, ThreadPool& pool) {
+  const int tiles = (job.row1 - job.row0 + job.tile - 1) / job.tile;
+  pool.ParallelFor(tiles, [&job](int t0, int t1, int) {
+    const int j0 = job.row0 + t0 * job.tile;
+    const int j1 = job.row0 + t1 * job.tile < job.row1 ? job.row0 + t1 * job.tile : job.row1;
+    const int K = job.s->K;
+    job.kernels->gemmNT(job.s->M, j1 - j0, K, job.X, K, job.W + static_cast<size_t>(j0) * K, K, job.Y + j0,
+                        job.s->N, job.b ? job.b + j0 : nullptr);
+  }, /*sameUnitsEachCall=*/true);
+}
 
 // Packed form for many rows of X: Y = X W^T as a broadcast GEMM with X as the row operand (each X value
 // broadcast against a register of consecutive output columns) and W^T as the column operand, repacked
@@ -91,16 +107,16 @@ void RunPacked(const PackedJob& job, ThreadPool& pool) {
   }, /*sameUnitsEachCall=*/true);
 }
 
-// Up to half a gemmNN panel's width of X rows (M <= 32 on AVX-512), the panels are narrower and each unit is a
-// whole panel (GemmPanels: row tiles of near-equal size, a GEMV its own kernel); more rows take RunPacked's tiles.
-// Both replaced the dot-product form (gemmNT on W as it is) there in s36: one AVX-512 thread of the VM, N 3072
-// K 768, the GEMV 1.2-1.4x its rate and M = 8 1.6x (M = 16 1.5x, M = 32 1.45x).
-bool UsesFewRowsPanels(const cpu::KernelTable& k, const LinearShape& s) { return s.M * 2 <= k.nnCols; }
+// From 2 rows of X up to half a gemmNN panel's width (M <= 32 on AVX-512), the panels are narrower and each unit is
+// a whole panel (GemmPanels: row tiles of near-equal size); more rows take RunPacked's tiles. They replaced the
+// dot-product form there in s36: one AVX-512 thread of the VM, N 3072 K 768, M = 8 1.6x its rate (M = 16 1.5x,
+// M = 32 1.45x); on 8 threads of the GPU host, slices of 6-32 rows 0.46-0.77 of its time, M = 8 about even.
+bool UsesFewRowsPanels(const cpu::KernelTable& k, const LinearShape& s) { return s.M >= 2 && s.M * 2 <= k.nnCols; }
 
 // Columns per panel of the few-rows form for `rows` output columns on `threads` threads: the widest of 4, 2 and 1
 // registers whose busiest thread gets at most 5% more columns than an even share. Wider panels stream a little
-// faster (GEMV: 5% from the caches, 12% from memory on the VM); whole panels per thread leave a thin slice uneven
-// (920 columns on 2 threads in 64-column panels: 512 against 460, 1.08x the dot form's time). features.ts
+// faster (a GEMV on the VM: 5% from the caches, 12% from memory); whole panels per thread leave a thin slice uneven
+// (a GEMV of 920 columns on 2 threads in 64-column panels: 512 against 460, 1.08x the dot form's time). features.ts
 // fewRowsPanelCols follows it.
 int FewRowsPanelCols(const cpu::KernelTable& k, int rows, int threads) {
   for (const int registers : {4, 2}) {
@@ -137,6 +153,7 @@ void RunFewRowsPanels(const LinearJob& job, const LinearCpuWeights* prepared, Th
 
 void RunSimd(const LinearJob& job, const LinearCpuWeights* prepared, ThreadPool& pool) {
   const cpu::KernelTable& k = *job.kernels;
+  if (job.s->M == 1) return RunDot(job, pool);
   if (UsesFewRowsPanels(k, *job.s)) return RunFewRowsPanels(job, prepared, pool);
   const int cols = k.nnCols, panels = (job.row1 - job.row0 + cols - 1) / cols;
   const float* wt = PackedWt(job, prepared, cols, pool);
@@ -180,7 +197,7 @@ void LinearCpu(const std::string& impl, const LinearShape& s, const float* X, co
   if (choice.backend == cpu::Backend::kOpenBlas) return RunOpenBlas(s, X, W, b, Y, row0, row1, pool);
   if (prepared && !prepared->Fits(choice.kernels, s, row0, row1))
     throw std::invalid_argument("linear CPU weights were packed for another implementation, shape or column range");
-  const LinearJob job{choice.kernels, &s, X, W, b, Y, row0, row1};
+  const LinearJob job{choice.kernels, &s, X, W, b, Y, row0, row1, choice.kernels->ntRows};
   RunSimd(job, prepared, pool);
 }
 
@@ -188,7 +205,7 @@ std::unique_ptr<const LinearCpuWeights> PackLinearCpuWeights(const std::string& 
                                                              const float* W, int row0, int row1, int threads) {
   CheckArgs(s, row0, row1);
   const cpu::ImplChoice choice = cpu::SelectImpl(impl, false);
-  if (!choice.error.empty() || choice.backend == cpu::Backend::kOpenBlas || row0 == row1) return nullptr;
+  if (!choice.error.empty() || choice.backend == cpu::Backend::kOpenBlas || row0 == row1 || s.M == 1) return nullptr;
   auto packed = std::make_unique<LinearCpuWeights>();
   packed->kernels = choice.kernels;
   packed->N = s.N;
