@@ -65,7 +65,11 @@ export interface Resolved {
   hostMemory?: string;
   /** How the timed executions issued their commands: command-buffer, calls, resident (svm-resident: none per execution), none. */
   gpuSubmit?: string;
-  /** Linear CPU slices: "weights-per-job" when the packed path packs W^T once per job (absent before). */
+  /**
+   * Linear CPU slices: "weights-per-job" when the packed path packs W^T once per job (absent before), with
+   * ",few-rows-panels" (run 2052Z's engine) or ",rows-2-panels" (since) when few rows of X read panels too
+   * (features.ts LINEAR_FEW_ROWS_PANELS, LINEAR_ROWS_2_PANELS).
+   */
   cpuLinearPacking?: string;
   /** Conv CPU slices: "narrow-panels,unpadded-in-place" when the simd kernels compute a narrow last column
    * panel or row tile with only the registers it needs and simd-direct/flat read an unpadded (direct: and

@@ -11,8 +11,7 @@
 // It deliberately includes no standard header and calls no library template: an inline library function
 // instantiated here would carry this ISA, and the linker could pick that copy for the whole program.
 
-inline int MinI(int a, int b) { return a < b ? a : b; }
-constexpr int MinC(int a, int b) { return a < b ? a : b; }
+constexpr int MinI(int a, int b) { return a < b ? a : b; }
 
 // Loads floats [0, n) of p into a register, zero above; n may be <= 0 or >= W.
 inline V::T LoadUpTo(const float* p, int n) {
@@ -144,7 +143,7 @@ void CallRowsPanel(int mr, int k, const float* X, int ldx, const float* panel, f
 
 // Rows per tile with NV registers: the accumulators of a gemmNN tile (kNnMR x kNnNV), at most 8 rows.
 template <int NV>
-constexpr int kRowsPanelMR = MinC(8, kNnMR * kNnNV / NV);
+constexpr int kRowsPanelMR = MinI(8, kNnMR * kNnNV / NV);
 
 // Every panel's rows in tiles of near-equal size (8 rows with 4 registers on AVX-512: 4 + 4, not 6 + 2).
 template <int NV>

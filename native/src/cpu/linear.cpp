@@ -37,8 +37,8 @@ struct LinearJob {
 };
 
 // Dot-product form for one row of X (a GEMV): each tile of W rows is reduced against X, no packing. The pool
-// gives a thread the same tiles each call, so rows of W its cache kept are read from there. W^T in panels
-// (GemmPanels' form) read 1.2-1.4x faster on the AMD VM but 1.15-1.3x slower on 8 threads of the GPU host's
+// gives a thread the same tiles each call, so rows of W its cache kept are read from there. A GEMV over W^T in
+// panels (s36's first form) read 1.2-1.4x faster on the AMD VM but 1.15-1.3x slower on 8 threads of the GPU host's
 // Xeon, whose L2 feeds MicroGemv's four prefetched row streams faster than one panel stream
 // (results/benchmarks/linear-panels-gpu-host-20261206-s36/).
 void RunDot(const LinearJob& job, ThreadPool& pool) {
