@@ -6,9 +6,10 @@
 // machine the minimum is what the kernel can do, the median what it did.
 // It also times an empty ThreadPool::ParallelFor (the fixed cost every CPU slice pays), back to back and
 // after idle gaps that let the workers go from spinning to blocked.
-// Usage: coexec-cpu-bench [--threads 1,2] [--min-ms 300] [--only linear|conv|pool|slices|gemv|conv-slices|conv-passes]
-//                          [--cores 0,1] [--cpu-time] [--layers SUBSTRING] (conv-slices: only these layers; conv-passes: these layer names)
-//                          [--impls SUBSTRING] (conv-passes: only these implementations)
+// Usage: coexec-cpu-bench [--threads 1,2] [--min-ms 300] [--only linear|conv|pool|slices|gemv|conv-slices|conv-passes|conv-private]
+//                          [--cores 0,1] [--cpu-time] [--layers SUBSTRING] (conv-slices: only these layers; conv-passes,
+//                                                                         conv-private: these layer names)
+//                          [--impls SUBSTRING] (conv-passes, conv-private: only these implementations)
 //                          [--isa avx512|avx2|neon|scalar]   (pin our kernels to one ISA; default: the widest)
 //                          [--repeat N]  (N interleaved measurements per layer, samples pooled; the JSON keeps
 //                                         each one's median too)
@@ -20,6 +21,7 @@
 // leaves out the time the thread was descheduled, which makes single-thread kernel comparisons usable. It
 // only means something with --threads 1 (other threads' work is not counted).
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <ctime>
 #include <cstdio>
@@ -30,6 +32,7 @@
 #include <new>
 #include <stdexcept>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "cpu/cpu_layers.h"
@@ -392,6 +395,63 @@ void ConvPasses(ThreadPool& pool, const Options& o, const std::vector<ConvShape>
   }
 }
 
+// Threads of one process, each computing a whole layer alone on buffers of its own (--only conv-private; not part of
+// the default run): `threads` std::threads, pinned one per core of --cores, each with a one-thread pool and its own X,
+// W, b and Y (allocated and first touched by that thread), started together after a warm-up, each timing its own
+// executions for --min-ms. Read beside conv-passes on the same cores: its busy sum is what one layer split over the
+// threads cost, this is what the threads of one process cost each other when they share no data, and
+// cpu-thread-probe.sh's one-thread "solo" timings are what each core does alone. One row per layer and
+// implementation: each thread's median execution, then their mean, largest and sum.
+void ConvPrivate(const Options& o, int threads, const std::vector<ConvShape>& convs) {
+  for (const ConvShape& s : convs) {
+    const std::string name = ConvName(s);
+    if (!o.layers.empty() && name.find(o.layers) == std::string::npos) continue;
+    for (const std::string base : {"simd-im2col", "simd-direct", "simd-flat"}) {
+      const std::string impl = base + o.isaSuffix;
+      if (!o.impls.empty() && base.find(o.impls) == std::string::npos) continue;
+      std::vector<double> medians(static_cast<size_t>(threads), 0);
+      std::atomic<int> ready{0};
+      std::vector<std::thread> team;
+      for (int t = 0; t < threads; ++t)
+        team.emplace_back([&, t] {
+          const std::vector<int> core =
+              o.cores.empty() ? std::vector<int>{} : std::vector<int>{o.cores[static_cast<size_t>(t) % o.cores.size()]};
+          ThreadPool pool(1, core);  // pins this thread (worker 0) to its core
+          const auto X = Filled(static_cast<size_t>(s.batch) * s.C * s.H * s.W),
+                     W = Filled(static_cast<size_t>(s.F) * s.C * s.R * s.S), b = Filled(s.F);
+          Floats Y(static_cast<size_t>(s.batch) * s.F * s.P() * s.Q());
+          const auto run = [&] { Conv2dCpu(impl, s, X.data(), W.data(), b.data(), Y.data(), 0, s.F, pool); };
+          for (int i = 0; i < 5; ++i) run();  // scratch allocation, page faults
+          ready.fetch_add(1);
+          while (ready.load() < threads) {
+          }  // start together: every thread's timed executions overlap the others'
+          std::vector<double> executionUs;
+          const auto start = Clock::now();
+          while (executionUs.size() < 20 ||
+                 std::chrono::duration<double, std::milli>(Clock::now() - start).count() < o.minMs) {
+            const auto t0 = Clock::now();
+            run();
+            executionUs.push_back(std::chrono::duration<double, std::micro>(Clock::now() - t0).count());
+          }
+          medians[static_cast<size_t>(t)] = Median(executionUs);
+        });
+      for (std::thread& member : team) member.join();
+      double sum = 0, most = 0;
+      std::string each;
+      for (double m : medians) {
+        sum += m;
+        most = std::max(most, m);
+        char buf[16];
+        std::snprintf(buf, sizeof buf, " %.1f", m);
+        each += buf;
+      }
+      std::printf("%-30s t=%-2d %-19s private  median mean %8.1f max %8.1f sum %9.1f  per thread us:%s\n", name.c_str(),
+                  threads, ResolvedCpuImplName(impl).c_str(), sum / threads, most, sum, each.c_str());
+      std::fflush(stdout);
+    }
+  }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -494,13 +554,19 @@ int main(int argc, char** argv) {
           }
       }
     if (o.only == "conv-slices") ConvSlices(pool, o);
-    if (o.only == "conv-passes") {
-      // and pocl-split's layers that its CPU side runs slowest against PoCL's (conv-coexec, host-pocl profile)
+    if (o.only == "conv-passes" || o.only == "conv-private") {
+      // The reference conv layers, and pocl-split's layers that its CPU side runs slowest against PoCL's (conv-coexec,
+      // host-pocl profile).
       std::vector<ConvShape> passConvs = convs;
       passConvs.push_back({1, 64, 56, 56, 64, 1, 1, 1, 1, 0, 0});
       passConvs.push_back({1, 384, 8, 8, 384, 1, 3, 1, 1, 0, 1});
       passConvs.push_back({1, 320, 7, 7, 1280, 1, 1, 1, 1, 0, 0});
-      ConvPasses(pool, o, passConvs);
+      if (o.only == "conv-passes") {
+        ConvPasses(pool, o, passConvs);
+      } else {
+        pool.Park();  // its idle workers block now, off the cores the private threads take
+        ConvPrivate(o, pool.Threads(), passConvs);
+      }
     }
     if (o.only.empty() || o.only == "conv")
       for (const ConvShape& s : convs) {

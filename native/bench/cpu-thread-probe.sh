@@ -8,6 +8,7 @@
 #   - one thread on each of cores 8-15 alone (SOLO_CORES), which the 8-thread busy sum compares with;
 #   - one thread on core 9 while seven single-thread copies of the same probe run on cores 8 and 10-15 (crowd), and
 #     two single-thread copies side by side on cores 8 and 9 (pair);
+#   - 8 threads of one process, each computing the whole layer on buffers of its own (private-t8: --only conv-private);
 #   - with `perf stat` where the machine has it: cycles and instructions per thread-second (clock and IPC).
 # Each setting's text lands in OUT/NAME.txt; `grep -H busy OUT/*.txt` lists them. Needs g++; no Node, no GPU.
 # usage: native/bench/cpu-thread-probe.sh OUT_DIR   (LAYER="64x56x56 F=64 1x1", IMPL=im2col, MIN_MS=100, ROUNDS=2)
@@ -29,6 +30,10 @@ for round in $(seq 1 "${ROUNDS:-2}"); do
     probe "$(tr ',' '\n' <<< "$cores" | grep -c .)" "$cores" > "$out/${set%%:*}-r$round.txt"
   done
   probe 8 8,9,10,11,12,13,14,15 COEXEC_POOL_CHUNKING=static > "$out/t8-static-r$round.txt"
+  # Eight threads of one process, each on a whole layer of its own buffers (s37): whether threads that share no data
+  # slow each other as the 8 threads of one pass do.
+  "$bin" --threads 8 --cores 8,9,10,11,12,13,14,15 --only conv-private --layers "$layer" --impls "$impl" \
+    --min-ms "$min_ms" > "$out/private-t8-r$round.txt"
   # Each core of the 8-thread set alone, so that set's busy sum compares with its own cores (s35: core 9 took 1.3x
   # core 8's time in the same minute).
   for c in ${SOLO_CORES:-8 9 10 11 12 13 14 15}; do probe 1 "$c" > "$out/solo-core$c-r$round.txt"; done

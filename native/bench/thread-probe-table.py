@@ -1,8 +1,10 @@
 #!/usr/bin/env python3
 """Markdown table of one cpu-thread-probe.sh folder: per setting and round, the pass's wall time, its busiest
 thread, the threads' busy sum and the end spread (all in us), read from the `busy` line of each NAME-rN.txt.
-Settings print in the probe's order (one thread, pair, crowd, the solo cores, then 2, 4 and 8 threads); then the
-solo timings' min / median / max, which the 8-thread busy sums are read against.
+Settings print in the probe's order (one thread, pair, crowd, the solo cores, then 2, 4 and 8 threads, then
+private-t8, whose threads each compute a whole layer of their own: its "busiest" and "sum" are the largest and the
+sum of the threads' median executions, and it has no pass wall or end spread); then the solo timings' min / median /
+max, which the 8-thread busy sums are read against.
 usage: native/bench/thread-probe-table.py PROBE_DIR"""
 import os
 import re
@@ -10,6 +12,7 @@ import statistics
 import sys
 
 BUSY = re.compile(r"wall\s+([\d.]+) us.*?busy mean\s+[\d.]+\s+max\s+([\d.]+)\s+sum\s+([\d.]+)\s+end spread\s+([\d.]+)")
+PRIVATE = re.compile(r"private\s+median mean\s+[\d.]+\s+max\s+([\d.]+)\s+sum\s+([\d.]+)")
 FILE = re.compile(r"^(.+)-r(\d+)\.txt$")
 
 
@@ -21,7 +24,7 @@ def setting_rank(name):
     if name.startswith("solo-core"):
         return (1, int(name[len("solo-core"):]), 0)
     threads = re.match(r"t(\d+)", name)
-    return (2, int(threads.group(1)) if threads else 99, name)
+    return (2 if threads else 3, int(threads.group(1)) if threads else 99, name)
 
 
 def main(probe_dir):
@@ -30,10 +33,14 @@ def main(probe_dir):
         named = FILE.match(file)
         if not named:
             continue
-        busy = BUSY.search(open(os.path.join(probe_dir, file)).read())
-        if not busy:
+        text = open(os.path.join(probe_dir, file)).read()
+        busy, private = BUSY.search(text), PRIVATE.search(text)
+        if busy:
+            rows.append((named.group(1), int(named.group(2)), *(float(v) for v in busy.groups())))
+        elif private:
+            rows.append((named.group(1), int(named.group(2)), None, float(private.group(1)), float(private.group(2)), None))
+        else:
             continue
-        rows.append((named.group(1), int(named.group(2)), *(float(v) for v in busy.groups())))
         if named.group(1).startswith("solo-core"):
             solo.append(float(busy.group(3)))
     if not rows:
@@ -42,7 +49,8 @@ def main(probe_dir):
     print("| setting | round | pass wall (us) | busiest thread (us) | threads' busy sum (us) | end spread (us) |")
     print("| --- | --- | --- | --- | --- | --- |")
     for name, rnd, wall, busiest, total, spread in rows:
-        print(f"| {name} | {rnd} | {wall:.1f} | {busiest:.1f} | {total:.1f} | {spread:.1f} |")
+        shown = lambda v: "n/a" if v is None else f"{v:.1f}"
+        print(f"| {name} | {rnd} | {shown(wall)} | {busiest:.1f} | {total:.1f} | {shown(spread)} |")
     if solo:
         print(f"\nsolo (one thread alone on each core, every round): {len(solo)} timings, min {min(solo):.1f}, "
               f"median {statistics.median(solo):.1f}, max {max(solo):.1f} us")
