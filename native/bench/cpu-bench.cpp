@@ -332,6 +332,19 @@ PassSummary SummarizePass(const std::vector<PoolPassTimes>& records, size_t pass
           Median(endSpread)};
 }
 
+// Wall time of each execution of `run`, back to back, for at least 20 executions and `minMs` (ConvPasses,
+// ConvPrivate).
+std::vector<double> TimedExecutionsUs(const std::function<void()>& run, double minMs) {
+  std::vector<double> executionUs;
+  const auto start = Clock::now();
+  while (executionUs.size() < 20 || std::chrono::duration<double, std::milli>(Clock::now() - start).count() < minMs) {
+    const auto t0 = Clock::now();
+    run();
+    executionUs.push_back(std::chrono::duration<double, std::micro>(Clock::now() - t0).count());
+  }
+  return executionUs;
+}
+
 // Where a multi-threaded conv layer's time goes (--only conv-passes; not part of the default run): each
 // reference conv layer under each of our implementations, executed with the pool's pass recorder set
 // (ThreadPool::SetPassRecorder), then per ParallelFor pass of one execution (a copy pass, the compute pass, a sum
@@ -352,15 +365,8 @@ void ConvPasses(ThreadPool& pool, const Options& o, const std::vector<ConvShape>
       const auto run = [&] { Conv2dCpu(impl, s, X.data(), W.data(), b.data(), Y.data(), 0, s.F, pool); };
       for (int i = 0; i < 5; ++i) run();  // scratch allocation, page faults
       std::vector<PoolPassTimes> records;
-      std::vector<double> executionUs;
-      const auto start = Clock::now();
       pool.SetPassRecorder(&records);
-      while (executionUs.size() < 20 ||
-             std::chrono::duration<double, std::milli>(Clock::now() - start).count() < o.minMs) {
-        const auto t0 = Clock::now();
-        run();
-        executionUs.push_back(std::chrono::duration<double, std::micro>(Clock::now() - t0).count());
-      }
+      const std::vector<double> executionUs = TimedExecutionsUs(run, o.minMs);
       pool.SetPassRecorder(nullptr);
       const size_t executions = executionUs.size(), passes = records.size() / executions;
       if (passes == 0 || records.size() % executions != 0) {
@@ -425,15 +431,7 @@ void ConvPrivate(const Options& o, int threads, const std::vector<ConvShape>& co
           ready.fetch_add(1);
           while (ready.load() < threads) {
           }  // start together: every thread's timed executions overlap the others'
-          std::vector<double> executionUs;
-          const auto start = Clock::now();
-          while (executionUs.size() < 20 ||
-                 std::chrono::duration<double, std::milli>(Clock::now() - start).count() < o.minMs) {
-            const auto t0 = Clock::now();
-            run();
-            executionUs.push_back(std::chrono::duration<double, std::micro>(Clock::now() - t0).count());
-          }
-          medians[static_cast<size_t>(t)] = Median(executionUs);
+          medians[static_cast<size_t>(t)] = Median(TimedExecutionsUs(run, o.minMs));
         });
       for (std::thread& member : team) member.join();
       double sum = 0, most = 0;

@@ -5,12 +5,12 @@
 # (LAYER, IMPL), its ParallelFor pass timed per thread (coexec-cpu-bench --only conv-passes), on:
 #   - 1, 2, 4 and 8 threads on neighbouring cores from 8 on, and 2, 4 and 8 spread over the 16 cores;
 #   - 8 threads under the pool's static rule;
+#   - 8 threads of one process, each computing the whole layer on buffers of its own (private-t8: --only conv-private);
 #   - one thread on each of cores 8-15 alone (SOLO_CORES), which the 8-thread busy sum compares with;
 #   - one thread on core 9 while seven single-thread copies of the same probe run on cores 8 and 10-15 (crowd), and
 #     two single-thread copies side by side on cores 8 and 9 (pair);
-#   - 8 threads of one process, each computing the whole layer on buffers of its own (private-t8: --only conv-private);
 #   - with `perf stat` where the machine has it: cycles and instructions per thread-second (clock and IPC).
-# Each setting's text lands in OUT/NAME.txt; `grep -H busy OUT/*.txt` lists them. Needs g++; no Node, no GPU.
+# Each setting's text lands in OUT/NAME-rN.txt; `python3 native/bench/thread-probe-table.py OUT` tabulates them. Needs g++; no Node, no GPU.
 # usage: native/bench/cpu-thread-probe.sh OUT_DIR   (LAYER="64x56x56 F=64 1x1", IMPL=im2col, MIN_MS=100, ROUNDS=2)
 set -euo pipefail
 [ $# -ge 1 ] || { echo "usage: $0 OUT_DIR" >&2; exit 2; }
