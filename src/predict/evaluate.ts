@@ -120,14 +120,24 @@ function predictHeldOut(p: Predictor, test: readonly LayerJob[]): PredictionRow[
     const id = layerId(j.layer);
     const cache = caches.get(id) ?? caches.set(id, new Map()).get(id)!;
     const pred = predictStrategy(p, j.layer, j.strategy, cache);
-    const cpuOnly = jobGpuRows(j) === 0;
-    const gpuOnly = jobCpuRows(j) === 0;
-    if (cpuOnly) push('cpu', j, pred.cpuNs, j.cpuSideMedianNs || j.stats!.medianNs);
-    const gpuMeasured = gpuOnly ? measuredGpuSideNs(j) : undefined;
-    if (gpuMeasured !== undefined) push('gpu', j, pred.gpuNs, gpuMeasured);
-    if (inPhase(j, 'grid')) push('composed', j, pred.composedNs, j.stats!.medianNs);
+    for (const side of ['cpu', 'gpu', 'composed'] as const) {
+      const measured = sideMeasuredNs(j, side);
+      if (measured !== undefined) push(side, j, side === 'cpu' ? pred.cpuNs : side === 'gpu' ? pred.gpuNs : pred.composedNs, measured);
+    }
   }
   return rows;
+}
+
+/**
+ * What a side's held-out prediction of job `j` is scored against, or undefined where that side does not score the
+ * job: the CPU slice of a CPU-only job, the GPU side of a GPU-only job (measuredGpuSideNs), the layer latency of a
+ * grid job (composed). Exported so that a test-retest floor takes the same quantity of the same jobs
+ * (same-jobs-floor.ts).
+ */
+export function sideMeasuredNs(j: LayerJob, side: Side): number | undefined {
+  if (side === 'cpu') return jobGpuRows(j) === 0 ? j.cpuSideMedianNs || j.stats!.medianNs : undefined;
+  if (side === 'gpu') return jobCpuRows(j) === 0 ? measuredGpuSideNs(j) : undefined;
+  return inPhase(j, 'grid') ? j.stats!.medianNs : undefined;
 }
 
 function stratId(j: LayerJob): string {

@@ -8,6 +8,10 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RetestDecisionQuality } from '../analysis/repeatability.js';
+import { readJobs } from '../analysis/run-files.js';
+import type { PredictionRow } from '../analysis/types.js';
+import { sameJobsFloor, type SameJobsFloorRow } from '../predict/same-jobs-floor.js';
+import { findSameCallRetest, readSameCallRetestJobs } from '../validate/retest.js';
 import { escapeHtml } from './html.js';
 import type { RunData } from './render-run.js';
 import type { ReportSection } from './sections.js';
@@ -49,6 +53,35 @@ export function loadFloorsFor(runDir: string, runId: string): FloorFile[] {
 }
 
 const SIDES = [['cpu', 'cpu-slice', 'CPU'], ['gpu', 'gpu-slice', 'GPU']] as const;
+
+/** The same-call retest's floor on the predictors' own jobs (predict/same-jobs-floor.ts), with the file it came from. */
+export interface SameJobsFloor {
+  file: string;
+  rows: SameJobsFloorRow[];
+}
+
+/**
+ * sameJobsFloor of a run folder with its held-out predictions, where the run has a same-call retest whose jobs were
+ * kept (results/repeatability/*-retest-jobs.json.gz); undefined otherwise.
+ */
+export function loadSameJobsFloor(runDir: string, predictions: readonly PredictionRow[] | undefined): SameJobsFloor | undefined {
+  if (!predictions || predictions.length === 0) return undefined;
+  const retest = findSameCallRetest(runDir);
+  const retestJobs = retest && readSameCallRetestJobs(retest);
+  if (!retest || !retestJobs) return undefined;
+  const rows = sameJobsFloor(predictions, readJobs(runDir).rows, retestJobs);
+  return rows.length > 0 ? { file: retest.file.replace(/-same-call\.json$/, '-retest-jobs.json.gz'), rows } : undefined;
+}
+
+/** Per side and family: predictor MAPE and the retest's over the same jobs, their ratio. */
+export function sameJobsFloorTable(floor: SameJobsFloor): Table {
+  return {
+    title: 'Predictor error beside the test-retest floor on the same jobs',
+    headers: ['side', 'family', 'jobs', 'predictor MAPE %', 'retest MAPE % (floor)', 'MAPE / floor'],
+    rows: floor.rows.map((r) => [r.side, r.model, String(r.n), num(r.predictorMapePct, 1), num(r.floorMapePct, 1),
+      r.floorMapePct > 0 ? num(r.predictorMapePct / r.floorMapePct, 2) : 'n/a']),
+  };
+}
 
 /** Per side and test-retest file: predictor MAPE, floor MAPE (and median APE), their ratio. */
 export function floorTable(predictor: Record<string, { model: string; mape: number }> | undefined, floors: readonly FloorFile[]): Table {
@@ -127,17 +160,19 @@ function htmlTable(t: Table): string {
 /** The report section; none when no test-retest file names this run. */
 export function floorSection(run: RunData): ReportSection | undefined {
   const floors = run.floors ?? [];
-  if (floors.length === 0) return undefined;
+  if (floors.length === 0 && !run.sameJobsFloor) return undefined;
   const predictor = run.summary?.predictor as Record<string, { model: string; mape: number }> | undefined;
   const t = floorTable(predictor, floors);
   const kinds = { linear: run.summary?.linear, conv: run.summary?.conv } as Record<string, KindQ | undefined>;
   const q = qFloorTable(kinds, floors, run.runId);
-  if (t.rows.length === 0 && q.rows.length === 0) return undefined;
+  const same = run.sameJobsFloor ? sameJobsFloorTable(run.sameJobsFloor) : undefined;
+  if (t.rows.length === 0 && q.rows.length === 0 && !same) return undefined;
   const notes = floors.filter((f) => f.note).map((f) => `<p>${escapeHtml(`${f.file}: ${f.note}`)}</p>`).join('\n');
   const mapeHtml = t.rows.length === 0 ? '' : `<p>The floor is the error a perfect predictor would make here: one run's job medians scored as predictions of the other run's same jobs (CPU-only and GPU-only jobs).</p>\n${htmlTable(t)}\n`;
   const qHtml = q.rows.length === 0 ? '' : `<h3>${escapeHtml(q.title)}</h3>\n<p>The floor is the grid q a perfect predictor trained on the other run would reach here: per layer, the other run's fastest grid strategy scored by this run's grid (its fastest grid median over that strategy's). The selected strategy's grid q takes the same single grid measurements; the q as derived re-measures its roles in the confirmation pass, and the last floor is the other run's choice scored in that pass, on the layers where the pass re-measured it.</p>\n${htmlTable(q)}\n`;
+  const sameHtml = !same ? '' : `<h3>${escapeHtml(same.title)}</h3>\n<p>Both errors over one set of jobs: each held-out prediction whose job the same-call retest measured again (${escapeHtml(run.sameJobsFloor!.file)}), against the run's measurement of that job, beside the retest's measurement of the same job against the same one. The table above takes its floor from the profile's slices alone, while the predictors are also scored on the grid's single-side jobs under every mechanism and stream count, whose measurements are noisier.</p>\n${htmlTable(same)}\n`;
   return {
     id: 'predictor-floor', title: t.title,
-    html: `${mapeHtml}${qHtml}${notes}`,
+    html: `${mapeHtml}${sameHtml}${qHtml}${notes}`,
   };
 }

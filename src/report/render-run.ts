@@ -32,7 +32,7 @@ import { reportHtml, VENDOR_SCRIPTS } from './html.js';
 import { breakdownFigure, breakdownInputs } from './breakdown-figure.js';
 import { boundFigure } from './bound-figure.js';
 import { loadVsPytorchFor, vsPytorchFigure, vsPytorchTable, type VsPytorchFile } from './vs-pytorch-report.js';
-import { loadFloorsFor, type FloorFile } from './floor-section.js';
+import { loadFloorsFor, loadSameJobsFloor, sameJobsFloorTable, type FloorFile, type SameJobsFloor } from './floor-section.js';
 
 /** Options of renderFigures. */
 export interface RenderOptions {
@@ -71,6 +71,8 @@ export interface RunData {
   vsPytorch?: VsPytorchFile;
   /** results/repeatability/*.json files that name this run: the predictors' test-retest floor. */
   floors?: FloorFile[];
+  /** The same-call retest's floor on the predictors' own held-out jobs, where the retest's jobs were kept. */
+  sameJobsFloor?: SameJobsFloor;
 }
 
 /** A user error: printed as one line, no stack. */
@@ -94,17 +96,21 @@ export async function loadRun(runDir: string): Promise<RunData> {
   if (!summary && !layers) throw new ReportError(`${runDir}: no derived/summary.json or derived/layers.json; is this a run folder?`);
   let run: { runId?: string; synthetic?: boolean; createdAt?: string } = {};
   try { run = JSON.parse(await readFile(join(runDir, 'run.json'), 'utf8')); } catch { /* run.json is optional here */ }
+  const predictions = await readDerived(runDir, 'predictions.json', PredictionsFile);
+  let sameJobsFloor: SameJobsFloor | undefined;
+  try { sameJobsFloor = loadSameJobsFloor(runDir, predictions?.rows); } catch (e) { throw new ReportError((e as Error).message); }
   return {
     runDir, runId: run.runId ?? runDir.split('/').filter(Boolean).pop() ?? runDir,
     platform: summary?.platform ?? layers?.platform ?? 'unknown', synthetic: run.synthetic === true, createdAt: run.createdAt,
     layers, summary,
     curves: await readDerived(runDir, 'split-curves.json', SplitCurvesFile),
-    predictions: await readDerived(runDir, 'predictions.json', PredictionsFile),
+    predictions,
     accuracy: await readDerived(runDir, 'predictor-accuracy.json', AccuracyFile),
     sync: await readDerived(runDir, 'sync-overhead.json', SyncFile),
     claims: await readDerived(runDir, 'claims.json', ClaimsFile),
     vsPytorch: loadVsPytorchFor(runDir, summary?.platform ?? layers?.platform ?? 'unknown'),
     floors: loadFloorsFor(runDir, run.runId ?? runDir.split('/').filter(Boolean).pop() ?? runDir),
+    ...(sameJobsFloor ? { sameJobsFloor } : {}),
   };
 }
 
@@ -119,6 +125,7 @@ export function runTables(d: RunData): { name: string; table: Table }[] {
   if (d.accuracy) out.push({ name: 'predictor-accuracy', table: accuracyTable(d.accuracy.rows) });
   if (d.sync) out.push({ name: 'sync-overhead', table: syncTable(d.sync.rows) });
   if (d.vsPytorch) out.push({ name: 'vs-pytorch', table: vsPytorchTable(d.vsPytorch) });
+  if (d.sameJobsFloor) out.push({ name: 'predictor-floor-same-jobs', table: sameJobsFloorTable(d.sameJobsFloor) });
   return out;
 }
 

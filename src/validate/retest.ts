@@ -10,6 +10,8 @@
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import type { JobStats } from '../analysis/types.js';
 
 /** Largest median |change| between a job's two same-call measurements a quiet machine gives, in percent: 2.5x the worst quiet call (5.9%). */
 export const DEFAULT_MAX_RETEST_MEDIAN_APE_PCT = 15;
@@ -48,4 +50,17 @@ export function findSameCallRetest(runDir: string, dir = repeatabilityDirOf(runD
     return { file, jobs: all.n, medianApePct: all.medianApePct, ...(typeof all.medianRatio === 'number' ? { medianRatio: all.medianRatio } : {}) };
   }
   return undefined;
+}
+
+/**
+ * The jobs the same-call retest measured (the retest's jobs.json, stored gzipped beside its repeatability file as
+ * <same prefix>-retest-jobs.json.gz), or undefined where that file was not kept. A damaged file is an error.
+ */
+export function readSameCallRetestJobs(retest: SameCallRetest): JobStats[] | undefined {
+  const file = retest.file.replace(/-same-call\.json$/, '-retest-jobs.json.gz');
+  if (file === retest.file || !existsSync(file)) return undefined;
+  let doc: { rows?: unknown };
+  try { doc = JSON.parse(gunzipSync(readFileSync(file)).toString('utf8')); } catch { throw new Error(`${file}: not a gzipped JSON jobs file`); }
+  if (!Array.isArray(doc.rows)) throw new Error(`${file}: no "rows" array`);
+  return doc.rows as JobStats[];
 }
