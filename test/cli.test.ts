@@ -10,6 +10,8 @@ import { main } from '../src/cli/main.js';
 import { DELEGATED, delegatedCommand } from '../src/cli/commands.js';
 import { yardsticksCommand } from '../src/report/yardsticks.js';
 import { reproduceCommand } from '../src/reproduce/reproduce.js';
+import { compactCommand } from '../src/run/compact.js';
+import { figuresCommand } from '../src/report/figures.js';
 
 const ROOT = resolve(process.cwd());
 
@@ -153,6 +155,14 @@ test('a delegated command whose module is missing says so', async () => {
   } finally {
     delete DELEGATED['test-missing'];
   }
+});
+
+test('a path on the command line is taken from the working directory, not the repository root', async () => {
+  const lines: string[] = [];
+  const elsewhere = join(tmpdir(), 'coexec-not-the-repository');
+  await compactCommand(['no-such-run-folder'], elsewhere, (l) => lines.push(l));
+  await figuresCommand(['no-such-run-folder'], elsewhere, (l) => lines.push(l));
+  assert.equal(lines.map((l) => l.includes(join(process.cwd(), 'no-such-run-folder')) && !l.includes(elsewhere)), [true, true], lines.join('\n'));
 });
 
 test.run();

@@ -49,7 +49,7 @@ export async function deriveCommand(argv: string[], root: string = process.cwd()
       'derived/summary.json selectionFamily, to derive it as it was shipped; --jobs N: derive up to N folders at once, default one per core)');
     return 2;
   }
-  const absolute = dirs.map((d) => resolve(root, d));
+  const absolute = dirs.map((d) => resolve(d));
   const notRuns = absolute.filter((dir) => !existsSync(join(dir, 'jobs.json')));
   if (notRuns.length > 0) { print(`derive: ${notRuns[0]}: no jobs.json (is it a run folder?)`); return 2; }
   // Whole derives of several folders run side by side (derive-pool.ts); the quick modes below stay in order.

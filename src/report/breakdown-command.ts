@@ -26,7 +26,7 @@ export async function breakdownCommand(args: string[], root: string = process.cw
     else files.push(a);
   }
   if (files.length !== 1) { print(USAGE); return 2; }
-  const path = resolve(root, files[0]!);
+  const path = resolve(files[0]!);
   if (!existsSync(path)) { print(`breakdown: ${files[0]}: no such file`); return 1; }
   let value: { layers?: unknown; rows?: unknown; label?: string; platform?: string; device?: { name?: string } };
   try { value = JSON.parse(readFileSync(path, 'utf8')); } catch { print(`breakdown: ${files[0]}: not JSON`); return 1; }
@@ -41,7 +41,7 @@ export async function breakdownCommand(args: string[], root: string = process.cw
   }
   const figure = breakdownFigure(platform, inputs);
   if (!figure) { print(`breakdown: ${files[0]}: no co-executed job carries a breakdown (engines before issue 12 recorded none)`); return 1; }
-  const dir = resolve(root, out ?? join(dirname(path), 'figures'));
+  const dir = out ? resolve(out) : join(dirname(path), 'figures');
   mkdirSync(dir, { recursive: true });
   const stem = join(dir, figure.name);
   writeFileSync(`${stem}.vl.json`, JSON.stringify(figure.spec, null, 1) + '\n');

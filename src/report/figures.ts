@@ -36,7 +36,7 @@ export async function figuresCommand(args: string[], root: string = process.cwd(
     figuresRoot ??= join(root, 'figures');
   }
   try {
-    const r = await renderFigures(dirs.map((d) => resolve(root, d)), { figuresRoot, noPng, maxThreads, force });
+    const r = await renderFigures(dirs.map((d) => resolve(d)), { figuresRoot, noPng, maxThreads, force });
     const drew = r.rendered ? `drew ${r.rendered} figure(s) on ${r.threads} thread(s)` : 'drew no figure (all up to date)';
     print(`figures: wrote ${r.files.length} files (${r.unchanged} unchanged) for ${dirs.length} run(s); ${drew}; ${(r.elapsedMs / 1000).toFixed(1)} s`);
     return 0;

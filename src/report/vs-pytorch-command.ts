@@ -74,11 +74,11 @@ function loadOurs(runDir: string, root: string, workloadIds: Map<string, string>
 /** Builds vs-pytorch.json's content from run folders and a torch file; throws VsPytorchError on bad input. */
 export function buildVsPytorch(runDirs: string[], torchPath: string, root: string): VsPytorchFile {
   const workloadIds = workloadLayerIds(root);
-  const runs = runDirs.map((d) => loadOurs(resolve(root, d), root, workloadIds))
+  const runs = runDirs.map((d) => loadOurs(resolve(d), root, workloadIds))
     .sort((a, b) => (a.createdAt ?? '').localeCompare(b.createdAt ?? '') || a.runId.localeCompare(b.runId));
   const platforms = [...new Set(runs.map((r) => r.platform))];
   if (platforms.length > 1) throw new VsPytorchError(`the runs are from several platforms (${platforms.join(', ')}); compare one platform at a time`);
-  const torchAbs = resolve(root, torchPath);
+  const torchAbs = resolve(torchPath);
   const torchText = existsSync(torchAbs) ? readFileSync(torchAbs) : undefined;
   const torch = checkTorchFile(readJson(torchAbs, 'the JSON native/bench/torch_reference.py writes'), torchPath);
   const { rows, summary } = vsPytorchRows(runs, torch);
@@ -117,7 +117,7 @@ export async function vsPytorchCommand(args: string[], root: string = process.cw
     if (err instanceof VsPytorchError) { print(`vs-pytorch: ${err.message}`); return 1; }
     throw err;
   }
-  const jsonPath = resolve(root, out ?? join('results', 'yardsticks', file.platform, 'vs-pytorch.json'));
+  const jsonPath = out ? resolve(out) : join(root, 'results', 'yardsticks', file.platform, 'vs-pytorch.json');
   const dir = dirname(jsonPath);
   const stem = jsonPath.replace(/\.json$/, '');
   mkdirSync(join(dir, 'figures'), { recursive: true });

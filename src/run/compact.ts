@@ -70,9 +70,9 @@ export async function compactCommand(args: string[], root: string = process.cwd(
   let resultsRoot = join(root, 'results');
   for (let i = 0; i < args.length; i++) {
     const a = args[i]!;
-    if (a === '--results' && args[i + 1]) resultsRoot = resolve(root, args[++i]!);
+    if (a === '--results' && args[i + 1]) resultsRoot = resolve(args[++i]!);
     else if (a.startsWith('-')) { print(`compact: unknown option ${a} (known: --results DIR)`); return 2; }
-    else dirs.push(resolve(root, a));
+    else dirs.push(resolve(a));
   }
   if (dirs.length === 0) {
     dirs.push(...findRunDirs(resultsRoot));

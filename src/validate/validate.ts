@@ -45,9 +45,9 @@ export async function validateCommand(args: string[], root: string = process.cwd
     if (a === '--min-valid') minValidShare = Number(args[++i]);
     else if (a === '--max-retest-change') maxRetestMedianApePct = Number(args[++i]);
     else if (a === '--class') platformClass = args[++i];
-    else if (a === '--experiments') experimentsDir = resolve(root, args[++i] ?? '');
+    else if (a === '--experiments') experimentsDir = resolve(args[++i] ?? '');
     else if (a.startsWith('-')) { print(`validate: unknown option ${a} (known: --min-valid SHARE, --max-retest-change PCT, --class NAME, --experiments DIR)`); return EXIT.usage; }
-    else dirs.push(resolve(root, a));
+    else dirs.push(resolve(a));
   }
   if (minValidShare !== undefined && !(minValidShare >= 0 && minValidShare <= 1)) {
     print('validate: --min-valid takes a share between 0 and 1, e.g. 0.9'); return 2;
