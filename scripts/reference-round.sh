@@ -13,7 +13,8 @@
 # Then, on the GPU host, with dist/ and $D carried (committed results/ may have to stay home):
 #   ROUND_COMMIT=<sha> bash scripts/reference-round.sh $D PL:E:P:BUDGET_S[:RETEST_S] ...
 # It writes $OUT/reference.tgz (or, past 15 MB, its parts reference.tgz.part*): every run folder under $D/results with both rounds imported, the logs and
-# machine.txt. Back home: untar, move the run folders to results/PL/, `coexec derive` and `coexec validate`.
+# machine.txt. Back home: `bash scripts/import-reference-round.sh DIR` (DIR holding the archive or its parts) copies
+# the run folders to results/PL/, derives, compacts, renders and validates them, and keeps their retests.
 # RETEST_S > 0 keeps that many of the run's BUDGET_S seconds for the same-session test-retest floor
 # (scripts/device-round.sh): the archive then also holds retest/RUN_ID (round 1's bundle measured again)
 # and logs/PL-E/repeatability.json; copy the latter to results/repeatability/<PL>-<E>-<date>-same-call.json.
