@@ -20,6 +20,8 @@ imported=0
 for run in "$unpacked"/results/*/*/; do
   run="${run%/}"; platform="$(basename "$(dirname "$run")")"; id="$(basename "$run")"
   dest="$repo/results/$platform/$id"
+  # An archive holds every run folder the bundle prepared; those of specs measured in other calls have no jobs.json.
+  if [ ! -f "$run/jobs.json" ]; then echo "import-reference-round: $platform/$id was not measured in this archive; skipped"; continue; fi
   if [ -e "$dest" ]; then echo "import-reference-round: $dest exists; left alone"; continue; fi
   mkdir -p "$(dirname "$dest")" && cp -a "$run" "$dest"
   coexec derive "$dest" && coexec compact "$dest" && coexec figures "$dest" --no-png
