@@ -8,7 +8,7 @@
  * numbers come from one set of jobs: every held-out prediction whose job the same-call retest measured again,
  * scored against the run's measurement, beside the retest's measurement of that job scored against the same one.
  */
-import { isValidLayerJob, type LayerJob } from './dataset.js';
+import { isValidLayerJob } from './dataset.js';
 import { sideMeasuredNs } from './evaluate.js';
 import { inPhase, strategyId } from '../analysis/layers.js';
 import type { JobStats, PredictionRow, Side } from '../analysis/types.js';
@@ -35,7 +35,7 @@ function measuredBySide(jobs: readonly JobStats[], side: Side): Map<string, numb
   const seen = new Set<string>();
   for (const j of jobs) {
     if (!isValidLayerJob(j) || inPhase(j, 'confirm')) continue;
-    const ns = sideMeasuredNs(j as LayerJob, side);
+    const ns = sideMeasuredNs(j, side);
     if (ns === undefined || !(ns > 0)) continue;
     const id = strategyId(j.layer, j.strategy);
     if (seen.has(id)) out.delete(id);

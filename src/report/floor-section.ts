@@ -6,12 +6,12 @@
  * is the same session's or the same jobs' where one was measured; a run without one shows no section.
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import type { RetestDecisionQuality } from '../analysis/repeatability.js';
 import { readJobs } from '../analysis/run-files.js';
 import type { PredictionRow } from '../analysis/types.js';
 import { sameJobsFloor, type SameJobsFloorRow } from '../predict/same-jobs-floor.js';
-import { findSameCallRetest, readSameCallRetestJobs } from '../validate/retest.js';
+import { findSameCallRetest, readSameCallRetestJobs, sameCallRetestJobsFile } from '../validate/retest.js';
 import { escapeHtml } from './html.js';
 import type { RunData } from './render-run.js';
 import type { ReportSection } from './sections.js';
@@ -70,7 +70,7 @@ export function loadSameJobsFloor(runDir: string, predictions: readonly Predicti
   const retestJobs = retest && readSameCallRetestJobs(retest);
   if (!retest || !retestJobs) return undefined;
   const rows = sameJobsFloor(predictions, readJobs(runDir).rows, retestJobs);
-  return rows.length > 0 ? { file: retest.file.replace(/-same-call\.json$/, '-retest-jobs.json.gz'), rows } : undefined;
+  return rows.length > 0 ? { file: `results/repeatability/${basename(sameCallRetestJobsFile(retest))}`, rows } : undefined;
 }
 
 /** Per side and family: predictor MAPE and the retest's over the same jobs, their ratio. */

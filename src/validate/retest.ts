@@ -57,10 +57,15 @@ export function findSameCallRetest(runDir: string, dir = repeatabilityDirOf(runD
  * <same prefix>-retest-jobs.json.gz), or undefined where that file was not kept. A damaged file is an error.
  */
 export function readSameCallRetestJobs(retest: SameCallRetest): JobStats[] | undefined {
-  const file = retest.file.replace(/-same-call\.json$/, '-retest-jobs.json.gz');
+  const file = sameCallRetestJobsFile(retest);
   if (file === retest.file || !existsSync(file)) return undefined;
   let doc: { rows?: unknown };
   try { doc = JSON.parse(gunzipSync(readFileSync(file)).toString('utf8')); } catch { throw new Error(`${file}: not a gzipped JSON jobs file`); }
   if (!Array.isArray(doc.rows)) throw new Error(`${file}: no "rows" array`);
   return doc.rows as JobStats[];
+}
+
+/** Where the same-call retest's own jobs are kept: beside its repeatability file, <same prefix>-retest-jobs.json.gz. */
+export function sameCallRetestJobsFile(retest: SameCallRetest): string {
+  return retest.file.replace(/-same-call\.json$/, '-retest-jobs.json.gz');
 }
