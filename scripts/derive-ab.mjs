@@ -1,7 +1,7 @@
 // A/B of a predictor change on shipped runs: derives each run in memory with the code of another checkout (its
-// dist/, built there) and prints, per run, that code's best-family GPU and composed held-out MAPE and geomean q
+// dist/, built there) and prints, per run, that code's best-family CPU, GPU and composed held-out MAPE and geomean q
 // beside the run folder's derived/ files (this tree's code, after `coexec derive`). One JSON line per run:
-// {"run", "gpu": [base, now], "composed": [base, now], "q": [base, now], "gridQ": [base, now]}. Separates what a change does from
+// {"run", "cpu": [base, now], "gpu": [base, now], "composed": [base, now], "q": [base, now], "gridQ": [base, now]}. Separates what a change does from
 // derived/ files that an older commit wrote (s30: 1 of 121 runs' committed q was stale by 0.38).
 //   node scripts/derive-ab.mjs BASE_ROOT RUN_DIR...
 // BASE_ROOT: a checkout of the base revision with `npx tsc` run in it, e.g.
@@ -44,7 +44,7 @@ for (const run of runs) {
     const d = await deriveWithBase(run);
     const acc = derived(run, 'predictor-accuracy.json');
     console.log(JSON.stringify({
-      run, gpu: [best(d.predictorAccuracy, 'gpu'), best(acc, 'gpu')],
+      run, cpu: [best(d.predictorAccuracy, 'cpu'), best(acc, 'cpu')], gpu: [best(d.predictorAccuracy, 'gpu'), best(acc, 'gpu')],
       composed: [best(d.predictorAccuracy, 'composed'), best(acc, 'composed')], q: [q(d.layers), q(derived(run, 'layers.json'))],
       gridQ: [gridQ(d.layers), gridQ(derived(run, 'layers.json'))],
     }));

@@ -6,7 +6,7 @@ import type { JobsFile, LinearLayer } from '../src/analysis/types.js';
 import { loadComposition, predictStrategy, type Predictor } from '../src/predict/compose.js';
 import { cpuRowsOf, trainingCpuConvLayout, trainingJobs, type LayerJob } from '../src/predict/dataset.js';
 import { trainPredictor } from '../src/predict/evaluate.js';
-import { cpuFeatures, cpuIsaOf, cpuPaddedWork, gpuFeatures, gpuHelperFloats, transferBytes } from '../src/predict/features.js';
+import { cpuFeatures, cpuIsaOf, cpuPaddedWork, gpuFeatures, gpuHelperFloats, gpuReductionWalked, transferBytes } from '../src/predict/features.js';
 import { loadModel, saveModel, type TrainingRow } from '../src/predict/model.js';
 import { MODEL_KINDS, fitSide, kindOf, predictSide } from '../src/predict/side-model.js';
 
@@ -124,7 +124,25 @@ test('GPU helper floats: the im2col before conv_im2col_gemm unrolls C*R*S floats
   // A height slice: its own output rows only (here 4 of 10, one layer of 6 input rows unpadded in height).
   assert.is(gpuHelperFloats({ ...conv, H: 6, padH: 0 }, 'conv_im2col_gemm'), 8 * 9 * 40);
   assert.is(gpuHelperFloats(conv, 'conv_direct'), 0);
+  // conv_splitk's sum reads every part's partial output and writes the output: (parts + 1) floats per output.
+  assert.is(gpuHelperFloats(conv, 'conv_splitk_32x16x16_4x2_s4'), 5 * 32 * 100);
+  assert.is(gpuHelperFloats(conv, 'conv_splitk_32x16x16_4x2_s4', 8), 5 * 8 * 100);
+  assert.is(gpuHelperFloats(conv, 'conv_local_32x16x16_4x2'), 0);
   assert.is(gpuHelperFloats({ type: 'linear', M: 4, N: 8, K: 16 }, 'conv_im2col_gemm'), 0);
+});
+
+test('GPU features: conv_splitk runs each tile once per part over its part of the reduction', () => {
+  // C256 14x14 3x3: C*R*S = 2304, 196 positions; 32x16 tiles: 8 channel tiles x 13 position tiles.
+  const conv = { type: 'conv2d', batch: 1, C: 256, H: 14, W: 14, F: 256, R: 3, S: 3, strideH: 1, strideW: 1, padH: 1, padW: 1 } as const;
+  const whole = gpuFeatures(conv, 256, 'conv_local_32x16x16_4x2', 1, device).values;
+  const split = gpuFeatures(conv, 256, 'conv_splitk_32x16x16_4x2_s8', 1, device).values;
+  assert.is(whole.workGroups, 104);
+  assert.is(split.workGroups, 8 * 104);
+  // Each part walks 2304 / 8 = 288 (18 steps of 16), so the executed flops are the same and one group's walk is 8x shorter.
+  assert.is(split.workFlops, whole.workFlops);
+  assert.is(gpuReductionWalked(conv, { workGroups: 1, outputsComputed: 1, workGroupSize: 1, vectorWidth: 1, reductionStep: 16, reductionParts: 8 }), 288);
+  // A part that ends inside a step: C*R*S = 27 in 4 parts is 7 each, walked as one whole step of 8.
+  assert.is(gpuReductionWalked({ ...conv, C: 3 }, { workGroups: 1, outputsComputed: 1, workGroupSize: 1, vectorWidth: 1, reductionStep: 8, reductionParts: 4 }), 8);
 });
 
 test('GPU features: work-groups and waves follow each variant\'s launch geometry', () => {

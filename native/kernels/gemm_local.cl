@@ -18,7 +18,8 @@
 // two): MWG, NWG in {16, 32, 64, 128}, KWG in {8, 16, 32}, MWI, NWI in {1, 2, 4, 8}, with MWI <= MWG,
 // NWI <= NWG, 16 <= NDIMC * MDIMC <= 1024 and KWG * NWG >= NDIMC * MDIMC (every work-item loads B).
 // conv_local also takes KR, KS (filter), KSH, KSW (strides) and GL_PLAIN (1: B is a contiguous [K][P*Q]
-// matrix: a 1x1 stride-1 unpadded conv's input, or the im2col buffer).
+// matrix: a 1x1 stride-1 unpadded conv's input, or the im2col buffer), and KSPLIT in {1, 2, 4, 8, 16} (the
+// conv_splitk variants "conv_splitk_<tile>_s<KSPLIT>": the reduction in KSPLIT parts, summed by gl_splitk_sum).
 //
 // Splits (native/src/split.h): rowOffset is the first row of the channel / feature split dimension the GPU
 // computes (0 for an outer split); mOffset (linear) / pqOffset = pOffset * Q (conv) the first row m / output
@@ -50,7 +51,10 @@
 #define GL_PLAIN 0
 #endif
 #ifndef WGS
-#define WGS 64  // gl_im2col's work-group size
+#define WGS 64  // gl_im2col's and gl_splitk_sum's work-group size
+#endif
+#ifndef KSPLIT
+#define KSPLIT 1  // conv_splitk: parts of the reduction, each a work-group of its own (conv_local, gl_splitk_sum)
 #endif
 
 #define MDIMC (MWG / MWI)
@@ -145,6 +149,22 @@ COEXEC_INLINE void gl_store(float (*acc)[NWI], const int tm, const int tn, const
       for (int j = 0; j < NWI; ++j) {
         const int col = GL_COL(j, tn);
         if (col < colsValid) y[row * rowStride + col] = acc[i][j] + (biasPerRow ? bias[row] : bias[col]);
+      }
+    }
+  }
+}
+
+// Stores the register tile without bias (conv_splitk's partial sums): as gl_store, at y[row * rowStride + col].
+COEXEC_INLINE void gl_store_partial(float (*acc)[NWI], const int tm, const int tn, const int rowsValid, const int colsValid,
+                                    __global float* y, const size_t rowStride) {
+#pragma unroll
+  for (int i = 0; i < MWI; ++i) {
+    const int row = GL_ROW(i, tm);
+    if (row < rowsValid) {
+#pragma unroll
+      for (int j = 0; j < NWI; ++j) {
+        const int col = GL_COL(j, tn);
+        if (col < colsValid) y[row * rowStride + col] = acc[i][j];
       }
     }
   }
@@ -257,9 +277,16 @@ void gl_im2col(const int batch, const int C, const int H, const int W, const int
 // contiguous [K][P*Q] matrix per image (X itself for a 1x1 stride-1 unpadded conv, else the im2col buffer).
 // Each work-item gathers the same NWG / GL_WGS columns (or one column and every GL_WGS / NWG-th row) at
 // every step, so their (p, q) is decomposed once.
+// Split-K (KSPLIT > 1, the conv_splitk variants): a layer with few output tiles (small P * Q and F) and a long
+// reduction (C * R * S) leaves most of a GPU idle while each work-group walks every step of K one after another
+// (on the H100, conv_local's time was about 25 ns per element of K whatever F: C512 7x7 3x3 113 us at F64 and at
+// F512). Then group dimension 2 is (image, part): part ks sums only k in [ks * kSpan, (ks + 1) * kSpan) (kSpan:
+// K / KSPLIT rounded up to whole steps of KWG; a part past K sums nothing) and stores its tile without bias into
+// `Y`, which is then the partial buffer part[ks][bb][j][pq] (j = f - rowOffset < F - rowOffset, pq < P * Q), and
+// gl_splitk_sum adds the parts and the bias into Y.
 // Preconditions: built with KR, KS, KSH, KSW equal to R, S, strideH, strideW (unless GL_PLAIN); local size
 // (NDIMC, MDIMC, 1); global size (ceil((P * Q - pqOffset) / NWG) * NDIMC, ceil((F - rowOffset) / MWG) * MDIMC,
-// batch);
+// batch * KSPLIT);
 // Wp packed with tile width MWG.
 #define GL_BCOLS (NWG >= GL_WGS ? NWG / GL_WGS : 1)     // columns of B a work-item gathers
 #define GL_BROWSTEP (GL_WGS >= NWG ? GL_WGS / NWG : 1)  // rows between its gathers in one column
@@ -313,7 +340,13 @@ void conv_local(const int batch, const int C, const int H, const int W, const in
   const int tn = get_local_id(0), tm = get_local_id(1), lid = tm * NDIMC + tn;
   const int rows = F - rowOffset, ldw = GL_CEIL(rows, MWG) * MWG;
   const int PQ = P * Q, K = C * rArg * sArg;
-  const int pq0 = pqOffset + (int)GROUP_ID(0) * NWG, f0 = (int)GROUP_ID(1) * MWG, bb = (int)GROUP_ID(2);
+#if KSPLIT > 1
+  const int bb = (int)GROUP_ID(2) / KSPLIT, ks = (int)GROUP_ID(2) % KSPLIT;
+  const int kSpan = GL_CEIL(GL_CEIL(K, KSPLIT), KWG) * KWG, kBegin = ks * kSpan, kEnd = min(K, kBegin + kSpan);
+#else
+  const int bb = (int)GROUP_ID(2), kBegin = 0, kEnd = K;
+#endif
+  const int pq0 = pqOffset + (int)GROUP_ID(0) * NWG, f0 = (int)GROUP_ID(1) * MWG;
   const int col0 = lid % NWG, row0 = lid / NWG;  // the first column and row this work-item gathers
   GlGather g;
 #pragma unroll
@@ -338,21 +371,42 @@ void conv_local(const int batch, const int C, const int H, const int W, const in
   }
   float4 wReg[GL_PACKED_SLOTS(MWG)];
   float bReg[GL_BROWS][GL_BCOLS];
-  gl_load_packed(wReg, MWG, Wp, ldw, f0, 0, K, lid);
-  gl_load_b(bReg, &g, xb, H, W, PQ, K, pq0, col0, row0, 0);
-  for (int k0 = 0; k0 < K; k0 += KWG) {
+  gl_load_packed(wReg, MWG, Wp, ldw, f0, kBegin, kEnd, lid);
+  gl_load_b(bReg, &g, xb, H, W, PQ, kEnd, pq0, col0, row0, kBegin);
+  for (int k0 = kBegin; k0 < kEnd; k0 += KWG) {
     gl_store_packed(As, wReg, MWG, lid);
     gl_store_b(Bs, bReg, col0, row0);
     barrier(CLK_LOCAL_MEM_FENCE);
-    if (k0 + KWG < K) {  // the next step's loads, in flight during the arithmetic
-      gl_load_packed(wReg, MWG, Wp, ldw, f0, k0 + KWG, K, lid);
-      gl_load_b(bReg, &g, xb, H, W, PQ, K, pq0, col0, row0, k0 + KWG);
+    if (k0 + KWG < kEnd) {  // the next step's loads, in flight during the arithmetic
+      gl_load_packed(wReg, MWG, Wp, ldw, f0, k0 + KWG, kEnd, lid);
+      gl_load_b(bReg, &g, xb, H, W, PQ, kEnd, pq0, col0, row0, k0 + KWG);
     }
     gl_multiply(acc, As, Bs, tm, tn);
     barrier(CLK_LOCAL_MEM_FENCE);
   }
+#if KSPLIT > 1
+  gl_store_partial(acc, tm, tn, rows - f0, PQ - pq0, Y + (((size_t)ks * batch + bb) * rows + f0) * PQ + pq0, (size_t)PQ);
+#else
   gl_store(acc, tm, tn, rows - f0, PQ - pq0, Y + ((size_t)bb * F + rowOffset + f0) * PQ + pq0, (size_t)PQ,
            b + rowOffset + f0, 1);
+#endif
   COEXEC_SIGNAL_DONE();
 }
 #endif  // KR || GL_PLAIN
+
+#if KSPLIT > 1
+// gl_splitk_sum (helper after conv_local in the conv_splitk variants, not a variant): Y[bb][rowOffset + j][pq] =
+// b[rowOffset + j] + the sum over parts ks of part[ks][bb][j][pq], for the GPU's channels j < rows (= F - rowOffset)
+// and positions pq in [pqOffset, P * Q), in part order (the same order at every execution).
+// Preconditions: local size (WGS); global size batch * rows * (PQ - pqOffset) rounded up to WGS.
+__kernel __attribute__((reqd_work_group_size(WGS, 1, 1)))
+void gl_splitk_sum(const int batch, const int F, const int rows, const int rowOffset, const int PQ, const int pqOffset,
+                   __global const float* part, __global const float* b, __global float* Y) {
+  const int count = PQ - pqOffset, i = (int)get_global_id(0);
+  if (i >= batch * rows * count) return;  // no barrier in this kernel: an early return is safe
+  const int pq = pqOffset + i % count, j = i / count % rows, bb = i / (count * rows);
+  float sum = b[rowOffset + j];
+  for (int ks = 0; ks < KSPLIT; ++ks) sum += part[(((size_t)ks * batch + bb) * rows + j) * PQ + pq];
+  Y[((size_t)bb * F + rowOffset + j) * PQ + pq] = sum;
+}
+#endif  // KSPLIT > 1

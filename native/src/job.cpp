@@ -396,7 +396,10 @@ void RunLayer(const Plan& plan, const Job& job, DeviceProvider& devices, const J
     // (clblast with any SVM mechanism is refused as an error below, as before.)
     if (S.sync == "svm-resident" && !run.variant.clblast && run.variant.launches.size() != 1)
       throw SkipJob("svm-resident keeps one layer kernel resident; " + S.gpuVariant +
-                    " enqueues helper kernels before its own");
+                    " enqueues helper kernels beside its own");
+    // svm-fine's counter counts the layer kernel's work-groups: a helper kernel after it would still be writing Y.
+    if (S.sync == "svm-fine" && !run.variant.clblast && !run.variant.launches.empty() && !run.variant.launches.back().main)
+      throw SkipJob("svm-fine signals the end of the layer kernel; " + S.gpuVariant + " enqueues a helper kernel after it");
     // gpuStreams (sync_streams.cpp): at most one chunk per outer row of the GPU's share; one chunk is the
     // single-queue path itself.
     const int outerRows = (L.conv ? L.conv2d.P() : L.linear.M) - run.split.outerOffset;
@@ -558,7 +561,10 @@ void RunLayer(const Plan& plan, const Job& job, DeviceProvider& devices, const J
   samples.withTimestamps = run.gpuRows > 0;
   samples.withCpu = run.cpuRows > 0;
   TimingLoop(job, samples, execute, [&](bool on) { executor.OnDriver([&] { run.gpu->UseProfilingQueue(on); }); },
-             [&](std::array<cl_ulong, 4>& ts) { mech->WidenProfile(ts); });
+             [&](std::array<cl_ulong, 4>& ts) {
+               sync_detail::EndAfterMain(run.afterMain, ts);
+               mech->WidenProfile(ts);
+             });
 
   // Step 5: one more execution into a NaN-filled output, checked against the reference.
   executor.OnDriver([&] { mech->PoisonOutput(); });

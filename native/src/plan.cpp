@@ -106,12 +106,16 @@ std::optional<RegTileVariant> ParseRegTileVariant(const std::string& variant, bo
 }
 
 const std::vector<std::string>& LocalTileKernels(bool conv) {
-  static const std::vector<std::string> linear{"gemm_local"}, conv2d{"conv_local", "conv_local_im2col"};
+  static const std::vector<std::string> linear{"gemm_local"}, conv2d{"conv_local", "conv_local_im2col", "conv_splitk"};
   return conv ? conv2d : linear;
+}
+const std::vector<int>& LocalTileSplits() {
+  static const std::vector<int> splits{2, 4, 8, 16};
+  return splits;
 }
 std::string LocalTileVariantId(const LocalTileVariant& v) {
   return v.kernel + "_" + std::to_string(v.mwg) + "x" + std::to_string(v.nwg) + "x" + std::to_string(v.kwg) + "_" +
-         std::to_string(v.mwi) + "x" + std::to_string(v.nwi);
+         std::to_string(v.mwi) + "x" + std::to_string(v.nwi) + (v.kernel == "conv_splitk" ? "_s" + std::to_string(v.splits) : "");
 }
 
 std::optional<LocalTileVariant> ParseLocalTileVariant(const std::string& variant, bool conv, std::string* why) {
@@ -127,10 +131,16 @@ std::optional<LocalTileVariant> ParseLocalTileVariant(const std::string& variant
     LocalTileVariant v;
     v.kernel = kernel;
     char tail = 0;
-    if (std::sscanf(variant.c_str() + kernel.size() + 1, "%4dx%4dx%4d_%4dx%4d%c", &v.mwg, &v.nwg, &v.kwg, &v.mwi, &v.nwi,
-                    &tail) != 5 || LocalTileVariantId(v) != variant)
+    const bool split = kernel == "conv_splitk";
+    const int fields = split ? std::sscanf(variant.c_str() + kernel.size() + 1, "%4dx%4dx%4d_%4dx%4d_s%4d%c", &v.mwg, &v.nwg,
+                                           &v.kwg, &v.mwi, &v.nwi, &v.splits, &tail)
+                             : std::sscanf(variant.c_str() + kernel.size() + 1, "%4dx%4dx%4d_%4dx%4d%c", &v.mwg, &v.nwg, &v.kwg,
+                                           &v.mwi, &v.nwi, &tail);
+    if (fields != (split ? 6 : 5) || LocalTileVariantId(v) != variant)
       return std::nullopt;  // not this grammar at all (the caller lists what it accepts)
     auto in = [](int x, std::initializer_list<int> set) { return std::find(set.begin(), set.end(), x) != set.end(); };
+    if (split && std::find(LocalTileSplits().begin(), LocalTileSplits().end(), v.splits) == LocalTileSplits().end())
+      return refuse("splits " + std::to_string(v.splits) + " must be 2, 4, 8 or 16");
     if (!in(v.mwg, {16, 32, 64, 128}) || !in(v.nwg, {16, 32, 64, 128}))
       return refuse("tile " + std::to_string(v.mwg) + "x" + std::to_string(v.nwg) + ": MWG and NWG must be 16, 32, 64 or 128");
     if (!in(v.kwg, {8, 16, 32})) return refuse("KWG " + std::to_string(v.kwg) + " must be 8, 16 or 32");
@@ -156,6 +166,16 @@ const std::vector<LocalTileVariant>& LocalTileShortlist(bool conv) {
                                    {128, 64, 16, 8, 8}, {128, 128, 16, 8, 8}, {32, 64, 32, 4, 8}};
     std::vector<LocalTileVariant> out;
     for (const auto& k : kernels) {
+      if (k == "conv_splitk") {
+        // Split-K is for layers with few output tiles: the two small tiles, each at every part count.
+        for (const auto& t : {LocalTileVariant{k, 32, 16, 16, 4, 2}, LocalTileVariant{k, 64, 32, 16, 4, 4}})
+          for (int s : LocalTileSplits()) {
+            LocalTileVariant v = t;
+            v.splits = s;
+            out.push_back(v);
+          }
+        continue;
+      }
       for (const auto& t : tiles) out.push_back(LocalTileVariant{k, t[0], t[1], t[2], t[3], t[4]});
     }
     return out;

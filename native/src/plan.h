@@ -144,8 +144,9 @@ std::string RegTileKnobName(const std::string& kernel);
 // columns of Y (columns: Y's contiguous dimension, features n or output positions pq; rows: m or channels f)
 // in steps of KWG staged in local memory, each work-item an MWI x NWI register tile. docs/contract.md section 2.
 struct LocalTileVariant {
-  std::string kernel;  // gemm_local | conv_local | conv_local_im2col
+  std::string kernel;  // gemm_local | conv_local | conv_local_im2col | conv_splitk
   int mwg = 0, nwg = 0, kwg = 0, mwi = 0, nwi = 0;
+  int splits = 1;  // conv_splitk: parts of the reduction (KSPLIT; the id's "_s<splits>"), 1 for the others
   int WorkGroupRows() const { return mwg / mwi; }     // MDIMC (local size, dimension 1)
   int WorkGroupColumns() const { return nwg / nwi; }  // NDIMC (local size, dimension 0)
   int WorkGroupSize() const { return WorkGroupRows() * WorkGroupColumns(); }
@@ -154,11 +155,14 @@ const std::vector<std::string>& LocalTileKernels(bool conv);
 std::string LocalTileVariantId(const LocalTileVariant& v);
 // The parsed id when `variant` is a local-tiled variant for this layer kind with knobs in range (tile sizes
 // in {16, 32, 64, 128}, KWG in {8, 16, 32}, MWI and NWI in {1, 2, 4, 8} and at most the tile, 16 to 1024
-// work-items, KWG * NWG at least the work-items), else nullopt; *why (when given) says what is out of range.
+// work-items, KWG * NWG at least the work-items; conv_splitk: "_s<splits>" after the tile, splits in
+// kLocalTileSplits), else nullopt; *why (when given) says what is out of range.
 std::optional<LocalTileVariant> ParseLocalTileVariant(const std::string& variant, bool conv, std::string* why = nullptr);
 // The tile configurations `coexec-engine info` lists for each local-tiled kernel (the parser accepts every
 // in-range id; this is the shortlist worth screening on a GPU).
 const std::vector<LocalTileVariant>& LocalTileShortlist(bool conv);
+// conv_splitk's reduction parts (KSPLIT).
+const std::vector<int>& LocalTileSplits();
 
 Plan ParsePlan(const Json& doc);  // throws PlanError
 Layer ParseLayer(const Json& j, const std::string& where);

@@ -37,6 +37,9 @@ struct LayerRun {
   VariantPlan variant;
   std::vector<Kernel> kernels;            // one per variant.launches entry
   Buffer col;                             // im2col scratch (device only)
+  // Profiled executions of a variant with a launch after its main kernel (conv_splitk's sum): that last
+  // launch's event, whose end the kernel time extends to (EndAfterMain), so it spans the layer's kernels.
+  Event afterMain;
   Buffer packedW;                         // register-tiled variants: PackWeights(W), device only
   // clblast only: the buffers it works on, and Y's bias rows [M][N] copied into Y's GPU rows before each GEMM.
   cl_mem memX = nullptr, memW = nullptr, memY = nullptr;
@@ -193,7 +196,12 @@ void PollUntilComplete(cl_event ev, const std::string& where);
 // Sets every launch's arguments: scalars, then tensors through bindTensor (TensorArg::Col is bound here),
 // then the completion counter of the main launch when there is one.
 void BindArgs(LayerRun& run, const std::function<void(cl_kernel, cl_uint, TensorArg)>& bindTensor, void* counter);
-// Enqueues the variant's launches (or CLBlast); the main launch's event goes to *profile when non-null.
+// Extends a profiled execution's kernel end (ts[3]) to the end of the launch after the main kernel, when the
+// variant has one (LayerRun::afterMain, EnqueueLaunches), and releases that event.
+void EndAfterMain(Event& afterMain, std::array<cl_ulong, 4>& ts);
+
+// Enqueues the variant's launches (or CLBlast); the main launch's event goes to *profile when non-null, and
+// with it the last launch's, when it comes after the main one, to run.afterMain.
 void EnqueueLaunches(LayerRun& run, Event* profile);
 // The command buffer of a mechanism whose per-execution commands can be replayed: chooses the submit path
 // (COEXEC_GPU_SUBMIT against the device) into *choice and, for command-buffer, records through `record`

@@ -110,6 +110,10 @@ class StreamedBufferMechanism : public Mechanism {
         const auto& L = k.plan.launches[i];
         cl_event* ev = nullptr;
         if (L.main && profile) ev = c == 0 ? profile->out() : k.profiled.out();
+        // A launch after the main one (conv_splitk's sum): the kernel time runs to its end.
+        if (!L.main && profile && i + 1 == k.plan.launches.size() &&
+            std::any_of(k.plan.launches.begin(), k.plan.launches.begin() + i, [](const LaunchSpec& x) { return x.main; }))
+          ev = k.afterMain.out();
         const cl_int code = Cl().clEnqueueNDRangeKernel(q, k.kernels[i].get(), L.dims, nullptr, L.global, L.local, 0,
                                                         nullptr, ev);
         if (code != CL_SUCCESS) ClCheck(code, "clEnqueueNDRangeKernel", "gpuStreams: chunk " + std::to_string(c) + " " + L.kernel);
@@ -129,6 +133,7 @@ class StreamedBufferMechanism : public Mechanism {
   }
 
   void WidenProfile(std::array<cl_ulong, 4>& ts) override {
+    for (Chunk& k : chunks_) EndAfterMain(k.afterMain, ts);
     for (size_t c = 1; c < chunks_.size(); ++c) {
       Event& e = chunks_[c].profiled;
       if (!e) continue;
@@ -171,6 +176,7 @@ class StreamedBufferMechanism : public Mechanism {
     Queue plain, profiling;  // chunks 1..: their own queues (chunk 0 uses the device's)
     Event last;              // event-poll: the read-back
     Event profiled;          // profiled executions, chunks 1..: the main kernel
+    Event afterMain;         // profiled executions: the launch after the main kernel, if any (EndAfterMain)
   };
 
   // Chunk c's queue: the device's current queue for chunk 0, else the chunk's queue of the same kind.

@@ -49,6 +49,16 @@ Json AllButResident() {
   return a;
 }
 
+// The mechanisms of a variant with a helper kernel after its own (conv_splitk's sum): svm-fine's counter counts
+// the layer kernel's work-groups, which would then signal before the helper wrote Y, and svm-resident keeps one
+// kernel resident per job.
+Json WithoutKernelSignal() {
+  Json a = Json::Array();
+  for (const auto& s : SyncNames())
+    if (s != "svm-resident" && s != "svm-fine") a.Push(s);
+  return a;
+}
+
 // conv_pq's vectors run along contiguous output columns: one input column per output column.
 Json UnitStrideWOnly() { return Json::Object().Set("strideW", 1); }
 
@@ -110,6 +120,10 @@ Json GpuVariantCatalog(bool conv) {
     // Its profiled (main) kernel is the GEMM only: the im2col kernel before it is in the layer's time, not
     // in the kernel time.
     if (t.kernel == "conv_local_im2col") e.Set("helperKernels", Json::Array().Push("gl_im2col")).Set("syncs", AllButResident());
+    // conv_splitk: conv_local's parts of the reduction, then their sum (and the bias) by a kernel after it.
+    if (t.kernel == "conv_splitk")
+      e.Set("knobs", Json(*e.Find("knobs")).Set("KSPLIT", t.splits)).Set("helperKernelsAfter", Json::Array().Push("gl_splitk_sum"))
+          .Set("syncs", WithoutKernelSignal());
     list.Push(std::move(e));
   }
   return list;
@@ -118,14 +132,25 @@ Json GpuVariantCatalog(bool conv) {
 Json GpuVariantFamilies(bool conv) {
   Json list = Json::Array();
   for (const auto& k : LocalTileKernels(conv)) {
-    list.Push(Json::Object().Set("kernel", k).Set("file", "gemm_local.cl").Set("id", k + "_<MWG>x<NWG>x<KWG>_<MWI>x<NWI>")
-                  .Set("knobs", Json::Object().Set("MWG", Json::Array().Push(16).Push(32).Push(64).Push(128))
-                                    .Set("NWG", Json::Array().Push(16).Push(32).Push(64).Push(128))
-                                    .Set("KWG", Json::Array().Push(8).Push(16).Push(32))
-                                    .Set("MWI", Json::Array().Push(1).Push(2).Push(4).Push(8))
-                                    .Set("NWI", Json::Array().Push(1).Push(2).Push(4).Push(8)))
-                  .Set("constraints", "MWI <= MWG, NWI <= NWG, 16 <= (MWG/MWI)*(NWG/NWI) <= 1024 work-items, KWG*NWG >= work-items")
-                  .Set("listed", "gpuVariants lists a shortlist; every id within the knobs and constraints is accepted"));
+    const bool split = k == "conv_splitk";
+    Json knobs = Json::Object().Set("MWG", Json::Array().Push(16).Push(32).Push(64).Push(128))
+                     .Set("NWG", Json::Array().Push(16).Push(32).Push(64).Push(128))
+                     .Set("KWG", Json::Array().Push(8).Push(16).Push(32))
+                     .Set("MWI", Json::Array().Push(1).Push(2).Push(4).Push(8))
+                     .Set("NWI", Json::Array().Push(1).Push(2).Push(4).Push(8));
+    if (split) {
+      Json splits = Json::Array();
+      for (int s : LocalTileSplits()) splits.Push(s);
+      knobs.Set("KSPLIT", std::move(splits));
+    }
+    Json f = Json::Object().Set("kernel", k).Set("file", "gemm_local.cl")
+                 .Set("id", k + "_<MWG>x<NWG>x<KWG>_<MWI>x<NWI>" + (split ? "_s<KSPLIT>" : ""))
+                 .Set("knobs", std::move(knobs))
+                 .Set("constraints", "MWI <= MWG, NWI <= NWG, 16 <= (MWG/MWI)*(NWG/NWI) <= 1024 work-items, KWG*NWG >= work-items")
+                 .Set("listed", "gpuVariants lists a shortlist; every id within the knobs and constraints is accepted");
+    if (k == "conv_local_im2col") f.Set("syncs", AllButResident());
+    if (split) f.Set("syncs", WithoutKernelSignal());
+    list.Push(std::move(f));
   }
   return list;
 }
@@ -176,6 +201,26 @@ VariantPlan PlanLocalTile(const Layer& layer, const LocalTileVariant& t, int cpu
   main.global[1] = CeilDiv(gpuRows, t.mwg) * main.local[1];
   main.global[2] = c.batch;
   const bool plain1x1 = c.R == 1 && c.S == 1 && c.strideH == 1 && c.strideW == 1 && c.padH == 0 && c.padW == 0;
+  if (t.kernel == "conv_splitk") {
+    // conv_local in KSPLIT parts of the reduction (group dimension 2: image, part) into the partial buffer
+    // part[ks][bb][j][pq] (the Col scratch), then gl_splitk_sum adds the parts and the bias into Y.
+    p.knobs.push_back({"KSPLIT", t.splits});
+    p.knobs.push_back({"WGS", kIm2colGroup});
+    p.colCount = size_t(t.splits) * c.batch * gpuRows * c.P() * c.Q();
+    main.global[2] = size_t(c.batch) * t.splits;
+    main.tensors[3] = TensorArg::Col;
+    LaunchSpec sum;
+    sum.kernel = "gl_splitk_sum";
+    sum.scalars = {c.batch, c.F, gpuRows, cpuRows, c.P() * c.Q(), int(pqOffset)};
+    sum.tensors = {TensorArg::Col, TensorArg::B, TensorArg::Y};
+    sum.global[0] = RoundUp(size_t(c.batch) * gpuRows * gpuPositions, kIm2colGroup);
+    sum.local[0] = kIm2colGroup;
+    if (plain1x1) p.knobs.push_back({"GL_PLAIN", 1});
+    else p.knobs.insert(p.knobs.end(), {{"KR", c.R}, {"KS", c.S}, {"KSH", c.strideH}, {"KSW", c.strideW}});
+    p.launches.push_back(main);
+    p.launches.push_back(sum);
+    return p;
+  }
   if (t.kernel == "conv_local_im2col") {
     p.knobs.push_back({"GL_PLAIN", 1});
     p.knobs.push_back({"WGS", kIm2colGroup});

@@ -104,8 +104,10 @@ std::string Expected(const Json& layer, const std::string& gpu, double ratio, co
   if (gpu == "clblast" && splitDim == "height") return "skipped";  // Sconvgemm writes whole planes
   // One resident kernel per job: the variants with helper kernels before theirs are skipped.
   if (sync == "svm-resident" && (gpu == "conv_im2col_gemm" || gpu.rfind("conv_pq_v", 0) == 0 ||
-                                 gpu.rfind("conv_local_im2col", 0) == 0))
+                                 gpu.rfind("conv_local_im2col", 0) == 0 || gpu.rfind("conv_splitk", 0) == 0))
     return "skipped";
+  // A helper kernel after the layer kernel (conv_splitk's sum): svm-fine's counter would signal before it.
+  if (sync == "svm-fine" && gpu.rfind("conv_splitk", 0) == 0) return "skipped";
   if (gpu == "conv_1x1_gemm" || gpu.rfind("conv_reg_1x1", 0) == 0 || gpu.rfind("conv_pq_1x1", 0) == 0) {
     bool oneByOne = I(layer, "R") == 1 && I(layer, "S") == 1 && I(layer, "strideH") == 1 && I(layer, "strideW") == 1 &&
                     I(layer, "padH") == 0 && I(layer, "padW") == 0;
@@ -147,7 +149,9 @@ int Sweep(const std::string& out, bool small) {
                                         {"conv_pq_1x1_v4_f4", {1, 8}}, {"conv_pq_1x1_v8x2_f8", {1}}, {"conv_pq_1x1_v16_f1", {2}}, {"conv_pq_1x1_v4x4_f16", {1}},
                                         {"conv_pq_v4_f4", {1, 8}}, {"conv_pq_v8x2_f8", {1}}, {"conv_pq_v16_f1", {2}}, {"conv_pq_v4x4_f16", {1}},
                                         {"conv_pq_v8x2_f4", {1}},
-                                        {"conv_local_16x64x16_2x4", {1}}, {"conv_local_64x32x8_8x2", {1}}, {"conv_local_im2col_32x32x16_4x4", {1}}};
+                                        {"conv_local_16x64x16_2x4", {1}}, {"conv_local_64x32x8_8x2", {1}}, {"conv_local_im2col_32x32x16_4x4", {1}},
+                                        // split-K: parts that end inside a step of KWG, parts past the reduction (s16 on C*R*S of 5-36)
+                                        {"conv_splitk_32x16x16_4x2_s2", {1}}, {"conv_splitk_16x64x8_2x4_s16", {1}}};
   // The register-tiled variant every mechanism is checked with (svm-fine: per-work-group counter).
   const std::string linearReg = "linear_reg_v8_m4", convReg = "conv_reg_v8_q4", convReg1x1 = "conv_reg_1x1_v4_q8";
   // The kernels whose tile runs along the split dimension (gemv_reg, conv_pq_1x1), checked the same way.
@@ -200,6 +204,7 @@ int Sweep(const std::string& out, bool small) {
       for (const auto& sync : syncs) {  // the local-tiled kernels (gemm_local.cl) with every mechanism
         const std::string local = kind ? "conv_local_32x32x16_4x4" : "gemm_local_32x32x16_4x4";
         add(LayerJob(layer, 0.37, cpus[0], local, 1, sync), Expected(layer, local, 0.37, sync));
+        if (kind) add(LayerJob(layer, 0.37, cpus[0], "conv_splitk_32x32x16_4x4_s4", 1, sync), Expected(layer, "conv_splitk_32x32x16_4x4_s4", 0.37, sync));
       }
       if (!small) {
         for (const char* sync : {"event-poll", "svm-fine"})
@@ -215,7 +220,7 @@ int Sweep(const std::string& out, bool small) {
           continue;
         for (double ratio : {0.0, 0.25, 0.33, 0.37})
           add(LayerJob(layer, ratio, kind ? convCpu[0] : linearCpu[0], g.name, g.wgs[0], ratio == 0.25 ? "svm-fine" : "finish"),
-              Expected(layer, g.name, ratio, "finish"));
+              Expected(layer, g.name, ratio, ratio == 0.25 ? "svm-fine" : "finish"));
       }
     }
   }
@@ -281,7 +286,9 @@ int Sweep(const std::string& out, bool small) {
         if (g.name.find("_local") == std::string::npos) continue;
         for (int k : kind ? pBounds : mBounds) {
           const double ratio = static_cast<double>(k) / rows;
-          add(LayerJob(layer, ratio, kind ? convCpu[0] : linearCpu[0], g.name, 1, k % 2 ? "svm-fine" : "finish", kind ? "height" : "m"), "ok");
+          const char* sync = k % 2 ? "svm-fine" : "finish";
+          add(LayerJob(layer, ratio, kind ? convCpu[0] : linearCpu[0], g.name, 1, sync, kind ? "height" : "m"),
+              Expected(layer, g.name, ratio, sync, kind ? "height" : "m"));
         }
       }
     }
@@ -308,7 +315,8 @@ int StreamsSweep(const std::string& out, bool small) {
   const std::vector<std::pair<std::string, int>> linearGpu = {{"gemv_row", 8}, {"gemm_tiled", 4}, {"linear_reg_v8_m4", 2},
                                                               {"gemm_local_16x64x16_2x4", 1}, {"gemv_reg_v4_n4", 2}};
   const std::vector<std::pair<std::string, int>> convGpu = {{"conv_direct", 8}, {"conv_im2col_gemm", 4}, {"conv_reg_v8_q4", 2},
-                                                            {"conv_local_16x64x16_2x4", 1}, {"conv_local_im2col_32x32x16_4x4", 1}};
+                                                            {"conv_local_16x64x16_2x4", 1}, {"conv_local_im2col_32x32x16_4x4", 1},
+                                                            {"conv_splitk_32x16x16_4x2_s4", 1}};
   const std::pair<std::string, int> unitStrideW = {"conv_pq_v4x2_f4", 2};  // refuses strideW 2
   const std::vector<std::pair<std::string, int>> oneByOne = {{"conv_1x1_gemm", 4}, {"conv_reg_1x1_v4_q8", 2}, {"conv_pq_1x1_v4_f4", 2}};
   Json jobs = Json::Array(), expect = Json::Object();

@@ -159,7 +159,7 @@ export function predictStrategy(p: Predictor, layer: Layer, s: Strategy, cache?:
         cpuSide.layer === layer ? undefined : layer)))
     : 0;
   const streams = s.gpuStreams ?? 1;
-  const helperFloats = gpu ? gpuHelperFloats(gpuSide.layer, s.gpuVariant) : 0;
+  const helperFloats = gpu ? gpuHelperFloats(gpuSide.layer, s.gpuVariant, gpuSide.rows) : 0;
   const gpuNs = gpu && streams > 1 && p.composition.streams
     ? streamedSideNs(p, layer, s, rowsCpu, streams, p.composition.streams, helperFloats, cached)
     : gpu

@@ -148,7 +148,7 @@ export function hostCostSamples(jobs: readonly LayerJob[]): HostCostSample[] {
     out.push({
       mechanism: j.strategy.sync, variant: j.strategy.gpuVariant, costNs: j.gpuSideMedianNs! - j.gpuKernelMedianNs!, sideNs: j.gpuSideMedianNs!,
       group: j.workloads?.[0] ?? layerId(j.layer), ...transferBytes(j.layer, rowsGpu),
-      helperFloats: gpuHelperFloats(j.layer, j.strategy.gpuVariant),
+      helperFloats: gpuHelperFloats(j.layer, j.strategy.gpuVariant, rowsGpu),
       ...(j.resolved?.hostMemory ? { hostMemory: j.resolved.hostMemory } : {}),
     });
   }

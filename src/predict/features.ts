@@ -54,6 +54,11 @@ export interface GpuGeometry {
    * at a time). Its last, partial step costs a whole one (gpuReductionWalked).
    */
   reductionStep?: number;
+  /**
+   * Parts the reduction is split into, each walked by work-groups of its own (conv_splitk; absent: 1): every
+   * output is computed once per part, over its part of the reduction only.
+   */
+  reductionParts?: number;
 }
 
 /**
@@ -62,7 +67,8 @@ export interface GpuGeometry {
  * stem conv (C*R*S = 147) walks 160 at TS = 16: 9% more than its true reduction.
  */
 export function gpuReductionWalked(layer: Layer, geo: GpuGeometry): number {
-  const k = reduction(layer);
+  // With reductionParts, one part's span: the reduction over the parts, rounded up to whole steps (as conv_local's kSpan).
+  const k = Math.ceil(reduction(layer) / Math.max(1, geo.reductionParts ?? 1));
   return geo.reductionStep && geo.reductionStep > 1 ? Math.ceil(k / geo.reductionStep) * geo.reductionStep : k;
 }
 
@@ -170,15 +176,19 @@ export function gpuGatherLoads(layer: Layer, rows: number, variant: string): num
 }
 
 /**
- * Floats a GPU variant's helper launches write before its main kernel, whose profiling time is the only one the
+ * Floats a GPU variant's helper launches move beside its main kernel, whose profiling time is the only one the
  * engine reads (native/src/job.cpp Profile), so their cost lands in the host-observed rest of the side:
  * conv_im2col_gemm's im2col (native/src/variants.cpp) unrolls the input of every output position the GPU
- * computes, C*R*S floats each, whatever its channels. `layer` is the GPU's own layer (sideSlice: its rows of
- * the output height for a height split). 0 for other variants.
+ * computes, C*R*S floats each, whatever its channels; conv_splitk's sum after it reads every part's partial
+ * output and writes the output, (splits + 1) floats per output of the GPU's `rows` channels (default: all F).
+ * `layer` is the GPU's own layer (sideSlice: its rows of the output height for a height split). 0 for other variants.
  */
-export function gpuHelperFloats(layer: Layer, variant: string): number {
-  if (variant !== 'conv_im2col_gemm' || layer.type !== 'conv2d') return 0;
-  return elemsPerRow(layer) * layer.C * layer.R * layer.S;
+export function gpuHelperFloats(layer: Layer, variant: string, rows?: number): number {
+  if (layer.type !== 'conv2d') return 0;
+  if (variant === 'conv_im2col_gemm') return elemsPerRow(layer) * layer.C * layer.R * layer.S;
+  const local = parseLocalTileVariant(variant);
+  if (local?.kernel === 'conv_splitk') return (local.splits + 1) * (rows ?? layer.F) * elemsPerRow(layer);
+  return 0;
 }
 
 /**
@@ -213,7 +223,7 @@ export function gpuInputLoads(layer: Layer, rows: number, variant: string): numb
 }
 
 /**
- * Local-tiled variants (gemm_local, conv_local, conv_local_im2col; native/kernels/gemm_local.cl): one
+ * Local-tiled variants (gemm_local, conv_local, conv_local_im2col, conv_splitk; native/kernels/gemm_local.cl): one
  * work-group of (MWG / MWI) x (NWG / NWI) work-items per MWG x NWG output tile, columns along features n
  * (linear) or output positions (conv: rows along the slice's channels, one batch image per grid layer); the work-group
  * size is in the id, not the strategy's gpuWorkGroup. Local reads are vectors of up to 4 floats.
@@ -223,11 +233,12 @@ function localTileGeometry(layer: Layer, rows: number, t: LocalTileKnobs): GpuGe
   if (layer.type === 'linear') groups = Math.ceil(rows / t.nwg) * Math.ceil(layer.M / t.mwg);
   else {
     const { P, Q } = convOut(layer);
-    groups = layer.batch * Math.ceil(rows / t.mwg) * Math.ceil((P * Q) / t.nwg);
+    // conv_splitk: each tile once per part of the reduction.
+    groups = layer.batch * Math.ceil(rows / t.mwg) * Math.ceil((P * Q) / t.nwg) * t.splits;
   }
   return {
     workGroups: groups, outputsComputed: groups * t.mwg * t.nwg, workGroupSize: (t.mwg / t.mwi) * (t.nwg / t.nwi),
-    vectorWidth: Math.min(4, t.nwi), reductionStep: t.kwg,
+    vectorWidth: Math.min(4, t.nwi), reductionStep: t.kwg, ...(t.splits > 1 ? { reductionParts: t.splits } : {}),
   };
 }
 
