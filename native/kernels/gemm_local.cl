@@ -137,26 +137,15 @@ COEXEC_INLINE void gl_store_packed(__local float* dst, const float4* reg, const 
   }
 }
 
-// Stores the register tile plus bias: register (i, j) is tile row GL_ROW(i), column GL_COL(j), at
-// y[row * rowStride + col], bias[row] (biasPerRow) or bias[col]; only rows < rowsValid and cols < colsValid.
-COEXEC_INLINE void gl_store(float (*acc)[NWI], const int tm, const int tn, const int rowsValid, const int colsValid,
-                            __global float* y, const size_t rowStride, __global const float* bias, const int biasPerRow) {
-#pragma unroll
-  for (int i = 0; i < MWI; ++i) {
-    const int row = GL_ROW(i, tm);
-    if (row < rowsValid) {
-#pragma unroll
-      for (int j = 0; j < NWI; ++j) {
-        const int col = GL_COL(j, tn);
-        if (col < colsValid) y[row * rowStride + col] = acc[i][j] + (biasPerRow ? bias[row] : bias[col]);
-      }
-    }
-  }
-}
+// How gl_store adds the bias: bias[col] (gemm_local), bias[row] (conv_local), or none (conv_splitk's partial sums).
+#define GL_BIAS_COL 0
+#define GL_BIAS_ROW 1
+#define GL_BIAS_NONE 2
 
-// Stores the register tile without bias (conv_splitk's partial sums): as gl_store, at y[row * rowStride + col].
-COEXEC_INLINE void gl_store_partial(float (*acc)[NWI], const int tm, const int tn, const int rowsValid, const int colsValid,
-                                    __global float* y, const size_t rowStride) {
+// Stores the register tile plus bias (per `biasMode`): register (i, j) is tile row GL_ROW(i), column GL_COL(j), at
+// y[row * rowStride + col]; only rows < rowsValid and cols < colsValid.
+COEXEC_INLINE void gl_store(float (*acc)[NWI], const int tm, const int tn, const int rowsValid, const int colsValid,
+                            __global float* y, const size_t rowStride, __global const float* bias, const int biasMode) {
 #pragma unroll
   for (int i = 0; i < MWI; ++i) {
     const int row = GL_ROW(i, tm);
@@ -164,7 +153,8 @@ COEXEC_INLINE void gl_store_partial(float (*acc)[NWI], const int tm, const int t
 #pragma unroll
       for (int j = 0; j < NWI; ++j) {
         const int col = GL_COL(j, tn);
-        if (col < colsValid) y[row * rowStride + col] = acc[i][j];
+        if (col < colsValid)
+          y[row * rowStride + col] = acc[i][j] + (biasMode == GL_BIAS_ROW ? bias[row] : biasMode == GL_BIAS_COL ? bias[col] : 0.0f);
       }
     }
   }
@@ -245,7 +235,7 @@ void gemm_local(const int M, const int N, const int K, const int rowOffset, cons
     gl_multiply(acc, As, Bs, tm, tn);
     barrier(CLK_LOCAL_MEM_FENCE);
   }
-  gl_store(acc, tm, tn, M - m0, rows - j0, Y + (size_t)m0 * N + rowOffset + j0, (size_t)N, b + rowOffset + j0, 0);
+  gl_store(acc, tm, tn, M - m0, rows - j0, Y + (size_t)m0 * N + rowOffset + j0, (size_t)N, b + rowOffset + j0, GL_BIAS_COL);
   COEXEC_SIGNAL_DONE();
 }
 
@@ -385,10 +375,11 @@ void conv_local(const int batch, const int C, const int H, const int W, const in
     barrier(CLK_LOCAL_MEM_FENCE);
   }
 #if KSPLIT > 1
-  gl_store_partial(acc, tm, tn, rows - f0, PQ - pq0, Y + (((size_t)ks * batch + bb) * rows + f0) * PQ + pq0, (size_t)PQ);
+  gl_store(acc, tm, tn, rows - f0, PQ - pq0, Y + (((size_t)ks * batch + bb) * rows + f0) * PQ + pq0, (size_t)PQ, b,
+           GL_BIAS_NONE);
 #else
   gl_store(acc, tm, tn, rows - f0, PQ - pq0, Y + ((size_t)bb * F + rowOffset + f0) * PQ + pq0, (size_t)PQ,
-           b + rowOffset + f0, 1);
+           b + rowOffset + f0, GL_BIAS_ROW);
 #endif
   COEXEC_SIGNAL_DONE();
 }
