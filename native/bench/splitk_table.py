@@ -4,7 +4,9 @@ native/bench/nvidia-splitk-screen.json, every candidate a finalist): the fastest
 others (conv_local, conv_im2col_gemm) by kernel time (OpenCL profiling, from the first kernel's start to the last's
 end: a split variant's sum included) and by GPU-only layer latency (finish, medians of the rounds), the speedup of
 split-K on each, and both kernels against PyTorch CUDA with resident tensors (issue 13's NVIDIA target: <= 2x).
-usage: native/bench/splitk_table.py KERNEL_BENCH_JSON"""
+PyTorch's time comes from the kernel-bench file where it matched the shape's name, else from TORCH_JSON
+(native/bench/torch_reference.py output of the same call) by the layer id.
+usage: native/bench/splitk_table.py KERNEL_BENCH_JSON [TORCH_JSON]"""
 import json
 import sys
 
@@ -13,8 +15,9 @@ def best(rows, key):
     return min(rows, key=lambda r: r.get(key) or float("inf"), default=None)
 
 
-def main(path):
+def main(path, torch_path=None):
     bench = json.load(open(path))
+    torch_rows = {r["layerId"]: r for r in json.load(open(torch_path))["rows"]} if torch_path else {}
     print(f"{path} (engine {bench.get('engineCommit', '?')[:8]}, {bench.get('date', '?')})\n")
     print("| shape | others: best kernel (us) | split-K: best kernel (us) | kernel speedup | others: best layer (us) | "
           "split-K: best layer (us) | layer speedup | PyTorch CUDA resident (us) | ours / PyTorch, before -> after |")
@@ -28,7 +31,7 @@ def main(path):
             print(f"| {shape['name']} | (missing: {len(other)} others, {len(split)} split-K finalists) |||||||| ")
             continue
         us = lambda f, k: f[k] * 1e3
-        torch = shape.get("torchCudaResidentMs")
+        torch = shape.get("torchCudaResidentMs") or (torch_rows.get(shape["layerId"], {}).get("cudaResidentUs") or 0) / 1e3 or None
         vs = (f"{us(bk_o, 'kernelMs') / (torch * 1e3):.2f} -> {min(us(bk_o, 'kernelMs'), us(bk_s, 'kernelMs')) / (torch * 1e3):.2f}"
               if torch else "n/a")
         print(f"| {shape['name']} | {bk_o['variant']} {us(bk_o, 'kernelMs'):.1f} | {bk_s['variant']} {us(bk_s, 'kernelMs'):.1f} | "
@@ -40,6 +43,6 @@ def main(path):
 
 
 if __name__ == "__main__":
-    if len(sys.argv) != 2:
+    if len(sys.argv) not in (2, 3):
         sys.exit(__doc__)
-    main(sys.argv[1])
+    main(*sys.argv[1:])
