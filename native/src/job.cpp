@@ -398,7 +398,7 @@ void RunLayer(const Plan& plan, const Job& job, DeviceProvider& devices, const J
       throw SkipJob("svm-resident keeps one layer kernel resident; " + S.gpuVariant +
                     " enqueues helper kernels beside its own");
     // svm-fine's counter counts the layer kernel's work-groups: a helper kernel after it would still be writing Y.
-    if (S.sync == "svm-fine" && !run.variant.clblast && !run.variant.launches.empty() && !run.variant.launches.back().main)
+    if (S.sync == "svm-fine" && !run.variant.clblast && RunsAfterMain(run.variant, run.variant.launches.size() - 1))
       throw SkipJob("svm-fine signals the end of the layer kernel; " + S.gpuVariant + " enqueues a helper kernel after it");
     // gpuStreams (sync_streams.cpp): at most one chunk per outer row of the GPU's share; one chunk is the
     // single-queue path itself.

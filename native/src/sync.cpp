@@ -88,15 +88,6 @@ void BindArgs(LayerRun& run, const std::function<void(cl_kernel, cl_uint, Tensor
   }
 }
 
-namespace {
-// Whether a launch before index `i` is the main one (so launch i runs after the layer kernel).
-bool MainBefore(const VariantPlan& v, size_t i) {
-  for (size_t j = 0; j < i; ++j)
-    if (v.launches[j].main) return true;
-  return false;
-}
-}  // namespace
-
 void EndAfterMain(Event& afterMain, std::array<cl_ulong, 4>& ts) {
   if (!afterMain) return;
   cl_event ev = afterMain.get();
@@ -124,11 +115,10 @@ void EnqueueLaunches(LayerRun& run, Event* profile) {
                       q, profile ? profile->out() : nullptr);
     return;
   }
-  const size_t last = run.variant.launches.size() - 1;
   for (size_t i = 0; i < run.variant.launches.size(); ++i) {
     const auto& L = run.variant.launches[i];
     cl_event* ev = L.main && profile ? profile->out() : nullptr;
-    if (!L.main && i == last && profile && MainBefore(run.variant, last)) ev = run.afterMain.out();
+    if (profile && i + 1 == run.variant.launches.size() && RunsAfterMain(run.variant, i)) ev = run.afterMain.out();
     COEXEC_CL(Cl().clEnqueueNDRangeKernel(q, run.kernels[i].get(), L.dims, nullptr, L.global, L.local, 0, nullptr, ev),
               Where(run, "enqueue " + L.kernel));
   }

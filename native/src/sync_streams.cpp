@@ -111,9 +111,7 @@ class StreamedBufferMechanism : public Mechanism {
         cl_event* ev = nullptr;
         if (L.main && profile) ev = c == 0 ? profile->out() : k.profiled.out();
         // A launch after the main one (conv_splitk's sum): the kernel time runs to its end.
-        if (!L.main && profile && i + 1 == k.plan.launches.size() &&
-            std::any_of(k.plan.launches.begin(), k.plan.launches.begin() + i, [](const LaunchSpec& x) { return x.main; }))
-          ev = k.afterMain.out();
+        if (profile && i + 1 == k.plan.launches.size() && RunsAfterMain(k.plan, i)) ev = k.afterMain.out();
         const cl_int code = Cl().clEnqueueNDRangeKernel(q, k.kernels[i].get(), L.dims, nullptr, L.global, L.local, 0,
                                                         nullptr, ev);
         if (code != CL_SUCCESS) ClCheck(code, "clEnqueueNDRangeKernel", "gpuStreams: chunk " + std::to_string(c) + " " + L.kernel);

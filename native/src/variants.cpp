@@ -113,6 +113,7 @@ Json GpuVariantCatalog(bool conv) {
   }
   for (const auto& t : LocalTileShortlist(conv)) {
     Json knobs = Json::Object().Set("MWG", t.mwg).Set("NWG", t.nwg).Set("KWG", t.kwg).Set("MWI", t.mwi).Set("NWI", t.nwi);
+    if (t.kernel == "conv_splitk") knobs.Set("KSPLIT", t.splits);
     Json e = Json::Object().Set("id", LocalTileVariantId(t)).Set("kernel", conv ? "conv_local" : "gemm_local")
                  .Set("file", "gemm_local.cl").Set("knobs", std::move(knobs)).Set("workGroup", nullptr)
                  .Set("localSize", Json::Array().Push(t.WorkGroupColumns()).Push(t.WorkGroupRows())).Set("packedWeights", true)
@@ -122,8 +123,7 @@ Json GpuVariantCatalog(bool conv) {
     if (t.kernel == "conv_local_im2col") e.Set("helperKernels", Json::Array().Push("gl_im2col")).Set("syncs", AllButResident());
     // conv_splitk: conv_local's parts of the reduction, then their sum (and the bias) by a kernel after it.
     if (t.kernel == "conv_splitk")
-      e.Set("knobs", Json(*e.Find("knobs")).Set("KSPLIT", t.splits)).Set("helperKernelsAfter", Json::Array().Push("gl_splitk_sum"))
-          .Set("syncs", WithoutKernelSignal());
+      e.Set("helperKernelsAfter", Json::Array().Push("gl_splitk_sum")).Set("syncs", WithoutKernelSignal());
     list.Push(std::move(e));
   }
   return list;
@@ -201,25 +201,15 @@ VariantPlan PlanLocalTile(const Layer& layer, const LocalTileVariant& t, int cpu
   main.global[1] = CeilDiv(gpuRows, t.mwg) * main.local[1];
   main.global[2] = c.batch;
   const bool plain1x1 = c.R == 1 && c.S == 1 && c.strideH == 1 && c.strideW == 1 && c.padH == 0 && c.padW == 0;
-  if (t.kernel == "conv_splitk") {
+  const bool split = t.kernel == "conv_splitk";
+  if (split) {
     // conv_local in KSPLIT parts of the reduction (group dimension 2: image, part) into the partial buffer
-    // part[ks][bb][j][pq] (the Col scratch), then gl_splitk_sum adds the parts and the bias into Y.
+    // part[ks][bb][j][pq] (the Col scratch); gl_splitk_sum, launched after it, adds the parts and the bias into Y.
     p.knobs.push_back({"KSPLIT", t.splits});
     p.knobs.push_back({"WGS", kIm2colGroup});
     p.colCount = size_t(t.splits) * c.batch * gpuRows * c.P() * c.Q();
     main.global[2] = size_t(c.batch) * t.splits;
     main.tensors[3] = TensorArg::Col;
-    LaunchSpec sum;
-    sum.kernel = "gl_splitk_sum";
-    sum.scalars = {c.batch, c.F, gpuRows, cpuRows, c.P() * c.Q(), int(pqOffset)};
-    sum.tensors = {TensorArg::Col, TensorArg::B, TensorArg::Y};
-    sum.global[0] = RoundUp(size_t(c.batch) * gpuRows * gpuPositions, kIm2colGroup);
-    sum.local[0] = kIm2colGroup;
-    if (plain1x1) p.knobs.push_back({"GL_PLAIN", 1});
-    else p.knobs.insert(p.knobs.end(), {{"KR", c.R}, {"KS", c.S}, {"KSH", c.strideH}, {"KSW", c.strideW}});
-    p.launches.push_back(main);
-    p.launches.push_back(sum);
-    return p;
   }
   if (t.kernel == "conv_local_im2col") {
     p.knobs.push_back({"GL_PLAIN", 1});
@@ -240,6 +230,15 @@ VariantPlan PlanLocalTile(const Layer& layer, const LocalTileVariant& t, int cpu
     p.knobs.insert(p.knobs.end(), {{"KR", c.R}, {"KS", c.S}, {"KSH", c.strideH}, {"KSW", c.strideW}});
   }
   p.launches.push_back(main);
+  if (split) {
+    LaunchSpec sum;
+    sum.kernel = "gl_splitk_sum";
+    sum.scalars = {c.batch, c.F, gpuRows, cpuRows, c.P() * c.Q(), int(pqOffset)};
+    sum.tensors = {TensorArg::Col, TensorArg::B, TensorArg::Y};
+    sum.global[0] = RoundUp(size_t(c.batch) * gpuRows * gpuPositions, kIm2colGroup);
+    sum.local[0] = kIm2colGroup;
+    p.launches.push_back(sum);
+  }
   return p;
 }
 

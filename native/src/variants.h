@@ -49,6 +49,15 @@ struct VariantRefused : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// Whether launch i of `v` runs after its main (layer) kernel, as conv_splitk's sum does: its end is the layer
+// kernels' end (EnqueueLaunches, LayerRun::afterMain), and svm-fine's counter, which the main kernel bumps, cannot
+// wait for it.
+inline bool RunsAfterMain(const VariantPlan& v, size_t i) {
+  for (size_t j = 0; j < i && j < v.launches.size(); ++j)
+    if (v.launches[j].main) return true;
+  return false;
+}
+
 // Every variant's kernels take the split's channel offset and outer offset (split.h, native/kernels); a
 // variant that cannot compute an outer sub-block refuses a "height" / "m" split here.
 VariantPlan PlanVariant(const Layer& layer, const Strategy& s, const SplitGeometry& split, const DeviceCaps& caps);

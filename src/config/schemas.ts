@@ -147,7 +147,7 @@ export const GpuVariant = Type.Object({
     vectors: Type.Optional(Type.Array(Type.Union([Type.Literal(1), Type.Literal(2), Type.Literal(4)]), { minItems: 1, uniqueItems: true, description: 'VN: vectors per work-item along the split dimension (gemv_reg: along K; conv_pq_1x1: along output positions; conv_pq: output rows; default [1])' })),
     tiles: Type.Array(Type.Union([Type.Literal(1), Type.Literal(2), Type.Literal(4), Type.Literal(8), Type.Literal(16)]), { minItems: 1, uniqueItems: true, description: 'RM (linear_reg rows), RN (gemv_reg features), RQ (conv_reg* output positions) or RF (conv_pq_1x1, conv_pq channels) per work-item' }),
   }, { ...strict, description: 'A register-tiled family (id linear_reg, gemv_reg, conv_reg, conv_reg_1x1, conv_pq_1x1 or conv_pq): expands to one variant per knob combination, id <kernel>_v<VW>[x<VN>]_<m|n|q|f><tile> (docs/contract.md section 2)' })),
-  localTiles: Type.Optional(Type.Array(Type.String({ pattern: '^\\d+x\\d+x\\d+_\\d+x\\d+$' }), {
+  localTiles: Type.Optional(Type.Array(Type.String({ pattern: '^\\d+x\\d+x\\d+_\\d+x\\d+(_s\\d+)?$' }), {
     minItems: 1, uniqueItems: true,
     description: 'A local-memory tiled family (id gemm_local, conv_local, conv_local_im2col or conv_splitk): one variant per tile <MWG>x<NWG>x<KWG>_<MWI>x<NWI> (conv_splitk: then _s<parts>), id <kernel>_<tile> (docs/contract.md section 2)',
   })),
