@@ -63,6 +63,7 @@ test('geometry: one work-item per padded register tile, work-groups of the knob'
 test('local-tiled ids: the engine\'s knob domain and constraints (native/src/plan.cpp ParseLocalTileVariant)', () => {
   assert.equal(parseLocalTileVariant('gemm_local_64x64x16_4x4'), { kernel: 'gemm_local', mwg: 64, nwg: 64, kwg: 16, mwi: 4, nwi: 4, splits: 1 });
   assert.equal(parseLocalTileVariant('conv_splitk_32x16x16_4x2_s8'), { kernel: 'conv_splitk', mwg: 32, nwg: 16, kwg: 16, mwi: 4, nwi: 2, splits: 8 });
+  assert.equal(parseLocalTileVariant('gemm_splitk_16x64x16_2x4_s4'), { kernel: 'gemm_splitk', mwg: 16, nwg: 64, kwg: 16, mwi: 2, nwi: 4, splits: 4 });
   assert.equal(parseLocalTileVariant('conv_local_im2col_16x128x32_1x8')?.kernel, 'conv_local_im2col');
   assert.equal(parseLocalTileVariant('conv_local_32x16x32_1x1')?.kernel, 'conv_local');
   assert.ok(parseLocalTileVariant('gemm_local_16x16x16_4x4'), '16 work-items, the minimum');
@@ -76,6 +77,8 @@ test('local-tiled ids: the engine\'s knob domain and constraints (native/src/pla
     'conv_splitk_32x16x16_4x2',  // split-K without its parts
     'conv_splitk_32x16x16_4x2_s3', // parts not 2, 4, 8 or 16
     'conv_local_32x16x16_4x2_s8', // parts on a kernel without them
+    'gemm_splitk_16x64x16_2x4',  // linear split-K without its parts
+    'gemm_local_16x64x16_2x4_s4', // parts on gemm_local
     'linear_reg_v16_m8',
   ]) {
     assert.is(parseLocalTileVariant(id), undefined, id);

@@ -129,6 +129,10 @@ test('GPU helper floats: the im2col before conv_im2col_gemm unrolls C*R*S floats
   assert.is(gpuHelperFloats(conv, 'conv_splitk_32x16x16_4x2_s4', 8), 5 * 8 * 100);
   assert.is(gpuHelperFloats(conv, 'conv_local_32x16x16_4x2'), 0);
   assert.is(gpuHelperFloats({ type: 'linear', M: 4, N: 8, K: 16 }, 'conv_im2col_gemm'), 0);
+  // gemm_splitk's sum: (parts + 1) floats per output of the GPU's features (default N) and its rows m.
+  assert.is(gpuHelperFloats({ type: 'linear', M: 4, N: 8, K: 16 }, 'gemm_splitk_16x64x16_2x4_s8'), 9 * 4 * 8);
+  assert.is(gpuHelperFloats({ type: 'linear', M: 4, N: 8, K: 16 }, 'gemm_splitk_16x64x16_2x4_s8', 3), 9 * 4 * 3);
+  assert.is(gpuHelperFloats({ type: 'linear', M: 4, N: 8, K: 16 }, 'gemm_local_16x64x16_2x4'), 0);
 });
 
 test('GPU features: conv_splitk runs each tile once per part over its part of the reduction', () => {
@@ -143,6 +147,17 @@ test('GPU features: conv_splitk runs each tile once per part over its part of th
   assert.is(gpuReductionWalked(conv, { workGroups: 1, outputsComputed: 1, workGroupSize: 1, vectorWidth: 1, reductionStep: 16, reductionParts: 8 }), 288);
   // A part that ends inside a step: C*R*S = 27 in 4 parts is 7 each, walked as one whole step of 8.
   assert.is(gpuReductionWalked({ ...conv, C: 3 }, { workGroups: 1, outputsComputed: 1, workGroupSize: 1, vectorWidth: 1, reductionStep: 8, reductionParts: 4 }), 8);
+});
+
+test('GPU features: gemm_splitk runs each tile once per part over its part of K', () => {
+  // M64 N3072 K768: 16x64 tiles, 4 row tiles x 48 feature tiles; 4 parts of 192 (12 steps of 16).
+  const lin = { type: 'linear', M: 64, N: 3072, K: 768 } as const;
+  const whole = gpuFeatures(lin, 3072, 'gemm_local_16x64x16_2x4', 1, device).values;
+  const split = gpuFeatures(lin, 3072, 'gemm_splitk_16x64x16_2x4_s4', 1, device).values;
+  assert.is(whole.workGroups, 4 * 48);
+  assert.is(split.workGroups, 4 * 4 * 48);
+  assert.is(split.workFlops, whole.workFlops);
+  assert.is(gpuReductionWalked(lin, { workGroups: 1, outputsComputed: 1, workGroupSize: 1, vectorWidth: 1, reductionStep: 16, reductionParts: 4 }), 192);
 });
 
 test('GPU features: work-groups and waves follow each variant\'s launch geometry', () => {

@@ -38,6 +38,8 @@ REFERENCE_SHAPES = [
     ("linear-1x768x3072", {"type": "linear", "M": 1, "N": 3072, "K": 768}),
     ("linear-64x768x3072", {"type": "linear", "M": 64, "N": 3072, "K": 768}),
     ("linear-256x768x3072", {"type": "linear", "M": 256, "N": 3072, "K": 768}),
+    # gpu-host's M8 layer (bert-base ffn-up at 8 tokens): few row tiles, where split-K (gemm_splitk) is meant to help.
+    ("linear-8x768x3072", {"type": "linear", "M": 8, "N": 3072, "K": 768}),
     # The other M = 1 layers of the co-execution experiments, and a GPU share of 30% of N (the GEMV screen).
     ("linear-1x3072x768", {"type": "linear", "M": 1, "N": 768, "K": 3072}),
     ("linear-1x384x1536", {"type": "linear", "M": 1, "N": 1536, "K": 384}),

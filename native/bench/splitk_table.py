@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Split-K against the variants it extends, per shape of one kernel-bench.json (native/bench/kernel_bench.py with
-native/bench/nvidia-splitk-screen.json, every candidate a finalist): the fastest conv_splitk and the fastest of the
-others (conv_local, conv_im2col_gemm) by kernel time (OpenCL profiling, from the first kernel's start to the last's
+native/bench/nvidia-splitk-screen.json or nvidia-gemm-splitk-screen.json, every candidate a finalist): the fastest
+split-K variant (conv_splitk, gemm_splitk) and the fastest of the others (conv_local, conv_im2col_gemm; gemv_row(s), gemm_tiled, gemm_local) by kernel time (OpenCL profiling, from the first kernel's start to the last's
 end: a split variant's sum included) and by GPU-only layer latency (finish, medians of the rounds), the speedup of
 split-K on each, and both kernels against PyTorch CUDA with resident tensors (issue 13's NVIDIA target: <= 2x).
 PyTorch's time comes from the kernel-bench file where it matched the shape's name, else from TORCH_JSON
@@ -24,8 +24,8 @@ def main(path, torch_path=None):
     print("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
     for shape in bench["shapes"]:
         ok = [f for f in shape["gpu"].get("finalists", []) if f.get("status") == "ok"]
-        split = [f for f in ok if f["variant"].startswith("conv_splitk_")]
-        other = [f for f in ok if not f["variant"].startswith("conv_splitk_")]
+        split = [f for f in ok if "_splitk_" in f["variant"]]
+        other = [f for f in ok if "_splitk_" not in f["variant"]]
         bk_o, bk_s, bl_o, bl_s = best(other, "kernelMs"), best(split, "kernelMs"), best(other, "latencyMs"), best(split, "latencyMs")
         if not (bk_o and bk_s and bl_o and bl_s):
             print(f"| {shape['name']} | (missing: {len(other)} others, {len(split)} split-K finalists) |||||||| ")

@@ -18,8 +18,9 @@
 // two): MWG, NWG in {16, 32, 64, 128}, KWG in {8, 16, 32}, MWI, NWI in {1, 2, 4, 8}, with MWI <= MWG,
 // NWI <= NWG, 16 <= NDIMC * MDIMC <= 1024 and KWG * NWG >= NDIMC * MDIMC (every work-item loads B).
 // conv_local also takes KR, KS (filter), KSH, KSW (strides) and GL_PLAIN (1: B is a contiguous [K][P*Q]
-// matrix: a 1x1 stride-1 unpadded conv's input, or the im2col buffer), and KSPLIT in {1, 2, 4, 8, 16} (the
-// conv_splitk variants "conv_splitk_<tile>_s<KSPLIT>": the reduction in KSPLIT parts, summed by gl_splitk_sum).
+// matrix: a 1x1 stride-1 unpadded conv's input, or the im2col buffer). Both take KSPLIT in {1, 2, 4, 8, 16}
+// (the split-K variants "gemm_splitk_<tile>_s<KSPLIT>" and "conv_splitk_<tile>_s<KSPLIT>": the reduction in
+// KSPLIT parts, summed by gemm_splitk_sum / gl_splitk_sum).
 //
 // Splits (native/src/split.h): rowOffset is the first row of the channel / feature split dimension the GPU
 // computes (0 for an outer split); mOffset (linear) / pqOffset = pOffset * Q (conv) the first row m / output
@@ -54,7 +55,7 @@
 #define WGS 64  // gl_im2col's and gl_splitk_sum's work-group size
 #endif
 #ifndef KSPLIT
-#define KSPLIT 1  // conv_splitk: parts of the reduction, each a work-group of its own (conv_local, gl_splitk_sum)
+#define KSPLIT 1  // split-K: parts of the reduction, each a work-group of its own (gemm_local / conv_local, then the sum)
 #endif
 
 #define MDIMC (MWG / MWI)
@@ -137,7 +138,7 @@ COEXEC_INLINE void gl_store_packed(__local float* dst, const float4* reg, const 
   }
 }
 
-// How gl_store adds the bias: bias[col] (gemm_local), bias[row] (conv_local), or none (conv_splitk's partial sums).
+// How gl_store adds the bias: bias[col] (gemm_local), bias[row] (conv_local), or none (split-K's partial sums).
 #define GL_BIAS_COL 0
 #define GL_BIAS_ROW 1
 #define GL_BIAS_NONE 2
@@ -163,11 +164,12 @@ COEXEC_INLINE void gl_store(float (*acc)[NWI], const int tm, const int tn, const
 // gemm_local's A operand, X^T: each work-item reads 4 consecutive k (k4..) of one row m of X (X is small
 // and cached) and writes them down a column of As, neighbouring work-items taking neighbouring rows, so the
 // transposing writes go along rows of As (no bank conflicts). Rows past M read row M - 1 (never stored; a
-// row of the GPU's share, so one the host moved), k past K reads 0.
+// row of the GPU's share, so one the host moved), k past kEnd (K, or the end of a split-K part) reads 0.
 #define GL_X_SLOTS GL_CEIL(KWG * MWG / 4, GL_WGS)
-COEXEC_INLINE void gl_load_x(float4* reg, __global const float* X, const int M, const int K, const int m0, const int k0,
-                             const int lid) {
-  const bool wholeK = k0 + KWG <= K, aligned = (K & 3) == 0;  // K % 4 == 0: every row's k4 is 16-byte aligned
+COEXEC_INLINE void gl_load_x(float4* reg, __global const float* X, const int M, const int K, const int kEnd, const int m0,
+                             const int k0, const int lid) {
+  // K % 4 == 0: every row's k4 is 16-byte aligned (k0 is a multiple of KWG, so of 4).
+  const bool wholeK = k0 + KWG <= kEnd, aligned = (K & 3) == 0;
 #pragma unroll
   for (int s = 0; s < GL_X_SLOTS; ++s) {
     const int e = lid + s * GL_WGS, m = e % MWG, k = k0 + (e / MWG) * 4;
@@ -179,10 +181,10 @@ COEXEC_INLINE void gl_load_x(float4* reg, __global const float* X, const int M, 
       } else if (wholeK) {
         v = vload4(0, x);
       } else {
-        v.s0 = k < K ? x[0] : 0.0f;
-        v.s1 = k + 1 < K ? x[1] : 0.0f;
-        v.s2 = k + 2 < K ? x[2] : 0.0f;
-        v.s3 = k + 3 < K ? x[3] : 0.0f;
+        v.s0 = k < kEnd ? x[0] : 0.0f;
+        v.s1 = k + 1 < kEnd ? x[1] : 0.0f;
+        v.s2 = k + 2 < kEnd ? x[2] : 0.0f;
+        v.s3 = k + 3 < kEnd ? x[3] : 0.0f;
       }
     }
     reg[s] = v;
@@ -203,8 +205,13 @@ COEXEC_INLINE void gl_store_x(__local float* As, const float4* reg, const int li
 
 // gemm_local: linear layer Y[M,N] = X[M,K] * W[N,K]^T + b[N], the GPU's columns n in [rowOffset, N) of its
 // rows m in [mOffset, M). Tile rows are m - mOffset, columns j = n - rowOffset.
-// Preconditions: local size (NDIMC, MDIMC); global size (ceil((N - rowOffset) / NWG) * NDIMC,
-// ceil((M - mOffset) / MWG) * MDIMC); Wp packed with tile width NWG.
+// Split-K (KSPLIT > 1, the gemm_splitk variants): with few rows m (M8 to M64: 2 to 96 tiles for N 3072) each
+// work-group walks all of K one step after another while most of a GPU idles. Then group dimension 2 is the
+// part ks, which sums only k in [ks * kSpan, (ks + 1) * kSpan) (kSpan: K / KSPLIT rounded up to whole steps of
+// KWG; a part past K sums nothing) and stores its tile without bias into `Y`, which is then the partial buffer
+// part[ks][m - mOffset][j] (j < N - rowOffset); gemm_splitk_sum adds the parts and the bias into Y.
+// Preconditions: local size (NDIMC, MDIMC, 1); global size (ceil((N - rowOffset) / NWG) * NDIMC,
+// ceil((M - mOffset) / MWG) * MDIMC, KSPLIT); Wp packed with tile width NWG.
 __kernel __attribute__((reqd_work_group_size(NDIMC, MDIMC, 1)))
 void gemm_local(const int M, const int N, const int K, const int rowOffset, const int mOffset,
                 __global const float* X, __global const float* Wp, __global const float* b,
@@ -215,6 +222,12 @@ void gemm_local(const int M, const int N, const int K, const int rowOffset, cons
   const int tn = get_local_id(0), tm = get_local_id(1), lid = tm * NDIMC + tn;
   const int rows = N - rowOffset, ldw = GL_CEIL(rows, NWG) * NWG;
   const int m0 = mOffset + (int)GROUP_ID(1) * MWG, j0 = (int)GROUP_ID(0) * NWG;
+#if KSPLIT > 1
+  const int ks = (int)GROUP_ID(2);
+  const int kSpan = GL_CEIL(GL_CEIL(K, KSPLIT), KWG) * KWG, kBegin = ks * kSpan, kEnd = min(K, kBegin + kSpan);
+#else
+  const int kBegin = 0, kEnd = K;
+#endif
   float acc[MWI][NWI];
 #pragma unroll
   for (int i = 0; i < MWI; ++i) {
@@ -222,22 +235,44 @@ void gemm_local(const int M, const int N, const int K, const int rowOffset, cons
     for (int j = 0; j < NWI; ++j) acc[i][j] = 0.0f;
   }
   float4 xReg[GL_X_SLOTS], wReg[GL_PACKED_SLOTS(NWG)];
-  gl_load_x(xReg, X, M, K, m0, 0, lid);
-  gl_load_packed(wReg, NWG, Wp, ldw, j0, 0, K, lid);
-  for (int k0 = 0; k0 < K; k0 += KWG) {
+  gl_load_x(xReg, X, M, K, kEnd, m0, kBegin, lid);
+  gl_load_packed(wReg, NWG, Wp, ldw, j0, kBegin, kEnd, lid);
+  for (int k0 = kBegin; k0 < kEnd; k0 += KWG) {
     gl_store_x(As, xReg, lid);
     gl_store_packed(Bs, wReg, NWG, lid);
     barrier(CLK_LOCAL_MEM_FENCE);
-    if (k0 + KWG < K) {  // the next step's loads, in flight during the arithmetic
-      gl_load_x(xReg, X, M, K, m0, k0 + KWG, lid);
-      gl_load_packed(wReg, NWG, Wp, ldw, j0, k0 + KWG, K, lid);
+    if (k0 + KWG < kEnd) {  // the next step's loads, in flight during the arithmetic
+      gl_load_x(xReg, X, M, K, kEnd, m0, k0 + KWG, lid);
+      gl_load_packed(wReg, NWG, Wp, ldw, j0, k0 + KWG, kEnd, lid);
     }
     gl_multiply(acc, As, Bs, tm, tn);
     barrier(CLK_LOCAL_MEM_FENCE);
   }
+#if KSPLIT > 1
+  gl_store(acc, tm, tn, M - m0, rows - j0, Y + ((size_t)ks * (M - mOffset) + (m0 - mOffset)) * rows + j0, (size_t)rows, b,
+           GL_BIAS_NONE);
+#else
   gl_store(acc, tm, tn, M - m0, rows - j0, Y + (size_t)m0 * N + rowOffset + j0, (size_t)N, b + rowOffset + j0, GL_BIAS_COL);
+#endif
   COEXEC_SIGNAL_DONE();
 }
+
+#if KSPLIT > 1
+// gemm_splitk_sum (helper after gemm_local in the gemm_splitk variants, not a variant): Y[m][rowOffset + j] =
+// b[rowOffset + j] + the sum over parts ks of part[ks][m - mOffset][j], for the GPU's rows m in [mOffset, M) and
+// columns j < rows (= N - rowOffset), in part order (the same order at every execution).
+// Preconditions: local size (WGS); global size (M - mOffset) * rows rounded up to WGS.
+__kernel __attribute__((reqd_work_group_size(WGS, 1, 1)))
+void gemm_splitk_sum(const int M, const int N, const int rows, const int rowOffset, const int mOffset,
+                     __global const float* part, __global const float* b, __global float* Y) {
+  const int count = M - mOffset, i = (int)get_global_id(0);
+  if (i >= count * rows) return;  // no barrier in this kernel: an early return is safe
+  const int j = i % rows, m = i / rows;
+  float sum = b[rowOffset + j];
+  for (int ks = 0; ks < KSPLIT; ++ks) sum += part[((size_t)ks * count + m) * rows + j];
+  Y[(size_t)(mOffset + m) * N + rowOffset + j] = sum;
+}
+#endif  // KSPLIT > 1
 
 // gl_im2col (helper of conv_local_im2col, not a variant): col[bb][k][pq], k = (c * R + r) * S + s, pq = p * Q + q,
 // padding taps 0, only the positions pq >= pqOffset (col keeps the whole layout; conv_local reads only those).

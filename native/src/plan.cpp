@@ -106,7 +106,7 @@ std::optional<RegTileVariant> ParseRegTileVariant(const std::string& variant, bo
 }
 
 const std::vector<std::string>& LocalTileKernels(bool conv) {
-  static const std::vector<std::string> linear{"gemm_local"}, conv2d{"conv_local", "conv_local_im2col", "conv_splitk"};
+  static const std::vector<std::string> linear{"gemm_local", "gemm_splitk"}, conv2d{"conv_local", "conv_local_im2col", "conv_splitk"};
   return conv ? conv2d : linear;
 }
 const std::vector<int>& LocalTileSplits() {
@@ -115,7 +115,7 @@ const std::vector<int>& LocalTileSplits() {
 }
 std::string LocalTileVariantId(const LocalTileVariant& v) {
   return v.kernel + "_" + std::to_string(v.mwg) + "x" + std::to_string(v.nwg) + "x" + std::to_string(v.kwg) + "_" +
-         std::to_string(v.mwi) + "x" + std::to_string(v.nwi) + (v.kernel == "conv_splitk" ? "_s" + std::to_string(v.splits) : "");
+         std::to_string(v.mwi) + "x" + std::to_string(v.nwi) + (v.SplitK() ? "_s" + std::to_string(v.splits) : "");
 }
 
 std::optional<LocalTileVariant> ParseLocalTileVariant(const std::string& variant, bool conv, std::string* why) {
@@ -131,7 +131,7 @@ std::optional<LocalTileVariant> ParseLocalTileVariant(const std::string& variant
     LocalTileVariant v;
     v.kernel = kernel;
     char tail = 0;
-    const bool split = kernel == "conv_splitk";
+    const bool split = IsSplitKKernel(kernel);
     const int fields = split ? std::sscanf(variant.c_str() + kernel.size() + 1, "%4dx%4dx%4d_%4dx%4d_s%4d%c", &v.mwg, &v.nwg,
                                            &v.kwg, &v.mwi, &v.nwi, &v.splits, &tail)
                              : std::sscanf(variant.c_str() + kernel.size() + 1, "%4dx%4dx%4d_%4dx%4d%c", &v.mwg, &v.nwg, &v.kwg,
@@ -166,9 +166,12 @@ const std::vector<LocalTileVariant>& LocalTileShortlist(bool conv) {
                                    {128, 64, 16, 8, 8}, {128, 128, 16, 8, 8}, {32, 64, 32, 4, 8}};
     std::vector<LocalTileVariant> out;
     for (const auto& k : kernels) {
-      if (k == "conv_splitk") {
-        // Split-K is for layers with few output tiles: the two small tiles, each at every part count.
-        for (const auto& t : {LocalTileVariant{k, 32, 16, 16, 4, 2}, LocalTileVariant{k, 64, 32, 16, 4, 4}})
+      if (IsSplitKKernel(k)) {
+        // Split-K is for layers with few output tiles: two small tiles, each at every part count (linear: few
+        // rows m, so tiles short along m).
+        const bool conv = k == "conv_splitk";
+        for (const auto& t : {LocalTileVariant{k, conv ? 32 : 16, conv ? 16 : 64, 16, conv ? 4 : 2, conv ? 2 : 4},
+                              LocalTileVariant{k, conv ? 64 : 32, conv ? 32 : 64, 16, 4, 4}})
           for (int s : LocalTileSplits()) {
             LocalTileVariant v = t;
             v.splits = s;

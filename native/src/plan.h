@@ -143,10 +143,14 @@ std::string RegTileKnobName(const std::string& kernel);
 // "<kernel>_<MWG>x<NWG>x<KWG>_<MWI>x<NWI>", e.g. gemm_local_64x64x16_4x4: a work-group computes MWG rows x NWG
 // columns of Y (columns: Y's contiguous dimension, features n or output positions pq; rows: m or channels f)
 // in steps of KWG staged in local memory, each work-item an MWI x NWI register tile. docs/contract.md section 2.
+// The split-K kernels (gemm_splitk, conv_splitk): gemm_local / conv_local with the reduction in KSPLIT parts,
+// then a sum kernel after the layer kernel (their ids end in "_s<splits>").
+inline bool IsSplitKKernel(const std::string& kernel) { return kernel == "gemm_splitk" || kernel == "conv_splitk"; }
 struct LocalTileVariant {
-  std::string kernel;  // gemm_local | conv_local | conv_local_im2col | conv_splitk
+  std::string kernel;  // gemm_local | gemm_splitk | conv_local | conv_local_im2col | conv_splitk
   int mwg = 0, nwg = 0, kwg = 0, mwi = 0, nwi = 0;
-  int splits = 1;  // conv_splitk: parts of the reduction (KSPLIT; the id's "_s<splits>"), 1 for the others
+  int splits = 1;  // split-K: parts of the reduction (KSPLIT; the id's "_s<splits>"), 1 for the others
+  bool SplitK() const { return IsSplitKKernel(kernel); }
   int WorkGroupRows() const { return mwg / mwi; }     // MDIMC (local size, dimension 1)
   int WorkGroupColumns() const { return nwg / nwi; }  // NDIMC (local size, dimension 0)
   int WorkGroupSize() const { return WorkGroupRows() * WorkGroupColumns(); }
@@ -155,13 +159,13 @@ const std::vector<std::string>& LocalTileKernels(bool conv);
 std::string LocalTileVariantId(const LocalTileVariant& v);
 // The parsed id when `variant` is a local-tiled variant for this layer kind with knobs in range (tile sizes
 // in {16, 32, 64, 128}, KWG in {8, 16, 32}, MWI and NWI in {1, 2, 4, 8} and at most the tile, 16 to 1024
-// work-items, KWG * NWG at least the work-items; conv_splitk: "_s<splits>" after the tile, splits in
+// work-items, KWG * NWG at least the work-items; split-K: "_s<splits>" after the tile, splits in
 // kLocalTileSplits), else nullopt; *why (when given) says what is out of range.
 std::optional<LocalTileVariant> ParseLocalTileVariant(const std::string& variant, bool conv, std::string* why = nullptr);
 // The tile configurations `coexec-engine info` lists for each local-tiled kernel (the parser accepts every
 // in-range id; this is the shortlist worth screening on a GPU).
 const std::vector<LocalTileVariant>& LocalTileShortlist(bool conv);
-// conv_splitk's reduction parts (KSPLIT).
+// The split-K kernels' reduction parts (KSPLIT).
 const std::vector<int>& LocalTileSplits();
 
 Plan ParsePlan(const Json& doc);  // throws PlanError

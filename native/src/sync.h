@@ -37,7 +37,7 @@ struct LayerRun {
   VariantPlan variant;
   std::vector<Kernel> kernels;            // one per variant.launches entry
   Buffer col;                             // im2col scratch (device only)
-  // Profiled executions of a variant with a launch after its main kernel (conv_splitk's sum): that last
+  // Profiled executions of a variant with a launch after its main kernel (split-K's sum): that last
   // launch's event, whose end the kernel time extends to (EndAfterMain), so it spans the layer's kernels.
   Event afterMain;
   Buffer packedW;                         // register-tiled variants: PackWeights(W), device only

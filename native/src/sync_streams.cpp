@@ -110,7 +110,7 @@ class StreamedBufferMechanism : public Mechanism {
         const auto& L = k.plan.launches[i];
         cl_event* ev = nullptr;
         if (L.main && profile) ev = c == 0 ? profile->out() : k.profiled.out();
-        // A launch after the main one (conv_splitk's sum): the kernel time runs to its end.
+        // A launch after the main one (split-K's sum): the kernel time runs to its end.
         if (profile && i + 1 == k.plan.launches.size() && RunsAfterMain(k.plan, i)) ev = k.afterMain.out();
         const cl_int code = Cl().clEnqueueNDRangeKernel(q, k.kernels[i].get(), L.dims, nullptr, L.global, L.local, 0,
                                                         nullptr, ev);

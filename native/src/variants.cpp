@@ -49,7 +49,7 @@ Json AllButResident() {
   return a;
 }
 
-// The mechanisms of a variant with a helper kernel after its own (conv_splitk's sum): svm-fine's counter counts
+// The mechanisms of a variant with a helper kernel after its own (split-K's sum): svm-fine's counter counts
 // the layer kernel's work-groups, which would then signal before the helper wrote Y, and svm-resident keeps one
 // kernel resident per job.
 Json WithoutKernelSignal() {
@@ -113,7 +113,7 @@ Json GpuVariantCatalog(bool conv) {
   }
   for (const auto& t : LocalTileShortlist(conv)) {
     Json knobs = Json::Object().Set("MWG", t.mwg).Set("NWG", t.nwg).Set("KWG", t.kwg).Set("MWI", t.mwi).Set("NWI", t.nwi);
-    if (t.kernel == "conv_splitk") knobs.Set("KSPLIT", t.splits);
+    if (t.SplitK()) knobs.Set("KSPLIT", t.splits);
     Json e = Json::Object().Set("id", LocalTileVariantId(t)).Set("kernel", conv ? "conv_local" : "gemm_local")
                  .Set("file", "gemm_local.cl").Set("knobs", std::move(knobs)).Set("workGroup", nullptr)
                  .Set("localSize", Json::Array().Push(t.WorkGroupColumns()).Push(t.WorkGroupRows())).Set("packedWeights", true)
@@ -121,9 +121,9 @@ Json GpuVariantCatalog(bool conv) {
     // Its profiled (main) kernel is the GEMM only: the im2col kernel before it is in the layer's time, not
     // in the kernel time.
     if (t.kernel == "conv_local_im2col") e.Set("helperKernels", Json::Array().Push("gl_im2col")).Set("syncs", AllButResident());
-    // conv_splitk: conv_local's parts of the reduction, then their sum (and the bias) by a kernel after it.
-    if (t.kernel == "conv_splitk")
-      e.Set("helperKernelsAfter", Json::Array().Push("gl_splitk_sum")).Set("syncs", WithoutKernelSignal());
+    // Split-K: the layer kernel's parts of the reduction, then their sum (and the bias) by a kernel after it.
+    if (t.SplitK())
+      e.Set("helperKernelsAfter", Json::Array().Push(conv ? "gl_splitk_sum" : "gemm_splitk_sum")).Set("syncs", WithoutKernelSignal());
     list.Push(std::move(e));
   }
   return list;
@@ -132,7 +132,7 @@ Json GpuVariantCatalog(bool conv) {
 Json GpuVariantFamilies(bool conv) {
   Json list = Json::Array();
   for (const auto& k : LocalTileKernels(conv)) {
-    const bool split = k == "conv_splitk";
+    const bool split = IsSplitKKernel(k);
     Json knobs = Json::Object().Set("MWG", Json::Array().Push(16).Push(32).Push(64).Push(128))
                      .Set("NWG", Json::Array().Push(16).Push(32).Push(64).Push(128))
                      .Set("KWG", Json::Array().Push(8).Push(16).Push(32))
@@ -187,7 +187,26 @@ VariantPlan PlanLocalTile(const Layer& layer, const LocalTileVariant& t, int cpu
     main.scalars = {l.M, l.N, l.K, cpuRows, outer};
     main.global[0] = CeilDiv(gpuRows, t.nwg) * main.local[0];
     main.global[1] = CeilDiv(l.M - outer, t.mwg) * main.local[1];
+    if (!t.SplitK()) {
+      p.launches.push_back(main);
+      return p;
+    }
+    // gemm_local in KSPLIT parts of the reduction (group dimension 2) into the partial buffer
+    // part[ks][m - outer][j] (the Col scratch); gemm_splitk_sum, launched after it, adds the parts and the bias.
+    p.knobs.push_back({"KSPLIT", t.splits});
+    p.knobs.push_back({"WGS", kIm2colGroup});
+    p.colCount = size_t(t.splits) * (l.M - outer) * gpuRows;
+    main.dims = 3;
+    main.global[2] = t.splits;
+    main.tensors[3] = TensorArg::Col;
     p.launches.push_back(main);
+    LaunchSpec sum;
+    sum.kernel = "gemm_splitk_sum";
+    sum.scalars = {l.M, l.N, gpuRows, cpuRows, outer};
+    sum.tensors = {TensorArg::Col, TensorArg::B, TensorArg::Y};
+    sum.global[0] = RoundUp(size_t(l.M - outer) * gpuRows, kIm2colGroup);
+    sum.local[0] = kIm2colGroup;
+    p.launches.push_back(sum);
     return p;
   }
   const auto& c = layer.conv2d;
@@ -201,7 +220,7 @@ VariantPlan PlanLocalTile(const Layer& layer, const LocalTileVariant& t, int cpu
   main.global[1] = CeilDiv(gpuRows, t.mwg) * main.local[1];
   main.global[2] = c.batch;
   const bool plain1x1 = c.R == 1 && c.S == 1 && c.strideH == 1 && c.strideW == 1 && c.padH == 0 && c.padW == 0;
-  const bool split = t.kernel == "conv_splitk";
+  const bool split = t.SplitK();
   if (split) {
     // conv_local in KSPLIT parts of the reduction (group dimension 2: image, part) into the partial buffer
     // part[ks][bb][j][pq] (the Col scratch); gl_splitk_sum, launched after it, adds the parts and the bias into Y.

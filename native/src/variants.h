@@ -49,7 +49,7 @@ struct VariantRefused : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-// Whether launch i of `v` runs after its main (layer) kernel, as conv_splitk's sum does: its end is the layer
+// Whether launch i of `v` runs after its main (layer) kernel, as split-K's sum does: its end is the layer
 // kernels' end (EnqueueLaunches, LayerRun::afterMain), and svm-fine's counter, which the main kernel bumps, cannot
 // wait for it.
 inline bool RunsAfterMain(const VariantPlan& v, size_t i) {

@@ -96,6 +96,9 @@ Json WithStreams(Json job, int k) {
   return job;
 }
 
+// gemm_splitk_* and conv_splitk_*: a sum kernel runs after the layer kernel.
+bool IsSplitK(const std::string& gpu) { return gpu.find("_splitk_") != std::string::npos; }
+
 // What a job must end as: "skipped" where a variant must refuse the shape, "error" for CLBlast on SVM.
 std::string Expected(const Json& layer, const std::string& gpu, double ratio, const std::string& sync,
                      const std::string& splitDim = "") {
@@ -104,10 +107,10 @@ std::string Expected(const Json& layer, const std::string& gpu, double ratio, co
   if (gpu == "clblast" && splitDim == "height") return "skipped";  // Sconvgemm writes whole planes
   // One resident kernel per job: the variants with helper kernels before theirs are skipped.
   if (sync == "svm-resident" && (gpu == "conv_im2col_gemm" || gpu.rfind("conv_pq_v", 0) == 0 ||
-                                 gpu.rfind("conv_local_im2col", 0) == 0 || gpu.rfind("conv_splitk", 0) == 0))
+                                 gpu.rfind("conv_local_im2col", 0) == 0 || IsSplitK(gpu)))
     return "skipped";
-  // A helper kernel after the layer kernel (conv_splitk's sum): svm-fine's counter would signal before it.
-  if (sync == "svm-fine" && gpu.rfind("conv_splitk", 0) == 0) return "skipped";
+  // A helper kernel after the layer kernel (split-K's sum): svm-fine's counter would signal before it.
+  if (sync == "svm-fine" && IsSplitK(gpu)) return "skipped";
   if (gpu == "conv_1x1_gemm" || gpu.rfind("conv_reg_1x1", 0) == 0 || gpu.rfind("conv_pq_1x1", 0) == 0) {
     bool oneByOne = I(layer, "R") == 1 && I(layer, "S") == 1 && I(layer, "strideH") == 1 && I(layer, "strideW") == 1 &&
                     I(layer, "padH") == 0 && I(layer, "padW") == 0;
@@ -140,7 +143,9 @@ int Sweep(const std::string& out, bool small) {
                                           {"linear_reg_v4_m2", {1, 8}}, {"linear_reg_v16_m8", {1}}, {"linear_reg_v8_m1", {4}}, {"linear_reg_v4x2_m4", {2}}, {"linear_reg_v16x2_m2", {1}},
                                           {"linear_reg_v4x4_m2", {1}}, {"linear_reg_v8x4_m1", {2}},
                                           {"gemv_reg_v8_n4", {1, 8}}, {"gemv_reg_v16x2_n1", {2}}, {"gemv_reg_v4x4_n8", {1}}, {"gemv_reg_v4_n16", {1}},
-                                          {"gemm_local_16x64x16_2x4", {1}}, {"gemm_local_64x64x8_8x8", {1}}, {"gemm_local_32x16x32_1x1", {1}}};
+                                          {"gemm_local_16x64x16_2x4", {1}}, {"gemm_local_64x64x8_8x8", {1}}, {"gemm_local_32x16x32_1x1", {1}},
+                                          // split-K: parts that end inside a step of KWG, parts past the reduction (s16 on K of 33-128)
+                                          {"gemm_splitk_16x64x16_2x4_s2", {1}}, {"gemm_splitk_32x16x8_4x2_s16", {1}}};
   const std::vector<Variant> convGpu = {{"conv_direct", {8, 64}}, {"conv_im2col_gemm", {4, 16}}, {"conv_1x1_gemm", {4, 8}},
                                         {"conv_reg_v4_q2", {1, 16}}, {"conv_reg_v16_q8", {1}}, {"conv_reg_v8_q1", {4}}, {"conv_reg_v4x2_q4", {2}}, {"conv_reg_v16x2_q2", {1}},
                                         {"conv_reg_1x1_v8_q4", {1, 8}}, {"conv_reg_1x1_v16_q1", {2}}, {"conv_reg_1x1_v8x2_q8", {1}},
@@ -204,7 +209,8 @@ int Sweep(const std::string& out, bool small) {
       for (const auto& sync : syncs) {  // the local-tiled kernels (gemm_local.cl) with every mechanism
         const std::string local = kind ? "conv_local_32x32x16_4x4" : "gemm_local_32x32x16_4x4";
         add(LayerJob(layer, 0.37, cpus[0], local, 1, sync), Expected(layer, local, 0.37, sync));
-        if (kind) add(LayerJob(layer, 0.37, cpus[0], "conv_splitk_32x32x16_4x4_s4", 1, sync), Expected(layer, "conv_splitk_32x32x16_4x4_s4", 0.37, sync));
+        const std::string splitK = kind ? "conv_splitk_32x32x16_4x4_s4" : "gemm_splitk_32x32x16_4x4_s4";
+        add(LayerJob(layer, 0.37, cpus[0], splitK, 1, sync), Expected(layer, splitK, 0.37, sync));
       }
       if (!small) {
         for (const char* sync : {"event-poll", "svm-fine"})
@@ -216,7 +222,7 @@ int Sweep(const std::string& out, bool small) {
     for (const Json& layer : kind ? convEdges : linearEdges) {
       for (const auto& g : kind ? convGpu : linearGpu) {
         if (g.name.find("_reg") == std::string::npos && g.name.find("_local") == std::string::npos &&
-            g.name.find("_pq_") == std::string::npos)  // conv_pq_1x1_* and conv_pq_v*
+            g.name.find("_pq_") == std::string::npos && !IsSplitK(g.name))  // conv_pq_1x1_* and conv_pq_v*
           continue;
         for (double ratio : {0.0, 0.25, 0.33, 0.37})
           add(LayerJob(layer, ratio, kind ? convCpu[0] : linearCpu[0], g.name, g.wgs[0], ratio == 0.25 ? "svm-fine" : "finish"),
@@ -283,7 +289,7 @@ int Sweep(const std::string& out, bool small) {
       const Json& layer = kind ? convTiles : linearTiles;
       const int rows = kind ? 20 : 72;
       for (const auto& g : kind ? convGpu : linearGpu) {
-        if (g.name.find("_local") == std::string::npos) continue;
+        if (g.name.find("_local") == std::string::npos && !IsSplitK(g.name)) continue;
         for (int k : kind ? pBounds : mBounds) {
           const double ratio = static_cast<double>(k) / rows;
           const char* sync = k % 2 ? "svm-fine" : "finish";
@@ -313,7 +319,8 @@ int StreamsSweep(const std::string& out, bool small) {
   const std::vector<Json> conv = {Conv(1, 3, 11, 9, 13, 3, 2, 2, 1, 1, 2), Conv(2, 4, 7, 7, 7, 3, 3, 1, 2, 1, 1),
                                   Conv(2, 5, 6, 5, 11, 1, 1, 1, 1, 0, 0), Conv(1, 3, 12, 8, 5, 5, 3, 3, 1, 2, 1)};
   const std::vector<std::pair<std::string, int>> linearGpu = {{"gemv_row", 8}, {"gemm_tiled", 4}, {"linear_reg_v8_m4", 2},
-                                                              {"gemm_local_16x64x16_2x4", 1}, {"gemv_reg_v4_n4", 2}};
+                                                              {"gemm_local_16x64x16_2x4", 1}, {"gemv_reg_v4_n4", 2},
+                                                              {"gemm_splitk_32x16x16_4x2_s4", 1}};
   const std::vector<std::pair<std::string, int>> convGpu = {{"conv_direct", 8}, {"conv_im2col_gemm", 4}, {"conv_reg_v8_q4", 2},
                                                             {"conv_local_16x64x16_2x4", 1}, {"conv_local_im2col_32x32x16_4x4", 1},
                                                             {"conv_splitk_32x16x16_4x2_s4", 1}};

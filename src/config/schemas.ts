@@ -149,7 +149,7 @@ export const GpuVariant = Type.Object({
   }, { ...strict, description: 'A register-tiled family (id linear_reg, gemv_reg, conv_reg, conv_reg_1x1, conv_pq_1x1 or conv_pq): expands to one variant per knob combination, id <kernel>_v<VW>[x<VN>]_<m|n|q|f><tile> (docs/contract.md section 2)' })),
   localTiles: Type.Optional(Type.Array(Type.String({ pattern: '^\\d+x\\d+x\\d+_\\d+x\\d+(_s\\d+)?$' }), {
     minItems: 1, uniqueItems: true,
-    description: 'A local-memory tiled family (id gemm_local, conv_local, conv_local_im2col or conv_splitk): one variant per tile <MWG>x<NWG>x<KWG>_<MWI>x<NWI> (conv_splitk: then _s<parts>), id <kernel>_<tile> (docs/contract.md section 2)',
+    description: 'A local-memory tiled family (id gemm_local, gemm_splitk, conv_local, conv_local_im2col or conv_splitk): one variant per tile <MWG>x<NWG>x<KWG>_<MWI>x<NWI> (gemm_splitk, conv_splitk: then _s<parts>), id <kernel>_<tile> (docs/contract.md section 2)',
   })),
 }, strict);
 export type GpuVariant = Static<typeof GpuVariant>;

@@ -89,22 +89,28 @@ export function resolveVectorWidth(id: string, available: readonly string[], nat
  * (native/src/plan.cpp, ParseLocalTileVariant): a work-group computes MWG rows x NWG columns of Y (columns:
  * features n or output positions pq; rows: m or channels f) in steps of KWG, each work-item MWI x NWI.
  */
-export const LOCAL_TILE_KERNELS = { linear: ['gemm_local'], conv2d: ['conv_local', 'conv_local_im2col', 'conv_splitk'] } as const;
+export const LOCAL_TILE_KERNELS = { linear: ['gemm_local', 'gemm_splitk'], conv2d: ['conv_local', 'conv_local_im2col', 'conv_splitk'] } as const;
 
 export interface LocalTileKnobs {
-  kernel: 'gemm_local' | 'conv_local' | 'conv_local_im2col' | 'conv_splitk';
+  kernel: 'gemm_local' | 'gemm_splitk' | 'conv_local' | 'conv_local_im2col' | 'conv_splitk';
   mwg: number; nwg: number; kwg: number; mwi: number; nwi: number;
   /**
-   * conv_splitk ("<tile>_s<splits>"): conv_local with its reduction in `splits` parts, each a work-group of its own,
-   * then a helper kernel adds the parts (gemm_local.cl gl_splitk_sum); 1 for the other kernels.
+   * Split-K, gemm_splitk and conv_splitk ("<tile>_s<splits>"): gemm_local / conv_local with the reduction in `splits`
+   * parts, each a work-group of its own, then a helper kernel adds the parts (gemm_local.cl gemm_splitk_sum,
+   * gl_splitk_sum); 1 for the other kernels.
    */
   splits: number;
 }
 
+/** Whether a local-tiled kernel splits its reduction (gemm_splitk, conv_splitk: ids end in "_s<splits>"). */
+export function isSplitKKernel(kernel: string): boolean {
+  return kernel === 'gemm_splitk' || kernel === 'conv_splitk';
+}
+
 /** The knobs of a local-tiled variant id within the engine's domain, or undefined for any other id. */
 export function parseLocalTileVariant(id: string): LocalTileKnobs | undefined {
-  const m = /^(gemm_local|conv_local_im2col|conv_local|conv_splitk)_(16|32|64|128)x(16|32|64|128)x(8|16|32)_([1248])x([1248])(?:_s(2|4|8|16))?$/.exec(id);
-  if (!m || (m[1] === 'conv_splitk') !== (m[7] !== undefined)) return undefined;
+  const m = /^(gemm_local|gemm_splitk|conv_local_im2col|conv_local|conv_splitk)_(16|32|64|128)x(16|32|64|128)x(8|16|32)_([1248])x([1248])(?:_s(2|4|8|16))?$/.exec(id);
+  if (!m || isSplitKKernel(m[1]!) !== (m[7] !== undefined)) return undefined;
   const [mwg, nwg, kwg, mwi, nwi] = m.slice(2, 7).map(Number) as [number, number, number, number, number];
   const workItems = (mwg / mwi) * (nwg / nwi);
   if (mwi > mwg || nwi > nwg || workItems < 16 || workItems > 1024 || kwg * nwg < workItems) return undefined;
@@ -118,7 +124,7 @@ export function familyProblem(v: GpuVariant, layerType: 'linear' | 'conv2d'): st
     const kernels: readonly string[] = LOCAL_TILE_KERNELS[layerType];
     if (!kernels.includes(v.id)) return `a local-tiled kernel of ${layerType} (${kernels.join(', ')})`;
     const bad = v.localTiles.find((t) => !parseLocalTileVariant(`${v.id}_${t}`));
-    return bad ? `tile ${bad} outside the engine's domain (MWG, NWG in 16..128, KWG 8..32, MWI, NWI 1..8, 16..1024 work-items, KWG*NWG >= work-items; conv_splitk: then _s2, _s4, _s8 or _s16)` : undefined;
+    return bad ? `tile ${bad} outside the engine's domain (MWG, NWG in 16..128, KWG 8..32, MWI, NWI 1..8, 16..1024 work-items, KWG*NWG >= work-items; gemm_splitk, conv_splitk: then _s2, _s4, _s8 or _s16)` : undefined;
   }
   if (!v.knobs) return undefined;
   const kernels: readonly string[] = REG_TILE_KERNELS[layerType];

@@ -9,7 +9,7 @@
  */
 import { convOut, elemsPerRow, sliceBytes, sliceFlops } from '../analysis/layers.js';
 import type { Conv2dLayer, DeviceInfo, Layer, LinearLayer } from '../analysis/types.js';
-import { parseLocalTileVariant, parseRegTileVariant, regTileWidth, type LocalTileKnobs, type RegTileKnobs } from '../plan/gpu-variants.js';
+import { isSplitKKernel, parseLocalTileVariant, parseRegTileVariant, regTileWidth, type LocalTileKnobs, type RegTileKnobs } from '../plan/gpu-variants.js';
 import { poolChunkingOf, poolPass, staticRuns, type PoolChunking } from './pool-split.js';
 
 export type SideName = 'cpu' | 'gpu';
@@ -55,7 +55,7 @@ export interface GpuGeometry {
    */
   reductionStep?: number;
   /**
-   * Parts the reduction is split into, each walked by work-groups of its own (conv_splitk; absent: 1): every
+   * Parts the reduction is split into, each walked by work-groups of its own (gemm_splitk, conv_splitk; absent: 1): every
    * output is computed once per part, over its part of the reduction only.
    */
   reductionParts?: number;
@@ -67,7 +67,7 @@ export interface GpuGeometry {
  * stem conv (C*R*S = 147) walks 160 at TS = 16: 9% more than its true reduction.
  */
 export function gpuReductionWalked(layer: Layer, geo: GpuGeometry): number {
-  // With reductionParts, one part's span: the reduction over the parts, rounded up to whole steps (as conv_local's kSpan).
+  // With reductionParts, one part's span: the reduction over the parts, rounded up to whole steps (as the kernels' kSpan).
   const k = Math.ceil(reduction(layer) / Math.max(1, geo.reductionParts ?? 1));
   return geo.reductionStep && geo.reductionStep > 1 ? Math.ceil(k / geo.reductionStep) * geo.reductionStep : k;
 }
@@ -179,15 +179,18 @@ export function gpuGatherLoads(layer: Layer, rows: number, variant: string): num
  * Floats a GPU variant's helper launches move beside its main kernel, whose profiling time is the only one the
  * engine reads (native/src/job.cpp Profile), so their cost lands in the host-observed rest of the side:
  * conv_im2col_gemm's im2col (native/src/variants.cpp) unrolls the input of every output position the GPU
- * computes, C*R*S floats each, whatever its channels; conv_splitk's sum after it reads every part's partial
- * output and writes the output, (splits + 1) floats per output of the GPU's `rows` channels (default: all F).
- * `layer` is the GPU's own layer (sideSlice: its rows of the output height for a height split). 0 for other variants.
+ * computes, C*R*S floats each, whatever its channels; split-K's sum after it (gemm_splitk, conv_splitk) reads every
+ * part's partial output and writes the output, (splits + 1) floats per output of the GPU's `rows` channels or
+ * features (default: all F or N). `layer` is the GPU's own layer (sideSlice: its rows of the output height or of M
+ * for an outer split). 0 for other variants.
  */
 export function gpuHelperFloats(layer: Layer, variant: string, rows?: number): number {
-  if (layer.type !== 'conv2d') return 0;
-  if (variant === 'conv_im2col_gemm') return elemsPerRow(layer) * layer.C * layer.R * layer.S;
   const local = parseLocalTileVariant(variant);
-  if (local?.kernel === 'conv_splitk') return (local.splits + 1) * (rows ?? layer.F) * elemsPerRow(layer);
+  if (local && isSplitKKernel(local.kernel)) {
+    const outputs = layer.type === 'linear' ? (rows ?? layer.N) * layer.M : (rows ?? layer.F) * elemsPerRow(layer);
+    return (local.splits + 1) * outputs;
+  }
+  if (layer.type === 'conv2d' && variant === 'conv_im2col_gemm') return elemsPerRow(layer) * layer.C * layer.R * layer.S;
   return 0;
 }
 
@@ -223,17 +226,17 @@ export function gpuInputLoads(layer: Layer, rows: number, variant: string): numb
 }
 
 /**
- * Local-tiled variants (gemm_local, conv_local, conv_local_im2col, conv_splitk; native/kernels/gemm_local.cl): one
+ * Local-tiled variants (gemm_local, gemm_splitk, conv_local, conv_local_im2col, conv_splitk; native/kernels/gemm_local.cl): one
  * work-group of (MWG / MWI) x (NWG / NWI) work-items per MWG x NWG output tile, columns along features n
  * (linear) or output positions (conv: rows along the slice's channels, one batch image per grid layer); the work-group
  * size is in the id, not the strategy's gpuWorkGroup. Local reads are vectors of up to 4 floats.
  */
 function localTileGeometry(layer: Layer, rows: number, t: LocalTileKnobs): GpuGeometry {
   let groups: number;
-  if (layer.type === 'linear') groups = Math.ceil(rows / t.nwg) * Math.ceil(layer.M / t.mwg);
+  // Split-K: each tile once per part of the reduction (splits 1 for the others).
+  if (layer.type === 'linear') groups = Math.ceil(rows / t.nwg) * Math.ceil(layer.M / t.mwg) * t.splits;
   else {
     const { P, Q } = convOut(layer);
-    // conv_splitk: each tile once per part of the reduction.
     groups = layer.batch * Math.ceil(rows / t.mwg) * Math.ceil((P * Q) / t.nwg) * t.splits;
   }
   return {
