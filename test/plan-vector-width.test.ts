@@ -51,4 +51,12 @@ test('config check: a "v*" name narrows when the space has it at some width, els
   assert.ok(bad.some((m) => m.includes('linear_reg_v*x8_m1')), bad.join('\n'));
 });
 
+test('config check: a concrete variant id the space lacks is reported, not dropped from the grid', () => {
+  // s39's host profile named conv_splitk_64x32x16_4x4_s8 before the conv2d space had the family: the id passed the
+  // check (a non-wildcard name counted as known) and narrowSpace left it out of every plan.
+  const bad = problemsAfterProfileEdit('host', (p) => { p.experiments['conv-coexec']!.space!.gpuVariants = ['conv_local_64x32x16_4x4', 'conv_splitk_16x16x16_4x4_s2']; });
+  assert.equal(bad.length, 1, bad.join('\n'));
+  assert.match(bad[0]!, /host\.json.*conv-coexec\/space\/gpuVariants\/1.*conv_splitk_16x16x16_4x4_s2/);
+});
+
 test.run();

@@ -206,9 +206,11 @@ function checkProfile(file: string, doc: ProfileConfig, configs: Configs, proble
       if (key === 'gpuStreams' && !spaces.some((s) => s.gpuStreams)) continue;
       if (key === 'gpuStreams') allowed.gpuStreams = spaces.flatMap((s) => s.gpuStreams ?? [1]);
       (values as unknown[]).forEach((value, i) => {
-        // A "v*" variant (its vector width left to the device) narrows when the space has it at some width.
+        // A "v*" variant (its vector width left to the device) narrows when the space has it at some width; any
+        // other id must be one of the space's (resolveVectorWidth returns such an id as it is, listed or not).
         const known = key === 'gpuVariants' && typeof value === 'string'
-          ? resolveVectorWidth(value, allowed.gpuVariants as string[]).length > 0 : allowed[key]!.includes(value);
+          ? resolveVectorWidth(value, allowed.gpuVariants as string[]).some((id) => allowed.gpuVariants!.includes(id))
+          : allowed[key]!.includes(value);
         if (!known) {
           problems.push(msg.spaceNotNarrowing(file, `${base}/space/${key}/${i}`, value, spaces.map((s) => s.name).join('" or "')));
         }
