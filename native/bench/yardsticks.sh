@@ -16,16 +16,17 @@
 #                     (default: linear_reg_v8x2_m4 conv_reg_v8x2_q4 conv_reg_1x1_v8x2_q4; "" for none)
 #   YARDSTICK_REG_WG  their work-group size (default 64)
 #   YARDSTICK_LOCAL   local-memory tiled variants (work-group size fixed by the tile), "linear;conv" lists
-#                     (default: the tiles that won issue 13's reference shapes on the H200, round 3; "" for none)
+#                     (default: the tiles that won issue 13's reference shapes on the H200, round 3, and the split-K
+#                     variants of the host profile's grids, s39 / s40; "" for none)
 #   YARDSTICK_MAX_MS  per-measurement time cap in ms (default 800)
 set -uo pipefail
-[ $# -ge 3 ] || { sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
+[ $# -ge 3 ] || { sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
 engine="$1"; out="$2"; threads="$3"; shift 3
 device=("$@")
 measure=(--warmup 3 --min-samples 20 --min-time-ms 100 --max-samples 300 --max-time-ms "${YARDSTICK_MAX_MS:-800}")
 read -r reg_linear reg_conv reg_conv1x1 <<< "${YARDSTICK_REG-linear_reg_v8x2_m4 conv_reg_v8x2_q4 conv_reg_1x1_v8x2_q4}"
 reg_wg="${YARDSTICK_REG_WG:-64}"
-IFS=';' read -r local_linear local_conv <<< "${YARDSTICK_LOCAL-gemm_local_32x64x16_4x4 gemm_local_64x128x16_8x8;conv_local_64x32x16_4x4 conv_local_32x16x16_4x2 conv_local_64x32x8_4x4}"
+IFS=';' read -r local_linear local_conv <<< "${YARDSTICK_LOCAL-gemm_local_32x64x16_4x4 gemm_local_64x128x16_8x8 gemm_splitk_16x64x16_2x4_s4;conv_local_64x32x16_4x4 conv_local_32x16x16_4x2 conv_local_64x32x8_4x4 conv_splitk_64x32x16_4x4_s8}"
 
 case "${YARDSTICK_SHAPES:-reference}" in
   reference)
