@@ -203,7 +203,8 @@ def screen_list(path, shape, listed):
         vid, _, wg = item.partition("@")
         v = by_id.get(vid)
         if v is None:
-            v = {"id": vid, "kernel": vid.rsplit("_", 2)[0], "knobs": {}, "workGroup": None}
+            # <kernel>_<MWG>x<NWG>x<KWG>_<MWI>x<NWI>[_s<parts>]: the kernel name is what precedes the tile.
+            v = {"id": vid, "kernel": re.sub(r"_\d+x\d+x\d+_\d+x\d+(_s\d+)?$", "", vid), "knobs": {}, "workGroup": None}
             if vid.startswith("conv_local_im2col_"):
                 v["helperKernels"] = ["gl_im2col"]
         out.append((v, int(wg) if wg else (1 if v.get("workGroup") is None else 64)))
