@@ -167,13 +167,13 @@ const std::vector<LocalTileVariant>& LocalTileShortlist(bool conv) {
     std::vector<LocalTileVariant> out;
     for (const auto& k : kernels) {
       if (IsSplitKKernel(k)) {
-        // Split-K is for layers with few output tiles: two small tiles, each at every part count (linear: few
-        // rows m, so tiles short along m).
-        const bool conv = k == "conv_splitk";
-        for (const auto& t : {LocalTileVariant{k, conv ? 32 : 16, conv ? 16 : 64, 16, conv ? 4 : 2, conv ? 2 : 4},
-                              LocalTileVariant{k, conv ? 64 : 32, conv ? 32 : 64, 16, 4, 4}})
+        // Split-K is for layers with few output tiles: two small tiles, each at every part count (conv: few
+        // channels x positions; linear: few rows m, so tiles short along m).
+        static const int convTiles[][5] = {{32, 16, 16, 4, 2}, {64, 32, 16, 4, 4}};
+        static const int linearTiles[][5] = {{16, 64, 16, 2, 4}, {32, 64, 16, 4, 4}};
+        for (const auto& t : k == "conv_splitk" ? convTiles : linearTiles)
           for (int s : LocalTileSplits()) {
-            LocalTileVariant v = t;
+            LocalTileVariant v{k, t[0], t[1], t[2], t[3], t[4]};
             v.splits = s;
             out.push_back(v);
           }
