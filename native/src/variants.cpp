@@ -157,6 +157,27 @@ Json GpuVariantFamilies(bool conv) {
 
 namespace {
 
+// Split-K (gemm_splitk, conv_splitk): the layer kernel, built with KSPLIT, writes each part's tiles into the Col
+// scratch (`partFloats` floats a part) instead of into Y; WGS is the work-group size of the sum after it.
+void WritePartsToCol(VariantPlan& p, LaunchSpec& main, const LocalTileVariant& t, size_t partFloats) {
+  p.knobs.push_back({"KSPLIT", t.splits});
+  p.knobs.push_back({"WGS", kIm2colGroup});
+  p.colCount = size_t(t.splits) * partFloats;
+  main.tensors[3] = TensorArg::Col;
+}
+
+// Split-K's sum, launched after the layer kernel: one work-item per output of the GPU's block (`outputs`) adds the
+// parts from the Col scratch and the bias into Y (gemm_local.cl gemm_splitk_sum, gl_splitk_sum).
+LaunchSpec SplitKSum(const std::string& kernel, std::vector<int> scalars, size_t outputs) {
+  LaunchSpec sum;
+  sum.kernel = kernel;
+  sum.scalars = std::move(scalars);
+  sum.tensors = {TensorArg::Col, TensorArg::B, TensorArg::Y};
+  sum.global[0] = RoundUp(outputs, kIm2colGroup);
+  sum.local[0] = kIm2colGroup;
+  return sum;
+}
+
 // The local-tiled variants (gemm_local.cl): one 2-D (linear) or 3-D (conv, batch in dimension 2) launch of
 // NDIMC x MDIMC work-items per output tile, after gl_im2col for conv_local_im2col. The tiles cover the GPU's
 // block: channels / features [cpuRows, OUT) of the rows (m or p) [outer, M or P).
@@ -192,21 +213,13 @@ VariantPlan PlanLocalTile(const Layer& layer, const LocalTileVariant& t, int cpu
       return p;
     }
     // gemm_local in KSPLIT parts of the reduction (group dimension 2) into the partial buffer
-    // part[ks][m - outer][j] (the Col scratch); gemm_splitk_sum, launched after it, adds the parts and the bias.
-    p.knobs.push_back({"KSPLIT", t.splits});
-    p.knobs.push_back({"WGS", kIm2colGroup});
-    p.colCount = size_t(t.splits) * (l.M - outer) * gpuRows;
+    // part[ks][m - outer][j]; gemm_splitk_sum, launched after it, adds the parts and the bias.
+    const size_t outputs = size_t(l.M - outer) * gpuRows;
+    WritePartsToCol(p, main, t, outputs);
     main.dims = 3;
     main.global[2] = t.splits;
-    main.tensors[3] = TensorArg::Col;
     p.launches.push_back(main);
-    LaunchSpec sum;
-    sum.kernel = "gemm_splitk_sum";
-    sum.scalars = {l.M, l.N, gpuRows, cpuRows, outer};
-    sum.tensors = {TensorArg::Col, TensorArg::B, TensorArg::Y};
-    sum.global[0] = RoundUp(size_t(l.M - outer) * gpuRows, kIm2colGroup);
-    sum.local[0] = kIm2colGroup;
-    p.launches.push_back(sum);
+    p.launches.push_back(SplitKSum("gemm_splitk_sum", {l.M, l.N, gpuRows, cpuRows, outer}, outputs));
     return p;
   }
   const auto& c = layer.conv2d;
@@ -223,12 +236,10 @@ VariantPlan PlanLocalTile(const Layer& layer, const LocalTileVariant& t, int cpu
   const bool split = t.SplitK();
   if (split) {
     // conv_local in KSPLIT parts of the reduction (group dimension 2: image, part) into the partial buffer
-    // part[ks][bb][j][pq] (the Col scratch); gl_splitk_sum, launched after it, adds the parts and the bias into Y.
-    p.knobs.push_back({"KSPLIT", t.splits});
-    p.knobs.push_back({"WGS", kIm2colGroup});
-    p.colCount = size_t(t.splits) * c.batch * gpuRows * c.P() * c.Q();
+    // part[ks][bb][j][pq] (positions before an outer split's pqOffset unused); gl_splitk_sum, launched after it,
+    // adds the parts and the bias into Y.
+    WritePartsToCol(p, main, t, size_t(c.batch) * gpuRows * c.P() * c.Q());
     main.global[2] = size_t(c.batch) * t.splits;
-    main.tensors[3] = TensorArg::Col;
   }
   if (t.kernel == "conv_local_im2col") {
     p.knobs.push_back({"GL_PLAIN", 1});
@@ -249,15 +260,9 @@ VariantPlan PlanLocalTile(const Layer& layer, const LocalTileVariant& t, int cpu
     p.knobs.insert(p.knobs.end(), {{"KR", c.R}, {"KS", c.S}, {"KSH", c.strideH}, {"KSW", c.strideW}});
   }
   p.launches.push_back(main);
-  if (split) {
-    LaunchSpec sum;
-    sum.kernel = "gl_splitk_sum";
-    sum.scalars = {c.batch, c.F, gpuRows, cpuRows, c.P() * c.Q(), int(pqOffset)};
-    sum.tensors = {TensorArg::Col, TensorArg::B, TensorArg::Y};
-    sum.global[0] = RoundUp(size_t(c.batch) * gpuRows * gpuPositions, kIm2colGroup);
-    sum.local[0] = kIm2colGroup;
-    p.launches.push_back(sum);
-  }
+  if (split)
+    p.launches.push_back(SplitKSum("gl_splitk_sum", {c.batch, c.F, gpuRows, cpuRows, c.P() * c.Q(), int(pqOffset)},
+                                   size_t(c.batch) * gpuRows * gpuPositions));
   return p;
 }
 

@@ -176,12 +176,13 @@ export function gpuGatherLoads(layer: Layer, rows: number, variant: string): num
 }
 
 /**
- * Floats a GPU variant's helper launches move beside its main kernel, whose profiling time is the only one the
- * engine reads (native/src/job.cpp Profile), so their cost lands in the host-observed rest of the side:
- * conv_im2col_gemm's im2col (native/src/variants.cpp) unrolls the input of every output position the GPU
- * computes, C*R*S floats each, whatever its channels; split-K's sum after it (gemm_splitk, conv_splitk) reads every
- * part's partial output and writes the output, (splits + 1) floats per output of the GPU's `rows` channels or
- * features (default: all F or N). `layer` is the GPU's own layer (sideSlice: its rows of the output height or of M
+ * Floats a GPU variant's helper launches move beside its main kernel, a per-variant term of the host cost fit
+ * (compose.ts): conv_im2col_gemm's im2col (native/src/variants.cpp) runs before the profiled kernel, so its cost
+ * lands in the host-observed rest of the side; it unrolls the input of every output position the GPU computes,
+ * C*R*S floats each, whatever its channels. Split-K's sum (gemm_splitk, conv_splitk) runs after it and inside the
+ * kernel time (the engine extends it to the sum's end), so its term only takes up what the kernel model leaves; it
+ * reads every part's partial output and writes the output, (splits + 1) floats per output of the GPU's `rows`
+ * channels or features (default: all F or N). `layer` is the GPU's own layer (sideSlice: its rows of the output height or of M
  * for an outer split). 0 for other variants.
  */
 export function gpuHelperFloats(layer: Layer, variant: string, rows?: number): number {
