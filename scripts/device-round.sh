@@ -54,19 +54,23 @@ if [ "$retest" -gt 0 ]; then rm -rf "$retest_run"; mkdir -p "$dev/retest" && cp 
 # grid without a confirmation pass can still be derived and resumed, a grid cut short cannot be confirmed at
 # all (two H200 runs of 2026-12-03 stopped at 396 of 630 and 519 of 526 jobs with 45 s kept back that would
 # have finished them). 12 s stay for importing it.
-(cd "$dev/b1" && bounded "$(( $(left) - 12 - reserve ))" ./run.sh --jobs "$(nproc)") > "$out/round1.log" 2>&1
+# round1 SECONDS: round 1's bundle for at most SECONDS; run.sh measures only the jobs without a result line yet.
+round1() { (cd "$dev/b1" && bounded "$1" ./run.sh --jobs "$(nproc)") >> "$out/round1.log" 2>&1; }
+round1_lines() { cat "$dev"/b1/results/*.jsonl 2>/dev/null | wc -l; }
+: > "$out/round1.log"
+round1 "$(( $(left) - 12 - reserve ))"
 rc1=$?
-log "round 1 rc=$rc1 lines=$(cat "$dev"/b1/results/*.jsonl 2>/dev/null | wc -l)"
+log "round 1 rc=$rc1 lines=$(round1_lines)"
 # A round 1 stopped by its bound takes the retest's reserve: a grid cut short gets no confirmation pass, and a
-# retest of it floors a grid that is not the run's. run.sh resumes, measuring only the jobs without a line. s41's
-# gpu-host linear 0629Z stopped at 2295 of 2493 jobs with 45 s kept for the retest; the 198 jobs left took a
-# second device call (about 25 s of engine time) and its confirmation pass a third.
+# retest of it floors a grid that is not the run's. s41's gpu-host linear 0629Z stopped at 2295 of 2493 jobs with
+# 45 s kept for the retest; its 198 jobs left (about 25 s of engine time) and its confirmation pass took another
+# device call.
 if [ "$rc1" -eq 124 ] && [ "$reserve" -gt 0 ] && [ "$(( $(left) - 12 ))" -ge 20 ]; then
   log "round 1 stopped by its bound: the retest's ${reserve} s go to finishing it"
   reserve=0
-  (cd "$dev/b1" && bounded "$(( $(left) - 12 ))" ./run.sh --jobs "$(nproc)") >> "$out/round1.log" 2>&1
+  round1 "$(( $(left) - 12 ))"
   rc1=$?
-  log "round 1 resumed rc=$rc1 lines=$(cat "$dev"/b1/results/*.jsonl 2>/dev/null | wc -l)"
+  log "round 1 resumed rc=$rc1 lines=$(round1_lines)"
 fi
 # The host's speed after each round (scripts/lib/host-canary.py, about a second): a host that slows within the
 # call shows here, round by round, and not only in the retest afterwards.
